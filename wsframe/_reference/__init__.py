@@ -1,0 +1,1 @@
+"""Pure-Python reference implementation: the executable specification."""

@@ -1,0 +1,128 @@
+"""Pure-Python reference for XOR masking (RFC 6455 §5.3).
+
+RFC 6455 §5.3: octet ``i`` of the transformed data is octet ``i`` of the
+original data XOR octet ``i MOD 4`` of the masking key.  Masking and unmasking
+are the same operation.
+
+To process a payload that arrives in pieces, pass the number of payload bytes
+already processed as ``offset``: only ``offset % 4`` (the *phase*) matters.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["apply_mask", "apply_mask_inplace", "Masker", "byte_view", "mask_key"]
+
+
+def byte_view(data: Any, what: str = "data") -> memoryview:
+    """Return a flat, byte-format view of any C-contiguous buffer.
+
+    Buffers are taken as their raw bytes whatever their item format, so
+    ``array('I')`` is masked byte by byte like the memory it occupies.
+
+    Raises:
+        TypeError: ``data`` does not support the buffer protocol (``str`` included).
+        ValueError: ``data`` is not C-contiguous.
+    """
+    if isinstance(data, str):
+        raise TypeError(f"{what} must be a bytes-like object, not str")
+    try:
+        view = memoryview(data)
+    except TypeError:
+        raise TypeError(
+            f"{what} must be a bytes-like object, not {type(data).__name__}"
+        ) from None
+    if not view.c_contiguous:
+        raise ValueError(f"{what} must be a C-contiguous buffer")
+    if view.format != "B" or view.ndim != 1:
+        view = view.cast("B")
+    return view
+
+
+def mask_key(mask: Any, offset: int = 0) -> bytes:
+    """Return the 4-byte key rotated so that its first byte applies at ``offset``.
+
+    Raises:
+        TypeError: ``mask`` is not a bytes-like object or ``offset`` not an int.
+        ValueError: ``mask`` is not exactly 4 bytes long.
+    """
+    key = bytes(byte_view(mask, "mask"))
+    if len(key) != 4:
+        raise ValueError(f"mask must be 4 bytes long, got {len(key)}")
+    # RFC 6455 §5.3: byte i of the payload uses key byte i MOD 4; a chunk that
+    # starts at payload offset `offset` therefore starts at key byte offset % 4.
+    phase = offset.__index__() % 4
+    return key[phase:] + key[:phase]
+
+
+def _xor(view: memoryview, key: bytes) -> bytes:
+    """XOR ``view`` with ``key`` repeated: one big-integer XOR, linear time."""
+    length = len(view)
+    if length == 0:
+        return b""
+    keystream = (key * (length // 4 + 1))[:length]
+    value = int.from_bytes(view, "little") ^ int.from_bytes(keystream, "little")
+    return value.to_bytes(length, "little")
+
+
+def apply_mask(data: Any, mask: Any, offset: int = 0) -> bytes:
+    """Return ``data`` XOR-ed with the 4-byte ``mask``, starting at phase ``offset % 4``.
+
+    Args:
+        data: any C-contiguous buffer (bytes, bytearray, memoryview, array, ...).
+        mask: any 4-byte buffer, the masking key.
+        offset: how many bytes of the payload precede ``data``.
+
+    Raises:
+        TypeError: ``data`` or ``mask`` is not a buffer.
+        ValueError: ``mask`` is not 4 bytes, or ``data`` is not C-contiguous.
+    """
+    key = mask_key(mask, offset)
+    return _xor(byte_view(data), key)
+
+
+def apply_mask_inplace(buffer: Any, mask: Any, offset: int = 0) -> None:
+    """XOR the writable ``buffer`` with ``mask`` in place, starting at phase ``offset % 4``.
+
+    Raises:
+        TypeError: ``buffer`` is read-only or not a buffer; ``mask`` not a buffer.
+        ValueError: ``mask`` is not 4 bytes, or ``buffer`` is not C-contiguous.
+    """
+    key = mask_key(mask, offset)
+    view = byte_view(buffer, "buffer")
+    if view.readonly:
+        raise TypeError("buffer must be writable (got a read-only buffer)")
+    view[:] = _xor(view, key)
+
+
+class Masker:
+    """Stateful masker: :meth:`process` continues the key phase across calls.
+
+    ``offset`` counts the bytes processed since creation or the last
+    :meth:`reset`; the phase of the next byte is ``offset % 4``.
+
+    Not thread-safe: one Masker per payload stream.
+    """
+
+    __slots__ = ("_key", "offset")
+
+    def __init__(self, mask: Any) -> None:
+        self._key = mask_key(mask)
+        self.offset = 0
+
+    @property
+    def mask(self) -> bytes:
+        """The 4-byte masking key."""
+        return self._key
+
+    def process(self, data: Any) -> bytes:
+        """Return ``data`` masked at the current phase and advance :attr:`offset`."""
+        view = byte_view(data)
+        out = _xor(view, mask_key(self._key, self.offset))
+        self.offset += len(view)
+        return out
+
+    def reset(self) -> None:
+        """Start again at phase 0 (offset 0)."""
+        self.offset = 0

@@ -1,0 +1,24 @@
+"""XOR masking of WebSocket payloads (RFC 6455 §5.3).
+
+Public names, backed by the compiled implementation when it is available and
+by the pure-Python reference otherwise (see :data:`wsframe.backend`).
+
+- :func:`apply_mask` ``(data, mask, offset=0) -> bytes``
+- :func:`apply_mask_inplace` ``(buffer, mask, offset=0) -> None``
+- :class:`Masker` ``(mask)``: ``.process(data)``, ``.offset``, ``.reset()``
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from . import _backend
+
+__all__ = ["apply_mask", "apply_mask_inplace", "Masker"]
+
+if TYPE_CHECKING:
+    from ._reference.mask import Masker, apply_mask, apply_mask_inplace
+else:
+    apply_mask = _backend.mask.apply_mask
+    apply_mask_inplace = _backend.mask.apply_mask_inplace
+    Masker = _backend.mask.Masker

@@ -1,0 +1,25 @@
+"""UTF-8 validation (RFC 3629; Unicode Standard Table 3-7).
+
+- :func:`is_valid` ``(data) -> bool``
+- :func:`find_invalid` ``(data) -> int``: -1, or the offset where the first
+  ill-formed sequence starts (exactly ``UnicodeDecodeError.start`` of CPython's
+  strict decoder).
+- :class:`Utf8Validator`: incremental and fail-fast; raises
+  :class:`~wsframe.errors.InvalidUTF8`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from . import _backend
+from .errors import InvalidUTF8
+
+__all__ = ["is_valid", "find_invalid", "Utf8Validator", "InvalidUTF8"]
+
+if TYPE_CHECKING:
+    from ._reference.utf8 import Utf8Validator, find_invalid, is_valid
+else:
+    is_valid = _backend.utf8.is_valid
+    find_invalid = _backend.utf8.find_invalid
+    Utf8Validator = _backend.utf8.Utf8Validator
