@@ -8,6 +8,7 @@ compiler at install time, PyPy, ...) the reference is used silently.
 
 from __future__ import annotations
 
+import importlib
 import os
 from types import ModuleType
 
@@ -24,11 +25,14 @@ FORCED_PURE = os.environ.get("WSFRAME_PURE_PYTHON", "").strip().lower() not in (
 def _load() -> tuple[str, ModuleType, ModuleType, ModuleType]:
     if not FORCED_PURE:
         try:
-            from ._speedups import _frames, _mask, _utf8
+            compiled = [
+                importlib.import_module(f"wsframe._speedups.{name}")
+                for name in ("_mask", "_utf8", "_frames")
+            ]
         except ImportError:
             pass
         else:
-            return "c", _mask, _utf8, _frames
+            return "c", compiled[0], compiled[1], compiled[2]
     from ._reference import frames as _frames_py
     from ._reference import mask as _mask_py
     from ._reference import utf8 as _utf8_py

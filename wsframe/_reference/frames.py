@@ -26,6 +26,7 @@ Base framing (RFC 6455 §5.2)::
 from __future__ import annotations
 
 import enum
+import operator
 import os
 import struct
 from dataclasses import dataclass
@@ -185,7 +186,9 @@ def _check_minimal_length(length: int, size: int) -> None:
     # a non-minimal encoding.
     if (size == 2 and length < 126) or (size == 8 and length < 0x10000):
         raise ProtocolError(
-            f"non-minimal {size * 8}-bit encoding of payload length {length}", 1002
+            f"non-minimal {size * 8}-bit encoding of a payload length below "
+            f"{126 if size == 2 else 0x10000}",
+            1002,
         )
 
 
@@ -209,7 +212,7 @@ def parse_header(data: Any, offset: int = 0) -> FrameHeader | None:
         ValueError: ``offset`` is negative or past the end of ``data``.
     """
     view = byte_view(data)
-    offset = offset.__index__()
+    offset = operator.index(offset)
     end = len(view)
     if not 0 <= offset <= end:
         raise ValueError(f"offset {offset} out of range for {end} bytes")
@@ -237,6 +240,11 @@ def parse_header(data: Any, offset: int = 0) -> FrameHeader | None:
         if available < 3:
             return None
         _check_length_msb(view[offset + 2])
+        if available < 8:
+            return None
+        # Six zero high bytes already prove the value is below 65536.
+        if not any(view[offset + 2 : offset + 8]):
+            _check_minimal_length(int.from_bytes(view[offset + 2 : offset + available], "big"), 8)
         if available < 10:
             return None
         length = int.from_bytes(view[offset + 2 : offset + 10], "big")
@@ -588,9 +596,9 @@ class FrameDecoder:
 
 def _validate_encode(opcode: int, length: int, fin: bool) -> Opcode:
     try:
-        op = _OPCODES[int(opcode)]
+        op = _OPCODES[operator.index(opcode)]
     except KeyError:
-        raise ValueError(f"reserved opcode {int(opcode):#x}") from None
+        raise ValueError(f"reserved opcode {operator.index(opcode):#x}") from None
     # RFC 6455 §5.5: control frames are at most 125 bytes and not fragmented.
     if op.is_control and length > 125:
         raise ValueError(f"control frame payload of {length} bytes exceeds 125")
@@ -620,7 +628,7 @@ def encode_header(
         ValueError: reserved opcode, control frame over 125 bytes or with FIN
             clear, negative length, mask not 4 bytes.
     """
-    op = _validate_encode(opcode, length.__index__(), fin)
+    op = _validate_encode(opcode, operator.index(length), fin)
     b0 = (fin << 7) | (rsv1 << 6) | (rsv2 << 5) | (rsv3 << 4) | op
     mask_bit = 0x80 if mask is not None else 0
     # RFC 6455 §5.2: the minimal length encoding.
@@ -687,9 +695,9 @@ def encode_message(
     """
     view = byte_view(payload, "payload")
     try:
-        op = _OPCODES[int(opcode)]
+        op = _OPCODES[operator.index(opcode)]
     except KeyError:
-        raise ValueError(f"reserved opcode {int(opcode):#x}") from None
+        raise ValueError(f"reserved opcode {operator.index(opcode):#x}") from None
     if op is Opcode.CONTINUATION:
         raise ValueError("a message cannot start with a CONTINUATION frame")
     if fragment_size is not None and fragment_size < 1:
@@ -722,7 +730,7 @@ def encode_close(code: int, reason: str = "") -> bytes:
     """
     if not isinstance(reason, str):
         raise TypeError(f"reason must be a str, not {type(reason).__name__}")
-    code = code.__index__()
+    code = operator.index(code)
     if not is_valid_close_code(code):
         raise ValueError(f"invalid close code {code}")
     encoded = reason.encode("utf-8")
@@ -789,7 +797,7 @@ class MessageAssembler:
             PayloadTooBig: (1009) the message passes ``max_message_size``.
             InvalidUTF8: (1007) an uncompressed text message is not UTF-8.
         """
-        opcode = _OPCODES[int(frame.opcode)]
+        opcode = _OPCODES[operator.index(frame.opcode)]
         payload = bytes(frame.payload)
         if opcode.is_control:
             return Message(opcode, payload)

@@ -10,6 +10,7 @@ already processed as ``offset``: only ``offset % 4`` (the *phase*) matters.
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 __all__ = ["apply_mask", "apply_mask_inplace", "Masker", "byte_view", "mask_key"]
@@ -52,7 +53,7 @@ def mask_key(mask: Any, offset: int = 0) -> bytes:
         raise ValueError(f"mask must be 4 bytes long, got {len(key)}")
     # RFC 6455 §5.3: byte i of the payload uses key byte i MOD 4; a chunk that
     # starts at payload offset `offset` therefore starts at key byte offset % 4.
-    phase = offset.__index__() % 4
+    phase = operator.index(offset) % 4
     return key[phase:] + key[:phase]
 
 
