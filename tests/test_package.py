@@ -1,0 +1,163 @@
+"""Tests for the package surface: backend selection, version, exports, typing."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import wsframe
+
+PUBLIC_NAMES: dict[str, set[str]] = {
+    "wsframe.mask": {"apply_mask", "apply_mask_inplace", "Masker"},
+    "wsframe.utf8": {"is_valid", "find_invalid", "Utf8Validator", "InvalidUTF8"},
+    "wsframe.handshake": {"accept_key"},
+    "wsframe.errors": {"ProtocolError", "InvalidUTF8", "PayloadTooBig"},
+    "wsframe.frames": {
+        "Opcode", "CloseCode", "FrameHeader", "parse_header", "Frame", "FrameDecoder",
+        "encode_frame", "encode_header", "encode_message", "new_mask", "parse_close",
+        "encode_close", "MessageAssembler", "Message",
+    },
+}
+
+_PROBE = """
+import json, wsframe, importlib
+out = {"backend": wsframe.backend, "modules": {}}
+for mod in %r:
+    m = importlib.import_module(mod)
+    out["modules"][mod] = sorted(m.__all__)
+print(json.dumps(out))
+"""
+
+
+def _probe(env_value: str | None) -> dict[str, object]:
+    """Import wsframe in a fresh interpreter with WSFRAME_PURE_PYTHON set/unset."""
+    env = dict(os.environ)
+    env.pop("WSFRAME_PURE_PYTHON", None)
+    if env_value is not None:
+        env["WSFRAME_PURE_PYTHON"] = env_value
+    # Import the same wsframe this process imported.
+    pkg_parent = str(Path(wsframe.__file__).resolve().parents[1])
+    env["PYTHONPATH"] = pkg_parent + os.pathsep + env.get("PYTHONPATH", "")
+    proc = subprocess.run(
+        [sys.executable, "-c", _PROBE % (sorted(PUBLIC_NAMES),)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    result: dict[str, object] = json.loads(proc.stdout)
+    return result
+
+
+def _speedups_present() -> bool:
+    return all(
+        importlib.util.find_spec(f"wsframe._speedups.{name}") is not None
+        for name in ("_mask", "_utf8", "_frames")
+    )
+
+
+def test_backend_is_c_or_python() -> None:
+    assert wsframe.backend in ("c", "python")
+
+
+def test_backend_matches_expectation_from_environment() -> None:
+    # CI sets WSFRAME_EXPECT_BACKEND so a silently failed build cannot pass
+    # as "the compiled run".
+    expected = os.environ.get("WSFRAME_EXPECT_BACKEND")
+    if not expected:
+        pytest.skip("WSFRAME_EXPECT_BACKEND not set")
+    assert wsframe.backend == expected
+
+
+def test_backend_follows_wsframe_pure_python_env() -> None:
+    forced = os.environ.get("WSFRAME_PURE_PYTHON", "").strip().lower()
+    if forced in ("", "0", "false", "no"):
+        pytest.skip("WSFRAME_PURE_PYTHON not set in this run")
+    assert wsframe.backend == "python"
+
+
+@pytest.mark.parametrize("value", ["1", "true", "yes"])
+def test_wsframe_pure_python_forces_reference(value: str) -> None:
+    assert _probe(value)["backend"] == "python"
+
+
+@pytest.mark.parametrize("value", [None, "", "0"])
+def test_without_wsframe_pure_python_compiled_backend_is_used_when_built(
+    value: str | None,
+) -> None:
+    assert _probe(value)["backend"] == ("c" if _speedups_present() else "python")
+
+
+def test_both_backends_expose_the_same_public_names() -> None:
+    pure = _probe("1")["modules"]
+    default = _probe(None)["modules"]
+    assert pure == default
+    assert isinstance(pure, dict)
+    for mod, names in PUBLIC_NAMES.items():
+        assert names <= set(pure[mod]), mod
+
+
+@pytest.mark.parametrize("module_name", sorted(PUBLIC_NAMES))
+def test_public_module_all_names_exist(module_name: str) -> None:
+    module = importlib.import_module(module_name)
+    assert PUBLIC_NAMES[module_name] <= set(module.__all__)
+    for name in module.__all__:
+        assert hasattr(module, name), f"{module_name}.{name} in __all__ but missing"
+
+
+def test_package_all_names_exist() -> None:
+    for name in wsframe.__all__:
+        assert hasattr(wsframe, name), f"wsframe.{name} in __all__ but missing"
+    for name in ("__version__", "backend", "ProtocolError", "InvalidUTF8", "PayloadTooBig"):
+        assert name in wsframe.__all__
+
+
+@pytest.mark.parametrize("module_name", ["wsframe.mask", "wsframe.utf8"])
+def test_public_callables_are_documented(module_name: str) -> None:
+    module = importlib.import_module(module_name)
+    for name in module.__all__:
+        obj = getattr(module, name)
+        assert (obj.__doc__ or "").strip(), f"{module_name}.{name} has no docstring"
+
+
+def test_version_is_pep440() -> None:
+    assert isinstance(wsframe.__version__, str)
+    assert re.fullmatch(
+        r"\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?(\+[a-z0-9.]+)?",
+        wsframe.__version__,
+    ), wsframe.__version__
+
+
+def test_version_matches_installed_distribution() -> None:
+    try:
+        dist = importlib.metadata.distribution("wsframe")
+    except importlib.metadata.PackageNotFoundError:
+        pytest.skip("wsframe is not installed (running from the source tree)")
+    assert dist.version == wsframe.__version__
+
+
+def test_pep561_py_typed_shipped() -> None:
+    # PEP 561: the marker file must sit in the package directory...
+    pkg_dir = Path(wsframe.__file__).resolve().parent
+    assert (pkg_dir / "py.typed").is_file()
+    # ...and, when installed, be part of the distribution's files.
+    try:
+        dist = importlib.metadata.distribution("wsframe")
+    except importlib.metadata.PackageNotFoundError:
+        return
+    files = dist.files
+    if files is None:  # pragma: no cover - metadata without RECORD
+        pytest.skip("distribution does not list its files")
+    assert any(str(f).replace("\\", "/") == "wsframe/py.typed" for f in files)
+
