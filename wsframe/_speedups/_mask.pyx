@@ -1,0 +1,209 @@
+# cython: language_level=3, boundscheck=False, wraparound=False
+# cython: initializedcheck=False, cdivision=True
+# cython: freethreading_compatible=True
+# binding=False: plain builtin functions, ~15% cheaper to call than
+# cyfunctions (measured on 16-byte apply_mask); signatures stay visible
+# to inspect through the embedded Argument Clinic-style signature.
+# cython: binding=False, embedsignature=True, embedsignature.format=clinic
+"""Compiled XOR masking of WebSocket payloads (RFC 6455 §5.3).
+
+Same API and errors as :mod:`wsframe._reference.mask`, backed by the SIMD
+kernels of ``wsf_mask.h`` (SSE2 / AVX2 / AVX-512 / NEON, chosen once at import;
+``simd_level`` says which).  ``bytes`` and ``bytearray`` arguments skip the
+buffer protocol, which is most of the cost of a 16-byte call.  Buffers of
+``WSF_NOGIL_THRESHOLD`` (64 KiB) bytes or more are masked without the GIL.
+
+Thread safety: the functions are safe to call from any thread.  A
+:class:`Masker` may be shared: each ``process()`` call atomically reserves its
+range of the key stream, but then the order of the outputs is the order in
+which the calls reserved, so sharing one across threads is rarely useful.
+"""
+
+cimport cython
+from cpython.buffer cimport PyBuffer_Release
+from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from cpython.number cimport PyNumber_Index
+from libc.stdint cimport uint8_t
+
+from wsframe._speedups.kernels cimport (
+    WSF_FREE_THREADED,
+    WSF_NOGIL_THRESHOLD,
+    wsf_active_level,
+    wsf_get_key,
+    wsf_get_view,
+    wsf_init_or_raise,
+    wsf_mask,
+    wsf_phase,
+    wsf_supported_levels,
+)
+
+__all__ = ["apply_mask", "apply_mask_inplace", "Masker", "simd_level", "supported_levels"]
+
+wsf_init_or_raise()
+
+#: The kernel level in use: "scalar", "sse2", "sse4", "avx2", "avx512" or "neon".
+simd_level = wsf_active_level()
+#: Every level this CPU can run (what WSFRAME_SIMD may select).
+supported_levels = wsf_supported_levels()
+
+
+cdef inline void _mask_pinned(uint8_t *dst, const uint8_t *src, size_t n,
+                              const uint8_t *key, size_t phase) noexcept:
+    """Mask memory that cannot move or be freed meanwhile (bytes or a held
+    Py_buffer); large inputs release the GIL."""
+    if n >= <size_t>WSF_NOGIL_THRESHOLD:
+        with nogil:
+            wsf_mask(dst, src, n, key, phase)
+    else:
+        wsf_mask(dst, src, n, key, phase)
+
+
+def apply_mask(data, mask, offset=0):
+    """Return ``data`` XOR-ed with the 4-byte ``mask``, starting at phase ``offset % 4``.
+
+    Args:
+        data: any C-contiguous buffer (bytes, bytearray, memoryview, array, ...),
+            taken as its raw bytes.
+        mask: any 4-byte buffer, the masking key.
+        offset: how many bytes of the payload precede ``data``.
+
+    Returns:
+        bytes: the masked (or unmasked: the operation is its own inverse) data.
+
+    Raises:
+        TypeError: ``data`` or ``mask`` is not a buffer, ``offset`` not an int.
+        ValueError: ``mask`` is not 4 bytes, or ``data`` is not C-contiguous.
+    """
+    cdef uint8_t key[4]
+    cdef size_t phase, n
+    cdef Py_buffer view
+    cdef bytes out
+    wsf_get_key(mask, key)
+    phase = wsf_phase(offset)
+    if type(data) is bytes:
+        n = <size_t>PyBytes_GET_SIZE(data)
+        out = PyBytes_FromStringAndSize(NULL, <Py_ssize_t>n)
+        _mask_pinned(<uint8_t *>PyBytes_AS_STRING(out),
+                     <const uint8_t *>PyBytes_AS_STRING(data), n, key, phase)
+        return out
+    if not WSF_FREE_THREADED and type(data) is bytearray:
+        n = <size_t>PyByteArray_GET_SIZE(data)
+        if n < <size_t>WSF_NOGIL_THRESHOLD:
+            # The GIL stays held and nothing here runs Python code, so the
+            # bytearray cannot be resized under us.
+            out = PyBytes_FromStringAndSize(NULL, <Py_ssize_t>n)
+            wsf_mask(<uint8_t *>PyBytes_AS_STRING(out),
+                     <const uint8_t *>PyByteArray_AS_STRING(data), n, key, phase)
+            return out
+    wsf_get_view(data, &view, "data")
+    try:
+        out = PyBytes_FromStringAndSize(NULL, view.len)
+        _mask_pinned(<uint8_t *>PyBytes_AS_STRING(out), <const uint8_t *>view.buf,
+                     <size_t>view.len, key, phase)
+    finally:
+        PyBuffer_Release(&view)
+    return out
+
+
+def apply_mask_inplace(buffer, mask, offset=0):
+    """XOR the writable ``buffer`` with ``mask`` in place, starting at phase ``offset % 4``.
+
+    Args:
+        buffer: a writable C-contiguous buffer (bytearray, memoryview, array, ...).
+        mask: any 4-byte buffer, the masking key.
+        offset: how many bytes of the payload precede ``buffer``.
+
+    Raises:
+        TypeError: ``buffer`` is read-only or not a buffer; ``mask`` not a buffer;
+            ``offset`` not an int.
+        ValueError: ``mask`` is not 4 bytes, or ``buffer`` is not C-contiguous.
+    """
+    cdef uint8_t key[4]
+    cdef size_t phase, n
+    cdef uint8_t *p
+    cdef Py_buffer view
+    wsf_get_key(mask, key)
+    phase = wsf_phase(offset)
+    if not WSF_FREE_THREADED and type(buffer) is bytearray:
+        n = <size_t>PyByteArray_GET_SIZE(buffer)
+        if n < <size_t>WSF_NOGIL_THRESHOLD:
+            p = <uint8_t *>PyByteArray_AS_STRING(buffer)
+            wsf_mask(p, p, n, key, phase)
+            return None
+    wsf_get_view(buffer, &view, "buffer")
+    try:
+        if view.readonly:
+            raise TypeError("buffer must be writable (got a read-only buffer)")
+        _mask_pinned(<uint8_t *>view.buf, <const uint8_t *>view.buf,
+                     <size_t>view.len, key, phase)
+    finally:
+        PyBuffer_Release(&view)
+    return None
+
+
+@cython.final
+cdef class Masker:
+    """Stateful masker: :meth:`process` continues the key phase across calls.
+
+    ``offset`` counts the bytes processed since creation or the last
+    :meth:`reset`; the phase of the next byte is ``offset % 4``.
+
+    Args:
+        mask: any 4-byte buffer, the masking key.
+
+    Raises:
+        TypeError: ``mask`` is not a buffer.
+        ValueError: ``mask`` is not 4 bytes long.
+    """
+
+    cdef uint8_t _key[4]
+    cdef long long _offset
+
+    def __init__(self, mask):
+        wsf_get_key(mask, self._key)
+        self._offset = 0
+
+    @property
+    def mask(self):
+        """The 4-byte masking key."""
+        return PyBytes_FromStringAndSize(<char *>self._key, 4)
+
+    @property
+    def offset(self):
+        """Bytes processed since creation or :meth:`reset`."""
+        return self._offset
+
+    @offset.setter
+    def offset(self, value):
+        self._offset = PyNumber_Index(value)  # OverflowError beyond 64 bits
+
+    def process(self, data):
+        """Return ``data`` masked at the current phase and advance :attr:`offset`.
+
+        Raises:
+            TypeError: ``data`` is not a bytes-like object.
+            ValueError: ``data`` is not C-contiguous.
+        """
+        cdef Py_buffer view
+        cdef bytes out
+        cdef size_t phase
+        wsf_get_view(data, &view, "data")
+        try:
+            out = PyBytes_FromStringAndSize(NULL, view.len)
+            with cython.critical_section(self):
+                phase = <size_t>(self._offset & 3)
+                self._offset += view.len
+            _mask_pinned(<uint8_t *>PyBytes_AS_STRING(out), <const uint8_t *>view.buf,
+                         <size_t>view.len, self._key, phase)
+        finally:
+            PyBuffer_Release(&view)
+        return out
+
+    def reset(self):
+        """Start again at phase 0 (offset 0)."""
+        self._offset = 0
+
+    def __repr__(self):
+        return f"<Masker offset={self._offset}>"
+
