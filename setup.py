@@ -1,0 +1,220 @@
+"""Build script for wsframe's optional compiled backend.
+
+Static metadata lives in pyproject.toml.  This file adds one extension module per
+``wsframe/_speedups/*.pyx`` (``wsframe._speedups.<name>``), compiled with Cython, and a
+``build_ext`` command that falls back to the pure-Python package when they cannot be
+built: a machine without a compiler must still be able to ``pip install wsframe``.
+
+Environment switches (read at build time):
+
+``WSFRAME_PURE_PYTHON_BUILD=1``
+    Build no extension at all (used for the ``py3-none-any`` wheel).
+``WSFRAME_REQUIRE_C=1``
+    Turn every fallback into a hard error (CI and cibuildwheel set it, so a wheel or a
+    test run can never silently lack the compiled backend).  Having no ``.pyx`` file at
+    all is not a failure: there is then nothing to compile.
+``WSFRAME_DEBUG_BUILD=1``
+    ``-O1 -g -fno-omit-frame-pointer`` instead of ``-O3`` (sanitizer / valgrind runs).
+``WSFRAME_CYTHON_ANNOTATE=1``
+    Also write Cython's HTML annotation next to each ``.pyx``.
+
+Optimisation flags are passed as ``extra_compile_args``, which the compiler sees
+*after* ``CFLAGS`` from the environment, so a CFLAGS set by cibuildwheel, a distro or a
+user cannot silently drop them.  ``-march=native`` is never used: wheels must run on
+every CPU of their architecture; SIMD kernels are selected at run time.
+
+C sources that a ``.pyx`` needs besides headers are declared in the ``.pyx`` itself
+with Cython's ``# distutils: sources = wsf_kernel.c`` comment.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import sys
+import warnings
+from typing import Any
+
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+from setuptools.errors import (
+    CCompilerError,
+    CompileError,
+    ExecError,
+    LinkError,
+    PlatformError,
+)
+
+SPEEDUPS_DIR = os.path.join("wsframe", "_speedups")
+MIN_CYTHON = (3, 1)
+
+# Errors that mean "this machine cannot build the extensions", as opposed to a bug in
+# this script.  OSError covers a compiler executable that is missing altogether.
+BUILD_ERRORS: tuple[type[BaseException], ...] = (
+    CCompilerError,
+    CompileError,
+    ExecError,
+    LinkError,
+    PlatformError,
+    OSError,
+)
+
+CYTHON_DIRECTIVES: dict[str, Any] = {
+    "language_level": 3,
+    "boundscheck": False,
+    "wraparound": False,
+    "cdivision": True,
+    "embedsignature": True,
+    # The modules keep no unguarded global state (see docs/ on thread-safety), so
+    # importing them does not re-enable the GIL on free-threaded CPython.
+    "freethreading_compatible": True,
+}
+
+
+def _flag(name: str) -> bool:
+    """Return True when environment variable ``name`` is set to a true value."""
+    return os.environ.get(name, "").strip().lower() not in ("", "0", "false", "no", "off")
+
+
+def _say(message: str) -> None:
+    """Print a build message where pip shows it (``pip install -v``) and in logs."""
+    print(message, file=sys.stderr, flush=True)
+
+
+class BuildFailed(RuntimeError):
+    """The compiled backend could not be built and WSFRAME_REQUIRE_C forbids falling back."""
+
+
+def _fallback(reason: str, *, intended: bool = False) -> None:
+    """Report that the pure-Python backend will be used, or fail under WSFRAME_REQUIRE_C.
+
+    An unintended fallback is also issued as a warning: pip (>= 24) shows a build
+    backend's warnings without ``-v``, while it hides everything the build prints.
+
+    Args:
+        reason: why the extensions are not built, for the message.
+        intended: True when the user asked for a pure build (no warning then).
+
+    Raises:
+        BuildFailed: if ``WSFRAME_REQUIRE_C`` is set.
+    """
+    if _flag("WSFRAME_REQUIRE_C"):
+        raise BuildFailed(
+            f"wsframe: the C extensions could not be built ({reason}) "
+            "and WSFRAME_REQUIRE_C is set"
+        )
+    message = (
+        f"wsframe: building without C extensions ({reason}); "
+        "the pure-Python backend will be used"
+    )
+    bar = "*" * 78
+    _say(f"\n{bar}\n{message}\n{bar}\n")
+    if not intended:
+        warnings.warn(message, UserWarning, stacklevel=2)
+
+
+def _cython_version() -> tuple[int, ...] | None:
+    """Return the installed Cython version as a tuple, or None if Cython is missing."""
+    try:
+        import Cython
+    except ImportError:
+        return None
+    parts: list[int] = []
+    for piece in Cython.__version__.split(".")[:3]:
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        parts.append(int(digits or 0))
+    return tuple(parts)
+
+
+class OptionalBuildExt(build_ext):
+    """``build_ext`` that cythonizes lazily and degrades to a pure-Python install."""
+
+    def run(self) -> None:
+        if not self.extensions:
+            return
+        try:
+            from Cython.Build import cythonize
+            from Cython.Compiler.Errors import CompileError as CythonCompileError
+        except ImportError as exc:  # pragma: no cover - checked before ext_modules is set
+            self._give_up(f"Cython is not importable: {exc}")
+            return
+        try:
+            for ext in self.extensions:
+                (translated,) = cythonize(
+                    [ext],
+                    compiler_directives=CYTHON_DIRECTIVES,
+                    annotate=_flag("WSFRAME_CYTHON_ANNOTATE"),
+                    quiet=not self.verbose,
+                )
+                # Keep setuptools' own Extension object (finalize_options annotated it)
+                # and take over what Cython produced: the .c sources plus anything a
+                # "# distutils:" comment in the .pyx declared.
+                for name, value in vars(translated).items():
+                    if not name.startswith("_"):
+                        setattr(ext, name, value)
+        except CythonCompileError as exc:
+            self._give_up(f"Cython failed to translate the .pyx sources: {exc}")
+            return
+        try:
+            super().run()
+        except BUILD_ERRORS as exc:
+            self._give_up(f"the C compiler failed: {type(exc).__name__}: {exc}")
+
+    def build_extensions(self) -> None:
+        """Append optimisation flags suited to the compiler, then build."""
+        if self.compiler.compiler_type == "msvc":
+            opt = ["/Od", "/Zi"] if _flag("WSFRAME_DEBUG_BUILD") else ["/O2"]
+        elif _flag("WSFRAME_DEBUG_BUILD"):
+            opt = ["-O1", "-g", "-fno-omit-frame-pointer"]
+        else:
+            opt = ["-O3"]
+        for ext in self.extensions:
+            # Last on the command line, so they win over any -O in CFLAGS.
+            ext.extra_compile_args = list(ext.extra_compile_args or []) + opt
+        super().build_extensions()
+
+    def _give_up(self, reason: str) -> None:
+        """Drop the extensions so no later step expects their outputs."""
+        self.extensions = []
+        self.distribution.ext_modules = []
+        _fallback(reason)
+
+
+def _extensions() -> list[Extension]:
+    """Return the extension modules to build, or [] (after saying why) for pure Python."""
+    if _flag("WSFRAME_PURE_PYTHON_BUILD"):
+        if _flag("WSFRAME_REQUIRE_C"):
+            raise BuildFailed(
+                "wsframe: WSFRAME_PURE_PYTHON_BUILD and WSFRAME_REQUIRE_C are both set"
+            )
+        _fallback("WSFRAME_PURE_PYTHON_BUILD is set", intended=True)
+        return []
+    sources = sorted(glob.glob(os.path.join(SPEEDUPS_DIR, "*.pyx")))
+    if not sources:
+        _say("wsframe: no Cython sources in wsframe/_speedups; building pure Python only")
+        return []
+    version = _cython_version()
+    if version is None:
+        _fallback("Cython is not installed")
+        return []
+    if version < MIN_CYTHON:
+        _fallback(
+            "Cython %s is older than %s"
+            % (".".join(map(str, version)), ".".join(map(str, MIN_CYTHON)))
+        )
+        return []
+    return [
+        Extension(
+            "wsframe._speedups." + os.path.splitext(os.path.basename(path))[0],
+            sources=[path],
+            include_dirs=[SPEEDUPS_DIR],
+            # Never -march=native: kernels pick their ISA at run time.
+        )
+        for path in sources
+    ]
+
+
+setup(
+    ext_modules=_extensions(),
+    cmdclass={"build_ext": OptionalBuildExt},
+)
