@@ -1,0 +1,170 @@
+"""Type stub for the compiled frames module (same API as wsframe._reference.frames)."""
+
+from typing import Any, Final, Iterator
+
+from wsframe._reference.frames import DEFAULT_MAX_SIZE as DEFAULT_MAX_SIZE
+from wsframe._reference.frames import CloseCode as CloseCode
+from wsframe._reference.frames import Opcode as Opcode
+from wsframe._reference.frames import is_valid_close_code as is_valid_close_code
+from wsframe._reference.frames import new_mask as new_mask
+
+__all__ = [
+    "Opcode",
+    "CloseCode",
+    "FrameHeader",
+    "Frame",
+    "Message",
+    "parse_header",
+    "FrameDecoder",
+    "encode_frame",
+    "encode_header",
+    "encode_message",
+    "new_mask",
+    "parse_close",
+    "encode_close",
+    "is_valid_close_code",
+    "MessageAssembler",
+    "DEFAULT_MAX_SIZE",
+]
+
+simd_level: Final[str]
+
+class FrameHeader:
+    __match_args__ = (
+        "fin", "rsv1", "rsv2", "rsv3", "opcode", "masked", "length", "mask", "header_size"
+    )
+    @property
+    def fin(self) -> bool: ...
+    @property
+    def rsv1(self) -> bool: ...
+    @property
+    def rsv2(self) -> bool: ...
+    @property
+    def rsv3(self) -> bool: ...
+    @property
+    def opcode(self) -> Opcode: ...
+    @property
+    def masked(self) -> bool: ...
+    @property
+    def length(self) -> int: ...
+    @property
+    def mask(self) -> bytes | None: ...
+    @property
+    def header_size(self) -> int: ...
+    @property
+    def rsv(self) -> int: ...
+    def __init__(
+        self,
+        fin: bool,
+        rsv1: bool,
+        rsv2: bool,
+        rsv3: bool,
+        opcode: Opcode,
+        masked: bool,
+        length: int,
+        mask: bytes | None,
+        header_size: int,
+    ) -> None: ...
+    def __replace__(self, **changes: Any) -> FrameHeader: ...
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class Frame:
+    __match_args__ = ("opcode", "payload", "fin", "rsv1", "rsv2", "rsv3")
+    @property
+    def opcode(self) -> Opcode: ...
+    @property
+    def payload(self) -> bytes: ...
+    @property
+    def fin(self) -> bool: ...
+    @property
+    def rsv1(self) -> bool: ...
+    @property
+    def rsv2(self) -> bool: ...
+    @property
+    def rsv3(self) -> bool: ...
+    def __init__(
+        self,
+        opcode: Opcode,
+        payload: bytes,
+        fin: bool = True,
+        rsv1: bool = False,
+        rsv2: bool = False,
+        rsv3: bool = False,
+    ) -> None: ...
+    def __replace__(self, **changes: Any) -> Frame: ...
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+def parse_header(data: Any, offset: int = 0) -> FrameHeader | None: ...
+
+class FrameDecoder:
+    client: bool
+    max_frame_size: int | None
+    rsv_allowed: int
+    validate_utf8: bool
+    _bytes_copied: int
+    def __init__(
+        self,
+        *,
+        client: bool = False,
+        max_frame_size: int | None = ...,
+        rsv_allowed: int = 0,
+        validate_utf8: bool = True,
+    ) -> None: ...
+    @property
+    def closed(self) -> bool: ...
+    @property
+    def buffered(self) -> int: ...
+    def feed(self, data: Any) -> Iterator[Frame]: ...
+
+def encode_header(
+    opcode: int,
+    length: int,
+    *,
+    fin: bool = True,
+    rsv1: bool = False,
+    rsv2: bool = False,
+    rsv3: bool = False,
+    mask: Any = None,
+) -> bytes: ...
+def encode_frame(
+    opcode: int,
+    payload: Any = b"",
+    *,
+    fin: bool = True,
+    rsv1: bool = False,
+    rsv2: bool = False,
+    rsv3: bool = False,
+    mask: Any = None,
+) -> bytes: ...
+def encode_message(
+    opcode: int,
+    payload: Any,
+    *,
+    fragment_size: int | None = None,
+    masked: bool = False,
+) -> list[bytes]: ...
+def parse_close(payload: Any) -> tuple[int, str]: ...
+def encode_close(code: int, reason: str = "") -> bytes: ...
+
+class Message:
+    __match_args__ = ("opcode", "data", "compressed")
+    @property
+    def opcode(self) -> Opcode: ...
+    @property
+    def data(self) -> bytes | str: ...
+    @property
+    def compressed(self) -> bool: ...
+    def __init__(self, opcode: Opcode, data: bytes | str, compressed: bool = False) -> None: ...
+    def __replace__(self, **changes: Any) -> Message: ...
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class MessageAssembler:
+    max_message_size: int | None
+    decode_text: bool
+    def __init__(self, max_message_size: int | None = ..., decode_text: bool = True) -> None: ...
+    @property
+    def in_message(self) -> bool: ...
+    def add(self, frame: Frame) -> Message | None: ...
