@@ -1,0 +1,334 @@
+"""wsframe.integrations.websockets: differential equivalence on ServerProtocol.
+
+websockets' PyPI sdist ships no tests, so the integration is proven
+differentially: random and adversarial client streams (valid, fragmented,
+malformed, truncated, split at random points, down to single bytes) are fed to
+websockets' Sans-I/O ``ServerProtocol`` (and ``ClientProtocol``) with and
+without ``install()``; events (frames, payload types), outgoing bytes, state,
+close codes and reasons, and the parser's exception must be identical.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+pytest.importorskip("websockets")
+pytest.importorskip("hypothesis")
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+import wsframe.integrations.websockets as integ  # noqa: E402
+from websockets import frames as ws_frames  # noqa: E402
+from websockets.client import ClientProtocol  # noqa: E402
+from websockets.protocol import State  # noqa: E402
+from websockets.server import ServerProtocol  # noqa: E402
+
+ORIGINAL_APPLY_MASK = ws_frames.apply_mask
+ORIGINAL_PARSE = ws_frames.Frame.__dict__["parse"]
+EXAMPLES = int(os.environ.get("WSFRAME_HYPOTHESIS_EXAMPLES", "200"))
+
+
+@pytest.fixture(autouse=True)
+def _uninstalled():
+    integ.uninstall()
+    yield
+    integ.uninstall()
+
+
+def raw_frame(opcode: int, payload: bytes, *, fin: bool = True, rsv: int = 0,
+              mask: bytes | None = None, length_form: str = "minimal") -> bytes:
+    """Encode one frame, allowing RFC 6455 §5.2 violations on purpose."""
+    n = len(payload)
+    head = bytes([(0x80 if fin else 0) | (rsv << 4) | opcode])
+    mbit = 0x80 if mask is not None else 0
+    form = length_form if length_form != "minimal" else ("7" if n < 126 else "16" if n < 65536 else "64")
+    if form == "7":
+        head += bytes([mbit | n])
+    elif form == "16":
+        head += bytes([mbit | 126]) + struct.pack("!H", n)
+    elif form == "64msb":
+        head += bytes([mbit | 127]) + struct.pack("!Q", n | (1 << 63))
+    else:
+        head += bytes([mbit | 127]) + struct.pack("!Q", n)
+    if mask is None:
+        return head + payload
+    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+TEXTS = [b"", b"hello", "h\u00e9llo \u20ac \U0001f600".encode(), b"x" * 200, b"y" * 70000]
+BAD_UTF8 = [b"\xff", b"ab\xc0\xaf", b"\xed\xa0\x80", b"ok\xe2\x82", b"\xf4\x90\x80\x80"]
+BAD_KINDS = ["opcode", "rsv", "nonminimal16", "nonminimal64", "msb", "ctrl_long", "ctrl_frag",
+             "unmasked", "bad_utf8", "bad_utf8_frag", "lone_continuation", "nested_start",
+             "too_big", "close_bad"]
+
+
+def bad_frames(bad: str, mask: bytes | None, pick) -> list[bytes]:  # type: ignore[no-untyped-def]
+    """Frames breaking one rule (``pick(options)`` chooses details)."""
+    if bad == "opcode":
+        return [raw_frame(pick([3, 7, 11, 15]), b"x", mask=mask)]
+    if bad == "rsv":
+        return [raw_frame(1, b"x", rsv=pick([4, 2, 1, 7]), mask=mask)]
+    if bad == "nonminimal16":
+        return [raw_frame(2, b"abc", length_form="16", mask=mask)]
+    if bad == "nonminimal64":
+        return [raw_frame(2, b"abc" * 50, length_form="64", mask=mask)]
+    if bad == "msb":
+        return [raw_frame(2, b"abc", length_form="64msb", mask=mask)]
+    if bad == "ctrl_long":
+        return [raw_frame(9, b"p" * 126, mask=mask)]
+    if bad == "ctrl_frag":
+        return [raw_frame(9, b"p", fin=False, mask=mask)]
+    if bad == "unmasked":
+        return [raw_frame(1, b"wrong side", mask=None if mask else b"\x01\x02\x03\x04")]
+    if bad == "bad_utf8":
+        return [raw_frame(1, pick(BAD_UTF8), mask=mask)]
+    if bad == "bad_utf8_frag":
+        return [raw_frame(1, b"ok", fin=False, mask=mask), raw_frame(0, pick(BAD_UTF8), mask=mask)]
+    if bad == "lone_continuation":
+        return [raw_frame(0, b"c", mask=mask)]
+    if bad == "too_big":
+        return [raw_frame(2, b"z" * 5000, mask=mask)]  # max_size is 4096 below
+    if bad == "close_bad":
+        return [raw_frame(8, pick([b"\x03", b"\x03\xe8\xff", b"\x03\xed", b"\x0b\xb8ok"]), mask=mask)]
+    return [raw_frame(1, b"a", fin=False, mask=mask), raw_frame(2, b"b", mask=mask)]
+
+
+@st.composite
+def frame_specs(draw, masked: bool):  # type: ignore[no-untyped-def]
+    mask = draw(st.binary(min_size=4, max_size=4)) if masked else None
+    pick = lambda options: draw(st.sampled_from(options))  # noqa: E731
+    kind = pick(["text", "binary", "frag", "ping", "pong", "close", "bad", "bad", "bad"])
+    if kind == "text":
+        return [raw_frame(1, pick(TEXTS[:4]), mask=mask)]
+    if kind == "binary":
+        return [raw_frame(2, draw(st.binary(max_size=300)), mask=mask)]
+    if kind == "frag":
+        data = pick(TEXTS[:4]) + pick([b"", b"\xe2\x82\xac"])
+        cuts = sorted(draw(st.lists(st.integers(0, len(data)), max_size=3)))
+        parts = [data[i:j] for i, j in zip([0, *cuts], [*cuts, len(data)])]
+        op = pick([1, 2])
+        out = []
+        for i, part in enumerate(parts):
+            out.append(raw_frame(op if i == 0 else 0, part, fin=i == len(parts) - 1, mask=mask))
+            if draw(st.booleans()):
+                out.append(raw_frame(9, b"mid", mask=mask))
+        return out
+    if kind == "ping":
+        return [raw_frame(9, draw(st.binary(max_size=125)), mask=mask)]
+    if kind == "pong":
+        return [raw_frame(10, draw(st.binary(max_size=20)), mask=mask)]
+    if kind == "close":
+        code = pick([1000, 1001, 1003, 1007, 1014, 3000, 4999, 999, 1005, 2999, 5000])
+        payload = pick([b"", struct.pack("!H", code) + pick([b"", b"bye", "\u00e9".encode()])])
+        return [raw_frame(8, payload, mask=mask)]
+    return bad_frames(pick(BAD_KINDS), mask, pick)
+
+
+@st.composite
+def streams(draw, masked: bool = True):  # type: ignore[no-untyped-def]
+    frames = draw(st.lists(frame_specs(masked), min_size=1, max_size=8))
+    data = b"".join(b"".join(f) for f in frames)
+    if draw(st.booleans()):
+        data = data[: draw(st.integers(0, len(data)))]
+    n_cuts = draw(st.sampled_from([0, 0, 1, 2, 5, 12]))
+    cuts = sorted(draw(st.lists(st.integers(0, len(data)), min_size=n_cuts, max_size=n_cuts)))
+    if draw(st.integers(0, 9)) == 0:
+        cuts = list(range(len(data)))[:3000]
+    return [data[i:j] for i, j in zip([0, *cuts], [*cuts, len(data)])]
+
+
+def run_protocol(chunks: list[bytes], client: bool, eof: bool = True) -> list[str]:
+    """Feed ``chunks`` to a Sans-I/O protocol; describe everything observable."""
+    if client:
+        proto: ServerProtocol | ClientProtocol = ClientProtocol(
+            ws_frames_uri(), state=State.OPEN, max_size=4096
+        )
+    else:
+        proto = ServerProtocol(state=State.OPEN, max_size=4096)
+    log: list[str] = []
+
+    def snapshot() -> None:
+        for event in proto.events_received():
+            log.append(f"{event!r} {type(getattr(event, 'data', None)).__name__}")
+        log.append(f"out={b''.join(proto.data_to_send())!r}")
+        log.append(f"state={proto.state.name} close={proto.close_code} {proto.close_reason!r}")
+        exc = proto.parser_exc
+        log.append(f"exc={type(exc).__name__}:{exc}" if exc is not None else "exc=None")
+
+    # A client masks what it sends with random keys (RFC 6455 §5.3): make them
+    # deterministic so that outgoing bytes can be compared.
+    real_secrets = ws_frames.secrets
+    ws_frames.secrets = _CountingSecrets()  # type: ignore[assignment]
+    try:
+        for chunk in chunks:
+            proto.receive_data(chunk)
+            snapshot()
+        if eof:
+            proto.receive_eof()
+            snapshot()
+    finally:
+        ws_frames.secrets = real_secrets
+    return log
+
+
+class _CountingSecrets:
+    """Stand-in for the ``secrets`` module: predictable mask keys."""
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    def token_bytes(self, n: int) -> bytes:
+        self.n += 1
+        return bytes((self.n * 37 + i * 11) & 0xFF for i in range(n))
+
+
+def ws_frames_uri():  # type: ignore[no-untyped-def]
+    from websockets.uri import parse_uri
+
+    return parse_uri("ws://localhost/")
+
+
+def compare(chunks: list[bytes], client: bool = False) -> None:
+    integ.uninstall()
+    expected = run_protocol(chunks, client)
+    integ.install()
+    assert integ.active()
+    try:
+        got = run_protocol(chunks, client)
+    finally:
+        integ.uninstall()
+    assert got == expected
+
+
+SETTINGS = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+@SETTINGS
+@given(streams(masked=True))
+def test_server_protocol_identical(chunks: list[bytes]) -> None:
+    compare(chunks)
+
+
+@SETTINGS
+@given(streams(masked=False))
+def test_client_protocol_identical(chunks: list[bytes]) -> None:
+    compare(chunks, client=True)
+
+
+@pytest.mark.parametrize("client", [False, True])
+@pytest.mark.parametrize("split", ["whole", "bytes", "middle"])
+@pytest.mark.parametrize("bad", BAD_KINDS)
+def test_each_violation_identical(bad: str, split: str, client: bool) -> None:
+    mask = None if client else b"\x37\xfa\x21\x3d"
+    frames = [raw_frame(1, b"before", mask=mask), *bad_frames(bad, mask, lambda o: o[0])]
+    frames.append(raw_frame(2, b"after", mask=mask))
+    data = b"".join(frames)
+    if split == "whole":
+        chunks = [data]
+    elif split == "bytes":
+        chunks = [data[i : i + 1] for i in range(len(data))]
+    else:
+        chunks = [data[: len(data) // 2], data[len(data) // 2 :]]
+    compare(chunks, client=client)
+
+
+def test_large_and_fragmented_messages_identical() -> None:
+    mask = b"\x01\x02\x03\x04"
+    big = bytes(range(256)) * 16  # exactly max_size
+    data = raw_frame(2, big, mask=mask) + raw_frame(1, b"a" * 100, fin=False, mask=mask)
+    data += raw_frame(0, "\u20ac".encode() * 30, mask=mask) + raw_frame(8, b"\x03\xe8bye", mask=mask)
+    for chunks in ([data], [data[:7], data[7:3000], data[3000:]]):
+        compare(chunks)
+
+
+@SETTINGS
+@given(st.binary(max_size=2000), st.binary(min_size=4, max_size=4))
+def test_apply_mask_identical(data: bytes, mask: bytes) -> None:
+    assert integ.apply_mask(data, mask) == ORIGINAL_APPLY_MASK(data, mask)
+    assert integ.apply_mask(bytearray(data), memoryview(mask)) == ORIGINAL_APPLY_MASK(data, mask)
+
+
+def test_apply_mask_errors_match() -> None:
+    for bad in (b"abc", b"abcde"):
+        with pytest.raises(ValueError) as ours:
+            integ.apply_mask(b"data", bad)
+        with pytest.raises(ValueError) as theirs:
+            ORIGINAL_APPLY_MASK(b"data", bad)
+        assert str(ours.value) == str(theirs.value)
+
+
+def test_install_uninstall_idempotent_and_reversible() -> None:
+    integ.install()
+    integ.install()
+    assert ws_frames.apply_mask is integ.apply_mask
+    assert ws_frames.Frame.__dict__["parse"] is not ORIGINAL_PARSE
+    integ.uninstall()
+    integ.uninstall()
+    assert ws_frames.apply_mask is ORIGINAL_APPLY_MASK
+    assert ws_frames.Frame.__dict__["parse"] is ORIGINAL_PARSE
+
+
+def test_fast_path_is_taken() -> None:
+    """A buffered frame is parsed without websockets' read_exact round trips."""
+    from websockets.streams import StreamReader
+
+    calls: list[int] = []
+    real = StreamReader.read_exact
+
+    def counting(self, n):  # type: ignore[no-untyped-def]
+        calls.append(n)
+        return (yield from real(self, n))
+
+    def parse_one() -> bytes:
+        reader = StreamReader()
+        reader.feed_data(raw_frame(1, b"hi", mask=b"abcd") + b"\x81")
+        with pytest.raises(StopIteration) as stop:
+            next(ws_frames.Frame.parse(reader.read_exact, mask=True))
+        assert reader.buffer == b"\x81"
+        return stop.value.value.data  # type: ignore[no-any-return]
+
+    StreamReader.read_exact = counting  # type: ignore[method-assign]
+    try:
+        assert parse_one() == b"hi"
+        assert calls == [2, 4, 2]  # websockets: header, mask, payload
+        calls.clear()
+        integ.install()
+        assert parse_one() == b"hi"
+        assert calls == []
+    finally:
+        StreamReader.read_exact = real  # type: ignore[method-assign]
+
+
+def test_install_before_import_in_fresh_interpreter() -> None:
+    code = textwrap.dedent(
+        """
+        import sys
+        import wsframe.integrations.websockets as integ
+        assert "websockets.frames" not in sys.modules
+        integ.install()
+        import websockets.frames as f
+        assert f.apply_mask is integ.apply_mask and integ.active()
+        integ.uninstall()
+        assert f.apply_mask is not integ.apply_mask
+        print("ok")
+        """
+    )
+    env = dict(os.environ)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"

@@ -1,0 +1,477 @@
+"""wsframe.integrations.wsproto: install/uninstall and differential equivalence.
+
+The strongest proof is wsproto's own test suite run with the integration
+installed (tools/peer_suites.sh).  These tests add a differential check: the
+same random and adversarial byte streams, split at random points, are fed to
+wsproto with and without ``install()``; the events (types, payloads, payload
+types, partial-frame flags, close codes and ParseFailed messages) must be
+identical.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import subprocess
+import sys
+import textwrap
+import zlib
+
+import pytest
+
+wsproto = pytest.importorskip("wsproto")
+hypothesis = pytest.importorskip("hypothesis")
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+import wsframe.integrations.wsproto as integ  # noqa: E402
+from wsproto import frame_protocol as fp  # noqa: E402
+from wsproto.connection import Connection, ConnectionType  # noqa: E402
+from wsproto.events import CloseConnection  # noqa: E402
+from wsproto.extensions import PerMessageDeflate  # noqa: E402
+from wsproto.utilities import LocalProtocolError  # noqa: E402
+
+ORIGINAL_PROCESS_BUFFER = fp.FrameDecoder.__dict__["process_buffer"]
+ORIGINAL_MASKER = fp.XorMaskerSimple
+
+
+@pytest.fixture(autouse=True)
+def _uninstalled():
+    integ.uninstall()
+    yield
+    integ.uninstall()
+
+
+# --------------------------------------------------------------------------
+# Streams: a frame encoder that can also produce malformed frames.
+
+
+def raw_frame(
+    opcode: int,
+    payload: bytes,
+    *,
+    fin: bool = True,
+    rsv: int = 0,
+    mask: bytes | None = None,
+    length_form: str = "minimal",
+) -> bytes:
+    """Encode one frame, allowing RFC 6455 §5.2 violations on purpose."""
+    n = len(payload)
+    head = bytes([(0x80 if fin else 0) | (rsv << 4) | opcode])
+    mbit = 0x80 if mask is not None else 0
+    if length_form == "minimal":
+        form = "7" if n < 126 else "16" if n < 65536 else "64"
+    else:
+        form = length_form
+    if form == "7":
+        head += bytes([mbit | n])
+    elif form == "16":
+        head += bytes([mbit | 126]) + struct.pack("!H", n)
+    elif form == "64msb":
+        head += bytes([mbit | 127]) + struct.pack("!Q", n | (1 << 63))
+    else:
+        head += bytes([mbit | 127]) + struct.pack("!Q", n)
+    if mask is None:
+        return head + payload
+    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+TEXT_LIST = [b"", b"hello", "h\u00e9llo \u20ac \U0001f600".encode(), b"x" * 200, b"y" * 70000]
+TEXTS = st.sampled_from(TEXT_LIST)
+BAD_UTF8_LIST = [b"\xff", b"ab\xc0\xaf", b"\xed\xa0\x80", b"ok\xe2\x82", b"\xf4\x90\x80\x80"]
+
+
+BAD_KINDS = [
+    "opcode",
+    "rsv",
+    "nonminimal16",
+    "nonminimal64",
+    "msb",
+    "ctrl_long",
+    "ctrl_frag",
+    "unmasked",
+    "bad_utf8",
+    "bad_utf8_frag",
+    "lone_continuation",
+    "nested_start",
+]
+
+
+def bad_frames(bad: str, mask: bytes | None, pick) -> list[bytes]:  # type: ignore[no-untyped-def]
+    """Frames breaking one rule of RFC 6455 §5 (``pick(options)`` chooses details)."""
+    masked = mask is not None
+    if bad == "opcode":
+        return [raw_frame(pick([3, 7, 11, 15]), b"x", mask=mask)]
+    if bad == "rsv":
+        return [raw_frame(1, b"x", rsv=pick([4, 2, 1, 7]), mask=mask)]
+    if bad == "nonminimal16":
+        return [raw_frame(2, b"abc", length_form="16", mask=mask)]
+    if bad == "nonminimal64":
+        return [raw_frame(2, b"abc" * 50, length_form="64", mask=mask)]
+    if bad == "msb":
+        return [raw_frame(2, b"abc", length_form="64msb", mask=mask)]
+    if bad == "ctrl_long":
+        return [raw_frame(9, b"p" * 126, mask=mask)]
+    if bad == "ctrl_frag":
+        return [raw_frame(9, b"p", fin=False, mask=mask)]
+    if bad == "unmasked":
+        flipped = None if masked else b"\x01\x02\x03\x04"
+        return [raw_frame(1, b"wrong side", mask=flipped)]
+    if bad == "bad_utf8":
+        return [raw_frame(1, pick(BAD_UTF8_LIST), mask=mask)]
+    if bad == "bad_utf8_frag":
+        data = pick(BAD_UTF8_LIST)
+        return [raw_frame(1, b"ok", fin=False, mask=mask), raw_frame(0, data, mask=mask)]
+    if bad == "lone_continuation":
+        return [raw_frame(0, b"c", mask=mask)]
+    return [raw_frame(1, b"a", fin=False, mask=mask), raw_frame(2, b"b", mask=mask)]
+
+
+@st.composite
+def frame_specs(draw, masked: bool):  # type: ignore[no-untyped-def]
+    """One frame: mostly valid, sometimes broken in one of many ways."""
+    mask = draw(st.binary(min_size=4, max_size=4)) if masked else None
+    kind = draw(
+        st.sampled_from(
+            ["text", "binary", "frag", "ping", "pong", "close", "bad", "bad", "bad"]
+        )
+    )
+    if kind == "text":
+        return [raw_frame(1, draw(TEXTS), mask=mask)]
+    if kind == "binary":
+        return [raw_frame(2, draw(st.binary(max_size=300)), mask=mask)]
+    if kind == "frag":
+        data = draw(TEXTS) + draw(st.sampled_from([b"", b"\xe2\x82\xac"]))
+        cuts = sorted(draw(st.lists(st.integers(0, len(data)), max_size=3)))
+        parts = [data[i:j] for i, j in zip([0, *cuts], [*cuts, len(data)])]
+        op = draw(st.sampled_from([1, 2]))
+        out = []
+        for i, part in enumerate(parts):
+            out.append(raw_frame(op if i == 0 else 0, part, fin=i == len(parts) - 1, mask=mask))
+            if draw(st.booleans()):
+                out.append(raw_frame(9, b"mid", mask=mask))
+        return out
+    if kind == "ping":
+        return [raw_frame(9, draw(st.binary(max_size=125)), mask=mask)]
+    if kind == "pong":
+        return [raw_frame(10, draw(st.binary(max_size=20)), mask=mask)]
+    if kind == "close":
+        code = draw(st.sampled_from([1000, 1001, 1003, 1007, 1014, 3000, 4999, 999, 1005, 2999, 5000]))
+        reason = draw(st.sampled_from([b"", b"bye", b"\xff", "\u00e9".encode()]))
+        payload = draw(st.sampled_from([b"", b"\x03", struct.pack("!H", code) + reason]))
+        return [raw_frame(8, payload, mask=mask)]
+    bad = draw(st.sampled_from(BAD_KINDS))
+    return bad_frames(bad, mask, lambda options: draw(st.sampled_from(options)))
+
+
+def deflate(data: bytes) -> bytes:
+    """RFC 7692 §7.2.1: raw DEFLATE, sync-flushed, without the 00 00 FF FF tail."""
+    c = zlib.compressobj(wbits=-15)
+    out = c.compress(data) + c.flush(zlib.Z_SYNC_FLUSH)
+    assert out.endswith(b"\x00\x00\xff\xff")
+    return out[:-4]
+
+
+@st.composite
+def compressed_specs(draw, masked: bool):  # type: ignore[no-untyped-def]
+    """permessage-deflate messages (RSV1 on the first frame), some broken."""
+    mask = draw(st.binary(min_size=4, max_size=4)) if masked else None
+    pick = lambda options: draw(st.sampled_from(options))  # noqa: E731
+    kind = pick(["text", "binary", "frag", "plain", "bad"])
+    if kind in ("text", "binary"):
+        data = pick(TEXT_LIST[:4]) if kind == "text" else draw(st.binary(max_size=300))
+        return [raw_frame(1 if kind == "text" else 2, deflate(data), rsv=4, mask=mask)]
+    if kind == "frag":
+        body = deflate(pick(TEXT_LIST[:4]) + pick([b"", b"\xe2\x82\xac"]))
+        cut = draw(st.integers(0, len(body)))
+        out = [raw_frame(1, body[:cut], rsv=4, fin=False, mask=mask)]
+        if draw(st.booleans()):
+            out.append(raw_frame(9, b"mid", mask=mask))
+        out.append(raw_frame(0, body[cut:], mask=mask))
+        return out
+    if kind == "plain":  # uncompressed message on a deflate connection
+        return [raw_frame(1, pick(TEXT_LIST[:4]), mask=mask)]
+    bad = pick(["garbage", "rsv1_control", "rsv1_continuation", "rsv2", "bad_utf8"])
+    if bad == "garbage":
+        return [raw_frame(2, b"\xff\xff\xff\xff", rsv=4, mask=mask)]
+    if bad == "rsv1_control":
+        return [raw_frame(9, b"p", rsv=4, mask=mask)]
+    if bad == "rsv1_continuation":
+        return [raw_frame(1, deflate(b"ab"), rsv=4, fin=False, mask=mask),
+                raw_frame(0, b"", rsv=4, mask=mask)]
+    if bad == "rsv2":
+        return [raw_frame(1, b"x", rsv=2, mask=mask)]
+    return [raw_frame(1, deflate(pick(BAD_UTF8_LIST)), rsv=4, mask=mask)]
+
+
+@st.composite
+def streams(draw, masked: bool = True, compressed: bool = False):  # type: ignore[no-untyped-def]
+    """A byte stream of several frames and the points where it is split."""
+    specs = frame_specs(masked)
+    if compressed:
+        specs = st.one_of(specs, compressed_specs(masked), compressed_specs(masked))
+    frames = draw(st.lists(specs, min_size=1, max_size=8))
+    data = b"".join(b"".join(f) for f in frames)
+    if draw(st.booleans()):
+        data = data[: draw(st.integers(0, len(data)))]  # truncated stream
+    n_cuts = draw(st.sampled_from([0, 0, 1, 2, 5, 12]))
+    cuts = sorted(draw(st.lists(st.integers(0, len(data)), min_size=n_cuts, max_size=n_cuts)))
+    if draw(st.integers(0, 9)) == 0:
+        cuts = list(range(len(data)))[:3000]  # byte by byte
+    chunks = [data[i:j] for i, j in zip([0, *cuts], [*cuts, len(data)])]
+    return chunks
+
+
+def deflate_extension(client: bool) -> PerMessageDeflate:
+    """A negotiated permessage-deflate extension, as after the handshake."""
+    ext = PerMessageDeflate()
+    if client:
+        ext.finalize("permessage-deflate")
+    else:
+        ext.accept("permessage-deflate")
+    assert ext.enabled()
+    return ext
+
+
+def run_connection(
+    chunks: list[bytes],
+    client: bool,
+    stop_after: int | None = None,
+    local_close: bool = False,
+    compressed: bool = False,
+) -> list[str]:
+    """Feed ``chunks`` to a Connection; describe every observable outcome.
+
+    ``stop_after``: abandon each ``events()`` iteration after that many events
+    (a consumer that breaks out of its loop), to check resumption.
+    """
+    extensions = [deflate_extension(client)] if compressed else None
+    conn = Connection(ConnectionType.CLIENT if client else ConnectionType.SERVER, extensions)
+    log: list[str] = []
+    if local_close:  # we started the closing handshake: state LOCAL_CLOSING
+        log.append(repr(conn.send(CloseConnection(code=1000, reason="local"))))
+    for chunk in [*chunks, None]:
+        try:
+            conn.receive_data(chunk)
+        except LocalProtocolError as exc:
+            log.append(f"LocalProtocolError({exc})")
+            break
+        taken = 0
+        for event in conn.events():
+            data = getattr(event, "data", None)
+            log.append(f"{event!r} {type(data).__name__}")
+            taken += 1
+            if stop_after is not None and taken >= stop_after:
+                break
+        log.append(f"state={conn.state.name}")
+    # Drain whatever an early-stopping consumer left behind.
+    log.extend(repr(e) for e in conn.events())
+    return log
+
+
+def compare(
+    chunks: list[bytes],
+    client: bool,
+    stop_after: int | None = None,
+    local_close: bool = False,
+    compressed: bool = False,
+) -> None:
+    integ.uninstall()
+    expected = run_connection(chunks, client, stop_after, local_close, compressed)
+    integ.install()
+    assert integ.active()
+    try:
+        got = run_connection(chunks, client, stop_after, local_close, compressed)
+    finally:
+        integ.uninstall()
+    assert got == expected
+
+
+SETTINGS = settings(
+    max_examples=int(os.environ.get("WSFRAME_HYPOTHESIS_EXAMPLES", "200")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+@SETTINGS
+@given(streams(masked=True))
+def test_server_streams_identical(chunks: list[bytes]) -> None:
+    compare(chunks, client=False)
+
+
+@SETTINGS
+@given(streams(masked=False))
+def test_client_streams_identical(chunks: list[bytes]) -> None:
+    compare(chunks, client=True)
+
+
+@SETTINGS
+@given(streams(masked=True, compressed=True))
+def test_permessage_deflate_server_identical(chunks: list[bytes]) -> None:
+    compare(chunks, client=False, compressed=True)
+
+
+@SETTINGS
+@given(streams(masked=False, compressed=True), st.sampled_from([None, 1, 2]))
+def test_permessage_deflate_client_identical(chunks: list[bytes], stop_after: int | None) -> None:
+    compare(chunks, client=True, stop_after=stop_after, compressed=True)
+
+
+@SETTINGS
+@given(streams(masked=True))
+def test_after_local_close_identical(chunks: list[bytes]) -> None:
+    compare(chunks, client=False, local_close=True)
+
+
+@SETTINGS
+@given(streams(masked=True), st.integers(1, 3))
+def test_abandoned_iteration_identical(chunks: list[bytes], stop_after: int) -> None:
+    compare(chunks, client=False, stop_after=stop_after)
+
+
+@SETTINGS
+@given(streams(masked=True))
+def test_frame_decoder_process_buffer_identical(chunks: list[bytes]) -> None:
+    """The lower-level FrameDecoder API (which wsproto's tests use) agrees too."""
+
+    def run() -> list[str]:
+        decoder = fp.FrameDecoder(client=False)
+        out = []
+        try:
+            for chunk in chunks:
+                decoder.receive_bytes(chunk)
+                while True:
+                    frame = decoder.process_buffer()
+                    if frame is None:
+                        break
+                    out.append(repr(frame))
+        except fp.ParseFailed as exc:
+            out.append(f"ParseFailed({exc}, {exc.code})")
+        return out
+
+    integ.uninstall()
+    expected = run()
+    integ.install()
+    try:
+        got = run()
+    finally:
+        integ.uninstall()
+    assert got == expected
+
+
+def test_fast_path_is_taken() -> None:
+    """The accelerated code actually runs (not just the fallback)."""
+    integ.install()
+    calls = []
+    decoder = fp.FrameDecoder(client=False)
+    original = fp.FrameDecoder.__dict__["process_buffer"].__wrapped__
+    assert original is ORIGINAL_PROCESS_BUFFER
+    decoder.receive_bytes(raw_frame(1, b"hello", mask=b"abcd") * 3)
+    # The fallback would call wsproto's parse_header: count it.
+    real_parse = fp.FrameDecoder.parse_header
+    fp.FrameDecoder.parse_header = lambda self: calls.append(1) or real_parse(self)  # type: ignore[method-assign]
+    try:
+        frames = [decoder.process_buffer() for _ in range(3)]
+    finally:
+        fp.FrameDecoder.parse_header = real_parse  # type: ignore[method-assign]
+    assert [f.payload for f in frames] == [b"hello"] * 3
+    assert calls == []
+
+
+def test_install_uninstall_idempotent_and_reversible() -> None:
+    assert fp.XorMaskerSimple is ORIGINAL_MASKER
+    integ.install()
+    integ.install()
+    assert fp.XorMaskerSimple is not ORIGINAL_MASKER
+    assert issubclass(fp.XorMaskerSimple, ORIGINAL_MASKER)
+    assert fp.FrameDecoder.__dict__["process_buffer"] is not ORIGINAL_PROCESS_BUFFER
+    integ.uninstall()
+    integ.uninstall()
+    assert fp.XorMaskerSimple is ORIGINAL_MASKER
+    assert fp.FrameDecoder.__dict__["process_buffer"] is ORIGINAL_PROCESS_BUFFER
+    assert not integ.is_installed() and not integ.active()
+
+
+@pytest.mark.parametrize("key", [b"1234", bytearray(b"\x00\xff\x10\x80")])
+def test_xor_masker_matches_wsproto(key: bytes) -> None:
+    integ.install()
+    fast = fp.XorMaskerSimple(key)
+    integ.uninstall()
+    slow = fp.XorMaskerSimple(key)
+    for size in [0, 1, 3, 4, 5, 17, 0, 2, 1000]:
+        data = bytes(range(256))[:size] * 1
+        a, b = fast.process(data), slow.process(data)
+        assert a == b and type(a) is type(b) is bytearray
+        assert fast._masking_key == slow._masking_key
+
+
+def test_install_before_import_in_fresh_interpreter() -> None:
+    """install() before wsproto is imported patches it on import; uninstall() restores."""
+    code = textwrap.dedent(
+        """
+        import sys
+        import wsframe.integrations.wsproto as integ
+        assert "wsproto" not in sys.modules
+        integ.install()
+        from wsproto import frame_protocol as fp
+        from wsproto.connection import Connection, ConnectionType
+        assert integ.active(), "not patched on import"
+        assert getattr(fp.XorMaskerSimple, "__wsframe__", False)
+        c = Connection(ConnectionType.SERVER)
+        c.receive_data(bytes([0x81, 0x82, 1, 2, 3, 4, ord("h") ^ 1, ord("i") ^ 2]))
+        (ev,) = c.events()
+        assert ev.data == "hi", ev
+        integ.uninstall()
+        assert not getattr(fp.XorMaskerSimple, "__wsframe__", False)
+        print("ok")
+        """
+    )
+    env = dict(os.environ)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"
+
+
+@pytest.mark.parametrize("client", [False, True])
+@pytest.mark.parametrize("split", ["whole", "bytes", "middle"])
+@pytest.mark.parametrize("bad", BAD_KINDS)
+def test_each_violation_identical(bad: str, split: str, client: bool) -> None:
+    """Every kind of violation, framed by valid frames, in several splits."""
+    mask = None if client else b"\x37\xfa\x21\x3d"
+    frames = [raw_frame(1, b"before", mask=mask), *bad_frames(bad, mask, lambda options: options[0])]
+    frames.append(raw_frame(2, b"after", mask=mask))
+    data = b"".join(frames)
+    if split == "whole":
+        chunks = [data]
+    elif split == "bytes":
+        chunks = [data[i : i + 1] for i in range(len(data))]
+    else:
+        chunks = [data[: len(data) // 2], data[len(data) // 2 :]]
+    compare(chunks, client=client)
+
+
+@pytest.mark.parametrize("compressed", [False, True])
+def test_connection_fast_path_is_taken(compressed: bool) -> None:
+    """Connection.events takes whole frames without wsproto's parser, with or without deflate."""
+    integ.install()
+    conn = Connection(
+        ConnectionType.SERVER, [deflate_extension(False)] if compressed else None
+    )
+    body = deflate(b"hello") if compressed else b"hello"
+    frame = raw_frame(1, body, rsv=4 if compressed else 0, mask=b"abcd")
+    calls = []
+    real_parse = fp.FrameDecoder.parse_header
+    fp.FrameDecoder.parse_header = lambda self: calls.append(1) or real_parse(self)  # type: ignore[method-assign]
+    try:
+        conn.receive_data(frame * 3)
+        events = list(conn.events())
+    finally:
+        fp.FrameDecoder.parse_header = real_parse  # type: ignore[method-assign]
+    assert [e.data for e in events] == ["hello"] * 3
+    assert calls == []

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Run the peers' own test suites with wsframe's integrations installed.
+#
+#   tools/peer_suites.sh            # wsproto + autobahn
+#   tools/peer_suites.sh wsproto    # one of them
+#
+# 1. wsproto: downloads the sdist of the pinned version from PyPI, unpacks it
+#    in a temporary directory and runs its tests/ against that source with
+#    wsframe.integrations.wsproto installed before wsproto is imported (the
+#    pytest plugin tools/wsframe_peer_plugin.py calls install() when pytest
+#    loads it, before collection).
+# 2. autobahn: runs the tests shipped inside the installed package,
+#    `USE_ASYNCIO=1 python -m pytest --pyargs autobahn.websocket.test`, with
+#    wsframe.integrations.autobahn installed; then autobahn's UTF-8 validator
+#    test (autobahn.nvx.test.test_nvx_utf8validator) with AUTOBAHN_USE_NVX=0,
+#    where its "standard" validator, incremental positions included, is ours.
+#
+# Prints the pass counts; exits non-zero if any suite fails or if an
+# integration was not in effect during its suite.
+# Environment: PYTHON (default python3), WSPROTO_VERSION (default 1.3.2),
+# AUTOBAHN_VERSION (default 26.10.2: only checked against the installed one).
+set -euo pipefail
+
+PYTHON="${PYTHON:-python3}"
+WSPROTO_VERSION="${WSPROTO_VERSION:-1.3.2}"
+AUTOBAHN_VERSION="${AUTOBAHN_VERSION:-26.10.2}"
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(dirname "$HERE")"
+SUITES=("$@")
+if [ ${#SUITES[@]} -eq 0 ]; then
+    SUITES=(wsproto autobahn)
+fi
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/wsframe-peers.XXXXXX")"
+trap 'rm -rf "$WORK"' EXIT
+
+# wsframe itself: the installed package if there is one, else this checkout.
+if (cd "$WORK" && "$PYTHON" -c "import wsframe" 2>/dev/null); then
+    EXTRA_PATH="$HERE"
+else
+    EXTRA_PATH="$HERE:$ROOT"
+fi
+export PYTHONPATH="$EXTRA_PATH${PYTHONPATH:+:$PYTHONPATH}"
+export PYTHONDONTWRITEBYTECODE=1
+
+declare -a REPORT=()
+STATUS=0
+
+# run_suite NAME LOG DIR -- COMMAND...: run in DIR, keep the output, record the summary.
+run_suite() {
+    local name="$1" log="$2" dir="$3"
+    shift 4
+    echo "=== $name: (cd $dir && $*)"
+    local rc=0
+    (cd "$dir" && "$@") >"$log" 2>&1 || rc=$?
+    tail -n 25 "$log"
+    local summary
+    summary="$(grep -E '^(=+ )?[0-9]+ (passed|failed)|^[0-9]+ (passed|failed)| (passed|failed|error)' "$log" | tail -n 1 || true)"
+    REPORT+=("$name: ${summary:-no pytest summary} (exit $rc)")
+    if [ "$rc" -ne 0 ]; then
+        STATUS=1
+    fi
+}
+
+for suite in "${SUITES[@]}"; do
+    case "$suite" in
+    wsproto)
+        (cd "$WORK" && "$PYTHON" -m pip download --quiet --no-binary :all: --no-deps \
+            "wsproto==$WSPROTO_VERSION" -d "$WORK/dl")
+        tar -xzf "$WORK/dl/wsproto-$WSPROTO_VERSION.tar.gz" -C "$WORK"
+        SRC="$WORK/wsproto-$WSPROTO_VERSION"
+        # The sdist's own source is what its tests are run against.
+        run_suite "wsproto $WSPROTO_VERSION (sdist tests)" "$WORK/wsproto.log" "$SRC" -- \
+            env PYTHONPATH="$SRC/src:$PYTHONPATH" WSFRAME_INTEGRATIONS=wsproto \
+            "$PYTHON" -m pytest -p no:cacheprovider -p wsframe_peer_plugin -q tests
+        ;;
+    autobahn)
+        if ! installed="$(cd "$WORK" && "$PYTHON" -c 'import autobahn; print(autobahn.__version__)' 2>/dev/null)"; then
+            # autobahn 26.x needs Python >= 3.11; the test extra leaves it out below.
+            if "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+                echo "autobahn is not installed (pip install -e '.[test]')" >&2
+                REPORT+=("autobahn: NOT INSTALLED (failure)")
+                STATUS=1
+            else
+                REPORT+=("autobahn: skipped (needs Python >= 3.11)")
+            fi
+            continue
+        fi
+        if [ "$installed" != "$AUTOBAHN_VERSION" ]; then
+            echo "warning: autobahn $installed installed, pinned $AUTOBAHN_VERSION" >&2
+        fi
+        run_suite "autobahn $installed (autobahn.websocket.test)" "$WORK/autobahn.log" "$WORK" -- \
+            env USE_ASYNCIO=1 WSFRAME_INTEGRATIONS=autobahn \
+            "$PYTHON" -m pytest -p no:cacheprovider -p wsframe_peer_plugin -q \
+            --pyargs autobahn.websocket.test
+        run_suite "autobahn $installed (utf8validator test, AUTOBAHN_USE_NVX=0)" \
+            "$WORK/autobahn-utf8.log" "$WORK" -- \
+            env USE_ASYNCIO=1 AUTOBAHN_USE_NVX=0 WSFRAME_INTEGRATIONS=autobahn \
+            "$PYTHON" -m pytest -p no:cacheprovider -p wsframe_peer_plugin -q -rs \
+            --pyargs autobahn.nvx.test.test_nvx_utf8validator
+        ;;
+    *)
+        echo "unknown suite: $suite (wsproto, autobahn)" >&2
+        exit 2
+        ;;
+    esac
+done
+
+echo
+echo "=== peer suites with wsframe installed"
+for line in "${REPORT[@]}"; do
+    echo "  $line"
+done
+exit "$STATUS"

@@ -1,0 +1,261 @@
+"""Reversible, import-order-independent monkey patching for the integrations.
+
+Each integration describes its patches as ``(module name, attribute path,
+replacement factory)`` triples and hands them to a :class:`PatchSet`.
+:meth:`PatchSet.install` applies the patches to every target module that is
+already imported and registers a :data:`sys.meta_path` finder that applies
+them to the others right after they are executed, so ``install()`` may be
+called before or after the peer library is imported.
+:meth:`PatchSet.uninstall` restores every original attribute and removes the
+finder.  Both are idempotent.
+
+The replacement factory receives the original attribute (so a replacement can
+subclass or delegate to it) and the module, and returns the new value.
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import importlib.machinery
+import sys
+import threading
+import warnings
+from collections.abc import Callable, Sequence
+from types import ModuleType
+from typing import Any
+
+__all__ = ["Patch", "PatchSet", "MISSING", "Unsupported"]
+
+
+class Unsupported(Exception):
+    """Raised by a factory when the peer's code is not what it was written for."""
+
+
+class _Missing:
+    """Marker for an attribute that did not exist before patching."""
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
+
+Factory = Callable[[Any, ModuleType], Any]
+
+
+class Patch:
+    """One attribute replacement.
+
+    Args:
+        module: the dotted name of the module that owns the attribute.
+        path: the attribute, possibly dotted (``"FrameDecoder.process_buffer"``
+            patches a method of a class defined in ``module``).
+        factory: ``factory(original, module) -> replacement``; ``original``
+            is :data:`MISSING` when the attribute does not exist.
+        optional: when true, a missing attribute (or owner) is skipped
+            silently instead of raising ``AttributeError``.
+    """
+
+    __slots__ = ("module", "path", "factory", "optional")
+
+    def __init__(
+        self, module: str, path: str, factory: Factory, *, optional: bool = False
+    ) -> None:
+        self.module = module
+        self.path = path
+        self.factory = factory
+        self.optional = optional
+
+    def owner(self, mod: ModuleType) -> Any:
+        """Return the object that holds the attribute (the module or a class).
+
+        Raises:
+            AttributeError: an intermediate name is missing.
+        """
+        obj: Any = mod
+        for part in self.path.split(".")[:-1]:
+            obj = getattr(obj, part)
+        return obj
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit(".", 1)[-1]
+
+
+class _PatchingLoader(importlib.abc.Loader):
+    """Delegates to the real loader, then applies the pending patches."""
+
+    def __init__(self, loader: importlib.abc.Loader, patchset: PatchSet) -> None:
+        self._loader = loader
+        self._patchset = patchset
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: ModuleType) -> None:
+        self._loader.exec_module(module)
+        self._patchset._on_import(module.__name__, module)
+
+    def __getattr__(self, name: str) -> Any:
+        # get_code, get_source, is_package, ... for tools that introspect.
+        return getattr(self._loader, name)
+
+
+class _PatchingFinder(importlib.abc.MetaPathFinder):
+    """A meta path finder that only wraps the loaders of the target modules."""
+
+    def __init__(self, patchset: PatchSet) -> None:
+        self._patchset = patchset
+        self._busy = threading.local()
+
+    def find_spec(
+        self,
+        fullname: str,
+        path: Sequence[str] | None,
+        target: ModuleType | None = None,
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname not in self._patchset.modules or getattr(self._busy, "on", False):
+            return None
+        self._busy.on = True
+        try:
+            for finder in sys.meta_path:
+                if finder is self or not hasattr(finder, "find_spec"):
+                    continue
+                spec = finder.find_spec(fullname, path, target)
+                if spec is not None:
+                    break
+            else:
+                return None
+        finally:
+            self._busy.on = False
+        if spec.loader is None or not hasattr(spec.loader, "exec_module"):
+            return spec
+        spec.loader = _PatchingLoader(spec.loader, self._patchset)
+        return spec
+
+
+class PatchSet:
+    """A group of patches installed and uninstalled together.
+
+    Args:
+        patches: the patches, applied in order (a later patch may rely on an
+            earlier one of the same module having been applied).
+    """
+
+    def __init__(self, patches: Sequence[Patch]) -> None:
+        self._patches = list(patches)
+        self.modules = frozenset(p.module for p in self._patches)
+        self._lock = threading.RLock()
+        self._installed = False
+        self._finder: _PatchingFinder | None = None
+        # (owner object, attribute name) -> (original value or MISSING, replacement)
+        self._saved: dict[tuple[int, str], tuple[Any, str, Any, str]] = {}
+
+    @property
+    def installed(self) -> bool:
+        """True between :meth:`install` and :meth:`uninstall`."""
+        return self._installed
+
+    def applied_to(self, module: str) -> bool:
+        """True if patches of ``module`` are currently in effect."""
+        with self._lock:
+            return any(saved[3] == module for saved in self._saved.values())
+
+    def active(self) -> bool:
+        """True when installed, at least one target module is imported, and
+        every imported target module carries its patches."""
+        with self._lock:
+            imported = [name for name in self.modules if name in sys.modules]
+            return (
+                self._installed
+                and bool(imported)
+                and all(self.applied_to(name) for name in imported)
+            )
+
+    def install(self) -> None:
+        """Apply the patches now and to target modules imported later (idempotent)."""
+        with self._lock:
+            if self._installed:
+                return
+            self._installed = True
+            self._finder = _PatchingFinder(self)
+            sys.meta_path.insert(0, self._finder)
+            try:
+                for name in sorted(self.modules):
+                    mod = sys.modules.get(name)
+                    if mod is not None:
+                        self._apply(name, mod)
+            except BaseException:
+                self.uninstall()  # all or nothing
+                raise
+
+    def uninstall(self) -> None:
+        """Restore every original attribute and stop patching imports (idempotent)."""
+        with self._lock:
+            if not self._installed:
+                return
+            self._installed = False
+            if self._finder is not None:
+                try:
+                    sys.meta_path.remove(self._finder)
+                except ValueError:
+                    pass
+                self._finder = None
+            # Restore in reverse order of application.
+            for key in reversed(list(self._saved)):
+                owner, name, original, _module = self._saved.pop(key)
+                if original is MISSING:
+                    try:
+                        delattr(owner, name)
+                    except AttributeError:
+                        pass
+                else:
+                    setattr(owner, name, original)
+
+    def _on_import(self, name: str, module: ModuleType) -> None:
+        with self._lock:
+            if self._installed:
+                self._apply(name, module)
+
+    def _apply(self, name: str, module: ModuleType) -> None:
+        for patch in self._patches:
+            if patch.module != name:
+                continue
+            try:
+                owner = patch.owner(module)
+            except AttributeError:
+                if patch.optional:
+                    continue
+                raise
+            key = (id(owner), patch.name)
+            if key in self._saved:
+                continue  # already applied (module imported twice?)
+            # Use the class __dict__ so that a method inherited from a base
+            # class is not copied onto the subclass on restore.
+            if isinstance(owner, type):
+                original = owner.__dict__.get(patch.name, MISSING)
+            else:
+                original = getattr(owner, patch.name, MISSING)
+            if original is MISSING and patch.optional:
+                continue
+            # A module that did ``from patched_module import name`` while we
+            # were installed holds our replacement: its true original is the
+            # one we saved where that replacement was first installed.
+            for _owner, _name, _original, _module in self._saved.values():
+                replaced = getattr(_owner, _name, MISSING)
+                if replaced is original and _name == patch.name:
+                    original = _original
+                    break
+            try:
+                replacement = patch.factory(original, module)
+            except Unsupported as exc:
+                # A peer version whose internals differ from the tested one:
+                # leave its own code in place rather than break it.
+                warnings.warn(
+                    f"wsframe: {name}.{patch.path} left unaccelerated: {exc}",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
+                continue
+            setattr(owner, patch.name, replacement)
+            self._saved[key] = (owner, patch.name, original, name)

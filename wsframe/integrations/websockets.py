@@ -1,0 +1,157 @@
+"""Drop-in acceleration of websockets' framing (``websockets.frames``).
+
+Usage::
+
+    import wsframe.integrations.websockets as wsframe_websockets
+    wsframe_websockets.install()     # before or after ``import websockets``
+
+What is replaced (checked against websockets 17.4, the version CI pins):
+
+* ``websockets.frames.apply_mask`` and ``websockets.legacy.framing.apply_mask``
+  (RFC 6455 §5.3): wsframe's SIMD masking.  Same signature, same result,
+  same ``ValueError("mask must contain 4 bytes")``.
+* ``websockets.frames.Frame.parse``: when the Sans-I/O reader
+  (``websockets.streams.StreamReader``) already holds a whole frame, the
+  header is parsed by :func:`wsframe.frames.parse_header` and the payload
+  unmasked straight from the reader's buffer, instead of four
+  ``read_exact`` generator round trips.  The frame is then built, passed
+  through the extensions and checked by websockets' own code.
+
+Exactness rule: the fast path only takes frames websockets would read the
+same way — a complete frame with the expected masking, a length within
+``max_size``, and a header that wsframe finds well-formed.  Anything else
+(incomplete frames, reserved opcodes, non-minimal lengths that websockets
+tolerates, oversized or badly masked frames) goes through websockets' own
+``Frame.parse``, so events, errors, close codes and outgoing bytes are
+websockets'.  ``tests/test_integrations_websockets.py`` proves it
+differentially with hypothesis on ``ServerProtocol``.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+from .. import mask as _mask
+from ..errors import ProtocolError as _WsframeProtocolError
+from ..frames import parse_header as _parse_header
+from ._patching import Patch, PatchSet, Unsupported
+
+__all__ = ["apply_mask", "install", "uninstall", "is_installed", "active"]
+
+_FRAMES = "websockets.frames"
+_LEGACY = "websockets.legacy.framing"
+
+
+def apply_mask(data: Any, mask: Any) -> bytes:
+    """websockets' ``apply_mask(data, mask) -> bytes`` on wsframe (RFC 6455 §5.3).
+
+    Args:
+        data: the payload, any bytes-like object.
+        mask: the 4-byte masking key.
+
+    Raises:
+        ValueError: ``mask`` is not 4 bytes long (websockets' message).
+        TypeError: ``data`` or ``mask`` is not a bytes-like object.
+    """
+    if len(mask) != 4:
+        raise ValueError("mask must contain 4 bytes")
+    return _mask.apply_mask(data, mask)
+
+
+def _make_parse(original: Any, module: ModuleType) -> Any:
+    import inspect
+
+    from websockets.streams import StreamReader
+
+    parse_original = original.__func__
+    # The fast path mirrors websockets 17's Frame.parse; another signature
+    # (another version) keeps websockets' own parser.
+    params = list(inspect.signature(parse_original).parameters)
+    if params != ["cls", "read_exact", "mask", "max_size", "extensions"] or not hasattr(
+        StreamReader, "read_exact"
+    ):
+        raise Unsupported(f"websockets Frame.parse{params} differs from websockets 17")
+    opcodes = {int(op): op for op in module.Opcode}
+    parse_header = _parse_header
+    wsframe_apply_mask = _mask.apply_mask
+    WsframeError = _WsframeProtocolError
+
+    def parse(
+        cls: Any,
+        read_exact: Any,
+        *,
+        mask: bool,
+        max_size: int | None = None,
+        extensions: Any = None,
+    ) -> Any:
+        """websockets' ``Frame.parse`` with a fast path for buffered frames."""
+        reader = getattr(read_exact, "__self__", None)
+        if type(reader) is StreamReader and read_exact.__func__ is StreamReader.read_exact:
+            buf = reader.buffer
+            if len(buf) >= 2:
+                try:
+                    h = parse_header(buf)
+                except WsframeError:
+                    h = None  # websockets decides (it may accept or word it differently)
+                if (
+                    h is not None
+                    and h.masked == mask
+                    and (max_size is None or h.length <= max_size)
+                ):
+                    start = h.header_size
+                    end = start + h.length
+                    if end <= len(buf):
+                        if mask:
+                            data: Any = wsframe_apply_mask(buf[start:end], h.mask)
+                        else:
+                            data = buf[start:end]  # websockets returns a bytearray here
+                        del buf[:end]
+                        frame = cls(opcodes[h.opcode], data, h.fin, h.rsv1, h.rsv2, h.rsv3)
+                        if extensions is None:
+                            extensions = []
+                        for extension in reversed(extensions):
+                            frame = extension.decode(frame, max_size=max_size)
+                        frame.check()
+                        return frame
+        return (
+            yield from parse_original(
+                cls, read_exact, mask=mask, max_size=max_size, extensions=extensions
+            )
+        )
+
+    parse.__wrapped__ = parse_original  # type: ignore[attr-defined]
+    return classmethod(parse)
+
+
+def _value(value: Any) -> Any:
+    return lambda original, module: value
+
+
+_patches = PatchSet(
+    [
+        Patch(_FRAMES, "apply_mask", _value(apply_mask)),
+        Patch(_FRAMES, "Frame.parse", _make_parse),
+        Patch(_LEGACY, "apply_mask", _value(apply_mask)),
+    ]
+)
+
+
+def install() -> None:
+    """Accelerate websockets' framing (idempotent; before or after import)."""
+    _patches.install()
+
+
+def uninstall() -> None:
+    """Restore websockets' own code (idempotent)."""
+    _patches.uninstall()
+
+
+def is_installed() -> bool:
+    """True between :func:`install` and :func:`uninstall`."""
+    return _patches.installed
+
+
+def active() -> bool:
+    """True when installed and every imported websockets module it targets is patched."""
+    return _patches.active()

@@ -1,0 +1,619 @@
+"""Drop-in acceleration of wsproto's frame layer (``wsproto.frame_protocol``).
+
+Usage::
+
+    import wsframe.integrations.wsproto as wsframe_wsproto
+    wsframe_wsproto.install()      # before or after ``import wsproto``
+    ...
+    wsframe_wsproto.uninstall()    # restores wsproto's own code
+
+What is replaced (tested against wsproto 1.3.2, the version CI pins):
+
+* ``XorMaskerSimple``: a subclass whose ``process()`` masks with
+  :func:`wsframe.mask.apply_mask_inplace` (RFC 6455 §5.3) instead of four
+  ``bytes.translate`` passes; it still returns a ``bytearray`` and continues
+  the key phase across calls.
+* ``FrameDecoder.process_buffer``: when a whole frame is buffered and nothing
+  unusual is going on, the header is parsed by :func:`wsframe.frames.parse_header`
+  and the payload unmasked by :func:`wsframe.mask.apply_mask` in one step,
+  producing the very ``Frame`` wsproto would.
+* ``MessageDecoder.process_frame``: a text message that arrives as one frame
+  is decoded with one ``bytes.decode`` instead of a fresh incremental decoder.
+* ``FrameProtocol.received_frames``: a tight loop over the buffered complete
+  frames (header, unmask, UTF-8, close payload) that bypasses the generator
+  chain for the common case.
+* ``wsproto.connection.Connection.events``: the same loop, turning each
+  complete frame straight into its event (``TextMessage``, ``BytesMessage``,
+  ``Ping``, ``Pong``, ``CloseConnection``) with wsproto's state changes.
+
+Exactness rule: the fast paths only handle what they can prove wsproto would
+accept in exactly the same way: a complete, well-formed frame with the right
+masking, and RSV bits only through a negotiated extension.  wsproto's own
+``PerMessageDeflate`` is run through the same hooks, in the same order, as
+``FrameDecoder.process_buffer`` runs it.  Everything else (partial frames,
+malformed headers, fragmented text, other extensions) is handed, at a frame
+boundary and with wsproto's state untouched, to wsproto's own code, so
+events, partial frames, close codes and ``ParseFailed`` messages are
+wsproto's.  wsproto's own test suite passes with this module installed
+(``tools/peer_suites.sh``).
+"""
+
+from __future__ import annotations
+
+from inspect import GEN_CREATED, GEN_SUSPENDED, getgeneratorlocals, getgeneratorstate
+from types import ModuleType
+from typing import Any
+
+from .. import mask as _mask
+from ..errors import ProtocolError as _WsframeProtocolError
+from ..frames import parse_header as _parse_header
+from ._patching import Patch, PatchSet, Unsupported
+
+__all__ = ["install", "uninstall", "is_installed", "active"]
+
+_MODULE = "wsproto.frame_protocol"
+
+# Frames at least this long are unmasked from a memoryview of wsproto's
+# buffer instead of a bytearray slice (saves one copy; below it the view's
+# set-up costs more than the copy).
+_VIEW_THRESHOLD = 2048
+
+
+def _make_xor_masker_simple(original: Any, module: ModuleType) -> Any:
+    apply_mask_inplace = _mask.apply_mask_inplace
+
+    class XorMaskerSimple(original):  # type: ignore[misc]
+        """wsproto's ``XorMaskerSimple`` with masking done by wsframe.
+
+        Same interface and results as wsproto's class: ``process(data)``
+        returns a new ``bytearray`` and the key phase continues across calls
+        (RFC 6455 §5.3: octet i is XOR-ed with key octet i MOD 4).
+        """
+
+        __wsframe__ = True
+
+        def __init__(self, masking_key: bytes | bytearray) -> None:
+            self._key = masking_key
+            self._phase = 0
+
+        @property
+        def _masking_key(self) -> Any:
+            # wsproto rotates its key after each call; expose the same value.
+            key, phase = self._key, self._phase
+            return key[phase:] + key[:phase] if phase else key
+
+        @_masking_key.setter
+        def _masking_key(self, value: Any) -> None:
+            self._key = value
+            self._phase = 0
+
+        def process(self, data: Any) -> bytearray:
+            """Return ``data`` masked as a new bytearray.
+
+            Raises:
+                ValueError: the masking key is not 4 bytes long (wsproto
+                    fails the same way).
+            """
+            out = bytearray(data)
+            if out:
+                if len(self._key) != 4:
+                    # Keep wsproto's own failure mode for impossible keys.
+                    return original.process(self, out)  # type: ignore[no-any-return]
+                apply_mask_inplace(out, self._key, self._phase)
+                self._phase = (self._phase + len(out)) & 3
+            return out
+
+    XorMaskerSimple.__module__ = module.__name__
+    XorMaskerSimple.__qualname__ = "XorMaskerSimple"
+    return XorMaskerSimple
+
+
+def _pmd_type() -> Any:
+    """wsproto's PerMessageDeflate class (imported lazily: wsproto.extensions)."""
+    from wsproto.extensions import PerMessageDeflate
+
+    return PerMessageDeflate
+
+
+def _check_structure(module: ModuleType) -> None:
+    """Check that wsproto's internals are those the fast paths mirror.
+
+    The fast paths reproduce wsproto 1.3.2's frame handling step by step;
+    another version with different internals keeps its own code.
+
+    Raises:
+        Unsupported: a name or field the fast paths rely on is missing.
+    """
+    needed = {
+        "FrameDecoder": ("process_buffer", "parse_header", "extension_processing"),
+        "FrameProtocol": ("_parse_more_gen", "_process_close", "received_frames"),
+        "MessageDecoder": ("process_frame",),
+        "Buffer": ("consume_at_most", "commit"),
+    }
+    for cls_name, attrs in needed.items():
+        cls = getattr(module, cls_name, None)
+        if cls is None or not all(hasattr(cls, a) for a in attrs):
+            raise Unsupported(f"wsproto.frame_protocol.{cls_name} differs from wsproto 1.3")
+    if getattr(module.Frame, "_fields", None) != (
+        "opcode",
+        "payload",
+        "frame_finished",
+        "message_finished",
+    ):
+        raise Unsupported("wsproto.frame_protocol.Frame differs from wsproto 1.3")
+    if getattr(module, "getincrementaldecoder", None) is None:
+        raise Unsupported("wsproto.frame_protocol has no getincrementaldecoder")
+
+
+def _opcode_table(module: ModuleType) -> dict[int, Any]:
+    return {int(op): op for op in module.Opcode}
+
+
+def _make_process_buffer(original: Any, module: ModuleType) -> Any:
+    _check_structure(module)
+    Frame = module.Frame
+    opcodes = _opcode_table(module)
+    parse_header = _parse_header
+    apply_mask = _mask.apply_mask
+    WsframeError = _WsframeProtocolError
+
+    def process_buffer(self: Any) -> Any:
+        """wsproto's ``FrameDecoder.process_buffer`` with a fast path.
+
+        The fast path takes a complete frame at a frame boundary; anything
+        else is wsproto's own code (see the module docstring).
+        """
+        if self.header is None and not self.extensions:
+            buffer = self.buffer
+            buf = buffer.buffer
+            if buffer.bytes_used == 0 and len(buf) >= 2:
+                try:
+                    h = parse_header(buf)
+                except WsframeError:
+                    h = None  # wsproto raises its own ParseFailed below
+                if (
+                    h is not None
+                    and h.masked != self.client
+                    and not (h.rsv1 or h.rsv2 or h.rsv3)
+                ):
+                    start = h.header_size
+                    length = h.length
+                    end = start + length
+                    if end <= len(buf):
+                        if h.masked:
+                            payload = apply_mask(buf[start:end], h.mask)
+                        else:
+                            payload = bytes(buf[start:end])
+                        del buf[:end]
+                        opcode = opcodes[h.opcode]
+                        # The state wsproto leaves behind after a frame.
+                        self.payload_required = length if opcode >= 8 else 0
+                        self.payload_consumed = length
+                        return Frame(opcode, payload, True, h.fin)
+        return original(self)
+
+    process_buffer.__wrapped__ = original  # type: ignore[attr-defined]
+    return process_buffer
+
+
+def _make_process_frame(original: Any, module: ModuleType) -> Any:
+    _check_structure(module)
+    Frame = module.Frame
+    Opcode = module.Opcode
+    ParseFailed = module.ParseFailed
+    INVALID = module.CloseReason.INVALID_FRAME_PAYLOAD_DATA
+    TEXT = Opcode.TEXT
+    getincrementaldecoder = module.getincrementaldecoder
+
+    def process_frame(self: Any, frame: Any) -> Any:
+        """wsproto's ``MessageDecoder.process_frame``; one-frame text is decoded at once."""
+        if (
+            self.opcode is None
+            and frame.opcode is TEXT
+            and frame.frame_finished
+            and frame.message_finished
+        ):
+            # A fresh incremental decoder fed everything with final=True is
+            # exactly bytes.decode (same result, same UnicodeDecodeError).
+            try:
+                data = frame.payload.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                # Leave the state wsproto leaves when it raises here.
+                self.opcode = TEXT
+                self.decoder = getincrementaldecoder("utf-8")()
+                raise ParseFailed(str(exc), INVALID) from None
+            return Frame(TEXT, data, True, True)
+        return original(self, frame)
+
+    process_frame.__wrapped__ = original  # type: ignore[attr-defined]
+    return process_frame
+
+
+def _extensions_supported(proto: Any, decoder: Any, pmd_type: Any, gen: Any) -> bool:
+    """True if the fast path can run the negotiated extensions itself.
+
+    Only wsproto's own ``PerMessageDeflate`` qualifies: its hooks read
+    nothing of the decoder but ``client``, so calling them exactly as
+    ``FrameDecoder.process_buffer`` does gives wsproto's results.  Also does
+    what wsproto's frame generator does when it starts: drop extensions that
+    are no longer enabled from ``FrameProtocol.extensions``.
+    """
+    exts = decoder.extensions
+    if not exts and not proto.extensions:
+        return True
+    if not all(type(ext) is pmd_type for ext in exts) or not all(
+        type(ext) is pmd_type for ext in proto.extensions
+    ):
+        return False
+    if getgeneratorstate(gen) == GEN_CREATED:
+        proto.extensions = [ext for ext in proto.extensions if ext.enabled()]
+    return True
+
+
+def _inbound_extensions(
+    decoder: Any, exts: Any, payload: bytes, fin: bool, parse_failed: Any, close_reason: Any
+) -> bytes:
+    """The payload hooks of ``FrameDecoder.process_buffer`` for a complete frame."""
+    for ext in exts:
+        result = ext.frame_inbound_payload_data(decoder, payload)
+        if isinstance(result, close_reason):
+            raise parse_failed("error in extension", result)
+        payload = bytes(result)
+    final = b""
+    for ext in exts:
+        result = ext.frame_inbound_complete(decoder, fin)
+        if isinstance(result, close_reason):
+            raise parse_failed("error in extension", result)
+        if result is not None:
+            final += result
+    return payload + final if final else payload
+
+
+def _make_received_frames(original: Any, module: ModuleType) -> Any:
+    _check_structure(module)
+    Frame = module.Frame
+    Opcode = module.Opcode
+    opcodes = _opcode_table(module)
+    TEXT, CLOSE = Opcode.TEXT, Opcode.CLOSE
+    CONTROL = 8
+    ParseFailed = module.ParseFailed
+    INVALID = module.CloseReason.INVALID_FRAME_PAYLOAD_DATA
+    getincrementaldecoder = module.getincrementaldecoder
+    parse_header = _parse_header
+    apply_mask = _mask.apply_mask
+    WsframeError = _WsframeProtocolError
+    view_threshold = _VIEW_THRESHOLD
+    RsvBits = module.RsvBits
+    CloseReason = module.CloseReason
+    pmd_type = _pmd_type()
+
+    def received_frames(self: Any) -> Any:
+        """wsproto's ``FrameProtocol.received_frames`` with a batch fast path.
+
+        Yields the same ``Frame`` objects in the same order, and raises the
+        same ``ParseFailed``, as wsproto; the loop below only runs while every
+        buffered frame is complete and plainly valid, and hands over to
+        wsproto's generator (which continues from the same state) otherwise.
+        """
+        gen = self._parse_more
+        decoder = self._frame_decoder
+        messages = self._message_decoder
+        if (
+            gen.gi_frame is None
+            or not _extensions_supported(self, decoder, pmd_type, gen)
+            or (
+                getgeneratorstate(gen) == GEN_SUSPENDED
+                and getgeneratorlocals(gen).get("closed")
+            )
+        ):
+            # A finished generator (after CLOSE or an error: nothing more is
+            # ever parsed), one suspended right after yielding CLOSE, or
+            # other extensions than permessage-deflate: wsproto's own code.
+            yield from original(self)
+            return
+        client = decoder.client
+        exts = decoder.extensions
+        buffer = decoder.buffer
+        buf = buffer.buffer
+        while True:
+            # Fast path: complete, plainly valid frames at a frame boundary.
+            while decoder.header is None and not buffer.bytes_used and len(buf) >= 2:
+                try:
+                    h = parse_header(buf)
+                except WsframeError:
+                    break  # wsproto reports it with its own message
+                if h is None or h.masked == client:
+                    break
+                if not exts and (h.rsv1 or h.rsv2 or h.rsv3):
+                    break  # wsproto: "Reserved bit set unexpectedly"
+                start = h.header_size
+                length = h.length
+                end = start + length
+                if end > len(buf):
+                    break  # partial frame: wsproto yields partial data frames
+                opcode = opcodes[h.opcode]
+                if exts:
+                    # RFC 7692 §6.1 checks (RSV1 on control or continuation frames)
+                    # are wsproto's, run where wsproto runs them: before unmasking.
+                    try:
+                        decoder.extension_processing(
+                            opcode, RsvBits(h.rsv1, h.rsv2, h.rsv3), length
+                        )
+                    except ParseFailed:
+                        gen.close()
+                        raise
+                if h.masked:
+                    if length < view_threshold:
+                        payload = apply_mask(buf[start:end], h.mask)
+                    else:
+                        with memoryview(buf) as view:
+                            payload = apply_mask(view[start:end], h.mask)
+                else:
+                    payload = bytes(buf[start:end])
+                del buf[:end]
+                fin = h.fin
+                decoder.payload_required = length if opcode >= CONTROL else 0
+                decoder.payload_consumed = length
+                if exts:
+                    try:
+                        payload = _inbound_extensions(
+                            decoder, exts, payload, h.fin, ParseFailed, CloseReason
+                        )
+                    except ParseFailed:
+                        gen.close()
+                        raise
+                if opcode >= CONTROL:
+                    frame = Frame(opcode, payload, True, True)
+                    if opcode is CLOSE:
+                        try:
+                            frame = self._process_close(frame)
+                        finally:
+                            # wsproto's generator ends after CLOSE or an error.
+                            gen.close()
+                        yield frame
+                        return
+                    yield frame
+                    continue
+                if opcode is TEXT and fin and messages.opcode is None:
+                    try:
+                        text = payload.decode("utf-8")
+                    except UnicodeDecodeError as exc:
+                        messages.opcode = TEXT
+                        messages.decoder = getincrementaldecoder("utf-8")()
+                        gen.close()
+                        raise ParseFailed(str(exc), INVALID) from None
+                    yield Frame(TEXT, text, True, True)
+                    continue
+                try:
+                    frame = messages.process_frame(Frame(opcode, payload, True, fin))
+                except ParseFailed:
+                    gen.close()
+                    raise
+                yield frame
+            if decoder.header is None and not buffer.bytes_used and len(buf) < 2:
+                return  # wsproto's generator would only find it needs more data
+            # One step of wsproto's own generator (partial frames, anything
+            # unusual, errors with wsproto's messages), then back to the fast
+            # path once it is at a frame boundary again.
+            frame = next(gen, None)
+            if frame is None:
+                return  # needs more data, or the generator has finished
+            yield frame
+            if frame.opcode is CLOSE:
+                yield from original(self)  # lets wsproto's generator finish
+                return
+
+    received_frames.__wrapped__ = original  # type: ignore[attr-defined]
+    return received_frames
+
+
+def _make_events(original: Any, module: ModuleType) -> Any:
+    """``Connection.events`` with the fast path inlined (one generator level).
+
+    Per frame, wsproto runs three nested generators and builds a ``Frame``
+    before the event; here a complete, plainly valid frame goes from the
+    buffer to its event directly.  The dispatch, the state changes on CLOSE
+    and the ``ParseFailed`` -> ``CloseConnection`` conversion are wsproto's
+    (wsproto/connection.py, ``Connection.events``).
+    """
+    import sys
+
+    fp = sys.modules[_MODULE]
+    _check_structure(fp)
+    state = getattr(module, "ConnectionState", None)
+    if state is None or not hasattr(module.Connection, "state") or not all(
+        hasattr(state, name) for name in ("LOCAL_CLOSING", "REMOTE_CLOSING", "CLOSED")
+    ):
+        raise Unsupported("wsproto.connection differs from wsproto 1.3")
+    ev = sys.modules["wsproto.events"]
+    TextMessage, BytesMessage = ev.TextMessage, ev.BytesMessage
+    Ping, Pong, CloseConnection = ev.Ping, ev.Pong, ev.CloseConnection
+    ConnectionState = module.ConnectionState
+    LOCAL_CLOSING = ConnectionState.LOCAL_CLOSING
+    REMOTE_CLOSING = ConnectionState.REMOTE_CLOSING
+    CLOSED = ConnectionState.CLOSED
+    Frame = fp.Frame
+    Opcode = fp.Opcode
+    opcodes = _opcode_table(fp)
+    TEXT, BINARY, CLOSE, PING = Opcode.TEXT, Opcode.BINARY, Opcode.CLOSE, Opcode.PING
+    CONTROL = 8
+    ParseFailed = fp.ParseFailed
+    INVALID = fp.CloseReason.INVALID_FRAME_PAYLOAD_DATA
+    getincrementaldecoder = fp.getincrementaldecoder
+    parse_header = _parse_header
+    apply_mask = _mask.apply_mask
+    WsframeError = _WsframeProtocolError
+    view_threshold = _VIEW_THRESHOLD
+    RsvBits = fp.RsvBits
+    CloseReason = fp.CloseReason
+    pmd_type = _pmd_type()
+
+    def to_event(self: Any, frame: Any) -> Any:
+        # wsproto's dispatch of one frame (its asserts are invariants).
+        opcode = frame.opcode
+        if opcode is PING:
+            return Ping(payload=frame.payload)
+        if opcode is Opcode.PONG:
+            return Pong(payload=frame.payload)
+        if opcode is CLOSE:
+            code, reason = frame.payload
+            if self.state is LOCAL_CLOSING:
+                self._state = CLOSED
+            else:
+                self._state = REMOTE_CLOSING
+            return CloseConnection(code=code, reason=reason)
+        if opcode is TEXT:
+            return TextMessage(frame.payload, frame.frame_finished, frame.message_finished)
+        if opcode is BINARY:
+            return BytesMessage(frame.payload, frame.frame_finished, frame.message_finished)
+        return None  # pragma: no cover - wsproto yields nothing here either
+
+    def events(self: Any) -> Any:
+        """wsproto's ``Connection.events`` with a fast path for complete frames."""
+        while self._events:
+            yield self._events.popleft()
+        proto = self._proto
+        gen = proto._parse_more
+        decoder = proto._frame_decoder
+        if (
+            gen.gi_frame is None
+            or not _extensions_supported(proto, decoder, pmd_type, gen)
+            or (
+                getgeneratorstate(gen) == GEN_SUSPENDED
+                and getgeneratorlocals(gen).get("closed")
+            )
+        ):
+            yield from original(self)
+            return
+        messages = proto._message_decoder
+        client = decoder.client
+        exts = decoder.extensions
+        buffer = decoder.buffer
+        buf = buffer.buffer
+        try:
+            while True:
+                while decoder.header is None and not buffer.bytes_used and len(buf) >= 2:
+                    try:
+                        h = parse_header(buf)
+                    except WsframeError:
+                        break  # wsproto reports it with its own message
+                    if h is None or h.masked == client:
+                        break
+                    if not exts and (h.rsv1 or h.rsv2 or h.rsv3):
+                        break  # wsproto: "Reserved bit set unexpectedly"
+                    start = h.header_size
+                    length = h.length
+                    end = start + length
+                    if end > len(buf):
+                        break  # partial frame: wsproto yields partial data frames
+                    opcode = opcodes[h.opcode]
+                    if exts:
+                        # RFC 7692 §6.1 checks (RSV1 on control or continuation frames)
+                        # are wsproto's, run where wsproto runs them: before unmasking.
+                        try:
+                            decoder.extension_processing(
+                                opcode, RsvBits(h.rsv1, h.rsv2, h.rsv3), length
+                            )
+                        except ParseFailed:
+                            gen.close()
+                            raise
+                    if h.masked:
+                        if length < view_threshold:
+                            payload = apply_mask(buf[start:end], h.mask)
+                        else:
+                            with memoryview(buf) as view:
+                                payload = apply_mask(view[start:end], h.mask)
+                    else:
+                        payload = bytes(buf[start:end])
+                    del buf[:end]
+                    decoder.payload_required = length if opcode >= CONTROL else 0
+                    decoder.payload_consumed = length
+                    if exts:
+                        try:
+                            payload = _inbound_extensions(
+                                decoder, exts, payload, h.fin, ParseFailed, CloseReason
+                            )
+                        except ParseFailed:
+                            gen.close()
+                            raise
+                    if opcode >= CONTROL:
+                        if opcode is CLOSE:
+                            try:
+                                frame = proto._process_close(Frame(opcode, payload, True, True))
+                            finally:
+                                gen.close()  # wsproto's generator ends after CLOSE
+                            yield to_event(self, frame)
+                            return
+                        yield Ping(payload=payload) if opcode is PING else Pong(payload=payload)
+                        continue
+                    if h.fin and messages.opcode is None:
+                        if opcode is TEXT:
+                            try:
+                                text = payload.decode("utf-8")
+                            except UnicodeDecodeError as exc:
+                                messages.opcode = TEXT
+                                messages.decoder = getincrementaldecoder("utf-8")()
+                                gen.close()
+                                raise ParseFailed(str(exc), INVALID) from None
+                            yield TextMessage(text, True, True)
+                            continue
+                        if opcode is BINARY:
+                            yield BytesMessage(payload, True, True)
+                            continue
+                    try:
+                        frame = messages.process_frame(Frame(opcode, payload, True, h.fin))
+                    except ParseFailed:
+                        gen.close()
+                        raise
+                    yield to_event(self, frame)
+                if decoder.header is None and not buffer.bytes_used and len(buf) < 2:
+                    return  # wsproto's generator would only find it needs more data
+                # One step of wsproto's own generator, then the fast path again.
+                frame = next(gen, None)
+                if frame is None:
+                    return
+                yield to_event(self, frame)
+                if frame.opcode is CLOSE:
+                    next(gen, None)  # wsproto's generator finishes after CLOSE
+                    return
+        except ParseFailed as exc:
+            yield CloseConnection(code=exc.code, reason=str(exc))
+
+    events.__wrapped__ = original  # type: ignore[attr-defined]
+    return events
+
+
+_patches = PatchSet(
+    [
+        Patch(_MODULE, "XorMaskerSimple", _make_xor_masker_simple),
+        Patch(_MODULE, "FrameDecoder.process_buffer", _make_process_buffer),
+        Patch(_MODULE, "MessageDecoder.process_frame", _make_process_frame),
+        Patch(_MODULE, "FrameProtocol.received_frames", _make_received_frames),
+        Patch("wsproto.connection", "Connection.events", _make_events),
+    ]
+)
+
+
+def install() -> None:
+    """Accelerate ``wsproto.frame_protocol`` (idempotent).
+
+    Safe before or after wsproto is imported: an imported module is patched
+    at once, otherwise when it is first imported.
+    """
+    _patches.install()
+
+
+def uninstall() -> None:
+    """Restore wsproto's own implementation (idempotent)."""
+    _patches.uninstall()
+
+
+def is_installed() -> bool:
+    """True between :func:`install` and :func:`uninstall`."""
+    return _patches.installed
+
+
+
+def active() -> bool:
+    """True when installed and every imported wsproto module it targets is patched."""
+    return _patches.active()
