@@ -30,7 +30,7 @@ import operator
 import os
 import struct
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from ..errors import InvalidUTF8, PayloadTooBig, ProtocolError
 from .mask import apply_mask, byte_view, mask_key
@@ -693,6 +693,22 @@ def encode_message(
             control payload over 125 bytes.
         TypeError: ``payload`` is a str or not a bytes-like object.
     """
+    return fragment_message(
+        encode_frame, opcode, payload, fragment_size=fragment_size, masked=masked
+    )
+
+
+def fragment_message(
+    encode: Callable[..., bytes],
+    opcode: int,
+    payload: Any,
+    *,
+    fragment_size: int | None,
+    masked: bool,
+) -> list[bytes]:
+    """:func:`encode_message`'s fragmentation policy, with ``encode`` as the
+    frame encoder, so that the compiled backend applies the very same policy
+    with its own ``encode_frame``."""
     view = byte_view(payload, "payload")
     try:
         op = _OPCODES[operator.index(opcode)]
@@ -710,7 +726,7 @@ def encode_message(
     last = len(pieces) - 1
     for index, piece in enumerate(pieces):
         frames.append(
-            encode_frame(
+            encode(
                 op if index == 0 else Opcode.CONTINUATION,
                 piece,
                 fin=index == last,

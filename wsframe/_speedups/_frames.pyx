@@ -54,6 +54,7 @@ from libc.string cimport memcpy, memmove
 from operator import index as _index
 
 from wsframe._reference import frames as _ref
+from wsframe._reference.frames import fragment_message as _fragment_message
 from wsframe._reference.mask import byte_view as _byte_view
 from wsframe._reference.mask import mask_key as _mask_key
 from wsframe.errors import InvalidUTF8, PayloadTooBig, ProtocolError
@@ -310,7 +311,41 @@ cdef inline object _flag(int value):
 # Frame and FrameHeader: C-level value types
 
 
-cdef class FrameHeader:
+cdef class _Record:
+    """Shared behaviour of the immutable value types below, as the reference's
+    frozen dataclasses: positional fields named by ``__match_args__``, value
+    equality and hashing, repr, pickling and ``copy.replace``."""
+
+    __match_args__ = ()
+
+    cdef tuple _fields(self):
+        return ()
+
+    def __repr__(self):
+        inner = ", ".join(
+            f"{name}={value!r}" for name, value in zip(self.__match_args__, self._fields())
+        )
+        return f"{type(self).__qualname__}({inner})"
+
+    def __eq__(self, other):
+        if other.__class__ is self.__class__:
+            return self._fields() == (<_Record>other)._fields()
+        return NotImplemented
+
+    def __hash__(self):
+        return hash(self._fields())
+
+    def __reduce__(self):
+        return (type(self), self._fields())
+
+    def __replace__(self, **changes):
+        """A copy with some fields changed (``copy.replace``, as dataclasses)."""
+        fields = dict(zip(self.__match_args__, self._fields()))
+        fields.update(changes)
+        return type(self)(**fields)
+
+
+cdef class FrameHeader(_Record):
     """A parsed frame header (RFC 6455 §5.2).
 
     ``length`` is the payload length; ``mask`` the 4-byte masking key or None;
@@ -352,33 +387,8 @@ cdef class FrameHeader:
         return (self.fin, self.rsv1, self.rsv2, self.rsv3, self.opcode, self.masked,
                 self.length, self.mask, self.header_size)
 
-    def __repr__(self):
-        return (
-            f"{type(self).__qualname__}(fin={self.fin!r}, rsv1={self.rsv1!r}, "
-            f"rsv2={self.rsv2!r}, rsv3={self.rsv3!r}, opcode={self.opcode!r}, "
-            f"masked={self.masked!r}, length={self.length!r}, mask={self.mask!r}, "
-            f"header_size={self.header_size!r})"
-        )
 
-    def __eq__(self, other):
-        if other.__class__ is self.__class__:
-            return self._fields() == (<FrameHeader>other)._fields()
-        return NotImplemented
-
-    def __hash__(self):
-        return hash(self._fields())
-
-    def __reduce__(self):
-        return (type(self), self._fields())
-
-    def __replace__(self, **changes):
-        """A copy with some fields changed (``copy.replace``, as dataclasses)."""
-        fields = dict(zip(self.__match_args__, self._fields()))
-        fields.update(changes)
-        return type(self)(**fields)
-
-
-cdef class Frame:
+cdef class Frame(_Record):
     """A complete frame: ``payload`` is unmasked (RFC 6455 §5.2, §5.3).
 
     ``Frame(opcode, payload, fin=True, rsv1=False, rsv2=False, rsv3=False)``,
@@ -404,29 +414,6 @@ cdef class Frame:
 
     cdef tuple _fields(self):
         return (self.opcode, self.payload, self.fin, self.rsv1, self.rsv2, self.rsv3)
-
-    def __repr__(self):
-        return (
-            f"{type(self).__qualname__}(opcode={self.opcode!r}, payload={self.payload!r}, "
-            f"fin={self.fin!r}, rsv1={self.rsv1!r}, rsv2={self.rsv2!r}, rsv3={self.rsv3!r})"
-        )
-
-    def __eq__(self, other):
-        if other.__class__ is self.__class__:
-            return self._fields() == (<Frame>other)._fields()
-        return NotImplemented
-
-    def __hash__(self):
-        return hash(self._fields())
-
-    def __reduce__(self):
-        return (type(self), self._fields())
-
-    def __replace__(self, **changes):
-        """A copy with some fields changed (``copy.replace``, as dataclasses)."""
-        fields = dict(zip(self.__match_args__, self._fields()))
-        fields.update(changes)
-        return type(self)(**fields)
 
 
 # ---------------------------------------------------------------------------
@@ -1287,31 +1274,9 @@ def encode_message(opcode, payload, *, fragment_size=None, masked=False):
             control payload over 125 bytes.
         TypeError: ``payload`` is a str or not a bytes-like object.
     """
-    view = _byte_view(payload, "payload")
-    try:
-        op = _OPCODES[_index(opcode)]
-    except KeyError:
-        raise ValueError(f"reserved opcode {_index(opcode):#x}") from None
-    if op is Opcode.CONTINUATION:
-        raise ValueError("a message cannot start with a CONTINUATION frame")
-    if fragment_size is not None and fragment_size < 1:
-        raise ValueError("fragment_size must be >= 1 or None")
-    if op.is_control or fragment_size is None or len(view) <= fragment_size:
-        pieces = [view]
-    else:
-        pieces = [view[i : i + fragment_size] for i in range(0, len(view), fragment_size)]
-    frames = []
-    last = len(pieces) - 1
-    for index, piece in enumerate(pieces):
-        frames.append(
-            encode_frame(
-                op if index == 0 else Opcode.CONTINUATION,
-                piece,
-                fin=index == last,
-                mask=new_mask() if masked else None,
-            )
-        )
-    return frames
+    return _fragment_message(
+        encode_frame, opcode, payload, fragment_size=fragment_size, masked=masked
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -1382,7 +1347,7 @@ def encode_close(code, reason=""):
 _bytes = bytes  # called as a Python object: bytes(x) exactly as the reference
 
 
-cdef class Message:
+cdef class Message(_Record):
     """A complete message, or a control frame.
 
     ``data`` is a str for a text message (unless ``decode_text=False``), bytes
@@ -1404,29 +1369,6 @@ cdef class Message:
 
     cdef tuple _fields(self):
         return (self.opcode, self.data, self.compressed)
-
-    def __repr__(self):
-        return (
-            f"{type(self).__qualname__}(opcode={self.opcode!r}, data={self.data!r}, "
-            f"compressed={self.compressed!r})"
-        )
-
-    def __eq__(self, other):
-        if other.__class__ is self.__class__:
-            return self._fields() == (<Message>other)._fields()
-        return NotImplemented
-
-    def __hash__(self):
-        return hash(self._fields())
-
-    def __reduce__(self):
-        return (type(self), self._fields())
-
-    def __replace__(self, **changes):
-        """A copy with some fields changed (``copy.replace``, as dataclasses)."""
-        fields = dict(zip(self.__match_args__, self._fields()))
-        fields.update(changes)
-        return type(self)(**fields)
 
 
 cdef Message _message(object opcode, object data, object compressed):
