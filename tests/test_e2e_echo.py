@@ -8,29 +8,12 @@ timeout, and stops the server.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
-import os
-import sys
-from types import ModuleType
 
 import pytest
 
 pytest.importorskip("websockets")
 
-EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples")
-
-
-def load_example(name: str) -> ModuleType:
-    """Import examples/<name>.py (examples/ is not a package)."""
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, os.path.join(EXAMPLES, f"{name}.py"))
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
+from _integration_support import load_example  # noqa: E402
 
 echo_server = load_example("echo_server")
 echo_client = load_example("echo_client")

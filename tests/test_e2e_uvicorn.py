@@ -10,7 +10,6 @@ is stopped at the end of the module.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import os
 import queue
 import subprocess
@@ -18,7 +17,6 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from types import ModuleType
 
 import pytest
 
@@ -26,20 +24,7 @@ pytest.importorskip("uvicorn")
 pytest.importorskip("wsproto")
 pytest.importorskip("websockets")
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def load_example(name: str) -> ModuleType:
-    """Import examples/<name>.py (examples/ is not a package)."""
-    if name in sys.modules:
-        return sys.modules[name]
-    path = os.path.join(ROOT, "examples", f"{name}.py")
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+from _integration_support import ROOT, checkout_env, load_example  # noqa: E402
 
 MAX_SIZE = 2**20
 STARTUP_TIMEOUT = 30.0
@@ -51,15 +36,13 @@ class Server:
     """The uvicorn example in a subprocess, with its stdout lines in a queue."""
 
     def __init__(self, *args: str) -> None:
-        env = dict(os.environ)
-        env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
         self.proc = subprocess.Popen(
             [sys.executable, os.path.join(ROOT, "examples", "uvicorn_echo.py"), "--port", "0",
              "--ws-max-size", str(MAX_SIZE), *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-            env=env,
+            env=checkout_env(),
         )
         self.lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=self._pump, daemon=True).start()

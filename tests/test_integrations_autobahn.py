@@ -10,9 +10,6 @@ test suite is run with the integration installed by tools/peer_suites.sh.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import textwrap
 
 import pytest
 
@@ -23,6 +20,7 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 import wsframe.integrations.autobahn as integ  # noqa: E402
+from _integration_support import run_in_fresh_interpreter  # noqa: E402
 from autobahn.websocket import utf8validator as ab_utf8  # noqa: E402
 from autobahn.websocket import xormasker as ab_xor  # noqa: E402
 from wsframe.integrations.autobahn import (  # noqa: E402
@@ -181,7 +179,7 @@ def test_install_patches_the_names_protocol_uses() -> None:
 
 
 def test_install_before_import_in_fresh_interpreter() -> None:
-    code = textwrap.dedent(
+    out = run_in_fresh_interpreter(
         """
         import sys
         import wsframe.integrations.autobahn as integ
@@ -194,12 +192,6 @@ def test_install_before_import_in_fresh_interpreter() -> None:
         assert protocol.Utf8Validator is not integ.Utf8Validator
         print("ok")
         """
-    )
-    env = dict(os.environ)
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"

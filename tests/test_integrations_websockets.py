@@ -11,10 +11,6 @@ close codes and reasons, and the parser's exception must be identical.
 from __future__ import annotations
 
 import os
-import struct
-import subprocess
-import sys
-import textwrap
 
 import pytest
 
@@ -25,6 +21,14 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 import wsframe.integrations.websockets as integ  # noqa: E402
+from _integration_support import (  # noqa: E402
+    SPLITS,
+    TEXT_PAYLOADS,
+    frame_strategy,
+    raw_frame,
+    run_in_fresh_interpreter,
+    violation_chunks,
+)
 from websockets import frames as ws_frames  # noqa: E402
 from websockets.client import ClientProtocol  # noqa: E402
 from websockets.protocol import State  # noqa: E402
@@ -42,93 +46,20 @@ def _uninstalled():
     integ.uninstall()
 
 
-def raw_frame(opcode: int, payload: bytes, *, fin: bool = True, rsv: int = 0,
-              mask: bytes | None = None, length_form: str = "minimal") -> bytes:
-    """Encode one frame, allowing RFC 6455 §5.2 violations on purpose."""
-    n = len(payload)
-    head = bytes([(0x80 if fin else 0) | (rsv << 4) | opcode])
-    mbit = 0x80 if mask is not None else 0
-    form = length_form if length_form != "minimal" else ("7" if n < 126 else "16" if n < 65536 else "64")
-    if form == "7":
-        head += bytes([mbit | n])
-    elif form == "16":
-        head += bytes([mbit | 126]) + struct.pack("!H", n)
-    elif form == "64msb":
-        head += bytes([mbit | 127]) + struct.pack("!Q", n | (1 << 63))
-    else:
-        head += bytes([mbit | 127]) + struct.pack("!Q", n)
-    if mask is None:
-        return head + payload
-    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-
-
-TEXTS = [b"", b"hello", "h\u00e9llo \u20ac \U0001f600".encode(), b"x" * 200, b"y" * 70000]
-BAD_UTF8 = [b"\xff", b"ab\xc0\xaf", b"\xed\xa0\x80", b"ok\xe2\x82", b"\xf4\x90\x80\x80"]
 BAD_KINDS = ["opcode", "rsv", "nonminimal16", "nonminimal64", "msb", "ctrl_long", "ctrl_frag",
              "unmasked", "bad_utf8", "bad_utf8_frag", "lone_continuation", "nested_start",
-             "too_big", "close_bad"]
+             "too_big", "close_bad"]  # "too_big" frames are 5000 bytes: max_size is 4096 below
 
 
-def bad_frames(bad: str, mask: bytes | None, pick) -> list[bytes]:  # type: ignore[no-untyped-def]
-    """Frames breaking one rule (``pick(options)`` chooses details)."""
-    if bad == "opcode":
-        return [raw_frame(pick([3, 7, 11, 15]), b"x", mask=mask)]
-    if bad == "rsv":
-        return [raw_frame(1, b"x", rsv=pick([4, 2, 1, 7]), mask=mask)]
-    if bad == "nonminimal16":
-        return [raw_frame(2, b"abc", length_form="16", mask=mask)]
-    if bad == "nonminimal64":
-        return [raw_frame(2, b"abc" * 50, length_form="64", mask=mask)]
-    if bad == "msb":
-        return [raw_frame(2, b"abc", length_form="64msb", mask=mask)]
-    if bad == "ctrl_long":
-        return [raw_frame(9, b"p" * 126, mask=mask)]
-    if bad == "ctrl_frag":
-        return [raw_frame(9, b"p", fin=False, mask=mask)]
-    if bad == "unmasked":
-        return [raw_frame(1, b"wrong side", mask=None if mask else b"\x01\x02\x03\x04")]
-    if bad == "bad_utf8":
-        return [raw_frame(1, pick(BAD_UTF8), mask=mask)]
-    if bad == "bad_utf8_frag":
-        return [raw_frame(1, b"ok", fin=False, mask=mask), raw_frame(0, pick(BAD_UTF8), mask=mask)]
-    if bad == "lone_continuation":
-        return [raw_frame(0, b"c", mask=mask)]
-    if bad == "too_big":
-        return [raw_frame(2, b"z" * 5000, mask=mask)]  # max_size is 4096 below
-    if bad == "close_bad":
-        return [raw_frame(8, pick([b"\x03", b"\x03\xe8\xff", b"\x03\xed", b"\x0b\xb8ok"]), mask=mask)]
-    return [raw_frame(1, b"a", fin=False, mask=mask), raw_frame(2, b"b", mask=mask)]
-
-
-@st.composite
-def frame_specs(draw, masked: bool):  # type: ignore[no-untyped-def]
-    mask = draw(st.binary(min_size=4, max_size=4)) if masked else None
-    pick = lambda options: draw(st.sampled_from(options))  # noqa: E731
-    kind = pick(["text", "binary", "frag", "ping", "pong", "close", "bad", "bad", "bad"])
-    if kind == "text":
-        return [raw_frame(1, pick(TEXTS[:4]), mask=mask)]
-    if kind == "binary":
-        return [raw_frame(2, draw(st.binary(max_size=300)), mask=mask)]
-    if kind == "frag":
-        data = pick(TEXTS[:4]) + pick([b"", b"\xe2\x82\xac"])
-        cuts = sorted(draw(st.lists(st.integers(0, len(data)), max_size=3)))
-        parts = [data[i:j] for i, j in zip([0, *cuts], [*cuts, len(data)])]
-        op = pick([1, 2])
-        out = []
-        for i, part in enumerate(parts):
-            out.append(raw_frame(op if i == 0 else 0, part, fin=i == len(parts) - 1, mask=mask))
-            if draw(st.booleans()):
-                out.append(raw_frame(9, b"mid", mask=mask))
-        return out
-    if kind == "ping":
-        return [raw_frame(9, draw(st.binary(max_size=125)), mask=mask)]
-    if kind == "pong":
-        return [raw_frame(10, draw(st.binary(max_size=20)), mask=mask)]
-    if kind == "close":
-        code = pick([1000, 1001, 1003, 1007, 1014, 3000, 4999, 999, 1005, 2999, 5000])
-        payload = pick([b"", struct.pack("!H", code) + pick([b"", b"bye", "\u00e9".encode()])])
-        return [raw_frame(8, payload, mask=mask)]
-    return bad_frames(pick(BAD_KINDS), mask, pick)
+def frame_specs(masked: bool):  # type: ignore[no-untyped-def]
+    """One frame: mostly valid, sometimes broken (texts within max_size)."""
+    return frame_strategy(
+        masked,
+        texts=TEXT_PAYLOADS[:4],
+        close_reasons=[b"", b"bye", "\u00e9".encode()],
+        close_extra=[],
+        bad_kinds=BAD_KINDS,
+    )
 
 
 @st.composite
@@ -227,20 +158,11 @@ def test_client_protocol_identical(chunks: list[bytes]) -> None:
 
 
 @pytest.mark.parametrize("client", [False, True])
-@pytest.mark.parametrize("split", ["whole", "bytes", "middle"])
+@pytest.mark.parametrize("split", SPLITS)
 @pytest.mark.parametrize("bad", BAD_KINDS)
 def test_each_violation_identical(bad: str, split: str, client: bool) -> None:
     mask = None if client else b"\x37\xfa\x21\x3d"
-    frames = [raw_frame(1, b"before", mask=mask), *bad_frames(bad, mask, lambda o: o[0])]
-    frames.append(raw_frame(2, b"after", mask=mask))
-    data = b"".join(frames)
-    if split == "whole":
-        chunks = [data]
-    elif split == "bytes":
-        chunks = [data[i : i + 1] for i in range(len(data))]
-    else:
-        chunks = [data[: len(data) // 2], data[len(data) // 2 :]]
-    compare(chunks, client=client)
+    compare(violation_chunks(bad, split, mask), client=client)
 
 
 def test_large_and_fragmented_messages_identical() -> None:
@@ -311,7 +233,7 @@ def test_fast_path_is_taken() -> None:
 
 
 def test_install_before_import_in_fresh_interpreter() -> None:
-    code = textwrap.dedent(
+    out = run_in_fresh_interpreter(
         """
         import sys
         import wsframe.integrations.websockets as integ
@@ -323,12 +245,6 @@ def test_install_before_import_in_fresh_interpreter() -> None:
         assert f.apply_mask is not integ.apply_mask
         print("ok")
         """
-    )
-    env = dict(os.environ)
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"

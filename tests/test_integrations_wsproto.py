@@ -11,10 +11,6 @@ identical.
 from __future__ import annotations
 
 import os
-import struct
-import subprocess
-import sys
-import textwrap
 import zlib
 
 import pytest
@@ -26,6 +22,15 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 import wsframe.integrations.wsproto as integ  # noqa: E402
+from _integration_support import (  # noqa: E402
+    BAD_UTF8,
+    SPLITS,
+    TEXT_PAYLOADS,
+    frame_strategy,
+    raw_frame,
+    run_in_fresh_interpreter,
+    violation_chunks,
+)
 from wsproto import frame_protocol as fp  # noqa: E402
 from wsproto.connection import Connection, ConnectionType  # noqa: E402
 from wsproto.events import CloseConnection  # noqa: E402
@@ -44,42 +49,8 @@ def _uninstalled():
 
 
 # --------------------------------------------------------------------------
-# Streams: a frame encoder that can also produce malformed frames.
-
-
-def raw_frame(
-    opcode: int,
-    payload: bytes,
-    *,
-    fin: bool = True,
-    rsv: int = 0,
-    mask: bytes | None = None,
-    length_form: str = "minimal",
-) -> bytes:
-    """Encode one frame, allowing RFC 6455 §5.2 violations on purpose."""
-    n = len(payload)
-    head = bytes([(0x80 if fin else 0) | (rsv << 4) | opcode])
-    mbit = 0x80 if mask is not None else 0
-    if length_form == "minimal":
-        form = "7" if n < 126 else "16" if n < 65536 else "64"
-    else:
-        form = length_form
-    if form == "7":
-        head += bytes([mbit | n])
-    elif form == "16":
-        head += bytes([mbit | 126]) + struct.pack("!H", n)
-    elif form == "64msb":
-        head += bytes([mbit | 127]) + struct.pack("!Q", n | (1 << 63))
-    else:
-        head += bytes([mbit | 127]) + struct.pack("!Q", n)
-    if mask is None:
-        return head + payload
-    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-
-
-TEXT_LIST = [b"", b"hello", "h\u00e9llo \u20ac \U0001f600".encode(), b"x" * 200, b"y" * 70000]
-TEXTS = st.sampled_from(TEXT_LIST)
-BAD_UTF8_LIST = [b"\xff", b"ab\xc0\xaf", b"\xed\xa0\x80", b"ok\xe2\x82", b"\xf4\x90\x80\x80"]
+# Streams: raw_frame and bad_frames (_integration_support) can also produce
+# malformed frames.
 
 
 BAD_KINDS = [
@@ -98,71 +69,15 @@ BAD_KINDS = [
 ]
 
 
-def bad_frames(bad: str, mask: bytes | None, pick) -> list[bytes]:  # type: ignore[no-untyped-def]
-    """Frames breaking one rule of RFC 6455 §5 (``pick(options)`` chooses details)."""
-    masked = mask is not None
-    if bad == "opcode":
-        return [raw_frame(pick([3, 7, 11, 15]), b"x", mask=mask)]
-    if bad == "rsv":
-        return [raw_frame(1, b"x", rsv=pick([4, 2, 1, 7]), mask=mask)]
-    if bad == "nonminimal16":
-        return [raw_frame(2, b"abc", length_form="16", mask=mask)]
-    if bad == "nonminimal64":
-        return [raw_frame(2, b"abc" * 50, length_form="64", mask=mask)]
-    if bad == "msb":
-        return [raw_frame(2, b"abc", length_form="64msb", mask=mask)]
-    if bad == "ctrl_long":
-        return [raw_frame(9, b"p" * 126, mask=mask)]
-    if bad == "ctrl_frag":
-        return [raw_frame(9, b"p", fin=False, mask=mask)]
-    if bad == "unmasked":
-        flipped = None if masked else b"\x01\x02\x03\x04"
-        return [raw_frame(1, b"wrong side", mask=flipped)]
-    if bad == "bad_utf8":
-        return [raw_frame(1, pick(BAD_UTF8_LIST), mask=mask)]
-    if bad == "bad_utf8_frag":
-        data = pick(BAD_UTF8_LIST)
-        return [raw_frame(1, b"ok", fin=False, mask=mask), raw_frame(0, data, mask=mask)]
-    if bad == "lone_continuation":
-        return [raw_frame(0, b"c", mask=mask)]
-    return [raw_frame(1, b"a", fin=False, mask=mask), raw_frame(2, b"b", mask=mask)]
-
-
-@st.composite
-def frame_specs(draw, masked: bool):  # type: ignore[no-untyped-def]
+def frame_specs(masked: bool):  # type: ignore[no-untyped-def]
     """One frame: mostly valid, sometimes broken in one of many ways."""
-    mask = draw(st.binary(min_size=4, max_size=4)) if masked else None
-    kind = draw(
-        st.sampled_from(
-            ["text", "binary", "frag", "ping", "pong", "close", "bad", "bad", "bad"]
-        )
+    return frame_strategy(
+        masked,
+        texts=TEXT_PAYLOADS,
+        close_reasons=[b"", b"bye", b"\xff", "\u00e9".encode()],
+        close_extra=[b"\x03"],
+        bad_kinds=BAD_KINDS,
     )
-    if kind == "text":
-        return [raw_frame(1, draw(TEXTS), mask=mask)]
-    if kind == "binary":
-        return [raw_frame(2, draw(st.binary(max_size=300)), mask=mask)]
-    if kind == "frag":
-        data = draw(TEXTS) + draw(st.sampled_from([b"", b"\xe2\x82\xac"]))
-        cuts = sorted(draw(st.lists(st.integers(0, len(data)), max_size=3)))
-        parts = [data[i:j] for i, j in zip([0, *cuts], [*cuts, len(data)])]
-        op = draw(st.sampled_from([1, 2]))
-        out = []
-        for i, part in enumerate(parts):
-            out.append(raw_frame(op if i == 0 else 0, part, fin=i == len(parts) - 1, mask=mask))
-            if draw(st.booleans()):
-                out.append(raw_frame(9, b"mid", mask=mask))
-        return out
-    if kind == "ping":
-        return [raw_frame(9, draw(st.binary(max_size=125)), mask=mask)]
-    if kind == "pong":
-        return [raw_frame(10, draw(st.binary(max_size=20)), mask=mask)]
-    if kind == "close":
-        code = draw(st.sampled_from([1000, 1001, 1003, 1007, 1014, 3000, 4999, 999, 1005, 2999, 5000]))
-        reason = draw(st.sampled_from([b"", b"bye", b"\xff", "\u00e9".encode()]))
-        payload = draw(st.sampled_from([b"", b"\x03", struct.pack("!H", code) + reason]))
-        return [raw_frame(8, payload, mask=mask)]
-    bad = draw(st.sampled_from(BAD_KINDS))
-    return bad_frames(bad, mask, lambda options: draw(st.sampled_from(options)))
 
 
 def deflate(data: bytes) -> bytes:
@@ -180,10 +95,10 @@ def compressed_specs(draw, masked: bool):  # type: ignore[no-untyped-def]
     pick = lambda options: draw(st.sampled_from(options))  # noqa: E731
     kind = pick(["text", "binary", "frag", "plain", "bad"])
     if kind in ("text", "binary"):
-        data = pick(TEXT_LIST[:4]) if kind == "text" else draw(st.binary(max_size=300))
+        data = pick(TEXT_PAYLOADS[:4]) if kind == "text" else draw(st.binary(max_size=300))
         return [raw_frame(1 if kind == "text" else 2, deflate(data), rsv=4, mask=mask)]
     if kind == "frag":
-        body = deflate(pick(TEXT_LIST[:4]) + pick([b"", b"\xe2\x82\xac"]))
+        body = deflate(pick(TEXT_PAYLOADS[:4]) + pick([b"", b"\xe2\x82\xac"]))
         cut = draw(st.integers(0, len(body)))
         out = [raw_frame(1, body[:cut], rsv=4, fin=False, mask=mask)]
         if draw(st.booleans()):
@@ -191,7 +106,7 @@ def compressed_specs(draw, masked: bool):  # type: ignore[no-untyped-def]
         out.append(raw_frame(0, body[cut:], mask=mask))
         return out
     if kind == "plain":  # uncompressed message on a deflate connection
-        return [raw_frame(1, pick(TEXT_LIST[:4]), mask=mask)]
+        return [raw_frame(1, pick(TEXT_PAYLOADS[:4]), mask=mask)]
     bad = pick(["garbage", "rsv1_control", "rsv1_continuation", "rsv2", "bad_utf8"])
     if bad == "garbage":
         return [raw_frame(2, b"\xff\xff\xff\xff", rsv=4, mask=mask)]
@@ -202,7 +117,7 @@ def compressed_specs(draw, masked: bool):  # type: ignore[no-untyped-def]
                 raw_frame(0, b"", rsv=4, mask=mask)]
     if bad == "rsv2":
         return [raw_frame(1, b"x", rsv=2, mask=mask)]
-    return [raw_frame(1, deflate(pick(BAD_UTF8_LIST)), rsv=4, mask=mask)]
+    return [raw_frame(1, deflate(pick(BAD_UTF8)), rsv=4, mask=mask)]
 
 
 @st.composite
@@ -409,7 +324,7 @@ def test_xor_masker_matches_wsproto(key: bytes) -> None:
 
 def test_install_before_import_in_fresh_interpreter() -> None:
     """install() before wsproto is imported patches it on import; uninstall() restores."""
-    code = textwrap.dedent(
+    out = run_in_fresh_interpreter(
         """
         import sys
         import wsframe.integrations.wsproto as integ
@@ -428,32 +343,17 @@ def test_install_before_import_in_fresh_interpreter() -> None:
         print("ok")
         """
     )
-    env = dict(os.environ)
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
-    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
 
 
 @pytest.mark.parametrize("client", [False, True])
-@pytest.mark.parametrize("split", ["whole", "bytes", "middle"])
+@pytest.mark.parametrize("split", SPLITS)
 @pytest.mark.parametrize("bad", BAD_KINDS)
 def test_each_violation_identical(bad: str, split: str, client: bool) -> None:
     """Every kind of violation, framed by valid frames, in several splits."""
     mask = None if client else b"\x37\xfa\x21\x3d"
-    frames = [raw_frame(1, b"before", mask=mask), *bad_frames(bad, mask, lambda options: options[0])]
-    frames.append(raw_frame(2, b"after", mask=mask))
-    data = b"".join(frames)
-    if split == "whole":
-        chunks = [data]
-    elif split == "bytes":
-        chunks = [data[i : i + 1] for i in range(len(data))]
-    else:
-        chunks = [data[: len(data) // 2], data[len(data) // 2 :]]
-    compare(chunks, client=client)
+    compare(violation_chunks(bad, split, mask), client=client)
 
 
 @pytest.mark.parametrize("compressed", [False, True])

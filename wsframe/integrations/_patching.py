@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import Any
 
-__all__ = ["Patch", "PatchSet", "MISSING", "Unsupported"]
+__all__ = ["Patch", "PatchSet", "MISSING", "Unsupported", "constant", "entry_points"]
 
 
 class Unsupported(Exception):
@@ -41,6 +41,11 @@ class _Missing:
 MISSING: Any = _Missing()
 
 Factory = Callable[[Any, ModuleType], Any]
+
+
+def constant(value: Any) -> Factory:
+    """A factory that replaces the attribute with ``value`` whatever it was."""
+    return lambda original, module: value
 
 
 class Patch:
@@ -259,3 +264,45 @@ class PatchSet:
                 continue
             setattr(owner, patch.name, replacement)
             self._saved[key] = (owner, patch.name, original, name)
+
+
+def entry_points(
+    patches: PatchSet, module: str, peer: str
+) -> tuple[Callable[[], None], Callable[[], None], Callable[[], bool], Callable[[], bool]]:
+    """The ``install``, ``uninstall``, ``is_installed`` and ``active`` functions
+    an integration module exports, all driven by ``patches``.
+
+    Args:
+        patches: the integration's patches.
+        module: the integration module's ``__name__`` (set as the functions'
+            ``__module__`` so that they document as that module's own).
+        peer: the peer library's name, for the docstrings.
+    """
+
+    def install() -> None:
+        patches.install()
+
+    def uninstall() -> None:
+        patches.uninstall()
+
+    def is_installed() -> bool:
+        return patches.installed
+
+    def active() -> bool:
+        return patches.active()
+
+    install.__doc__ = (
+        f"Accelerate {peer} with wsframe (idempotent).\n\n"
+        f"Safe before or after {peer} is imported: an imported module is patched\n"
+        "at once, otherwise when it is first imported."
+    )
+    uninstall.__doc__ = f"Restore {peer}'s own implementation (idempotent)."
+    is_installed.__doc__ = "True between :func:`install` and :func:`uninstall`."
+    active.__doc__ = (
+        f"True when installed and every imported {peer} module it targets is patched."
+    )
+    functions = (install, uninstall, is_installed, active)
+    for function in functions:
+        function.__module__ = module
+        function.__qualname__ = function.__name__
+    return functions

@@ -32,7 +32,7 @@ from typing import Any
 from .. import mask as _mask
 from .. import utf8 as _utf8
 from ..errors import InvalidUTF8
-from ._patching import Patch, PatchSet
+from ._patching import Patch, PatchSet, constant, entry_points
 
 __all__ = [
     "UTF8_ACCEPT",
@@ -204,20 +204,27 @@ class Utf8Validator:
         return 2  # pragma: no cover - a pending sequence always has a lead
 
 
-class XorMaskerNull:
-    """The no-op masker of an unmasked frame; counts the bytes it passes through."""
+class _Masker:
+    """The byte count of autobahn's maskers, which is also the key phase."""
 
     __slots__ = ("_ptr",)
-
-    def __init__(self, mask: Any = None) -> None:
-        self._ptr = 0
+    _ptr: int
 
     def pointer(self) -> int:
         """Bytes processed since creation or :meth:`reset`."""
         return self._ptr
 
     def reset(self) -> None:
-        """Restart counting at 0."""
+        """Restart counting (and the key phase) at 0."""
+        self._ptr = 0
+
+
+class XorMaskerNull(_Masker):
+    """The no-op masker of an unmasked frame; counts the bytes it passes through."""
+
+    __slots__ = ()
+
+    def __init__(self, mask: Any = None) -> None:
         self._ptr = 0
 
     def process(self, data: Any) -> Any:
@@ -226,7 +233,7 @@ class XorMaskerNull:
         return data
 
 
-class XorMaskerSimple:
+class XorMaskerSimple(_Masker):
     """XOR masker (RFC 6455 §5.3) that continues the key phase across calls.
 
     Args:
@@ -236,21 +243,13 @@ class XorMaskerSimple:
         ValueError: ``mask`` is not 4 bytes long.
     """
 
-    __slots__ = ("_mask", "_ptr")
+    __slots__ = ("_mask",)
 
     def __init__(self, mask: Any) -> None:
         key = bytes(mask)
         if len(key) != 4:
             raise ValueError(f"mask must be 4 bytes long, got {len(key)}")
         self._mask = key
-        self._ptr = 0
-
-    def pointer(self) -> int:
-        """Bytes processed since creation or :meth:`reset`."""
-        return self._ptr
-
-    def reset(self) -> None:
-        """Restart at key phase 0."""
         self._ptr = 0
 
     def process(self, data: Any) -> bytes:
@@ -277,53 +276,29 @@ def create_xor_masker(mask: Any, length: int | None = None) -> XorMaskerSimple:
     return XorMaskerSimple(mask)
 
 
-def _value(value: Any) -> Any:
-    return lambda original, module: value
-
-
 _patches = PatchSet(
     [
-        Patch("autobahn.websocket.utf8validator", "Utf8Validator", _value(Utf8Validator)),
-        Patch("autobahn.websocket.xormasker", "XorMaskerNull", _value(XorMaskerNull)),
-        Patch("autobahn.websocket.xormasker", "create_xor_masker", _value(create_xor_masker)),
+        Patch("autobahn.websocket.utf8validator", "Utf8Validator", constant(Utf8Validator)),
+        Patch("autobahn.websocket.xormasker", "XorMaskerNull", constant(XorMaskerNull)),
+        Patch("autobahn.websocket.xormasker", "create_xor_masker", constant(create_xor_masker)),
         # Defined only when autobahn runs its pure-Python implementation.
         Patch(
             "autobahn.websocket.xormasker",
             "XorMaskerSimple",
-            _value(XorMaskerSimple),
+            constant(XorMaskerSimple),
             optional=True,
         ),
         Patch(
             "autobahn.websocket.xormasker",
             "XorMaskerShifted1",
-            _value(XorMaskerShifted1),
+            constant(XorMaskerShifted1),
             optional=True,
         ),
-        Patch("autobahn.websocket.protocol", "Utf8Validator", _value(Utf8Validator)),
-        Patch("autobahn.websocket.protocol", "XorMaskerNull", _value(XorMaskerNull)),
-        Patch("autobahn.websocket.protocol", "create_xor_masker", _value(create_xor_masker)),
+        Patch("autobahn.websocket.protocol", "Utf8Validator", constant(Utf8Validator)),
+        Patch("autobahn.websocket.protocol", "XorMaskerNull", constant(XorMaskerNull)),
+        Patch("autobahn.websocket.protocol", "create_xor_masker", constant(create_xor_masker)),
     ]
 )
 
 
-def install() -> None:
-    """Make autobahn use wsframe's validator and maskers (idempotent).
-
-    Safe before or after autobahn is imported.
-    """
-    _patches.install()
-
-
-def uninstall() -> None:
-    """Restore autobahn's own implementations (idempotent)."""
-    _patches.uninstall()
-
-
-def is_installed() -> bool:
-    """True between :func:`install` and :func:`uninstall`."""
-    return _patches.installed
-
-
-def active() -> bool:
-    """True when installed and every imported autobahn module it targets is patched."""
-    return _patches.active()
+install, uninstall, is_installed, active = entry_points(_patches, __name__, "autobahn")

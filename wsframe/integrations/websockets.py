@@ -35,7 +35,7 @@ from typing import Any
 from .. import mask as _mask
 from ..errors import ProtocolError as _WsframeProtocolError
 from ..frames import parse_header as _parse_header
-from ._patching import Patch, PatchSet, Unsupported
+from ._patching import Patch, PatchSet, Unsupported, constant, entry_points
 
 __all__ = ["apply_mask", "install", "uninstall", "is_installed", "active"]
 
@@ -124,34 +124,13 @@ def _make_parse(original: Any, module: ModuleType) -> Any:
     return classmethod(parse)
 
 
-def _value(value: Any) -> Any:
-    return lambda original, module: value
-
-
 _patches = PatchSet(
     [
-        Patch(_FRAMES, "apply_mask", _value(apply_mask)),
+        Patch(_FRAMES, "apply_mask", constant(apply_mask)),
         Patch(_FRAMES, "Frame.parse", _make_parse),
-        Patch(_LEGACY, "apply_mask", _value(apply_mask)),
+        Patch(_LEGACY, "apply_mask", constant(apply_mask)),
     ]
 )
 
 
-def install() -> None:
-    """Accelerate websockets' framing (idempotent; before or after import)."""
-    _patches.install()
-
-
-def uninstall() -> None:
-    """Restore websockets' own code (idempotent)."""
-    _patches.uninstall()
-
-
-def is_installed() -> bool:
-    """True between :func:`install` and :func:`uninstall`."""
-    return _patches.installed
-
-
-def active() -> bool:
-    """True when installed and every imported websockets module it targets is patched."""
-    return _patches.active()
+install, uninstall, is_installed, active = entry_points(_patches, __name__, "websockets")

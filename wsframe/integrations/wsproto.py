@@ -47,7 +47,7 @@ from typing import Any
 from .. import mask as _mask
 from ..errors import ProtocolError as _WsframeProtocolError
 from ..frames import parse_header as _parse_header
-from ._patching import Patch, PatchSet, Unsupported
+from ._patching import Patch, PatchSet, Unsupported, entry_points
 
 __all__ = ["install", "uninstall", "is_installed", "active"]
 
@@ -196,14 +196,37 @@ def _make_process_buffer(original: Any, module: ModuleType) -> Any:
     return process_buffer
 
 
+def _make_decode_text(fp: ModuleType) -> Any:
+    """Return ``decode_text(messages, payload)`` for a text message in one frame.
+
+    A fresh incremental decoder fed everything with final=True is exactly
+    ``bytes.decode`` (same result, same ``UnicodeDecodeError``), so this is
+    what wsproto's ``MessageDecoder.process_frame`` does with such a frame;
+    on invalid UTF-8 it leaves ``messages`` (the ``MessageDecoder``) in the
+    state wsproto leaves it in and raises wsproto's ``ParseFailed`` with code
+    1007 (RFC 6455 §8.1, §7.4.1).
+    """
+    TEXT = fp.Opcode.TEXT
+    ParseFailed = fp.ParseFailed
+    INVALID = fp.CloseReason.INVALID_FRAME_PAYLOAD_DATA
+    getincrementaldecoder = fp.getincrementaldecoder
+
+    def decode_text(messages: Any, payload: bytes) -> str:
+        try:
+            return payload.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            messages.opcode = TEXT
+            messages.decoder = getincrementaldecoder("utf-8")()
+            raise ParseFailed(str(exc), INVALID) from None
+
+    return decode_text
+
+
 def _make_process_frame(original: Any, module: ModuleType) -> Any:
     _check_structure(module)
     Frame = module.Frame
-    Opcode = module.Opcode
-    ParseFailed = module.ParseFailed
-    INVALID = module.CloseReason.INVALID_FRAME_PAYLOAD_DATA
-    TEXT = Opcode.TEXT
-    getincrementaldecoder = module.getincrementaldecoder
+    TEXT = module.Opcode.TEXT
+    decode_text = _make_decode_text(module)
 
     def process_frame(self: Any, frame: Any) -> Any:
         """wsproto's ``MessageDecoder.process_frame``; one-frame text is decoded at once."""
@@ -213,16 +236,7 @@ def _make_process_frame(original: Any, module: ModuleType) -> Any:
             and frame.frame_finished
             and frame.message_finished
         ):
-            # A fresh incremental decoder fed everything with final=True is
-            # exactly bytes.decode (same result, same UnicodeDecodeError).
-            try:
-                data = frame.payload.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                # Leave the state wsproto leaves when it raises here.
-                self.opcode = TEXT
-                self.decoder = getincrementaldecoder("utf-8")()
-                raise ParseFailed(str(exc), INVALID) from None
-            return Frame(TEXT, data, True, True)
+            return Frame(TEXT, decode_text(self, frame.payload), True, True)
         return original(self, frame)
 
     process_frame.__wrapped__ = original  # type: ignore[attr-defined]
@@ -269,22 +283,106 @@ def _inbound_extensions(
     return payload + final if final else payload
 
 
-def _make_received_frames(original: Any, module: ModuleType) -> Any:
-    _check_structure(module)
-    Frame = module.Frame
-    Opcode = module.Opcode
-    opcodes = _opcode_table(module)
-    TEXT, CLOSE = Opcode.TEXT, Opcode.CLOSE
+def _make_take_frame(fp: ModuleType) -> Any:
+    """The fast path's first half, shared by ``received_frames`` and ``events``.
+
+    Returns ``take_frame(decoder, gen)``: when ``decoder`` is at a frame
+    boundary with a complete, plainly valid frame buffered, it removes the
+    frame from the buffer, leaves the decoder as wsproto's
+    ``FrameDecoder.process_buffer`` would, runs the negotiated extensions and
+    returns ``(opcode, payload, fin)``; otherwise it returns ``None`` and
+    touches nothing, so that wsproto's own code takes over.  A ``ParseFailed``
+    from the extensions closes ``gen`` (wsproto's generator ends on errors)
+    and propagates.
+    """
+    opcodes = _opcode_table(fp)
     CONTROL = 8
-    ParseFailed = module.ParseFailed
-    INVALID = module.CloseReason.INVALID_FRAME_PAYLOAD_DATA
-    getincrementaldecoder = module.getincrementaldecoder
+    ParseFailed = fp.ParseFailed
     parse_header = _parse_header
     apply_mask = _mask.apply_mask
     WsframeError = _WsframeProtocolError
     view_threshold = _VIEW_THRESHOLD
-    RsvBits = module.RsvBits
-    CloseReason = module.CloseReason
+    RsvBits = fp.RsvBits
+    CloseReason = fp.CloseReason
+
+    def take_frame(decoder: Any, gen: Any) -> tuple[Any, bytes, bool] | None:
+        buffer = decoder.buffer
+        buf = buffer.buffer
+        if decoder.header is not None or buffer.bytes_used or len(buf) < 2:
+            return None
+        try:
+            h = parse_header(buf)
+        except WsframeError:
+            return None  # wsproto reports it with its own message
+        if h is None or h.masked == decoder.client:
+            return None
+        exts = decoder.extensions
+        if not exts and (h.rsv1 or h.rsv2 or h.rsv3):
+            return None  # wsproto: "Reserved bit set unexpectedly"
+        start = h.header_size
+        length = h.length
+        end = start + length
+        if end > len(buf):
+            return None  # partial frame: wsproto yields partial data frames
+        opcode = opcodes[h.opcode]
+        if exts:
+            # RFC 7692 §6.1 checks (RSV1 on control or continuation frames)
+            # are wsproto's, run where wsproto runs them: before unmasking.
+            try:
+                decoder.extension_processing(opcode, RsvBits(h.rsv1, h.rsv2, h.rsv3), length)
+            except ParseFailed:
+                gen.close()
+                raise
+        if h.masked:
+            if length < view_threshold:
+                payload = apply_mask(buf[start:end], h.mask)
+            else:
+                with memoryview(buf) as view:
+                    payload = apply_mask(view[start:end], h.mask)
+        else:
+            payload = bytes(buf[start:end])
+        del buf[:end]
+        decoder.payload_required = length if opcode >= CONTROL else 0
+        decoder.payload_consumed = length
+        if exts:
+            try:
+                payload = _inbound_extensions(
+                    decoder, exts, payload, h.fin, ParseFailed, CloseReason
+                )
+            except ParseFailed:
+                gen.close()
+                raise
+        return opcode, payload, h.fin
+
+    return take_frame
+
+
+def _fast_path_closed(proto: Any, decoder: Any, pmd_type: Any, gen: Any) -> bool:
+    """True when only wsproto's own generator may go on parsing.
+
+    That is: a finished generator (after CLOSE or an error: nothing more is
+    ever parsed), one suspended right after yielding CLOSE, or other
+    extensions than permessage-deflate.
+    """
+    return (
+        gen.gi_frame is None
+        or not _extensions_supported(proto, decoder, pmd_type, gen)
+        or (
+            getgeneratorstate(gen) == GEN_SUSPENDED
+            and bool(getgeneratorlocals(gen).get("closed"))
+        )
+    )
+
+
+def _make_received_frames(original: Any, module: ModuleType) -> Any:
+    _check_structure(module)
+    Frame = module.Frame
+    Opcode = module.Opcode
+    TEXT, CLOSE = Opcode.TEXT, Opcode.CLOSE
+    CONTROL = 8
+    ParseFailed = module.ParseFailed
+    decode_text = _make_decode_text(module)
+    take_frame = _make_take_frame(module)
     pmd_type = _pmd_type()
 
     def received_frames(self: Any) -> Any:
@@ -298,70 +396,15 @@ def _make_received_frames(original: Any, module: ModuleType) -> Any:
         gen = self._parse_more
         decoder = self._frame_decoder
         messages = self._message_decoder
-        if (
-            gen.gi_frame is None
-            or not _extensions_supported(self, decoder, pmd_type, gen)
-            or (
-                getgeneratorstate(gen) == GEN_SUSPENDED
-                and getgeneratorlocals(gen).get("closed")
-            )
-        ):
-            # A finished generator (after CLOSE or an error: nothing more is
-            # ever parsed), one suspended right after yielding CLOSE, or
-            # other extensions than permessage-deflate: wsproto's own code.
+        if _fast_path_closed(self, decoder, pmd_type, gen):
             yield from original(self)
             return
-        client = decoder.client
-        exts = decoder.extensions
         buffer = decoder.buffer
         buf = buffer.buffer
         while True:
             # Fast path: complete, plainly valid frames at a frame boundary.
-            while decoder.header is None and not buffer.bytes_used and len(buf) >= 2:
-                try:
-                    h = parse_header(buf)
-                except WsframeError:
-                    break  # wsproto reports it with its own message
-                if h is None or h.masked == client:
-                    break
-                if not exts and (h.rsv1 or h.rsv2 or h.rsv3):
-                    break  # wsproto: "Reserved bit set unexpectedly"
-                start = h.header_size
-                length = h.length
-                end = start + length
-                if end > len(buf):
-                    break  # partial frame: wsproto yields partial data frames
-                opcode = opcodes[h.opcode]
-                if exts:
-                    # RFC 7692 §6.1 checks (RSV1 on control or continuation frames)
-                    # are wsproto's, run where wsproto runs them: before unmasking.
-                    try:
-                        decoder.extension_processing(
-                            opcode, RsvBits(h.rsv1, h.rsv2, h.rsv3), length
-                        )
-                    except ParseFailed:
-                        gen.close()
-                        raise
-                if h.masked:
-                    if length < view_threshold:
-                        payload = apply_mask(buf[start:end], h.mask)
-                    else:
-                        with memoryview(buf) as view:
-                            payload = apply_mask(view[start:end], h.mask)
-                else:
-                    payload = bytes(buf[start:end])
-                del buf[:end]
-                fin = h.fin
-                decoder.payload_required = length if opcode >= CONTROL else 0
-                decoder.payload_consumed = length
-                if exts:
-                    try:
-                        payload = _inbound_extensions(
-                            decoder, exts, payload, h.fin, ParseFailed, CloseReason
-                        )
-                    except ParseFailed:
-                        gen.close()
-                        raise
+            while (taken := take_frame(decoder, gen)) is not None:
+                opcode, payload, fin = taken
                 if opcode >= CONTROL:
                     frame = Frame(opcode, payload, True, True)
                     if opcode is CLOSE:
@@ -376,12 +419,10 @@ def _make_received_frames(original: Any, module: ModuleType) -> Any:
                     continue
                 if opcode is TEXT and fin and messages.opcode is None:
                     try:
-                        text = payload.decode("utf-8")
-                    except UnicodeDecodeError as exc:
-                        messages.opcode = TEXT
-                        messages.decoder = getincrementaldecoder("utf-8")()
+                        text = decode_text(messages, payload)
+                    except ParseFailed:
                         gen.close()
-                        raise ParseFailed(str(exc), INVALID) from None
+                        raise
                     yield Frame(TEXT, text, True, True)
                     continue
                 try:
@@ -434,18 +475,11 @@ def _make_events(original: Any, module: ModuleType) -> Any:
     CLOSED = ConnectionState.CLOSED
     Frame = fp.Frame
     Opcode = fp.Opcode
-    opcodes = _opcode_table(fp)
     TEXT, BINARY, CLOSE, PING = Opcode.TEXT, Opcode.BINARY, Opcode.CLOSE, Opcode.PING
     CONTROL = 8
     ParseFailed = fp.ParseFailed
-    INVALID = fp.CloseReason.INVALID_FRAME_PAYLOAD_DATA
-    getincrementaldecoder = fp.getincrementaldecoder
-    parse_header = _parse_header
-    apply_mask = _mask.apply_mask
-    WsframeError = _WsframeProtocolError
-    view_threshold = _VIEW_THRESHOLD
-    RsvBits = fp.RsvBits
-    CloseReason = fp.CloseReason
+    decode_text = _make_decode_text(fp)
+    take_frame = _make_take_frame(fp)
     pmd_type = _pmd_type()
 
     def to_event(self: Any, frame: Any) -> Any:
@@ -475,67 +509,16 @@ def _make_events(original: Any, module: ModuleType) -> Any:
         proto = self._proto
         gen = proto._parse_more
         decoder = proto._frame_decoder
-        if (
-            gen.gi_frame is None
-            or not _extensions_supported(proto, decoder, pmd_type, gen)
-            or (
-                getgeneratorstate(gen) == GEN_SUSPENDED
-                and getgeneratorlocals(gen).get("closed")
-            )
-        ):
+        if _fast_path_closed(proto, decoder, pmd_type, gen):
             yield from original(self)
             return
         messages = proto._message_decoder
-        client = decoder.client
-        exts = decoder.extensions
         buffer = decoder.buffer
         buf = buffer.buffer
         try:
             while True:
-                while decoder.header is None and not buffer.bytes_used and len(buf) >= 2:
-                    try:
-                        h = parse_header(buf)
-                    except WsframeError:
-                        break  # wsproto reports it with its own message
-                    if h is None or h.masked == client:
-                        break
-                    if not exts and (h.rsv1 or h.rsv2 or h.rsv3):
-                        break  # wsproto: "Reserved bit set unexpectedly"
-                    start = h.header_size
-                    length = h.length
-                    end = start + length
-                    if end > len(buf):
-                        break  # partial frame: wsproto yields partial data frames
-                    opcode = opcodes[h.opcode]
-                    if exts:
-                        # RFC 7692 §6.1 checks (RSV1 on control or continuation frames)
-                        # are wsproto's, run where wsproto runs them: before unmasking.
-                        try:
-                            decoder.extension_processing(
-                                opcode, RsvBits(h.rsv1, h.rsv2, h.rsv3), length
-                            )
-                        except ParseFailed:
-                            gen.close()
-                            raise
-                    if h.masked:
-                        if length < view_threshold:
-                            payload = apply_mask(buf[start:end], h.mask)
-                        else:
-                            with memoryview(buf) as view:
-                                payload = apply_mask(view[start:end], h.mask)
-                    else:
-                        payload = bytes(buf[start:end])
-                    del buf[:end]
-                    decoder.payload_required = length if opcode >= CONTROL else 0
-                    decoder.payload_consumed = length
-                    if exts:
-                        try:
-                            payload = _inbound_extensions(
-                                decoder, exts, payload, h.fin, ParseFailed, CloseReason
-                            )
-                        except ParseFailed:
-                            gen.close()
-                            raise
+                while (taken := take_frame(decoder, gen)) is not None:
+                    opcode, payload, fin = taken
                     if opcode >= CONTROL:
                         if opcode is CLOSE:
                             try:
@@ -546,22 +529,20 @@ def _make_events(original: Any, module: ModuleType) -> Any:
                             return
                         yield Ping(payload=payload) if opcode is PING else Pong(payload=payload)
                         continue
-                    if h.fin and messages.opcode is None:
+                    if fin and messages.opcode is None:
                         if opcode is TEXT:
                             try:
-                                text = payload.decode("utf-8")
-                            except UnicodeDecodeError as exc:
-                                messages.opcode = TEXT
-                                messages.decoder = getincrementaldecoder("utf-8")()
+                                text = decode_text(messages, payload)
+                            except ParseFailed:
                                 gen.close()
-                                raise ParseFailed(str(exc), INVALID) from None
+                                raise
                             yield TextMessage(text, True, True)
                             continue
                         if opcode is BINARY:
                             yield BytesMessage(payload, True, True)
                             continue
                     try:
-                        frame = messages.process_frame(Frame(opcode, payload, True, h.fin))
+                        frame = messages.process_frame(Frame(opcode, payload, True, fin))
                     except ParseFailed:
                         gen.close()
                         raise
@@ -594,26 +575,4 @@ _patches = PatchSet(
 )
 
 
-def install() -> None:
-    """Accelerate ``wsproto.frame_protocol`` (idempotent).
-
-    Safe before or after wsproto is imported: an imported module is patched
-    at once, otherwise when it is first imported.
-    """
-    _patches.install()
-
-
-def uninstall() -> None:
-    """Restore wsproto's own implementation (idempotent)."""
-    _patches.uninstall()
-
-
-def is_installed() -> bool:
-    """True between :func:`install` and :func:`uninstall`."""
-    return _patches.installed
-
-
-
-def active() -> bool:
-    """True when installed and every imported wsproto module it targets is patched."""
-    return _patches.active()
+install, uninstall, is_installed, active = entry_points(_patches, __name__, "wsproto")
