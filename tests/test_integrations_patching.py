@@ -116,3 +116,16 @@ def test_missing_required_attribute_raises(fake_package: str) -> None:
         patches.install()
     assert not patches.installed  # rolled back
     assert patches._finder is None  # and its import hook removed
+
+
+def test_package_exposes_submodules_and_wsaccel_names_lazily() -> None:
+    import wsframe.integrations as integrations
+    from wsframe.integrations import autobahn as autobahn_integration
+
+    assert integrations.wsproto.install is not None
+    assert integrations.websockets.uninstall is not None
+    assert integrations.Utf8Validator is autobahn_integration.Utf8Validator
+    assert integrations.create_xor_masker is autobahn_integration.create_xor_masker
+    assert set(integrations.__all__) >= {"wsproto", "websockets", "autobahn", "XorMaskerSimple"}
+    with pytest.raises(AttributeError):
+        integrations.no_such_integration  # noqa: B018

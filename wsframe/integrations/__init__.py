@@ -9,10 +9,37 @@ safe before or after the peer library is imported) and ``is_installed()``:
   ``XorMaskerNull``, ``XorMaskerSimple``, ``create_xor_masker`` and patches
   for ``autobahn.websocket``.
 
-The submodules are imported on demand; importing this package does not import
-any peer library.  See docs/integrations.md.
+The submodules are imported on demand (``wsframe.integrations.wsproto`` works
+after a bare ``import wsframe.integrations``), and the wsaccel-compatible names
+are also available here (``from wsframe.integrations import Utf8Validator``).
+Importing this package or its submodules does not import any peer library.  See docs/integrations.md.
 """
 
 from __future__ import annotations
 
-__all__ = ["wsproto", "websockets", "autobahn"]
+import importlib
+from typing import Any
+
+__all__ = [
+    "wsproto",
+    "websockets",
+    "autobahn",
+    "Utf8Validator",
+    "XorMaskerNull",
+    "XorMaskerSimple",
+    "create_xor_masker",
+]
+
+_SUBMODULES = ("wsproto", "websockets", "autobahn")
+_WSACCEL_NAMES = ("Utf8Validator", "XorMaskerNull", "XorMaskerSimple", "create_xor_masker")
+
+
+def __getattr__(name: str) -> Any:
+    # PEP 562: submodules and the wsaccel-compatible names on first use, so
+    # that `wsframe.integrations.wsproto.install()` works after a bare
+    # `import wsframe.integrations`, and importing this package stays cheap.
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    if name in _WSACCEL_NAMES:
+        return getattr(importlib.import_module(f"{__name__}.autobahn"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
