@@ -1,0 +1,241 @@
+"""Deterministic inputs and independent oracles for the benchmarks.
+
+Every implementation gets byte-for-byte the same input, built here from a fixed
+seed, and its output is compared with an oracle computed here *without*
+wsframe: big-integer XOR for masking (RFC 6455 §5.3), CPython's strict decoder
+for UTF-8 validity, and the list of messages a frame stream was built from.
+"""
+
+from __future__ import annotations
+
+import random
+import struct
+from dataclasses import dataclass
+
+__all__ = [
+    "MASK_KEY",
+    "SEED",
+    "TEXT_KINDS",
+    "FrameStream",
+    "chunks",
+    "frame_stream",
+    "payload",
+    "parse_frame",
+    "pieces",
+    "text",
+    "xor_mask",
+]
+
+SEED = 6455
+MASK_KEY = bytes([0x37, 0xFA, 0x21, 0x3D])  # the key of RFC 6455 §5.7's example
+
+KiB = 1024
+
+# Building blocks for text of a given byte width (RFC 3629 §3): each
+# alphabet holds code points whose UTF-8 encoding has that many bytes.
+_ALPHABETS: dict[str, str] = {
+    "ascii": "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;:!?",
+    "2byte": "абвгдежзийклмнопрстуфхцчшщъыьэюяαβγδεζηθικλμνξοπρστυφχψω",  # Cyrillic, Greek
+    "3byte": "日本語の文章を検証する速度測定漢字仮名交じり文한국어中文字符",  # CJK, Hangul
+    "4byte": "".join(chr(c) for c in range(0x1F600, 0x1F650)),  # emoji
+}
+
+TEXT_KINDS = ("ascii", "2byte", "3byte", "4byte", "mixed", "error_last")
+"""UTF-8 workloads: one width each, a mix of all four, and mixed text whose last
+byte is replaced by 0xFF (never valid in UTF-8), so a validator must read it all."""
+
+
+def payload(size: int, seed: int = SEED) -> bytes:
+    """``size`` pseudo-random bytes, the same for every run and implementation."""
+    return random.Random(seed * 31 + size).randbytes(size)
+
+
+def xor_mask(data: bytes, key: bytes, offset: int = 0) -> bytes:
+    """Mask or unmask ``data`` (RFC 6455 §5.3) without wsframe, as an oracle.
+
+    Args:
+        data: the bytes to transform.
+        key: the 4-byte masking key.
+        offset: the mask phase of ``data[0]``.
+
+    Raises:
+        ValueError: if ``key`` is not 4 bytes.
+    """
+    if len(key) != 4:
+        raise ValueError("masking key must be 4 bytes")
+    n = len(data)
+    if n == 0:
+        return b""
+    phase = offset % 4
+    rotated = key[phase:] + key[:phase]
+    stream = (rotated * (n // 4 + 1))[:n]
+    value = int.from_bytes(data, "little") ^ int.from_bytes(stream, "little")
+    return value.to_bytes(n, "little")
+
+
+def _fill(alphabet: str, size: int, rng: random.Random) -> bytes:
+    """Valid UTF-8 of exactly ``size`` bytes drawn from ``alphabet``, ASCII-padded."""
+    out = bytearray()
+    encoded = [ch.encode("utf-8") for ch in alphabet]
+    while len(out) < size:
+        piece = rng.choice(encoded)
+        if len(out) + len(piece) > size:
+            break
+        out += piece
+    while len(out) < size:  # pad the last few bytes with ASCII to hit the size exactly
+        out += b"x"
+    return bytes(out)
+
+
+def text(kind: str, size: int) -> bytes:
+    """UTF-8 input of ``size`` bytes for the workload ``kind`` (see :data:`TEXT_KINDS`).
+
+    Raises:
+        ValueError: for an unknown kind or a size below 1.
+    """
+    if size < 1:
+        raise ValueError("size must be at least 1")
+    rng = random.Random(f"{SEED}-{kind}-{size}")
+    if kind in _ALPHABETS:
+        return _fill(_ALPHABETS[kind], size, rng)
+    if kind in ("mixed", "error_last"):
+        # Runs of each width in turn (never starting with ASCII, so even 64 B
+        # mixes widths), like chat or JSON traffic in several scripts.
+        body = size - 1 if kind == "error_last" else size
+        out = bytearray()
+        order = ("2byte", "ascii", "3byte", "ascii", "4byte", "ascii")
+        turn = 0
+        while len(out) < body:
+            out += _fill(_ALPHABETS[order[turn % len(order)]], rng.randint(8, 64), rng)
+            turn += 1
+        # Cut back to a code-point boundary at or below the size, pad with ASCII.
+        data = bytes(out[:body])
+        while data:
+            try:
+                data.decode("utf-8")
+                break
+            except UnicodeDecodeError as exc:
+                data = data[: exc.start]
+        data += b"x" * (body - len(data))
+        if kind == "error_last":
+            data += b"\xff"  # never valid in UTF-8 (RFC 3629 §1): the last byte is the error
+        return data
+    raise ValueError(f"unknown text kind {kind!r}")
+
+
+def pieces(data: bytes, piece_size: int) -> list[bytes]:
+    """``data`` cut into consecutive pieces of ``piece_size`` bytes (the last may be short)."""
+    return [data[i : i + piece_size] for i in range(0, len(data), piece_size)]
+
+
+def chunks(data: bytes, chunk_size: int) -> list[bytes]:
+    """Same as :func:`pieces`; named for network reads in the frame workloads."""
+    return pieces(data, chunk_size)
+
+
+def _frame(opcode: int, body: bytes, key: bytes | None) -> bytes:
+    """One final, unfragmented frame (RFC 6455 §5.2), built without wsframe."""
+    head = bytearray([0x80 | opcode])
+    mask_bit = 0x80 if key is not None else 0
+    n = len(body)
+    if n < 126:
+        head.append(mask_bit | n)
+    elif n < 1 << 16:
+        head.append(mask_bit | 126)
+        head += struct.pack("!H", n)
+    else:
+        head.append(mask_bit | 127)
+        head += struct.pack("!Q", n)
+    if key is None:
+        return bytes(head) + body
+    return bytes(head) + key + xor_mask(body, key)
+
+
+@dataclass(frozen=True)
+class FrameStream:
+    """A wire buffer of frames and the (opcode, payload) list it must decode to."""
+
+    wire: bytes
+    messages: tuple[tuple[int, bytes], ...]
+
+    @property
+    def count(self) -> int:
+        """Number of frames in :attr:`wire`."""
+        return len(self.messages)
+
+
+def frame_stream(count: int, size: int, *, opcode: int, masked: bool = True) -> FrameStream:
+    """``count`` frames of ``size``-byte payloads, each masked with a fresh key.
+
+    Text payloads (opcode 1) are ASCII-and-Latin text so UTF-8 validation does
+    real work; binary payloads (opcode 2) are random bytes.
+
+    Args:
+        count: number of frames.
+        size: payload bytes per frame.
+        opcode: 1 (text) or 2 (binary).
+        masked: mask as a client must (RFC 6455 §5.3); a server's decoder
+            requires it.
+
+    Raises:
+        ValueError: for an opcode other than 1 or 2.
+    """
+    if opcode not in (1, 2):
+        raise ValueError("opcode must be 1 (text) or 2 (binary)")
+    rng = random.Random(f"{SEED}-frames-{count}-{size}-{opcode}")
+    if opcode == 1:
+        alphabet = [c.encode() for c in _ALPHABETS["ascii"]] + [c.encode() for c in "éàüßø"]
+        bodies = []
+        for _ in range(min(count, 1024)):
+            out = bytearray()
+            while len(out) < size:
+                piece = rng.choice(alphabet)
+                out += piece if len(out) + len(piece) <= size else b"x"
+            bodies.append(bytes(out))
+    else:
+        bodies = [rng.randbytes(size) for _ in range(min(count, 1024))]
+    parts = []
+    messages = []
+    for i in range(count):
+        body = bodies[i % len(bodies)]
+        key = rng.randbytes(4) if masked else None
+        parts.append(_frame(opcode, body, key))
+        messages.append((opcode, body))
+    return FrameStream(b"".join(parts), tuple(messages))
+
+
+def parse_frame(wire: bytes) -> tuple[int, bool, bool, bytes]:
+    """Decode one complete frame (RFC 6455 §5.2) without wsframe, as an oracle.
+
+    Returns:
+        ``(opcode, fin, masked, payload)`` with the payload unmasked.
+
+    Raises:
+        ValueError: if ``wire`` is not exactly one frame with a minimal length.
+    """
+    wire = bytes(wire)
+    if len(wire) < 2:
+        raise ValueError("short frame")
+    fin = bool(wire[0] & 0x80)
+    opcode = wire[0] & 0x0F
+    masked = bool(wire[1] & 0x80)
+    n = wire[1] & 0x7F
+    pos = 2
+    if n == 126:
+        (n,) = struct.unpack_from("!H", wire, pos)
+        pos += 2
+        if n < 126:
+            raise ValueError("non-minimal 16-bit length")
+    elif n == 127:
+        (n,) = struct.unpack_from("!Q", wire, pos)
+        pos += 8
+        if n < 1 << 16:
+            raise ValueError("non-minimal 64-bit length")
+    key = None
+    if masked:
+        key = wire[pos : pos + 4]
+        pos += 4
+    body = wire[pos:]
+    if len(body) != n:
+        raise ValueError(f"length field says {n}, frame has {len(body)} payload bytes")
+    return opcode, fin, masked, xor_mask(body, key) if key is not None else body

@@ -1,0 +1,234 @@
+"""The workloads: what is measured, at which sizes, against which oracle.
+
+A workload names an operation of :mod:`bench.peers`, the sizes it runs at in
+``--quick`` and full mode, and how to build the input and the expected output
+for one size. Names are dotted (``family.variant``) so ``--only`` can select a
+family (``--only utf8``) or single workloads (``--only 'frames.decode.*'``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from . import inputs
+
+__all__ = ["Case", "Workload", "WORKLOADS", "FAMILIES", "select", "size_label"]
+
+KiB = 1024
+MiB = 1024 * KiB
+
+
+@dataclass(frozen=True)
+class Case:
+    """The input of one workload at one size.
+
+    Attributes:
+        args: positional arguments of the operation method.
+        expected: the oracle's output, compared with every implementation's.
+        nbytes: bytes processed per call (for GB/s).
+        items: frames per call (for frames/s), 0 when not a frame workload.
+        label: human-readable size, e.g. "16 KiB" or "100k x 16 B".
+    """
+
+    args: tuple[Any, ...]
+    expected: Any
+    nbytes: int
+    items: int
+    label: str
+
+
+@dataclass(frozen=True)
+class Workload:
+    """One benchmark workload.
+
+    Attributes:
+        name: dotted name, e.g. "utf8.mixed".
+        family: plot/table family, e.g. "utf8".
+        op: the :mod:`bench.peers` operation method name.
+        title: one-line description.
+        full_sizes: sizes of the full run.
+        quick_sizes: sizes of ``--quick``.
+        build: size -> :class:`Case`.
+        normalize: applied to an implementation's output before it is
+            compared with :attr:`Case.expected` (None: compared as is).
+    """
+
+    name: str
+    family: str
+    op: str
+    title: str
+    full_sizes: tuple[int, ...]
+    quick_sizes: tuple[int, ...]
+    build: Callable[[int], Case]
+    normalize: Callable[[Any], Any] | None = None
+
+    def sizes(self, quick: bool) -> tuple[int, ...]:
+        """The sizes for the chosen mode."""
+        return self.quick_sizes if quick else self.full_sizes
+
+
+def size_label(n: int) -> str:
+    """``16`` -> "16 B", ``16384`` -> "16 KiB", ``1048576`` -> "1 MiB"."""
+    for unit, scale in (("MiB", MiB), ("KiB", KiB)):
+        if n >= scale and n % scale == 0:
+            return f"{n // scale} {unit}"
+    return f"{n} B"
+
+
+def _count_label(n: int) -> str:
+    return f"{n // 1000}k" if n % 1000 == 0 else str(n)
+
+
+# ---------------------------------------------------------------- masking, RFC 6455 §5.3
+
+MASK_FULL = (2, 16, 64, 256, KiB, 4 * KiB, 16 * KiB, 64 * KiB, 256 * KiB, MiB, 4 * MiB, 16 * MiB)
+MASK_QUICK = (16, 256, 16 * KiB, MiB)
+
+
+def _mask_case(size: int) -> Case:
+    data = inputs.payload(size)
+    return Case(
+        (data, inputs.MASK_KEY),
+        inputs.xor_mask(data, inputs.MASK_KEY),
+        size,
+        0,
+        size_label(size),
+    )
+
+
+# ---------------------------------------------------------------- UTF-8, RFC 3629
+
+UTF8_FULL = (64, 256, KiB, 4 * KiB, 16 * KiB, 64 * KiB, 256 * KiB, MiB)
+UTF8_QUICK = (64, 4 * KiB, 64 * KiB)
+INCREMENTAL_FULL = (4 * KiB, 64 * KiB, MiB)
+INCREMENTAL_QUICK = (64 * KiB,)
+PIECE = KiB
+
+
+def _utf8_builder(kind: str) -> Callable[[int], Case]:
+    def build(size: int) -> Case:
+        data = inputs.text(kind, size)
+        try:
+            data.decode("utf-8")
+            valid = True
+        except UnicodeDecodeError:
+            valid = False
+        return Case((data,), valid, size, 0, size_label(size))
+
+    return build
+
+
+def _incremental_builder(kind: str) -> Callable[[int], Case]:
+    def build(size: int) -> Case:
+        data = inputs.text(kind, size)
+        try:
+            data.decode("utf-8")
+            valid = True
+        except UnicodeDecodeError:
+            valid = False
+        # 1 KiB pieces cut through multi-byte sequences: validators must carry state.
+        return Case((inputs.pieces(data, PIECE),), valid, size, 0, size_label(size))
+
+    return build
+
+
+# ---------------------------------------------------------------- frames, RFC 6455 §5.2
+
+FRAMES_FULL = (100_000,)
+FRAMES_QUICK = (10_000,)
+CHUNK = 64 * KiB
+TEXT, BINARY = 1, 2  # opcodes, RFC 6455 §5.2
+
+
+def _decode_builder(payload_size: int, opcode: int, chunked: bool) -> Callable[[int], Case]:
+    def build(count: int) -> Case:
+        stream = inputs.frame_stream(count, payload_size, opcode=opcode, masked=True)
+        chunks = inputs.chunks(stream.wire, CHUNK) if chunked else [stream.wire]
+        expected = [(op, True, body) for op, body in stream.messages]
+        label = f"{_count_label(count)} x {size_label(payload_size)}"
+        return Case((chunks,), expected, len(stream.wire), count, label)
+
+    return build
+
+
+ENCODE_FULL = (16, 125, KiB, 16 * KiB, 64 * KiB, MiB)
+ENCODE_QUICK = (16, KiB, 64 * KiB)
+
+
+def _encode_builder(masked: bool) -> Callable[[int], Case]:
+    def build(size: int) -> Case:
+        data = inputs.payload(size)
+        expected = (BINARY, True, masked, data)  # opcode, FIN, mask bit, payload
+        return Case((data, masked), expected, size, 1, size_label(size))
+
+    return build
+
+
+WORKLOADS: tuple[Workload, ...] = (
+    Workload("mask.copy", "mask", "mask_copy",
+             "apply_mask(data, key) -> new bytes", MASK_FULL, MASK_QUICK, _mask_case),
+    Workload("mask.inplace", "mask", "mask_inplace",
+             "apply_mask_inplace(bytearray, key)", MASK_FULL, MASK_QUICK, _mask_case),
+    *(
+        Workload(f"utf8.{kind}", "utf8", "utf8_validate",
+                 f"is_valid() on {kind} text", UTF8_FULL, UTF8_QUICK, _utf8_builder(kind))
+        for kind in inputs.TEXT_KINDS
+    ),
+    *(
+        Workload(f"utf8-incremental.{kind}", "utf8-incremental", "utf8_incremental",
+                 f"Utf8Validator fed 1 KiB pieces of {kind} text",
+                 INCREMENTAL_FULL, INCREMENTAL_QUICK, _incremental_builder(kind))
+        for kind in ("ascii", "mixed")
+    ),
+    Workload("frames.decode.text16", "frames-decode", "decode_frames",
+             "masked 16 B text frames, whole buffer", FRAMES_FULL, FRAMES_QUICK,
+             _decode_builder(16, TEXT, chunked=False)),
+    Workload("frames.decode.text16.chunked", "frames-decode", "decode_frames",
+             "masked 16 B text frames, 64 KiB reads", FRAMES_FULL, FRAMES_QUICK,
+             _decode_builder(16, TEXT, chunked=True)),
+    Workload("frames.decode.bin1k", "frames-decode", "decode_frames",
+             "masked 1 KiB binary frames, whole buffer", FRAMES_FULL, FRAMES_QUICK,
+             _decode_builder(KiB, BINARY, chunked=False)),
+    Workload("frames.decode.bin1k.chunked", "frames-decode", "decode_frames",
+             "masked 1 KiB binary frames, 64 KiB reads", FRAMES_FULL, FRAMES_QUICK,
+             _decode_builder(KiB, BINARY, chunked=True)),
+    Workload("frames.encode.masked", "frames-encode", "encode_frame",
+             "one binary frame, masked with a fresh key", ENCODE_FULL, ENCODE_QUICK,
+             _encode_builder(True), inputs.parse_frame),
+    Workload("frames.encode.unmasked", "frames-encode", "encode_frame",
+             "one binary frame, unmasked (server side)", ENCODE_FULL, ENCODE_QUICK,
+             _encode_builder(False), inputs.parse_frame),
+)
+
+FAMILIES: tuple[str, ...] = tuple(dict.fromkeys(w.family for w in WORKLOADS))
+
+
+def select(patterns: list[str] | None) -> list[Workload]:
+    """Workloads matching any of ``patterns`` (fnmatch on the name or the family).
+
+    A bare prefix selects everything under it: ``mask`` -> mask.copy and
+    mask.inplace, ``frames.decode`` -> the four decode workloads.
+
+    Raises:
+        ValueError: if a pattern matches nothing (with the list of names).
+    """
+    if not patterns:
+        return list(WORKLOADS)
+    from fnmatch import fnmatchcase
+
+    chosen: list[Workload] = []
+    for pattern in patterns:
+        hits = [
+            w
+            for w in WORKLOADS
+            if fnmatchcase(w.name, pattern)
+            or fnmatchcase(w.family, pattern)
+            or w.name.startswith(pattern + ".")
+        ]
+        if not hits:
+            names = ", ".join(w.name for w in WORKLOADS)
+            raise ValueError(f"--only {pattern!r} matches no workload; choose from: {names}")
+        chosen.extend(w for w in hits if w not in chosen)
+    return [w for w in WORKLOADS if w in chosen]
