@@ -44,7 +44,7 @@ def publish(results_dir: Path, document: Path, images_dir: Path) -> list[str]:
         shutil.copyfile(png, images_dir / png.name)
         images[png.stem] = (images_dir / png.name).relative_to(document.parent).as_posix()
         done.append(f"copied {png} -> {images_dir / png.name}")
-    body = markdown(doc, level=2, images=images)
+    body = markdown(doc, level=3, images=images)  # under the "## Full results" heading
     head, rest = text.split(BEGIN, 1)
     _, tail = rest.split(END, 1)
     document.write_text(f"{head}{BEGIN}\n\n{body}\n{END}{tail}")

@@ -160,6 +160,6 @@ def test_publish_rewrites_only_the_marked_section(tmp_path: Path) -> None:
     publish.publish(out, target, tmp_path / "docs" / "bench")
     text = target.read_text()
     assert text.startswith("intro\n") and text.endswith(f"{publish.END}\noutro\n")
-    assert "old" not in text and "### mask.copy" in text
+    assert "old" not in text and "##### mask.copy" in text
     assert "![mask](docs/bench/mask.png)" in text
     assert (tmp_path / "docs" / "bench" / "mask.png").exists()
