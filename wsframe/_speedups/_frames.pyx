@@ -77,24 +77,8 @@ from wsframe._speedups.kernels cimport (
 )
 
 
-__all__ = [
-    "Opcode",
-    "CloseCode",
-    "FrameHeader",
-    "Frame",
-    "Message",
-    "parse_header",
-    "FrameDecoder",
-    "encode_frame",
-    "encode_header",
-    "encode_message",
-    "new_mask",
-    "parse_close",
-    "encode_close",
-    "is_valid_close_code",
-    "MessageAssembler",
-    "DEFAULT_MAX_SIZE",
-]
+# Exactly the reference's public names: the two backends cannot drift apart.
+__all__ = list(_ref.__all__)
 
 # The runtime-dispatched kernels of this module use the level picked here
 # (WSFRAME_SIMD may force a lower one for tests; see wsf_cpu.h).
