@@ -139,6 +139,38 @@ def test_frame_fields_types() -> None:
     assert (frame.rsv1, frame.rsv2, frame.rsv3) == (False, False, False)
 
 
+def test_frame_constructor_normalizes_to_what_the_wire_carries() -> None:
+    frame = Frame(1, bytearray(b"hi"), fin=0, rsv1=2, rsv2=None, rsv3="yes")  # type: ignore[arg-type]
+    assert frame.opcode is Opcode.TEXT
+    assert type(frame.payload) is bytes and frame.payload == b"hi"
+    assert (frame.fin, frame.rsv1, frame.rsv2, frame.rsv3) == (False, True, False, True)
+    assert all(type(flag) is bool for flag in (frame.fin, frame.rsv1, frame.rsv2, frame.rsv3))
+    assert Frame(Opcode.PING, memoryview(b"abc")[::1]).payload == b"abc"
+    # Decoded and hand-built frames compare and hash alike.
+    (decoded,) = list(FrameDecoder().feed(bytes.fromhex("818537fa213d7f9f4d5158")))
+    assert decoded == Frame(1, b"Hello") and hash(decoded) == hash(Frame(Opcode.TEXT, b"Hello"))
+
+
+@pytest.mark.parametrize("opcode", [3, 7, 0xB, 0xF, 16, -1])
+def test_frame_constructor_refuses_a_reserved_opcode(opcode: int) -> None:
+    # RFC 6455 §5.2: no frame carries a reserved opcode.
+    with pytest.raises(ValueError, match="reserved opcode"):
+        Frame(opcode, b"")
+
+
+@pytest.mark.parametrize("opcode, payload, error", [
+    ("1", b"", TypeError),
+    (1.0, b"", TypeError),
+    (1, "text", TypeError),
+    (1, 5, TypeError),
+    (1, memoryview(b"abcd")[::2], ValueError),
+])
+def test_frame_constructor_refuses_what_no_frame_holds(opcode: object, payload: object,
+                                                       error: type[Exception]) -> None:
+    with pytest.raises(error):
+        Frame(opcode, payload)  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize("wrap", [bytes, bytearray, memoryview], ids=["bytes", "bytearray", "memoryview"])
 def test_feed_accepts_any_buffer(wrap) -> None:  # type: ignore[no-untyped-def]
     buf = wrap(bytes.fromhex("818537fa213d7f9f4d5158"))

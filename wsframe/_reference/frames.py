@@ -275,7 +275,17 @@ def parse_header(data: Any, offset: int = 0) -> FrameHeader | None:
 
 @dataclass(frozen=True, slots=True)
 class Frame:
-    """A complete frame: ``payload`` is unmasked."""
+    """A complete frame: ``payload`` is unmasked.
+
+    A frame holds only what the wire can carry (RFC 6455 §5.2), so the
+    constructor normalizes its arguments: ``opcode`` becomes the
+    :class:`Opcode` member, ``payload`` bytes, each flag a bool.
+
+    Raises:
+        ValueError: a reserved opcode, or a non-contiguous payload buffer.
+        TypeError: an opcode that is not an int, a payload that is not a
+            bytes-like object (``str`` included).
+    """
 
     opcode: Opcode
     payload: bytes
@@ -283,6 +293,14 @@ class Frame:
     rsv1: bool = False
     rsv2: bool = False
     rsv3: bool = False
+
+    def __post_init__(self) -> None:
+        set_field = object.__setattr__  # the dataclass is frozen
+        set_field(self, "opcode", _defined_opcode(self.opcode))
+        if type(self.payload) is not bytes:
+            set_field(self, "payload", bytes(byte_view(self.payload, "payload")))
+        for name in ("fin", "rsv1", "rsv2", "rsv3"):
+            set_field(self, name, bool(getattr(self, name)))
 
 
 def parse_close(payload: Any) -> tuple[int, str]:
@@ -594,11 +612,17 @@ class FrameDecoder:
 # Encoding
 
 
-def _validate_encode(opcode: int, length: int, fin: bool) -> Opcode:
+def _defined_opcode(opcode: int) -> Opcode:
+    """The Opcode member for a local argument; ValueError if it is reserved
+    (RFC 6455 §5.2), TypeError if it is not an int."""
     try:
-        op = _OPCODES[operator.index(opcode)]
+        return _OPCODES[operator.index(opcode)]
     except KeyError:
         raise ValueError(f"reserved opcode {operator.index(opcode):#x}") from None
+
+
+def _validate_encode(opcode: int, length: int, fin: bool) -> Opcode:
+    op = _defined_opcode(opcode)
     # RFC 6455 §5.5: control frames are at most 125 bytes and not fragmented.
     if op.is_control and length > 125:
         raise ValueError(f"control frame payload of {length} bytes exceeds 125")
@@ -710,10 +734,7 @@ def fragment_message(
     frame encoder, so that the compiled backend applies the very same policy
     with its own ``encode_frame``."""
     view = byte_view(payload, "payload")
-    try:
-        op = _OPCODES[operator.index(opcode)]
-    except KeyError:
-        raise ValueError(f"reserved opcode {operator.index(opcode):#x}") from None
+    op = _defined_opcode(opcode)
     if op is Opcode.CONTINUATION:
         raise ValueError("a message cannot start with a CONTINUATION frame")
     if fragment_size is not None and fragment_size < 1:

@@ -302,7 +302,7 @@ cdef class _Record:
 
     __match_args__ = ()
 
-    cdef tuple _fields(self):
+    def _fields(self):
         return ()
 
     def __repr__(self):
@@ -313,7 +313,7 @@ cdef class _Record:
 
     def __eq__(self, other):
         if other.__class__ is self.__class__:
-            return self._fields() == (<_Record>other)._fields()
+            return self._fields() == other._fields()
         return NotImplemented
 
     def __hash__(self):
@@ -367,7 +367,7 @@ cdef class FrameHeader(_Record):
         """The RSV bits as a 3-bit number: 4 = RSV1, 2 = RSV2, 1 = RSV3."""
         return self.rsv1 << 2 | self.rsv2 << 1 | self.rsv3
 
-    cdef tuple _fields(self):
+    def _fields(self):
         return (self.fin, self.rsv1, self.rsv2, self.rsv3, self.opcode, self.masked,
                 self.length, self.mask, self.header_size)
 
@@ -376,27 +376,61 @@ cdef class Frame(_Record):
     """A complete frame: ``payload`` is unmasked (RFC 6455 §5.2, §5.3).
 
     ``Frame(opcode, payload, fin=True, rsv1=False, rsv2=False, rsv3=False)``,
-    as the reference's dataclass.  Immutable; compares and hashes by value.
+    as the reference's dataclass, normalizing its arguments as it does:
+    ``opcode`` to the Opcode member, ``payload`` to bytes, flags to bool.
+    Immutable; compares and hashes by value.
     """
 
-    cdef readonly object opcode
-    cdef readonly object payload
-    cdef readonly object fin
-    cdef readonly object rsv1
-    cdef readonly object rsv2
-    cdef readonly object rsv3
+    # 32 bytes an instance: the payload and five bytes of header fields.  Its
+    # only object field is exact bytes, so the type is not GC-tracked (it can
+    # never be part of a reference cycle).  The decoder creates one per
+    # frame; the size is most of what a batch of small frames costs beyond
+    # the payloads.
+    cdef readonly bytes payload
+    cdef uint8_t _op
+    cdef uint8_t _fin
+    cdef uint8_t _rsv1
+    cdef uint8_t _rsv2
+    cdef uint8_t _rsv3
 
     __match_args__ = ("opcode", "payload", "fin", "rsv1", "rsv2", "rsv3")
 
     def __init__(self, opcode, payload, fin=True, rsv1=False, rsv2=False, rsv3=False):
-        self.opcode = opcode
-        self.payload = payload
-        self.fin = fin
-        self.rsv1 = rsv1
-        self.rsv2 = rsv2
-        self.rsv3 = rsv3
+        cdef int op = _plain_opcode(opcode)
+        if op < 0:
+            # Reserved, or not an exact int: the reference's conversion and
+            # its ValueError or TypeError.
+            op = _ref._defined_opcode(opcode)
+        self._op = <uint8_t>op
+        self.payload = <bytes>payload if type(payload) is bytes else _bytes(
+            _byte_view(payload, "payload")
+        )
+        self._fin = 1 if fin else 0
+        self._rsv1 = 1 if rsv1 else 0
+        self._rsv2 = 1 if rsv2 else 0
+        self._rsv3 = 1 if rsv3 else 0
 
-    cdef tuple _fields(self):
+    @property
+    def opcode(self):
+        return <object>_OPC[self._op]
+
+    @property
+    def fin(self):
+        return True if self._fin else False
+
+    @property
+    def rsv1(self):
+        return True if self._rsv1 else False
+
+    @property
+    def rsv2(self):
+        return True if self._rsv2 else False
+
+    @property
+    def rsv3(self):
+        return True if self._rsv3 else False
+
+    def _fields(self):
         return (self.opcode, self.payload, self.fin, self.rsv1, self.rsv2, self.rsv3)
 
 
@@ -1030,17 +1064,12 @@ cdef class FrameDecoder:
             self._free_input()
         self._h_active = False
         frame = Frame.__new__(Frame)
-        frame.opcode = <object>_OPC[op]
         frame.payload = payload
-        frame.fin = _flag(self._h.fin)
-        frame.rsv1 = _flag(self._h.rsv & 4)
-        frame.rsv2 = _flag(self._h.rsv & 2)
-        frame.rsv3 = _flag(self._h.rsv & 1)
-        # Its fields are immutable and hold only bytes, bools and an Opcode
-        # member, so this frame can never be part of a reference cycle: keep
-        # it out of the cyclic GC (like CPython's untracked tuples), which
-        # would otherwise rescan every decoded frame a program keeps.
-        PyObject_GC_UnTrack(<void *>frame)
+        frame._op = <uint8_t>op
+        frame._fin = self._h.fin
+        frame._rsv1 = (self._h.rsv >> 2) & 1
+        frame._rsv2 = (self._h.rsv >> 1) & 1
+        frame._rsv3 = self._h.rsv & 1
         return frame
 
 
@@ -1351,7 +1380,7 @@ cdef class Message(_Record):
         self.data = data
         self.compressed = compressed
 
-    cdef tuple _fields(self):
+    def _fields(self):
         return (self.opcode, self.data, self.compressed)
 
 
@@ -1436,7 +1465,7 @@ cdef class MessageAssembler:
         cdef ptrdiff_t bad
         cdef uint64_t position
         cdef Py_ssize_t n
-        opcode = (<Frame>frame).opcode if type(frame) is Frame else frame.opcode
+        opcode = <object>_OPC[(<Frame>frame)._op] if type(frame) is Frame else frame.opcode
         if type(opcode) is not Opcode:
             opcode = _OPCODES[_index(opcode)]
         raw = (<Frame>frame).payload if type(frame) is Frame else frame.payload
@@ -1455,7 +1484,9 @@ cdef class MessageAssembler:
                     1002,
                 )
             self._opcode = opcode
-            self._compressed = (<Frame>frame).rsv1 if type(frame) is Frame else frame.rsv1
+            self._compressed = (
+                ((<Frame>frame)._rsv1 != 0) if type(frame) is Frame else frame.rsv1
+            )
             self._chunks = []
             self._size = 0
             wsf_utf8_init(&self._st)
@@ -1483,7 +1514,7 @@ cdef class MessageAssembler:
                 raise InvalidUTF8(f"text payload is not valid UTF-8 at byte {position}", position)
             self._consumed += <uint64_t>n
         self._chunks.append(payload)
-        fin = (<Frame>frame).fin if type(frame) is Frame else frame.fin
+        fin = ((<Frame>frame)._fin != 0) if type(frame) is Frame else frame.fin
         if not fin:
             return None
         message_opcode, compressed = self._opcode, self._compressed

@@ -149,14 +149,15 @@ cdef inline int wsf_get_key(object mask, uint8_t *key) except -1:
 
     Raises: TypeError (not a buffer), ValueError (not 4 bytes long).
     """
-    cdef Py_buffer view
-    cdef Py_ssize_t n
-    if type(mask) is bytes:
-        n = PyBytes_GET_SIZE(mask)
-        if n != 4:
-            raise ValueError(f"mask must be 4 bytes long, got {n}")
+    # The common case stays small enough for the C compiler to inline.
+    if type(mask) is bytes and PyBytes_GET_SIZE(mask) == 4:
         memcpy(key, PyBytes_AS_STRING(mask), 4)
         return 0
+    return _wsf_get_key_buffer(mask, key)
+
+
+cdef inline int _wsf_get_key_buffer(object mask, uint8_t *key) except -1:
+    cdef Py_buffer view
     wsf_get_view(mask, &view, "mask")
     try:
         if view.len != 4:

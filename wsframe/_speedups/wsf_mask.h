@@ -27,17 +27,25 @@
 /* From this length on, AVX2/AVX-512 first align the destination. */
 #define WSF_MASK_ALIGN_MIN 256
 
-/* Rotated key as 32- and 64-bit patterns in memory order (endian-neutral). */
+/* Rotated key as 32- and 64-bit patterns in memory order: byte j of the
+ * pattern is key[(phase + j) % 4].  A rotation of the key word by the phase
+ * (right on little-endian, left on big-endian); a 4-byte period makes the
+ * 64-bit pattern two copies of the 32-bit one on either byte order. */
 static inline void wsf_mask_key(const uint8_t key[4], size_t phase,
                                 uint32_t *k32, uint64_t *k64)
 {
-    uint8_t rk[8];
-    size_t j;
-    for (j = 0; j < 8; j++) {
-        rk[j] = key[(phase + j) & 3];
+    uint32_t k;
+    unsigned r = (unsigned)(phase & 3) * 8;
+    memcpy(&k, key, 4);
+    if (r) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        k = (k << r) | (k >> (32 - r));
+#else
+        k = (k >> r) | (k << (32 - r));
+#endif
     }
-    memcpy(k32, rk, 4);
-    memcpy(k64, rk, 8);
+    *k32 = k;
+    *k64 = ((uint64_t)k << 32) | k;
 }
 
 /* Scalar: 8-byte words through memcpy (compiles to unaligned loads where
