@@ -38,8 +38,11 @@
  * ASCII fast path.  The SIMD kernels only say *which block* first shows an
  * error; the exact position then comes from the scalar DFA, restarted at the
  * last sequence boundary before that block (an error can belong to a
- * sequence that began in the previous block).  Input that is not a multiple of 64 bytes ends on
- * the scalar DFA too, so no load ever touches a byte outside [0, len).
+ * sequence that began in the previous block).  The last partial block (and
+ * a whole input shorter than 64 bytes) is copied into a zero-padded local
+ * block and checked by the same SIMD kernel, so no load ever touches a byte
+ * outside [0, len); only a tail that the kernel flags (an error, or a
+ * sequence the end of the input cuts short) goes to the scalar DFA.
  */
 #ifndef WSF_UTF8_H
 #define WSF_UTF8_H
@@ -508,18 +511,61 @@ static inline size_t wsf_utf8_boundary(const uint8_t *s, size_t lo, size_t b)
     return b;
 }
 
+/* Below this length the scalar DFA beats copying into a padded block. */
+#define WSF_UTF8_VECTOR_MIN 16
+
+/* The SIMD kernel of `level` on s[0..n), n a multiple of 64 (see the
+ * wsf_utf8_blocks_* contract); 0 when the level has none. */
+static inline size_t wsf_utf8_blocks_level(int level, const uint8_t *s, size_t n)
+{
+    switch (level) {
+#if defined(WSF_ARCH_X86_64)
+    case WSF_AVX512:
+        return wsf_utf8_blocks_avx512(s, n);
+    case WSF_AVX2:
+        return wsf_utf8_blocks_avx2(s, n);
+    case WSF_SSE4:
+        return wsf_utf8_blocks_sse4(s, n);
+#endif
+#if defined(WSF_ARCH_ARM64)
+    case WSF_NEON:
+        return wsf_utf8_blocks_neon(s, n);
+#endif
+    default:
+        (void)s;
+        (void)n;
+        return 0;
+    }
+}
+
+static inline int wsf_all_ascii(const uint8_t *s, size_t n)
+{
+    uint64_t acc = 0, w;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, s + i, 8);
+        acc |= w;
+    }
+    for (; i < n; i++) {
+        acc |= s[i];
+    }
+    return (acc & 0x8080808080808080ULL) == 0;
+}
+
 /* Streaming validation with the kernels of an explicit level. */
 static inline ptrdiff_t wsf_utf8_stream_level(int level, wsf_utf8_state *st,
                                               const uint8_t *s, size_t len)
 {
-    size_t i = 0, n, b, r;
+    size_t i = 0, n, b, r, t, size;
     ptrdiff_t f;
+    uint8_t pad[128];
 
-    if (level == WSF_SCALAR || level == WSF_SSE2 || len < 64 + 3) {
+    if (level == WSF_SCALAR || level == WSF_SSE2 || len < WSF_UTF8_VECTOR_MIN) {
         return wsf_utf8_scalar(st, s, len);
     }
     if (st->need) {
-        /* Finish the sequence left over from the previous chunk. */
+        /* Finish the sequence left over from the previous chunk (need <= 3
+         * < len). */
         i = st->need;
         f = wsf_utf8_scalar(st, s, i);
         if (f >= 0) {
@@ -527,32 +573,29 @@ static inline ptrdiff_t wsf_utf8_stream_level(int level, wsf_utf8_state *st,
         }
     }
     n = (len - i) & ~(size_t)63;
-    switch (level) {
-#if defined(WSF_ARCH_X86_64)
-    case WSF_AVX512:
-        b = i + wsf_utf8_blocks_avx512(s + i, n);
-        break;
-    case WSF_AVX2:
-        b = i + wsf_utf8_blocks_avx2(s + i, n);
-        break;
-    case WSF_SSE4:
-        b = i + wsf_utf8_blocks_sse4(s + i, n);
-        break;
-#endif
-#if defined(WSF_ARCH_ARM64)
-    case WSF_NEON:
-        b = i + wsf_utf8_blocks_neon(s + i, n);
-        break;
-#endif
-    default: /* no SIMD kernel for this level: all of it goes scalar */
-        (void)n;
-        b = i;
-        break;
-    }
-    /* Re-run the scalar DFA from the last boundary before the flagged block
-     * (or before the tail): it finds the exact failing byte, and it also
-     * carries an unfinished last sequence into the state. */
+    b = n ? i + wsf_utf8_blocks_level(level, s + i, n) : i;
+    /* The last boundary before the flagged block, or before the tail: an
+     * unfinished sequence at the end of the blocks starts there. */
     r = wsf_utf8_boundary(s, i, b);
+    if (b == i + n) {
+        /* Every whole block is valid: check the tail [r, len), at most
+         * 63 + 3 bytes, in a zero-padded block with room for at least three
+         * zero bytes after it, so a sequence the tail cuts short is flagged
+         * like any other error. */
+        t = len - r;
+        if (wsf_all_ascii(s + r, t)) {
+            return -1; /* (r == i + n then: nothing is pending) */
+        }
+        size = t + 3 <= 64 ? 64 : 128;
+        memcpy(pad, s + r, t);
+        memset(pad + t, 0, size - t);
+        if (wsf_utf8_blocks_level(level, pad, size) == size) {
+            return -1;
+        }
+    }
+    /* Re-run the scalar DFA from r: it finds the exact failing byte, and it
+     * also carries a sequence the end of the input cuts short into the
+     * state. */
     f = wsf_utf8_scalar(st, s + r, len - r);
     return f < 0 ? -1 : (ptrdiff_t)(r + (size_t)f);
 }
