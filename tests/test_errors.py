@@ -12,7 +12,7 @@ from wsframe.errors import InvalidUTF8, PayloadTooBig, ProtocolError
 
 
 def test_errors_all_names() -> None:
-    assert set(errors.__all__) == {"ProtocolError", "InvalidUTF8", "PayloadTooBig"}
+    assert set(errors.__all__) == {"ProtocolError", "InvalidUTF8", "PayloadTooBig", "HandshakeError"}
     for name in errors.__all__:
         assert getattr(wsframe, name) is getattr(errors, name)
 
@@ -77,3 +77,17 @@ def test_errors_survive_pickling(exc: ProtocolError) -> None:
     if isinstance(exc, InvalidUTF8):
         assert isinstance(clone, InvalidUTF8)
         assert clone.position == exc.position
+
+
+def test_handshake_error_carries_status_and_headers() -> None:
+    import pickle
+
+    from wsframe.errors import HandshakeError
+
+    exc = HandshakeError("unsupported version", 426, [("Sec-WebSocket-Version", "13")])
+    assert isinstance(exc, ValueError) and not isinstance(exc, ProtocolError)
+    assert exc.status == 426
+    assert exc.headers == (("Sec-WebSocket-Version", "13"),)
+    copy = pickle.loads(pickle.dumps(exc))
+    assert (str(copy), copy.status, copy.headers) == (str(exc), 426, exc.headers)
+    assert HandshakeError("bad").status == 400 and HandshakeError("bad").headers == ()

@@ -8,7 +8,7 @@ before import to force it).
 from __future__ import annotations
 
 from ._backend import backend
-from .errors import InvalidUTF8, PayloadTooBig, ProtocolError
+from .errors import HandshakeError, InvalidUTF8, PayloadTooBig, ProtocolError
 
 __version__ = "0.1.0"
 
@@ -18,6 +18,7 @@ __all__ = [
     "ProtocolError",
     "InvalidUTF8",
     "PayloadTooBig",
+    "HandshakeError",
     "mask",
     "utf8",
     "frames",

@@ -8,7 +8,7 @@ keep working.
 
 from __future__ import annotations
 
-__all__ = ["ProtocolError", "InvalidUTF8", "PayloadTooBig"]
+__all__ = ["ProtocolError", "InvalidUTF8", "PayloadTooBig", "HandshakeError"]
 
 
 class ProtocolError(ValueError):
@@ -52,3 +52,32 @@ class PayloadTooBig(ProtocolError):
 
     def __init__(self, message: str, code: int = 1009) -> None:
         super().__init__(message, code)
+
+
+class HandshakeError(ValueError):
+    """A failed opening handshake (RFC 6455 §4), or a malformed extension header.
+
+    Args:
+        message: what was wrong.
+        status: the HTTP status a server should answer with (400 Bad Request by
+            default; 426 Upgrade Required for an unsupported version, RFC 6455
+            §4.2.2).
+        headers: the headers to send with that answer, as ``(name, value)``
+            pairs (``Sec-WebSocket-Version: 13`` with a 426, RFC 6455 §4.4).
+    """
+
+    status: int
+    headers: tuple[tuple[str, str], ...]
+
+    def __init__(
+        self,
+        message: str,
+        status: int = 400,
+        headers: "tuple[tuple[str, str], ...] | list[tuple[str, str]]" = (),
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.headers = tuple(headers)
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (type(self), (str(self), self.status, self.headers))
