@@ -13,6 +13,13 @@ import pytest
 from wsframe.errors import ProtocolError
 from wsframe.frames import FrameHeader, Opcode, parse_header
 
+from _support import implementation_fixture
+
+# The names above are rebound to each implementation in turn: every test of this
+# module runs against wsframe._reference.frames [python] and the compiled
+# wsframe._speedups._frames [c] (see _support.implementation_fixture).
+implementation = implementation_fixture("frames")
+
 MASK = bytes.fromhex("37fa213d")  # the key used by every RFC 6455 §5.7 example
 
 # RFC 6455 §5.7 examples: (name, header bytes, fin, opcode, masked, length).
