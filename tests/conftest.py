@@ -8,7 +8,8 @@ Two kinds of test modules:
   The differential tests import both modules themselves.  All of these carry
   the ``both_backends`` marker (added below), so a run that only wants to
   re-check the public modules under another backend can deselect them with
-  ``-m "not both_backends"`` (tools/test.sh's pure-Python pass does).
+  ``-m "not both_backends"`` (tools/test.sh's pure-Python pass does), and
+  ``--backend c`` (or ``python``) keeps one implementation's half.
 - Every other test goes through the public modules (``wsframe.mask``,
   ``wsframe.frames``, the integrations, ...), which ``wsframe._backend``
   binds once per process: compiled by default, the reference with
@@ -42,11 +43,33 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     ]
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--backend python|c``: run the per-implementation tests for one backend only."""
+    parser.addoption(
+        "--backend",
+        choices=_support.BACKENDS,
+        default=None,
+        help="run the mask/utf8/frames tests against this implementation only (default: both)",
+    )
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark every test that runs both implementations itself ``both_backends``."""
+    """Mark every test that runs both implementations itself ``both_backends``;
+    with ``--backend``, deselect the other implementation's tests."""
+    only = config.getoption("--backend")
+    keep: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
     for item in items:
         if "implementation" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.both_backends)
+            callspec = getattr(item, "callspec", None)
+            if only is not None and callspec is not None and callspec.params.get("implementation") != only:
+                dropped.append(item)
+                continue
+        keep.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ close code and UTF-8 position, raised at the same step, with the same lazy
 iterator semantics and the same state afterwards (``buffered``, ``closed``,
 later ``feed()`` calls).  Both modules are imported directly, so this file
 tests the compiled module whichever backend ``wsframe`` picked; it is skipped
-when the compiled module was not built.
+when the compiled module was not built (a failure under WSFRAME_REQUIRE_C=1).
 
 Inputs: hypothesis streams of valid frames, of frames with protocol errors
 (reserved opcodes and bits, bad lengths, wrong masking, fragmentation out of

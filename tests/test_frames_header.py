@@ -1,7 +1,7 @@
 """wsframe.frames.parse_header: the RFC 6455 §5.2 base framing header.
 
-Every test here goes through the public module only, so it runs against
-whichever backend ``wsframe.backend`` selected.
+Every test here runs against both implementations (``[python]`` and ``[c]``):
+the names imported from ``wsframe.frames`` are rebound to each in turn.
 """
 
 from __future__ import annotations
