@@ -17,19 +17,19 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
-    "REPO_ROOT",
-    "DATA_DIR",
-    "conformance_path",
-    "load_autobahn",
-    "autobahn_cases",
-    "load_kuhn",
-    "kuhn_items",
-    "cpython_utf8_start",
-    "utf8_prefix_viable",
-    "utf8_fail_index",
-    "xor_mask_reference",
-    "buffer_variants",
     "BUFFER_KINDS",
+    "DATA_DIR",
+    "REPO_ROOT",
+    "autobahn_cases",
+    "buffer_variants",
+    "conformance_path",
+    "cpython_utf8_start",
+    "kuhn_items",
+    "load_autobahn",
+    "load_kuhn",
+    "utf8_fail_index",
+    "utf8_prefix_viable",
+    "xor_mask_reference",
 ]
 
 #: The repository root: ``tests/`` lives directly below it.
@@ -70,7 +70,7 @@ def _load_json(name: str) -> dict[str, Any] | None:
     return data
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_autobahn() -> dict[str, Any] | None:
     """Load ``tests/data/autobahn_cases.json`` (cached), or None if it is missing."""
     return _load_json("autobahn_cases.json")
@@ -84,7 +84,7 @@ def autobahn_cases(kind: str) -> list[dict[str, Any]]:
     return [case for case in data["cases"] if case.get("kind") == kind]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_kuhn() -> dict[str, Any] | None:
     """Load ``tests/data/kuhn_utf8_sequences.json`` (cached), or None if it is missing."""
     return _load_json("kuhn_utf8_sequences.json")
