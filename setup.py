@@ -138,6 +138,12 @@ def _write_build_info(package_dir: str) -> None:
         fh.write("\n")
 
 
+def _short(exc: BaseException, limit: int = 200) -> str:
+    """The error's message cut to *limit* characters (a compiler command line is long)."""
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 class BuildFailed(RuntimeError):
     """The compiled backend could not be built and WSFRAME_REQUIRE_C forbids falling back."""
 
@@ -216,7 +222,7 @@ class OptionalBuildExt(build_ext):
         try:
             super().run()
         except BUILD_ERRORS as exc:
-            self._give_up(f"the C compiler failed: {type(exc).__name__}: {exc}")
+            self._give_up(f"the C compiler failed: {type(exc).__name__}: {_short(exc)}")
         else:
             OUTCOME.update(compiled=True, intended=False, reason="")
         finally:
