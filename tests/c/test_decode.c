@@ -129,9 +129,16 @@ int main(int argc, char **argv)
     int level, kind, quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
     size_t len, rep;
     uint32_t *cps = malloc(300000 * sizeof(uint32_t));
+    int pass, vbmi2;
     wsf_cpu_init();
-    for (level = 0; level <= WSF_NEON; level++) {
+    wsf_decode_init();
+    vbmi2 = wsf_decode_vbmi2;
+    for (pass = 0; pass <= WSF_NEON + 1; pass++) {
+        /* pass NEON + 1: the AVX512 level without VBMI2 (AVX2 kernels) */
+        level = pass <= WSF_NEON ? pass : WSF_AVX512;
         if (!wsf_level_supported(level)) continue;
+        if (pass == WSF_NEON + 1 && !vbmi2) continue;
+        wsf_decode_vbmi2 = pass <= WSF_NEON ? vbmi2 : 0;
         for (kind = 0; kind <= 3; kind++) {
             for (len = 0; len <= 300; len++) {
                 for (rep = 0; rep < (quick ? 2u : 6u); rep++) {
@@ -159,7 +166,8 @@ int main(int argc, char **argv)
             garbage(level, len, len + 5);
         }
         garbage(level, 100000, 40000);
-        printf("level %s done\n", wsf_level_name(level));
+        printf("level %s%s done\n", wsf_level_name(level),
+               level == WSF_AVX512 ? (wsf_decode_vbmi2 ? " (vbmi2)" : " (no vbmi2)") : "");
     }
     free(cps);
     if (failures) { printf("%d FAILURES\n", failures); return 1; }

@@ -26,7 +26,11 @@ from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 from libc.stddef cimport ptrdiff_t
 from libc.stdint cimport uint8_t
 
-from wsframe._speedups.decode cimport wsf_decode_object, wsf_decode_truncated
+from wsframe._speedups.decode cimport (
+    wsf_decode_init,
+    wsf_decode_object,
+    wsf_decode_truncated,
+)
 from wsframe._speedups.kernels cimport (
     WSF_NOGIL_THRESHOLD,
     wsf_active_level,
@@ -52,6 +56,7 @@ __all__ = [
 ]
 
 wsf_init_or_raise()
+wsf_decode_init()
 
 #: The kernel level in use: "scalar", "sse2", "sse4", "avx2", "avx512" or "neon".
 simd_level = wsf_active_level()

@@ -4,7 +4,9 @@
 Usage from a module of this package (which must have run
 ``wsf_init_or_raise()`` from ``kernels.pxd`` at import, as every module does)::
 
-    from wsframe._speedups.decode cimport wsf_decode_object
+    from wsframe._speedups.decode cimport wsf_decode_init, wsf_decode_object
+
+    wsf_decode_init()            # once, at import, after wsf_init_or_raise()
 
     text = wsf_decode_object(buf, n, 1, &pos)   # validated=1: bytes known good
 
@@ -26,6 +28,7 @@ from libc.stdint cimport uint8_t
 
 cdef extern from "wsf_decode.h":
     const Py_ssize_t WSF_DECODE_NOGIL
+    void wsf_decode_init()
     PyObject *wsf_decode_str(const uint8_t *s, Py_ssize_t n, int validated,
                              Py_ssize_t *error_pos)
     int wsf_decode_truncated(const uint8_t *s, size_t n, size_t pos) nogil

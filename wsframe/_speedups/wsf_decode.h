@@ -28,7 +28,9 @@
  *   caller must keep s pinned: an immutable bytes it holds a reference to,
  *   or memory of a Py_buffer it holds.
  *   Every module including this header must have run wsf_cpu_init() (the
- *   kernels follow wsf_level; there is no other initialisation).
+ *   kernels follow wsf_level) and then wsf_decode_init() once at import
+ *   (it looks for AVX-512 VBMI2; without it the AVX512 level runs the
+ *   AVX2 kernels).
  *
  * Kernel layer (plain C, testable without Python):
  *
@@ -55,9 +57,10 @@
  * AVX-512 VBMI2's vpcompress, done with SSE4.1 shuffles; written from the
  * description, not from their code.
  *
- * Levels (wsf_level from wsf_cpu.h): SSE4 and AVX2 (AVX-512 uses AVX2's
- * kernels) have SIMD transcoders; SSE2 a SIMD scan with scalar
- * transcoding; scalar and NEON (not written yet) the portable C loops.
+ * Levels (wsf_level from wsf_cpu.h): SSE4, AVX2 and AVX-512 (with VBMI2's
+ * vpcompress; without VBMI2 the AVX2 kernels) have SIMD transcoders; SSE2 a
+ * SIMD scan with scalar transcoding; scalar and NEON (not written yet) the
+ * portable C loops.
  * Loads need 3 bytes of look-ahead beyond the chunk, so the vector loops stop
  * 19 bytes before the end of s and 16 code points before the end of out;
  * the scalar loop finishes from there.
@@ -538,6 +541,180 @@ static size_t wsf_dec_ucs4_avx2(const uint8_t *s, size_t n, uint32_t *out,
     return i;
 }
 
+/* ---- AVX-512 VBMI2 (Ice Lake, Zen 4 and later): 64 bytes per step, the
+ * compaction done by vpcompressb/w/d.  Used at the AVX512 level only when
+ * wsf_decode_init() found VBMI2 (wsf_cpu.h's AVX512 level needs F+BW+VL
+ * only); otherwise that level runs the AVX2 kernels. ---- */
+#if defined(__GNUC__) || defined(__clang__)
+#  define WSF_TARGET_VBMI2 \
+    __attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi2,avx2,popcnt")))
+#  define WSF_DEC_POPCNT64(x) ((size_t)__builtin_popcountll(x))
+#else
+#  define WSF_TARGET_VBMI2
+#  define WSF_DEC_POPCNT64(x) ((size_t)__popcnt64(x))
+#endif
+#define WSF_DEC_HAVE_VBMI2 1
+
+WSF_TARGET_VBMI2
+static unsigned wsf_dec_scan_avx512(const uint8_t *s, size_t n, size_t *ncont)
+{
+    const __m512i lim = _mm512_set1_epi8(-64);
+    __m512i mx = _mm512_setzero_si512();
+    __m256i m256;
+    __m128i m128;
+    size_t i = 0, c = 0;
+    unsigned m, b;
+    for (; n - i >= 64; i += 64) {
+        __m512i x = _mm512_loadu_si512((const void *)(s + i));
+        mx = _mm512_max_epu8(mx, x);
+        c += WSF_DEC_POPCNT64(_mm512_cmplt_epi8_mask(x, lim));
+    }
+    m256 = _mm256_max_epu8(_mm512_castsi512_si256(mx), _mm512_extracti64x4_epi64(mx, 1));
+    m128 = _mm_max_epu8(_mm256_castsi256_si128(m256), _mm256_extracti128_si256(m256, 1));
+    m128 = _mm_max_epu8(m128, _mm_srli_si128(m128, 8));
+    m128 = _mm_max_epu8(m128, _mm_srli_si128(m128, 4));
+    m128 = _mm_max_epu8(m128, _mm_srli_si128(m128, 2));
+    m128 = _mm_max_epu8(m128, _mm_srli_si128(m128, 1));
+    m = (unsigned)_mm_cvtsi128_si32(m128) & 0xFF;
+    for (; i < n; i++) {
+        b = s[i];
+        m = b > m ? b : m;
+        c += (b & 0xC0) == 0x80;
+    }
+    *ncont = c;
+    return m;
+}
+
+/* 64 bytes at s (s[0..67) readable) -> at most 64 code points at out + o. */
+WSF_TARGET_VBMI2
+static size_t wsf_dec_ucs1_avx512(const uint8_t *s, size_t n, uint8_t *out,
+                                  size_t nout, size_t *po)
+{
+    const __m512i c0 = _mm512_set1_epi8((char)0xC0);
+    const __m512i x80 = _mm512_set1_epi8((char)0x80);
+    const __m512i m3f = _mm512_set1_epi8(0x3F);
+    size_t i = 0, o = 0, i2, o2;
+    while (n - i >= 67 && nout - o >= 64) {
+        __m512i a = _mm512_loadu_si512((const void *)(s + i));
+        __mmask64 hi = _mm512_movepi8_mask(a);
+        if (hi == 0) {
+            _mm512_storeu_si512((void *)(out + o), a);
+            o += 64;
+        } else {
+            __m512i a1 = _mm512_loadu_si512((const void *)(s + i + 1));
+            __m512i v2 = _mm512_or_si512(_mm512_and_si512(_mm512_slli_epi16(a, 6), c0),
+                                         _mm512_and_si512(a1, m3f));
+            __m512i v = _mm512_mask_blend_epi8(hi, a, v2);
+            __mmask64 keep = _mm512_cmpneq_epi8_mask(_mm512_and_si512(a, c0), x80);
+            _mm512_storeu_si512((void *)(out + o), _mm512_maskz_compress_epi8(keep, v));
+            o += WSF_DEC_POPCNT64(keep);
+        }
+        i += 64;
+    }
+    i2 = i + wsf_dec_ucs1_avx2(s + i, n - i, out + o, nout - o, &o2);
+    *po = o + o2;
+    return i2;
+}
+
+WSF_TARGET_VBMI2
+static size_t wsf_dec_ucs2_avx512(const uint8_t *s, size_t n, uint16_t *out,
+                                  size_t nout, size_t *po)
+{
+    const __m512i c0 = _mm512_set1_epi16(0xC0);
+    const __m512i x80 = _mm512_set1_epi16(0x80);
+    const __m512i m3f = _mm512_set1_epi16(0x3F);
+    const __m512i m1f = _mm512_set1_epi16(0x1F);
+    const __m512i bf = _mm512_set1_epi16(0xBF);
+    const __m512i df = _mm512_set1_epi16(0xDF);
+    size_t i = 0, o = 0, i2, o2, h;
+    while (n - i >= 67 && nout - o >= 64) {
+        __m512i a = _mm512_loadu_si512((const void *)(s + i));
+        if (_mm512_movepi8_mask(a) == 0) {
+            _mm512_storeu_si512((void *)(out + o),
+                                _mm512_cvtepu8_epi16(_mm512_castsi512_si256(a)));
+            _mm512_storeu_si512((void *)(out + o + 32),
+                                _mm512_cvtepu8_epi16(_mm512_extracti64x4_epi64(a, 1)));
+            o += 64;
+        } else {
+            for (h = 0; h < 64; h += 32) {
+                const uint8_t *p = s + i + h;
+                __m512i b0 = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)p));
+                __m512i b1 = _mm512_and_si512(
+                    _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(p + 1))), m3f);
+                __m512i b2 = _mm512_and_si512(
+                    _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(p + 2))), m3f);
+                __m512i v2 = _mm512_or_si512(_mm512_slli_epi16(_mm512_and_si512(b0, m1f), 6), b1);
+                __m512i v3 = _mm512_or_si512(_mm512_or_si512(_mm512_slli_epi16(b0, 12),
+                                                             _mm512_slli_epi16(b1, 6)), b2);
+                __m512i v = _mm512_mask_blend_epi16(_mm512_cmpgt_epu16_mask(b0, bf), b0, v2);
+                __mmask32 keep = _mm512_cmpneq_epi16_mask(_mm512_and_si512(b0, c0), x80);
+                v = _mm512_mask_blend_epi16(_mm512_cmpgt_epu16_mask(b0, df), v, v3);
+                _mm512_storeu_si512((void *)(out + o), _mm512_maskz_compress_epi16(keep, v));
+                o += WSF_DEC_POPCNT64((unsigned long long)keep);
+            }
+        }
+        i += 64;
+    }
+    i2 = i + wsf_dec_ucs2_avx2(s + i, n - i, out + o, nout - o, &o2);
+    *po = o + o2;
+    return i2;
+}
+
+WSF_TARGET_VBMI2
+static size_t wsf_dec_ucs4_avx512(const uint8_t *s, size_t n, uint32_t *out,
+                                  size_t nout, size_t *po)
+{
+    const __m512i c0 = _mm512_set1_epi32(0xC0);
+    const __m512i x80 = _mm512_set1_epi32(0x80);
+    const __m512i m3f = _mm512_set1_epi32(0x3F);
+    const __m512i m1f = _mm512_set1_epi32(0x1F);
+    const __m512i m0f = _mm512_set1_epi32(0x0F);
+    const __m512i m07 = _mm512_set1_epi32(0x07);
+    const __m512i bf = _mm512_set1_epi32(0xBF);
+    const __m512i df = _mm512_set1_epi32(0xDF);
+    const __m512i ef = _mm512_set1_epi32(0xEF);
+    const __m512i top = _mm512_set1_epi32(0x10FFFF);
+    size_t i = 0, o = 0, i2, o2, q;
+    while (n - i >= 67 && nout - o >= 64) {
+        __m512i a = _mm512_loadu_si512((const void *)(s + i));
+        if (_mm512_movepi8_mask(a) == 0) {
+            for (q = 0; q < 64; q += 16) {
+                _mm512_storeu_si512((void *)(out + o + q), _mm512_cvtepu8_epi32(
+                    _mm_loadu_si128((const __m128i *)(s + i + q))));
+            }
+            o += 64;
+        } else {
+            for (q = 0; q < 64; q += 16) {
+                const uint8_t *p = s + i + q;
+                __m512i b0 = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)p));
+                __m512i b1 = _mm512_and_si512(
+                    _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(p + 1))), m3f);
+                __m512i b2 = _mm512_and_si512(
+                    _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(p + 2))), m3f);
+                __m512i b3 = _mm512_and_si512(
+                    _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(p + 3))), m3f);
+                __m512i w12 = _mm512_or_si512(_mm512_slli_epi32(b1, 6), b2);
+                __m512i v2 = _mm512_or_si512(_mm512_slli_epi32(_mm512_and_si512(b0, m1f), 6), b1);
+                __m512i v3 = _mm512_or_si512(_mm512_slli_epi32(_mm512_and_si512(b0, m0f), 12), w12);
+                __m512i v4 = _mm512_or_si512(_mm512_or_si512(
+                    _mm512_slli_epi32(_mm512_and_si512(b0, m07), 18),
+                    _mm512_slli_epi32(w12, 6)), b3);
+                __m512i v = _mm512_mask_blend_epi32(_mm512_cmpgt_epu32_mask(b0, bf), b0, v2);
+                __mmask16 keep = _mm512_cmpneq_epi32_mask(_mm512_and_si512(b0, c0), x80);
+                v = _mm512_mask_blend_epi32(_mm512_cmpgt_epu32_mask(b0, df), v, v3);
+                v = _mm512_mask_blend_epi32(_mm512_cmpgt_epu32_mask(b0, ef), v, v4);
+                v = _mm512_min_epu32(v, top); /* only ill-formed input */
+                _mm512_storeu_si512((void *)(out + o), _mm512_maskz_compress_epi32(keep, v));
+                o += WSF_DEC_POPCNT64((unsigned long long)keep);
+            }
+        }
+        i += 64;
+    }
+    i2 = i + wsf_dec_ucs4_avx2(s + i, n - i, out + o, nout - o, &o2);
+    *po = o + o2;
+    return i2;
+}
+
 #endif /* WSF_ARCH_X86_64 */
 
 /* ---------------------------------------------------------------------- */
@@ -552,7 +729,22 @@ typedef struct {
 #define WSF_DEC_SCALAR_ROW \
     {wsf_dec_scan_scalar, wsf_dec_none1, wsf_dec_none2, wsf_dec_none4}
 
-static const wsf_decode_kernels wsf_decode_table[WSF_NEON + 1] = {
+/* Set by wsf_decode_init(): the CPU has AVX-512 VBMI2 (vpcompressb/w). */
+static int wsf_decode_vbmi2 = 0;
+
+/* Call once per module at import, after wsf_cpu_init() (like it, it only
+ * stores a plain int, the same value every time).  Without it the AVX512
+ * level runs the AVX2 kernels. */
+static inline void wsf_decode_init(void)
+{
+#if defined(WSF_ARCH_X86_64) && defined(WSF_DEC_HAVE_VBMI2)
+    unsigned r[4];
+    wsf_cpuid(7, 0, r);
+    wsf_decode_vbmi2 = (int)((r[2] >> 6) & 1);
+#endif
+}
+
+static const wsf_decode_kernels wsf_decode_table[WSF_NEON + 2] = {
     WSF_DEC_SCALAR_ROW, /* WSF_SCALAR */
 #if defined(WSF_ARCH_X86_64)
     {wsf_dec_scan_sse2, wsf_dec_none1, wsf_dec_none2, wsf_dec_none4},
@@ -564,12 +756,21 @@ static const wsf_decode_kernels wsf_decode_table[WSF_NEON + 1] = {
     WSF_DEC_SCALAR_ROW, WSF_DEC_SCALAR_ROW, WSF_DEC_SCALAR_ROW, WSF_DEC_SCALAR_ROW,
 #endif
     WSF_DEC_SCALAR_ROW, /* WSF_NEON: portable C for now */
+#if defined(WSF_ARCH_X86_64) && defined(WSF_DEC_HAVE_VBMI2)
+    /* WSF_NEON + 1: AVX512 with VBMI2 */
+    {wsf_dec_scan_avx512, wsf_dec_ucs1_avx512, wsf_dec_ucs2_avx512, wsf_dec_ucs4_avx512},
+#else
+    WSF_DEC_SCALAR_ROW,
+#endif
 };
 
 static inline const wsf_decode_kernels *wsf_decode_kernels_for(int level)
 {
     if (level < 0 || level > WSF_NEON) {
         level = WSF_SCALAR;
+    }
+    if (level == WSF_AVX512 && wsf_decode_vbmi2) {
+        return &wsf_decode_table[WSF_NEON + 1];
     }
     return &wsf_decode_table[level];
 }
