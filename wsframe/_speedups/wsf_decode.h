@@ -664,16 +664,16 @@ WSF_TARGET_VBMI2
 static size_t wsf_dec_ucs4_avx512(const uint8_t *s, size_t n, uint32_t *out,
                                   size_t nout, size_t *po)
 {
-    const __m512i c0 = _mm512_set1_epi32(0xC0);
-    const __m512i x80 = _mm512_set1_epi32(0x80);
-    const __m512i m3f = _mm512_set1_epi32(0x3F);
-    const __m512i m1f = _mm512_set1_epi32(0x1F);
-    const __m512i m0f = _mm512_set1_epi32(0x0F);
-    const __m512i m07 = _mm512_set1_epi32(0x07);
-    const __m512i bf = _mm512_set1_epi32(0xBF);
-    const __m512i df = _mm512_set1_epi32(0xDF);
-    const __m512i ef = _mm512_set1_epi32(0xEF);
-    const __m512i top = _mm512_set1_epi32(0x10FFFF);
+    const __m512i f0 = _mm512_set1_epi8((char)0xF0);
+    const __m512i wc0 = _mm512_set1_epi16(0xC0);
+    const __m512i w80 = _mm512_set1_epi16(0x80);
+    const __m512i w3f = _mm512_set1_epi16(0x3F);
+    const __m512i w1f = _mm512_set1_epi16(0x1F);
+    const __m512i wbf = _mm512_set1_epi16(0xBF);
+    const __m512i wdf = _mm512_set1_epi16(0xDF);
+    const __m512i wef = _mm512_set1_epi16(0xEF);
+    const __m512i w07 = _mm512_set1_epi16(0x07);
+    const __m512i w10 = _mm512_set1_epi16(0x10);
     size_t i = 0, o = 0, i2, o2, q;
     while (n - i >= 67 && nout - o >= 64) {
         __m512i a = _mm512_loadu_si512((const void *)(s + i));
@@ -683,28 +683,64 @@ static size_t wsf_dec_ucs4_avx512(const uint8_t *s, size_t n, uint32_t *out,
                     _mm_loadu_si128((const __m128i *)(s + i + q))));
             }
             o += 64;
-        } else {
-            for (q = 0; q < 64; q += 16) {
+        } else if (_mm512_cmpge_epu8_mask(a, f0) == 0) {
+            /* No 4-byte lead: BMP code points in 16-bit lanes (as UCS-2),
+             * compressed there, then widened. */
+            for (q = 0; q < 64; q += 32) {
                 const uint8_t *p = s + i + q;
-                __m512i b0 = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)p));
+                __m512i b0 = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)p));
                 __m512i b1 = _mm512_and_si512(
-                    _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(p + 1))), m3f);
+                    _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(p + 1))), w3f);
                 __m512i b2 = _mm512_and_si512(
-                    _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(p + 2))), m3f);
+                    _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(p + 2))), w3f);
+                __m512i v2 = _mm512_or_si512(_mm512_slli_epi16(_mm512_and_si512(b0, w1f), 6), b1);
+                __m512i v3 = _mm512_or_si512(_mm512_or_si512(_mm512_slli_epi16(b0, 12),
+                                                             _mm512_slli_epi16(b1, 6)), b2);
+                __m512i v = _mm512_mask_blend_epi16(_mm512_cmpgt_epu16_mask(b0, wbf), b0, v2);
+                __mmask32 keep = _mm512_cmpneq_epi16_mask(_mm512_and_si512(b0, wc0), w80);
+                v = _mm512_mask_blend_epi16(_mm512_cmpgt_epu16_mask(b0, wdf), v, v3);
+                v = _mm512_maskz_compress_epi16(keep, v);
+                _mm512_storeu_si512((void *)(out + o),
+                                    _mm512_cvtepu16_epi32(_mm512_castsi512_si256(v)));
+                _mm512_storeu_si512((void *)(out + o + 16),
+                                    _mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(v, 1)));
+                o += WSF_DEC_POPCNT64((unsigned long long)keep);
+            }
+        } else {
+            /* With 4-byte leads: the low 16 bits of every code point in
+             * 16-bit lanes, bits 16..20 apart, both compressed alike. */
+            for (q = 0; q < 64; q += 32) {
+                const uint8_t *p = s + i + q;
+                __m512i b0 = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)p));
+                __m512i b1 = _mm512_and_si512(
+                    _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(p + 1))), w3f);
+                __m512i b2 = _mm512_and_si512(
+                    _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(p + 2))), w3f);
                 __m512i b3 = _mm512_and_si512(
-                    _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(p + 3))), m3f);
-                __m512i w12 = _mm512_or_si512(_mm512_slli_epi32(b1, 6), b2);
-                __m512i v2 = _mm512_or_si512(_mm512_slli_epi32(_mm512_and_si512(b0, m1f), 6), b1);
-                __m512i v3 = _mm512_or_si512(_mm512_slli_epi32(_mm512_and_si512(b0, m0f), 12), w12);
-                __m512i v4 = _mm512_or_si512(_mm512_or_si512(
-                    _mm512_slli_epi32(_mm512_and_si512(b0, m07), 18),
-                    _mm512_slli_epi32(w12, 6)), b3);
-                __m512i v = _mm512_mask_blend_epi32(_mm512_cmpgt_epu32_mask(b0, bf), b0, v2);
-                __mmask16 keep = _mm512_cmpneq_epi32_mask(_mm512_and_si512(b0, c0), x80);
-                v = _mm512_mask_blend_epi32(_mm512_cmpgt_epu32_mask(b0, df), v, v3);
-                v = _mm512_mask_blend_epi32(_mm512_cmpgt_epu32_mask(b0, ef), v, v4);
-                v = _mm512_min_epu32(v, top); /* only ill-formed input */
-                _mm512_storeu_si512((void *)(out + o), _mm512_maskz_compress_epi32(keep, v));
+                    _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(p + 3))), w3f);
+                __m512i v2 = _mm512_or_si512(_mm512_slli_epi16(_mm512_and_si512(b0, w1f), 6), b1);
+                __m512i b12 = _mm512_or_si512(_mm512_slli_epi16(b1, 6), b2);
+                __m512i v3 = _mm512_or_si512(_mm512_slli_epi16(b0, 12), b12);
+                /* 16-bit shifts drop the bits above 16 by themselves. */
+                __m512i v4 = _mm512_or_si512(_mm512_slli_epi16(b12, 6), b3);
+                __mmask32 is4 = _mm512_cmpgt_epu16_mask(b0, wef);
+                __m512i hi = _mm512_or_si512(_mm512_slli_epi16(
+                    _mm512_and_si512(b0, w07), 2), _mm512_srli_epi16(b1, 4));
+                __m512i v = _mm512_mask_blend_epi16(_mm512_cmpgt_epu16_mask(b0, wbf), b0, v2);
+                __mmask32 keep = _mm512_cmpneq_epi16_mask(_mm512_and_si512(b0, wc0), w80);
+                v = _mm512_mask_blend_epi16(_mm512_cmpgt_epu16_mask(b0, wdf), v, v3);
+                v = _mm512_mask_blend_epi16(is4, v, v4);
+                /* bits 16..20 only for 4-byte leads, at most 0x10 (clamps
+                 * ill-formed input to U+10FFFF at most) */
+                hi = _mm512_min_epu16(_mm512_maskz_mov_epi16(is4, hi), w10);
+                v = _mm512_maskz_compress_epi16(keep, v);
+                hi = _mm512_maskz_compress_epi16(keep, hi);
+                _mm512_storeu_si512((void *)(out + o), _mm512_or_si512(
+                    _mm512_cvtepu16_epi32(_mm512_castsi512_si256(v)),
+                    _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm512_castsi512_si256(hi)), 16)));
+                _mm512_storeu_si512((void *)(out + o + 16), _mm512_or_si512(
+                    _mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(v, 1)),
+                    _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(hi, 1)), 16)));
                 o += WSF_DEC_POPCNT64((unsigned long long)keep);
             }
         }
