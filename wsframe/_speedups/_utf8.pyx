@@ -131,8 +131,10 @@ cdef class Utf8Validator:
         """Bytes accepted so far (since creation or :meth:`reset`)."""
         return self._consumed
 
-    cdef object _fail(self, unsigned long long position, str why):
-        self._error = InvalidUTF8(f"{why} at byte {position}", position)
+    cdef object _fail(self, unsigned long long position, str why,
+                      unsigned long long fail_index):
+        self._error = InvalidUTF8(f"{why} at byte {position}", position,
+                                  fail_index=fail_index)
         return self._error
 
     def feed(self, data):
@@ -164,7 +166,7 @@ cdef class Utf8Validator:
             # byte, possibly in an earlier feed().
             self._state = st
             raise self._fail(self._consumed + <unsigned long long>f - st.seen,
-                             "invalid UTF-8")
+                             "invalid UTF-8", self._consumed + <unsigned long long>f)
         self._state = st
         self._consumed += n
 
@@ -178,7 +180,7 @@ cdef class Utf8Validator:
             raise self._error
         if self._state.need:
             raise self._fail(self._consumed - self._state.seen,
-                             "truncated UTF-8 sequence")
+                             "truncated UTF-8 sequence", self._consumed)
 
     def reset(self):
         """Forget everything, errors included; positions restart at 0."""
