@@ -1,7 +1,7 @@
 """End to end: examples/echo_server.py (wsframe alone) against the real websockets client.
 
 Each test starts the server on 127.0.0.1 with an ephemeral port inside its own
-event loop, runs one scenario of examples/echo_client.py with a bounded
+event loop, runs one scenario of examples/echo_check.py with a bounded
 timeout, and stops the server.
 """
 
@@ -16,7 +16,7 @@ pytest.importorskip("websockets")
 from _integration_support import load_example  # noqa: E402
 
 echo_server = load_example("echo_server")
-echo_client = load_example("echo_client")
+echo_client = load_example("echo_check")
 
 MAX_SIZE = 2**20
 
