@@ -79,7 +79,7 @@ def test_accept_key_accepts_ascii_bytes(as_bytes: type) -> None:
 
 def test_accept_key_non_ascii_bytes_is_value_error() -> None:
     with pytest.raises(ValueError):
-        accept_key("dGhlIHNhbXBsZSBub25jZé==".encode("utf-8"))
+        accept_key("dGhlIHNhbXBsZSBub25jZé==".encode())
 
 
 def test_invalid_key_error_names_the_problem() -> None:
@@ -90,9 +90,9 @@ def test_invalid_key_error_names_the_problem() -> None:
 
 # ============================================================== check_request (§4.2.1)
 
-import os  # noqa: E402
+import os
 
-from wsframe.handshake import (  # noqa: E402
+from wsframe.handshake import (
     GUID,
     HandshakeError,
     Request,
@@ -543,3 +543,9 @@ def test_handshake_module_is_pure_python() -> None:
     assert module.__file__ is not None and module.__file__.endswith(".py")
     assert "pure Python" in (module.__doc__ or "")
     assert os.path.dirname(module.__file__).endswith("wsframe")
+
+
+@pytest.mark.parametrize("value", ["", " ", ", ,"])
+def test_rfc9110_5_6_1_empty_extension_list_is_no_offer(value: str) -> None:
+    assert check_request("GET", _request(Sec_WebSocket_Extensions=value)).extensions == []
+    assert check_response(101, _response(Sec_WebSocket_Extensions=value), key=KEY) == (None, None)

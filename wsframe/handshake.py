@@ -33,6 +33,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+# One home for the Sec-WebSocket-Extensions grammar (RFC 6455 §9.1): wsframe.deflate.
+from .deflate import parse_extensions
 from .errors import HandshakeError
 
 __all__ = [
@@ -171,13 +173,6 @@ def _has_token(fields: _Fields, name: str, token: str) -> bool:
     return any(_lower(item) == token for item in fields.tokens(name))
 
 
-def _parse_extensions(value: str) -> Extensions:
-    # One home for the Sec-WebSocket-Extensions grammar (RFC 6455 §9.1): wsframe.deflate.
-    from .deflate import parse_extensions
-
-    return parse_extensions(value)
-
-
 def _check_subprotocols(names: Sequence[str], display: str) -> list[str]:
     """RFC 6455 §4.1 item 10: non-empty, unique tokens.
 
@@ -310,7 +305,7 @@ def check_request(method: str | bytes, headers: Headers) -> Request:
 
     # §4.2.1 item 9: optional |Sec-WebSocket-Extensions| (grammar §9.1).
     offered = fields.joined("sec-websocket-extensions")
-    extensions = _parse_extensions(offered) if offered and offered.strip(" \t,") else []
+    extensions = parse_extensions(offered) if offered is not None else []
 
     # §4.2.1 item 7: optional |Origin| (browsers send it); the policy is the caller's.
     origin = fields.single("origin", "Origin")
@@ -471,16 +466,16 @@ def check_response(
 
     # Item 5: an extension the client did not offer fails the connection.
     answered = fields.joined("sec-websocket-extensions")
-    if answered is not None and not answered.strip(" \t,"):
-        answered = None
+    if answered is not None and not parse_extensions(answered):
+        answered = None  # an empty list answers nothing
     if answered is not None:
         if extensions is None:
             raise HandshakeError(
                 f"the server answered Sec-WebSocket-Extensions {answered!r:.60} "
                 "but no extension was offered"
             )
-        offered_names = {_lower(name) for name, _ in _parse_extensions(extensions)}
-        for name, _ in _parse_extensions(answered):
+        offered_names = {_lower(name) for name, _ in parse_extensions(extensions)}
+        for name, _ in parse_extensions(answered):
             if _lower(name) not in offered_names:
                 raise HandshakeError(f"the server answered extension {name!r}, which was not offered")
 
