@@ -31,7 +31,7 @@ import sys
 from typing import Any
 from urllib.parse import urlsplit
 
-from wsframe.deflate import Deflater, Inflater, accept_response, offer
+from wsframe.deflate import accept_response, offer
 from wsframe.errors import HandshakeError, ProtocolError
 from wsframe.frames import (
     FrameDecoder,
@@ -79,7 +79,7 @@ class Client:
         self.params: Any = None
         self._decoder = FrameDecoder(client=True)
         self._assembler = MessageAssembler(max_message_size=None)
-        self._deflater: Deflater | None = None
+        self._deflater: Any = None
         self._messages: list[Message] = []
         self.close_code: int | None = None
         self.close_reason = ""
@@ -135,18 +135,26 @@ class Client:
         self._decoder = FrameDecoder(
             client=True, max_frame_size=max_size, rsv_allowed=4 if self.params else 0
         )
-        inflater = Inflater(self.params, client=True) if self.params else None
-        self._assembler = MessageAssembler(max_message_size=max_size, inflater=inflater)
-        self._deflater = Deflater(self.params, client=True) if self.params else None
+        if self.params is None:
+            self._assembler = MessageAssembler(max_message_size=max_size)
+        else:
+            from wsframe.deflate import Deflater, Inflater  # TEMP until they land
+
+            self._assembler = MessageAssembler(
+                max_message_size=max_size, inflater=Inflater(self.params, client=True)
+            )
+            self._deflater = Deflater(self.params, client=True)
         return self
 
     async def send(self, data: str | bytes) -> None:
         """Send one text (str) or binary (bytes) message, masked."""
         opcode = Opcode.TEXT if isinstance(data, str) else Opcode.BINARY
         payload = data.encode("utf-8") if isinstance(data, str) else data
-        self._writer.writelines(
-            encode_message(opcode, payload, masked=True, deflater=self._deflater)
-        )
+        if self._deflater is None:
+            frames = encode_message(opcode, payload, masked=True)
+        else:
+            frames = encode_message(opcode, payload, masked=True, deflater=self._deflater)
+        self._writer.writelines(frames)
         await self._writer.drain()
 
     async def ping(self, payload: bytes = b"") -> None:
