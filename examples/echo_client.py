@@ -128,10 +128,14 @@ class Client:
             )
             if self.extensions is not None and offered is not None:
                 self.params = accept_response(self.extensions, offered)
+            self._setup(max_size)
         except BaseException:
             writer.close()
             raise
-        # Everything compression changes: RSV1 allowed, inflating, deflating (RFC 7692).
+        return self
+
+    def _setup(self, max_size: int | None) -> None:
+        """Everything compression changes: RSV1 allowed, inflating, deflating (RFC 7692)."""
         self._decoder = FrameDecoder(
             client=True, max_frame_size=max_size, rsv_allowed=4 if self.params else 0
         )
