@@ -9,6 +9,7 @@ that overstepped the agreed window would be caught.
 
 from __future__ import annotations
 
+import itertools
 import random
 import sys
 import types
@@ -42,7 +43,7 @@ def split(data: bytes, rng: random.Random) -> list[bytes]:
     """*data* cut into 1..5 frames at random places (empty frames allowed)."""
     cuts = sorted(rng.randrange(len(data) + 1) for _ in range(rng.randrange(5)))
     bounds = [0, *cuts, len(data)]
-    return [data[a:b] for a, b in zip(bounds, bounds[1:])]
+    return [data[a:b] for a, b in itertools.pairwise(bounds)]
 
 
 def inflate_frames(inflater: Inflater, frames: list[bytes], max_size: int | None = None) -> bytes:
