@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from _deflate_support import backend_params
+
 from wsframe.deflate import DeflateParams, Inflater, zlib_backend
 from wsframe.errors import PayloadTooBig
 
