@@ -836,7 +836,7 @@ class Inflater:
 #: Default compression level (see docs/deflate.md for the measurements).
 DEFAULT_LEVEL = 1
 #: Default zlib memLevel (zlib-ng ignores it; see docs/deflate.md).
-DEFAULT_MEM_LEVEL = 8
+DEFAULT_MEM_LEVEL = 5
 
 
 class Deflater:
