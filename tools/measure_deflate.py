@@ -170,13 +170,14 @@ def speed() -> None:
         levels = (0, 1, 2, 3) if name == "isal" else (1, 2, 3, 6, 9)
         for level in levels:
             for mem_level in ((5, 8) if name == "zlib" else (8,)):
-                def run_compress() -> list[bytes]:
+                def run_compress(level: int = level, mem_level: int = mem_level,
+                                 name: str = name) -> list[bytes]:
                     d = Deflater(params, level=level, mem_level=mem_level, zlib=name)
                     return [d.compress(m) for m in msgs]
                 payloads = run_compress()
                 comp = sum(map(len, payloads))
 
-                def run_inflate() -> None:
+                def run_inflate(name: str = name, payloads: list[bytes] = payloads) -> None:
                     i = Inflater(params, zlib=name)
                     for p in payloads:
                         i.feed(p, fin=True, max_size=1 << 20)
