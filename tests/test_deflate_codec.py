@@ -555,3 +555,10 @@ def test_object_without_zlib_api_is_type_error() -> None:
         zlib_backend(types.ModuleType("empty"))
     with pytest.raises(TypeError):
         zlib_backend(object())  # type: ignore[arg-type]
+
+
+def test_level_the_backend_refuses_fails_at_construction() -> None:
+    if not installed("isal"):
+        pytest.skip("isal not installed")
+    with pytest.raises(ValueError, match="isal cannot compress with level=6"):
+        Deflater(DeflateParams(), level=6, zlib="isal")

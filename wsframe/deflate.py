@@ -930,7 +930,22 @@ class Deflater:
         self._flush_mode = module.Z_FULL_FLUSH if reset else module.Z_SYNC_FLUSH
         self._compressobj = module.compressobj
         self._zerror = module.error
-        self._c: Any = None
+        # Built once here so that a level or memLevel the backend refuses
+        # (isal: levels 0..3) fails now, then dropped: the compressor is
+        # allocated at the first message, so an idle connection costs nothing.
+        self._c: Any = self._new_compressor()
+        self._c = None
+
+    def _new_compressor(self) -> Any:
+        try:
+            return self._compressobj(
+                self.level, self.zlib.DEFLATED, self._wbits, self.mem_level, self._strategy
+            )
+        except (self._zerror, ValueError) as exc:
+            raise ValueError(
+                f"{self.zlib_name} cannot compress with level={self.level}, "
+                f"mem_level={self.mem_level}, window={-self._wbits}: {exc}"
+            ) from None
 
     def compress(self, payload: bytes | bytearray | memoryview) -> bytes:
         """Compress one whole message (RFC 7692 §7.2.1).
@@ -947,13 +962,7 @@ class Deflater:
         """
         c = self._c
         if c is None:
-            try:
-                c = self._c = self._compressobj(
-                    self.level, self.zlib.DEFLATED, self._wbits, self.mem_level,
-                    self._strategy,
-                )
-            except self._zerror as exc:
-                raise ValueError(f"cannot build a {self.zlib_name} compressor: {exc}") from None
+            c = self._c = self._new_compressor()
         data: bytes = c.compress(payload) + c.flush(self._flush_mode)
         # A sync or full flush ends with an empty stored block, 00 00 ff ff.
         return data[:-4]
