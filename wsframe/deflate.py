@@ -963,9 +963,12 @@ class Deflater:
         c = self._c
         if c is None:
             c = self._c = self._new_compressor()
-        data: bytes = c.compress(payload) + c.flush(self._flush_mode)
-        # A sync or full flush ends with an empty stored block, 00 00 ff ff.
-        return data[:-4]
+        data: bytes = c.compress(payload)
+        # The flush ends with an empty stored block, 00 00 ff ff, which it
+        # emits itself: dropping it from the flush's output avoids copying
+        # the (possibly large) compressed body twice.
+        tail: bytes = c.flush(self._flush_mode)[:-4]
+        return data + tail if data else tail
 
     def __repr__(self) -> str:
         return (
