@@ -17,6 +17,8 @@ import zlib
 
 import pytest
 from _deflate_support import backend_params, installed, sample_messages
+from hypothesis import given
+from hypothesis import strategies as st
 
 from wsframe.deflate import (
     BACKENDS,
@@ -562,3 +564,54 @@ def test_level_the_backend_refuses_fails_at_construction() -> None:
         pytest.skip("isal not installed")
     with pytest.raises(ValueError, match="isal cannot compress with level=6"):
         Deflater(DeflateParams(), level=6, zlib="isal")
+
+
+# ---------------------------------------------------------------------------
+# Property: any messages, any agreement, any frame split, any backend pair
+# ---------------------------------------------------------------------------
+
+_INSTALLED = [name for name in BACKENDS if installed(name)]
+_messages = st.lists(
+    st.one_of(
+        st.binary(max_size=600),
+        st.builds(lambda b, n: b * n, st.binary(min_size=1, max_size=40), st.integers(1, 300)),
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+@given(
+    messages=_messages,
+    bits=st.integers(8, 15),
+    takeover=st.booleans(),
+    client=st.booleans(),
+    compressor=st.sampled_from(_INSTALLED),
+    decompressor=st.sampled_from(_INSTALLED),
+    level=st.integers(0, 3),
+    seed=st.integers(0, 2**32),
+)
+def test_property_round_trip(
+    messages: list[bytes],
+    bits: int,
+    takeover: bool,
+    client: bool,
+    compressor: str,
+    decompressor: str,
+    level: int,
+    seed: int,
+) -> None:
+    params = DeflateParams(not takeover, not takeover, bits, bits)
+    deflater = Deflater(params, client=client, level=level, zlib=compressor)
+    inflater = Inflater(params, client=not client, zlib=decompressor)
+    rng = random.Random(seed)
+    for message in messages:
+        frames = split(deflater.compress(message), rng)
+        limit = len(message) + rng.choice([0, 1, 1000])
+        assert inflate_frames(inflater, frames, max_size=limit) == message
+        if message:
+            # The same message under a budget one byte short is refused.
+            again = Deflater(params, client=client, level=level, zlib=compressor)
+            fresh = Inflater(params, client=not client, zlib=decompressor)
+            with pytest.raises(PayloadTooBig):
+                inflate_frames(fresh, split(again.compress(message), rng), len(message) - 1)

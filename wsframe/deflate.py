@@ -759,8 +759,10 @@ class Inflater:
             d = self._start()
         if fin:
             data: bytes | bytearray | memoryview = (
-                payload if type(payload) is bytes else bytes(payload)
-            ) + _TRAILER
+                payload + _TRAILER
+                if type(payload) is bytes
+                else b"".join((payload, _TRAILER))  # one copy, any buffer
+            )
         else:
             data = payload
         try:
