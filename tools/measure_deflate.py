@@ -46,7 +46,12 @@ def backends() -> list[str]:
 def chat_messages(n: int, seed: int = 7) -> list[bytes]:
     """~300 B JSON chat messages, different but alike (as a chat room's)."""
     rng = random.Random(seed)
-    words = ["the", "of", "and", "to", "in", "is", "you", "that", "it", "he", "was", "for", "on", "are", "as", "with", "his", "they", "at", "be", "this", "have", "from", "or", "one", "had", "by", "word", "but", "not", "what", "all", "were", "we", "when", "your", "can", "said", "there", "use", "an", "each", "which", "she", "do", "how", "their", "if", "will", "up", "other", "about", "out", "many", "then", "them", "these", "so", "some", "her", "would", "make", "like", "him", "into", "time", "has", "look"]
+    words = (
+        "the of and to in is you that it he was for on are as with his they at be this "
+        "have from or one had by word but not what all were we when your can said there "
+        "use an each which she do how their if will up other about out many then them "
+        "these so some her would make like him into time has look"
+    ).split()
     users = [f"user{rng.randrange(10000)}" for _ in range(50)]
     out = []
     for i in range(n):
