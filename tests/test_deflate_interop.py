@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from _deflate_support import backend_params, sample_messages
+
 from wsframe.deflate import Deflater, Inflater, accept_response, offer, respond
 
 pmd = pytest.importorskip(
