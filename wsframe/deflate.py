@@ -694,7 +694,6 @@ class Inflater:
     __slots__ = (
         "_d",
         "_decompressobj",
-        "_ended",
         "_error",
         "_reset",
         "_wbits",
