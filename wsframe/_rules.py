@@ -279,6 +279,13 @@ def truncated_text(position: int) -> InvalidUTF8:
     )
 
 
+def utf8_error(position: int, why: str, fail_index: int | None = None) -> InvalidUTF8:
+    """The one wording of the UTF-8 validator's and decoder's errors:
+    ``"<why> at byte <position>"`` (``why``: "invalid UTF-8" or "truncated UTF-8
+    sequence"); ``fail_index`` is the byte that made the stream impossible."""
+    return InvalidUTF8(f"{why} at byte {position}", position, fail_index=fail_index)
+
+
 def parse_close(payload: Any) -> tuple[int, str]:
     """Parse a Close frame's payload into ``(code, reason)`` (RFC 6455 §5.5.1).
 

@@ -49,7 +49,6 @@ from cpython.bytes cimport (
 from cpython.long cimport PyLong_AsLongAndOverflow, PyLong_AsLongLongAndOverflow
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.object cimport PyObject
-from cpython.unicode cimport PyUnicode_DecodeUTF8
 from libc.stdint cimport uint8_t, uint64_t
 from libc.string cimport memcpy, memmove, memset
 
@@ -67,6 +66,7 @@ cdef extern from "Python.h":
     void PyObject_GC_UnTrack(void *op)
 
 
+from wsframe._speedups.decode cimport wsf_decode_init, wsf_decode_object
 from wsframe._speedups.kernels cimport (
     WSF_NOGIL_THRESHOLD,
     wsf_active_level,
@@ -86,6 +86,7 @@ __all__ = list(_rules.FRAMES_API)
 # The runtime-dispatched kernels of this module use the level picked here
 # (WSFRAME_SIMD may force a lower one for tests; see wsf_cpu.h).
 wsf_init_or_raise()
+wsf_decode_init()
 #: The SIMD level the kernels of this module use (as _mask.simd_level).
 simd_level = wsf_active_level()
 
@@ -292,6 +293,26 @@ cdef inline object _flag(int value):
 # Frame and FrameHeader: C-level value types
 
 
+# inspect.signature() of the classes below: a C type's __init__ has no text
+# signature, so each class carries an explicit __signature__ (and turns off
+# Cython's embedded signature line, which misplaces the keyword-only marker).
+from inspect import Parameter as _Param
+from inspect import Signature as _Signature
+
+
+def _signature(*params):
+    """A Signature from (name, default, keyword_only) triples; default
+    _Param.empty for a required parameter."""
+    return _Signature([
+        _Param(name, _Param.KEYWORD_ONLY if kw else _Param.POSITIONAL_OR_KEYWORD,
+               default=default)
+        for name, default, kw in params
+    ])
+
+
+_REQ = _Param.empty
+
+
 cdef class _Record:
     """Shared behaviour of the immutable value types below, as the reference's
     frozen dataclasses: positional fields named by ``__match_args__``, value
@@ -326,8 +347,11 @@ cdef class _Record:
         return type(self)(**fields)
 
 
+@cython.embedsignature(False)
 cdef class FrameHeader(_Record):
-    """A parsed frame header (RFC 6455 §5.2).
+    """FrameHeader(fin, rsv1, rsv2, rsv3, opcode, masked, length, mask, header_size)
+
+    A parsed frame header (RFC 6455 §5.2).
 
     ``length`` is the payload length; ``mask`` the 4-byte masking key or None;
     ``header_size`` the number of bytes the header occupies (2 to 14).
@@ -347,6 +371,7 @@ cdef class FrameHeader(_Record):
     __match_args__ = (
         "fin", "rsv1", "rsv2", "rsv3", "opcode", "masked", "length", "mask", "header_size"
     )
+    __signature__ = _signature(*[(name, _REQ, False) for name in __match_args__])
 
     def __init__(self, fin, rsv1, rsv2, rsv3, opcode, masked, length, mask, header_size):
         self.fin = fin
@@ -369,8 +394,11 @@ cdef class FrameHeader(_Record):
                 self.length, self.mask, self.header_size)
 
 
+@cython.embedsignature(False)
 cdef class Frame(_Record):
-    """A complete frame: ``payload`` is unmasked (RFC 6455 §5.2, §5.3).
+    """Frame(opcode, payload, fin=True, rsv1=False, rsv2=False, rsv3=False)
+
+    A complete frame: ``payload`` is unmasked (RFC 6455 §5.2, §5.3).
 
     ``Frame(opcode, payload, fin=True, rsv1=False, rsv2=False, rsv3=False)``,
     as the reference's dataclass, normalizing its arguments as it does:
@@ -395,6 +423,10 @@ cdef class Frame(_Record):
     cdef uint8_t _text_ok
 
     __match_args__ = ("opcode", "payload", "fin", "rsv1", "rsv2", "rsv3")
+    __signature__ = _signature(
+        ("opcode", _REQ, False), ("payload", _REQ, False), ("fin", True, False),
+        ("rsv1", False, False), ("rsv2", False, False), ("rsv3", False, False),
+    )
 
     def __cinit__(self):
         # Frame.__new__(Frame) without __init__ must still be a usable frame
@@ -529,8 +561,11 @@ cdef inline ptrdiff_t _transfer(uint8_t *dst, const uint8_t *src, Py_ssize_t n,
     return -1
 
 
+@cython.embedsignature(False)
 cdef class FrameDecoder:
-    """Streaming frame decoder enforcing RFC 6455 §5 for one side of a connection.
+    """FrameDecoder(*, client=False, max_frame_size=1048576, rsv_allowed=0, validate_utf8=True)
+
+    Streaming frame decoder enforcing RFC 6455 §5 for one side of a connection.
 
     Args:
         client: True when this decoder runs in a client: frames must arrive
@@ -602,6 +637,11 @@ cdef class FrameDecoder:
     # payload bytes into frames.  Bytes read in place are not copies.  Linear
     # decoding keeps it within a small constant factor of the input.
     cdef public unsigned long long _bytes_copied
+
+    __signature__ = _signature(
+        ("client", False, True), ("max_frame_size", DEFAULT_MAX_SIZE, True),
+        ("rsv_allowed", 0, True), ("validate_utf8", True, True),
+    )
 
     def __cinit__(self):
         # FrameDecoder.__new__(FrameDecoder) without __init__ must still be a
@@ -1453,8 +1493,11 @@ def encode_message_bytes(opcode, payload, *, fragment_size=None, masked=False,
 _bytes = bytes  # called as a Python object: bytes(x) exactly as the reference
 
 
+@cython.embedsignature(False)
 cdef class Message(_Record):
-    """A complete message, or a control frame.
+    """Message(opcode, data, compressed=False)
+
+    A complete message, or a control frame.
 
     ``data`` is a str for a text message (unless ``decode_text=False``), bytes
     otherwise; ``compressed`` is true for a per-message-compressed message
@@ -1467,6 +1510,9 @@ cdef class Message(_Record):
     cdef readonly object compressed
 
     __match_args__ = ("opcode", "data", "compressed")
+    __signature__ = _signature(
+        ("opcode", _REQ, False), ("data", _REQ, False), ("compressed", False, False)
+    )
 
     def __init__(self, opcode, data, compressed=False):
         self.opcode = opcode
@@ -1489,8 +1535,11 @@ cdef Message _message(object opcode, object data, object compressed):
     return message
 
 
+@cython.embedsignature(False)
 cdef class MessageAssembler:
-    """Reassembles data frames into messages (RFC 6455 §5.4).
+    """MessageAssembler(max_message_size=1048576, decode_text=True, *, inflater=None)
+
+    Reassembles data frames into messages (RFC 6455 §5.4).
 
     Args:
         max_message_size: largest message accepted (bytes), counting its wire
@@ -1524,6 +1573,11 @@ cdef class MessageAssembler:
     cdef wsf_utf8_state _st         # RFC 6455 §8.1, across fragments
     cdef uint64_t _consumed
     cdef bint _prevalidated         # every frame so far came validated
+
+    __signature__ = _signature(
+        ("max_message_size", DEFAULT_MAX_SIZE, False), ("decode_text", True, False),
+        ("inflater", None, True),
+    )
 
     def __cinit__(self):
         # MessageAssembler.__new__ without __init__: a working assembler with
@@ -1637,6 +1691,7 @@ cdef class MessageAssembler:
         cdef bint text, inflate, checked
         cdef uint64_t position
         cdef Py_ssize_t n
+        cdef Py_ssize_t error_pos = -1
         cdef Frame f
         if type(frame) is Frame:
             f = <Frame>frame
@@ -1697,9 +1752,12 @@ cdef class MessageAssembler:
             position = self._consumed - self._st.seen
             raise _rules.truncated_text(position)
         if text and self.decode_text:
+            # The text is valid (validated above, or by the decoder while it
+            # unmasked): one transcoding pass straight into the str's storage.
             return _message(
                 message_opcode,
-                PyUnicode_DecodeUTF8(PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data), NULL),
+                wsf_decode_object(<const uint8_t *>PyBytes_AS_STRING(data),
+                                  PyBytes_GET_SIZE(data), 1, &error_pos),
                 compressed,
             )
         return _message(message_opcode, data, compressed)
