@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wsframe.handshake import accept_key
+from wsframe.handshake import (
+    GUID,
+    HandshakeError,
+    Request,
+    accept_key,
+    check_request,
+    check_response,
+    new_key,
+    request_headers,
+    response_headers,
+)
 
 #: RFC 6455 §1.3 / §4.2.2: the GUID appended to the client's key.
 RFC6455_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -64,7 +75,9 @@ def test_accept_key_non_string_is_type_error(bad_type: Any) -> None:
         accept_key(bad_type)
 
 
-@pytest.mark.parametrize("padded", [" dGhlIHNhbXBsZSBub25jZQ==", "dGhlIHNhbXBsZSBub25jZQ==\t ", "\t dGhlIHNhbXBsZSBub25jZQ== "])
+@pytest.mark.parametrize(
+    "padded", [" dGhlIHNhbXBsZSBub25jZQ==", "dGhlIHNhbXBsZSBub25jZQ==\t ", "\t dGhlIHNhbXBsZSBub25jZQ== "]
+)
 def test_rfc7230_optional_whitespace_around_key_is_ignored(padded: str) -> None:
     # RFC 7230 §3.2.4: OWS around a header field value is not part of it.
     assert accept_key(padded) == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
@@ -90,18 +103,7 @@ def test_invalid_key_error_names_the_problem() -> None:
 
 # ============================================================== check_request (§4.2.1)
 
-import os
 
-from wsframe.handshake import (
-    GUID,
-    HandshakeError,
-    Request,
-    check_request,
-    check_response,
-    new_key,
-    request_headers,
-    response_headers,
-)
 
 KEY = "dGhlIHNhbXBsZSBub25jZQ=="
 ACCEPT = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
@@ -224,7 +226,8 @@ def test_rfc6455_4_2_1_5_key_missing_is_400() -> None:
 
 
 @pytest.mark.parametrize(
-    "key", ["", "dGhlIHNhbXBsZSBub25j", "dGhlIHNhbXBsZSBub25jZQ", "AAAAAAAAAAAAAAAAAAAAAAAAAAAA", "!!!!!!!!!!!!!!!!!!!!!!==",
+    "key",
+    ["", "dGhlIHNhbXBsZSBub25j", "dGhlIHNhbXBsZSBub25jZQ", "AAAAAAAAAAAAAAAAAAAAAAAAAAAA", "!!!!!!!!!!!!!!!!!!!!!!==",
             f"{KEY}, {KEY}"]
 )
 def test_rfc6455_4_2_1_5_key_must_be_base64_of_16_bytes(key: str) -> None:
@@ -549,3 +552,14 @@ def test_handshake_module_is_pure_python() -> None:
 def test_rfc9110_5_6_1_empty_extension_list_is_no_offer(value: str) -> None:
     assert check_request("GET", _request(Sec_WebSocket_Extensions=value)).extensions == []
     assert check_response(101, _response(Sec_WebSocket_Extensions=value), key=KEY) == (None, None)
+
+
+def test_headers_as_a_mapping() -> None:
+    assert check_request("GET", dict(_request())).key == KEY
+    assert check_response(101, dict(_response()), key=KEY) == (None, None)
+
+
+@pytest.mark.parametrize("bad", ["Host: x", b"Host: x", [("Host", "x"), "TE"], [b"TE"]])
+def test_strings_are_not_header_pairs(bad: Any) -> None:
+    with pytest.raises(TypeError):
+        check_request("GET", bad)
