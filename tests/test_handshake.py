@@ -563,3 +563,76 @@ def test_headers_as_a_mapping() -> None:
 def test_strings_are_not_header_pairs(bad: Any) -> None:
     with pytest.raises(TypeError):
         check_request("GET", bad)
+
+
+# One test per numbered requirement, named after it.
+
+
+def _field(headers: list[tuple[str, str]], name: str) -> list[str]:
+    return [value for n, value in headers if n.lower() == name.lower()]
+
+
+def test_rfc6455_4_1_item_4_host() -> None:
+    assert _field(request_headers("example.com:8080", key=KEY), "Host") == ["example.com:8080"]
+
+
+def test_rfc6455_4_1_item_5_upgrade_websocket() -> None:
+    assert _field(request_headers("h", key=KEY), "Upgrade") == ["websocket"]
+
+
+def test_rfc6455_4_1_item_6_connection_upgrade() -> None:
+    assert _field(request_headers("h", key=KEY), "Connection") == ["Upgrade"]
+
+
+def test_rfc6455_4_1_item_7_key_is_sent_as_given() -> None:
+    key = new_key()
+    assert _field(request_headers("h", key=key), "Sec-WebSocket-Key") == [key]
+
+
+def test_rfc6455_4_1_item_8_origin_only_when_given() -> None:
+    assert _field(request_headers("h", key=KEY), "Origin") == []
+    assert _field(request_headers("h", key=KEY, origin="https://a.example"), "Origin") == ["https://a.example"]
+
+
+def test_rfc6455_4_1_item_9_version_13() -> None:
+    assert _field(request_headers("h", key=KEY), "Sec-WebSocket-Version") == ["13"]
+
+
+def test_rfc6455_4_1_item_10_subprotocols_only_when_given() -> None:
+    assert _field(request_headers("h", key=KEY), "Sec-WebSocket-Protocol") == []
+    assert _field(request_headers("h", key=KEY, subprotocols=["a", "b"]), "Sec-WebSocket-Protocol") == ["a, b"]
+
+
+def test_rfc6455_4_1_item_11_extensions_only_when_given() -> None:
+    assert _field(request_headers("h", key=KEY), "Sec-WebSocket-Extensions") == []
+    value = "permessage-deflate; client_max_window_bits"
+    assert _field(request_headers("h", key=KEY, extensions=value), "Sec-WebSocket-Extensions") == [value]
+
+
+def test_rfc6455_4_2_2_item_5_2_upgrade_websocket() -> None:
+    assert _field(response_headers(KEY), "Upgrade") == ["websocket"]
+
+
+def test_rfc6455_4_2_2_item_5_3_connection_upgrade() -> None:
+    assert _field(response_headers(KEY), "Connection") == ["Upgrade"]
+
+
+def test_rfc6455_4_2_2_item_5_4_accept() -> None:
+    assert _field(response_headers(f" {KEY} "), "Sec-WebSocket-Accept") == [ACCEPT]
+
+
+def test_rfc6455_4_2_2_item_5_5_subprotocol_only_when_chosen() -> None:
+    assert _field(response_headers(KEY), "Sec-WebSocket-Protocol") == []
+    assert _field(response_headers(KEY, subprotocol="chat"), "Sec-WebSocket-Protocol") == ["chat"]
+
+
+def test_rfc6455_4_2_2_item_5_6_extensions_only_when_agreed() -> None:
+    assert _field(response_headers(KEY), "Sec-WebSocket-Extensions") == []
+    from wsframe.deflate import respond
+
+    agreement = respond(check_request("GET", _request(Sec_WebSocket_Extensions="permessage-deflate")).extensions)
+    assert agreement is not None
+    headers = response_headers(KEY, extensions=agreement[1])
+    assert _field(headers, "Sec-WebSocket-Extensions") == [agreement[1]]
+    # The client side accepts what the server side produced.
+    assert check_response(101, headers, key=KEY, extensions="permessage-deflate") == (None, agreement[1])
