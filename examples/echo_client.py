@@ -182,9 +182,9 @@ class Client:
                 raise ConnectionClosed(1006, "TCP closed without a Close frame")
             try:
                 for frame in self._decoder.feed(data):
-                    message = self._assembler.add(frame)
-                    if message is not None:
-                        self._messages.append(message)
+                    complete = self._assembler.add(frame)
+                    if complete is not None:
+                        self._messages.append(complete)
             except ProtocolError as exc:
                 await self._fail(exc)
                 raise

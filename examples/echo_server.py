@@ -37,7 +37,7 @@ import contextlib
 import logging
 import re
 import sys
-from typing import Any
+from collections.abc import Iterable
 
 from wsframe.deflate import DeflateParams, Deflater, Inflater, respond
 from wsframe.errors import HandshakeError, ProtocolError
@@ -63,7 +63,7 @@ READ_SIZE = 256 * 1024
 PAGE_PATH = "/echo.html"
 
 _REQUEST_LINE = re.compile(rb"([!#$%&'*+\-.^_`|~0-9A-Za-z]+) (\S+) HTTP/1\.([1-9])\Z")
-_REASONS = {400: "Bad Request", 404: "Not Found", 426: "Upgrade Required"}
+_REASONS = {200: "OK", 400: "Bad Request", 426: "Upgrade Required"}
 
 
 # ------------------------------------------------------------------ HTTP (the caller's part)
@@ -95,8 +95,15 @@ def read_request(head: bytes) -> tuple[str, str, list[tuple[bytes, bytes]]]:
     return match[1].decode("ascii"), match[2].decode("ascii", "replace"), headers
 
 
-def _http_response(status: int, headers: Any = (), body: bytes = b"", *, content_type: str = "text/plain; charset=utf-8") -> bytes:
-    lines = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Error') if status != 200 else 'OK'}"]
+def _http_response(
+    status: int,
+    headers: Iterable[tuple[str, str]] = (),
+    body: bytes = b"",
+    *,
+    content_type: str = "text/plain; charset=utf-8",
+) -> bytes:
+    """A complete HTTP/1.1 response that ends the connection (``Connection: close``)."""
+    lines = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}"]
     lines += [f"{name}: {value}" for name, value in headers]
     lines += [f"Content-Type: {content_type}", f"Content-Length: {len(body)}", "Connection: close"]
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
@@ -125,9 +132,10 @@ class Codec:
         )
         self.deflater = Deflater(params) if params else None
 
-    def encode(self, opcode: Opcode, data: bytes) -> list[bytes]:
+    def encode(self, opcode: Opcode, data: bytes | str) -> list[bytes]:
         """One data message's frames, compressed when agreed (RSV1 on the first)."""
-        return encode_message(opcode, data, deflater=self.deflater)
+        payload = data.encode("utf-8") if isinstance(data, str) else data
+        return encode_message(opcode, payload, deflater=self.deflater)
 
 
 # ------------------------------------------------------------------ closing the TCP connection
