@@ -305,3 +305,17 @@ def test_chromium_against_the_example_server() -> None:
     assert result["oversizedInflated"]["code"] == 1009, result["oversizedInflated"]
     assert result["oversizedInflated"]["wasClean"] is True, result["oversizedInflated"]
 
+
+
+def test_no_browser_and_no_way_to_install_skips_with_the_reason(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("WSFRAME_BROWSER", "/nonexistent/chromium")
+    monkeypatch.delenv("WSFRAME_REQUIRE_BROWSER", raising=False)
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)  # not root: apt-get is not an option
+    assert _find_browser() is None
+    with pytest.raises(pytest.skip.Exception, match="needs root and apt-get"):
+        _browser_or_skip()
+    monkeypatch.setenv("WSFRAME_REQUIRE_BROWSER", "1")
+    with pytest.raises(pytest.fail.Exception, match="no Chromium"):
+        _browser_or_skip()
