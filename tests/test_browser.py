@@ -37,8 +37,9 @@ import pytest
 
 pytest.importorskip("websockets")
 
-from _integration_support import ROOT, load_example
 from websockets.exceptions import WebSocketException
+
+from _integration_support import ROOT, load_example
 
 echo_server = load_example("echo_server")
 

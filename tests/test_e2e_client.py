@@ -18,9 +18,9 @@ import pytest
 
 pytest.importorskip("websockets")
 
-from _integration_support import load_example
-
 from wsframe.errors import HandshakeError
+
+from _integration_support import load_example
 
 echo_client = load_example("echo_client")
 echo_server = load_example("echo_server")

@@ -34,12 +34,13 @@ import pytest
 
 pytest.importorskip("websockets")
 
-from _integration_support import load_example
 from websockets.asyncio.client import connect
 from websockets.extensions.permessage_deflate import (
     ClientPerMessageDeflateFactory,
     PerMessageDeflate,
 )
+
+from _integration_support import load_example
 
 echo_server = load_example("echo_server")
 
