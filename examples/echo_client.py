@@ -193,7 +193,7 @@ class Client:
         """The closing handshake (RFC 6455 §7.1.2), then wait for the server's FIN."""
         self._writer.write(encode_frame(Opcode.CLOSE, encode_close(code, reason), mask=new_mask()))
         self._close_sent = True
-        with contextlib.suppress(ConnectionClosed, TimeoutError, ProtocolError, ConnectionError):
+        with contextlib.suppress(ConnectionClosed, asyncio.TimeoutError, ProtocolError, ConnectionError):
             while True:
                 await self.recv()
 
