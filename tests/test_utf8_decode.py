@@ -26,10 +26,10 @@ import sys
 import textwrap
 import threading
 from array import array
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
-from collections.abc import Callable
 
 import pytest
 from hypothesis import given

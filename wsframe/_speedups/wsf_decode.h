@@ -230,7 +230,7 @@ static unsigned wsf_dec_scan_sse2(const uint8_t *s, size_t n, size_t *ncont)
     const __m128i zero = _mm_setzero_si128();
     __m128i mx = zero;
     size_t i = 0, c = 0, end, rest;
-    unsigned m, b;
+    unsigned m;
     while (n - i >= 16) {
         /* Byte counters take at most 255 steps before they are summed. */
         rest = (n - i) & ~(size_t)15;
@@ -249,10 +249,11 @@ static unsigned wsf_dec_scan_sse2(const uint8_t *s, size_t n, size_t *ncont)
     mx = _mm_max_epu8(mx, _mm_srli_si128(mx, 2));
     mx = _mm_max_epu8(mx, _mm_srli_si128(mx, 1));
     m = (unsigned)_mm_cvtsi128_si32(mx) & 0xFF;
-    for (; i < n; i++) {
-        b = s[i];
-        m = b > m ? b : m;
-        c += (b & 0xC0) == 0x80;
+    if (i < n) {
+        size_t tc;
+        unsigned tm = wsf_dec_scan_scalar(s + i, n - i, &tc);
+        m = tm > m ? tm : m;
+        c += tc;
     }
     *ncont = c;
     return m;
@@ -453,7 +454,7 @@ static unsigned wsf_dec_scan_avx2(const uint8_t *s, size_t n, size_t *ncont)
     __m256i mx = zero;
     __m128i m128;
     size_t i = 0, c = 0, end, rest;
-    unsigned m, b;
+    unsigned m;
     while (n - i >= 32) {
         rest = (n - i) & ~(size_t)31;
         end = i + (rest < 32 * 255 ? rest : 32 * 255);
@@ -473,13 +474,93 @@ static unsigned wsf_dec_scan_avx2(const uint8_t *s, size_t n, size_t *ncont)
     m128 = _mm_max_epu8(m128, _mm_srli_si128(m128, 2));
     m128 = _mm_max_epu8(m128, _mm_srli_si128(m128, 1));
     m = (unsigned)_mm_cvtsi128_si32(m128) & 0xFF;
-    for (; i < n; i++) {
-        b = s[i];
-        m = b > m ? b : m;
-        c += (b & 0xC0) == 0x80;
+    if (i < n) {
+        size_t tc;
+        unsigned tm = wsf_dec_scan_sse2(s + i, n - i, &tc);
+        m = tm > m ? tm : m;
+        c += tc;
     }
     *ncont = c;
     return m;
+}
+
+/* pshufb control for 16-bit lanes: lane 0 compacts the 8 positions of
+ * mask lo, lane 1 those of mask hi (bytes 2p, 2p+1 per kept position p). */
+WSF_TARGET_AVX2 WSF_DEC_INLINE __m256i wsf_dec_idx16_avx2(unsigned lo, unsigned hi)
+{
+    __m128i t = _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)wsf_dec_pos[lo]),
+                                   _mm_loadl_epi64((const __m128i *)wsf_dec_pos[hi]));
+    __m256i w;
+    t = _mm_add_epi8(t, t); /* 2p (the 0x80 fillers wrap: junk lanes) */
+    w = _mm256_cvtepu8_epi16(t);
+    return _mm256_add_epi16(_mm256_or_si256(w, _mm256_slli_epi16(w, 8)),
+                            _mm256_set1_epi16(0x0100));
+}
+
+/* UCS-2 output, 16 positions in the 16 16-bit lanes of one register. */
+WSF_TARGET_AVX2 WSF_DEC_INLINE void wsf_dec_step2_avx2(const uint8_t *s, __m128i a,
+                                                        uint16_t *out, size_t *po)
+{
+    const __m256i m3f = _mm256_set1_epi16(0x3F);
+    __m256i b0 = _mm256_cvtepu8_epi16(a);
+    __m256i b1 = _mm256_and_si256(
+        _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(s + 1))), m3f);
+    __m256i b2 = _mm256_and_si256(
+        _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(s + 2))), m3f);
+    __m256i v2 = _mm256_or_si256(
+        _mm256_slli_epi16(_mm256_and_si256(b0, _mm256_set1_epi16(0x1F)), 6), b1);
+    __m256i v3 = _mm256_or_si256(_mm256_or_si256(_mm256_slli_epi16(b0, 12),
+                                                 _mm256_slli_epi16(b1, 6)), b2);
+    __m256i v = _mm256_blendv_epi8(b0, v2, _mm256_cmpgt_epi16(b0, _mm256_set1_epi16(0xBF)));
+    unsigned keep = wsf_dec_keep_sse4(a), lo = keep & 0xFF, hi = keep >> 8;
+    size_t o = *po;
+    v = _mm256_blendv_epi8(v, v3, _mm256_cmpgt_epi16(b0, _mm256_set1_epi16(0xDF)));
+    v = _mm256_shuffle_epi8(v, wsf_dec_idx16_avx2(lo, hi));
+    _mm_storeu_si128((__m128i *)(out + o), _mm256_castsi256_si128(v));
+    o += wsf_dec_cnt[lo];
+    _mm_storeu_si128((__m128i *)(out + o), _mm256_extracti128_si256(v, 1));
+    *po = o + wsf_dec_cnt[hi];
+}
+
+/* UCS-4 output, 16 positions: the low 16 bits of each code point in 16-bit
+ * lanes, bits 16..20 (4-byte leads only) apart, compacted alike, widened. */
+WSF_TARGET_AVX2 WSF_DEC_INLINE void wsf_dec_step4_avx2(const uint8_t *s, __m128i a,
+                                                        uint32_t *out, size_t *po)
+{
+    const __m256i m3f = _mm256_set1_epi16(0x3F);
+    __m256i b0 = _mm256_cvtepu8_epi16(a);
+    __m256i b1 = _mm256_and_si256(
+        _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(s + 1))), m3f);
+    __m256i b2 = _mm256_and_si256(
+        _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(s + 2))), m3f);
+    __m256i b3 = _mm256_and_si256(
+        _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(s + 3))), m3f);
+    __m256i v2 = _mm256_or_si256(
+        _mm256_slli_epi16(_mm256_and_si256(b0, _mm256_set1_epi16(0x1F)), 6), b1);
+    __m256i b12 = _mm256_or_si256(_mm256_slli_epi16(b1, 6), b2);
+    __m256i v3 = _mm256_or_si256(_mm256_slli_epi16(b0, 12), b12);
+    __m256i v4 = _mm256_or_si256(_mm256_slli_epi16(b12, 6), b3); /* low 16 bits */
+    __m256i is4 = _mm256_cmpgt_epi16(b0, _mm256_set1_epi16(0xEF));
+    /* at most 0x10: clamps ill-formed input to U+10FFFF */
+    __m256i h = _mm256_and_si256(is4, _mm256_min_epu16(_mm256_or_si256(
+        _mm256_slli_epi16(_mm256_and_si256(b0, _mm256_set1_epi16(0x07)), 2),
+        _mm256_srli_epi16(b1, 4)), _mm256_set1_epi16(0x10)));
+    __m256i v = _mm256_blendv_epi8(b0, v2, _mm256_cmpgt_epi16(b0, _mm256_set1_epi16(0xBF)));
+    unsigned keep = wsf_dec_keep_sse4(a), lo = keep & 0xFF, hi = keep >> 8;
+    __m256i idx = wsf_dec_idx16_avx2(lo, hi);
+    size_t o = *po;
+    v = _mm256_blendv_epi8(v, v3, _mm256_cmpgt_epi16(b0, _mm256_set1_epi16(0xDF)));
+    v = _mm256_blendv_epi8(v, v4, is4);
+    v = _mm256_shuffle_epi8(v, idx);
+    h = _mm256_shuffle_epi8(h, idx);
+    _mm256_storeu_si256((__m256i *)(out + o), _mm256_or_si256(
+        _mm256_cvtepu16_epi32(_mm256_castsi256_si128(v)),
+        _mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm256_castsi256_si128(h)), 16)));
+    o += wsf_dec_cnt[lo];
+    _mm256_storeu_si256((__m256i *)(out + o), _mm256_or_si256(
+        _mm256_cvtepu16_epi32(_mm256_extracti128_si256(v, 1)),
+        _mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm256_extracti128_si256(h, 1)), 16)));
+    *po = o + wsf_dec_cnt[hi];
 }
 
 #define WSF_DEC_LOOP32(STEP, ASCII32)                                        \
@@ -512,12 +593,12 @@ static size_t wsf_dec_ucs2_avx2(const uint8_t *s, size_t n, uint16_t *out,
                                 size_t nout, size_t *po)
 {
     size_t i = 0, o = 0;
-    WSF_DEC_LOOP32(wsf_dec_step2_sse4,
+    WSF_DEC_LOOP32(wsf_dec_step2_avx2,
                    _mm256_storeu_si256((__m256i *)(out + o),
                                        _mm256_cvtepu8_epi16(_mm256_castsi256_si128(a)));
                    _mm256_storeu_si256((__m256i *)(out + o + 16),
                                        _mm256_cvtepu8_epi16(_mm256_extracti128_si256(a, 1))))
-    WSF_DEC_LOOP16(wsf_dec_step2_sse4, wsf_dec_ascii2_sse4(a, out + o))
+    WSF_DEC_LOOP16(wsf_dec_step2_avx2, wsf_dec_ascii2_sse4(a, out + o))
     *po = o;
     return i;
 }
@@ -527,7 +608,7 @@ static size_t wsf_dec_ucs4_avx2(const uint8_t *s, size_t n, uint32_t *out,
                                 size_t nout, size_t *po)
 {
     size_t i = 0, o = 0;
-    WSF_DEC_LOOP32(wsf_dec_step4_sse4,
+    WSF_DEC_LOOP32(wsf_dec_step4_avx2,
                    __m128i lo_ = _mm256_castsi256_si128(a);
                    __m128i hi_ = _mm256_extracti128_si256(a, 1);
                    _mm256_storeu_si256((__m256i *)(out + o), _mm256_cvtepu8_epi32(lo_));
@@ -536,7 +617,7 @@ static size_t wsf_dec_ucs4_avx2(const uint8_t *s, size_t n, uint32_t *out,
                    _mm256_storeu_si256((__m256i *)(out + o + 16), _mm256_cvtepu8_epi32(hi_));
                    _mm256_storeu_si256((__m256i *)(out + o + 24),
                                        _mm256_cvtepu8_epi32(_mm_srli_si128(hi_, 8))))
-    WSF_DEC_LOOP16(wsf_dec_step4_sse4, wsf_dec_ascii4_sse4(a, out + o))
+    WSF_DEC_LOOP16(wsf_dec_step4_avx2, wsf_dec_ascii4_sse4(a, out + o))
     *po = o;
     return i;
 }
@@ -563,7 +644,7 @@ static unsigned wsf_dec_scan_avx512(const uint8_t *s, size_t n, size_t *ncont)
     __m256i m256;
     __m128i m128;
     size_t i = 0, c = 0;
-    unsigned m, b;
+    unsigned m;
     for (; n - i >= 64; i += 64) {
         __m512i x = _mm512_loadu_si512((const void *)(s + i));
         mx = _mm512_max_epu8(mx, x);
@@ -576,10 +657,11 @@ static unsigned wsf_dec_scan_avx512(const uint8_t *s, size_t n, size_t *ncont)
     m128 = _mm_max_epu8(m128, _mm_srli_si128(m128, 2));
     m128 = _mm_max_epu8(m128, _mm_srli_si128(m128, 1));
     m = (unsigned)_mm_cvtsi128_si32(m128) & 0xFF;
-    for (; i < n; i++) {
-        b = s[i];
-        m = b > m ? b : m;
-        c += (b & 0xC0) == 0x80;
+    if (i < n) {
+        size_t tc;
+        unsigned tm = wsf_dec_scan_avx2(s + i, n - i, &tc);
+        m = tm > m ? tm : m;
+        c += tc;
     }
     *ncont = c;
     return m;
@@ -900,7 +982,13 @@ static PyObject *wsf_decode_str(const uint8_t *s, Py_ssize_t n, int validated,
     if (nogil) {
         ts = PyEval_SaveThread();
     }
-    top = wsf_decode_scan_level(level, s, (size_t)n, &nchars);
+    if (n < 16) { /* no vector block: skip the indirect call */
+        size_t ncont;
+        top = wsf_dec_scan_scalar(s, (size_t)n, &ncont);
+        nchars = (size_t)n - ncont;
+    } else {
+        top = wsf_decode_scan_level(level, s, (size_t)n, &nchars);
+    }
     if (top >= 0x80 && !validated) {
         bad = wsf_utf8_find_invalid(s, (size_t)n);
     }
