@@ -150,6 +150,28 @@ static unsigned wsf_dec_scan_scalar(const uint8_t *s, size_t n, size_t *ncont)
     return mx;
 }
 
+/* Copy s to out while it is ASCII: returns n, or a length before the first
+ * non-ASCII byte (the copy is then unfinished and to be discarded). */
+static size_t wsf_dec_ascii_scalar(const uint8_t *s, size_t n, uint8_t *out)
+{
+    size_t i = 0;
+    uint64_t w;
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, s + i, 8);
+        if (w & 0x8080808080808080ULL) {
+            return i;
+        }
+        memcpy(out + i, &w, 8);
+    }
+    for (; i < n; i++) {
+        if (s[i] & 0x80) {
+            return i;
+        }
+        out[i] = s[i];
+    }
+    return n;
+}
+
 /* Well-formed input decodes exactly; anything else (a caller's broken
  * promise, a buffer mutated by another thread) still makes progress on every
  * byte, reads nothing past s[n-1], writes exactly out[0..nout). */
@@ -259,6 +281,26 @@ static unsigned wsf_dec_scan_sse2(const uint8_t *s, size_t n, size_t *ncont)
     return m;
 }
 
+/* ASCII copy-and-check, one pass: 64 bytes per step. */
+static size_t wsf_dec_ascii_sse2(const uint8_t *s, size_t n, uint8_t *out)
+{
+    size_t i = 0;
+    for (; n - i >= 64; i += 64) {
+        __m128i a = _mm_loadu_si128((const __m128i *)(s + i));
+        __m128i b = _mm_loadu_si128((const __m128i *)(s + i + 16));
+        __m128i c = _mm_loadu_si128((const __m128i *)(s + i + 32));
+        __m128i d = _mm_loadu_si128((const __m128i *)(s + i + 48));
+        if (_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d)))) {
+            return i;
+        }
+        _mm_storeu_si128((__m128i *)(out + i), a);
+        _mm_storeu_si128((__m128i *)(out + i + 16), b);
+        _mm_storeu_si128((__m128i *)(out + i + 32), c);
+        _mm_storeu_si128((__m128i *)(out + i + 48), d);
+    }
+    return i + wsf_dec_ascii_scalar(s + i, n - i, out + i);
+}
+
 /* ---- SSE4.1 steps: one 16-byte chunk at s (s[0..19) readable), at most
  * 16 code points written from out + *po. ---- */
 
@@ -330,38 +372,44 @@ WSF_TARGET_SSE4 WSF_DEC_INLINE void wsf_dec_step2_sse4(const uint8_t *s,
                        _mm_srli_si128(c2, 8), keep >> 8, out, po);
 }
 
-/* UCS-4 output, 4 positions (low quarters) in 32-bit lanes. */
-WSF_TARGET_SSE4 WSF_DEC_INLINE void wsf_dec_quarter4_sse4(__m128i b0, __m128i c1,
-                                                           __m128i c2, __m128i c3,
-                                                           unsigned m, uint32_t *out,
-                                                           size_t *po)
+/* UCS-4 output, 8 positions (low halves): the low 16 bits of each code
+ * point in 16-bit lanes, bits 16..20 (4-byte leads only) apart, compacted
+ * alike, then widened to 32 bits. */
+WSF_TARGET_SSE4 WSF_DEC_INLINE void wsf_dec_half4_sse4(__m128i b0, __m128i c1,
+                                                        __m128i c2, __m128i c3,
+                                                        unsigned m, uint32_t *out,
+                                                        size_t *po)
 {
-    __m128i w0 = _mm_cvtepu8_epi32(b0);
-    __m128i w1 = _mm_cvtepu8_epi32(c1);
-    __m128i w2 = _mm_cvtepu8_epi32(c2);
-    __m128i w3 = _mm_cvtepu8_epi32(c3);
-    __m128i w12 = _mm_or_si128(_mm_slli_epi32(w1, 6), w2);
+    __m128i w0 = _mm_cvtepu8_epi16(b0);
+    __m128i w1 = _mm_cvtepu8_epi16(c1);
+    __m128i w2 = _mm_cvtepu8_epi16(c2);
+    __m128i w3 = _mm_cvtepu8_epi16(c3);
     __m128i v2 = _mm_or_si128(
-        _mm_slli_epi32(_mm_and_si128(w0, _mm_set1_epi32(0x1F)), 6), w1);
-    __m128i v3 = _mm_or_si128(
-        _mm_slli_epi32(_mm_and_si128(w0, _mm_set1_epi32(0x0F)), 12), w12);
-    __m128i v4 = _mm_or_si128(_mm_or_si128(
-        _mm_slli_epi32(_mm_and_si128(w0, _mm_set1_epi32(0x07)), 18),
-        _mm_slli_epi32(w12, 6)), w3);
-    __m128i v = _mm_blendv_epi8(w0, v2, _mm_cmpgt_epi32(w0, _mm_set1_epi32(0xBF)));
+        _mm_slli_epi16(_mm_and_si128(w0, _mm_set1_epi16(0x1F)), 6), w1);
+    __m128i w12 = _mm_or_si128(_mm_slli_epi16(w1, 6), w2);
+    __m128i v3 = _mm_or_si128(_mm_slli_epi16(w0, 12), w12);
+    __m128i v4 = _mm_or_si128(_mm_slli_epi16(w12, 6), w3); /* low 16 bits */
+    __m128i is4 = _mm_cmpgt_epi16(w0, _mm_set1_epi16(0xEF));
+    /* at most 0x10: clamps ill-formed input to U+10FFFF */
+    __m128i h = _mm_and_si128(is4, _mm_min_epu16(_mm_or_si128(
+        _mm_slli_epi16(_mm_and_si128(w0, _mm_set1_epi16(0x07)), 2),
+        _mm_srli_epi16(w1, 4)), _mm_set1_epi16(0x10)));
+    __m128i v = _mm_blendv_epi8(w0, v2, _mm_cmpgt_epi16(w0, _mm_set1_epi16(0xBF)));
     __m128i t, idx;
-    v = _mm_blendv_epi8(v, v3, _mm_cmpgt_epi32(w0, _mm_set1_epi32(0xDF)));
-    v = _mm_blendv_epi8(v, v4, _mm_cmpgt_epi32(w0, _mm_set1_epi32(0xEF)));
-    v = _mm_min_epu32(v, _mm_set1_epi32(0x10FFFF)); /* only ill-formed input */
+    size_t o = *po;
+    v = _mm_blendv_epi8(v, v3, _mm_cmpgt_epi16(w0, _mm_set1_epi16(0xDF)));
+    v = _mm_blendv_epi8(v, v4, is4);
     t = _mm_loadl_epi64((const __m128i *)wsf_dec_pos[m]);
     t = _mm_add_epi8(t, t);
-    t = _mm_add_epi8(t, t); /* 4p */
-    idx = _mm_add_epi8(
-        _mm_shuffle_epi8(t, _mm_setr_epi8(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2,
-                                          3, 3, 3, 3)),
-        _mm_setr_epi8(0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3));
-    _mm_storeu_si128((__m128i *)(out + *po), _mm_shuffle_epi8(v, idx));
-    *po += wsf_dec_cnt[m];
+    idx = _mm_unpacklo_epi8(t, _mm_add_epi8(t, _mm_set1_epi8(1)));
+    v = _mm_shuffle_epi8(v, idx);
+    h = _mm_shuffle_epi8(h, idx);
+    _mm_storeu_si128((__m128i *)(out + o), _mm_or_si128(
+        _mm_cvtepu16_epi32(v), _mm_slli_epi32(_mm_cvtepu16_epi32(h), 16)));
+    _mm_storeu_si128((__m128i *)(out + o + 4), _mm_or_si128(
+        _mm_cvtepu16_epi32(_mm_srli_si128(v, 8)),
+        _mm_slli_epi32(_mm_cvtepu16_epi32(_mm_srli_si128(h, 8)), 16)));
+    *po = o + wsf_dec_cnt[m];
 }
 
 WSF_TARGET_SSE4 WSF_DEC_INLINE void wsf_dec_step4_sse4(const uint8_t *s,
@@ -373,16 +421,10 @@ WSF_TARGET_SSE4 WSF_DEC_INLINE void wsf_dec_step4_sse4(const uint8_t *s,
     __m128i c2 = _mm_and_si128(_mm_loadu_si128((const __m128i *)(s + 2)), m3f);
     __m128i c3 = _mm_and_si128(_mm_loadu_si128((const __m128i *)(s + 3)), m3f);
     unsigned keep = wsf_dec_keep_sse4(a);
-    wsf_dec_quarter4_sse4(a, c1, c2, c3, keep & 0xF, out, po);
-    wsf_dec_quarter4_sse4(_mm_srli_si128(a, 4), _mm_srli_si128(c1, 4),
-                          _mm_srli_si128(c2, 4), _mm_srli_si128(c3, 4),
-                          (keep >> 4) & 0xF, out, po);
-    wsf_dec_quarter4_sse4(_mm_srli_si128(a, 8), _mm_srli_si128(c1, 8),
-                          _mm_srli_si128(c2, 8), _mm_srli_si128(c3, 8),
-                          (keep >> 8) & 0xF, out, po);
-    wsf_dec_quarter4_sse4(_mm_srli_si128(a, 12), _mm_srli_si128(c1, 12),
-                          _mm_srli_si128(c2, 12), _mm_srli_si128(c3, 12),
-                          keep >> 12, out, po);
+    wsf_dec_half4_sse4(a, c1, c2, c3, keep & 0xFF, out, po);
+    wsf_dec_half4_sse4(_mm_srli_si128(a, 8), _mm_srli_si128(c1, 8),
+                       _mm_srli_si128(c2, 8), _mm_srli_si128(c3, 8), keep >> 8,
+                       out, po);
 }
 
 /* All-ASCII chunk: widen 16 bytes to 16 code points. */
@@ -563,6 +605,27 @@ WSF_TARGET_AVX2 WSF_DEC_INLINE void wsf_dec_step4_avx2(const uint8_t *s, __m128i
     *po = o + wsf_dec_cnt[hi];
 }
 
+WSF_TARGET_AVX2
+static size_t wsf_dec_ascii_avx2(const uint8_t *s, size_t n, uint8_t *out)
+{
+    size_t i = 0;
+    for (; n - i >= 128; i += 128) {
+        __m256i a = _mm256_loadu_si256((const __m256i *)(s + i));
+        __m256i b = _mm256_loadu_si256((const __m256i *)(s + i + 32));
+        __m256i c = _mm256_loadu_si256((const __m256i *)(s + i + 64));
+        __m256i d = _mm256_loadu_si256((const __m256i *)(s + i + 96));
+        if (_mm256_movemask_epi8(_mm256_or_si256(_mm256_or_si256(a, b),
+                                                 _mm256_or_si256(c, d)))) {
+            return i;
+        }
+        _mm256_storeu_si256((__m256i *)(out + i), a);
+        _mm256_storeu_si256((__m256i *)(out + i + 32), b);
+        _mm256_storeu_si256((__m256i *)(out + i + 64), c);
+        _mm256_storeu_si256((__m256i *)(out + i + 96), d);
+    }
+    return i + wsf_dec_ascii_sse2(s + i, n - i, out + i);
+}
+
 #define WSF_DEC_LOOP32(STEP, ASCII32)                                        \
     while (n - i >= 35 && nout - o >= 32) {                                  \
         __m256i a = _mm256_loadu_si256((const __m256i *)(s + i));            \
@@ -665,6 +728,27 @@ static unsigned wsf_dec_scan_avx512(const uint8_t *s, size_t n, size_t *ncont)
     }
     *ncont = c;
     return m;
+}
+
+WSF_TARGET_VBMI2
+static size_t wsf_dec_ascii_avx512(const uint8_t *s, size_t n, uint8_t *out)
+{
+    size_t i = 0;
+    for (; n - i >= 256; i += 256) {
+        __m512i a = _mm512_loadu_si512((const void *)(s + i));
+        __m512i b = _mm512_loadu_si512((const void *)(s + i + 64));
+        __m512i c = _mm512_loadu_si512((const void *)(s + i + 128));
+        __m512i d = _mm512_loadu_si512((const void *)(s + i + 192));
+        if (_mm512_movepi8_mask(_mm512_or_si512(_mm512_or_si512(a, b),
+                                                _mm512_or_si512(c, d)))) {
+            return i;
+        }
+        _mm512_storeu_si512((void *)(out + i), a);
+        _mm512_storeu_si512((void *)(out + i + 64), b);
+        _mm512_storeu_si512((void *)(out + i + 128), c);
+        _mm512_storeu_si512((void *)(out + i + 192), d);
+    }
+    return i + wsf_dec_ascii_avx2(s + i, n - i, out + i);
 }
 
 /* 64 bytes at s (s[0..67) readable) -> at most 64 code points at out + o. */
@@ -838,6 +922,7 @@ static size_t wsf_dec_ucs4_avx512(const uint8_t *s, size_t n, uint32_t *out,
 /* ---------------------------------------------------------------------- */
 /* Per-level kernel table. */
 typedef struct {
+    size_t (*ascii)(const uint8_t *s, size_t n, uint8_t *out);
     unsigned (*scan)(const uint8_t *s, size_t n, size_t *ncont);
     size_t (*ucs1)(const uint8_t *s, size_t n, uint8_t *out, size_t nout, size_t *po);
     size_t (*ucs2)(const uint8_t *s, size_t n, uint16_t *out, size_t nout, size_t *po);
@@ -845,7 +930,8 @@ typedef struct {
 } wsf_decode_kernels;
 
 #define WSF_DEC_SCALAR_ROW \
-    {wsf_dec_scan_scalar, wsf_dec_none1, wsf_dec_none2, wsf_dec_none4}
+    {wsf_dec_ascii_scalar, wsf_dec_scan_scalar, wsf_dec_none1, wsf_dec_none2, \
+     wsf_dec_none4}
 
 /* Set by wsf_decode_init(): the CPU has AVX-512 VBMI2 (vpcompressb/w). */
 static int wsf_decode_vbmi2 = 0;
@@ -865,18 +951,23 @@ static inline void wsf_decode_init(void)
 static const wsf_decode_kernels wsf_decode_table[WSF_NEON + 2] = {
     WSF_DEC_SCALAR_ROW, /* WSF_SCALAR */
 #if defined(WSF_ARCH_X86_64)
-    {wsf_dec_scan_sse2, wsf_dec_none1, wsf_dec_none2, wsf_dec_none4},
-    {wsf_dec_scan_sse2, wsf_dec_ucs1_sse4, wsf_dec_ucs2_sse4, wsf_dec_ucs4_sse4},
-    {wsf_dec_scan_avx2, wsf_dec_ucs1_avx2, wsf_dec_ucs2_avx2, wsf_dec_ucs4_avx2},
-    /* AVX-512: the AVX2 kernels (no 512-bit transcoder yet). */
-    {wsf_dec_scan_avx2, wsf_dec_ucs1_avx2, wsf_dec_ucs2_avx2, wsf_dec_ucs4_avx2},
+    {wsf_dec_ascii_sse2, wsf_dec_scan_sse2,
+     wsf_dec_none1, wsf_dec_none2, wsf_dec_none4},
+    {wsf_dec_ascii_sse2, wsf_dec_scan_sse2,
+     wsf_dec_ucs1_sse4, wsf_dec_ucs2_sse4, wsf_dec_ucs4_sse4},
+    {wsf_dec_ascii_avx2, wsf_dec_scan_avx2,
+     wsf_dec_ucs1_avx2, wsf_dec_ucs2_avx2, wsf_dec_ucs4_avx2},
+    /* AVX-512 without VBMI2: the AVX2 kernels (with it: the last row) */
+    {wsf_dec_ascii_avx2, wsf_dec_scan_avx2,
+     wsf_dec_ucs1_avx2, wsf_dec_ucs2_avx2, wsf_dec_ucs4_avx2},
 #else
     WSF_DEC_SCALAR_ROW, WSF_DEC_SCALAR_ROW, WSF_DEC_SCALAR_ROW, WSF_DEC_SCALAR_ROW,
 #endif
     WSF_DEC_SCALAR_ROW, /* WSF_NEON: portable C for now */
 #if defined(WSF_ARCH_X86_64) && defined(WSF_DEC_HAVE_VBMI2)
     /* WSF_NEON + 1: AVX512 with VBMI2 */
-    {wsf_dec_scan_avx512, wsf_dec_ucs1_avx512, wsf_dec_ucs2_avx512, wsf_dec_ucs4_avx512},
+    {wsf_dec_ascii_avx512, wsf_dec_scan_avx512,
+     wsf_dec_ucs1_avx512, wsf_dec_ucs2_avx512, wsf_dec_ucs4_avx512},
 #else
     WSF_DEC_SCALAR_ROW,
 #endif
@@ -891,6 +982,14 @@ static inline const wsf_decode_kernels *wsf_decode_kernels_for(int level)
         return &wsf_decode_table[WSF_NEON + 1];
     }
     return &wsf_decode_table[level];
+}
+
+/* Copy while ASCII: n when s is all ASCII (out then holds it), else some
+ * length before the first non-ASCII byte (out is then partly written). */
+static inline size_t wsf_decode_ascii_level(int level, const uint8_t *s, size_t n,
+                                            uint8_t *out)
+{
+    return wsf_decode_kernels_for(level)->ascii(s, n, out);
 }
 
 static inline unsigned wsf_decode_scan_level(int level, const uint8_t *s,
@@ -974,10 +1073,32 @@ static PyObject *wsf_decode_str(const uint8_t *s, Py_ssize_t n, int validated,
     Py_UCS4 maxchar;
     PyObject *u;
     void *data;
+    uint8_t ascii_probe[64];
 
     *error_pos = -1;
     if (n <= 0) {
         return PyUnicode_New(0, 0);
+    }
+    if (n >= 64 && wsf_dec_ascii_scalar(s, 64, ascii_probe) == 64) {
+        /* Starts with 64 ASCII bytes: bet on ASCII and copy while checking
+         * (one pass, as CPython's ASCII decoder); on losing the bet the
+         * partial copy is dropped and only that prefix was read twice. */
+        size_t done;
+        u = PyUnicode_New(n, 0x7F);
+        if (u == NULL) {
+            return NULL;
+        }
+        if (nogil) {
+            ts = PyEval_SaveThread();
+        }
+        done = wsf_decode_ascii_level(level, s, (size_t)n, (uint8_t *)PyUnicode_DATA(u));
+        if (nogil) {
+            PyEval_RestoreThread(ts);
+        }
+        if (done == (size_t)n) {
+            return u;
+        }
+        Py_DECREF(u);
     }
     if (nogil) {
         ts = PyEval_SaveThread();
