@@ -48,6 +48,10 @@ simd_level = wsf_active_level()
 supported_levels = wsf_supported_levels()
 
 
+# The largest value of Masker's unsigned 64-bit byte counter.
+cdef unsigned long long _COUNT_MAX = 0xFFFFFFFFFFFFFFFFULL
+
+
 cdef inline void _mask_pinned(uint8_t *dst, const uint8_t *src, size_t n,
                               const uint8_t *key, size_t phase) noexcept:
     """Mask memory that cannot move or be freed meanwhile (bytes or a held
@@ -158,11 +162,22 @@ cdef class Masker:
     """
 
     cdef uint8_t _key[4]
-    cdef long long _offset
+    # offset = _base + _count, exactly, for any int (DESIGN: "any int, huge or
+    # negative").  The common case, 0 <= offset < 2**64, lives in the unsigned
+    # _count alone (_base is None): process() only adds to it in C, and
+    # unsigned arithmetic has no undefined overflow.  Outside that range the
+    # Python int _base holds the value set, and _count counts on from it.
+    # 2**64 is a multiple of 4, so the phase (_base_phase + _count) & 3 stays
+    # right whatever the counter does.
+    cdef unsigned long long _count
+    cdef object _base           # None or an int outside [0, 2**64)
+    cdef size_t _base_phase     # _base % 4 (0 when _base is None)
 
     def __init__(self, mask):
         wsf_get_key(mask, self._key)
-        self._offset = 0
+        self._count = 0
+        self._base = None
+        self._base_phase = 0
 
     @property
     def mask(self):
@@ -171,12 +186,31 @@ cdef class Masker:
 
     @property
     def offset(self):
-        """Bytes processed since creation or :meth:`reset`."""
-        return self._offset
+        """Bytes processed since creation or :meth:`reset` (any int may be set)."""
+        with cython.critical_section(self):
+            if self._base is None:
+                return self._count
+            return self._base + self._count
 
     @offset.setter
     def offset(self, value):
-        self._offset = PyNumber_Index(value)  # OverflowError beyond 64 bits
+        value = PyNumber_Index(value)  # TypeError for a non-integer, at once
+        with cython.critical_section(self):
+            if 0 <= value <= _COUNT_MAX:
+                self._count = value
+                self._base = None
+                self._base_phase = 0
+            else:
+                self._count = 0
+                self._base = value
+                self._base_phase = <size_t>(value & 3)  # Python's % 4, also < 0
+
+    cdef int _fold(self) except -1:
+        """Move _count into _base before it would wrap (after 2**64 bytes)."""
+        self._base = (0 if self._base is None else self._base) + self._count
+        self._base_phase = <size_t>(self._base & 3)
+        self._count = 0
+        return 0
 
     def process(self, data):
         """Return ``data`` masked at the current phase and advance :attr:`offset`.
@@ -188,12 +222,16 @@ cdef class Masker:
         cdef Py_buffer view
         cdef bytes out
         cdef size_t phase
+        cdef unsigned long long n
         wsf_get_view(data, &view, "data")
         try:
             out = PyBytes_FromStringAndSize(NULL, view.len)
+            n = <unsigned long long>view.len
             with cython.critical_section(self):
-                phase = <size_t>(self._offset & 3)
-                self._offset += view.len
+                if n > _COUNT_MAX - self._count:
+                    self._fold()
+                phase = <size_t>((self._base_phase + self._count) & 3)
+                self._count += n
             _mask_pinned(<uint8_t *>PyBytes_AS_STRING(out), <const uint8_t *>view.buf,
                          <size_t>view.len, self._key, phase)
         finally:
@@ -202,8 +240,11 @@ cdef class Masker:
 
     def reset(self):
         """Start again at phase 0 (offset 0)."""
-        self._offset = 0
+        with cython.critical_section(self):
+            self._count = 0
+            self._base = None
+            self._base_phase = 0
 
     def __repr__(self):
-        return f"<Masker offset={self._offset}>"
+        return f"<Masker offset={self.offset}>"
 
