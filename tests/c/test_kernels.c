@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wsf_utf8.h"
+#include "wsf_dispatch.h"
 
 static unsigned long failures = 0;
 static unsigned long checks = 0;
@@ -536,7 +536,7 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (wsf_cpu_init() < 0) {
+    if (wsf_kernels_init() < 0) {
         fprintf(stderr, "WSFRAME_SIMD names no level\n");
         return 2;
     }

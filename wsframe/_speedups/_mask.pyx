@@ -9,7 +9,9 @@
 
 Same API and errors as :mod:`wsframe._reference.mask`, backed by the SIMD
 kernels of ``wsf_mask.h`` (SSE2 / AVX2 / AVX-512 / NEON, chosen once at import;
-``simd_level`` says which).  ``bytes`` and ``bytearray`` arguments skip the
+``simd_level`` says which).  This module owns CPU detection and the one copy
+of every kernel (masking and UTF-8): ``_utf8`` and ``_frames`` take the kernel
+table from ``_C_API`` at import (``wsf_dispatch.h``, ``wsf_capsule.h``).  ``bytes`` and ``bytearray`` arguments skip the
 buffer protocol, which is most of the cost of a 16-byte call.  Buffers of
 ``WSF_NOGIL_THRESHOLD`` (64 KiB) bytes or more are masked without the GIL.
 
@@ -30,9 +32,10 @@ from wsframe._speedups.kernels cimport (
     WSF_FREE_THREADED,
     WSF_NOGIL_THRESHOLD,
     wsf_active_level,
+    _wsf_get_key_buffer,
     wsf_get_key,
     wsf_get_view,
-    wsf_init_or_raise,
+    wsf_key_from_bytes,
     wsf_mask,
     wsf_phase,
     wsf_supported_levels,
@@ -40,7 +43,24 @@ from wsframe._speedups.kernels cimport (
 
 __all__ = ["apply_mask", "apply_mask_inplace", "Masker", "simd_level", "supported_levels"]
 
-wsf_init_or_raise()
+cdef extern from "wsf_dispatch.h":
+    # This module owns the kernels: CPU detection, WSFRAME_SIMD and the one
+    # compiled copy of every SIMD kernel, shared with _utf8 and _frames.
+    ctypedef struct wsf_kernels_api:
+        pass
+    wsf_kernels_api wsf_api
+    int wsf_kernels_init()
+
+cdef extern from "wsf_capsule.h":
+    object wsf_kernels_capsule(const wsf_kernels_api *api)
+
+if wsf_kernels_init() < 0:
+    raise ImportError(
+        "WSFRAME_SIMD must be one of auto, scalar, sse2, sse4, avx2, "
+        "avx512, neon (a level above what this CPU supports is clamped)"
+    )
+#: The kernel table of the active level, for the other compiled modules.
+_C_API = wsf_kernels_capsule(&wsf_api)
 
 #: The kernel level in use: "scalar", "sse2", "sse4", "avx2", "avx512" or "neon".
 simd_level = wsf_active_level()
@@ -83,7 +103,8 @@ def apply_mask(data, mask, offset=0):
     cdef size_t phase, n
     cdef Py_buffer view
     cdef bytes out
-    wsf_get_key(mask, key)
+    if not wsf_key_from_bytes(mask, key):  # inline: the usual 4-byte bytes key
+        _wsf_get_key_buffer(mask, key)
     phase = wsf_phase(offset)
     if type(data) is bytes:
         n = <size_t>PyBytes_GET_SIZE(data)
@@ -127,7 +148,8 @@ def apply_mask_inplace(buffer, mask, offset=0):
     cdef size_t phase, n
     cdef uint8_t *p
     cdef Py_buffer view
-    wsf_get_key(mask, key)
+    if not wsf_key_from_bytes(mask, key):  # inline: the usual 4-byte bytes key
+        _wsf_get_key_buffer(mask, key)
     phase = wsf_phase(offset)
     if not WSF_FREE_THREADED and type(buffer) is bytearray:
         n = <size_t>PyByteArray_GET_SIZE(buffer)
@@ -147,6 +169,9 @@ def apply_mask_inplace(buffer, mask, offset=0):
 
 
 @cython.final
+# No GC tracking: the only object field holds an exact int (PyNumber_Index
+# returns one), which cannot form a reference cycle.
+@cython.no_gc
 cdef class Masker:
     """Stateful masker: :meth:`process` continues the key phase across calls.
 
