@@ -14,7 +14,8 @@
 #include <Python.h>
 #include "wsf_kernels.h"
 
-#define WSF_KERNELS_CAPSULE "wsframe._speedups._mask._C_API"
+#define WSF_KERNELS_MODULE "wsframe._speedups._mask"
+#define WSF_KERNELS_CAPSULE WSF_KERNELS_MODULE "._C_API"
 
 /* The owner's capsule (a new reference, or NULL with an exception set). */
 static inline PyObject *wsf_kernels_capsule(const wsf_kernels_api *api)
@@ -26,8 +27,22 @@ static inline PyObject *wsf_kernels_capsule(const wsf_kernels_api *api)
  * owner cannot be imported or was built from other headers. */
 static inline int wsf_kernels_import(void)
 {
-    const wsf_kernels_api *api =
-        (const wsf_kernels_api *)PyCapsule_Import(WSF_KERNELS_CAPSULE, 0);
+    const wsf_kernels_api *api;
+    PyObject *module, *capsule;
+    /* Not PyCapsule_Import: before 3.13 it reaches _mask by attribute from
+     * the package, which fails (AttributeError) when _mask was not imported
+     * yet, hiding the owner's own ImportError. */
+    module = PyImport_ImportModule(WSF_KERNELS_MODULE);
+    if (module == NULL) {
+        return -1;
+    }
+    capsule = PyObject_GetAttrString(module, "_C_API");
+    Py_DECREF(module);
+    if (capsule == NULL) {
+        return -1;
+    }
+    api = (const wsf_kernels_api *)PyCapsule_GetPointer(capsule, WSF_KERNELS_CAPSULE);
+    Py_DECREF(capsule); /* the module keeps the capsule (and the table) alive */
     if (api == NULL) {
         return -1;
     }
