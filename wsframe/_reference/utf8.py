@@ -30,10 +30,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .._rules import utf8_error
 from ..errors import InvalidUTF8
 from .mask import byte_view
 
-__all__ = ["is_valid", "find_invalid", "Utf8Validator", "InvalidUTF8", "Utf8State"]
+__all__ = ["is_valid", "find_invalid", "decode", "Utf8Validator", "InvalidUTF8", "Utf8State"]
 
 _NON_ASCII = re.compile(rb"[\x80-\xff]")
 
@@ -130,6 +131,27 @@ def find_invalid(data: Any) -> int:
     return state.start if state.need else -1
 
 
+def decode(data: Any) -> str:
+    """Return the text of the UTF-8 in ``data``: ``bytes(data).decode("utf-8")``.
+
+    Raises:
+        InvalidUTF8: ``data`` is not well-formed UTF-8; ``position`` is the
+            start of the first ill-formed sequence (``UnicodeDecodeError.start``),
+            and the message says "truncated UTF-8 sequence" when that sequence
+            is only cut short by the end of ``data``.
+        TypeError: ``data`` is not a bytes-like object.
+        ValueError: ``data`` is not C-contiguous.
+    """
+    raw = bytes(byte_view(data))
+    state = Utf8State()
+    position = state.scan(raw)
+    if position >= 0:
+        raise utf8_error(position, "invalid UTF-8")
+    if state.need:
+        raise utf8_error(state.start, "truncated UTF-8 sequence")
+    return raw.decode("utf-8")
+
+
 def is_valid(data: Any) -> bool:
     """Return whether ``data`` is well-formed UTF-8 (RFC 3629)."""
     return find_invalid(data) == -1
@@ -163,7 +185,7 @@ class Utf8Validator:
         return self._state.consumed
 
     def _fail(self, position: int, why: str, fail_index: int) -> InvalidUTF8:
-        self._error = InvalidUTF8(f"{why} at byte {position}", position, fail_index=fail_index)
+        self._error = utf8_error(position, why, fail_index)
         return self._error
 
     def feed(self, data: Any) -> None:
