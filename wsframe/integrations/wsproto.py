@@ -367,26 +367,73 @@ def _make_take_frame(fp: ModuleType) -> Any:
     legacy = _legacy_types()
     convert = _payload_converter(legacy)
 
+    inflater_type = _WsprotoInflater
+    hooks = _active_pmd_hooks
+
+    def inline_pmd(decoder: Any, gen: Any, pmd: Any) -> Any:
+        """The header hook of wsframe's PerMessageDeflate, inlined (see
+        ``frame_inbound_header``); ``None`` leaves the frame to the generic
+        path (RSV2/RSV3, or RSV1 where RFC 7692 §6.1 forbids it: errors)."""
+
+        def check(h: Any) -> bool:
+            op = h.opcode
+            rsv1 = h.rsv1
+            if h.rsv2 or h.rsv3 or (rsv1 and (op >= CONTROL or op == 0)):
+                try:
+                    decoder.extension_processing(
+                        opcodes[op], RsvBits(rsv1, h.rsv2, h.rsv3), h.length
+                    )
+                except ParseFailed:
+                    gen.close()
+                    raise
+                return True  # pragma: no cover - wsproto raised above
+            pmd._inbound_is_compressible = op < CONTROL
+            if pmd._inbound_compressed is None:
+                pmd._inbound_compressed = rsv1
+                if rsv1:
+                    d = pmd._decompressor
+                    if d is None:
+                        bits = pmd.server_max_window_bits if decoder.client else (
+                            pmd.client_max_window_bits
+                        )
+                        d = pmd._decompressor = inflater_type(int(bits), bool(decoder.client))
+                    if type(d) is inflater_type:
+                        d.inflated = 0
+            return True
+
+        return check
+
     def take_frame(decoder: Any, gen: Any) -> tuple[Any, Any, bool] | None:
         buffer = decoder.buffer
         if decoder.header is not None or buffer.bytes_used:
             return None
         exts = decoder.extensions
         check: Any = _no_rsv  # else wsproto: "Reserved bit set unexpectedly"
+        pmd: Any = None
         if exts:
+            if (
+                len(exts) == 1
+                and hooks[0] is not None
+                and type(exts[0]).frame_inbound_header is hooks[0]
+                and type(exts[0]).frame_inbound_payload_data is hooks[1]
+                and type(exts[0]).frame_inbound_complete is hooks[2]
+            ):
+                pmd = exts[0]
+                check = inline_pmd(decoder, gen, pmd)
+            else:
 
-            def check(h: Any) -> bool:
-                # RFC 7692 §6.1 checks (RSV1 on control or continuation
-                # frames) are wsproto's, run where wsproto runs them: on a
-                # complete frame, before unmasking.
-                try:
-                    decoder.extension_processing(
-                        opcodes[h.opcode], RsvBits(h.rsv1, h.rsv2, h.rsv3), h.length
-                    )
-                except ParseFailed:
-                    gen.close()
-                    raise
-                return True
+                def check(h: Any) -> bool:
+                    # RFC 7692 §6.1 checks (RSV1 on control or continuation
+                    # frames) are wsproto's, run where wsproto runs them: on
+                    # a complete frame, before unmasking.
+                    try:
+                        decoder.extension_processing(
+                            opcodes[h.opcode], RsvBits(h.rsv1, h.rsv2, h.rsv3), h.length
+                        )
+                    except ParseFailed:
+                        gen.close()
+                        raise
+                    return True
 
         taken = take(buffer.buffer, masked=not decoder.client, check=check)
         if taken is None:
@@ -397,6 +444,29 @@ def _make_take_frame(fp: ModuleType) -> Any:
         opcode = opcodes[h.opcode]
         decoder.payload_required = length if opcode >= CONTROL else 0
         decoder.payload_consumed = length
+        if pmd is not None:
+            d = pmd._decompressor
+            if (
+                pmd._inbound_compressed
+                and pmd._inbound_is_compressible
+                and type(d) is inflater_type
+            ):
+                # frame_inbound_payload_data + frame_inbound_complete in one
+                # call: the same output, the same CloseReason on failure.
+                fin = h.fin
+                out = _inflate(d, payload, fin, CloseReason)
+                if isinstance(out, CloseReason):
+                    gen.close()
+                    raise ParseFailed("error in extension", out)
+                if fin:
+                    if decoder.client:
+                        no_context_takeover = pmd.server_no_context_takeover
+                    else:
+                        no_context_takeover = pmd.client_no_context_takeover
+                    if no_context_takeover:
+                        pmd._decompressor = None
+                    pmd._inbound_compressed = None
+                return opcode, out, fin
         if exts:
             try:
                 payload = _inbound_extensions(
@@ -786,10 +856,17 @@ def _check_pmd(module: ModuleType) -> None:
         raise Unsupported("wsproto.extensions.PerMessageDeflate differs from wsproto 1.2/1.3")
 
 
+#: The hooks currently installed on PerMessageDeflate (the receive loops
+#: inline them when they are in place).
+_active_pmd_hooks: list[Any] = [None, None, None]
+
+
 def _make_pmd_hook(index: int) -> Any:
     def factory(original: Any, module: ModuleType) -> Any:
         _check_pmd(module)
-        return _pmd_hook(module, index, original)
+        hook = _pmd_hook(module, index, original)
+        _active_pmd_hooks[index] = hook
+        return hook
 
     return factory
 
