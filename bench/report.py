@@ -6,7 +6,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
-    from .runner import Result
+    from .result import Result
     from .timing import Settings
     from .workloads import Workload
 

@@ -1,0 +1,51 @@
+"""One measured figure: :class:`Result`, shared by the runner and the report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["Result"]
+
+
+@dataclass
+class Result:
+    """One implementation on one workload at one size.
+
+    ``status`` is "ok", "skipped" (with ``reason``: not installed, an operation
+    it lacks, "not available" for a wsframe API this build does not have, or
+    too slow), "mismatch" (its output differed from the oracle: not timed) or
+    "error" (it raised).
+
+    Times are per call, in nanoseconds, over the timed rounds: ``median_ns``
+    is the figure reported, ``min_ns`` and ``max_ns`` its spread. The ratio
+    to the fastest peer is the ratio of medians; ``ratio_min`` and
+    ``ratio_max`` are the extremes of the per-round ratios (round *i* of the
+    peer against round *i* of this implementation: they ran back to back).
+    """
+
+    workload: str
+    family: str
+    size: int
+    label: str
+    impl: str
+    kind: str
+    status: str
+    reason: str = ""
+    note: str = ""
+    output_info: str = ""
+    nbytes: int = 0
+    items: int = 0
+    min_ns: float | None = None
+    median_ns: float | None = None
+    max_ns: float | None = None
+    rounds: int = 0
+    loops: int = 0
+    gbps: float | None = None
+    gbps_min: float | None = None
+    gbps_max: float | None = None
+    items_per_s: float | None = None
+    best_peer: str | None = None
+    ratio_to_best_peer: float | None = None
+    ratio_min: float | None = None
+    ratio_max: float | None = None
+    samples_ns: list[float] = field(default_factory=list)
