@@ -19,7 +19,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any, TextIO
 
-from . import environment, report, timing
+from . import environment, memory, report, timing
 from .peers import IMPLEMENTATIONS, NOTHING, Impl, Unavailable
 from .result import Result
 from .workloads import FAMILIES, WORKLOADS, Workload, select
@@ -306,6 +306,8 @@ def main(argv: list[str] | None = None) -> int:
         _load(None, out)
         return 0
 
+    patterns = _split(args.only)
+    want_memory = memory.MEMORY_WORKLOAD in {w.name for w in workloads} or not patterns
     settings = timing.QUICK if args.quick else timing.FULL
     if args.rounds is not None:
         settings = timing.Settings(
@@ -317,6 +319,10 @@ def main(argv: list[str] | None = None) -> int:
     report.print_environment(env, settings, out)
     impls, listing = _load(_split(args.impl), out)
     results = run(workloads, impls, settings, quick=args.quick, out=out)
+    memory_rows: list[dict[str, Any]] = []
+    if want_memory:
+        memory_rows = memory.measure(args.quick, str(Path(__file__).resolve().parent.parent))
+        memory.print_table(memory_rows, out)
     elapsed = time.time() - started
     headline = report.headline(results)
     report.print_headline(headline, out)
@@ -338,6 +344,7 @@ def main(argv: list[str] | None = None) -> int:
         ],
         "results": [asdict(r) for r in results],
         "headline": headline,
+        "memory": memory_rows,
     }
     if args.output is not None:
         directory: Path = args.output

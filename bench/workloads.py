@@ -239,6 +239,10 @@ def _inflate_builder(size: int) -> Case:
     return Case((wires, INFLATE_WINDOW_BITS), expected, sum(map(len, payloads)), count, label)
 
 
+def _no_input(size: int) -> Case:
+    raise NotImplementedError("memory.deflate is measured by bench.memory")
+
+
 def _compression_ratio(wires: Any) -> str:
     """Wire bytes (headers included) per payload byte of a compressed message list."""
     wire = sum(len(w) for w in wires)
@@ -312,6 +316,10 @@ WORKLOADS: tuple[Workload, ...] = (
     Workload("deflate.inflate", "deflate", "inflate_messages",
              "decode + inflate + validate + assemble compressed JSON text messages",
              DEFLATE_SIZES, DEFLATE_QUICK, _inflate_builder),
+    # Not timed: measured by bench.memory in child processes (no implementation has the op).
+    Workload("memory.deflate", "deflate-memory", "deflate_memory",
+             "memory per connection, compressor + decompressor, per zlib backend and "
+             "window/memLevel", (0,), (0,), _no_input),
 )
 
 FAMILIES: tuple[str, ...] = tuple(dict.fromkeys(w.family for w in WORKLOADS))
