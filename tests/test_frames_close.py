@@ -21,6 +21,13 @@ from wsframe.frames import (
     parse_close,
 )
 
+from _support import implementation_fixture
+
+# The names above are rebound to each implementation in turn: every test of this
+# module runs against wsframe._reference.frames [python] and the compiled
+# wsframe._speedups._frames [c] (see _support.implementation_fixture).
+implementation = implementation_fixture("frames")
+
 MASK = bytes.fromhex("37fa213d")
 
 VALID = [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 3999, 4000, 4999]
@@ -184,7 +191,10 @@ def test_rfc6455_5_5_decoder_close_payload_of_126_bytes_is_1002() -> None:
     assert decode_error(bytes.fromhex("88fe007e") + MASK + b"\x03\xe8" + b"*" * 124).code == 1002
 
 
-@pytest.mark.parametrize("reason, position", [(b"\xff", 0), (b"Hello-\xc0\xafWorld", 6), (b"ab\xed\xa0\x80", 2), (b"ab\xe2", 2)])
+@pytest.mark.parametrize(
+    "reason, position",
+    [(b"\xff", 0), (b"Hello-\xc0\xafWorld", 6), (b"ab\xed\xa0\x80", 2), (b"ab\xe2", 2)],
+)
 def test_rfc6455_8_1_decoder_close_reason_invalid_utf8_is_1007_with_position(reason: bytes, position: int) -> None:
     err = decode_error(close_frame(b"\x03\xe8" + reason))
     assert isinstance(err, InvalidUTF8)

@@ -10,7 +10,6 @@ identical.
 
 from __future__ import annotations
 
-import os
 import zlib
 
 import pytest
@@ -18,7 +17,8 @@ import pytest
 wsproto = pytest.importorskip("wsproto")
 hypothesis = pytest.importorskip("hypothesis")
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
+from _support import PEER_SETTINGS
+from hypothesis import given
 from hypothesis import strategies as st  # noqa: E402
 
 import wsframe.integrations.wsproto as integ  # noqa: E402
@@ -203,11 +203,7 @@ def compare(
     assert got == expected
 
 
-SETTINGS = settings(
-    max_examples=int(os.environ.get("WSFRAME_HYPOTHESIS_EXAMPLES", "200")),
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+SETTINGS = PEER_SETTINGS
 
 
 @SETTINGS

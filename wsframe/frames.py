@@ -2,7 +2,8 @@
 
 See the docstrings of each name; the semantics are those of the reference
 implementation in :mod:`wsframe._reference.frames`, which the compiled backend
-follows exactly.
+follows exactly.  Constants, policies and error wording shared by both live in
+:mod:`wsframe._rules`; ``__all__`` here is ``_rules.FRAMES_API``.
 """
 
 from __future__ import annotations
@@ -22,15 +23,18 @@ __all__ = [
     "encode_frame",
     "encode_header",
     "encode_message",
+    "encode_message_bytes",
     "new_mask",
     "parse_close",
     "encode_close",
     "is_valid_close_code",
     "MessageAssembler",
+    "DEFAULT_MAX_SIZE",
 ]
 
 if TYPE_CHECKING:
     from ._reference.frames import (
+        DEFAULT_MAX_SIZE,
         CloseCode,
         Frame,
         FrameDecoder,
@@ -42,6 +46,7 @@ if TYPE_CHECKING:
         encode_frame,
         encode_header,
         encode_message,
+        encode_message_bytes,
         is_valid_close_code,
         new_mask,
         parse_close,
@@ -59,6 +64,8 @@ else:
     encode_frame = _impl.encode_frame
     encode_header = _impl.encode_header
     encode_message = _impl.encode_message
+    encode_message_bytes = _impl.encode_message_bytes
+    DEFAULT_MAX_SIZE = _impl.DEFAULT_MAX_SIZE
     new_mask = _impl.new_mask
     parse_close = _impl.parse_close
     encode_close = _impl.encode_close

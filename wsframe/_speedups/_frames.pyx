@@ -25,11 +25,11 @@ What is compiled here, and why:
 - :class:`Message` is a C-level type too, and :class:`MessageAssembler`
   validates text with the streaming UTF-8 kernel.
 
-Policy-free names are the reference's own objects (``Opcode``, ``CloseCode``,
-``new_mask``, ``is_valid_close_code``, ``DEFAULT_MAX_SIZE``), so ``frame.opcode is Opcode.TEXT`` holds whichever
-backend produced the frame.  Arguments of unusual types (a float length, an
-int-valued ``fin``...) are handed to the reference, so that even its corner
-cases (and their exceptions) are reproduced exactly.
+Constants, enums, policies and error wording come from :mod:`wsframe._rules`,
+the one home both backends share (this module never imports the reference);
+the policies become lookup tables at import (close codes, opcodes,
+fragmentation order), so ``frame.opcode is Opcode.TEXT`` holds whichever
+backend produced the frame and a rule changed there changes here.
 
 Thread safety: a :class:`FrameDecoder` (and a :class:`MessageAssembler`) belongs to one connection and is not
 meant to be shared, but sharing it cannot crash the interpreter: its methods
@@ -51,15 +51,16 @@ from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.object cimport PyObject
 from cpython.unicode cimport PyUnicode_DecodeUTF8
 from libc.stdint cimport uint8_t, uint64_t
-from libc.string cimport memcpy, memmove
+from libc.string cimport memcpy, memmove, memset
 
 from operator import index as _index
 
-from wsframe._reference import frames as _ref
-from wsframe._reference.frames import fragment_message as _fragment_message
-from wsframe._reference.mask import byte_view as _byte_view
-from wsframe._reference.mask import mask_key as _mask_key
-from wsframe.errors import InvalidUTF8, PayloadTooBig, ProtocolError
+import os as _os
+
+from wsframe import _rules
+from wsframe._rules import byte_view as _byte_view
+from wsframe._rules import mask_key as _mask_key
+from wsframe.errors import PayloadTooBig, ProtocolError
 
 
 cdef extern from "Python.h":
@@ -79,8 +80,8 @@ from wsframe._speedups.kernels cimport (
 )
 
 
-# Exactly the reference's public names: the two backends cannot drift apart.
-__all__ = list(_ref.__all__)
+# The public names, from the one list both backends follow.
+__all__ = list(_rules.FRAMES_API)
 
 # The runtime-dispatched kernels of this module use the level picked here
 # (WSFRAME_SIMD may force a lower one for tests; see wsf_cpu.h).
@@ -88,16 +89,15 @@ wsf_init_or_raise()
 #: The SIMD level the kernels of this module use (as _mask.simd_level).
 simd_level = wsf_active_level()
 
-# Policy-free names: the reference's own objects.
-Opcode = _ref.Opcode
-CloseCode = _ref.CloseCode
-new_mask = _ref.new_mask
-is_valid_close_code = _ref.is_valid_close_code
-DEFAULT_MAX_SIZE = _ref.DEFAULT_MAX_SIZE
+Opcode = _rules.Opcode
+CloseCode = _rules.CloseCode
+is_valid_close_code = _rules.is_valid_close_code
+parse_close = _rules.parse_close
+encode_close = _rules.encode_close
+DEFAULT_MAX_SIZE = _rules.DEFAULT_MAX_SIZE
 
-_OPCODES = _ref._OPCODES
+_OPCODES = _rules.OPCODES
 _TEXT = Opcode.TEXT
-_NO_STATUS_RCVD = CloseCode.NO_STATUS_RCVD
 
 # Opcode value -> Opcode member (NULL: reserved, RFC 6455 §5.2).  The members
 # stay alive in the enum; _OPCODE_KEEP holds a reference anyway.
@@ -115,14 +115,39 @@ cdef void _init_opcode_table():
 
 _init_opcode_table()
 
+# _rules.is_valid_close_code as a table: codes 0.._CLOSE_CODES-1 (every code
+# the policy accepts is below it; the 16-bit codes above are all refused).
 cdef enum:
-    # A frame in progress gets its whole payload buffer at once up to this
-    # size (the default max_frame_size), so a payload arriving in pieces is
-    # written once, in place.  Larger declared lengths (a raised or no limit)
-    # grow the buffer as data arrives, so that a header alone cannot make the
-    # decoder allocate more than this.
-    _PREALLOC = 1048576
-    # An empty input buffer larger than this is freed rather than kept.
+    _CLOSE_CODES = 5000
+cdef uint8_t _CLOSE_OK[_CLOSE_CODES]
+# _rules.fragmentation_error as a table: [in_message][opcode] -> 1 if an error.
+cdef uint8_t _FRAG_ERR[2][16]
+
+
+cdef void _init_policy_tables():
+    cdef int code, op, inside
+    for code in range(_CLOSE_CODES):
+        _CLOSE_OK[code] = 1 if is_valid_close_code(code) else 0
+    for inside in range(2):
+        for op in range(16):
+            _FRAG_ERR[inside][op] = (
+                1 if op < 8 and _OPC[op] != NULL
+                and _rules.fragmentation_error(op, inside == 1) is not None else 0
+            )
+
+
+_init_policy_tables()
+
+cdef enum:
+    # The payload buffer of a frame that arrives in pieces starts at twice the
+    # bytes received (at least this many) and doubles as more arrive, never
+    # past the declared length: memory follows the bytes received, not the
+    # length a header declares (15 bytes must not reserve 1 MiB), and each
+    # byte is moved a bounded number of times (geometric growth).
+    _PARTIAL_MIN = 512
+    # An input buffer larger than this is freed when it empties, and shrunk
+    # when the data still live in it is at most a quarter of it, so that one
+    # burst does not pin its memory for the rest of the connection.
     _KEEP_BUFFER = 262144
 
 # parse results / header errors
@@ -244,49 +269,19 @@ cdef inline object _opname(int op):
 
 
 cdef object _header_error(_Hdr *h):
-    """The ProtocolError (1002) for a failed _parse_hdr, worded as the reference."""
+    """The ProtocolError (1002) for a failed _parse_hdr."""
     cdef int err = h.err
     if err == _E_OPCODE:
-        return ProtocolError(f"reserved opcode {h.opcode:#x}", 1002)
+        return _rules.reserved_opcode(h.opcode)
     if err == _E_CTRL_FIN:
-        return ProtocolError(f"fragmented control frame ({_opname(h.opcode)})", 1002)
+        return _rules.fragmented_control(h.opcode)
     if err == _E_CTRL_LEN:
-        return ProtocolError(
-            f"control frame ({_opname(h.opcode)}) payload of {h.len7} bytes exceeds 125",
-            1002,
-        )
+        return _rules.control_too_long(h.opcode, h.len7)
     if err == _E_NONMIN16:
-        return ProtocolError("non-minimal 16-bit encoding of a payload length below 126", 1002)
+        return _rules.non_minimal_length(16)
     if err == _E_NONMIN64:
-        return ProtocolError("non-minimal 64-bit encoding of a payload length below 65536", 1002)
-    return ProtocolError("64-bit payload length with the most significant bit set", 1002)
-
-
-cdef inline bint _close_code_ok(long code) noexcept nogil:
-    # The same policy as wsframe._reference.frames.is_valid_close_code
-    # (RFC 6455 §7.4.1, §7.4.2, §11.7); the differential tests compare all codes.
-    return (1000 <= code <= 1003) or (1007 <= code <= 1014) or (3000 <= code <= 4999)
-
-
-cdef object _close_error(bytes payload):
-    """None if ``payload`` is an acceptable Close body, else the error to raise
-    (RFC 6455 §5.5.1, §7.4; the reason must be UTF-8, §8.1)."""
-    cdef Py_ssize_t n = PyBytes_GET_SIZE(payload)
-    cdef const uint8_t *p = <const uint8_t *>PyBytes_AS_STRING(payload)
-    cdef long code
-    cdef ptrdiff_t pos
-    if n == 0:
-        return None
-    if n == 1:
-        return ProtocolError("close frame payload of 1 byte (a code needs 2)", 1002)
-    code = (<long>p[0] << 8) | p[1]
-    if not _close_code_ok(code):
-        return ProtocolError(f"invalid close code {code}", 1002)
-    if n > 2:
-        pos = wsf_utf8_find_invalid(p + 2, <size_t>(n - 2))
-        if pos >= 0:
-            return InvalidUTF8(f"close reason is not valid UTF-8 at byte {pos}", pos)
-    return None
+        return _rules.non_minimal_length(64)
+    return _rules.length_msb()
 
 
 cdef inline object _flag(int value):
@@ -394,15 +389,24 @@ cdef class Frame(_Record):
     cdef uint8_t _rsv1
     cdef uint8_t _rsv2
     cdef uint8_t _rsv3
+    # Set by FrameDecoder on a text frame whose payload it validated as part
+    # of its message (RFC 6455 §8.1): MessageAssembler does not scan it again.
+    # Not part of the value (equality, hash, repr), as in the reference.
+    cdef uint8_t _text_ok
 
     __match_args__ = ("opcode", "payload", "fin", "rsv1", "rsv2", "rsv3")
+
+    def __cinit__(self):
+        # Frame.__new__(Frame) without __init__ must still be a usable frame
+        # (an empty CONTINUATION), never one whose payload is NULL.
+        self.payload = b""
 
     def __init__(self, opcode, payload, fin=True, rsv1=False, rsv2=False, rsv3=False):
         cdef int op = _plain_opcode(opcode)
         if op < 0:
             # Reserved, or not an exact int: the reference's conversion and
             # its ValueError or TypeError.
-            op = _ref._defined_opcode(opcode)
+            op = _rules.defined_opcode(opcode)
         self._op = <uint8_t>op
         self.payload = <bytes>payload if type(payload) is bytes else _bytes(
             _byte_view(payload, "payload")
@@ -411,10 +415,15 @@ cdef class Frame(_Record):
         self._rsv1 = 1 if rsv1 else 0
         self._rsv2 = 1 if rsv2 else 0
         self._rsv3 = 1 if rsv3 else 0
+        self._text_ok = 0
 
     @property
     def opcode(self):
         return <object>_OPC[self._op]
+
+    @property
+    def _text_valid(self):
+        return True if self._text_ok else False
 
     @property
     def fin(self):
@@ -594,12 +603,22 @@ cdef class FrameDecoder:
     # decoding keeps it within a small constant factor of the input.
     cdef public unsigned long long _bytes_copied
 
+    def __cinit__(self):
+        # FrameDecoder.__new__(FrameDecoder) without __init__ must still be a
+        # working decoder with the default options, never a half-built one.
+        self._client_obj = False
+        self._validate_obj = True
+        self._validate = True
+        self._max_obj = DEFAULT_MAX_SIZE
+        self._has_limit = True
+        self._limit = DEFAULT_MAX_SIZE
+        self._rsv_obj = 0
+        wsf_utf8_init(&self._st)
+
     def __init__(self, *, client=False, max_frame_size=DEFAULT_MAX_SIZE, rsv_allowed=0,
                  validate_utf8=True):
-        if max_frame_size is not None and max_frame_size < 0:
-            raise ValueError("max_frame_size must be >= 0 or None")
-        if not 0 <= rsv_allowed <= 7:
-            raise ValueError("rsv_allowed must be a 3-bit mask (0..7)")
+        _rules.check_limit(max_frame_size, "max_frame_size")
+        _rules.check_rsv_allowed(rsv_allowed)
         self.client = client
         self.max_frame_size = max_frame_size
         self.rsv_allowed = rsv_allowed
@@ -767,6 +786,8 @@ cdef class FrameDecoder:
 
     cdef int _need_more(self) except -1:
         """All complete frames were returned: keep only the unconsumed tail."""
+        cdef Py_ssize_t live, newcap
+        cdef uint8_t *fresh
         if self._borrowed is not None:
             self._unborrow()
         elif self._start == self._end:
@@ -775,6 +796,21 @@ cdef class FrameDecoder:
                 PyMem_Free(self._buf)
                 self._buf = NULL
                 self._cap = 0
+        elif self._cap > _KEEP_BUFFER and (self._end - self._start) <= self._cap // 4:
+            # Shrink after a burst: the live bytes moved (at most a quarter of
+            # the buffer) are paid for by the three quarters consumed.
+            live = self._end - self._start
+            newcap = 2 * live if 2 * live > 256 else 256
+            fresh = <uint8_t *>PyMem_Malloc(<size_t>newcap)
+            if fresh == NULL:
+                raise MemoryError()
+            memcpy(fresh, self._buf + self._start, <size_t>live)
+            self._bytes_copied += <unsigned long long>live
+            PyMem_Free(self._buf)
+            self._buf = fresh
+            self._cap = newcap
+            self._start = 0
+            self._end = live
         return 0
 
     def feed(self, data):
@@ -835,13 +871,9 @@ cdef class FrameDecoder:
 
     cdef int _check_rsv_generic(self, int b0, int op) except -1:
         # The reference's arithmetic on a non-int rsv_allowed, reproduced.
-        rsv = (b0 >> 4) & 0x07
-        unexpected = rsv & ~self._rsv_obj
+        unexpected = ((b0 >> 4) & 0x07) & ~self._rsv_obj
         if unexpected:
-            names = [n for bit, n in ((4, "RSV1"), (2, "RSV2"), (1, "RSV3")) if unexpected & bit]
-            self._fail(ProtocolError(
-                f"reserved bit {'/'.join(names)} set without an extension", 1002
-            ))
+            self._fail(_rules.reserved_bits(unexpected))
         return 0
 
     cdef int _check_start(self, _Hdr *h, bint have_b1) except -1:
@@ -855,43 +887,24 @@ cdef class FrameDecoder:
         else:
             unexpected = h.rsv & ~self._rsv_allowed & 7
             if unexpected:
-                names = [n for bit, n in ((4, "RSV1"), (2, "RSV2"), (1, "RSV3"))
-                         if unexpected & bit]
-                self._fail(ProtocolError(
-                    f"reserved bit {'/'.join(names)} set without an extension", 1002
-                ))
+                self._fail(_rules.reserved_bits(unexpected))
         # RFC 7692 §6.1: RSV1 only on the first frame of a data message.
         if h.rsv & 4 and (op == 0 or op >= 8):
-            self._fail(ProtocolError(f"RSV1 set on a {_opname(op)} frame", 1002))
-        if have_b1:
-            # RFC 6455 §5.1: clients mask, servers do not.
-            if self._client and h.masked:
-                self._fail(ProtocolError("masked frame from the server", 1002))
-            if not self._client and not h.masked:
-                self._fail(ProtocolError("unmasked frame from the client", 1002))
-        # RFC 6455 §5.4: fragmentation order.
-        if op == 0 and not self._in_message:
-            self._fail(ProtocolError("continuation frame without a message to continue", 1002))
-        if (op == 1 or op == 2) and self._in_message:
-            self._fail(ProtocolError(
-                f"{_opname(op)} frame inside a fragmented message (expected CONTINUATION)",
-                1002,
-            ))
+            self._fail(_rules.rsv1_not_first(op))
+        # RFC 6455 §5.1: clients mask, servers do not.
+        if have_b1 and h.masked == self._client:
+            self._fail(_rules.mask_bit_error(self._client))
+        # RFC 6455 §5.4: fragmentation order (the table of _rules.fragmentation_error).
+        if _FRAG_ERR[self._in_message][op]:
+            self._fail(_rules.fragmentation_error(op, self._in_message))
         # max_frame_size, on the declared length (RFC 6455 §7.4.1: 1009).
         if h.length_known and self._has_limit:
             if self._limit_generic:
                 if h.length > self._max_obj:
-                    self._size_error(h.length)
+                    self._fail(_rules.frame_too_big(h.length, self._max_obj))
             elif h.length > self._limit:
-                self._size_error(h.length)
+                self._fail(_rules.frame_too_big(h.length, self._max_obj))
         return 0
-
-    cdef int _size_error(self, uint64_t length) except -1:
-        return self._fail(PayloadTooBig(
-            f"frame payload of {length} bytes exceeds the limit of "
-            f"{self._max_obj} bytes",
-            1009,
-        ))
 
     cdef int _check_partial(self, Py_ssize_t avail) except -1:
         """Judge what the bytes of an incomplete header already show."""
@@ -907,9 +920,7 @@ cdef class FrameDecoder:
         # within the message text.
         cdef uint64_t position = self._text_consumed + <uint64_t>index - self._st.seen
         self._h_active = True
-        return self._fail(InvalidUTF8(
-            f"text payload is not valid UTF-8 at byte {position}", position
-        ))
+        return self._fail(_rules.invalid_text(position))
 
     # -- the state machine -----------------------------------------------------
 
@@ -990,26 +1001,27 @@ cdef class FrameDecoder:
         return self._continue()
 
     cdef int _reserve(self, uint64_t needed) except -1:
-        """Make the partial payload hold at least ``needed`` bytes."""
+        """Make the partial payload hold at least ``needed`` bytes (see
+        _PARTIAL_MIN: twice what has arrived, never past the declared length)."""
         cdef uint64_t length = self._h.length
         cdef uint64_t cap
         cdef object grown
-        if self._partial is None:
-            cap = length if length <= _PREALLOC else (needed if needed > _PREALLOC else _PREALLOC)
-            self._partial = PyBytes_FromStringAndSize(NULL, <Py_ssize_t>cap)
-            self._partial_cap = <Py_ssize_t>cap
-        elif needed > <uint64_t>self._partial_cap:
+        if self._partial is not None and needed <= <uint64_t>self._partial_cap:
+            return 0
+        cap = 2 * needed
+        if cap < 2 * <uint64_t>self._partial_cap:
             cap = 2 * <uint64_t>self._partial_cap
-            if cap < needed:
-                cap = needed
-            if cap > length:
-                cap = length
-            grown = PyBytes_FromStringAndSize(NULL, <Py_ssize_t>cap)
+        if cap < _PARTIAL_MIN:
+            cap = _PARTIAL_MIN
+        if cap > length:
+            cap = length
+        grown = PyBytes_FromStringAndSize(NULL, <Py_ssize_t>cap)
+        if self._partial is not None and self._received:
             memcpy(PyBytes_AS_STRING(grown), PyBytes_AS_STRING(self._partial),
                    <size_t>self._received)
             self._bytes_copied += self._received
-            self._partial = grown
-            self._partial_cap = <Py_ssize_t>cap
+        self._partial = grown
+        self._partial_cap = <Py_ssize_t>cap
         return 0
 
     cdef object _continue(self):
@@ -1052,14 +1064,12 @@ cdef class FrameDecoder:
             # RFC 6455 §8.1: the message ended inside a code point.
             start = self._text_consumed - self._st.seen
             self._h_active = True
-            self._fail(InvalidUTF8(
-                f"text payload is not valid UTF-8 at byte {start} (truncated sequence)",
-                start,
-            ))
+            self._fail(_rules.truncated_text(start))
         if op == 8:
             # RFC 6455 §5.5.1 / §7.4: the close body must be valid.
-            exc = _close_error(payload)
-            if exc is not None:
+            try:
+                parse_close(payload)
+            except ProtocolError as exc:
                 self._h_active = True
                 self._fail(exc)
             self._closed = True
@@ -1072,6 +1082,7 @@ cdef class FrameDecoder:
         frame._rsv1 = (self._h.rsv >> 2) & 1
         frame._rsv2 = (self._h.rsv >> 1) & 1
         frame._rsv3 = self._h.rsv & 1
+        frame._text_ok = self._validating
         return frame
 
 
@@ -1090,7 +1101,9 @@ cdef class _FrameIterator:
     def __next__(self):
         cdef FrameDecoder decoder = self._decoder
         cdef object frame
-        if self._done:
+        if self._done or decoder is None:
+            # decoder is None only for an iterator created directly
+            # (type(it).__new__): it has nothing to yield.
             raise StopIteration
         # Exhausted if anything below raises; re-armed after a frame.
         self._done = True
@@ -1110,10 +1123,6 @@ cdef class _FrameIterator:
 # Encoding
 
 
-cdef inline bint _is_bool(object value) noexcept:
-    return value is True or value is False
-
-
 cdef inline int _plain_opcode(object opcode) except? -100:
     """The opcode value for an exact int or an Opcode member; -1 when that
     is reserved or out of 0..15; -3 when the argument needs the reference's
@@ -1130,18 +1139,38 @@ cdef inline int _plain_opcode(object opcode) except? -100:
     return <int>value
 
 
+cdef int _MAX_CONTROL = _rules.MAX_CONTROL_PAYLOAD
+
+
 cdef int _check_encode(object opcode, int op, object length, long long n, bint fin) except -1:
-    """The reference's _validate_encode, for plain arguments."""
-    if op < 0:
-        raise ValueError(f"reserved opcode {_index(opcode):#x}")
-    # RFC 6455 §5.5: control frames are at most 125 bytes and not fragmented.
-    if op >= 8 and n > 125:
-        raise ValueError(f"control frame payload of {length} bytes exceeds 125")
-    if op >= 8 and not fin:
-        raise ValueError("control frames cannot be fragmented (fin=False)")
-    if n < 0:
-        raise ValueError(f"payload length {length} out of range")
+    """_rules.check_encode's rule on plain C arguments; when it fails, the
+    error is _rules.check_encode's own (RFC 6455 §5.2, §5.5)."""
+    if op < 0 or n < 0 or (op >= 8 and (n > _MAX_CONTROL or not fin)):
+        _rules.check_encode(opcode, length, fin)
     return 0
+
+
+cdef int _opcode_value(object opcode) except -2:
+    """The opcode's value, -1 when reserved (_check_encode reports it); an
+    argument of another type is converted (or refused) by _rules.defined_opcode."""
+    cdef int op = _plain_opcode(opcode)
+    if op == -3:
+        op = <int>_rules.defined_opcode(opcode)
+    return op
+
+
+cdef inline int _truth(object flag) except -1:
+    if flag is True:
+        return 1
+    if flag is False:
+        return 0
+    return 1 if flag else 0
+
+
+cdef int _flag_bits(object fin, object rsv1, object rsv2, object rsv3) except -1:
+    """FIN and RSV bits of the first header byte (RFC 6455 §5.2); flags are
+    truth-tested."""
+    return _truth(fin) << 7 | _truth(rsv1) << 6 | _truth(rsv2) << 5 | _truth(rsv3) << 4
 
 
 cdef inline int _header_size(uint64_t n, bint masked) noexcept nogil:
@@ -1195,28 +1224,40 @@ def encode_header(opcode, length, *, fin=True, rsv1=False, rsv2=False, rsv3=Fals
         ValueError: reserved opcode, control frame over 125 bytes or with FIN
             clear, negative length, mask not 4 bytes.
     """
-    cdef int op = _plain_opcode(opcode)
+    cdef int op, b0
     cdef int overflow = 0
-    cdef long long n = 0
+    cdef long long n
     cdef bytes key = None
     cdef bytes out
-    if type(length) is int:
-        n = PyLong_AsLongLongAndOverflow(length, &overflow)
-    if (op == -3 or type(length) is not int or overflow
-            or not (_is_bool(fin) and _is_bool(rsv1) and _is_bool(rsv2) and _is_bool(rsv3))):
-        return _ref.encode_header(opcode, length, fin=fin, rsv1=rsv1, rsv2=rsv2, rsv3=rsv3,
-                                  mask=mask)
-    _check_encode(opcode, op, length, n, fin is True)
+    if type(length) is not int:
+        length = _index(length)
+    op = _opcode_value(opcode)
+    b0 = _flag_bits(fin, rsv1, rsv2, rsv3) | (op & 0x0F)
+    n = PyLong_AsLongLongAndOverflow(length, &overflow)
+    if overflow:
+        n = -1  # beyond 2**63-1: _check_encode reports it
+    _check_encode(opcode, op, length, n, b0 >> 7)
     if mask is not None:
         key = _key_bytes(mask)
     out = PyBytes_FromStringAndSize(NULL, _header_size(<uint64_t>n, key is not None))
     _write_header(
-        <uint8_t *>PyBytes_AS_STRING(out),
-        (fin is True) << 7 | (rsv1 is True) << 6 | (rsv2 is True) << 5 | (rsv3 is True) << 4 | op,
-        <uint64_t>n,
+        <uint8_t *>PyBytes_AS_STRING(out), b0, <uint64_t>n,
         <const uint8_t *>PyBytes_AS_STRING(key) if key is not None else NULL,
     )
     return out
+
+
+cdef Py_ssize_t _write_frame(uint8_t *dst, int b0, const uint8_t *src, Py_ssize_t n,
+                             const uint8_t *key) noexcept nogil:
+    """Write one frame (header, then the payload masked with ``key`` if not
+    NULL; RFC 6455 §5.2, §5.3) at ``dst``; return its size."""
+    cdef int hs = _header_size(<uint64_t>n, key != NULL)
+    _write_header(dst, b0, <uint64_t>n, key)
+    if key != NULL:
+        wsf_mask(dst + hs, src, <size_t>n, key, 0)
+    elif n:
+        memcpy(dst + hs, src, <size_t>n)
+    return hs + n
 
 
 def encode_frame(opcode, payload=b"", *, fin=True, rsv1=False, rsv2=False, rsv3=False,
@@ -1231,129 +1272,179 @@ def encode_frame(opcode, payload=b"", *, fin=True, rsv1=False, rsv2=False, rsv3=
         ValueError: reserved opcode, control frame over 125 bytes or with FIN
             clear, mask not 4 bytes.
     """
-    cdef int op = _plain_opcode(opcode)
+    cdef int op, b0
     cdef Py_buffer view
     cdef bytes key = None
     cdef bytes out
     cdef uint8_t *dst
     cdef const uint8_t *kp
-    cdef int hs
     cdef Py_ssize_t n
-    if op == -3 or not (_is_bool(fin) and _is_bool(rsv1) and _is_bool(rsv2) and _is_bool(rsv3)):
-        return _ref.encode_frame(opcode, payload, fin=fin, rsv1=rsv1, rsv2=rsv2, rsv3=rsv3,
-                                 mask=mask)
     if type(payload) is not bytes and type(payload) is not bytearray:
         payload = _byte_view(payload, "payload")
+    op = _opcode_value(opcode)
+    b0 = _flag_bits(fin, rsv1, rsv2, rsv3) | (op & 0x0F)
     PyObject_GetBuffer(payload, &view, PyBUF_SIMPLE)
     try:
         n = view.len
-        _check_encode(opcode, op, n, n, fin is True)
+        _check_encode(opcode, op, n, n, b0 >> 7)
         if mask is not None:
             key = _key_bytes(mask)
-        hs = _header_size(<uint64_t>n, key is not None)
-        out = PyBytes_FromStringAndSize(NULL, hs + n)
+        out = PyBytes_FromStringAndSize(NULL, _header_size(<uint64_t>n, key is not None) + n)
         dst = <uint8_t *>PyBytes_AS_STRING(out)
         kp = <const uint8_t *>PyBytes_AS_STRING(key) if key is not None else NULL
-        _write_header(
-            dst,
-            (fin is True) << 7 | (rsv1 is True) << 6 | (rsv2 is True) << 5
-            | (rsv3 is True) << 4 | op,
-            <uint64_t>n,
-            kp,
-        )
         if n >= WSF_NOGIL_THRESHOLD:
             with nogil:
-                if kp != NULL:
-                    wsf_mask(dst + hs, <const uint8_t *>view.buf, <size_t>n, kp, 0)
-                else:
-                    memcpy(dst + hs, view.buf, <size_t>n)
-        elif kp != NULL:
-            wsf_mask(dst + hs, <const uint8_t *>view.buf, <size_t>n, kp, 0)
+                _write_frame(dst, b0, <const uint8_t *>view.buf, n, kp)
         else:
-            memcpy(dst + hs, view.buf, <size_t>n)
+            _write_frame(dst, b0, <const uint8_t *>view.buf, n, kp)
     finally:
         PyBuffer_Release(&view)
     return out
 
 
-def encode_message(opcode, payload, *, fragment_size=None, masked=False):
+# -- masking keys (RFC 6455 §5.3, §10.3) -------------------------------------
+#
+# The pool of _rules.new_mask, kept in C: the same rules (see the comment
+# there), without a Python-level lock.  Taking a key is a handful of C
+# statements with the GIL held, or inside a critical section on _KEY_POOL_LOCK
+# on free-threaded builds, so no two threads take the same bytes.  Bytes are
+# wiped as they are served; a forked child drops the pool.
+
+cdef enum:
+    _KEY_POOL = 4096   # bytes per os.urandom() call: 1024 keys
+
+cdef uint8_t _key_pool[_KEY_POOL]
+cdef Py_ssize_t _key_pos = _KEY_POOL   # empty: the first call fills it
+_KEY_POOL_LOCK = object()
+_urandom = _os.urandom
+
+
+cdef int _fill_key_pool() except -1:
+    cdef bytes fresh = _urandom(_KEY_POOL)
+    memcpy(_key_pool, PyBytes_AS_STRING(fresh), _KEY_POOL)
+    global _key_pos
+    _key_pos = 0
+    return 0
+
+
+cdef int _take_key(uint8_t *out) except -1:
+    global _key_pos
+    with cython.critical_section(_KEY_POOL_LOCK):
+        if _key_pos + 4 > _KEY_POOL:
+            _fill_key_pool()
+        memcpy(out, _key_pool + _key_pos, 4)
+        memset(_key_pool + _key_pos, 0, 4)
+        _key_pos += 4
+    return 0
+
+
+def _drop_key_pool():
+    """After fork(), in the child: never serve the parent's bytes."""
+    global _key_pos
+    memset(_key_pool, 0, _KEY_POOL)
+    _key_pos = _KEY_POOL
+
+
+if hasattr(_os, "register_at_fork"):
+    _os.register_at_fork(after_in_child=_drop_key_pool)
+
+
+def new_mask():
+    """A fresh masking key from the OS's cryptographic source (RFC 6455 §5.3:
+    the key must be unpredictable), served from a buffer of os.urandom()
+    output refilled in blocks: no system call per frame, no key served
+    twice, none shared with a forked child."""
+    cdef uint8_t key[4]
+    _take_key(key)
+    return PyBytes_FromStringAndSize(<char *>key, 4)
+
+
+def encode_message(opcode, payload, *, fragment_size=None, masked=False, deflater=None):
     """Encode a message as a correct fragment sequence (RFC 6455 §5.4).
 
     The first frame carries ``opcode``, the others CONTINUATION; only the last
     has FIN set.  ``fragment_size`` bounds each frame's payload (None: one
     frame).  With ``masked=True`` every frame gets a fresh key (§5.3).  A
     control opcode gives one frame (control frames cannot be fragmented).
+    With a ``deflater`` (:class:`wsframe.deflate.Deflater`) a data message of
+    at least ``deflater.min_size`` bytes is compressed and RSV1 is set on its
+    first frame only (RFC 7692 §6); ``fragment_size`` then bounds each frame's
+    compressed payload.  Control frames are never compressed.
 
     Raises:
         ValueError: CONTINUATION or reserved opcode, fragment_size < 1,
             control payload over 125 bytes.
         TypeError: ``payload`` is a str or not a bytes-like object.
     """
-    return _fragment_message(
-        encode_frame, opcode, payload, fragment_size=fragment_size, masked=masked
+    return _rules.fragment_message(
+        encode_frame, opcode, payload, fragment_size=fragment_size, masked=masked,
+        deflater=deflater, mask_source=new_mask,
     )
 
 
-# ---------------------------------------------------------------------------
-# Close payloads (RFC 6455 §5.5.1, §7.4)
+def encode_message_bytes(opcode, payload, *, fragment_size=None, masked=False,
+                         deflater=None):
+    """:func:`encode_message`, as one contiguous ``bytes`` ready for one write.
 
+    One allocation: every frame is written in place, none is joined from a
+    list.  Encode once, send to many: the result of an unmasked (server-side)
+    message may be written to any number of connections, as long as the
+    frames mean the same on each of them, which holds exactly when
 
-def parse_close(payload):
-    """Parse a Close frame's payload into ``(code, reason)`` (RFC 6455 §5.5.1).
+    - ``deflater`` is None (no compression), and every connection accepts the
+      message's size and RSV bits; or
+    - ``deflater`` is not None and the connections all negotiated
+      permessage-deflate, and this deflater cannot carry context between
+      messages (``server_no_context_takeover`` was agreed for a server, or the
+      deflater is used for this message only): with context takeover each
+      connection's compressor history differs, so each needs its own
+      ``encode`` (RFC 7692 §7.2.1).
 
-    An empty payload means no status code: ``(1005, "")`` (§7.1.5).
+    A masked message (a client's) must never be reused: each frame needs a
+    fresh, unpredictable key (RFC 6455 §5.3).
 
     Raises:
-        ProtocolError: (1002) a 1-byte payload or a code that may not be sent
-            (see :func:`is_valid_close_code`).
-        InvalidUTF8: (1007) the reason is not UTF-8; ``position`` is the
-            offset within the reason (§8.1).
+        the same as :func:`encode_message`.
     """
-    cdef bytes data
-    cdef Py_ssize_t n
-    cdef const char *p
-    cdef long code
-    if type(payload) is bytes:
-        data = <bytes>payload
-    else:
-        data = bytes(_byte_view(payload, "payload"))
-    n = PyBytes_GET_SIZE(data)
-    if n == 0:
-        return _NO_STATUS_RCVD, ""
-    if n == 1:
-        raise ProtocolError("close frame payload of 1 byte (a code needs 2)", 1002)
-    p = PyBytes_AS_STRING(data)
-    code = (<long>(<const uint8_t *>p)[0] << 8) | (<const uint8_t *>p)[1]
-    if not _close_code_ok(code):
-        raise ProtocolError(f"invalid close code {code}", 1002)
+    cdef Py_buffer view
+    cdef Py_ssize_t n, step, count, last, total, i, start, size
+    cdef int b0, op, hs_full, hs_last
+    cdef bytes out
+    cdef uint8_t *dst
+    cdef uint8_t key[4]
+    cdef const uint8_t *src
+    plan_op, data, compressed, step_obj = _rules.plan_message(
+        opcode, payload, fragment_size=fragment_size, deflater=deflater
+    )
+    op = <int>plan_op
+    if type(data) is not bytes:
+        data = _byte_view(data, "payload")
+    PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
     try:
-        text = PyUnicode_DecodeUTF8(<char *>p + 2, n - 2, NULL)
-    except UnicodeDecodeError as exc:
-        # RFC 6455 §5.5.1: the reason MUST be UTF-8 -> §8.1 close 1007.
-        raise InvalidUTF8(
-            f"close reason is not valid UTF-8 at byte {exc.start}", exc.start
-        ) from None
-    return code, text
-
-
-def encode_close(code, reason=""):
-    """Encode a Close frame's payload: the code, then the UTF-8 reason (RFC 6455 §5.5.1).
-
-    Raises:
-        ValueError: a code that may not be sent (see :func:`is_valid_close_code`)
-            or a reason longer than 123 bytes once encoded.
-        TypeError: ``reason`` is not a str.
-    """
-    if not isinstance(reason, str):
-        raise TypeError(f"reason must be a str, not {type(reason).__name__}")
-    code = _index(code)
-    if not is_valid_close_code(code):
-        raise ValueError(f"invalid close code {code}")
-    encoded = reason.encode("utf-8")
-    # RFC 6455 §5.5: 125 bytes of payload at most, 2 of which are the code.
-    if len(encoded) > 123:
-        raise ValueError(f"close reason of {len(encoded)} bytes exceeds 123")
-    return code.to_bytes(2, "big") + encoded
+        n = view.len
+        _check_encode(plan_op, op, n, n, True)
+        step = <Py_ssize_t>step_obj
+        count = (n + step - 1) // step if n else 1
+        last = n - (count - 1) * step
+        hs_full = _header_size(<uint64_t>step, masked)
+        hs_last = _header_size(<uint64_t>last, masked)
+        total = (count - 1) * (hs_full + step) + hs_last + last
+        out = PyBytes_FromStringAndSize(NULL, total)
+        dst = <uint8_t *>PyBytes_AS_STRING(out)
+        src = <const uint8_t *>view.buf
+        start = 0
+        for i in range(count):
+            size = step if i < count - 1 else last
+            b0 = (0x80 if i == count - 1 else 0) | (op if i == 0 else 0)
+            if i == 0 and compressed:
+                b0 |= 0x40
+            if masked:
+                _take_key(key)
+            dst += _write_frame(dst, b0, src + start, size, key if masked else NULL)
+            start += size
+    finally:
+        PyBuffer_Release(&view)
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -1402,137 +1493,213 @@ cdef class MessageAssembler:
     """Reassembles data frames into messages (RFC 6455 §5.4).
 
     Args:
-        max_message_size: largest message accepted, counting wire (possibly
-            compressed) bytes.  None: no limit.  Default 1 MiB.
+        max_message_size: largest message accepted (bytes), counting its wire
+            (possibly compressed) bytes and, with an inflater, its inflated
+            bytes too; each must stay within the limit.  None: no limit.
+            Default 1 MiB.
         decode_text: return text messages as str (else as validated bytes).
+        inflater: a :class:`wsframe.deflate.Inflater` for a connection that
+            negotiated permessage-deflate: compressed messages are inflated
+            frame by frame as they arrive, their text validated as it appears
+            (RFC 7692 §6.2).  Without one, a compressed message comes back as
+            its compressed bytes with ``Message.compressed`` true.
 
     :meth:`add` returns a :class:`Message` for a control frame at once and for
-    the final frame of a data message; None for other fragments.  One
+    the final frame of a data message; None for other fragments.  Text that a
+    :class:`FrameDecoder` already validated is not validated again.  One
     assembler per connection (not meant to be shared between threads).
     """
 
-    cdef public object max_message_size
+    cdef object _max_obj
+    cdef bint _has_limit
+    cdef bint _limit_generic        # not an int: compared in Python
+    cdef uint64_t _limit
     cdef public object decode_text
+    cdef public object inflater
     cdef object _opcode             # the message's Opcode member, or None
     cdef object _compressed         # RSV1 of its first frame, as given
     cdef list _chunks
-    cdef uint64_t _size
+    cdef uint64_t _size             # wire bytes of the message so far
+    cdef uint64_t _inflated         # inflated bytes of the message so far
     cdef wsf_utf8_state _st         # RFC 6455 §8.1, across fragments
     cdef uint64_t _consumed
+    cdef bint _prevalidated         # every frame so far came validated
 
-    def __init__(self, max_message_size=DEFAULT_MAX_SIZE, decode_text=True):
-        if max_message_size is not None and max_message_size < 0:
-            raise ValueError("max_message_size must be >= 0 or None")
+    def __cinit__(self):
+        # MessageAssembler.__new__ without __init__: a working assembler with
+        # the default options.
+        self.max_message_size = DEFAULT_MAX_SIZE
+        self.decode_text = True
+        self._chunks = []
+        wsf_utf8_init(&self._st)
+
+    def __init__(self, max_message_size=DEFAULT_MAX_SIZE, decode_text=True, *, inflater=None):
+        _rules.check_limit(max_message_size, "max_message_size")
         self.max_message_size = max_message_size
         self.decode_text = decode_text
-        self._opcode = None
-        self._compressed = False
-        self._chunks = []
-        self._size = 0
-        wsf_utf8_init(&self._st)
-        self._consumed = 0
+        self.inflater = inflater
+        self._forget()
+
+    @property
+    def max_message_size(self):
+        return self._max_obj
+
+    @max_message_size.setter
+    def max_message_size(self, value):
+        # Converted once here, not on every add().
+        cdef int overflow = 0
+        cdef long long limit
+        self._has_limit = value is not None
+        self._limit_generic = False
+        self._limit = 0
+        if value is not None:
+            if type(value) is int and value >= 0:
+                limit = PyLong_AsLongLongAndOverflow(value, &overflow)
+                self._limit = <uint64_t>-1 if overflow else <uint64_t>limit
+            else:
+                self._limit_generic = True
+        self._max_obj = value
 
     @property
     def in_message(self):
         """True while a fragmented message is incomplete."""
         return self._opcode is not None
 
-    cdef bint _too_big(self) except -1:
-        cdef object limit = self.max_message_size
-        cdef int overflow = 0
-        cdef long long value
-        if limit is None:
+    cdef inline bint _over(self, uint64_t size) except -1:
+        if not self._has_limit:
             return False
-        if type(limit) is int:
-            value = PyLong_AsLongLongAndOverflow(limit, &overflow)
-            if overflow == 0 and value >= 0:
-                return self._size > <uint64_t>value
-        return self._size > limit
+        if self._limit_generic:
+            return size > self._max_obj
+        return size > self._limit
+
+    cdef int _forget(self) except -1:
+        self._opcode = None
+        self._chunks = []
+        return 0
+
+    cdef int _validate(self, bytes chunk, bint prevalidated) except -1:
+        # RFC 6455 §8.1, failing as early as possible; bytes a FrameDecoder
+        # validated (every frame of the message so far) are not scanned again.
+        cdef ptrdiff_t bad
+        cdef uint64_t position
+        if self._prevalidated and prevalidated:
+            return 0
+        if self._prevalidated:
+            # A frame that did not come validated after some that did: catch
+            # the state up with the earlier chunks first.
+            self._prevalidated = False
+            for earlier in self._chunks:
+                wsf_utf8_stream(&self._st, <const uint8_t *>PyBytes_AS_STRING(earlier),
+                                <size_t>PyBytes_GET_SIZE(earlier))
+                self._consumed += <uint64_t>PyBytes_GET_SIZE(earlier)
+        bad = wsf_utf8_stream(&self._st, <const uint8_t *>PyBytes_AS_STRING(chunk),
+                              <size_t>PyBytes_GET_SIZE(chunk))
+        if bad >= 0:
+            position = self._consumed + <uint64_t>bad - self._st.seen
+            self._forget()
+            raise _rules.invalid_text(position)
+        self._consumed += <uint64_t>PyBytes_GET_SIZE(chunk)
+        return 0
+
+    cdef bytes _inflate(self, bytes payload, object fin):
+        cdef object budget = None
+        cdef bytes chunk
+        if self._has_limit:
+            budget = self._max_obj - self._inflated
+        try:
+            chunk = self.inflater.feed(payload, fin=fin, max_size=budget)
+        except PayloadTooBig:
+            self._forget()
+            raise _rules.inflated_too_big(self._max_obj) from None
+        except ProtocolError:
+            self._forget()
+            raise
+        self._inflated += <uint64_t>PyBytes_GET_SIZE(chunk)
+        return chunk
 
     def add(self, frame):
         """Add a frame; return the completed message or control frame, else None.
 
         Raises:
-            ProtocolError: (1002) fragmentation out of order.
-            PayloadTooBig: (1009) the message passes ``max_message_size``.
-            InvalidUTF8: (1007) an uncompressed text message is not UTF-8.
+            ProtocolError: (1002) fragmentation out of order, or corrupt
+                compressed data.
+            PayloadTooBig: (1009) the message passes ``max_message_size``
+                (wire or inflated bytes).
+            InvalidUTF8: (1007) a text message is not UTF-8 (``position`` is
+                the offset in the message, inflated if it was compressed).
         """
         cdef object opcode
         cdef object raw
         cdef object fin
-        cdef object rsv1
         cdef bytes payload
+        cdef bytes chunk
         cdef int op
-        cdef bint text
-        cdef ptrdiff_t bad
+        cdef bint text, inflate, checked
         cdef uint64_t position
         cdef Py_ssize_t n
-        opcode = <object>_OPC[(<Frame>frame)._op] if type(frame) is Frame else frame.opcode
-        if type(opcode) is not Opcode:
-            opcode = _OPCODES[_index(opcode)]
-        raw = (<Frame>frame).payload if type(frame) is Frame else frame.payload
-        payload = <bytes>raw if type(raw) is bytes else _bytes(raw)
-        op = opcode
+        cdef Frame f
+        if type(frame) is Frame:
+            f = <Frame>frame
+            op = f._op
+            opcode = <object>_OPC[op]
+            payload = f.payload
+            fin = True if f._fin else False
+            checked = f._text_ok
+        else:
+            opcode = frame.opcode
+            if type(opcode) is not Opcode:
+                opcode = _OPCODES[_index(opcode)]
+            op = opcode
+            raw = frame.payload
+            payload = <bytes>raw if type(raw) is bytes else _bytes(raw)
+            fin = frame.fin
+            checked = getattr(frame, "_text_valid", False) is True
         if op >= 8:
             return _message(opcode, payload, False)
         # RFC 6455 §5.4: continuation only inside a message, no nesting.
-        if op == 0:
-            if self._opcode is None:
-                raise ProtocolError("continuation frame without a message to continue", 1002)
-        else:
-            if self._opcode is not None:
-                raise ProtocolError(
-                    f"{opcode.name} frame inside a fragmented message (expected CONTINUATION)",
-                    1002,
-                )
+        if _FRAG_ERR[self._opcode is not None][op]:
+            raise _rules.fragmentation_error(op, self._opcode is not None)
+        if op != 0:
             self._opcode = opcode
-            self._compressed = (
-                ((<Frame>frame)._rsv1 != 0) if type(frame) is Frame else frame.rsv1
-            )
-            self._chunks = []
+            self._compressed = (f._rsv1 != 0) if type(frame) is Frame else frame.rsv1
             self._size = 0
+            self._inflated = 0
             wsf_utf8_init(&self._st)
             self._consumed = 0
+            self._prevalidated = True
+            if self._chunks:
+                self._chunks = []
         n = PyBytes_GET_SIZE(payload)
         self._size += <uint64_t>n
-        if self._too_big():
+        if self._over(self._size):
             size = self._size
-            self._opcode = None
-            self._chunks = []
-            raise PayloadTooBig(
-                f"message of at least {size} bytes exceeds the limit of "
-                f"{self.max_message_size} bytes",
-                1009,
-            )
-        text = self._opcode is _TEXT and not self._compressed
+            self._forget()
+            raise _rules.message_too_big(size, self._max_obj)
+        inflate = self._compressed and self.inflater is not None
+        chunk = self._inflate(payload, fin) if inflate else payload
+        text = self._opcode is _TEXT and (inflate or not self._compressed)
         if text:
-            # RFC 6455 §8.1, failing as early as possible.
-            bad = wsf_utf8_stream(&self._st, <const uint8_t *>PyBytes_AS_STRING(payload),
-                                  <size_t>n)
-            if bad >= 0:
-                position = self._consumed + <uint64_t>bad - self._st.seen
-                self._opcode = None
-                self._chunks = []
-                raise InvalidUTF8(f"text payload is not valid UTF-8 at byte {position}", position)
-            self._consumed += <uint64_t>n
-        self._chunks.append(payload)
-        fin = ((<Frame>frame)._fin != 0) if type(frame) is Frame else frame.fin
-        if not fin:
-            return None
+            self._validate(chunk, checked)
+        if fin and not self._chunks:
+            # A one-frame message (or the first frame's data is the message):
+            # no list, no join.
+            data = chunk
+        else:
+            self._chunks.append(chunk)
+            if not fin:
+                return None
+            data = b"".join(self._chunks)
         message_opcode, compressed = self._opcode, self._compressed
-        data = payload if len(self._chunks) == 1 else b"".join(self._chunks)
         self._opcode = None
-        self._chunks = []
-        if text and self._st.need:
+        if self._chunks:
+            self._chunks = []
+        if text and not self._prevalidated and self._st.need:
             position = self._consumed - self._st.seen
-            raise InvalidUTF8(
-                f"text payload is not valid UTF-8 at byte {position} (truncated sequence)",
-                position,
-            )
+            raise _rules.truncated_text(position)
         if text and self.decode_text:
             return _message(
                 message_opcode,
                 PyUnicode_DecodeUTF8(PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data), NULL),
-                False,
+                compressed,
             )
         return _message(message_opcode, data, compressed)
