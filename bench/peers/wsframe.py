@@ -312,8 +312,13 @@ class WsframeImpl(Impl):
 def _describe_deflater(deflater: Any) -> str:
     """What a Deflater was configured with, as far as it says."""
     parts = []
-    for attr in ("level", "mem_level", "window_bits", "zlib"):
+    for attr in ("level", "mem_level"):
         value = getattr(deflater, attr, None)
         if value is not None:
-            parts.append(f"{attr}={getattr(value, '__name__', value)}")
-    return "wsframe defaults" + (f" ({', '.join(parts)})" if parts else "")
+            parts.append(f"{attr}={value}")
+    deflate = safe_import("wsframe.deflate")
+    try:
+        parts.append(deflate.backend_name(deflate.zlib_backend()))  # type: ignore[union-attr]
+    except Exception:  # an older wsframe.deflate without these helpers
+        pass
+    return "DeflateParams() defaults" + (f" ({', '.join(parts)})" if parts else "")
