@@ -240,7 +240,7 @@ def _load(patterns: list[str] | None, out: TextIO) -> tuple[list[Impl], list[dic
     loaded: list[Impl] = []
     listing: list[dict[str, Any]] = []
     for impl in IMPLEMENTATIONS():
-        if patterns and not any(fnmatchcase(impl.name, p) for p in patterns):
+        if patterns and not any(p == impl.name or fnmatchcase(impl.name, p) for p in patterns):
             continue
         entry: dict[str, Any] = {"name": impl.name, "kind": impl.kind}
         try:
