@@ -54,8 +54,8 @@ class Target:
 
 
 def _t(what: str, workload: str, size: int | None, against: str, need: float,
-       issue: str) -> Target:
-    return Target(what, workload, size, tuple(against.split("|")), need, issue)
+       issue: str, impl: str = "wsframe[c]") -> Target:
+    return Target(what, workload, size, tuple(against.split("|")), need, issue, impl)
 
 
 _AIOHTTP_FASTEST = "aiohttp|aiohttp[isal]"
@@ -128,6 +128,10 @@ TARGETS: tuple[Target, ...] = (
            "deflate.inflate", n, "websockets", need, "10")
         for n, need in ((300, 2.0), (4 * KiB, 1.5), (64 * KiB, 1.5))
     ),
+    _t("wsproto WSConnection, compressed ~300 B messages: with wsframe installed vs without",
+       "integration.wsproto.deflate", None, "wsproto", 4.0, "10", "wsproto+wsframe"),
+    _t("websockets ServerProtocol, compressed ~300 B messages: with wsframe vs without",
+       "integration.websockets.deflate", None, "websockets", 2.0, "10", "websockets+wsframe"),
 )
 FRAMES_PER_S_TARGET = 3e6  # list(FrameDecoder().feed(buf)), 16 B masked text frames
 

@@ -8,6 +8,7 @@ family (``--only utf8``) or single workloads (``--only 'frames.decode.*'``).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -239,6 +240,27 @@ def _inflate_builder(size: int) -> Case:
     return Case((wires, INFLATE_WINDOW_BITS), expected, sum(map(len, payloads)), count, label)
 
 
+# ---------------------------------------------------------------- integrations, compressed
+
+INTEGRATION_FULL = (100_000,)
+INTEGRATION_QUICK = (10_000,)
+INTEGRATION_DISTINCT = 1024  # distinct messages, cycled: beyond any window, so no free repeats
+
+
+@functools.lru_cache(maxsize=2)
+def _compressed_stream(count: int) -> tuple[list[bytes], list[str]]:
+    payloads = inputs.json_messages(INTEGRATION_DISTINCT, 300)
+    messages = [payloads[i % len(payloads)] for i in range(count)]
+    wire = b"".join(inputs.compressed_frames(messages, INFLATE_WINDOW_BITS))
+    return inputs.chunks(wire, CHUNK), [m.decode("utf-8") for m in messages]
+
+
+def _integration_builder(count: int) -> Case:
+    chunks, expected = _compressed_stream(count)
+    label = f"{_count_label(count)} x ~300 B"
+    return Case((chunks,), expected, sum(map(len, chunks)), count, label)
+
+
 def _no_input(size: int) -> Case:
     raise NotImplementedError("memory.deflate is measured by bench.memory")
 
@@ -316,6 +338,14 @@ WORKLOADS: tuple[Workload, ...] = (
     Workload("deflate.inflate", "deflate", "inflate_messages",
              "decode + inflate + validate + assemble compressed JSON text messages",
              DEFLATE_SIZES, DEFLATE_QUICK, _inflate_builder),
+    Workload("integration.wsproto.deflate", "integration", "wsproto_deflate",
+             "wsproto WSConnection, compressed ~300 B JSON messages in 64 KiB reads, "
+             "with and without wsframe installed", INTEGRATION_FULL, INTEGRATION_QUICK,
+             _integration_builder),
+    Workload("integration.websockets.deflate", "integration", "websockets_deflate",
+             "websockets ServerProtocol, compressed ~300 B JSON messages in 64 KiB reads, "
+             "with and without wsframe installed", INTEGRATION_FULL, INTEGRATION_QUICK,
+             _integration_builder),
     # Not timed: measured by bench.memory in child processes (no implementation has the op).
     Workload("memory.deflate", "deflate-memory", "deflate_memory",
              "memory per connection, compressor + decompressor, per zlib backend and "

@@ -7,6 +7,7 @@ from .autobahn import AutobahnImpl
 from .bandwidth import CopyImpl
 from .base import Impl
 from .cpython import CPythonDecodeImpl, CPythonIncrementalImpl
+from .integrations import WithIntegration
 from .simdutf import SimdutfImpl
 from .websockets import WebsocketsImpl
 from .wsaccel import WsaccelImpl
@@ -27,6 +28,10 @@ def IMPLEMENTATIONS() -> list[Impl]:  # a factory named like the constant it rep
         WsaccelImpl(),
         AutobahnImpl(),
         WsprotoImpl(),
+        WithIntegration(name="wsproto+wsframe", base=WsprotoImpl(), library="wsproto",
+                        ops=("wsproto_deflate",)),
+        WithIntegration(name="websockets+wsframe", base=WebsocketsImpl(),
+                        library="websockets", ops=("websockets_deflate",)),
         CPythonDecodeImpl(),
         CPythonIncrementalImpl(),
         SimdutfImpl(),

@@ -149,3 +149,23 @@ class WebsocketsImpl(Impl):
         note = "Frame.parse + PerMessageDeflate.decode + bytes.decode(), stdlib zlib"
         return Prepared("f()", {"f": connection()}, lambda: connection()(), note)
 
+    def websockets_deflate(self, chunks: Sequence[bytes]) -> Prepared:
+        """Its Sans-I/O ``ServerProtocol`` (OPEN) with permessage-deflate at its defaults."""
+        server_mod = import_or_skip("websockets.server")
+        state = self.protocol_mod.State.OPEN
+        text = self.frames_mod.Opcode.TEXT
+
+        def messages() -> list[str]:
+            proto = server_mod.ServerProtocol(state=state, max_size=None)
+            proto.extensions = [self._server_pmd()]  # as its handshake would agree
+            out: list[str] = []
+            for c in chunks:
+                proto.receive_data(c)
+                out.extend(f.data.decode() for f in proto.events_received()
+                           if f.opcode is text)
+            return out
+
+        note = ("ServerProtocol + events_received(), PerMessageDeflate 12/12 (its server "
+                "defaults), text decoded as its connection layer does")
+        return Prepared("f()", {"f": messages}, messages, note)
+

@@ -42,3 +42,13 @@ def test_deflate(benchmark: Any, impl: Impl, size: int) -> None:
 @pytest.mark.parametrize("impl", impl_params("inflate_messages"))
 def test_inflate(benchmark: Any, impl: Impl, size: int) -> None:
     run_case(benchmark, impl, "deflate.inflate", size)
+
+
+@pytest.mark.parametrize("impl", impl_params("wsproto_deflate"))
+def test_wsproto_deflate(benchmark: Any, impl: Impl) -> None:
+    run_case(benchmark, impl, "integration.wsproto.deflate", 1000)
+
+
+@pytest.mark.parametrize("impl", impl_params("websockets_deflate"))
+def test_websockets_deflate(benchmark: Any, impl: Impl) -> None:
+    run_case(benchmark, impl, "integration.websockets.deflate", 1000)
