@@ -15,6 +15,7 @@ matplotlib is optional: without it the plots are skipped with a message.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -28,8 +29,9 @@ _STYLE = {
 }
 _PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf",
             "#bcbd22", "#7f7f7f")
-# Families whose figure is items (frames, messages) per second rather than GB/s.
-_RATE_FAMILIES = ("frames-decode", "messages", "deflate")
+# Families whose figure is items per second rather than GB/s, and what the items are.
+_RATE_FAMILIES = {"frames-decode": "frames", "messages": "messages", "deflate": "messages",
+                  "integration": "messages"}
 
 
 def _size_tick(n: float) -> str:
@@ -42,6 +44,8 @@ def _size_tick(n: float) -> str:
 def _style(impl: str, colours: dict[str, str]) -> dict[str, Any]:
     if impl in _STYLE:
         return dict(_STYLE[impl])
+    if impl.endswith("+wsframe"):  # a library with wsframe's integration installed
+        return dict(_STYLE["wsframe[c]"])
     colour = colours.setdefault(impl, _PALETTE[len(colours) % len(_PALETTE)])
     return {"color": colour, "linewidth": 1.4, "marker": "s", "markersize": 3}
 
@@ -107,7 +111,8 @@ def plot_all(doc: dict[str, Any], directory: Path) -> list[str]:
                 handles.update(_lines(ax, rs, family, colours))
             else:
                 handles.update(_bars(ax, rs, family, colours))
-            ax.set_title(f"{name}\n{titles.get(name, '')}", fontsize=9)
+            title = textwrap.fill(titles.get(name, ""), 64 if cols > 1 else 100)
+            ax.set_title(f"{name}\n{title}", fontsize=9)
         for ax in list(axes.flat)[n:]:
             ax.set_visible(False)
         fig.suptitle(f"wsframe vs peers: {family}", fontsize=12)
@@ -149,7 +154,7 @@ def _lines(ax: Any, rows: list[dict[str, Any]], family: str,
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
     ax.set_xlabel("payload size (bytes)")
-    ax.set_ylabel(label if family not in _RATE_FAMILIES else "messages " + label, fontsize=8)
+    ax.set_ylabel(f"{_RATE_FAMILIES.get(family, '')} {label}".strip(), fontsize=8)
     ticks = sorted({r["size"] for r in rows})
     ax.set_xticks(ticks)
     ax.set_xticklabels([_size_tick(t) for t in ticks], fontsize=7)
@@ -180,19 +185,21 @@ def _bars(ax: Any, rows: list[dict[str, Any]], family: str,
             error_kw={"ecolor": "#333333", "elinewidth": 0.8, "capsize": 2})
     top = max((r.get(high) or r[key]) for r in ordered)
     ax.set_xlim(0, top * 1.6)  # linear from zero: lengths compare honestly
-    ax.set_xlabel(("messages or frames " if family in _RATE_FAMILIES else "") + label,
-                  fontsize=8)
+    ax.set_xlabel(f"{_RATE_FAMILIES.get(family, '')} {label}".strip(), fontsize=8)
     if family in _RATE_FAMILIES:
         from matplotlib.ticker import FuncFormatter
 
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v / 1e6:g}M"))
-    wsframe = {r["size"]: r[key] for r in rows if r["impl"] == "wsframe[c]"}
+    # The row the others are compared with: wsframe[c], or the library with wsframe installed.
+    leads = {r["size"]: r for r in rows
+             if r["impl"] == "wsframe[c]" or r["impl"].endswith("+wsframe")}
     for y, r in enumerate(ordered):
         text = " " + _fmt(r[key], family)
-        base = wsframe.get(r["size"])
-        if base and r["impl"] != "wsframe[c]" and r[key] > 0:
-            ratio = base / r[key]
-            text += f"  (wsframe[c] {ratio:.2g}x)" if ratio < 10 else f"  (wsframe[c] {ratio:.0f}x)"
+        lead = leads.get(r["size"])
+        if lead and lead is not r and r[key] > 0:
+            ratio = lead[key] / r[key]
+            shown = f"{ratio:.2g}" if ratio < 10 else f"{ratio:.0f}"
+            text += f"  ({lead['impl']} {shown}x)"
         ax.text(r.get(high) or r[key], y, text, va="center", fontsize=7)
     ax.grid(True, axis="x", alpha=0.25)
     ax.tick_params(axis="y", labelsize=8)

@@ -378,7 +378,7 @@ def print_headline(rows: list[dict[str, Any]], out: TextIO) -> None:
 # ------------------------------------------------------------------ Markdown
 
 
-_RATE_FAMILIES = ("frames-decode", "messages", "deflate")
+_RATE_FAMILIES = ("frames-decode", "messages", "deflate", "integration")
 
 
 def _cell(r: dict[str, Any], rate: bool) -> str:
