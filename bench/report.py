@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
+from .result import paired_ratio
 from .workloads import size_label
 
 if TYPE_CHECKING:
@@ -240,7 +241,7 @@ def fmt_spread(r: Result | dict[str, Any]) -> str:
 
 
 def fmt_ratio_range(r: Result | dict[str, Any]) -> str:
-    """``2.1x [1.9-2.4]``: ratio of medians and the range of per-round ratios."""
+    """``2.1x [1.9-2.4]``: the median of the per-round ratios and their range."""
     get = r.get if isinstance(r, dict) else lambda k: getattr(r, k)
     ratio = get("ratio_to_best_peer")
     if ratio is None:
@@ -278,7 +279,7 @@ def _find(results: list[Result], workload: str, size: int | None, impl: str) -> 
 
 def _compare(results: list[Result], workload: str, size: int | None, impl: str,
              against: tuple[str, ...]) -> dict[str, Any]:
-    """Ratio of medians of ``impl`` against the fastest of ``against``, with its range."""
+    """``impl`` against the fastest of ``against``: the median per-round ratio and its range."""
     a = _find(results, workload, size, impl)
     others = [b for b in (_find(results, workload, size, o) for o in against)
               if b is not None and b.status == "ok" and b.median_ns]
@@ -292,10 +293,9 @@ def _compare(results: list[Result], workload: str, size: int | None, impl: str,
         row["status"] = f"{'/'.join(against)} not measured"
         return row
     b = min(others, key=lambda r: r.median_ns or float("inf"))
-    paired = [y / x for x, y in zip(a.samples_ns, b.samples_ns) if x > 0]
-    row.update(ratio=(b.median_ns or 0) / a.median_ns, against_used=b.impl,
-               ratio_min=min(paired) if paired else None,
-               ratio_max=max(paired) if paired else None)
+    ratio, low, high = paired_ratio(a.samples_ns, b.samples_ns,
+                                    (b.median_ns or 0) / a.median_ns)
+    row.update(ratio=ratio, against_used=b.impl, ratio_min=low, ratio_max=high)
     return row
 
 
@@ -369,8 +369,8 @@ def _headline_text(row: dict[str, Any]) -> str:
 
 def print_headline(rows: list[dict[str, Any]], out: TextIO) -> None:
     """The equal-work ratios, the targets and the wsframe/best-peer ranges, after the tables."""
-    out.write("\n== headline (speed ratio = other's median time / wsframe[c]'s median time "
-              "[range of per-round ratios])\n")
+    out.write("\n== headline (speed ratio = other's time / wsframe[c]'s time: median of the "
+              "per-round ratios [their range])\n")
     for row in rows:
         out.write(f"  {row['what']:66} {_headline_text(row)}\n")
 
@@ -452,7 +452,8 @@ def markdown(doc: dict[str, Any], *, level: int = 1, images: dict[str, str] | No
         f"- method: {settings['rounds']} rounds of >= {settings['round_time'] * 1e3:g} ms per "
         "figure, the implementations of one figure taking their rounds in turn, GC off while "
         "timing; every figure is the **median** of its rounds with the [min - max] of the "
-        "rounds; ratios are ratios of medians with the [range] of the per-round ratios; "
+        "rounds; a ratio is the median of the per-round ratios (round i of each ran back to "
+        "back) with their [range]; "
         "every output was checked against an oracle first",
         "",
         f"{h}# Implementations",
@@ -464,8 +465,8 @@ def markdown(doc: dict[str, Any], *, level: int = 1, images: dict[str, str] | No
         what = entry.get("detail") if entry["status"] == "ok" else f"skipped: {entry['reason']}"
         lines.append(f"| {entry['name']} | {entry.get('version') or ''} | {what} |")
     lines += ["", f"{h}# Headline", "",
-              "Speed ratio = the other's median time / wsframe[c]'s median time, with the "
-              "[range] of the per-round ratios.", ""]
+              "Speed ratio = the other's time / wsframe[c]'s time: the median of the per-round "
+              "ratios, with their [range].", ""]
     equal = _headline_table(doc["headline"], "equal", False)
     if equal:
         lines += ["Equal work: frames to messages (text as `str`) on both sides.", "", *equal,

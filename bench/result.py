@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Result"]
+__all__ = ["Result", "paired_ratio"]
 
 
 @dataclass
@@ -18,9 +18,10 @@ class Result:
 
     Times are per call, in nanoseconds, over the timed rounds: ``median_ns``
     is the figure reported, ``min_ns`` and ``max_ns`` its spread. The ratio
-    to the fastest peer is the ratio of medians; ``ratio_min`` and
-    ``ratio_max`` are the extremes of the per-round ratios (round *i* of the
-    peer against round *i* of this implementation: they ran back to back).
+    to the fastest peer (the peer with the lowest median) is the median of the
+    per-round ratios, ``ratio_min`` and ``ratio_max`` their extremes (round *i*
+    of the peer against round *i* of this implementation: they ran back to
+    back); see :func:`paired_ratio`.
     """
 
     workload: str
@@ -49,3 +50,26 @@ class Result:
     ratio_min: float | None = None
     ratio_max: float | None = None
     samples_ns: list[float] = field(default_factory=list)
+
+
+def paired_ratio(times: list[float], other: list[float],
+                 fallback: float | None = None) -> tuple[float | None, float | None, float | None]:
+    """How many times faster ``times`` are than ``other``, round by round.
+
+    Args:
+        times: per-call times of the rounds of one implementation.
+        other: the same of the implementation compared with, in the same order
+            (round *i* of each ran back to back).
+        fallback: the ratio to give when no pair can be formed.
+
+    Returns:
+        ``(median, min, max)`` of ``other[i] / times[i]``; ``(fallback, None,
+        None)`` without pairs.
+    """
+    import statistics
+
+    pairs = [b / a for a, b in zip(times, other) if a > 0]
+    if not pairs:
+        return fallback, None, None
+    return statistics.median(pairs), min(pairs), max(pairs)
+

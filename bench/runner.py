@@ -21,7 +21,7 @@ from typing import Any, TextIO
 
 from . import environment, memory, report, timing
 from .peers import IMPLEMENTATIONS, NOTHING, Impl, Unavailable
-from .result import Result
+from .result import Result, paired_ratio
 from .workloads import FAMILIES, WORKLOADS, Workload, select
 
 __all__ = ["main", "run"]
@@ -55,10 +55,12 @@ def _figures(result: Result, m: timing.Measurement) -> None:
 
 
 def _ratios(group: list[Result]) -> None:
-    """Set each row's speed relative to the fastest peer of its group (medians).
+    """Set each row's speed relative to the fastest peer of its group.
 
-    The spread is that of the per-round ratios: round *i* of the peer against
-    round *i* of the row (the implementations take their rounds in turn).
+    The fastest peer is the one with the lowest median time. The ratio is the
+    median of the per-round ratios (round *i* of the peer against round *i* of
+    the row: the implementations take their rounds in turn, so a pair saw the
+    same load), with their min and max as the spread.
     """
     peers = [r for r in group if r.kind == "peer" and r.status == "ok" and r.median_ns]
     if not peers:
@@ -67,10 +69,8 @@ def _ratios(group: list[Result]) -> None:
     for r in group:
         if r.status == "ok" and r.median_ns:
             r.best_peer = best.impl
-            r.ratio_to_best_peer = (best.median_ns or 0) / r.median_ns
-            paired = [b / a for a, b in zip(r.samples_ns, best.samples_ns) if a > 0]
-            if paired:
-                r.ratio_min, r.ratio_max = min(paired), max(paired)
+            r.ratio_to_best_peer, r.ratio_min, r.ratio_max = paired_ratio(
+                r.samples_ns, best.samples_ns, (best.median_ns or 0) / r.median_ns)
 
 
 class Progress:
