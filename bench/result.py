@@ -64,10 +64,13 @@ def paired_ratio(times: list[float], other: list[float],
 
     Returns:
         ``(median, min, max)`` of ``other[i] / times[i]``; ``(fallback, None,
-        None)`` without pairs.
+        None)`` without pairs. The first round of each is its calibration run,
+        taken alone, not back to back: it is left out when both have others.
     """
     import statistics
 
+    if len(times) > 1 and len(other) > 1:
+        times, other = times[1:], other[1:]
     pairs = [b / a for a, b in zip(times, other) if a > 0]
     if not pairs:
         return fallback, None, None
