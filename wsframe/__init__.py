@@ -26,4 +26,4 @@ __all__ = [
     "errors",
 ]
 
-from . import errors, frames, handshake, mask, utf8  # noqa: E402
+from . import errors, frames, handshake, mask, utf8
