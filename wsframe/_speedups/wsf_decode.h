@@ -826,88 +826,78 @@ static size_t wsf_dec_ucs2_avx512(const uint8_t *s, size_t n, uint16_t *out,
     return i2;
 }
 
+/* UCS-4, 32 positions at p (p[0..35) readable) -> out + *po: the low 16
+ * bits of every code point in 16-bit lanes, compressed there and widened;
+ * with 4-byte leads (has4) bits 16..20 too, apart, compressed alike. */
+WSF_TARGET_VBMI2 WSF_DEC_INLINE void wsf_dec_half4_avx512(const uint8_t *p, int has4,
+                                                           uint32_t *out, size_t *po)
+{
+    const __m512i w3f = _mm512_set1_epi16(0x3F);
+    __m512i b0 = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)p));
+    __m512i b1 = _mm512_and_si512(
+        _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(p + 1))), w3f);
+    __m512i b2 = _mm512_and_si512(
+        _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(p + 2))), w3f);
+    __m512i v2 = _mm512_or_si512(
+        _mm512_slli_epi16(_mm512_and_si512(b0, _mm512_set1_epi16(0x1F)), 6), b1);
+    __m512i b12 = _mm512_or_si512(_mm512_slli_epi16(b1, 6), b2);
+    /* 16-bit shifts drop the bits above 16 by themselves. */
+    __m512i v3 = _mm512_or_si512(_mm512_slli_epi16(b0, 12), b12);
+    __m512i v = _mm512_mask_blend_epi16(
+        _mm512_cmpgt_epu16_mask(b0, _mm512_set1_epi16(0xBF)), b0, v2);
+    __mmask32 keep = _mm512_cmpneq_epi16_mask(
+        _mm512_and_si512(b0, _mm512_set1_epi16(0xC0)), _mm512_set1_epi16(0x80));
+    size_t o = *po;
+    v = _mm512_mask_blend_epi16(_mm512_cmpgt_epu16_mask(b0, _mm512_set1_epi16(0xDF)),
+                                v, v3);
+    if (!has4) {
+        v = _mm512_maskz_compress_epi16(keep, v);
+        _mm512_storeu_si512((void *)(out + o),
+                            _mm512_cvtepu16_epi32(_mm512_castsi512_si256(v)));
+        _mm512_storeu_si512((void *)(out + o + 16),
+                            _mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(v, 1)));
+    } else {
+        __m512i b3 = _mm512_and_si512(
+            _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(p + 3))), w3f);
+        __m512i v4 = _mm512_or_si512(_mm512_slli_epi16(b12, 6), b3);
+        __mmask32 is4 = _mm512_cmpgt_epu16_mask(b0, _mm512_set1_epi16(0xEF));
+        /* bits 16..20, at most 0x10 (clamps ill-formed input to U+10FFFF) */
+        __m512i hi = _mm512_min_epu16(_mm512_or_si512(
+            _mm512_slli_epi16(_mm512_and_si512(b0, _mm512_set1_epi16(0x07)), 2),
+            _mm512_srli_epi16(b1, 4)), _mm512_set1_epi16(0x10));
+        v = _mm512_mask_blend_epi16(is4, v, v4);
+        hi = _mm512_maskz_compress_epi16(keep, _mm512_maskz_mov_epi16(is4, hi));
+        v = _mm512_maskz_compress_epi16(keep, v);
+        _mm512_storeu_si512((void *)(out + o), _mm512_or_si512(
+            _mm512_cvtepu16_epi32(_mm512_castsi512_si256(v)),
+            _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm512_castsi512_si256(hi)), 16)));
+        _mm512_storeu_si512((void *)(out + o + 16), _mm512_or_si512(
+            _mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(v, 1)),
+            _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(hi, 1)), 16)));
+    }
+    *po = o + WSF_DEC_POPCNT64((unsigned long long)keep);
+}
+
 WSF_TARGET_VBMI2
 static size_t wsf_dec_ucs4_avx512(const uint8_t *s, size_t n, uint32_t *out,
                                   size_t nout, size_t *po)
 {
     const __m512i f0 = _mm512_set1_epi8((char)0xF0);
-    const __m512i wc0 = _mm512_set1_epi16(0xC0);
-    const __m512i w80 = _mm512_set1_epi16(0x80);
-    const __m512i w3f = _mm512_set1_epi16(0x3F);
-    const __m512i w1f = _mm512_set1_epi16(0x1F);
-    const __m512i wbf = _mm512_set1_epi16(0xBF);
-    const __m512i wdf = _mm512_set1_epi16(0xDF);
-    const __m512i wef = _mm512_set1_epi16(0xEF);
-    const __m512i w07 = _mm512_set1_epi16(0x07);
-    const __m512i w10 = _mm512_set1_epi16(0x10);
     size_t i = 0, o = 0, i2, o2, q;
     while (n - i >= 67 && nout - o >= 64) {
         __m512i a = _mm512_loadu_si512((const void *)(s + i));
-        if (_mm512_movepi8_mask(a) == 0) {
-            for (q = 0; q < 64; q += 16) {
-                _mm512_storeu_si512((void *)(out + o + q), _mm512_cvtepu8_epi32(
+        __mmask64 high = _mm512_movepi8_mask(a);
+        __mmask64 lead4 = _mm512_cmpge_epu8_mask(a, f0);
+        for (q = 0; q < 64; q += 32) {
+            if (((high >> q) & 0xFFFFFFFFu) == 0) { /* 32 ASCII bytes: widen */
+                _mm512_storeu_si512((void *)(out + o), _mm512_cvtepu8_epi32(
                     _mm_loadu_si128((const __m128i *)(s + i + q))));
-            }
-            o += 64;
-        } else if (_mm512_cmpge_epu8_mask(a, f0) == 0) {
-            /* No 4-byte lead: BMP code points in 16-bit lanes (as UCS-2),
-             * compressed there, then widened. */
-            for (q = 0; q < 64; q += 32) {
-                const uint8_t *p = s + i + q;
-                __m512i b0 = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)p));
-                __m512i b1 = _mm512_and_si512(
-                    _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(p + 1))), w3f);
-                __m512i b2 = _mm512_and_si512(
-                    _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(p + 2))), w3f);
-                __m512i v2 = _mm512_or_si512(_mm512_slli_epi16(_mm512_and_si512(b0, w1f), 6), b1);
-                __m512i v3 = _mm512_or_si512(_mm512_or_si512(_mm512_slli_epi16(b0, 12),
-                                                             _mm512_slli_epi16(b1, 6)), b2);
-                __m512i v = _mm512_mask_blend_epi16(_mm512_cmpgt_epu16_mask(b0, wbf), b0, v2);
-                __mmask32 keep = _mm512_cmpneq_epi16_mask(_mm512_and_si512(b0, wc0), w80);
-                v = _mm512_mask_blend_epi16(_mm512_cmpgt_epu16_mask(b0, wdf), v, v3);
-                v = _mm512_maskz_compress_epi16(keep, v);
-                _mm512_storeu_si512((void *)(out + o),
-                                    _mm512_cvtepu16_epi32(_mm512_castsi512_si256(v)));
-                _mm512_storeu_si512((void *)(out + o + 16),
-                                    _mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(v, 1)));
-                o += WSF_DEC_POPCNT64((unsigned long long)keep);
-            }
-        } else {
-            /* With 4-byte leads: the low 16 bits of every code point in
-             * 16-bit lanes, bits 16..20 apart, both compressed alike. */
-            for (q = 0; q < 64; q += 32) {
-                const uint8_t *p = s + i + q;
-                __m512i b0 = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)p));
-                __m512i b1 = _mm512_and_si512(
-                    _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(p + 1))), w3f);
-                __m512i b2 = _mm512_and_si512(
-                    _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(p + 2))), w3f);
-                __m512i b3 = _mm512_and_si512(
-                    _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(p + 3))), w3f);
-                __m512i v2 = _mm512_or_si512(_mm512_slli_epi16(_mm512_and_si512(b0, w1f), 6), b1);
-                __m512i b12 = _mm512_or_si512(_mm512_slli_epi16(b1, 6), b2);
-                __m512i v3 = _mm512_or_si512(_mm512_slli_epi16(b0, 12), b12);
-                /* 16-bit shifts drop the bits above 16 by themselves. */
-                __m512i v4 = _mm512_or_si512(_mm512_slli_epi16(b12, 6), b3);
-                __mmask32 is4 = _mm512_cmpgt_epu16_mask(b0, wef);
-                __m512i hi = _mm512_or_si512(_mm512_slli_epi16(
-                    _mm512_and_si512(b0, w07), 2), _mm512_srli_epi16(b1, 4));
-                __m512i v = _mm512_mask_blend_epi16(_mm512_cmpgt_epu16_mask(b0, wbf), b0, v2);
-                __mmask32 keep = _mm512_cmpneq_epi16_mask(_mm512_and_si512(b0, wc0), w80);
-                v = _mm512_mask_blend_epi16(_mm512_cmpgt_epu16_mask(b0, wdf), v, v3);
-                v = _mm512_mask_blend_epi16(is4, v, v4);
-                /* bits 16..20 only for 4-byte leads, at most 0x10 (clamps
-                 * ill-formed input to U+10FFFF at most) */
-                hi = _mm512_min_epu16(_mm512_maskz_mov_epi16(is4, hi), w10);
-                v = _mm512_maskz_compress_epi16(keep, v);
-                hi = _mm512_maskz_compress_epi16(keep, hi);
-                _mm512_storeu_si512((void *)(out + o), _mm512_or_si512(
-                    _mm512_cvtepu16_epi32(_mm512_castsi512_si256(v)),
-                    _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm512_castsi512_si256(hi)), 16)));
-                _mm512_storeu_si512((void *)(out + o + 16), _mm512_or_si512(
-                    _mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(v, 1)),
-                    _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(hi, 1)), 16)));
-                o += WSF_DEC_POPCNT64((unsigned long long)keep);
+                _mm512_storeu_si512((void *)(out + o + 16), _mm512_cvtepu8_epi32(
+                    _mm_loadu_si128((const __m128i *)(s + i + q + 16))));
+                o += 32;
+            } else {
+                wsf_dec_half4_avx512(s + i + q, ((lead4 >> q) & 0xFFFFFFFFu) != 0,
+                                     out, &o);
             }
         }
         i += 64;
