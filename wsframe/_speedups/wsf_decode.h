@@ -404,11 +404,9 @@ WSF_TARGET_SSE4 WSF_DEC_INLINE void wsf_dec_half4_sse4(__m128i b0, __m128i c1,
     idx = _mm_unpacklo_epi8(t, _mm_add_epi8(t, _mm_set1_epi8(1)));
     v = _mm_shuffle_epi8(v, idx);
     h = _mm_shuffle_epi8(h, idx);
-    _mm_storeu_si128((__m128i *)(out + o), _mm_or_si128(
-        _mm_cvtepu16_epi32(v), _mm_slli_epi32(_mm_cvtepu16_epi32(h), 16)));
-    _mm_storeu_si128((__m128i *)(out + o + 4), _mm_or_si128(
-        _mm_cvtepu16_epi32(_mm_srli_si128(v, 8)),
-        _mm_slli_epi32(_mm_cvtepu16_epi32(_mm_srli_si128(h, 8)), 16)));
+    /* interleaved low and high halves: the 32-bit code points */
+    _mm_storeu_si128((__m128i *)(out + o), _mm_unpacklo_epi16(v, h));
+    _mm_storeu_si128((__m128i *)(out + o + 4), _mm_unpackhi_epi16(v, h));
     *po = o + wsf_dec_cnt[m];
 }
 
@@ -595,13 +593,16 @@ WSF_TARGET_AVX2 WSF_DEC_INLINE void wsf_dec_step4_avx2(const uint8_t *s, __m128i
     v = _mm256_blendv_epi8(v, v4, is4);
     v = _mm256_shuffle_epi8(v, idx);
     h = _mm256_shuffle_epi8(h, idx);
-    _mm256_storeu_si256((__m256i *)(out + o), _mm256_or_si256(
-        _mm256_cvtepu16_epi32(_mm256_castsi256_si128(v)),
-        _mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm256_castsi256_si128(h)), 16)));
-    o += wsf_dec_cnt[lo];
-    _mm256_storeu_si256((__m256i *)(out + o), _mm256_or_si256(
-        _mm256_cvtepu16_epi32(_mm256_extracti128_si256(v, 1)),
-        _mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm256_extracti128_si256(h, 1)), 16)));
+    /* Interleaving the low and high halves makes the 32-bit code points:
+     * per 128-bit lane, unpacklo = its first 4, unpackhi = its next 4. */
+    {
+        __m256i c03 = _mm256_unpacklo_epi16(v, h), c47 = _mm256_unpackhi_epi16(v, h);
+        _mm_storeu_si128((__m128i *)(out + o), _mm256_castsi256_si128(c03));
+        _mm_storeu_si128((__m128i *)(out + o + 4), _mm256_castsi256_si128(c47));
+        o += wsf_dec_cnt[lo];
+        _mm_storeu_si128((__m128i *)(out + o), _mm256_extracti128_si256(c03, 1));
+        _mm_storeu_si128((__m128i *)(out + o + 4), _mm256_extracti128_si256(c47, 1));
+    }
     *po = o + wsf_dec_cnt[hi];
 }
 
