@@ -1070,7 +1070,43 @@ static PyObject *wsf_decode_str(const uint8_t *s, Py_ssize_t n, int validated,
     if (n <= 0) {
         return PyUnicode_New(0, 0);
     }
-    if (n >= 64 && wsf_dec_ascii_scalar(s, 64, ascii_probe) == 64) {
+    if (n < 64) {
+        /* Short: an inline ASCII test with 8-byte words (the last one
+         * overlapping), then a word copy; no calls but the allocation. */
+        uint64_t w, acc = 0;
+        size_t k, m = (size_t)n;
+        if (m >= 8) {
+            for (k = 0; k + 8 <= m; k += 8) {
+                memcpy(&w, s + k, 8);
+                acc |= w;
+            }
+            memcpy(&w, s + m - 8, 8);
+            acc |= w;
+        } else {
+            for (k = 0; k < m; k++) {
+                acc |= s[k];
+            }
+        }
+        if ((acc & 0x8080808080808080ULL) == 0) {
+            uint8_t *d;
+            u = PyUnicode_New(n, 0x7F);
+            if (u == NULL) {
+                return NULL;
+            }
+            d = (uint8_t *)PyUnicode_DATA(u);
+            if (m >= 8) {
+                for (k = 0; k + 8 <= m; k += 8) {
+                    memcpy(d + k, s + k, 8);
+                }
+                memcpy(d + m - 8, s + m - 8, 8);
+            } else {
+                for (k = 0; k < m; k++) {
+                    d[k] = s[k];
+                }
+            }
+            return u;
+        }
+    } else if (wsf_dec_ascii_scalar(s, 64, ascii_probe) == 64) {
         /* Starts with 64 ASCII bytes: bet on ASCII and copy while checking
          * (one pass, as CPython's ASCII decoder); on losing the bet the
          * partial copy is dropped and only that prefix was read twice. */
