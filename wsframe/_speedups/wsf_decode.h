@@ -97,11 +97,22 @@
 #define WSF_PC8(m) (WSF_PC7(m) + WSF_DB(m, 7))
 /* Position j is the t-th kept one when its bit is set and t bits lie below. */
 #define WSF_AT(m, t, j, below) ((WSF_DB(m, j) && (below) == (t)) ? (j) : 0)
-#define WSF_E(m, t) ((uint8_t)(WSF_PC8(m) <= (t) ? 0x80 : (             \
+#define WSF_POS(m, t) (                                                  \
     WSF_AT(m, t, 1, WSF_PC1(m)) + WSF_AT(m, t, 2, WSF_PC2(m))            \
     + WSF_AT(m, t, 3, WSF_PC3(m)) + WSF_AT(m, t, 4, WSF_PC4(m))          \
     + WSF_AT(m, t, 5, WSF_PC5(m)) + WSF_AT(m, t, 6, WSF_PC6(m))          \
-    + WSF_AT(m, t, 7, WSF_PC7(m)))))
+    + WSF_AT(m, t, 7, WSF_PC7(m)))
+#define WSF_E(m, t) ((uint8_t)(WSF_PC8(m) <= (t) ? 0x80 : WSF_POS(m, t)))
+/* The same for 16-bit lanes: bytes 2p, 2p+1 of each kept position p. */
+#define WSF_W(m, t, b) ((uint8_t)(WSF_PC8(m) <= (t) ? 0x80 : 2 * WSF_POS(m, t) + (b)))
+#define WSF_W2(m, t) WSF_W(m, t, 0), WSF_W(m, t, 1)
+#define WSF_ROW2(m) {WSF_W2(m, 0), WSF_W2(m, 1), WSF_W2(m, 2), WSF_W2(m, 3),  \
+                     WSF_W2(m, 4), WSF_W2(m, 5), WSF_W2(m, 6), WSF_W2(m, 7)}
+#define WSF_ROW2_4(m) WSF_ROW2(m), WSF_ROW2((m) + 1), WSF_ROW2((m) + 2), WSF_ROW2((m) + 3)
+#define WSF_ROW2_16(m) WSF_ROW2_4(m), WSF_ROW2_4((m) + 4), WSF_ROW2_4((m) + 8), \
+                       WSF_ROW2_4((m) + 12)
+#define WSF_ROW2_64(m) WSF_ROW2_16(m), WSF_ROW2_16((m) + 16), WSF_ROW2_16((m) + 32), \
+                       WSF_ROW2_16((m) + 48)
 #define WSF_ROW(m) {WSF_E(m, 0), WSF_E(m, 1), WSF_E(m, 2), WSF_E(m, 3),  \
                     WSF_E(m, 4), WSF_E(m, 5), WSF_E(m, 6), WSF_E(m, 7)}
 #define WSF_ROW4(m) WSF_ROW(m), WSF_ROW((m) + 1), WSF_ROW((m) + 2), WSF_ROW((m) + 3)
@@ -119,6 +130,14 @@ static const uint8_t wsf_dec_pos[256][8]
     __attribute__((aligned(16)))
 #endif
     = {WSF_ROW64(0), WSF_ROW64(64), WSF_ROW64(128), WSF_ROW64(192)};
+#if defined(_MSC_VER)
+__declspec(align(16))
+#endif
+static const uint8_t wsf_dec_pos16[256][16]
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((aligned(16)))
+#endif
+    = {WSF_ROW2_64(0), WSF_ROW2_64(64), WSF_ROW2_64(128), WSF_ROW2_64(192)};
 static const uint8_t wsf_dec_cnt[256] = {
     WSF_CNT64(0), WSF_CNT64(64), WSF_CNT64(128), WSF_CNT64(192)};
 
@@ -348,13 +367,10 @@ WSF_TARGET_SSE4 WSF_DEC_INLINE void wsf_dec_half2_sse4(__m128i b0, __m128i c1,
     __m128i v3 = _mm_or_si128(_mm_or_si128(_mm_slli_epi16(w0, 12),
                                            _mm_slli_epi16(w1, 6)), w2);
     __m128i v = _mm_blendv_epi8(w0, v2, _mm_cmpgt_epi16(w0, _mm_set1_epi16(0xBF)));
-    __m128i t, idx;
+    __m128i idx;
     v = _mm_blendv_epi8(v, v3, _mm_cmpgt_epi16(w0, _mm_set1_epi16(0xDF)));
-    /* Byte indices 2p, 2p+1 for each kept position p (the 0x80 fillers
-     * wrap to junk lanes, which later stores overwrite). */
-    t = _mm_loadl_epi64((const __m128i *)wsf_dec_pos[m]);
-    t = _mm_add_epi8(t, t);
-    idx = _mm_unpacklo_epi8(t, _mm_add_epi8(t, _mm_set1_epi8(1)));
+    /* Byte indices 2p, 2p+1 for each kept position p, then zeros. */
+    idx = _mm_load_si128((const __m128i *)wsf_dec_pos16[m]);
     _mm_storeu_si128((__m128i *)(out + *po), _mm_shuffle_epi8(v, idx));
     *po += wsf_dec_cnt[m];
 }
@@ -395,13 +411,11 @@ WSF_TARGET_SSE4 WSF_DEC_INLINE void wsf_dec_half4_sse4(__m128i b0, __m128i c1,
         _mm_slli_epi16(_mm_and_si128(w0, _mm_set1_epi16(0x07)), 2),
         _mm_srli_epi16(w1, 4)), _mm_set1_epi16(0x10)));
     __m128i v = _mm_blendv_epi8(w0, v2, _mm_cmpgt_epi16(w0, _mm_set1_epi16(0xBF)));
-    __m128i t, idx;
+    __m128i idx;
     size_t o = *po;
     v = _mm_blendv_epi8(v, v3, _mm_cmpgt_epi16(w0, _mm_set1_epi16(0xDF)));
     v = _mm_blendv_epi8(v, v4, is4);
-    t = _mm_loadl_epi64((const __m128i *)wsf_dec_pos[m]);
-    t = _mm_add_epi8(t, t);
-    idx = _mm_unpacklo_epi8(t, _mm_add_epi8(t, _mm_set1_epi8(1)));
+    idx = _mm_load_si128((const __m128i *)wsf_dec_pos16[m]);
     v = _mm_shuffle_epi8(v, idx);
     h = _mm_shuffle_epi8(h, idx);
     /* interleaved low and high halves: the 32-bit code points */
@@ -524,17 +538,13 @@ static unsigned wsf_dec_scan_avx2(const uint8_t *s, size_t n, size_t *ncont)
     return m;
 }
 
-/* pshufb control for 16-bit lanes: lane 0 compacts the 8 positions of
- * mask lo, lane 1 those of mask hi (bytes 2p, 2p+1 per kept position p). */
+/* pshufb control for 16-bit lanes (wsf_dec_pos16): lane 0 compacts the 8
+ * positions of mask lo, lane 1 those of mask hi. */
 WSF_TARGET_AVX2 WSF_DEC_INLINE __m256i wsf_dec_idx16_avx2(unsigned lo, unsigned hi)
 {
-    __m128i t = _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)wsf_dec_pos[lo]),
-                                   _mm_loadl_epi64((const __m128i *)wsf_dec_pos[hi]));
-    __m256i w;
-    t = _mm_add_epi8(t, t); /* 2p (the 0x80 fillers wrap: junk lanes) */
-    w = _mm256_cvtepu8_epi16(t);
-    return _mm256_add_epi16(_mm256_or_si256(w, _mm256_slli_epi16(w, 8)),
-                            _mm256_set1_epi16(0x0100));
+    return _mm256_inserti128_si256(
+        _mm256_castsi128_si256(_mm_load_si128((const __m128i *)wsf_dec_pos16[lo])),
+        _mm_load_si128((const __m128i *)wsf_dec_pos16[hi]), 1);
 }
 
 /* UCS-2 output, 16 positions in the 16 16-bit lanes of one register. */
