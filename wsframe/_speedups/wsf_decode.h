@@ -44,26 +44,41 @@
  *       out[0..nout) (uint8_t / uint16_t / uint32_t).  Writes exactly
  *       out[0..nout) (zero-filling if s held fewer), reads only s[0..n).
  *
- * Algorithm (one pass, no intermediate buffer).  Every byte position i of a
- * 16-byte chunk computes the code point that a sequence *starting* at i
- * would have, from s[i..i+3] (the chunk loaded at offsets 0..3), in 8-, 16-
- * or 32-bit lanes for the output kind; continuation positions are then
- * dropped with a byte shuffle (pshufb) whose control comes from a 256-entry
- * table indexed by 8 bits of the "starts a character" mask.  Chunks need not
- * start on a character boundary: leading continuation bytes belong to a
- * character already written and are dropped like any other.  An all-ASCII
- * chunk is just widened (AVX2: 32 bytes at a time).  This is the "compute
- * at every position, then compress" idea of simdutf's converters and of
- * AVX-512 VBMI2's vpcompress, done with SSE4.1 shuffles; written from the
- * description, not from their code.
+ * Steps of wsf_decode_str: (1) ASCII bet: an input shorter than 64 bytes
+ * that is all ASCII (inline 8-byte-word test), or one whose first 64 bytes
+ * are ASCII, is copied into a 1-byte str while being checked, in one pass,
+ * as CPython's ASCII decoder does (a lost bet drops the partial copy: only
+ * that ASCII prefix was read twice).  (2) Scan: largest byte and count of
+ * continuation bytes (the kind and the length of the str).  (3) Validate
+ * with wsf_utf8_find_invalid (wsf_utf8.h).  (4) PyUnicode_New(nchars,
+ * maxchar), once.  (5) Transcode into its storage.
  *
- * Levels (wsf_level from wsf_cpu.h): SSE4, AVX2 and AVX-512 (with VBMI2's
- * vpcompress; without VBMI2 the AVX2 kernels) have SIMD transcoders; SSE2 a
- * SIMD scan with scalar transcoding; scalar and NEON (not written yet) the
- * portable C loops.
- * Loads need 3 bytes of look-ahead beyond the chunk, so the vector loops stop
- * 19 bytes before the end of s and 16 code points before the end of out;
- * the scalar loop finishes from there.
+ * Transcoding (one pass, no intermediate buffer).  Every byte position i of
+ * a chunk computes the code point that a sequence *starting* at i would
+ * have, from s[i..i+3] (the chunk loaded again at offsets 1..3), in 8-bit
+ * (Latin-1) or 16-bit lanes; continuation positions are then dropped: with
+ * vpcompressb/w (AVX-512 VBMI2), else with pshufb and a 256-entry table
+ * indexed by 8 bits of the "starts a character" mask (wsf_dec_pos,
+ * wsf_dec_pos16, defined by their rule at compile time).  UCS-4 keeps the
+ * low 16 bits of each code point in 16-bit lanes and bits 16..20 (4-byte
+ * leads only) in a second register compacted alike; interleaving the two
+ * (or widening them) gives the 32-bit code points, at twice the density of
+ * 32-bit lanes.  Chunks need not start on a character boundary: leading
+ * continuation bytes belong to a character already written and are dropped
+ * like any other.  An all-ASCII chunk is only widened.  This is the "compute
+ * at every position, then compress" idea of simdutf's converters and of
+ * vpcompress, written from the description, not from their code.
+ *
+ * Levels (wsf_level from wsf_cpu.h): SSE4 (16 bytes a step), AVX2 (16
+ * positions per register, 32-byte ASCII runs) and AVX-512 (64 bytes a step,
+ * with VBMI2's vpcompress; without VBMI2 the AVX2 kernels) have SIMD
+ * transcoders; SSE2 SIMD ASCII copy and scan with scalar transcoding; scalar
+ * and NEON (not written yet) the portable C loops.  Each level's table row
+ * (wsf_decode_table) names its kernels; wider kernels hand their tail to the
+ * next narrower one, the scalar loop finishes.  Loads need 3 bytes of
+ * look-ahead beyond the chunk, so a vector loop stops 19 (SSE4), 35 (AVX2)
+ * or 67 (AVX-512) bytes before the end of s and 16, 32 or 64 code points
+ * before the end of out, never touching a byte outside either.
  */
 #ifndef WSF_DECODE_H
 #define WSF_DECODE_H
