@@ -31,13 +31,15 @@
  *       failure dst is written up to the end of the block holding the failing
  *       byte at least; later bytes may be left unwritten.
  *
- Kernels: a scalar DFA (the table's byte ranges, with an 8-byte-word ASCII
+ * Kernels: a scalar DFA (the table's byte ranges, with an 8-byte-word ASCII
  * fast path) and the Keiser-Lemire "lookup" algorithm (Validating UTF-8 In
  * Less Than One Instruction Per Byte, SPE 2021), written once in
  * wsf_utf8_body.h over the per-ISA layers (SSSE3/SSE4.1, AVX2, AVX-512,
- * NEON), four vectors per step (64, 128, 256 bytes) with an ASCII fast path.  The SIMD kernels only say *which block* first shows an
- * error; the exact position then comes from the scalar DFA, restarted at the
- * last sequence boundary before that block (an error can belong to a
+ * NEON), four vectors per step (64, 128, 256 bytes) with an ASCII fast
+ * path, and reached through the kernel table (wsf_kernels.h); the drivers
+ * below are inline in the caller.  The SIMD kernels only say *which block*
+ * first shows an error; the exact position then comes from the scalar DFA,
+ * restarted at the last sequence boundary before that block (an error can belong to a
  * sequence that began in the previous block).  The last partial block (and
  * a whole input shorter than 64 bytes) is copied into a zero-padded local
  * block and checked by the same SIMD kernel, so no load ever touches a byte
