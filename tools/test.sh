@@ -9,9 +9,13 @@
 #   1. python -m pip install -e ".[test]"  (editable: the compiled modules are built in
 #      place, next to their .pyx, so the tests import them from this tree); progress lines
 #      are shown as the build goes, the whole log only if it fails
-#   2. pytest with the compiled backend (WSFRAME_EXPECT_BACKEND=c), when it was built
-#   3. pytest again with WSFRAME_PURE_PYTHON=1 (WSFRAME_EXPECT_BACKEND=python); coverage
-#      of both runs is combined and reported after this one
+#   2. pytest with the compiled backend (WSFRAME_EXPECT_BACKEND=c), when it was built:
+#      every test; the mask, UTF-8 and frames tests (marked both_backends) check the
+#      reference and the compiled implementation side by side in this one run
+#   3. pytest again with WSFRAME_PURE_PYTHON=1 (WSFRAME_EXPECT_BACKEND=python), for the
+#      tests that go through the public modules (integrations, conformance, end-to-end,
+#      package): -m "not both_backends", since step 2 already ran the others on both
+#      backends.  Coverage of both runs is combined and reported after this one
 #   4. mypy --strict wsframe
 #   5. tools/peer_suites.sh, when it exists (third-party suites with wsframe installed)
 #
@@ -94,7 +98,7 @@ if compiled_backend_built; then
     section "tests: pure-Python reference backend (WSFRAME_PURE_PYTHON=1)"
     (
         export WSFRAME_PURE_PYTHON=1 WSFRAME_EXPECT_BACKEND=python
-        run_pytest "${COV[@]}" --cov-append --cov-report=term-missing "$@"
+        run_pytest "${COV[@]}" --cov-append --cov-report=term-missing -m "not both_backends" "$@"
     ) || status=1
 else
     echo "tools/test.sh: the compiled backend is not available; running the pure-Python pass only"

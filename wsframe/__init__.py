@@ -27,7 +27,8 @@ __all__ = [
     "utf8",
     "frames",
     "handshake",
+    "deflate",
     "errors",
 ]
 
-from . import errors, frames, handshake, mask, utf8  # noqa: E402
+from . import deflate, errors, frames, handshake, mask, utf8
