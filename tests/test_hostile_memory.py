@@ -45,9 +45,10 @@ MIB = 1 << 20
 #: object, its attributes, small buffers (both backends measure far below this).
 PER_CONNECTION = 8 * 1024
 
-# Issue 13, defects 2 and 3 (fixed): the compiled decoder used to reserve min(declared
-# length, 1 MiB) at a frame's first payload byte, and to keep a burst's buffer while a
-# partial frame remained.  These tests failed on it.
+# Regression tests of issue 13, defects 2 and 3 (fixed in _frames.pyx): the compiled
+# decoder reserved min(declared length, 1 MiB) at a frame's first payload byte
+# (test_declared_huge_frame..., test_trickled_payload...: 1 MiB per connection), and kept
+# a burst's buffer while a partial frame remained (test_burst_buffer...[bytearray]).
 
 
 def _backends() -> list[Any]:
@@ -235,14 +236,14 @@ def test_ping_flood_and_one_byte_frames_hold_nothing(
 @pytest.mark.parametrize("frames", _backends())
 @pytest.mark.parametrize("kind", [bytes, bytearray])
 def test_burst_buffer_is_released_when_little_data_is_live(
-    frames: ModuleType, kind: type, traced: Tracer, request: pytest.FixtureRequest
+    frames: ModuleType, kind: type, traced: Tracer
 ) -> None:
     # One 16 MiB burst of frames that ends one byte into the next frame's header, then
     # 2000 small feeds that each complete a frame and start the next (as TCP reads end
     # mid-frame): one byte is live between feeds, so what the decoder keeps must come
     # down from the burst's size to a small buffer, not stay pinned.
     # (A bytes burst is read in place by the compiled decoder; a bytearray is copied into
-    # its buffer, which is what defect 3 pins.)
+    # its buffer, which is what defect 3 pinned.)
     decoder = frames.FrameDecoder(max_frame_size=None)
     small = _frame(2, b"s" * 20)
     follow = small[1:] + small[:1]
