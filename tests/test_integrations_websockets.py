@@ -35,6 +35,7 @@ from websockets.server import ServerProtocol  # noqa: E402
 
 ORIGINAL_APPLY_MASK = ws_frames.apply_mask
 ORIGINAL_PARSE = ws_frames.Frame.__dict__["parse"]
+ORIGINAL_SERIALIZE = ws_frames.Frame.serialize
 
 
 @pytest.fixture(autouse=True)
@@ -242,3 +243,42 @@ def test_install_before_import_in_fresh_interpreter() -> None:
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
+
+
+@pytest.mark.parametrize("mask", [False, True])
+def test_serialize_identical(mask: bool) -> None:
+    """Frame.serialize through wsframe's encoder: the same bytes, errors and extensions."""
+    from websockets.extensions.permessage_deflate import PerMessageDeflate
+    from websockets.frames import Frame, Opcode
+
+    frames = [Frame(op, data, fin=fin) for op in (Opcode.TEXT, Opcode.BINARY, Opcode.CONT)
+              for data in (b"", b"x", b"y" * 125, b"z" * 126, b"w" * 65535, b"v" * 65536)
+              for fin in (True, False)]
+    frames += [Frame(Opcode.PING, b"p" * 125), Frame(Opcode.PONG, b""),
+               Frame(Opcode.CLOSE, b"\x03\xe8bye"), Frame(Opcode.BINARY, bytearray(b"ba")),
+               Frame(Opcode.BINARY, memoryview(b"0123456789")[2:7])]
+    bad = [Frame(Opcode.PING, b"p" * 126), Frame(Opcode.PONG, b"", fin=False)]
+
+    def run() -> list[object]:
+        real = ws_frames.secrets
+        ws_frames.secrets = _CountingSecrets()  # type: ignore[assignment]
+        try:
+            out: list[object] = [f.serialize(mask=mask) for f in frames]
+            ext = PerMessageDeflate(False, False, 15, 15)
+            out += [f.serialize(mask=mask, extensions=[ext]) for f in frames[:12]]
+            for f in bad:
+                try:
+                    f.serialize(mask=mask)
+                except Exception as exc:  # noqa: BLE001 - compared below
+                    out.append(f"{type(exc).__name__}: {exc}")
+            return out
+        finally:
+            ws_frames.secrets = real
+
+    expected = run()
+    integ.install()
+    assert ws_frames.Frame.serialize is not ORIGINAL_SERIALIZE
+    assert run() == expected
+    if mask:  # with websockets' own key source, keys come from wsframe.frames.new_mask
+        a, b = (Frame(Opcode.TEXT, b"same").serialize(mask=True) for _ in range(2))
+        assert a[:2] == b[:2] == b"\x81\x84" and a[2:6] != b[2:6]

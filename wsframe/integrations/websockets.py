@@ -124,9 +124,9 @@ def _make_serialize(original: Any, module: ModuleType) -> Any:
     wsframe in one call (header, mask key, masked payload) instead of a
     ``BytesIO`` with three writes.  The mask key of a client frame comes from
     :func:`wsframe.frames.new_mask` (the OS CSPRNG, as websockets'
-    ``secrets.token_bytes(4)``); when ``secrets.token_bytes`` has been replaced
-    (a test that wants known keys), the replacement is called, as websockets
-    would.
+    ``secrets.token_bytes(4)``); when ``websockets.frames.secrets`` or
+    ``secrets.token_bytes`` has been replaced (a test that wants known keys),
+    the replacement is called, as websockets would.
     """
     import inspect
     import secrets
@@ -137,6 +137,9 @@ def _make_serialize(original: Any, module: ModuleType) -> Any:
     encode_frame = _encode_frame
     new_mask = _new_mask
     token_bytes = secrets.token_bytes
+    frames_module = module
+    if getattr(module, "secrets", None) is not secrets:
+        raise Unsupported("websockets.frames does not draw mask keys from secrets")
 
     def serialize(self: Any, *, mask: bool, extensions: Any = None) -> bytes:
         """websockets' ``Frame.serialize``, encoded by wsframe (RFC 6455 §5.2)."""
@@ -146,7 +149,9 @@ def _make_serialize(original: Any, module: ModuleType) -> Any:
                 self = extension.encode(self)
         key = None
         if mask:
-            key = new_mask() if secrets.token_bytes is token_bytes else secrets.token_bytes(4)
+            # websockets' own source of keys, looked up as websockets does it.
+            source = frames_module.secrets.token_bytes
+            key = new_mask() if source is token_bytes else source(4)
         return encode_frame(
             self.opcode,
             self.data,
