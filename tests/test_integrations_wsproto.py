@@ -18,8 +18,7 @@ import pytest
 wsproto = pytest.importorskip("wsproto")
 hypothesis = pytest.importorskip("hypothesis")
 
-from _support import PEER_SETTINGS
-from hypothesis import given
+from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 import wsframe.integrations.wsproto as integ  # noqa: E402
@@ -32,6 +31,7 @@ from _integration_support import (  # noqa: E402
     run_in_fresh_interpreter,
     violation_chunks,
 )
+from _support import PEER_SETTINGS  # noqa: E402
 from wsproto import frame_protocol as fp  # noqa: E402
 from wsproto.connection import Connection, ConnectionType  # noqa: E402
 from wsproto.events import CloseConnection  # noqa: E402

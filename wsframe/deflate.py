@@ -559,7 +559,15 @@ _PACKAGES = {"zlib": "(standard library)", "zlib-ng": "zlib-ng", "isal": "isal"}
 #: installed.  isal is never picked by default: it inflates small messages
 #: more slowly than zlib (docs/deflate.md).
 _PREFERENCE = ("zlib-ng", "zlib")
-_API = ("compressobj", "decompressobj", "error", "DEFLATED", "Z_SYNC_FLUSH")
+_API = (
+    "compressobj",
+    "decompressobj",
+    "error",
+    "DEFLATED",
+    "Z_SYNC_FLUSH",
+    "Z_FULL_FLUSH",
+    "Z_DEFAULT_STRATEGY",
+)
 
 
 def _import_backend(name: str) -> ModuleType:
@@ -694,7 +702,6 @@ class Inflater:
     __slots__ = (
         "_d",
         "_decompressobj",
-        "_ended",
         "_error",
         "_reset",
         "_wbits",
@@ -923,7 +930,7 @@ class Deflater:
         if bits == 8:
             if backend_name(module) == "isal":
                 module = _import_backend("zlib")
-            strategy = module.Z_RLE
+            strategy = getattr(module, "Z_RLE", 3)  # 3 in zlib.h
             bits = 9
         self.zlib = module
         self.zlib_name = backend_name(module)
