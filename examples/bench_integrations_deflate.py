@@ -17,6 +17,9 @@ RFC 7692 §7.2.1), one frame each, masked, delivered in reads of
   ``PerMessageDeflate`` (15/15 bits, context takeover), ``receive_data`` +
   ``events_received()``.
 
+``--serialize`` measures websockets' ``Frame.serialize`` (16-byte text frame,
+masked and unmasked) with and without the integration instead.
+
 Figures are the best of ``--repeat`` runs, with and without the integration
 alternating; the speedup is without / with.
 """
@@ -129,6 +132,31 @@ def _run(
     return {"without": min(without), "with": min(with_), "speedup": min(without) / min(with_)}
 
 
+def bench_serialize(repeat: int = 5, number: int = 100_000) -> None:
+    """websockets' ``Frame.serialize`` of a 16-byte text frame, with and without wsframe."""
+    import timeit
+
+    import wsframe.integrations.websockets as integ
+    from websockets.frames import Frame, Opcode
+
+    frame = Frame(Opcode.TEXT, b"0123456789abcdef")
+    for mask in (True, False):
+        times = {}
+        for installed in (False, True):
+            if installed:
+                integ.install()
+            else:
+                integ.uninstall()
+            best = min(timeit.repeat(lambda: frame.serialize(mask=mask), number=number,
+                                     repeat=repeat))
+            times[installed] = best / number * 1e9
+        integ.uninstall()
+        print(
+            f"Frame.serialize(mask={mask}) 16 B: websockets {times[False]:6.0f} ns,"
+            f" with wsframe {times[True]:6.0f} ns: x{times[False] / times[True]:.2f}"
+        )
+
+
 def main(argv: list[str] | None = None) -> None:
     """Command line entry point: print one line per library."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -136,7 +164,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--only", choices=["wsproto", "websockets"])
     parser.add_argument("--read-size", type=int, default=65536)
+    parser.add_argument("--serialize", action="store_true",
+                        help="measure websockets' Frame.serialize instead")
     args = parser.parse_args(argv)
+    if args.serialize:
+        bench_serialize(args.repeat)
+        return
     import wsframe
     from wsframe.deflate import backend_name, zlib_backend
 

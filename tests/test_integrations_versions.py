@@ -27,6 +27,7 @@ from _integration_support import run_in_fresh_interpreter
 PEERS = {
     "wsproto": ["wsproto", "wsproto.connection", "wsproto.frame_protocol", "wsproto.extensions"],
     "websockets": ["websockets", "websockets.frames", "websockets.legacy.framing",
+                   "websockets.extensions.permessage_deflate",
                    "websockets.server"],
     "autobahn": ["autobahn", "autobahn.websocket.utf8validator", "autobahn.websocket.xormasker",
                  "autobahn.websocket.protocol"],
