@@ -296,6 +296,8 @@ def _compare(results: list[Result], workload: str, size: int | None, impl: str,
     ratio, low, high = paired_ratio(a.samples_ns, b.samples_ns,
                                     (b.median_ns or 0) / a.median_ns)
     row.update(ratio=ratio, against_used=b.impl, ratio_min=low, ratio_max=high)
+    if a.output_info or b.output_info:  # e.g. the compression ratio each one reached
+        row["info"] = f"{a.impl}: {a.output_info or '-'}; {b.impl}: {b.output_info or '-'}"
     return row
 
 
@@ -361,6 +363,8 @@ def _headline_text(row: dict[str, Any]) -> str:
         value = fmt_ratio(row["ratio"]) + _range(row)
         if row.get("against_used") and "/" in (row.get("against") or ""):
             value += f" (vs {row['against_used']})"
+    if row.get("info"):
+        value += f" ({row['info']})"
     if row["target"] is None:
         return value
     verdict = "met" if row["met"] else "NOT met"
