@@ -19,8 +19,10 @@ venv:  ## create .venv and install wsframe editable with the test and lint tools
 	python3 -m venv .venv
 	.venv/bin/python -m pip install -e ".[dev]"
 
+# WSFRAME_REQUIRE_C=1: a failed compile stops here instead of quietly leaving the
+# reference alone in place (setup.py's fallback is for end users, not for this loop).
 build:  ## (re)build the compiled backend in place after editing a .pyx, .pxd or .h
-	$(PYTHON) setup.py build_ext --inplace -q
+	WSFRAME_REQUIRE_C=1 $(PYTHON) setup.py build_ext --inplace -q
 
 # Two processes: the first runs everything (the mask/utf8/frames tests check both
 # implementations side by side); the second re-runs the tests that go through the

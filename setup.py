@@ -322,6 +322,12 @@ def _extensions() -> list[Extension]:
             "wsframe._speedups." + os.path.splitext(os.path.basename(path))[0],
             sources=[path],
             include_dirs=[SPEEDUPS_DIR],
+            # Rebuild when a kernel header, an included room or a .pxd changes.
+            depends=sorted(
+                glob.glob(os.path.join(SPEEDUPS_DIR, "*.h"))
+                + glob.glob(os.path.join(SPEEDUPS_DIR, "*.pxi"))
+                + glob.glob(os.path.join(SPEEDUPS_DIR, "*.pxd"))
+            ),
             # Never -march=native: kernels pick their ISA at run time.
         )
         for path in sources

@@ -28,10 +28,9 @@ import argparse
 import asyncio
 import contextlib
 import sys
-from typing import Any
 from urllib.parse import urlsplit
 
-from wsframe.deflate import accept_response, offer
+from wsframe.deflate import DeflateParams, Deflater, Inflater, accept_response, offer
 from wsframe.errors import HandshakeError, ProtocolError
 from wsframe.frames import (
     FrameDecoder,
@@ -76,10 +75,10 @@ class Client:
         self._writer = writer
         self.subprotocol: str | None = None
         self.extensions: str | None = None
-        self.params: Any = None
+        self.params: DeflateParams | None = None
         self._decoder = FrameDecoder(client=True)
         self._assembler = MessageAssembler(max_message_size=None)
-        self._deflater: Any = None
+        self._deflater: Deflater | None = None
         self._messages: list[Message] = []
         self.close_code: int | None = None
         self.close_reason = ""
@@ -136,29 +135,23 @@ class Client:
 
     def _setup(self, max_size: int | None) -> None:
         """Everything compression changes: RSV1 allowed, inflating, deflating (RFC 7692)."""
+        params = self.params
         self._decoder = FrameDecoder(
-            client=True, max_frame_size=max_size, rsv_allowed=4 if self.params else 0
+            client=True, max_frame_size=max_size, rsv_allowed=4 if params else 0
         )
-        if self.params is None:
-            self._assembler = MessageAssembler(max_message_size=max_size)
-        else:
-            from wsframe.deflate import Deflater, Inflater  # TEMP until they land
-
-            self._assembler = MessageAssembler(
-                max_message_size=max_size, inflater=Inflater(self.params, client=True)
-            )
-            self._deflater = Deflater(self.params, client=True)
-        return self
+        self._assembler = MessageAssembler(
+            max_message_size=max_size,
+            inflater=Inflater(params, client=True) if params else None,
+        )
+        self._deflater = Deflater(params, client=True) if params else None
 
     async def send(self, data: str | bytes) -> None:
         """Send one text (str) or binary (bytes) message, masked."""
         opcode = Opcode.TEXT if isinstance(data, str) else Opcode.BINARY
         payload = data.encode("utf-8") if isinstance(data, str) else data
-        if self._deflater is None:
-            frames = encode_message(opcode, payload, masked=True)
-        else:
-            frames = encode_message(opcode, payload, masked=True, deflater=self._deflater)
-        self._writer.writelines(frames)
+        self._writer.writelines(
+            encode_message(opcode, payload, masked=True, deflater=self._deflater)
+        )
         await self._writer.drain()
 
     async def ping(self, payload: bytes = b"") -> None:
@@ -189,9 +182,9 @@ class Client:
                 raise ConnectionClosed(1006, "TCP closed without a Close frame")
             try:
                 for frame in self._decoder.feed(data):
-                    message = self._assembler.add(frame)
-                    if message is not None:
-                        self._messages.append(message)
+                    complete = self._assembler.add(frame)
+                    if complete is not None:
+                        self._messages.append(complete)
             except ProtocolError as exc:
                 await self._fail(exc)
                 raise
@@ -200,7 +193,7 @@ class Client:
         """The closing handshake (RFC 6455 §7.1.2), then wait for the server's FIN."""
         self._writer.write(encode_frame(Opcode.CLOSE, encode_close(code, reason), mask=new_mask()))
         self._close_sent = True
-        with contextlib.suppress(ConnectionClosed, TimeoutError, ProtocolError, ConnectionError):
+        with contextlib.suppress(ConnectionClosed, asyncio.TimeoutError, ProtocolError, ConnectionError):
             while True:
                 await self.recv()
 

@@ -37,9 +37,9 @@ import contextlib
 import logging
 import re
 import sys
-from typing import Any
+from collections.abc import Iterable
 
-from wsframe.deflate import respond
+from wsframe.deflate import DeflateParams, Deflater, Inflater, respond
 from wsframe.errors import HandshakeError, ProtocolError
 from wsframe.frames import (
     FrameDecoder,
@@ -63,7 +63,7 @@ READ_SIZE = 256 * 1024
 PAGE_PATH = "/echo.html"
 
 _REQUEST_LINE = re.compile(rb"([!#$%&'*+\-.^_`|~0-9A-Za-z]+) (\S+) HTTP/1\.([1-9])\Z")
-_REASONS = {400: "Bad Request", 404: "Not Found", 426: "Upgrade Required"}
+_REASONS = {200: "OK", 400: "Bad Request", 426: "Upgrade Required"}
 
 
 # ------------------------------------------------------------------ HTTP (the caller's part)
@@ -95,8 +95,15 @@ def read_request(head: bytes) -> tuple[str, str, list[tuple[bytes, bytes]]]:
     return match[1].decode("ascii"), match[2].decode("ascii", "replace"), headers
 
 
-def _http_response(status: int, headers: Any = (), body: bytes = b"", *, content_type: str = "text/plain; charset=utf-8") -> bytes:
-    lines = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Error') if status != 200 else 'OK'}"]
+def _http_response(
+    status: int,
+    headers: Iterable[tuple[str, str]] = (),
+    body: bytes = b"",
+    *,
+    content_type: str = "text/plain; charset=utf-8",
+) -> bytes:
+    """A complete HTTP/1.1 response that ends the connection (``Connection: close``)."""
+    lines = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}"]
     lines += [f"{name}: {value}" for name, value in headers]
     lines += [f"Content-Type: {content_type}", f"Content-Length: {len(body)}", "Connection: close"]
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
@@ -110,46 +117,25 @@ class Codec:
 
     All that permessage-deflate changes lives here: with an agreement
     (:class:`wsframe.deflate.DeflateParams`) the decoder allows RSV1, the
-    assembler inflates (bounded by ``max_size``, RFC 7692 §8 "bombs"), and
-    data messages are compressed on the way out.
+    assembler inflates as frames arrive (wire and inflated bytes both bounded
+    by ``max_size``: a deflate bomb gets 1009), and data messages are
+    compressed on the way out (control frames never are).
     """
 
-    def __init__(self, params: Any, max_size: int | None) -> None:
+    def __init__(self, params: DeflateParams | None, max_size: int | None) -> None:
         self.decoder = FrameDecoder(max_frame_size=max_size, rsv_allowed=4 if params else 0)
         # decode_text=False: text comes back as validated UTF-8 bytes, ready to echo.
-        self.assembler = MessageAssembler(max_message_size=max_size, decode_text=False)
-        self.max_size = max_size
-        # TEMP until MessageAssembler(inflater=) / encode_message(deflater=) land on main.
-        from wsframe.deflate import Deflater, Inflater
-
-        self.inflater = Inflater(params) if params else None
+        self.assembler = MessageAssembler(
+            max_message_size=max_size,
+            decode_text=False,
+            inflater=Inflater(params) if params else None,
+        )
         self.deflater = Deflater(params) if params else None
 
-    def add(self, frame: Any) -> Any:
-        message = self.assembler.add(frame)
-        if message is not None and getattr(message, "compressed", False):  # TEMP
-            from wsframe.errors import InvalidUTF8
-            from wsframe.utf8 import find_invalid
-
-            data = self.inflater.feed(message.data, fin=True, max_size=self.max_size)  # type: ignore[union-attr]
-            if message.opcode == Opcode.TEXT and find_invalid(data) >= 0:
-                raise InvalidUTF8("invalid UTF-8", find_invalid(data))
-
-            class M:
-                pass
-
-            m = M()
-            m.opcode, m.data = message.opcode, data  # type: ignore[attr-defined]
-            return m
-        return message
-
     def encode(self, opcode: Opcode, data: bytes | str) -> list[bytes]:
-        """One message's frames (compressed when agreed; control frames never are)."""
-        if isinstance(data, str):
-            data = data.encode("utf-8")
-        if self.deflater is None or opcode >= Opcode.CLOSE:
-            return [encode_frame(opcode, data)]
-        return [encode_frame(opcode, self.deflater.compress(data), rsv1=True)]  # TEMP
+        """One data message's frames, compressed when agreed (RSV1 on the first)."""
+        payload = data.encode("utf-8") if isinstance(data, str) else data
+        return encode_message(opcode, payload, deflater=self.deflater)
 
 
 # ------------------------------------------------------------------ closing the TCP connection
@@ -200,7 +186,7 @@ async def handle_connection(
     """
     try:
         head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), HANDSHAKE_TIMEOUT)
-    except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError, TimeoutError):
+    except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError, asyncio.TimeoutError):
         writer.close()
         return
     try:
@@ -236,7 +222,7 @@ async def _echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, code
                 writer.close()
                 return
             for frame in codec.decoder.feed(data):
-                message = codec.add(frame)
+                message = codec.assembler.add(frame)
                 if message is None:
                     continue  # a fragment of a longer message
                 opcode = message.opcode

@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run from a checkout: import this tree's wsframe
     sys.path.insert(0, str(REPO))
 
-import atheris  # noqa: E402
+import atheris
 
 # Coverage guidance comes from the reference (pure Python, instrumented here); the
 # compiled modules are only instrumented in a clang -fsanitize=fuzzer-no-link build.

@@ -36,13 +36,12 @@ def run(frames_mod: Any, head: int, recs: list[tuple[int, int, bytes]]) -> list[
         return [made]
     assembler, out = made[1], []
     for flags, opcode, payload in recs:
-        frame = capture(lambda: frames_mod.Frame(
-            opcode, payload, bool(flags & 1), bool(flags & 2), bool(flags & 4),
-            bool(flags & 8)))
+        frame = capture(lambda op=opcode, p=payload, fl=flags: frames_mod.Frame(
+            op, p, bool(fl & 1), bool(fl & 2), bool(fl & 4), bool(fl & 8)))
         if frame[0] != "ok":
             out.append(("frame", frame))
             continue
-        got = capture(lambda: assembler.add(frame[1]))
+        got = capture(lambda f=frame[1]: assembler.add(f))
         if got[0] == "ok" and got[1] is not None:
             m = got[1]
             got = ("ok", (int(m.opcode), m.data, type(m.data).__name__,

@@ -19,10 +19,11 @@ import atheris
 from _common import Divergence, capture, main, split
 
 with atheris.instrument_imports(include=["wsproto", "wsframe.integrations"]):
-    import wsframe.integrations.wsproto as integration
     from wsproto.connection import Connection, ConnectionType
     from wsproto.extensions import PerMessageDeflate
     from wsproto.frame_protocol import FrameProtocol
+
+    import wsframe.integrations.wsproto as integration
 
 
 def _value(x: Any) -> Any:

@@ -22,12 +22,14 @@ with apt-get only) and skips with the reason when that is impossible too;
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
 import signal
 import subprocess
 import tempfile
+import time
 import urllib.request
 from typing import Any
 
@@ -35,7 +37,9 @@ import pytest
 
 pytest.importorskip("websockets")
 
-from _integration_support import ROOT, load_example  # noqa: E402
+from websockets.exceptions import WebSocketException
+
+from _integration_support import ROOT, load_example
 
 echo_server = load_example("echo_server")
 
@@ -63,7 +67,9 @@ def _browser_or_skip() -> str:
     reason = "no Chromium/Chrome found on PATH (set WSFRAME_BROWSER or run tools/install_browser.sh)"
     if browser is None and os.geteuid() == 0 and shutil.which("apt-get"):
         script = os.path.join(ROOT, "tools", "install_browser.sh")
-        result = subprocess.run(["bash", script], capture_output=True, text=True, timeout=900)
+        result = subprocess.run(
+            ["bash", script], capture_output=True, text=True, timeout=900, check=False
+        )
         browser = _find_browser()
         if browser is None:
             reason = f"no browser, and tools/install_browser.sh could not install one: {result.stderr[-500:]}"
@@ -86,7 +92,8 @@ class Browser:
         self.ws: Any = None
         self._next_id = 0
 
-    async def start(self) -> None:
+    def _launch(self) -> int:
+        """Start the browser; return its DevTools port (blocking: run in a thread)."""
         args = [
             self.path,
             "--headless",
@@ -106,22 +113,23 @@ class Browser:
             args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
         )
         port_file = os.path.join(self.profile, "DevToolsActivePort")
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + START_TIMEOUT
-        port = None
-        while port is None:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"{self.path} exited with {self.proc.returncode} at start")
-            if loop.time() > deadline:
+            if time.monotonic() > deadline:
                 raise TimeoutError(f"{self.path} opened no DevTools port in {START_TIMEOUT}s")
             try:
                 with open(port_file) as f:
                     first = f.readline().strip()
-                port = int(first) if first else None
+                if first:
+                    return int(first)
             except (FileNotFoundError, ValueError):
                 pass
-            if port is None:
-                await asyncio.sleep(0.1)
+            time.sleep(0.1)
+
+    async def start(self) -> None:
+        port = await asyncio.to_thread(self._launch)
         targets = await asyncio.to_thread(self._get_json, f"http://127.0.0.1:{port}/json/list")
         page = next(t for t in targets if t.get("type") == "page")
         from websockets.asyncio.client import connect
@@ -164,10 +172,9 @@ class Browser:
 
     async def stop(self) -> None:
         if self.ws is not None:
-            try:
+            # The browser may already be gone.
+            with contextlib.suppress(OSError, asyncio.TimeoutError, WebSocketException):
                 await asyncio.wait_for(self.ws.close(), 5)
-            except Exception:  # the browser may already be gone
-                pass
         if self.proc is not None and self.proc.poll() is None:
             # Our own process group (start_new_session): the browser and its helpers.
             try:
@@ -298,3 +305,18 @@ def test_chromium_against_the_example_server() -> None:
     assert result["oversized"]["wasClean"] is True, result["oversized"]
     assert result["oversizedInflated"]["code"] == 1009, result["oversizedInflated"]
     assert result["oversizedInflated"]["wasClean"] is True, result["oversizedInflated"]
+
+
+
+def test_no_browser_and_no_way_to_install_skips_with_the_reason(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("WSFRAME_BROWSER", "/nonexistent/chromium")
+    monkeypatch.delenv("WSFRAME_REQUIRE_BROWSER", raising=False)
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)  # not root: apt-get is not an option
+    assert _find_browser() is None
+    with pytest.raises(pytest.skip.Exception, match="needs root and apt-get"):
+        _browser_or_skip()
+    monkeypatch.setenv("WSFRAME_REQUIRE_BROWSER", "1")
+    with pytest.raises(pytest.fail.Exception, match="no Chromium"):
+        _browser_or_skip()

@@ -9,6 +9,7 @@ that overstepped the agreed window would be caught.
 
 from __future__ import annotations
 
+import itertools
 import random
 import sys
 import types
@@ -16,6 +17,8 @@ import zlib
 
 import pytest
 from _deflate_support import backend_params, installed, sample_messages
+from hypothesis import given
+from hypothesis import strategies as st
 
 from wsframe.deflate import (
     BACKENDS,
@@ -42,7 +45,7 @@ def split(data: bytes, rng: random.Random) -> list[bytes]:
     """*data* cut into 1..5 frames at random places (empty frames allowed)."""
     cuts = sorted(rng.randrange(len(data) + 1) for _ in range(rng.randrange(5)))
     bounds = [0, *cuts, len(data)]
-    return [data[a:b] for a, b in zip(bounds, bounds[1:])]
+    return [data[a:b] for a, b in itertools.pairwise(bounds)]
 
 
 def inflate_frames(inflater: Inflater, frames: list[bytes], max_size: int | None = None) -> bytes:
@@ -554,3 +557,61 @@ def test_object_without_zlib_api_is_type_error() -> None:
         zlib_backend(types.ModuleType("empty"))
     with pytest.raises(TypeError):
         zlib_backend(object())  # type: ignore[arg-type]
+
+
+def test_level_the_backend_refuses_fails_at_construction() -> None:
+    if not installed("isal"):
+        pytest.skip("isal not installed")
+    with pytest.raises(ValueError, match="isal cannot compress with level=6"):
+        Deflater(DeflateParams(), level=6, zlib="isal")
+
+
+# ---------------------------------------------------------------------------
+# Property: any messages, any agreement, any frame split, any backend pair
+# ---------------------------------------------------------------------------
+
+_INSTALLED = [name for name in BACKENDS if installed(name)]
+_messages = st.lists(
+    st.one_of(
+        st.binary(max_size=600),
+        st.builds(lambda b, n: b * n, st.binary(min_size=1, max_size=40), st.integers(1, 300)),
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+@given(
+    messages=_messages,
+    bits=st.integers(8, 15),
+    takeover=st.booleans(),
+    client=st.booleans(),
+    compressor=st.sampled_from(_INSTALLED),
+    decompressor=st.sampled_from(_INSTALLED),
+    level=st.integers(0, 3),
+    seed=st.integers(0, 2**32),
+)
+def test_property_round_trip(
+    messages: list[bytes],
+    bits: int,
+    takeover: bool,
+    client: bool,
+    compressor: str,
+    decompressor: str,
+    level: int,
+    seed: int,
+) -> None:
+    params = DeflateParams(not takeover, not takeover, bits, bits)
+    deflater = Deflater(params, client=client, level=level, zlib=compressor)
+    inflater = Inflater(params, client=not client, zlib=decompressor)
+    rng = random.Random(seed)
+    for message in messages:
+        frames = split(deflater.compress(message), rng)
+        limit = len(message) + rng.choice([0, 1, 1000])
+        assert inflate_frames(inflater, frames, max_size=limit) == message
+        if message:
+            # The same message under a budget one byte short is refused.
+            again = Deflater(params, client=client, level=level, zlib=compressor)
+            fresh = Inflater(params, client=not client, zlib=decompressor)
+            with pytest.raises(PayloadTooBig):
+                inflate_frames(fresh, split(again.compress(message), rng), len(message) - 1)

@@ -18,9 +18,9 @@ import pytest
 
 pytest.importorskip("websockets")
 
-from _integration_support import load_example  # noqa: E402
+from wsframe.errors import HandshakeError
 
-from wsframe.errors import HandshakeError  # noqa: E402
+from _integration_support import load_example
 
 echo_client = load_example("echo_client")
 echo_server = load_example("echo_server")

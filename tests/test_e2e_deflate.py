@@ -34,13 +34,13 @@ import pytest
 
 pytest.importorskip("websockets")
 
-from websockets.asyncio.client import connect  # noqa: E402
-from websockets.extensions.permessage_deflate import (  # noqa: E402
+from websockets.asyncio.client import connect
+from websockets.extensions.permessage_deflate import (
     ClientPerMessageDeflateFactory,
     PerMessageDeflate,
 )
 
-from _integration_support import load_example  # noqa: E402
+from _integration_support import load_example
 
 echo_server = load_example("echo_server")
 

@@ -13,7 +13,7 @@ import pytest
 
 pytest.importorskip("websockets")
 
-from _integration_support import load_example  # noqa: E402
+from _integration_support import load_example
 
 echo_server = load_example("echo_server")
 echo_client = load_example("echo_check")

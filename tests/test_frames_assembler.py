@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from _support import implementation_fixture
 from wsframe.errors import InvalidUTF8, PayloadTooBig, ProtocolError
 from wsframe.frames import (
     Frame,
@@ -13,8 +14,6 @@ from wsframe.frames import (
     Opcode,
     encode_frame,
 )
-
-from _support import implementation_fixture
 
 # The names above are rebound to each implementation in turn: every test of this
 # module runs against wsframe._reference.frames [python] and the compiled

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from _support import implementation_fixture
 from wsframe.errors import InvalidUTF8, ProtocolError
 from wsframe.frames import (
     CloseCode,
@@ -20,8 +21,6 @@ from wsframe.frames import (
     is_valid_close_code,
     parse_close,
 )
-
-from _support import implementation_fixture
 
 # The names above are rebound to each implementation in turn: every test of this
 # module runs against wsframe._reference.frames [python] and the compiled

@@ -16,10 +16,9 @@ from typing import TypeVar
 
 import pytest
 
+from _support import IMPLEMENTATIONS, implementation_fixture, raw_frame
 from wsframe.errors import InvalidUTF8, PayloadTooBig, ProtocolError
 from wsframe.frames import Frame, FrameDecoder, Opcode
-
-from _support import IMPLEMENTATIONS, implementation_fixture, raw_frame
 
 # The names above are rebound to each implementation in turn: every test of this
 # module runs against wsframe._reference.frames [python] and the compiled

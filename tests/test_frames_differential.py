@@ -35,10 +35,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from _support import load_implementation, raw_frame
 from wsframe._reference import frames as R
 from wsframe.errors import ProtocolError
-
-from _support import load_implementation, raw_frame
 
 # Skipped when the compiled module is not built; a failure under WSFRAME_REQUIRE_C=1.
 C = load_implementation("frames", "c", module_level=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from _support import implementation_fixture, xor_mask_reference
 from wsframe.errors import ProtocolError
 from wsframe.frames import (
     FrameDecoder,
@@ -15,8 +16,6 @@ from wsframe.frames import (
     new_mask,
     parse_header,
 )
-
-from _support import implementation_fixture, xor_mask_reference
 
 # The names above are rebound to each implementation in turn: every test of this
 # module runs against wsframe._reference.frames [python] and the compiled

@@ -10,10 +10,9 @@ from array import array
 
 import pytest
 
+from _support import implementation_fixture
 from wsframe.errors import ProtocolError
 from wsframe.frames import FrameHeader, Opcode, parse_header
-
-from _support import implementation_fixture
 
 # The names above are rebound to each implementation in turn: every test of this
 # module runs against wsframe._reference.frames [python] and the compiled

@@ -15,6 +15,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
+from _support import implementation_fixture, xor_mask_reference
 from wsframe.errors import InvalidUTF8, ProtocolError
 from wsframe.frames import (
     FrameDecoder,
@@ -25,8 +26,6 @@ from wsframe.frames import (
     encode_message,
     parse_header,
 )
-
-from _support import implementation_fixture, xor_mask_reference
 
 # The names above are rebound to each implementation in turn: every test of this
 # module runs against wsframe._reference.frames [python] and the compiled

@@ -444,3 +444,22 @@ def test_burst_buffer_is_released(impl: ModuleType) -> None:
         tracemalloc.stop()
     assert decoder.buffered < 2000
     assert held < 1 << 20, held
+
+
+@pytest.mark.parametrize(
+    "name", ["Frame", "FrameHeader", "FrameDecoder", "Message", "MessageAssembler"]
+)
+def test_classes_have_the_reference_signature(name: str) -> None:
+    """inspect.signature works on the compiled classes and matches the reference."""
+    import inspect
+
+    reference = inspect.signature(getattr(_load("python"), name))
+    compiled = inspect.signature(getattr(_load("c"), name))
+    assert str(compiled) == str(reference).replace("-> None", "").strip() or (
+        [(p.name, p.kind, p.default) for p in compiled.parameters.values()]
+        == [(p.name, p.kind, p.default) for p in reference.parameters.values()]
+    )
+    first_line = (getattr(_load("c"), name).__doc__ or "").splitlines()[0]
+    assert first_line.startswith(f"{name}(")
+    if name == "FrameDecoder":
+        assert first_line.startswith("FrameDecoder(*, client=False")

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wsframe.handshake import accept_key
+from wsframe.handshake import (
+    GUID,
+    HandshakeError,
+    Request,
+    accept_key,
+    check_request,
+    check_response,
+    new_key,
+    request_headers,
+    response_headers,
+)
 
 #: RFC 6455 §1.3 / §4.2.2: the GUID appended to the client's key.
 RFC6455_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -64,7 +75,9 @@ def test_accept_key_non_string_is_type_error(bad_type: Any) -> None:
         accept_key(bad_type)
 
 
-@pytest.mark.parametrize("padded", [" dGhlIHNhbXBsZSBub25jZQ==", "dGhlIHNhbXBsZSBub25jZQ==\t ", "\t dGhlIHNhbXBsZSBub25jZQ== "])
+@pytest.mark.parametrize(
+    "padded", [" dGhlIHNhbXBsZSBub25jZQ==", "dGhlIHNhbXBsZSBub25jZQ==\t ", "\t dGhlIHNhbXBsZSBub25jZQ== "]
+)
 def test_rfc7230_optional_whitespace_around_key_is_ignored(padded: str) -> None:
     # RFC 7230 §3.2.4: OWS around a header field value is not part of it.
     assert accept_key(padded) == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
@@ -90,18 +103,7 @@ def test_invalid_key_error_names_the_problem() -> None:
 
 # ============================================================== check_request (§4.2.1)
 
-import os
 
-from wsframe.handshake import (
-    GUID,
-    HandshakeError,
-    Request,
-    check_request,
-    check_response,
-    new_key,
-    request_headers,
-    response_headers,
-)
 
 KEY = "dGhlIHNhbXBsZSBub25jZQ=="
 ACCEPT = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
@@ -224,7 +226,8 @@ def test_rfc6455_4_2_1_5_key_missing_is_400() -> None:
 
 
 @pytest.mark.parametrize(
-    "key", ["", "dGhlIHNhbXBsZSBub25j", "dGhlIHNhbXBsZSBub25jZQ", "AAAAAAAAAAAAAAAAAAAAAAAAAAAA", "!!!!!!!!!!!!!!!!!!!!!!==",
+    "key",
+    ["", "dGhlIHNhbXBsZSBub25j", "dGhlIHNhbXBsZSBub25jZQ", "AAAAAAAAAAAAAAAAAAAAAAAAAAAA", "!!!!!!!!!!!!!!!!!!!!!!==",
             f"{KEY}, {KEY}"]
 )
 def test_rfc6455_4_2_1_5_key_must_be_base64_of_16_bytes(key: str) -> None:
@@ -549,3 +552,87 @@ def test_handshake_module_is_pure_python() -> None:
 def test_rfc9110_5_6_1_empty_extension_list_is_no_offer(value: str) -> None:
     assert check_request("GET", _request(Sec_WebSocket_Extensions=value)).extensions == []
     assert check_response(101, _response(Sec_WebSocket_Extensions=value), key=KEY) == (None, None)
+
+
+def test_headers_as_a_mapping() -> None:
+    assert check_request("GET", dict(_request())).key == KEY
+    assert check_response(101, dict(_response()), key=KEY) == (None, None)
+
+
+@pytest.mark.parametrize("bad", ["Host: x", b"Host: x", [("Host", "x"), "TE"], [b"TE"]])
+def test_strings_are_not_header_pairs(bad: Any) -> None:
+    with pytest.raises(TypeError):
+        check_request("GET", bad)
+
+
+# One test per numbered requirement, named after it.
+
+
+def _field(headers: list[tuple[str, str]], name: str) -> list[str]:
+    return [value for n, value in headers if n.lower() == name.lower()]
+
+
+def test_rfc6455_4_1_item_4_host() -> None:
+    assert _field(request_headers("example.com:8080", key=KEY), "Host") == ["example.com:8080"]
+
+
+def test_rfc6455_4_1_item_5_upgrade_websocket() -> None:
+    assert _field(request_headers("h", key=KEY), "Upgrade") == ["websocket"]
+
+
+def test_rfc6455_4_1_item_6_connection_upgrade() -> None:
+    assert _field(request_headers("h", key=KEY), "Connection") == ["Upgrade"]
+
+
+def test_rfc6455_4_1_item_7_key_is_sent_as_given() -> None:
+    key = new_key()
+    assert _field(request_headers("h", key=key), "Sec-WebSocket-Key") == [key]
+
+
+def test_rfc6455_4_1_item_8_origin_only_when_given() -> None:
+    assert _field(request_headers("h", key=KEY), "Origin") == []
+    assert _field(request_headers("h", key=KEY, origin="https://a.example"), "Origin") == ["https://a.example"]
+
+
+def test_rfc6455_4_1_item_9_version_13() -> None:
+    assert _field(request_headers("h", key=KEY), "Sec-WebSocket-Version") == ["13"]
+
+
+def test_rfc6455_4_1_item_10_subprotocols_only_when_given() -> None:
+    assert _field(request_headers("h", key=KEY), "Sec-WebSocket-Protocol") == []
+    assert _field(request_headers("h", key=KEY, subprotocols=["a", "b"]), "Sec-WebSocket-Protocol") == ["a, b"]
+
+
+def test_rfc6455_4_1_item_11_extensions_only_when_given() -> None:
+    assert _field(request_headers("h", key=KEY), "Sec-WebSocket-Extensions") == []
+    value = "permessage-deflate; client_max_window_bits"
+    assert _field(request_headers("h", key=KEY, extensions=value), "Sec-WebSocket-Extensions") == [value]
+
+
+def test_rfc6455_4_2_2_item_5_2_upgrade_websocket() -> None:
+    assert _field(response_headers(KEY), "Upgrade") == ["websocket"]
+
+
+def test_rfc6455_4_2_2_item_5_3_connection_upgrade() -> None:
+    assert _field(response_headers(KEY), "Connection") == ["Upgrade"]
+
+
+def test_rfc6455_4_2_2_item_5_4_accept() -> None:
+    assert _field(response_headers(f" {KEY} "), "Sec-WebSocket-Accept") == [ACCEPT]
+
+
+def test_rfc6455_4_2_2_item_5_5_subprotocol_only_when_chosen() -> None:
+    assert _field(response_headers(KEY), "Sec-WebSocket-Protocol") == []
+    assert _field(response_headers(KEY, subprotocol="chat"), "Sec-WebSocket-Protocol") == ["chat"]
+
+
+def test_rfc6455_4_2_2_item_5_6_extensions_only_when_agreed() -> None:
+    assert _field(response_headers(KEY), "Sec-WebSocket-Extensions") == []
+    from wsframe.deflate import respond
+
+    agreement = respond(check_request("GET", _request(Sec_WebSocket_Extensions="permessage-deflate")).extensions)
+    assert agreement is not None
+    headers = response_headers(KEY, extensions=agreement[1])
+    assert _field(headers, "Sec-WebSocket-Extensions") == [agreement[1]]
+    # The client side accepts what the server side produced.
+    assert check_response(101, headers, key=KEY, extensions="permessage-deflate") == (None, agreement[1])

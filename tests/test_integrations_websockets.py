@@ -15,7 +15,6 @@ import pytest
 pytest.importorskip("websockets")
 pytest.importorskip("hypothesis")
 
-from _support import PEER_SETTINGS
 from hypothesis import given
 from hypothesis import strategies as st  # noqa: E402
 
@@ -28,6 +27,7 @@ from _integration_support import (  # noqa: E402
     run_in_fresh_interpreter,
     violation_chunks,
 )
+from _support import PEER_SETTINGS
 from websockets import frames as ws_frames  # noqa: E402
 from websockets.client import ClientProtocol  # noqa: E402
 from websockets.protocol import State  # noqa: E402

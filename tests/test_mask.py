@@ -16,8 +16,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wsframe.mask import Masker, apply_mask, apply_mask_inplace
-
 from _support import (
     BUFFER_KINDS,
     IMPLEMENTATIONS,
@@ -25,6 +23,7 @@ from _support import (
     implementation_fixture,
     xor_mask_reference,
 )
+from wsframe.mask import Masker, apply_mask, apply_mask_inplace
 
 # The names above are rebound to each implementation in turn: every test of this
 # module runs against wsframe._reference.mask [python] and the compiled

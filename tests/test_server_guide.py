@@ -22,7 +22,7 @@ import pytest
 
 pytest.importorskip("websockets")
 
-from _integration_support import ROOT, checkout_env, load_example  # noqa: E402
+from _integration_support import ROOT, checkout_env, load_example
 
 echo_check = load_example("echo_check")
 GUIDE = os.path.join(ROOT, "docs", "server-guide.md")
@@ -34,7 +34,7 @@ def guide_code() -> str:
     """The guide's python code blocks, in order."""
     with open(GUIDE, encoding="utf-8") as f:
         text = f.read()
-    blocks = re.findall(r"^```python\n(.*?)^```$", text, flags=re.S | re.M)
+    blocks = re.findall(r"^```python\n(.*?)^```$", text, flags=re.DOTALL | re.MULTILINE)
     assert len(blocks) >= 3, "the guide lost its code blocks"
     return "\n\n".join(blocks)
 
@@ -106,8 +106,13 @@ def test_guide_server_negotiates_permessage_deflate(guide_server: str) -> None:
     ("request_head", "status"),
     [
         (b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", b"400"),
-        (b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: upgrade\r\n"
-         b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n", b"426"),
+        (
+            (
+                b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: upgrade\r\n"
+                b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n"
+            ),
+            b"426",
+        ),
     ],
 )
 def test_guide_server_refuses_bad_handshakes(guide_server: str, request_head: bytes, status: bytes) -> None:

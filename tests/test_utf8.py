@@ -18,8 +18,6 @@ from hypothesis import strategies as st
 
 import wsframe
 import wsframe.errors
-from wsframe.utf8 import InvalidUTF8, Utf8Validator, find_invalid, is_valid
-
 from _support import (
     BUFFER_KINDS,
     IMPLEMENTATIONS,
@@ -28,6 +26,7 @@ from _support import (
     utf8_fail_index,
     utf8_prefix_viable,
 )
+from wsframe.utf8 import InvalidUTF8, Utf8Validator, find_invalid, is_valid
 
 # The names above are rebound to each implementation in turn: every test of this
 # module runs against wsframe._reference.utf8 [python] and the compiled

@@ -31,4 +31,4 @@ __all__ = [
     "errors",
 ]
 
-from . import deflate, errors, frames, handshake, mask, utf8  # noqa: E402
+from . import deflate, errors, frames, handshake, mask, utf8

@@ -26,7 +26,8 @@ import enum
 import operator
 import os
 import threading
-from typing import Any, Callable, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from .errors import InvalidUTF8, PayloadTooBig, ProtocolError
 

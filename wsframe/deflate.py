@@ -559,7 +559,15 @@ _PACKAGES = {"zlib": "(standard library)", "zlib-ng": "zlib-ng", "isal": "isal"}
 #: installed.  isal is never picked by default: it inflates small messages
 #: more slowly than zlib (docs/deflate.md).
 _PREFERENCE = ("zlib-ng", "zlib")
-_API = ("compressobj", "decompressobj", "error", "DEFLATED", "Z_SYNC_FLUSH")
+_API = (
+    "compressobj",
+    "decompressobj",
+    "error",
+    "DEFLATED",
+    "Z_SYNC_FLUSH",
+    "Z_FULL_FLUSH",
+    "Z_DEFAULT_STRATEGY",
+)
 
 
 def _import_backend(name: str) -> ModuleType:
@@ -694,7 +702,6 @@ class Inflater:
     __slots__ = (
         "_d",
         "_decompressobj",
-        "_ended",
         "_error",
         "_reset",
         "_wbits",
@@ -759,8 +766,10 @@ class Inflater:
             d = self._start()
         if fin:
             data: bytes | bytearray | memoryview = (
-                payload if type(payload) is bytes else bytes(payload)
-            ) + _TRAILER
+                payload + _TRAILER
+                if type(payload) is bytes
+                else b"".join((payload, _TRAILER))  # one copy, any buffer
+            )
         else:
             data = payload
         try:
@@ -836,7 +845,7 @@ class Inflater:
 #: Default compression level (see docs/deflate.md for the measurements).
 DEFAULT_LEVEL = 1
 #: Default zlib memLevel (zlib-ng ignores it; see docs/deflate.md).
-DEFAULT_MEM_LEVEL = 8
+DEFAULT_MEM_LEVEL = 5
 
 
 class Deflater:
@@ -921,7 +930,7 @@ class Deflater:
         if bits == 8:
             if backend_name(module) == "isal":
                 module = _import_backend("zlib")
-            strategy = module.Z_RLE
+            strategy = getattr(module, "Z_RLE", 3)  # 3 in zlib.h
             bits = 9
         self.zlib = module
         self.zlib_name = backend_name(module)
@@ -930,7 +939,22 @@ class Deflater:
         self._flush_mode = module.Z_FULL_FLUSH if reset else module.Z_SYNC_FLUSH
         self._compressobj = module.compressobj
         self._zerror = module.error
-        self._c: Any = None
+        # Built once here so that a level or memLevel the backend refuses
+        # (isal: levels 0..3) fails now, then dropped: the compressor is
+        # allocated at the first message, so an idle connection costs nothing.
+        self._c: Any = self._new_compressor()
+        self._c = None
+
+    def _new_compressor(self) -> Any:
+        try:
+            return self._compressobj(
+                self.level, self.zlib.DEFLATED, self._wbits, self.mem_level, self._strategy
+            )
+        except (self._zerror, ValueError) as exc:
+            raise ValueError(
+                f"{self.zlib_name} cannot compress with level={self.level}, "
+                f"mem_level={self.mem_level}, window={-self._wbits}: {exc}"
+            ) from None
 
     def compress(self, payload: bytes | bytearray | memoryview) -> bytes:
         """Compress one whole message (RFC 7692 §7.2.1).
@@ -947,16 +971,13 @@ class Deflater:
         """
         c = self._c
         if c is None:
-            try:
-                c = self._c = self._compressobj(
-                    self.level, self.zlib.DEFLATED, self._wbits, self.mem_level,
-                    self._strategy,
-                )
-            except self._zerror as exc:
-                raise ValueError(f"cannot build a {self.zlib_name} compressor: {exc}") from None
-        data: bytes = c.compress(payload) + c.flush(self._flush_mode)
-        # A sync or full flush ends with an empty stored block, 00 00 ff ff.
-        return data[:-4]
+            c = self._c = self._new_compressor()
+        data: bytes = c.compress(payload)
+        # The flush ends with an empty stored block, 00 00 ff ff, which it
+        # emits itself: dropping it from the flush's output avoids copying
+        # the (possibly large) compressed body twice.
+        tail: bytes = c.flush(self._flush_mode)[:-4]
+        return data + tail if data else tail
 
     def __repr__(self) -> str:
         return (

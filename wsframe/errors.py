@@ -90,7 +90,7 @@ class HandshakeError(ValueError):
         self,
         message: str,
         status: int = 400,
-        headers: "tuple[tuple[str, str], ...] | list[tuple[str, str]]" = (),
+        headers: tuple[tuple[str, str], ...] | list[tuple[str, str]] = (),
     ) -> None:
         super().__init__(message)
         self.status = status

@@ -30,8 +30,9 @@ import binascii
 import hashlib
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 # One home for the Sec-WebSocket-Extensions grammar (RFC 6455 §9.1): wsframe.deflate.
 from .deflate import parse_extensions
@@ -129,9 +130,18 @@ def _text(item: str | bytes, what: str) -> str:
 class _Fields:
     """Header fields by lower-cased name, each with its values in order."""
 
-    def __init__(self, headers: Headers) -> None:
+    def __init__(self, headers: object) -> None:
         self._values: dict[str, list[str]] = {}
-        for pair in headers:
+        pairs: Iterable[Any]
+        if isinstance(headers, Mapping):
+            pairs = headers.items()
+        elif isinstance(headers, Iterable) and not isinstance(headers, (str, bytes, bytearray)):
+            pairs = headers
+        else:
+            raise TypeError(f"headers must be (name, value) pairs, not {type(headers).__name__}")
+        for pair in pairs:
+            if isinstance(pair, (str, bytes, bytearray)):  # "TE" would unpack as two letters
+                raise TypeError(f"headers must be (name, value) pairs, got {pair!r:.60}")
             try:
                 name, value = pair
             except (TypeError, ValueError):
@@ -224,7 +234,9 @@ class Request:
     origin: str | None = None
 
 
-def check_request(method: str | bytes, headers: Headers) -> Request:
+def check_request(
+    method: str | bytes, headers: Headers | Mapping[str | bytes, str | bytes]
+) -> Request:
     """Validate a client's opening handshake (RFC 6455 §4.2.1).
 
     The request line's other parts (a request-target, HTTP/1.1 or later) are
@@ -232,7 +244,8 @@ def check_request(method: str | bytes, headers: Headers) -> Request:
 
     Args:
         method: the request method (case-sensitive, RFC 9110 §9.1).
-        headers: the request's header fields as ``(name, value)`` pairs.
+        headers: the request's header fields as ``(name, value)`` pairs (a
+            mapping is taken as its items).
 
     Returns:
         The :class:`Request`: key, subprotocols, extension offers, host, origin.
@@ -404,7 +417,7 @@ def request_headers(
 
 def check_response(
     status: int,
-    headers: Headers,
+    headers: Headers | Mapping[str | bytes, str | bytes],
     *,
     key: str,
     subprotocols: Sequence[str] = (),
@@ -414,7 +427,8 @@ def check_response(
 
     Args:
         status: the response's status code.
-        headers: the response's header fields as ``(name, value)`` pairs.
+        headers: the response's header fields as ``(name, value)`` pairs (a
+            mapping is taken as its items).
         key: the Sec-WebSocket-Key we sent.
         subprotocols: the subprotocols we offered.
         extensions: the Sec-WebSocket-Extensions value we offered, or None.

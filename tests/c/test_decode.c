@@ -81,6 +81,17 @@ static void check(int level, const uint32_t *cps, size_t ncp, int kind)
     uint32_t maxcp = 0;
     for (i = 0; i < ncp; i++) maxcp = cps[i] > maxcp ? cps[i] : maxcp;
     (void)kind;
+    {
+        uint8_t *o = malloc(n ? n : 1);
+        size_t done = wsf_decode_ascii_level(level, s, n, o);
+        size_t first = 0;
+        while (first < n && s[first] < 0x80) first++;
+        if (done > first || (first == n && done != n) || memcmp(o, s, done) != 0) {
+            printf("level %s ascii n=%zu done %zu first %zu\n", wsf_level_name(level), n, done, first);
+            failures++;
+        }
+        free(o);
+    }
     if (maxcp <= 0xFF) {
         uint8_t *o = malloc(ncp ? ncp : 1);
         wsf_decode_ucs1_level(level, s, n, o, ncp);
@@ -150,6 +161,9 @@ int main(int argc, char **argv)
                         cps[rnd((unsigned)len)] = pick(kind) | 0x80;
                         if (kind == 1) { size_t k; for (k = 0; k < len; k++) if (cps[k] > 0xFF) cps[k] = 0xE9; }
                         if (kind == 2) { size_t k; for (k = 0; k < len; k++) if (cps[k] > 0xFFFF || (cps[k] >= 0xD800 && cps[k] < 0xE000)) cps[k] = 0x20AC; }
+                    }
+                    if (rep == 1) { /* all ASCII */
+                        for (i = 0; i < len; i++) cps[i] = 0x20 + rnd(0x60);
                     }
                     check(level, cps, len, kind);
                 }

@@ -27,25 +27,19 @@ from __future__ import annotations
 
 import operator
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 from .. import _rules
-from .._rules import (
-    DEFAULT_MAX_SIZE,
-    MAX_CONTROL_PAYLOAD,
-    OPCODES,
-    CloseCode,
-    Opcode,
-    byte_view,
-    check_encode,
-    defined_opcode,
-    encode_close,
-    is_valid_close_code,
-    mask_key,
-    new_mask,
-    parse_close,
-)
+from .._rules import DEFAULT_MAX_SIZE as DEFAULT_MAX_SIZE
+from .._rules import FRAMES_API, MAX_CONTROL_PAYLOAD, OPCODES, byte_view, check_encode, defined_opcode, mask_key
+from .._rules import CloseCode as CloseCode
+from .._rules import Opcode as Opcode
+from .._rules import encode_close as encode_close
+from .._rules import is_valid_close_code as is_valid_close_code
+from .._rules import new_mask as new_mask
+from .._rules import parse_close as parse_close
 from ..errors import PayloadTooBig, ProtocolError
 from .mask import apply_mask
 from .utf8 import Utf8State
@@ -53,25 +47,7 @@ from .utf8 import Utf8State
 if TYPE_CHECKING:
     from ..deflate import Deflater, Inflater
 
-__all__ = [
-    "Opcode",
-    "CloseCode",
-    "FrameHeader",
-    "Frame",
-    "Message",
-    "parse_header",
-    "FrameDecoder",
-    "encode_frame",
-    "encode_header",
-    "encode_message",
-    "encode_message_bytes",
-    "new_mask",
-    "parse_close",
-    "encode_close",
-    "is_valid_close_code",
-    "MessageAssembler",
-    "DEFAULT_MAX_SIZE",
-]
+__all__ = list(FRAMES_API)
 
 _OPCODES = OPCODES  # the name the integrations and older callers import
 

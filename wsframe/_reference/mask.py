@@ -66,11 +66,22 @@ class Masker:
     Not thread-safe: one Masker per payload stream.
     """
 
-    __slots__ = ("_key", "offset")
+    __slots__ = ("_key", "_offset")
 
     def __init__(self, mask: Any) -> None:
         self._key = mask_key(mask)
-        self.offset = 0
+        self._offset = 0
+
+    @property
+    def offset(self) -> int:
+        """Bytes processed since creation or :meth:`reset` (any int may be set)."""
+        return self._offset
+
+    @offset.setter
+    def offset(self, value: int) -> None:
+        # Refuse a non-integer here, not at the next process(): the compiled
+        # masker does the same, and a late error would point at the wrong line.
+        self._offset = operator.index(value)
 
     @property
     def mask(self) -> bytes:
@@ -80,10 +91,10 @@ class Masker:
     def process(self, data: Any) -> bytes:
         """Return ``data`` masked at the current phase and advance :attr:`offset`."""
         view = byte_view(data)
-        out = _xor(view, mask_key(self._key, self.offset))
-        self.offset += len(view)
+        out = _xor(view, mask_key(self._key, self._offset))
+        self._offset += len(view)
         return out
 
     def reset(self) -> None:
         """Start again at phase 0 (offset 0)."""
-        self.offset = 0
+        self._offset = 0

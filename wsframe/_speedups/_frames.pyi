@@ -1,6 +1,7 @@
 """Type stub for the compiled frames module (same API as wsframe._reference.frames)."""
 
-from typing import TYPE_CHECKING, Any, Final, Iterator
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, Final
 
 from wsframe._rules import DEFAULT_MAX_SIZE as DEFAULT_MAX_SIZE
 from wsframe._rules import CloseCode as CloseCode
@@ -12,25 +13,7 @@ from wsframe._rules import parse_close as parse_close
 if TYPE_CHECKING:
     from wsframe.deflate import Deflater, Inflater
 
-__all__ = [
-    "Opcode",
-    "CloseCode",
-    "FrameHeader",
-    "Frame",
-    "Message",
-    "parse_header",
-    "FrameDecoder",
-    "encode_frame",
-    "encode_header",
-    "encode_message",
-    "encode_message_bytes",
-    "new_mask",
-    "parse_close",
-    "encode_close",
-    "is_valid_close_code",
-    "MessageAssembler",
-    "DEFAULT_MAX_SIZE",
-]
+__all__: list[str]
 
 simd_level: Final[str]
 

@@ -150,6 +150,28 @@ static unsigned wsf_dec_scan_scalar(const uint8_t *s, size_t n, size_t *ncont)
     return mx;
 }
 
+/* Copy s to out while it is ASCII: returns n, or a length before the first
+ * non-ASCII byte (the copy is then unfinished and to be discarded). */
+static size_t wsf_dec_ascii_scalar(const uint8_t *s, size_t n, uint8_t *out)
+{
+    size_t i = 0;
+    uint64_t w;
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, s + i, 8);
+        if (w & 0x8080808080808080ULL) {
+            return i;
+        }
+        memcpy(out + i, &w, 8);
+    }
+    for (; i < n; i++) {
+        if (s[i] & 0x80) {
+            return i;
+        }
+        out[i] = s[i];
+    }
+    return n;
+}
+
 /* Well-formed input decodes exactly; anything else (a caller's broken
  * promise, a buffer mutated by another thread) still makes progress on every
  * byte, reads nothing past s[n-1], writes exactly out[0..nout). */
@@ -230,7 +252,7 @@ static unsigned wsf_dec_scan_sse2(const uint8_t *s, size_t n, size_t *ncont)
     const __m128i zero = _mm_setzero_si128();
     __m128i mx = zero;
     size_t i = 0, c = 0, end, rest;
-    unsigned m, b;
+    unsigned m;
     while (n - i >= 16) {
         /* Byte counters take at most 255 steps before they are summed. */
         rest = (n - i) & ~(size_t)15;
@@ -249,13 +271,34 @@ static unsigned wsf_dec_scan_sse2(const uint8_t *s, size_t n, size_t *ncont)
     mx = _mm_max_epu8(mx, _mm_srli_si128(mx, 2));
     mx = _mm_max_epu8(mx, _mm_srli_si128(mx, 1));
     m = (unsigned)_mm_cvtsi128_si32(mx) & 0xFF;
-    for (; i < n; i++) {
-        b = s[i];
-        m = b > m ? b : m;
-        c += (b & 0xC0) == 0x80;
+    if (i < n) {
+        size_t tc;
+        unsigned tm = wsf_dec_scan_scalar(s + i, n - i, &tc);
+        m = tm > m ? tm : m;
+        c += tc;
     }
     *ncont = c;
     return m;
+}
+
+/* ASCII copy-and-check, one pass: 64 bytes per step. */
+static size_t wsf_dec_ascii_sse2(const uint8_t *s, size_t n, uint8_t *out)
+{
+    size_t i = 0;
+    for (; n - i >= 64; i += 64) {
+        __m128i a = _mm_loadu_si128((const __m128i *)(s + i));
+        __m128i b = _mm_loadu_si128((const __m128i *)(s + i + 16));
+        __m128i c = _mm_loadu_si128((const __m128i *)(s + i + 32));
+        __m128i d = _mm_loadu_si128((const __m128i *)(s + i + 48));
+        if (_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d)))) {
+            return i;
+        }
+        _mm_storeu_si128((__m128i *)(out + i), a);
+        _mm_storeu_si128((__m128i *)(out + i + 16), b);
+        _mm_storeu_si128((__m128i *)(out + i + 32), c);
+        _mm_storeu_si128((__m128i *)(out + i + 48), d);
+    }
+    return i + wsf_dec_ascii_scalar(s + i, n - i, out + i);
 }
 
 /* ---- SSE4.1 steps: one 16-byte chunk at s (s[0..19) readable), at most
@@ -329,38 +372,44 @@ WSF_TARGET_SSE4 WSF_DEC_INLINE void wsf_dec_step2_sse4(const uint8_t *s,
                        _mm_srli_si128(c2, 8), keep >> 8, out, po);
 }
 
-/* UCS-4 output, 4 positions (low quarters) in 32-bit lanes. */
-WSF_TARGET_SSE4 WSF_DEC_INLINE void wsf_dec_quarter4_sse4(__m128i b0, __m128i c1,
-                                                           __m128i c2, __m128i c3,
-                                                           unsigned m, uint32_t *out,
-                                                           size_t *po)
+/* UCS-4 output, 8 positions (low halves): the low 16 bits of each code
+ * point in 16-bit lanes, bits 16..20 (4-byte leads only) apart, compacted
+ * alike, then widened to 32 bits. */
+WSF_TARGET_SSE4 WSF_DEC_INLINE void wsf_dec_half4_sse4(__m128i b0, __m128i c1,
+                                                        __m128i c2, __m128i c3,
+                                                        unsigned m, uint32_t *out,
+                                                        size_t *po)
 {
-    __m128i w0 = _mm_cvtepu8_epi32(b0);
-    __m128i w1 = _mm_cvtepu8_epi32(c1);
-    __m128i w2 = _mm_cvtepu8_epi32(c2);
-    __m128i w3 = _mm_cvtepu8_epi32(c3);
-    __m128i w12 = _mm_or_si128(_mm_slli_epi32(w1, 6), w2);
+    __m128i w0 = _mm_cvtepu8_epi16(b0);
+    __m128i w1 = _mm_cvtepu8_epi16(c1);
+    __m128i w2 = _mm_cvtepu8_epi16(c2);
+    __m128i w3 = _mm_cvtepu8_epi16(c3);
     __m128i v2 = _mm_or_si128(
-        _mm_slli_epi32(_mm_and_si128(w0, _mm_set1_epi32(0x1F)), 6), w1);
-    __m128i v3 = _mm_or_si128(
-        _mm_slli_epi32(_mm_and_si128(w0, _mm_set1_epi32(0x0F)), 12), w12);
-    __m128i v4 = _mm_or_si128(_mm_or_si128(
-        _mm_slli_epi32(_mm_and_si128(w0, _mm_set1_epi32(0x07)), 18),
-        _mm_slli_epi32(w12, 6)), w3);
-    __m128i v = _mm_blendv_epi8(w0, v2, _mm_cmpgt_epi32(w0, _mm_set1_epi32(0xBF)));
+        _mm_slli_epi16(_mm_and_si128(w0, _mm_set1_epi16(0x1F)), 6), w1);
+    __m128i w12 = _mm_or_si128(_mm_slli_epi16(w1, 6), w2);
+    __m128i v3 = _mm_or_si128(_mm_slli_epi16(w0, 12), w12);
+    __m128i v4 = _mm_or_si128(_mm_slli_epi16(w12, 6), w3); /* low 16 bits */
+    __m128i is4 = _mm_cmpgt_epi16(w0, _mm_set1_epi16(0xEF));
+    /* at most 0x10: clamps ill-formed input to U+10FFFF */
+    __m128i h = _mm_and_si128(is4, _mm_min_epu16(_mm_or_si128(
+        _mm_slli_epi16(_mm_and_si128(w0, _mm_set1_epi16(0x07)), 2),
+        _mm_srli_epi16(w1, 4)), _mm_set1_epi16(0x10)));
+    __m128i v = _mm_blendv_epi8(w0, v2, _mm_cmpgt_epi16(w0, _mm_set1_epi16(0xBF)));
     __m128i t, idx;
-    v = _mm_blendv_epi8(v, v3, _mm_cmpgt_epi32(w0, _mm_set1_epi32(0xDF)));
-    v = _mm_blendv_epi8(v, v4, _mm_cmpgt_epi32(w0, _mm_set1_epi32(0xEF)));
-    v = _mm_min_epu32(v, _mm_set1_epi32(0x10FFFF)); /* only ill-formed input */
+    size_t o = *po;
+    v = _mm_blendv_epi8(v, v3, _mm_cmpgt_epi16(w0, _mm_set1_epi16(0xDF)));
+    v = _mm_blendv_epi8(v, v4, is4);
     t = _mm_loadl_epi64((const __m128i *)wsf_dec_pos[m]);
     t = _mm_add_epi8(t, t);
-    t = _mm_add_epi8(t, t); /* 4p */
-    idx = _mm_add_epi8(
-        _mm_shuffle_epi8(t, _mm_setr_epi8(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2,
-                                          3, 3, 3, 3)),
-        _mm_setr_epi8(0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3));
-    _mm_storeu_si128((__m128i *)(out + *po), _mm_shuffle_epi8(v, idx));
-    *po += wsf_dec_cnt[m];
+    idx = _mm_unpacklo_epi8(t, _mm_add_epi8(t, _mm_set1_epi8(1)));
+    v = _mm_shuffle_epi8(v, idx);
+    h = _mm_shuffle_epi8(h, idx);
+    _mm_storeu_si128((__m128i *)(out + o), _mm_or_si128(
+        _mm_cvtepu16_epi32(v), _mm_slli_epi32(_mm_cvtepu16_epi32(h), 16)));
+    _mm_storeu_si128((__m128i *)(out + o + 4), _mm_or_si128(
+        _mm_cvtepu16_epi32(_mm_srli_si128(v, 8)),
+        _mm_slli_epi32(_mm_cvtepu16_epi32(_mm_srli_si128(h, 8)), 16)));
+    *po = o + wsf_dec_cnt[m];
 }
 
 WSF_TARGET_SSE4 WSF_DEC_INLINE void wsf_dec_step4_sse4(const uint8_t *s,
@@ -372,16 +421,10 @@ WSF_TARGET_SSE4 WSF_DEC_INLINE void wsf_dec_step4_sse4(const uint8_t *s,
     __m128i c2 = _mm_and_si128(_mm_loadu_si128((const __m128i *)(s + 2)), m3f);
     __m128i c3 = _mm_and_si128(_mm_loadu_si128((const __m128i *)(s + 3)), m3f);
     unsigned keep = wsf_dec_keep_sse4(a);
-    wsf_dec_quarter4_sse4(a, c1, c2, c3, keep & 0xF, out, po);
-    wsf_dec_quarter4_sse4(_mm_srli_si128(a, 4), _mm_srli_si128(c1, 4),
-                          _mm_srli_si128(c2, 4), _mm_srli_si128(c3, 4),
-                          (keep >> 4) & 0xF, out, po);
-    wsf_dec_quarter4_sse4(_mm_srli_si128(a, 8), _mm_srli_si128(c1, 8),
-                          _mm_srli_si128(c2, 8), _mm_srli_si128(c3, 8),
-                          (keep >> 8) & 0xF, out, po);
-    wsf_dec_quarter4_sse4(_mm_srli_si128(a, 12), _mm_srli_si128(c1, 12),
-                          _mm_srli_si128(c2, 12), _mm_srli_si128(c3, 12),
-                          keep >> 12, out, po);
+    wsf_dec_half4_sse4(a, c1, c2, c3, keep & 0xFF, out, po);
+    wsf_dec_half4_sse4(_mm_srli_si128(a, 8), _mm_srli_si128(c1, 8),
+                       _mm_srli_si128(c2, 8), _mm_srli_si128(c3, 8), keep >> 8,
+                       out, po);
 }
 
 /* All-ASCII chunk: widen 16 bytes to 16 code points. */
@@ -453,7 +496,7 @@ static unsigned wsf_dec_scan_avx2(const uint8_t *s, size_t n, size_t *ncont)
     __m256i mx = zero;
     __m128i m128;
     size_t i = 0, c = 0, end, rest;
-    unsigned m, b;
+    unsigned m;
     while (n - i >= 32) {
         rest = (n - i) & ~(size_t)31;
         end = i + (rest < 32 * 255 ? rest : 32 * 255);
@@ -473,13 +516,114 @@ static unsigned wsf_dec_scan_avx2(const uint8_t *s, size_t n, size_t *ncont)
     m128 = _mm_max_epu8(m128, _mm_srli_si128(m128, 2));
     m128 = _mm_max_epu8(m128, _mm_srli_si128(m128, 1));
     m = (unsigned)_mm_cvtsi128_si32(m128) & 0xFF;
-    for (; i < n; i++) {
-        b = s[i];
-        m = b > m ? b : m;
-        c += (b & 0xC0) == 0x80;
+    if (i < n) {
+        size_t tc;
+        unsigned tm = wsf_dec_scan_sse2(s + i, n - i, &tc);
+        m = tm > m ? tm : m;
+        c += tc;
     }
     *ncont = c;
     return m;
+}
+
+/* pshufb control for 16-bit lanes: lane 0 compacts the 8 positions of
+ * mask lo, lane 1 those of mask hi (bytes 2p, 2p+1 per kept position p). */
+WSF_TARGET_AVX2 WSF_DEC_INLINE __m256i wsf_dec_idx16_avx2(unsigned lo, unsigned hi)
+{
+    __m128i t = _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)wsf_dec_pos[lo]),
+                                   _mm_loadl_epi64((const __m128i *)wsf_dec_pos[hi]));
+    __m256i w;
+    t = _mm_add_epi8(t, t); /* 2p (the 0x80 fillers wrap: junk lanes) */
+    w = _mm256_cvtepu8_epi16(t);
+    return _mm256_add_epi16(_mm256_or_si256(w, _mm256_slli_epi16(w, 8)),
+                            _mm256_set1_epi16(0x0100));
+}
+
+/* UCS-2 output, 16 positions in the 16 16-bit lanes of one register. */
+WSF_TARGET_AVX2 WSF_DEC_INLINE void wsf_dec_step2_avx2(const uint8_t *s, __m128i a,
+                                                        uint16_t *out, size_t *po)
+{
+    const __m256i m3f = _mm256_set1_epi16(0x3F);
+    __m256i b0 = _mm256_cvtepu8_epi16(a);
+    __m256i b1 = _mm256_and_si256(
+        _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(s + 1))), m3f);
+    __m256i b2 = _mm256_and_si256(
+        _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(s + 2))), m3f);
+    __m256i v2 = _mm256_or_si256(
+        _mm256_slli_epi16(_mm256_and_si256(b0, _mm256_set1_epi16(0x1F)), 6), b1);
+    __m256i v3 = _mm256_or_si256(_mm256_or_si256(_mm256_slli_epi16(b0, 12),
+                                                 _mm256_slli_epi16(b1, 6)), b2);
+    __m256i v = _mm256_blendv_epi8(b0, v2, _mm256_cmpgt_epi16(b0, _mm256_set1_epi16(0xBF)));
+    unsigned keep = wsf_dec_keep_sse4(a), lo = keep & 0xFF, hi = keep >> 8;
+    size_t o = *po;
+    v = _mm256_blendv_epi8(v, v3, _mm256_cmpgt_epi16(b0, _mm256_set1_epi16(0xDF)));
+    v = _mm256_shuffle_epi8(v, wsf_dec_idx16_avx2(lo, hi));
+    _mm_storeu_si128((__m128i *)(out + o), _mm256_castsi256_si128(v));
+    o += wsf_dec_cnt[lo];
+    _mm_storeu_si128((__m128i *)(out + o), _mm256_extracti128_si256(v, 1));
+    *po = o + wsf_dec_cnt[hi];
+}
+
+/* UCS-4 output, 16 positions: the low 16 bits of each code point in 16-bit
+ * lanes, bits 16..20 (4-byte leads only) apart, compacted alike, widened. */
+WSF_TARGET_AVX2 WSF_DEC_INLINE void wsf_dec_step4_avx2(const uint8_t *s, __m128i a,
+                                                        uint32_t *out, size_t *po)
+{
+    const __m256i m3f = _mm256_set1_epi16(0x3F);
+    __m256i b0 = _mm256_cvtepu8_epi16(a);
+    __m256i b1 = _mm256_and_si256(
+        _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(s + 1))), m3f);
+    __m256i b2 = _mm256_and_si256(
+        _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(s + 2))), m3f);
+    __m256i b3 = _mm256_and_si256(
+        _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(s + 3))), m3f);
+    __m256i v2 = _mm256_or_si256(
+        _mm256_slli_epi16(_mm256_and_si256(b0, _mm256_set1_epi16(0x1F)), 6), b1);
+    __m256i b12 = _mm256_or_si256(_mm256_slli_epi16(b1, 6), b2);
+    __m256i v3 = _mm256_or_si256(_mm256_slli_epi16(b0, 12), b12);
+    __m256i v4 = _mm256_or_si256(_mm256_slli_epi16(b12, 6), b3); /* low 16 bits */
+    __m256i is4 = _mm256_cmpgt_epi16(b0, _mm256_set1_epi16(0xEF));
+    /* at most 0x10: clamps ill-formed input to U+10FFFF */
+    __m256i h = _mm256_and_si256(is4, _mm256_min_epu16(_mm256_or_si256(
+        _mm256_slli_epi16(_mm256_and_si256(b0, _mm256_set1_epi16(0x07)), 2),
+        _mm256_srli_epi16(b1, 4)), _mm256_set1_epi16(0x10)));
+    __m256i v = _mm256_blendv_epi8(b0, v2, _mm256_cmpgt_epi16(b0, _mm256_set1_epi16(0xBF)));
+    unsigned keep = wsf_dec_keep_sse4(a), lo = keep & 0xFF, hi = keep >> 8;
+    __m256i idx = wsf_dec_idx16_avx2(lo, hi);
+    size_t o = *po;
+    v = _mm256_blendv_epi8(v, v3, _mm256_cmpgt_epi16(b0, _mm256_set1_epi16(0xDF)));
+    v = _mm256_blendv_epi8(v, v4, is4);
+    v = _mm256_shuffle_epi8(v, idx);
+    h = _mm256_shuffle_epi8(h, idx);
+    _mm256_storeu_si256((__m256i *)(out + o), _mm256_or_si256(
+        _mm256_cvtepu16_epi32(_mm256_castsi256_si128(v)),
+        _mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm256_castsi256_si128(h)), 16)));
+    o += wsf_dec_cnt[lo];
+    _mm256_storeu_si256((__m256i *)(out + o), _mm256_or_si256(
+        _mm256_cvtepu16_epi32(_mm256_extracti128_si256(v, 1)),
+        _mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm256_extracti128_si256(h, 1)), 16)));
+    *po = o + wsf_dec_cnt[hi];
+}
+
+WSF_TARGET_AVX2
+static size_t wsf_dec_ascii_avx2(const uint8_t *s, size_t n, uint8_t *out)
+{
+    size_t i = 0;
+    for (; n - i >= 128; i += 128) {
+        __m256i a = _mm256_loadu_si256((const __m256i *)(s + i));
+        __m256i b = _mm256_loadu_si256((const __m256i *)(s + i + 32));
+        __m256i c = _mm256_loadu_si256((const __m256i *)(s + i + 64));
+        __m256i d = _mm256_loadu_si256((const __m256i *)(s + i + 96));
+        if (_mm256_movemask_epi8(_mm256_or_si256(_mm256_or_si256(a, b),
+                                                 _mm256_or_si256(c, d)))) {
+            return i;
+        }
+        _mm256_storeu_si256((__m256i *)(out + i), a);
+        _mm256_storeu_si256((__m256i *)(out + i + 32), b);
+        _mm256_storeu_si256((__m256i *)(out + i + 64), c);
+        _mm256_storeu_si256((__m256i *)(out + i + 96), d);
+    }
+    return i + wsf_dec_ascii_sse2(s + i, n - i, out + i);
 }
 
 #define WSF_DEC_LOOP32(STEP, ASCII32)                                        \
@@ -512,12 +656,12 @@ static size_t wsf_dec_ucs2_avx2(const uint8_t *s, size_t n, uint16_t *out,
                                 size_t nout, size_t *po)
 {
     size_t i = 0, o = 0;
-    WSF_DEC_LOOP32(wsf_dec_step2_sse4,
+    WSF_DEC_LOOP32(wsf_dec_step2_avx2,
                    _mm256_storeu_si256((__m256i *)(out + o),
                                        _mm256_cvtepu8_epi16(_mm256_castsi256_si128(a)));
                    _mm256_storeu_si256((__m256i *)(out + o + 16),
                                        _mm256_cvtepu8_epi16(_mm256_extracti128_si256(a, 1))))
-    WSF_DEC_LOOP16(wsf_dec_step2_sse4, wsf_dec_ascii2_sse4(a, out + o))
+    WSF_DEC_LOOP16(wsf_dec_step2_avx2, wsf_dec_ascii2_sse4(a, out + o))
     *po = o;
     return i;
 }
@@ -527,7 +671,7 @@ static size_t wsf_dec_ucs4_avx2(const uint8_t *s, size_t n, uint32_t *out,
                                 size_t nout, size_t *po)
 {
     size_t i = 0, o = 0;
-    WSF_DEC_LOOP32(wsf_dec_step4_sse4,
+    WSF_DEC_LOOP32(wsf_dec_step4_avx2,
                    __m128i lo_ = _mm256_castsi256_si128(a);
                    __m128i hi_ = _mm256_extracti128_si256(a, 1);
                    _mm256_storeu_si256((__m256i *)(out + o), _mm256_cvtepu8_epi32(lo_));
@@ -536,7 +680,7 @@ static size_t wsf_dec_ucs4_avx2(const uint8_t *s, size_t n, uint32_t *out,
                    _mm256_storeu_si256((__m256i *)(out + o + 16), _mm256_cvtepu8_epi32(hi_));
                    _mm256_storeu_si256((__m256i *)(out + o + 24),
                                        _mm256_cvtepu8_epi32(_mm_srli_si128(hi_, 8))))
-    WSF_DEC_LOOP16(wsf_dec_step4_sse4, wsf_dec_ascii4_sse4(a, out + o))
+    WSF_DEC_LOOP16(wsf_dec_step4_avx2, wsf_dec_ascii4_sse4(a, out + o))
     *po = o;
     return i;
 }
@@ -563,7 +707,7 @@ static unsigned wsf_dec_scan_avx512(const uint8_t *s, size_t n, size_t *ncont)
     __m256i m256;
     __m128i m128;
     size_t i = 0, c = 0;
-    unsigned m, b;
+    unsigned m;
     for (; n - i >= 64; i += 64) {
         __m512i x = _mm512_loadu_si512((const void *)(s + i));
         mx = _mm512_max_epu8(mx, x);
@@ -576,13 +720,35 @@ static unsigned wsf_dec_scan_avx512(const uint8_t *s, size_t n, size_t *ncont)
     m128 = _mm_max_epu8(m128, _mm_srli_si128(m128, 2));
     m128 = _mm_max_epu8(m128, _mm_srli_si128(m128, 1));
     m = (unsigned)_mm_cvtsi128_si32(m128) & 0xFF;
-    for (; i < n; i++) {
-        b = s[i];
-        m = b > m ? b : m;
-        c += (b & 0xC0) == 0x80;
+    if (i < n) {
+        size_t tc;
+        unsigned tm = wsf_dec_scan_avx2(s + i, n - i, &tc);
+        m = tm > m ? tm : m;
+        c += tc;
     }
     *ncont = c;
     return m;
+}
+
+WSF_TARGET_VBMI2
+static size_t wsf_dec_ascii_avx512(const uint8_t *s, size_t n, uint8_t *out)
+{
+    size_t i = 0;
+    for (; n - i >= 256; i += 256) {
+        __m512i a = _mm512_loadu_si512((const void *)(s + i));
+        __m512i b = _mm512_loadu_si512((const void *)(s + i + 64));
+        __m512i c = _mm512_loadu_si512((const void *)(s + i + 128));
+        __m512i d = _mm512_loadu_si512((const void *)(s + i + 192));
+        if (_mm512_movepi8_mask(_mm512_or_si512(_mm512_or_si512(a, b),
+                                                _mm512_or_si512(c, d)))) {
+            return i;
+        }
+        _mm512_storeu_si512((void *)(out + i), a);
+        _mm512_storeu_si512((void *)(out + i + 64), b);
+        _mm512_storeu_si512((void *)(out + i + 128), c);
+        _mm512_storeu_si512((void *)(out + i + 192), d);
+    }
+    return i + wsf_dec_ascii_avx2(s + i, n - i, out + i);
 }
 
 /* 64 bytes at s (s[0..67) readable) -> at most 64 code points at out + o. */
@@ -756,6 +922,7 @@ static size_t wsf_dec_ucs4_avx512(const uint8_t *s, size_t n, uint32_t *out,
 /* ---------------------------------------------------------------------- */
 /* Per-level kernel table. */
 typedef struct {
+    size_t (*ascii)(const uint8_t *s, size_t n, uint8_t *out);
     unsigned (*scan)(const uint8_t *s, size_t n, size_t *ncont);
     size_t (*ucs1)(const uint8_t *s, size_t n, uint8_t *out, size_t nout, size_t *po);
     size_t (*ucs2)(const uint8_t *s, size_t n, uint16_t *out, size_t nout, size_t *po);
@@ -763,7 +930,8 @@ typedef struct {
 } wsf_decode_kernels;
 
 #define WSF_DEC_SCALAR_ROW \
-    {wsf_dec_scan_scalar, wsf_dec_none1, wsf_dec_none2, wsf_dec_none4}
+    {wsf_dec_ascii_scalar, wsf_dec_scan_scalar, wsf_dec_none1, wsf_dec_none2, \
+     wsf_dec_none4}
 
 /* Set by wsf_decode_init(): the CPU has AVX-512 VBMI2 (vpcompressb/w). */
 static int wsf_decode_vbmi2 = 0;
@@ -783,18 +951,23 @@ static inline void wsf_decode_init(void)
 static const wsf_decode_kernels wsf_decode_table[WSF_NEON + 2] = {
     WSF_DEC_SCALAR_ROW, /* WSF_SCALAR */
 #if defined(WSF_ARCH_X86_64)
-    {wsf_dec_scan_sse2, wsf_dec_none1, wsf_dec_none2, wsf_dec_none4},
-    {wsf_dec_scan_sse2, wsf_dec_ucs1_sse4, wsf_dec_ucs2_sse4, wsf_dec_ucs4_sse4},
-    {wsf_dec_scan_avx2, wsf_dec_ucs1_avx2, wsf_dec_ucs2_avx2, wsf_dec_ucs4_avx2},
-    /* AVX-512: the AVX2 kernels (no 512-bit transcoder yet). */
-    {wsf_dec_scan_avx2, wsf_dec_ucs1_avx2, wsf_dec_ucs2_avx2, wsf_dec_ucs4_avx2},
+    {wsf_dec_ascii_sse2, wsf_dec_scan_sse2,
+     wsf_dec_none1, wsf_dec_none2, wsf_dec_none4},
+    {wsf_dec_ascii_sse2, wsf_dec_scan_sse2,
+     wsf_dec_ucs1_sse4, wsf_dec_ucs2_sse4, wsf_dec_ucs4_sse4},
+    {wsf_dec_ascii_avx2, wsf_dec_scan_avx2,
+     wsf_dec_ucs1_avx2, wsf_dec_ucs2_avx2, wsf_dec_ucs4_avx2},
+    /* AVX-512 without VBMI2: the AVX2 kernels (with it: the last row) */
+    {wsf_dec_ascii_avx2, wsf_dec_scan_avx2,
+     wsf_dec_ucs1_avx2, wsf_dec_ucs2_avx2, wsf_dec_ucs4_avx2},
 #else
     WSF_DEC_SCALAR_ROW, WSF_DEC_SCALAR_ROW, WSF_DEC_SCALAR_ROW, WSF_DEC_SCALAR_ROW,
 #endif
     WSF_DEC_SCALAR_ROW, /* WSF_NEON: portable C for now */
 #if defined(WSF_ARCH_X86_64) && defined(WSF_DEC_HAVE_VBMI2)
     /* WSF_NEON + 1: AVX512 with VBMI2 */
-    {wsf_dec_scan_avx512, wsf_dec_ucs1_avx512, wsf_dec_ucs2_avx512, wsf_dec_ucs4_avx512},
+    {wsf_dec_ascii_avx512, wsf_dec_scan_avx512,
+     wsf_dec_ucs1_avx512, wsf_dec_ucs2_avx512, wsf_dec_ucs4_avx512},
 #else
     WSF_DEC_SCALAR_ROW,
 #endif
@@ -809,6 +982,14 @@ static inline const wsf_decode_kernels *wsf_decode_kernels_for(int level)
         return &wsf_decode_table[WSF_NEON + 1];
     }
     return &wsf_decode_table[level];
+}
+
+/* Copy while ASCII: n when s is all ASCII (out then holds it), else some
+ * length before the first non-ASCII byte (out is then partly written). */
+static inline size_t wsf_decode_ascii_level(int level, const uint8_t *s, size_t n,
+                                            uint8_t *out)
+{
+    return wsf_decode_kernels_for(level)->ascii(s, n, out);
 }
 
 static inline unsigned wsf_decode_scan_level(int level, const uint8_t *s,
@@ -892,15 +1073,43 @@ static PyObject *wsf_decode_str(const uint8_t *s, Py_ssize_t n, int validated,
     Py_UCS4 maxchar;
     PyObject *u;
     void *data;
+    uint8_t ascii_probe[64];
 
     *error_pos = -1;
     if (n <= 0) {
         return PyUnicode_New(0, 0);
     }
+    if (n >= 64 && wsf_dec_ascii_scalar(s, 64, ascii_probe) == 64) {
+        /* Starts with 64 ASCII bytes: bet on ASCII and copy while checking
+         * (one pass, as CPython's ASCII decoder); on losing the bet the
+         * partial copy is dropped and only that prefix was read twice. */
+        size_t done;
+        u = PyUnicode_New(n, 0x7F);
+        if (u == NULL) {
+            return NULL;
+        }
+        if (nogil) {
+            ts = PyEval_SaveThread();
+        }
+        done = wsf_decode_ascii_level(level, s, (size_t)n, (uint8_t *)PyUnicode_DATA(u));
+        if (nogil) {
+            PyEval_RestoreThread(ts);
+        }
+        if (done == (size_t)n) {
+            return u;
+        }
+        Py_DECREF(u);
+    }
     if (nogil) {
         ts = PyEval_SaveThread();
     }
-    top = wsf_decode_scan_level(level, s, (size_t)n, &nchars);
+    if (n < 16) { /* no vector block: skip the indirect call */
+        size_t ncont;
+        top = wsf_dec_scan_scalar(s, (size_t)n, &ncont);
+        nchars = (size_t)n - ncont;
+    } else {
+        top = wsf_decode_scan_level(level, s, (size_t)n, &nchars);
+    }
     if (top >= 0x80 && !validated) {
         bad = wsf_utf8_find_invalid(s, (size_t)n);
     }

@@ -34,6 +34,8 @@ from types import ModuleType
 from typing import Any
 
 from .. import mask as _mask
+from ..frames import encode_frame as _encode_frame
+from ..frames import new_mask as _new_mask
 from ._frames import take_frame as _take_frame
 from ._patching import Patch, PatchSet, Unsupported, constant, entry_points
 
@@ -114,10 +116,56 @@ def _make_parse(original: Any, module: ModuleType) -> Any:
     return classmethod(parse)
 
 
+def _make_serialize(original: Any, module: ModuleType) -> Any:
+    """``Frame.serialize`` on :func:`wsframe.frames.encode_frame`.
+
+    websockets' own steps stay: ``self.check()`` (its ProtocolError for a bad
+    frame), then its extensions' ``encode``.  The frame is then encoded by
+    wsframe in one call (header, mask key, masked payload) instead of a
+    ``BytesIO`` with three writes.  The mask key of a client frame comes from
+    :func:`wsframe.frames.new_mask` (the OS CSPRNG, as websockets'
+    ``secrets.token_bytes(4)``); when ``secrets.token_bytes`` has been replaced
+    (a test that wants known keys), the replacement is called, as websockets
+    would.
+    """
+    import inspect
+    import secrets
+
+    params = list(inspect.signature(original).parameters)
+    if params != ["self", "mask", "extensions"]:
+        raise Unsupported(f"websockets Frame.serialize{params} differs from websockets 16/17")
+    encode_frame = _encode_frame
+    new_mask = _new_mask
+    token_bytes = secrets.token_bytes
+
+    def serialize(self: Any, *, mask: bool, extensions: Any = None) -> bytes:
+        """websockets' ``Frame.serialize``, encoded by wsframe (RFC 6455 §5.2)."""
+        self.check()
+        if extensions:
+            for extension in extensions:
+                self = extension.encode(self)
+        key = None
+        if mask:
+            key = new_mask() if secrets.token_bytes is token_bytes else secrets.token_bytes(4)
+        return encode_frame(
+            self.opcode,
+            self.data,
+            fin=self.fin,
+            rsv1=self.rsv1,
+            rsv2=self.rsv2,
+            rsv3=self.rsv3,
+            mask=key,
+        )
+
+    serialize.__wrapped__ = original  # type: ignore[attr-defined]
+    return serialize
+
+
 _patches = PatchSet(
     [
         Patch(_FRAMES, "apply_mask", constant(apply_mask)),
         Patch(_FRAMES, "Frame.parse", _make_parse),
+        Patch(_FRAMES, "Frame.serialize", _make_serialize),
         Patch(_LEGACY, "apply_mask", constant(apply_mask)),
     ],
     distribution="websockets",

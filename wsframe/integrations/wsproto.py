@@ -47,10 +47,19 @@ from types import ModuleType
 from typing import Any
 
 from .. import mask as _mask
+from ..deflate import DeflateParams, Inflater
+from ..errors import PayloadTooBig, ProtocolError
 from ._frames import take_frame as _take_frame
 from ._patching import Patch, PatchSet, Unsupported, entry_points, installed_version
 
-__all__ = ["SUPPORTED_VERSIONS", "install", "uninstall", "is_installed", "active"]
+__all__ = [
+    "SUPPORTED_VERSIONS",
+    "install",
+    "uninstall",
+    "is_installed",
+    "active",
+    "set_max_inflated_size",
+]
 
 #: The wsproto releases this integration is proven on (tools/integration_matrix.sh
 #: runs wsproto's own suite and tests/test_integrations_wsproto.py on each).
@@ -358,26 +367,73 @@ def _make_take_frame(fp: ModuleType) -> Any:
     legacy = _legacy_types()
     convert = _payload_converter(legacy)
 
+    inflater_type = _WsprotoInflater
+    hooks = _active_pmd_hooks
+
+    def inline_pmd(decoder: Any, gen: Any, pmd: Any) -> Any:
+        """The header hook of wsframe's PerMessageDeflate, inlined (see
+        ``frame_inbound_header``); ``None`` leaves the frame to the generic
+        path (RSV2/RSV3, or RSV1 where RFC 7692 §6.1 forbids it: errors)."""
+
+        def check(h: Any) -> bool:
+            op = h.opcode
+            rsv1 = h.rsv1
+            if h.rsv2 or h.rsv3 or (rsv1 and (op >= CONTROL or op == 0)):
+                try:
+                    decoder.extension_processing(
+                        opcodes[op], RsvBits(rsv1, h.rsv2, h.rsv3), h.length
+                    )
+                except ParseFailed:
+                    gen.close()
+                    raise
+                return True  # pragma: no cover - wsproto raised above
+            pmd._inbound_is_compressible = op < CONTROL
+            if pmd._inbound_compressed is None:
+                pmd._inbound_compressed = rsv1
+                if rsv1:
+                    d = pmd._decompressor
+                    if d is None:
+                        bits = pmd.server_max_window_bits if decoder.client else (
+                            pmd.client_max_window_bits
+                        )
+                        d = pmd._decompressor = inflater_type(int(bits), bool(decoder.client))
+                    if type(d) is inflater_type:
+                        d.inflated = 0
+            return True
+
+        return check
+
     def take_frame(decoder: Any, gen: Any) -> tuple[Any, Any, bool] | None:
         buffer = decoder.buffer
         if decoder.header is not None or buffer.bytes_used:
             return None
         exts = decoder.extensions
         check: Any = _no_rsv  # else wsproto: "Reserved bit set unexpectedly"
+        pmd: Any = None
         if exts:
+            if (
+                len(exts) == 1
+                and hooks[0] is not None
+                and type(exts[0]).frame_inbound_header is hooks[0]
+                and type(exts[0]).frame_inbound_payload_data is hooks[1]
+                and type(exts[0]).frame_inbound_complete is hooks[2]
+            ):
+                pmd = exts[0]
+                check = inline_pmd(decoder, gen, pmd)
+            else:
 
-            def check(h: Any) -> bool:
-                # RFC 7692 §6.1 checks (RSV1 on control or continuation
-                # frames) are wsproto's, run where wsproto runs them: on a
-                # complete frame, before unmasking.
-                try:
-                    decoder.extension_processing(
-                        opcodes[h.opcode], RsvBits(h.rsv1, h.rsv2, h.rsv3), h.length
-                    )
-                except ParseFailed:
-                    gen.close()
-                    raise
-                return True
+                def check(h: Any) -> bool:
+                    # RFC 7692 §6.1 checks (RSV1 on control or continuation
+                    # frames) are wsproto's, run where wsproto runs them: on
+                    # a complete frame, before unmasking.
+                    try:
+                        decoder.extension_processing(
+                            opcodes[h.opcode], RsvBits(h.rsv1, h.rsv2, h.rsv3), h.length
+                        )
+                    except ParseFailed:
+                        gen.close()
+                        raise
+                    return True
 
         taken = take(buffer.buffer, masked=not decoder.client, check=check)
         if taken is None:
@@ -388,6 +444,29 @@ def _make_take_frame(fp: ModuleType) -> Any:
         opcode = opcodes[h.opcode]
         decoder.payload_required = length if opcode >= CONTROL else 0
         decoder.payload_consumed = length
+        if pmd is not None:
+            d = pmd._decompressor
+            if (
+                pmd._inbound_compressed
+                and pmd._inbound_is_compressible
+                and type(d) is inflater_type
+            ):
+                # frame_inbound_payload_data + frame_inbound_complete in one
+                # call: the same output, the same CloseReason on failure.
+                fin = h.fin
+                out = _inflate(d, payload, fin, CloseReason)
+                if isinstance(out, CloseReason):
+                    gen.close()
+                    raise ParseFailed("error in extension", out)
+                if fin:
+                    if decoder.client:
+                        no_context_takeover = pmd.server_no_context_takeover
+                    else:
+                        no_context_takeover = pmd.client_no_context_takeover
+                    if no_context_takeover:
+                        pmd._decompressor = None
+                    pmd._inbound_compressed = None
+                return opcode, out, fin
         if exts:
             try:
                 payload = _inbound_extensions(
@@ -606,6 +685,192 @@ def _make_events(original: Any, module: ModuleType) -> Any:
     return events
 
 
+
+# ---------------------------------------------------------------------------
+# permessage-deflate (RFC 7692): wsproto's PerMessageDeflate inflates with
+# wsframe.deflate.Inflater
+# ---------------------------------------------------------------------------
+
+#: The opt-in bound on a compressed message's inflated size (None: wsproto's
+#: behaviour, no bound).  See :func:`set_max_inflated_size`.
+_inflate_limit: list[int | None] = [None]
+
+
+def set_max_inflated_size(limit: int | None) -> None:
+    """Bound the inflated size of each compressed message (opt-in).
+
+    wsproto itself puts no bound on what a compressed message inflates to, so
+    a few kilobytes on the wire can become gigabytes in memory.  With a
+    limit set (and the integration installed), a message whose inflated data
+    would pass ``limit`` bytes fails the connection with close code 1009
+    (``CloseReason.MESSAGE_TOO_BIG``, wsproto's ``CloseConnection`` event),
+    having inflated at most ``limit`` + 64 KiB of it.  A message of exactly
+    ``limit`` bytes passes.  ``None`` (the default) restores wsproto's
+    unbounded behaviour.  The setting is process-wide and applies to
+    messages started after the call.
+
+    Args:
+        limit: the largest inflated message, in bytes, or ``None``.
+
+    Raises:
+        ValueError: ``limit`` is negative.
+        TypeError: ``limit`` is not an int or None.
+    """
+    if limit is not None:
+        if isinstance(limit, bool) or not isinstance(limit, int):
+            raise TypeError(f"limit must be an int or None, not {limit!r}")
+        if limit < 0:
+            raise ValueError(f"limit must be >= 0, got {limit}")
+    _inflate_limit[0] = limit
+
+
+class _WsprotoInflater(Inflater):
+    """A :class:`~wsframe.deflate.Inflater` in the place of wsproto's decompressor.
+
+    wsproto keeps its decompressor in ``PerMessageDeflate._decompressor``;
+    this one also answers zlib's ``decompress()`` / ``flush()``, so that
+    wsproto's own hooks still work with it after :func:`uninstall`.
+    ``inflated`` counts the current message's output (for the opt-in bound).
+    """
+
+    __slots__ = ("inflated",)
+
+    def __init__(self, bits: int, client: bool) -> None:
+        # Context takeover is wsproto's to manage: it drops the decompressor
+        # after each message when the peer may not take over context.
+        super().__init__(
+            DeflateParams(server_max_window_bits=bits, client_max_window_bits=bits),
+            client=client,
+        )
+        self.inflated = 0
+
+    def decompress(self, data: Any) -> bytes:
+        """zlib's ``decompress(data)`` (no bound)."""
+        return self.feed(data, fin=False)
+
+    def flush(self) -> bytes:
+        """zlib's ``flush()``: nothing is ever held back here."""
+        return b""
+
+
+def _inflate(d: _WsprotoInflater, data: Any, fin: bool, close_reason: Any) -> Any:
+    """Inflate one frame's payload; wsproto's ``CloseReason`` on failure."""
+    limit = _inflate_limit[0]
+    try:
+        if limit is None:
+            return d.feed(data, fin=fin)
+        out = d.feed(data, fin=fin, max_size=limit - d.inflated)
+    except PayloadTooBig:
+        return close_reason.MESSAGE_TOO_BIG
+    except ProtocolError:
+        # wsproto answers corrupt compressed data with 1007.
+        return close_reason.INVALID_FRAME_PAYLOAD_DATA
+    d.inflated += len(out)
+    return out
+
+
+def _pmd_hook(ext_module: ModuleType, index: int, original: Any) -> Any:
+    """One of wsproto's three inbound hooks of ``PerMessageDeflate`` (``index`` 0:
+    ``frame_inbound_header``, 1: ``frame_inbound_payload_data``, 2:
+    ``frame_inbound_complete``), on wsframe's Inflater; ``original`` is
+    wsproto's own.
+
+    Same state changes (``_inbound_is_compressible``, ``_inbound_compressed``,
+    ``_decompressor`` created when missing and dropped after a message when
+    the peer may not take over context), same results and ``CloseReason``
+    values as wsproto's (wsproto/extensions.py); only the decompressor is
+    wsframe's.  A decompressor that wsproto created before :func:`install`
+    keeps being used by wsproto's own code.
+    """
+    pmd_cls = ext_module.PerMessageDeflate
+    fp = sys.modules[_MODULE]
+    CloseReason = fp.CloseReason
+    Opcode = fp.Opcode
+    CONTINUATION = Opcode.CONTINUATION
+    RsvBits = fp.RsvBits
+    inflater_type = _WsprotoInflater
+
+    def frame_inbound_header(
+        self: Any, proto: Any, opcode: Any, rsv: Any, payload_length: int
+    ) -> Any:
+        # RFC 7692 §6.1: RSV1 only on the first frame of a data message.
+        if rsv.rsv1 and opcode.iscontrol():
+            return CloseReason.PROTOCOL_ERROR
+        if rsv.rsv1 and opcode is CONTINUATION:
+            return CloseReason.PROTOCOL_ERROR
+        self._inbound_is_compressible = self._compressible_opcode(opcode)
+        if self._inbound_compressed is None:
+            self._inbound_compressed = rsv.rsv1
+            if self._inbound_compressed:
+                assert self._inbound_is_compressible
+                d = self._decompressor
+                if d is None:
+                    bits = self.server_max_window_bits if proto.client else (
+                        self.client_max_window_bits
+                    )
+                    d = self._decompressor = inflater_type(int(bits), bool(proto.client))
+                if type(d) is inflater_type:
+                    d.inflated = 0
+        return RsvBits(True, False, False)
+
+    def frame_inbound_payload_data(self: Any, proto: Any, data: Any) -> Any:
+        if not self._inbound_compressed or not self._inbound_is_compressible:
+            return data
+        d = self._decompressor
+        if type(d) is not inflater_type:
+            return original(self, proto, data)
+        return _inflate(d, data, False, CloseReason)
+
+    def frame_inbound_complete(self: Any, proto: Any, fin: bool) -> Any:
+        if not fin:
+            return None
+        if not self._inbound_is_compressible or not self._inbound_compressed:
+            self._inbound_compressed = None
+            return None
+        d = self._decompressor
+        if type(d) is not inflater_type:
+            return original(self, proto, fin)
+        data = _inflate(d, b"", True, CloseReason)
+        if isinstance(data, CloseReason):
+            return data
+        if proto.client:
+            no_context_takeover = self.server_no_context_takeover
+        else:
+            no_context_takeover = self.client_no_context_takeover
+        if no_context_takeover:
+            self._decompressor = None
+        self._inbound_compressed = None
+        return data
+
+    hook: Any = (frame_inbound_header, frame_inbound_payload_data, frame_inbound_complete)[index]
+    hook.__wrapped__ = original
+    hook.__qualname__ = f"PerMessageDeflate.{hook.__name__}"
+    return hook
+
+
+def _check_pmd(module: ModuleType) -> None:
+    pmd = getattr(module, "PerMessageDeflate", None)
+    needed = ("frame_inbound_header", "frame_inbound_payload_data", "frame_inbound_complete",
+              "_compressible_opcode")
+    if pmd is None or not all(name in pmd.__dict__ for name in needed):
+        raise Unsupported("wsproto.extensions.PerMessageDeflate differs from wsproto 1.2/1.3")
+
+
+#: The hooks currently installed on PerMessageDeflate (the receive loops
+#: inline them when they are in place).
+_active_pmd_hooks: list[Any] = [None, None, None]
+
+
+def _make_pmd_hook(index: int) -> Any:
+    def factory(original: Any, module: ModuleType) -> Any:
+        _check_pmd(module)
+        hook = _pmd_hook(module, index, original)
+        _active_pmd_hooks[index] = hook
+        return hook
+
+    return factory
+
+
 _patches = PatchSet(
     [
         Patch(_MODULE, "XorMaskerSimple", _make_xor_masker_simple),
@@ -613,6 +878,21 @@ _patches = PatchSet(
         Patch(_MODULE, "MessageDecoder.process_frame", _make_process_frame),
         Patch(_MODULE, "FrameProtocol.received_frames", _make_received_frames),
         Patch("wsproto.connection", "Connection.events", _make_events),
+        Patch(
+            "wsproto.extensions",
+            "PerMessageDeflate.frame_inbound_header",
+            _make_pmd_hook(0),
+        ),
+        Patch(
+            "wsproto.extensions",
+            "PerMessageDeflate.frame_inbound_payload_data",
+            _make_pmd_hook(1),
+        ),
+        Patch(
+            "wsproto.extensions",
+            "PerMessageDeflate.frame_inbound_complete",
+            _make_pmd_hook(2),
+        ),
     ],
     distribution="wsproto",
     supported=SUPPORTED_VERSIONS,
