@@ -235,9 +235,14 @@ def print_workload_header(workload: Workload, out: TextIO) -> None:
 
 
 def fmt_spread(r: Result | dict[str, Any]) -> str:
-    """``[min - max]`` of the rounds' per-call times."""
+    """``[min - max]`` of the rounds' per-call times, in the unit of the median."""
     get = r.get if isinstance(r, dict) else lambda k: getattr(r, k)
-    return f"[{fmt_ns(get('min_ns'))} - {fmt_ns(get('max_ns'))}]"
+    low, median, high = get("min_ns"), get("median_ns"), get("max_ns")
+    if low is None or high is None or median is None:
+        return "[-]"
+    unit, scale = next(((u, f) for u, f in (("s", 1e9), ("ms", 1e6), ("us", 1e3))
+                        if median >= f), ("ns", 1.0))
+    return f"[{low / scale:.3g} - {high / scale:.3g} {unit}]"
 
 
 def fmt_ratio_range(r: Result | dict[str, Any]) -> str:
@@ -387,7 +392,7 @@ _RATE_FAMILIES = ("frames-decode", "messages", "deflate", "integration")
 
 def _cell(r: dict[str, Any], rate: bool) -> str:
     if r["status"] == "ok":
-        spread = f"[{fmt_ns(r['min_ns'])} - {fmt_ns(r['max_ns'])}]"
+        spread = fmt_spread(r)
         if rate:
             text = f"{fmt_rate(r['items_per_s'])}/s ({fmt_ns(r['median_ns'])} {spread})"
         else:
