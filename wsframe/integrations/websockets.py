@@ -30,6 +30,7 @@ differentially with hypothesis on ``ServerProtocol``.
 
 from __future__ import annotations
 
+import sys
 from types import ModuleType
 from typing import Any
 
@@ -137,6 +138,9 @@ def _make_serialize(original: Any, module: ModuleType) -> Any:
     encode_frame = _encode_frame
     new_mask = _new_mask
     token_bytes = secrets.token_bytes
+    # websockets draws keys from its module's ``secrets`` global: a test may
+    # replace that global (or secrets.token_bytes) to get known keys.
+    frames_module = sys.modules[original.__module__]
 
     def serialize(self: Any, *, mask: bool, extensions: Any = None) -> bytes:
         """websockets' ``Frame.serialize``, encoded by wsframe (RFC 6455 §5.2)."""
@@ -146,7 +150,11 @@ def _make_serialize(original: Any, module: ModuleType) -> Any:
                 self = extension.encode(self)
         key = None
         if mask:
-            key = new_mask() if secrets.token_bytes is token_bytes else secrets.token_bytes(4)
+            source = getattr(frames_module, "secrets", secrets)
+            if source is secrets and secrets.token_bytes is token_bytes:
+                key = new_mask()
+            else:
+                key = source.token_bytes(4)
         return encode_frame(
             self.opcode,
             self.data,
