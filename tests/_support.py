@@ -7,7 +7,7 @@
 - *Oracles*: independent, obviously-correct re-statements of the rules (built
   on CPython's own UTF-8 decoder and on plain integer XOR), and
   :func:`raw_frame`, a frame builder that can break any rule on purpose.
-- *Locators*: the code that finds the shared conformance data.
+- *Locators*: the code that loads the conformance data in ``tests/data``.
 
 Nothing here imports a wsframe backend at import time, so the oracles are
 independent of the code they check.
@@ -19,7 +19,6 @@ import functools
 import importlib
 import json
 import os
-import subprocess
 from array import array
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -31,7 +30,6 @@ from hypothesis import HealthCheck, settings
 
 __all__ = [
     "REPO_ROOT",
-    "shared_dir",
     "conformance_path",
     "load_autobahn",
     "autobahn_cases",
@@ -47,6 +45,9 @@ __all__ = [
     "load_implementation",
     "implementation_fixture",
     "PEER_SETTINGS",
+    "DATA_DIR",
+    "kuhn_items",
+    "load_kuhn",
 ]
 
 #: The repository root: ``tests/`` lives directly below it.
@@ -172,78 +173,44 @@ def implementation_fixture(concern: str) -> Any:
     return implementation
 
 # ---------------------------------------------------------------------------
-# Locating ../shared (the conformance data lives beside the repository).
+# The conformance data (tests/data, extracted by tools/extract_conformance.py).
 # ---------------------------------------------------------------------------
 
-
-def _git_toplevel(start: Path) -> Path | None:
-    """Return ``git rev-parse --show-toplevel`` for *start*, or None."""
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "--show-toplevel"],
-            cwd=start,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if out.returncode != 0 or not out.stdout.strip():
-        return None
-    return Path(out.stdout.strip())
-
-
-@functools.lru_cache(maxsize=None)
-def shared_dir() -> Path | None:
-    """Find the ``shared`` directory that sits next to the repository.
-
-    Looked up, in order: ``$WSFRAME_SHARED_DIR``; ``<git top-level>/../shared``;
-    ``<tests/..>/../shared``.  Returns None when none of them holds a
-    ``conformance`` folder (e.g. a clone copied elsewhere).
-    """
-    candidates: list[Path] = []
-    env = os.environ.get("WSFRAME_SHARED_DIR")
-    if env:
-        candidates.append(Path(env))
-    top = _git_toplevel(REPO_ROOT)
-    if top is not None:
-        candidates.append(top.parent / "shared")
-    candidates.append(REPO_ROOT.parent / "shared")
-    for cand in candidates:
-        if (cand / "conformance").is_dir():
-            return cand.resolve()
-    return None
+#: Where the conformance vectors live: inside the repository, so a clone runs them all.
+DATA_DIR = REPO_ROOT / "tests" / "data"
 
 
 def conformance_path(name: str) -> Path | None:
-    """Path of ``shared/conformance/<name>``, or None if it cannot be found.
+    """Path of ``tests/data/<name>``, or None if the file is missing.
 
     Raises:
         FileNotFoundError: the file is missing and ``$WSFRAME_REQUIRE_CONFORMANCE``
             is ``1`` (CI sets it so missing data fails instead of skipping).
     """
-    base = shared_dir()
-    path = base / "conformance" / name if base is not None else None
-    if path is not None and path.is_file():
+    path = DATA_DIR / name
+    if path.is_file():
         return path
     if os.environ.get("WSFRAME_REQUIRE_CONFORMANCE") == "1":
         raise FileNotFoundError(
-            f"conformance file {name!r} not found next to {REPO_ROOT} "
-            "(set WSFRAME_SHARED_DIR to the folder holding conformance/)"
+            f"conformance file {path} not found "
+            "(regenerate it with tools/extract_conformance.py)"
         )
     return None
 
 
-@functools.lru_cache(maxsize=None)
-def load_autobahn() -> dict[str, Any] | None:
-    """Load ``autobahn_cases.json`` (cached), or None if it is not available."""
-    path = conformance_path("autobahn_cases.json")
+def _load_json(name: str) -> dict[str, Any] | None:
+    path = conformance_path(name)
     if path is None:
         return None
     with path.open("r", encoding="utf-8") as fh:
         data: dict[str, Any] = json.load(fh)
     return data
+
+
+@functools.cache
+def load_autobahn() -> dict[str, Any] | None:
+    """Load ``tests/data/autobahn_cases.json`` (cached), or None if it is missing."""
+    return _load_json("autobahn_cases.json")
 
 
 def autobahn_cases(kind: str) -> list[dict[str, Any]]:
@@ -252,6 +219,18 @@ def autobahn_cases(kind: str) -> list[dict[str, Any]]:
     if data is None:
         return []
     return [case for case in data["cases"] if case.get("kind") == kind]
+
+
+@functools.cache
+def load_kuhn() -> dict[str, Any] | None:
+    """Load ``tests/data/kuhn_utf8_sequences.json`` (cached), or None if it is missing."""
+    return _load_json("kuhn_utf8_sequences.json")
+
+
+def kuhn_items() -> list[dict[str, Any]]:
+    """The test sequences of Markus Kuhn's UTF-8 stress test file; [] if unavailable."""
+    data = load_kuhn()
+    return [] if data is None else list(data["items"])
 
 
 # ---------------------------------------------------------------------------

@@ -33,12 +33,12 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     """Say which backend and which conformance data this run uses."""
     import wsframe
 
-    shared = _support.shared_dir()
+    data = _support.DATA_DIR
     return [
         f"wsframe backend of the public modules: {wsframe.backend} (WSFRAME_PURE_PYTHON="
         f"{os.environ.get('WSFRAME_PURE_PYTHON', '')!r}); mask/utf8/frames tests run "
         f"both {_support.BACKENDS}",
-        f"wsframe conformance data: {shared / 'conformance' if shared else 'NOT FOUND'}",
+        f"wsframe conformance data: {data if data.is_dir() else 'NOT FOUND'}",
         f"hypothesis profile: {getattr(settings, 'get_current_profile_name', lambda: '?')()}",
     ]
 
@@ -74,8 +74,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(scope="session")
 def autobahn_data() -> dict[str, Any]:
-    """The parsed ``shared/conformance/autobahn_cases.json``; skips if absent."""
+    """The parsed ``tests/data/autobahn_cases.json``; skips if absent."""
     data = _support.load_autobahn()
     if data is None:
-        pytest.skip("shared/conformance/autobahn_cases.json not found (set WSFRAME_SHARED_DIR)")
+        pytest.skip("tests/data/autobahn_cases.json not found")
     return data

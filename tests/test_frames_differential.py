@@ -241,7 +241,7 @@ def test_same_public_names_and_shared_policy_objects() -> None:
     assert list(C.__all__) == list(R.__all__)
     for name in C.__all__:
         assert hasattr(C, name), name
-    for name in ("Opcode", "CloseCode", "is_valid_close_code", "new_mask"):
+    for name in ("Opcode", "CloseCode", "is_valid_close_code", "parse_close", "encode_close"):
         assert getattr(C, name) is getattr(R, name), name
     assert C.DEFAULT_MAX_SIZE == R.DEFAULT_MAX_SIZE
 

@@ -7,7 +7,8 @@
 #
 # Steps:
 #   1. python -m pip install -e ".[test]"  (editable: the compiled modules are built in
-#      place, next to their .pyx, so the tests import them from this tree)
+#      place, next to their .pyx, so the tests import them from this tree); progress lines
+#      are shown as the build goes, the whole log only if it fails
 #   2. pytest with the compiled backend (WSFRAME_EXPECT_BACKEND=c), when it was built:
 #      every test; the mask, UTF-8 and frames tests (marked both_backends) check the
 #      reference and the compiled implementation side by side in this one run
@@ -38,8 +39,26 @@ run_pytest() {
     return "$rc"
 }
 
-section "install (editable, with the test extra)"
-"$PYTHON" -m pip install -e ".[test]"
+# pip hides the build's output unless -v, and -v is mostly pip's own chatter: keep the full
+# log in a file, show the lines that say how far it got (each dependency, each module
+# Cythonized and compiled, wsframe's own build messages), and print the log's tail if the
+# install fails.
+section "install (editable, with the test extra; compiling the C modules takes about a minute)"
+install_log="$(mktemp "${TMPDIR:-/tmp}/wsframe-install.XXXXXX")"
+install_rc=0
+"$PYTHON" -m pip install -v --progress-bar off -e ".[test]" 2>&1 \
+    | tee "$install_log" \
+    | { grep --line-buffered -E \
+        "^(Collecting|Successfully|Installing collected)|Building editable|Compiling wsframe|building 'wsframe|wsframe: |[Ee]rror" \
+        || true; } \
+    || install_rc=$?
+if [ "$install_rc" -ne 0 ]; then
+    echo "tools/test.sh: pip install failed (exit $install_rc); the end of its log:" >&2
+    tail -n 60 "$install_log" >&2
+    rm -f "$install_log"
+    exit "$install_rc"
+fi
+rm -f "$install_log"
 
 # The compiled backend counts as built when every module wsframe._backend loads from
 # wsframe/_speedups (_mask, _utf8, _frames) has a compiled extension in place.  The
