@@ -19,7 +19,9 @@
  *     - *error_pos == -1 with an exception set (MemoryError).
  *   validated=1 skips validation: the caller promises that s is well-formed
  *   (e.g. the frame decoder checked it while unmasking).  If it is not, the
- *   result is a str of unspecified content, never a memory error: every
+ *   result is a str of unspecified content (or, at levels that delegate to
+ *   CPython's decoder, the ill-formed-input failure), never a memory error:
+ *   every
  *   kernel bounds its reads by n and its writes by the str's length, and
  *   UCS-4 code points are clamped to U+10FFFF.  The same holds when another
  *   thread mutates s during the call (a bytearray): garbage in, no crash.
@@ -72,8 +74,11 @@
  * Levels (wsf_level from wsf_cpu.h): SSE4 (16 bytes a step), AVX2 (16
  * positions per register, 32-byte ASCII runs) and AVX-512 (64 bytes a step,
  * with VBMI2's vpcompress; without VBMI2 the AVX2 kernels) have SIMD
- * transcoders; SSE2 SIMD ASCII copy and scan with scalar transcoding; scalar
- * and NEON (not written yet) the portable C loops.  Each level's table row
+ * transcoders.  SSE2, scalar and NEON (not written yet) have the SIMD or
+ * word-wise ASCII bet only and otherwise call CPython's PyUnicode_DecodeUTF8
+ * (faster than a scalar transcoder after a separate scan and validation,
+ * measured 0.1-0.5x of it); their portable C transcoders stay as the tails
+ * of the vector loops and for the C tests.  Each level's table row
  * (wsf_decode_table) names its kernels; wider kernels hand their tail to the
  * next narrower one, the scalar loop finishes.  Loads need 3 bytes of
  * look-ahead beyond the chunk, so a vector loop stops 19 (SSE4), 35 (AVX2)
@@ -1151,6 +1156,20 @@ static PyObject *wsf_decode_str(const uint8_t *s, Py_ssize_t n, int validated,
             return u;
         }
         Py_DECREF(u);
+    }
+    if (wsf_decode_kernels_for(level)->ucs2 == wsf_dec_none2) {
+        /* No vector transcoder at this level (scalar, SSE2, NEON for now):
+         * CPython's own decoder is the faster scalar one, so delegate; the
+         * error position comes from the validator (the same offset). */
+        u = PyUnicode_DecodeUTF8((const char *)s, n, NULL);
+        if (u == NULL && PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
+            bad = wsf_utf8_find_invalid(s, (size_t)n);
+            if (bad >= 0) {
+                PyErr_Clear();
+                *error_pos = (Py_ssize_t)bad;
+            }
+        }
+        return u;
     }
     if (nogil) {
         ts = PyEval_SaveThread();
