@@ -10,14 +10,12 @@ close codes and reasons, and the parser's exception must be identical.
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 pytest.importorskip("websockets")
 pytest.importorskip("hypothesis")
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import given
 from hypothesis import strategies as st  # noqa: E402
 
 import wsframe.integrations.websockets as integ  # noqa: E402
@@ -29,6 +27,7 @@ from _integration_support import (  # noqa: E402
     run_in_fresh_interpreter,
     violation_chunks,
 )
+from _support import PEER_SETTINGS
 from websockets import frames as ws_frames  # noqa: E402
 from websockets.client import ClientProtocol  # noqa: E402
 from websockets.protocol import State  # noqa: E402
@@ -36,7 +35,6 @@ from websockets.server import ServerProtocol  # noqa: E402
 
 ORIGINAL_APPLY_MASK = ws_frames.apply_mask
 ORIGINAL_PARSE = ws_frames.Frame.__dict__["parse"]
-EXAMPLES = int(os.environ.get("WSFRAME_HYPOTHESIS_EXAMPLES", "200"))
 
 
 @pytest.fixture(autouse=True)
@@ -138,11 +136,7 @@ def compare(chunks: list[bytes], client: bool = False) -> None:
     assert got == expected
 
 
-SETTINGS = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+SETTINGS = PEER_SETTINGS
 
 
 @SETTINGS

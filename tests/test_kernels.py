@@ -33,13 +33,16 @@ ROOT = Path(__file__).resolve().parent.parent
 _LEVEL_SCRIPT = textwrap.dedent(
     r'''
     import array, random, sys
-    from wsframe._speedups import _mask, _utf8
+    from wsframe._speedups import _frames, _mask, _utf8
+    from wsframe._reference import frames as ref_frames
     from wsframe._reference import utf8 as ref_utf8
-    from wsframe.errors import InvalidUTF8
+    from wsframe.errors import InvalidUTF8, ProtocolError
 
     level = sys.argv[1]
+    # One level per process: _mask detects it, _utf8 and _frames share its table.
     assert _mask.simd_level == level, (_mask.simd_level, level)
     assert _utf8.simd_level == level, (_utf8.simd_level, level)
+    assert _frames.simd_level == level, (_frames.simd_level, level)
     rnd = random.Random(1234)
 
     def py_xor(data, key, offset):
@@ -170,6 +173,24 @@ _LEVEL_SCRIPT = textwrap.dedent(
             assert got == want, (got, want)
             if want is not None and want[0].startswith("invalid"):
                 assert want[1] == cpython_start(data)
+    # ---- fused unmask + validate (FrameDecoder) vs the reference decoder ----
+    def decode(module, wire):
+        dec = module.FrameDecoder(max_frame_size=None)
+        try:
+            return [(f.opcode, f.payload) for f in dec.feed(wire)]
+        except ProtocolError as exc:
+            return (type(exc).__name__, exc.code, getattr(exc, "position", None))
+
+    for n in [0, 1, 15, 16, 31, 32, 33, 63, 64, 65, 255, 256, 257, 8191, 8192,
+              8193, 20000, 70000]:
+        text = "".join(rnd.choice(alphabet) for _ in range(n)).encode()[:n]
+        key = rnd.randbytes(4)
+        for trial in range(4):
+            data = bytearray(text)
+            if data and trial:
+                data[rnd.randrange(len(data))] = rnd.choice(bad)
+            wire = ref_frames.encode_frame(1, bytes(data), mask=key)
+            assert decode(_frames, wire) == decode(ref_frames, wire), (n, trial)
     print("OK", level)
     '''
 )
@@ -206,6 +227,32 @@ def test_unknown_level_is_import_error() -> None:
     proc = _import_with("avx9000")
     assert proc.returncode != 0
     assert "ImportError" in proc.stderr and "WSFRAME_SIMD must be one of" in proc.stderr
+
+
+def test_unknown_level_fails_every_module_alike() -> None:
+    # _utf8 and _frames take their kernels from _mask: importing one of them
+    # first runs _mask's CPU detection and raises its error.
+    env = dict(os.environ, WSFRAME_SIMD="avx9000", PYTHONPATH=str(ROOT))
+    for name in ("_utf8", "_frames"):
+        proc = subprocess.run(
+            [sys.executable, "-c", f"import wsframe._speedups.{name}"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert proc.returncode != 0
+        assert "WSFRAME_SIMD must be one of" in proc.stderr, proc.stderr[-2000:]
+
+
+def test_one_kernel_table_per_process() -> None:
+    # _mask owns the kernels and exports them as a capsule (wsf_capsule.h);
+    # the other modules hold no copy and no CPU detection of their own.
+    frames = pytest.importorskip("wsframe._speedups._frames")
+    assert type(_mask._C_API).__name__ == "PyCapsule"
+    assert '"wsframe._speedups._mask._C_API"' in repr(_mask._C_API)
+    assert not hasattr(_utf8, "_C_API") and not hasattr(frames, "_C_API")
+    assert _utf8.simd_level == frames.simd_level == _mask.simd_level
 
 
 def test_unsupported_level_is_clamped() -> None:

@@ -1,5 +1,6 @@
 /*
- * Standalone tests of the wsframe C kernels (wsf_mask.h, wsf_utf8.h).
+ * Standalone tests of the wsframe C kernels (wsf_dispatch.h: every level's
+ * kernel table; wsf_mask.h / wsf_utf8.h: the inline entry points).
  *
  * Every SIMD level this CPU supports is checked against independent scalar
  * references written from RFC 6455 §5.3 (masking) and Unicode Table 3-7
@@ -19,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wsf_utf8.h"
+#include "wsf_dispatch.h"
 
 static unsigned long failures = 0;
 static unsigned long checks = 0;
@@ -513,6 +514,55 @@ static void test_reference(void)
     }
 }
 
+/* The inline entry points (short inputs inline, the rest through wsf_kt)
+ * agree with the level's own kernels and the references at every length
+ * around the inline/table switch-over. */
+static void test_entry_points(int level)
+{
+    const wsf_kernel_table *saved = wsf_kt;
+    uint8_t key[4] = {0x37, 0xFA, 0x21, 0x3D};
+    size_t len, phase;
+    wsf_kt = wsf_table_for(level);
+    CHECK(wsf_kt->level == level, "table of level %s says %d", wsf_level_name(level),
+          wsf_kt->level);
+    for (len = 0; len <= 200; len++) {
+        uint8_t *src = xmalloc(len), *dst = xmalloc(len), *exp = xmalloc(len);
+        uint8_t *text = xmalloc(len);
+        size_t i;
+        ptrdiff_t want_fail, want_start, got;
+        wsf_utf8_state st;
+        for (i = 0; i < len; i++) {
+            src[i] = (uint8_t)rnd();
+            text[i] = (uint8_t)(i % 7 == 3 ? 0xC3 : i % 7 == 4 ? 0xA9 : 'a');
+        }
+        if (len && rnd_below(2)) {
+            text[rnd_below(len)] = 0xFF;
+        }
+        for (phase = 0; phase < 4; phase++) {
+            ref_mask(exp, src, len, key, phase);
+            wsf_mask(dst, src, len, key, phase + 4); /* only phase % 4 counts */
+            CHECK(memcmp(dst, exp, len) == 0, "wsf_mask level=%s len=%zu phase=%zu",
+                  wsf_level_name(level), len, phase);
+        }
+        want_start = ref_utf8(text, len, &want_fail);
+        got = wsf_utf8_find_invalid(text, len);
+        CHECK(got == want_start, "wsf_utf8_find_invalid level=%s len=%zu: %td vs %td",
+              wsf_level_name(level), len, got, want_start);
+        ref_mask(src, text, len, key, 1); /* the masked wire form of text */
+        wsf_utf8_init(&st);
+        got = wsf_unmask_utf8_stream(&st, dst, src, len, key, 1);
+        CHECK(got == want_fail, "wsf_unmask_utf8_stream level=%s len=%zu: %td vs %td",
+              wsf_level_name(level), len, got, want_fail);
+        CHECK(got >= 0 || memcmp(dst, text, len) == 0, "unmasked text level=%s len=%zu",
+              wsf_level_name(level), len);
+        free(src);
+        free(dst);
+        free(exp);
+        free(text);
+    }
+    wsf_kt = saved;
+}
+
 int main(int argc, char **argv)
 {
     int level, only = -1, i;
@@ -536,7 +586,7 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (wsf_cpu_init() < 0) {
+    if (wsf_kernels_init() < 0) {
         fprintf(stderr, "WSFRAME_SIMD names no level\n");
         return 2;
     }
@@ -548,6 +598,7 @@ int main(int argc, char **argv)
             continue;
         }
         test_mask(level);
+        test_entry_points(level);
         test_utf8_random(level);
         test_utf8_sparse(level);
         test_utf8_exhaustive(level);

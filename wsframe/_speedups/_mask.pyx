@@ -9,7 +9,9 @@
 
 Same API and errors as :mod:`wsframe._reference.mask`, backed by the SIMD
 kernels of ``wsf_mask.h`` (SSE2 / AVX2 / AVX-512 / NEON, chosen once at import;
-``simd_level`` says which).  ``bytes`` and ``bytearray`` arguments skip the
+``simd_level`` says which).  This module owns CPU detection and the one copy
+of every kernel (masking and UTF-8): ``_utf8`` and ``_frames`` take the kernel
+table from ``_C_API`` at import (``wsf_dispatch.h``, ``wsf_capsule.h``).  ``bytes`` and ``bytearray`` arguments skip the
 buffer protocol, which is most of the cost of a 16-byte call.  Buffers of
 ``WSF_NOGIL_THRESHOLD`` (64 KiB) bytes or more are masked without the GIL.
 
@@ -30,9 +32,10 @@ from wsframe._speedups.kernels cimport (
     WSF_FREE_THREADED,
     WSF_NOGIL_THRESHOLD,
     wsf_active_level,
+    _wsf_get_key_buffer,
     wsf_get_key,
     wsf_get_view,
-    wsf_init_or_raise,
+    wsf_key_from_bytes,
     wsf_mask,
     wsf_phase,
     wsf_supported_levels,
@@ -40,12 +43,33 @@ from wsframe._speedups.kernels cimport (
 
 __all__ = ["apply_mask", "apply_mask_inplace", "Masker", "simd_level", "supported_levels"]
 
-wsf_init_or_raise()
+cdef extern from "wsf_dispatch.h":
+    # This module owns the kernels: CPU detection, WSFRAME_SIMD and the one
+    # compiled copy of every SIMD kernel, shared with _utf8 and _frames.
+    ctypedef struct wsf_kernels_api:
+        pass
+    wsf_kernels_api wsf_api
+    int wsf_kernels_init()
+
+cdef extern from "wsf_capsule.h":
+    object wsf_kernels_capsule(const wsf_kernels_api *api)
+
+if wsf_kernels_init() < 0:
+    raise ImportError(
+        "WSFRAME_SIMD must be one of auto, scalar, sse2, sse4, avx2, "
+        "avx512, neon (a level above what this CPU supports is clamped)"
+    )
+#: The kernel table of the active level, for the other compiled modules.
+_C_API = wsf_kernels_capsule(&wsf_api)
 
 #: The kernel level in use: "scalar", "sse2", "sse4", "avx2", "avx512" or "neon".
 simd_level = wsf_active_level()
 #: Every level this CPU can run (what WSFRAME_SIMD may select).
 supported_levels = wsf_supported_levels()
+
+
+# The largest value of Masker's unsigned 64-bit byte counter.
+cdef unsigned long long _COUNT_MAX = 0xFFFFFFFFFFFFFFFFULL
 
 
 cdef inline void _mask_pinned(uint8_t *dst, const uint8_t *src, size_t n,
@@ -79,7 +103,8 @@ def apply_mask(data, mask, offset=0):
     cdef size_t phase, n
     cdef Py_buffer view
     cdef bytes out
-    wsf_get_key(mask, key)
+    if not wsf_key_from_bytes(mask, key):  # inline: the usual 4-byte bytes key
+        _wsf_get_key_buffer(mask, key)
     phase = wsf_phase(offset)
     if type(data) is bytes:
         n = <size_t>PyBytes_GET_SIZE(data)
@@ -123,7 +148,8 @@ def apply_mask_inplace(buffer, mask, offset=0):
     cdef size_t phase, n
     cdef uint8_t *p
     cdef Py_buffer view
-    wsf_get_key(mask, key)
+    if not wsf_key_from_bytes(mask, key):  # inline: the usual 4-byte bytes key
+        _wsf_get_key_buffer(mask, key)
     phase = wsf_phase(offset)
     if not WSF_FREE_THREADED and type(buffer) is bytearray:
         n = <size_t>PyByteArray_GET_SIZE(buffer)
@@ -143,6 +169,9 @@ def apply_mask_inplace(buffer, mask, offset=0):
 
 
 @cython.final
+# No GC tracking: the only object field holds an exact int (PyNumber_Index
+# returns one), which cannot form a reference cycle.
+@cython.no_gc
 cdef class Masker:
     """Stateful masker: :meth:`process` continues the key phase across calls.
 
@@ -158,11 +187,22 @@ cdef class Masker:
     """
 
     cdef uint8_t _key[4]
-    cdef long long _offset
+    # offset = _base + _count, exactly, for any int (DESIGN: "any int, huge or
+    # negative").  The common case, 0 <= offset < 2**64, lives in the unsigned
+    # _count alone (_base is None): process() only adds to it in C, and
+    # unsigned arithmetic has no undefined overflow.  Outside that range the
+    # Python int _base holds the value set, and _count counts on from it.
+    # 2**64 is a multiple of 4, so the phase (_base_phase + _count) & 3 stays
+    # right whatever the counter does.
+    cdef unsigned long long _count
+    cdef object _base           # None or an int outside [0, 2**64)
+    cdef size_t _base_phase     # _base % 4 (0 when _base is None)
 
     def __init__(self, mask):
         wsf_get_key(mask, self._key)
-        self._offset = 0
+        self._count = 0
+        self._base = None
+        self._base_phase = 0
 
     @property
     def mask(self):
@@ -171,12 +211,31 @@ cdef class Masker:
 
     @property
     def offset(self):
-        """Bytes processed since creation or :meth:`reset`."""
-        return self._offset
+        """Bytes processed since creation or :meth:`reset` (any int may be set)."""
+        with cython.critical_section(self):
+            if self._base is None:
+                return self._count
+            return self._base + self._count
 
     @offset.setter
     def offset(self, value):
-        self._offset = PyNumber_Index(value)  # OverflowError beyond 64 bits
+        value = PyNumber_Index(value)  # TypeError for a non-integer, at once
+        with cython.critical_section(self):
+            if 0 <= value <= _COUNT_MAX:
+                self._count = value
+                self._base = None
+                self._base_phase = 0
+            else:
+                self._count = 0
+                self._base = value
+                self._base_phase = <size_t>(value & 3)  # Python's % 4, also < 0
+
+    cdef int _fold(self) except -1:
+        """Move _count into _base before it would wrap (after 2**64 bytes)."""
+        self._base = (0 if self._base is None else self._base) + self._count
+        self._base_phase = <size_t>(self._base & 3)
+        self._count = 0
+        return 0
 
     def process(self, data):
         """Return ``data`` masked at the current phase and advance :attr:`offset`.
@@ -188,12 +247,16 @@ cdef class Masker:
         cdef Py_buffer view
         cdef bytes out
         cdef size_t phase
+        cdef unsigned long long n
         wsf_get_view(data, &view, "data")
         try:
             out = PyBytes_FromStringAndSize(NULL, view.len)
+            n = <unsigned long long>view.len
             with cython.critical_section(self):
-                phase = <size_t>(self._offset & 3)
-                self._offset += view.len
+                if n > _COUNT_MAX - self._count:
+                    self._fold()
+                phase = <size_t>((self._base_phase + self._count) & 3)
+                self._count += n
             _mask_pinned(<uint8_t *>PyBytes_AS_STRING(out), <const uint8_t *>view.buf,
                          <size_t>view.len, self._key, phase)
         finally:
@@ -202,8 +265,11 @@ cdef class Masker:
 
     def reset(self):
         """Start again at phase 0 (offset 0)."""
-        self._offset = 0
+        with cython.critical_section(self):
+            self._count = 0
+            self._base = None
+            self._base_phase = 0
 
     def __repr__(self):
-        return f"<Masker offset={self._offset}>"
+        return f"<Masker offset={self.offset}>"
 

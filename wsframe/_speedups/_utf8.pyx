@@ -43,6 +43,7 @@ from wsframe._speedups.kernels cimport (
     wsf_utf8_stream,
 )
 
+from wsframe import _rules
 from wsframe.errors import InvalidUTF8
 
 __all__ = [
@@ -85,9 +86,7 @@ cdef inline ptrdiff_t _find(object data) except -2:
     return r
 
 
-cdef object _utf8_error(unsigned long long position, str why):
-    """The one wording of this module's UTF-8 errors (as the reference's)."""
-    return InvalidUTF8(f"{why} at byte {position}", position)
+_utf8_error = _rules.utf8_error
 
 
 cdef object _decode_error(const uint8_t *s, Py_ssize_t n, Py_ssize_t position):
@@ -183,8 +182,9 @@ cdef class Utf8Validator:
         """Bytes accepted so far (since creation or :meth:`reset`)."""
         return self._consumed
 
-    cdef object _fail(self, unsigned long long position, str why):
-        self._error = _utf8_error(position, why)
+    cdef object _fail(self, unsigned long long position, str why,
+                      unsigned long long fail_index):
+        self._error = _utf8_error(position, why, fail_index)
         return self._error
 
     def feed(self, data):
@@ -216,7 +216,7 @@ cdef class Utf8Validator:
             # byte, possibly in an earlier feed().
             self._state = st
             raise self._fail(self._consumed + <unsigned long long>f - st.seen,
-                             "invalid UTF-8")
+                             "invalid UTF-8", self._consumed + <unsigned long long>f)
         self._state = st
         self._consumed += n
 
@@ -230,7 +230,7 @@ cdef class Utf8Validator:
             raise self._error
         if self._state.need:
             raise self._fail(self._consumed - self._state.seen,
-                             "truncated UTF-8 sequence")
+                             "truncated UTF-8 sequence", self._consumed)
 
     def reset(self):
         """Forget everything, errors included; positions restart at 0."""

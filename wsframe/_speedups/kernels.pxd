@@ -5,14 +5,18 @@ Usage from a module in this package::
 
     from wsframe._speedups.kernels cimport *
 
-    wsf_init_or_raise()          # once, at module import: CPU dispatch
+    wsf_init_or_raise()   # once, at module import: take _mask's kernel table
 
 Everything here is declared ``nogil``; the C side lives in the headers
 ``wsf_cpu.h`` (CPU detection, ``WSFRAME_SIMD``), ``wsf_mask.h`` (RFC 6455
 §5.3 masking) and ``wsf_utf8.h`` (UTF-8 validation, streaming and fused with
-unmasking).  The headers are header-only (``static`` functions): every
-extension module that includes them gets its own copy and its own dispatch
-state, so every module must call :func:`wsf_init_or_raise` at import.
+unmasking).  The vector kernels themselves are compiled once, into
+``_mask`` (``wsf_dispatch.h``), which owns CPU detection and exports the
+kernel table of the active level as the capsule ``_mask._C_API``;
+:func:`wsf_init_or_raise` imports it (``wsf_capsule.h``) and sets this
+module's ``wsf_level`` to the owner's.  Every module except ``_mask`` must
+call it at import, before any kernel.  Short inputs never reach the table:
+their scalar paths are inlined into the caller.
 
 Kernel contract (details in the headers):
 
@@ -56,7 +60,6 @@ cdef extern from "wsf_utf8.h" nogil:
 
     int wsf_level          # active level (after WSFRAME_SIMD)
     int wsf_cpu_best       # best level the CPU supports
-    int wsf_cpu_init()     # detect + apply WSFRAME_SIMD; -1: unknown name
     const char *wsf_level_name(int level)
     int wsf_level_supported(int level)
 
@@ -78,6 +81,11 @@ cdef extern from "wsf_utf8.h" nogil:
                                      const uint8_t *key, size_t phase)
 
 
+cdef extern from "wsf_capsule.h":
+    # Import _mask's kernel table and level (ImportError when it cannot).
+    int wsf_kernels_import() except -1
+
+
 cdef extern from *:
     """
     /* Releasing and re-acquiring the GIL measured ~110 ns here (3.11,
@@ -85,6 +93,19 @@ cdef extern from *:
      * non-ASCII validation, so the release costs under ~5% from there on,
      * while smaller calls would pay it for nothing. */
     #define WSF_NOGIL_THRESHOLD 65536
+
+    /* The usual key, a 4-byte bytes object, without the buffer protocol.
+     * Forced inline: once _mask held the kernels, GCC stopped inlining the
+     * Cython helper around it, which cost ~45 instructions per apply_mask
+     * call (callgrind). */
+    WSF_ALWAYS_INLINE int wsf_key_from_bytes(PyObject *mask, uint8_t *key)
+    {
+        if (PyBytes_CheckExact(mask) && PyBytes_GET_SIZE(mask) == 4) {
+            memcpy(key, PyBytes_AS_STRING(mask), 4);
+            return 1;
+        }
+        return 0;
+    }
     #ifdef Py_GIL_DISABLED
     #define WSF_FREE_THREADED 1
     #else
@@ -92,16 +113,18 @@ cdef extern from *:
     #endif
     """
     const Py_ssize_t WSF_NOGIL_THRESHOLD
+    bint wsf_key_from_bytes(object mask, uint8_t *key) noexcept
     const int WSF_FREE_THREADED
 
 
 cdef inline int wsf_init_or_raise() except -1:
-    """Run CPU detection once; ImportError for an unknown WSFRAME_SIMD."""
-    if wsf_cpu_init() < 0:
-        raise ImportError(
-            "WSFRAME_SIMD must be one of auto, scalar, sse2, sse4, avx2, "
-            "avx512, neon (a level above what this CPU supports is clamped)"
-        )
+    """Take the kernels of ``_mask`` (which detects the CPU once per process).
+
+    Raises:
+        ImportError: ``_mask`` cannot be imported (an unknown ``WSFRAME_SIMD``
+            included) or was built from other kernel headers.
+    """
+    wsf_kernels_import()
     return 0
 
 
@@ -149,9 +172,7 @@ cdef inline int wsf_get_key(object mask, uint8_t *key) except -1:
 
     Raises: TypeError (not a buffer), ValueError (not 4 bytes long).
     """
-    # The common case stays small enough for the C compiler to inline.
-    if type(mask) is bytes and PyBytes_GET_SIZE(mask) == 4:
-        memcpy(key, PyBytes_AS_STRING(mask), 4)
+    if wsf_key_from_bytes(mask, key):
         return 0
     return _wsf_get_key_buffer(mask, key)
 

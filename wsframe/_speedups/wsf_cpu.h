@@ -19,10 +19,16 @@
  *   WSF_NEON    128-bit kernels on arm64 (always present there)
  *
  * Private test switch: WSFRAME_SIMD=scalar|sse2|sse4|avx2|avx512|neon, read
- * once when a module initialises.  A level above what the CPU supports is
+ * once, when the module that owns the kernels (_mask, see wsf_dispatch.h)
+ * initialises; the other modules copy its level through the kernel table.  A level above what the CPU supports is
  * clamped down to the best supported level (never executes an instruction the
  * CPU lacks); an unknown name makes wsf_cpu_init() return -1 so the importing
  * module can raise ImportError with a clear message.
+ *
+ * wsf_level and wsf_cpu_best are per extension module (static); each module
+ * sets them once at import (the owner by detection, the others from the
+ * owner's table), and other headers may read wsf_level to pick their own
+ * per-ISA code.
  *
  * Thread safety: wsf_cpu_init() runs from module initialisation (under the
  * import lock).  It only stores plain ints and is idempotent: running it twice
@@ -59,6 +65,15 @@
 #  define WSF_TARGET_SSE4
 #  define WSF_TARGET_AVX2
 #  define WSF_TARGET_AVX512
+#endif
+
+/* Force inlining of the small per-ISA helpers into their (target) callers. */
+#if defined(_MSC_VER)
+#  define WSF_ALWAYS_INLINE static __forceinline
+#elif defined(__GNUC__) || defined(__clang__)
+#  define WSF_ALWAYS_INLINE static inline __attribute__((always_inline))
+#else
+#  define WSF_ALWAYS_INLINE static inline
 #endif
 
 #if defined(WSF_ARCH_X86_64)

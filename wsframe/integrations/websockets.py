@@ -5,7 +5,8 @@ Usage::
     import wsframe.integrations.websockets as wsframe_websockets
     wsframe_websockets.install()     # before or after ``import websockets``
 
-What is replaced (checked against websockets 17.4, the version CI pins):
+What is replaced (proven on websockets 16.1.1 and 17.4, see ``SUPPORTED_VERSIONS``;
+with another version ``install()`` warns and leaves websockets untouched):
 
 * ``websockets.frames.apply_mask`` and ``websockets.legacy.framing.apply_mask``
   (RFC 6455 §5.3): wsframe's SIMD masking.  Same signature, same result,
@@ -29,15 +30,23 @@ differentially with hypothesis on ``ServerProtocol``.
 
 from __future__ import annotations
 
+import sys
 from types import ModuleType
 from typing import Any
 
 from .. import mask as _mask
-from ..errors import ProtocolError as _WsframeProtocolError
-from ..frames import parse_header as _parse_header
+from ..frames import encode_frame as _encode_frame
+from ..frames import new_mask as _new_mask
+from ._frames import take_frame as _take_frame
 from ._patching import Patch, PatchSet, Unsupported, constant, entry_points
 
-__all__ = ["apply_mask", "install", "uninstall", "is_installed", "active"]
+__all__ = ["SUPPORTED_VERSIONS", "apply_mask", "install", "uninstall", "is_installed", "active"]
+
+#: The websockets releases this integration is proven on
+#: (tools/integration_matrix.sh runs tests/test_integrations_websockets.py on
+#: each).  With any other version ``install()`` leaves websockets untouched
+#: and warns.
+SUPPORTED_VERSIONS = ("16.1.1", "17.4")
 
 _FRAMES = "websockets.frames"
 _LEGACY = "websockets.legacy.framing"
@@ -73,9 +82,7 @@ def _make_parse(original: Any, module: ModuleType) -> Any:
     ):
         raise Unsupported(f"websockets Frame.parse{params} differs from websockets 17")
     opcodes = {int(op): op for op in module.Opcode}
-    parse_header = _parse_header
-    wsframe_apply_mask = _mask.apply_mask
-    WsframeError = _WsframeProtocolError
+    take_frame = _take_frame
 
     def parse(
         cls: Any,
@@ -88,32 +95,18 @@ def _make_parse(original: Any, module: ModuleType) -> Any:
         """websockets' ``Frame.parse`` with a fast path for buffered frames."""
         reader = getattr(read_exact, "__self__", None)
         if type(reader) is StreamReader and read_exact.__func__ is StreamReader.read_exact:
-            buf = reader.buffer
-            if len(buf) >= 2:
-                try:
-                    h = parse_header(buf)
-                except WsframeError:
-                    h = None  # websockets decides (it may accept or word it differently)
-                if (
-                    h is not None
-                    and h.masked == mask
-                    and (max_size is None or h.length <= max_size)
-                ):
-                    start = h.header_size
-                    end = start + h.length
-                    if end <= len(buf):
-                        if mask:
-                            data: Any = wsframe_apply_mask(buf[start:end], h.mask)
-                        else:
-                            data = buf[start:end]  # websockets returns a bytearray here
-                        del buf[:end]
-                        frame = cls(opcodes[h.opcode], data, h.fin, h.rsv1, h.rsv2, h.rsv3)
-                        if extensions is None:
-                            extensions = []
-                        for extension in reversed(extensions):
-                            frame = extension.decode(frame, max_size=max_size)
-                        frame.check()
-                        return frame
+            # A header wsframe rejects goes to websockets (it may accept it,
+            # or word the error differently).
+            taken = take_frame(reader.buffer, masked=mask, max_size=max_size)
+            if taken is not None:
+                h, data = taken  # unmasked: a bytearray, as websockets returns it
+                frame = cls(opcodes[h.opcode], data, h.fin, h.rsv1, h.rsv2, h.rsv3)
+                if extensions is None:
+                    extensions = []
+                for extension in reversed(extensions):
+                    frame = extension.decode(frame, max_size=max_size)
+                frame.check()
+                return frame
         return (
             yield from parse_original(
                 cls, read_exact, mask=mask, max_size=max_size, extensions=extensions
@@ -124,12 +117,67 @@ def _make_parse(original: Any, module: ModuleType) -> Any:
     return classmethod(parse)
 
 
+def _make_serialize(original: Any, module: ModuleType) -> Any:
+    """``Frame.serialize`` on :func:`wsframe.frames.encode_frame`.
+
+    websockets' own steps stay: ``self.check()`` (its ProtocolError for a bad
+    frame), then its extensions' ``encode``.  The frame is then encoded by
+    wsframe in one call (header, mask key, masked payload) instead of a
+    ``BytesIO`` with three writes.  The mask key of a client frame comes from
+    :func:`wsframe.frames.new_mask` (the OS CSPRNG, as websockets'
+    ``secrets.token_bytes(4)``); when ``secrets.token_bytes`` has been replaced
+    (a test that wants known keys), the replacement is called, as websockets
+    would.
+    """
+    import inspect
+    import secrets
+
+    params = list(inspect.signature(original).parameters)
+    if params != ["self", "mask", "extensions"]:
+        raise Unsupported(f"websockets Frame.serialize{params} differs from websockets 16/17")
+    encode_frame = _encode_frame
+    new_mask = _new_mask
+    token_bytes = secrets.token_bytes
+    # websockets draws keys from its module's ``secrets`` global: a test may
+    # replace that global (or secrets.token_bytes) to get known keys.
+    frames_module = sys.modules[original.__module__]
+
+    def serialize(self: Any, *, mask: bool, extensions: Any = None) -> bytes:
+        """websockets' ``Frame.serialize``, encoded by wsframe (RFC 6455 §5.2)."""
+        self.check()
+        if extensions:
+            for extension in extensions:
+                self = extension.encode(self)
+        key = None
+        if mask:
+            source = getattr(frames_module, "secrets", secrets)
+            if source is secrets and secrets.token_bytes is token_bytes:
+                key = new_mask()
+            else:
+                key = source.token_bytes(4)
+        return encode_frame(
+            self.opcode,
+            self.data,
+            fin=self.fin,
+            rsv1=self.rsv1,
+            rsv2=self.rsv2,
+            rsv3=self.rsv3,
+            mask=key,
+        )
+
+    serialize.__wrapped__ = original  # type: ignore[attr-defined]
+    return serialize
+
+
 _patches = PatchSet(
     [
         Patch(_FRAMES, "apply_mask", constant(apply_mask)),
         Patch(_FRAMES, "Frame.parse", _make_parse),
+        Patch(_FRAMES, "Frame.serialize", _make_serialize),
         Patch(_LEGACY, "apply_mask", constant(apply_mask)),
-    ]
+    ],
+    distribution="websockets",
+    supported=SUPPORTED_VERSIONS,
 )
 
 

@@ -1,0 +1,152 @@
+/*
+ * wsf_dispatch.h -- the one place that compiles the SIMD kernels, detects the
+ * CPU and fills the kernel table.  Included by exactly one extension module
+ * (wsframe._speedups._mask, which exports the table through a PyCapsule; see
+ * wsf_capsule.h) and by the C tests.
+ *
+ * Each algorithm is written once: wsf_mask_body.h and wsf_utf8_body.h are
+ * included once per ISA after that ISA's layer header (wsf_simd_<isa>.h) and
+ * a name suffix WSF_FN(name) and function attribute WSF_TARGET, as CPython's
+ * Objects/stringlib headers are included once per character width.  The
+ * 128-bit x86 layer is instantiated twice: as SSE2 (masking only, baseline
+ * ISA) and as SSE4 (SSSE3 + SSE4.1, which the UTF-8 lookups need).
+ *
+ *   level    masking           UTF-8 validation
+ *   scalar   8-byte words      DFA (Unicode Table 3-7)
+ *   sse2     128-bit           DFA
+ *   sse4     128-bit           128-bit lookup
+ *   avx2     256-bit           256-bit lookup
+ *   avx512   512-bit, masked   512-bit lookup
+ *   neon     128-bit           128-bit lookup
+ */
+#ifndef WSF_DISPATCH_H
+#define WSF_DISPATCH_H
+
+#include "wsf_utf8.h"
+
+#if defined(WSF_ARCH_X86_64)
+
+#include "wsf_simd_sse.h"
+#define WSF_FN(name) name##_sse2
+#define WSF_TARGET
+#include "wsf_mask_body.h"
+#undef WSF_FN
+#undef WSF_TARGET
+#define WSF_FN(name) name##_sse4
+#define WSF_TARGET WSF_TARGET_SSE4
+#include "wsf_mask_body.h"
+#include "wsf_utf8_body.h"
+#include "wsf_simd_undef.h"
+
+#include "wsf_simd_avx2.h"
+#define WSF_FN(name) name##_avx2
+#define WSF_TARGET WSF_TARGET_AVX2
+#include "wsf_mask_body.h"
+#include "wsf_utf8_body.h"
+#include "wsf_simd_undef.h"
+
+#include "wsf_simd_avx512.h"
+#define WSF_FN(name) name##_avx512
+#define WSF_TARGET WSF_TARGET_AVX512
+#include "wsf_mask_body.h"
+#include "wsf_utf8_body.h"
+#include "wsf_simd_undef.h"
+
+#endif /* WSF_ARCH_X86_64 */
+
+#if defined(WSF_ARCH_ARM64)
+#include "wsf_simd_neon.h"
+#define WSF_FN(name) name##_neon
+#define WSF_TARGET
+#include "wsf_mask_body.h"
+#include "wsf_utf8_body.h"
+#include "wsf_simd_undef.h"
+#endif /* WSF_ARCH_ARM64 */
+
+static const wsf_kernel_table wsf_table_scalar = {WSF_SCALAR, wsf_mask_scalar, NULL};
+#if defined(WSF_ARCH_X86_64)
+static const wsf_kernel_table wsf_table_sse2 = {WSF_SSE2, wsf_mask_sse2, NULL};
+static const wsf_kernel_table wsf_table_sse4 = {
+    WSF_SSE4, wsf_mask_sse4, wsf_utf8_blocks_sse4};
+static const wsf_kernel_table wsf_table_avx2 = {
+    WSF_AVX2, wsf_mask_avx2, wsf_utf8_blocks_avx2};
+static const wsf_kernel_table wsf_table_avx512 = {
+    WSF_AVX512, wsf_mask_avx512, wsf_utf8_blocks_avx512};
+#endif
+#if defined(WSF_ARCH_ARM64)
+static const wsf_kernel_table wsf_table_neon = {
+    WSF_NEON, wsf_mask_neon, wsf_utf8_blocks_neon};
+#endif
+
+/* The kernels of `level`; scalar for a level this build has none for.  (The
+ * caller makes sure the CPU supports the level: wsf_cpu.h clamps it.) */
+static inline const wsf_kernel_table *wsf_table_for(int level)
+{
+    switch (level) {
+#if defined(WSF_ARCH_X86_64)
+    case WSF_AVX512:
+        return &wsf_table_avx512;
+    case WSF_AVX2:
+        return &wsf_table_avx2;
+    case WSF_SSE4:
+        return &wsf_table_sse4;
+    case WSF_SSE2:
+        return &wsf_table_sse2;
+#endif
+#if defined(WSF_ARCH_ARM64)
+    case WSF_NEON:
+        return &wsf_table_neon;
+#endif
+    default:
+        return &wsf_table_scalar;
+    }
+}
+
+/* What the owner module exports (wsf_capsule.h). */
+static wsf_kernels_api wsf_api = {0, 0, 0, NULL};
+
+/* Detect the CPU, apply WSFRAME_SIMD and point this module's table at the
+ * active level.  Returns the level, or -1 when WSFRAME_SIMD names no level
+ * (the default level is then in use). */
+static inline int wsf_kernels_init(void)
+{
+    int r = wsf_cpu_init();
+    wsf_kt = wsf_table_for(wsf_level);
+    wsf_api.abi = WSF_KERNELS_ABI;
+    wsf_api.level = wsf_level;
+    wsf_api.cpu_best = wsf_cpu_best;
+    wsf_api.kernels = wsf_kt;
+    return r;
+}
+
+/* ---- Kernels of an explicit level, whatever the active one (tests). ---- */
+
+static inline void wsf_mask_level(int level, uint8_t *dst, const uint8_t *src,
+                                  size_t len, const uint8_t key[4], size_t phase)
+{
+    wsf_table_for(level)->mask(dst, src, len, key, phase & 3);
+}
+
+static inline ptrdiff_t wsf_utf8_stream_level(int level, wsf_utf8_state *st,
+                                              const uint8_t *s, size_t len)
+{
+    return wsf_utf8_stream_with(wsf_table_for(level)->utf8_blocks, st, s, len);
+}
+
+static inline ptrdiff_t wsf_utf8_find_invalid_level(int level, const uint8_t *s,
+                                                    size_t len)
+{
+    wsf_utf8_state st;
+    wsf_utf8_init(&st);
+    return wsf_utf8_one_shot(&st, wsf_utf8_stream_level(level, &st, s, len), len);
+}
+
+static inline ptrdiff_t wsf_unmask_utf8_stream_level(
+    int level, wsf_utf8_state *st, uint8_t *dst, const uint8_t *src,
+    size_t len, const uint8_t key[4], size_t phase)
+{
+    return wsf_unmask_utf8_with(wsf_table_for(level), st, dst, src, len, key,
+                                phase);
+}
+
+#endif /* WSF_DISPATCH_H */

@@ -1,0 +1,65 @@
+/*
+ * wsf_kernels.h -- the kernel table: the one way a module reaches a SIMD kernel.
+ *
+ * The vector kernels are compiled once, into the module that owns CPU
+ * detection (wsframe._speedups._mask; it includes wsf_dispatch.h).  Every
+ * other module gets a pointer to the owner's table for the active level
+ * through a PyCapsule at import (wsf_capsule.h), as numpy's C-API capsules do,
+ * and copies the owner's level into its own wsf_level / wsf_cpu_best.  So
+ * there is one copy of the kernels, one CPUID probe and one WSFRAME_SIMD
+ * decision per process.
+ *
+ What stays in each module: the short-input paths (scalar masking below
+ * WSF_MASK_SMALL bytes, the scalar UTF-8 DFA below WSF_UTF8_VECTOR_MIN) and
+ * the drivers around the vector loops are `static inline` in wsf_mask.h /
+ * wsf_utf8.h and inlined into the caller, so a 16-byte call makes no
+ * indirect call at all, and a longer one makes one indirect call per vector
+ * loop where the former per-module copies made one direct call (callgrind
+ * figures in docs/kernels.md).
+ */
+#ifndef WSF_KERNELS_H
+#define WSF_KERNELS_H
+
+#include "wsf_cpu.h"
+
+/* Incremental UTF-8 validator state (wsf_utf8.h). */
+typedef struct {
+    uint8_t need; /* continuation bytes still needed (0..3) */
+    uint8_t seen; /* bytes of the pending sequence already accepted (0..3) */
+    uint8_t lo;   /* allowed range of the next byte while need > 0 */
+    uint8_t hi;
+} wsf_utf8_state;
+
+typedef void (*wsf_mask_fn)(uint8_t *dst, const uint8_t *src, size_t len,
+                            const uint8_t key[4], size_t phase);
+/* A SIMD UTF-8 block kernel: validates s[0..n), n a multiple of 64, from a
+ * sequence boundary; returns the offset of the first 64-byte block holding
+ * an error (an error may be reported up to one 4-vector group early), else n.
+ * The input may still end inside a sequence: the caller checks the tail. */
+typedef size_t (*wsf_utf8_blocks_fn)(const uint8_t *s, size_t n);
+
+/* The kernels of one level.  Only the vector loops live here: the drivers
+ * around them (short inputs, the tail, the exact error position, fusing
+ * unmasking with validation) are inline in wsf_mask.h / wsf_utf8.h, so a
+ * call costs the caller at most one indirect call per kernel, as the former
+ * per-module switch cost one direct call. */
+typedef struct {
+    int level;
+    wsf_mask_fn mask;               /* any len; phase in 0..3 */
+    wsf_utf8_blocks_fn utf8_blocks; /* NULL: no vector validator (scalar DFA) */
+} wsf_kernel_table;
+
+/* What the owner exports: bump WSF_KERNELS_ABI whenever this struct or
+ * wsf_kernel_table changes, so a stale build fails at import, not later. */
+#define WSF_KERNELS_ABI 2
+typedef struct {
+    int abi;
+    int level;     /* active level (after WSFRAME_SIMD) */
+    int cpu_best;  /* best level the CPU supports */
+    const wsf_kernel_table *kernels; /* the active level's kernels */
+} wsf_kernels_api;
+
+/* This module's view of the active kernels; set once at module import. */
+static const wsf_kernel_table *wsf_kt = NULL;
+
+#endif /* WSF_KERNELS_H */

@@ -1,0 +1,33 @@
+/*
+ * wsf_simd_avx2.h -- the 256-bit x86 layer (AVX2; the OS must save YMM
+ * state, which wsf_cpu.h checks).  Names: see wsf_simd_undef.h.
+ */
+#define WSF_V __m256i
+#define WSF_VW 32
+#define WSF_V_ALIGN_STORES 1
+
+#define WSF_V_LOAD(p) _mm256_loadu_si256((const __m256i *)(const void *)(p))
+#define WSF_V_STORE(p, v) _mm256_storeu_si256((__m256i *)(void *)(p), (v))
+#define WSF_V_XOR(a, b) _mm256_xor_si256((a), (b))
+#define WSF_V_OR(a, b) _mm256_or_si256((a), (b))
+#define WSF_V_AND(a, b) _mm256_and_si256((a), (b))
+#define WSF_V_ZERO() _mm256_setzero_si256()
+#define WSF_V_SPLAT32(x) _mm256_set1_epi32((int)(x))
+#define WSF_V_SPLAT8(x) _mm256_set1_epi8((char)(x))
+#define WSF_V_TABLE16(p) \
+    _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)(p)))
+#define WSF_V_LOOKUP16(t, idx) _mm256_shuffle_epi8((t), (idx))
+#define WSF_V_HI_NIBBLE(v) \
+    _mm256_and_si256(_mm256_srli_epi16((v), 4), _mm256_set1_epi8(0x0F))
+#define WSF_V_LO_NIBBLE(v) _mm256_and_si256((v), _mm256_set1_epi8(0x0F))
+#define WSF_V_SUBS_U8(a, b) _mm256_subs_epu8((a), (b))
+/* vpalignr shifts within each 128-bit lane: first build the vector whose
+ * low lane is prev's high lane and whose high lane is in's low lane. */
+#define WSF_V_PREV_123(in, prev, p1, p2, p3) do {                             \
+    __m256i pp_ = _mm256_permute2x128_si256((prev), (in), 0x21);              \
+    (p1) = _mm256_alignr_epi8((in), pp_, 15);                                 \
+    (p2) = _mm256_alignr_epi8((in), pp_, 14);                                 \
+    (p3) = _mm256_alignr_epi8((in), pp_, 13);                                 \
+} while (0)
+#define WSF_V_ANY_HIGH(v) (_mm256_movemask_epi8(v) != 0)
+#define WSF_V_ANY(v) (!_mm256_testz_si256((v), (v)))

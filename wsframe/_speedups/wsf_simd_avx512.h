@@ -1,0 +1,42 @@
+/*
+ * wsf_simd_avx512.h -- the 512-bit x86 layer (AVX-512 F+BW+VL; the OS must
+ * save opmask and ZMM state, which wsf_cpu.h checks).  Names: see
+ * wsf_simd_undef.h.
+ */
+#define WSF_V __m512i
+#define WSF_VW 64
+#define WSF_V_ALIGN_STORES 1
+/* Masked loads/stores: masked-out bytes are architecturally not accessed
+ * and cannot fault, so a head or tail of 1..63 bytes is one operation. */
+#define WSF_V_PARTIAL 1
+#define WSF_V_PARTIAL_XOR(d, s, n, k) do {                                    \
+    __mmask64 m_ = (((uint64_t)1) << (n)) - 1; /* n in 1..63 */               \
+    __m512i a_ = _mm512_maskz_loadu_epi8(m_, (const void *)(s));              \
+    _mm512_mask_storeu_epi8((void *)(d), m_, _mm512_xor_si512(a_, (k)));      \
+} while (0)
+
+#define WSF_V_LOAD(p) _mm512_loadu_si512((const void *)(p))
+#define WSF_V_STORE(p, v) _mm512_storeu_si512((void *)(p), (v))
+#define WSF_V_XOR(a, b) _mm512_xor_si512((a), (b))
+#define WSF_V_OR(a, b) _mm512_or_si512((a), (b))
+#define WSF_V_AND(a, b) _mm512_and_si512((a), (b))
+#define WSF_V_ZERO() _mm512_setzero_si512()
+#define WSF_V_SPLAT32(x) _mm512_set1_epi32((int)(x))
+#define WSF_V_SPLAT8(x) _mm512_set1_epi8((char)(x))
+#define WSF_V_TABLE16(p) \
+    _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(const void *)(p)))
+#define WSF_V_LOOKUP16(t, idx) _mm512_shuffle_epi8((t), (idx))
+#define WSF_V_HI_NIBBLE(v) \
+    _mm512_and_si512(_mm512_srli_epi16((v), 4), _mm512_set1_epi8(0x0F))
+#define WSF_V_LO_NIBBLE(v) _mm512_and_si512((v), _mm512_set1_epi8(0x0F))
+#define WSF_V_SUBS_U8(a, b) _mm512_subs_epu8((a), (b))
+/* vpalignr works per 128-bit lane: pair each lane of `in` with the lane
+ * before it (the last lane of `prev` for the first). */
+#define WSF_V_PREV_123(in, prev, p1, p2, p3) do {                             \
+    __m512i pp_ = _mm512_alignr_epi64((in), (prev), 6);                       \
+    (p1) = _mm512_alignr_epi8((in), pp_, 15);                                 \
+    (p2) = _mm512_alignr_epi8((in), pp_, 14);                                 \
+    (p3) = _mm512_alignr_epi8((in), pp_, 13);                                 \
+} while (0)
+#define WSF_V_ANY_HIGH(v) (_mm512_movepi8_mask(v) != 0)
+#define WSF_V_ANY(v) (_mm512_test_epi8_mask((v), (v)) != 0)

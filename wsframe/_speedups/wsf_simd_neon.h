@@ -1,0 +1,28 @@
+/*
+ * wsf_simd_neon.h -- the 128-bit AArch64 layer (Advanced SIMD, mandatory on
+ * AArch64).  Names: see wsf_simd_undef.h.
+ */
+#define WSF_V uint8x16_t
+#define WSF_VW 16
+#define WSF_V_ALIGN_STORES 0
+
+#define WSF_V_LOAD(p) vld1q_u8((const uint8_t *)(p))
+#define WSF_V_STORE(p, v) vst1q_u8((uint8_t *)(p), (v))
+#define WSF_V_XOR(a, b) veorq_u8((a), (b))
+#define WSF_V_OR(a, b) vorrq_u8((a), (b))
+#define WSF_V_AND(a, b) vandq_u8((a), (b))
+#define WSF_V_ZERO() vdupq_n_u8(0)
+#define WSF_V_SPLAT32(x) vreinterpretq_u8_u32(vdupq_n_u32((uint32_t)(x)))
+#define WSF_V_SPLAT8(x) vdupq_n_u8((uint8_t)(x))
+#define WSF_V_TABLE16(p) vld1q_u8((const uint8_t *)(p))
+#define WSF_V_LOOKUP16(t, idx) vqtbl1q_u8((t), (idx))
+#define WSF_V_HI_NIBBLE(v) vshrq_n_u8((v), 4)
+#define WSF_V_LO_NIBBLE(v) vandq_u8((v), vdupq_n_u8(0x0F))
+#define WSF_V_SUBS_U8(a, b) vqsubq_u8((a), (b))
+#define WSF_V_PREV_123(in, prev, p1, p2, p3) do {                             \
+    (p1) = vextq_u8((prev), (in), 15);                                        \
+    (p2) = vextq_u8((prev), (in), 14);                                        \
+    (p3) = vextq_u8((prev), (in), 13);                                        \
+} while (0)
+#define WSF_V_ANY_HIGH(v) (vmaxvq_u8(v) >= 0x80)
+#define WSF_V_ANY(v) (vmaxvq_u8(v) != 0)

@@ -1,0 +1,42 @@
+/*
+ * wsf_simd_undef.h -- forget the current SIMD layer, so the next one can be
+ * included (CPython's stringlib/undef.h pattern).  The list below is also the
+ * whole interface a layer provides to the body headers:
+ *
+ *   WSF_V, WSF_VW                 vector type, width in bytes (16, 32, 64)
+ *   WSF_V_ALIGN_STORES            1: align the masking stores to WSF_VW
+ *   WSF_V_PARTIAL[_XOR]           optional: masked XOR of 1..VW-1 bytes
+ *   WSF_V_LOAD/STORE              unaligned
+ *   WSF_V_XOR/OR/AND/ZERO/SPLAT32/SPLAT8
+ *   WSF_V_TABLE16, WSF_V_LOOKUP16 a 16-entry byte table and its lookup
+ *   WSF_V_HI_NIBBLE/LO_NIBBLE     per byte, 0..15
+ *   WSF_V_SUBS_U8                 saturating unsigned subtraction
+ *   WSF_V_PREV_123                the input shifted by 1, 2, 3 bytes
+ *   WSF_V_ANY_HIGH, WSF_V_ANY     any byte >= 0x80, any byte != 0
+ *
+ * WSF_FN(name) and WSF_TARGET (the instantiation's name suffix and target
+ * attribute) are defined by wsf_dispatch.h beside each layer include.
+ */
+#undef WSF_V
+#undef WSF_VW
+#undef WSF_V_ALIGN_STORES
+#undef WSF_V_PARTIAL
+#undef WSF_V_PARTIAL_XOR
+#undef WSF_V_LOAD
+#undef WSF_V_STORE
+#undef WSF_V_XOR
+#undef WSF_V_OR
+#undef WSF_V_AND
+#undef WSF_V_ZERO
+#undef WSF_V_SPLAT32
+#undef WSF_V_SPLAT8
+#undef WSF_V_TABLE16
+#undef WSF_V_LOOKUP16
+#undef WSF_V_HI_NIBBLE
+#undef WSF_V_LO_NIBBLE
+#undef WSF_V_SUBS_U8
+#undef WSF_V_PREV_123
+#undef WSF_V_ANY_HIGH
+#undef WSF_V_ANY
+#undef WSF_FN
+#undef WSF_TARGET

@@ -1,0 +1,108 @@
+/*
+ * wsf_utf8_body.h -- the Keiser-Lemire "lookup" UTF-8 validator (Validating
+ * UTF-8 In Less Than One Instruction Per Byte, SPE 2021), written once over a
+ * SIMD layer (see wsf_simd_undef.h for the layer's names).  The error classes
+ * and tables are in wsf_utf8.h.
+ *
+ * Included once per ISA by wsf_dispatch.h.  Defines, for that ISA, the block
+ * kernel of the table (contract: wsf_utf8_blocks_fn in wsf_kernels.h):
+ *
+ *   static size_t WSF_FN(wsf_utf8_blocks)(const uint8_t *s, size_t n)
+ *
+ * The driver around it (leftover sequence, zero-padded tail, exact error
+ * position by the scalar DFA) is wsf_utf8_stream_with() in wsf_utf8.h.
+ */
+
+typedef struct {
+    WSF_V t1h, t1l, t2h; /* the three nibble tables */
+    WSF_V is3, is4;      /* saturating subtrahends: >= E0 / >= F0 leads */
+    WSF_V hi80;
+    WSF_V maxv;          /* input - maxv != 0: the vector ends mid-sequence */
+} WSF_FN(wsf_utf8_consts);
+
+/* The error bits of every byte of `input` given the three bytes before it
+ * (the end of `prev_input` for the first bytes): non-zero where the byte
+ * pair is one of the errors of wsf_utf8.h, or where a third or fourth byte
+ * of a sequence is not a continuation (or a continuation is not expected). */
+WSF_TARGET
+WSF_ALWAYS_INLINE WSF_V WSF_FN(wsf_utf8_check)(const WSF_FN(wsf_utf8_consts) *c,
+                                               WSF_V input, WSF_V prev_input)
+{
+    WSF_V p1, p2, p3, special, must;
+    WSF_V_PREV_123(input, prev_input, p1, p2, p3);
+    special = WSF_V_AND(
+        WSF_V_AND(WSF_V_LOOKUP16(c->t1h, WSF_V_HI_NIBBLE(p1)),
+                  WSF_V_LOOKUP16(c->t1l, WSF_V_LO_NIBBLE(p1))),
+        WSF_V_LOOKUP16(c->t2h, WSF_V_HI_NIBBLE(input)));
+    /* A position 2 bytes after an E0+ lead or 3 after an F0+ lead must be a
+     * continuation, so it must show exactly TWO_CONTS (0x80). */
+    must = WSF_V_AND(WSF_V_OR(WSF_V_SUBS_U8(p2, c->is3), WSF_V_SUBS_U8(p3, c->is4)),
+                     c->hi80);
+    return WSF_V_XOR(must, special);
+}
+
+WSF_TARGET
+static size_t WSF_FN(wsf_utf8_blocks)(const uint8_t *s, size_t n)
+{
+    WSF_FN(wsf_utf8_consts) c;
+    WSF_V prev = WSF_V_ZERO(), incomplete = WSF_V_ZERO();
+    size_t i = 0;
+    c.t1h = WSF_V_TABLE16(wsf_utf8_t1h);
+    c.t1l = WSF_V_TABLE16(wsf_utf8_t1l);
+    c.t2h = WSF_V_TABLE16(wsf_utf8_t2h);
+    c.is3 = WSF_V_SPLAT8(WSF_IS3_SUB);
+    c.is4 = WSF_V_SPLAT8(WSF_IS4_SUB);
+    c.hi80 = WSF_V_SPLAT8(0x80);
+    c.maxv = WSF_V_LOAD(wsf_utf8_max + 64 - WSF_VW);
+    /* Groups of four vectors: one ASCII test, or four checks and one error
+     * test (an error is reported at the group's start; the caller's scalar
+     * pass finds the exact byte). */
+    for (; i + 4 * WSF_VW <= n; i += 4 * WSF_VW) {
+        WSF_V a0 = WSF_V_LOAD(s + i);
+        WSF_V a1 = WSF_V_LOAD(s + i + WSF_VW);
+        WSF_V a2 = WSF_V_LOAD(s + i + 2 * WSF_VW);
+        WSF_V a3 = WSF_V_LOAD(s + i + 3 * WSF_VW);
+        WSF_V error;
+        if (!WSF_V_ANY_HIGH(WSF_V_OR(WSF_V_OR(a0, a1), WSF_V_OR(a2, a3)))) {
+            error = incomplete; /* a sequence cut short by ASCII */
+        } else {
+            error = WSF_FN(wsf_utf8_check)(&c, a0, prev);
+            error = WSF_V_OR(error, WSF_FN(wsf_utf8_check)(&c, a1, a0));
+            error = WSF_V_OR(error, WSF_FN(wsf_utf8_check)(&c, a2, a1));
+            error = WSF_V_OR(error, WSF_FN(wsf_utf8_check)(&c, a3, a2));
+        }
+        if (WSF_V_ANY(error)) {
+            return i;
+        }
+        incomplete = WSF_V_SUBS_U8(a3, c.maxv);
+        prev = a3;
+    }
+    /* The rest is whole 64-byte blocks of 64 / WSF_VW vectors (2 for AVX2,
+     * 1 for AVX-512; never reached with 16-byte vectors, whose group is 64
+     * bytes). */
+    for (; i < n; i += 64) {
+        WSF_V a[64 / WSF_VW], any, error;
+        size_t j;
+        for (j = 0; j < 64 / WSF_VW; j++) {
+            a[j] = WSF_V_LOAD(s + i + j * WSF_VW);
+        }
+        any = a[0];
+        for (j = 1; j < 64 / WSF_VW; j++) {
+            any = WSF_V_OR(any, a[j]);
+        }
+        if (!WSF_V_ANY_HIGH(any)) {
+            error = incomplete;
+        } else {
+            error = WSF_FN(wsf_utf8_check)(&c, a[0], prev);
+            for (j = 1; j < 64 / WSF_VW; j++) {
+                error = WSF_V_OR(error, WSF_FN(wsf_utf8_check)(&c, a[j], a[j - 1]));
+            }
+        }
+        if (WSF_V_ANY(error)) {
+            return i;
+        }
+        incomplete = WSF_V_SUBS_U8(a[64 / WSF_VW - 1], c.maxv);
+        prev = a[64 / WSF_VW - 1];
+    }
+    return n;
+}
