@@ -349,7 +349,9 @@ def _inbound_extensions(
 def _make_take_frame(fp: ModuleType) -> Any:
     """The fast path's first half, shared by ``received_frames`` and ``events``.
 
-    Returns ``take_frame(decoder, gen)``: when ``decoder`` is at a frame
+    Returns ``take_frame(decoder, gen, prepared)`` (``prepared`` from
+    ``take_frame.prepare(decoder, gen)``, once per receive loop): when
+    ``decoder`` is at a frame
     boundary with a complete, plainly valid frame buffered, it removes the
     frame from the buffer, leaves the decoder as wsproto's
     ``FrameDecoder.process_buffer`` would, runs the negotiated extensions and
@@ -403,10 +405,9 @@ def _make_take_frame(fp: ModuleType) -> Any:
 
         return check
 
-    def take_frame(decoder: Any, gen: Any) -> tuple[Any, Any, bool] | None:
-        buffer = decoder.buffer
-        if decoder.header is not None or buffer.bytes_used:
-            return None
+    def prepare(decoder: Any, gen: Any) -> tuple[Any, Any]:
+        """The header check and the inlined PerMessageDeflate (or None) for
+        this decoder: fixed for a connection, so computed once per loop."""
         exts = decoder.extensions
         check: Any = _no_rsv  # else wsproto: "Reserved bit set unexpectedly"
         pmd: Any = None
@@ -435,6 +436,15 @@ def _make_take_frame(fp: ModuleType) -> Any:
                         raise
                     return True
 
+        return check, pmd
+
+    def take_frame(
+        decoder: Any, gen: Any, prepared: tuple[Any, Any]
+    ) -> tuple[Any, Any, bool] | None:
+        buffer = decoder.buffer
+        if decoder.header is not None or buffer.bytes_used:
+            return None
+        check, pmd = prepared
         taken = take(buffer.buffer, masked=not decoder.client, check=check)
         if taken is None:
             return None  # partial or unusual: wsproto's own code decides
@@ -467,6 +477,7 @@ def _make_take_frame(fp: ModuleType) -> Any:
                         pmd._decompressor = None
                     pmd._inbound_compressed = None
                 return opcode, out, fin
+        exts = decoder.extensions
         if exts:
             try:
                 payload = _inbound_extensions(
@@ -477,6 +488,7 @@ def _make_take_frame(fp: ModuleType) -> Any:
                 raise
         return opcode, payload, h.fin
 
+    take_frame.prepare = prepare  # type: ignore[attr-defined]
     return take_frame
 
 
@@ -524,9 +536,10 @@ def _make_received_frames(original: Any, module: ModuleType) -> Any:
             return
         buffer = decoder.buffer
         buf = buffer.buffer
+        prepared = take_frame.prepare(decoder, gen)
         while True:
             # Fast path: complete, plainly valid frames at a frame boundary.
-            while (taken := take_frame(decoder, gen)) is not None:
+            while (taken := take_frame(decoder, gen, prepared)) is not None:
                 opcode, payload, fin = taken
                 if opcode >= CONTROL:
                     frame = Frame(opcode, payload, True, True)
@@ -636,9 +649,10 @@ def _make_events(original: Any, module: ModuleType) -> Any:
         messages = proto._message_decoder
         buffer = decoder.buffer
         buf = buffer.buffer
+        prepared = take_frame.prepare(decoder, gen)
         try:
             while True:
-                while (taken := take_frame(decoder, gen)) is not None:
+                while (taken := take_frame(decoder, gen, prepared)) is not None:
                     opcode, payload, fin = taken
                     if opcode >= CONTROL:
                         if opcode is CLOSE:
