@@ -30,10 +30,9 @@ differentially with hypothesis on ``ServerProtocol``.
 
 from __future__ import annotations
 
+import zlib as _stdlib_zlib
 from types import ModuleType
 from typing import Any
-
-import zlib as _stdlib_zlib
 
 from .. import mask as _mask
 from ..deflate import DeflateParams, Inflater

@@ -796,7 +796,6 @@ def _pmd_hook(ext_module: ModuleType, index: int, original: Any) -> Any:
     wsframe's.  A decompressor that wsproto created before :func:`install`
     keeps being used by wsproto's own code.
     """
-    pmd_cls = ext_module.PerMessageDeflate
     fp = sys.modules[_MODULE]
     CloseReason = fp.CloseReason
     Opcode = fp.Opcode
