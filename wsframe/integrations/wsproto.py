@@ -216,10 +216,6 @@ def _payload_converter(legacy: bool) -> Any:
     return convert
 
 
-def _no_rsv(h: Any) -> bool:
-    return not (h.rsv1 or h.rsv2 or h.rsv3)
-
-
 def _make_process_buffer(original: Any, module: ModuleType) -> Any:
     _check_structure(module)
     Frame = module.Frame
@@ -234,7 +230,7 @@ def _make_process_buffer(original: Any, module: ModuleType) -> Any:
         else is wsproto's own code (see the module docstring).
         """
         if self.header is None and not self.extensions and self.buffer.bytes_used == 0:
-            taken = take_frame(self.buffer.buffer, masked=not self.client, check=_no_rsv)
+            taken = take_frame(self.buffer.buffer, masked=not self.client, no_rsv=True)
             if taken is not None:
                 h, payload = taken
                 opcode = opcodes[h.opcode]
@@ -409,7 +405,7 @@ def _make_take_frame(fp: ModuleType) -> Any:
         """The header check and the inlined PerMessageDeflate (or None) for
         this decoder: fixed for a connection, so computed once per loop."""
         exts = decoder.extensions
-        check: Any = _no_rsv  # else wsproto: "Reserved bit set unexpectedly"
+        check: Any = None  # no extension: no_rsv (wsproto: "Reserved bit set unexpectedly")
         pmd: Any = None
         if exts:
             if (
@@ -445,11 +441,14 @@ def _make_take_frame(fp: ModuleType) -> Any:
         if decoder.header is not None or buffer.bytes_used:
             return None
         check, pmd = prepared
-        taken = take(buffer.buffer, masked=not decoder.client, check=check)
+        taken = take(buffer.buffer, masked=not decoder.client, no_rsv=check is None, check=check)
         if taken is None:
             return None  # partial or unusual: wsproto's own code decides
         h, payload = taken
-        payload = convert(h, payload)
+        if legacy:
+            payload = convert(h, payload)
+        elif not h.masked:
+            payload = bytes(payload)
         length = h.length
         opcode = opcodes[h.opcode]
         decoder.payload_required = length if opcode >= CONTROL else 0
