@@ -35,6 +35,15 @@ BACKENDS: tuple[tuple[str, str], ...] = (
     ("isal", "isal.isal_zlib"),
 )
 
+# Who uses a configuration by default (zlib and zlib-ng rows; aiohttp: wbits 15, default
+# memLevel, with whichever backend it was given).
+USED_BY = {
+    ("zlib", 12, 5): "websockets' server default",
+    ("zlib", 15, 8): "zlib's default; aiohttp's",
+    ("zlib-ng", 15, 8): "aiohttp's with zlib-ng",
+    ("isal", 15, 8): "aiohttp's with isal",
+}
+
 # wsframe's Deflater + Inflater: its defaults, and websockets' 12 / 5.
 _WSFRAME_CONFIGS: tuple[tuple[int | None, int | None], ...] = ((None, None), (12, 5))
 
@@ -125,7 +134,9 @@ def measure(quick: bool, root: str) -> list[dict[str, Any]]:
         for wbits, mem in CONFIGS:
             spec = {"module": module, "count": count, "wbits": wbits, "mem": mem,
                     "root": root, "wsframe": False}
-            rows.append({"what": "compressobj + decompressobj", "backend": name,
+            used = USED_BY.get((name, wbits, mem))
+            rows.append({"what": "compressobj + decompressobj"
+                         + (f" ({used})" if used else ""), "backend": name,
                          "version": version, "window_bits": wbits, "mem_level": mem,
                          "connections": count, **_child(spec)})
         for wsf_bits, wsf_mem in _WSFRAME_CONFIGS:
@@ -151,13 +162,13 @@ def _setting(row: dict[str, Any]) -> str:
 def print_table(rows: list[dict[str, Any]], out: TextIO) -> None:
     """The memory table on the terminal."""
     out.write("\n== memory.deflate: memory per connection (compressor + decompressor), KiB\n")
-    out.write(f"{'what':48} {'window/mem':>10} {'allocated':>10} {'resident':>9}\n")
+    out.write(f"{'what':64} {'window/mem':>10} {'allocated':>10} {'resident':>9}\n")
     for r in rows:
         what = f"{r['what']} [{r['backend']}]"
         if "error" in r:
-            out.write(f"{what:48} {_setting(r):>10} not available: {r['error']}\n")
+            out.write(f"{what:64} {_setting(r):>10} not available: {r['error']}\n")
         else:
-            out.write(f"{what:48} {_setting(r):>10} {_kib(r['allocated']):>10} "
+            out.write(f"{what:64} {_setting(r):>10} {_kib(r['allocated']):>10} "
                       f"{_kib(r['resident']):>9}\n")
     out.flush()
 

@@ -235,9 +235,14 @@ def print_workload_header(workload: Workload, out: TextIO) -> None:
 
 
 def fmt_spread(r: Result | dict[str, Any]) -> str:
-    """``[min - max]`` of the rounds' per-call times."""
+    """``[min - max]`` of the rounds' per-call times, in the unit of the median."""
     get = r.get if isinstance(r, dict) else lambda k: getattr(r, k)
-    return f"[{fmt_ns(get('min_ns'))} - {fmt_ns(get('max_ns'))}]"
+    low, median, high = get("min_ns"), get("median_ns"), get("max_ns")
+    if low is None or high is None or median is None:
+        return "[-]"
+    unit, scale = next(((u, f) for u, f in (("s", 1e9), ("ms", 1e6), ("us", 1e3))
+                        if median >= f), ("ns", 1.0))
+    return f"[{low / scale:.3g} - {high / scale:.3g} {unit}]"
 
 
 def fmt_ratio_range(r: Result | dict[str, Any]) -> str:
@@ -296,6 +301,8 @@ def _compare(results: list[Result], workload: str, size: int | None, impl: str,
     ratio, low, high = paired_ratio(a.samples_ns, b.samples_ns,
                                     (b.median_ns or 0) / a.median_ns)
     row.update(ratio=ratio, against_used=b.impl, ratio_min=low, ratio_max=high)
+    if a.output_info or b.output_info:  # e.g. the compression ratio each one reached
+        row["info"] = f"{a.impl}: {a.output_info or '-'}; {b.impl}: {b.output_info or '-'}"
     return row
 
 
@@ -361,6 +368,8 @@ def _headline_text(row: dict[str, Any]) -> str:
         value = fmt_ratio(row["ratio"]) + _range(row)
         if row.get("against_used") and "/" in (row.get("against") or ""):
             value += f" (vs {row['against_used']})"
+    if row.get("info"):
+        value += f" ({row['info']})"
     if row["target"] is None:
         return value
     verdict = "met" if row["met"] else "NOT met"
@@ -383,7 +392,7 @@ _RATE_FAMILIES = ("frames-decode", "messages", "deflate", "integration")
 
 def _cell(r: dict[str, Any], rate: bool) -> str:
     if r["status"] == "ok":
-        spread = f"[{fmt_ns(r['min_ns'])} - {fmt_ns(r['max_ns'])}]"
+        spread = fmt_spread(r)
         if rate:
             text = f"{fmt_rate(r['items_per_s'])}/s ({fmt_ns(r['median_ns'])} {spread})"
         else:

@@ -15,7 +15,8 @@ Two kinds of test modules:
   binds once per process: compiled by default, the reference with
   ``WSFRAME_PURE_PYTHON=1``.
 
-The hypothesis profiles are registered in ``_support`` (imported first, here).
+The hypothesis profiles are registered in ``_support``, imported here before any
+test module.
 """
 
 from __future__ import annotations

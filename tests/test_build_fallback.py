@@ -112,3 +112,39 @@ def test_reason_when_compiled_backend_loads() -> None:
         assert wsframe.backend_reason == "the compiled modules are loaded"
     else:
         assert wsframe.backend_reason
+
+
+@pytest.mark.slow
+def test_failed_c_build_makes_a_pure_wheel_with_its_reason(tmp_path: Path) -> None:
+    # CC=false: the compiler fails at once.  The wheel must be py3-none-any (not a
+    # cp3XX platform wheel that pip would cache and reuse on a machine that can
+    # compile) and must carry the build record that makes the import warn.
+    pytest.importorskip("Cython", reason="the C build path needs Cython in this environment")
+    pytest.importorskip("wheel", reason="bdist_wheel needs the wheel package")
+    src = tmp_path / "src"
+    shutil.copytree(
+        REPO, src,
+        ignore=shutil.ignore_patterns(
+            ".git", "build", "dist", "*.egg-info", "*.so", "*.c", "_build_info.json",
+            "__pycache__", ".venv", "venv", "corpus", "artifacts", "out", "tests", "bench",
+        ),
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WSFRAME_")}
+    env.update(CC="false", LDSHARED="false")
+    out = subprocess.run(
+        [sys.executable, "setup.py", "-q", "bdist_wheel", "-d", str(tmp_path / "dist")],
+        cwd=src, env=env, capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "building without C extensions" in out.stderr
+    (wheel,) = (tmp_path / "dist").glob("*.whl")
+    assert wheel.name.endswith("-py3-none-any.whl"), wheel.name
+    import zipfile
+
+    with zipfile.ZipFile(wheel) as zf:
+        record = json.loads(zf.read("wsframe/_build_info.json"))
+        assert not [n for n in zf.namelist() if n.endswith((".so", ".pyd"))]
+        wheel_meta = next(n for n in zf.namelist() if n.endswith(".dist-info/WHEEL"))
+        assert "Root-Is-Purelib: true" in zf.read(wheel_meta).decode()
+    assert record["compiled"] is False and record["intended"] is False
+    assert record["reason"].startswith("the C compiler failed")

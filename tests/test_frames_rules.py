@@ -228,11 +228,13 @@ def test_inflated_text_fails_fast_at_the_inflated_position(impl: ModuleType) -> 
     bad = b"a" * 5000 + b"\xed\xa0\x80" + b"b" * 5000
     frames = compressed_frames(impl, 1, bad, 1, deflater)
     assembler = impl.MessageAssembler(inflater=Inflater(PARAMS))
+    added = 0
     with pytest.raises(InvalidUTF8) as info:
-        for index, frame in enumerate(frames):
+        for frame in frames:
+            added += 1
             assembler.add(frame)
     assert info.value.position == 5000
-    assert index < len(frames) - 1  # before the last frame arrived
+    assert added < len(frames)  # before the last frame arrived
 
 
 def test_corrupt_compressed_data_is_1002(impl: ModuleType) -> None:
@@ -327,11 +329,9 @@ def test_keys_are_never_served_twice_across_threads(
             return b"".join(next(counter).to_bytes(4, "big") for _ in range(n // 4))
 
     owner, name = _urandom_owner(impl)
+    drop = impl._drop_key_pool if hasattr(impl, "_drop_key_pool") else _rules._drop_key_pool
     monkeypatch.setattr(owner, name, distinct_words)
-    if impl.__name__.endswith("_speedups._frames"):
-        impl._drop_key_pool()
-    else:
-        _rules._drop_key_pool()
+    drop()
     keys: list[bytes] = []
 
     def take() -> None:
@@ -339,11 +339,14 @@ def test_keys_are_never_served_twice_across_threads(
         with lock:
             keys.extend(mine)
 
-    threads = [threading.Thread(target=take) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    try:
+        threads = [threading.Thread(target=take) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        drop()  # the counter's bytes are never served after this test
     assert len(keys) == 40000 and len(set(keys)) == 40000
     assert all(len(k) == 4 and type(k) is bytes for k in keys)
 
@@ -375,9 +378,9 @@ def test_directly_created_iterator_is_safe() -> None:
     C = _load("c")
     it_type = type(C.FrameDecoder().feed(b""))
     it = it_type.__new__(it_type)
-    assert list(it) == []
     with pytest.raises(StopIteration):
-        next(it)
+        next(it)  # used to read a NULL decoder: a segfault
+    assert list(it_type.__new__(it_type)) == []
 
 
 def test_directly_created_types_are_usable() -> None:
@@ -433,12 +436,12 @@ def test_burst_buffer_is_released(impl: ModuleType) -> None:
     try:
         decoder = impl.FrameDecoder(max_frame_size=None)
         burst = bytearray(frame * 30000)  # ~31 MB, fed as a bytearray (copied in)
-        burst += frame[:500]  # ends mid-frame
+        burst += frame[:1]  # ends one byte into a header: that byte stays in the buffer
         baseline = tracemalloc.get_traced_memory()[0] - len(burst)
         assert len(list(decoder.feed(burst))) == 30000
         del burst
         for _ in range(100):
-            assert len(list(decoder.feed(frame[500:] + frame[:500]))) == 1
+            assert len(list(decoder.feed(frame[1:] + frame[:1]))) == 1
         held = tracemalloc.get_traced_memory()[0] - baseline
     finally:
         tracemalloc.stop()

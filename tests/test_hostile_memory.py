@@ -29,8 +29,8 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from _support import xor_mask_reference
 
+from _support import xor_mask_reference
 from wsframe._reference import frames as ref_frames
 from wsframe.errors import PayloadTooBig
 
@@ -45,18 +45,14 @@ MIB = 1 << 20
 #: object, its attributes, small buffers (both backends measure far below this).
 PER_CONNECTION = 8 * 1024
 
-# Issue 13, defects 2 and 3 (the coordinator is fixing them on main in _frames.pyx): the
-# compiled decoder reserves min(declared length, 1 MiB) at a frame's first payload byte,
-# and keeps a burst's buffer while a partial frame remains.  Strict: once the fix lands,
-# these marks fail and must be removed.
-DEFECT_2 = "issue 13 defect 2: compiled decoder reserves min(declared, 1 MiB) per frame"
-DEFECT_3 = "issue 13 defect 3: compiled decoder keeps a burst's buffer while a frame is partial"
+# Regression tests of issue 13, defects 2 and 3 (fixed in _frames.pyx): the compiled
+# decoder reserved min(declared length, 1 MiB) at a frame's first payload byte
+# (test_declared_huge_frame..., test_trickled_payload...: 1 MiB per connection), and kept
+# a burst's buffer while a partial frame remained (test_burst_buffer...[bytearray]).
 
 
-def _backends(*xfail_compiled: str) -> list[Any]:
+def _backends() -> list[Any]:
     marks: list[Any] = [pytest.mark.skipif(c_frames is None, reason="compiled backend not built")]
-    if xfail_compiled:
-        marks.append(pytest.mark.xfail(reason="; ".join(xfail_compiled), strict=True))
     return [
         pytest.param(ref_frames, id="reference"),
         pytest.param(c_frames, id="compiled", marks=marks),
@@ -130,7 +126,7 @@ def test_tracemalloc_sees_the_compiled_buffers(traced: Tracer) -> None:
     assert after < 64 * 1024
 
 
-@pytest.mark.parametrize("frames", _backends(DEFECT_2))
+@pytest.mark.parametrize("frames", _backends())
 @pytest.mark.parametrize("declared", [2**63 - 1, MIB])
 def test_declared_huge_frame_costs_what_was_received(
     frames: ModuleType, declared: int, traced: Tracer
@@ -146,7 +142,7 @@ def test_declared_huge_frame_costs_what_was_received(
     assert peak < 300 * PER_CONNECTION + MIB
 
 
-@pytest.mark.parametrize("frames", _backends(DEFECT_2))
+@pytest.mark.parametrize("frames", _backends())
 def test_trickled_payload_costs_what_was_received(
     frames: ModuleType, traced: Tracer
 ) -> None:
@@ -240,16 +236,14 @@ def test_ping_flood_and_one_byte_frames_hold_nothing(
 @pytest.mark.parametrize("frames", _backends())
 @pytest.mark.parametrize("kind", [bytes, bytearray])
 def test_burst_buffer_is_released_when_little_data_is_live(
-    frames: ModuleType, kind: type, traced: Tracer, request: pytest.FixtureRequest
+    frames: ModuleType, kind: type, traced: Tracer
 ) -> None:
     # One 16 MiB burst of frames that ends one byte into the next frame's header, then
     # 2000 small feeds that each complete a frame and start the next (as TCP reads end
     # mid-frame): one byte is live between feeds, so what the decoder keeps must come
     # down from the burst's size to a small buffer, not stay pinned.
     # (A bytes burst is read in place by the compiled decoder; a bytearray is copied into
-    # its buffer, which is what defect 3 pins.)
-    if frames is c_frames and kind is bytearray:
-        request.applymarker(pytest.mark.xfail(reason=DEFECT_3, strict=True))
+    # its buffer, which is what defect 3 pinned.)
     decoder = frames.FrameDecoder(max_frame_size=None)
     small = _frame(2, b"s" * 20)
     follow = small[1:] + small[:1]

@@ -21,7 +21,7 @@ from ..workloads import WORKLOADS, Case, Workload
 __all__ = ["check", "impl_params", "run_case", "timed", "workload"]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _loaded() -> tuple[tuple[Impl, str | None], ...]:
     """Every implementation with None (loaded) or the reason it is unavailable."""
     out: list[tuple[Impl, str | None]] = []
@@ -63,7 +63,7 @@ def timed(prepared: Prepared) -> Callable[[], None]:
     """The exact statement the runner times, as a zero-argument function."""
     body = "\n".join("    " + line for line in prepared.stmt.splitlines())
     namespace = dict(prepared.ns)
-    exec(compile(f"def _timed():\n{body}\n", "<bench stmt>", "exec"), namespace)  # noqa: S102
+    exec(compile(f"def _timed():\n{body}\n", "<bench stmt>", "exec"), namespace)
     return namespace["_timed"]  # type: ignore[no-any-return]
 
 

@@ -10,6 +10,7 @@ already processed as ``offset``: only ``offset % 4`` (the *phase*) matters.
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 from .._rules import byte_view, mask_key

@@ -5,7 +5,7 @@ Usage from a module in this package::
 
     from wsframe._speedups.kernels cimport *
 
-    wsf_init_or_raise()          # once, at module import: CPU dispatch
+    wsf_init_or_raise()   # once, at module import: take _mask's kernel table
 
 Everything here is declared ``nogil``; the C side lives in the headers
 ``wsf_cpu.h`` (CPU detection, ``WSFRAME_SIMD``), ``wsf_mask.h`` (RFC 6455

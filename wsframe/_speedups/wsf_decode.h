@@ -44,26 +44,41 @@
  *       out[0..nout) (uint8_t / uint16_t / uint32_t).  Writes exactly
  *       out[0..nout) (zero-filling if s held fewer), reads only s[0..n).
  *
- * Algorithm (one pass, no intermediate buffer).  Every byte position i of a
- * 16-byte chunk computes the code point that a sequence *starting* at i
- * would have, from s[i..i+3] (the chunk loaded at offsets 0..3), in 8-, 16-
- * or 32-bit lanes for the output kind; continuation positions are then
- * dropped with a byte shuffle (pshufb) whose control comes from a 256-entry
- * table indexed by 8 bits of the "starts a character" mask.  Chunks need not
- * start on a character boundary: leading continuation bytes belong to a
- * character already written and are dropped like any other.  An all-ASCII
- * chunk is just widened (AVX2: 32 bytes at a time).  This is the "compute
- * at every position, then compress" idea of simdutf's converters and of
- * AVX-512 VBMI2's vpcompress, done with SSE4.1 shuffles; written from the
- * description, not from their code.
+ * Steps of wsf_decode_str: (1) ASCII bet: an input shorter than 64 bytes
+ * that is all ASCII (inline 8-byte-word test), or one whose first 64 bytes
+ * are ASCII, is copied into a 1-byte str while being checked, in one pass,
+ * as CPython's ASCII decoder does (a lost bet drops the partial copy: only
+ * that ASCII prefix was read twice).  (2) Scan: largest byte and count of
+ * continuation bytes (the kind and the length of the str).  (3) Validate
+ * with wsf_utf8_find_invalid (wsf_utf8.h).  (4) PyUnicode_New(nchars,
+ * maxchar), once.  (5) Transcode into its storage.
  *
- * Levels (wsf_level from wsf_cpu.h): SSE4, AVX2 and AVX-512 (with VBMI2's
- * vpcompress; without VBMI2 the AVX2 kernels) have SIMD transcoders; SSE2 a
- * SIMD scan with scalar transcoding; scalar and NEON (not written yet) the
- * portable C loops.
- * Loads need 3 bytes of look-ahead beyond the chunk, so the vector loops stop
- * 19 bytes before the end of s and 16 code points before the end of out;
- * the scalar loop finishes from there.
+ * Transcoding (one pass, no intermediate buffer).  Every byte position i of
+ * a chunk computes the code point that a sequence *starting* at i would
+ * have, from s[i..i+3] (the chunk loaded again at offsets 1..3), in 8-bit
+ * (Latin-1) or 16-bit lanes; continuation positions are then dropped: with
+ * vpcompressb/w (AVX-512 VBMI2), else with pshufb and a 256-entry table
+ * indexed by 8 bits of the "starts a character" mask (wsf_dec_pos,
+ * wsf_dec_pos16, defined by their rule at compile time).  UCS-4 keeps the
+ * low 16 bits of each code point in 16-bit lanes and bits 16..20 (4-byte
+ * leads only) in a second register compacted alike; interleaving the two
+ * (or widening them) gives the 32-bit code points, at twice the density of
+ * 32-bit lanes.  Chunks need not start on a character boundary: leading
+ * continuation bytes belong to a character already written and are dropped
+ * like any other.  An all-ASCII chunk is only widened.  This is the "compute
+ * at every position, then compress" idea of simdutf's converters and of
+ * vpcompress, written from the description, not from their code.
+ *
+ * Levels (wsf_level from wsf_cpu.h): SSE4 (16 bytes a step), AVX2 (16
+ * positions per register, 32-byte ASCII runs) and AVX-512 (64 bytes a step,
+ * with VBMI2's vpcompress; without VBMI2 the AVX2 kernels) have SIMD
+ * transcoders; SSE2 SIMD ASCII copy and scan with scalar transcoding; scalar
+ * and NEON (not written yet) the portable C loops.  Each level's table row
+ * (wsf_decode_table) names its kernels; wider kernels hand their tail to the
+ * next narrower one, the scalar loop finishes.  Loads need 3 bytes of
+ * look-ahead beyond the chunk, so a vector loop stops 19 (SSE4), 35 (AVX2)
+ * or 67 (AVX-512) bytes before the end of s and 16, 32 or 64 code points
+ * before the end of out, never touching a byte outside either.
  */
 #ifndef WSF_DECODE_H
 #define WSF_DECODE_H
@@ -97,11 +112,22 @@
 #define WSF_PC8(m) (WSF_PC7(m) + WSF_DB(m, 7))
 /* Position j is the t-th kept one when its bit is set and t bits lie below. */
 #define WSF_AT(m, t, j, below) ((WSF_DB(m, j) && (below) == (t)) ? (j) : 0)
-#define WSF_E(m, t) ((uint8_t)(WSF_PC8(m) <= (t) ? 0x80 : (             \
+#define WSF_POS(m, t) (                                                  \
     WSF_AT(m, t, 1, WSF_PC1(m)) + WSF_AT(m, t, 2, WSF_PC2(m))            \
     + WSF_AT(m, t, 3, WSF_PC3(m)) + WSF_AT(m, t, 4, WSF_PC4(m))          \
     + WSF_AT(m, t, 5, WSF_PC5(m)) + WSF_AT(m, t, 6, WSF_PC6(m))          \
-    + WSF_AT(m, t, 7, WSF_PC7(m)))))
+    + WSF_AT(m, t, 7, WSF_PC7(m)))
+#define WSF_E(m, t) ((uint8_t)(WSF_PC8(m) <= (t) ? 0x80 : WSF_POS(m, t)))
+/* The same for 16-bit lanes: bytes 2p, 2p+1 of each kept position p. */
+#define WSF_W(m, t, b) ((uint8_t)(WSF_PC8(m) <= (t) ? 0x80 : 2 * WSF_POS(m, t) + (b)))
+#define WSF_W2(m, t) WSF_W(m, t, 0), WSF_W(m, t, 1)
+#define WSF_ROW2(m) {WSF_W2(m, 0), WSF_W2(m, 1), WSF_W2(m, 2), WSF_W2(m, 3),  \
+                     WSF_W2(m, 4), WSF_W2(m, 5), WSF_W2(m, 6), WSF_W2(m, 7)}
+#define WSF_ROW2_4(m) WSF_ROW2(m), WSF_ROW2((m) + 1), WSF_ROW2((m) + 2), WSF_ROW2((m) + 3)
+#define WSF_ROW2_16(m) WSF_ROW2_4(m), WSF_ROW2_4((m) + 4), WSF_ROW2_4((m) + 8), \
+                       WSF_ROW2_4((m) + 12)
+#define WSF_ROW2_64(m) WSF_ROW2_16(m), WSF_ROW2_16((m) + 16), WSF_ROW2_16((m) + 32), \
+                       WSF_ROW2_16((m) + 48)
 #define WSF_ROW(m) {WSF_E(m, 0), WSF_E(m, 1), WSF_E(m, 2), WSF_E(m, 3),  \
                     WSF_E(m, 4), WSF_E(m, 5), WSF_E(m, 6), WSF_E(m, 7)}
 #define WSF_ROW4(m) WSF_ROW(m), WSF_ROW((m) + 1), WSF_ROW((m) + 2), WSF_ROW((m) + 3)
@@ -119,6 +145,14 @@ static const uint8_t wsf_dec_pos[256][8]
     __attribute__((aligned(16)))
 #endif
     = {WSF_ROW64(0), WSF_ROW64(64), WSF_ROW64(128), WSF_ROW64(192)};
+#if defined(_MSC_VER)
+__declspec(align(16))
+#endif
+static const uint8_t wsf_dec_pos16[256][16]
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((aligned(16)))
+#endif
+    = {WSF_ROW2_64(0), WSF_ROW2_64(64), WSF_ROW2_64(128), WSF_ROW2_64(192)};
 static const uint8_t wsf_dec_cnt[256] = {
     WSF_CNT64(0), WSF_CNT64(64), WSF_CNT64(128), WSF_CNT64(192)};
 
@@ -348,13 +382,10 @@ WSF_TARGET_SSE4 WSF_DEC_INLINE void wsf_dec_half2_sse4(__m128i b0, __m128i c1,
     __m128i v3 = _mm_or_si128(_mm_or_si128(_mm_slli_epi16(w0, 12),
                                            _mm_slli_epi16(w1, 6)), w2);
     __m128i v = _mm_blendv_epi8(w0, v2, _mm_cmpgt_epi16(w0, _mm_set1_epi16(0xBF)));
-    __m128i t, idx;
+    __m128i idx;
     v = _mm_blendv_epi8(v, v3, _mm_cmpgt_epi16(w0, _mm_set1_epi16(0xDF)));
-    /* Byte indices 2p, 2p+1 for each kept position p (the 0x80 fillers
-     * wrap to junk lanes, which later stores overwrite). */
-    t = _mm_loadl_epi64((const __m128i *)wsf_dec_pos[m]);
-    t = _mm_add_epi8(t, t);
-    idx = _mm_unpacklo_epi8(t, _mm_add_epi8(t, _mm_set1_epi8(1)));
+    /* Byte indices 2p, 2p+1 for each kept position p, then zeros. */
+    idx = _mm_load_si128((const __m128i *)wsf_dec_pos16[m]);
     _mm_storeu_si128((__m128i *)(out + *po), _mm_shuffle_epi8(v, idx));
     *po += wsf_dec_cnt[m];
 }
@@ -395,20 +426,16 @@ WSF_TARGET_SSE4 WSF_DEC_INLINE void wsf_dec_half4_sse4(__m128i b0, __m128i c1,
         _mm_slli_epi16(_mm_and_si128(w0, _mm_set1_epi16(0x07)), 2),
         _mm_srli_epi16(w1, 4)), _mm_set1_epi16(0x10)));
     __m128i v = _mm_blendv_epi8(w0, v2, _mm_cmpgt_epi16(w0, _mm_set1_epi16(0xBF)));
-    __m128i t, idx;
+    __m128i idx;
     size_t o = *po;
     v = _mm_blendv_epi8(v, v3, _mm_cmpgt_epi16(w0, _mm_set1_epi16(0xDF)));
     v = _mm_blendv_epi8(v, v4, is4);
-    t = _mm_loadl_epi64((const __m128i *)wsf_dec_pos[m]);
-    t = _mm_add_epi8(t, t);
-    idx = _mm_unpacklo_epi8(t, _mm_add_epi8(t, _mm_set1_epi8(1)));
+    idx = _mm_load_si128((const __m128i *)wsf_dec_pos16[m]);
     v = _mm_shuffle_epi8(v, idx);
     h = _mm_shuffle_epi8(h, idx);
-    _mm_storeu_si128((__m128i *)(out + o), _mm_or_si128(
-        _mm_cvtepu16_epi32(v), _mm_slli_epi32(_mm_cvtepu16_epi32(h), 16)));
-    _mm_storeu_si128((__m128i *)(out + o + 4), _mm_or_si128(
-        _mm_cvtepu16_epi32(_mm_srli_si128(v, 8)),
-        _mm_slli_epi32(_mm_cvtepu16_epi32(_mm_srli_si128(h, 8)), 16)));
+    /* interleaved low and high halves: the 32-bit code points */
+    _mm_storeu_si128((__m128i *)(out + o), _mm_unpacklo_epi16(v, h));
+    _mm_storeu_si128((__m128i *)(out + o + 4), _mm_unpackhi_epi16(v, h));
     *po = o + wsf_dec_cnt[m];
 }
 
@@ -526,17 +553,13 @@ static unsigned wsf_dec_scan_avx2(const uint8_t *s, size_t n, size_t *ncont)
     return m;
 }
 
-/* pshufb control for 16-bit lanes: lane 0 compacts the 8 positions of
- * mask lo, lane 1 those of mask hi (bytes 2p, 2p+1 per kept position p). */
+/* pshufb control for 16-bit lanes (wsf_dec_pos16): lane 0 compacts the 8
+ * positions of mask lo, lane 1 those of mask hi. */
 WSF_TARGET_AVX2 WSF_DEC_INLINE __m256i wsf_dec_idx16_avx2(unsigned lo, unsigned hi)
 {
-    __m128i t = _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)wsf_dec_pos[lo]),
-                                   _mm_loadl_epi64((const __m128i *)wsf_dec_pos[hi]));
-    __m256i w;
-    t = _mm_add_epi8(t, t); /* 2p (the 0x80 fillers wrap: junk lanes) */
-    w = _mm256_cvtepu8_epi16(t);
-    return _mm256_add_epi16(_mm256_or_si256(w, _mm256_slli_epi16(w, 8)),
-                            _mm256_set1_epi16(0x0100));
+    return _mm256_inserti128_si256(
+        _mm256_castsi128_si256(_mm_load_si128((const __m128i *)wsf_dec_pos16[lo])),
+        _mm_load_si128((const __m128i *)wsf_dec_pos16[hi]), 1);
 }
 
 /* UCS-2 output, 16 positions in the 16 16-bit lanes of one register. */
@@ -595,13 +618,16 @@ WSF_TARGET_AVX2 WSF_DEC_INLINE void wsf_dec_step4_avx2(const uint8_t *s, __m128i
     v = _mm256_blendv_epi8(v, v4, is4);
     v = _mm256_shuffle_epi8(v, idx);
     h = _mm256_shuffle_epi8(h, idx);
-    _mm256_storeu_si256((__m256i *)(out + o), _mm256_or_si256(
-        _mm256_cvtepu16_epi32(_mm256_castsi256_si128(v)),
-        _mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm256_castsi256_si128(h)), 16)));
-    o += wsf_dec_cnt[lo];
-    _mm256_storeu_si256((__m256i *)(out + o), _mm256_or_si256(
-        _mm256_cvtepu16_epi32(_mm256_extracti128_si256(v, 1)),
-        _mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm256_extracti128_si256(h, 1)), 16)));
+    /* Interleaving the low and high halves makes the 32-bit code points:
+     * per 128-bit lane, unpacklo = its first 4, unpackhi = its next 4. */
+    {
+        __m256i c03 = _mm256_unpacklo_epi16(v, h), c47 = _mm256_unpackhi_epi16(v, h);
+        _mm_storeu_si128((__m128i *)(out + o), _mm256_castsi256_si128(c03));
+        _mm_storeu_si128((__m128i *)(out + o + 4), _mm256_castsi256_si128(c47));
+        o += wsf_dec_cnt[lo];
+        _mm_storeu_si128((__m128i *)(out + o), _mm256_extracti128_si256(c03, 1));
+        _mm_storeu_si128((__m128i *)(out + o + 4), _mm256_extracti128_si256(c47, 1));
+    }
     *po = o + wsf_dec_cnt[hi];
 }
 
@@ -826,88 +852,78 @@ static size_t wsf_dec_ucs2_avx512(const uint8_t *s, size_t n, uint16_t *out,
     return i2;
 }
 
+/* UCS-4, 32 positions at p (p[0..35) readable) -> out + *po: the low 16
+ * bits of every code point in 16-bit lanes, compressed there and widened;
+ * with 4-byte leads (has4) bits 16..20 too, apart, compressed alike. */
+WSF_TARGET_VBMI2 WSF_DEC_INLINE void wsf_dec_half4_avx512(const uint8_t *p, int has4,
+                                                           uint32_t *out, size_t *po)
+{
+    const __m512i w3f = _mm512_set1_epi16(0x3F);
+    __m512i b0 = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)p));
+    __m512i b1 = _mm512_and_si512(
+        _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(p + 1))), w3f);
+    __m512i b2 = _mm512_and_si512(
+        _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(p + 2))), w3f);
+    __m512i v2 = _mm512_or_si512(
+        _mm512_slli_epi16(_mm512_and_si512(b0, _mm512_set1_epi16(0x1F)), 6), b1);
+    __m512i b12 = _mm512_or_si512(_mm512_slli_epi16(b1, 6), b2);
+    /* 16-bit shifts drop the bits above 16 by themselves. */
+    __m512i v3 = _mm512_or_si512(_mm512_slli_epi16(b0, 12), b12);
+    __m512i v = _mm512_mask_blend_epi16(
+        _mm512_cmpgt_epu16_mask(b0, _mm512_set1_epi16(0xBF)), b0, v2);
+    __mmask32 keep = _mm512_cmpneq_epi16_mask(
+        _mm512_and_si512(b0, _mm512_set1_epi16(0xC0)), _mm512_set1_epi16(0x80));
+    size_t o = *po;
+    v = _mm512_mask_blend_epi16(_mm512_cmpgt_epu16_mask(b0, _mm512_set1_epi16(0xDF)),
+                                v, v3);
+    if (!has4) {
+        v = _mm512_maskz_compress_epi16(keep, v);
+        _mm512_storeu_si512((void *)(out + o),
+                            _mm512_cvtepu16_epi32(_mm512_castsi512_si256(v)));
+        _mm512_storeu_si512((void *)(out + o + 16),
+                            _mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(v, 1)));
+    } else {
+        __m512i b3 = _mm512_and_si512(
+            _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(p + 3))), w3f);
+        __m512i v4 = _mm512_or_si512(_mm512_slli_epi16(b12, 6), b3);
+        __mmask32 is4 = _mm512_cmpgt_epu16_mask(b0, _mm512_set1_epi16(0xEF));
+        /* bits 16..20, at most 0x10 (clamps ill-formed input to U+10FFFF) */
+        __m512i hi = _mm512_min_epu16(_mm512_or_si512(
+            _mm512_slli_epi16(_mm512_and_si512(b0, _mm512_set1_epi16(0x07)), 2),
+            _mm512_srli_epi16(b1, 4)), _mm512_set1_epi16(0x10));
+        v = _mm512_mask_blend_epi16(is4, v, v4);
+        hi = _mm512_maskz_compress_epi16(keep, _mm512_maskz_mov_epi16(is4, hi));
+        v = _mm512_maskz_compress_epi16(keep, v);
+        _mm512_storeu_si512((void *)(out + o), _mm512_or_si512(
+            _mm512_cvtepu16_epi32(_mm512_castsi512_si256(v)),
+            _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm512_castsi512_si256(hi)), 16)));
+        _mm512_storeu_si512((void *)(out + o + 16), _mm512_or_si512(
+            _mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(v, 1)),
+            _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(hi, 1)), 16)));
+    }
+    *po = o + WSF_DEC_POPCNT64((unsigned long long)keep);
+}
+
 WSF_TARGET_VBMI2
 static size_t wsf_dec_ucs4_avx512(const uint8_t *s, size_t n, uint32_t *out,
                                   size_t nout, size_t *po)
 {
     const __m512i f0 = _mm512_set1_epi8((char)0xF0);
-    const __m512i wc0 = _mm512_set1_epi16(0xC0);
-    const __m512i w80 = _mm512_set1_epi16(0x80);
-    const __m512i w3f = _mm512_set1_epi16(0x3F);
-    const __m512i w1f = _mm512_set1_epi16(0x1F);
-    const __m512i wbf = _mm512_set1_epi16(0xBF);
-    const __m512i wdf = _mm512_set1_epi16(0xDF);
-    const __m512i wef = _mm512_set1_epi16(0xEF);
-    const __m512i w07 = _mm512_set1_epi16(0x07);
-    const __m512i w10 = _mm512_set1_epi16(0x10);
     size_t i = 0, o = 0, i2, o2, q;
     while (n - i >= 67 && nout - o >= 64) {
         __m512i a = _mm512_loadu_si512((const void *)(s + i));
-        if (_mm512_movepi8_mask(a) == 0) {
-            for (q = 0; q < 64; q += 16) {
-                _mm512_storeu_si512((void *)(out + o + q), _mm512_cvtepu8_epi32(
+        __mmask64 high = _mm512_movepi8_mask(a);
+        __mmask64 lead4 = _mm512_cmpge_epu8_mask(a, f0);
+        for (q = 0; q < 64; q += 32) {
+            if (((high >> q) & 0xFFFFFFFFu) == 0) { /* 32 ASCII bytes: widen */
+                _mm512_storeu_si512((void *)(out + o), _mm512_cvtepu8_epi32(
                     _mm_loadu_si128((const __m128i *)(s + i + q))));
-            }
-            o += 64;
-        } else if (_mm512_cmpge_epu8_mask(a, f0) == 0) {
-            /* No 4-byte lead: BMP code points in 16-bit lanes (as UCS-2),
-             * compressed there, then widened. */
-            for (q = 0; q < 64; q += 32) {
-                const uint8_t *p = s + i + q;
-                __m512i b0 = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)p));
-                __m512i b1 = _mm512_and_si512(
-                    _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(p + 1))), w3f);
-                __m512i b2 = _mm512_and_si512(
-                    _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(p + 2))), w3f);
-                __m512i v2 = _mm512_or_si512(_mm512_slli_epi16(_mm512_and_si512(b0, w1f), 6), b1);
-                __m512i v3 = _mm512_or_si512(_mm512_or_si512(_mm512_slli_epi16(b0, 12),
-                                                             _mm512_slli_epi16(b1, 6)), b2);
-                __m512i v = _mm512_mask_blend_epi16(_mm512_cmpgt_epu16_mask(b0, wbf), b0, v2);
-                __mmask32 keep = _mm512_cmpneq_epi16_mask(_mm512_and_si512(b0, wc0), w80);
-                v = _mm512_mask_blend_epi16(_mm512_cmpgt_epu16_mask(b0, wdf), v, v3);
-                v = _mm512_maskz_compress_epi16(keep, v);
-                _mm512_storeu_si512((void *)(out + o),
-                                    _mm512_cvtepu16_epi32(_mm512_castsi512_si256(v)));
-                _mm512_storeu_si512((void *)(out + o + 16),
-                                    _mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(v, 1)));
-                o += WSF_DEC_POPCNT64((unsigned long long)keep);
-            }
-        } else {
-            /* With 4-byte leads: the low 16 bits of every code point in
-             * 16-bit lanes, bits 16..20 apart, both compressed alike. */
-            for (q = 0; q < 64; q += 32) {
-                const uint8_t *p = s + i + q;
-                __m512i b0 = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)p));
-                __m512i b1 = _mm512_and_si512(
-                    _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(p + 1))), w3f);
-                __m512i b2 = _mm512_and_si512(
-                    _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(p + 2))), w3f);
-                __m512i b3 = _mm512_and_si512(
-                    _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(p + 3))), w3f);
-                __m512i v2 = _mm512_or_si512(_mm512_slli_epi16(_mm512_and_si512(b0, w1f), 6), b1);
-                __m512i b12 = _mm512_or_si512(_mm512_slli_epi16(b1, 6), b2);
-                __m512i v3 = _mm512_or_si512(_mm512_slli_epi16(b0, 12), b12);
-                /* 16-bit shifts drop the bits above 16 by themselves. */
-                __m512i v4 = _mm512_or_si512(_mm512_slli_epi16(b12, 6), b3);
-                __mmask32 is4 = _mm512_cmpgt_epu16_mask(b0, wef);
-                __m512i hi = _mm512_or_si512(_mm512_slli_epi16(
-                    _mm512_and_si512(b0, w07), 2), _mm512_srli_epi16(b1, 4));
-                __m512i v = _mm512_mask_blend_epi16(_mm512_cmpgt_epu16_mask(b0, wbf), b0, v2);
-                __mmask32 keep = _mm512_cmpneq_epi16_mask(_mm512_and_si512(b0, wc0), w80);
-                v = _mm512_mask_blend_epi16(_mm512_cmpgt_epu16_mask(b0, wdf), v, v3);
-                v = _mm512_mask_blend_epi16(is4, v, v4);
-                /* bits 16..20 only for 4-byte leads, at most 0x10 (clamps
-                 * ill-formed input to U+10FFFF at most) */
-                hi = _mm512_min_epu16(_mm512_maskz_mov_epi16(is4, hi), w10);
-                v = _mm512_maskz_compress_epi16(keep, v);
-                hi = _mm512_maskz_compress_epi16(keep, hi);
-                _mm512_storeu_si512((void *)(out + o), _mm512_or_si512(
-                    _mm512_cvtepu16_epi32(_mm512_castsi512_si256(v)),
-                    _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm512_castsi512_si256(hi)), 16)));
-                _mm512_storeu_si512((void *)(out + o + 16), _mm512_or_si512(
-                    _mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(v, 1)),
-                    _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(hi, 1)), 16)));
-                o += WSF_DEC_POPCNT64((unsigned long long)keep);
+                _mm512_storeu_si512((void *)(out + o + 16), _mm512_cvtepu8_epi32(
+                    _mm_loadu_si128((const __m128i *)(s + i + q + 16))));
+                o += 32;
+            } else {
+                wsf_dec_half4_avx512(s + i + q, ((lead4 >> q) & 0xFFFFFFFFu) != 0,
+                                     out, &o);
             }
         }
         i += 64;
@@ -1079,7 +1095,43 @@ static PyObject *wsf_decode_str(const uint8_t *s, Py_ssize_t n, int validated,
     if (n <= 0) {
         return PyUnicode_New(0, 0);
     }
-    if (n >= 64 && wsf_dec_ascii_scalar(s, 64, ascii_probe) == 64) {
+    if (n < 64) {
+        /* Short: an inline ASCII test with 8-byte words (the last one
+         * overlapping), then a word copy; no calls but the allocation. */
+        uint64_t w, acc = 0;
+        size_t k, m = (size_t)n;
+        if (m >= 8) {
+            for (k = 0; k + 8 <= m; k += 8) {
+                memcpy(&w, s + k, 8);
+                acc |= w;
+            }
+            memcpy(&w, s + m - 8, 8);
+            acc |= w;
+        } else {
+            for (k = 0; k < m; k++) {
+                acc |= s[k];
+            }
+        }
+        if ((acc & 0x8080808080808080ULL) == 0) {
+            uint8_t *d;
+            u = PyUnicode_New(n, 0x7F);
+            if (u == NULL) {
+                return NULL;
+            }
+            d = (uint8_t *)PyUnicode_DATA(u);
+            if (m >= 8) {
+                for (k = 0; k + 8 <= m; k += 8) {
+                    memcpy(d + k, s + k, 8);
+                }
+                memcpy(d + m - 8, s + m - 8, 8);
+            } else {
+                for (k = 0; k < m; k++) {
+                    d[k] = s[k];
+                }
+            }
+            return u;
+        }
+    } else if (wsf_dec_ascii_scalar(s, 64, ascii_probe) == 64) {
         /* Starts with 64 ASCII bytes: bet on ASCII and copy while checking
          * (one pass, as CPython's ASCII decoder); on losing the bet the
          * partial copy is dropped and only that prefix was read twice. */

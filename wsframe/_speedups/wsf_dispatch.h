@@ -63,41 +63,19 @@
 #include "wsf_simd_undef.h"
 #endif /* WSF_ARCH_ARM64 */
 
-/* Levels without a vector UTF-8 kernel fuse their masking with the DFA. */
-static ptrdiff_t wsf_unmask_utf8_stream_scalar(wsf_utf8_state *st, uint8_t *dst,
-                                               const uint8_t *src, size_t len,
-                                               const uint8_t key[4], size_t phase)
-{
-    return wsf_unmask_utf8_with(wsf_mask_scalar, wsf_utf8_scalar, st, dst, src,
-                                len, key, phase);
-}
-
-static const wsf_kernel_table wsf_table_scalar = {
-    WSF_SCALAR, wsf_mask_scalar, wsf_utf8_scalar, wsf_unmask_utf8_stream_scalar};
-
+static const wsf_kernel_table wsf_table_scalar = {WSF_SCALAR, wsf_mask_scalar, NULL};
 #if defined(WSF_ARCH_X86_64)
-static ptrdiff_t wsf_unmask_utf8_stream_sse2(wsf_utf8_state *st, uint8_t *dst,
-                                             const uint8_t *src, size_t len,
-                                             const uint8_t key[4], size_t phase)
-{
-    return wsf_unmask_utf8_with(wsf_mask_sse2, wsf_utf8_scalar, st, dst, src,
-                                len, key, phase);
-}
-
-static const wsf_kernel_table wsf_table_sse2 = {
-    WSF_SSE2, wsf_mask_sse2, wsf_utf8_scalar, wsf_unmask_utf8_stream_sse2};
+static const wsf_kernel_table wsf_table_sse2 = {WSF_SSE2, wsf_mask_sse2, NULL};
 static const wsf_kernel_table wsf_table_sse4 = {
-    WSF_SSE4, wsf_mask_sse4, wsf_utf8_stream_sse4, wsf_unmask_utf8_stream_sse4};
+    WSF_SSE4, wsf_mask_sse4, wsf_utf8_blocks_sse4};
 static const wsf_kernel_table wsf_table_avx2 = {
-    WSF_AVX2, wsf_mask_avx2, wsf_utf8_stream_avx2, wsf_unmask_utf8_stream_avx2};
+    WSF_AVX2, wsf_mask_avx2, wsf_utf8_blocks_avx2};
 static const wsf_kernel_table wsf_table_avx512 = {
-    WSF_AVX512, wsf_mask_avx512, wsf_utf8_stream_avx512,
-    wsf_unmask_utf8_stream_avx512};
+    WSF_AVX512, wsf_mask_avx512, wsf_utf8_blocks_avx512};
 #endif
-
 #if defined(WSF_ARCH_ARM64)
 static const wsf_kernel_table wsf_table_neon = {
-    WSF_NEON, wsf_mask_neon, wsf_utf8_stream_neon, wsf_unmask_utf8_stream_neon};
+    WSF_NEON, wsf_mask_neon, wsf_utf8_blocks_neon};
 #endif
 
 /* The kernels of `level`; scalar for a level this build has none for.  (The
@@ -152,7 +130,7 @@ static inline void wsf_mask_level(int level, uint8_t *dst, const uint8_t *src,
 static inline ptrdiff_t wsf_utf8_stream_level(int level, wsf_utf8_state *st,
                                               const uint8_t *s, size_t len)
 {
-    return wsf_table_for(level)->utf8_stream(st, s, len);
+    return wsf_utf8_stream_with(wsf_table_for(level)->utf8_blocks, st, s, len);
 }
 
 static inline ptrdiff_t wsf_utf8_find_invalid_level(int level, const uint8_t *s,
@@ -167,8 +145,8 @@ static inline ptrdiff_t wsf_unmask_utf8_stream_level(
     int level, wsf_utf8_state *st, uint8_t *dst, const uint8_t *src,
     size_t len, const uint8_t key[4], size_t phase)
 {
-    return wsf_table_for(level)->unmask_utf8_stream(st, dst, src, len, key,
-                                                     phase & 3);
+    return wsf_unmask_utf8_with(wsf_table_for(level), st, dst, src, len, key,
+                                phase);
 }
 
 #endif /* WSF_DISPATCH_H */

@@ -9,14 +9,13 @@
  * there is one copy of the kernels, one CPUID probe and one WSFRAME_SIMD
  * decision per process.
  *
- * What stays in each module: the short-input paths (scalar masking below
- * WSF_MASK_SMALL bytes, the scalar UTF-8 DFA below WSF_UTF8_VECTOR_MIN) are
- * `static inline` in wsf_mask.h / wsf_utf8.h and inlined into the caller, so
- * a 16-byte call makes no indirect call at all; longer inputs make one
- * indirect call through the table (measured the same as the direct call of
- * the former per-module switch: see the figures in wsf_dispatch.h).
- *
- * Every kernel in the table accepts any length, 0 included.
+ What stays in each module: the short-input paths (scalar masking below
+ * WSF_MASK_SMALL bytes, the scalar UTF-8 DFA below WSF_UTF8_VECTOR_MIN) and
+ * the drivers around the vector loops are `static inline` in wsf_mask.h /
+ * wsf_utf8.h and inlined into the caller, so a 16-byte call makes no
+ * indirect call at all, and a longer one makes one indirect call per vector
+ * loop where the former per-module copies made one direct call (callgrind
+ * figures in docs/kernels.md).
  */
 #ifndef WSF_KERNELS_H
 #define WSF_KERNELS_H
@@ -33,23 +32,26 @@ typedef struct {
 
 typedef void (*wsf_mask_fn)(uint8_t *dst, const uint8_t *src, size_t len,
                             const uint8_t key[4], size_t phase);
-typedef ptrdiff_t (*wsf_utf8_stream_fn)(wsf_utf8_state *st, const uint8_t *s,
-                                        size_t len);
-typedef ptrdiff_t (*wsf_unmask_utf8_fn)(wsf_utf8_state *st, uint8_t *dst,
-                                        const uint8_t *src, size_t len,
-                                        const uint8_t key[4], size_t phase);
+/* A SIMD UTF-8 block kernel: validates s[0..n), n a multiple of 64, from a
+ * sequence boundary; returns the offset of the first 64-byte block holding
+ * an error (an error may be reported up to one 4-vector group early), else n.
+ * The input may still end inside a sequence: the caller checks the tail. */
+typedef size_t (*wsf_utf8_blocks_fn)(const uint8_t *s, size_t n);
 
-/* The kernels of one level (contracts in wsf_mask.h and wsf_utf8.h). */
+/* The kernels of one level.  Only the vector loops live here: the drivers
+ * around them (short inputs, the tail, the exact error position, fusing
+ * unmasking with validation) are inline in wsf_mask.h / wsf_utf8.h, so a
+ * call costs the caller at most one indirect call per kernel, as the former
+ * per-module switch cost one direct call. */
 typedef struct {
     int level;
-    wsf_mask_fn mask;                  /* phase in 0..3 */
-    wsf_utf8_stream_fn utf8_stream;
-    wsf_unmask_utf8_fn unmask_utf8_stream;
+    wsf_mask_fn mask;               /* any len; phase in 0..3 */
+    wsf_utf8_blocks_fn utf8_blocks; /* NULL: no vector validator (scalar DFA) */
 } wsf_kernel_table;
 
 /* What the owner exports: bump WSF_KERNELS_ABI whenever this struct or
  * wsf_kernel_table changes, so a stale build fails at import, not later. */
-#define WSF_KERNELS_ABI 1
+#define WSF_KERNELS_ABI 2
 typedef struct {
     int abi;
     int level;     /* active level (after WSFRAME_SIMD) */

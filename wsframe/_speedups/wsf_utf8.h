@@ -31,13 +31,15 @@
  *       failure dst is written up to the end of the block holding the failing
  *       byte at least; later bytes may be left unwritten.
  *
- Kernels: a scalar DFA (the table's byte ranges, with an 8-byte-word ASCII
+ * Kernels: a scalar DFA (the table's byte ranges, with an 8-byte-word ASCII
  * fast path) and the Keiser-Lemire "lookup" algorithm (Validating UTF-8 In
  * Less Than One Instruction Per Byte, SPE 2021), written once in
  * wsf_utf8_body.h over the per-ISA layers (SSSE3/SSE4.1, AVX2, AVX-512,
- * NEON), four vectors per step (64, 128, 256 bytes) with an ASCII fast path.  The SIMD kernels only say *which block* first shows an
- * error; the exact position then comes from the scalar DFA, restarted at the
- * last sequence boundary before that block (an error can belong to a
+ * NEON), four vectors per step (64, 128, 256 bytes) with an ASCII fast
+ * path, and reached through the kernel table (wsf_kernels.h); the drivers
+ * below are inline in the caller.  The SIMD kernels only say *which block*
+ * first shows an error; the exact position then comes from the scalar DFA,
+ * restarted at the last sequence boundary before that block (an error can belong to a
  * sequence that began in the previous block).  The last partial block (and
  * a whole input shorter than 64 bytes) is copied into a zero-padded local
  * block and checked by the same SIMD kernel, so no load ever touches a byte
@@ -258,15 +260,9 @@ static inline int wsf_all_ascii(const uint8_t *s, size_t n)
     return (acc & 0x8080808080808080ULL) == 0;
 }
 
-/* A SIMD block kernel: validates s[0..n), n a multiple of 64, from a
- * sequence boundary; returns the offset of the first 64-byte block holding
- * an error (an error may be reported up to one 4-vector group early), else n.
- * The input may still end inside a sequence: the caller checks the tail. */
-typedef size_t (*wsf_utf8_blocks_fn)(const uint8_t *s, size_t n);
-
-/* Streaming validation over a block kernel (the driver of every vector
- * level, written once; wsf_utf8_body.h instantiates it per ISA, where the
- * compiler turns the pointer into a direct call). */
+/* Streaming validation over a block kernel: the driver of every vector
+ * level, written once and inlined into the caller (blocks == NULL: the
+ * level has no vector validator, use the DFA). */
 static inline ptrdiff_t wsf_utf8_stream_with(wsf_utf8_blocks_fn blocks,
                                              wsf_utf8_state *st,
                                              const uint8_t *s, size_t len)
@@ -275,7 +271,7 @@ static inline ptrdiff_t wsf_utf8_stream_with(wsf_utf8_blocks_fn blocks,
     ptrdiff_t f;
     uint8_t pad[128];
 
-    if (len < WSF_UTF8_VECTOR_MIN) {
+    if (blocks == NULL || len < WSF_UTF8_VECTOR_MIN) {
         return wsf_utf8_scalar(st, s, len);
     }
     if (st->need) {
@@ -328,19 +324,23 @@ static inline ptrdiff_t wsf_utf8_one_shot(const wsf_utf8_state *st, ptrdiff_t f,
     return -1;
 }
 
-/* Fused unmasking and validation over a masking and a streaming kernel
- * (written once; instantiated per level by wsf_dispatch.h). */
-static inline ptrdiff_t wsf_unmask_utf8_with(
-    wsf_mask_fn mask, wsf_utf8_stream_fn stream, wsf_utf8_state *st,
-    uint8_t *dst, const uint8_t *src, size_t len, const uint8_t key[4],
-    size_t phase)
+/* Fused unmasking and validation with the kernels of table k (written
+ * once; inlined into the caller). */
+static inline ptrdiff_t wsf_unmask_utf8_with(const wsf_kernel_table *k,
+                                             wsf_utf8_state *st, uint8_t *dst,
+                                             const uint8_t *src, size_t len,
+                                             const uint8_t key[4], size_t phase)
 {
     size_t i = 0, n;
     ptrdiff_t f;
     while (i < len) {
         n = len - i < WSF_FUSED_BLOCK ? len - i : WSF_FUSED_BLOCK;
-        mask(dst + i, src + i, n, key, (phase + i) & 3);
-        f = stream(st, dst + i, n);
+        if (n < WSF_MASK_SMALL) {
+            wsf_mask_scalar(dst + i, src + i, n, key, (phase + i) & 3);
+        } else {
+            k->mask(dst + i, src + i, n, key, (phase + i) & 3);
+        }
+        f = wsf_utf8_stream_with(k->utf8_blocks, st, dst + i, n);
         if (f >= 0) {
             return (ptrdiff_t)i + f;
         }
@@ -350,8 +350,8 @@ static inline ptrdiff_t wsf_unmask_utf8_with(
 }
 
 /* ---------------------------------------------------------------------- */
-/* Entry points: short inputs inline and scalar, the rest through the kernel
- * table of the active level (wsf_kernels.h). */
+/* Entry points: short inputs inline and scalar, the vector loops through
+ * the kernel table of the active level (wsf_kernels.h). */
 
 static inline ptrdiff_t wsf_utf8_stream(wsf_utf8_state *st, const uint8_t *s,
                                         size_t len)
@@ -359,7 +359,7 @@ static inline ptrdiff_t wsf_utf8_stream(wsf_utf8_state *st, const uint8_t *s,
     if (len < WSF_UTF8_VECTOR_MIN) {
         return wsf_utf8_scalar(st, s, len);
     }
-    return wsf_kt->utf8_stream(st, s, len);
+    return wsf_utf8_stream_with(wsf_kt->utf8_blocks, st, s, len);
 }
 
 static inline ptrdiff_t wsf_utf8_find_invalid(const uint8_t *s, size_t len)
@@ -373,11 +373,7 @@ static inline ptrdiff_t wsf_unmask_utf8_stream(wsf_utf8_state *st, uint8_t *dst,
                                                const uint8_t *src, size_t len,
                                                const uint8_t key[4], size_t phase)
 {
-    if (len < WSF_MASK_SMALL) {
-        wsf_mask_scalar(dst, src, len, key, phase & 3);
-        return wsf_utf8_stream(st, dst, len);
-    }
-    return wsf_kt->unmask_utf8_stream(st, dst, src, len, key, phase & 3);
+    return wsf_unmask_utf8_with(wsf_kt, st, dst, src, len, key, phase);
 }
 
 #endif /* WSF_UTF8_H */

@@ -4,12 +4,13 @@
  * SIMD layer (see wsf_simd_undef.h for the layer's names).  The error classes
  * and tables are in wsf_utf8.h.
  *
- * Included once per ISA by wsf_dispatch.h, after wsf_mask_body.h for the same
- * layer.  Defines, for that ISA:
+ * Included once per ISA by wsf_dispatch.h.  Defines, for that ISA, the block
+ * kernel of the table (contract: wsf_utf8_blocks_fn in wsf_kernels.h):
  *
- *   static size_t    WSF_FN(wsf_utf8_blocks)(s, n)      wsf_utf8_blocks_fn
- *   static ptrdiff_t WSF_FN(wsf_utf8_stream)(st, s, len) wsf_utf8_stream_fn
- *   static ptrdiff_t WSF_FN(wsf_unmask_utf8_stream)(...) wsf_unmask_utf8_fn
+ *   static size_t WSF_FN(wsf_utf8_blocks)(const uint8_t *s, size_t n)
+ *
+ * The driver around it (leftover sequence, zero-padded tail, exact error
+ * position by the scalar DFA) is wsf_utf8_stream_with() in wsf_utf8.h.
  */
 
 typedef struct {
@@ -104,20 +105,4 @@ static size_t WSF_FN(wsf_utf8_blocks)(const uint8_t *s, size_t n)
         prev = a[64 / WSF_VW - 1];
     }
     return n;
-}
-
-WSF_TARGET
-static ptrdiff_t WSF_FN(wsf_utf8_stream)(wsf_utf8_state *st, const uint8_t *s,
-                                         size_t len)
-{
-    return wsf_utf8_stream_with(WSF_FN(wsf_utf8_blocks), st, s, len);
-}
-
-WSF_TARGET
-static ptrdiff_t WSF_FN(wsf_unmask_utf8_stream)(wsf_utf8_state *st, uint8_t *dst,
-                                                const uint8_t *src, size_t len,
-                                                const uint8_t key[4], size_t phase)
-{
-    return wsf_unmask_utf8_with(WSF_FN(wsf_mask), WSF_FN(wsf_utf8_stream), st, dst,
-                                src, len, key, phase);
 }

@@ -30,6 +30,7 @@ differentially with hypothesis on ``ServerProtocol``.
 
 from __future__ import annotations
 
+import sys
 import zlib as _stdlib_zlib
 from types import ModuleType
 from typing import Any
@@ -247,7 +248,6 @@ def _make_pmd_decode(original: Any, module: ModuleType) -> Any:
     failed")`` on corrupt data).  A decoder websockets created before
     :func:`install` stays websockets', as does an 8-bit remote window.
     """
-    import sys
 
     frames_mod = sys.modules[_FRAMES]
     exceptions = sys.modules.get("websockets.exceptions")
