@@ -14,7 +14,8 @@ Environment switches (read at build time):
     test run can never silently lack the compiled backend).  Having no ``.pyx`` file at
     all is not a failure: there is then nothing to compile.
 ``WSFRAME_DEBUG_BUILD=1``
-    ``-O1 -g -fno-omit-frame-pointer`` instead of ``-O3`` (sanitizer / valgrind runs).
+    ``-O1 -g -fno-omit-frame-pointer`` instead of the release flags ``-O3 -g0`` (and
+    ``-Wl,-s``, stripped, on Linux): for sanitizer / valgrind runs.
 ``WSFRAME_CYTHON_ANNOTATE=1``
     Also write Cython's HTML annotation next to each ``.pyx``.
 
@@ -23,6 +24,11 @@ Optimisation flags are passed as ``extra_compile_args``, which the compiler sees
 user cannot silently drop them.  ``-march=native`` is never used: wheels must run on
 every CPU of their architecture; SIMD kernels are selected at run time.
 
+The outcome is recorded in ``wsframe/_build_info.json`` (``compiled``, ``intended``,
+``reason``): ``wsframe._backend`` reads it to warn at import when the compiled backend was
+expected but is absent, and a wheel built without extensions is tagged ``py3-none-any``
+rather than as a platform wheel.
+
 C sources that a ``.pyx`` needs besides headers are declared in the ``.pyx`` itself
 with Cython's ``# distutils: sources = wsf_kernel.c`` comment.
 """
@@ -30,14 +36,50 @@ with Cython's ``# distutils: sources = wsf_kernel.c`` comment.
 from __future__ import annotations
 
 import glob
+import json
 import os
 import sys
 import warnings
 from typing import Any
 
-from setuptools import Extension, setup
-from setuptools.command.build_ext import build_ext
-from setuptools.errors import (
+import setuptools
+
+# pyproject.toml's [build-system] requires these; pip's isolated build installs them.  With
+# --no-build-isolation the build runs with whatever is installed, and an older setuptools
+# fails later on `project.license` with an unclear validation error: say what is needed.
+MIN_SETUPTOOLS = (77, 0)
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    """``"77.0.3"`` -> ``(77, 0, 3)``; stops at the first non-numeric part."""
+    parts: list[int] = []
+    for piece in text.split(".")[:3]:
+        digits = ""
+        for ch in piece:
+            if not ch.isdigit():
+                break
+            digits += ch
+        if not digits:
+            break
+        parts.append(int(digits))
+    return tuple(parts)
+
+
+if _version_tuple(setuptools.__version__) < MIN_SETUPTOOLS:
+    raise SystemExit(
+        f"wsframe: building needs setuptools>={'.'.join(map(str, MIN_SETUPTOOLS))} "
+        f"(found {setuptools.__version__} at {os.path.dirname(setuptools.__file__)}).\n"
+        "This happens with `pip install --no-build-isolation`, which uses the installed "
+        "setuptools instead of the build requirements of pyproject.toml.  Either drop "
+        "--no-build-isolation, or first run:\n"
+        "    python -m pip install 'setuptools>=77' wheel 'Cython>=3.1'"
+    )
+
+from setuptools import Extension, setup  # noqa: E402
+from setuptools.command.bdist_wheel import bdist_wheel  # noqa: E402  (setuptools >= 70.1)
+from setuptools.command.build_ext import build_ext  # noqa: E402
+from setuptools.command.build_py import build_py  # noqa: E402
+from setuptools.errors import (  # noqa: E402
     CCompilerError,
     CompileError,
     ExecError,
@@ -81,6 +123,27 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+#: What this build produced, written to ``wsframe/_build_info.json`` for wsframe._backend:
+#: ``compiled`` (the extensions were built), ``intended`` (a pure build the user asked for)
+#: and ``reason`` (why there is no compiled backend; "" when there is).
+OUTCOME: dict[str, Any] = {"compiled": False, "intended": False, "reason": "not built yet"}
+BUILD_INFO = "_build_info.json"
+
+
+def _write_build_info(package_dir: str) -> None:
+    """Record OUTCOME in ``<package_dir>/_build_info.json`` (read by wsframe._backend)."""
+    os.makedirs(package_dir, exist_ok=True)
+    with open(os.path.join(package_dir, BUILD_INFO), "w", encoding="utf-8") as fh:
+        json.dump(OUTCOME, fh, sort_keys=True)
+        fh.write("\n")
+
+
+def _short(exc: BaseException, limit: int = 200) -> str:
+    """The error's message cut to *limit* characters (a compiler command line is long)."""
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 class BuildFailed(RuntimeError):
     """The compiled backend could not be built and WSFRAME_REQUIRE_C forbids falling back."""
 
@@ -111,6 +174,7 @@ def _fallback(reason: str, *, intended: bool = False) -> None:
     _say(f"\n{bar}\n{message}\n{bar}\n")
     if not intended:
         warnings.warn(message, UserWarning, stacklevel=2)
+    OUTCOME.update(compiled=False, intended=intended, reason=reason)
 
 
 def _cython_version() -> tuple[int, ...] | None:
@@ -158,19 +222,37 @@ class OptionalBuildExt(build_ext):
         try:
             super().run()
         except BUILD_ERRORS as exc:
-            self._give_up(f"the C compiler failed: {type(exc).__name__}: {exc}")
+            self._give_up(f"the C compiler failed: {type(exc).__name__}: {_short(exc)}")
+        else:
+            OUTCOME.update(compiled=True, intended=False, reason="")
+        finally:
+            self._record()
+
+    def _record(self) -> None:
+        """Write the outcome next to the modules that will be imported."""
+        if self.inplace or getattr(self, "editable_mode", False):
+            _write_build_info("wsframe")
+        else:
+            _write_build_info(os.path.join(self.build_lib, "wsframe"))
 
     def build_extensions(self) -> None:
-        """Append optimisation flags suited to the compiler, then build."""
+        """Append optimisation and release flags suited to the compiler, then build."""
+        debug = _flag("WSFRAME_DEBUG_BUILD")
+        link: list[str] = []
         if self.compiler.compiler_type == "msvc":
-            opt = ["/Od", "/Zi"] if _flag("WSFRAME_DEBUG_BUILD") else ["/O2"]
-        elif _flag("WSFRAME_DEBUG_BUILD"):
+            opt = ["/Od", "/Zi"] if debug else ["/O2"]
+        elif debug:
             opt = ["-O1", "-g", "-fno-omit-frame-pointer"]
         else:
-            opt = ["-O3"]
+            # Release: no debug information (Python's own CFLAGS carry -g), and on
+            # Linux strip the symbol table at link time (_frames: 1.9 MB -> ~0.3 MB).
+            opt = ["-O3", "-g0"]
+            if sys.platform.startswith("linux"):
+                link = ["-Wl,-s"]
         for ext in self.extensions:
-            # Last on the command line, so they win over any -O in CFLAGS.
+            # Last on the command line, so they win over any -O or -g in CFLAGS.
             ext.extra_compile_args = list(ext.extra_compile_args or []) + opt
+            ext.extra_link_args = list(ext.extra_link_args or []) + link
         super().build_extensions()
 
     def _give_up(self, reason: str) -> None:
@@ -178,6 +260,37 @@ class OptionalBuildExt(build_ext):
         self.extensions = []
         self.distribution.ext_modules = []
         _fallback(reason)
+
+
+class BuildPyWithInfo(build_py):
+    """``build_py`` that also writes ``wsframe/_build_info.json``.
+
+    It runs before ``build_ext``, which overwrites the record with the final outcome;
+    when there is no extension to build, ``build_ext`` does not run and this record
+    (with the reason ``_extensions()`` gave) is the one that ships.
+    """
+
+    def run(self) -> None:
+        super().run()
+        if self.editable_mode:
+            _write_build_info("wsframe")
+        else:
+            _write_build_info(os.path.join(self.build_lib, "wsframe"))
+
+
+class PureAwareBdistWheel(bdist_wheel):
+    """``bdist_wheel`` whose tag is ``py3-none-any`` when no extension was built.
+
+    ``bdist_wheel`` decides purity from the extension list before building; when
+    ``build_ext`` then falls back to pure Python, the wheel would still be tagged
+    ``cp3XX-cp3XX-<platform>`` and a later install on a machine with a compiler would
+    reuse this pure wheel from pip's cache.
+    """
+
+    def run_command(self, command: str) -> None:
+        super().run_command(command)
+        if command == "build" and not OUTCOME["compiled"]:
+            self.root_is_pure = True
 
 
 def _extensions() -> list[Extension]:
@@ -192,6 +305,7 @@ def _extensions() -> list[Extension]:
     sources = sorted(glob.glob(os.path.join(SPEEDUPS_DIR, "*.pyx")))
     if not sources:
         _say("wsframe: no Cython sources in wsframe/_speedups; building pure Python only")
+        OUTCOME.update(compiled=False, intended=True, reason="no Cython sources")
         return []
     version = _cython_version()
     if version is None:
@@ -208,6 +322,12 @@ def _extensions() -> list[Extension]:
             "wsframe._speedups." + os.path.splitext(os.path.basename(path))[0],
             sources=[path],
             include_dirs=[SPEEDUPS_DIR],
+            # Rebuild when a kernel header, an included room or a .pxd changes.
+            depends=sorted(
+                glob.glob(os.path.join(SPEEDUPS_DIR, "*.h"))
+                + glob.glob(os.path.join(SPEEDUPS_DIR, "*.pxi"))
+                + glob.glob(os.path.join(SPEEDUPS_DIR, "*.pxd"))
+            ),
             # Never -march=native: kernels pick their ISA at run time.
         )
         for path in sources
@@ -216,5 +336,9 @@ def _extensions() -> list[Extension]:
 
 setup(
     ext_modules=_extensions(),
-    cmdclass={"build_ext": OptionalBuildExt},
+    cmdclass={
+        "build_ext": OptionalBuildExt,
+        "build_py": BuildPyWithInfo,
+        "bdist_wheel": PureAwareBdistWheel,
+    },
 )

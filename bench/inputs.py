@@ -16,8 +16,13 @@ __all__ = [
     "MASK_KEY",
     "SEED",
     "TEXT_KINDS",
+    "DECODE_KINDS",
     "FrameStream",
     "chunks",
+    "compressed_frames",
+    "inflate_frames",
+    "json_messages",
+    "text_frame",
     "frame_stream",
     "payload",
     "parse_frame",
@@ -38,11 +43,20 @@ _ALPHABETS: dict[str, str] = {
     "2byte": "абвгдежзийклмнопрстуфхцчшщъыьэюяαβγδεζηθικλμνξοπρστυφχψω",  # Cyrillic, Greek
     "3byte": "日本語の文章を検証する速度測定漢字仮名交じり文한국어中文字符",  # CJK, Hangul
     "4byte": "".join(chr(c) for c in range(0x1F600, 0x1F650)),  # emoji
+    # For decoding to str, by the kind of str they make (PEP 393: 1, 2 or 4 bytes
+    # per character): Latin-1 letters (2 UTF-8 bytes, 1-byte str), Cyrillic only.
+    "latin1": "àáâãäåæçèéêëìíîïñòóôõöøùúûüýÿßÀÉÈÇÑÖÜ",
+    "cyrillic": "абвгдежзийклмнопрстуфхцчшщъыьэюяАБВГДЕЖЗИЙКЛМНОПРСТУФХЦЧШЩЭЮЯ",
 }
+_ALPHABETS["cjk"] = _ALPHABETS["3byte"]
+_ALPHABETS["emoji"] = _ALPHABETS["4byte"]
 
 TEXT_KINDS = ("ascii", "2byte", "3byte", "4byte", "mixed", "error_last")
 """UTF-8 workloads: one width each, a mix of all four, and mixed text whose last
 byte is replaced by 0xFF (never valid in UTF-8), so a validator must read it all."""
+
+DECODE_KINDS = ("ascii", "latin1", "cyrillic", "cjk", "mixed", "emoji")
+"""utf8.decode workloads: one per kind of str (ASCII, Latin-1, UCS-2, UCS-4) and mixed."""
 
 
 def payload(size: int, seed: int = SEED) -> bytes:
@@ -133,9 +147,9 @@ def chunks(data: bytes, chunk_size: int) -> list[bytes]:
     return pieces(data, chunk_size)
 
 
-def _frame(opcode: int, body: bytes, key: bytes | None) -> bytes:
+def _frame(opcode: int, body: bytes, key: bytes | None, rsv1: bool = False) -> bytes:
     """One final, unfragmented frame (RFC 6455 §5.2), built without wsframe."""
-    head = bytearray([0x80 | opcode])
+    head = bytearray([0x80 | (0x40 if rsv1 else 0) | opcode])
     mask_bit = 0x80 if key is not None else 0
     n = len(body)
     if n < 126:
@@ -239,3 +253,94 @@ def parse_frame(wire: bytes) -> tuple[int, bool, bool, bytes]:
     if len(body) != n:
         raise ValueError(f"length field says {n}, frame has {len(body)} payload bytes")
     return opcode, fin, masked, xor_mask(body, key) if key is not None else body
+
+
+def text_frame(body: bytes, seed: int = SEED) -> bytes:
+    """One masked, final text frame carrying ``body``, as a client sends it."""
+    return _frame(1, body, random.Random(f"{seed}-key-{len(body)}").randbytes(4))
+
+
+_WORDS = ("the", "quick", "message", "server", "client", "frame", "status", "ready",
+          "user", "update", "price", "value", "true", "false", "null", "ok", "café",
+          "naïve", "Grüße", "привет", "мир", "日本", "東京", "😀", "ünïcödé", "data")
+
+
+def _dumps(doc: object) -> bytes:
+    import json
+
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def json_messages(count: int, size: int, seed: int = SEED) -> list[bytes]:
+    """``count`` distinct JSON chat/event messages of about ``size`` bytes each (UTF-8).
+
+    Every message has the same shape and different values, as on a real
+    connection, so a compressor keeping context across messages gains what it
+    would gain there (field names, common words) and no more.
+    """
+    rng = random.Random(f"{seed}-json-{count}-{size}")
+    out = []
+    for n in range(count):
+        items: list[dict[str, object]] = []
+        doc: dict[str, object] = {"type": "event", "seq": n, "items": items, "note": ""}
+        while True:  # whole items while they fit, then words in "note" up to the size
+            items.append({
+                "id": rng.randrange(10**9),
+                "user": {"name": rng.choice(_WORDS).title() + str(rng.randrange(1000)),
+                         "verified": rng.random() < 0.5},
+                "text": " ".join(rng.choice(_WORDS) for _ in range(rng.randint(4, 14))),
+                "score": round(rng.uniform(-1000, 1000), 3),
+                "tags": rng.sample(_WORDS, 3),
+            })
+            if len(items) > 1 and len(_dumps(doc)) > size:
+                items.pop()
+                break
+        words: list[str] = []
+        while len(data := _dumps(doc)) < size:
+            words.append(rng.choice(_WORDS))
+            doc["note"] = " ".join(words)
+        out.append(data)
+    return out
+
+
+def compressed_frames(payloads: list[bytes], window_bits: int, seed: int = SEED) -> list[bytes]:
+    """``payloads`` as one client's compressed, masked text frames (RFC 7692 §7.2.1).
+
+    Compressed with stdlib zlib (level 6, the given window, context kept across
+    messages), each sync-flushed with its trailing ``00 00 ff ff`` removed, RSV1 set.
+    """
+    import zlib
+
+    rng = random.Random(f"{seed}-deflate")
+    compressor = zlib.compressobj(6, zlib.DEFLATED, -window_bits)
+    out = []
+    for p in payloads:
+        data = compressor.compress(p) + compressor.flush(zlib.Z_SYNC_FLUSH)
+        if data[-4:] != b"\x00\x00\xff\xff":
+            raise AssertionError("a sync flush ends with 00 00 ff ff")
+        out.append(_frame(1, data[:-4], rng.randbytes(4), rsv1=True))
+    return out
+
+
+def inflate_frames(wires: list[bytes]) -> list[bytes]:
+    """Payloads of compressed frames from one sender, in order, without wsframe (RFC 7692).
+
+    Raises:
+        ValueError: if a frame is not final and compressed (RSV1), or does not inflate.
+    """
+    import zlib
+
+    decompressor = zlib.decompressobj(-15)  # any window up to 15 bits inflates
+    out = []
+    for wire in wires:
+        wire = bytes(wire)
+        if not wire or wire[0] & 0x40 == 0:
+            raise ValueError("frame without RSV1: not compressed")
+        _op, fin, _masked, body = parse_frame(wire)
+        if not fin:
+            raise ValueError("fragmented message")
+        try:
+            out.append(decompressor.decompress(body + b"\x00\x00\xff\xff"))
+        except zlib.error as exc:
+            raise ValueError(f"does not inflate: {exc}") from None
+    return out

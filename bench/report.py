@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
+from .result import paired_ratio
+from .workloads import size_label
+
 if TYPE_CHECKING:
-    from .runner import Result
+    from .result import Result
     from .timing import Settings
     from .workloads import Workload
 
 __all__ = [
+    "EQUAL_WORK",
     "TARGETS",
+    "Target",
     "headline",
     "markdown",
     "print_environment",
@@ -24,30 +30,121 @@ __all__ = [
 KiB = 1024
 MiB = 1024 * KiB
 
-# The speed targets of the compiled backend (issue 3), checked on every run:
-# (what, workload, size or None for "the size of this run", implementation,
-#  compared with, minimum speed ratio).
-TARGETS: tuple[tuple[str, str, int | None, str, str, float], ...] = (
-    ("apply_mask_inplace 16 B vs aiohttp", "mask.inplace", 16, "wsframe[c]", "aiohttp", 1.0),
-    ("apply_mask_inplace 16 KiB vs aiohttp", "mask.inplace", 16 * KiB, "wsframe[c]",
-     "aiohttp", 2.5),
-    ("apply_mask_inplace 1 MiB vs bytes() copy", "mask.inplace", MiB, "wsframe[c]",
-     "bytes() copy", 0.9),
-    ("apply_mask 16 B vs websockets", "mask.copy", 16, "wsframe[c]", "websockets", 2.0),
-    ("apply_mask 16 KiB vs websockets", "mask.copy", 16 * KiB, "wsframe[c]", "websockets", 2.0),
-    ("is_valid 64 KiB ASCII vs bytes.decode", "utf8.ascii", 64 * KiB, "wsframe[c]",
-     "CPython decode", 4.0),
+
+@dataclass(frozen=True)
+class Target:
+    """A speed goal checked on every run (ratio of medians).
+
+    Attributes:
+        what: the goal in words.
+        workload: the workload name.
+        size: the size it is read at; None for "the size of this run".
+        against: the implementation(s) compared with; with several, the fastest
+            of them in this run (e.g. aiohttp with its fastest zlib backend).
+        need: the minimum speed ratio.
+        issue: where the goal comes from.
+    """
+
+    what: str
+    workload: str
+    size: int | None
+    against: tuple[str, ...]
+    need: float
+    issue: str
+    impl: str = "wsframe[c]"
+
+
+def _t(what: str, workload: str, size: int | None, against: str, need: float,
+       issue: str, impl: str = "wsframe[c]") -> Target:
+    return Target(what, workload, size, tuple(against.split("|")), need, issue, impl)
+
+
+_AIOHTTP_FASTEST = "aiohttp|aiohttp[isal]"
+_NON_ASCII = ("latin1", "cyrillic", "cjk", "mixed")
+
+TARGETS: tuple[Target, ...] = (
+    # issue 3: the first speed goals of the compiled backend
+    _t("apply_mask_inplace 16 B vs aiohttp", "mask.inplace", 16, "aiohttp", 1.0, "3"),
+    _t("apply_mask_inplace 16 KiB vs aiohttp", "mask.inplace", 16 * KiB, "aiohttp", 2.5, "3"),
+    _t("apply_mask_inplace 1 MiB vs bytes() copy", "mask.inplace", MiB, "bytes() copy", 0.9,
+       "3"),
+    _t("apply_mask 16 B vs websockets", "mask.copy", 16, "websockets", 2.0, "3"),
+    _t("apply_mask 16 KiB vs websockets", "mask.copy", 16 * KiB, "websockets", 2.0, "3"),
+    _t("is_valid 64 KiB ASCII vs bytes.decode", "utf8.ascii", 64 * KiB, "CPython decode", 4.0,
+       "3"),
     *(
-        (f"is_valid 64 KiB {kind} vs bytes.decode", f"utf8.{kind}", 64 * KiB, "wsframe[c]",
-         "CPython decode", 10.0)
+        _t(f"is_valid 64 KiB {kind} vs bytes.decode", f"utf8.{kind}", 64 * KiB,
+           "CPython decode", 10.0, "3")
         for kind in ("2byte", "3byte", "4byte", "mixed")
     ),
-    ("FrameDecoder 16 B text frames vs aiohttp reader_c", "frames.decode.text16", None,
-     "wsframe[c]", "aiohttp", 3.0),
-    ("FrameDecoder 16 B text frames vs wsproto", "frames.decode.text16", None, "wsframe[c]",
-     "wsproto", 50.0),
+    _t("FrameDecoder 16 B text frames vs aiohttp reader_c (frame-only: aiohttp builds "
+       "str messages)", "frames.decode.text16", None, "aiohttp", 3.0, "3"),
+    _t("FrameDecoder 16 B text frames vs wsproto (frame-only: wsproto builds str)",
+       "frames.decode.text16", None, "wsproto", 50.0, "3"),
+    # issue 12: text to str, one message, masked sends
+    *(
+        _t(f"utf8.decode {size_label(n)} {kind} vs bytes.decode", f"decode.{kind}", n,
+           "CPython decode", need, "12")
+        for n in (64 * KiB, MiB)
+        for kind, need in ((k, 3.0) for k in _NON_ASCII)
+    ),
+    *(
+        _t(f"utf8.decode {size_label(n)} emoji vs bytes.decode", "decode.emoji", n,
+           "CPython decode", 2.0, "12")
+        for n in (64 * KiB, MiB)
+    ),
+    *(
+        _t(f"utf8.decode 1 KiB {kind} vs bytes.decode", f"decode.{kind}", KiB,
+           "CPython decode", 1.5, "12")
+        for kind in (*_NON_ASCII, "emoji")
+    ),
+    *(
+        _t(f"utf8.decode {size_label(n)} ascii vs bytes.decode", "decode.ascii", n,
+           "CPython decode", 1.0, "12")
+        for n in (16, 64, KiB, 64 * KiB, MiB)
+    ),
+    *(
+        _t(f"text message {size_label(n)} {kind} -> str vs aiohttp reader_c",
+           f"message.text.{kind}", n, "aiohttp", 3.0, "12")
+        for kind in ("ascii", "mixed")
+        for n in (64, KiB, 64 * KiB)
+    ),
+    _t("encode_frame(TEXT, 16 B, mask=new_mask()) vs websockets Frame.serialize",
+       "frames.encode.text16.masked", 16, "websockets", 8.0, "12"),
+    _t("encode_frame(TEXT, 16 B, mask=new_mask()) vs aiohttp's frame writer",
+       "frames.encode.text16.masked", 16, "aiohttp", 4.0, "12"),
+    # issue 10: permessage-deflate
+    *(
+        _t(f"compress + frame {size_label(n)} JSON vs websockets (its defaults)",
+           "deflate.compress", n, "websockets", 3.0, "10")
+        for n in (300, 4 * KiB, 64 * KiB)
+    ),
+    *(
+        _t(f"compress + frame {size_label(n)} JSON vs aiohttp (fastest backend)",
+           "deflate.compress", n, _AIOHTTP_FASTEST, 1.5, "10")
+        for n in (300, 4 * KiB, 64 * KiB)
+    ),
+    *(
+        _t(f"decode + inflate + validate {size_label(n)} JSON vs websockets",
+           "deflate.inflate", n, "websockets", need, "10")
+        for n, need in ((300, 2.0), (4 * KiB, 1.5), (64 * KiB, 1.5))
+    ),
+    _t("wsproto WSConnection, compressed ~300 B messages: with wsframe installed vs without",
+       "integration.wsproto.deflate", None, "wsproto", 4.0, "10", "wsproto+wsframe"),
+    _t("websockets ServerProtocol, compressed ~300 B messages: with wsframe vs without",
+       "integration.websockets.deflate", None, "websockets", 2.0, "10", "websockets+wsframe"),
 )
 FRAMES_PER_S_TARGET = 3e6  # list(FrameDecoder().feed(buf)), 16 B masked text frames
+
+# Equal work (issue 13): frames to messages on both sides, no fixed goal; shown first.
+EQUAL_WORK: tuple[tuple[str, str, str], ...] = (
+    ("16 B text frames -> str messages vs aiohttp reader_c", "messages.text16", "aiohttp"),
+    ("16 B text frames -> str messages vs wsproto", "messages.text16", "wsproto"),
+    ("the same in 64 KiB reads vs aiohttp", "messages.text16.chunked", "aiohttp"),
+    ("the same in 64 KiB reads vs wsproto", "messages.text16.chunked", "wsproto"),
+    ("1 KiB binary frames -> messages, 64 KiB reads, vs aiohttp", "messages.bin1k.chunked",
+     "aiohttp"),
+)
 
 
 # ------------------------------------------------------------------ number formatting
@@ -110,8 +207,9 @@ def print_environment(env: dict[str, Any], settings: Settings, out: TextIO) -> N
         f"{compiled_summary(ws['compiled_modules'])}, SIMD level {ws['simd_level'] or 'n/a'}\n"
     )
     out.write(
-        f"  method  : {settings.name}: rounds of >= {settings.round_time * 1e3:g} ms, "
-        f"{settings.rounds} rounds, GC off while timing; min and median per call\n"
+        f"  method  : {settings.name}: {settings.rounds} interleaved rounds of >= "
+        f"{settings.round_time * 1e3:g} ms, GC off while timing; median per call "
+        "[min-max of the rounds]\n"
     )
 
 
@@ -130,10 +228,33 @@ def print_workload_header(workload: Workload, out: TextIO) -> None:
     """Title and column names of one workload's table."""
     out.write(f"\n== {workload.name}: {workload.title}\n")
     out.write(
-        f"{'size':14} {'implementation':20} {'min/call':>11} {'median':>11} "
-        f"{'GB/s':>7} {'frames/s':>9} {'vs best peer':>12}\n"
+        f"{'size':14} {'implementation':20} {'median/call':>11} {'[min - max]':>21} "
+        f"{'GB/s':>7} {'items/s':>8} {'vs best peer [range]':>22}\n"
     )
     out.flush()
+
+
+def fmt_spread(r: Result | dict[str, Any]) -> str:
+    """``[min - max]`` of the rounds' per-call times, in the unit of the median."""
+    get = r.get if isinstance(r, dict) else lambda k: getattr(r, k)
+    low, median, high = get("min_ns"), get("median_ns"), get("max_ns")
+    if low is None or high is None or median is None:
+        return "[-]"
+    unit, scale = next(((u, f) for u, f in (("s", 1e9), ("ms", 1e6), ("us", 1e3))
+                        if median >= f), ("ns", 1.0))
+    return f"[{low / scale:.3g} - {high / scale:.3g} {unit}]"
+
+
+def fmt_ratio_range(r: Result | dict[str, Any]) -> str:
+    """``2.1x [1.9-2.4]``: the median of the per-round ratios and their range."""
+    get = r.get if isinstance(r, dict) else lambda k: getattr(r, k)
+    ratio = get("ratio_to_best_peer")
+    if ratio is None:
+        return "-"
+    low, high = get("ratio_min"), get("ratio_max")
+    if low is None or high is None:
+        return fmt_ratio(ratio)
+    return f"{fmt_ratio(ratio)} [{low:.3g}-{high:.3g}]"
 
 
 def print_group(group: list[Result], out: TextIO) -> None:
@@ -141,9 +262,10 @@ def print_group(group: list[Result], out: TextIO) -> None:
     for r in group:
         if r.status == "ok":
             rate = fmt_rate(r.items_per_s) if r.items > 1 else ""
+            info = f"  {r.output_info}" if r.output_info else ""
             out.write(
-                f"{r.label:14} {r.impl:20} {fmt_ns(r.min_ns):>11} {fmt_ns(r.median_ns):>11} "
-                f"{fmt_gbps(r.gbps):>7} {rate:>9} {fmt_ratio(r.ratio_to_best_peer):>12}\n"
+                f"{r.label:14} {r.impl:20} {fmt_ns(r.median_ns):>11} {fmt_spread(r):>21} "
+                f"{fmt_gbps(r.gbps):>7} {rate:>8} {fmt_ratio_range(r):>22}{info}\n"
             )
         else:
             out.write(f"{r.label:14} {r.impl:20} {r.status}: {r.reason}\n")
@@ -160,32 +282,58 @@ def _find(results: list[Result], workload: str, size: int | None, impl: str) -> 
     return None
 
 
+def _compare(results: list[Result], workload: str, size: int | None, impl: str,
+             against: tuple[str, ...]) -> dict[str, Any]:
+    """``impl`` against the fastest of ``against``: the median per-round ratio and its range."""
+    a = _find(results, workload, size, impl)
+    others = [b for b in (_find(results, workload, size, o) for o in against)
+              if b is not None and b.status == "ok" and b.median_ns]
+    row: dict[str, Any] = {"size": size if size else (a.size if a else None),
+                           "ratio": None, "ratio_min": None, "ratio_max": None,
+                           "against_used": None, "status": None}
+    if a is None or a.status != "ok" or not a.median_ns:
+        row["status"] = a.reason if a is not None and a.reason else "not measured"
+        return row
+    if not others:
+        row["status"] = f"{'/'.join(against)} not measured"
+        return row
+    b = min(others, key=lambda r: r.median_ns or float("inf"))
+    ratio, low, high = paired_ratio(a.samples_ns, b.samples_ns,
+                                    (b.median_ns or 0) / a.median_ns)
+    row.update(ratio=ratio, against_used=b.impl, ratio_min=low, ratio_max=high)
+    if a.output_info or b.output_info:  # e.g. the compression ratio each one reached
+        row["info"] = f"{a.impl}: {a.output_info or '-'}; {b.impl}: {b.output_info or '-'}"
+    return row
+
+
 def headline(results: list[Result]) -> list[dict[str, Any]]:
-    """The issue-3 targets, each with the measured ratio (None when not measured)."""
+    """Equal-work ratios, the speed goals with their verdicts, and wsframe/best-peer spans."""
     rows: list[dict[str, Any]] = []
     ran = {r.workload for r in results}
-    for what, workload, size, impl, other, need in TARGETS:
-        if workload not in ran:
+    for what, workload, other in EQUAL_WORK:
+        if workload in ran:
+            row = _compare(results, workload, None, "wsframe[c]", (other,))
+            row.update(what=f"equal work: {what}", workload=workload, impl="wsframe[c]",
+                       against=other, target=None, met=None, issue="13", kind="equal")
+            rows.append(row)
+    for t in TARGETS:
+        if t.workload not in ran:
             continue
-        a, b = _find(results, workload, size, impl), _find(results, workload, size, other)
-        ratio = None
-        if a and b and a.status == b.status == "ok" and a.min_ns and b.min_ns:
-            ratio = b.min_ns / a.min_ns
-        rows.append({
-            "what": what, "workload": workload, "size": size if size else (a.size if a else None),
-            "impl": impl, "against": other, "target": f">= {need:g}x",
-            "ratio": ratio, "met": None if ratio is None else ratio >= need,
-        })
+        row = _compare(results, t.workload, t.size, t.impl, t.against)
+        row.update(what=t.what, workload=t.workload, impl=t.impl, against="/".join(t.against),
+                   target=f">= {t.need:g}x", issue=t.issue, kind="target",
+                   met=None if row["ratio"] is None else row["ratio"] >= t.need)
+        rows.append(row)
     decode = _find(results, "frames.decode.text16", None, "wsframe[c]")
-    rate = decode.items_per_s if decode and decode.status == "ok" else None
-    rows.append({
-        "what": "FrameDecoder 16 B masked text frames, frames/s", "workload":
-        "frames.decode.text16", "size": decode.size if decode else None, "impl": "wsframe[c]",
-        "against": None, "target": f">= {FRAMES_PER_S_TARGET / 1e6:g} M/s",
-        "ratio": rate, "met": None if rate is None else rate >= FRAMES_PER_S_TARGET,
-    })
-    if "frames.decode.text16" not in ran:
-        rows.pop()
+    if "frames.decode.text16" in ran:
+        rate = decode.items_per_s if decode and decode.status == "ok" else None
+        rows.append({
+            "what": "FrameDecoder 16 B masked text frames, frames/s (frame-only)",
+            "workload": "frames.decode.text16", "size": decode.size if decode else None,
+            "impl": "wsframe[c]", "against": None, "target": f">= {FRAMES_PER_S_TARGET / 1e6:g} M/s",
+            "ratio": rate, "ratio_min": None, "ratio_max": None, "issue": "3", "kind": "rate",
+            "met": None if rate is None else rate >= FRAMES_PER_S_TARGET, "status": None,
+        })
     # wsframe[c] against the fastest peer, per workload: the range over sizes.
     spans: dict[str, list[float]] = defaultdict(list)
     for r in results:
@@ -195,39 +343,92 @@ def headline(results: list[Result]) -> list[dict[str, Any]]:
         rows.append({
             "what": f"{workload}: wsframe[c] / best peer, over sizes", "workload": workload,
             "size": None, "impl": "wsframe[c]", "against": "best peer", "target": None,
-            "ratio": min(ratios), "ratio_max": max(ratios), "met": None,
+            "ratio": min(ratios), "ratio_max": max(ratios), "ratio_min": None, "met": None,
+            "issue": None, "kind": "span", "status": None,
         })
     return rows
 
 
+def _range(row: dict[str, Any]) -> str:
+    if row.get("ratio_min") is None or row.get("ratio_max") is None:
+        return ""
+    return f" [{row['ratio_min']:.3g}-{row['ratio_max']:.3g}]"
+
+
 def _headline_text(row: dict[str, Any]) -> str:
-    if row["target"] is None:
+    kind = row.get("kind")
+    if kind == "span":
         return f"{fmt_ratio(row['ratio'])} .. {fmt_ratio(row['ratio_max'])}"
     if row["ratio"] is None:
-        return f"not measured (target {row['target']})"
-    value = fmt_rate(row["ratio"]) + "/s" if row["against"] is None else fmt_ratio(row["ratio"])
+        why = row.get("status") or "not measured"
+        return f"{why} (target {row['target']})" if row["target"] else why
+    if kind == "rate":
+        value = fmt_rate(row["ratio"]) + "/s"
+    else:
+        value = fmt_ratio(row["ratio"]) + _range(row)
+        if row.get("against_used") and "/" in (row.get("against") or ""):
+            value += f" (vs {row['against_used']})"
+    if row.get("info"):
+        value += f" ({row['info']})"
+    if row["target"] is None:
+        return value
     verdict = "met" if row["met"] else "NOT met"
     return f"{value} (target {row['target']}: {verdict})"
 
 
 def print_headline(rows: list[dict[str, Any]], out: TextIO) -> None:
-    """The targets and the wsframe/best-peer ranges, after the tables."""
-    out.write("\n== headline (speed ratio = other's time / wsframe[c]'s time, min of rounds)\n")
+    """The equal-work ratios, the targets and the wsframe/best-peer ranges, after the tables."""
+    out.write("\n== headline (speed ratio = other's time / wsframe[c]'s time: median of the "
+              "per-round ratios [their range])\n")
     for row in rows:
-        out.write(f"  {row['what']:58} {_headline_text(row)}\n")
+        out.write(f"  {row['what']:66} {_headline_text(row)}\n")
 
 
 # ------------------------------------------------------------------ Markdown
 
 
-def _cell(r: dict[str, Any], frames: bool) -> str:
+_RATE_FAMILIES = ("frames-decode", "messages", "deflate", "integration")
+
+
+def _cell(r: dict[str, Any], rate: bool) -> str:
     if r["status"] == "ok":
-        if frames:
-            return f"{fmt_rate(r['items_per_s'])}/s"
-        return f"{fmt_gbps(r['gbps'])} ({fmt_ns(r['min_ns'])})"
+        spread = fmt_spread(r)
+        if rate:
+            text = f"{fmt_rate(r['items_per_s'])}/s ({fmt_ns(r['median_ns'])} {spread})"
+        else:
+            text = f"{fmt_gbps(r['gbps'])} ({fmt_ns(r['median_ns'])} {spread})"
+        if r.get("output_info"):
+            text += f"; {r['output_info']}"
+        return text
     if r["status"] == "skipped":
-        return "skipped" if "too slow" not in r["reason"] else "too slow"
+        if "too slow" in r["reason"]:
+            return "too slow"
+        return "not available" if r["reason"].startswith("not available") else "skipped"
     return "**WRONG**" if r["status"] == "mismatch" else "error"
+
+
+def _ratio_cell(c: dict[str, Any] | None) -> str:
+    """wsframe[c] against the best peer, saying so when it is slower."""
+    if not c or c["status"] != "ok" or c.get("ratio_to_best_peer") is None:
+        return "-"
+    text = fmt_ratio_range(c)
+    if c.get("best_peer"):
+        if c["ratio_to_best_peer"] < 1:
+            return f"**{text}: slower than {c['best_peer']}**"
+        text += f" ({c['best_peer']})"
+    return text
+
+
+def _headline_table(rows: list[dict[str, Any]], kind: str, with_issue: bool) -> list[str]:
+    chosen = [r for r in rows if r.get("kind") == kind]
+    if not chosen:
+        return []
+    head = "| what | measured |" + (" issue |" if with_issue else "")
+    lines = [head, "| --- | --- |" + (" --- |" if with_issue else "")]
+    for row in chosen:
+        issue = f" {row.get('issue') or ''} |" if with_issue else ""
+        lines.append(f"| {row['what']} | {_headline_text(row)} |{issue}")
+    return lines
 
 
 def markdown(doc: dict[str, Any], *, level: int = 1, images: dict[str, str] | None = None) -> str:
@@ -241,11 +442,14 @@ def markdown(doc: dict[str, Any], *, level: int = 1, images: dict[str, str] | No
     env = doc["environment"]
     ws = env["wsframe"]
     h = "#" * level
+    settings = doc["settings"]
     lines = [
         f"{h} wsframe benchmark results ({doc['mode']} run)",
         "",
         f"- command: `{doc['command']}` ({doc['created']}, {doc['duration_s']} s)",
-        f"- machine: {env['cpu_model']}, {env['cpu_count']} logical CPUs, {env['platform']}",
+        f"- machine: {env['cpu_model']}, {env['cpu_count']} logical CPUs, {env['platform']}"
+        + (f", load average {env['load_average'][0]:.2f} at the start"
+           if env.get("load_average") else ""),
         f"- SIMD flags: {' '.join(env['cpu_flags_simd']) or 'unknown'}",
         f"- Python: {env['python_implementation']} {env['python']} ({env['compiler']})",
         f"- wsframe {env['versions'].get('wsframe')} (commit {ws['git_commit'] or 'n/a'}), "
@@ -254,9 +458,12 @@ def markdown(doc: dict[str, Any], *, level: int = 1, images: dict[str, str] | No
         "- versions: " + ", ".join(
             f"{k} {v}" for k, v in env["versions"].items() if v and k != "wsframe"
         ),
-        f"- method: rounds of >= {doc['settings']['round_time'] * 1e3:g} ms, "
-        f"{doc['settings']['rounds']} rounds, GC off while timing; figures use the "
-        "fastest round (min); every output was checked against an oracle first",
+        f"- method: {settings['rounds']} rounds of >= {settings['round_time'] * 1e3:g} ms per "
+        "figure, the implementations of one figure taking their rounds in turn, GC off while "
+        "timing; every figure is the **median** of its rounds with the [min - max] of the "
+        "rounds; a ratio is the median of the per-round ratios (round i of each ran back to "
+        "back) with their [range]; "
+        "every output was checked against an oracle first",
         "",
         f"{h}# Implementations",
         "",
@@ -267,10 +474,20 @@ def markdown(doc: dict[str, Any], *, level: int = 1, images: dict[str, str] | No
         what = entry.get("detail") if entry["status"] == "ok" else f"skipped: {entry['reason']}"
         lines.append(f"| {entry['name']} | {entry.get('version') or ''} | {what} |")
     lines += ["", f"{h}# Headline", "",
-              "Speed ratio = the other's time / wsframe[c]'s time (fastest rounds).", "",
-              "| what | measured |", "| --- | --- |"]
-    for row in doc["headline"]:
-        lines.append(f"| {row['what']} | {_headline_text(row)} |")
+              "Speed ratio = the other's time / wsframe[c]'s time: the median of the per-round "
+              "ratios, with their [range].", ""]
+    equal = _headline_table(doc["headline"], "equal", False)
+    if equal:
+        lines += ["Equal work: frames to messages (text as `str`) on both sides.", "", *equal,
+                  ""]
+    targets = _headline_table(doc["headline"], "target", True) + _headline_table(
+        doc["headline"], "rate", True)
+    if targets:
+        lines += ["Speed goals (from the issues named).", "", *targets, ""]
+    spans = _headline_table(doc["headline"], "span", False)
+    if spans:
+        lines += ["wsframe[c] against the fastest peer, lowest .. highest over the sizes.", "",
+                  *spans]
 
     by_workload: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in doc["results"]:
@@ -284,21 +501,19 @@ def markdown(doc: dict[str, Any], *, level: int = 1, images: dict[str, str] | No
             lines += ["", f"{h}# {family}"]
             if images and family in images:
                 lines += ["", f"![{family}]({images[family]})"]
-        frames = family == "frames-decode"
+        rate = family in _RATE_FAMILIES
         impls = list(dict.fromkeys(r["impl"] for r in rows))
         labels = list(dict.fromkeys(r["label"] for r in rows))
-        unit = "frames per second" if frames else "GB/s (time per call)"
+        unit = ("items (frames or messages) per second, median time per call [min - max]"
+                if rate else "GB/s, median time per call [min - max]")
         lines += ["", f"{h}## {name}: {titles.get(name, '')}", "", f"Cells: {unit}.", ""]
         lines.append("| size | " + " | ".join(impls) + " | wsframe[c] / best peer |")
         lines.append("| --- " * (len(impls) + 2) + "|")
         cells = {(r["label"], r["impl"]): r for r in rows}
         for label in labels:
-            row_cells = [_cell(cells[(label, i)], frames) if (label, i) in cells else ""
+            row_cells = [_cell(cells[(label, i)], rate) if (label, i) in cells else ""
                          for i in impls]
-            c = cells.get((label, "wsframe[c]"))
-            ratio = fmt_ratio(c["ratio_to_best_peer"]) if c and c["status"] == "ok" else "-"
-            if c and c.get("best_peer"):
-                ratio += f" ({c['best_peer']})"
+            ratio = _ratio_cell(cells.get((label, "wsframe[c]")))
             lines.append(f"| {label} | " + " | ".join(row_cells) + f" | {ratio} |")
         notes: dict[str, list[str]] = defaultdict(list)
         for r in rows:
@@ -310,5 +525,9 @@ def markdown(doc: dict[str, Any], *, level: int = 1, images: dict[str, str] | No
         if any(notes.values()):
             lines.append("")
             lines += [f"- {impl}: {'; '.join(texts)}" for impl, texts in notes.items() if texts]
+    if doc.get("memory"):
+        from .memory import markdown as memory_markdown
+
+        lines += memory_markdown(doc["memory"], h)
     lines.append("")
     return "\n".join(lines)

@@ -14,47 +14,17 @@ import gc
 import json
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any, TextIO
 
-from . import environment, report, timing
+from . import environment, memory, report, timing
 from .peers import IMPLEMENTATIONS, NOTHING, Impl, Unavailable
+from .result import Result, paired_ratio
 from .workloads import FAMILIES, WORKLOADS, Workload, select
 
-__all__ = ["Result", "main", "run"]
-
-
-@dataclass
-class Result:
-    """One implementation on one workload at one size.
-
-    ``status`` is "ok", "skipped" (with ``reason``), "mismatch" (its output
-    differed from the oracle: not timed) or "error" (it raised).
-    """
-
-    workload: str
-    family: str
-    size: int
-    label: str
-    impl: str
-    kind: str
-    status: str
-    reason: str = ""
-    note: str = ""
-    nbytes: int = 0
-    items: int = 0
-    min_ns: float | None = None
-    median_ns: float | None = None
-    rounds: int = 0
-    loops: int = 0
-    gbps: float | None = None
-    gbps_median: float | None = None
-    items_per_s: float | None = None
-    best_peer: str | None = None
-    ratio_to_best_peer: float | None = None
-    samples_ns: list[float] = field(default_factory=list)
+__all__ = ["main", "run"]
 
 
 def _describe_mismatch(got: Any, expected: Any) -> str:
@@ -74,25 +44,33 @@ def _short(value: Any, limit: int = 60) -> str:
 
 
 def _figures(result: Result, m: timing.Measurement) -> None:
-    result.min_ns, result.median_ns = m.min_ns, m.median_ns
+    result.min_ns, result.median_ns, result.max_ns = m.min_ns, m.median_ns, max(m.samples_ns)
     result.rounds, result.loops = m.rounds, m.loops
     result.samples_ns = [round(s, 3) for s in m.samples_ns]
-    result.gbps = result.nbytes / m.min_ns  # bytes per ns == GB/s
-    result.gbps_median = result.nbytes / m.median_ns
+    result.gbps = result.nbytes / m.median_ns  # bytes per ns == GB/s
+    result.gbps_min = result.nbytes / result.max_ns
+    result.gbps_max = result.nbytes / m.min_ns
     if result.items:
-        result.items_per_s = result.items / m.min_ns * 1e9
+        result.items_per_s = result.items / m.median_ns * 1e9
 
 
 def _ratios(group: list[Result]) -> None:
-    """Set each row's speed relative to the fastest peer of its group (min times)."""
-    peers = [r for r in group if r.kind == "peer" and r.status == "ok" and r.min_ns]
+    """Set each row's speed relative to the fastest peer of its group.
+
+    The fastest peer is the one with the lowest median time. The ratio is the
+    median of the per-round ratios (round *i* of the peer against round *i* of
+    the row: the implementations take their rounds in turn, so a pair saw the
+    same load), with their min and max as the spread.
+    """
+    peers = [r for r in group if r.kind == "peer" and r.status == "ok" and r.median_ns]
     if not peers:
         return
-    best = min(peers, key=lambda r: r.min_ns or float("inf"))
+    best = min(peers, key=lambda r: r.median_ns or float("inf"))
     for r in group:
-        if r.status == "ok" and r.min_ns:
+        if r.status == "ok" and r.median_ns:
             r.best_peer = best.impl
-            r.ratio_to_best_peer = (best.min_ns or 0) / r.min_ns
+            r.ratio_to_best_peer, r.ratio_min, r.ratio_max = paired_ratio(
+                r.samples_ns, best.samples_ns, (best.median_ns or 0) / r.median_ns)
 
 
 class Progress:
@@ -133,13 +111,16 @@ def _prepare_one(
     """
     try:
         prepared = getattr(impl, workload.op)(*case_args)
+    except Unavailable as exc:  # e.g. a wsframe API this build does not have yet
+        result.status, result.reason = "skipped", f"not available: {exc}"
+        return None
     except Exception as exc:
         result.status, result.reason = "error", f"setup: {type(exc).__name__}: {exc}"
         return None
     result.note = prepared.note
     want = expected if prepared.expected is NOTHING else prepared.expected
     try:
-        got = prepared.run()
+        got = raw = prepared.run()
         if workload.normalize is not None and prepared.expected is NOTHING:
             got = workload.normalize(got)
     except Exception as exc:
@@ -149,7 +130,9 @@ def _prepare_one(
         result.status = "mismatch"
         result.reason = "wrong result, not timed: " + _describe_mismatch(got, want)
         return None
-    del got
+    if workload.describe is not None:
+        result.output_info = workload.describe(raw)
+    del got, raw
     try:
         return timing.Timed(prepared.stmt, prepared.ns, settings)
     except Exception as exc:
@@ -257,7 +240,7 @@ def _load(patterns: list[str] | None, out: TextIO) -> tuple[list[Impl], list[dic
     loaded: list[Impl] = []
     listing: list[dict[str, Any]] = []
     for impl in IMPLEMENTATIONS():
-        if patterns and not any(fnmatchcase(impl.name, p) for p in patterns):
+        if patterns and not any(p == impl.name or fnmatchcase(impl.name, p) for p in patterns):
             continue
         entry: dict[str, Any] = {"name": impl.name, "kind": impl.kind}
         try:
@@ -323,6 +306,8 @@ def main(argv: list[str] | None = None) -> int:
         _load(None, out)
         return 0
 
+    patterns = _split(args.only)
+    want_memory = memory.MEMORY_WORKLOAD in {w.name for w in workloads} or not patterns
     settings = timing.QUICK if args.quick else timing.FULL
     if args.rounds is not None:
         settings = timing.Settings(
@@ -334,6 +319,10 @@ def main(argv: list[str] | None = None) -> int:
     report.print_environment(env, settings, out)
     impls, listing = _load(_split(args.impl), out)
     results = run(workloads, impls, settings, quick=args.quick, out=out)
+    memory_rows: list[dict[str, Any]] = []
+    if want_memory:
+        memory_rows = memory.measure(args.quick, str(Path(__file__).resolve().parent.parent))
+        memory.print_table(memory_rows, out)
     elapsed = time.time() - started
     headline = report.headline(results)
     report.print_headline(headline, out)
@@ -355,6 +344,7 @@ def main(argv: list[str] | None = None) -> int:
         ],
         "results": [asdict(r) for r in results],
         "headline": headline,
+        "memory": memory_rows,
     }
     if args.output is not None:
         directory: Path = args.output

@@ -8,6 +8,7 @@ family (``--only utf8``) or single workloads (``--only 'frames.decode.*'``).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -53,6 +54,8 @@ class Workload:
         build: size -> :class:`Case`.
         normalize: applied to an implementation's output before it is
             compared with :attr:`Case.expected` (None: compared as is).
+        describe: a short fact about an implementation's output shown beside
+            its figure (the compression ratio), or None.
     """
 
     name: str
@@ -63,6 +66,7 @@ class Workload:
     quick_sizes: tuple[int, ...]
     build: Callable[[int], Case]
     normalize: Callable[[Any], Any] | None = None
+    describe: Callable[[Any], str] | None = None
 
     def sizes(self, quick: bool) -> tuple[int, ...]:
         """The sizes for the chosen mode."""
@@ -156,13 +160,116 @@ ENCODE_FULL = (16, 125, KiB, 16 * KiB, 64 * KiB, MiB)
 ENCODE_QUICK = (16, KiB, 64 * KiB)
 
 
-def _encode_builder(masked: bool) -> Callable[[int], Case]:
+def _encode_builder(masked: bool, opcode: int = BINARY) -> Callable[[int], Case]:
     def build(size: int) -> Case:
-        data = inputs.payload(size)
-        expected = (BINARY, True, masked, data)  # opcode, FIN, mask bit, payload
-        return Case((data, masked), expected, size, 1, size_label(size))
+        data = inputs.payload(size) if opcode == BINARY else inputs.text("ascii", size)
+        expected = (opcode, True, masked, data)  # opcode, FIN, mask bit, payload
+        return Case((data, masked, opcode), expected, size, 1, size_label(size))
 
     return build
+
+
+# ---------------------------------------------------------------- UTF-8 to str
+
+DECODE_FULL = (16, 64, KiB, 64 * KiB, MiB)
+DECODE_QUICK = (64, KiB, 64 * KiB)
+
+
+def _decode_text_builder(kind: str) -> Callable[[int], Case]:
+    def build(size: int) -> Case:
+        data = inputs.text(kind, size)
+        return Case((data,), data.decode("utf-8"), size, 0, size_label(size))
+
+    return build
+
+
+# ---------------------------------------------------------------- one text message
+
+MESSAGE_SIZES = (64, KiB, 64 * KiB)
+
+
+def _text_message_builder(kind: str) -> Callable[[int], Case]:
+    def build(size: int) -> Case:
+        body = inputs.text(kind, size)
+        wire = inputs.text_frame(body)
+        return Case((wire,), body.decode("utf-8"), size, 1, size_label(size))
+
+    return build
+
+
+# ---------------------------------------------------------------- frames to messages
+
+
+def _messages_builder(payload_size: int, opcode: int, chunked: bool) -> Callable[[int], Case]:
+    def build(count: int) -> Case:
+        stream = inputs.frame_stream(count, payload_size, opcode=opcode, masked=True)
+        chunks = inputs.chunks(stream.wire, CHUNK) if chunked else [stream.wire]
+        expected = [(op, body.decode("utf-8") if op == TEXT else body)
+                    for op, body in stream.messages]
+        label = f"{_count_label(count)} x {size_label(payload_size)}"
+        return Case((chunks,), expected, len(stream.wire), count, label)
+
+    return build
+
+
+# ---------------------------------------------------------------- permessage-deflate, RFC 7692
+
+DEFLATE_SIZES = (300, 4 * KiB, 64 * KiB)
+DEFLATE_QUICK = (300, 4 * KiB)
+INFLATE_WINDOW_BITS = 12  # a client honouring websockets' default client_max_window_bits=12
+
+
+def _messages_per_call(size: int) -> int:
+    """Enough distinct messages per call that context takeover sees a real stream."""
+    return max(2, min(64, (64 * KiB) // size))
+
+
+def _deflate_builder(size: int) -> Case:
+    count = _messages_per_call(size)
+    payloads = inputs.json_messages(count, size)
+    label = f"{count} x {size_label(size)}"
+    return Case((payloads,), payloads, sum(map(len, payloads)), count, label)
+
+
+def _inflate_builder(size: int) -> Case:
+    count = _messages_per_call(size)
+    payloads = inputs.json_messages(count, size)
+    wires = inputs.compressed_frames(payloads, INFLATE_WINDOW_BITS)
+    expected = [p.decode("utf-8") for p in payloads]
+    label = f"{count} x {size_label(size)}"
+    return Case((wires, INFLATE_WINDOW_BITS), expected, sum(map(len, payloads)), count, label)
+
+
+# ---------------------------------------------------------------- integrations, compressed
+
+INTEGRATION_FULL = (100_000,)
+INTEGRATION_QUICK = (10_000,)
+INTEGRATION_DISTINCT = 1024  # distinct messages, cycled: beyond any window, so no free repeats
+
+
+@functools.lru_cache(maxsize=2)
+def _compressed_stream(count: int) -> tuple[list[bytes], list[str]]:
+    payloads = inputs.json_messages(INTEGRATION_DISTINCT, 300)
+    messages = [payloads[i % len(payloads)] for i in range(count)]
+    wire = b"".join(inputs.compressed_frames(messages, INFLATE_WINDOW_BITS))
+    return inputs.chunks(wire, CHUNK), [m.decode("utf-8") for m in messages]
+
+
+def _integration_builder(count: int) -> Case:
+    chunks, expected = _compressed_stream(count)
+    label = f"{_count_label(count)} x ~300 B"
+    return Case((chunks,), expected, sum(map(len, chunks)), count, label)
+
+
+def _no_input(size: int) -> Case:
+    raise NotImplementedError("memory.deflate is measured by bench.memory")
+
+
+def _compression_ratio(wires: Any) -> str:
+    """Wire bytes (headers included) per payload byte of a compressed message list."""
+    wire = sum(len(w) for w in wires)
+    payload = sum(len(p) for p in inputs.inflate_frames(list(wires)))
+    return f"wire = {wire / payload:.1%} of payload"
 
 
 WORKLOADS: tuple[Workload, ...] = (
@@ -182,16 +289,16 @@ WORKLOADS: tuple[Workload, ...] = (
         for kind in ("ascii", "mixed")
     ),
     Workload("frames.decode.text16", "frames-decode", "decode_frames",
-             "masked 16 B text frames, whole buffer", FRAMES_FULL, FRAMES_QUICK,
+             "masked 16 B text frames, whole buffer (frame-only)", FRAMES_FULL, FRAMES_QUICK,
              _decode_builder(16, TEXT, chunked=False)),
     Workload("frames.decode.text16.chunked", "frames-decode", "decode_frames",
-             "masked 16 B text frames, 64 KiB reads", FRAMES_FULL, FRAMES_QUICK,
+             "masked 16 B text frames, 64 KiB reads (frame-only)", FRAMES_FULL, FRAMES_QUICK,
              _decode_builder(16, TEXT, chunked=True)),
     Workload("frames.decode.bin1k", "frames-decode", "decode_frames",
-             "masked 1 KiB binary frames, whole buffer", FRAMES_FULL, FRAMES_QUICK,
+             "masked 1 KiB binary frames, whole buffer (frame-only)", FRAMES_FULL, FRAMES_QUICK,
              _decode_builder(KiB, BINARY, chunked=False)),
     Workload("frames.decode.bin1k.chunked", "frames-decode", "decode_frames",
-             "masked 1 KiB binary frames, 64 KiB reads", FRAMES_FULL, FRAMES_QUICK,
+             "masked 1 KiB binary frames, 64 KiB reads (frame-only)", FRAMES_FULL, FRAMES_QUICK,
              _decode_builder(KiB, BINARY, chunked=True)),
     Workload("frames.encode.masked", "frames-encode", "encode_frame",
              "one binary frame, masked with a fresh key", ENCODE_FULL, ENCODE_QUICK,
@@ -199,6 +306,50 @@ WORKLOADS: tuple[Workload, ...] = (
     Workload("frames.encode.unmasked", "frames-encode", "encode_frame",
              "one binary frame, unmasked (server side)", ENCODE_FULL, ENCODE_QUICK,
              _encode_builder(False), inputs.parse_frame),
+    Workload("frames.encode.text16.masked", "frames-encode", "encode_frame",
+             "encode_frame(TEXT, 16 B, mask=new_mask()): a client's small message",
+             (16,), (16,), _encode_builder(True, TEXT), inputs.parse_frame),
+    *(
+        Workload(f"decode.{kind}", "utf8-decode", "utf8_decode",
+                 f"utf8.decode() -> str on {kind} text", DECODE_FULL, DECODE_QUICK,
+                 _decode_text_builder(kind))
+        for kind in inputs.DECODE_KINDS
+    ),
+    *(
+        Workload(f"message.text.{kind}", "text-message", "text_message",
+                 f"one masked {kind} text message, wire bytes -> str (decoder and "
+                 "assembler reused)", MESSAGE_SIZES, MESSAGE_SIZES,
+                 _text_message_builder(kind))
+        for kind in ("ascii", "mixed")
+    ),
+    Workload("messages.text16", "messages", "decode_messages",
+             "masked 16 B text frames -> str messages, whole buffer (equal work)",
+             FRAMES_FULL, FRAMES_QUICK, _messages_builder(16, TEXT, chunked=False)),
+    Workload("messages.text16.chunked", "messages", "decode_messages",
+             "masked 16 B text frames -> str messages, 64 KiB reads (equal work)",
+             FRAMES_FULL, FRAMES_QUICK, _messages_builder(16, TEXT, chunked=True)),
+    Workload("messages.bin1k.chunked", "messages", "decode_messages",
+             "masked 1 KiB binary frames -> messages, 64 KiB reads (equal work)",
+             FRAMES_FULL, FRAMES_QUICK, _messages_builder(KiB, BINARY, chunked=True)),
+    Workload("deflate.compress", "deflate", "deflate_messages",
+             "compress + frame JSON text messages (server, context takeover)",
+             DEFLATE_SIZES, DEFLATE_QUICK, _deflate_builder,
+             inputs.inflate_frames, _compression_ratio),
+    Workload("deflate.inflate", "deflate", "inflate_messages",
+             "decode + inflate + validate + assemble compressed JSON text messages",
+             DEFLATE_SIZES, DEFLATE_QUICK, _inflate_builder),
+    Workload("integration.wsproto.deflate", "integration", "wsproto_deflate",
+             "wsproto WSConnection, compressed ~300 B JSON messages in 64 KiB reads, "
+             "with and without wsframe installed", INTEGRATION_FULL, INTEGRATION_QUICK,
+             _integration_builder),
+    Workload("integration.websockets.deflate", "integration", "websockets_deflate",
+             "websockets ServerProtocol, compressed ~300 B JSON messages in 64 KiB reads, "
+             "with and without wsframe installed", INTEGRATION_FULL, INTEGRATION_QUICK,
+             _integration_builder),
+    # Not timed: measured by bench.memory in child processes (no implementation has the op).
+    Workload("memory.deflate", "deflate-memory", "deflate_memory",
+             "memory per connection, compressor + decompressor, per zlib backend and "
+             "window/memLevel", (0,), (0,), _no_input),
 )
 
 FAMILIES: tuple[str, ...] = tuple(dict.fromkeys(w.family for w in WORKLOADS))

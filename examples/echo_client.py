@@ -1,169 +1,273 @@
-"""Exercise a WebSocket echo server with the real ``websockets`` client.
+"""A WebSocket client on wsframe alone (asyncio streams, no other library).
 
-Run against either example server::
+Run against any echo server::
 
-    python examples/echo_client.py ws://127.0.0.1:8765/
-    python examples/echo_client.py ws://127.0.0.1:8000/ --max-size 1048576
+    python examples/echo_client.py ws://127.0.0.1:8765/ "hello" "wörld"
+    python examples/echo_client.py ws://127.0.0.1:8765/ --no-compression
 
-Each scenario opens its own connection (asyncio client of websockets >= 14)
-and checks one behaviour: text and binary echo, a fragmented message, 1 MiB
-messages, ping/pong, the closing handshake with a code and a reason, invalid
-UTF-8 (the server must close with 1007) and an oversized message (1009).
-The end-to-end tests import :data:`SCENARIOS` and :func:`run_scenario`.
+Each step uses one wsframe API:
+
+- the opening handshake (RFC 6455 §4.1): :func:`wsframe.handshake.new_key`,
+  :func:`wsframe.handshake.request_headers` (offering permessage-deflate with
+  :func:`wsframe.deflate.offer`), then :func:`wsframe.handshake.check_response`
+  and :func:`wsframe.deflate.accept_response` on the server's answer;
+- frames: :class:`wsframe.frames.FrameDecoder` ``(client=True)``,
+  :class:`wsframe.frames.MessageAssembler` with an
+  :class:`wsframe.deflate.Inflater`, :func:`wsframe.frames.encode_message`
+  ``(masked=True)`` with a :class:`wsframe.deflate.Deflater` — a client masks
+  every frame (RFC 6455 §5.3);
+- the closing handshake (§7.1.2): send a Close, wait for the server's, then
+  wait for the server to close TCP first (§7.1.1), bounded by a timeout.
+
+:class:`Client` is importable (tests/test_e2e_client.py uses it).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
-from collections.abc import Awaitable, Callable
-from typing import Any
+from urllib.parse import urlsplit
 
-from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed, ConnectionClosedError
+from wsframe.deflate import DeflateParams, Deflater, Inflater, accept_response, offer
+from wsframe.errors import HandshakeError, ProtocolError
+from wsframe.frames import (
+    FrameDecoder,
+    Message,
+    MessageAssembler,
+    Opcode,
+    encode_close,
+    encode_frame,
+    encode_message,
+    new_mask,
+    parse_close,
+)
+from wsframe.handshake import check_response, new_key, request_headers
 
-__all__ = ["SCENARIOS", "run_scenario", "main"]
+__all__ = ["Client", "ConnectionClosed", "main"]
 
-TIMEOUT = 20.0  # seconds for any one scenario
-
-Scenario = Callable[[Any, int], Awaitable[None]]
-
-
-async def _echo(ws: Any, message: str | bytes) -> None:
-    await ws.send(message)
-    reply = await ws.recv()
-    assert type(reply) is type(message), (type(reply), type(message))
-    assert reply == message, "echo differs"
-
-
-async def text(ws: Any, max_size: int) -> None:
-    """Text messages, ASCII and not, including empty."""
-    for message in ["hello", "", "h\u00e9llo w\u00f6rld \u20ac \U0001f600", "x" * 70000]:
-        await _echo(ws, message)
+TIMEOUT = 10.0
+READ_SIZE = 256 * 1024
+MAX_RESPONSE = 64 * 1024
 
 
-async def binary(ws: Any, max_size: int) -> None:
-    """Binary messages, including every byte value and empty."""
-    for message in [b"\x00\x01\xff", b"", bytes(range(256)) * 300]:
-        await _echo(ws, message)
+class ConnectionClosed(Exception):
+    """The connection is closed; ``code`` and ``reason`` are the server's Close."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(f"connection closed: {code} {reason!r}")
+        self.code = code
+        self.reason = reason
 
 
-async def fragmented(ws: Any, max_size: int) -> None:
-    """A fragmented text message (RFC 6455 §5.4) comes back whole."""
-    parts = ["frag", "mented ", "\u20ac", " message"]
-    await ws.send(parts)  # websockets sends an iterable as fragments
-    assert await ws.recv() == "".join(parts)
-    await ws.send([b"\x01" * 1000, b"\x02" * 3000])
-    assert await ws.recv() == b"\x01" * 1000 + b"\x02" * 3000
+class Client:
+    """One client connection: :meth:`connect`, :meth:`send`, :meth:`recv`, :meth:`close`.
 
-
-async def one_mib(ws: Any, max_size: int) -> None:
-    """Messages of exactly the limit (1 MiB) are echoed."""
-    await _echo(ws, bytes(range(256)) * (max_size // 256))
-    await _echo(ws, "a" * max_size)
-
-
-async def ping_pong(ws: Any, max_size: int) -> None:
-    """A ping is answered by a pong with the same payload (RFC 6455 §5.5.2-3)."""
-    for payload in [b"", b"ping-1", b"\xff" * 125]:
-        waiter = await ws.ping(payload)
-        await asyncio.wait_for(waiter, TIMEOUT)
-    await _echo(ws, "still open")
-
-
-async def close_code_reason(ws: Any, max_size: int) -> None:
-    """The closing handshake echoes our code and reason (RFC 6455 §5.5.1)."""
-    await ws.close(4001, "bye now")
-    assert ws.close_code == 4001, ws.close_code
-    assert ws.close_reason == "bye now", ws.close_reason
-
-
-async def invalid_utf8(ws: Any, max_size: int) -> None:
-    """A text message that is not UTF-8 gets close 1007 (RFC 6455 §8.1)."""
-    await ws.send(b"valid prefix \xff\xfe", text=True)  # sent as-is, unvalidated
-    await _expect_close(ws, 1007)
-
-
-async def oversized(ws: Any, max_size: int) -> None:
-    """A message over the limit gets close 1009 (RFC 6455 §7.4.1)."""
-    await ws.send(b"\x00" * (max_size + 1))
-    await _expect_close(ws, 1009)
-
-
-async def _expect_close(ws: Any, code: int) -> None:
-    try:
-        reply = await asyncio.wait_for(ws.recv(), TIMEOUT)
-    except ConnectionClosedError as exc:
-        assert exc.rcvd is not None, "server closed TCP without a Close frame"
-        assert exc.rcvd.code == code, f"server closed with {exc.rcvd.code}, expected {code}"
-    except ConnectionClosed as exc:  # pragma: no cover - 1000/1001 would be wrong
-        raise AssertionError(f"server closed normally ({exc}), expected {code}") from exc
-    else:
-        raise AssertionError(f"server answered {reply!r:.60} instead of closing with {code}")
-
-
-SCENARIOS: dict[str, Scenario] = {
-    "text": text,
-    "binary": binary,
-    "fragmented": fragmented,
-    "one_mib": one_mib,
-    "ping_pong": ping_pong,
-    "close_code_reason": close_code_reason,
-    "invalid_utf8": invalid_utf8,
-    "oversized": oversized,
-}
-
-
-async def run_scenario(
-    uri: str, name: str, *, max_size: int = 2**20, compression: str | None = None
-) -> None:
-    """Open a connection to ``uri`` and run one scenario on it, within TIMEOUT.
-
-    Args:
-        uri: ``ws://host:port/``.
-        name: a key of :data:`SCENARIOS`.
-        max_size: the server's frame/message limit.
-        compression: ``"deflate"`` to offer permessage-deflate, None not to.
-
-    Raises:
-        AssertionError: the server misbehaved.
-        TimeoutError: the scenario took longer than TIMEOUT.
+    Attributes:
+        subprotocol: the subprotocol the server chose, or None.
+        extensions: the server's Sec-WebSocket-Extensions value, or None.
+        params: the permessage-deflate agreement, or None.
     """
 
-    async def go() -> None:
-        async with connect(
-            uri,
-            max_size=max_size,
-            compression=compression,
-            open_timeout=TIMEOUT,
-            close_timeout=TIMEOUT,
-            ping_interval=None,
-        ) as ws:
-            await SCENARIOS[name](ws, max_size)
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._reader = reader
+        self._writer = writer
+        self.subprotocol: str | None = None
+        self.extensions: str | None = None
+        self.params: DeflateParams | None = None
+        self._decoder = FrameDecoder(client=True)
+        self._assembler = MessageAssembler(max_message_size=None)
+        self._deflater: Deflater | None = None
+        self._messages: list[Message] = []
+        self.close_code: int | None = None
+        self.close_reason = ""
+        self._close_sent = False
 
-    await asyncio.wait_for(go(), TIMEOUT * 2)
+    @classmethod
+    async def connect(
+        cls,
+        uri: str,
+        *,
+        subprotocols: tuple[str, ...] = (),
+        compression: bool = True,
+        max_size: int | None = 2**20,
+    ) -> Client:
+        """Open a TCP connection to ``ws://host:port/path`` and do the handshake.
+
+        Args:
+            uri: a ``ws://`` URI (``wss://`` is left out of this example).
+            subprotocols: names to offer.
+            compression: offer permessage-deflate.
+            max_size: limit for frames and messages received (1009 above it).
+
+        Raises:
+            HandshakeError: the server's answer fails RFC 6455 §4.1 or RFC 7692 §7.1.
+        """
+        parts = urlsplit(uri)
+        if parts.scheme != "ws" or not parts.hostname:
+            raise ValueError(f"not a ws:// URI: {uri!r}")
+        port = parts.port or 80
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(parts.hostname, port, limit=MAX_RESPONSE), TIMEOUT
+        )
+        self = cls(reader, writer)
+        key = new_key()
+        offered = offer() if compression else None
+        host = parts.netloc.rpartition("@")[2]
+        headers = request_headers(host, key=key, subprotocols=subprotocols, extensions=offered)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        lines = [f"GET {target} HTTP/1.1"] + [f"{name}: {value}" for name, value in headers]
+        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        try:
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), TIMEOUT)
+            status, response = _read_response(head[:-4])
+            self.subprotocol, self.extensions = check_response(
+                status, response, key=key, subprotocols=subprotocols, extensions=offered
+            )
+            if self.extensions is not None and offered is not None:
+                self.params = accept_response(self.extensions, offered)
+            self._setup(max_size)
+        except BaseException:
+            writer.close()
+            raise
+        return self
+
+    def _setup(self, max_size: int | None) -> None:
+        """Everything compression changes: RSV1 allowed, inflating, deflating (RFC 7692)."""
+        params = self.params
+        self._decoder = FrameDecoder(
+            client=True, max_frame_size=max_size, rsv_allowed=4 if params else 0
+        )
+        self._assembler = MessageAssembler(
+            max_message_size=max_size,
+            inflater=Inflater(params, client=True) if params else None,
+        )
+        self._deflater = Deflater(params, client=True) if params else None
+
+    async def send(self, data: str | bytes) -> None:
+        """Send one text (str) or binary (bytes) message, masked."""
+        opcode = Opcode.TEXT if isinstance(data, str) else Opcode.BINARY
+        payload = data.encode("utf-8") if isinstance(data, str) else data
+        self._writer.writelines(
+            encode_message(opcode, payload, masked=True, deflater=self._deflater)
+        )
+        await self._writer.drain()
+
+    async def ping(self, payload: bytes = b"") -> None:
+        """Send a Ping (its Pong comes back through :meth:`recv`'s bookkeeping)."""
+        self._writer.write(encode_frame(Opcode.PING, payload, mask=new_mask()))
+        await self._writer.drain()
+
+    async def recv(self, *, pongs: bool = False) -> str | bytes:
+        """The next data message (or Pong payload with ``pongs=True``).
+
+        Raises:
+            ConnectionClosed: the server closed the connection.
+            ProtocolError: the server broke RFC 6455 (we closed with its code).
+        """
+        while True:
+            while self._messages:
+                message = self._messages.pop(0)
+                if message.opcode in (Opcode.TEXT, Opcode.BINARY):
+                    return message.data
+                if message.opcode == Opcode.PONG and pongs:
+                    return message.data
+                if message.opcode == Opcode.PING:
+                    self._writer.write(encode_frame(Opcode.PONG, message.data, mask=new_mask()))
+                elif message.opcode == Opcode.CLOSE:
+                    await self._answer_close(message.data)
+            data = await asyncio.wait_for(self._reader.read(READ_SIZE), TIMEOUT)
+            if not data:
+                raise ConnectionClosed(1006, "TCP closed without a Close frame")
+            try:
+                for frame in self._decoder.feed(data):
+                    complete = self._assembler.add(frame)
+                    if complete is not None:
+                        self._messages.append(complete)
+            except ProtocolError as exc:
+                await self._fail(exc)
+                raise
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        """The closing handshake (RFC 6455 §7.1.2), then wait for the server's FIN."""
+        self._writer.write(encode_frame(Opcode.CLOSE, encode_close(code, reason), mask=new_mask()))
+        self._close_sent = True
+        with contextlib.suppress(ConnectionClosed, asyncio.TimeoutError, ProtocolError, ConnectionError):
+            while True:
+                await self.recv()
+
+    async def _answer_close(self, payload: bytes | str) -> None:
+        code, reason = parse_close(payload if isinstance(payload, bytes) else payload.encode())
+        if not self._close_sent:  # the server started the closing handshake: echo it
+            self._close_sent = True
+            self._writer.write(
+                encode_frame(Opcode.CLOSE, b"" if code == 1005 else encode_close(code, reason),
+                             mask=new_mask())
+            )
+        self.close_code, self.close_reason = code, reason
+        await self._wait_for_server_close()
+        raise ConnectionClosed(code, reason)
+
+    async def _fail(self, exc: ProtocolError) -> None:
+        self._writer.write(encode_frame(Opcode.CLOSE, encode_close(exc.code), mask=new_mask()))
+        self._close_sent = True
+        self.close_code = exc.code
+        await self._wait_for_server_close()
+
+    async def _wait_for_server_close(self) -> None:
+        # RFC 6455 §7.1.1: the server should close TCP first; don't wait forever.
+        with contextlib.suppress(Exception):
+            await self._writer.drain()
+            await asyncio.wait_for(self._drain(), TIMEOUT)
+        self._writer.close()
+        with contextlib.suppress(Exception):
+            await self._writer.wait_closed()
+
+    async def _drain(self) -> None:
+        while await self._reader.read(READ_SIZE):
+            pass
+
+
+def _read_response(head: bytes) -> tuple[int, list[tuple[bytes, bytes]]]:
+    """Status code and header pairs of an HTTP/1.1 response head (the caller's part)."""
+    lines = head.split(b"\r\n")
+    version, _, rest = lines[0].partition(b" ")
+    status = rest[:3]
+    if not version.startswith(b"HTTP/1.") or not status.isdigit():
+        raise HandshakeError(f"bad status line {lines[0][:80]!r}")
+    headers = []
+    for line in lines[1:]:
+        name, sep, value = line.partition(b":")
+        if not sep:
+            raise HandshakeError(f"bad header line {line[:80]!r}")
+        headers.append((name, value))
+    return int(status), headers
+
+
+async def _run(uri: str, messages: list[str], compression: bool) -> None:
+    client = await Client.connect(uri, compression=compression)
+    print(f"connected; extensions: {client.extensions or 'none'}")
+    for text in messages:
+        await client.send(text)
+        reply = await client.recv()
+        print(f"sent {text!r}, got {reply!r}")
+    await client.close()
+    print(f"closed: {client.close_code} {client.close_reason!r}")
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run every scenario against the given server; exit 1 if any fails."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("uri")
-    parser.add_argument("--max-size", type=int, default=2**20)
-    parser.add_argument("--compression", choices=["deflate"], default=None)
+    parser.add_argument("messages", nargs="*", default=["hello", "h\u00e9llo \u20ac"])
+    parser.add_argument("--no-compression", action="store_true")
     args = parser.parse_args(argv)
-    failed = 0
-    for name in SCENARIOS:
-        try:
-            asyncio.run(
-                run_scenario(args.uri, name, max_size=args.max_size, compression=args.compression)
-            )
-        except Exception as exc:  # report and go on with the next scenario
-            failed += 1
-            print(f"FAIL {name}: {type(exc).__name__}: {exc}")
-        else:
-            print(f"ok   {name}")
-    sys.exit(1 if failed else 0)
+    try:
+        asyncio.run(_run(args.uri, args.messages, not args.no_compression))
+    except (HandshakeError, ProtocolError, ConnectionClosed, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -1,17 +1,30 @@
-"""A minimal asyncio WebSocket echo server written on wsframe alone.
+"""An asyncio WebSocket echo server written on wsframe alone.
 
 Run::
 
-    python examples/echo_server.py --port 8765        # ws://127.0.0.1:8765/
+    python examples/echo_server.py --port 8765
+    # ws://127.0.0.1:8765/ echoes; http://127.0.0.1:8765/echo.html is a test page
 
-It does the opening handshake itself (RFC 6455 §4.2, using
-:func:`wsframe.handshake.accept_key`), decodes frames with
-:class:`wsframe.frames.FrameDecoder`, reassembles messages with
-:class:`wsframe.frames.MessageAssembler`, answers pings, echoes text and
-binary messages, and performs the closing handshake (§7).  Protocol
-violations close the connection with the code wsframe reports: 1002 for
-framing errors, 1007 for invalid UTF-8, 1009 for frames or messages above
-``--max-size``.  No extension is negotiated.
+Each step uses one wsframe API:
+
+- the opening handshake: :func:`wsframe.handshake.check_request` validates the
+  upgrade request (RFC 6455 §4.2.1; a bad one gets the 400 or 426 it carries),
+  :func:`wsframe.deflate.respond` answers a permessage-deflate offer (RFC
+  7692), :func:`wsframe.handshake.response_headers` builds the 101;
+- frames: :class:`wsframe.frames.FrameDecoder` (RSV1 allowed when
+  compression was agreed), messages: :class:`wsframe.frames.MessageAssembler`
+  with an :class:`wsframe.deflate.Inflater`; replies:
+  :func:`wsframe.frames.encode_message` with a :class:`wsframe.deflate.Deflater`;
+- pings are answered with pongs, the closing handshake echoes the peer's code
+  (RFC 6455 §5.5.1), protocol violations close with the code wsframe reports
+  (1002, 1007, 1009 above ``--max-size``);
+- the TCP connection ends as RFC 6455 §7.1.1 describes: the server closes
+  first, by half-closing (FIN after its Close frame), then reads until the
+  client's FIN (bounded by a timeout) so that no unread input turns the close
+  into a reset; browsers then report ``wasClean`` for every close code.
+
+A plain GET of ``/echo.html`` (no Upgrade) returns a small page that opens a
+WebSocket to this server; the browser test loads it.
 
 :func:`serve` is also importable (the end-to-end tests use it).
 """
@@ -22,73 +35,110 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import re
 import sys
+from collections.abc import Iterable
 
-from wsframe.errors import ProtocolError
+from wsframe.deflate import DeflateParams, Deflater, Inflater, respond
+from wsframe.errors import HandshakeError, ProtocolError
 from wsframe.frames import (
     FrameDecoder,
     MessageAssembler,
     Opcode,
     encode_close,
     encode_frame,
+    encode_message,
     parse_close,
 )
-from wsframe.handshake import accept_key
+from wsframe.handshake import check_request, response_headers
 
-__all__ = ["serve", "handle_connection", "main"]
+__all__ = ["PAGE_PATH", "handle_connection", "main", "read_request", "serve"]
 
 log = logging.getLogger("wsframe.examples.echo")
 
 MAX_REQUEST = 64 * 1024  # bytes of HTTP request head we accept (StreamReader limit)
-CLOSE_TIMEOUT = 5.0  # seconds to wait for the peer after our Close frame
+CLOSE_TIMEOUT = 5.0  # seconds to wait for the client's FIN after our Close frame
+HANDSHAKE_TIMEOUT = 10.0  # seconds to receive the request head
 READ_SIZE = 256 * 1024
+PAGE_PATH = "/echo.html"
+
+_REQUEST_LINE = re.compile(rb"([!#$%&'*+\-.^_`|~0-9A-Za-z]+) (\S+) HTTP/1\.([1-9])\Z")
+_REASONS = {200: "OK", 400: "Bad Request", 426: "Upgrade Required"}
 
 
-class HandshakeError(Exception):
-    """The HTTP request is not a valid WebSocket upgrade (RFC 6455 §4.2.1)."""
+# ------------------------------------------------------------------ HTTP (the caller's part)
 
 
-def parse_upgrade_request(head: bytes) -> dict[str, str]:
-    """Parse and check the client's opening handshake.
+def read_request(head: bytes) -> tuple[str, str, list[tuple[bytes, bytes]]]:
+    """Split an HTTP/1.1 request head into method, target and header pairs.
 
-    Args:
-        head: the request line and header fields, up to the blank line.
-
-    Returns:
-        The header fields, names lower-cased (repeated fields joined by ", ").
+    Just enough HTTP for the example: ``wsframe.handshake`` judges the
+    WebSocket fields; this only checks the request line's shape (RFC 6455
+    §4.2.1 item 1: HTTP/1.1 or higher) and the header lines' syntax.
 
     Raises:
-        HandshakeError: not a GET, not HTTP/1.1, or a required field is
-            missing or wrong (RFC 6455 §4.2.1 items 1-6).
+        HandshakeError: (400) a malformed request line or header line.
     """
-    try:
-        text = head.decode("latin-1")
-    except UnicodeDecodeError as exc:  # pragma: no cover - latin-1 decodes anything
-        raise HandshakeError("undecodable request") from exc
-    lines = text.split("\r\n")
-    parts = lines[0].split(" ")
-    if len(parts) != 3 or parts[0] != "GET" or parts[2] != "HTTP/1.1":
-        raise HandshakeError(f"bad request line {lines[0]!r}")
-    headers: dict[str, str] = {}
+    lines = head.split(b"\r\n")
+    match = _REQUEST_LINE.match(lines[0])
+    if match is None:
+        raise HandshakeError(f"bad request line {lines[0][:80]!r} (expected METHOD /path HTTP/1.1)")
+    headers: list[tuple[bytes, bytes]] = []
     for line in lines[1:]:
         if not line:
             continue
-        name, sep, value = line.partition(":")
-        if not sep:
-            raise HandshakeError(f"bad header line {line!r}")
-        name = name.strip().lower()
-        value = value.strip()
-        headers[name] = f"{headers[name]}, {value}" if name in headers else value
-    tokens = lambda name: {t.strip().lower() for t in headers.get(name, "").split(",")}  # noqa: E731
-    if "websocket" not in tokens("upgrade"):
-        raise HandshakeError("missing Upgrade: websocket")
-    if "upgrade" not in tokens("connection"):
-        raise HandshakeError("missing Connection: Upgrade")
-    if headers.get("sec-websocket-version") != "13":
-        raise HandshakeError("unsupported Sec-WebSocket-Version (need 13)")
-    if "sec-websocket-key" not in headers:
-        raise HandshakeError("missing Sec-WebSocket-Key")
-    return headers
+        name, sep, value = line.partition(b":")
+        # RFC 9112 §5.1-5.2: no whitespace before the colon; obs-fold is refused.
+        if not sep or not name or name != name.strip() or line[:1] in (b" ", b"\t"):
+            raise HandshakeError(f"bad header line {line[:80]!r}")
+        headers.append((name, value))
+    return match[1].decode("ascii"), match[2].decode("ascii", "replace"), headers
+
+
+def _http_response(
+    status: int,
+    headers: Iterable[tuple[str, str]] = (),
+    body: bytes = b"",
+    *,
+    content_type: str = "text/plain; charset=utf-8",
+) -> bytes:
+    """A complete HTTP/1.1 response that ends the connection (``Connection: close``)."""
+    lines = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}"]
+    lines += [f"{name}: {value}" for name, value in headers]
+    lines += [f"Content-Type: {content_type}", f"Content-Length: {len(body)}", "Connection: close"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+# ------------------------------------------------------------------ compression, in one place
+
+
+class Codec:
+    """The frame decoder, message assembler and encoder of one connection.
+
+    All that permessage-deflate changes lives here: with an agreement
+    (:class:`wsframe.deflate.DeflateParams`) the decoder allows RSV1, the
+    assembler inflates as frames arrive (wire and inflated bytes both bounded
+    by ``max_size``: a deflate bomb gets 1009), and data messages are
+    compressed on the way out (control frames never are).
+    """
+
+    def __init__(self, params: DeflateParams | None, max_size: int | None) -> None:
+        self.decoder = FrameDecoder(max_frame_size=max_size, rsv_allowed=4 if params else 0)
+        # decode_text=False: text comes back as validated UTF-8 bytes, ready to echo.
+        self.assembler = MessageAssembler(
+            max_message_size=max_size,
+            decode_text=False,
+            inflater=Inflater(params) if params else None,
+        )
+        self.deflater = Deflater(params) if params else None
+
+    def encode(self, opcode: Opcode, data: bytes | str) -> list[bytes]:
+        """One data message's frames, compressed when agreed (RSV1 on the first)."""
+        payload = data.encode("utf-8") if isinstance(data, str) else data
+        return encode_message(opcode, payload, deflater=self.deflater)
+
+
+# ------------------------------------------------------------------ closing the TCP connection
 
 
 async def _drain_until_eof(reader: asyncio.StreamReader) -> None:
@@ -100,9 +150,11 @@ async def _drain_until_eof(reader: asyncio.StreamReader) -> None:
 async def _finish(writer: asyncio.StreamWriter, reader: asyncio.StreamReader) -> None:
     """End the TCP connection after our Close frame (RFC 6455 §7.1.1).
 
-    The server closes first; a half-close (FIN after the Close frame) lets
-    the client read our Close frame even if it is still sending, and the
-    remaining input is drained so that no RST destroys it.
+    The server closes first: a half-close (FIN after the Close frame) tells
+    the client we are done while it may still be sending; what it still sends
+    (the rest of an oversized message, its Close frame) is read and dropped
+    until its FIN or CLOSE_TIMEOUT, so that closing a socket with unread data
+    does not send a reset that would destroy our Close frame in flight.
     """
     with contextlib.suppress(Exception):
         await writer.drain()
@@ -114,44 +166,54 @@ async def _finish(writer: asyncio.StreamWriter, reader: asyncio.StreamReader) ->
         await writer.wait_closed()
 
 
+# ------------------------------------------------------------------ one connection
+
+
 async def handle_connection(
     reader: asyncio.StreamReader,
     writer: asyncio.StreamWriter,
     *,
     max_size: int | None = 2**20,
+    compression: bool = True,
 ) -> None:
     """Serve one client: handshake, then echo until the closing handshake.
 
     Args:
         reader, writer: the TCP stream.
-        max_size: limit for each frame and each message (close 1009 above it);
-            None disables it.
+        max_size: limit for each frame and each message, compressed or
+            inflated (close 1009 above it); None disables it.
+        compression: negotiate permessage-deflate when the client offers it.
     """
     try:
-        head = await reader.readuntil(b"\r\n\r\n")
-    except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), HANDSHAKE_TIMEOUT)
+    except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError, asyncio.TimeoutError):
         writer.close()
         return
     try:
-        headers = parse_upgrade_request(head[:-4])
+        method, target, headers = read_request(head[:-4])
+        if method == "GET" and target == PAGE_PATH and not any(
+            name.lower() == b"upgrade" for name, _ in headers
+        ):
+            writer.write(_http_response(200, body=PAGE.encode(), content_type="text/html; charset=utf-8"))
+            await _finish(writer, reader)
+            return
+        request = check_request(method, headers)
+        # RFC 7692 §5-7: accept the first acceptable permessage-deflate offer, if any.
+        agreement = respond(request.extensions) if compression and request.extensions else None
     except HandshakeError as exc:
-        body = f"{exc}\n".encode()
-        writer.write(
-            b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\n"
-            + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
-            + body
-        )
+        log.info("refused handshake (%d): %s", exc.status, exc)
+        writer.write(_http_response(exc.status, exc.headers, f"{exc}\n".encode()))
         await _finish(writer, reader)
         return
-    # RFC 6455 §4.2.2 item 5: 101 with the accept key.
-    writer.write(
-        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        + f"Sec-WebSocket-Accept: {accept_key(headers['sec-websocket-key'])}\r\n\r\n".encode()
-    )
+    params, extensions = agreement if agreement is not None else (None, None)
+    head_lines = ["HTTP/1.1 101 Switching Protocols"] + [
+        f"{name}: {value}" for name, value in response_headers(request.key, extensions=extensions)
+    ]
+    writer.write(("\r\n".join(head_lines) + "\r\n\r\n").encode("latin-1"))
+    await _echo(reader, writer, Codec(params, max_size))
 
-    decoder = FrameDecoder(max_frame_size=max_size)
-    # decode_text=False: text comes back as validated UTF-8 bytes, ready to echo.
-    assembler = MessageAssembler(max_message_size=max_size, decode_text=False)
+
+async def _echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, codec: Codec) -> None:
     try:
         while True:
             data = await reader.read(READ_SIZE)
@@ -159,13 +221,13 @@ async def handle_connection(
                 log.info("peer closed TCP without a closing handshake (1006)")
                 writer.close()
                 return
-            for frame in decoder.feed(data):
-                message = assembler.add(frame)
+            for frame in codec.decoder.feed(data):
+                message = codec.assembler.add(frame)
                 if message is None:
                     continue  # a fragment of a longer message
                 opcode = message.opcode
                 if opcode == Opcode.TEXT or opcode == Opcode.BINARY:
-                    writer.write(encode_frame(opcode, message.data))
+                    writer.writelines(codec.encode(opcode, message.data))
                 elif opcode == Opcode.PING:
                     # RFC 6455 §5.5.3: a Pong with the Ping's payload.
                     writer.write(encode_frame(Opcode.PONG, message.data))
@@ -192,6 +254,7 @@ async def serve(
     port: int = 0,
     *,
     max_size: int | None = 2**20,
+    compression: bool = True,
 ) -> asyncio.base_events.Server:
     """Start the echo server; ``port=0`` picks a free port.
 
@@ -199,30 +262,57 @@ async def serve(
         The started :class:`asyncio.Server` (``server.sockets[0].getsockname()``
         gives the port; ``server.close()`` stops it).
     """
+
     async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await handle_connection(reader, writer, max_size=max_size)
+        await handle_connection(reader, writer, max_size=max_size, compression=compression)
 
     return await asyncio.start_server(handler, host, port, limit=MAX_REQUEST)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Command line entry point."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--max-size", type=int, default=2**20, help="bytes; 0 = no limit")
+    parser.add_argument("--no-compression", action="store_true", help="decline permessage-deflate")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
 
     async def run() -> None:
-        server = await serve(args.host, args.port, max_size=args.max_size or None)
+        server = await serve(
+            args.host, args.port, max_size=args.max_size or None, compression=not args.no_compression
+        )
         host, port = server.sockets[0].getsockname()[:2]
-        print(f"listening on ws://{host}:{port}/", file=sys.stderr)
+        print(f"listening on ws://{host}:{port}/ (test page: http://{host}:{port}{PAGE_PATH})",
+              file=sys.stderr, flush=True)
         async with server:
             await server.serve_forever()
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run())
+
+
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>wsframe echo</title></head>
+<body>
+<h1>wsframe echo server</h1>
+<form id="form"><input id="input" size="40" value="hello"> <button>send</button></form>
+<pre id="log"></pre>
+<script>
+"use strict";
+const log = (line) => { document.getElementById("log").textContent += line + "\\n"; };
+const ws = new WebSocket(`ws://${location.host}/`);
+ws.onopen = () => log(`open (extensions: ${ws.extensions || "none"})`);
+ws.onmessage = (event) => log(`echo: ${event.data}`);
+ws.onclose = (event) => log(`close ${event.code} ${event.reason} wasClean=${event.wasClean}`);
+document.getElementById("form").onsubmit = (event) => {
+  event.preventDefault();
+  ws.send(document.getElementById("input").value);
+};
+</script>
+</body></html>
+"""
 
 
 if __name__ == "__main__":

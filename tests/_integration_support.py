@@ -1,9 +1,9 @@
 """Helpers shared by the integration and end-to-end tests.
 
-- :func:`raw_frame`, :func:`bad_frames`, :func:`frame_strategy`,
-  :func:`violation_chunks`: a frame encoder that can also break RFC 6455 §5
-  on purpose, and streams built with it, for the differential tests against
-  wsproto and websockets.
+- :func:`bad_frames`, :func:`frame_strategy`, :func:`violation_chunks`:
+  streams built with ``_support.raw_frame`` (a frame encoder that can also
+  break RFC 6455 §5 on purpose), for the differential tests against wsproto
+  and websockets.
 - :func:`checkout_env`, :func:`run_in_fresh_interpreter`: run Python in a
   subprocess that imports wsframe from this checkout.
 - :func:`load_example`: import one of the scripts in examples/.
@@ -21,52 +21,13 @@ from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import Any
 
+from _support import raw_frame
+
 #: The checkout's top directory (the one holding wsframe/ and examples/).
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 TEXT_PAYLOADS = [b"", b"hello", "h\u00e9llo \u20ac \U0001f600".encode(), b"x" * 200, b"y" * 70000]
 BAD_UTF8 = [b"\xff", b"ab\xc0\xaf", b"\xed\xa0\x80", b"ok\xe2\x82", b"\xf4\x90\x80\x80"]
-
-
-def raw_frame(
-    opcode: int,
-    payload: bytes,
-    *,
-    fin: bool = True,
-    rsv: int = 0,
-    mask: bytes | None = None,
-    length_form: str = "minimal",
-) -> bytes:
-    """Encode one frame, allowing RFC 6455 §5.2 violations on purpose.
-
-    Args:
-        opcode: any 4-bit value, reserved ones included.
-        payload: the unmasked payload.
-        fin: the FIN bit.
-        rsv: the three RSV bits as one number (RSV1 = 4).
-        mask: the masking key, or ``None`` for an unmasked frame.
-        length_form: ``"minimal"``, or ``"7"``, ``"16"``, ``"64"`` to force
-            an encoding (non-minimal ones are §5.2 violations), or
-            ``"64msb"`` for a 64-bit length with its most significant bit set.
-    """
-    n = len(payload)
-    head = bytes([(0x80 if fin else 0) | (rsv << 4) | opcode])
-    mbit = 0x80 if mask is not None else 0
-    if length_form == "minimal":
-        form = "7" if n < 126 else "16" if n < 65536 else "64"
-    else:
-        form = length_form
-    if form == "7":
-        head += bytes([mbit | n])
-    elif form == "16":
-        head += bytes([mbit | 126]) + struct.pack("!H", n)
-    elif form == "64msb":
-        head += bytes([mbit | 127]) + struct.pack("!Q", n | (1 << 63))
-    else:
-        head += bytes([mbit | 127]) + struct.pack("!Q", n)
-    if mask is None:
-        return head + payload
-    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
 
 
 def bad_frames(bad: str, mask: bytes | None, pick: Callable[[Sequence[Any]], Any]) -> list[bytes]:
@@ -86,11 +47,11 @@ def bad_frames(bad: str, mask: bytes | None, pick: Callable[[Sequence[Any]], Any
     if bad == "rsv":
         return [raw_frame(1, b"x", rsv=pick([4, 2, 1, 7]), mask=mask)]
     if bad == "nonminimal16":
-        return [raw_frame(2, b"abc", length_form="16", mask=mask)]
+        return [raw_frame(2, b"abc", form=16, mask=mask)]
     if bad == "nonminimal64":
-        return [raw_frame(2, b"abc" * 50, length_form="64", mask=mask)]
+        return [raw_frame(2, b"abc" * 50, form=64, mask=mask)]
     if bad == "msb":
-        return [raw_frame(2, b"abc", length_form="64msb", mask=mask)]
+        return [raw_frame(2, b"abc", form=64, length=3 | 1 << 63, mask=mask)]
     if bad == "ctrl_long":
         return [raw_frame(9, b"p" * 126, mask=mask)]
     if bad == "ctrl_frag":

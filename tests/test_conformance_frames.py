@@ -1,7 +1,7 @@
 """Replay of the Autobahn testsuite cases of kind "frames" and "close".
 
-Data: ../shared/conformance/autobahn_cases.json (relative to the repository root; see its
-"conventions" field).  Each case's input (the exact bytes a server receives, every frame masked)
+Data: tests/data/autobahn_cases.json (extracted by tools/extract_conformance.py; the format is
+described in tests/data/README.md).  Each case's input (the exact bytes a server receives, every frame masked)
 goes through a server-side FrameDecoder (default settings: rsv_allowed=0, max_frame_size 1 MiB,
 which the largest case, 256 KiB, fits) and a MessageAssembler, fed:
 
@@ -34,8 +34,7 @@ pytestmark = pytest.mark.conformance
 
 CASES = autobahn_cases("frames") + autobahn_cases("close")
 if not CASES:  # pragma: no cover - depends on the checkout layout
-    pytest.skip("shared/conformance/autobahn_cases.json not found (set WSFRAME_SHARED_DIR)",
-                allow_module_level=True)
+    pytest.skip("tests/data/autobahn_cases.json not found", allow_module_level=True)
 CASE_IDS = [c["id"] for c in CASES]
 RESERVED_OPCODES = {3, 4, 5, 6, 7, 11, 12, 13, 14, 15}
 EVENT_TYPE = {1: "text", 2: "binary", 8: "close", 9: "ping", 10: "pong"}

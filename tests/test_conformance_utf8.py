@@ -1,7 +1,8 @@
 """Conformance: Autobahn's UTF-8 cases (6.x) and Markus Kuhn's UTF-8-test.txt.
 
-Data: ``../shared/conformance/autobahn_cases.json`` (cases of kind "utf8"; see
-its "conventions" field) and ``../shared/conformance/UTF-8-test.txt``.
+Data: ``tests/data/autobahn_cases.json`` (cases of kind "utf8") and
+``tests/data/kuhn_utf8_sequences.json`` (the test sequences of Kuhn's file), both
+extracted by ``tools/extract_conformance.py``; format in ``tests/data/README.md``.
 
 Positions.  The data's ``fail_index`` is the byte *after which* no
 continuation can make the input valid: the byte whose arrival must make a
@@ -20,14 +21,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from _support import (
     autobahn_cases,
-    conformance_path,
     cpython_utf8_start,
+    kuhn_items,
     load_autobahn,
+    load_kuhn,
     utf8_fail_index,
 )
+
 from wsframe.mask import apply_mask
 from wsframe.utf8 import InvalidUTF8, Utf8Validator, find_invalid, is_valid
 
@@ -43,7 +45,7 @@ pytestmark = [
     pytest.mark.conformance,
     pytest.mark.skipif(
         load_autobahn() is None,
-        reason="shared/conformance/autobahn_cases.json not found (set WSFRAME_SHARED_DIR)",
+        reason="tests/data/autobahn_cases.json not found",
     ),
 ]
 
@@ -268,39 +270,61 @@ def test_autobahn_surrogate_pairs_are_invalid() -> None:
 # Markus Kuhn's UTF-8 decoder capability and stress test.
 # ---------------------------------------------------------------------------
 
-_KUHN = conformance_path("UTF-8-test.txt")
-_KUHN_LINES = _KUHN.read_bytes().split(b"\n") if _KUHN else []
+# The test sequences of the file (tests/data/kuhn_utf8_sequences.json: the bytes between each
+# item's quotation marks, without the file's commentary; see tests/data/README.md).
+_KUHN = kuhn_items()
 
 
-@pytest.mark.skipif(_KUHN is None, reason="shared/conformance/UTF-8-test.txt not found")
-@pytest.mark.parametrize("lineno", range(1, len(_KUHN_LINES) + 1))
-def test_kuhn_utf8_test_line(lineno: int) -> None:
-    line = _KUHN_LINES[lineno - 1]
-    expected = cpython_utf8_start(line)
-    assert find_invalid(line) == expected
-    assert is_valid(line) is (expected == -1)
-    fail = utf8_fail_index(line)
-    outcome = _validator_outcome([line[i : i + 1] for i in range(len(line))])
+def test_kuhn_data_complete() -> None:
+    if load_kuhn() is None:
+        pytest.skip("tests/data/kuhn_utf8_sequences.json not found")
+    ids = [item["id"] for item in _KUHN]
+    # Every numbered item of sections 2-5 plus section 1's sample and 3.4's concatenation.
+    assert len(ids) == len(set(ids)) == 81
+    assert {"1", "2.1.1", "3.1.9", "3.2.1", "3.4", "5.2.8", "5.3.4"} <= set(ids)
+    assert sum(item["valid"] for item in _KUHN) == 17
+
+
+@pytest.mark.parametrize("item", _KUHN, ids=[item["id"] for item in _KUHN])
+def test_kuhn_utf8_test_item(item: dict[str, Any]) -> None:
+    data = bytes.fromhex(item["input"])
+    expected = cpython_utf8_start(data)
+    # The recorded outcome and CPython's strict decoder agree, and so does wsframe.
+    assert item["invalid_at"] == expected
+    assert item["valid"] is (expected == -1)
+    assert find_invalid(data) == expected
+    assert is_valid(data) is (expected == -1)
+    fail = utf8_fail_index(data)
+    assert item["fail_index"] == fail
+    assert item["truncated_at_end"] is (expected >= 0 and fail is None)
+    outcome = _validator_outcome([data[i : i + 1] for i in range(len(data))])
     if fail is not None:
         assert outcome == (fail, expected)
     else:
         assert outcome == (None, None)
+    if item["truncated_at_end"]:
+        v = Utf8Validator()
+        v.feed(data)
+        with pytest.raises(InvalidUTF8) as info:
+            v.finish()
+        assert info.value.position == expected
 
 
-@pytest.mark.skipif(_KUHN is None, reason="shared/conformance/UTF-8-test.txt not found")
-def test_kuhn_utf8_test_whole_file() -> None:
-    assert _KUHN is not None
-    data = _KUHN.read_bytes()
-    assert len(_KUHN_LINES) > 250  # the whole file, not a stub
+def test_kuhn_utf8_sequences_as_one_stream() -> None:
+    # All sequences in file order, one per line, as the file presents them: the first
+    # ill-formed one decides the position, whole or fed line by line.
+    if not _KUHN:
+        pytest.skip("tests/data/kuhn_utf8_sequences.json not found")
+    lines = [bytes.fromhex(item["input"]) for item in _KUHN]
+    data = b"\n".join(lines)
     expected = cpython_utf8_start(data)
     assert expected > 0  # the file is deliberately ill-formed in places
     assert find_invalid(data) == expected
     assert not is_valid(data)
-    # Line by line through one validator: same absolute position.
-    chunks = [line + b"\n" for line in _KUHN_LINES[:-1]] + [_KUHN_LINES[-1]]
+    chunks = [line + b"\n" for line in lines[:-1]] + [lines[-1]]
     _, position = _validator_outcome(chunks)
     assert position == expected
-    # Lines that are valid, concatenated, form a valid stream.
-    good = b"\n".join(line for line in _KUHN_LINES if cpython_utf8_start(line) == -1)
+    # The valid sequences, concatenated, form a valid stream.
+    good = b"\n".join(line for line in lines if cpython_utf8_start(line) == -1)
     assert is_valid(good)
     assert find_invalid(good) == -1

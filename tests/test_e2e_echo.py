@@ -1,7 +1,7 @@
 """End to end: examples/echo_server.py (wsframe alone) against the real websockets client.
 
 Each test starts the server on 127.0.0.1 with an ephemeral port inside its own
-event loop, runs one scenario of examples/echo_client.py with a bounded
+event loop, runs one scenario of examples/echo_check.py with a bounded
 timeout, and stops the server.
 """
 
@@ -13,10 +13,10 @@ import pytest
 
 pytest.importorskip("websockets")
 
-from _integration_support import load_example  # noqa: E402
+from _integration_support import load_example
 
 echo_server = load_example("echo_server")
-echo_client = load_example("echo_client")
+echo_client = load_example("echo_check")
 
 MAX_SIZE = 2**20
 
@@ -47,42 +47,105 @@ def test_scenario(scenario: str, client_wsframe: str) -> None:
         ws_integ.uninstall()
 
 
-def test_client_offering_compression_gets_plain_connection() -> None:
-    """permessage-deflate is offered by default and declined: echo still works."""
+def test_client_offering_compression_gets_permessage_deflate() -> None:
+    """websockets offers permessage-deflate by default; the server accepts it (RFC 7692)."""
 
     async def check(uri: str) -> None:
         from websockets.asyncio.client import connect
 
         async with connect(uri, open_timeout=10, close_timeout=10) as ws:
-            assert ws.response.headers.get("Sec-WebSocket-Extensions") is None
-            await ws.send("plain")
-            assert await asyncio.wait_for(ws.recv(), 10) == "plain"
+            value = ws.response.headers.get("Sec-WebSocket-Extensions")
+            assert value is not None and value.startswith("permessage-deflate"), value
+            await ws.send("compressed " * 100)
+            assert await asyncio.wait_for(ws.recv(), 10) == "compressed " * 100
 
     asyncio.run(_with_server(check))
+
+
+async def _raw_request(uri: str, request: bytes) -> bytes:
+    port = int(uri.rsplit(":", 1)[1].strip("/"))
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(request)
+        # The server closes first (RFC 6455 §7.1.1 applies its habit to HTTP errors too).
+        return await asyncio.wait_for(reader.read(), 10)
+    finally:
+        writer.close()
 
 
 def test_bad_handshake_gets_400() -> None:
     async def check(uri: str) -> None:
-        port = int(uri.rsplit(":", 1)[1].strip("/"))
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.write(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-        status = await asyncio.wait_for(reader.readline(), 10)
-        assert status.startswith(b"HTTP/1.1 400"), status
-        writer.close()
+        response = await _raw_request(uri, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert response.startswith(b"HTTP/1.1 400"), response
+        assert b"missing Upgrade header" in response
 
     asyncio.run(_with_server(check))
 
 
-def test_accept_key_and_parse_request() -> None:
-    """RFC 6455 §1.3's example key, through the server's request parser."""
-    head = (
-        b"GET /chat HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\n"
-        b"Connection: keep-alive, Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-        b"Sec-WebSocket-Version: 13"
-    )
-    headers = echo_server.parse_upgrade_request(head)
-    from wsframe.handshake import accept_key
+_UPGRADE = (
+    b"GET /chat HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\n"
+    b"Connection: keep-alive, Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+    b"Sec-WebSocket-Version: 13\r\n\r\n"
+)
 
-    assert accept_key(headers["sec-websocket-key"]) == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
-    with pytest.raises(echo_server.HandshakeError):
-        echo_server.parse_upgrade_request(head.replace(b"13", b"8"))
+
+def test_other_version_gets_426_with_supported_version() -> None:
+    async def check(uri: str) -> None:
+        response = await _raw_request(uri, _UPGRADE.replace(b"Version: 13", b"Version: 8"))
+        assert response.startswith(b"HTTP/1.1 426 Upgrade Required\r\n"), response
+        assert b"\r\nSec-WebSocket-Version: 13\r\n" in response
+
+    asyncio.run(_with_server(check))
+
+
+def test_rfc6455_1_3_example_handshake_gets_101_with_accept() -> None:
+    async def check(uri: str) -> None:
+        port = int(uri.rsplit(":", 1)[1].strip("/"))
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(_UPGRADE)
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+        writer.close()
+        assert head.startswith(b"HTTP/1.1 101 Switching Protocols\r\n"), head
+        assert b"\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n" in head
+        assert b"Sec-WebSocket-Extensions" not in head  # none offered, none answered
+
+    asyncio.run(_with_server(check))
+
+
+def test_test_page_is_served_on_plain_get() -> None:
+    async def check(uri: str) -> None:
+        response = await _raw_request(
+            uri, f"GET {echo_server.PAGE_PATH} HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+        )
+        head, _, body = response.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200 OK"), head
+        assert b"Content-Type: text/html" in head
+        assert b"new WebSocket(" in body
+        assert f"Content-Length: {len(body)}".encode() in head
+
+    asyncio.run(_with_server(check))
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"GET / HTTP/1.0\r\nHost: x",
+        b"GET /\r\nHost: x",
+        b"GET / HTTP/1.1\r\nHost : x",
+        b"GET / HTTP/1.1\r\nHost: x\r\n folded",
+        b"GET / HTTP/1.1\r\nno colon",
+    ],
+)
+def test_read_request_refuses_malformed_http(head: bytes) -> None:
+    from wsframe.errors import HandshakeError
+
+    with pytest.raises(HandshakeError):
+        echo_server.read_request(head)
+
+
+def test_read_request_gives_pairs_for_check_request() -> None:
+    from wsframe.handshake import accept_key, check_request
+
+    method, target, headers = echo_server.read_request(_UPGRADE[:-4])
+    assert (method, target) == ("GET", "/chat")
+    assert accept_key(check_request(method, headers).key) == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="

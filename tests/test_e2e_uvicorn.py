@@ -3,7 +3,7 @@
 examples/uvicorn_echo.py runs in a subprocess (the server process installs
 the integration before uvicorn imports wsproto) on 127.0.0.1 with an
 ephemeral port; the real websockets client drives it through the scenarios
-of examples/echo_client.py, with and without permessage-deflate.  The server
+of examples/echo_check.py, with and without permessage-deflate.  The server
 is stopped at the end of the module.
 """
 
@@ -29,7 +29,7 @@ from _integration_support import ROOT, checkout_env, load_example  # noqa: E402
 MAX_SIZE = 2**20
 STARTUP_TIMEOUT = 30.0
 
-echo_client = load_example("echo_client")
+echo_client = load_example("echo_check")
 
 
 class Server:

@@ -4,8 +4,21 @@ from __future__ import annotations
 
 import pytest
 
+from _support import implementation_fixture
 from wsframe.errors import InvalidUTF8, PayloadTooBig, ProtocolError
-from wsframe.frames import Frame, FrameDecoder, Message, MessageAssembler, Opcode, encode_frame
+from wsframe.frames import (
+    Frame,
+    FrameDecoder,
+    Message,
+    MessageAssembler,
+    Opcode,
+    encode_frame,
+)
+
+# The names above are rebound to each implementation in turn: every test of this
+# module runs against wsframe._reference.frames [python] and the compiled
+# wsframe._speedups._frames [c] (see _support.implementation_fixture).
+implementation = implementation_fixture("frames")
 
 MiB = 1 << 20
 CONT, TEXT, BINARY = Opcode.CONTINUATION, Opcode.TEXT, Opcode.BINARY

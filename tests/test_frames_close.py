@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from _support import implementation_fixture
 from wsframe.errors import InvalidUTF8, ProtocolError
 from wsframe.frames import (
     CloseCode,
@@ -20,6 +21,11 @@ from wsframe.frames import (
     is_valid_close_code,
     parse_close,
 )
+
+# The names above are rebound to each implementation in turn: every test of this
+# module runs against wsframe._reference.frames [python] and the compiled
+# wsframe._speedups._frames [c] (see _support.implementation_fixture).
+implementation = implementation_fixture("frames")
 
 MASK = bytes.fromhex("37fa213d")
 
@@ -184,7 +190,10 @@ def test_rfc6455_5_5_decoder_close_payload_of_126_bytes_is_1002() -> None:
     assert decode_error(bytes.fromhex("88fe007e") + MASK + b"\x03\xe8" + b"*" * 124).code == 1002
 
 
-@pytest.mark.parametrize("reason, position", [(b"\xff", 0), (b"Hello-\xc0\xafWorld", 6), (b"ab\xed\xa0\x80", 2), (b"ab\xe2", 2)])
+@pytest.mark.parametrize(
+    "reason, position",
+    [(b"\xff", 0), (b"Hello-\xc0\xafWorld", 6), (b"ab\xed\xa0\x80", 2), (b"ab\xe2", 2)],
+)
 def test_rfc6455_8_1_decoder_close_reason_invalid_utf8_is_1007_with_position(reason: bytes, position: int) -> None:
     err = decode_error(close_frame(b"\x03\xe8" + reason))
     assert isinstance(err, InvalidUTF8)

@@ -7,16 +7,32 @@ test_frames_close.py.
 
 from __future__ import annotations
 
+import functools
 import random
 import tracemalloc
 from collections.abc import Iterable, Sequence
+from types import ModuleType
 from typing import TypeVar
 
 import pytest
-from _support import xor_mask_reference
 
+from _support import IMPLEMENTATIONS, implementation_fixture, raw_frame
 from wsframe.errors import InvalidUTF8, PayloadTooBig, ProtocolError
 from wsframe.frames import Frame, FrameDecoder, Opcode
+
+# The names above are rebound to each implementation in turn: every test of this
+# module runs against wsframe._reference.frames [python] and the compiled
+# wsframe._speedups._frames [c] (see _support.implementation_fixture).
+implementation = implementation_fixture("frames")
+
+
+def test_the_names_under_test_are_the_implementations(implementation: ModuleType) -> None:
+    # Guards the fixture itself: a test here that silently checked the public module
+    # (one backend per process) instead of each implementation would pass twice.
+    assert implementation.__name__ in IMPLEMENTATIONS["frames"]
+    assert FrameDecoder is implementation.FrameDecoder
+    assert Frame is implementation.Frame
+
 
 MASK = bytes.fromhex("37fa213d")  # RFC 6455 §5.7
 MiB = 1 << 20
@@ -24,21 +40,9 @@ MiB = 1 << 20
 CONT, TEXT, BINARY, CLOSE, PING, PONG = 0, 1, 2, 8, 9, 10
 
 
-def wire(opcode: int, payload: bytes = b"", *, fin: bool = True, rsv: int = 0,
-         mask: bytes | None = MASK, length: int | None = None) -> bytes:
-    """One frame's bytes per RFC 6455 §5.2; ``rsv`` is 4=RSV1, 2=RSV2, 1=RSV3."""
-    n = len(payload) if length is None else length
-    head = bytes([(0x80 if fin else 0) | (rsv << 4) | opcode])
-    m = 0x80 if mask is not None else 0
-    if n < 126:
-        head += bytes([m | n])
-    elif n < 65536:
-        head += bytes([m | 126]) + n.to_bytes(2, "big")
-    else:
-        head += bytes([m | 127]) + n.to_bytes(8, "big")
-    if mask is None:
-        return head + payload
-    return head + mask + xor_mask_reference(payload, mask)
+#: One frame's bytes per RFC 6455 §5.2, masked with MASK unless ``mask=None`` is given
+#: (``rsv``: 4 = RSV1, 2 = RSV2, 1 = RSV3; ``length`` overrides the declared length).
+wire = functools.partial(raw_frame, mask=MASK)
 
 
 def t(frame: Frame) -> tuple[int, bytes, bool, bool, bool, bool]:
@@ -271,7 +275,9 @@ def test_rfc6455_5_4_continuation_after_completed_message_is_1002() -> None:
 
 @pytest.mark.parametrize("first, second", [(TEXT, TEXT), (TEXT, BINARY), (BINARY, TEXT), (BINARY, BINARY)])
 @pytest.mark.parametrize("second_fin", [True, False])
-def test_rfc6455_5_4_new_data_frame_inside_fragmented_message_is_1002(first: int, second: int, second_fin: bool) -> None:
+def test_rfc6455_5_4_new_data_frame_inside_fragmented_message_is_1002(
+    first: int, second: int, second_fin: bool
+) -> None:
     data = wire(first, b"abc", fin=False) + wire(second, b"def", fin=second_fin)
     got, _ = expect_error(FrameDecoder(), data, 1002)
     assert got == [(first, b"abc", False, False, False, False)]
@@ -499,7 +505,10 @@ def test_feed_non_bytes_is_type_error(bad: object) -> None:
 # --- iterator and buffering semantics -------------------------------------------------------
 
 def test_feed_yields_every_good_frame_before_raising() -> None:
-    data = wire(TEXT, b"one") + wire(PING, b"two") + wire(BINARY, b"three") + wire(TEXT, b"bad", rsv=2) + wire(TEXT, b"never")
+    data = (
+        wire(TEXT, b"one") + wire(PING, b"two") + wire(BINARY, b"three")
+        + wire(TEXT, b"bad", rsv=2) + wire(TEXT, b"never")
+    )
     got, _ = expect_error(FrameDecoder(), data, 1002)
     assert [f[1] for f in got] == [b"one", b"two", b"three"]
 
@@ -657,7 +666,7 @@ def _text_of(size: int) -> bytes:
     return text
 
 
-def _feed_traced(decoder: FrameDecoder, data: bytes, step: int) -> tuple[list[tuple[int, bytes, bool, bool, bool, bool]], int]:
+def _feed_traced(decoder: FrameDecoder, data: bytes, step: int) -> tuple[list[FrameT], int]:
     """Feed ``data`` in ``step``-byte pieces under tracemalloc; return frames and peak bytes."""
     tracemalloc.start()
     try:
@@ -679,7 +688,7 @@ def test_incremental_1_MiB_text_frame_fed_one_byte_at_a_time_is_linear() -> None
     decoder = FrameDecoder()  # the default max_frame_size is exactly 1 MiB: allowed
     frames = feed_all(decoder, [data[i:i + 1] for i in range(len(data))])
     assert frames == [(TEXT, text, True, False, False, False)]
-    copied = decoder._bytes_copied  # noqa: SLF001 - private counter, part of the test contract
+    copied = decoder._bytes_copied
     assert isinstance(copied, int)
     assert len(data) <= copied <= COPY_FACTOR * len(data), copied / len(data)
 
@@ -701,7 +710,7 @@ def test_incremental_1_MiB_text_frame_in_small_pieces_peak_memory_is_a_small_mul
     frames, peak = _feed_traced(decoder, wire(TEXT, text), 64)
     assert frames == [(TEXT, text, True, False, False, False)]
     assert peak < 3 * MiB, peak
-    assert decoder._bytes_copied <= COPY_FACTOR * (MiB + 14)  # noqa: SLF001
+    assert decoder._bytes_copied <= COPY_FACTOR * (MiB + 14)
 
 
 def test_incremental_bytes_copied_grows_linearly_with_size() -> None:
@@ -712,7 +721,7 @@ def test_incremental_bytes_copied_grows_linearly_with_size() -> None:
         decoder = FrameDecoder(client=True)
         frames = feed_all(decoder, [data[i:i + 1] for i in range(len(data))])
         assert frames == [(BINARY, bytes(size), True, False, False, False)]
-        ratios.append(decoder._bytes_copied / len(data))  # noqa: SLF001
+        ratios.append(decoder._bytes_copied / len(data))
     assert ratios[1] <= COPY_FACTOR and ratios[1] <= ratios[0] * 1.1 + 0.01, ratios
 
 
@@ -721,7 +730,7 @@ def test_incremental_many_small_frames_one_byte_at_a_time_is_linear() -> None:
     decoder = FrameDecoder()
     frames = feed_all(decoder, [data[i:i + 1] for i in range(len(data))])
     assert len(frames) == 5000 and frames[-1][1] == b"msg 4999"
-    assert decoder._bytes_copied <= COPY_FACTOR * len(data)  # noqa: SLF001
+    assert decoder._bytes_copied <= COPY_FACTOR * len(data)
 
 
 def test_incremental_large_chunk_with_many_frames_is_linear() -> None:
@@ -734,5 +743,5 @@ def test_incremental_large_chunk_with_many_frames_is_linear() -> None:
     finally:
         tracemalloc.stop()
     assert count == 20000
-    assert decoder._bytes_copied <= COPY_FACTOR * len(data)  # noqa: SLF001
+    assert decoder._bytes_copied <= COPY_FACTOR * len(data)
     assert peak < 4 * len(data) + MiB, peak

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from _support import xor_mask_reference
 
+from _support import implementation_fixture, xor_mask_reference
 from wsframe.errors import ProtocolError
 from wsframe.frames import (
     FrameDecoder,
@@ -16,6 +16,11 @@ from wsframe.frames import (
     new_mask,
     parse_header,
 )
+
+# The names above are rebound to each implementation in turn: every test of this
+# module runs against wsframe._reference.frames [python] and the compiled
+# wsframe._speedups._frames [c] (see _support.implementation_fixture).
+implementation = implementation_fixture("frames")
 
 MASK = bytes.fromhex("37fa213d")  # RFC 6455 §5.7
 CONTROL = [Opcode.CLOSE, Opcode.PING, Opcode.PONG]

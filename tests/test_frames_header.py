@@ -1,7 +1,7 @@
 """wsframe.frames.parse_header: the RFC 6455 §5.2 base framing header.
 
-Every test here goes through the public module only, so it runs against
-whichever backend ``wsframe.backend`` selected.
+Every test here runs against both implementations (``[python]`` and ``[c]``):
+the names imported from ``wsframe.frames`` are rebound to each in turn.
 """
 
 from __future__ import annotations
@@ -10,8 +10,14 @@ from array import array
 
 import pytest
 
+from _support import implementation_fixture
 from wsframe.errors import ProtocolError
 from wsframe.frames import FrameHeader, Opcode, parse_header
+
+# The names above are rebound to each implementation in turn: every test of this
+# module runs against wsframe._reference.frames [python] and the compiled
+# wsframe._speedups._frames [c] (see _support.implementation_fixture).
+implementation = implementation_fixture("frames")
 
 MASK = bytes.fromhex("37fa213d")  # the key used by every RFC 6455 §5.7 example
 

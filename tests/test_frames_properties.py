@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from _support import xor_mask_reference
 from hypothesis import given
 from hypothesis import strategies as st
 
+from _support import implementation_fixture, xor_mask_reference
 from wsframe.errors import InvalidUTF8, ProtocolError
 from wsframe.frames import (
     FrameDecoder,
@@ -26,6 +26,11 @@ from wsframe.frames import (
     encode_message,
     parse_header,
 )
+
+# The names above are rebound to each implementation in turn: every test of this
+# module runs against wsframe._reference.frames [python] and the compiled
+# wsframe._speedups._frames [c] (see _support.implementation_fixture).
+implementation = implementation_fixture("frames")
 
 DATA = [Opcode.TEXT, Opcode.BINARY]
 CONTROL = [Opcode.CLOSE, Opcode.PING, Opcode.PONG]

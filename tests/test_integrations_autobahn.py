@@ -9,18 +9,17 @@ test suite is run with the integration installed by tools/peer_suites.sh.
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 pytest.importorskip("autobahn")
 pytest.importorskip("hypothesis")
 
-from hypothesis import given, settings  # noqa: E402
+from hypothesis import given
 from hypothesis import strategies as st  # noqa: E402
 
 import wsframe.integrations.autobahn as integ  # noqa: E402
 from _integration_support import run_in_fresh_interpreter  # noqa: E402
+from _support import PEER_SETTINGS
 from autobahn.websocket import utf8validator as ab_utf8  # noqa: E402
 from autobahn.websocket import xormasker as ab_xor  # noqa: E402
 from wsframe.integrations.autobahn import (  # noqa: E402
@@ -31,7 +30,6 @@ from wsframe.integrations.autobahn import (  # noqa: E402
 )
 
 DFA = bytes(ab_utf8.UTF8VALIDATOR_DFA)
-EXAMPLES = int(os.environ.get("WSFRAME_HYPOTHESIS_EXAMPLES", "200"))
 
 
 class OracleValidator:
@@ -73,7 +71,7 @@ utf8ish = st.lists(
 ).map(b"".join)
 
 
-@settings(max_examples=EXAMPLES, deadline=None)
+@PEER_SETTINGS
 @given(utf8ish, st.lists(st.integers(0, 64), max_size=6), st.integers(0, 3))
 def test_validate_matches_autobahn(data: bytes, cuts: list[int], extra_calls: int) -> None:
     cuts = sorted(c for c in cuts if c <= len(data))
@@ -86,7 +84,7 @@ def test_validate_matches_autobahn(data: bytes, cuts: list[int], extra_calls: in
     assert ours.validate(data) == OracleValidator().validate(data)
 
 
-@settings(max_examples=EXAMPLES, deadline=None)
+@PEER_SETTINGS
 @given(utf8ish)
 def test_decode_matches_autobahn_states(data: bytes) -> None:
     ours, state = Utf8Validator(), 0
@@ -129,7 +127,7 @@ def test_validate_accepts_buffers() -> None:
         v.validate("text")  # type: ignore[arg-type]
 
 
-@settings(max_examples=EXAMPLES, deadline=None)
+@PEER_SETTINGS
 @given(
     st.binary(min_size=4, max_size=4),
     st.lists(st.binary(max_size=300), max_size=6),

@@ -109,13 +109,92 @@ def test_unsupported_leaves_code_alone_with_a_warning(fake_package: str) -> None
         patches.uninstall()
 
 
-def test_missing_required_attribute_raises(fake_package: str) -> None:
-    __import__(f"{fake_package}.core", fromlist=["x"])
-    patches = PatchSet([Patch(f"{fake_package}.core", "Nope.method", lambda o, m: o)])
-    with pytest.raises(AttributeError):
-        patches.install()
+def test_missing_required_attribute_warns_and_rolls_back(fake_package: str) -> None:
+    core = __import__(f"{fake_package}.core", fromlist=["x"])
+    patches = PatchSet(
+        [
+            Patch(f"{fake_package}.core", "helper", lambda o, m: lambda: "patched"),
+            Patch(f"{fake_package}.core", "Nope.method", lambda o, m: o),
+        ]
+    )
+    with pytest.warns(RuntimeWarning, match="could not patch.*AttributeError"):
+        assert patches.install() is False
     assert not patches.installed  # rolled back
     assert patches._finder is None  # and its import hook removed
+    assert core.helper() == "original"
+
+
+def test_failure_inside_an_import_never_breaks_the_import(fake_package: str) -> None:
+    # A factory that fails while the peer is being imported (as the wsproto
+    # integration once did with wsproto 1.2: ImportError from a partially
+    # initialised module) must leave the import working and the module whole.
+    def broken(original: Any, module: Any) -> Any:
+        raise ImportError("cannot import name 'X' from partially initialized module")
+
+    patches = PatchSet(
+        [
+            Patch(f"{fake_package}.core", "helper", lambda o, m: lambda: "patched"),
+            Patch(f"{fake_package}.core", "Thing.method", broken),
+        ]
+    )
+    assert patches.install() is True
+    try:
+        with pytest.warns(RuntimeWarning, match="left unaccelerated.*ImportError"):
+            core = __import__(f"{fake_package}.core", fromlist=["x"])
+        assert core.helper() == "original"  # the module's patches were undone
+        assert core.Thing().method() == "original method"
+        assert not patches.applied_to(f"{fake_package}.core")
+    finally:
+        patches.uninstall()
+
+
+def _fake_distribution(tmp_path: Path, name: str, version: str) -> None:
+    info = tmp_path / f"{name}-{version}.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+
+
+@pytest.mark.parametrize("imported_first", [False, True])
+@pytest.mark.parametrize(
+    ("version", "ok"), [("1.3.2", True), ("1.4.0", False), ("2.0", True), ("2.0.5", True), ("20", False)]
+)
+def test_version_gate(
+    fake_package: str, tmp_path: Path, imported_first: bool, version: str, ok: bool
+) -> None:
+    _fake_distribution(tmp_path, fake_package, version)
+    calls: list[Any] = []
+    if imported_first:
+        core = __import__(f"{fake_package}.core", fromlist=["x"])
+    patches = PatchSet(
+        [Patch(f"{fake_package}.core", "helper", lambda o, m: calls.append(o) or (lambda: "patched"))],
+        distribution=fake_package,
+        supported=("1.3.2", "2.*"),
+    )
+    try:
+        if ok:
+            assert patches.install() is True
+        else:
+            with pytest.warns(RuntimeWarning, match=f"{fake_package} {version} is not a version"):
+                assert patches.install() is False
+            assert patches._finder is None  # no import hook either
+        if not imported_first:
+            core = __import__(f"{fake_package}.core", fromlist=["x"])
+        assert core.helper() == ("patched" if ok else "original")
+        assert bool(calls) == ok  # an unsupported version's code is never even read
+    finally:
+        patches.uninstall()
+
+
+def test_version_gate_without_metadata(fake_package: str) -> None:
+    patches = PatchSet(
+        [Patch(f"{fake_package}.core", "helper", lambda o, m: lambda: "patched")],
+        distribution=fake_package,
+        supported=("1.0",),
+    )
+    with pytest.warns(RuntimeWarning, match="not installed"):
+        assert patches.install() is False
+    core = __import__(f"{fake_package}.core", fromlist=["x"])
+    assert core.helper() == "original"
 
 
 def test_package_exposes_submodules_and_wsaccel_names_lazily() -> None:

@@ -10,14 +10,12 @@ close codes and reasons, and the parser's exception must be identical.
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 pytest.importorskip("websockets")
 pytest.importorskip("hypothesis")
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import given
 from hypothesis import strategies as st  # noqa: E402
 
 import wsframe.integrations.websockets as integ  # noqa: E402
@@ -29,6 +27,7 @@ from _integration_support import (  # noqa: E402
     run_in_fresh_interpreter,
     violation_chunks,
 )
+from _support import PEER_SETTINGS
 from websockets import frames as ws_frames  # noqa: E402
 from websockets.client import ClientProtocol  # noqa: E402
 from websockets.protocol import State  # noqa: E402
@@ -36,7 +35,7 @@ from websockets.server import ServerProtocol  # noqa: E402
 
 ORIGINAL_APPLY_MASK = ws_frames.apply_mask
 ORIGINAL_PARSE = ws_frames.Frame.__dict__["parse"]
-EXAMPLES = int(os.environ.get("WSFRAME_HYPOTHESIS_EXAMPLES", "200"))
+ORIGINAL_SERIALIZE = ws_frames.Frame.serialize
 
 
 @pytest.fixture(autouse=True)
@@ -75,14 +74,26 @@ def streams(draw, masked: bool = True):  # type: ignore[no-untyped-def]
     return [data[i:j] for i, j in zip([0, *cuts], [*cuts, len(data)])]
 
 
-def run_protocol(chunks: list[bytes], client: bool, eof: bool = True) -> list[str]:
-    """Feed ``chunks`` to a Sans-I/O protocol; describe everything observable."""
+def run_protocol(
+    chunks: list[bytes], client: bool, eof: bool = True, deflate: tuple[bool, int] | None = None
+) -> list[str]:
+    """Feed ``chunks`` to a Sans-I/O protocol; describe everything observable.
+
+    ``deflate``: ``(remote_no_context_takeover, remote_max_window_bits)`` of a
+    negotiated permessage-deflate extension, or ``None``.
+    """
     if client:
         proto: ServerProtocol | ClientProtocol = ClientProtocol(
             ws_frames_uri(), state=State.OPEN, max_size=4096
         )
     else:
         proto = ServerProtocol(state=State.OPEN, max_size=4096)
+    if deflate is not None:
+        from websockets.extensions.permessage_deflate import PerMessageDeflate
+
+        proto.parser = proto.parse()  # restart the parser with the extension in place
+        proto.extensions = [PerMessageDeflate(deflate[0], False, deflate[1], 15)]
+        next(proto.parser)
     log: list[str] = []
 
     def snapshot() -> None:
@@ -126,23 +137,21 @@ def ws_frames_uri():  # type: ignore[no-untyped-def]
     return parse_uri("ws://localhost/")
 
 
-def compare(chunks: list[bytes], client: bool = False) -> None:
+def compare(
+    chunks: list[bytes], client: bool = False, deflate: tuple[bool, int] | None = None
+) -> None:
     integ.uninstall()
-    expected = run_protocol(chunks, client)
+    expected = run_protocol(chunks, client, deflate=deflate)
     integ.install()
     assert integ.active()
     try:
-        got = run_protocol(chunks, client)
+        got = run_protocol(chunks, client, deflate=deflate)
     finally:
         integ.uninstall()
     assert got == expected
 
 
-SETTINGS = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+SETTINGS = PEER_SETTINGS
 
 
 @SETTINGS
@@ -248,3 +257,121 @@ def test_install_before_import_in_fresh_interpreter() -> None:
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
+
+
+@pytest.mark.parametrize("mask", [False, True])
+def test_serialize_identical(mask: bool) -> None:
+    """Frame.serialize through wsframe's encoder: the same bytes, errors and extensions."""
+    from websockets.extensions.permessage_deflate import PerMessageDeflate
+    from websockets.frames import Frame, Opcode
+
+    frames = [Frame(op, data, fin=fin) for op in (Opcode.TEXT, Opcode.BINARY, Opcode.CONT)
+              for data in (b"", b"x", b"y" * 125, b"z" * 126, b"w" * 65535, b"v" * 65536)
+              for fin in (True, False)]
+    frames += [Frame(Opcode.PING, b"p" * 125), Frame(Opcode.PONG, b""),
+               Frame(Opcode.CLOSE, b"\x03\xe8bye"), Frame(Opcode.BINARY, bytearray(b"ba")),
+               Frame(Opcode.BINARY, memoryview(b"0123456789")[2:7])]
+    bad = [Frame(Opcode.PING, b"p" * 126), Frame(Opcode.PONG, b"", fin=False)]
+
+    def run() -> list[object]:
+        real = ws_frames.secrets
+        ws_frames.secrets = _CountingSecrets()  # type: ignore[assignment]
+        try:
+            out: list[object] = [f.serialize(mask=mask) for f in frames]
+            ext = PerMessageDeflate(False, False, 15, 15)
+            out += [f.serialize(mask=mask, extensions=[ext]) for f in frames[:12]]
+            for f in bad:
+                try:
+                    f.serialize(mask=mask)
+                except Exception as exc:  # noqa: BLE001 - compared below
+                    out.append(f"{type(exc).__name__}: {exc}")
+            return out
+        finally:
+            ws_frames.secrets = real
+
+    expected = run()
+    integ.install()
+    assert ws_frames.Frame.serialize is not ORIGINAL_SERIALIZE
+    assert run() == expected
+    if mask:  # with websockets' own key source, keys come from wsframe.frames.new_mask
+        a, b = (Frame(Opcode.TEXT, b"same").serialize(mask=True) for _ in range(2))
+        assert a[:2] == b[:2] == b"\x81\x84" and a[2:6] != b[2:6]
+
+
+# --------------------------------------------------------------------------
+# permessage-deflate: PerMessageDeflate.decode on wsframe.deflate.Inflater
+
+
+@st.composite
+def compressed_streams(draw, client: bool):  # type: ignore[no-untyped-def]
+    """(chunks, (remote_no_context_takeover, bits)): compressed messages from one
+    compressor, some fragmented, oversized, corrupt or with RSV1 misplaced."""
+    import zlib
+
+    reset = draw(st.booleans())
+    bits = draw(st.sampled_from([15, 9]))
+    c = zlib.compressobj(6, zlib.DEFLATED, -bits)
+    mask = None if client else draw(st.binary(min_size=4, max_size=4))
+    out = []
+    for _ in range(draw(st.integers(1, 6))):
+        kind = draw(st.sampled_from(["msg", "msg", "frag", "plain", "big", "bad"]))
+        if kind == "plain":
+            out.append(raw_frame(1, b"plain text", mask=mask))
+            continue
+        if kind == "bad":
+            bad = draw(st.sampled_from(["garbage", "rsv1_cont", "rsv1_ping"]))
+            if bad == "garbage":
+                out.append(raw_frame(2, b"\xff\xfe\xfd\xfc", rsv=4, mask=mask))
+            elif bad == "rsv1_cont":
+                out += [raw_frame(1, b"\x02\x00", rsv=4, fin=False, mask=mask),
+                        raw_frame(0, b"", rsv=4, mask=mask)]
+            else:
+                out.append(raw_frame(9, b"p", rsv=4, mask=mask))
+            break  # the connection fails here
+        size = draw(st.sampled_from([4094, 4096, 4097, 5000])) if kind == "big" else None
+        text = (b"%d" % draw(st.integers(0, 10**6))) * 50
+        data = (text * 100)[:size] if size is not None else text[: draw(st.integers(0, 400))]
+        flush = zlib.Z_FULL_FLUSH if reset else zlib.Z_SYNC_FLUSH
+        body = (c.compress(data) + c.flush(flush))[:-4]
+        op = draw(st.sampled_from([1, 2])) if kind != "big" else 2
+        if op == 1:
+            data = data.decode().encode()
+        if kind == "frag":
+            cut = draw(st.integers(0, len(body)))
+            out.append(raw_frame(op, body[:cut], rsv=4, fin=False, mask=mask))
+            if draw(st.booleans()):
+                out.append(raw_frame(9, b"mid", mask=mask))
+            out.append(raw_frame(0, body[cut:], mask=mask))
+        else:
+            out.append(raw_frame(op, body, rsv=4, mask=mask))
+        if kind == "big":
+            break  # websockets may fail the connection (1009)
+    data = b"".join(out)
+    n_cuts = draw(st.sampled_from([0, 1, 3, 10]))
+    cuts = sorted(draw(st.lists(st.integers(0, len(data)), min_size=n_cuts, max_size=n_cuts)))
+    chunks = [data[i:j] for i, j in zip([0, *cuts], [*cuts, len(data)])]
+    return chunks, (reset, bits)
+
+
+@SETTINGS
+@given(compressed_streams(client=False))
+def test_server_permessage_deflate_identical(case) -> None:  # type: ignore[no-untyped-def]
+    chunks, deflate = case
+    compare(chunks, deflate=deflate)
+
+
+@SETTINGS
+@given(compressed_streams(client=True))
+def test_client_permessage_deflate_identical(case) -> None:  # type: ignore[no-untyped-def]
+    chunks, deflate = case
+    compare(chunks, client=True, deflate=deflate)
+
+
+def test_permessage_deflate_goes_through_wsframe() -> None:
+    from websockets.extensions.permessage_deflate import PerMessageDeflate
+
+    integ.install()
+    ext = PerMessageDeflate(False, False, 15, 15)
+    assert type(ext.decoder).__name__ == "_WebsocketsInflater"
+    assert PerMessageDeflate(True, False, 15, 15).__dict__.get("decoder") is None
+    assert type(PerMessageDeflate(False, False, 8, 15).decoder).__name__ == "Decompress"

@@ -9,14 +9,36 @@ from __future__ import annotations
 import os
 import random
 from array import array
+from types import ModuleType
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from _support import BUFFER_KINDS, buffer_variants, xor_mask_reference
+from _support import (
+    BUFFER_KINDS,
+    IMPLEMENTATIONS,
+    buffer_variants,
+    implementation_fixture,
+    xor_mask_reference,
+)
 from wsframe.mask import Masker, apply_mask, apply_mask_inplace
+
+# The names above are rebound to each implementation in turn: every test of this
+# module runs against wsframe._reference.mask [python] and the compiled
+# wsframe._speedups._mask [c] (see _support.implementation_fixture).
+implementation = implementation_fixture("mask")
+
+
+def test_the_names_under_test_are_the_implementations(implementation: ModuleType) -> None:
+    # Guards the fixture itself: a test here that silently checked the public module
+    # (one backend per process) instead of each implementation would pass twice.
+    assert implementation.__name__ in IMPLEMENTATIONS["mask"]
+    assert apply_mask is implementation.apply_mask
+    assert apply_mask_inplace is implementation.apply_mask_inplace
+    assert Masker is implementation.Masker
+
 
 MASK = bytes.fromhex("37fa213d")  # the key of RFC 6455 §5.7's masked "Hello"
 
@@ -287,7 +309,7 @@ def test_fortran_contiguous_2d_view_is_refused() -> None:
     # C-contiguity is what is required: a transposed (Fortran-order) 2-D view
     # is contiguous in memory but its logical byte order differs.
     try:
-        import numpy as np  # noqa: PLC0415
+        import numpy as np
     except ImportError:
         pytest.skip("numpy not installed")
     arr = np.arange(12, dtype=np.uint8).reshape(3, 4).T
@@ -497,7 +519,7 @@ def test_masker_offset_past_2_31() -> None:
 def test_concurrent_masking_from_threads() -> None:
     # Kernels may release the GIL on large inputs: results must stay exact
     # when several threads mask different buffers at the same time.
-    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
+    from concurrent.futures import ThreadPoolExecutor
 
     inputs = [(_rand(300_000 + i, i), bytes([i, 2 * i, 3 * i, 255 - i]), i) for i in range(8)]
 

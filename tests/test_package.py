@@ -161,3 +161,28 @@ def test_pep561_py_typed_shipped() -> None:
         pytest.skip("distribution does not list its files")
     assert any(str(f).replace("\\", "/") == "wsframe/py.typed" for f in files)
 
+
+
+def test_frames_api_has_one_home() -> None:
+    """wsframe._rules.FRAMES_API is the list: the public module, the reference
+    and the compiled module all export exactly it (issue: __all__ had drifted,
+    DEFAULT_MAX_SIZE missing from the public module)."""
+    from wsframe import _rules, frames
+    from wsframe._reference import frames as reference
+
+    assert list(frames.__all__) == list(_rules.FRAMES_API)
+    assert list(reference.__all__) == list(_rules.FRAMES_API)
+    assert frames.DEFAULT_MAX_SIZE == 2**20
+    compiled = pytest.importorskip("wsframe._speedups._frames")
+    assert list(compiled.__all__) == list(_rules.FRAMES_API)
+
+
+def test_no_compiled_module_imports_the_reference() -> None:
+    """The specification is not a runtime library of the fast path."""
+    import re
+    from pathlib import Path
+
+    speedups = Path(wsframe.__file__).parent / "_speedups"
+    pattern = re.compile(r"^\s*(from|import|cimport)\s+[\w.]*_reference\b", re.M)
+    for source in sorted(speedups.glob("*.pyx")) + sorted(speedups.glob("*.pxd")):
+        assert not pattern.search(source.read_text()), source.name

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from array import array
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -19,11 +20,28 @@ import wsframe
 import wsframe.errors
 from _support import (
     BUFFER_KINDS,
+    IMPLEMENTATIONS,
     cpython_utf8_start,
+    implementation_fixture,
     utf8_fail_index,
     utf8_prefix_viable,
 )
 from wsframe.utf8 import InvalidUTF8, Utf8Validator, find_invalid, is_valid
+
+# The names above are rebound to each implementation in turn: every test of this
+# module runs against wsframe._reference.utf8 [python] and the compiled
+# wsframe._speedups._utf8 [c] (see _support.implementation_fixture).
+implementation = implementation_fixture("utf8")
+
+
+def test_the_names_under_test_are_the_implementations(implementation: ModuleType) -> None:
+    # Guards the fixture itself: a test here that silently checked the public module
+    # (one backend per process) instead of each implementation would pass twice.
+    assert implementation.__name__ in IMPLEMENTATIONS["utf8"]
+    assert find_invalid is implementation.find_invalid
+    assert is_valid is implementation.is_valid
+    assert Utf8Validator is implementation.Utf8Validator
+
 
 # ---------------------------------------------------------------------------
 # Unicode Table 3-7: well-formed byte sequences, boundary by boundary.
@@ -573,7 +591,7 @@ def test_validator_offset_counts_bytes_accepted() -> None:
 def test_concurrent_validation_from_threads() -> None:
     # Kernels may release the GIL on large inputs: each thread's answer must
     # depend on its own input only.
-    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
+    from concurrent.futures import ThreadPoolExecutor
 
     base = ("κόσμε € 𝄞 ascii " * 5000).encode()  # ~130 KB
     inputs = [base[: len(base) - i] + (b"\xff" if i % 2 else b"") for i in range(8)]

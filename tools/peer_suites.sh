@@ -17,11 +17,13 @@
 #
 # Prints the pass counts; exits non-zero if any suite fails or if an
 # integration was not in effect during its suite.
-# Environment: PYTHON (default python3), WSPROTO_VERSION (default 1.3.2),
+# Environment: PYTHON (default python3), PIP_PYTHON (whose pip fetches the sdist;
+# default PYTHON), WSPROTO_VERSION (default 1.3.2),
 # AUTOBAHN_VERSION (default 26.10.2: only checked against the installed one).
 set -euo pipefail
 
 PYTHON="${PYTHON:-python3}"
+PIP_PYTHON="${PIP_PYTHON:-$PYTHON}"  # the interpreter whose pip downloads the sdist
 WSPROTO_VERSION="${WSPROTO_VERSION:-1.3.2}"
 AUTOBAHN_VERSION="${AUTOBAHN_VERSION:-26.10.2}"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -65,14 +67,16 @@ run_suite() {
 for suite in "${SUITES[@]}"; do
     case "$suite" in
     wsproto)
-        (cd "$WORK" && "$PYTHON" -m pip download --quiet --no-binary :all: --no-deps \
+        (cd "$WORK" && "$PIP_PYTHON" -m pip download --quiet --no-binary :all: --no-deps \
             "wsproto==$WSPROTO_VERSION" -d "$WORK/dl")
         tar -xzf "$WORK/dl/wsproto-$WSPROTO_VERSION.tar.gz" -C "$WORK"
         SRC="$WORK/wsproto-$WSPROTO_VERSION"
-        # The sdist's own source is what its tests are run against.
+        # The sdist's own tests (tests/ since 1.3, test/ before) against its own source.
+        TESTS=tests
+        if [ ! -d "$SRC/$TESTS" ]; then TESTS=test; fi
         run_suite "wsproto $WSPROTO_VERSION (sdist tests)" "$WORK/wsproto.log" "$SRC" -- \
             env PYTHONPATH="$SRC/src:$PYTHONPATH" WSFRAME_INTEGRATIONS=wsproto \
-            "$PYTHON" -m pytest -p no:cacheprovider -p wsframe_peer_plugin -q tests
+            "$PYTHON" -m pytest -p no:cacheprovider -p wsframe_peer_plugin -q "$TESTS"
         ;;
     autobahn)
         if ! installed="$(cd "$WORK" && "$PYTHON" -c 'import autobahn; print(autobahn.__version__)' 2>/dev/null)"; then

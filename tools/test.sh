@@ -7,10 +7,15 @@
 #
 # Steps:
 #   1. python -m pip install -e ".[test]"  (editable: the compiled modules are built in
-#      place, next to their .pyx, so the tests import them from this tree)
-#   2. pytest with the compiled backend (WSFRAME_EXPECT_BACKEND=c), when it was built
-#   3. pytest again with WSFRAME_PURE_PYTHON=1 (WSFRAME_EXPECT_BACKEND=python); coverage
-#      of both runs is combined and reported after this one
+#      place, next to their .pyx, so the tests import them from this tree); progress lines
+#      are shown as the build goes, the whole log only if it fails
+#   2. pytest with the compiled backend (WSFRAME_EXPECT_BACKEND=c), when it was built:
+#      every test; the mask, UTF-8 and frames tests (marked both_backends) check the
+#      reference and the compiled implementation side by side in this one run
+#   3. pytest again with WSFRAME_PURE_PYTHON=1 (WSFRAME_EXPECT_BACKEND=python), for the
+#      tests that go through the public modules (integrations, conformance, end-to-end,
+#      package): -m "not both_backends", since step 2 already ran the others on both
+#      backends.  Coverage of both runs is combined and reported after this one
 #   4. mypy --strict wsframe
 #   5. tools/peer_suites.sh, when it exists (third-party suites with wsframe installed)
 #
@@ -34,8 +39,26 @@ run_pytest() {
     return "$rc"
 }
 
-section "install (editable, with the test extra)"
-"$PYTHON" -m pip install -e ".[test]"
+# pip hides the build's output unless -v, and -v is mostly pip's own chatter: keep the full
+# log in a file, show the lines that say how far it got (each dependency, each module
+# Cythonized and compiled, wsframe's own build messages), and print the log's tail if the
+# install fails.
+section "install (editable, with the test extra; compiling the C modules takes about a minute)"
+install_log="$(mktemp "${TMPDIR:-/tmp}/wsframe-install.XXXXXX")"
+install_rc=0
+"$PYTHON" -m pip install -v --progress-bar off -e ".[test]" 2>&1 \
+    | tee "$install_log" \
+    | { grep --line-buffered -E \
+        "^(Collecting|Successfully|Installing collected)|Building editable|Compiling wsframe|building 'wsframe|wsframe: |[Ee]rror" \
+        || true; } \
+    || install_rc=$?
+if [ "$install_rc" -ne 0 ]; then
+    echo "tools/test.sh: pip install failed (exit $install_rc); the end of its log:" >&2
+    tail -n 60 "$install_log" >&2
+    rm -f "$install_log"
+    exit "$install_rc"
+fi
+rm -f "$install_log"
 
 # The compiled backend counts as built when every module wsframe._backend loads from
 # wsframe/_speedups (_mask, _utf8, _frames) has a compiled extension in place.  The
@@ -75,7 +98,7 @@ if compiled_backend_built; then
     section "tests: pure-Python reference backend (WSFRAME_PURE_PYTHON=1)"
     (
         export WSFRAME_PURE_PYTHON=1 WSFRAME_EXPECT_BACKEND=python
-        run_pytest "${COV[@]}" --cov-append --cov-report=term-missing "$@"
+        run_pytest "${COV[@]}" --cov-append --cov-report=term-missing -m "not both_backends" "$@"
     ) || status=1
 else
     echo "tools/test.sh: the compiled backend is not available; running the pure-Python pass only"

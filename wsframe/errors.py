@@ -35,16 +35,33 @@ class InvalidUTF8(ProtocolError):
     ``code`` is 1007 (RFC 6455 §8.1).  ``position`` is the offset of the first
     byte of the first ill-formed sequence, counted from the start of the text
     (the message, the close reason or the validator's stream).
+
+    ``fail_index`` is the offset, counted the same way, of the byte that made
+    the stream impossible to complete as valid UTF-8: the fail-fast point
+    (Unicode Table 3-7), which is ``position`` for a byte that cannot start a
+    sequence and lies after it for a sequence broken by a later byte (``F0 90
+    41``: position 0, fail_index 2).  When the stream ends inside a sequence
+    (``Utf8Validator.finish()``) it is the stream's length.  Set by
+    :class:`wsframe.utf8.Utf8Validator`; ``None`` where an error does not
+    record it.
     """
 
     position: int
+    fail_index: int | None
 
-    def __init__(self, message: str, position: int = 0, code: int = 1007) -> None:
+    def __init__(
+        self,
+        message: str,
+        position: int = 0,
+        code: int = 1007,
+        fail_index: int | None = None,
+    ) -> None:
         super().__init__(message, code)
         self.position = position
+        self.fail_index = fail_index
 
     def __reduce__(self):  # type: ignore[no-untyped-def]
-        return (type(self), (str(self), self.position, self.code))
+        return (type(self), (str(self), self.position, self.code, self.fail_index))
 
 
 class PayloadTooBig(ProtocolError):
@@ -73,7 +90,7 @@ class HandshakeError(ValueError):
         self,
         message: str,
         status: int = 400,
-        headers: "tuple[tuple[str, str], ...] | list[tuple[str, str]]" = (),
+        headers: tuple[tuple[str, str], ...] | list[tuple[str, str]] = (),
     ) -> None:
         super().__init__(message)
         self.status = status

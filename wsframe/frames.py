@@ -2,65 +2,36 @@
 
 See the docstrings of each name; the semantics are those of the reference
 implementation in :mod:`wsframe._reference.frames`, which the compiled backend
-follows exactly.
+follows exactly.  Constants, policies and error wording shared by both live in
+:mod:`wsframe._rules`; ``__all__`` here is ``_rules.FRAMES_API``.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import _backend
+from . import _backend, _rules
 
-__all__ = [
-    "Opcode",
-    "CloseCode",
-    "FrameHeader",
-    "Frame",
-    "Message",
-    "parse_header",
-    "FrameDecoder",
-    "encode_frame",
-    "encode_header",
-    "encode_message",
-    "new_mask",
-    "parse_close",
-    "encode_close",
-    "is_valid_close_code",
-    "MessageAssembler",
-]
+__all__ = list(_rules.FRAMES_API)
 
 if TYPE_CHECKING:
-    from ._reference.frames import (
-        CloseCode,
-        Frame,
-        FrameDecoder,
-        FrameHeader,
-        Message,
-        MessageAssembler,
-        Opcode,
-        encode_close,
-        encode_frame,
-        encode_header,
-        encode_message,
-        is_valid_close_code,
-        new_mask,
-        parse_close,
-        parse_header,
-    )
+    from ._reference.frames import DEFAULT_MAX_SIZE as DEFAULT_MAX_SIZE
+    from ._reference.frames import CloseCode as CloseCode
+    from ._reference.frames import Frame as Frame
+    from ._reference.frames import FrameDecoder as FrameDecoder
+    from ._reference.frames import FrameHeader as FrameHeader
+    from ._reference.frames import Message as Message
+    from ._reference.frames import MessageAssembler as MessageAssembler
+    from ._reference.frames import Opcode as Opcode
+    from ._reference.frames import encode_close as encode_close
+    from ._reference.frames import encode_frame as encode_frame
+    from ._reference.frames import encode_header as encode_header
+    from ._reference.frames import encode_message as encode_message
+    from ._reference.frames import encode_message_bytes as encode_message_bytes
+    from ._reference.frames import is_valid_close_code as is_valid_close_code
+    from ._reference.frames import new_mask as new_mask
+    from ._reference.frames import parse_close as parse_close
+    from ._reference.frames import parse_header as parse_header
 else:
-    _impl = _backend.frames
-    Opcode = _impl.Opcode
-    CloseCode = _impl.CloseCode
-    FrameHeader = _impl.FrameHeader
-    Frame = _impl.Frame
-    Message = _impl.Message
-    parse_header = _impl.parse_header
-    FrameDecoder = _impl.FrameDecoder
-    encode_frame = _impl.encode_frame
-    encode_header = _impl.encode_header
-    encode_message = _impl.encode_message
-    new_mask = _impl.new_mask
-    parse_close = _impl.parse_close
-    encode_close = _impl.encode_close
-    is_valid_close_code = _impl.is_valid_close_code
-    MessageAssembler = _impl.MessageAssembler
+    # The active backend's objects, under the names of the one list.
+    globals().update({name: getattr(_backend.frames, name) for name in __all__})

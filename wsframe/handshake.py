@@ -1,15 +1,75 @@
-"""The opening handshake's Sec-WebSocket-Accept value (RFC 6455 §4.2.2)."""
+"""The opening handshake (RFC 6455 §4), Sans-I/O, for servers and clients.
+
+The HTTP parsing stays the caller's: these functions take the request method
+or the response status and the header fields, and give back header fields.
+Headers are an iterable of ``(name, value)`` pairs, each ``str`` or
+``bytes`` (bytes are read as ISO-8859-1, as h11 and other parsers give
+them); names are case-insensitive, and a field given on several lines is one
+comma-separated list (RFC 9110 §5.3).
+
+Server side::
+
+    request = check_request(method, headers)      # HandshakeError -> answer .status
+    agreement = wsframe.deflate.respond(request.extensions)
+    response = response_headers(request.key, extensions=agreement and agreement[1])
+
+Client side::
+
+    key = new_key()
+    headers = request_headers("example.com", key=key, extensions=deflate.offer())
+    subprotocol, extensions = check_response(status, response, key=key, ...)
+
+This module is pure Python and the same for both backends: a handshake
+happens once per connection, so it is not a hot path.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import hashlib
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
-__all__ = ["accept_key", "GUID"]
+# One home for the Sec-WebSocket-Extensions grammar (RFC 6455 §9.1): wsframe.deflate.
+from .deflate import parse_extensions
+from .errors import HandshakeError
+
+__all__ = [
+    "GUID",
+    "HandshakeError",
+    "Request",
+    "accept_key",
+    "check_request",
+    "check_response",
+    "new_key",
+    "request_headers",
+    "response_headers",
+]
 
 #: RFC 6455 §1.3: the GUID appended to the client's key.
 GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+#: The only protocol version this module speaks (RFC 6455 §4.1 item 9).
+VERSION = "13"
+
+Headers = Iterable["tuple[str | bytes, str | bytes]"]
+Extensions = list[tuple[str, list[tuple[str, "str | None"]]]]
+
+# RFC 9110 §5.6.2: token = 1*tchar.  Subprotocol names are tokens (RFC 6455 §4.1 item 10).
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
+# RFC 6455 §4.4 / §11.3.5: version = DIGIT | (NZDIGIT DIGIT) | ... (0-255).
+_VERSION = re.compile(r"(0|[1-9][0-9]{0,2})\Z")
+# ASCII case folding only: str.lower() would also fold e.g. U+212A KELVIN SIGN to "k".
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _lower(text: str) -> str:
+    """ASCII case folding (RFC 6455 §2.1: "ASCII case-insensitive")."""
+    return text.translate(_ASCII_LOWER)
 
 
 def accept_key(key: str | bytes) -> str:
@@ -19,6 +79,9 @@ def accept_key(key: str | bytes) -> str:
     whitespace stripped) followed by the GUID.  §4.2.1 requires the key to be
     the base64 encoding of 16 bytes; anything else is refused, so that a
     server built on this function rejects malformed handshakes.
+
+    Args:
+        key: the Sec-WebSocket-Key value.
 
     Raises:
         ValueError: ``key`` is not base64 of exactly 16 bytes.
@@ -42,3 +105,403 @@ def accept_key(key: str | bytes) -> str:
         )
     digest = hashlib.sha1((key + GUID).encode("ascii")).digest()
     return base64.b64encode(digest).decode("ascii")
+
+
+def new_key() -> str:
+    """Return a fresh Sec-WebSocket-Key: 16 bytes from the OS CSPRNG, base64.
+
+    RFC 6455 §4.1 item 7: the nonce MUST be selected randomly for each
+    connection.
+    """
+    return base64.b64encode(os.urandom(16)).decode("ascii")
+
+
+# --------------------------------------------------------------------------- headers
+
+
+def _text(item: str | bytes, what: str) -> str:
+    if isinstance(item, str):
+        return item
+    if isinstance(item, (bytes, bytearray, memoryview)):
+        return bytes(item).decode("iso-8859-1")
+    raise TypeError(f"header {what} must be str or bytes, not {type(item).__name__}")
+
+
+class _Fields:
+    """Header fields by lower-cased name, each with its values in order."""
+
+    def __init__(self, headers: object) -> None:
+        self._values: dict[str, list[str]] = {}
+        pairs: Iterable[Any]
+        if isinstance(headers, Mapping):
+            pairs = headers.items()
+        elif isinstance(headers, Iterable) and not isinstance(headers, (str, bytes, bytearray)):
+            pairs = headers
+        else:
+            raise TypeError(f"headers must be (name, value) pairs, not {type(headers).__name__}")
+        for pair in pairs:
+            if isinstance(pair, (str, bytes, bytearray)):  # "TE" would unpack as two letters
+                raise TypeError(f"headers must be (name, value) pairs, got {pair!r:.60}")
+            try:
+                name, value = pair
+            except (TypeError, ValueError):
+                raise TypeError(
+                    f"headers must be (name, value) pairs, got {pair!r:.60}"
+                ) from None
+            # RFC 9110 §5.5: leading and trailing whitespace is not part of the value.
+            text = _text(value, "value").strip(" \t")
+            self._values.setdefault(_lower(_text(name, "name").strip()), []).append(text)
+
+    def count(self, name: str) -> int:
+        return len(self._values.get(name, ()))
+
+    def joined(self, name: str) -> str | None:
+        """The field's lines as one comma-separated list (RFC 9110 §5.3); None if absent."""
+        values = self._values.get(name)
+        return None if values is None else ", ".join(values)
+
+    def tokens(self, name: str) -> list[str]:
+        """The field's list elements, empty elements dropped (RFC 9110 §5.6.1)."""
+        value = self.joined(name) or ""
+        return [item.strip(" \t") for item in value.split(",") if item.strip(" \t")]
+
+    def single(self, name: str, display: str) -> str | None:
+        """A field that may appear at most once; None if absent.
+
+        Raises:
+            HandshakeError: it appears on more than one line.
+        """
+        values = self._values.get(name)
+        if values is None:
+            return None
+        if len(values) > 1:
+            raise HandshakeError(f"{display} appears {len(values)} times; it must appear once")
+        return values[0]
+
+
+def _has_token(fields: _Fields, name: str, token: str) -> bool:
+    return any(_lower(item) == token for item in fields.tokens(name))
+
+
+def _check_subprotocols(names: Sequence[str], display: str) -> list[str]:
+    """RFC 6455 §4.1 item 10: non-empty, unique tokens.
+
+    Raises:
+        ValueError: one is not a token or appears twice.
+    """
+    seen: set[str] = set()
+    for name in names:
+        if not isinstance(name, str) or not _TOKEN.match(name):
+            raise ValueError(f"{display}: {name!r} is not a valid subprotocol name (a token)")
+        if name in seen:
+            raise ValueError(f"{display}: subprotocol {name!r} is listed twice")
+        seen.add(name)
+    return list(names)
+
+
+def _check_value(value: str, what: str) -> str:
+    """A header value we send: a str without CR, LF or NUL (no header injection)."""
+    if not isinstance(value, str):
+        raise TypeError(f"{what} must be str, not {type(value).__name__}")
+    if any(c in value for c in "\r\n\0"):
+        raise ValueError(f"{what} must not contain CR, LF or NUL: {value!r}")
+    return value
+
+
+# --------------------------------------------------------------------------- server
+
+
+@dataclass(frozen=True)
+class Request:
+    """A client's valid opening handshake, as :func:`check_request` read it.
+
+    Attributes:
+        key: the Sec-WebSocket-Key value (for :func:`response_headers`).
+        subprotocols: the Sec-WebSocket-Protocol names, in the client's order
+            of preference (empty when none was offered).
+        extensions: the Sec-WebSocket-Extensions offers, parsed by
+            :func:`wsframe.deflate.parse_extensions` (for
+            :func:`wsframe.deflate.respond`); empty when none was offered.
+        host: the Host value.
+        origin: the Origin value, or None (RFC 6455 §10.2: a server may
+            refuse origins it does not trust; that policy is the caller's).
+    """
+
+    key: str
+    subprotocols: list[str] = field(default_factory=list)
+    extensions: Extensions = field(default_factory=list)
+    host: str = ""
+    origin: str | None = None
+
+
+def check_request(
+    method: str | bytes, headers: Headers | Mapping[str | bytes, str | bytes]
+) -> Request:
+    """Validate a client's opening handshake (RFC 6455 §4.2.1).
+
+    The request line's other parts (a request-target, HTTP/1.1 or later) are
+    the caller's HTTP parser's to check.
+
+    Args:
+        method: the request method (case-sensitive, RFC 9110 §9.1).
+        headers: the request's header fields as ``(name, value)`` pairs (a
+            mapping is taken as its items).
+
+    Returns:
+        The :class:`Request`: key, subprotocols, extension offers, host, origin.
+
+    Raises:
+        HandshakeError: not a valid WebSocket upgrade.  ``.status`` is 400,
+            or 426 with ``.headers`` = ``(("Sec-WebSocket-Version", "13"),)``
+            when the client asks for another protocol version.
+        TypeError: headers are not (str | bytes) pairs.
+    """
+    method = _text(method, "method") if isinstance(method, (bytes, bytearray)) else method
+    if not isinstance(method, str):
+        raise TypeError(f"method must be str or bytes, not {type(method).__name__}")
+    # §4.2.1 item 1: an HTTP/1.1 or higher GET request.
+    if method != "GET":
+        raise HandshakeError(f"the opening handshake must be a GET request, not {method!r:.40}")
+    fields = _Fields(headers)
+
+    # §4.2.1 item 2: a |Host| header field (RFC 9110 §7.2: exactly one, RFC 9112 §3.2).
+    host = fields.single("host", "Host")
+    if not host:
+        raise HandshakeError("missing Host header" if host is None else "empty Host header")
+
+    # §4.2.1 item 3: |Upgrade| containing "websocket", ASCII case-insensitive.
+    if fields.count("upgrade") == 0:
+        raise HandshakeError("missing Upgrade header (expected Upgrade: websocket)")
+    if not _has_token(fields, "upgrade", "websocket"):
+        raise HandshakeError(
+            f"Upgrade header {fields.joined('upgrade')!r:.60} does not contain 'websocket'"
+        )
+    # §4.2.1 item 4: |Connection| including the token "Upgrade", ASCII case-insensitive.
+    if fields.count("connection") == 0:
+        raise HandshakeError("missing Connection header (expected Connection: Upgrade)")
+    if not _has_token(fields, "connection", "upgrade"):
+        raise HandshakeError(
+            f"Connection header {fields.joined('connection')!r:.60} "
+            "does not contain the token 'Upgrade'"
+        )
+
+    # §4.2.1 item 6: |Sec-WebSocket-Version| 13; §4.2.2 / §4.4: else 426 with the versions
+    # we speak.  A missing or malformed version is a malformed request: 400.
+    version = fields.single("sec-websocket-version", "Sec-WebSocket-Version")
+    if version is None:
+        raise HandshakeError("missing Sec-WebSocket-Version header (expected 13)")
+    if not _VERSION.match(version) or int(version) > 255:
+        raise HandshakeError(f"malformed Sec-WebSocket-Version {version!r:.40} (expected 13)")
+    if version != VERSION:
+        raise HandshakeError(
+            f"unsupported Sec-WebSocket-Version {version}; this server speaks 13",
+            status=426,
+            headers=(("Sec-WebSocket-Version", VERSION),),
+        )
+
+    # §4.2.1 item 5: exactly one |Sec-WebSocket-Key|, base64 of 16 bytes.
+    key = fields.single("sec-websocket-key", "Sec-WebSocket-Key")
+    if key is None:
+        raise HandshakeError("missing Sec-WebSocket-Key header")
+    try:
+        accept_key(key)
+    except ValueError as exc:
+        raise HandshakeError(str(exc)) from None
+
+    # §4.2.1 item 8: optional |Sec-WebSocket-Protocol|, a list of tokens in preference order.
+    try:
+        subprotocols = _check_subprotocols(
+            fields.tokens("sec-websocket-protocol"), "Sec-WebSocket-Protocol"
+        )
+    except ValueError as exc:
+        raise HandshakeError(str(exc)) from None
+
+    # §4.2.1 item 9: optional |Sec-WebSocket-Extensions| (grammar §9.1).
+    offered = fields.joined("sec-websocket-extensions")
+    extensions = parse_extensions(offered) if offered is not None else []
+
+    # §4.2.1 item 7: optional |Origin| (browsers send it); the policy is the caller's.
+    origin = fields.single("origin", "Origin")
+    return Request(key.strip(" \t"), subprotocols, extensions, host, origin)
+
+
+def response_headers(
+    key: str | bytes,
+    *,
+    subprotocol: str | None = None,
+    extensions: str | None = None,
+) -> list[tuple[str, str]]:
+    """The header fields of the server's 101 Switching Protocols (RFC 6455 §4.2.2).
+
+    Args:
+        key: the client's Sec-WebSocket-Key (:attr:`Request.key`).
+        subprotocol: the chosen subprotocol, one of :attr:`Request.subprotocols`
+            (§4.2.2 item 5.4: at most one), or None.
+        extensions: the Sec-WebSocket-Extensions value to answer with (e.g.
+            from :func:`wsframe.deflate.respond`), or None.
+
+    Returns:
+        ``[("Upgrade", "websocket"), ("Connection", "Upgrade"),
+        ("Sec-WebSocket-Accept", ...)]`` plus the subprotocol and extension
+        fields when given.
+
+    Raises:
+        ValueError: ``key`` is not base64 of 16 bytes, ``subprotocol`` is not
+            a token, or ``extensions`` contains CR, LF or NUL.
+    """
+    headers = [
+        ("Upgrade", "websocket"),
+        ("Connection", "Upgrade"),
+        ("Sec-WebSocket-Accept", accept_key(key)),
+    ]
+    if subprotocol is not None:
+        _check_subprotocols([subprotocol], "subprotocol")
+        headers.append(("Sec-WebSocket-Protocol", subprotocol))
+    if extensions is not None:
+        headers.append(("Sec-WebSocket-Extensions", _check_value(extensions, "extensions")))
+    return headers
+
+
+# --------------------------------------------------------------------------- client
+
+
+def request_headers(
+    host: str,
+    *,
+    key: str,
+    subprotocols: Sequence[str] = (),
+    extensions: str | None = None,
+    origin: str | None = None,
+) -> list[tuple[str, str]]:
+    """A client's opening-handshake header fields (RFC 6455 §4.1).
+
+    The request line (``GET /path HTTP/1.1``) is the caller's.
+
+    Args:
+        host: the Host value (``host`` or ``host:port``, §4.1 item 4).
+        key: from :func:`new_key` (keep it for :func:`check_response`).
+        subprotocols: names to offer, in order of preference (§4.1 item 10).
+        extensions: a Sec-WebSocket-Extensions value to offer (e.g.
+            :func:`wsframe.deflate.offer`), or None.
+        origin: an Origin value (§4.1 item 8; browsers always send it).
+
+    Returns:
+        Host, Upgrade, Connection, Sec-WebSocket-Key, Sec-WebSocket-Version,
+        then Origin, Sec-WebSocket-Protocol and Sec-WebSocket-Extensions when given.
+
+    Raises:
+        ValueError: a key that is not base64 of 16 bytes, a subprotocol that is
+            not a token or is repeated, an empty host, or a value with CR/LF.
+    """
+    if not _check_value(host, "host"):
+        raise ValueError("host must not be empty")
+    accept_key(key)  # §4.1 item 7: base64 of 16 bytes
+    headers = [
+        ("Host", host),
+        ("Upgrade", "websocket"),
+        ("Connection", "Upgrade"),
+        ("Sec-WebSocket-Key", key),
+        ("Sec-WebSocket-Version", VERSION),
+    ]
+    if origin is not None:
+        headers.append(("Origin", _check_value(origin, "origin")))
+    if isinstance(subprotocols, str):
+        raise TypeError("subprotocols must be a sequence of names, not a str")
+    if subprotocols:
+        names = _check_subprotocols(list(subprotocols), "subprotocols")
+        headers.append(("Sec-WebSocket-Protocol", ", ".join(names)))
+    if extensions is not None:
+        headers.append(("Sec-WebSocket-Extensions", _check_value(extensions, "extensions")))
+    return headers
+
+
+def check_response(
+    status: int,
+    headers: Headers | Mapping[str | bytes, str | bytes],
+    *,
+    key: str,
+    subprotocols: Sequence[str] = (),
+    extensions: str | None = None,
+) -> tuple[str | None, str | None]:
+    """Validate the server's answer to our opening handshake (RFC 6455 §4.1).
+
+    Args:
+        status: the response's status code.
+        headers: the response's header fields as ``(name, value)`` pairs (a
+            mapping is taken as its items).
+        key: the Sec-WebSocket-Key we sent.
+        subprotocols: the subprotocols we offered.
+        extensions: the Sec-WebSocket-Extensions value we offered, or None.
+
+    Returns:
+        ``(subprotocol, extensions)``: the subprotocol the server chose (None
+        if it chose none) and its Sec-WebSocket-Extensions value (None if
+        absent), to check with :func:`wsframe.deflate.accept_response`.
+
+    Raises:
+        HandshakeError: the client must fail the WebSocket connection.  For a
+            status other than 101, ``.status`` is the status the server sent;
+            otherwise it is 400 (the client answers nothing).
+    """
+    if isinstance(subprotocols, str):
+        raise TypeError("subprotocols must be a sequence of names, not a str")
+    # §4.1 (server's response) item 1: anything but 101 is handled per HTTP; no WebSocket.
+    if status != 101:
+        raise HandshakeError(
+            f"the server answered {status} instead of 101 Switching Protocols", status=status
+        )
+    fields = _Fields(headers)
+    # Item 2: |Upgrade| is an ASCII case-insensitive match for "websocket".
+    upgrade = fields.joined("upgrade")
+    if upgrade is None:
+        raise HandshakeError("the response has no Upgrade header")
+    if _lower(upgrade) != "websocket":
+        raise HandshakeError(f"the response's Upgrade header is {upgrade!r:.60}, not websocket")
+    # Item 3: |Connection| contains the token "Upgrade", ASCII case-insensitive.
+    if fields.count("connection") == 0:
+        raise HandshakeError("the response has no Connection header")
+    if not _has_token(fields, "connection", "upgrade"):
+        raise HandshakeError(
+            f"the response's Connection header {fields.joined('connection')!r:.60} "
+            "does not contain 'Upgrade'"
+        )
+    # Item 4: |Sec-WebSocket-Accept| is base64(SHA-1(key + GUID)).
+    accept = fields.single("sec-websocket-accept", "Sec-WebSocket-Accept")
+    if accept is None:
+        raise HandshakeError("the response has no Sec-WebSocket-Accept header")
+    try:
+        expected = accept_key(key)
+    except ValueError as exc:
+        raise ValueError(f"key: {exc}") from None
+    if accept != expected:
+        raise HandshakeError(
+            f"Sec-WebSocket-Accept {accept!r:.60} does not match our key (expected {expected!r})"
+        )
+
+    # Item 5: an extension the client did not offer fails the connection.
+    answered = fields.joined("sec-websocket-extensions")
+    if answered is not None and not parse_extensions(answered):
+        answered = None  # an empty list answers nothing
+    if answered is not None:
+        if extensions is None:
+            raise HandshakeError(
+                f"the server answered Sec-WebSocket-Extensions {answered!r:.60} "
+                "but no extension was offered"
+            )
+        offered_names = {_lower(name) for name, _ in parse_extensions(extensions)}
+        for name, _ in parse_extensions(answered):
+            if _lower(name) not in offered_names:
+                raise HandshakeError(f"the server answered extension {name!r}, which was not offered")
+
+    # Item 6: a subprotocol the client did not offer fails the connection.
+    chosen = fields.single("sec-websocket-protocol", "Sec-WebSocket-Protocol")
+    if chosen is not None and chosen not in subprotocols:
+        if not subprotocols:
+            raise HandshakeError(
+                f"the server chose subprotocol {chosen!r:.60} but none was offered"
+            )
+        raise HandshakeError(
+            f"the server chose subprotocol {chosen!r:.60}, "
+            f"which is not one of {list(subprotocols)}"
+        )
+    return chosen, answered

@@ -6,6 +6,10 @@
   strict decoder).
 - :class:`Utf8Validator`: incremental and fail-fast; raises
   :class:`~wsframe.errors.InvalidUTF8`.
+- :func:`decode` ``(data) -> str``: ``bytes(data).decode("utf-8")``, raising
+  :class:`~wsframe.errors.InvalidUTF8` (``position`` =
+  ``UnicodeDecodeError.start``); the compiled backend transcodes with SIMD
+  straight into the str's storage.
 """
 
 from __future__ import annotations
@@ -15,11 +19,12 @@ from typing import TYPE_CHECKING
 from . import _backend
 from .errors import InvalidUTF8
 
-__all__ = ["is_valid", "find_invalid", "Utf8Validator", "InvalidUTF8"]
+__all__ = ["is_valid", "find_invalid", "decode", "Utf8Validator", "InvalidUTF8"]
 
 if TYPE_CHECKING:
-    from ._reference.utf8 import Utf8Validator, find_invalid, is_valid
+    from ._reference.utf8 import Utf8Validator, decode, find_invalid, is_valid
 else:
+    decode = _backend.utf8.decode
     is_valid = _backend.utf8.is_valid
     find_invalid = _backend.utf8.find_invalid
     Utf8Validator = _backend.utf8.Utf8Validator

@@ -25,105 +25,31 @@ Base framing (RFC 6455 §5.2)::
 
 from __future__ import annotations
 
-import enum
 import operator
-import os
 import struct
-from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-from ..errors import InvalidUTF8, PayloadTooBig, ProtocolError
-from .mask import apply_mask, byte_view, mask_key
+from .. import _rules
+from .._rules import DEFAULT_MAX_SIZE as DEFAULT_MAX_SIZE
+from .._rules import FRAMES_API, MAX_CONTROL_PAYLOAD, OPCODES, byte_view, check_encode, defined_opcode, mask_key
+from .._rules import CloseCode as CloseCode
+from .._rules import Opcode as Opcode
+from .._rules import encode_close as encode_close
+from .._rules import is_valid_close_code as is_valid_close_code
+from .._rules import new_mask as new_mask
+from .._rules import parse_close as parse_close
+from ..errors import PayloadTooBig, ProtocolError
+from .mask import apply_mask
 from .utf8 import Utf8State
 
-__all__ = [
-    "Opcode",
-    "CloseCode",
-    "FrameHeader",
-    "Frame",
-    "Message",
-    "parse_header",
-    "FrameDecoder",
-    "encode_frame",
-    "encode_header",
-    "encode_message",
-    "new_mask",
-    "parse_close",
-    "encode_close",
-    "is_valid_close_code",
-    "MessageAssembler",
-    "DEFAULT_MAX_SIZE",
-]
+if TYPE_CHECKING:
+    from ..deflate import Deflater, Inflater
 
-#: Default ``max_frame_size`` / ``max_message_size``: 1 MiB, as websockets.
-DEFAULT_MAX_SIZE = 2**20
+__all__ = list(FRAMES_API)
 
-
-class Opcode(enum.IntEnum):
-    """Frame opcodes (RFC 6455 §5.2, §11.8)."""
-
-    CONTINUATION = 0x0
-    TEXT = 0x1
-    BINARY = 0x2
-    CLOSE = 0x8
-    PING = 0x9
-    PONG = 0xA
-
-    @property
-    def is_control(self) -> bool:
-        """Control frames have the most significant opcode bit set (RFC 6455 §5.5)."""
-        return self >= 0x8
-
-    @property
-    def is_data(self) -> bool:
-        """Text, binary and continuation frames carry message data (RFC 6455 §5.6)."""
-        return self < 0x8
-
-
-class CloseCode(enum.IntEnum):
-    """Close status codes (RFC 6455 §7.4.1, IANA registry §11.7).
-
-    Aliases give wsproto's names for the same values.
-    """
-
-    NORMAL_CLOSURE = 1000
-    GOING_AWAY = 1001
-    PROTOCOL_ERROR = 1002
-    UNSUPPORTED_DATA = 1003
-    NO_STATUS_RCVD = 1005
-    ABNORMAL_CLOSURE = 1006
-    INVALID_DATA = 1007
-    POLICY_VIOLATION = 1008
-    MESSAGE_TOO_BIG = 1009
-    MANDATORY_EXTENSION = 1010
-    INTERNAL_ERROR = 1011
-    SERVICE_RESTART = 1012
-    TRY_AGAIN_LATER = 1013
-    BAD_GATEWAY = 1014
-    TLS_HANDSHAKE = 1015
-    # wsproto spellings
-    INVALID_FRAME_PAYLOAD_DATA = 1007
-    MANDATORY_EXT = 1010
-    TLS_HANDSHAKE_FAILED = 1015
-
-
-_OPCODES = {int(op): op for op in Opcode}
-
-
-# ---------------------------------------------------------------------------
-# Close codes (RFC 6455 §7.4)
-
-
-def is_valid_close_code(code: int) -> bool:
-    """Whether ``code`` may appear in a Close frame — wsframe's one policy.
-
-    Valid: 1000-1003 and 1007-1011 (RFC 6455 §7.4.1), 1012-1014 (registered
-    with IANA later, §11.7), 3000-4999 (libraries, frameworks, applications;
-    §7.4.2).  Invalid: 0-999 (unused), 1004 (reserved), 1005, 1006 and 1015
-    (must not be sent in a Close frame, §7.4.1), 1016-2999 (reserved for future
-    RFCs), 5000 and above (out of range).  Autobahn 7.7.x / 7.9.x agree.
-    """
-    return 1000 <= code <= 1003 or 1007 <= code <= 1014 or 3000 <= code <= 4999
+_OPCODES = OPCODES  # the name the integrations and older callers import
 
 
 # ---------------------------------------------------------------------------
@@ -155,47 +81,36 @@ class FrameHeader:
 
 
 def _check_opcode(opcode: int) -> Opcode:
-    # RFC 6455 §5.2: opcodes 0x3-0x7 and 0xB-0xF are reserved; "if an unknown
-    # opcode is received, the receiving endpoint MUST _Fail the WebSocket
-    # Connection_" (close code 1002, §7.4.1).
+    # RFC 6455 §5.2: reserved opcodes fail the connection.
     try:
-        return _OPCODES[opcode]
+        return OPCODES[opcode]
     except KeyError:
-        raise ProtocolError(f"reserved opcode {opcode:#x}", 1002) from None
+        raise _rules.reserved_opcode(opcode) from None
 
 
 def _check_control_fin(opcode: Opcode, fin: bool) -> None:
-    # RFC 6455 §5.5: "All control frames ... MUST NOT be fragmented."
+    # RFC 6455 §5.5: control frames MUST NOT be fragmented.
     if opcode.is_control and not fin:
-        raise ProtocolError(f"fragmented control frame ({opcode.name})", 1002)
+        raise _rules.fragmented_control(opcode)
 
 
 def _check_control_length(opcode: Opcode, length: int) -> None:
-    # RFC 6455 §5.5: "All control frames MUST have a payload length of 125
-    # bytes or less."
-    if opcode.is_control and length > 125:
-        raise ProtocolError(
-            f"control frame ({opcode.name}) payload of {length} bytes exceeds 125",
-            1002,
-        )
+    # RFC 6455 §5.5: control frames carry at most 125 bytes.
+    if opcode.is_control and length > MAX_CONTROL_PAYLOAD:
+        raise _rules.control_too_long(opcode, length)
 
 
 def _check_minimal_length(length: int, size: int) -> None:
-    # RFC 6455 §5.2: "the minimal number of bytes MUST be used to encode the
-    # length" — a 16-bit length below 126 or a 64-bit length below 65536 is
-    # a non-minimal encoding.
+    # RFC 6455 §5.2: the minimal number of bytes MUST encode the length: a
+    # 16-bit length below 126 or a 64-bit length below 65536 is non-minimal.
     if (size == 2 and length < 126) or (size == 8 and length < 0x10000):
-        raise ProtocolError(
-            f"non-minimal {size * 8}-bit encoding of a payload length below "
-            f"{126 if size == 2 else 0x10000}",
-            1002,
-        )
+        raise _rules.non_minimal_length(size * 8)
 
 
 def _check_length_msb(first_byte: int) -> None:
     # RFC 6455 §5.2: with a 64-bit length "the most significant bit MUST be 0".
     if first_byte & 0x80:
-        raise ProtocolError("64-bit payload length with the most significant bit set", 1002)
+        raise _rules.length_msb()
 
 
 def parse_header(data: Any, offset: int = 0) -> FrameHeader | None:
@@ -293,51 +208,18 @@ class Frame:
     rsv1: bool = False
     rsv2: bool = False
     rsv3: bool = False
+    # Private: set by FrameDecoder on a text frame whose payload it validated
+    # as part of its message (RFC 6455 §8.1), so that MessageAssembler does not
+    # validate the same bytes again.  Not part of the value (equality, repr).
+    _text_valid: bool = field(default=False, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         set_field = object.__setattr__  # the dataclass is frozen
-        set_field(self, "opcode", _defined_opcode(self.opcode))
+        set_field(self, "opcode", defined_opcode(self.opcode))
         if type(self.payload) is not bytes:
             set_field(self, "payload", bytes(byte_view(self.payload, "payload")))
         for name in ("fin", "rsv1", "rsv2", "rsv3"):
             set_field(self, name, bool(getattr(self, name)))
-
-
-def parse_close(payload: Any) -> tuple[int, str]:
-    """Parse a Close frame's payload into ``(code, reason)`` (RFC 6455 §5.5.1).
-
-    An empty payload means no status code: ``(1005, "")`` (§7.1.5).
-
-    Raises:
-        ProtocolError: (1002) a 1-byte payload or a code that may not be sent
-            (see :func:`is_valid_close_code`).
-        InvalidUTF8: (1007) the reason is not UTF-8; ``position`` is the
-            offset within the reason (§8.1).
-    """
-    data = bytes(byte_view(payload, "payload"))
-    if not data:
-        return CloseCode.NO_STATUS_RCVD, ""
-    # RFC 6455 §5.5.1: a body, if present, starts with a 2-byte code; a single
-    # byte cannot be one.
-    if len(data) == 1:
-        raise ProtocolError("close frame payload of 1 byte (a code needs 2)", 1002)
-    code = int.from_bytes(data[:2], "big")
-    # RFC 6455 §7.4: only defined or registered codes may be sent.
-    if not is_valid_close_code(code):
-        raise ProtocolError(f"invalid close code {code}", 1002)
-    reason = data[2:]
-    try:
-        text = reason.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        # RFC 6455 §5.5.1: "the data ... MUST be UTF-8" -> §8.1 close 1007.
-        raise InvalidUTF8(
-            f"close reason is not valid UTF-8 at byte {exc.start}", exc.start
-        ) from None
-    return code, text
-
-
-class _Failed(Exception):
-    """Internal marker: never escapes."""
 
 
 class FrameDecoder:
@@ -369,10 +251,8 @@ class FrameDecoder:
         rsv_allowed: int = 0,
         validate_utf8: bool = True,
     ) -> None:
-        if max_frame_size is not None and max_frame_size < 0:
-            raise ValueError("max_frame_size must be >= 0 or None")
-        if not 0 <= rsv_allowed <= 7:
-            raise ValueError("rsv_allowed must be a 3-bit mask (0..7)")
+        _rules.check_limit(max_frame_size, "max_frame_size")
+        _rules.check_rsv_allowed(rsv_allowed)
         self.client = client
         self.max_frame_size = max_frame_size
         self.rsv_allowed = rsv_allowed
@@ -480,44 +360,28 @@ class FrameDecoder:
         rsv = (b0 >> 4) & 0x07
         unexpected = rsv & ~self.rsv_allowed
         if unexpected:
-            names = [n for bit, n in ((4, "RSV1"), (2, "RSV2"), (1, "RSV3")) if unexpected & bit]
-            raise ProtocolError(f"reserved bit {'/'.join(names)} set without an extension", 1002)
+            raise _rules.reserved_bits(unexpected)
         # RFC 7692 §6.1: only the first frame of a message carries RSV1 ("per-
         # message compressed"); a control or continuation frame with RSV1 set
         # is an error even when the extension was negotiated.
         if rsv & 4 and opcode in (Opcode.CONTINUATION, Opcode.CLOSE, Opcode.PING, Opcode.PONG):
-            raise ProtocolError(f"RSV1 set on a {opcode.name} frame", 1002)
+            raise _rules.rsv1_not_first(opcode)
 
     def _check_mask_bit(self, masked: bool) -> None:
         # RFC 6455 §5.1: "a client MUST mask all frames that it sends to the
         # server"; "A server MUST NOT mask any frames that it sends to the
         # client"; the receiver MUST close the connection (1002) otherwise.
-        if self.client and masked:
-            raise ProtocolError("masked frame from the server", 1002)
-        if not self.client and not masked:
-            raise ProtocolError("unmasked frame from the client", 1002)
+        if masked == bool(self.client):
+            raise _rules.mask_bit_error(bool(self.client))
 
     def _check_fragmentation(self, opcode: Opcode) -> None:
-        # RFC 6455 §5.4: a fragmented message is a first frame (text/binary,
-        # FIN clear) then continuation frames, the last one with FIN set;
-        # control frames may be injected in between, data frames may not.
-        if opcode is Opcode.CONTINUATION and not self._in_message:
-            raise ProtocolError("continuation frame without a message to continue", 1002)
-        if opcode in (Opcode.TEXT, Opcode.BINARY) and self._in_message:
-            raise ProtocolError(
-                f"{opcode.name} frame inside a fragmented message (expected CONTINUATION)",
-                1002,
-            )
+        error = _rules.fragmentation_error(opcode, self._in_message)
+        if error is not None:
+            raise error
 
     def _check_size(self, length: int) -> None:
-        # max_frame_size is judged on the declared length, before the payload
-        # is buffered; 1009 "message too big" (RFC 6455 §7.4.1).
         if self.max_frame_size is not None and length > self.max_frame_size:
-            raise PayloadTooBig(
-                f"frame payload of {length} bytes exceeds the limit of "
-                f"{self.max_frame_size} bytes",
-                1009,
-            )
+            raise _rules.frame_too_big(length, self.max_frame_size)
 
     def _start_frame(self, header: FrameHeader) -> None:
         b0 = self._buffer[self._pos]
@@ -579,24 +443,23 @@ class FrameDecoder:
         # (1007), even before the frame is complete (Autobahn 6.4.x).
         position = self._text.scan(chunk)
         if position >= 0:
-            raise InvalidUTF8(f"text payload is not valid UTF-8 at byte {position}", position)
+            raise _rules.invalid_text(position)
 
     def _finish_frame(self, header: FrameHeader, payload: bytes) -> Frame:
         self._payload = bytearray()
         opcode = header.opcode
         if self._validating and header.fin and self._text.need:
             # RFC 6455 §8.1: the message ended inside a code point.
-            raise InvalidUTF8(
-                f"text payload is not valid UTF-8 at byte {self._text.start} "
-                "(truncated sequence)",
-                self._text.start,
-            )
+            raise _rules.truncated_text(self._text.start)
         if opcode is Opcode.CLOSE:
             parse_close(payload)  # RFC 6455 §5.5.1 / §7.4: raises on a bad body
             self._closed = True
             self._buffer = bytearray()
             self._pos = 0
-        return Frame(opcode, payload, header.fin, header.rsv1, header.rsv2, header.rsv3)
+        frame = Frame(opcode, payload, header.fin, header.rsv1, header.rsv2, header.rsv3)
+        if self._validating:
+            object.__setattr__(frame, "_text_valid", True)
+        return frame
 
     def _compact(self) -> None:
         # Drop consumed input once it is at least half of the buffer, so that
@@ -610,27 +473,6 @@ class FrameDecoder:
 
 # ---------------------------------------------------------------------------
 # Encoding
-
-
-def _defined_opcode(opcode: int) -> Opcode:
-    """The Opcode member for a local argument; ValueError if it is reserved
-    (RFC 6455 §5.2), TypeError if it is not an int."""
-    try:
-        return _OPCODES[operator.index(opcode)]
-    except KeyError:
-        raise ValueError(f"reserved opcode {operator.index(opcode):#x}") from None
-
-
-def _validate_encode(opcode: int, length: int, fin: bool) -> Opcode:
-    op = _defined_opcode(opcode)
-    # RFC 6455 §5.5: control frames are at most 125 bytes and not fragmented.
-    if op.is_control and length > 125:
-        raise ValueError(f"control frame payload of {length} bytes exceeds 125")
-    if op.is_control and not fin:
-        raise ValueError("control frames cannot be fragmented (fin=False)")
-    if length < 0 or length > 0x7FFFFFFFFFFFFFFF:
-        raise ValueError(f"payload length {length} out of range")
-    return op
 
 
 def encode_header(
@@ -652,8 +494,9 @@ def encode_header(
         ValueError: reserved opcode, control frame over 125 bytes or with FIN
             clear, negative length, mask not 4 bytes.
     """
-    op = _validate_encode(opcode, operator.index(length), fin)
-    b0 = (fin << 7) | (rsv1 << 6) | (rsv2 << 5) | (rsv3 << 4) | op
+    op = check_encode(opcode, operator.index(length), fin)
+    # RFC 6455 §5.2: FIN, RSV1-3 (flags are truth-tested), then the opcode.
+    b0 = (bool(fin) << 7) | (bool(rsv1) << 6) | (bool(rsv2) << 5) | (bool(rsv3) << 4) | op
     mask_bit = 0x80 if mask is not None else 0
     # RFC 6455 §5.2: the minimal length encoding.
     if length < 126:
@@ -692,18 +535,13 @@ def encode_frame(
     return head + body
 
 
-def new_mask() -> bytes:
-    """A fresh masking key from the OS's cryptographic source (RFC 6455 §5.3:
-    the key must be unpredictable)."""
-    return os.urandom(4)
-
-
 def encode_message(
     opcode: int,
     payload: Any,
     *,
     fragment_size: int | None = None,
     masked: bool = False,
+    deflater: Deflater | None = None,
 ) -> list[bytes]:
     """Encode a message as a correct fragment sequence (RFC 6455 §5.4).
 
@@ -711,70 +549,60 @@ def encode_message(
     has FIN set.  ``fragment_size`` bounds each frame's payload (None: one
     frame).  With ``masked=True`` every frame gets a fresh key (§5.3).  A
     control opcode gives one frame (control frames cannot be fragmented).
+    With a ``deflater`` (:class:`wsframe.deflate.Deflater`) a data message of
+    at least ``deflater.min_size`` bytes is compressed and RSV1 is set on its
+    first frame only (RFC 7692 §6); ``fragment_size`` then bounds each frame's
+    compressed payload.  Control frames are never compressed.
 
     Raises:
         ValueError: CONTINUATION or reserved opcode, fragment_size < 1,
             control payload over 125 bytes.
         TypeError: ``payload`` is a str or not a bytes-like object.
     """
-    return fragment_message(
-        encode_frame, opcode, payload, fragment_size=fragment_size, masked=masked
+    return _rules.fragment_message(
+        encode_frame,
+        opcode,
+        payload,
+        fragment_size=fragment_size,
+        masked=masked,
+        deflater=deflater,
     )
 
 
-def fragment_message(
-    encode: Callable[..., bytes],
+def encode_message_bytes(
     opcode: int,
     payload: Any,
     *,
-    fragment_size: int | None,
-    masked: bool,
-) -> list[bytes]:
-    """:func:`encode_message`'s fragmentation policy, with ``encode`` as the
-    frame encoder, so that the compiled backend applies the very same policy
-    with its own ``encode_frame``."""
-    view = byte_view(payload, "payload")
-    op = _defined_opcode(opcode)
-    if op is Opcode.CONTINUATION:
-        raise ValueError("a message cannot start with a CONTINUATION frame")
-    if fragment_size is not None and fragment_size < 1:
-        raise ValueError("fragment_size must be >= 1 or None")
-    if op.is_control or fragment_size is None or len(view) <= fragment_size:
-        pieces = [view]
-    else:
-        pieces = [view[i : i + fragment_size] for i in range(0, len(view), fragment_size)]
-    frames = []
-    last = len(pieces) - 1
-    for index, piece in enumerate(pieces):
-        frames.append(
-            encode(
-                op if index == 0 else Opcode.CONTINUATION,
-                piece,
-                fin=index == last,
-                mask=new_mask() if masked else None,
-            )
-        )
-    return frames
+    fragment_size: int | None = None,
+    masked: bool = False,
+    deflater: Deflater | None = None,
+) -> bytes:
+    """:func:`encode_message`, as one contiguous ``bytes`` ready for one write.
 
+    Encode once, send to many: the result of an unmasked (server-side)
+    message may be written to any number of connections, as long as the
+    frames mean the same on each of them, which holds exactly when
 
-def encode_close(code: int, reason: str = "") -> bytes:
-    """Encode a Close frame's payload: the code, then the UTF-8 reason (RFC 6455 §5.5.1).
+    - ``deflater`` is None (no compression), and every connection accepts the
+      message's size and RSV bits; or
+    - ``deflater`` is not None and the connections all negotiated
+      permessage-deflate, and this deflater cannot carry context between
+      messages (``server_no_context_takeover`` was agreed for a server, or the
+      deflater is used for this message only): with context takeover each
+      connection's compressor history differs, so each needs its own
+      ``encode`` (RFC 7692 §7.2.1).
+
+    A masked message (a client's) must never be reused: each frame needs a
+    fresh, unpredictable key (RFC 6455 §5.3).
 
     Raises:
-        ValueError: a code that may not be sent (see :func:`is_valid_close_code`)
-            or a reason longer than 123 bytes once encoded.
-        TypeError: ``reason`` is not a str.
+        the same as :func:`encode_message`.
     """
-    if not isinstance(reason, str):
-        raise TypeError(f"reason must be a str, not {type(reason).__name__}")
-    code = operator.index(code)
-    if not is_valid_close_code(code):
-        raise ValueError(f"invalid close code {code}")
-    encoded = reason.encode("utf-8")
-    # RFC 6455 §5.5: 125 bytes of payload at most, 2 of which are the code.
-    if len(encoded) > 123:
-        raise ValueError(f"close reason of {len(encoded)} bytes exceeds 123")
-    return code.to_bytes(2, "big") + encoded
+    return b"".join(
+        encode_message(
+            opcode, payload, fragment_size=fragment_size, masked=masked, deflater=deflater
+        )
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -786,8 +614,9 @@ class Message:
     """A complete message, or a control frame.
 
     ``data`` is a str for a text message (unless ``decode_text=False``), bytes
-    otherwise; ``compressed`` is true for a per-message-compressed message
-    (RFC 7692), whose ``data`` is the still-deflated bytes.
+    otherwise.  ``compressed`` is true for a per-message-compressed message
+    (RFC 7692): its ``data`` is the still-deflated bytes, unless the assembler
+    has an inflater, which gives the inflated data.
     """
 
     opcode: Opcode
@@ -799,92 +628,131 @@ class MessageAssembler:
     """Reassembles data frames into messages (RFC 6455 §5.4).
 
     Args:
-        max_message_size: largest message accepted, counting wire (possibly
-            compressed) bytes.  None: no limit.  Default 1 MiB.
+        max_message_size: largest message accepted (bytes), counting its wire
+            (possibly compressed) bytes and, with an inflater, its inflated
+            bytes too; each must stay within the limit.  None: no limit.
+            Default 1 MiB.
         decode_text: return text messages as str (else as validated bytes).
+        inflater: a :class:`wsframe.deflate.Inflater` for a connection that
+            negotiated permessage-deflate: compressed messages are inflated
+            frame by frame as they arrive, their text validated as it appears
+            (RFC 7692 §6.2).  Without one, a compressed message comes back as
+            its compressed bytes with ``Message.compressed`` true.
 
     :meth:`add` returns a :class:`Message` for a control frame at once and for
-    the final frame of a data message; None for other fragments.  Not
+    the final frame of a data message; None for other fragments.  Text that a
+    :class:`FrameDecoder` already validated is not validated again.  Not
     thread-safe.
     """
 
     def __init__(
-        self, max_message_size: int | None = DEFAULT_MAX_SIZE, decode_text: bool = True
+        self,
+        max_message_size: int | None = DEFAULT_MAX_SIZE,
+        decode_text: bool = True,
+        *,
+        inflater: Inflater | None = None,
     ) -> None:
-        if max_message_size is not None and max_message_size < 0:
-            raise ValueError("max_message_size must be >= 0 or None")
+        _rules.check_limit(max_message_size, "max_message_size")
         self.max_message_size = max_message_size
         self.decode_text = decode_text
+        self.inflater = inflater
         self._opcode: Opcode | None = None
         self._compressed = False
         self._chunks: list[bytes] = []
-        self._size = 0
+        self._size = 0  # wire bytes of the message so far
+        self._inflated = 0  # inflated bytes of the message so far
         self._text = Utf8State()
+        self._prevalidated = False  # every frame so far came validated
 
     @property
     def in_message(self) -> bool:
         """True while a fragmented message is incomplete."""
         return self._opcode is not None
 
+    def _forget(self) -> None:
+        self._opcode = None
+        self._chunks = []
+
     def add(self, frame: Frame) -> Message | None:
         """Add a frame; return the completed message or control frame, else None.
 
         Raises:
-            ProtocolError: (1002) fragmentation out of order.
-            PayloadTooBig: (1009) the message passes ``max_message_size``.
-            InvalidUTF8: (1007) an uncompressed text message is not UTF-8.
+            ProtocolError: (1002) fragmentation out of order, or corrupt
+                compressed data.
+            PayloadTooBig: (1009) the message passes ``max_message_size``
+                (wire or inflated bytes).
+            InvalidUTF8: (1007) a text message is not UTF-8 (``position`` is
+                the offset in the message, inflated if it was compressed).
         """
-        opcode = _OPCODES[operator.index(frame.opcode)]
+        opcode = OPCODES[operator.index(frame.opcode)]
         payload = bytes(frame.payload)
         if opcode.is_control:
             return Message(opcode, payload)
-        # RFC 6455 §5.4: continuation only inside a message, no nesting.
-        if opcode is Opcode.CONTINUATION:
-            if self._opcode is None:
-                raise ProtocolError("continuation frame without a message to continue", 1002)
-        else:
-            if self._opcode is not None:
-                raise ProtocolError(
-                    f"{opcode.name} frame inside a fragmented message (expected CONTINUATION)",
-                    1002,
-                )
+        error = _rules.fragmentation_error(opcode, self._opcode is not None)
+        if error is not None:
+            raise error
+        if opcode is not Opcode.CONTINUATION:
             self._opcode = opcode
             self._compressed = frame.rsv1
             self._chunks = []
             self._size = 0
+            self._inflated = 0
             self._text = Utf8State()
+            self._prevalidated = True
         self._size += len(payload)
-        if self.max_message_size is not None and self._size > self.max_message_size:
+        limit = self.max_message_size
+        if limit is not None and self._size > limit:
             size = self._size
-            self._opcode = None
-            self._chunks = []
-            raise PayloadTooBig(
-                f"message of at least {size} bytes exceeds the limit of "
-                f"{self.max_message_size} bytes",
-                1009,
-            )
-        text = self._opcode is Opcode.TEXT and not self._compressed
+            self._forget()
+            raise _rules.message_too_big(size, limit)
+        inflate = self._compressed and self.inflater is not None
+        if inflate:
+            chunk = self._inflate(payload, frame.fin)
+        else:
+            chunk = payload
+        text = self._opcode is Opcode.TEXT and (inflate or not self._compressed)
         if text:
-            # RFC 6455 §8.1, failing as early as possible.
-            position = self._text.scan(payload)
-            if position >= 0:
-                self._opcode = None
-                self._chunks = []
-                raise InvalidUTF8(f"text payload is not valid UTF-8 at byte {position}", position)
-        self._chunks.append(payload)
+            self._validate(chunk, getattr(frame, "_text_valid", False))
+        self._chunks.append(chunk)
         if not frame.fin:
             return None
         message_opcode, compressed = self._opcode, self._compressed
-        data = b"".join(self._chunks)
-        self._opcode = None
-        self._chunks = []
-        if text and self._text.need:
-            raise InvalidUTF8(
-                f"text payload is not valid UTF-8 at byte {self._text.start} "
-                "(truncated sequence)",
-                self._text.start,
-            )
+        data = chunk if len(self._chunks) == 1 else b"".join(self._chunks)
+        self._forget()
+        if text and not self._prevalidated and self._text.need:
+            raise _rules.truncated_text(self._text.start)
         assert message_opcode is not None
         if text and self.decode_text:
-            return Message(message_opcode, data.decode("utf-8"))
+            return Message(message_opcode, data.decode("utf-8"), compressed)
         return Message(message_opcode, data, compressed)
+
+    def _inflate(self, payload: bytes, fin: bool) -> bytes:
+        assert self.inflater is not None
+        limit = self.max_message_size
+        budget = None if limit is None else limit - self._inflated
+        try:
+            chunk = self.inflater.feed(payload, fin=fin, max_size=budget)
+        except PayloadTooBig:
+            self._forget()
+            raise _rules.inflated_too_big(limit) from None
+        except ProtocolError:
+            self._forget()
+            raise
+        self._inflated += len(chunk)
+        return chunk
+
+    def _validate(self, chunk: bytes, prevalidated: bool) -> None:
+        # RFC 6455 §8.1, failing as early as possible; bytes a FrameDecoder
+        # validated (every frame of the message so far) are not scanned again.
+        if self._prevalidated and prevalidated:
+            return
+        if self._prevalidated:
+            # A frame that did not come validated after some that did: catch
+            # the state up with the earlier chunks first.
+            self._prevalidated = False
+            for earlier in self._chunks:
+                self._text.scan(earlier)
+        position = self._text.scan(chunk)
+        if position >= 0:
+            self._forget()
+            raise _rules.invalid_text(position)

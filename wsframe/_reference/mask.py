@@ -13,48 +13,9 @@ from __future__ import annotations
 import operator
 from typing import Any
 
+from .._rules import byte_view, mask_key
+
 __all__ = ["apply_mask", "apply_mask_inplace", "Masker", "byte_view", "mask_key"]
-
-
-def byte_view(data: Any, what: str = "data") -> memoryview:
-    """Return a flat, byte-format view of any C-contiguous buffer.
-
-    Buffers are taken as their raw bytes whatever their item format, so
-    ``array('I')`` is masked byte by byte like the memory it occupies.
-
-    Raises:
-        TypeError: ``data`` does not support the buffer protocol (``str`` included).
-        ValueError: ``data`` is not C-contiguous.
-    """
-    if isinstance(data, str):
-        raise TypeError(f"{what} must be a bytes-like object, not str")
-    try:
-        view = memoryview(data)
-    except TypeError:
-        raise TypeError(
-            f"{what} must be a bytes-like object, not {type(data).__name__}"
-        ) from None
-    if not view.c_contiguous:
-        raise ValueError(f"{what} must be a C-contiguous buffer")
-    if view.format != "B" or view.ndim != 1:
-        view = view.cast("B")
-    return view
-
-
-def mask_key(mask: Any, offset: int = 0) -> bytes:
-    """Return the 4-byte key rotated so that its first byte applies at ``offset``.
-
-    Raises:
-        TypeError: ``mask`` is not a bytes-like object or ``offset`` not an int.
-        ValueError: ``mask`` is not exactly 4 bytes long.
-    """
-    key = bytes(byte_view(mask, "mask"))
-    if len(key) != 4:
-        raise ValueError(f"mask must be 4 bytes long, got {len(key)}")
-    # RFC 6455 §5.3: byte i of the payload uses key byte i MOD 4; a chunk that
-    # starts at payload offset `offset` therefore starts at key byte offset % 4.
-    phase = operator.index(offset) % 4
-    return key[phase:] + key[:phase]
 
 
 def _xor(view: memoryview, key: bytes) -> bytes:

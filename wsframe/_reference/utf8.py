@@ -30,10 +30,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .._rules import utf8_error
 from ..errors import InvalidUTF8
 from .mask import byte_view
 
-__all__ = ["is_valid", "find_invalid", "Utf8Validator", "InvalidUTF8", "Utf8State"]
+__all__ = ["is_valid", "find_invalid", "decode", "Utf8Validator", "InvalidUTF8", "Utf8State"]
 
 _NON_ASCII = re.compile(rb"[\x80-\xff]")
 
@@ -65,10 +66,12 @@ class Utf8State:
 
     ``need`` continuation bytes are still expected; the next one must lie in
     ``lo..hi``; the pending sequence started at absolute offset ``start``.
-    ``consumed`` counts all bytes scanned so far.
+    ``consumed`` counts all bytes scanned so far.  After :meth:`scan` found an
+    ill-formed sequence, ``fail`` is the absolute offset of the byte that
+    broke it (the fail-fast point).
     """
 
-    __slots__ = ("need", "lo", "hi", "start", "consumed")
+    __slots__ = ("need", "lo", "hi", "start", "consumed", "fail")
 
     def __init__(self) -> None:
         self.need = 0
@@ -76,6 +79,7 @@ class Utf8State:
         self.hi = 0xBF
         self.start = 0
         self.consumed = 0
+        self.fail = -1
 
     def scan(self, data: bytes) -> int:
         """Advance over ``data``; return -1, or the absolute offset where the
@@ -92,6 +96,7 @@ class Utf8State:
                 index = match.start()
                 rule = _first_byte_rule(data[index])
                 if rule is None:
+                    self.fail = base + index
                     return base + index
                 self.need, self.lo, self.hi = rule
                 self.start = base + index
@@ -99,6 +104,7 @@ class Utf8State:
                 byte = data[index]
                 if not self.lo <= byte <= self.hi:
                     # The pending sequence is ill-formed; it started at its lead.
+                    self.fail = base + index
                     return self.start
                 self.need -= 1
                 self.lo, self.hi = 0x80, 0xBF
@@ -123,6 +129,27 @@ def find_invalid(data: Any) -> int:
     if position >= 0:
         return position
     return state.start if state.need else -1
+
+
+def decode(data: Any) -> str:
+    """Return the text of the UTF-8 in ``data``: ``bytes(data).decode("utf-8")``.
+
+    Raises:
+        InvalidUTF8: ``data`` is not well-formed UTF-8; ``position`` is the
+            start of the first ill-formed sequence (``UnicodeDecodeError.start``),
+            and the message says "truncated UTF-8 sequence" when that sequence
+            is only cut short by the end of ``data``.
+        TypeError: ``data`` is not a bytes-like object.
+        ValueError: ``data`` is not C-contiguous.
+    """
+    raw = bytes(byte_view(data))
+    state = Utf8State()
+    position = state.scan(raw)
+    if position >= 0:
+        raise utf8_error(position, "invalid UTF-8")
+    if state.need:
+        raise utf8_error(state.start, "truncated UTF-8 sequence")
+    return raw.decode("utf-8")
 
 
 def is_valid(data: Any) -> bool:
@@ -157,8 +184,8 @@ class Utf8Validator:
         """Bytes accepted so far (since creation or :meth:`reset`)."""
         return self._state.consumed
 
-    def _fail(self, position: int, why: str) -> InvalidUTF8:
-        self._error = InvalidUTF8(f"{why} at byte {position}", position)
+    def _fail(self, position: int, why: str, fail_index: int) -> InvalidUTF8:
+        self._error = utf8_error(position, why, fail_index)
         return self._error
 
     def feed(self, data: Any) -> None:
@@ -172,7 +199,7 @@ class Utf8Validator:
             raise self._error
         position = self._state.scan(bytes(byte_view(data)))
         if position >= 0:
-            raise self._fail(position, "invalid UTF-8")
+            raise self._fail(position, "invalid UTF-8", self._state.fail)
 
     def finish(self) -> None:
         """Declare the end of the stream.
@@ -183,7 +210,8 @@ class Utf8Validator:
         if self._error is not None:
             raise self._error
         if self._state.need:
-            raise self._fail(self._state.start, "truncated UTF-8 sequence")
+            state = self._state
+            raise self._fail(state.start, "truncated UTF-8 sequence", state.consumed)
 
     def reset(self) -> None:
         """Forget everything, errors included; positions restart at 0."""

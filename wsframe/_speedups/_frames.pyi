@@ -1,31 +1,19 @@
 """Type stub for the compiled frames module (same API as wsframe._reference.frames)."""
 
-from typing import Any, Final, Iterator
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, Final
 
-from wsframe._reference.frames import DEFAULT_MAX_SIZE as DEFAULT_MAX_SIZE
-from wsframe._reference.frames import CloseCode as CloseCode
-from wsframe._reference.frames import Opcode as Opcode
-from wsframe._reference.frames import is_valid_close_code as is_valid_close_code
-from wsframe._reference.frames import new_mask as new_mask
+from wsframe._rules import DEFAULT_MAX_SIZE as DEFAULT_MAX_SIZE
+from wsframe._rules import CloseCode as CloseCode
+from wsframe._rules import Opcode as Opcode
+from wsframe._rules import encode_close as encode_close
+from wsframe._rules import is_valid_close_code as is_valid_close_code
+from wsframe._rules import parse_close as parse_close
 
-__all__ = [
-    "Opcode",
-    "CloseCode",
-    "FrameHeader",
-    "Frame",
-    "Message",
-    "parse_header",
-    "FrameDecoder",
-    "encode_frame",
-    "encode_header",
-    "encode_message",
-    "new_mask",
-    "parse_close",
-    "encode_close",
-    "is_valid_close_code",
-    "MessageAssembler",
-    "DEFAULT_MAX_SIZE",
-]
+if TYPE_CHECKING:
+    from wsframe.deflate import Deflater, Inflater
+
+__all__: list[str]
 
 simd_level: Final[str]
 
@@ -138,15 +126,23 @@ def encode_frame(
     rsv3: bool = False,
     mask: Any = None,
 ) -> bytes: ...
+def new_mask() -> bytes: ...
 def encode_message(
     opcode: int,
     payload: Any,
     *,
     fragment_size: int | None = None,
     masked: bool = False,
+    deflater: Deflater | None = None,
 ) -> list[bytes]: ...
-def parse_close(payload: Any) -> tuple[int, str]: ...
-def encode_close(code: int, reason: str = "") -> bytes: ...
+def encode_message_bytes(
+    opcode: int,
+    payload: Any,
+    *,
+    fragment_size: int | None = None,
+    masked: bool = False,
+    deflater: Deflater | None = None,
+) -> bytes: ...
 
 class Message:
     __match_args__ = ("opcode", "data", "compressed")
@@ -164,7 +160,14 @@ class Message:
 class MessageAssembler:
     max_message_size: int | None
     decode_text: bool
-    def __init__(self, max_message_size: int | None = ..., decode_text: bool = True) -> None: ...
+    inflater: Inflater | None
+    def __init__(
+        self,
+        max_message_size: int | None = ...,
+        decode_text: bool = True,
+        *,
+        inflater: Inflater | None = None,
+    ) -> None: ...
     @property
     def in_message(self) -> bool: ...
     def add(self, frame: Frame) -> Message | None: ...

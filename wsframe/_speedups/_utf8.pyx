@@ -5,15 +5,17 @@
 # cyfunctions (measured on 16-byte apply_mask); signatures stay visible
 # to inspect through the embedded Argument Clinic-style signature.
 # cython: binding=False, embedsignature=True, embedsignature.format=clinic
-"""Compiled UTF-8 validation (RFC 3629; Unicode Standard Table 3-7).
+"""Compiled UTF-8 validation and decoding (RFC 3629; Unicode Standard Table 3-7).
 
 Same API, positions and error messages as :mod:`wsframe._reference.utf8`,
 backed by ``wsf_utf8.h``: an ASCII fast path plus the Keiser-Lemire lookup
 algorithm (SSE4 / AVX2 / AVX-512 / NEON, chosen once at import; ``simd_level``
-says which) with a scalar DFA for exact error positions.  Inputs of 64 KiB or
-more are validated without the GIL.
+says which) with a scalar DFA for exact error positions.  :func:`decode`
+builds the str in one allocation and transcodes into its storage with the
+SIMD kernels of ``wsf_decode.h``.  Inputs of 64 KiB or more are validated
+(and decoded) without the GIL.
 
-Thread safety: :func:`is_valid` and :func:`find_invalid` are safe from any
+Thread safety: :func:`is_valid`, :func:`find_invalid` and :func:`decode` are safe from any
 thread.  A :class:`Utf8Validator` is one stream: feeding it from several
 threads at once never crashes but gives meaningless positions.
 """
@@ -24,6 +26,11 @@ from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 from libc.stddef cimport ptrdiff_t
 from libc.stdint cimport uint8_t
 
+from wsframe._speedups.decode cimport (
+    wsf_decode_init,
+    wsf_decode_object,
+    wsf_decode_truncated,
+)
 from wsframe._speedups.kernels cimport (
     WSF_NOGIL_THRESHOLD,
     wsf_active_level,
@@ -36,11 +43,13 @@ from wsframe._speedups.kernels cimport (
     wsf_utf8_stream,
 )
 
+from wsframe import _rules
 from wsframe.errors import InvalidUTF8
 
 __all__ = [
     "is_valid",
     "find_invalid",
+    "decode",
     "Utf8Validator",
     "InvalidUTF8",
     "simd_level",
@@ -48,6 +57,7 @@ __all__ = [
 ]
 
 wsf_init_or_raise()
+wsf_decode_init()
 
 #: The kernel level in use: "scalar", "sse2", "sse4", "avx2", "avx512" or "neon".
 simd_level = wsf_active_level()
@@ -74,6 +84,47 @@ cdef inline ptrdiff_t _find(object data) except -2:
     r = _find_pinned(<const uint8_t *>view.buf, <size_t>view.len)
     PyBuffer_Release(&view)
     return r
+
+
+_utf8_error = _rules.utf8_error
+
+
+cdef object _decode_error(const uint8_t *s, Py_ssize_t n, Py_ssize_t position):
+    if wsf_decode_truncated(s, <size_t>n, <size_t>position):
+        return _utf8_error(position, "truncated UTF-8 sequence")
+    return _utf8_error(position, "invalid UTF-8")
+
+
+def decode(data):
+    """Return the text of the UTF-8 in ``data``: ``bytes(data).decode("utf-8")``.
+
+    Raises:
+        InvalidUTF8: ``data`` is not well-formed UTF-8; ``position`` is the
+            start of the first ill-formed sequence (``UnicodeDecodeError.start``).
+        TypeError: ``data`` is not a bytes-like object.
+        ValueError: ``data`` is not C-contiguous.
+        MemoryError: the str cannot be allocated.
+    """
+    cdef Py_buffer view
+    cdef Py_ssize_t pos = -1
+    cdef const uint8_t *s
+    cdef object text, err
+    if type(data) is bytes:  # immutable and referenced by the caller: pinned
+        s = <const uint8_t *>PyBytes_AS_STRING(data)
+        text = wsf_decode_object(s, PyBytes_GET_SIZE(data), 0, &pos)
+        if text is None:
+            raise _decode_error(s, PyBytes_GET_SIZE(data), pos)
+        return text
+    wsf_get_view(data, &view, "data")
+    try:
+        s = <const uint8_t *>view.buf
+        text = wsf_decode_object(s, view.len, 0, &pos)
+        if text is None:
+            err = _decode_error(s, view.len, pos)
+            raise err
+    finally:
+        PyBuffer_Release(&view)
+    return text
 
 
 def find_invalid(data):
@@ -131,8 +182,9 @@ cdef class Utf8Validator:
         """Bytes accepted so far (since creation or :meth:`reset`)."""
         return self._consumed
 
-    cdef object _fail(self, unsigned long long position, str why):
-        self._error = InvalidUTF8(f"{why} at byte {position}", position)
+    cdef object _fail(self, unsigned long long position, str why,
+                      unsigned long long fail_index):
+        self._error = _utf8_error(position, why, fail_index)
         return self._error
 
     def feed(self, data):
@@ -164,7 +216,7 @@ cdef class Utf8Validator:
             # byte, possibly in an earlier feed().
             self._state = st
             raise self._fail(self._consumed + <unsigned long long>f - st.seen,
-                             "invalid UTF-8")
+                             "invalid UTF-8", self._consumed + <unsigned long long>f)
         self._state = st
         self._consumed += n
 
@@ -178,7 +230,7 @@ cdef class Utf8Validator:
             raise self._error
         if self._state.need:
             raise self._fail(self._consumed - self._state.seen,
-                             "truncated UTF-8 sequence")
+                             "truncated UTF-8 sequence", self._consumed)
 
     def reset(self):
         """Forget everything, errors included; positions restart at 0."""

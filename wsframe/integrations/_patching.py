@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib.abc
 import importlib.machinery
+import importlib.metadata
 import sys
 import threading
 import warnings
@@ -24,7 +25,49 @@ from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import Any
 
-__all__ = ["Patch", "PatchSet", "MISSING", "Unsupported", "constant", "entry_points"]
+__all__ = [
+    "Patch",
+    "PatchSet",
+    "MISSING",
+    "Unsupported",
+    "constant",
+    "entry_points",
+    "installed_version",
+    "version_supported",
+]
+
+
+def installed_version(distribution: str) -> str | None:
+    """The installed version of ``distribution``, read from its metadata.
+
+    Does not import the distribution's packages (so it is safe to call
+    before the library is imported, and never triggers its import).
+
+    Returns:
+        The version string, or ``None`` when no metadata is found.
+    """
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def version_supported(version: str, supported: Sequence[str]) -> bool:
+    """True if ``version`` matches one of ``supported``.
+
+    Args:
+        version: a version string such as ``"1.3.2"``.
+        supported: exact versions (``"1.3.2"``) or prefixes ending in ``.*``
+            (``"17.*"`` matches ``17``, ``17.0.1``, ``17.4``; not ``170``).
+    """
+    for spec in supported:
+        if spec.endswith(".*"):
+            stem = spec[:-2]
+            if version == stem or version.startswith(stem + "."):
+                return True
+        elif version == spec:
+            return True
+    return False
 
 
 class Unsupported(Exception):
@@ -145,10 +188,23 @@ class PatchSet:
     Args:
         patches: the patches, applied in order (a later patch may rely on an
             earlier one of the same module having been applied).
+        distribution: the peer's distribution name on PyPI, whose installed
+            version is checked (from its metadata, without importing it)
+            before anything is patched; ``None`` skips the check.
+        supported: the versions of ``distribution`` the patches are proven
+            on (see :func:`version_supported`).
     """
 
-    def __init__(self, patches: Sequence[Patch]) -> None:
+    def __init__(
+        self,
+        patches: Sequence[Patch],
+        *,
+        distribution: str | None = None,
+        supported: Sequence[str] = (),
+    ) -> None:
         self._patches = list(patches)
+        self.distribution = distribution
+        self.supported = tuple(supported)
         self.modules = frozenset(p.module for p in self._patches)
         self._lock = threading.RLock()
         self._installed = False
@@ -177,11 +233,43 @@ class PatchSet:
                 and all(self.applied_to(name) for name in imported)
             )
 
-    def install(self) -> None:
-        """Apply the patches now and to target modules imported later (idempotent)."""
+    def unsupported_reason(self) -> str | None:
+        """Why the installed peer may not be patched, or ``None`` if it may.
+
+        Reads the distribution's metadata only; the peer is not imported.
+        """
+        if self.distribution is None:
+            return None
+        version = installed_version(self.distribution)
+        if version is None:
+            return f"{self.distribution} is not installed (no package metadata)"
+        if not version_supported(version, self.supported):
+            return (
+                f"{self.distribution} {version} is not a version this integration"
+                f" supports ({', '.join(self.supported)})"
+            )
+        return None
+
+    def install(self) -> bool:
+        """Apply the patches now and to target modules imported later (idempotent).
+
+        Checks the peer's installed version first: with a version outside
+        :attr:`supported`, nothing is touched and a :class:`RuntimeWarning`
+        says why.  A failure while patching a module that is already
+        imported undoes everything and warns; the peer keeps its own code.
+
+        Returns:
+            True if the patches are installed.
+        """
         with self._lock:
             if self._installed:
-                return
+                return True
+            reason = self.unsupported_reason()
+            if reason is not None:
+                warnings.warn(
+                    f"wsframe: {reason}; left untouched", RuntimeWarning, stacklevel=3
+                )
+                return False
             self._installed = True
             self._finder = _PatchingFinder(self)
             sys.meta_path.insert(0, self._finder)
@@ -190,9 +278,16 @@ class PatchSet:
                     mod = sys.modules.get(name)
                     if mod is not None:
                         self._apply(name, mod)
-            except BaseException:
+            except Exception as exc:  # noqa: BLE001 - never break the peer: warn, keep its code
                 self.uninstall()  # all or nothing
-                raise
+                warnings.warn(
+                    f"wsframe: could not patch {self.distribution or 'the library'}"
+                    f" ({type(exc).__name__}: {exc}); left untouched",
+                    RuntimeWarning,
+                    stacklevel=3,
+                )
+                return False
+            return True
 
     def uninstall(self) -> None:
         """Restore every original attribute and stop patching imports (idempotent)."""
@@ -218,9 +313,36 @@ class PatchSet:
                     setattr(owner, name, original)
 
     def _on_import(self, name: str, module: ModuleType) -> None:
+        # Runs inside the peer's own ``import``: whatever happens here must
+        # not make that import fail.  On an unexpected error this module's
+        # patches are undone and the peer keeps its own code.
         with self._lock:
-            if self._installed:
+            if not self._installed:
+                return
+            try:
                 self._apply(name, module)
+            except Exception as exc:  # noqa: BLE001 - never break the peer: warn, keep its code
+                self._restore(name)
+                warnings.warn(
+                    f"wsframe: {name} left unaccelerated ({type(exc).__name__}: {exc})",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
+
+    def _restore(self, module: str) -> None:
+        """Undo the patches applied to ``module`` (the others stay)."""
+        for key in reversed(list(self._saved)):
+            owner, name, original, mod = self._saved[key]
+            if mod != module:
+                continue
+            del self._saved[key]
+            if original is MISSING:
+                try:
+                    delattr(owner, name)
+                except AttributeError:
+                    pass
+            else:
+                setattr(owner, name, original)
 
     def _apply(self, name: str, module: ModuleType) -> None:
         for patch in self._patches:
@@ -268,7 +390,7 @@ class PatchSet:
 
 def entry_points(
     patches: PatchSet, module: str, peer: str
-) -> tuple[Callable[[], None], Callable[[], None], Callable[[], bool], Callable[[], bool]]:
+) -> tuple[Callable[[], bool], Callable[[], None], Callable[[], bool], Callable[[], bool]]:
     """The ``install``, ``uninstall``, ``is_installed`` and ``active`` functions
     an integration module exports, all driven by ``patches``.
 
@@ -279,8 +401,8 @@ def entry_points(
         peer: the peer library's name, for the docstrings.
     """
 
-    def install() -> None:
-        patches.install()
+    def install() -> bool:
+        return patches.install()
 
     def uninstall() -> None:
         patches.uninstall()
@@ -294,15 +416,19 @@ def entry_points(
     install.__doc__ = (
         f"Accelerate {peer} with wsframe (idempotent).\n\n"
         f"Safe before or after {peer} is imported: an imported module is patched\n"
-        "at once, otherwise when it is first imported."
+        "at once, otherwise when it is first imported.  The installed version of\n"
+        f"{peer} is checked first (from its metadata, without importing it): with\n"
+        f"a version outside {', '.join(patches.supported) or 'the supported ones'}, "
+        f"{peer} is left\nuntouched and a RuntimeWarning says why.\n\n"
+        "Returns:\n    True if the integration is installed.\n"
     )
     uninstall.__doc__ = f"Restore {peer}'s own implementation (idempotent)."
     is_installed.__doc__ = "True between :func:`install` and :func:`uninstall`."
     active.__doc__ = (
         f"True when installed and every imported {peer} module it targets is patched."
     )
-    functions = (install, uninstall, is_installed, active)
+    functions: tuple[Callable[..., Any], ...] = (install, uninstall, is_installed, active)
     for function in functions:
         function.__module__ = module
         function.__qualname__ = function.__name__
-    return functions
+    return install, uninstall, is_installed, active

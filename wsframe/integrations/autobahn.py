@@ -34,7 +34,15 @@ from .. import utf8 as _utf8
 from ..errors import InvalidUTF8
 from ._patching import Patch, PatchSet, constant, entry_points
 
+#: The autobahn releases this integration is proven on
+#: (tools/integration_matrix.sh runs autobahn's own tests and
+#: tests/test_integrations_autobahn.py on each).  With any other version
+#: ``install()`` leaves autobahn untouched and warns; the wsaccel-compatible
+#: classes themselves work without autobahn.
+SUPPORTED_VERSIONS = ("26.7.1", "26.10.2")
+
 __all__ = [
+    "SUPPORTED_VERSIONS",
     "UTF8_ACCEPT",
     "UTF8_REJECT",
     "Utf8Validator",
@@ -54,40 +62,6 @@ UTF8_ACCEPT = 0
 UTF8_REJECT = 1
 
 
-def _valid_prefix_length(seq: bytes) -> int:
-    """How many bytes at the start of ``seq`` are a prefix of one valid sequence.
-
-    ``seq`` starts at a lead byte.  The byte after the returned count is the
-    one that makes the sequence ill-formed (Unicode Table 3-7, RFC 3629 §4):
-    an autobahn/Hoehrmann validator rejects the stream on exactly that byte.
-    """
-    if not seq:
-        return 0
-    lead = seq[0]
-    if 0xC2 <= lead <= 0xDF:
-        ranges = [(0x80, 0xBF)]
-    elif lead == 0xE0:
-        ranges = [(0xA0, 0xBF), (0x80, 0xBF)]
-    elif lead == 0xED:
-        ranges = [(0x80, 0x9F), (0x80, 0xBF)]  # no UTF-16 surrogates
-    elif 0xE1 <= lead <= 0xEF:
-        ranges = [(0x80, 0xBF), (0x80, 0xBF)]
-    elif lead == 0xF0:
-        ranges = [(0x90, 0xBF), (0x80, 0xBF), (0x80, 0xBF)]
-    elif 0xF1 <= lead <= 0xF3:
-        ranges = [(0x80, 0xBF)] * 3
-    elif lead == 0xF4:
-        ranges = [(0x80, 0x8F), (0x80, 0xBF), (0x80, 0xBF)]  # <= U+10FFFF
-    else:
-        return 0  # ASCII never fails; 80..C1 and F5..FF are never valid leads
-    count = 1
-    for (lo, hi), byte in zip(ranges, seq[1:]):
-        if not lo <= byte <= hi:
-            break
-        count += 1
-    return count
-
-
 class Utf8Validator:
     """Incremental UTF-8 validator with autobahn's (and wsaccel's) interface.
 
@@ -101,13 +75,13 @@ class Utf8Validator:
     ``(False, False, 0, total_index)`` for further non-empty chunks.
     """
 
-    __slots__ = ("_validator", "_index", "_failed", "_tail", "_codepoint")
+    __slots__ = ("_validator", "_index", "_failed", "_need", "_codepoint")
 
     def __init__(self) -> None:
         self._validator = _utf8.Utf8Validator()
         self._index = 0
         self._failed = False
-        self._tail = b""  # the incomplete sequence at the end of the stream
+        self._need = 0  # continuation bytes still expected (decode() only)
         self._codepoint = 0
 
     def reset(self) -> None:
@@ -115,7 +89,7 @@ class Utf8Validator:
         self._validator.reset()
         self._index = 0
         self._failed = False
-        self._tail = b""
+        self._need = 0
         self._codepoint = 0
 
     @property
@@ -148,24 +122,16 @@ class Utf8Validator:
         try:
             validator.feed(ba)
         except InvalidUTF8 as exc:
-            return self._reject(ba, exc.position)
+            # autobahn (and wsaccel) report the byte that made the stream
+            # impossible, which wsframe's validator records as fail_index.
+            reject_at = exc.fail_index
+            assert reject_at is not None  # always set by Utf8Validator.feed
+            base = self._index
+            self._failed = True
+            self._index = reject_at
+            return False, False, reject_at - base, reject_at
         self._index += length
-        if validator.ends_on_codepoint:
-            self._tail = b""
-            return True, True, length, self._index
-        # Keep the incomplete sequence (at most 3 bytes) for error positions.
-        self._tail = (self._tail + bytes(ba[-3:]))[-3:] if length < 3 else bytes(ba[-3:])
-        return True, False, length, self._index
-
-    def _reject(self, ba: Any, position: int) -> tuple[bool, bool, int, int]:
-        base = self._index
-        tail = self._tail
-        window = tail + bytes(ba[: max(0, position - base) + 4])
-        start = position - (base - len(tail))
-        reject_at = position + _valid_prefix_length(window[start : start + 4])
-        self._failed = True
-        self._index = reject_at
-        return False, False, reject_at - base, reject_at
+        return True, validator.ends_on_codepoint, length, self._index
 
     def decode(self, b: int) -> int:
         """Eat one byte.
@@ -187,21 +153,19 @@ class Utf8Validator:
         ok, ends, _, _ = self.validate(bytes((b,)))
         if not ok:
             return UTF8_REJECT
+        # The validator accepted b, so it is what the stream expects next.
         if b < 0x80:
             self._codepoint = b
         elif b >= 0xC0:
             self._codepoint = b & (0x1F if b < 0xE0 else 0x0F if b < 0xF0 else 0x07)
+            self._need = 1 if b < 0xE0 else 2 if b < 0xF0 else 3
         else:
             self._codepoint = (self._codepoint << 6) | (b & 0x3F)
+            self._need -= 1
         if ends:
+            self._need = 0
             return UTF8_ACCEPT
-        tail = self._tail
-        for back in range(1, len(tail) + 1):
-            lead = tail[-back]
-            if lead >= 0xC0:
-                need = 1 if lead < 0xE0 else 2 if lead < 0xF0 else 3
-                return 2 + need - (back - 1)
-        return 2  # pragma: no cover - a pending sequence always has a lead
+        return 2 + self._need
 
 
 class _Masker:
@@ -297,7 +261,9 @@ _patches = PatchSet(
         Patch("autobahn.websocket.protocol", "Utf8Validator", constant(Utf8Validator)),
         Patch("autobahn.websocket.protocol", "XorMaskerNull", constant(XorMaskerNull)),
         Patch("autobahn.websocket.protocol", "create_xor_masker", constant(create_xor_masker)),
-    ]
+    ],
+    distribution="autobahn",
+    supported=SUPPORTED_VERSIONS,
 )
 
 

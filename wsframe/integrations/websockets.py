@@ -5,7 +5,8 @@ Usage::
     import wsframe.integrations.websockets as wsframe_websockets
     wsframe_websockets.install()     # before or after ``import websockets``
 
-What is replaced (checked against websockets 17.4, the version CI pins):
+What is replaced (proven on websockets 16.1.1 and 17.4, see ``SUPPORTED_VERSIONS``;
+with another version ``install()`` warns and leaves websockets untouched):
 
 * ``websockets.frames.apply_mask`` and ``websockets.legacy.framing.apply_mask``
   (RFC 6455 §5.3): wsframe's SIMD masking.  Same signature, same result,
@@ -29,17 +30,30 @@ differentially with hypothesis on ``ServerProtocol``.
 
 from __future__ import annotations
 
+import sys
+import zlib as _stdlib_zlib
 from types import ModuleType
 from typing import Any
 
 from .. import mask as _mask
-from ..errors import ProtocolError as _WsframeProtocolError
-from ..frames import parse_header as _parse_header
+from ..deflate import DeflateParams, Inflater
+from ..errors import PayloadTooBig as _PayloadTooBig
+from ..errors import ProtocolError as _ProtocolError
+from ..frames import encode_frame as _encode_frame
+from ..frames import new_mask as _new_mask
+from ._frames import take_frame as _take_frame
 from ._patching import Patch, PatchSet, Unsupported, constant, entry_points
 
-__all__ = ["apply_mask", "install", "uninstall", "is_installed", "active"]
+__all__ = ["SUPPORTED_VERSIONS", "apply_mask", "install", "uninstall", "is_installed", "active"]
+
+#: The websockets releases this integration is proven on
+#: (tools/integration_matrix.sh runs tests/test_integrations_websockets.py on
+#: each).  With any other version ``install()`` leaves websockets untouched
+#: and warns.
+SUPPORTED_VERSIONS = ("16.1.1", "17.4")
 
 _FRAMES = "websockets.frames"
+_PMD = "websockets.extensions.permessage_deflate"
 _LEGACY = "websockets.legacy.framing"
 
 
@@ -73,9 +87,8 @@ def _make_parse(original: Any, module: ModuleType) -> Any:
     ):
         raise Unsupported(f"websockets Frame.parse{params} differs from websockets 17")
     opcodes = {int(op): op for op in module.Opcode}
-    parse_header = _parse_header
-    wsframe_apply_mask = _mask.apply_mask
-    WsframeError = _WsframeProtocolError
+    take_frame = _take_frame
+    active_decode = _active_decode
 
     def parse(
         cls: Any,
@@ -88,32 +101,30 @@ def _make_parse(original: Any, module: ModuleType) -> Any:
         """websockets' ``Frame.parse`` with a fast path for buffered frames."""
         reader = getattr(read_exact, "__self__", None)
         if type(reader) is StreamReader and read_exact.__func__ is StreamReader.read_exact:
-            buf = reader.buffer
-            if len(buf) >= 2:
-                try:
-                    h = parse_header(buf)
-                except WsframeError:
-                    h = None  # websockets decides (it may accept or word it differently)
-                if (
-                    h is not None
-                    and h.masked == mask
-                    and (max_size is None or h.length <= max_size)
-                ):
-                    start = h.header_size
-                    end = start + h.length
-                    if end <= len(buf):
-                        if mask:
-                            data: Any = wsframe_apply_mask(buf[start:end], h.mask)
-                        else:
-                            data = buf[start:end]  # websockets returns a bytearray here
-                        del buf[:end]
-                        frame = cls(opcodes[h.opcode], data, h.fin, h.rsv1, h.rsv2, h.rsv3)
-                        if extensions is None:
-                            extensions = []
-                        for extension in reversed(extensions):
-                            frame = extension.decode(frame, max_size=max_size)
-                        frame.check()
-                        return frame
+            # A header wsframe rejects goes to websockets (it may accept it,
+            # or word the error differently).
+            taken = take_frame(reader.buffer, masked=mask, max_size=max_size)
+            if taken is not None:
+                h, data = taken  # unmasked: a bytearray, as websockets returns it
+                opcode = opcodes[h.opcode]
+                if extensions and len(extensions) == 1:
+                    ext = extensions[0]
+                    decode, inflate = active_decode
+                    if decode is not None and type(ext).decode is decode:
+                        # The one Frame websockets' decode would return.
+                        result = inflate(ext, opcode, data, h.fin, h.rsv1, max_size)
+                        if result is not None:
+                            data, rsv1 = result
+                            frame = cls(opcode, data, h.fin, rsv1, h.rsv2, h.rsv3)
+                            frame.check()
+                            return frame
+                frame = cls(opcode, data, h.fin, h.rsv1, h.rsv2, h.rsv3)
+                if extensions is None:
+                    extensions = []
+                for extension in reversed(extensions):
+                    frame = extension.decode(frame, max_size=max_size)
+                frame.check()
+                return frame
         return (
             yield from parse_original(
                 cls, read_exact, mask=mask, max_size=max_size, extensions=extensions
@@ -124,12 +135,196 @@ def _make_parse(original: Any, module: ModuleType) -> Any:
     return classmethod(parse)
 
 
+def _make_serialize(original: Any, module: ModuleType) -> Any:
+    """``Frame.serialize`` on :func:`wsframe.frames.encode_frame`.
+
+    websockets' own steps stay: ``self.check()`` (its ProtocolError for a bad
+    frame), then its extensions' ``encode``.  The frame is then encoded by
+    wsframe in one call (header, mask key, masked payload) instead of a
+    ``BytesIO`` with three writes.  The mask key of a client frame comes from
+    :func:`wsframe.frames.new_mask` (the OS CSPRNG, as websockets'
+    ``secrets.token_bytes(4)``); when ``websockets.frames.secrets`` or
+    ``secrets.token_bytes`` has been replaced (a test that wants known keys),
+    the replacement is called, as websockets would.
+    """
+    import inspect
+    import secrets
+
+    params = list(inspect.signature(original).parameters)
+    if params != ["self", "mask", "extensions"]:
+        raise Unsupported(f"websockets Frame.serialize{params} differs from websockets 16/17")
+    encode_frame = _encode_frame
+    new_mask = _new_mask
+    token_bytes = secrets.token_bytes
+    frames_module = module
+    if getattr(module, "secrets", None) is not secrets:
+        raise Unsupported("websockets.frames does not draw mask keys from secrets")
+
+    def serialize(self: Any, *, mask: bool, extensions: Any = None) -> bytes:
+        """websockets' ``Frame.serialize``, encoded by wsframe (RFC 6455 §5.2)."""
+        self.check()
+        if extensions:
+            for extension in extensions:
+                self = extension.encode(self)
+        key = None
+        if mask:
+            # websockets' own source of keys, looked up as websockets does it.
+            source = frames_module.secrets.token_bytes
+            key = new_mask() if source is token_bytes else source(4)
+        return encode_frame(
+            self.opcode,
+            self.data,
+            fin=self.fin,
+            rsv1=self.rsv1,
+            rsv2=self.rsv2,
+            rsv3=self.rsv3,
+            mask=key,
+        )
+
+    serialize.__wrapped__ = original  # type: ignore[attr-defined]
+    return serialize
+
+
+class _WebsocketsInflater(Inflater):
+    """A :class:`~wsframe.deflate.Inflater` in the place of websockets' ``decoder``.
+
+    websockets keeps its decompressor in ``PerMessageDeflate.decoder``.  This
+    one also answers the part of zlib's API websockets' own ``decode`` uses
+    (``decompress(data, max_length)``, ``unconsumed_tail``, ``zlib.error``),
+    so a connection keeps working after :func:`uninstall`.
+    """
+
+    __slots__ = ("unconsumed_tail",)
+
+    def __init__(self, bits: int) -> None:
+        # Context takeover is websockets' to manage: it replaces the decoder
+        # at each message when the peer may not take over context.
+        super().__init__(DeflateParams(server_max_window_bits=bits, client_max_window_bits=bits))
+        self.unconsumed_tail = b""
+
+    def decompress(self, data: Any, max_length: int = 0) -> bytes:
+        """zlib's ``decompress``: output beyond ``max_length`` shows as a tail.
+
+        Raises:
+            zlib.error: corrupt compressed data.
+        """
+        try:
+            return self.feed(data, fin=False, max_size=max_length or None)
+        except _PayloadTooBig:
+            self.unconsumed_tail = b"\0"  # websockets then raises PayloadTooBig
+            return b""
+        except _ProtocolError as exc:
+            raise _stdlib_zlib.error(str(exc)) from None
+
+
+def _make_pmd_init(original: Any, module: ModuleType) -> Any:
+    """``PerMessageDeflate.__init__``: a context-keeping decoder is wsframe's."""
+    if not hasattr(module.PerMessageDeflate, "decode"):
+        raise Unsupported("websockets PerMessageDeflate differs from websockets 16/17")
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        bits = self.remote_max_window_bits
+        if not self.remote_no_context_takeover and bits >= 9:
+            self.decoder = _WebsocketsInflater(bits)
+
+    __init__.__wrapped__ = original  # type: ignore[attr-defined]
+    return __init__
+
+
+#: The installed ``PerMessageDeflate.decode`` and its frame-level core
+#: (``Frame.parse``'s fast path calls the latter directly).
+_active_decode: list[Any] = [None, None]
+
+
+def _make_pmd_decode(original: Any, module: ModuleType) -> Any:
+    """``PerMessageDeflate.decode`` inflating with :class:`wsframe.deflate.Inflater`.
+
+    websockets' steps (RFC 7692 §6.1 checks, continuation tracking, a new
+    decoder per message under ``remote_no_context_takeover``) are kept; the
+    frame's payload and the trailer ``00 00 ff ff`` go to the Inflater in one
+    call, bounded by ``max_size`` (websockets' ``PayloadTooBig(None,
+    max_size)`` when it would be passed; ``ProtocolError("decompression
+    failed")`` on corrupt data).  A decoder websockets created before
+    :func:`install` stays websockets', as does an 8-bit remote window.
+    """
+
+    frames_mod = sys.modules[_FRAMES]
+    exceptions = sys.modules.get("websockets.exceptions")
+    if exceptions is None or not hasattr(frames_mod, "CTRL_OPCODES"):
+        raise Unsupported("websockets.frames differs from websockets 16/17")
+    Frame = frames_mod.Frame
+    CTRL_OPCODES = frames_mod.CTRL_OPCODES
+    CONT = frames_mod.Opcode.CONT
+    WsProtocolError = exceptions.ProtocolError
+    WsPayloadTooBig = exceptions.PayloadTooBig
+    inflater_type = _WebsocketsInflater
+
+    def inflate(
+        self: Any, opcode: Any, payload: Any, fin: bool, rsv1: bool, max_size: int | None
+    ) -> tuple[Any, bool] | None:
+        """websockets' decode steps on a frame's fields: ``(data, rsv1)``, or
+        ``None`` when websockets' own ``decode`` must run (see above)."""
+        bits = self.remote_max_window_bits
+        d = getattr(self, "decoder", None)
+        if bits < 9 or (d is not None and type(d) is not inflater_type):
+            return None
+        if opcode in CTRL_OPCODES:
+            return payload, rsv1
+        if opcode is CONT:
+            if not self.decode_cont_data:
+                return payload, rsv1
+            if rsv1:
+                raise WsProtocolError("RSV1 bit set in continuation frame")
+            if fin:
+                self.decode_cont_data = False
+        else:
+            if not rsv1:
+                return payload, rsv1
+            if not fin:
+                self.decode_cont_data = True
+            if self.remote_no_context_takeover:
+                d = self.decoder = inflater_type(bits)
+        if d is None:  # pragma: no cover - websockets would fail the same way
+            return None
+        try:
+            # websockets: max_size None (or 0) means no bound.
+            data = d.feed(payload, fin=fin, max_size=max_size or None)
+        except _PayloadTooBig:
+            raise WsPayloadTooBig(None, max_size) from None
+        except _ProtocolError as exc:
+            raise WsProtocolError("decompression failed") from exc
+        if fin and self.remote_no_context_takeover:
+            del self.decoder
+        return data, False
+
+    def decode(self: Any, frame: Any, *, max_size: int | None = None) -> Any:
+        """websockets' ``PerMessageDeflate.decode`` on wsframe's Inflater."""
+        opcode = frame.opcode
+        result = inflate(self, opcode, frame.data, frame.fin, frame.rsv1, max_size)
+        if result is None:
+            return original(self, frame, max_size=max_size)
+        data, rsv1 = result
+        if data is frame.data and rsv1 == frame.rsv1:
+            return frame  # websockets returns the frame itself when it skips it
+        return Frame(opcode, data, frame.fin, rsv1, frame.rsv2, frame.rsv3)
+
+    _active_decode[:] = [decode, inflate]
+    decode.__wrapped__ = original  # type: ignore[attr-defined]
+    return decode
+
+
 _patches = PatchSet(
     [
         Patch(_FRAMES, "apply_mask", constant(apply_mask)),
         Patch(_FRAMES, "Frame.parse", _make_parse),
+        Patch(_FRAMES, "Frame.serialize", _make_serialize),
+        Patch(_PMD, "PerMessageDeflate.__init__", _make_pmd_init),
+        Patch(_PMD, "PerMessageDeflate.decode", _make_pmd_decode),
         Patch(_LEGACY, "apply_mask", constant(apply_mask)),
-    ]
+    ],
+    distribution="websockets",
+    supported=SUPPORTED_VERSIONS,
 )
 
 

@@ -7,7 +7,8 @@ Usage::
     ...
     wsframe_wsproto.uninstall()    # restores wsproto's own code
 
-What is replaced (tested against wsproto 1.3.2, the version CI pins):
+What is replaced (proven on wsproto 1.2.0 and 1.3.2, see ``SUPPORTED_VERSIONS``;
+with another version ``install()`` warns and leaves wsproto untouched):
 
 * ``XorMaskerSimple``: a subclass whose ``process()`` masks with
   :func:`wsframe.mask.apply_mask_inplace` (RFC 6455 §5.3) instead of four
@@ -40,27 +41,50 @@ wsproto's.  wsproto's own test suite passes with this module installed
 
 from __future__ import annotations
 
+import sys
 from inspect import GEN_CREATED, GEN_SUSPENDED, getgeneratorlocals, getgeneratorstate
 from types import ModuleType
 from typing import Any
 
 from .. import mask as _mask
-from ..errors import ProtocolError as _WsframeProtocolError
-from ..frames import parse_header as _parse_header
-from ._patching import Patch, PatchSet, Unsupported, entry_points
+from ..deflate import DeflateParams, Inflater
+from ..errors import PayloadTooBig, ProtocolError
+from ._frames import take_frame as _take_frame
+from ._patching import Patch, PatchSet, Unsupported, entry_points, installed_version
 
-__all__ = ["install", "uninstall", "is_installed", "active"]
+__all__ = [
+    "SUPPORTED_VERSIONS",
+    "install",
+    "uninstall",
+    "is_installed",
+    "active",
+    "set_max_inflated_size",
+]
+
+#: The wsproto releases this integration is proven on (tools/integration_matrix.sh
+#: runs wsproto's own suite and tests/test_integrations_wsproto.py on each).
+#: With any other version ``install()`` leaves wsproto untouched and warns.
+SUPPORTED_VERSIONS = ("1.2.0", "1.3.2")
 
 _MODULE = "wsproto.frame_protocol"
 
-# Frames at least this long are unmasked from a memoryview of wsproto's
-# buffer instead of a bytearray slice (saves one copy; below it the view's
-# set-up costs more than the copy).
-_VIEW_THRESHOLD = 2048
+
+def _legacy_types() -> bool:
+    """True for wsproto 1.2, whose payload types differ from 1.3's.
+
+    wsproto 1.2 hands out what its buffer and masker produce: ``bytes`` for a
+    masked, non-empty payload and a ``bytearray`` otherwise (an unmasked
+    payload, an empty one), and ``XorMaskerSimple.process`` returns ``bytes``
+    (its argument itself when empty).  wsproto 1.3 turns every frame payload
+    into ``bytes`` and ``XorMaskerSimple.process`` returns a ``bytearray``.
+    """
+    version = installed_version("wsproto") or ""
+    return version.startswith("1.2.")
 
 
 def _make_xor_masker_simple(original: Any, module: ModuleType) -> Any:
     apply_mask_inplace = _mask.apply_mask_inplace
+    legacy = _legacy_types()
 
     class XorMaskerSimple(original):  # type: ignore[misc]
         """wsproto's ``XorMaskerSimple`` with masking done by wsframe.
@@ -87,32 +111,54 @@ def _make_xor_masker_simple(original: Any, module: ModuleType) -> Any:
             self._key = value
             self._phase = 0
 
-        def process(self, data: Any) -> bytearray:
-            """Return ``data`` masked as a new bytearray.
+        def process(self, data: Any) -> Any:
+            """Return ``data`` masked, as wsproto's own class returns it.
+
+            wsproto 1.3: a new ``bytearray``; wsproto 1.2: ``bytes`` (and
+            ``data`` itself when it is empty).
 
             Raises:
                 ValueError: the masking key is not 4 bytes long (wsproto
                     fails the same way).
             """
+            if legacy and not data:
+                return data
             out = bytearray(data)
             if out:
                 if len(self._key) != 4:
                     # Keep wsproto's own failure mode for impossible keys.
-                    return original.process(self, out)  # type: ignore[no-any-return]
+                    return original.process(self, out)
                 apply_mask_inplace(out, self._key, self._phase)
                 self._phase = (self._phase + len(out)) & 3
-            return out
+            return bytes(out) if legacy else out
 
     XorMaskerSimple.__module__ = module.__name__
     XorMaskerSimple.__qualname__ = "XorMaskerSimple"
     return XorMaskerSimple
 
 
-def _pmd_type() -> Any:
-    """wsproto's PerMessageDeflate class (imported lazily: wsproto.extensions)."""
-    from wsproto.extensions import PerMessageDeflate
+class _PmdType:
+    """wsproto's ``PerMessageDeflate`` class, looked up on first use.
 
-    return PerMessageDeflate
+    Not at patch time: wsproto 1.2's ``wsproto.extensions`` imports
+    ``wsproto.frame_protocol``, so when the latter is patched the former may
+    be only partly initialised (importing from it then would break
+    ``import wsproto``).
+    """
+
+    __slots__ = ("_cls",)
+
+    def __init__(self) -> None:
+        self._cls: Any = None
+
+    def __call__(self) -> Any:
+        if self._cls is None:
+            ext = sys.modules.get("wsproto.extensions")
+            cls = getattr(ext, "PerMessageDeflate", None)
+            if cls is None:
+                return None  # not defined yet: nothing can be an instance of it
+            self._cls = cls
+        return self._cls
 
 
 def _check_structure(module: ModuleType) -> None:
@@ -149,13 +195,37 @@ def _opcode_table(module: ModuleType) -> dict[int, Any]:
     return {int(op): op for op in module.Opcode}
 
 
+def _payload_converter(legacy: bool) -> Any:
+    """``convert(header, payload)``: the payload type wsproto gives a whole frame.
+
+    :func:`~wsframe.integrations._frames.take_frame` returns ``bytes`` for a
+    masked frame and a ``bytearray`` for an unmasked one.  wsproto 1.3 makes
+    every payload ``bytes``; wsproto 1.2 keeps ``bytearray`` for unmasked and
+    empty payloads (see :func:`_legacy_types`).
+    """
+    if legacy:
+
+        def convert(h: Any, payload: Any) -> Any:
+            return payload if h.masked and h.length else bytearray(payload)
+
+    else:
+
+        def convert(h: Any, payload: Any) -> Any:
+            return payload if h.masked else bytes(payload)
+
+    return convert
+
+
+def _no_rsv(h: Any) -> bool:
+    return not (h.rsv1 or h.rsv2 or h.rsv3)
+
+
 def _make_process_buffer(original: Any, module: ModuleType) -> Any:
     _check_structure(module)
     Frame = module.Frame
     opcodes = _opcode_table(module)
-    parse_header = _parse_header
-    apply_mask = _mask.apply_mask
-    WsframeError = _WsframeProtocolError
+    take_frame = _take_frame
+    convert = _payload_converter(_legacy_types())
 
     def process_buffer(self: Any) -> Any:
         """wsproto's ``FrameDecoder.process_buffer`` with a fast path.
@@ -163,33 +233,15 @@ def _make_process_buffer(original: Any, module: ModuleType) -> Any:
         The fast path takes a complete frame at a frame boundary; anything
         else is wsproto's own code (see the module docstring).
         """
-        if self.header is None and not self.extensions:
-            buffer = self.buffer
-            buf = buffer.buffer
-            if buffer.bytes_used == 0 and len(buf) >= 2:
-                try:
-                    h = parse_header(buf)
-                except WsframeError:
-                    h = None  # wsproto raises its own ParseFailed below
-                if (
-                    h is not None
-                    and h.masked != self.client
-                    and not (h.rsv1 or h.rsv2 or h.rsv3)
-                ):
-                    start = h.header_size
-                    length = h.length
-                    end = start + length
-                    if end <= len(buf):
-                        if h.masked:
-                            payload = apply_mask(buf[start:end], h.mask)
-                        else:
-                            payload = bytes(buf[start:end])
-                        del buf[:end]
-                        opcode = opcodes[h.opcode]
-                        # The state wsproto leaves behind after a frame.
-                        self.payload_required = length if opcode >= 8 else 0
-                        self.payload_consumed = length
-                        return Frame(opcode, payload, True, h.fin)
+        if self.header is None and not self.extensions and self.buffer.bytes_used == 0:
+            taken = take_frame(self.buffer.buffer, masked=not self.client, check=_no_rsv)
+            if taken is not None:
+                h, payload = taken
+                opcode = opcodes[h.opcode]
+                # The state wsproto leaves behind after a frame.
+                self.payload_required = h.length if opcode >= 8 else 0
+                self.payload_consumed = h.length
+                return Frame(opcode, convert(h, payload), True, h.fin)
         return original(self)
 
     process_buffer.__wrapped__ = original  # type: ignore[attr-defined]
@@ -255,8 +307,9 @@ def _extensions_supported(proto: Any, decoder: Any, pmd_type: Any, gen: Any) -> 
     exts = decoder.extensions
     if not exts and not proto.extensions:
         return True
-    if not all(type(ext) is pmd_type for ext in exts) or not all(
-        type(ext) is pmd_type for ext in proto.extensions
+    cls = pmd_type()
+    if not all(type(ext) is cls for ext in exts) or not all(
+        type(ext) is cls for ext in proto.extensions
     ):
         return False
     if getgeneratorstate(gen) == GEN_CREATED:
@@ -265,14 +318,24 @@ def _extensions_supported(proto: Any, decoder: Any, pmd_type: Any, gen: Any) -> 
 
 
 def _inbound_extensions(
-    decoder: Any, exts: Any, payload: bytes, fin: bool, parse_failed: Any, close_reason: Any
-) -> bytes:
-    """The payload hooks of ``FrameDecoder.process_buffer`` for a complete frame."""
+    decoder: Any,
+    exts: Any,
+    payload: Any,
+    fin: bool,
+    parse_failed: Any,
+    close_reason: Any,
+    legacy: bool,
+) -> Any:
+    """The payload hooks of ``FrameDecoder.process_buffer`` for a complete frame.
+
+    wsproto 1.3 passes ``bytes`` to each hook and returns ``bytes``; wsproto
+    1.2 passes along whatever the previous step returned, and so does this.
+    """
     for ext in exts:
         result = ext.frame_inbound_payload_data(decoder, payload)
         if isinstance(result, close_reason):
             raise parse_failed("error in extension", result)
-        payload = bytes(result)
+        payload = result if legacy else bytes(result)
     final = b""
     for ext in exts:
         result = ext.frame_inbound_complete(decoder, fin)
@@ -298,56 +361,116 @@ def _make_take_frame(fp: ModuleType) -> Any:
     opcodes = _opcode_table(fp)
     CONTROL = 8
     ParseFailed = fp.ParseFailed
-    parse_header = _parse_header
-    apply_mask = _mask.apply_mask
-    WsframeError = _WsframeProtocolError
-    view_threshold = _VIEW_THRESHOLD
+    take = _take_frame
     RsvBits = fp.RsvBits
     CloseReason = fp.CloseReason
+    legacy = _legacy_types()
+    convert = _payload_converter(legacy)
 
-    def take_frame(decoder: Any, gen: Any) -> tuple[Any, bytes, bool] | None:
+    inflater_type = _WsprotoInflater
+    hooks = _active_pmd_hooks
+
+    def inline_pmd(decoder: Any, gen: Any, pmd: Any) -> Any:
+        """The header hook of wsframe's PerMessageDeflate, inlined (see
+        ``frame_inbound_header``); ``None`` leaves the frame to the generic
+        path (RSV2/RSV3, or RSV1 where RFC 7692 §6.1 forbids it: errors)."""
+
+        def check(h: Any) -> bool:
+            op = h.opcode
+            rsv1 = h.rsv1
+            if h.rsv2 or h.rsv3 or (rsv1 and (op >= CONTROL or op == 0)):
+                try:
+                    decoder.extension_processing(
+                        opcodes[op], RsvBits(rsv1, h.rsv2, h.rsv3), h.length
+                    )
+                except ParseFailed:
+                    gen.close()
+                    raise
+                return True  # pragma: no cover - wsproto raised above
+            pmd._inbound_is_compressible = op < CONTROL
+            if pmd._inbound_compressed is None:
+                pmd._inbound_compressed = rsv1
+                if rsv1:
+                    d = pmd._decompressor
+                    if d is None:
+                        bits = pmd.server_max_window_bits if decoder.client else (
+                            pmd.client_max_window_bits
+                        )
+                        d = pmd._decompressor = inflater_type(int(bits), bool(decoder.client))
+                    if type(d) is inflater_type:
+                        d.inflated = 0
+            return True
+
+        return check
+
+    def take_frame(decoder: Any, gen: Any) -> tuple[Any, Any, bool] | None:
         buffer = decoder.buffer
-        buf = buffer.buffer
-        if decoder.header is not None or buffer.bytes_used or len(buf) < 2:
-            return None
-        try:
-            h = parse_header(buf)
-        except WsframeError:
-            return None  # wsproto reports it with its own message
-        if h is None or h.masked == decoder.client:
+        if decoder.header is not None or buffer.bytes_used:
             return None
         exts = decoder.extensions
-        if not exts and (h.rsv1 or h.rsv2 or h.rsv3):
-            return None  # wsproto: "Reserved bit set unexpectedly"
-        start = h.header_size
-        length = h.length
-        end = start + length
-        if end > len(buf):
-            return None  # partial frame: wsproto yields partial data frames
-        opcode = opcodes[h.opcode]
+        check: Any = _no_rsv  # else wsproto: "Reserved bit set unexpectedly"
+        pmd: Any = None
         if exts:
-            # RFC 7692 §6.1 checks (RSV1 on control or continuation frames)
-            # are wsproto's, run where wsproto runs them: before unmasking.
-            try:
-                decoder.extension_processing(opcode, RsvBits(h.rsv1, h.rsv2, h.rsv3), length)
-            except ParseFailed:
-                gen.close()
-                raise
-        if h.masked:
-            if length < view_threshold:
-                payload = apply_mask(buf[start:end], h.mask)
+            if (
+                len(exts) == 1
+                and hooks[0] is not None
+                and type(exts[0]).frame_inbound_header is hooks[0]
+                and type(exts[0]).frame_inbound_payload_data is hooks[1]
+                and type(exts[0]).frame_inbound_complete is hooks[2]
+            ):
+                pmd = exts[0]
+                check = inline_pmd(decoder, gen, pmd)
             else:
-                with memoryview(buf) as view:
-                    payload = apply_mask(view[start:end], h.mask)
-        else:
-            payload = bytes(buf[start:end])
-        del buf[:end]
+
+                def check(h: Any) -> bool:
+                    # RFC 7692 §6.1 checks (RSV1 on control or continuation
+                    # frames) are wsproto's, run where wsproto runs them: on
+                    # a complete frame, before unmasking.
+                    try:
+                        decoder.extension_processing(
+                            opcodes[h.opcode], RsvBits(h.rsv1, h.rsv2, h.rsv3), h.length
+                        )
+                    except ParseFailed:
+                        gen.close()
+                        raise
+                    return True
+
+        taken = take(buffer.buffer, masked=not decoder.client, check=check)
+        if taken is None:
+            return None  # partial or unusual: wsproto's own code decides
+        h, payload = taken
+        payload = convert(h, payload)
+        length = h.length
+        opcode = opcodes[h.opcode]
         decoder.payload_required = length if opcode >= CONTROL else 0
         decoder.payload_consumed = length
+        if pmd is not None:
+            d = pmd._decompressor
+            if (
+                pmd._inbound_compressed
+                and pmd._inbound_is_compressible
+                and type(d) is inflater_type
+            ):
+                # frame_inbound_payload_data + frame_inbound_complete in one
+                # call: the same output, the same CloseReason on failure.
+                fin = h.fin
+                out = _inflate(d, payload, fin, CloseReason)
+                if isinstance(out, CloseReason):
+                    gen.close()
+                    raise ParseFailed("error in extension", out)
+                if fin:
+                    if decoder.client:
+                        no_context_takeover = pmd.server_no_context_takeover
+                    else:
+                        no_context_takeover = pmd.client_no_context_takeover
+                    if no_context_takeover:
+                        pmd._decompressor = None
+                    pmd._inbound_compressed = None
+                return opcode, out, fin
         if exts:
             try:
                 payload = _inbound_extensions(
-                    decoder, exts, payload, h.fin, ParseFailed, CloseReason
+                    decoder, exts, payload, h.fin, ParseFailed, CloseReason, legacy
                 )
             except ParseFailed:
                 gen.close()
@@ -383,7 +506,7 @@ def _make_received_frames(original: Any, module: ModuleType) -> Any:
     ParseFailed = module.ParseFailed
     decode_text = _make_decode_text(module)
     take_frame = _make_take_frame(module)
-    pmd_type = _pmd_type()
+    pmd_type = _PmdType()
 
     def received_frames(self: Any) -> Any:
         """wsproto's ``FrameProtocol.received_frames`` with a batch fast path.
@@ -457,8 +580,6 @@ def _make_events(original: Any, module: ModuleType) -> Any:
     and the ``ParseFailed`` -> ``CloseConnection`` conversion are wsproto's
     (wsproto/connection.py, ``Connection.events``).
     """
-    import sys
-
     fp = sys.modules[_MODULE]
     _check_structure(fp)
     state = getattr(module, "ConnectionState", None)
@@ -480,7 +601,7 @@ def _make_events(original: Any, module: ModuleType) -> Any:
     ParseFailed = fp.ParseFailed
     decode_text = _make_decode_text(fp)
     take_frame = _make_take_frame(fp)
-    pmd_type = _pmd_type()
+    pmd_type = _PmdType()
 
     def to_event(self: Any, frame: Any) -> Any:
         # wsproto's dispatch of one frame (its asserts are invariants).
@@ -564,6 +685,192 @@ def _make_events(original: Any, module: ModuleType) -> Any:
     return events
 
 
+
+# ---------------------------------------------------------------------------
+# permessage-deflate (RFC 7692): wsproto's PerMessageDeflate inflates with
+# wsframe.deflate.Inflater
+# ---------------------------------------------------------------------------
+
+#: The opt-in bound on a compressed message's inflated size (None: wsproto's
+#: behaviour, no bound).  See :func:`set_max_inflated_size`.
+_inflate_limit: list[int | None] = [None]
+
+
+def set_max_inflated_size(limit: int | None) -> None:
+    """Bound the inflated size of each compressed message (opt-in).
+
+    wsproto itself puts no bound on what a compressed message inflates to, so
+    a few kilobytes on the wire can become gigabytes in memory.  With a
+    limit set (and the integration installed), a message whose inflated data
+    would pass ``limit`` bytes fails the connection with close code 1009
+    (``CloseReason.MESSAGE_TOO_BIG``, wsproto's ``CloseConnection`` event),
+    having inflated at most ``limit`` + 64 KiB of it.  A message of exactly
+    ``limit`` bytes passes.  ``None`` (the default) restores wsproto's
+    unbounded behaviour.  The setting is process-wide and applies to
+    messages started after the call.
+
+    Args:
+        limit: the largest inflated message, in bytes, or ``None``.
+
+    Raises:
+        ValueError: ``limit`` is negative.
+        TypeError: ``limit`` is not an int or None.
+    """
+    if limit is not None:
+        if isinstance(limit, bool) or not isinstance(limit, int):
+            raise TypeError(f"limit must be an int or None, not {limit!r}")
+        if limit < 0:
+            raise ValueError(f"limit must be >= 0, got {limit}")
+    _inflate_limit[0] = limit
+
+
+class _WsprotoInflater(Inflater):
+    """A :class:`~wsframe.deflate.Inflater` in the place of wsproto's decompressor.
+
+    wsproto keeps its decompressor in ``PerMessageDeflate._decompressor``;
+    this one also answers zlib's ``decompress()`` / ``flush()``, so that
+    wsproto's own hooks still work with it after :func:`uninstall`.
+    ``inflated`` counts the current message's output (for the opt-in bound).
+    """
+
+    __slots__ = ("inflated",)
+
+    def __init__(self, bits: int, client: bool) -> None:
+        # Context takeover is wsproto's to manage: it drops the decompressor
+        # after each message when the peer may not take over context.
+        super().__init__(
+            DeflateParams(server_max_window_bits=bits, client_max_window_bits=bits),
+            client=client,
+        )
+        self.inflated = 0
+
+    def decompress(self, data: Any) -> bytes:
+        """zlib's ``decompress(data)`` (no bound)."""
+        return self.feed(data, fin=False)
+
+    def flush(self) -> bytes:
+        """zlib's ``flush()``: nothing is ever held back here."""
+        return b""
+
+
+def _inflate(d: _WsprotoInflater, data: Any, fin: bool, close_reason: Any) -> Any:
+    """Inflate one frame's payload; wsproto's ``CloseReason`` on failure."""
+    limit = _inflate_limit[0]
+    try:
+        if limit is None:
+            return d.feed(data, fin=fin)
+        out = d.feed(data, fin=fin, max_size=limit - d.inflated)
+    except PayloadTooBig:
+        return close_reason.MESSAGE_TOO_BIG
+    except ProtocolError:
+        # wsproto answers corrupt compressed data with 1007.
+        return close_reason.INVALID_FRAME_PAYLOAD_DATA
+    d.inflated += len(out)
+    return out
+
+
+def _pmd_hook(ext_module: ModuleType, index: int, original: Any) -> Any:
+    """One of wsproto's three inbound hooks of ``PerMessageDeflate`` (``index`` 0:
+    ``frame_inbound_header``, 1: ``frame_inbound_payload_data``, 2:
+    ``frame_inbound_complete``), on wsframe's Inflater; ``original`` is
+    wsproto's own.
+
+    Same state changes (``_inbound_is_compressible``, ``_inbound_compressed``,
+    ``_decompressor`` created when missing and dropped after a message when
+    the peer may not take over context), same results and ``CloseReason``
+    values as wsproto's (wsproto/extensions.py); only the decompressor is
+    wsframe's.  A decompressor that wsproto created before :func:`install`
+    keeps being used by wsproto's own code.
+    """
+    pmd_cls = ext_module.PerMessageDeflate
+    fp = sys.modules[_MODULE]
+    CloseReason = fp.CloseReason
+    Opcode = fp.Opcode
+    CONTINUATION = Opcode.CONTINUATION
+    RsvBits = fp.RsvBits
+    inflater_type = _WsprotoInflater
+
+    def frame_inbound_header(
+        self: Any, proto: Any, opcode: Any, rsv: Any, payload_length: int
+    ) -> Any:
+        # RFC 7692 §6.1: RSV1 only on the first frame of a data message.
+        if rsv.rsv1 and opcode.iscontrol():
+            return CloseReason.PROTOCOL_ERROR
+        if rsv.rsv1 and opcode is CONTINUATION:
+            return CloseReason.PROTOCOL_ERROR
+        self._inbound_is_compressible = self._compressible_opcode(opcode)
+        if self._inbound_compressed is None:
+            self._inbound_compressed = rsv.rsv1
+            if self._inbound_compressed:
+                assert self._inbound_is_compressible
+                d = self._decompressor
+                if d is None:
+                    bits = self.server_max_window_bits if proto.client else (
+                        self.client_max_window_bits
+                    )
+                    d = self._decompressor = inflater_type(int(bits), bool(proto.client))
+                if type(d) is inflater_type:
+                    d.inflated = 0
+        return RsvBits(True, False, False)
+
+    def frame_inbound_payload_data(self: Any, proto: Any, data: Any) -> Any:
+        if not self._inbound_compressed or not self._inbound_is_compressible:
+            return data
+        d = self._decompressor
+        if type(d) is not inflater_type:
+            return original(self, proto, data)
+        return _inflate(d, data, False, CloseReason)
+
+    def frame_inbound_complete(self: Any, proto: Any, fin: bool) -> Any:
+        if not fin:
+            return None
+        if not self._inbound_is_compressible or not self._inbound_compressed:
+            self._inbound_compressed = None
+            return None
+        d = self._decompressor
+        if type(d) is not inflater_type:
+            return original(self, proto, fin)
+        data = _inflate(d, b"", True, CloseReason)
+        if isinstance(data, CloseReason):
+            return data
+        if proto.client:
+            no_context_takeover = self.server_no_context_takeover
+        else:
+            no_context_takeover = self.client_no_context_takeover
+        if no_context_takeover:
+            self._decompressor = None
+        self._inbound_compressed = None
+        return data
+
+    hook: Any = (frame_inbound_header, frame_inbound_payload_data, frame_inbound_complete)[index]
+    hook.__wrapped__ = original
+    hook.__qualname__ = f"PerMessageDeflate.{hook.__name__}"
+    return hook
+
+
+def _check_pmd(module: ModuleType) -> None:
+    pmd = getattr(module, "PerMessageDeflate", None)
+    needed = ("frame_inbound_header", "frame_inbound_payload_data", "frame_inbound_complete",
+              "_compressible_opcode")
+    if pmd is None or not all(name in pmd.__dict__ for name in needed):
+        raise Unsupported("wsproto.extensions.PerMessageDeflate differs from wsproto 1.2/1.3")
+
+
+#: The hooks currently installed on PerMessageDeflate (the receive loops
+#: inline them when they are in place).
+_active_pmd_hooks: list[Any] = [None, None, None]
+
+
+def _make_pmd_hook(index: int) -> Any:
+    def factory(original: Any, module: ModuleType) -> Any:
+        _check_pmd(module)
+        hook = _pmd_hook(module, index, original)
+        _active_pmd_hooks[index] = hook
+        return hook
+
+    return factory
+
+
 _patches = PatchSet(
     [
         Patch(_MODULE, "XorMaskerSimple", _make_xor_masker_simple),
@@ -571,7 +878,24 @@ _patches = PatchSet(
         Patch(_MODULE, "MessageDecoder.process_frame", _make_process_frame),
         Patch(_MODULE, "FrameProtocol.received_frames", _make_received_frames),
         Patch("wsproto.connection", "Connection.events", _make_events),
-    ]
+        Patch(
+            "wsproto.extensions",
+            "PerMessageDeflate.frame_inbound_header",
+            _make_pmd_hook(0),
+        ),
+        Patch(
+            "wsproto.extensions",
+            "PerMessageDeflate.frame_inbound_payload_data",
+            _make_pmd_hook(1),
+        ),
+        Patch(
+            "wsproto.extensions",
+            "PerMessageDeflate.frame_inbound_complete",
+            _make_pmd_hook(2),
+        ),
+    ],
+    distribution="wsproto",
+    supported=SUPPORTED_VERSIONS,
 )
 
 

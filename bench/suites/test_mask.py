@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from bench.peers import Impl
-from bench.suite import impl_params, run_case
+from bench.suites.support import impl_params, run_case
 
 SIZES = (16, 4096)
 

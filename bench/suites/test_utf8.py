@@ -8,7 +8,7 @@ import pytest
 
 from bench.inputs import TEXT_KINDS
 from bench.peers import Impl
-from bench.suite import impl_params, run_case
+from bench.suites.support import impl_params, run_case
 
 
 @pytest.mark.parametrize("size", (64, 4096))

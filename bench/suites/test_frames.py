@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from bench.peers import Impl
-from bench.suite import impl_params, run_case
+from bench.suites.support import impl_params, run_case
 
 FRAMES = 1000  # the runner uses 100k; small here so CI stays fast
 
@@ -27,7 +27,8 @@ def test_decode(benchmark: Any, impl: Impl, name: str) -> None:
 
 
 @pytest.mark.parametrize("size", (16, 1024, 70_000))
-@pytest.mark.parametrize("name", ("frames.encode.masked", "frames.encode.unmasked"))
+@pytest.mark.parametrize("name", ("frames.encode.masked", "frames.encode.unmasked",
+                                  "frames.encode.text16.masked"))
 @pytest.mark.parametrize("impl", impl_params("encode_frame"))
 def test_encode(benchmark: Any, impl: Impl, name: str, size: int) -> None:
     run_case(benchmark, impl, name, size)

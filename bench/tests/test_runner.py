@@ -60,13 +60,18 @@ def test_correct_result_is_timed_with_ratio() -> None:
                          err=io.StringIO())
     assert all(r.status == "ok" for r in results)
     for r in results:
-        assert r.min_ns and r.median_ns and r.min_ns <= r.median_ns
-        assert r.gbps == pytest.approx(r.nbytes / r.min_ns)
+        assert r.min_ns and r.median_ns and r.max_ns
+        assert r.min_ns <= r.median_ns <= r.max_ns
+        assert r.gbps == pytest.approx(r.nbytes / r.median_ns)
+        assert r.gbps_min == pytest.approx(r.nbytes / r.max_ns)
+        assert r.gbps_max == pytest.approx(r.nbytes / r.min_ns)
         assert r.best_peer in ("good", "slower") and r.ratio_to_best_peer
-    # the best peer of each size has ratio exactly 1
-    sizes = {r.size for r in results}
-    for size in sizes:
-        assert max(r.ratio_to_best_peer or 0 for r in results if r.size == size) == 1.0
+        assert r.ratio_min is not None and r.ratio_max is not None
+        assert r.ratio_min <= r.ratio_to_best_peer <= r.ratio_max
+    # the best peer of each size (lowest median) has ratio exactly 1 against itself
+    for r in results:
+        if r.impl == r.best_peer:
+            assert r.ratio_to_best_peer == r.ratio_min == r.ratio_max == 1.0
 
 
 def test_raising_implementation_is_an_error_row() -> None:
@@ -76,6 +81,22 @@ def test_raising_implementation_is_an_error_row() -> None:
     results = runner.run(_mask_copy(), [FakeMasker(func=boom)], TINY, quick=True, out=io.StringIO(),
                          err=io.StringIO())
     assert all(r.status == "error" and "boom" in r.reason for r in results)
+
+
+def test_unavailable_operation_is_a_visible_skip() -> None:
+    @dataclass
+    class NotYet(Impl):
+        name: str = "wsframe[new]"
+        kind: str = "wsframe"
+
+        def mask_copy(self, data: bytes, key: bytes) -> Prepared:
+            raise Unavailable("wsframe.mask.apply_mask not available in this build")
+
+    out = io.StringIO()
+    results = runner.run(_mask_copy(), [NotYet()], TINY, quick=True, out=out, err=io.StringIO())
+    assert results and all(r.status == "skipped" for r in results)
+    assert all(r.reason.startswith("not available: wsframe.mask") for r in results)
+    assert "skipped: not available: wsframe.mask.apply_mask" in out.getvalue()
 
 
 def test_main_skips_missing_peer_and_writes_outputs(

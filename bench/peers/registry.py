@@ -1,0 +1,39 @@
+"""Every implementation the runner knows, in the order tables list them."""
+
+from __future__ import annotations
+
+from .aiohttp import AiohttpImpl
+from .autobahn import AutobahnImpl
+from .bandwidth import CopyImpl
+from .base import Impl
+from .cpython import CPythonDecodeImpl, CPythonIncrementalImpl
+from .integrations import WithIntegration
+from .simdutf import SimdutfImpl
+from .websockets import WebsocketsImpl
+from .wsaccel import WsaccelImpl
+from .wsframe import WsframeImpl
+from .wsproto import WsprotoImpl
+
+__all__ = ["IMPLEMENTATIONS"]
+
+
+def IMPLEMENTATIONS() -> list[Impl]:  # a factory named like the constant it replaces
+    """A fresh list of every implementation, wsframe first."""
+    return [
+        WsframeImpl(name="wsframe[c]", kind="wsframe", backend="c"),
+        WsframeImpl(name="wsframe[python]", kind="wsframe", backend="python"),
+        WebsocketsImpl(),
+        AiohttpImpl(),
+        AiohttpImpl(name="aiohttp[isal]", zlib="isal.isal_zlib", deflate_only=True),
+        WsaccelImpl(),
+        AutobahnImpl(),
+        WsprotoImpl(),
+        WithIntegration(name="wsproto+wsframe", base=WsprotoImpl(), library="wsproto",
+                        ops=("wsproto_deflate",)),
+        WithIntegration(name="websockets+wsframe", base=WebsocketsImpl(),
+                        library="websockets", ops=("websockets_deflate",)),
+        CPythonDecodeImpl(),
+        CPythonIncrementalImpl(),
+        SimdutfImpl(),
+        CopyImpl(),
+    ]

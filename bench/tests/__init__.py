@@ -1,0 +1,1 @@
+"""Tests of the benchmark itself: its oracles, inputs, runner and report."""

@@ -1,0 +1,190 @@
+/*
+ * C tests of wsf_decode.h (UTF-8 -> UCS-1/2/4 transcoding kernels) at every
+ * SIMD level this CPU supports, against an independent scalar decoder.
+ * Every input and output lives in a heap buffer of exactly its size, so a
+ * read or write past either end is caught by AddressSanitizer / valgrind.
+ *
+ *   cc -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+ *      -Wall -Wextra -Werror -I wsframe/_speedups tests/c/test_decode.c \
+ *      -o /tmp/wsf_decode_asan && /tmp/wsf_decode_asan
+ *
+ * (tests/c/run_decode.sh does exactly this, then valgrind when installed.)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include "wsf_decode.h"
+
+static unsigned long long rng_state = 88172645463325252ULL;
+static unsigned rnd(unsigned k)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return (unsigned)(rng_state % k);
+}
+
+static int failures = 0;
+
+/* Encode one code point; returns its length. */
+static size_t enc(uint32_t c, uint8_t *p)
+{
+    if (c < 0x80) { p[0] = (uint8_t)c; return 1; }
+    if (c < 0x800) { p[0] = (uint8_t)(0xC0 | c >> 6); p[1] = (uint8_t)(0x80 | (c & 63)); return 2; }
+    if (c < 0x10000) {
+        p[0] = (uint8_t)(0xE0 | c >> 12); p[1] = (uint8_t)(0x80 | ((c >> 6) & 63));
+        p[2] = (uint8_t)(0x80 | (c & 63)); return 3;
+    }
+    p[0] = (uint8_t)(0xF0 | c >> 18); p[1] = (uint8_t)(0x80 | ((c >> 12) & 63));
+    p[2] = (uint8_t)(0x80 | ((c >> 6) & 63)); p[3] = (uint8_t)(0x80 | (c & 63));
+    return 4;
+}
+
+static uint32_t pick(int kind)
+{
+    static const uint32_t edges[] = {0, 0x7F, 0x80, 0xFF, 0x100, 0x7FF, 0x800, 0xFFF,
+                                     0x1000, 0xD7FF, 0xE000, 0xFFFD, 0xFFFE, 0xFFFF,
+                                     0x10000, 0x3FFFF, 0x40000, 0x10FFFF, 0x1F600};
+    uint32_t c;
+    unsigned r = rnd(100);
+    if (r < 30) return 0x20 + rnd(0x5F);                 /* ASCII */
+    if (kind == 1 || r < 40) return 0x80 + rnd(0x80);     /* Latin-1 */
+    if (r < 45) {
+        c = edges[rnd(sizeof edges / sizeof edges[0])];
+        if (kind == 2 && c > 0xFFFF) c = 0xFFFF;
+        return c;
+    }
+    if (r < 60) return 0x400 + rnd(0x100);                 /* Cyrillic */
+    if (kind == 2 || r < 85) {
+        do { c = 0x800 + rnd(0xF800); } while (c >= 0xD800 && c < 0xE000);
+        return c;
+    }
+    return 0x10000 + rnd(0x100000);
+}
+
+static void check(int level, const uint32_t *cps, size_t ncp, int kind)
+{
+    uint8_t *tmp = malloc(ncp * 4 + 1), *s;
+    size_t n = 0, i, nchars;
+    unsigned top, want_top = 0;
+    for (i = 0; i < ncp; i++) {
+        n += enc(cps[i], tmp + n);
+    }
+    s = malloc(n ? n : 1);
+    memcpy(s, tmp, n);
+    for (i = 0; i < n; i++) want_top = s[i] > want_top ? s[i] : want_top;
+    top = wsf_decode_scan_level(level, s, n, &nchars);
+    if (nchars != ncp || (want_top >= 0x80 && top != want_top) || (want_top < 0x80 && top >= 0x80)) {
+        printf("level %s scan: n=%zu nchars %zu/%zu top %u/%u\n", wsf_level_name(level),
+               n, nchars, ncp, top, want_top);
+        failures++;
+    }
+    uint32_t maxcp = 0;
+    for (i = 0; i < ncp; i++) maxcp = cps[i] > maxcp ? cps[i] : maxcp;
+    (void)kind;
+    {
+        uint8_t *o = malloc(n ? n : 1);
+        size_t done = wsf_decode_ascii_level(level, s, n, o);
+        size_t first = 0;
+        while (first < n && s[first] < 0x80) first++;
+        if (done > first || (first == n && done != n) || memcmp(o, s, done) != 0) {
+            printf("level %s ascii n=%zu done %zu first %zu\n", wsf_level_name(level), n, done, first);
+            failures++;
+        }
+        free(o);
+    }
+    if (maxcp <= 0xFF) {
+        uint8_t *o = malloc(ncp ? ncp : 1);
+        wsf_decode_ucs1_level(level, s, n, o, ncp);
+        for (i = 0; i < ncp; i++) if (o[i] != cps[i]) break;
+        if (i < ncp) { printf("level %s ucs1 n=%zu at %zu\n", wsf_level_name(level), n, i); failures++; }
+        free(o);
+    }
+    if (maxcp <= 0xFFFF) {
+        uint16_t *o = malloc(ncp ? ncp * 2 : 2);
+        wsf_decode_ucs2_level(level, s, n, o, ncp);
+        for (i = 0; i < ncp; i++) if (o[i] != cps[i]) break;
+        if (i < ncp) { printf("level %s ucs2 n=%zu at %zu: %x/%x\n", wsf_level_name(level), n, i, o[i], cps[i]); failures++; }
+        free(o);
+    }
+    {
+        uint32_t *o = malloc(ncp ? ncp * 4 : 4);
+        wsf_decode_ucs4_level(level, s, n, o, ncp);
+        for (i = 0; i < ncp; i++) if (o[i] != cps[i]) break;
+        if (i < ncp) { printf("level %s ucs4 n=%zu at %zu: %x/%x\n", wsf_level_name(level), n, i, o[i], cps[i]); failures++; }
+        free(o);
+    }
+    free(s);
+    free(tmp);
+}
+
+/* Garbage (not UTF-8) must never make a kernel touch memory outside. */
+static void garbage(int level, size_t n, size_t nout)
+{
+    uint8_t *s = malloc(n ? n : 1);
+    uint8_t *o1 = malloc(nout ? nout : 1);
+    uint16_t *o2 = malloc(nout ? nout * 2 : 2);
+    uint32_t *o4 = malloc(nout ? nout * 4 : 4);
+    size_t i;
+    for (i = 0; i < n; i++) s[i] = (uint8_t)rnd(256);
+    wsf_decode_ucs1_level(level, s, n, o1, nout);
+    wsf_decode_ucs2_level(level, s, n, o2, nout);
+    wsf_decode_ucs4_level(level, s, n, o4, nout);
+    for (i = 0; i < nout; i++) {
+        if (o4[i] > 0x10FFFF) { printf("garbage: ucs4 above U+10FFFF\n"); failures++; break; }
+    }
+    free(s); free(o1); free(o2); free(o4);
+}
+
+int main(int argc, char **argv)
+{
+    int level, kind, quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
+    size_t len, rep;
+    uint32_t *cps = malloc(300000 * sizeof(uint32_t));
+    int pass, vbmi2;
+    wsf_cpu_init();
+    wsf_decode_init();
+    vbmi2 = wsf_decode_vbmi2;
+    for (pass = 0; pass <= WSF_NEON + 1; pass++) {
+        /* pass NEON + 1: the AVX512 level without VBMI2 (AVX2 kernels) */
+        level = pass <= WSF_NEON ? pass : WSF_AVX512;
+        if (!wsf_level_supported(level)) continue;
+        if (pass == WSF_NEON + 1 && !vbmi2) continue;
+        wsf_decode_vbmi2 = pass <= WSF_NEON ? vbmi2 : 0;
+        for (kind = 0; kind <= 3; kind++) {
+            for (len = 0; len <= 300; len++) {
+                for (rep = 0; rep < (quick ? 2u : 6u); rep++) {
+                    size_t i;
+                    for (i = 0; i < len; i++) cps[i] = pick(kind);
+                    /* one non-ASCII character among ASCII, at every position */
+                    if (rep == 0 && len) {
+                        for (i = 0; i < len; i++) cps[i] = 'a';
+                        cps[rnd((unsigned)len)] = pick(kind) | 0x80;
+                        if (kind == 1) { size_t k; for (k = 0; k < len; k++) if (cps[k] > 0xFF) cps[k] = 0xE9; }
+                        if (kind == 2) { size_t k; for (k = 0; k < len; k++) if (cps[k] > 0xFFFF || (cps[k] >= 0xD800 && cps[k] < 0xE000)) cps[k] = 0x20AC; }
+                    }
+                    if (rep == 1) { /* all ASCII */
+                        for (i = 0; i < len; i++) cps[i] = 0x20 + rnd(0x60);
+                    }
+                    check(level, cps, len, kind);
+                }
+            }
+            for (rep = 0; rep < 3; rep++) {
+                size_t i, big = quick ? 5000 : 70000 + rnd(1000);
+                for (i = 0; i < big; i++) cps[i] = pick(kind);
+                check(level, cps, big, kind);
+            }
+        }
+        for (len = 0; len < 200; len++) {
+            garbage(level, len, len);
+            garbage(level, len, len / 3);
+            garbage(level, len, len + 5);
+        }
+        garbage(level, 100000, 40000);
+        printf("level %s%s done\n", wsf_level_name(level),
+               level == WSF_AVX512 ? (wsf_decode_vbmi2 ? " (vbmi2)" : " (no vbmi2)") : "");
+    }
+    free(cps);
+    if (failures) { printf("%d FAILURES\n", failures); return 1; }
+    printf("OK\n");
+    return 0;
+}

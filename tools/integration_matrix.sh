@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# The integrations' version matrix: each supported release of wsproto, websockets and
+# autobahn (the previous and the current one), plus one unsupported release of each, in
+# its own virtual environment.
+#
+#   tools/integration_matrix.sh                  # the whole matrix
+#   tools/integration_matrix.sh wsproto          # the rows of one library
+#   MATRIX_JOBS=1 tools/integration_matrix.sh    # one row at a time (default: 2)
+#
+# For each row: `python -m venv`, `pip install <library>==<version> pytest hypothesis`
+# (pip's wheel cache makes a repeated run fast), wsframe taken from this checkout through
+# PYTHONPATH (its compiled modules built in place: `python setup.py build_ext --inplace`
+# is run first when they are missing), then
+#   supported rows:   tests/test_integrations_<library>.py and
+#                     tests/test_integrations_versions.py (install() before and after the
+#                     import, refusal forced), and the library's own suite with the
+#                     integration installed where tools/peer_suites.sh runs one (wsproto's
+#                     sdist tests, autobahn's packaged tests);
+#   unsupported rows: tests/test_integrations_versions.py, which requires the warning,
+#                     install() returning False and every target attribute left the
+#                     library's own, in both import orders.
+# Prints one line per row and the total time; exits non-zero if any row fails.
+# Environment: PYTHON (default python3; must be the interpreter the in-place build is
+# for), MATRIX_JOBS (parallel rows, default 2), MATRIX_KEEP=1 keeps the logs and venvs.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(dirname "$HERE")"
+PYTHON="${PYTHON:-python3}"
+JOBS="${MATRIX_JOBS:-2}"
+cd "$ROOT"
+
+# library version kind   (kind: supported | unsupported)
+ROWS=(
+    "wsproto 1.2.0 supported"
+    "wsproto 1.3.2 supported"
+    "wsproto 1.1.0 unsupported"
+    "websockets 16.1.1 supported"
+    "websockets 17.4 supported"
+    "websockets 15.0.1 unsupported"
+    "autobahn 26.7.1 supported"
+    "autobahn 26.10.2 supported"
+    "autobahn 25.12.2 unsupported"
+)
+if [ $# -gt 0 ]; then
+    selected=()
+    for row in "${ROWS[@]}"; do
+        for lib in "$@"; do
+            if [ "${row%% *}" = "$lib" ]; then selected+=("$row"); fi
+        done
+    done
+    ROWS=("${selected[@]}")
+fi
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/wsframe-matrix.XXXXXX")"
+if [ "${MATRIX_KEEP:-0}" != 1 ]; then
+    trap 'rm -rf "$WORK"' EXIT
+else
+    echo "logs and venvs kept in $WORK"
+fi
+
+# The compiled backend, built in place for $PYTHON (the rows import it from here).
+if ! (cd "$WORK" && PYTHONPATH="$ROOT" WSFRAME_REQUIRE_C=1 "$PYTHON" -c \
+        'import wsframe, sys; sys.exit(wsframe.backend != "c")') 2>/dev/null; then
+    echo "==== building wsframe's compiled backend in place"
+    "$PYTHON" setup.py build_ext --inplace -q
+fi
+BACKEND="$(cd "$WORK" && PYTHONPATH="$ROOT" "$PYTHON" -c 'import wsframe; print(wsframe.backend)')"
+
+# pytest and hypothesis once, in a directory every row puts on its path (pure Python).
+echo "==== test tools (pytest, hypothesis) into $WORK/testdeps"
+PIP_DISABLE_PIP_VERSION_CHECK=1 "$PYTHON" -m pip install -q --target "$WORK/testdeps" pytest hypothesis
+# The differential tests' example budget per property (the full suite uses 200 for the
+# current releases; here every row runs them, so fewer keeps the matrix within minutes).
+export WSFRAME_HYPOTHESIS_EXAMPLES="${WSFRAME_HYPOTHESIS_EXAMPLES:-50}"
+
+# run_row LIBRARY VERSION KIND: everything for one row, output in $WORK/<row>.log,
+# status in $WORK/<row>.rc.
+run_row() {
+    local lib="$1" version="$2" kind="$3"
+    local name="$lib-$version" venv="$WORK/venv-$lib-$version"
+    local log="$WORK/$name.log" start=$SECONDS rc=0
+    {
+        # No pip inside the venv: the outer pip installs into it (--python), which
+        # saves creating and starting one pip per row.
+        "$PYTHON" -m venv --without-pip "$venv"
+        local py="$venv/bin/python"
+        PIP_DISABLE_PIP_VERSION_CHECK=1 "$PYTHON" -m pip --python "$py" install -q "$lib==$version"
+        export PYTHONPATH="$ROOT:$ROOT/tests:$WORK/testdeps" PYTHONDONTWRITEBYTECODE=1
+        if [ "$kind" = supported ]; then
+            "$py" -m pytest -q -p no:cacheprovider \
+                "tests/test_integrations_$lib.py" tests/test_integrations_versions.py
+            case "$lib" in
+            wsproto) PIP_PYTHON="$PYTHON" WSPROTO_VERSION="$version" PYTHON="$py" bash tools/peer_suites.sh wsproto ;;
+            autobahn) AUTOBAHN_VERSION="$version" PYTHON="$py" bash tools/peer_suites.sh autobahn ;;
+            esac
+        else
+            "$py" -m pytest -q -p no:cacheprovider tests/test_integrations_versions.py
+        fi
+    } >"$log" 2>&1 || rc=$?
+    echo "$rc $((SECONDS - start))" >"$WORK/$name.rc"
+}
+
+echo "==== integration matrix (wsframe backend: $BACKEND, $(${PYTHON} --version 2>&1), $JOBS at a time)"
+start=$SECONDS
+running=0
+for row in "${ROWS[@]}"; do
+    # shellcheck disable=SC2086
+    run_row $row &
+    running=$((running + 1))
+    if [ "$running" -ge "$JOBS" ]; then
+        wait -n || true
+        running=$((running - 1))
+    fi
+done
+wait || true
+
+status=0
+for row in "${ROWS[@]}"; do
+    read -r lib version kind <<<"$row"
+    name="$lib-$version"
+    read -r rc secs <"$WORK/$name.rc"
+    summary="$(grep -E '^[0-9]+ (passed|failed)|^=+ .*(passed|failed)' "$WORK/$name.log" \
+        | head -n 1 | sed -E 's/=+ ?//g' || true)"
+    peers="$(grep -E '^  (wsproto|autobahn) .*\(exit' "$WORK/$name.log" | sed -E 's/^ +//' \
+        | tr '\n' ';' | sed 's/;$//' || true)"
+    if [ "$rc" -eq 0 ]; then verdict=ok; else verdict=FAILED; status=1; fi
+    printf '  %-8s %-11s %-9s %-12s %4ss  %s%s\n' "$verdict" "$lib" "$version" "$kind" "$secs" \
+        "${summary:-no pytest summary}" "${peers:+ | peer suite: $peers}"
+    if [ "$rc" -ne 0 ]; then
+        echo "---- $name log (last 40 lines)"
+        tail -n 40 "$WORK/$name.log"
+    fi
+done
+echo "==== integration matrix: $((SECONDS - start)) s"
+exit "$status"

@@ -1,0 +1,229 @@
+# Reassembling messages (RFC 6455 §5.4, §8.1; RFC 7692 §6.2); included by
+# _frames.pyx.
+
+@cython.embedsignature(False)
+cdef class MessageAssembler:
+    """MessageAssembler(max_message_size=1048576, decode_text=True, *, inflater=None)
+
+    Reassembles data frames into messages (RFC 6455 §5.4).
+
+    Args:
+        max_message_size: largest message accepted (bytes), counting its wire
+            (possibly compressed) bytes and, with an inflater, its inflated
+            bytes too; each must stay within the limit.  None: no limit.
+            Default 1 MiB.
+        decode_text: return text messages as str (else as validated bytes).
+        inflater: a :class:`wsframe.deflate.Inflater` for a connection that
+            negotiated permessage-deflate: compressed messages are inflated
+            frame by frame as they arrive, their text validated as it appears
+            (RFC 7692 §6.2).  Without one, a compressed message comes back as
+            its compressed bytes with ``Message.compressed`` true.
+
+    :meth:`add` returns a :class:`Message` for a control frame at once and for
+    the final frame of a data message; None for other fragments.  Text that a
+    :class:`FrameDecoder` already validated is not validated again.  One
+    assembler per connection (not meant to be shared between threads).
+    """
+
+    cdef object _max_obj
+    cdef bint _has_limit
+    cdef bint _limit_generic        # not an int: compared in Python
+    cdef uint64_t _limit
+    cdef public object decode_text
+    cdef public object inflater
+    cdef object _opcode             # the message's Opcode member, or None
+    cdef object _compressed         # RSV1 of its first frame, as given
+    cdef list _chunks
+    cdef uint64_t _size             # wire bytes of the message so far
+    cdef uint64_t _inflated         # inflated bytes of the message so far
+    cdef wsf_utf8_state _st         # RFC 6455 §8.1, across fragments
+    cdef uint64_t _consumed
+    cdef bint _prevalidated         # every frame so far came validated
+
+    __signature__ = _signature(
+        ("max_message_size", DEFAULT_MAX_SIZE, False), ("decode_text", True, False),
+        ("inflater", None, True),
+    )
+
+    def __cinit__(self):
+        # MessageAssembler.__new__ without __init__: a working assembler with
+        # the default options.
+        self.max_message_size = DEFAULT_MAX_SIZE
+        self.decode_text = True
+        self._chunks = []
+        wsf_utf8_init(&self._st)
+
+    def __init__(self, max_message_size=DEFAULT_MAX_SIZE, decode_text=True, *, inflater=None):
+        _rules.check_limit(max_message_size, "max_message_size")
+        self.max_message_size = max_message_size
+        self.decode_text = decode_text
+        self.inflater = inflater
+        self._forget()
+
+    @property
+    def max_message_size(self):
+        return self._max_obj
+
+    @max_message_size.setter
+    def max_message_size(self, value):
+        # Converted once here, not on every add().
+        cdef int overflow = 0
+        cdef long long limit
+        self._has_limit = value is not None
+        self._limit_generic = False
+        self._limit = 0
+        if value is not None:
+            if type(value) is int and value >= 0:
+                limit = PyLong_AsLongLongAndOverflow(value, &overflow)
+                self._limit = <uint64_t>-1 if overflow else <uint64_t>limit
+            else:
+                self._limit_generic = True
+        self._max_obj = value
+
+    @property
+    def in_message(self):
+        """True while a fragmented message is incomplete."""
+        return self._opcode is not None
+
+    cdef inline bint _over(self, uint64_t size) except -1:
+        if not self._has_limit:
+            return False
+        if self._limit_generic:
+            return size > self._max_obj
+        return size > self._limit
+
+    cdef int _forget(self) except -1:
+        self._opcode = None
+        self._chunks = []
+        return 0
+
+    cdef int _validate(self, bytes chunk, bint prevalidated) except -1:
+        # RFC 6455 §8.1, failing as early as possible; bytes a FrameDecoder
+        # validated (every frame of the message so far) are not scanned again.
+        cdef ptrdiff_t bad
+        cdef uint64_t position
+        if self._prevalidated and prevalidated:
+            return 0
+        if self._prevalidated:
+            # A frame that did not come validated after some that did: catch
+            # the state up with the earlier chunks first.
+            self._prevalidated = False
+            for earlier in self._chunks:
+                wsf_utf8_stream(&self._st, <const uint8_t *>PyBytes_AS_STRING(earlier),
+                                <size_t>PyBytes_GET_SIZE(earlier))
+                self._consumed += <uint64_t>PyBytes_GET_SIZE(earlier)
+        bad = wsf_utf8_stream(&self._st, <const uint8_t *>PyBytes_AS_STRING(chunk),
+                              <size_t>PyBytes_GET_SIZE(chunk))
+        if bad >= 0:
+            position = self._consumed + <uint64_t>bad - self._st.seen
+            self._forget()
+            raise _rules.invalid_text(position)
+        self._consumed += <uint64_t>PyBytes_GET_SIZE(chunk)
+        return 0
+
+    cdef bytes _inflate(self, bytes payload, object fin):
+        cdef object budget = None
+        cdef bytes chunk
+        if self._has_limit:
+            budget = self._max_obj - self._inflated
+        try:
+            chunk = self.inflater.feed(payload, fin=fin, max_size=budget)
+        except PayloadTooBig:
+            self._forget()
+            raise _rules.inflated_too_big(self._max_obj) from None
+        except ProtocolError:
+            self._forget()
+            raise
+        self._inflated += <uint64_t>PyBytes_GET_SIZE(chunk)
+        return chunk
+
+    def add(self, frame):
+        """Add a frame; return the completed message or control frame, else None.
+
+        Raises:
+            ProtocolError: (1002) fragmentation out of order, or corrupt
+                compressed data.
+            PayloadTooBig: (1009) the message passes ``max_message_size``
+                (wire or inflated bytes).
+            InvalidUTF8: (1007) a text message is not UTF-8 (``position`` is
+                the offset in the message, inflated if it was compressed).
+        """
+        cdef object opcode
+        cdef object raw
+        cdef object fin
+        cdef bytes payload
+        cdef bytes chunk
+        cdef int op
+        cdef bint text, inflate, checked
+        cdef uint64_t position
+        cdef Py_ssize_t n
+        cdef Py_ssize_t error_pos = -1
+        cdef Frame f
+        if type(frame) is Frame:
+            f = <Frame>frame
+            op = f._op
+            opcode = <object>_OPC[op]
+            payload = f.payload
+            fin = True if f._fin else False
+            checked = f._text_ok
+        else:
+            opcode = frame.opcode
+            if type(opcode) is not Opcode:
+                opcode = _OPCODES[_index(opcode)]
+            op = opcode
+            raw = frame.payload
+            payload = <bytes>raw if type(raw) is bytes else _bytes(raw)
+            fin = frame.fin
+            checked = getattr(frame, "_text_valid", False) is True
+        if op >= 8:
+            return _message(opcode, payload, False)
+        # RFC 6455 §5.4: continuation only inside a message, no nesting.
+        if _FRAG_ERR[self._opcode is not None][op]:
+            raise _rules.fragmentation_error(op, self._opcode is not None)
+        if op != 0:
+            self._opcode = opcode
+            self._compressed = (f._rsv1 != 0) if type(frame) is Frame else frame.rsv1
+            self._size = 0
+            self._inflated = 0
+            wsf_utf8_init(&self._st)
+            self._consumed = 0
+            self._prevalidated = True
+            if self._chunks:
+                self._chunks = []
+        n = PyBytes_GET_SIZE(payload)
+        self._size += <uint64_t>n
+        if self._over(self._size):
+            size = self._size
+            self._forget()
+            raise _rules.message_too_big(size, self._max_obj)
+        inflate = self._compressed and self.inflater is not None
+        chunk = self._inflate(payload, fin) if inflate else payload
+        text = self._opcode is _TEXT and (inflate or not self._compressed)
+        if text:
+            self._validate(chunk, checked)
+        if fin and not self._chunks:
+            # A one-frame message (or the first frame's data is the message):
+            # no list, no join.
+            data = chunk
+        else:
+            self._chunks.append(chunk)
+            if not fin:
+                return None
+            data = b"".join(self._chunks)
+        message_opcode, compressed = self._opcode, self._compressed
+        self._opcode = None
+        if self._chunks:
+            self._chunks = []
+        if text and not self._prevalidated and self._st.need:
+            position = self._consumed - self._st.seen
+            raise _rules.truncated_text(position)
+        if text and self.decode_text:
+            # The text is valid (validated above, or by the decoder while it
+            # unmasked): one transcoding pass straight into the str's storage.
+            return _message(
+                message_opcode,
+                wsf_decode_object(<const uint8_t *>PyBytes_AS_STRING(data),
+                                  PyBytes_GET_SIZE(data), 1, &error_pos),
+                compressed,
+            )
+        return _message(message_opcode, data, compressed)

@@ -1,0 +1,633 @@
+# The streaming decoder (RFC 6455 §5, §8.1); included by _frames.pyx.
+
+cdef enum:
+    # The payload buffer of a frame that arrives in pieces starts at twice the
+    # bytes received (at least this many) and doubles as more arrive, never
+    # past the declared length: memory follows the bytes received, not the
+    # length a header declares (15 bytes must not reserve 1 MiB), and each
+    # byte is moved a bounded number of times (geometric growth).
+    _PARTIAL_MIN = 512
+    # An input buffer larger than this is freed when it empties, and shrunk
+    # when the data still live in it is at most a quarter of it, so that one
+    # burst does not pin its memory for the rest of the connection.
+    _KEEP_BUFFER = 262144
+
+# ---------------------------------------------------------------------------
+# The decoder
+
+
+cdef inline ptrdiff_t _transfer(uint8_t *dst, const uint8_t *src, Py_ssize_t n,
+                                const uint8_t *key, size_t phase,
+                                wsf_utf8_state *st, bint validate) noexcept nogil:
+    """Copy n payload bytes, unmasking with ``key`` at ``phase`` if given
+    (RFC 6455 §5.3) and validating them as UTF-8 text if asked (§8.1) in the
+    same pass.  Returns -1, or the index of the byte that makes the text
+    invalid (``st`` then describes the sequence pending before it)."""
+    if validate:
+        if key != NULL:
+            return wsf_unmask_utf8_stream(st, dst, src, <size_t>n, key, phase)
+        memcpy(dst, src, <size_t>n)
+        return wsf_utf8_stream(st, dst, <size_t>n)
+    if key != NULL:
+        wsf_mask(dst, src, <size_t>n, key, phase)
+    else:
+        memcpy(dst, src, <size_t>n)
+    return -1
+
+
+@cython.embedsignature(False)
+cdef class FrameDecoder:
+    """FrameDecoder(*, client=False, max_frame_size=1048576, rsv_allowed=0, validate_utf8=True)
+
+    Streaming frame decoder enforcing RFC 6455 §5 for one side of a connection.
+
+    Args:
+        client: True when this decoder runs in a client: frames must arrive
+            unmasked.  The default is the server side: frames must be masked.
+        max_frame_size: largest payload accepted in any single frame (bytes);
+            checked on the declared length before any payload is buffered.
+            None: no limit.
+        rsv_allowed: bit mask of the RSV bits negotiated extensions use
+            (4 = RSV1, 2 = RSV2, 1 = RSV3).
+        validate_utf8: validate text messages (close reasons are always
+            validated).
+
+    :meth:`feed` appends bytes and returns an iterator over the frames that
+    are complete; it raises :class:`ProtocolError` at the first invalid input,
+    after every good frame before it.  Once it raised, every later call raises
+    the same error.  After a Close frame nothing more is yielded and further
+    input is discarded.  One decoder per connection (see the module docstring
+    on threads).
+
+    Input is kept in one C buffer with a read position; a ``bytes`` object fed
+    while that buffer is empty is read in place (it is immutable) and only an
+    unconsumed tail is ever copied.
+    """
+
+    # options: the objects as given (for the attributes and messages) and
+    # their C mirrors
+    cdef object _client_obj
+    cdef object _max_obj
+    cdef object _rsv_obj
+    cdef object _validate_obj
+    cdef bint _client
+    cdef bint _validate
+    cdef bint _has_limit
+    cdef bint _limit_generic    # not an int: compared in Python, as the reference
+    cdef uint64_t _limit
+    cdef bint _rsv_generic
+    cdef int _rsv_allowed
+
+    # input: either the borrowed bytes object [_bpos:_blen], or _buf[_start:_end]
+    cdef uint8_t *_buf
+    cdef Py_ssize_t _cap
+    cdef Py_ssize_t _start
+    cdef Py_ssize_t _end
+    cdef object _borrowed
+    cdef const uint8_t *_bptr
+    cdef Py_ssize_t _blen
+    cdef Py_ssize_t _bpos
+
+    # the frame in progress (header parsed, payload incomplete)
+    cdef _Hdr _h
+    cdef bint _h_active
+    cdef object _partial        # bytes being filled, or None
+    cdef Py_ssize_t _partial_cap
+    cdef uint64_t _received
+
+    # message state (RFC 6455 §5.4, §8.1)
+    cdef bint _in_message
+    cdef bint _message_is_text
+    cdef bint _message_compressed
+    cdef bint _validating
+    cdef wsf_utf8_state _st
+    cdef uint64_t _text_consumed
+
+    cdef object _error
+    cdef bint _closed
+    cdef bint _busy
+    # Instrumentation (tests): bytes copied between buffers -- input into the
+    # internal buffer, a borrowed tail into it, compaction and growth moves,
+    # payload bytes into frames.  Bytes read in place are not copies.  Linear
+    # decoding keeps it within a small constant factor of the input.
+    cdef public unsigned long long _bytes_copied
+
+    __signature__ = _signature(
+        ("client", False, True), ("max_frame_size", DEFAULT_MAX_SIZE, True),
+        ("rsv_allowed", 0, True), ("validate_utf8", True, True),
+    )
+
+    def __cinit__(self):
+        # FrameDecoder.__new__(FrameDecoder) without __init__ must still be a
+        # working decoder with the default options, never a half-built one.
+        self._client_obj = False
+        self._validate_obj = True
+        self._validate = True
+        self._max_obj = DEFAULT_MAX_SIZE
+        self._has_limit = True
+        self._limit = DEFAULT_MAX_SIZE
+        self._rsv_obj = 0
+        wsf_utf8_init(&self._st)
+
+    def __init__(self, *, client=False, max_frame_size=DEFAULT_MAX_SIZE, rsv_allowed=0,
+                 validate_utf8=True):
+        _rules.check_limit(max_frame_size, "max_frame_size")
+        _rules.check_rsv_allowed(rsv_allowed)
+        self.client = client
+        self.max_frame_size = max_frame_size
+        self.rsv_allowed = rsv_allowed
+        self.validate_utf8 = validate_utf8
+        with cython.critical_section(self):
+            if self._busy:
+                raise RuntimeError("FrameDecoder re-initialised while in use by another thread")
+            self._free_input()
+            self._h_active = False
+            self._partial = None
+            self._partial_cap = 0
+            self._received = 0
+            self._in_message = False
+            self._message_is_text = False
+            self._message_compressed = False
+            self._validating = False
+            wsf_utf8_init(&self._st)
+            self._text_consumed = 0
+            self._error = None
+            self._closed = False
+            self._bytes_copied = 0
+
+    def __dealloc__(self):
+        PyMem_Free(self._buf)
+        self._buf = NULL
+
+    # -- options (assignable, as the reference's plain attributes) ---------
+
+    @property
+    def client(self):
+        return self._client_obj
+
+    @client.setter
+    def client(self, value):
+        self._client = bool(value)
+        self._client_obj = value
+
+    @property
+    def validate_utf8(self):
+        return self._validate_obj
+
+    @validate_utf8.setter
+    def validate_utf8(self, value):
+        self._validate = bool(value)
+        self._validate_obj = value
+
+    @property
+    def max_frame_size(self):
+        return self._max_obj
+
+    @max_frame_size.setter
+    def max_frame_size(self, value):
+        cdef int overflow = 0
+        cdef long long limit
+        self._has_limit = value is not None
+        self._limit_generic = False
+        self._limit = 0
+        if value is not None:
+            if isinstance(value, int) and value >= 0:
+                limit = PyLong_AsLongLongAndOverflow(value, &overflow)
+                # Lengths are below 2**63: a larger limit is no limit.
+                self._limit = <uint64_t>-1 if overflow else <uint64_t>limit
+            else:
+                self._limit_generic = True
+        self._max_obj = value
+
+    @property
+    def rsv_allowed(self):
+        return self._rsv_obj
+
+    @rsv_allowed.setter
+    def rsv_allowed(self, value):
+        if isinstance(value, int):
+            self._rsv_allowed = value & 7
+            self._rsv_generic = False
+        else:
+            self._rsv_generic = True
+        self._rsv_obj = value
+
+    @property
+    def closed(self):
+        """True once a Close frame was decoded: further input is discarded."""
+        return self._closed
+
+    @property
+    def buffered(self):
+        """Bytes received but not yet part of a returned frame."""
+        cdef Py_ssize_t pending
+        if self._borrowed is not None:
+            pending = self._blen - self._bpos
+        else:
+            pending = self._end - self._start
+        return pending + self._received + (self._h.size if self._h_active else 0)
+
+    # -- input buffer --------------------------------------------------------
+
+    cdef void _free_input(self) noexcept:
+        PyMem_Free(self._buf)
+        self._buf = NULL
+        self._cap = self._start = self._end = 0
+        self._borrowed = None
+        self._bpos = self._blen = 0
+
+    cdef int _append(self, const uint8_t *src, Py_ssize_t n) except -1:
+        """Append n bytes to the internal buffer, compacting or growing it so
+        that the amortised cost per byte stays constant."""
+        cdef Py_ssize_t rem, newcap
+        cdef uint8_t *fresh
+        if self._start == self._end:
+            self._start = self._end = 0
+        if n > self._cap - self._end:
+            rem = self._end - self._start
+            if self._start >= rem and n <= self._cap - rem:
+                # Consumed at least half: moving the rest is paid for by the
+                # bytes consumed since the last move.
+                memmove(self._buf, self._buf + self._start, <size_t>rem)
+                self._bytes_copied += <unsigned long long>rem
+            else:
+                if rem > (<Py_ssize_t>(<size_t>-1 >> 1)) - n:
+                    raise MemoryError()
+                newcap = rem + n
+                if newcap < 2 * self._cap:
+                    newcap = 2 * self._cap
+                if newcap < 256:
+                    newcap = 256
+                fresh = <uint8_t *>PyMem_Malloc(<size_t>newcap)
+                if fresh == NULL:
+                    raise MemoryError()
+                if rem:
+                    memcpy(fresh, self._buf + self._start, <size_t>rem)
+                    self._bytes_copied += <unsigned long long>rem
+                PyMem_Free(self._buf)
+                self._buf = fresh
+                self._cap = newcap
+            self._start = 0
+            self._end = rem
+        memcpy(self._buf + self._end, src, <size_t>n)
+        self._end += n
+        self._bytes_copied += <unsigned long long>n
+        return 0
+
+    cdef int _unborrow(self) except -1:
+        """Move the unconsumed tail of a borrowed bytes object into the buffer."""
+        cdef Py_ssize_t tail
+        if self._borrowed is not None:
+            tail = self._blen - self._bpos
+            if tail:
+                self._append(self._bptr + self._bpos, tail)
+            self._borrowed = None
+            self._bpos = self._blen = 0
+        return 0
+
+    cdef inline Py_ssize_t _input(self, const uint8_t **p) noexcept:
+        if self._borrowed is not None:
+            p[0] = self._bptr + self._bpos
+            return self._blen - self._bpos
+        p[0] = self._buf + self._start
+        return self._end - self._start
+
+    cdef inline void _consume(self, Py_ssize_t n) noexcept:
+        if self._borrowed is not None:
+            self._bpos += n
+        else:
+            self._start += n
+
+    cdef int _need_more(self) except -1:
+        """All complete frames were returned: keep only the unconsumed tail."""
+        cdef Py_ssize_t live, newcap
+        cdef uint8_t *fresh
+        if self._borrowed is not None:
+            self._unborrow()
+        elif self._start == self._end:
+            self._start = self._end = 0
+            if self._cap > _KEEP_BUFFER:
+                PyMem_Free(self._buf)
+                self._buf = NULL
+                self._cap = 0
+        elif self._cap > _KEEP_BUFFER and (self._end - self._start) <= self._cap // 4:
+            # Shrink after a burst: the live bytes moved (at most a quarter of
+            # the buffer) are paid for by the three quarters consumed.
+            live = self._end - self._start
+            newcap = 2 * live if 2 * live > 256 else 256
+            fresh = <uint8_t *>PyMem_Malloc(<size_t>newcap)
+            if fresh == NULL:
+                raise MemoryError()
+            memcpy(fresh, self._buf + self._start, <size_t>live)
+            self._bytes_copied += <unsigned long long>live
+            PyMem_Free(self._buf)
+            self._buf = fresh
+            self._cap = newcap
+            self._start = 0
+            self._end = live
+        return 0
+
+    def feed(self, data):
+        """Append ``data`` and return an iterator over the frames now complete.
+
+        Raises:
+            ProtocolError: immediately, if an earlier call raised one; else
+                from the iterator, at the first invalid input.
+            TypeError: ``data`` is not a bytes-like object.
+        """
+        cdef Py_buffer view
+        cdef Py_ssize_t n
+        cdef _FrameIterator it
+        with cython.critical_section(self):
+            if self._error is not None:
+                raise self._error
+            if self._busy:
+                raise RuntimeError("FrameDecoder used concurrently from several threads")
+            if type(data) is bytes:
+                n = PyBytes_GET_SIZE(data)
+                if n and not self._closed:
+                    if self._start == self._end and (
+                        self._borrowed is None or self._bpos == self._blen
+                    ):
+                        # Read the immutable bytes in place (no copy).
+                        self._start = self._end = 0
+                        self._borrowed = data
+                        self._bptr = <const uint8_t *>PyBytes_AS_STRING(data)
+                        self._blen = n
+                        self._bpos = 0
+                    else:
+                        self._unborrow()
+                        self._append(<const uint8_t *>PyBytes_AS_STRING(data), n)
+            else:
+                if type(data) is not bytearray:
+                    data = _byte_view(data)
+                PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
+                try:
+                    if view.len and not self._closed:
+                        self._unborrow()
+                        self._append(<const uint8_t *>view.buf, view.len)
+                finally:
+                    PyBuffer_Release(&view)
+            it = _FrameIterator.__new__(_FrameIterator)
+            it._decoder = self
+            return it
+
+    # -- errors ----------------------------------------------------------------
+
+    cdef int _fail(self, exc) except -1:
+        """Record a ProtocolError (every later feed() raises it), drop the
+        input and raise it."""
+        self._error = exc
+        self._free_input()
+        self._partial = None
+        self._partial_cap = 0
+        raise exc
+
+    cdef int _check_rsv_generic(self, int b0, int op) except -1:
+        # The reference's arithmetic on a non-int rsv_allowed, reproduced.
+        unexpected = ((b0 >> 4) & 0x07) & ~self._rsv_obj
+        if unexpected:
+            self._fail(_rules.reserved_bits(unexpected))
+        return 0
+
+    cdef int _check_start(self, _Hdr *h, bint have_b1) except -1:
+        """The checks that depend on the role, the extensions and the message
+        state, in the reference's order, on what the header bytes show."""
+        cdef int op = h.opcode
+        cdef int unexpected
+        # RFC 6455 §5.2: RSV bits no negotiated extension defines fail (1002).
+        if self._rsv_generic:
+            self._check_rsv_generic(h.b0, op)
+        else:
+            unexpected = h.rsv & ~self._rsv_allowed & 7
+            if unexpected:
+                self._fail(_rules.reserved_bits(unexpected))
+        # RFC 7692 §6.1: RSV1 only on the first frame of a data message.
+        if h.rsv & 4 and (op == 0 or op >= 8):
+            self._fail(_rules.rsv1_not_first(op))
+        # RFC 6455 §5.1: clients mask, servers do not.
+        if have_b1 and h.masked == self._client:
+            self._fail(_rules.mask_bit_error(self._client))
+        # RFC 6455 §5.4: fragmentation order (the table of _rules.fragmentation_error).
+        if _FRAG_ERR[self._in_message][op]:
+            self._fail(_rules.fragmentation_error(op, self._in_message))
+        # max_frame_size, on the declared length (RFC 6455 §7.4.1: 1009).
+        if h.length_known and self._has_limit:
+            if self._limit_generic:
+                if h.length > self._max_obj:
+                    self._fail(_rules.frame_too_big(h.length, self._max_obj))
+            elif h.length > self._limit:
+                self._fail(_rules.frame_too_big(h.length, self._max_obj))
+        return 0
+
+    cdef int _check_partial(self, Py_ssize_t avail) except -1:
+        """Judge what the bytes of an incomplete header already show."""
+        if avail >= 2:
+            self._check_start(&self._h, True)
+        elif avail == 1:
+            self._h.length_known = 0
+            self._check_start(&self._h, False)
+        return 0
+
+    cdef int _text_error(self, ptrdiff_t index) except -1:
+        # RFC 6455 §8.1: 1007 at the start of the ill-formed sequence, counted
+        # within the message text.
+        cdef uint64_t position = self._text_consumed + <uint64_t>index - self._st.seen
+        self._h_active = True
+        return self._fail(_rules.invalid_text(position))
+
+    # -- the state machine -----------------------------------------------------
+
+    cdef inline void _begin(self) noexcept:
+        """Message state for the frame whose header was just accepted."""
+        cdef int op = self._h.opcode
+        if op == 1 or op == 2:
+            self._message_is_text = op == 1
+            # RFC 7692 §6: RSV1 on the first frame marks a compressed message;
+            # the caller validates it after inflating.
+            self._message_compressed = (self._h.rsv & 4) != 0
+            wsf_utf8_init(&self._st)
+            self._text_consumed = 0
+            self._in_message = not self._h.fin
+        elif op == 0:
+            self._in_message = not self._h.fin
+        self._validating = (
+            op < 8 and self._message_is_text and not self._message_compressed and self._validate
+        )
+
+    cdef ptrdiff_t _copy_payload(self, uint8_t *dst, const uint8_t *src, Py_ssize_t n,
+                                 size_t phase):
+        cdef const uint8_t *key = self._h.key if self._h.masked else NULL
+        cdef bint validate = self._validating
+        cdef wsf_utf8_state *st = &self._st
+        cdef ptrdiff_t r
+        if n >= WSF_NOGIL_THRESHOLD:
+            self._busy = True
+            with nogil:
+                r = _transfer(dst, src, n, key, phase, st, validate)
+            self._busy = False
+        else:
+            r = _transfer(dst, src, n, key, phase, st, validate)
+        return r
+
+    cdef object _step(self):
+        """Return the next complete frame, or None when more input is needed."""
+        cdef const uint8_t *p
+        cdef Py_ssize_t avail
+        cdef int r
+        cdef bytes payload
+        cdef ptrdiff_t bad
+        if self._closed:
+            # After a Close frame nothing more is read (RFC 6455 §5.5.1).
+            self._free_input()
+            return None
+        if not self._h_active:
+            avail = self._input(&p)
+            r = _parse_hdr(p, avail, &self._h)
+            if r == _H_NEED:
+                self._check_partial(avail)
+                self._need_more()
+                return None
+            if r == _H_ERR:
+                self._fail(_header_error(&self._h))
+            self._check_start(&self._h, True)
+            self._begin()
+            self._consume(self._h.size)
+            avail -= self._h.size
+            if <uint64_t>avail >= self._h.length:
+                # The whole payload is here: straight into its bytes object.
+                payload = PyBytes_FromStringAndSize(NULL, <Py_ssize_t>self._h.length)
+                if self._h.length:
+                    bad = self._copy_payload(
+                        <uint8_t *>PyBytes_AS_STRING(payload), p + self._h.size,
+                        <Py_ssize_t>self._h.length, 0,
+                    )
+                    if bad >= 0:
+                        self._received = 0
+                        self._text_error(bad)
+                    self._consume(<Py_ssize_t>self._h.length)
+                    self._bytes_copied += self._h.length
+                    if self._validating:
+                        self._text_consumed += self._h.length
+                return self._finish(payload)
+            self._h_active = True
+            self._received = 0
+        return self._continue()
+
+    cdef int _reserve(self, uint64_t needed) except -1:
+        """Make the partial payload hold at least ``needed`` bytes (see
+        _PARTIAL_MIN: twice what has arrived, never past the declared length)."""
+        cdef uint64_t length = self._h.length
+        cdef uint64_t cap
+        cdef object grown
+        if self._partial is not None and needed <= <uint64_t>self._partial_cap:
+            return 0
+        cap = 2 * needed
+        if cap < 2 * <uint64_t>self._partial_cap:
+            cap = 2 * <uint64_t>self._partial_cap
+        if cap < _PARTIAL_MIN:
+            cap = _PARTIAL_MIN
+        if cap > length:
+            cap = length
+        grown = PyBytes_FromStringAndSize(NULL, <Py_ssize_t>cap)
+        if self._partial is not None and self._received:
+            memcpy(PyBytes_AS_STRING(grown), PyBytes_AS_STRING(self._partial),
+                   <size_t>self._received)
+            self._bytes_copied += self._received
+        self._partial = grown
+        self._partial_cap = <Py_ssize_t>cap
+        return 0
+
+    cdef object _continue(self):
+        """Take what input there is of the payload in progress."""
+        cdef const uint8_t *p
+        cdef Py_ssize_t avail = self._input(&p)
+        cdef uint64_t remaining = self._h.length - self._received
+        cdef Py_ssize_t n = avail if <uint64_t>avail < remaining else <Py_ssize_t>remaining
+        cdef ptrdiff_t bad
+        cdef object payload
+        if n > 0:
+            self._reserve(self._received + <uint64_t>n)
+            # RFC 6455 §5.3: unmask at the phase of this chunk's payload offset;
+            # RFC 6455 §8.1: fail as soon as the text cannot be valid.
+            bad = self._copy_payload(
+                <uint8_t *>PyBytes_AS_STRING(self._partial) + self._received, p, n,
+                <size_t>(self._received & 3),
+            )
+            if bad >= 0:
+                self._text_error(bad)
+            if self._validating:
+                self._text_consumed += <uint64_t>n
+            self._consume(n)
+            self._bytes_copied += <unsigned long long>n
+        if self._received + <uint64_t>n < self._h.length:
+            self._received += <uint64_t>n
+            self._need_more()
+            return None
+        payload = self._partial
+        self._partial = None
+        self._partial_cap = 0
+        self._received = 0
+        return self._finish(payload)
+
+    cdef object _finish(self, bytes payload):
+        cdef Frame frame
+        cdef int op = self._h.opcode
+        cdef uint64_t start
+        if self._validating and self._h.fin and self._st.need:
+            # RFC 6455 §8.1: the message ended inside a code point.
+            start = self._text_consumed - self._st.seen
+            self._h_active = True
+            self._fail(_rules.truncated_text(start))
+        if op == 8:
+            # RFC 6455 §5.5.1 / §7.4: the close body must be valid.
+            try:
+                parse_close(payload)
+            except ProtocolError as exc:
+                self._h_active = True
+                self._fail(exc)
+            self._closed = True
+            self._free_input()
+        self._h_active = False
+        frame = Frame.__new__(Frame)
+        frame.payload = payload
+        frame._op = <uint8_t>op
+        frame._fin = self._h.fin
+        frame._rsv1 = (self._h.rsv >> 2) & 1
+        frame._rsv2 = (self._h.rsv >> 1) & 1
+        frame._rsv3 = self._h.rsv & 1
+        frame._text_ok = self._validating
+        return frame
+
+
+@cython.final
+cdef class _FrameIterator:
+    """The iterator :meth:`FrameDecoder.feed` returns: each step runs the
+    decoder's state machine for one frame (lazily, as the reference's
+    generator).  Once it raised or ran out it stays exhausted."""
+
+    cdef FrameDecoder _decoder
+    cdef bint _done
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        cdef FrameDecoder decoder = self._decoder
+        cdef object frame
+        if self._done or decoder is None:
+            # decoder is None only for an iterator created directly
+            # (type(it).__new__): it has nothing to yield.
+            raise StopIteration
+        # Exhausted if anything below raises; re-armed after a frame.
+        self._done = True
+        with cython.critical_section(decoder):
+            if decoder._error is not None:
+                raise decoder._error
+            if decoder._busy:
+                raise RuntimeError("FrameDecoder used concurrently from several threads")
+            frame = decoder._step()
+        if frame is None:
+            raise StopIteration
+        self._done = False
+        return frame

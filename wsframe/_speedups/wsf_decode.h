@@ -1,0 +1,1210 @@
+/*
+ * wsf_decode.h -- UTF-8 to str: validate, size, allocate once, transcode.
+ *
+ * Python-level entry (compiled only when Python.h was included first, as in
+ * every Cython module; the kernels below need no Python):
+ *
+ *   PyObject *wsf_decode_str(const uint8_t *s, Py_ssize_t n, int validated,
+ *                            Py_ssize_t *error_pos);
+ *
+ *   Call with the GIL held.  Returns a new reference to the str equal to
+ *   bytes(s[0..n)).decode("utf-8"), allocated once at its final size and
+ *   kind.  On failure returns NULL and either
+ *     - *error_pos >= 0, no exception set: s is not well-formed UTF-8 and the
+ *       first ill-formed sequence starts at *error_pos (exactly CPython's
+ *       UnicodeDecodeError.start; a sequence cut short by the end of s counts
+ *       as ill-formed at its lead byte).  wsf_decode_truncated(s, n, pos)
+ *       tells whether that sequence is merely cut short by the end (for the
+ *       error message); or
+ *     - *error_pos == -1 with an exception set (MemoryError).
+ *   validated=1 skips validation: the caller promises that s is well-formed
+ *   (e.g. the frame decoder checked it while unmasking).  If it is not, the
+ *   result is a str of unspecified content, never a memory error: every
+ *   kernel bounds its reads by n and its writes by the str's length, and
+ *   UCS-4 code points are clamped to U+10FFFF.  The same holds when another
+ *   thread mutates s during the call (a bytearray): garbage in, no crash.
+ *   For n >= WSF_DECODE_NOGIL the GIL is released while scanning,
+ *   validating and transcoding (the str is not yet shared then), so the
+ *   caller must keep s pinned: an immutable bytes it holds a reference to,
+ *   or memory of a Py_buffer it holds.
+ *   Every module including this header must have run wsf_cpu_init() (the
+ *   kernels follow wsf_level) and then wsf_decode_init() once at import
+ *   (it looks for AVX-512 VBMI2; without it the AVX512 level runs the
+ *   AVX2 kernels).
+ *
+ * Kernel layer (plain C, testable without Python):
+ *
+ *   unsigned wsf_decode_scan(s, n, &nchars)
+ *       A value < 0x80 when s is ASCII, else the largest byte of s; nchars =
+ *       n minus the continuation bytes (10xxxxxx).  For valid UTF-8 the
+ *       largest byte fixes the str kind: < 80 ASCII, C2..C3 Latin-1 (UCS-1),
+ *       C4..EF BMP (UCS-2), F0..F4 astral (UCS-4).
+ *   void wsf_decode_ucs1/ucs2/ucs4(s, n, out, nout)
+ *       Transcode valid UTF-8 s[0..n) holding nout code points into
+ *       out[0..nout) (uint8_t / uint16_t / uint32_t).  Writes exactly
+ *       out[0..nout) (zero-filling if s held fewer), reads only s[0..n).
+ *
+ * Steps of wsf_decode_str: (1) ASCII bet: an input shorter than 64 bytes
+ * that is all ASCII (inline 8-byte-word test), or one whose first 64 bytes
+ * are ASCII, is copied into a 1-byte str while being checked, in one pass,
+ * as CPython's ASCII decoder does (a lost bet drops the partial copy: only
+ * that ASCII prefix was read twice).  (2) Scan: largest byte and count of
+ * continuation bytes (the kind and the length of the str).  (3) Validate
+ * with wsf_utf8_find_invalid (wsf_utf8.h).  (4) PyUnicode_New(nchars,
+ * maxchar), once.  (5) Transcode into its storage.
+ *
+ * Transcoding (one pass, no intermediate buffer).  Every byte position i of
+ * a chunk computes the code point that a sequence *starting* at i would
+ * have, from s[i..i+3] (the chunk loaded again at offsets 1..3), in 8-bit
+ * (Latin-1) or 16-bit lanes; continuation positions are then dropped: with
+ * vpcompressb/w (AVX-512 VBMI2), else with pshufb and a 256-entry table
+ * indexed by 8 bits of the "starts a character" mask (wsf_dec_pos,
+ * wsf_dec_pos16, defined by their rule at compile time).  UCS-4 keeps the
+ * low 16 bits of each code point in 16-bit lanes and bits 16..20 (4-byte
+ * leads only) in a second register compacted alike; interleaving the two
+ * (or widening them) gives the 32-bit code points, at twice the density of
+ * 32-bit lanes.  Chunks need not start on a character boundary: leading
+ * continuation bytes belong to a character already written and are dropped
+ * like any other.  An all-ASCII chunk is only widened.  This is the "compute
+ * at every position, then compress" idea of simdutf's converters and of
+ * vpcompress, written from the description, not from their code.
+ *
+ * Levels (wsf_level from wsf_cpu.h): SSE4 (16 bytes a step), AVX2 (16
+ * positions per register, 32-byte ASCII runs) and AVX-512 (64 bytes a step,
+ * with VBMI2's vpcompress; without VBMI2 the AVX2 kernels) have SIMD
+ * transcoders; SSE2 SIMD ASCII copy and scan with scalar transcoding; scalar
+ * and NEON (not written yet) the portable C loops.  Each level's table row
+ * (wsf_decode_table) names its kernels; wider kernels hand their tail to the
+ * next narrower one, the scalar loop finishes.  Loads need 3 bytes of
+ * look-ahead beyond the chunk, so a vector loop stops 19 (SSE4), 35 (AVX2)
+ * or 67 (AVX-512) bytes before the end of s and 16, 32 or 64 code points
+ * before the end of out, never touching a byte outside either.
+ */
+#ifndef WSF_DECODE_H
+#define WSF_DECODE_H
+
+#include "wsf_utf8.h"
+
+#if defined(__GNUC__) || defined(__clang__)
+#  define WSF_DEC_INLINE static inline __attribute__((always_inline))
+#elif defined(_MSC_VER)
+#  define WSF_DEC_INLINE static __forceinline
+#else
+#  define WSF_DEC_INLINE static inline
+#endif
+
+/* The level the kernels follow (one place to change if dispatch moves). */
+#define WSF_DECODE_LEVEL() (wsf_level)
+
+/* ---------------------------------------------------------------------- */
+/* Compaction tables, defined by their rule at compile time: for an 8-bit
+ * mask m (bit j set = position j starts a character), row m lists the kept
+ * positions in order, then 0x80 (pshufb: "write zero"); wsf_dec_cnt[m] is
+ * the number of kept positions. */
+#define WSF_DB(m, j) ((((m)) >> (j)) & 1)
+#define WSF_PC1(m) (WSF_DB(m, 0))
+#define WSF_PC2(m) (WSF_PC1(m) + WSF_DB(m, 1))
+#define WSF_PC3(m) (WSF_PC2(m) + WSF_DB(m, 2))
+#define WSF_PC4(m) (WSF_PC3(m) + WSF_DB(m, 3))
+#define WSF_PC5(m) (WSF_PC4(m) + WSF_DB(m, 4))
+#define WSF_PC6(m) (WSF_PC5(m) + WSF_DB(m, 5))
+#define WSF_PC7(m) (WSF_PC6(m) + WSF_DB(m, 6))
+#define WSF_PC8(m) (WSF_PC7(m) + WSF_DB(m, 7))
+/* Position j is the t-th kept one when its bit is set and t bits lie below. */
+#define WSF_AT(m, t, j, below) ((WSF_DB(m, j) && (below) == (t)) ? (j) : 0)
+#define WSF_POS(m, t) (                                                  \
+    WSF_AT(m, t, 1, WSF_PC1(m)) + WSF_AT(m, t, 2, WSF_PC2(m))            \
+    + WSF_AT(m, t, 3, WSF_PC3(m)) + WSF_AT(m, t, 4, WSF_PC4(m))          \
+    + WSF_AT(m, t, 5, WSF_PC5(m)) + WSF_AT(m, t, 6, WSF_PC6(m))          \
+    + WSF_AT(m, t, 7, WSF_PC7(m)))
+#define WSF_E(m, t) ((uint8_t)(WSF_PC8(m) <= (t) ? 0x80 : WSF_POS(m, t)))
+/* The same for 16-bit lanes: bytes 2p, 2p+1 of each kept position p. */
+#define WSF_W(m, t, b) ((uint8_t)(WSF_PC8(m) <= (t) ? 0x80 : 2 * WSF_POS(m, t) + (b)))
+#define WSF_W2(m, t) WSF_W(m, t, 0), WSF_W(m, t, 1)
+#define WSF_ROW2(m) {WSF_W2(m, 0), WSF_W2(m, 1), WSF_W2(m, 2), WSF_W2(m, 3),  \
+                     WSF_W2(m, 4), WSF_W2(m, 5), WSF_W2(m, 6), WSF_W2(m, 7)}
+#define WSF_ROW2_4(m) WSF_ROW2(m), WSF_ROW2((m) + 1), WSF_ROW2((m) + 2), WSF_ROW2((m) + 3)
+#define WSF_ROW2_16(m) WSF_ROW2_4(m), WSF_ROW2_4((m) + 4), WSF_ROW2_4((m) + 8), \
+                       WSF_ROW2_4((m) + 12)
+#define WSF_ROW2_64(m) WSF_ROW2_16(m), WSF_ROW2_16((m) + 16), WSF_ROW2_16((m) + 32), \
+                       WSF_ROW2_16((m) + 48)
+#define WSF_ROW(m) {WSF_E(m, 0), WSF_E(m, 1), WSF_E(m, 2), WSF_E(m, 3),  \
+                    WSF_E(m, 4), WSF_E(m, 5), WSF_E(m, 6), WSF_E(m, 7)}
+#define WSF_ROW4(m) WSF_ROW(m), WSF_ROW((m) + 1), WSF_ROW((m) + 2), WSF_ROW((m) + 3)
+#define WSF_ROW16(m) WSF_ROW4(m), WSF_ROW4((m) + 4), WSF_ROW4((m) + 8), WSF_ROW4((m) + 12)
+#define WSF_ROW64(m) WSF_ROW16(m), WSF_ROW16((m) + 16), WSF_ROW16((m) + 32), WSF_ROW16((m) + 48)
+#define WSF_CNT4(m) WSF_PC8(m), WSF_PC8((m) + 1), WSF_PC8((m) + 2), WSF_PC8((m) + 3)
+#define WSF_CNT16(m) WSF_CNT4(m), WSF_CNT4((m) + 4), WSF_CNT4((m) + 8), WSF_CNT4((m) + 12)
+#define WSF_CNT64(m) WSF_CNT16(m), WSF_CNT16((m) + 16), WSF_CNT16((m) + 32), WSF_CNT16((m) + 48)
+
+#if defined(_MSC_VER)
+__declspec(align(16))
+#endif
+static const uint8_t wsf_dec_pos[256][8]
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((aligned(16)))
+#endif
+    = {WSF_ROW64(0), WSF_ROW64(64), WSF_ROW64(128), WSF_ROW64(192)};
+#if defined(_MSC_VER)
+__declspec(align(16))
+#endif
+static const uint8_t wsf_dec_pos16[256][16]
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((aligned(16)))
+#endif
+    = {WSF_ROW2_64(0), WSF_ROW2_64(64), WSF_ROW2_64(128), WSF_ROW2_64(192)};
+static const uint8_t wsf_dec_cnt[256] = {
+    WSF_CNT64(0), WSF_CNT64(64), WSF_CNT64(128), WSF_CNT64(192)};
+
+/* ---------------------------------------------------------------------- */
+/* Scalar scan and transcoders (the fallback, and every tail). */
+
+static unsigned wsf_dec_scan_scalar(const uint8_t *s, size_t n, size_t *ncont)
+{
+    size_t i = 0, c = 0;
+    unsigned mx = 0, b;
+    uint64_t w;
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, s + i, 8);
+        if (w & 0x8080808080808080ULL) {
+            size_t k;
+            for (k = 0; k < 8; k++) {
+                b = s[i + k];
+                mx = b > mx ? b : mx;
+                c += (b & 0xC0) == 0x80;
+            }
+        }
+    }
+    for (; i < n; i++) {
+        b = s[i];
+        mx = b > mx ? b : mx;
+        c += (b & 0xC0) == 0x80;
+    }
+    *ncont = c;
+    return mx;
+}
+
+/* Copy s to out while it is ASCII: returns n, or a length before the first
+ * non-ASCII byte (the copy is then unfinished and to be discarded). */
+static size_t wsf_dec_ascii_scalar(const uint8_t *s, size_t n, uint8_t *out)
+{
+    size_t i = 0;
+    uint64_t w;
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, s + i, 8);
+        if (w & 0x8080808080808080ULL) {
+            return i;
+        }
+        memcpy(out + i, &w, 8);
+    }
+    for (; i < n; i++) {
+        if (s[i] & 0x80) {
+            return i;
+        }
+        out[i] = s[i];
+    }
+    return n;
+}
+
+/* Well-formed input decodes exactly; anything else (a caller's broken
+ * promise, a buffer mutated by another thread) still makes progress on every
+ * byte, reads nothing past s[n-1], writes exactly out[0..nout). */
+#define WSF_DEC_SCALAR(NAME, T, CLAMP)                                        \
+static void NAME(const uint8_t *s, size_t n, T *out, size_t nout)            \
+{                                                                            \
+    size_t i = 0, o = 0;                                                     \
+    uint32_t c;                                                              \
+    /* Continuations of a character the vector loop already wrote. */       \
+    while (i < n && (s[i] & 0xC0) == 0x80) {                                 \
+        i++;                                                                 \
+    }                                                                        \
+    while (i < n && o < nout) {                                              \
+        c = s[i];                                                            \
+        if (c < 0x80) {                                                      \
+            out[o++] = (T)c;                                                 \
+            i++;                                                             \
+            continue;                                                        \
+        }                                                                    \
+        if (c >= 0xF0 && i + 3 < n) {                                        \
+            c = ((c & 0x07) << 18) | ((uint32_t)(s[i + 1] & 0x3F) << 12)     \
+                | ((uint32_t)(s[i + 2] & 0x3F) << 6) | (s[i + 3] & 0x3F);    \
+            i += 4;                                                          \
+        } else if (c >= 0xE0 && i + 2 < n) {                                 \
+            c = ((c & 0x0F) << 12) | ((uint32_t)(s[i + 1] & 0x3F) << 6)      \
+                | (s[i + 2] & 0x3F);                                         \
+            i += 3;                                                          \
+        } else if (c >= 0xC0 && i + 1 < n) {                                 \
+            c = ((c & 0x1F) << 6) | (s[i + 1] & 0x3F);                       \
+            i += 2;                                                          \
+        } else {                                                             \
+            i++; /* not well-formed: one byte, one code point */            \
+        }                                                                    \
+        out[o++] = (T)CLAMP(c);                                              \
+    }                                                                        \
+    while (o < nout) {                                                       \
+        out[o++] = 0; /* only when s held fewer code points than promised */\
+    }                                                                        \
+}
+
+#define WSF_DEC_ID(c) (c)
+#define WSF_DEC_MAX10FFFF(c) ((c) > 0x10FFFF ? 0x10FFFF : (c))
+WSF_DEC_SCALAR(wsf_dec_scalar_ucs1, uint8_t, WSF_DEC_ID)
+WSF_DEC_SCALAR(wsf_dec_scalar_ucs2, uint16_t, WSF_DEC_ID)
+WSF_DEC_SCALAR(wsf_dec_scalar_ucs4, uint32_t, WSF_DEC_MAX10FFFF)
+
+/* Vector stage of a level: transcodes a prefix, returns the input bytes
+ * consumed and sets *po to the code points written; the scalar loop does
+ * the rest.  Levels without one consume nothing. */
+static size_t wsf_dec_none1(const uint8_t *s, size_t n, uint8_t *out,
+                            size_t nout, size_t *po)
+{
+    (void)s; (void)n; (void)out; (void)nout;
+    *po = 0;
+    return 0;
+}
+static size_t wsf_dec_none2(const uint8_t *s, size_t n, uint16_t *out,
+                            size_t nout, size_t *po)
+{
+    (void)s; (void)n; (void)out; (void)nout;
+    *po = 0;
+    return 0;
+}
+static size_t wsf_dec_none4(const uint8_t *s, size_t n, uint32_t *out,
+                            size_t nout, size_t *po)
+{
+    (void)s; (void)n; (void)out; (void)nout;
+    *po = 0;
+    return 0;
+}
+
+#if defined(WSF_ARCH_X86_64)
+
+/* ---- SSE2: scan (max byte, continuation count) ---- */
+static unsigned wsf_dec_scan_sse2(const uint8_t *s, size_t n, size_t *ncont)
+{
+    const __m128i lim = _mm_set1_epi8(-64); /* signed: 80..BF are < C0 */
+    const __m128i zero = _mm_setzero_si128();
+    __m128i mx = zero;
+    size_t i = 0, c = 0, end, rest;
+    unsigned m;
+    while (n - i >= 16) {
+        /* Byte counters take at most 255 steps before they are summed. */
+        rest = (n - i) & ~(size_t)15;
+        end = i + (rest < 16 * 255 ? rest : 16 * 255);
+        __m128i acc = zero;
+        for (; i < end; i += 16) {
+            __m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+            mx = _mm_max_epu8(mx, x);
+            acc = _mm_sub_epi8(acc, _mm_cmplt_epi8(x, lim));
+        }
+        acc = _mm_sad_epu8(acc, zero);
+        c += (size_t)_mm_cvtsi128_si32(acc) + (size_t)_mm_extract_epi16(acc, 4);
+    }
+    mx = _mm_max_epu8(mx, _mm_srli_si128(mx, 8));
+    mx = _mm_max_epu8(mx, _mm_srli_si128(mx, 4));
+    mx = _mm_max_epu8(mx, _mm_srli_si128(mx, 2));
+    mx = _mm_max_epu8(mx, _mm_srli_si128(mx, 1));
+    m = (unsigned)_mm_cvtsi128_si32(mx) & 0xFF;
+    if (i < n) {
+        size_t tc;
+        unsigned tm = wsf_dec_scan_scalar(s + i, n - i, &tc);
+        m = tm > m ? tm : m;
+        c += tc;
+    }
+    *ncont = c;
+    return m;
+}
+
+/* ASCII copy-and-check, one pass: 64 bytes per step. */
+static size_t wsf_dec_ascii_sse2(const uint8_t *s, size_t n, uint8_t *out)
+{
+    size_t i = 0;
+    for (; n - i >= 64; i += 64) {
+        __m128i a = _mm_loadu_si128((const __m128i *)(s + i));
+        __m128i b = _mm_loadu_si128((const __m128i *)(s + i + 16));
+        __m128i c = _mm_loadu_si128((const __m128i *)(s + i + 32));
+        __m128i d = _mm_loadu_si128((const __m128i *)(s + i + 48));
+        if (_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d)))) {
+            return i;
+        }
+        _mm_storeu_si128((__m128i *)(out + i), a);
+        _mm_storeu_si128((__m128i *)(out + i + 16), b);
+        _mm_storeu_si128((__m128i *)(out + i + 32), c);
+        _mm_storeu_si128((__m128i *)(out + i + 48), d);
+    }
+    return i + wsf_dec_ascii_scalar(s + i, n - i, out + i);
+}
+
+/* ---- SSE4.1 steps: one 16-byte chunk at s (s[0..19) readable), at most
+ * 16 code points written from out + *po. ---- */
+
+/* Positions that start a character: not 10xxxxxx. */
+WSF_TARGET_SSE4 WSF_DEC_INLINE unsigned wsf_dec_keep_sse4(__m128i a)
+{
+    return ~(unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(a, _mm_set1_epi8(-64)))
+           & 0xFFFF;
+}
+
+/* Latin-1 output: leads are C2/C3 only, so a 2-byte sequence's code point
+ * is (lead << 6 | cont & 3F) in 8 bits. */
+WSF_TARGET_SSE4 WSF_DEC_INLINE void wsf_dec_step1_sse4(const uint8_t *s,
+                                                        __m128i a,
+                                                        uint8_t *out, size_t *po)
+{
+    __m128i a1 = _mm_loadu_si128((const __m128i *)(s + 1));
+    __m128i v2 = _mm_or_si128(
+        _mm_and_si128(_mm_slli_epi16(a, 6), _mm_set1_epi8((char)0xC0)),
+        _mm_and_si128(a1, _mm_set1_epi8(0x3F)));
+    __m128i v = _mm_blendv_epi8(a, v2, a); /* non-ASCII positions: v2 */
+    unsigned keep = wsf_dec_keep_sse4(a);
+    unsigned lo = keep & 0xFF, hi = keep >> 8;
+    __m128i ilo = _mm_loadl_epi64((const __m128i *)wsf_dec_pos[lo]);
+    __m128i ihi = _mm_add_epi8(_mm_loadl_epi64((const __m128i *)wsf_dec_pos[hi]),
+                               _mm_set1_epi8(8)); /* 0x80 stays >= 0x80 */
+    size_t o = *po;
+    _mm_storel_epi64((__m128i *)(out + o), _mm_shuffle_epi8(v, ilo));
+    o += wsf_dec_cnt[lo];
+    _mm_storel_epi64((__m128i *)(out + o), _mm_shuffle_epi8(v, ihi));
+    *po = o + wsf_dec_cnt[hi];
+}
+
+/* UCS-2 output, 8 positions (low halves of b0, c1, c2) in 16-bit lanes. */
+WSF_TARGET_SSE4 WSF_DEC_INLINE void wsf_dec_half2_sse4(__m128i b0, __m128i c1,
+                                                        __m128i c2, unsigned m,
+                                                        uint16_t *out, size_t *po)
+{
+    __m128i w0 = _mm_cvtepu8_epi16(b0);
+    __m128i w1 = _mm_cvtepu8_epi16(c1);
+    __m128i w2 = _mm_cvtepu8_epi16(c2);
+    __m128i v2 = _mm_or_si128(
+        _mm_slli_epi16(_mm_and_si128(w0, _mm_set1_epi16(0x1F)), 6), w1);
+    /* 16-bit shift by 12 keeps exactly the lead's low nibble. */
+    __m128i v3 = _mm_or_si128(_mm_or_si128(_mm_slli_epi16(w0, 12),
+                                           _mm_slli_epi16(w1, 6)), w2);
+    __m128i v = _mm_blendv_epi8(w0, v2, _mm_cmpgt_epi16(w0, _mm_set1_epi16(0xBF)));
+    __m128i idx;
+    v = _mm_blendv_epi8(v, v3, _mm_cmpgt_epi16(w0, _mm_set1_epi16(0xDF)));
+    /* Byte indices 2p, 2p+1 for each kept position p, then zeros. */
+    idx = _mm_load_si128((const __m128i *)wsf_dec_pos16[m]);
+    _mm_storeu_si128((__m128i *)(out + *po), _mm_shuffle_epi8(v, idx));
+    *po += wsf_dec_cnt[m];
+}
+
+WSF_TARGET_SSE4 WSF_DEC_INLINE void wsf_dec_step2_sse4(const uint8_t *s,
+                                                        __m128i a,
+                                                        uint16_t *out, size_t *po)
+{
+    const __m128i m3f = _mm_set1_epi8(0x3F);
+    __m128i c1 = _mm_and_si128(_mm_loadu_si128((const __m128i *)(s + 1)), m3f);
+    __m128i c2 = _mm_and_si128(_mm_loadu_si128((const __m128i *)(s + 2)), m3f);
+    unsigned keep = wsf_dec_keep_sse4(a);
+    wsf_dec_half2_sse4(a, c1, c2, keep & 0xFF, out, po);
+    wsf_dec_half2_sse4(_mm_srli_si128(a, 8), _mm_srli_si128(c1, 8),
+                       _mm_srli_si128(c2, 8), keep >> 8, out, po);
+}
+
+/* UCS-4 output, 8 positions (low halves): the low 16 bits of each code
+ * point in 16-bit lanes, bits 16..20 (4-byte leads only) apart, compacted
+ * alike, then widened to 32 bits. */
+WSF_TARGET_SSE4 WSF_DEC_INLINE void wsf_dec_half4_sse4(__m128i b0, __m128i c1,
+                                                        __m128i c2, __m128i c3,
+                                                        unsigned m, uint32_t *out,
+                                                        size_t *po)
+{
+    __m128i w0 = _mm_cvtepu8_epi16(b0);
+    __m128i w1 = _mm_cvtepu8_epi16(c1);
+    __m128i w2 = _mm_cvtepu8_epi16(c2);
+    __m128i w3 = _mm_cvtepu8_epi16(c3);
+    __m128i v2 = _mm_or_si128(
+        _mm_slli_epi16(_mm_and_si128(w0, _mm_set1_epi16(0x1F)), 6), w1);
+    __m128i w12 = _mm_or_si128(_mm_slli_epi16(w1, 6), w2);
+    __m128i v3 = _mm_or_si128(_mm_slli_epi16(w0, 12), w12);
+    __m128i v4 = _mm_or_si128(_mm_slli_epi16(w12, 6), w3); /* low 16 bits */
+    __m128i is4 = _mm_cmpgt_epi16(w0, _mm_set1_epi16(0xEF));
+    /* at most 0x10: clamps ill-formed input to U+10FFFF */
+    __m128i h = _mm_and_si128(is4, _mm_min_epu16(_mm_or_si128(
+        _mm_slli_epi16(_mm_and_si128(w0, _mm_set1_epi16(0x07)), 2),
+        _mm_srli_epi16(w1, 4)), _mm_set1_epi16(0x10)));
+    __m128i v = _mm_blendv_epi8(w0, v2, _mm_cmpgt_epi16(w0, _mm_set1_epi16(0xBF)));
+    __m128i idx;
+    size_t o = *po;
+    v = _mm_blendv_epi8(v, v3, _mm_cmpgt_epi16(w0, _mm_set1_epi16(0xDF)));
+    v = _mm_blendv_epi8(v, v4, is4);
+    idx = _mm_load_si128((const __m128i *)wsf_dec_pos16[m]);
+    v = _mm_shuffle_epi8(v, idx);
+    h = _mm_shuffle_epi8(h, idx);
+    /* interleaved low and high halves: the 32-bit code points */
+    _mm_storeu_si128((__m128i *)(out + o), _mm_unpacklo_epi16(v, h));
+    _mm_storeu_si128((__m128i *)(out + o + 4), _mm_unpackhi_epi16(v, h));
+    *po = o + wsf_dec_cnt[m];
+}
+
+WSF_TARGET_SSE4 WSF_DEC_INLINE void wsf_dec_step4_sse4(const uint8_t *s,
+                                                        __m128i a,
+                                                        uint32_t *out, size_t *po)
+{
+    const __m128i m3f = _mm_set1_epi8(0x3F);
+    __m128i c1 = _mm_and_si128(_mm_loadu_si128((const __m128i *)(s + 1)), m3f);
+    __m128i c2 = _mm_and_si128(_mm_loadu_si128((const __m128i *)(s + 2)), m3f);
+    __m128i c3 = _mm_and_si128(_mm_loadu_si128((const __m128i *)(s + 3)), m3f);
+    unsigned keep = wsf_dec_keep_sse4(a);
+    wsf_dec_half4_sse4(a, c1, c2, c3, keep & 0xFF, out, po);
+    wsf_dec_half4_sse4(_mm_srli_si128(a, 8), _mm_srli_si128(c1, 8),
+                       _mm_srli_si128(c2, 8), _mm_srli_si128(c3, 8), keep >> 8,
+                       out, po);
+}
+
+/* All-ASCII chunk: widen 16 bytes to 16 code points. */
+WSF_TARGET_SSE4 WSF_DEC_INLINE void wsf_dec_ascii2_sse4(__m128i a, uint16_t *out)
+{
+    _mm_storeu_si128((__m128i *)out, _mm_cvtepu8_epi16(a));
+    _mm_storeu_si128((__m128i *)(out + 8), _mm_cvtepu8_epi16(_mm_srli_si128(a, 8)));
+}
+
+WSF_TARGET_SSE4 WSF_DEC_INLINE void wsf_dec_ascii4_sse4(__m128i a, uint32_t *out)
+{
+    _mm_storeu_si128((__m128i *)out, _mm_cvtepu8_epi32(a));
+    _mm_storeu_si128((__m128i *)(out + 4), _mm_cvtepu8_epi32(_mm_srli_si128(a, 4)));
+    _mm_storeu_si128((__m128i *)(out + 8), _mm_cvtepu8_epi32(_mm_srli_si128(a, 8)));
+    _mm_storeu_si128((__m128i *)(out + 12), _mm_cvtepu8_epi32(_mm_srli_si128(a, 12)));
+}
+
+/* The SSE4 vector stages: 16 bytes per step while 19 bytes of input and 16
+ * code points of output remain. */
+#define WSF_DEC_LOOP16(STEP, ASCII)                                          \
+    while (n - i >= 19 && nout - o >= 16) {                                  \
+        __m128i a = _mm_loadu_si128((const __m128i *)(s + i));               \
+        if (_mm_movemask_epi8(a) == 0) {                                     \
+            ASCII;                                                           \
+            o += 16;                                                         \
+        } else {                                                             \
+            STEP(s + i, a, out, &o);                                         \
+        }                                                                    \
+        i += 16;                                                             \
+    }
+
+WSF_TARGET_SSE4
+static size_t wsf_dec_ucs1_sse4(const uint8_t *s, size_t n, uint8_t *out,
+                                size_t nout, size_t *po)
+{
+    size_t i = 0, o = 0;
+    WSF_DEC_LOOP16(wsf_dec_step1_sse4, _mm_storeu_si128((__m128i *)(out + o), a))
+    *po = o;
+    return i;
+}
+
+WSF_TARGET_SSE4
+static size_t wsf_dec_ucs2_sse4(const uint8_t *s, size_t n, uint16_t *out,
+                                size_t nout, size_t *po)
+{
+    size_t i = 0, o = 0;
+    WSF_DEC_LOOP16(wsf_dec_step2_sse4, wsf_dec_ascii2_sse4(a, out + o))
+    *po = o;
+    return i;
+}
+
+WSF_TARGET_SSE4
+static size_t wsf_dec_ucs4_sse4(const uint8_t *s, size_t n, uint32_t *out,
+                                size_t nout, size_t *po)
+{
+    size_t i = 0, o = 0;
+    WSF_DEC_LOOP16(wsf_dec_step4_sse4, wsf_dec_ascii4_sse4(a, out + o))
+    *po = o;
+    return i;
+}
+
+/* ---- AVX2: 256-bit scan; 32-byte ASCII runs widened in one step, other
+ * 32-byte blocks as two SSE4 steps (VEX-encoded here). ---- */
+WSF_TARGET_AVX2
+static unsigned wsf_dec_scan_avx2(const uint8_t *s, size_t n, size_t *ncont)
+{
+    const __m256i lim = _mm256_set1_epi8(-64);
+    const __m256i zero = _mm256_setzero_si256();
+    __m256i mx = zero;
+    __m128i m128;
+    size_t i = 0, c = 0, end, rest;
+    unsigned m;
+    while (n - i >= 32) {
+        rest = (n - i) & ~(size_t)31;
+        end = i + (rest < 32 * 255 ? rest : 32 * 255);
+        __m256i acc = zero;
+        for (; i < end; i += 32) {
+            __m256i x = _mm256_loadu_si256((const __m256i *)(s + i));
+            mx = _mm256_max_epu8(mx, x);
+            acc = _mm256_sub_epi8(acc, _mm256_cmpgt_epi8(lim, x));
+        }
+        acc = _mm256_sad_epu8(acc, zero);
+        c += (size_t)_mm256_extract_epi64(acc, 0) + (size_t)_mm256_extract_epi64(acc, 1)
+             + (size_t)_mm256_extract_epi64(acc, 2) + (size_t)_mm256_extract_epi64(acc, 3);
+    }
+    m128 = _mm_max_epu8(_mm256_castsi256_si128(mx), _mm256_extracti128_si256(mx, 1));
+    m128 = _mm_max_epu8(m128, _mm_srli_si128(m128, 8));
+    m128 = _mm_max_epu8(m128, _mm_srli_si128(m128, 4));
+    m128 = _mm_max_epu8(m128, _mm_srli_si128(m128, 2));
+    m128 = _mm_max_epu8(m128, _mm_srli_si128(m128, 1));
+    m = (unsigned)_mm_cvtsi128_si32(m128) & 0xFF;
+    if (i < n) {
+        size_t tc;
+        unsigned tm = wsf_dec_scan_sse2(s + i, n - i, &tc);
+        m = tm > m ? tm : m;
+        c += tc;
+    }
+    *ncont = c;
+    return m;
+}
+
+/* pshufb control for 16-bit lanes (wsf_dec_pos16): lane 0 compacts the 8
+ * positions of mask lo, lane 1 those of mask hi. */
+WSF_TARGET_AVX2 WSF_DEC_INLINE __m256i wsf_dec_idx16_avx2(unsigned lo, unsigned hi)
+{
+    return _mm256_inserti128_si256(
+        _mm256_castsi128_si256(_mm_load_si128((const __m128i *)wsf_dec_pos16[lo])),
+        _mm_load_si128((const __m128i *)wsf_dec_pos16[hi]), 1);
+}
+
+/* UCS-2 output, 16 positions in the 16 16-bit lanes of one register. */
+WSF_TARGET_AVX2 WSF_DEC_INLINE void wsf_dec_step2_avx2(const uint8_t *s, __m128i a,
+                                                        uint16_t *out, size_t *po)
+{
+    const __m256i m3f = _mm256_set1_epi16(0x3F);
+    __m256i b0 = _mm256_cvtepu8_epi16(a);
+    __m256i b1 = _mm256_and_si256(
+        _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(s + 1))), m3f);
+    __m256i b2 = _mm256_and_si256(
+        _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(s + 2))), m3f);
+    __m256i v2 = _mm256_or_si256(
+        _mm256_slli_epi16(_mm256_and_si256(b0, _mm256_set1_epi16(0x1F)), 6), b1);
+    __m256i v3 = _mm256_or_si256(_mm256_or_si256(_mm256_slli_epi16(b0, 12),
+                                                 _mm256_slli_epi16(b1, 6)), b2);
+    __m256i v = _mm256_blendv_epi8(b0, v2, _mm256_cmpgt_epi16(b0, _mm256_set1_epi16(0xBF)));
+    unsigned keep = wsf_dec_keep_sse4(a), lo = keep & 0xFF, hi = keep >> 8;
+    size_t o = *po;
+    v = _mm256_blendv_epi8(v, v3, _mm256_cmpgt_epi16(b0, _mm256_set1_epi16(0xDF)));
+    v = _mm256_shuffle_epi8(v, wsf_dec_idx16_avx2(lo, hi));
+    _mm_storeu_si128((__m128i *)(out + o), _mm256_castsi256_si128(v));
+    o += wsf_dec_cnt[lo];
+    _mm_storeu_si128((__m128i *)(out + o), _mm256_extracti128_si256(v, 1));
+    *po = o + wsf_dec_cnt[hi];
+}
+
+/* UCS-4 output, 16 positions: the low 16 bits of each code point in 16-bit
+ * lanes, bits 16..20 (4-byte leads only) apart, compacted alike, widened. */
+WSF_TARGET_AVX2 WSF_DEC_INLINE void wsf_dec_step4_avx2(const uint8_t *s, __m128i a,
+                                                        uint32_t *out, size_t *po)
+{
+    const __m256i m3f = _mm256_set1_epi16(0x3F);
+    __m256i b0 = _mm256_cvtepu8_epi16(a);
+    __m256i b1 = _mm256_and_si256(
+        _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(s + 1))), m3f);
+    __m256i b2 = _mm256_and_si256(
+        _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(s + 2))), m3f);
+    __m256i b3 = _mm256_and_si256(
+        _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(s + 3))), m3f);
+    __m256i v2 = _mm256_or_si256(
+        _mm256_slli_epi16(_mm256_and_si256(b0, _mm256_set1_epi16(0x1F)), 6), b1);
+    __m256i b12 = _mm256_or_si256(_mm256_slli_epi16(b1, 6), b2);
+    __m256i v3 = _mm256_or_si256(_mm256_slli_epi16(b0, 12), b12);
+    __m256i v4 = _mm256_or_si256(_mm256_slli_epi16(b12, 6), b3); /* low 16 bits */
+    __m256i is4 = _mm256_cmpgt_epi16(b0, _mm256_set1_epi16(0xEF));
+    /* at most 0x10: clamps ill-formed input to U+10FFFF */
+    __m256i h = _mm256_and_si256(is4, _mm256_min_epu16(_mm256_or_si256(
+        _mm256_slli_epi16(_mm256_and_si256(b0, _mm256_set1_epi16(0x07)), 2),
+        _mm256_srli_epi16(b1, 4)), _mm256_set1_epi16(0x10)));
+    __m256i v = _mm256_blendv_epi8(b0, v2, _mm256_cmpgt_epi16(b0, _mm256_set1_epi16(0xBF)));
+    unsigned keep = wsf_dec_keep_sse4(a), lo = keep & 0xFF, hi = keep >> 8;
+    __m256i idx = wsf_dec_idx16_avx2(lo, hi);
+    size_t o = *po;
+    v = _mm256_blendv_epi8(v, v3, _mm256_cmpgt_epi16(b0, _mm256_set1_epi16(0xDF)));
+    v = _mm256_blendv_epi8(v, v4, is4);
+    v = _mm256_shuffle_epi8(v, idx);
+    h = _mm256_shuffle_epi8(h, idx);
+    /* Interleaving the low and high halves makes the 32-bit code points:
+     * per 128-bit lane, unpacklo = its first 4, unpackhi = its next 4. */
+    {
+        __m256i c03 = _mm256_unpacklo_epi16(v, h), c47 = _mm256_unpackhi_epi16(v, h);
+        _mm_storeu_si128((__m128i *)(out + o), _mm256_castsi256_si128(c03));
+        _mm_storeu_si128((__m128i *)(out + o + 4), _mm256_castsi256_si128(c47));
+        o += wsf_dec_cnt[lo];
+        _mm_storeu_si128((__m128i *)(out + o), _mm256_extracti128_si256(c03, 1));
+        _mm_storeu_si128((__m128i *)(out + o + 4), _mm256_extracti128_si256(c47, 1));
+    }
+    *po = o + wsf_dec_cnt[hi];
+}
+
+WSF_TARGET_AVX2
+static size_t wsf_dec_ascii_avx2(const uint8_t *s, size_t n, uint8_t *out)
+{
+    size_t i = 0;
+    for (; n - i >= 128; i += 128) {
+        __m256i a = _mm256_loadu_si256((const __m256i *)(s + i));
+        __m256i b = _mm256_loadu_si256((const __m256i *)(s + i + 32));
+        __m256i c = _mm256_loadu_si256((const __m256i *)(s + i + 64));
+        __m256i d = _mm256_loadu_si256((const __m256i *)(s + i + 96));
+        if (_mm256_movemask_epi8(_mm256_or_si256(_mm256_or_si256(a, b),
+                                                 _mm256_or_si256(c, d)))) {
+            return i;
+        }
+        _mm256_storeu_si256((__m256i *)(out + i), a);
+        _mm256_storeu_si256((__m256i *)(out + i + 32), b);
+        _mm256_storeu_si256((__m256i *)(out + i + 64), c);
+        _mm256_storeu_si256((__m256i *)(out + i + 96), d);
+    }
+    return i + wsf_dec_ascii_sse2(s + i, n - i, out + i);
+}
+
+#define WSF_DEC_LOOP32(STEP, ASCII32)                                        \
+    while (n - i >= 35 && nout - o >= 32) {                                  \
+        __m256i a = _mm256_loadu_si256((const __m256i *)(s + i));            \
+        if (_mm256_movemask_epi8(a) == 0) {                                  \
+            ASCII32;                                                         \
+            o += 32;                                                         \
+        } else {                                                             \
+            STEP(s + i, _mm256_castsi256_si128(a), out, &o);                 \
+            STEP(s + i + 16, _mm256_extracti128_si256(a, 1), out, &o);       \
+        }                                                                    \
+        i += 32;                                                             \
+    }
+
+WSF_TARGET_AVX2
+static size_t wsf_dec_ucs1_avx2(const uint8_t *s, size_t n, uint8_t *out,
+                                size_t nout, size_t *po)
+{
+    size_t i = 0, o = 0;
+    WSF_DEC_LOOP32(wsf_dec_step1_sse4,
+                   _mm256_storeu_si256((__m256i *)(out + o), a))
+    WSF_DEC_LOOP16(wsf_dec_step1_sse4, _mm_storeu_si128((__m128i *)(out + o), a))
+    *po = o;
+    return i;
+}
+
+WSF_TARGET_AVX2
+static size_t wsf_dec_ucs2_avx2(const uint8_t *s, size_t n, uint16_t *out,
+                                size_t nout, size_t *po)
+{
+    size_t i = 0, o = 0;
+    WSF_DEC_LOOP32(wsf_dec_step2_avx2,
+                   _mm256_storeu_si256((__m256i *)(out + o),
+                                       _mm256_cvtepu8_epi16(_mm256_castsi256_si128(a)));
+                   _mm256_storeu_si256((__m256i *)(out + o + 16),
+                                       _mm256_cvtepu8_epi16(_mm256_extracti128_si256(a, 1))))
+    WSF_DEC_LOOP16(wsf_dec_step2_avx2, wsf_dec_ascii2_sse4(a, out + o))
+    *po = o;
+    return i;
+}
+
+WSF_TARGET_AVX2
+static size_t wsf_dec_ucs4_avx2(const uint8_t *s, size_t n, uint32_t *out,
+                                size_t nout, size_t *po)
+{
+    size_t i = 0, o = 0;
+    WSF_DEC_LOOP32(wsf_dec_step4_avx2,
+                   __m128i lo_ = _mm256_castsi256_si128(a);
+                   __m128i hi_ = _mm256_extracti128_si256(a, 1);
+                   _mm256_storeu_si256((__m256i *)(out + o), _mm256_cvtepu8_epi32(lo_));
+                   _mm256_storeu_si256((__m256i *)(out + o + 8),
+                                       _mm256_cvtepu8_epi32(_mm_srli_si128(lo_, 8)));
+                   _mm256_storeu_si256((__m256i *)(out + o + 16), _mm256_cvtepu8_epi32(hi_));
+                   _mm256_storeu_si256((__m256i *)(out + o + 24),
+                                       _mm256_cvtepu8_epi32(_mm_srli_si128(hi_, 8))))
+    WSF_DEC_LOOP16(wsf_dec_step4_avx2, wsf_dec_ascii4_sse4(a, out + o))
+    *po = o;
+    return i;
+}
+
+/* ---- AVX-512 VBMI2 (Ice Lake, Zen 4 and later): 64 bytes per step, the
+ * compaction done by vpcompressb/w/d.  Used at the AVX512 level only when
+ * wsf_decode_init() found VBMI2 (wsf_cpu.h's AVX512 level needs F+BW+VL
+ * only); otherwise that level runs the AVX2 kernels. ---- */
+#if defined(__GNUC__) || defined(__clang__)
+#  define WSF_TARGET_VBMI2 \
+    __attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi2,avx2,popcnt")))
+#  define WSF_DEC_POPCNT64(x) ((size_t)__builtin_popcountll(x))
+#else
+#  define WSF_TARGET_VBMI2
+#  define WSF_DEC_POPCNT64(x) ((size_t)__popcnt64(x))
+#endif
+#define WSF_DEC_HAVE_VBMI2 1
+
+WSF_TARGET_VBMI2
+static unsigned wsf_dec_scan_avx512(const uint8_t *s, size_t n, size_t *ncont)
+{
+    const __m512i lim = _mm512_set1_epi8(-64);
+    __m512i mx = _mm512_setzero_si512();
+    __m256i m256;
+    __m128i m128;
+    size_t i = 0, c = 0;
+    unsigned m;
+    for (; n - i >= 64; i += 64) {
+        __m512i x = _mm512_loadu_si512((const void *)(s + i));
+        mx = _mm512_max_epu8(mx, x);
+        c += WSF_DEC_POPCNT64(_mm512_cmplt_epi8_mask(x, lim));
+    }
+    m256 = _mm256_max_epu8(_mm512_castsi512_si256(mx), _mm512_extracti64x4_epi64(mx, 1));
+    m128 = _mm_max_epu8(_mm256_castsi256_si128(m256), _mm256_extracti128_si256(m256, 1));
+    m128 = _mm_max_epu8(m128, _mm_srli_si128(m128, 8));
+    m128 = _mm_max_epu8(m128, _mm_srli_si128(m128, 4));
+    m128 = _mm_max_epu8(m128, _mm_srli_si128(m128, 2));
+    m128 = _mm_max_epu8(m128, _mm_srli_si128(m128, 1));
+    m = (unsigned)_mm_cvtsi128_si32(m128) & 0xFF;
+    if (i < n) {
+        size_t tc;
+        unsigned tm = wsf_dec_scan_avx2(s + i, n - i, &tc);
+        m = tm > m ? tm : m;
+        c += tc;
+    }
+    *ncont = c;
+    return m;
+}
+
+WSF_TARGET_VBMI2
+static size_t wsf_dec_ascii_avx512(const uint8_t *s, size_t n, uint8_t *out)
+{
+    size_t i = 0;
+    for (; n - i >= 256; i += 256) {
+        __m512i a = _mm512_loadu_si512((const void *)(s + i));
+        __m512i b = _mm512_loadu_si512((const void *)(s + i + 64));
+        __m512i c = _mm512_loadu_si512((const void *)(s + i + 128));
+        __m512i d = _mm512_loadu_si512((const void *)(s + i + 192));
+        if (_mm512_movepi8_mask(_mm512_or_si512(_mm512_or_si512(a, b),
+                                                _mm512_or_si512(c, d)))) {
+            return i;
+        }
+        _mm512_storeu_si512((void *)(out + i), a);
+        _mm512_storeu_si512((void *)(out + i + 64), b);
+        _mm512_storeu_si512((void *)(out + i + 128), c);
+        _mm512_storeu_si512((void *)(out + i + 192), d);
+    }
+    return i + wsf_dec_ascii_avx2(s + i, n - i, out + i);
+}
+
+/* 64 bytes at s (s[0..67) readable) -> at most 64 code points at out + o. */
+WSF_TARGET_VBMI2
+static size_t wsf_dec_ucs1_avx512(const uint8_t *s, size_t n, uint8_t *out,
+                                  size_t nout, size_t *po)
+{
+    const __m512i c0 = _mm512_set1_epi8((char)0xC0);
+    const __m512i x80 = _mm512_set1_epi8((char)0x80);
+    const __m512i m3f = _mm512_set1_epi8(0x3F);
+    size_t i = 0, o = 0, i2, o2;
+    while (n - i >= 67 && nout - o >= 64) {
+        __m512i a = _mm512_loadu_si512((const void *)(s + i));
+        __mmask64 hi = _mm512_movepi8_mask(a);
+        if (hi == 0) {
+            _mm512_storeu_si512((void *)(out + o), a);
+            o += 64;
+        } else {
+            __m512i a1 = _mm512_loadu_si512((const void *)(s + i + 1));
+            __m512i v2 = _mm512_or_si512(_mm512_and_si512(_mm512_slli_epi16(a, 6), c0),
+                                         _mm512_and_si512(a1, m3f));
+            __m512i v = _mm512_mask_blend_epi8(hi, a, v2);
+            __mmask64 keep = _mm512_cmpneq_epi8_mask(_mm512_and_si512(a, c0), x80);
+            _mm512_storeu_si512((void *)(out + o), _mm512_maskz_compress_epi8(keep, v));
+            o += WSF_DEC_POPCNT64(keep);
+        }
+        i += 64;
+    }
+    i2 = i + wsf_dec_ucs1_avx2(s + i, n - i, out + o, nout - o, &o2);
+    *po = o + o2;
+    return i2;
+}
+
+WSF_TARGET_VBMI2
+static size_t wsf_dec_ucs2_avx512(const uint8_t *s, size_t n, uint16_t *out,
+                                  size_t nout, size_t *po)
+{
+    const __m512i c0 = _mm512_set1_epi16(0xC0);
+    const __m512i x80 = _mm512_set1_epi16(0x80);
+    const __m512i m3f = _mm512_set1_epi16(0x3F);
+    const __m512i m1f = _mm512_set1_epi16(0x1F);
+    const __m512i bf = _mm512_set1_epi16(0xBF);
+    const __m512i df = _mm512_set1_epi16(0xDF);
+    size_t i = 0, o = 0, i2, o2, h;
+    while (n - i >= 67 && nout - o >= 64) {
+        __m512i a = _mm512_loadu_si512((const void *)(s + i));
+        if (_mm512_movepi8_mask(a) == 0) {
+            _mm512_storeu_si512((void *)(out + o),
+                                _mm512_cvtepu8_epi16(_mm512_castsi512_si256(a)));
+            _mm512_storeu_si512((void *)(out + o + 32),
+                                _mm512_cvtepu8_epi16(_mm512_extracti64x4_epi64(a, 1)));
+            o += 64;
+        } else {
+            for (h = 0; h < 64; h += 32) {
+                const uint8_t *p = s + i + h;
+                __m512i b0 = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)p));
+                __m512i b1 = _mm512_and_si512(
+                    _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(p + 1))), m3f);
+                __m512i b2 = _mm512_and_si512(
+                    _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(p + 2))), m3f);
+                __m512i v2 = _mm512_or_si512(_mm512_slli_epi16(_mm512_and_si512(b0, m1f), 6), b1);
+                __m512i v3 = _mm512_or_si512(_mm512_or_si512(_mm512_slli_epi16(b0, 12),
+                                                             _mm512_slli_epi16(b1, 6)), b2);
+                __m512i v = _mm512_mask_blend_epi16(_mm512_cmpgt_epu16_mask(b0, bf), b0, v2);
+                __mmask32 keep = _mm512_cmpneq_epi16_mask(_mm512_and_si512(b0, c0), x80);
+                v = _mm512_mask_blend_epi16(_mm512_cmpgt_epu16_mask(b0, df), v, v3);
+                _mm512_storeu_si512((void *)(out + o), _mm512_maskz_compress_epi16(keep, v));
+                o += WSF_DEC_POPCNT64((unsigned long long)keep);
+            }
+        }
+        i += 64;
+    }
+    i2 = i + wsf_dec_ucs2_avx2(s + i, n - i, out + o, nout - o, &o2);
+    *po = o + o2;
+    return i2;
+}
+
+/* UCS-4, 32 positions at p (p[0..35) readable) -> out + *po: the low 16
+ * bits of every code point in 16-bit lanes, compressed there and widened;
+ * with 4-byte leads (has4) bits 16..20 too, apart, compressed alike. */
+WSF_TARGET_VBMI2 WSF_DEC_INLINE void wsf_dec_half4_avx512(const uint8_t *p, int has4,
+                                                           uint32_t *out, size_t *po)
+{
+    const __m512i w3f = _mm512_set1_epi16(0x3F);
+    __m512i b0 = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)p));
+    __m512i b1 = _mm512_and_si512(
+        _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(p + 1))), w3f);
+    __m512i b2 = _mm512_and_si512(
+        _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(p + 2))), w3f);
+    __m512i v2 = _mm512_or_si512(
+        _mm512_slli_epi16(_mm512_and_si512(b0, _mm512_set1_epi16(0x1F)), 6), b1);
+    __m512i b12 = _mm512_or_si512(_mm512_slli_epi16(b1, 6), b2);
+    /* 16-bit shifts drop the bits above 16 by themselves. */
+    __m512i v3 = _mm512_or_si512(_mm512_slli_epi16(b0, 12), b12);
+    __m512i v = _mm512_mask_blend_epi16(
+        _mm512_cmpgt_epu16_mask(b0, _mm512_set1_epi16(0xBF)), b0, v2);
+    __mmask32 keep = _mm512_cmpneq_epi16_mask(
+        _mm512_and_si512(b0, _mm512_set1_epi16(0xC0)), _mm512_set1_epi16(0x80));
+    size_t o = *po;
+    v = _mm512_mask_blend_epi16(_mm512_cmpgt_epu16_mask(b0, _mm512_set1_epi16(0xDF)),
+                                v, v3);
+    if (!has4) {
+        v = _mm512_maskz_compress_epi16(keep, v);
+        _mm512_storeu_si512((void *)(out + o),
+                            _mm512_cvtepu16_epi32(_mm512_castsi512_si256(v)));
+        _mm512_storeu_si512((void *)(out + o + 16),
+                            _mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(v, 1)));
+    } else {
+        __m512i b3 = _mm512_and_si512(
+            _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(p + 3))), w3f);
+        __m512i v4 = _mm512_or_si512(_mm512_slli_epi16(b12, 6), b3);
+        __mmask32 is4 = _mm512_cmpgt_epu16_mask(b0, _mm512_set1_epi16(0xEF));
+        /* bits 16..20, at most 0x10 (clamps ill-formed input to U+10FFFF) */
+        __m512i hi = _mm512_min_epu16(_mm512_or_si512(
+            _mm512_slli_epi16(_mm512_and_si512(b0, _mm512_set1_epi16(0x07)), 2),
+            _mm512_srli_epi16(b1, 4)), _mm512_set1_epi16(0x10));
+        v = _mm512_mask_blend_epi16(is4, v, v4);
+        hi = _mm512_maskz_compress_epi16(keep, _mm512_maskz_mov_epi16(is4, hi));
+        v = _mm512_maskz_compress_epi16(keep, v);
+        _mm512_storeu_si512((void *)(out + o), _mm512_or_si512(
+            _mm512_cvtepu16_epi32(_mm512_castsi512_si256(v)),
+            _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm512_castsi512_si256(hi)), 16)));
+        _mm512_storeu_si512((void *)(out + o + 16), _mm512_or_si512(
+            _mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(v, 1)),
+            _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(hi, 1)), 16)));
+    }
+    *po = o + WSF_DEC_POPCNT64((unsigned long long)keep);
+}
+
+WSF_TARGET_VBMI2
+static size_t wsf_dec_ucs4_avx512(const uint8_t *s, size_t n, uint32_t *out,
+                                  size_t nout, size_t *po)
+{
+    const __m512i f0 = _mm512_set1_epi8((char)0xF0);
+    size_t i = 0, o = 0, i2, o2, q;
+    while (n - i >= 67 && nout - o >= 64) {
+        __m512i a = _mm512_loadu_si512((const void *)(s + i));
+        __mmask64 high = _mm512_movepi8_mask(a);
+        __mmask64 lead4 = _mm512_cmpge_epu8_mask(a, f0);
+        for (q = 0; q < 64; q += 32) {
+            if (((high >> q) & 0xFFFFFFFFu) == 0) { /* 32 ASCII bytes: widen */
+                _mm512_storeu_si512((void *)(out + o), _mm512_cvtepu8_epi32(
+                    _mm_loadu_si128((const __m128i *)(s + i + q))));
+                _mm512_storeu_si512((void *)(out + o + 16), _mm512_cvtepu8_epi32(
+                    _mm_loadu_si128((const __m128i *)(s + i + q + 16))));
+                o += 32;
+            } else {
+                wsf_dec_half4_avx512(s + i + q, ((lead4 >> q) & 0xFFFFFFFFu) != 0,
+                                     out, &o);
+            }
+        }
+        i += 64;
+    }
+    i2 = i + wsf_dec_ucs4_avx2(s + i, n - i, out + o, nout - o, &o2);
+    *po = o + o2;
+    return i2;
+}
+
+#endif /* WSF_ARCH_X86_64 */
+
+/* ---------------------------------------------------------------------- */
+/* Per-level kernel table. */
+typedef struct {
+    size_t (*ascii)(const uint8_t *s, size_t n, uint8_t *out);
+    unsigned (*scan)(const uint8_t *s, size_t n, size_t *ncont);
+    size_t (*ucs1)(const uint8_t *s, size_t n, uint8_t *out, size_t nout, size_t *po);
+    size_t (*ucs2)(const uint8_t *s, size_t n, uint16_t *out, size_t nout, size_t *po);
+    size_t (*ucs4)(const uint8_t *s, size_t n, uint32_t *out, size_t nout, size_t *po);
+} wsf_decode_kernels;
+
+#define WSF_DEC_SCALAR_ROW \
+    {wsf_dec_ascii_scalar, wsf_dec_scan_scalar, wsf_dec_none1, wsf_dec_none2, \
+     wsf_dec_none4}
+
+/* Set by wsf_decode_init(): the CPU has AVX-512 VBMI2 (vpcompressb/w). */
+static int wsf_decode_vbmi2 = 0;
+
+/* Call once per module at import, after wsf_cpu_init() (like it, it only
+ * stores a plain int, the same value every time).  Without it the AVX512
+ * level runs the AVX2 kernels. */
+static inline void wsf_decode_init(void)
+{
+#if defined(WSF_ARCH_X86_64) && defined(WSF_DEC_HAVE_VBMI2)
+    unsigned r[4];
+    wsf_cpuid(7, 0, r);
+    wsf_decode_vbmi2 = (int)((r[2] >> 6) & 1);
+#endif
+}
+
+static const wsf_decode_kernels wsf_decode_table[WSF_NEON + 2] = {
+    WSF_DEC_SCALAR_ROW, /* WSF_SCALAR */
+#if defined(WSF_ARCH_X86_64)
+    {wsf_dec_ascii_sse2, wsf_dec_scan_sse2,
+     wsf_dec_none1, wsf_dec_none2, wsf_dec_none4},
+    {wsf_dec_ascii_sse2, wsf_dec_scan_sse2,
+     wsf_dec_ucs1_sse4, wsf_dec_ucs2_sse4, wsf_dec_ucs4_sse4},
+    {wsf_dec_ascii_avx2, wsf_dec_scan_avx2,
+     wsf_dec_ucs1_avx2, wsf_dec_ucs2_avx2, wsf_dec_ucs4_avx2},
+    /* AVX-512 without VBMI2: the AVX2 kernels (with it: the last row) */
+    {wsf_dec_ascii_avx2, wsf_dec_scan_avx2,
+     wsf_dec_ucs1_avx2, wsf_dec_ucs2_avx2, wsf_dec_ucs4_avx2},
+#else
+    WSF_DEC_SCALAR_ROW, WSF_DEC_SCALAR_ROW, WSF_DEC_SCALAR_ROW, WSF_DEC_SCALAR_ROW,
+#endif
+    WSF_DEC_SCALAR_ROW, /* WSF_NEON: portable C for now */
+#if defined(WSF_ARCH_X86_64) && defined(WSF_DEC_HAVE_VBMI2)
+    /* WSF_NEON + 1: AVX512 with VBMI2 */
+    {wsf_dec_ascii_avx512, wsf_dec_scan_avx512,
+     wsf_dec_ucs1_avx512, wsf_dec_ucs2_avx512, wsf_dec_ucs4_avx512},
+#else
+    WSF_DEC_SCALAR_ROW,
+#endif
+};
+
+static inline const wsf_decode_kernels *wsf_decode_kernels_for(int level)
+{
+    if (level < 0 || level > WSF_NEON) {
+        level = WSF_SCALAR;
+    }
+    if (level == WSF_AVX512 && wsf_decode_vbmi2) {
+        return &wsf_decode_table[WSF_NEON + 1];
+    }
+    return &wsf_decode_table[level];
+}
+
+/* Copy while ASCII: n when s is all ASCII (out then holds it), else some
+ * length before the first non-ASCII byte (out is then partly written). */
+static inline size_t wsf_decode_ascii_level(int level, const uint8_t *s, size_t n,
+                                            uint8_t *out)
+{
+    return wsf_decode_kernels_for(level)->ascii(s, n, out);
+}
+
+static inline unsigned wsf_decode_scan_level(int level, const uint8_t *s,
+                                             size_t n, size_t *nchars)
+{
+    size_t ncont = 0;
+    unsigned m = wsf_decode_kernels_for(level)->scan(s, n, &ncont);
+    *nchars = n - ncont;
+    return m;
+}
+
+static inline void wsf_decode_ucs1_level(int level, const uint8_t *s, size_t n,
+                                         uint8_t *out, size_t nout)
+{
+    size_t o = 0, i = wsf_decode_kernels_for(level)->ucs1(s, n, out, nout, &o);
+    wsf_dec_scalar_ucs1(s + i, n - i, out + o, nout - o);
+}
+
+static inline void wsf_decode_ucs2_level(int level, const uint8_t *s, size_t n,
+                                         uint16_t *out, size_t nout)
+{
+    size_t o = 0, i = wsf_decode_kernels_for(level)->ucs2(s, n, out, nout, &o);
+    wsf_dec_scalar_ucs2(s + i, n - i, out + o, nout - o);
+}
+
+static inline void wsf_decode_ucs4_level(int level, const uint8_t *s, size_t n,
+                                         uint32_t *out, size_t nout)
+{
+    size_t o = 0, i = wsf_decode_kernels_for(level)->ucs4(s, n, out, nout, &o);
+    wsf_dec_scalar_ucs4(s + i, n - i, out + o, nout - o);
+}
+
+static inline unsigned wsf_decode_scan(const uint8_t *s, size_t n, size_t *nchars)
+{
+    return wsf_decode_scan_level(WSF_DECODE_LEVEL(), s, n, nchars);
+}
+
+static inline void wsf_decode_ucs1(const uint8_t *s, size_t n, uint8_t *out, size_t nout)
+{
+    wsf_decode_ucs1_level(WSF_DECODE_LEVEL(), s, n, out, nout);
+}
+
+static inline void wsf_decode_ucs2(const uint8_t *s, size_t n, uint16_t *out, size_t nout)
+{
+    wsf_decode_ucs2_level(WSF_DECODE_LEVEL(), s, n, out, nout);
+}
+
+static inline void wsf_decode_ucs4(const uint8_t *s, size_t n, uint32_t *out, size_t nout)
+{
+    wsf_decode_ucs4_level(WSF_DECODE_LEVEL(), s, n, out, nout);
+}
+
+/* Is the ill-formed sequence at s[pos] only cut short by the end of s (a
+ * valid prefix of a character), rather than wrong in itself? */
+static inline int wsf_decode_truncated(const uint8_t *s, size_t n, size_t pos)
+{
+    wsf_utf8_state st;
+    if (pos >= n) {
+        return 0;
+    }
+    wsf_utf8_init(&st);
+    return wsf_utf8_stream(&st, s + pos, n - pos) < 0 && wsf_utf8_pending(&st) > 0;
+}
+
+/* ---------------------------------------------------------------------- */
+#if defined(Py_PYTHON_H)
+
+/* As WSF_NOGIL_THRESHOLD in kernels.pxd: releasing and re-acquiring the GIL
+ * costs ~110 ns, under ~5% of the work from 64 KiB on. */
+#define WSF_DECODE_NOGIL 65536
+
+static PyObject *wsf_decode_str(const uint8_t *s, Py_ssize_t n, int validated,
+                                Py_ssize_t *error_pos)
+{
+    const int level = WSF_DECODE_LEVEL();
+    const int nogil = n >= WSF_DECODE_NOGIL;
+    PyThreadState *ts = NULL;
+    ptrdiff_t bad = -1;
+    size_t nchars = 0;
+    unsigned top;
+    Py_UCS4 maxchar;
+    PyObject *u;
+    void *data;
+    uint8_t ascii_probe[64];
+
+    *error_pos = -1;
+    if (n <= 0) {
+        return PyUnicode_New(0, 0);
+    }
+    if (n < 64) {
+        /* Short: an inline ASCII test with 8-byte words (the last one
+         * overlapping), then a word copy; no calls but the allocation. */
+        uint64_t w, acc = 0;
+        size_t k, m = (size_t)n;
+        if (m >= 8) {
+            for (k = 0; k + 8 <= m; k += 8) {
+                memcpy(&w, s + k, 8);
+                acc |= w;
+            }
+            memcpy(&w, s + m - 8, 8);
+            acc |= w;
+        } else {
+            for (k = 0; k < m; k++) {
+                acc |= s[k];
+            }
+        }
+        if ((acc & 0x8080808080808080ULL) == 0) {
+            uint8_t *d;
+            u = PyUnicode_New(n, 0x7F);
+            if (u == NULL) {
+                return NULL;
+            }
+            d = (uint8_t *)PyUnicode_DATA(u);
+            if (m >= 8) {
+                for (k = 0; k + 8 <= m; k += 8) {
+                    memcpy(d + k, s + k, 8);
+                }
+                memcpy(d + m - 8, s + m - 8, 8);
+            } else {
+                for (k = 0; k < m; k++) {
+                    d[k] = s[k];
+                }
+            }
+            return u;
+        }
+    } else if (wsf_dec_ascii_scalar(s, 64, ascii_probe) == 64) {
+        /* Starts with 64 ASCII bytes: bet on ASCII and copy while checking
+         * (one pass, as CPython's ASCII decoder); on losing the bet the
+         * partial copy is dropped and only that prefix was read twice. */
+        size_t done;
+        u = PyUnicode_New(n, 0x7F);
+        if (u == NULL) {
+            return NULL;
+        }
+        if (nogil) {
+            ts = PyEval_SaveThread();
+        }
+        done = wsf_decode_ascii_level(level, s, (size_t)n, (uint8_t *)PyUnicode_DATA(u));
+        if (nogil) {
+            PyEval_RestoreThread(ts);
+        }
+        if (done == (size_t)n) {
+            return u;
+        }
+        Py_DECREF(u);
+    }
+    if (nogil) {
+        ts = PyEval_SaveThread();
+    }
+    if (n < 16) { /* no vector block: skip the indirect call */
+        size_t ncont;
+        top = wsf_dec_scan_scalar(s, (size_t)n, &ncont);
+        nchars = (size_t)n - ncont;
+    } else {
+        top = wsf_decode_scan_level(level, s, (size_t)n, &nchars);
+    }
+    if (top >= 0x80 && !validated) {
+        bad = wsf_utf8_find_invalid(s, (size_t)n);
+    }
+    if (nogil) {
+        PyEval_RestoreThread(ts);
+    }
+    if (bad >= 0) {
+        *error_pos = (Py_ssize_t)bad;
+        return NULL;
+    }
+    if (top < 0x80) {
+        maxchar = 0x7F;
+        nchars = (size_t)n;
+    } else if (top < 0xC4) {
+        maxchar = 0xFF;
+    } else if (top < 0xF0) {
+        maxchar = 0xFFFF;
+    } else {
+        maxchar = 0x10FFFF;
+    }
+    u = PyUnicode_New((Py_ssize_t)nchars, maxchar);
+    if (u == NULL) {
+        return NULL;
+    }
+    data = PyUnicode_DATA(u);
+    if (nogil) {
+        ts = PyEval_SaveThread();
+    }
+    if (maxchar == 0x7F) {
+        memcpy(data, s, (size_t)n);
+    } else if (maxchar == 0xFF) {
+        wsf_decode_ucs1_level(level, s, (size_t)n, (uint8_t *)data, nchars);
+    } else if (maxchar == 0xFFFF) {
+        wsf_decode_ucs2_level(level, s, (size_t)n, (uint16_t *)data, nchars);
+    } else {
+        wsf_decode_ucs4_level(level, s, (size_t)n, (uint32_t *)data, nchars);
+    }
+    if (nogil) {
+        PyEval_RestoreThread(ts);
+    }
+    return u;
+}
+
+#endif /* Py_PYTHON_H */
+
+#endif /* WSF_DECODE_H */
