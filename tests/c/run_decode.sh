@@ -1,7 +1,7 @@
 #!/bin/sh
 # Build and run the UTF-8 -> str transcoder tests (test_decode.c, for
 # wsframe/_speedups/wsf_decode.h) under AddressSanitizer+UBSan, then under
-# valgrind (when installed).  Usage: tests/c/run_decode.sh [asan|valgrind|plain]...
+# valgrind (when installed).  Usage: tests/c/run_decode.sh [asan|valgrind|plain|arm64]...
 # Binaries go to ${TMPDIR:-/tmp}; nothing is written into the repository.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -28,12 +28,24 @@ for mode in $modes; do
         $cc -O2 -g -Wall -Wextra -Werror -I "$inc" "$src" -o "$out/wsf_decode_vg"
         valgrind --error-exitcode=1 --leak-check=full "$out/wsf_decode_vg" --quick
         ;;
+    arm64)
+        # The NEON kernels, cross-compiled and run under qemu user emulation
+        # (Debian: gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user).
+        if ! command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 \
+            || ! command -v qemu-aarch64 >/dev/null 2>&1; then
+            echo "aarch64-linux-gnu-gcc or qemu-aarch64 not installed: skipped"
+            continue
+        fi
+        aarch64-linux-gnu-gcc -O2 -g -Wall -Wextra -Werror -I "$inc" "$src" \
+            -o "$out/wsf_decode_arm64"
+        qemu-aarch64 -L /usr/aarch64-linux-gnu "$out/wsf_decode_arm64" --quick
+        ;;
     plain)
         $cc -O2 -g -Wall -Wextra -Werror -I "$inc" "$src" -o "$out/wsf_decode"
         "$out/wsf_decode"
         ;;
     *)
-        echo "unknown mode $mode (asan|valgrind|plain)" >&2
+        echo "unknown mode $mode (asan|valgrind|plain|arm64)" >&2
         exit 2
         ;;
     esac

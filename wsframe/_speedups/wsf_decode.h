@@ -19,7 +19,9 @@
  *     - *error_pos == -1 with an exception set (MemoryError).
  *   validated=1 skips validation: the caller promises that s is well-formed
  *   (e.g. the frame decoder checked it while unmasking).  If it is not, the
- *   result is a str of unspecified content, never a memory error: every
+ *   result is a str of unspecified content (or, at levels that delegate to
+ *   CPython's decoder, the ill-formed-input failure), never a memory error:
+ *   every
  *   kernel bounds its reads by n and its writes by the str's length, and
  *   UCS-4 code points are clamped to U+10FFFF.  The same holds when another
  *   thread mutates s during the call (a bytearray): garbage in, no crash.
@@ -72,8 +74,12 @@
  * Levels (wsf_level from wsf_cpu.h): SSE4 (16 bytes a step), AVX2 (16
  * positions per register, 32-byte ASCII runs) and AVX-512 (64 bytes a step,
  * with VBMI2's vpcompress; without VBMI2 the AVX2 kernels) have SIMD
- * transcoders; SSE2 SIMD ASCII copy and scan with scalar transcoding; scalar
- * and NEON (not written yet) the portable C loops.  Each level's table row
+ * transcoders; NEON for Latin-1 and UCS-2 (UCS-4 goes to CPython's decoder
+ * until it is measured on hardware).  SSE2 and scalar have the SIMD or
+ * word-wise ASCII bet only and otherwise call CPython's PyUnicode_DecodeUTF8
+ * (faster than a scalar transcoder after a separate scan and validation,
+ * measured 0.1-0.5x of it); their portable C transcoders stay as the tails
+ * of the vector loops and for the C tests.  Each level's table row
  * (wsf_decode_table) names its kernels; wider kernels hand their tail to the
  * next narrower one, the scalar loop finishes.  Loads need 3 bytes of
  * look-ahead beyond the chunk, so a vector loop stops 19 (SSE4), 35 (AVX2)
@@ -935,6 +941,149 @@ static size_t wsf_dec_ucs4_avx512(const uint8_t *s, size_t n, uint32_t *out,
 
 #endif /* WSF_ARCH_X86_64 */
 
+#if defined(WSF_ARCH_ARM64)
+/* ---- NEON (arm64): the SSE4 steps with vqtbl1q as the shuffle (an index
+ * >= 16 gives 0, like pshufb's 0x80), and a bit-weight sum for movemask.
+ * Checked under qemu (tests/c/run_decode.sh arm64); speed not measured on
+ * hardware yet, so UCS-4 (where the SSE4 analogue only ties CPython)
+ * still goes to CPython's decoder. ---- */
+static const uint8_t wsf_neon_bitw[16] = {1, 2, 4, 8, 16, 32, 64, 128,
+                                          1, 2, 4, 8, 16, 32, 64, 128};
+
+/* 16-bit mask of the byte lanes of m (0xFF or 0x00 each). */
+static inline unsigned wsf_dec_movemask_neon(uint8x16_t m)
+{
+    uint8x16_t b = vandq_u8(m, vld1q_u8(wsf_neon_bitw));
+    return (unsigned)vaddv_u8(vget_low_u8(b)) | ((unsigned)vaddv_u8(vget_high_u8(b)) << 8);
+}
+
+static unsigned wsf_dec_scan_neon(const uint8_t *s, size_t n, size_t *ncont)
+{
+    const int8x16_t lim = vdupq_n_s8(-64);
+    uint8x16_t mx = vdupq_n_u8(0);
+    size_t i = 0, c = 0, end, rest;
+    unsigned m;
+    while (n - i >= 16) {
+        rest = (n - i) & ~(size_t)15;
+        end = i + (rest < 16 * 255 ? rest : 16 * 255);
+        uint8x16_t acc = vdupq_n_u8(0);
+        for (; i < end; i += 16) {
+            uint8x16_t x = vld1q_u8(s + i);
+            mx = vmaxq_u8(mx, x);
+            acc = vsubq_u8(acc, vcltq_s8(vreinterpretq_s8_u8(x), lim));
+        }
+        c += vaddlvq_u8(acc);
+    }
+    m = vmaxvq_u8(mx);
+    if (i < n) {
+        size_t tc;
+        unsigned tm = wsf_dec_scan_scalar(s + i, n - i, &tc);
+        m = tm > m ? tm : m;
+        c += tc;
+    }
+    *ncont = c;
+    return m;
+}
+
+static size_t wsf_dec_ascii_neon(const uint8_t *s, size_t n, uint8_t *out)
+{
+    size_t i = 0;
+    for (; n - i >= 64; i += 64) {
+        uint8x16_t a = vld1q_u8(s + i), b = vld1q_u8(s + i + 16);
+        uint8x16_t c = vld1q_u8(s + i + 32), d = vld1q_u8(s + i + 48);
+        if (vmaxvq_u8(vorrq_u8(vorrq_u8(a, b), vorrq_u8(c, d))) >= 0x80) {
+            return i;
+        }
+        vst1q_u8(out + i, a);
+        vst1q_u8(out + i + 16, b);
+        vst1q_u8(out + i + 32, c);
+        vst1q_u8(out + i + 48, d);
+    }
+    return i + wsf_dec_ascii_scalar(s + i, n - i, out + i);
+}
+
+static inline unsigned wsf_dec_keep_neon(uint8x16_t a)
+{
+    /* not 10xxxxxx */
+    return ~wsf_dec_movemask_neon(vcltq_s8(vreinterpretq_s8_u8(a), vdupq_n_s8(-64))) & 0xFFFF;
+}
+
+static inline void wsf_dec_step1_neon(const uint8_t *s, uint8x16_t a, uint8_t *out,
+                                      size_t *po)
+{
+    uint8x16_t a1 = vld1q_u8(s + 1);
+    uint8x16_t v2 = vorrq_u8(vshlq_n_u8(a, 6), vandq_u8(a1, vdupq_n_u8(0x3F)));
+    uint8x16_t v = vbslq_u8(vcgeq_u8(a, vdupq_n_u8(0x80)), v2, a);
+    unsigned keep = wsf_dec_keep_neon(a), lo = keep & 0xFF, hi = keep >> 8;
+    size_t o = *po;
+    vst1_u8(out + o, vqtbl1_u8(v, vld1_u8(wsf_dec_pos[lo])));
+    o += wsf_dec_cnt[lo];
+    vst1_u8(out + o, vqtbl1_u8(v, vadd_u8(vld1_u8(wsf_dec_pos[hi]), vdup_n_u8(8))));
+    *po = o + wsf_dec_cnt[hi];
+}
+
+/* 8 positions (w0, w1, w2: 16-bit lanes, w1 and w2 masked to 6 bits). */
+static inline uint16x8_t wsf_dec_bmp_neon(uint16x8_t w0, uint16x8_t w1, uint16x8_t w2)
+{
+    uint16x8_t v2 = vorrq_u16(vshlq_n_u16(vandq_u16(w0, vdupq_n_u16(0x1F)), 6), w1);
+    uint16x8_t v3 = vorrq_u16(vorrq_u16(vshlq_n_u16(w0, 12), vshlq_n_u16(w1, 6)), w2);
+    uint16x8_t v = vbslq_u16(vcgtq_u16(w0, vdupq_n_u16(0xBF)), v2, w0);
+    return vbslq_u16(vcgtq_u16(w0, vdupq_n_u16(0xDF)), v3, v);
+}
+
+static inline void wsf_dec_step2_neon(const uint8_t *s, uint8x16_t a, uint16_t *out,
+                                      size_t *po)
+{
+    const uint8x16_t m3f = vdupq_n_u8(0x3F);
+    uint8x16_t c1 = vandq_u8(vld1q_u8(s + 1), m3f);
+    uint8x16_t c2 = vandq_u8(vld1q_u8(s + 2), m3f);
+    unsigned keep = wsf_dec_keep_neon(a), lo = keep & 0xFF, hi = keep >> 8;
+    uint16x8_t vl = wsf_dec_bmp_neon(vmovl_u8(vget_low_u8(a)), vmovl_u8(vget_low_u8(c1)),
+                                     vmovl_u8(vget_low_u8(c2)));
+    uint16x8_t vh = wsf_dec_bmp_neon(vmovl_u8(vget_high_u8(a)), vmovl_u8(vget_high_u8(c1)),
+                                     vmovl_u8(vget_high_u8(c2)));
+    size_t o = *po;
+    vst1q_u8((uint8_t *)(out + o),
+             vqtbl1q_u8(vreinterpretq_u8_u16(vl), vld1q_u8(wsf_dec_pos16[lo])));
+    o += wsf_dec_cnt[lo];
+    vst1q_u8((uint8_t *)(out + o),
+             vqtbl1q_u8(vreinterpretq_u8_u16(vh), vld1q_u8(wsf_dec_pos16[hi])));
+    *po = o + wsf_dec_cnt[hi];
+}
+
+#define WSF_DEC_LOOP16_NEON(STEP, ASCII)                                     \
+    while (n - i >= 19 && nout - o >= 16) {                                  \
+        uint8x16_t a = vld1q_u8(s + i);                                      \
+        if (vmaxvq_u8(a) < 0x80) {                                           \
+            ASCII;                                                           \
+            o += 16;                                                         \
+        } else {                                                             \
+            STEP(s + i, a, out, &o);                                         \
+        }                                                                    \
+        i += 16;                                                             \
+    }
+
+static size_t wsf_dec_ucs1_neon(const uint8_t *s, size_t n, uint8_t *out,
+                                size_t nout, size_t *po)
+{
+    size_t i = 0, o = 0;
+    WSF_DEC_LOOP16_NEON(wsf_dec_step1_neon, vst1q_u8(out + o, a))
+    *po = o;
+    return i;
+}
+
+static size_t wsf_dec_ucs2_neon(const uint8_t *s, size_t n, uint16_t *out,
+                                size_t nout, size_t *po)
+{
+    size_t i = 0, o = 0;
+    WSF_DEC_LOOP16_NEON(wsf_dec_step2_neon,
+                        vst1q_u16(out + o, vmovl_u8(vget_low_u8(a)));
+                        vst1q_u16(out + o + 8, vmovl_u8(vget_high_u8(a))))
+    *po = o;
+    return i;
+}
+#endif /* WSF_ARCH_ARM64 */
+
 /* ---------------------------------------------------------------------- */
 /* Per-level kernel table. */
 typedef struct {
@@ -979,7 +1128,13 @@ static const wsf_decode_kernels wsf_decode_table[WSF_NEON + 2] = {
 #else
     WSF_DEC_SCALAR_ROW, WSF_DEC_SCALAR_ROW, WSF_DEC_SCALAR_ROW, WSF_DEC_SCALAR_ROW,
 #endif
-    WSF_DEC_SCALAR_ROW, /* WSF_NEON: portable C for now */
+#if defined(WSF_ARCH_ARM64)
+    /* WSF_NEON: UCS-4 goes to CPython's decoder (see the NEON section) */
+    {wsf_dec_ascii_neon, wsf_dec_scan_neon,
+     wsf_dec_ucs1_neon, wsf_dec_ucs2_neon, wsf_dec_none4},
+#else
+    WSF_DEC_SCALAR_ROW, /* WSF_NEON */
+#endif
 #if defined(WSF_ARCH_X86_64) && defined(WSF_DEC_HAVE_VBMI2)
     /* WSF_NEON + 1: AVX512 with VBMI2 */
     {wsf_dec_ascii_avx512, wsf_dec_scan_avx512,
@@ -1152,6 +1307,20 @@ static PyObject *wsf_decode_str(const uint8_t *s, Py_ssize_t n, int validated,
         }
         Py_DECREF(u);
     }
+    if (wsf_decode_kernels_for(level)->ucs2 == wsf_dec_none2) {
+        /* No vector transcoder at this level (scalar, SSE2):
+         * CPython's own decoder is the faster scalar one, so delegate; the
+         * error position comes from the validator (the same offset). */
+        u = PyUnicode_DecodeUTF8((const char *)s, n, NULL);
+        if (u == NULL && PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
+            bad = wsf_utf8_find_invalid(s, (size_t)n);
+            if (bad >= 0) {
+                PyErr_Clear();
+                *error_pos = (Py_ssize_t)bad;
+            }
+        }
+        return u;
+    }
     if (nogil) {
         ts = PyEval_SaveThread();
     }
@@ -1181,6 +1350,18 @@ static PyObject *wsf_decode_str(const uint8_t *s, Py_ssize_t n, int validated,
         maxchar = 0xFFFF;
     } else {
         maxchar = 0x10FFFF;
+    }
+    if (maxchar == 0x10FFFF && wsf_decode_kernels_for(level)->ucs4 == wsf_dec_none4) {
+        /* No UCS-4 transcoder at this level (NEON for now): CPython's. */
+        u = PyUnicode_DecodeUTF8((const char *)s, n, NULL);
+        if (u == NULL && PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
+            bad = wsf_utf8_find_invalid(s, (size_t)n); /* validated=1 lied */
+            if (bad >= 0) {
+                PyErr_Clear();
+                *error_pos = (Py_ssize_t)bad;
+            }
+        }
+        return u;
     }
     u = PyUnicode_New((Py_ssize_t)nchars, maxchar);
     if (u == NULL) {
