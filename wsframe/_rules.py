@@ -453,18 +453,21 @@ def plan_message(
         ValueError: CONTINUATION or reserved opcode, fragment_size < 1.
         TypeError: ``payload`` is a str or not a bytes-like object.
     """
-    view = byte_view(payload, "payload")
-    op = defined_opcode(opcode)
+    # bytes and plain opcodes skip the general conversions (this runs per message).
+    data: Any = payload if type(payload) is bytes else byte_view(payload, "payload")
+    op = OPCODES.get(opcode) if type(opcode) in (int, Opcode) else None
+    if op is None:
+        op = defined_opcode(opcode)
     if op is Opcode.CONTINUATION:
         raise ValueError("a message cannot start with a CONTINUATION frame")
     if fragment_size is not None and fragment_size < 1:
         raise ValueError("fragment_size must be >= 1 or None")
     compressed = False
-    data: Any = view
-    if deflater is not None and not op.is_control and len(view) >= deflater.min_size:
-        data = deflater.compress(view)
+    control = op >= 8
+    if deflater is not None and not control and len(data) >= deflater.min_size:
+        data = deflater.compress(data)
         compressed = True
-    if op.is_control or fragment_size is None or len(data) <= fragment_size:
+    if control or fragment_size is None or len(data) <= fragment_size:
         step = max(len(data), 1)
     else:
         step = operator.index(fragment_size)
@@ -489,9 +492,11 @@ def fragment_message(
     op, data, compressed, step = plan_message(
         opcode, payload, fragment_size=fragment_size, deflater=deflater
     )
-    view = memoryview(data)
     key = mask_source if mask_source is not None else new_mask
-    starts = range(0, max(len(view), 1), step)
+    if step >= len(data):  # one frame: the common case, without slicing
+        return [encode(op, data, fin=True, rsv1=compressed, mask=key() if masked else None)]
+    view = memoryview(data)
+    starts = range(0, len(view), step)
     last = len(starts) - 1
     return [
         encode(
