@@ -312,10 +312,8 @@ def _extensions() -> list[Extension]:
         _fallback("Cython is not installed")
         return []
     if version < MIN_CYTHON:
-        _fallback(
-            "Cython %s is older than %s"
-            % (".".join(map(str, version)), ".".join(map(str, MIN_CYTHON)))
-        )
+        have, need = ".".join(map(str, version)), ".".join(map(str, MIN_CYTHON))
+        _fallback(f"Cython {have} is older than {need}")
         return []
     return [
         Extension(

@@ -136,8 +136,9 @@ def bench_serialize(repeat: int = 5, number: int = 100_000) -> None:
     """websockets' ``Frame.serialize`` of a 16-byte text frame, with and without wsframe."""
     import timeit
 
-    import wsframe.integrations.websockets as integ
     from websockets.frames import Frame, Opcode
+
+    import wsframe.integrations.websockets as integ
 
     frame = Frame(Opcode.TEXT, b"0123456789abcdef")
     for mask in (True, False):
@@ -147,7 +148,7 @@ def bench_serialize(repeat: int = 5, number: int = 100_000) -> None:
                 integ.install()
             else:
                 integ.uninstall()
-            best = min(timeit.repeat(lambda: frame.serialize(mask=mask), number=number,
+            best = min(timeit.repeat(lambda m=mask: frame.serialize(mask=m), number=number,
                                      repeat=repeat))
             times[installed] = best / number * 1e9
         integ.uninstall()

@@ -61,7 +61,7 @@ def run(frames_mod: Any, cfg: dict[str, Any], chunks: list[bytes]) -> list[Any]:
                     events.append(("message", _message(got[1])))
         except (MemoryError, RecursionError):
             raise
-        except Exception as exc:  # noqa: BLE001 - compared below
+        except Exception as exc:
             events.append(("raise", error_summary(exc)))
             again = capture(lambda: list(decoder.feed(b"\x81")))
             events.append(("again", again))

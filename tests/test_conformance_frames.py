@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from _support import autobahn_cases, load_autobahn, xor_mask_reference
 
+from _support import autobahn_cases, load_autobahn, xor_mask_reference
 from wsframe.errors import InvalidUTF8, ProtocolError
 from wsframe.frames import FrameDecoder, Message, MessageAssembler, parse_close, parse_header
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from _support import (
     autobahn_cases,
     cpython_utf8_start,
@@ -29,7 +30,6 @@ from _support import (
     load_kuhn,
     utf8_fail_index,
 )
-
 from wsframe.mask import apply_mask
 from wsframe.utf8 import InvalidUTF8, Utf8Validator, find_invalid, is_valid
 

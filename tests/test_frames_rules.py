@@ -9,7 +9,6 @@ reference ``wsframe._reference.frames`` or the compiled
 
 from __future__ import annotations
 
-import importlib
 import os
 import threading
 import tracemalloc
@@ -18,23 +17,23 @@ from typing import Any
 
 import pytest
 
+from _support import BACKENDS, load_implementation
 from wsframe import _rules
 from wsframe.deflate import DeflateParams, Deflater, Inflater
 from wsframe.errors import InvalidUTF8, PayloadTooBig, ProtocolError
 
+# Each test compares or runs both implementations itself: the pure-Python pass of
+# tools/test.sh need not run them again.
+pytestmark = pytest.mark.both_backends
+
 
 def _load(name: str) -> ModuleType:
-    if name == "c":
-        try:
-            return importlib.import_module("wsframe._speedups._frames")
-        except ImportError:
-            if os.environ.get("WSFRAME_REQUIRE_C"):
-                raise
-            pytest.skip("compiled frames module not built")
-    return importlib.import_module("wsframe._reference.frames")
+    """The reference (``"python"``) or compiled (``"c"``) frames module; the compiled
+    one skips when not built, or fails under WSFRAME_REQUIRE_C=1."""
+    return load_implementation("frames", name)
 
 
-@pytest.fixture(params=["python", "c"])
+@pytest.fixture(params=BACKENDS)
 def impl(request: pytest.FixtureRequest) -> ModuleType:
     return _load(request.param)
 

@@ -182,7 +182,7 @@ def test_endless_fragments_are_not_accumulated_by_the_decoder(
     for _ in range(50):
         _drain(decoder, chunk)
     traced.reset()
-    for _ in range(500):  # 2.6 MB more of the same message
+    for _ in range(200):  # 1 MB more of the same message
         _drain(decoder, chunk)
     current, peak = traced()
     assert current < 64 * 1024
@@ -216,7 +216,7 @@ def test_ping_flood_and_one_byte_frames_hold_nothing(
     if split == "chunks":
         stream = unit * 500  # 72 KB: two chunks, cut mid-frame
         chunks = [stream[i : i + 65536] for i in range(0, len(stream), 65536)]
-        rounds = 20
+        rounds = 8
     else:
         chunks = [unit[i : i + 1] for i in range(len(unit))]
         rounds = 200

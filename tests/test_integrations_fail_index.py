@@ -15,10 +15,10 @@ import pytest
 
 pytest.importorskip("hypothesis")
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from wsframe.errors import InvalidUTF8  # noqa: E402
+from wsframe.errors import InvalidUTF8
 
 
 def _backends() -> list[object]:

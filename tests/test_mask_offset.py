@@ -19,7 +19,6 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-
 from _support import xor_mask_reference
 
 MASK = bytes.fromhex("37fa213d")
@@ -30,7 +29,9 @@ def _compiled() -> Any:
     try:
         return importlib.import_module("wsframe._speedups._mask")
     except ImportError:
-        return pytest.param(None, marks=pytest.mark.skip(reason="compiled backend not built"))
+        return pytest.param(
+            None, marks=pytest.mark.skip(reason="compiled backend not built")
+        )
 
 
 IMPLEMENTATIONS = [importlib.import_module("wsframe._reference.mask"), _compiled()]

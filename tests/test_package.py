@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 import wsframe
+from wsframe._backend import COMPILED_MODULES
 
 PUBLIC_NAMES: dict[str, set[str]] = {
     "wsframe.mask": {"apply_mask", "apply_mask_inplace", "Masker"},
@@ -63,7 +64,7 @@ def _probe(env_value: str | None) -> dict[str, object]:
 def _speedups_present() -> bool:
     return all(
         importlib.util.find_spec(f"wsframe._speedups.{name}") is not None
-        for name in ("_mask", "_utf8", "_frames")
+        for name in COMPILED_MODULES
     )
 
 
@@ -186,3 +187,10 @@ def test_no_compiled_module_imports_the_reference() -> None:
     pattern = re.compile(r"^\s*(from|import|cimport)\s+[\w.]*_reference\b", re.M)
     for source in sorted(speedups.glob("*.pyx")) + sorted(speedups.glob("*.pxd")):
         assert not pattern.search(source.read_text()), source.name
+
+
+def test_compiled_module_list_is_the_pyx_files() -> None:
+    """wsframe._backend.COMPILED_MODULES is the one list of compiled modules: one per
+    .pyx file, which setup.py builds and tools/test.sh checks."""
+    speedups = Path(wsframe.__file__).parent / "_speedups"
+    assert sorted(COMPILED_MODULES) == sorted(p.stem for p in speedups.glob("*.pyx"))

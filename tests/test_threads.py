@@ -24,8 +24,8 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from _support import xor_mask_reference
 
+from _support import xor_mask_reference
 from wsframe._reference import frames as ref_frames
 from wsframe._reference import mask as ref_mask
 from wsframe._reference import utf8 as ref_utf8
@@ -72,7 +72,7 @@ def _run_threads(targets: list[Callable[[], None]]) -> None:
             try:
                 barrier.wait(timeout=JOIN_TIMEOUT)
                 fn()
-            except BaseException as exc:  # noqa: BLE001 - reported in the main thread
+            except BaseException as exc:
                 errors.append(exc)
 
         return run
@@ -248,7 +248,7 @@ def test_shared_compiled_decoder_refuses_concurrent_use() -> None:
                 list(decoder.feed(b""))
             except RuntimeError as exc:
                 refused.append(str(exc))
-            except BaseException as exc:  # noqa: BLE001 - reported below
+            except BaseException as exc:
                 other_errors.append(exc)
 
     _run_threads([owner, intruder, intruder])
@@ -284,7 +284,7 @@ def test_shared_decoder_hammered_never_crashes(backend: Any) -> None:
                     bytes(frame.payload)
             except allowed:
                 pass
-            except BaseException as exc:  # noqa: BLE001 - reported below
+            except BaseException as exc:
                 unexpected.append(exc)
 
     _run_threads([worker for _ in range(THREADS)])

@@ -70,10 +70,15 @@ import importlib.machinery
 import os
 import sys
 
+import glob
+
 base = os.path.join("wsframe", "_speedups")
+# One module per .pyx, as setup.py builds them.
 missing = [
     name
-    for name in ("_mask", "_utf8", "_frames")
+    for name in sorted(
+        os.path.splitext(os.path.basename(p))[0] for p in glob.glob(os.path.join(base, "*.pyx"))
+    )
     if not any(
         os.path.exists(os.path.join(base, name + suffix))
         for suffix in importlib.machinery.EXTENSION_SUFFIXES

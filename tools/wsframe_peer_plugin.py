@@ -21,7 +21,8 @@ for _m in _MODULES:
 def pytest_report_header(config):  # type: ignore[no-untyped-def]
     import wsframe
 
-    return f"wsframe {wsframe.__version__} backend={wsframe.backend} integrations installed: {', '.join(_NAMES) or 'none'}"
+    installed = ", ".join(_NAMES) or "none"
+    return f"wsframe {wsframe.__version__} backend={wsframe.backend} integrations installed: {installed}"
 
 
 def pytest_sessionfinish(session, exitstatus):  # type: ignore[no-untyped-def]

@@ -23,7 +23,21 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-__all__ = ["backend", "mask", "utf8", "frames", "FORCED_PURE", "reason", "build_info"]
+__all__ = [
+    "backend",
+    "mask",
+    "utf8",
+    "frames",
+    "FORCED_PURE",
+    "COMPILED_MODULES",
+    "reason",
+    "build_info",
+]
+
+#: The compiled modules, one per ``wsframe/_speedups/*.pyx`` (the one list: setup.py
+#: builds every .pyx, tools/test.sh checks every .pyx was built, and
+#: tests/test_package.py holds this tuple to the .pyx files).
+COMPILED_MODULES = ("_mask", "_utf8", "_frames")
 
 FORCED_PURE = os.environ.get("WSFRAME_PURE_PYTHON", "").strip().lower() not in (
     "",
@@ -71,7 +85,7 @@ def _load() -> tuple[str, str, ModuleType, ModuleType, ModuleType]:
         try:
             compiled = [
                 importlib.import_module(f"wsframe._speedups.{name}")
-                for name in ("_mask", "_utf8", "_frames")
+                for name in COMPILED_MODULES
             ]
         except ImportError as exc:
             why, expected = _why_not_compiled(exc)

@@ -32,8 +32,8 @@ for mode in $modes; do
     arm64)
         # The NEON layer, cross-compiled and run under qemu user emulation
         # (Debian: gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user).
-        if ! command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 \
-            || ! command -v qemu-aarch64 >/dev/null 2>&1; then
+        if ! command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 ||
+            ! command -v qemu-aarch64 >/dev/null 2>&1; then
             echo "aarch64-linux-gnu-gcc or qemu-aarch64 not installed: skipped"
             continue
         fi

@@ -586,6 +586,9 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    /* Headers used without the owner's table run the scalar kernels. */
+    CHECK(wsf_kt == &wsf_table_scalar && wsf_kt->mask != NULL,
+          "wsf_kt must start at the scalar table");
     if (wsf_kernels_init() < 0) {
         fprintf(stderr, "WSFRAME_SIMD names no level\n");
         return 2;

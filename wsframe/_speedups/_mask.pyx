@@ -26,6 +26,7 @@ from cpython.buffer cimport PyBuffer_Release
 from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.number cimport PyNumber_Index
+from libc.limits cimport ULLONG_MAX
 from libc.stdint cimport uint8_t
 
 from wsframe._speedups.kernels cimport (
@@ -66,10 +67,6 @@ _C_API = wsf_kernels_capsule(&wsf_api)
 simd_level = wsf_active_level()
 #: Every level this CPU can run (what WSFRAME_SIMD may select).
 supported_levels = wsf_supported_levels()
-
-
-# The largest value of Masker's unsigned 64-bit byte counter.
-cdef unsigned long long _COUNT_MAX = 0xFFFFFFFFFFFFFFFFULL
 
 
 cdef inline void _mask_pinned(uint8_t *dst, const uint8_t *src, size_t n,
@@ -221,7 +218,7 @@ cdef class Masker:
     def offset(self, value):
         value = PyNumber_Index(value)  # TypeError for a non-integer, at once
         with cython.critical_section(self):
-            if 0 <= value <= _COUNT_MAX:
+            if 0 <= value <= ULLONG_MAX:
                 self._count = value
                 self._base = None
                 self._base_phase = 0
@@ -253,7 +250,7 @@ cdef class Masker:
             out = PyBytes_FromStringAndSize(NULL, view.len)
             n = <unsigned long long>view.len
             with cython.critical_section(self):
-                if n > _COUNT_MAX - self._count:
+                if n > ULLONG_MAX - self._count:
                     self._fold()
                 phase = <size_t>((self._base_phase + self._count) & 3)
                 self._count += n

@@ -63,7 +63,6 @@
 #include "wsf_simd_undef.h"
 #endif /* WSF_ARCH_ARM64 */
 
-static const wsf_kernel_table wsf_table_scalar = {WSF_SCALAR, wsf_mask_scalar, NULL};
 #if defined(WSF_ARCH_X86_64)
 static const wsf_kernel_table wsf_table_sse2 = {WSF_SSE2, wsf_mask_sse2, NULL};
 static const wsf_kernel_table wsf_table_sse4 = {

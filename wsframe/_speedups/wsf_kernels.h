@@ -59,7 +59,7 @@ typedef struct {
     const wsf_kernel_table *kernels; /* the active level's kernels */
 } wsf_kernels_api;
 
-/* This module's view of the active kernels; set once at module import. */
-static const wsf_kernel_table *wsf_kt = NULL;
+/* This module's view of the active kernels (wsf_kt) is defined in
+ * wsf_mask.h: it starts at the scalar table and is set once at import. */
 
 #endif /* WSF_KERNELS_H */

@@ -22,14 +22,14 @@
 
 #include "wsf_kernels.h"
 
-/* Below this length the inline scalar word loop (which GCC -O3 partly
- * vectorizes) is as fast as the indirect call into a vector kernel.
- * Measured in C (min over 300 x 2000 calls, AMD EPYC): 16-48 B scalar
- * 1.3-1.9 ns; through the table 1.7 ns (AVX-512), 2.2-2.6 ns (AVX2),
- * 1.7-2.1 ns (SSE2); at 64 B 1.7 (AVX-512), 2.3 (AVX2), 2.1 (SSE2) vs
- * 1.9 ns scalar.  So 64: clearly right for AVX2/SSE2, within 0.25 ns for
- * AVX-512 -- against ~20 ns for the Python call around it. */
-#define WSF_MASK_SMALL 64
+/* Below this length the inline scalar word loop beats any vector setup and
+ * the indirect call into the table.  In C the break-even is 32-48 bytes for
+ * AVX-512 and above 64 for AVX2/SSE2 (min over 300 x 2000 calls: 1.3-1.9 ns
+ * scalar at 16-64 B; through the table 1.7 ns AVX-512, 2.2-2.6 AVX2,
+ * 1.7-2.1 SSE2), but from Python, 64 here made a 64-byte apply_mask 0.6 ns
+ * (3%) slower on AVX-512 than 32 (medians of 9 alternating runs, each 201
+ * samples of 1000 calls), so 32 stays. */
+#define WSF_MASK_SMALL 32
 /* From this length on, kernels that align their stores do so. */
 #define WSF_MASK_ALIGN_MIN 256
 
@@ -82,6 +82,13 @@ static inline void wsf_mask_scalar(uint8_t *dst, const uint8_t *src, size_t len,
     wsf_mask_key(key, phase, &k32, &k64);
     wsf_mask_scalar_from(dst, src, 0, len, k64);
 }
+
+/* The scalar level's table, and this module's view of the active kernels:
+ * it starts here, so code that includes the headers without importing the
+ * owner's table (a C test that only runs wsf_cpu_init()) runs the scalar
+ * kernels instead of calling through NULL. */
+static const wsf_kernel_table wsf_table_scalar = {WSF_SCALAR, wsf_mask_scalar, NULL};
+static const wsf_kernel_table *wsf_kt = &wsf_table_scalar;
 
 /* The entry point: short inputs inline and scalar, the rest through the
  * kernel table of the active level. */

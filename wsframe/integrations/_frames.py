@@ -29,6 +29,7 @@ def take_frame(
     *,
     masked: bool,
     max_size: int | None = None,
+    no_rsv: bool = False,
     check: Callable[[FrameHeader], bool] | None = None,
 ) -> tuple[FrameHeader, Any] | None:
     """Parse, check, unmask and consume one complete frame at the start of ``buf``.
@@ -42,6 +43,8 @@ def take_frame(
       §5.2; a header it rejects gives ``None``, not an error);
     - the frame is masked exactly when ``masked`` says so (§5.1, §5.3);
     - its declared length is at most ``max_size`` (when given);
+    - no RSV bit is set, when ``no_rsv`` is true (no extension negotiated,
+      RFC 6455 §5.2);
     - the whole payload is in ``buf``;
     - ``check(header)``, when given, returns true.  ``check`` runs before
       anything is consumed and may raise; the exception propagates with
@@ -51,7 +54,8 @@ def take_frame(
         buf: the receive buffer; the frame is deleted from its start.
         masked: whether frames must arrive masked (a server's receive side).
         max_size: the largest payload length to take, or ``None``.
-        check: an extra test of the parsed header (RSV bits, extensions).
+        no_rsv: refuse frames with any RSV bit set.
+        check: an extra test of the parsed header (extensions).
 
     Returns:
         ``(header, payload)``: the unmasked payload is ``bytes`` for a masked
@@ -71,6 +75,8 @@ def take_frame(
     start = h.header_size
     end = start + length
     if end > len(buf):
+        return None
+    if no_rsv and (h.rsv1 or h.rsv2 or h.rsv3):
         return None
     if check is not None and not check(h):
         return None

@@ -278,7 +278,7 @@ class PatchSet:
                     mod = sys.modules.get(name)
                     if mod is not None:
                         self._apply(name, mod)
-            except Exception as exc:  # noqa: BLE001 - never break the peer: warn, keep its code
+            except Exception as exc:  # never break the peer: warn, keep its code
                 self.uninstall()  # all or nothing
                 warnings.warn(
                     f"wsframe: could not patch {self.distribution or 'the library'}"
@@ -321,7 +321,7 @@ class PatchSet:
                 return
             try:
                 self._apply(name, module)
-            except Exception as exc:  # noqa: BLE001 - never break the peer: warn, keep its code
+            except Exception as exc:  # never break the peer: warn, keep its code
                 self._restore(name)
                 warnings.warn(
                     f"wsframe: {name} left unaccelerated ({type(exc).__name__}: {exc})",

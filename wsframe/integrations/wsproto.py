@@ -216,10 +216,6 @@ def _payload_converter(legacy: bool) -> Any:
     return convert
 
 
-def _no_rsv(h: Any) -> bool:
-    return not (h.rsv1 or h.rsv2 or h.rsv3)
-
-
 def _make_process_buffer(original: Any, module: ModuleType) -> Any:
     _check_structure(module)
     Frame = module.Frame
@@ -234,7 +230,7 @@ def _make_process_buffer(original: Any, module: ModuleType) -> Any:
         else is wsproto's own code (see the module docstring).
         """
         if self.header is None and not self.extensions and self.buffer.bytes_used == 0:
-            taken = take_frame(self.buffer.buffer, masked=not self.client, check=_no_rsv)
+            taken = take_frame(self.buffer.buffer, masked=not self.client, no_rsv=True)
             if taken is not None:
                 h, payload = taken
                 opcode = opcodes[h.opcode]
@@ -349,7 +345,9 @@ def _inbound_extensions(
 def _make_take_frame(fp: ModuleType) -> Any:
     """The fast path's first half, shared by ``received_frames`` and ``events``.
 
-    Returns ``take_frame(decoder, gen)``: when ``decoder`` is at a frame
+    Returns ``take_frame(decoder, gen, prepared)`` (``prepared`` from
+    ``take_frame.prepare(decoder, gen)``, once per receive loop): when
+    ``decoder`` is at a frame
     boundary with a complete, plainly valid frame buffered, it removes the
     frame from the buffer, leaves the decoder as wsproto's
     ``FrameDecoder.process_buffer`` would, runs the negotiated extensions and
@@ -403,12 +401,11 @@ def _make_take_frame(fp: ModuleType) -> Any:
 
         return check
 
-    def take_frame(decoder: Any, gen: Any) -> tuple[Any, Any, bool] | None:
-        buffer = decoder.buffer
-        if decoder.header is not None or buffer.bytes_used:
-            return None
+    def prepare(decoder: Any, gen: Any) -> tuple[Any, Any]:
+        """The header check and the inlined PerMessageDeflate (or None) for
+        this decoder: fixed for a connection, so computed once per loop."""
         exts = decoder.extensions
-        check: Any = _no_rsv  # else wsproto: "Reserved bit set unexpectedly"
+        check: Any = None  # no extension: no_rsv (wsproto: "Reserved bit set unexpectedly")
         pmd: Any = None
         if exts:
             if (
@@ -435,11 +432,23 @@ def _make_take_frame(fp: ModuleType) -> Any:
                         raise
                     return True
 
-        taken = take(buffer.buffer, masked=not decoder.client, check=check)
+        return check, pmd
+
+    def take_frame(
+        decoder: Any, gen: Any, prepared: tuple[Any, Any]
+    ) -> tuple[Any, Any, bool] | None:
+        buffer = decoder.buffer
+        if decoder.header is not None or buffer.bytes_used:
+            return None
+        check, pmd = prepared
+        taken = take(buffer.buffer, masked=not decoder.client, no_rsv=check is None, check=check)
         if taken is None:
             return None  # partial or unusual: wsproto's own code decides
         h, payload = taken
-        payload = convert(h, payload)
+        if legacy:
+            payload = convert(h, payload)
+        elif not h.masked:
+            payload = bytes(payload)
         length = h.length
         opcode = opcodes[h.opcode]
         decoder.payload_required = length if opcode >= CONTROL else 0
@@ -467,6 +476,7 @@ def _make_take_frame(fp: ModuleType) -> Any:
                         pmd._decompressor = None
                     pmd._inbound_compressed = None
                 return opcode, out, fin
+        exts = decoder.extensions
         if exts:
             try:
                 payload = _inbound_extensions(
@@ -477,6 +487,7 @@ def _make_take_frame(fp: ModuleType) -> Any:
                 raise
         return opcode, payload, h.fin
 
+    take_frame.prepare = prepare  # type: ignore[attr-defined]
     return take_frame
 
 
@@ -524,9 +535,10 @@ def _make_received_frames(original: Any, module: ModuleType) -> Any:
             return
         buffer = decoder.buffer
         buf = buffer.buffer
+        prepared = take_frame.prepare(decoder, gen)
         while True:
             # Fast path: complete, plainly valid frames at a frame boundary.
-            while (taken := take_frame(decoder, gen)) is not None:
+            while (taken := take_frame(decoder, gen, prepared)) is not None:
                 opcode, payload, fin = taken
                 if opcode >= CONTROL:
                     frame = Frame(opcode, payload, True, True)
@@ -636,9 +648,10 @@ def _make_events(original: Any, module: ModuleType) -> Any:
         messages = proto._message_decoder
         buffer = decoder.buffer
         buf = buffer.buffer
+        prepared = take_frame.prepare(decoder, gen)
         try:
             while True:
-                while (taken := take_frame(decoder, gen)) is not None:
+                while (taken := take_frame(decoder, gen, prepared)) is not None:
                     opcode, payload, fin = taken
                     if opcode >= CONTROL:
                         if opcode is CLOSE:
@@ -782,7 +795,6 @@ def _pmd_hook(ext_module: ModuleType, index: int, original: Any) -> Any:
     wsframe's.  A decompressor that wsproto created before :func:`install`
     keeps being used by wsproto's own code.
     """
-    pmd_cls = ext_module.PerMessageDeflate
     fp = sys.modules[_MODULE]
     CloseReason = fp.CloseReason
     Opcode = fp.Opcode
