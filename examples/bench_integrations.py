@@ -121,9 +121,9 @@ def run_benchmarks(
         with_: list[float] = []
         for _ in range(repeat):
             integ.uninstall()
-            without.append(_best(lambda: bench(chunks, frames), 1))
+            without.append(_best(lambda run=bench: run(chunks, frames), 1))
             integ.install()
-            with_.append(_best(lambda: bench(chunks, frames), 1))
+            with_.append(_best(lambda run=bench: run(chunks, frames), 1))
         integ.uninstall()
         results[name] = {
             "without": min(without),

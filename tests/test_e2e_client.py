@@ -18,9 +18,8 @@ import pytest
 
 pytest.importorskip("websockets")
 
-from wsframe.errors import HandshakeError
-
 from _integration_support import load_example
+from wsframe.errors import HandshakeError
 
 echo_client = load_example("echo_client")
 echo_server = load_example("echo_server")

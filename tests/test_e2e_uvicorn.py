@@ -24,7 +24,7 @@ pytest.importorskip("uvicorn")
 pytest.importorskip("wsproto")
 pytest.importorskip("websockets")
 
-from _integration_support import ROOT, checkout_env, load_example  # noqa: E402
+from _integration_support import ROOT, checkout_env, load_example
 
 MAX_SIZE = 2**20
 STARTUP_TIMEOUT = 30.0

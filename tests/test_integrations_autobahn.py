@@ -14,15 +14,15 @@ import pytest
 pytest.importorskip("autobahn")
 pytest.importorskip("hypothesis")
 
+from autobahn.websocket import utf8validator as ab_utf8
+from autobahn.websocket import xormasker as ab_xor
 from hypothesis import given
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import strategies as st
 
-import wsframe.integrations.autobahn as integ  # noqa: E402
-from _integration_support import run_in_fresh_interpreter  # noqa: E402
+import wsframe.integrations.autobahn as integ
+from _integration_support import run_in_fresh_interpreter
 from _support import PEER_SETTINGS
-from autobahn.websocket import utf8validator as ab_utf8  # noqa: E402
-from autobahn.websocket import xormasker as ab_xor  # noqa: E402
-from wsframe.integrations.autobahn import (  # noqa: E402
+from wsframe.integrations.autobahn import (
     Utf8Validator,
     XorMaskerNull,
     XorMaskerSimple,

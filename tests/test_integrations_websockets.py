@@ -16,10 +16,14 @@ pytest.importorskip("websockets")
 pytest.importorskip("hypothesis")
 
 from hypothesis import given
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import strategies as st
+from websockets import frames as ws_frames
+from websockets.client import ClientProtocol
+from websockets.protocol import State
+from websockets.server import ServerProtocol
 
-import wsframe.integrations.websockets as integ  # noqa: E402
-from _integration_support import (  # noqa: E402
+import wsframe.integrations.websockets as integ
+from _integration_support import (
     SPLITS,
     TEXT_PAYLOADS,
     frame_strategy,
@@ -28,10 +32,6 @@ from _integration_support import (  # noqa: E402
     violation_chunks,
 )
 from _support import PEER_SETTINGS
-from websockets import frames as ws_frames  # noqa: E402
-from websockets.client import ClientProtocol  # noqa: E402
-from websockets.protocol import State  # noqa: E402
-from websockets.server import ServerProtocol  # noqa: E402
 
 ORIGINAL_APPLY_MASK = ws_frames.apply_mask
 ORIGINAL_PARSE = ws_frames.Frame.__dict__["parse"]
@@ -283,7 +283,7 @@ def test_serialize_identical(mask: bool) -> None:
             for f in bad:
                 try:
                     f.serialize(mask=mask)
-                except Exception as exc:  # noqa: BLE001 - compared below
+                except Exception as exc:
                     out.append(f"{type(exc).__name__}: {exc}")
             return out
         finally:

@@ -20,6 +20,11 @@ hypothesis = pytest.importorskip("hypothesis")
 
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
+from wsproto import frame_protocol as fp  # noqa: E402
+from wsproto.connection import Connection, ConnectionType  # noqa: E402
+from wsproto.events import CloseConnection  # noqa: E402
+from wsproto.extensions import PerMessageDeflate  # noqa: E402
+from wsproto.utilities import LocalProtocolError  # noqa: E402
 
 import wsframe.integrations.wsproto as integ  # noqa: E402
 from _integration_support import (  # noqa: E402
@@ -32,11 +37,6 @@ from _integration_support import (  # noqa: E402
     violation_chunks,
 )
 from _support import PEER_SETTINGS  # noqa: E402
-from wsproto import frame_protocol as fp  # noqa: E402
-from wsproto.connection import Connection, ConnectionType  # noqa: E402
-from wsproto.events import CloseConnection  # noqa: E402
-from wsproto.extensions import PerMessageDeflate  # noqa: E402
-from wsproto.utilities import LocalProtocolError  # noqa: E402
 
 ORIGINAL_PROCESS_BUFFER = fp.FrameDecoder.__dict__["process_buffer"]
 ORIGINAL_MASKER = fp.XorMaskerSimple

@@ -19,6 +19,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+
 from _support import xor_mask_reference
 
 MASK = bytes.fromhex("37fa213d")

@@ -91,7 +91,7 @@ run_row() {
             "$py" -m pytest -q -p no:cacheprovider \
                 "tests/test_integrations_$lib.py" tests/test_integrations_versions.py
             case "$lib" in
-            wsproto) PIP_PYTHON="$PYTHON" WSPROTO_VERSION="$version" PYTHON="$py" bash tools/peer_suites.sh wsproto ;;
+            wsproto) DOWNLOAD_PYTHON="$PYTHON" WSPROTO_VERSION="$version" PYTHON="$py" bash tools/peer_suites.sh wsproto ;;
             autobahn) AUTOBAHN_VERSION="$version" PYTHON="$py" bash tools/peer_suites.sh autobahn ;;
             esac
         else

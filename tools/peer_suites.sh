@@ -17,13 +17,14 @@
 #
 # Prints the pass counts; exits non-zero if any suite fails or if an
 # integration was not in effect during its suite.
-# Environment: PYTHON (default python3), PIP_PYTHON (whose pip fetches the sdist;
+# Environment: PYTHON (default python3), DOWNLOAD_PYTHON (whose pip fetches the sdist;
+# not PIP_PYTHON, which pip itself reads as its --python option;
 # default PYTHON), WSPROTO_VERSION (default 1.3.2),
 # AUTOBAHN_VERSION (default 26.10.2: only checked against the installed one).
 set -euo pipefail
 
 PYTHON="${PYTHON:-python3}"
-PIP_PYTHON="${PIP_PYTHON:-$PYTHON}"  # the interpreter whose pip downloads the sdist
+DOWNLOAD_PYTHON="${DOWNLOAD_PYTHON:-$PYTHON}"  # the interpreter whose pip downloads the sdist
 WSPROTO_VERSION="${WSPROTO_VERSION:-1.3.2}"
 AUTOBAHN_VERSION="${AUTOBAHN_VERSION:-26.10.2}"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -67,7 +68,7 @@ run_suite() {
 for suite in "${SUITES[@]}"; do
     case "$suite" in
     wsproto)
-        (cd "$WORK" && "$PIP_PYTHON" -m pip download --quiet --no-binary :all: --no-deps \
+        (cd "$WORK" && "$DOWNLOAD_PYTHON" -m pip download --quiet --no-binary :all: --no-deps \
             "wsproto==$WSPROTO_VERSION" -d "$WORK/dl")
         tar -xzf "$WORK/dl/wsproto-$WSPROTO_VERSION.tar.gz" -C "$WORK"
         SRC="$WORK/wsproto-$WSPROTO_VERSION"
