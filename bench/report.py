@@ -242,7 +242,10 @@ def fmt_spread(r: Result | dict[str, Any]) -> str:
         return "[-]"
     unit, scale = next(((u, f) for u, f in (("s", 1e9), ("ms", 1e6), ("us", 1e3))
                         if median >= f), ("ns", 1.0))
-    return f"[{low / scale:.3g} - {high / scale:.3g} {unit}]"
+    def num(v: float) -> str:
+        return f"{v:.3g}" if v < 1000 else f"{v:.0f}"
+
+    return f"[{num(low / scale)} - {num(high / scale)} {unit}]"
 
 
 def fmt_ratio_range(r: Result | dict[str, Any]) -> str:

@@ -29,7 +29,8 @@ from .base import (
 
 __all__ = ["WsframeImpl", "wsframe_c_status", "wsframe_simd_level"]
 
-# concern -> the module of each backend that implements it
+# concern -> the module of each backend that implements it (the compiled names follow
+# wsframe._backend.COMPILED_MODULES where it exists: "_mask" serves the concern "mask")
 _MODULES = {
     "c": {
         "mask": "wsframe._speedups._mask",
@@ -59,12 +60,19 @@ _OP_CONCERN = {
 }
 
 
+def _compiled_modules() -> list[str]:
+    """The compiled modules wsframe itself lists, else the three this bench knows."""
+    backend = safe_import("wsframe._backend")
+    names = getattr(backend, "COMPILED_MODULES", None)
+    if names:
+        return [f"wsframe._speedups.{n}" for n in names]
+    return [name for concern, name in _MODULES["c"].items() if concern != "deflate"]
+
+
 def wsframe_c_status() -> dict[str, str]:
     """For each compiled module, "ok" or the reason it is not importable."""
     status = {}
-    for concern, name in _MODULES["c"].items():
-        if concern == "deflate":
-            continue  # optional: deflate may be pure Python in both backends
+    for name in _compiled_modules():
         try:
             importlib.import_module(name)
         except Exception as exc:
