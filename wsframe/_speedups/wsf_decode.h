@@ -285,61 +285,43 @@ static size_t wsf_dec_none4(const uint8_t *s, size_t n, uint32_t *out,
 
 #if defined(WSF_ARCH_X86_64)
 
-/* ---- SSE2: scan (max byte, continuation count) ---- */
-static unsigned wsf_dec_scan_sse2(const uint8_t *s, size_t n, size_t *ncont)
-{
-    const __m128i lim = _mm_set1_epi8(-64); /* signed: 80..BF are < C0 */
-    const __m128i zero = _mm_setzero_si128();
-    __m128i mx = zero;
-    size_t i = 0, c = 0, end, rest;
-    unsigned m;
-    while (n - i >= 16) {
-        /* Byte counters take at most 255 steps before they are summed. */
-        rest = (n - i) & ~(size_t)15;
-        end = i + (rest < 16 * 255 ? rest : 16 * 255);
-        __m128i acc = zero;
-        for (; i < end; i += 16) {
-            __m128i x = _mm_loadu_si128((const __m128i *)(s + i));
-            mx = _mm_max_epu8(mx, x);
-            acc = _mm_sub_epi8(acc, _mm_cmplt_epi8(x, lim));
-        }
-        acc = _mm_sad_epu8(acc, zero);
-        c += (size_t)_mm_cvtsi128_si32(acc) + (size_t)_mm_extract_epi16(acc, 4);
-    }
-    mx = _mm_max_epu8(mx, _mm_srli_si128(mx, 8));
-    mx = _mm_max_epu8(mx, _mm_srli_si128(mx, 4));
-    mx = _mm_max_epu8(mx, _mm_srli_si128(mx, 2));
-    mx = _mm_max_epu8(mx, _mm_srli_si128(mx, 1));
-    m = (unsigned)_mm_cvtsi128_si32(mx) & 0xFF;
-    if (i < n) {
-        size_t tc;
-        unsigned tm = wsf_dec_scan_scalar(s + i, n - i, &tc);
-        m = tm > m ? tm : m;
-        c += tc;
-    }
-    *ncont = c;
-    return m;
-}
+/* ---- The ASCII copy and the scan, one body (wsf_decode_body.h) per
+ * width: SSE2 (baseline), AVX2, AVX-512 (with the VBMI2 target: it is only
+ * used in the VBMI2 row, and its count wants POPCNT); each hands its tail to
+ * the next narrower one. ---- */
+#if defined(__GNUC__) || defined(__clang__)
+#  define WSF_TARGET_VBMI2 \
+    __attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi2,avx2,popcnt")))
+#  define WSF_DEC_POPCNT64(x) ((size_t)__builtin_popcountll(x))
+#else
+#  define WSF_TARGET_VBMI2
+#  define WSF_DEC_POPCNT64(x) ((size_t)__popcnt64(x))
+#endif
+#define WSF_DEC_HAVE_VBMI2 1
 
-/* ASCII copy-and-check, one pass: 64 bytes per step. */
-static size_t wsf_dec_ascii_sse2(const uint8_t *s, size_t n, uint8_t *out)
-{
-    size_t i = 0;
-    for (; n - i >= 64; i += 64) {
-        __m128i a = _mm_loadu_si128((const __m128i *)(s + i));
-        __m128i b = _mm_loadu_si128((const __m128i *)(s + i + 16));
-        __m128i c = _mm_loadu_si128((const __m128i *)(s + i + 32));
-        __m128i d = _mm_loadu_si128((const __m128i *)(s + i + 48));
-        if (_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d)))) {
-            return i;
-        }
-        _mm_storeu_si128((__m128i *)(out + i), a);
-        _mm_storeu_si128((__m128i *)(out + i + 16), b);
-        _mm_storeu_si128((__m128i *)(out + i + 32), c);
-        _mm_storeu_si128((__m128i *)(out + i + 48), d);
-    }
-    return i + wsf_dec_ascii_scalar(s + i, n - i, out + i);
-}
+#include "wsf_simd_sse.h"
+#define WSF_FN(name) name##_sse2
+#define WSF_TARGET
+#define WSF_DEC_NEXT(name) name##_scalar
+#include "wsf_decode_body.h"
+#undef WSF_DEC_NEXT
+#include "wsf_simd_undef.h"
+
+#include "wsf_simd_avx2.h"
+#define WSF_FN(name) name##_avx2
+#define WSF_TARGET WSF_TARGET_AVX2
+#define WSF_DEC_NEXT(name) name##_sse2
+#include "wsf_decode_body.h"
+#undef WSF_DEC_NEXT
+#include "wsf_simd_undef.h"
+
+#include "wsf_simd_avx512.h"
+#define WSF_FN(name) name##_avx512
+#define WSF_TARGET WSF_TARGET_VBMI2
+#define WSF_DEC_NEXT(name) name##_avx2
+#include "wsf_decode_body.h"
+#undef WSF_DEC_NEXT
+#include "wsf_simd_undef.h"
 
 /* ---- SSE4.1 steps: one 16-byte chunk at s (s[0..19) readable), at most
  * 16 code points written from out + *po. ---- */
@@ -519,45 +501,8 @@ static size_t wsf_dec_ucs4_sse4(const uint8_t *s, size_t n, uint32_t *out,
     return i;
 }
 
-/* ---- AVX2: 256-bit scan; 32-byte ASCII runs widened in one step, other
- * 32-byte blocks as two SSE4 steps (VEX-encoded here). ---- */
-WSF_TARGET_AVX2
-static unsigned wsf_dec_scan_avx2(const uint8_t *s, size_t n, size_t *ncont)
-{
-    const __m256i lim = _mm256_set1_epi8(-64);
-    const __m256i zero = _mm256_setzero_si256();
-    __m256i mx = zero;
-    __m128i m128;
-    size_t i = 0, c = 0, end, rest;
-    unsigned m;
-    while (n - i >= 32) {
-        rest = (n - i) & ~(size_t)31;
-        end = i + (rest < 32 * 255 ? rest : 32 * 255);
-        __m256i acc = zero;
-        for (; i < end; i += 32) {
-            __m256i x = _mm256_loadu_si256((const __m256i *)(s + i));
-            mx = _mm256_max_epu8(mx, x);
-            acc = _mm256_sub_epi8(acc, _mm256_cmpgt_epi8(lim, x));
-        }
-        acc = _mm256_sad_epu8(acc, zero);
-        c += (size_t)_mm256_extract_epi64(acc, 0) + (size_t)_mm256_extract_epi64(acc, 1)
-             + (size_t)_mm256_extract_epi64(acc, 2) + (size_t)_mm256_extract_epi64(acc, 3);
-    }
-    m128 = _mm_max_epu8(_mm256_castsi256_si128(mx), _mm256_extracti128_si256(mx, 1));
-    m128 = _mm_max_epu8(m128, _mm_srli_si128(m128, 8));
-    m128 = _mm_max_epu8(m128, _mm_srli_si128(m128, 4));
-    m128 = _mm_max_epu8(m128, _mm_srli_si128(m128, 2));
-    m128 = _mm_max_epu8(m128, _mm_srli_si128(m128, 1));
-    m = (unsigned)_mm_cvtsi128_si32(m128) & 0xFF;
-    if (i < n) {
-        size_t tc;
-        unsigned tm = wsf_dec_scan_sse2(s + i, n - i, &tc);
-        m = tm > m ? tm : m;
-        c += tc;
-    }
-    *ncont = c;
-    return m;
-}
+/* ---- AVX2: 32-byte ASCII runs widened in one step, other 32-byte blocks
+ * as two SSE4 steps (VEX-encoded here). ---- */
 
 /* pshufb control for 16-bit lanes (wsf_dec_pos16): lane 0 compacts the 8
  * positions of mask lo, lane 1 those of mask hi. */
@@ -637,27 +582,6 @@ WSF_TARGET_AVX2 WSF_DEC_INLINE void wsf_dec_step4_avx2(const uint8_t *s, __m128i
     *po = o + wsf_dec_cnt[hi];
 }
 
-WSF_TARGET_AVX2
-static size_t wsf_dec_ascii_avx2(const uint8_t *s, size_t n, uint8_t *out)
-{
-    size_t i = 0;
-    for (; n - i >= 128; i += 128) {
-        __m256i a = _mm256_loadu_si256((const __m256i *)(s + i));
-        __m256i b = _mm256_loadu_si256((const __m256i *)(s + i + 32));
-        __m256i c = _mm256_loadu_si256((const __m256i *)(s + i + 64));
-        __m256i d = _mm256_loadu_si256((const __m256i *)(s + i + 96));
-        if (_mm256_movemask_epi8(_mm256_or_si256(_mm256_or_si256(a, b),
-                                                 _mm256_or_si256(c, d)))) {
-            return i;
-        }
-        _mm256_storeu_si256((__m256i *)(out + i), a);
-        _mm256_storeu_si256((__m256i *)(out + i + 32), b);
-        _mm256_storeu_si256((__m256i *)(out + i + 64), c);
-        _mm256_storeu_si256((__m256i *)(out + i + 96), d);
-    }
-    return i + wsf_dec_ascii_sse2(s + i, n - i, out + i);
-}
-
 #define WSF_DEC_LOOP32(STEP, ASCII32)                                        \
     while (n - i >= 35 && nout - o >= 32) {                                  \
         __m256i a = _mm256_loadu_si256((const __m256i *)(s + i));            \
@@ -721,67 +645,6 @@ static size_t wsf_dec_ucs4_avx2(const uint8_t *s, size_t n, uint32_t *out,
  * compaction done by vpcompressb/w/d.  Used at the AVX512 level only when
  * wsf_decode_init() found VBMI2 (wsf_cpu.h's AVX512 level needs F+BW+VL
  * only); otherwise that level runs the AVX2 kernels. ---- */
-#if defined(__GNUC__) || defined(__clang__)
-#  define WSF_TARGET_VBMI2 \
-    __attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi2,avx2,popcnt")))
-#  define WSF_DEC_POPCNT64(x) ((size_t)__builtin_popcountll(x))
-#else
-#  define WSF_TARGET_VBMI2
-#  define WSF_DEC_POPCNT64(x) ((size_t)__popcnt64(x))
-#endif
-#define WSF_DEC_HAVE_VBMI2 1
-
-WSF_TARGET_VBMI2
-static unsigned wsf_dec_scan_avx512(const uint8_t *s, size_t n, size_t *ncont)
-{
-    const __m512i lim = _mm512_set1_epi8(-64);
-    __m512i mx = _mm512_setzero_si512();
-    __m256i m256;
-    __m128i m128;
-    size_t i = 0, c = 0;
-    unsigned m;
-    for (; n - i >= 64; i += 64) {
-        __m512i x = _mm512_loadu_si512((const void *)(s + i));
-        mx = _mm512_max_epu8(mx, x);
-        c += WSF_DEC_POPCNT64(_mm512_cmplt_epi8_mask(x, lim));
-    }
-    m256 = _mm256_max_epu8(_mm512_castsi512_si256(mx), _mm512_extracti64x4_epi64(mx, 1));
-    m128 = _mm_max_epu8(_mm256_castsi256_si128(m256), _mm256_extracti128_si256(m256, 1));
-    m128 = _mm_max_epu8(m128, _mm_srli_si128(m128, 8));
-    m128 = _mm_max_epu8(m128, _mm_srli_si128(m128, 4));
-    m128 = _mm_max_epu8(m128, _mm_srli_si128(m128, 2));
-    m128 = _mm_max_epu8(m128, _mm_srli_si128(m128, 1));
-    m = (unsigned)_mm_cvtsi128_si32(m128) & 0xFF;
-    if (i < n) {
-        size_t tc;
-        unsigned tm = wsf_dec_scan_avx2(s + i, n - i, &tc);
-        m = tm > m ? tm : m;
-        c += tc;
-    }
-    *ncont = c;
-    return m;
-}
-
-WSF_TARGET_VBMI2
-static size_t wsf_dec_ascii_avx512(const uint8_t *s, size_t n, uint8_t *out)
-{
-    size_t i = 0;
-    for (; n - i >= 256; i += 256) {
-        __m512i a = _mm512_loadu_si512((const void *)(s + i));
-        __m512i b = _mm512_loadu_si512((const void *)(s + i + 64));
-        __m512i c = _mm512_loadu_si512((const void *)(s + i + 128));
-        __m512i d = _mm512_loadu_si512((const void *)(s + i + 192));
-        if (_mm512_movepi8_mask(_mm512_or_si512(_mm512_or_si512(a, b),
-                                                _mm512_or_si512(c, d)))) {
-            return i;
-        }
-        _mm512_storeu_si512((void *)(out + i), a);
-        _mm512_storeu_si512((void *)(out + i + 64), b);
-        _mm512_storeu_si512((void *)(out + i + 128), c);
-        _mm512_storeu_si512((void *)(out + i + 192), d);
-    }
-    return i + wsf_dec_ascii_avx2(s + i, n - i, out + i);
-}
 
 /* 64 bytes at s (s[0..67) readable) -> at most 64 code points at out + o. */
 WSF_TARGET_VBMI2
@@ -957,50 +820,13 @@ static inline unsigned wsf_dec_movemask_neon(uint8x16_t m)
     return (unsigned)vaddv_u8(vget_low_u8(b)) | ((unsigned)vaddv_u8(vget_high_u8(b)) << 8);
 }
 
-static unsigned wsf_dec_scan_neon(const uint8_t *s, size_t n, size_t *ncont)
-{
-    const int8x16_t lim = vdupq_n_s8(-64);
-    uint8x16_t mx = vdupq_n_u8(0);
-    size_t i = 0, c = 0, end, rest;
-    unsigned m;
-    while (n - i >= 16) {
-        rest = (n - i) & ~(size_t)15;
-        end = i + (rest < 16 * 255 ? rest : 16 * 255);
-        uint8x16_t acc = vdupq_n_u8(0);
-        for (; i < end; i += 16) {
-            uint8x16_t x = vld1q_u8(s + i);
-            mx = vmaxq_u8(mx, x);
-            acc = vsubq_u8(acc, vcltq_s8(vreinterpretq_s8_u8(x), lim));
-        }
-        c += vaddlvq_u8(acc);
-    }
-    m = vmaxvq_u8(mx);
-    if (i < n) {
-        size_t tc;
-        unsigned tm = wsf_dec_scan_scalar(s + i, n - i, &tc);
-        m = tm > m ? tm : m;
-        c += tc;
-    }
-    *ncont = c;
-    return m;
-}
-
-static size_t wsf_dec_ascii_neon(const uint8_t *s, size_t n, uint8_t *out)
-{
-    size_t i = 0;
-    for (; n - i >= 64; i += 64) {
-        uint8x16_t a = vld1q_u8(s + i), b = vld1q_u8(s + i + 16);
-        uint8x16_t c = vld1q_u8(s + i + 32), d = vld1q_u8(s + i + 48);
-        if (vmaxvq_u8(vorrq_u8(vorrq_u8(a, b), vorrq_u8(c, d))) >= 0x80) {
-            return i;
-        }
-        vst1q_u8(out + i, a);
-        vst1q_u8(out + i + 16, b);
-        vst1q_u8(out + i + 32, c);
-        vst1q_u8(out + i + 48, d);
-    }
-    return i + wsf_dec_ascii_scalar(s + i, n - i, out + i);
-}
+#include "wsf_simd_neon.h"
+#define WSF_FN(name) name##_neon
+#define WSF_TARGET
+#define WSF_DEC_NEXT(name) name##_scalar
+#include "wsf_decode_body.h"
+#undef WSF_DEC_NEXT
+#include "wsf_simd_undef.h"
 
 static inline unsigned wsf_dec_keep_neon(uint8x16_t a)
 {

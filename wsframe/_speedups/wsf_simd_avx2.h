@@ -31,3 +31,26 @@
 } while (0)
 #define WSF_V_ANY_HIGH(v) (_mm256_movemask_epi8(v) != 0)
 #define WSF_V_ANY(v) (!_mm256_testz_si256((v), (v)))
+#define WSF_V_MAX_U8(a, b) _mm256_max_epu8((a), (b))
+#define WSF_V_HMAX_U8(v, m) do {                                              \
+    __m256i y_ = (v);                                                         \
+    __m128i x_ = _mm_max_epu8(_mm256_castsi256_si128(y_),                     \
+                              _mm256_extracti128_si256(y_, 1));               \
+    x_ = _mm_max_epu8(x_, _mm_srli_si128(x_, 8));                             \
+    x_ = _mm_max_epu8(x_, _mm_srli_si128(x_, 4));                             \
+    x_ = _mm_max_epu8(x_, _mm_srli_si128(x_, 2));                             \
+    x_ = _mm_max_epu8(x_, _mm_srli_si128(x_, 1));                             \
+    (m) = (unsigned)_mm_cvtsi128_si32(x_) & 0xFF;                             \
+} while (0)
+#define WSF_V_CNT_T __m256i
+#define WSF_V_CNT_STEPS 255
+#define WSF_V_CNT_ZERO() _mm256_setzero_si256()
+#define WSF_V_CNT_ADD(acc, x) \
+    _mm256_sub_epi8((acc), _mm256_cmpgt_epi8(_mm256_set1_epi8(-64), (x)))
+#define WSF_V_CNT_SUM(acc, c) do {                                            \
+    __m256i s_ = _mm256_sad_epu8((acc), _mm256_setzero_si256());             \
+    (c) += (size_t)_mm256_extract_epi64(s_, 0)                                \
+           + (size_t)_mm256_extract_epi64(s_, 1)                              \
+           + (size_t)_mm256_extract_epi64(s_, 2)                              \
+           + (size_t)_mm256_extract_epi64(s_, 3);                             \
+} while (0)

@@ -26,3 +26,11 @@
 } while (0)
 #define WSF_V_ANY_HIGH(v) (vmaxvq_u8(v) >= 0x80)
 #define WSF_V_ANY(v) (vmaxvq_u8(v) != 0)
+#define WSF_V_MAX_U8(a, b) vmaxq_u8((a), (b))
+#define WSF_V_HMAX_U8(v, m) ((m) = (unsigned)vmaxvq_u8(v))
+#define WSF_V_CNT_T uint8x16_t
+#define WSF_V_CNT_STEPS 255
+#define WSF_V_CNT_ZERO() vdupq_n_u8(0)
+#define WSF_V_CNT_ADD(acc, x) \
+    vsubq_u8((acc), vcltq_s8(vreinterpretq_s8_u8(x), vdupq_n_s8(-64)))
+#define WSF_V_CNT_SUM(acc, c) ((c) += (size_t)vaddlvq_u8(acc))

@@ -36,3 +36,25 @@
 /* Any byte >= 0x80?  Any byte non-zero? */
 #define WSF_V_ANY_HIGH(v) (_mm_movemask_epi8(v) != 0)
 #define WSF_V_ANY(v) (!_mm_testz_si128((v), (v)))
+/* Largest byte (statement: m = that byte, 0..255). */
+#define WSF_V_MAX_U8(a, b) _mm_max_epu8((a), (b))
+#define WSF_V_HMAX_U8(v, m) do {                                              \
+    __m128i x_ = (v);                                                         \
+    x_ = _mm_max_epu8(x_, _mm_srli_si128(x_, 8));                             \
+    x_ = _mm_max_epu8(x_, _mm_srli_si128(x_, 4));                             \
+    x_ = _mm_max_epu8(x_, _mm_srli_si128(x_, 2));                             \
+    x_ = _mm_max_epu8(x_, _mm_srli_si128(x_, 1));                             \
+    (m) = (unsigned)_mm_cvtsi128_si32(x_) & 0xFF;                             \
+} while (0)
+/* Counting continuation bytes (10xxxxxx): per-byte counters, which take at
+ * most WSF_V_CNT_STEPS additions before WSF_V_CNT_SUM adds them to c. */
+#define WSF_V_CNT_T __m128i
+#define WSF_V_CNT_STEPS 255
+#define WSF_V_CNT_ZERO() _mm_setzero_si128()
+/* signed compare: 80..BF are the bytes below C0 */
+#define WSF_V_CNT_ADD(acc, x) \
+    _mm_sub_epi8((acc), _mm_cmplt_epi8((x), _mm_set1_epi8(-64)))
+#define WSF_V_CNT_SUM(acc, c) do {                                            \
+    __m128i s_ = _mm_sad_epu8((acc), _mm_setzero_si128());                    \
+    (c) += (size_t)_mm_cvtsi128_si32(s_) + (size_t)_mm_extract_epi16(s_, 4);  \
+} while (0)
