@@ -260,28 +260,42 @@ WSF_DEC_SCALAR(wsf_dec_scalar_ucs4, uint32_t, WSF_DEC_MAX10FFFF)
 
 /* Vector stage of a level: transcodes a prefix, returns the input bytes
  * consumed and sets *po to the code points written; the scalar loop does
- * the rest.  Levels without one consume nothing. */
-static size_t wsf_dec_none1(const uint8_t *s, size_t n, uint8_t *out,
-                            size_t nout, size_t *po)
-{
-    (void)s; (void)n; (void)out; (void)nout;
-    *po = 0;
-    return 0;
+ * the rest.  A stage is its loops (WSF_DEC_LOOP, which advance i and o)
+ * wrapped by WSF_DEC_STAGE; levels without one consume nothing. */
+#define WSF_DEC_STAGE(ATTR, NAME, T, LOOPS)                                   \
+ATTR static size_t NAME(const uint8_t *s, size_t n, T *out, size_t nout,      \
+                        size_t *po)                                           \
+{                                                                             \
+    size_t i = 0, o = 0;                                                      \
+    (void)s; (void)n; (void)out; (void)nout;                                  \
+    LOOPS                                                                     \
+    *po = o;                                                                  \
+    return i;                                                                 \
 }
-static size_t wsf_dec_none2(const uint8_t *s, size_t n, uint16_t *out,
-                            size_t nout, size_t *po)
-{
-    (void)s; (void)n; (void)out; (void)nout;
-    *po = 0;
-    return 0;
-}
-static size_t wsf_dec_none4(const uint8_t *s, size_t n, uint32_t *out,
-                            size_t nout, size_t *po)
-{
-    (void)s; (void)n; (void)out; (void)nout;
-    *po = 0;
-    return 0;
-}
+WSF_DEC_STAGE(, wsf_dec_none1, uint8_t, )
+WSF_DEC_STAGE(, wsf_dec_none2, uint16_t, )
+WSF_DEC_STAGE(, wsf_dec_none4, uint32_t, )
+
+/* W bytes per step while W + 3 bytes of input (the look-ahead of the
+ * steps) and W code points of output remain: an all-ASCII block (IS_ASCII
+ * of the block `a`, type V, loaded by LOAD) is stored by ASCII, widened to
+ * the output's width, any other transcoded by STEPS (which advance o). */
+#define WSF_DEC_LOOP(W, V, LOAD, IS_ASCII, ASCII, STEPS)                      \
+    while (n - i >= (W) + 3 && nout - o >= (W)) {                             \
+        V a = LOAD(s + i);                                                    \
+        if (IS_ASCII(a)) {                                                    \
+            ASCII;                                                            \
+            o += (W);                                                         \
+        } else {                                                              \
+            STEPS;                                                            \
+        }                                                                     \
+        i += (W);                                                             \
+    }
+/* 16-byte blocks, one STEP each (SSE4 and NEON: WSF_DEC_V16, _LOAD16 and
+ * _ASCII16 are defined per architecture below). */
+#define WSF_DEC_LOOP16(STEP, ASCII)                                           \
+    WSF_DEC_LOOP(16, WSF_DEC_V16, WSF_DEC_LOAD16, WSF_DEC_ASCII16, ASCII,     \
+                 STEP(s + i, a, out, &o))
 
 #if defined(WSF_ARCH_X86_64)
 
@@ -457,49 +471,16 @@ WSF_TARGET_SSE4 WSF_DEC_INLINE void wsf_dec_ascii4_sse4(__m128i a, uint32_t *out
     _mm_storeu_si128((__m128i *)(out + 12), _mm_cvtepu8_epi32(_mm_srli_si128(a, 12)));
 }
 
-/* The SSE4 vector stages: 16 bytes per step while 19 bytes of input and 16
- * code points of output remain. */
-#define WSF_DEC_LOOP16(STEP, ASCII)                                          \
-    while (n - i >= 19 && nout - o >= 16) {                                  \
-        __m128i a = _mm_loadu_si128((const __m128i *)(s + i));               \
-        if (_mm_movemask_epi8(a) == 0) {                                     \
-            ASCII;                                                           \
-            o += 16;                                                         \
-        } else {                                                             \
-            STEP(s + i, a, out, &o);                                         \
-        }                                                                    \
-        i += 16;                                                             \
-    }
-
-WSF_TARGET_SSE4
-static size_t wsf_dec_ucs1_sse4(const uint8_t *s, size_t n, uint8_t *out,
-                                size_t nout, size_t *po)
-{
-    size_t i = 0, o = 0;
-    WSF_DEC_LOOP16(wsf_dec_step1_sse4, _mm_storeu_si128((__m128i *)(out + o), a))
-    *po = o;
-    return i;
-}
-
-WSF_TARGET_SSE4
-static size_t wsf_dec_ucs2_sse4(const uint8_t *s, size_t n, uint16_t *out,
-                                size_t nout, size_t *po)
-{
-    size_t i = 0, o = 0;
-    WSF_DEC_LOOP16(wsf_dec_step2_sse4, wsf_dec_ascii2_sse4(a, out + o))
-    *po = o;
-    return i;
-}
-
-WSF_TARGET_SSE4
-static size_t wsf_dec_ucs4_sse4(const uint8_t *s, size_t n, uint32_t *out,
-                                size_t nout, size_t *po)
-{
-    size_t i = 0, o = 0;
-    WSF_DEC_LOOP16(wsf_dec_step4_sse4, wsf_dec_ascii4_sse4(a, out + o))
-    *po = o;
-    return i;
-}
+/* The SSE4 vector stages: 16 bytes per step. */
+#define WSF_DEC_V16 __m128i
+#define WSF_DEC_LOAD16(p) _mm_loadu_si128((const __m128i *)(const void *)(p))
+#define WSF_DEC_ASCII16(a) (_mm_movemask_epi8(a) == 0)
+WSF_DEC_STAGE(WSF_TARGET_SSE4, wsf_dec_ucs1_sse4, uint8_t,
+    WSF_DEC_LOOP16(wsf_dec_step1_sse4, _mm_storeu_si128((__m128i *)(out + o), a)))
+WSF_DEC_STAGE(WSF_TARGET_SSE4, wsf_dec_ucs2_sse4, uint16_t,
+    WSF_DEC_LOOP16(wsf_dec_step2_sse4, wsf_dec_ascii2_sse4(a, out + o)))
+WSF_DEC_STAGE(WSF_TARGET_SSE4, wsf_dec_ucs4_sse4, uint32_t,
+    WSF_DEC_LOOP16(wsf_dec_step4_sse4, wsf_dec_ascii4_sse4(a, out + o)))
 
 /* ---- AVX2: 32-byte ASCII runs widened in one step, other 32-byte blocks
  * as two SSE4 steps (VEX-encoded here). ---- */
@@ -582,51 +563,26 @@ WSF_TARGET_AVX2 WSF_DEC_INLINE void wsf_dec_step4_avx2(const uint8_t *s, __m128i
     *po = o + wsf_dec_cnt[hi];
 }
 
-#define WSF_DEC_LOOP32(STEP, ASCII32)                                        \
-    while (n - i >= 35 && nout - o >= 32) {                                  \
-        __m256i a = _mm256_loadu_si256((const __m256i *)(s + i));            \
-        if (_mm256_movemask_epi8(a) == 0) {                                  \
-            ASCII32;                                                         \
-            o += 32;                                                         \
-        } else {                                                             \
-            STEP(s + i, _mm256_castsi256_si128(a), out, &o);                 \
-            STEP(s + i + 16, _mm256_extracti128_si256(a, 1), out, &o);       \
-        }                                                                    \
-        i += 32;                                                             \
-    }
+/* 32-byte blocks: an all-ASCII one widened at once, any other as two
+ * 16-byte STEPs, then 16-byte blocks. */
+#define WSF_DEC_LOAD32(p) _mm256_loadu_si256((const __m256i *)(const void *)(p))
+#define WSF_DEC_ASCII32(a) (_mm256_movemask_epi8(a) == 0)
+#define WSF_DEC_LOOP32(STEP, ASCII32)                                         \
+    WSF_DEC_LOOP(32, __m256i, WSF_DEC_LOAD32, WSF_DEC_ASCII32, ASCII32,       \
+                 STEP(s + i, _mm256_castsi256_si128(a), out, &o);             \
+                 STEP(s + i + 16, _mm256_extracti128_si256(a, 1), out, &o))
 
-WSF_TARGET_AVX2
-static size_t wsf_dec_ucs1_avx2(const uint8_t *s, size_t n, uint8_t *out,
-                                size_t nout, size_t *po)
-{
-    size_t i = 0, o = 0;
-    WSF_DEC_LOOP32(wsf_dec_step1_sse4,
-                   _mm256_storeu_si256((__m256i *)(out + o), a))
-    WSF_DEC_LOOP16(wsf_dec_step1_sse4, _mm_storeu_si128((__m128i *)(out + o), a))
-    *po = o;
-    return i;
-}
-
-WSF_TARGET_AVX2
-static size_t wsf_dec_ucs2_avx2(const uint8_t *s, size_t n, uint16_t *out,
-                                size_t nout, size_t *po)
-{
-    size_t i = 0, o = 0;
+WSF_DEC_STAGE(WSF_TARGET_AVX2, wsf_dec_ucs1_avx2, uint8_t,
+    WSF_DEC_LOOP32(wsf_dec_step1_sse4, _mm256_storeu_si256((__m256i *)(out + o), a))
+    WSF_DEC_LOOP16(wsf_dec_step1_sse4, _mm_storeu_si128((__m128i *)(out + o), a)))
+WSF_DEC_STAGE(WSF_TARGET_AVX2, wsf_dec_ucs2_avx2, uint16_t,
     WSF_DEC_LOOP32(wsf_dec_step2_avx2,
                    _mm256_storeu_si256((__m256i *)(out + o),
                                        _mm256_cvtepu8_epi16(_mm256_castsi256_si128(a)));
                    _mm256_storeu_si256((__m256i *)(out + o + 16),
                                        _mm256_cvtepu8_epi16(_mm256_extracti128_si256(a, 1))))
-    WSF_DEC_LOOP16(wsf_dec_step2_avx2, wsf_dec_ascii2_sse4(a, out + o))
-    *po = o;
-    return i;
-}
-
-WSF_TARGET_AVX2
-static size_t wsf_dec_ucs4_avx2(const uint8_t *s, size_t n, uint32_t *out,
-                                size_t nout, size_t *po)
-{
-    size_t i = 0, o = 0;
+    WSF_DEC_LOOP16(wsf_dec_step2_avx2, wsf_dec_ascii2_sse4(a, out + o)))
+WSF_DEC_STAGE(WSF_TARGET_AVX2, wsf_dec_ucs4_avx2, uint32_t,
     WSF_DEC_LOOP32(wsf_dec_step4_avx2,
                    __m128i lo_ = _mm256_castsi256_si128(a);
                    __m128i hi_ = _mm256_extracti128_si256(a, 1);
@@ -636,15 +592,20 @@ static size_t wsf_dec_ucs4_avx2(const uint8_t *s, size_t n, uint32_t *out,
                    _mm256_storeu_si256((__m256i *)(out + o + 16), _mm256_cvtepu8_epi32(hi_));
                    _mm256_storeu_si256((__m256i *)(out + o + 24),
                                        _mm256_cvtepu8_epi32(_mm_srli_si128(hi_, 8))))
-    WSF_DEC_LOOP16(wsf_dec_step4_avx2, wsf_dec_ascii4_sse4(a, out + o))
-    *po = o;
-    return i;
-}
+    WSF_DEC_LOOP16(wsf_dec_step4_avx2, wsf_dec_ascii4_sse4(a, out + o)))
 
 /* ---- AVX-512 VBMI2 (Ice Lake, Zen 4 and later): 64 bytes per step, the
  * compaction done by vpcompressb/w/d.  Used at the AVX512 level only when
  * wsf_decode_init() found VBMI2 (wsf_cpu.h's AVX512 level needs F+BW+VL
  * only); otherwise that level runs the AVX2 kernels. ---- */
+
+/* The end of a stage: the next narrower one takes what is left after s + i
+ * and out + o, and the stage returns the sum. */
+#define WSF_DEC_HANDOFF(NEXT) do {                                            \
+    size_t o2_, i2_ = i + NEXT(s + i, n - i, out + o, nout - o, &o2_);        \
+    *po = o + o2_;                                                            \
+    return i2_;                                                               \
+} while (0)
 
 /* 64 bytes at s (s[0..67) readable) -> at most 64 code points at out + o. */
 WSF_TARGET_VBMI2
@@ -654,7 +615,7 @@ static size_t wsf_dec_ucs1_avx512(const uint8_t *s, size_t n, uint8_t *out,
     const __m512i c0 = _mm512_set1_epi8((char)0xC0);
     const __m512i x80 = _mm512_set1_epi8((char)0x80);
     const __m512i m3f = _mm512_set1_epi8(0x3F);
-    size_t i = 0, o = 0, i2, o2;
+    size_t i = 0, o = 0;
     while (n - i >= 67 && nout - o >= 64) {
         __m512i a = _mm512_loadu_si512((const void *)(s + i));
         __mmask64 hi = _mm512_movepi8_mask(a);
@@ -672,9 +633,7 @@ static size_t wsf_dec_ucs1_avx512(const uint8_t *s, size_t n, uint8_t *out,
         }
         i += 64;
     }
-    i2 = i + wsf_dec_ucs1_avx2(s + i, n - i, out + o, nout - o, &o2);
-    *po = o + o2;
-    return i2;
+    WSF_DEC_HANDOFF(wsf_dec_ucs1_avx2);
 }
 
 WSF_TARGET_VBMI2
@@ -687,7 +646,7 @@ static size_t wsf_dec_ucs2_avx512(const uint8_t *s, size_t n, uint16_t *out,
     const __m512i m1f = _mm512_set1_epi16(0x1F);
     const __m512i bf = _mm512_set1_epi16(0xBF);
     const __m512i df = _mm512_set1_epi16(0xDF);
-    size_t i = 0, o = 0, i2, o2, h;
+    size_t i = 0, o = 0, h;
     while (n - i >= 67 && nout - o >= 64) {
         __m512i a = _mm512_loadu_si512((const void *)(s + i));
         if (_mm512_movepi8_mask(a) == 0) {
@@ -716,9 +675,7 @@ static size_t wsf_dec_ucs2_avx512(const uint8_t *s, size_t n, uint16_t *out,
         }
         i += 64;
     }
-    i2 = i + wsf_dec_ucs2_avx2(s + i, n - i, out + o, nout - o, &o2);
-    *po = o + o2;
-    return i2;
+    WSF_DEC_HANDOFF(wsf_dec_ucs2_avx2);
 }
 
 /* UCS-4, 32 positions at p (p[0..35) readable) -> out + *po: the low 16
@@ -778,7 +735,7 @@ static size_t wsf_dec_ucs4_avx512(const uint8_t *s, size_t n, uint32_t *out,
                                   size_t nout, size_t *po)
 {
     const __m512i f0 = _mm512_set1_epi8((char)0xF0);
-    size_t i = 0, o = 0, i2, o2, q;
+    size_t i = 0, o = 0, q;
     while (n - i >= 67 && nout - o >= 64) {
         __m512i a = _mm512_loadu_si512((const void *)(s + i));
         __mmask64 high = _mm512_movepi8_mask(a);
@@ -797,9 +754,7 @@ static size_t wsf_dec_ucs4_avx512(const uint8_t *s, size_t n, uint32_t *out,
         }
         i += 64;
     }
-    i2 = i + wsf_dec_ucs4_avx2(s + i, n - i, out + o, nout - o, &o2);
-    *po = o + o2;
-    return i2;
+    WSF_DEC_HANDOFF(wsf_dec_ucs4_avx2);
 }
 
 #endif /* WSF_ARCH_X86_64 */
@@ -877,37 +832,15 @@ static inline void wsf_dec_step2_neon(const uint8_t *s, uint8x16_t a, uint16_t *
     *po = o + wsf_dec_cnt[hi];
 }
 
-#define WSF_DEC_LOOP16_NEON(STEP, ASCII)                                     \
-    while (n - i >= 19 && nout - o >= 16) {                                  \
-        uint8x16_t a = vld1q_u8(s + i);                                      \
-        if (vmaxvq_u8(a) < 0x80) {                                           \
-            ASCII;                                                           \
-            o += 16;                                                         \
-        } else {                                                             \
-            STEP(s + i, a, out, &o);                                         \
-        }                                                                    \
-        i += 16;                                                             \
-    }
-
-static size_t wsf_dec_ucs1_neon(const uint8_t *s, size_t n, uint8_t *out,
-                                size_t nout, size_t *po)
-{
-    size_t i = 0, o = 0;
-    WSF_DEC_LOOP16_NEON(wsf_dec_step1_neon, vst1q_u8(out + o, a))
-    *po = o;
-    return i;
-}
-
-static size_t wsf_dec_ucs2_neon(const uint8_t *s, size_t n, uint16_t *out,
-                                size_t nout, size_t *po)
-{
-    size_t i = 0, o = 0;
-    WSF_DEC_LOOP16_NEON(wsf_dec_step2_neon,
-                        vst1q_u16(out + o, vmovl_u8(vget_low_u8(a)));
-                        vst1q_u16(out + o + 8, vmovl_u8(vget_high_u8(a))))
-    *po = o;
-    return i;
-}
+#define WSF_DEC_V16 uint8x16_t
+#define WSF_DEC_LOAD16(p) vld1q_u8((const uint8_t *)(p))
+#define WSF_DEC_ASCII16(a) (vmaxvq_u8(a) < 0x80)
+WSF_DEC_STAGE(, wsf_dec_ucs1_neon, uint8_t,
+    WSF_DEC_LOOP16(wsf_dec_step1_neon, vst1q_u8(out + o, a)))
+WSF_DEC_STAGE(, wsf_dec_ucs2_neon, uint16_t,
+    WSF_DEC_LOOP16(wsf_dec_step2_neon,
+                   vst1q_u16(out + o, vmovl_u8(vget_low_u8(a)));
+                   vst1q_u16(out + o + 8, vmovl_u8(vget_high_u8(a)))))
 #endif /* WSF_ARCH_ARM64 */
 
 /* ---------------------------------------------------------------------- */
@@ -998,46 +931,29 @@ static inline unsigned wsf_decode_scan_level(int level, const uint8_t *s,
     return m;
 }
 
-static inline void wsf_decode_ucs1_level(int level, const uint8_t *s, size_t n,
-                                         uint8_t *out, size_t nout)
-{
-    size_t o = 0, i = wsf_decode_kernels_for(level)->ucs1(s, n, out, nout, &o);
-    wsf_dec_scalar_ucs1(s + i, n - i, out + o, nout - o);
-}
-
-static inline void wsf_decode_ucs2_level(int level, const uint8_t *s, size_t n,
-                                         uint16_t *out, size_t nout)
-{
-    size_t o = 0, i = wsf_decode_kernels_for(level)->ucs2(s, n, out, nout, &o);
-    wsf_dec_scalar_ucs2(s + i, n - i, out + o, nout - o);
-}
-
-static inline void wsf_decode_ucs4_level(int level, const uint8_t *s, size_t n,
-                                         uint32_t *out, size_t nout)
-{
-    size_t o = 0, i = wsf_decode_kernels_for(level)->ucs4(s, n, out, nout, &o);
-    wsf_dec_scalar_ucs4(s + i, n - i, out + o, nout - o);
-}
-
 static inline unsigned wsf_decode_scan(const uint8_t *s, size_t n, size_t *nchars)
 {
     return wsf_decode_scan_level(WSF_DECODE_LEVEL(), s, n, nchars);
 }
 
-static inline void wsf_decode_ucs1(const uint8_t *s, size_t n, uint8_t *out, size_t nout)
-{
-    wsf_decode_ucs1_level(WSF_DECODE_LEVEL(), s, n, out, nout);
+/* wsf_decode_ucsK_level (the level's vector stage, then the scalar loop)
+ * and wsf_decode_ucsK (at the active level), for K = 1, 2, 4. */
+#define WSF_DEC_UCS_API(K, T)                                                 \
+static inline void wsf_decode_ucs##K##_level(int level, const uint8_t *s,     \
+                                             size_t n, T *out, size_t nout)   \
+{                                                                             \
+    size_t o = 0;                                                             \
+    size_t i = wsf_decode_kernels_for(level)->ucs##K(s, n, out, nout, &o);    \
+    wsf_dec_scalar_ucs##K(s + i, n - i, out + o, nout - o);                   \
+}                                                                             \
+static inline void wsf_decode_ucs##K(const uint8_t *s, size_t n, T *out,      \
+                                     size_t nout)                             \
+{                                                                             \
+    wsf_decode_ucs##K##_level(WSF_DECODE_LEVEL(), s, n, out, nout);           \
 }
-
-static inline void wsf_decode_ucs2(const uint8_t *s, size_t n, uint16_t *out, size_t nout)
-{
-    wsf_decode_ucs2_level(WSF_DECODE_LEVEL(), s, n, out, nout);
-}
-
-static inline void wsf_decode_ucs4(const uint8_t *s, size_t n, uint32_t *out, size_t nout)
-{
-    wsf_decode_ucs4_level(WSF_DECODE_LEVEL(), s, n, out, nout);
-}
+WSF_DEC_UCS_API(1, uint8_t)
+WSF_DEC_UCS_API(2, uint16_t)
+WSF_DEC_UCS_API(4, uint32_t)
 
 /* Is the ill-formed sequence at s[pos] only cut short by the end of s (a
  * valid prefix of a character), rather than wrong in itself? */
@@ -1057,6 +973,24 @@ static inline int wsf_decode_truncated(const uint8_t *s, size_t n, size_t pos)
 /* As WSF_NOGIL_THRESHOLD in kernels.pxd: releasing and re-acquiring the GIL
  * costs ~110 ns, under ~5% of the work from 64 KiB on. */
 #define WSF_DECODE_NOGIL 65536
+
+/* CPython's decoder, for what a level has no vector transcoder for.  An
+ * ill-formed input (also one a caller promised was validated) gives
+ * *error_pos from the validator, the same offset as the exception's start. */
+static PyObject *wsf_decode_cpython(const uint8_t *s, Py_ssize_t n,
+                                    Py_ssize_t *error_pos)
+{
+    ptrdiff_t bad;
+    PyObject *u = PyUnicode_DecodeUTF8((const char *)s, n, NULL);
+    if (u == NULL && PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
+        bad = wsf_utf8_find_invalid(s, (size_t)n);
+        if (bad >= 0) {
+            PyErr_Clear();
+            *error_pos = (Py_ssize_t)bad;
+        }
+    }
+    return u;
+}
 
 static PyObject *wsf_decode_str(const uint8_t *s, Py_ssize_t n, int validated,
                                 Py_ssize_t *error_pos)
@@ -1135,17 +1069,8 @@ static PyObject *wsf_decode_str(const uint8_t *s, Py_ssize_t n, int validated,
     }
     if (wsf_decode_kernels_for(level)->ucs2 == wsf_dec_none2) {
         /* No vector transcoder at this level (scalar, SSE2):
-         * CPython's own decoder is the faster scalar one, so delegate; the
-         * error position comes from the validator (the same offset). */
-        u = PyUnicode_DecodeUTF8((const char *)s, n, NULL);
-        if (u == NULL && PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
-            bad = wsf_utf8_find_invalid(s, (size_t)n);
-            if (bad >= 0) {
-                PyErr_Clear();
-                *error_pos = (Py_ssize_t)bad;
-            }
-        }
-        return u;
+         * CPython's own decoder is the faster scalar one, so delegate. */
+        return wsf_decode_cpython(s, n, error_pos);
     }
     if (nogil) {
         ts = PyEval_SaveThread();
@@ -1179,15 +1104,7 @@ static PyObject *wsf_decode_str(const uint8_t *s, Py_ssize_t n, int validated,
     }
     if (maxchar == 0x10FFFF && wsf_decode_kernels_for(level)->ucs4 == wsf_dec_none4) {
         /* No UCS-4 transcoder at this level (NEON for now): CPython's. */
-        u = PyUnicode_DecodeUTF8((const char *)s, n, NULL);
-        if (u == NULL && PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
-            bad = wsf_utf8_find_invalid(s, (size_t)n); /* validated=1 lied */
-            if (bad >= 0) {
-                PyErr_Clear();
-                *error_pos = (Py_ssize_t)bad;
-            }
-        }
-        return u;
+        return wsf_decode_cpython(s, n, error_pos);
     }
     u = PyUnicode_New((Py_ssize_t)nchars, maxchar);
     if (u == NULL) {
