@@ -85,6 +85,36 @@
  * look-ahead beyond the chunk, so a vector loop stops 19 (SSE4), 35 (AVX2)
  * or 67 (AVX-512) bytes before the end of s and 16, 32 or 64 code points
  * before the end of out, never touching a byte outside either.
+ *
+ * Code layout (issue 9 item 3: one algorithm, one body, over the per-ISA
+ * layer wsf_simd_<isa>.h, as wsf_dispatch.h does for masking and UTF-8
+ * validation).  Written once and included per ISA below:
+ *   wsf_decode_body.h        the ASCII copy-and-check (SSE2, AVX2, AVX-512,
+ *                            NEON) and the scan (largest byte, continuation
+ *                            count), each handing its tail to the next
+ *                            narrower one (WSF_DEC_NEXT);
+ *   wsf_decode_lanes_body.h  the code point of every position in 16-bit
+ *                            lanes (SSE4, AVX2, NEON).
+ * Written once as macros here: the block loop of every SSE4/AVX2/NEON stage
+ * (WSF_DEC_LOOP), the stage function around it (WSF_DEC_STAGE), the AVX-512
+ * hand-off to AVX2 (WSF_DEC_HANDOFF), the scalar transcoders
+ * (WSF_DEC_SCALAR), the ucsK entry points (WSF_DEC_UCS_API).
+ * What stays per ISA, and why it is not shared:
+ *   - the compaction and the stores (wsf_dec_step*, wsf_dec_half*): SSE4
+ *     compacts each 8-position half with a pshufb row of wsf_dec_pos16;
+ *     AVX2 widens all 16 positions into one register and compacts both
+ *     128-bit lanes with one vpshufb (two rows, wsf_dec_idx16_avx2, then
+ *     per-lane stores and a per-lane 32-bit interleave); AVX-512 VBMI2 has
+ *     no tables at all (vpcompressb/w under a mask register, 64 bytes a
+ *     step, 4-byte work skipped per 32-byte half); NEON has no movemask
+ *     (wsf_dec_movemask_neon sums bit weights) and compacts 8-byte halves
+ *     with the 64-bit vqtbl1.  These are different instruction sequences,
+ *     not one sequence at different widths, so a shared body would only
+ *     move each into a layer macro used once.
+ *   - Latin-1 steps (wsf_dec_step1_sse4/_neon, the AVX-512 8-bit-lane loop):
+ *     the same split (byte tables vs vpcompressb; NEON's movemask).
+ *   - the all-ASCII block widenings (wsf_dec_ascii2/4_sse4, the AVX2 and
+ *     NEON ones in their stage): one or two instructions per ISA.
  */
 #ifndef WSF_DECODE_H
 #define WSF_DECODE_H
@@ -143,21 +173,20 @@
 #define WSF_CNT16(m) WSF_CNT4(m), WSF_CNT4((m) + 4), WSF_CNT4((m) + 8), WSF_CNT4((m) + 12)
 #define WSF_CNT64(m) WSF_CNT16(m), WSF_CNT16((m) + 16), WSF_CNT16((m) + 32), WSF_CNT16((m) + 48)
 
+/* 16-byte aligned (the rows of wsf_dec_pos16 are loaded with movdqa). */
 #if defined(_MSC_VER)
-__declspec(align(16))
+#  define WSF_DEC_ALIGN16_PRE __declspec(align(16))
+#  define WSF_DEC_ALIGN16_POST
+#elif defined(__GNUC__) || defined(__clang__)
+#  define WSF_DEC_ALIGN16_PRE
+#  define WSF_DEC_ALIGN16_POST __attribute__((aligned(16)))
+#else
+#  define WSF_DEC_ALIGN16_PRE
+#  define WSF_DEC_ALIGN16_POST
 #endif
-static const uint8_t wsf_dec_pos[256][8]
-#if defined(__GNUC__) || defined(__clang__)
-    __attribute__((aligned(16)))
-#endif
+WSF_DEC_ALIGN16_PRE static const uint8_t wsf_dec_pos[256][8] WSF_DEC_ALIGN16_POST
     = {WSF_ROW64(0), WSF_ROW64(64), WSF_ROW64(128), WSF_ROW64(192)};
-#if defined(_MSC_VER)
-__declspec(align(16))
-#endif
-static const uint8_t wsf_dec_pos16[256][16]
-#if defined(__GNUC__) || defined(__clang__)
-    __attribute__((aligned(16)))
-#endif
+WSF_DEC_ALIGN16_PRE static const uint8_t wsf_dec_pos16[256][16] WSF_DEC_ALIGN16_POST
     = {WSF_ROW2_64(0), WSF_ROW2_64(64), WSF_ROW2_64(128), WSF_ROW2_64(192)};
 static const uint8_t wsf_dec_cnt[256] = {
     WSF_CNT64(0), WSF_CNT64(64), WSF_CNT64(128), WSF_CNT64(192)};
@@ -326,6 +355,7 @@ WSF_DEC_STAGE(, wsf_dec_none4, uint32_t, )
 #define WSF_TARGET WSF_TARGET_AVX2
 #define WSF_DEC_NEXT(name) name##_sse2
 #include "wsf_decode_body.h"
+#include "wsf_decode_lanes_body.h"
 #undef WSF_DEC_NEXT
 #include "wsf_simd_undef.h"
 
@@ -335,6 +365,14 @@ WSF_DEC_STAGE(, wsf_dec_none4, uint32_t, )
 #define WSF_DEC_NEXT(name) name##_avx2
 #include "wsf_decode_body.h"
 #undef WSF_DEC_NEXT
+#include "wsf_simd_undef.h"
+
+/* The 16-bit-lane code point arithmetic (wsf_decode_lanes_body.h), for the
+ * SSE4 steps (the AVX2 one is above). */
+#include "wsf_simd_sse.h"
+#define WSF_FN(name) name##_sse4
+#define WSF_TARGET WSF_TARGET_SSE4
+#include "wsf_decode_lanes_body.h"
 #include "wsf_simd_undef.h"
 
 /* ---- SSE4.1 steps: one 16-byte chunk at s (s[0..19) readable), at most
@@ -375,17 +413,9 @@ WSF_TARGET_SSE4 WSF_DEC_INLINE void wsf_dec_half2_sse4(__m128i b0, __m128i c1,
                                                         __m128i c2, unsigned m,
                                                         uint16_t *out, size_t *po)
 {
-    __m128i w0 = _mm_cvtepu8_epi16(b0);
-    __m128i w1 = _mm_cvtepu8_epi16(c1);
-    __m128i w2 = _mm_cvtepu8_epi16(c2);
-    __m128i v2 = _mm_or_si128(
-        _mm_slli_epi16(_mm_and_si128(w0, _mm_set1_epi16(0x1F)), 6), w1);
-    /* 16-bit shift by 12 keeps exactly the lead's low nibble. */
-    __m128i v3 = _mm_or_si128(_mm_or_si128(_mm_slli_epi16(w0, 12),
-                                           _mm_slli_epi16(w1, 6)), w2);
-    __m128i v = _mm_blendv_epi8(w0, v2, _mm_cmpgt_epi16(w0, _mm_set1_epi16(0xBF)));
+    __m128i v = wsf_dec_bmp16_sse4(_mm_cvtepu8_epi16(b0), _mm_cvtepu8_epi16(c1),
+                                   _mm_cvtepu8_epi16(c2));
     __m128i idx;
-    v = _mm_blendv_epi8(v, v3, _mm_cmpgt_epi16(w0, _mm_set1_epi16(0xDF)));
     /* Byte indices 2p, 2p+1 for each kept position p, then zeros. */
     idx = _mm_load_si128((const __m128i *)wsf_dec_pos16[m]);
     _mm_storeu_si128((__m128i *)(out + *po), _mm_shuffle_epi8(v, idx));
@@ -413,25 +443,11 @@ WSF_TARGET_SSE4 WSF_DEC_INLINE void wsf_dec_half4_sse4(__m128i b0, __m128i c1,
                                                         unsigned m, uint32_t *out,
                                                         size_t *po)
 {
-    __m128i w0 = _mm_cvtepu8_epi16(b0);
-    __m128i w1 = _mm_cvtepu8_epi16(c1);
-    __m128i w2 = _mm_cvtepu8_epi16(c2);
-    __m128i w3 = _mm_cvtepu8_epi16(c3);
-    __m128i v2 = _mm_or_si128(
-        _mm_slli_epi16(_mm_and_si128(w0, _mm_set1_epi16(0x1F)), 6), w1);
-    __m128i w12 = _mm_or_si128(_mm_slli_epi16(w1, 6), w2);
-    __m128i v3 = _mm_or_si128(_mm_slli_epi16(w0, 12), w12);
-    __m128i v4 = _mm_or_si128(_mm_slli_epi16(w12, 6), w3); /* low 16 bits */
-    __m128i is4 = _mm_cmpgt_epi16(w0, _mm_set1_epi16(0xEF));
-    /* at most 0x10: clamps ill-formed input to U+10FFFF */
-    __m128i h = _mm_and_si128(is4, _mm_min_epu16(_mm_or_si128(
-        _mm_slli_epi16(_mm_and_si128(w0, _mm_set1_epi16(0x07)), 2),
-        _mm_srli_epi16(w1, 4)), _mm_set1_epi16(0x10)));
-    __m128i v = _mm_blendv_epi8(w0, v2, _mm_cmpgt_epi16(w0, _mm_set1_epi16(0xBF)));
+    __m128i h;
+    __m128i v = wsf_dec_cp16_sse4(_mm_cvtepu8_epi16(b0), _mm_cvtepu8_epi16(c1),
+                                  _mm_cvtepu8_epi16(c2), _mm_cvtepu8_epi16(c3), &h);
     __m128i idx;
     size_t o = *po;
-    v = _mm_blendv_epi8(v, v3, _mm_cmpgt_epi16(w0, _mm_set1_epi16(0xDF)));
-    v = _mm_blendv_epi8(v, v4, is4);
     idx = _mm_load_si128((const __m128i *)wsf_dec_pos16[m]);
     v = _mm_shuffle_epi8(v, idx);
     h = _mm_shuffle_epi8(h, idx);
@@ -494,24 +510,21 @@ WSF_TARGET_AVX2 WSF_DEC_INLINE __m256i wsf_dec_idx16_avx2(unsigned lo, unsigned 
         _mm_load_si128((const __m128i *)wsf_dec_pos16[hi]), 1);
 }
 
+/* The 16 bytes at p in 16-bit lanes, masked to their 6 payload bits. */
+WSF_TARGET_AVX2 WSF_DEC_INLINE __m256i wsf_dec_cont16_avx2(const uint8_t *p)
+{
+    return _mm256_and_si256(_mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)p)),
+                            _mm256_set1_epi16(0x3F));
+}
+
 /* UCS-2 output, 16 positions in the 16 16-bit lanes of one register. */
 WSF_TARGET_AVX2 WSF_DEC_INLINE void wsf_dec_step2_avx2(const uint8_t *s, __m128i a,
                                                         uint16_t *out, size_t *po)
 {
-    const __m256i m3f = _mm256_set1_epi16(0x3F);
-    __m256i b0 = _mm256_cvtepu8_epi16(a);
-    __m256i b1 = _mm256_and_si256(
-        _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(s + 1))), m3f);
-    __m256i b2 = _mm256_and_si256(
-        _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(s + 2))), m3f);
-    __m256i v2 = _mm256_or_si256(
-        _mm256_slli_epi16(_mm256_and_si256(b0, _mm256_set1_epi16(0x1F)), 6), b1);
-    __m256i v3 = _mm256_or_si256(_mm256_or_si256(_mm256_slli_epi16(b0, 12),
-                                                 _mm256_slli_epi16(b1, 6)), b2);
-    __m256i v = _mm256_blendv_epi8(b0, v2, _mm256_cmpgt_epi16(b0, _mm256_set1_epi16(0xBF)));
+    __m256i v = wsf_dec_bmp16_avx2(_mm256_cvtepu8_epi16(a), wsf_dec_cont16_avx2(s + 1),
+                                   wsf_dec_cont16_avx2(s + 2));
     unsigned keep = wsf_dec_keep_sse4(a), lo = keep & 0xFF, hi = keep >> 8;
     size_t o = *po;
-    v = _mm256_blendv_epi8(v, v3, _mm256_cmpgt_epi16(b0, _mm256_set1_epi16(0xDF)));
     v = _mm256_shuffle_epi8(v, wsf_dec_idx16_avx2(lo, hi));
     _mm_storeu_si128((__m128i *)(out + o), _mm256_castsi256_si128(v));
     o += wsf_dec_cnt[lo];
@@ -524,30 +537,13 @@ WSF_TARGET_AVX2 WSF_DEC_INLINE void wsf_dec_step2_avx2(const uint8_t *s, __m128i
 WSF_TARGET_AVX2 WSF_DEC_INLINE void wsf_dec_step4_avx2(const uint8_t *s, __m128i a,
                                                         uint32_t *out, size_t *po)
 {
-    const __m256i m3f = _mm256_set1_epi16(0x3F);
-    __m256i b0 = _mm256_cvtepu8_epi16(a);
-    __m256i b1 = _mm256_and_si256(
-        _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(s + 1))), m3f);
-    __m256i b2 = _mm256_and_si256(
-        _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(s + 2))), m3f);
-    __m256i b3 = _mm256_and_si256(
-        _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(s + 3))), m3f);
-    __m256i v2 = _mm256_or_si256(
-        _mm256_slli_epi16(_mm256_and_si256(b0, _mm256_set1_epi16(0x1F)), 6), b1);
-    __m256i b12 = _mm256_or_si256(_mm256_slli_epi16(b1, 6), b2);
-    __m256i v3 = _mm256_or_si256(_mm256_slli_epi16(b0, 12), b12);
-    __m256i v4 = _mm256_or_si256(_mm256_slli_epi16(b12, 6), b3); /* low 16 bits */
-    __m256i is4 = _mm256_cmpgt_epi16(b0, _mm256_set1_epi16(0xEF));
-    /* at most 0x10: clamps ill-formed input to U+10FFFF */
-    __m256i h = _mm256_and_si256(is4, _mm256_min_epu16(_mm256_or_si256(
-        _mm256_slli_epi16(_mm256_and_si256(b0, _mm256_set1_epi16(0x07)), 2),
-        _mm256_srli_epi16(b1, 4)), _mm256_set1_epi16(0x10)));
-    __m256i v = _mm256_blendv_epi8(b0, v2, _mm256_cmpgt_epi16(b0, _mm256_set1_epi16(0xBF)));
+    __m256i h;
+    __m256i v = wsf_dec_cp16_avx2(_mm256_cvtepu8_epi16(a), wsf_dec_cont16_avx2(s + 1),
+                                  wsf_dec_cont16_avx2(s + 2), wsf_dec_cont16_avx2(s + 3),
+                                  &h);
     unsigned keep = wsf_dec_keep_sse4(a), lo = keep & 0xFF, hi = keep >> 8;
     __m256i idx = wsf_dec_idx16_avx2(lo, hi);
     size_t o = *po;
-    v = _mm256_blendv_epi8(v, v3, _mm256_cmpgt_epi16(b0, _mm256_set1_epi16(0xDF)));
-    v = _mm256_blendv_epi8(v, v4, is4);
     v = _mm256_shuffle_epi8(v, idx);
     h = _mm256_shuffle_epi8(h, idx);
     /* Interleaving the low and high halves makes the 32-bit code points:
@@ -780,6 +776,7 @@ static inline unsigned wsf_dec_movemask_neon(uint8x16_t m)
 #define WSF_TARGET
 #define WSF_DEC_NEXT(name) name##_scalar
 #include "wsf_decode_body.h"
+#include "wsf_decode_lanes_body.h"
 #undef WSF_DEC_NEXT
 #include "wsf_simd_undef.h"
 
@@ -803,14 +800,8 @@ static inline void wsf_dec_step1_neon(const uint8_t *s, uint8x16_t a, uint8_t *o
     *po = o + wsf_dec_cnt[hi];
 }
 
-/* 8 positions (w0, w1, w2: 16-bit lanes, w1 and w2 masked to 6 bits). */
-static inline uint16x8_t wsf_dec_bmp_neon(uint16x8_t w0, uint16x8_t w1, uint16x8_t w2)
-{
-    uint16x8_t v2 = vorrq_u16(vshlq_n_u16(vandq_u16(w0, vdupq_n_u16(0x1F)), 6), w1);
-    uint16x8_t v3 = vorrq_u16(vorrq_u16(vshlq_n_u16(w0, 12), vshlq_n_u16(w1, 6)), w2);
-    uint16x8_t v = vbslq_u16(vcgtq_u16(w0, vdupq_n_u16(0xBF)), v2, w0);
-    return vbslq_u16(vcgtq_u16(w0, vdupq_n_u16(0xDF)), v3, v);
-}
+/* 8 bytes widened to 16-bit lanes, in the layer's byte-vector type. */
+#define WSF_DEC_W16_NEON(x) vreinterpretq_u8_u16(vmovl_u8(x))
 
 static inline void wsf_dec_step2_neon(const uint8_t *s, uint8x16_t a, uint16_t *out,
                                       size_t *po)
@@ -819,16 +810,16 @@ static inline void wsf_dec_step2_neon(const uint8_t *s, uint8x16_t a, uint16_t *
     uint8x16_t c1 = vandq_u8(vld1q_u8(s + 1), m3f);
     uint8x16_t c2 = vandq_u8(vld1q_u8(s + 2), m3f);
     unsigned keep = wsf_dec_keep_neon(a), lo = keep & 0xFF, hi = keep >> 8;
-    uint16x8_t vl = wsf_dec_bmp_neon(vmovl_u8(vget_low_u8(a)), vmovl_u8(vget_low_u8(c1)),
-                                     vmovl_u8(vget_low_u8(c2)));
-    uint16x8_t vh = wsf_dec_bmp_neon(vmovl_u8(vget_high_u8(a)), vmovl_u8(vget_high_u8(c1)),
-                                     vmovl_u8(vget_high_u8(c2)));
+    uint8x16_t vl = wsf_dec_bmp16_neon(WSF_DEC_W16_NEON(vget_low_u8(a)),
+                                       WSF_DEC_W16_NEON(vget_low_u8(c1)),
+                                       WSF_DEC_W16_NEON(vget_low_u8(c2)));
+    uint8x16_t vh = wsf_dec_bmp16_neon(WSF_DEC_W16_NEON(vget_high_u8(a)),
+                                       WSF_DEC_W16_NEON(vget_high_u8(c1)),
+                                       WSF_DEC_W16_NEON(vget_high_u8(c2)));
     size_t o = *po;
-    vst1q_u8((uint8_t *)(out + o),
-             vqtbl1q_u8(vreinterpretq_u8_u16(vl), vld1q_u8(wsf_dec_pos16[lo])));
+    vst1q_u8((uint8_t *)(out + o), vqtbl1q_u8(vl, vld1q_u8(wsf_dec_pos16[lo])));
     o += wsf_dec_cnt[lo];
-    vst1q_u8((uint8_t *)(out + o),
-             vqtbl1q_u8(vreinterpretq_u8_u16(vh), vld1q_u8(wsf_dec_pos16[hi])));
+    vst1q_u8((uint8_t *)(out + o), vqtbl1q_u8(vh, vld1q_u8(wsf_dec_pos16[hi])));
     *po = o + wsf_dec_cnt[hi];
 }
 

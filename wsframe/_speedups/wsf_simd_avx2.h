@@ -34,13 +34,8 @@
 #define WSF_V_MAX_U8(a, b) _mm256_max_epu8((a), (b))
 #define WSF_V_HMAX_U8(v, m) do {                                              \
     __m256i y_ = (v);                                                         \
-    __m128i x_ = _mm_max_epu8(_mm256_castsi256_si128(y_),                     \
-                              _mm256_extracti128_si256(y_, 1));               \
-    x_ = _mm_max_epu8(x_, _mm_srli_si128(x_, 8));                             \
-    x_ = _mm_max_epu8(x_, _mm_srli_si128(x_, 4));                             \
-    x_ = _mm_max_epu8(x_, _mm_srli_si128(x_, 2));                             \
-    x_ = _mm_max_epu8(x_, _mm_srli_si128(x_, 1));                             \
-    (m) = (unsigned)_mm_cvtsi128_si32(x_) & 0xFF;                             \
+    (m) = wsf_hmax_u8_sse2(_mm_max_epu8(_mm256_castsi256_si128(y_),           \
+                                        _mm256_extracti128_si256(y_, 1)));    \
 } while (0)
 #define WSF_V_CNT_T __m256i
 #define WSF_V_CNT_STEPS 255
@@ -54,3 +49,9 @@
            + (size_t)_mm256_extract_epi64(s_, 2)                              \
            + (size_t)_mm256_extract_epi64(s_, 3);                             \
 } while (0)
+#define WSF_V_SPLAT16(x) _mm256_set1_epi16((short)(x))
+#define WSF_V_SLL16(v, k) _mm256_slli_epi16((v), (k))
+#define WSF_V_SRL16(v, k) _mm256_srli_epi16((v), (k))
+#define WSF_V_GT16(a, b) _mm256_cmpgt_epi16((a), (b))
+#define WSF_V_MIN_U16(a, b) _mm256_min_epu16((a), (b))
+#define WSF_V_BLEND(a, b, m) _mm256_blendv_epi8((a), (b), (m))

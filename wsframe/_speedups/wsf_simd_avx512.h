@@ -45,13 +45,8 @@
     __m512i z_ = (v);                                                         \
     __m256i y_ = _mm256_max_epu8(_mm512_castsi512_si256(z_),                  \
                                  _mm512_extracti64x4_epi64(z_, 1));           \
-    __m128i x_ = _mm_max_epu8(_mm256_castsi256_si128(y_),                     \
-                              _mm256_extracti128_si256(y_, 1));               \
-    x_ = _mm_max_epu8(x_, _mm_srli_si128(x_, 8));                             \
-    x_ = _mm_max_epu8(x_, _mm_srli_si128(x_, 4));                             \
-    x_ = _mm_max_epu8(x_, _mm_srli_si128(x_, 2));                             \
-    x_ = _mm_max_epu8(x_, _mm_srli_si128(x_, 1));                             \
-    (m) = (unsigned)_mm_cvtsi128_si32(x_) & 0xFF;                             \
+    (m) = wsf_hmax_u8_sse2(_mm_max_epu8(_mm256_castsi256_si128(y_),           \
+                                        _mm256_extracti128_si256(y_, 1)));    \
 } while (0)
 /* The compare gives a bit mask: a population count per vector, summed in a
  * size_t (no overflow, so no periodic sum).  Fast only where the target
