@@ -87,6 +87,19 @@
 #  include <arm_neon.h>
 #endif
 
+#if defined(WSF_ARCH_X86_64)
+/* The largest byte of x (SSE2): where every x86 layer's WSF_V_HMAX_U8
+ * (wsf_simd_*.h) ends once it has folded its vector to 128 bits. */
+WSF_ALWAYS_INLINE unsigned wsf_hmax_u8_sse2(__m128i x)
+{
+    x = _mm_max_epu8(x, _mm_srli_si128(x, 8));
+    x = _mm_max_epu8(x, _mm_srli_si128(x, 4));
+    x = _mm_max_epu8(x, _mm_srli_si128(x, 2));
+    x = _mm_max_epu8(x, _mm_srli_si128(x, 1));
+    return (unsigned)_mm_cvtsi128_si32(x) & 0xFF;
+}
+#endif
+
 enum {
     WSF_SCALAR = 0,
     WSF_SSE2 = 1,

@@ -85,6 +85,36 @@
  * look-ahead beyond the chunk, so a vector loop stops 19 (SSE4), 35 (AVX2)
  * or 67 (AVX-512) bytes before the end of s and 16, 32 or 64 code points
  * before the end of out, never touching a byte outside either.
+ *
+ * Code layout (issue 9 item 3: one algorithm, one body, over the per-ISA
+ * layer wsf_simd_<isa>.h, as wsf_dispatch.h does for masking and UTF-8
+ * validation).  Written once and included per ISA below:
+ *   wsf_decode_body.h        the ASCII copy-and-check (SSE2, AVX2, AVX-512,
+ *                            NEON) and the scan (largest byte, continuation
+ *                            count), each handing its tail to the next
+ *                            narrower one (WSF_DEC_NEXT);
+ *   wsf_decode_lanes_body.h  the code point of every position in 16-bit
+ *                            lanes (SSE4, AVX2, NEON).
+ * Written once as macros here: the block loop of every SSE4/AVX2/NEON stage
+ * (WSF_DEC_LOOP), the stage function around it (WSF_DEC_STAGE), the AVX-512
+ * hand-off to AVX2 (WSF_DEC_HANDOFF), the scalar transcoders
+ * (WSF_DEC_SCALAR), the ucsK entry points (WSF_DEC_UCS_API).
+ * What stays per ISA, and why it is not shared:
+ *   - the compaction and the stores (wsf_dec_step*, wsf_dec_half*): SSE4
+ *     compacts each 8-position half with a pshufb row of wsf_dec_pos16;
+ *     AVX2 widens all 16 positions into one register and compacts both
+ *     128-bit lanes with one vpshufb (two rows, wsf_dec_idx16_avx2, then
+ *     per-lane stores and a per-lane 32-bit interleave); AVX-512 VBMI2 has
+ *     no tables at all (vpcompressb/w under a mask register, 64 bytes a
+ *     step, 4-byte work skipped per 32-byte half); NEON has no movemask
+ *     (wsf_dec_movemask_neon sums bit weights) and compacts 8-byte halves
+ *     with the 64-bit vqtbl1.  These are different instruction sequences,
+ *     not one sequence at different widths, so a shared body would only
+ *     move each into a layer macro used once.
+ *   - Latin-1 steps (wsf_dec_step1_sse4/_neon, the AVX-512 8-bit-lane loop):
+ *     the same split (byte tables vs vpcompressb; NEON's movemask).
+ *   - the all-ASCII block widenings (wsf_dec_ascii2/4_sse4, the AVX2 and
+ *     NEON ones in their stage): one or two instructions per ISA.
  */
 #ifndef WSF_DECODE_H
 #define WSF_DECODE_H
@@ -143,21 +173,20 @@
 #define WSF_CNT16(m) WSF_CNT4(m), WSF_CNT4((m) + 4), WSF_CNT4((m) + 8), WSF_CNT4((m) + 12)
 #define WSF_CNT64(m) WSF_CNT16(m), WSF_CNT16((m) + 16), WSF_CNT16((m) + 32), WSF_CNT16((m) + 48)
 
+/* 16-byte aligned (the rows of wsf_dec_pos16 are loaded with movdqa). */
 #if defined(_MSC_VER)
-__declspec(align(16))
+#  define WSF_DEC_ALIGN16_PRE __declspec(align(16))
+#  define WSF_DEC_ALIGN16_POST
+#elif defined(__GNUC__) || defined(__clang__)
+#  define WSF_DEC_ALIGN16_PRE
+#  define WSF_DEC_ALIGN16_POST __attribute__((aligned(16)))
+#else
+#  define WSF_DEC_ALIGN16_PRE
+#  define WSF_DEC_ALIGN16_POST
 #endif
-static const uint8_t wsf_dec_pos[256][8]
-#if defined(__GNUC__) || defined(__clang__)
-    __attribute__((aligned(16)))
-#endif
+WSF_DEC_ALIGN16_PRE static const uint8_t wsf_dec_pos[256][8] WSF_DEC_ALIGN16_POST
     = {WSF_ROW64(0), WSF_ROW64(64), WSF_ROW64(128), WSF_ROW64(192)};
-#if defined(_MSC_VER)
-__declspec(align(16))
-#endif
-static const uint8_t wsf_dec_pos16[256][16]
-#if defined(__GNUC__) || defined(__clang__)
-    __attribute__((aligned(16)))
-#endif
+WSF_DEC_ALIGN16_PRE static const uint8_t wsf_dec_pos16[256][16] WSF_DEC_ALIGN16_POST
     = {WSF_ROW2_64(0), WSF_ROW2_64(64), WSF_ROW2_64(128), WSF_ROW2_64(192)};
 static const uint8_t wsf_dec_cnt[256] = {
     WSF_CNT64(0), WSF_CNT64(64), WSF_CNT64(128), WSF_CNT64(192)};
@@ -260,86 +289,91 @@ WSF_DEC_SCALAR(wsf_dec_scalar_ucs4, uint32_t, WSF_DEC_MAX10FFFF)
 
 /* Vector stage of a level: transcodes a prefix, returns the input bytes
  * consumed and sets *po to the code points written; the scalar loop does
- * the rest.  Levels without one consume nothing. */
-static size_t wsf_dec_none1(const uint8_t *s, size_t n, uint8_t *out,
-                            size_t nout, size_t *po)
-{
-    (void)s; (void)n; (void)out; (void)nout;
-    *po = 0;
-    return 0;
+ * the rest.  A stage is its loops (WSF_DEC_LOOP, which advance i and o)
+ * wrapped by WSF_DEC_STAGE; levels without one consume nothing. */
+#define WSF_DEC_STAGE(ATTR, NAME, T, LOOPS)                                   \
+ATTR static size_t NAME(const uint8_t *s, size_t n, T *out, size_t nout,      \
+                        size_t *po)                                           \
+{                                                                             \
+    size_t i = 0, o = 0;                                                      \
+    (void)s; (void)n; (void)out; (void)nout;                                  \
+    LOOPS                                                                     \
+    *po = o;                                                                  \
+    return i;                                                                 \
 }
-static size_t wsf_dec_none2(const uint8_t *s, size_t n, uint16_t *out,
-                            size_t nout, size_t *po)
-{
-    (void)s; (void)n; (void)out; (void)nout;
-    *po = 0;
-    return 0;
-}
-static size_t wsf_dec_none4(const uint8_t *s, size_t n, uint32_t *out,
-                            size_t nout, size_t *po)
-{
-    (void)s; (void)n; (void)out; (void)nout;
-    *po = 0;
-    return 0;
-}
+WSF_DEC_STAGE(, wsf_dec_none1, uint8_t, )
+WSF_DEC_STAGE(, wsf_dec_none2, uint16_t, )
+WSF_DEC_STAGE(, wsf_dec_none4, uint32_t, )
+
+/* W bytes per step while W + 3 bytes of input (the look-ahead of the
+ * steps) and W code points of output remain: an all-ASCII block (IS_ASCII
+ * of the block `a`, type V, loaded by LOAD) is stored by ASCII, widened to
+ * the output's width, any other transcoded by STEPS (which advance o). */
+#define WSF_DEC_LOOP(W, V, LOAD, IS_ASCII, ASCII, STEPS)                      \
+    while (n - i >= (W) + 3 && nout - o >= (W)) {                             \
+        V a = LOAD(s + i);                                                    \
+        if (IS_ASCII(a)) {                                                    \
+            ASCII;                                                            \
+            o += (W);                                                         \
+        } else {                                                              \
+            STEPS;                                                            \
+        }                                                                     \
+        i += (W);                                                             \
+    }
+/* 16-byte blocks, one STEP each (SSE4 and NEON: WSF_DEC_V16, _LOAD16 and
+ * _ASCII16 are defined per architecture below). */
+#define WSF_DEC_LOOP16(STEP, ASCII)                                           \
+    WSF_DEC_LOOP(16, WSF_DEC_V16, WSF_DEC_LOAD16, WSF_DEC_ASCII16, ASCII,     \
+                 STEP(s + i, a, out, &o))
 
 #if defined(WSF_ARCH_X86_64)
 
-/* ---- SSE2: scan (max byte, continuation count) ---- */
-static unsigned wsf_dec_scan_sse2(const uint8_t *s, size_t n, size_t *ncont)
-{
-    const __m128i lim = _mm_set1_epi8(-64); /* signed: 80..BF are < C0 */
-    const __m128i zero = _mm_setzero_si128();
-    __m128i mx = zero;
-    size_t i = 0, c = 0, end, rest;
-    unsigned m;
-    while (n - i >= 16) {
-        /* Byte counters take at most 255 steps before they are summed. */
-        rest = (n - i) & ~(size_t)15;
-        end = i + (rest < 16 * 255 ? rest : 16 * 255);
-        __m128i acc = zero;
-        for (; i < end; i += 16) {
-            __m128i x = _mm_loadu_si128((const __m128i *)(s + i));
-            mx = _mm_max_epu8(mx, x);
-            acc = _mm_sub_epi8(acc, _mm_cmplt_epi8(x, lim));
-        }
-        acc = _mm_sad_epu8(acc, zero);
-        c += (size_t)_mm_cvtsi128_si32(acc) + (size_t)_mm_extract_epi16(acc, 4);
-    }
-    mx = _mm_max_epu8(mx, _mm_srli_si128(mx, 8));
-    mx = _mm_max_epu8(mx, _mm_srli_si128(mx, 4));
-    mx = _mm_max_epu8(mx, _mm_srli_si128(mx, 2));
-    mx = _mm_max_epu8(mx, _mm_srli_si128(mx, 1));
-    m = (unsigned)_mm_cvtsi128_si32(mx) & 0xFF;
-    if (i < n) {
-        size_t tc;
-        unsigned tm = wsf_dec_scan_scalar(s + i, n - i, &tc);
-        m = tm > m ? tm : m;
-        c += tc;
-    }
-    *ncont = c;
-    return m;
-}
+/* ---- The ASCII copy and the scan, one body (wsf_decode_body.h) per
+ * width: SSE2 (baseline), AVX2, AVX-512 (with the VBMI2 target: it is only
+ * used in the VBMI2 row, and its count wants POPCNT); each hands its tail to
+ * the next narrower one. ---- */
+#if defined(__GNUC__) || defined(__clang__)
+#  define WSF_TARGET_VBMI2 \
+    __attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi2,avx2,popcnt")))
+#  define WSF_DEC_POPCNT64(x) ((size_t)__builtin_popcountll(x))
+#else
+#  define WSF_TARGET_VBMI2
+#  define WSF_DEC_POPCNT64(x) ((size_t)__popcnt64(x))
+#endif
+#define WSF_DEC_HAVE_VBMI2 1
 
-/* ASCII copy-and-check, one pass: 64 bytes per step. */
-static size_t wsf_dec_ascii_sse2(const uint8_t *s, size_t n, uint8_t *out)
-{
-    size_t i = 0;
-    for (; n - i >= 64; i += 64) {
-        __m128i a = _mm_loadu_si128((const __m128i *)(s + i));
-        __m128i b = _mm_loadu_si128((const __m128i *)(s + i + 16));
-        __m128i c = _mm_loadu_si128((const __m128i *)(s + i + 32));
-        __m128i d = _mm_loadu_si128((const __m128i *)(s + i + 48));
-        if (_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d)))) {
-            return i;
-        }
-        _mm_storeu_si128((__m128i *)(out + i), a);
-        _mm_storeu_si128((__m128i *)(out + i + 16), b);
-        _mm_storeu_si128((__m128i *)(out + i + 32), c);
-        _mm_storeu_si128((__m128i *)(out + i + 48), d);
-    }
-    return i + wsf_dec_ascii_scalar(s + i, n - i, out + i);
-}
+#include "wsf_simd_sse.h"
+#define WSF_FN(name) name##_sse2
+#define WSF_TARGET
+#define WSF_DEC_NEXT(name) name##_scalar
+#include "wsf_decode_body.h"
+#undef WSF_DEC_NEXT
+#include "wsf_simd_undef.h"
+
+#include "wsf_simd_avx2.h"
+#define WSF_FN(name) name##_avx2
+#define WSF_TARGET WSF_TARGET_AVX2
+#define WSF_DEC_NEXT(name) name##_sse2
+#include "wsf_decode_body.h"
+#include "wsf_decode_lanes_body.h"
+#undef WSF_DEC_NEXT
+#include "wsf_simd_undef.h"
+
+#include "wsf_simd_avx512.h"
+#define WSF_FN(name) name##_avx512
+#define WSF_TARGET WSF_TARGET_VBMI2
+#define WSF_DEC_NEXT(name) name##_avx2
+#include "wsf_decode_body.h"
+#undef WSF_DEC_NEXT
+#include "wsf_simd_undef.h"
+
+/* The 16-bit-lane code point arithmetic (wsf_decode_lanes_body.h), for the
+ * SSE4 steps (the AVX2 one is above). */
+#include "wsf_simd_sse.h"
+#define WSF_FN(name) name##_sse4
+#define WSF_TARGET WSF_TARGET_SSE4
+#include "wsf_decode_lanes_body.h"
+#include "wsf_simd_undef.h"
 
 /* ---- SSE4.1 steps: one 16-byte chunk at s (s[0..19) readable), at most
  * 16 code points written from out + *po. ---- */
@@ -379,17 +413,9 @@ WSF_TARGET_SSE4 WSF_DEC_INLINE void wsf_dec_half2_sse4(__m128i b0, __m128i c1,
                                                         __m128i c2, unsigned m,
                                                         uint16_t *out, size_t *po)
 {
-    __m128i w0 = _mm_cvtepu8_epi16(b0);
-    __m128i w1 = _mm_cvtepu8_epi16(c1);
-    __m128i w2 = _mm_cvtepu8_epi16(c2);
-    __m128i v2 = _mm_or_si128(
-        _mm_slli_epi16(_mm_and_si128(w0, _mm_set1_epi16(0x1F)), 6), w1);
-    /* 16-bit shift by 12 keeps exactly the lead's low nibble. */
-    __m128i v3 = _mm_or_si128(_mm_or_si128(_mm_slli_epi16(w0, 12),
-                                           _mm_slli_epi16(w1, 6)), w2);
-    __m128i v = _mm_blendv_epi8(w0, v2, _mm_cmpgt_epi16(w0, _mm_set1_epi16(0xBF)));
+    __m128i v = wsf_dec_bmp16_sse4(_mm_cvtepu8_epi16(b0), _mm_cvtepu8_epi16(c1),
+                                   _mm_cvtepu8_epi16(c2));
     __m128i idx;
-    v = _mm_blendv_epi8(v, v3, _mm_cmpgt_epi16(w0, _mm_set1_epi16(0xDF)));
     /* Byte indices 2p, 2p+1 for each kept position p, then zeros. */
     idx = _mm_load_si128((const __m128i *)wsf_dec_pos16[m]);
     _mm_storeu_si128((__m128i *)(out + *po), _mm_shuffle_epi8(v, idx));
@@ -417,25 +443,11 @@ WSF_TARGET_SSE4 WSF_DEC_INLINE void wsf_dec_half4_sse4(__m128i b0, __m128i c1,
                                                         unsigned m, uint32_t *out,
                                                         size_t *po)
 {
-    __m128i w0 = _mm_cvtepu8_epi16(b0);
-    __m128i w1 = _mm_cvtepu8_epi16(c1);
-    __m128i w2 = _mm_cvtepu8_epi16(c2);
-    __m128i w3 = _mm_cvtepu8_epi16(c3);
-    __m128i v2 = _mm_or_si128(
-        _mm_slli_epi16(_mm_and_si128(w0, _mm_set1_epi16(0x1F)), 6), w1);
-    __m128i w12 = _mm_or_si128(_mm_slli_epi16(w1, 6), w2);
-    __m128i v3 = _mm_or_si128(_mm_slli_epi16(w0, 12), w12);
-    __m128i v4 = _mm_or_si128(_mm_slli_epi16(w12, 6), w3); /* low 16 bits */
-    __m128i is4 = _mm_cmpgt_epi16(w0, _mm_set1_epi16(0xEF));
-    /* at most 0x10: clamps ill-formed input to U+10FFFF */
-    __m128i h = _mm_and_si128(is4, _mm_min_epu16(_mm_or_si128(
-        _mm_slli_epi16(_mm_and_si128(w0, _mm_set1_epi16(0x07)), 2),
-        _mm_srli_epi16(w1, 4)), _mm_set1_epi16(0x10)));
-    __m128i v = _mm_blendv_epi8(w0, v2, _mm_cmpgt_epi16(w0, _mm_set1_epi16(0xBF)));
+    __m128i h;
+    __m128i v = wsf_dec_cp16_sse4(_mm_cvtepu8_epi16(b0), _mm_cvtepu8_epi16(c1),
+                                  _mm_cvtepu8_epi16(c2), _mm_cvtepu8_epi16(c3), &h);
     __m128i idx;
     size_t o = *po;
-    v = _mm_blendv_epi8(v, v3, _mm_cmpgt_epi16(w0, _mm_set1_epi16(0xDF)));
-    v = _mm_blendv_epi8(v, v4, is4);
     idx = _mm_load_si128((const __m128i *)wsf_dec_pos16[m]);
     v = _mm_shuffle_epi8(v, idx);
     h = _mm_shuffle_epi8(h, idx);
@@ -475,89 +487,19 @@ WSF_TARGET_SSE4 WSF_DEC_INLINE void wsf_dec_ascii4_sse4(__m128i a, uint32_t *out
     _mm_storeu_si128((__m128i *)(out + 12), _mm_cvtepu8_epi32(_mm_srli_si128(a, 12)));
 }
 
-/* The SSE4 vector stages: 16 bytes per step while 19 bytes of input and 16
- * code points of output remain. */
-#define WSF_DEC_LOOP16(STEP, ASCII)                                          \
-    while (n - i >= 19 && nout - o >= 16) {                                  \
-        __m128i a = _mm_loadu_si128((const __m128i *)(s + i));               \
-        if (_mm_movemask_epi8(a) == 0) {                                     \
-            ASCII;                                                           \
-            o += 16;                                                         \
-        } else {                                                             \
-            STEP(s + i, a, out, &o);                                         \
-        }                                                                    \
-        i += 16;                                                             \
-    }
+/* The SSE4 vector stages: 16 bytes per step. */
+#define WSF_DEC_V16 __m128i
+#define WSF_DEC_LOAD16(p) _mm_loadu_si128((const __m128i *)(const void *)(p))
+#define WSF_DEC_ASCII16(a) (_mm_movemask_epi8(a) == 0)
+WSF_DEC_STAGE(WSF_TARGET_SSE4, wsf_dec_ucs1_sse4, uint8_t,
+    WSF_DEC_LOOP16(wsf_dec_step1_sse4, _mm_storeu_si128((__m128i *)(out + o), a)))
+WSF_DEC_STAGE(WSF_TARGET_SSE4, wsf_dec_ucs2_sse4, uint16_t,
+    WSF_DEC_LOOP16(wsf_dec_step2_sse4, wsf_dec_ascii2_sse4(a, out + o)))
+WSF_DEC_STAGE(WSF_TARGET_SSE4, wsf_dec_ucs4_sse4, uint32_t,
+    WSF_DEC_LOOP16(wsf_dec_step4_sse4, wsf_dec_ascii4_sse4(a, out + o)))
 
-WSF_TARGET_SSE4
-static size_t wsf_dec_ucs1_sse4(const uint8_t *s, size_t n, uint8_t *out,
-                                size_t nout, size_t *po)
-{
-    size_t i = 0, o = 0;
-    WSF_DEC_LOOP16(wsf_dec_step1_sse4, _mm_storeu_si128((__m128i *)(out + o), a))
-    *po = o;
-    return i;
-}
-
-WSF_TARGET_SSE4
-static size_t wsf_dec_ucs2_sse4(const uint8_t *s, size_t n, uint16_t *out,
-                                size_t nout, size_t *po)
-{
-    size_t i = 0, o = 0;
-    WSF_DEC_LOOP16(wsf_dec_step2_sse4, wsf_dec_ascii2_sse4(a, out + o))
-    *po = o;
-    return i;
-}
-
-WSF_TARGET_SSE4
-static size_t wsf_dec_ucs4_sse4(const uint8_t *s, size_t n, uint32_t *out,
-                                size_t nout, size_t *po)
-{
-    size_t i = 0, o = 0;
-    WSF_DEC_LOOP16(wsf_dec_step4_sse4, wsf_dec_ascii4_sse4(a, out + o))
-    *po = o;
-    return i;
-}
-
-/* ---- AVX2: 256-bit scan; 32-byte ASCII runs widened in one step, other
- * 32-byte blocks as two SSE4 steps (VEX-encoded here). ---- */
-WSF_TARGET_AVX2
-static unsigned wsf_dec_scan_avx2(const uint8_t *s, size_t n, size_t *ncont)
-{
-    const __m256i lim = _mm256_set1_epi8(-64);
-    const __m256i zero = _mm256_setzero_si256();
-    __m256i mx = zero;
-    __m128i m128;
-    size_t i = 0, c = 0, end, rest;
-    unsigned m;
-    while (n - i >= 32) {
-        rest = (n - i) & ~(size_t)31;
-        end = i + (rest < 32 * 255 ? rest : 32 * 255);
-        __m256i acc = zero;
-        for (; i < end; i += 32) {
-            __m256i x = _mm256_loadu_si256((const __m256i *)(s + i));
-            mx = _mm256_max_epu8(mx, x);
-            acc = _mm256_sub_epi8(acc, _mm256_cmpgt_epi8(lim, x));
-        }
-        acc = _mm256_sad_epu8(acc, zero);
-        c += (size_t)_mm256_extract_epi64(acc, 0) + (size_t)_mm256_extract_epi64(acc, 1)
-             + (size_t)_mm256_extract_epi64(acc, 2) + (size_t)_mm256_extract_epi64(acc, 3);
-    }
-    m128 = _mm_max_epu8(_mm256_castsi256_si128(mx), _mm256_extracti128_si256(mx, 1));
-    m128 = _mm_max_epu8(m128, _mm_srli_si128(m128, 8));
-    m128 = _mm_max_epu8(m128, _mm_srli_si128(m128, 4));
-    m128 = _mm_max_epu8(m128, _mm_srli_si128(m128, 2));
-    m128 = _mm_max_epu8(m128, _mm_srli_si128(m128, 1));
-    m = (unsigned)_mm_cvtsi128_si32(m128) & 0xFF;
-    if (i < n) {
-        size_t tc;
-        unsigned tm = wsf_dec_scan_sse2(s + i, n - i, &tc);
-        m = tm > m ? tm : m;
-        c += tc;
-    }
-    *ncont = c;
-    return m;
-}
+/* ---- AVX2: 32-byte ASCII runs widened in one step, other 32-byte blocks
+ * as two SSE4 steps (VEX-encoded here). ---- */
 
 /* pshufb control for 16-bit lanes (wsf_dec_pos16): lane 0 compacts the 8
  * positions of mask lo, lane 1 those of mask hi. */
@@ -568,24 +510,21 @@ WSF_TARGET_AVX2 WSF_DEC_INLINE __m256i wsf_dec_idx16_avx2(unsigned lo, unsigned 
         _mm_load_si128((const __m128i *)wsf_dec_pos16[hi]), 1);
 }
 
+/* The 16 bytes at p in 16-bit lanes, masked to their 6 payload bits. */
+WSF_TARGET_AVX2 WSF_DEC_INLINE __m256i wsf_dec_cont16_avx2(const uint8_t *p)
+{
+    return _mm256_and_si256(_mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)p)),
+                            _mm256_set1_epi16(0x3F));
+}
+
 /* UCS-2 output, 16 positions in the 16 16-bit lanes of one register. */
 WSF_TARGET_AVX2 WSF_DEC_INLINE void wsf_dec_step2_avx2(const uint8_t *s, __m128i a,
                                                         uint16_t *out, size_t *po)
 {
-    const __m256i m3f = _mm256_set1_epi16(0x3F);
-    __m256i b0 = _mm256_cvtepu8_epi16(a);
-    __m256i b1 = _mm256_and_si256(
-        _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(s + 1))), m3f);
-    __m256i b2 = _mm256_and_si256(
-        _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(s + 2))), m3f);
-    __m256i v2 = _mm256_or_si256(
-        _mm256_slli_epi16(_mm256_and_si256(b0, _mm256_set1_epi16(0x1F)), 6), b1);
-    __m256i v3 = _mm256_or_si256(_mm256_or_si256(_mm256_slli_epi16(b0, 12),
-                                                 _mm256_slli_epi16(b1, 6)), b2);
-    __m256i v = _mm256_blendv_epi8(b0, v2, _mm256_cmpgt_epi16(b0, _mm256_set1_epi16(0xBF)));
+    __m256i v = wsf_dec_bmp16_avx2(_mm256_cvtepu8_epi16(a), wsf_dec_cont16_avx2(s + 1),
+                                   wsf_dec_cont16_avx2(s + 2));
     unsigned keep = wsf_dec_keep_sse4(a), lo = keep & 0xFF, hi = keep >> 8;
     size_t o = *po;
-    v = _mm256_blendv_epi8(v, v3, _mm256_cmpgt_epi16(b0, _mm256_set1_epi16(0xDF)));
     v = _mm256_shuffle_epi8(v, wsf_dec_idx16_avx2(lo, hi));
     _mm_storeu_si128((__m128i *)(out + o), _mm256_castsi256_si128(v));
     o += wsf_dec_cnt[lo];
@@ -598,30 +537,13 @@ WSF_TARGET_AVX2 WSF_DEC_INLINE void wsf_dec_step2_avx2(const uint8_t *s, __m128i
 WSF_TARGET_AVX2 WSF_DEC_INLINE void wsf_dec_step4_avx2(const uint8_t *s, __m128i a,
                                                         uint32_t *out, size_t *po)
 {
-    const __m256i m3f = _mm256_set1_epi16(0x3F);
-    __m256i b0 = _mm256_cvtepu8_epi16(a);
-    __m256i b1 = _mm256_and_si256(
-        _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(s + 1))), m3f);
-    __m256i b2 = _mm256_and_si256(
-        _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(s + 2))), m3f);
-    __m256i b3 = _mm256_and_si256(
-        _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(s + 3))), m3f);
-    __m256i v2 = _mm256_or_si256(
-        _mm256_slli_epi16(_mm256_and_si256(b0, _mm256_set1_epi16(0x1F)), 6), b1);
-    __m256i b12 = _mm256_or_si256(_mm256_slli_epi16(b1, 6), b2);
-    __m256i v3 = _mm256_or_si256(_mm256_slli_epi16(b0, 12), b12);
-    __m256i v4 = _mm256_or_si256(_mm256_slli_epi16(b12, 6), b3); /* low 16 bits */
-    __m256i is4 = _mm256_cmpgt_epi16(b0, _mm256_set1_epi16(0xEF));
-    /* at most 0x10: clamps ill-formed input to U+10FFFF */
-    __m256i h = _mm256_and_si256(is4, _mm256_min_epu16(_mm256_or_si256(
-        _mm256_slli_epi16(_mm256_and_si256(b0, _mm256_set1_epi16(0x07)), 2),
-        _mm256_srli_epi16(b1, 4)), _mm256_set1_epi16(0x10)));
-    __m256i v = _mm256_blendv_epi8(b0, v2, _mm256_cmpgt_epi16(b0, _mm256_set1_epi16(0xBF)));
+    __m256i h;
+    __m256i v = wsf_dec_cp16_avx2(_mm256_cvtepu8_epi16(a), wsf_dec_cont16_avx2(s + 1),
+                                  wsf_dec_cont16_avx2(s + 2), wsf_dec_cont16_avx2(s + 3),
+                                  &h);
     unsigned keep = wsf_dec_keep_sse4(a), lo = keep & 0xFF, hi = keep >> 8;
     __m256i idx = wsf_dec_idx16_avx2(lo, hi);
     size_t o = *po;
-    v = _mm256_blendv_epi8(v, v3, _mm256_cmpgt_epi16(b0, _mm256_set1_epi16(0xDF)));
-    v = _mm256_blendv_epi8(v, v4, is4);
     v = _mm256_shuffle_epi8(v, idx);
     h = _mm256_shuffle_epi8(h, idx);
     /* Interleaving the low and high halves makes the 32-bit code points:
@@ -637,72 +559,26 @@ WSF_TARGET_AVX2 WSF_DEC_INLINE void wsf_dec_step4_avx2(const uint8_t *s, __m128i
     *po = o + wsf_dec_cnt[hi];
 }
 
-WSF_TARGET_AVX2
-static size_t wsf_dec_ascii_avx2(const uint8_t *s, size_t n, uint8_t *out)
-{
-    size_t i = 0;
-    for (; n - i >= 128; i += 128) {
-        __m256i a = _mm256_loadu_si256((const __m256i *)(s + i));
-        __m256i b = _mm256_loadu_si256((const __m256i *)(s + i + 32));
-        __m256i c = _mm256_loadu_si256((const __m256i *)(s + i + 64));
-        __m256i d = _mm256_loadu_si256((const __m256i *)(s + i + 96));
-        if (_mm256_movemask_epi8(_mm256_or_si256(_mm256_or_si256(a, b),
-                                                 _mm256_or_si256(c, d)))) {
-            return i;
-        }
-        _mm256_storeu_si256((__m256i *)(out + i), a);
-        _mm256_storeu_si256((__m256i *)(out + i + 32), b);
-        _mm256_storeu_si256((__m256i *)(out + i + 64), c);
-        _mm256_storeu_si256((__m256i *)(out + i + 96), d);
-    }
-    return i + wsf_dec_ascii_sse2(s + i, n - i, out + i);
-}
+/* 32-byte blocks: an all-ASCII one widened at once, any other as two
+ * 16-byte STEPs, then 16-byte blocks. */
+#define WSF_DEC_LOAD32(p) _mm256_loadu_si256((const __m256i *)(const void *)(p))
+#define WSF_DEC_ASCII32(a) (_mm256_movemask_epi8(a) == 0)
+#define WSF_DEC_LOOP32(STEP, ASCII32)                                         \
+    WSF_DEC_LOOP(32, __m256i, WSF_DEC_LOAD32, WSF_DEC_ASCII32, ASCII32,       \
+                 STEP(s + i, _mm256_castsi256_si128(a), out, &o);             \
+                 STEP(s + i + 16, _mm256_extracti128_si256(a, 1), out, &o))
 
-#define WSF_DEC_LOOP32(STEP, ASCII32)                                        \
-    while (n - i >= 35 && nout - o >= 32) {                                  \
-        __m256i a = _mm256_loadu_si256((const __m256i *)(s + i));            \
-        if (_mm256_movemask_epi8(a) == 0) {                                  \
-            ASCII32;                                                         \
-            o += 32;                                                         \
-        } else {                                                             \
-            STEP(s + i, _mm256_castsi256_si128(a), out, &o);                 \
-            STEP(s + i + 16, _mm256_extracti128_si256(a, 1), out, &o);       \
-        }                                                                    \
-        i += 32;                                                             \
-    }
-
-WSF_TARGET_AVX2
-static size_t wsf_dec_ucs1_avx2(const uint8_t *s, size_t n, uint8_t *out,
-                                size_t nout, size_t *po)
-{
-    size_t i = 0, o = 0;
-    WSF_DEC_LOOP32(wsf_dec_step1_sse4,
-                   _mm256_storeu_si256((__m256i *)(out + o), a))
-    WSF_DEC_LOOP16(wsf_dec_step1_sse4, _mm_storeu_si128((__m128i *)(out + o), a))
-    *po = o;
-    return i;
-}
-
-WSF_TARGET_AVX2
-static size_t wsf_dec_ucs2_avx2(const uint8_t *s, size_t n, uint16_t *out,
-                                size_t nout, size_t *po)
-{
-    size_t i = 0, o = 0;
+WSF_DEC_STAGE(WSF_TARGET_AVX2, wsf_dec_ucs1_avx2, uint8_t,
+    WSF_DEC_LOOP32(wsf_dec_step1_sse4, _mm256_storeu_si256((__m256i *)(out + o), a))
+    WSF_DEC_LOOP16(wsf_dec_step1_sse4, _mm_storeu_si128((__m128i *)(out + o), a)))
+WSF_DEC_STAGE(WSF_TARGET_AVX2, wsf_dec_ucs2_avx2, uint16_t,
     WSF_DEC_LOOP32(wsf_dec_step2_avx2,
                    _mm256_storeu_si256((__m256i *)(out + o),
                                        _mm256_cvtepu8_epi16(_mm256_castsi256_si128(a)));
                    _mm256_storeu_si256((__m256i *)(out + o + 16),
                                        _mm256_cvtepu8_epi16(_mm256_extracti128_si256(a, 1))))
-    WSF_DEC_LOOP16(wsf_dec_step2_avx2, wsf_dec_ascii2_sse4(a, out + o))
-    *po = o;
-    return i;
-}
-
-WSF_TARGET_AVX2
-static size_t wsf_dec_ucs4_avx2(const uint8_t *s, size_t n, uint32_t *out,
-                                size_t nout, size_t *po)
-{
-    size_t i = 0, o = 0;
+    WSF_DEC_LOOP16(wsf_dec_step2_avx2, wsf_dec_ascii2_sse4(a, out + o)))
+WSF_DEC_STAGE(WSF_TARGET_AVX2, wsf_dec_ucs4_avx2, uint32_t,
     WSF_DEC_LOOP32(wsf_dec_step4_avx2,
                    __m128i lo_ = _mm256_castsi256_si128(a);
                    __m128i hi_ = _mm256_extracti128_si256(a, 1);
@@ -712,76 +588,20 @@ static size_t wsf_dec_ucs4_avx2(const uint8_t *s, size_t n, uint32_t *out,
                    _mm256_storeu_si256((__m256i *)(out + o + 16), _mm256_cvtepu8_epi32(hi_));
                    _mm256_storeu_si256((__m256i *)(out + o + 24),
                                        _mm256_cvtepu8_epi32(_mm_srli_si128(hi_, 8))))
-    WSF_DEC_LOOP16(wsf_dec_step4_avx2, wsf_dec_ascii4_sse4(a, out + o))
-    *po = o;
-    return i;
-}
+    WSF_DEC_LOOP16(wsf_dec_step4_avx2, wsf_dec_ascii4_sse4(a, out + o)))
 
 /* ---- AVX-512 VBMI2 (Ice Lake, Zen 4 and later): 64 bytes per step, the
  * compaction done by vpcompressb/w/d.  Used at the AVX512 level only when
  * wsf_decode_init() found VBMI2 (wsf_cpu.h's AVX512 level needs F+BW+VL
  * only); otherwise that level runs the AVX2 kernels. ---- */
-#if defined(__GNUC__) || defined(__clang__)
-#  define WSF_TARGET_VBMI2 \
-    __attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi2,avx2,popcnt")))
-#  define WSF_DEC_POPCNT64(x) ((size_t)__builtin_popcountll(x))
-#else
-#  define WSF_TARGET_VBMI2
-#  define WSF_DEC_POPCNT64(x) ((size_t)__popcnt64(x))
-#endif
-#define WSF_DEC_HAVE_VBMI2 1
 
-WSF_TARGET_VBMI2
-static unsigned wsf_dec_scan_avx512(const uint8_t *s, size_t n, size_t *ncont)
-{
-    const __m512i lim = _mm512_set1_epi8(-64);
-    __m512i mx = _mm512_setzero_si512();
-    __m256i m256;
-    __m128i m128;
-    size_t i = 0, c = 0;
-    unsigned m;
-    for (; n - i >= 64; i += 64) {
-        __m512i x = _mm512_loadu_si512((const void *)(s + i));
-        mx = _mm512_max_epu8(mx, x);
-        c += WSF_DEC_POPCNT64(_mm512_cmplt_epi8_mask(x, lim));
-    }
-    m256 = _mm256_max_epu8(_mm512_castsi512_si256(mx), _mm512_extracti64x4_epi64(mx, 1));
-    m128 = _mm_max_epu8(_mm256_castsi256_si128(m256), _mm256_extracti128_si256(m256, 1));
-    m128 = _mm_max_epu8(m128, _mm_srli_si128(m128, 8));
-    m128 = _mm_max_epu8(m128, _mm_srli_si128(m128, 4));
-    m128 = _mm_max_epu8(m128, _mm_srli_si128(m128, 2));
-    m128 = _mm_max_epu8(m128, _mm_srli_si128(m128, 1));
-    m = (unsigned)_mm_cvtsi128_si32(m128) & 0xFF;
-    if (i < n) {
-        size_t tc;
-        unsigned tm = wsf_dec_scan_avx2(s + i, n - i, &tc);
-        m = tm > m ? tm : m;
-        c += tc;
-    }
-    *ncont = c;
-    return m;
-}
-
-WSF_TARGET_VBMI2
-static size_t wsf_dec_ascii_avx512(const uint8_t *s, size_t n, uint8_t *out)
-{
-    size_t i = 0;
-    for (; n - i >= 256; i += 256) {
-        __m512i a = _mm512_loadu_si512((const void *)(s + i));
-        __m512i b = _mm512_loadu_si512((const void *)(s + i + 64));
-        __m512i c = _mm512_loadu_si512((const void *)(s + i + 128));
-        __m512i d = _mm512_loadu_si512((const void *)(s + i + 192));
-        if (_mm512_movepi8_mask(_mm512_or_si512(_mm512_or_si512(a, b),
-                                                _mm512_or_si512(c, d)))) {
-            return i;
-        }
-        _mm512_storeu_si512((void *)(out + i), a);
-        _mm512_storeu_si512((void *)(out + i + 64), b);
-        _mm512_storeu_si512((void *)(out + i + 128), c);
-        _mm512_storeu_si512((void *)(out + i + 192), d);
-    }
-    return i + wsf_dec_ascii_avx2(s + i, n - i, out + i);
-}
+/* The end of a stage: the next narrower one takes what is left after s + i
+ * and out + o, and the stage returns the sum. */
+#define WSF_DEC_HANDOFF(NEXT) do {                                            \
+    size_t o2_, i2_ = i + NEXT(s + i, n - i, out + o, nout - o, &o2_);        \
+    *po = o + o2_;                                                            \
+    return i2_;                                                               \
+} while (0)
 
 /* 64 bytes at s (s[0..67) readable) -> at most 64 code points at out + o. */
 WSF_TARGET_VBMI2
@@ -791,7 +611,7 @@ static size_t wsf_dec_ucs1_avx512(const uint8_t *s, size_t n, uint8_t *out,
     const __m512i c0 = _mm512_set1_epi8((char)0xC0);
     const __m512i x80 = _mm512_set1_epi8((char)0x80);
     const __m512i m3f = _mm512_set1_epi8(0x3F);
-    size_t i = 0, o = 0, i2, o2;
+    size_t i = 0, o = 0;
     while (n - i >= 67 && nout - o >= 64) {
         __m512i a = _mm512_loadu_si512((const void *)(s + i));
         __mmask64 hi = _mm512_movepi8_mask(a);
@@ -809,9 +629,7 @@ static size_t wsf_dec_ucs1_avx512(const uint8_t *s, size_t n, uint8_t *out,
         }
         i += 64;
     }
-    i2 = i + wsf_dec_ucs1_avx2(s + i, n - i, out + o, nout - o, &o2);
-    *po = o + o2;
-    return i2;
+    WSF_DEC_HANDOFF(wsf_dec_ucs1_avx2);
 }
 
 WSF_TARGET_VBMI2
@@ -824,7 +642,7 @@ static size_t wsf_dec_ucs2_avx512(const uint8_t *s, size_t n, uint16_t *out,
     const __m512i m1f = _mm512_set1_epi16(0x1F);
     const __m512i bf = _mm512_set1_epi16(0xBF);
     const __m512i df = _mm512_set1_epi16(0xDF);
-    size_t i = 0, o = 0, i2, o2, h;
+    size_t i = 0, o = 0, h;
     while (n - i >= 67 && nout - o >= 64) {
         __m512i a = _mm512_loadu_si512((const void *)(s + i));
         if (_mm512_movepi8_mask(a) == 0) {
@@ -853,9 +671,7 @@ static size_t wsf_dec_ucs2_avx512(const uint8_t *s, size_t n, uint16_t *out,
         }
         i += 64;
     }
-    i2 = i + wsf_dec_ucs2_avx2(s + i, n - i, out + o, nout - o, &o2);
-    *po = o + o2;
-    return i2;
+    WSF_DEC_HANDOFF(wsf_dec_ucs2_avx2);
 }
 
 /* UCS-4, 32 positions at p (p[0..35) readable) -> out + *po: the low 16
@@ -915,7 +731,7 @@ static size_t wsf_dec_ucs4_avx512(const uint8_t *s, size_t n, uint32_t *out,
                                   size_t nout, size_t *po)
 {
     const __m512i f0 = _mm512_set1_epi8((char)0xF0);
-    size_t i = 0, o = 0, i2, o2, q;
+    size_t i = 0, o = 0, q;
     while (n - i >= 67 && nout - o >= 64) {
         __m512i a = _mm512_loadu_si512((const void *)(s + i));
         __mmask64 high = _mm512_movepi8_mask(a);
@@ -934,9 +750,7 @@ static size_t wsf_dec_ucs4_avx512(const uint8_t *s, size_t n, uint32_t *out,
         }
         i += 64;
     }
-    i2 = i + wsf_dec_ucs4_avx2(s + i, n - i, out + o, nout - o, &o2);
-    *po = o + o2;
-    return i2;
+    WSF_DEC_HANDOFF(wsf_dec_ucs4_avx2);
 }
 
 #endif /* WSF_ARCH_X86_64 */
@@ -957,50 +771,14 @@ static inline unsigned wsf_dec_movemask_neon(uint8x16_t m)
     return (unsigned)vaddv_u8(vget_low_u8(b)) | ((unsigned)vaddv_u8(vget_high_u8(b)) << 8);
 }
 
-static unsigned wsf_dec_scan_neon(const uint8_t *s, size_t n, size_t *ncont)
-{
-    const int8x16_t lim = vdupq_n_s8(-64);
-    uint8x16_t mx = vdupq_n_u8(0);
-    size_t i = 0, c = 0, end, rest;
-    unsigned m;
-    while (n - i >= 16) {
-        rest = (n - i) & ~(size_t)15;
-        end = i + (rest < 16 * 255 ? rest : 16 * 255);
-        uint8x16_t acc = vdupq_n_u8(0);
-        for (; i < end; i += 16) {
-            uint8x16_t x = vld1q_u8(s + i);
-            mx = vmaxq_u8(mx, x);
-            acc = vsubq_u8(acc, vcltq_s8(vreinterpretq_s8_u8(x), lim));
-        }
-        c += vaddlvq_u8(acc);
-    }
-    m = vmaxvq_u8(mx);
-    if (i < n) {
-        size_t tc;
-        unsigned tm = wsf_dec_scan_scalar(s + i, n - i, &tc);
-        m = tm > m ? tm : m;
-        c += tc;
-    }
-    *ncont = c;
-    return m;
-}
-
-static size_t wsf_dec_ascii_neon(const uint8_t *s, size_t n, uint8_t *out)
-{
-    size_t i = 0;
-    for (; n - i >= 64; i += 64) {
-        uint8x16_t a = vld1q_u8(s + i), b = vld1q_u8(s + i + 16);
-        uint8x16_t c = vld1q_u8(s + i + 32), d = vld1q_u8(s + i + 48);
-        if (vmaxvq_u8(vorrq_u8(vorrq_u8(a, b), vorrq_u8(c, d))) >= 0x80) {
-            return i;
-        }
-        vst1q_u8(out + i, a);
-        vst1q_u8(out + i + 16, b);
-        vst1q_u8(out + i + 32, c);
-        vst1q_u8(out + i + 48, d);
-    }
-    return i + wsf_dec_ascii_scalar(s + i, n - i, out + i);
-}
+#include "wsf_simd_neon.h"
+#define WSF_FN(name) name##_neon
+#define WSF_TARGET
+#define WSF_DEC_NEXT(name) name##_scalar
+#include "wsf_decode_body.h"
+#include "wsf_decode_lanes_body.h"
+#undef WSF_DEC_NEXT
+#include "wsf_simd_undef.h"
 
 static inline unsigned wsf_dec_keep_neon(uint8x16_t a)
 {
@@ -1022,14 +800,8 @@ static inline void wsf_dec_step1_neon(const uint8_t *s, uint8x16_t a, uint8_t *o
     *po = o + wsf_dec_cnt[hi];
 }
 
-/* 8 positions (w0, w1, w2: 16-bit lanes, w1 and w2 masked to 6 bits). */
-static inline uint16x8_t wsf_dec_bmp_neon(uint16x8_t w0, uint16x8_t w1, uint16x8_t w2)
-{
-    uint16x8_t v2 = vorrq_u16(vshlq_n_u16(vandq_u16(w0, vdupq_n_u16(0x1F)), 6), w1);
-    uint16x8_t v3 = vorrq_u16(vorrq_u16(vshlq_n_u16(w0, 12), vshlq_n_u16(w1, 6)), w2);
-    uint16x8_t v = vbslq_u16(vcgtq_u16(w0, vdupq_n_u16(0xBF)), v2, w0);
-    return vbslq_u16(vcgtq_u16(w0, vdupq_n_u16(0xDF)), v3, v);
-}
+/* 8 bytes widened to 16-bit lanes, in the layer's byte-vector type. */
+#define WSF_DEC_W16_NEON(x) vreinterpretq_u8_u16(vmovl_u8(x))
 
 static inline void wsf_dec_step2_neon(const uint8_t *s, uint8x16_t a, uint16_t *out,
                                       size_t *po)
@@ -1038,50 +810,28 @@ static inline void wsf_dec_step2_neon(const uint8_t *s, uint8x16_t a, uint16_t *
     uint8x16_t c1 = vandq_u8(vld1q_u8(s + 1), m3f);
     uint8x16_t c2 = vandq_u8(vld1q_u8(s + 2), m3f);
     unsigned keep = wsf_dec_keep_neon(a), lo = keep & 0xFF, hi = keep >> 8;
-    uint16x8_t vl = wsf_dec_bmp_neon(vmovl_u8(vget_low_u8(a)), vmovl_u8(vget_low_u8(c1)),
-                                     vmovl_u8(vget_low_u8(c2)));
-    uint16x8_t vh = wsf_dec_bmp_neon(vmovl_u8(vget_high_u8(a)), vmovl_u8(vget_high_u8(c1)),
-                                     vmovl_u8(vget_high_u8(c2)));
+    uint8x16_t vl = wsf_dec_bmp16_neon(WSF_DEC_W16_NEON(vget_low_u8(a)),
+                                       WSF_DEC_W16_NEON(vget_low_u8(c1)),
+                                       WSF_DEC_W16_NEON(vget_low_u8(c2)));
+    uint8x16_t vh = wsf_dec_bmp16_neon(WSF_DEC_W16_NEON(vget_high_u8(a)),
+                                       WSF_DEC_W16_NEON(vget_high_u8(c1)),
+                                       WSF_DEC_W16_NEON(vget_high_u8(c2)));
     size_t o = *po;
-    vst1q_u8((uint8_t *)(out + o),
-             vqtbl1q_u8(vreinterpretq_u8_u16(vl), vld1q_u8(wsf_dec_pos16[lo])));
+    vst1q_u8((uint8_t *)(out + o), vqtbl1q_u8(vl, vld1q_u8(wsf_dec_pos16[lo])));
     o += wsf_dec_cnt[lo];
-    vst1q_u8((uint8_t *)(out + o),
-             vqtbl1q_u8(vreinterpretq_u8_u16(vh), vld1q_u8(wsf_dec_pos16[hi])));
+    vst1q_u8((uint8_t *)(out + o), vqtbl1q_u8(vh, vld1q_u8(wsf_dec_pos16[hi])));
     *po = o + wsf_dec_cnt[hi];
 }
 
-#define WSF_DEC_LOOP16_NEON(STEP, ASCII)                                     \
-    while (n - i >= 19 && nout - o >= 16) {                                  \
-        uint8x16_t a = vld1q_u8(s + i);                                      \
-        if (vmaxvq_u8(a) < 0x80) {                                           \
-            ASCII;                                                           \
-            o += 16;                                                         \
-        } else {                                                             \
-            STEP(s + i, a, out, &o);                                         \
-        }                                                                    \
-        i += 16;                                                             \
-    }
-
-static size_t wsf_dec_ucs1_neon(const uint8_t *s, size_t n, uint8_t *out,
-                                size_t nout, size_t *po)
-{
-    size_t i = 0, o = 0;
-    WSF_DEC_LOOP16_NEON(wsf_dec_step1_neon, vst1q_u8(out + o, a))
-    *po = o;
-    return i;
-}
-
-static size_t wsf_dec_ucs2_neon(const uint8_t *s, size_t n, uint16_t *out,
-                                size_t nout, size_t *po)
-{
-    size_t i = 0, o = 0;
-    WSF_DEC_LOOP16_NEON(wsf_dec_step2_neon,
-                        vst1q_u16(out + o, vmovl_u8(vget_low_u8(a)));
-                        vst1q_u16(out + o + 8, vmovl_u8(vget_high_u8(a))))
-    *po = o;
-    return i;
-}
+#define WSF_DEC_V16 uint8x16_t
+#define WSF_DEC_LOAD16(p) vld1q_u8((const uint8_t *)(p))
+#define WSF_DEC_ASCII16(a) (vmaxvq_u8(a) < 0x80)
+WSF_DEC_STAGE(, wsf_dec_ucs1_neon, uint8_t,
+    WSF_DEC_LOOP16(wsf_dec_step1_neon, vst1q_u8(out + o, a)))
+WSF_DEC_STAGE(, wsf_dec_ucs2_neon, uint16_t,
+    WSF_DEC_LOOP16(wsf_dec_step2_neon,
+                   vst1q_u16(out + o, vmovl_u8(vget_low_u8(a)));
+                   vst1q_u16(out + o + 8, vmovl_u8(vget_high_u8(a)))))
 #endif /* WSF_ARCH_ARM64 */
 
 /* ---------------------------------------------------------------------- */
@@ -1172,46 +922,29 @@ static inline unsigned wsf_decode_scan_level(int level, const uint8_t *s,
     return m;
 }
 
-static inline void wsf_decode_ucs1_level(int level, const uint8_t *s, size_t n,
-                                         uint8_t *out, size_t nout)
-{
-    size_t o = 0, i = wsf_decode_kernels_for(level)->ucs1(s, n, out, nout, &o);
-    wsf_dec_scalar_ucs1(s + i, n - i, out + o, nout - o);
-}
-
-static inline void wsf_decode_ucs2_level(int level, const uint8_t *s, size_t n,
-                                         uint16_t *out, size_t nout)
-{
-    size_t o = 0, i = wsf_decode_kernels_for(level)->ucs2(s, n, out, nout, &o);
-    wsf_dec_scalar_ucs2(s + i, n - i, out + o, nout - o);
-}
-
-static inline void wsf_decode_ucs4_level(int level, const uint8_t *s, size_t n,
-                                         uint32_t *out, size_t nout)
-{
-    size_t o = 0, i = wsf_decode_kernels_for(level)->ucs4(s, n, out, nout, &o);
-    wsf_dec_scalar_ucs4(s + i, n - i, out + o, nout - o);
-}
-
 static inline unsigned wsf_decode_scan(const uint8_t *s, size_t n, size_t *nchars)
 {
     return wsf_decode_scan_level(WSF_DECODE_LEVEL(), s, n, nchars);
 }
 
-static inline void wsf_decode_ucs1(const uint8_t *s, size_t n, uint8_t *out, size_t nout)
-{
-    wsf_decode_ucs1_level(WSF_DECODE_LEVEL(), s, n, out, nout);
+/* wsf_decode_ucsK_level (the level's vector stage, then the scalar loop)
+ * and wsf_decode_ucsK (at the active level), for K = 1, 2, 4. */
+#define WSF_DEC_UCS_API(K, T)                                                 \
+static inline void wsf_decode_ucs##K##_level(int level, const uint8_t *s,     \
+                                             size_t n, T *out, size_t nout)   \
+{                                                                             \
+    size_t o = 0;                                                             \
+    size_t i = wsf_decode_kernels_for(level)->ucs##K(s, n, out, nout, &o);    \
+    wsf_dec_scalar_ucs##K(s + i, n - i, out + o, nout - o);                   \
+}                                                                             \
+static inline void wsf_decode_ucs##K(const uint8_t *s, size_t n, T *out,      \
+                                     size_t nout)                             \
+{                                                                             \
+    wsf_decode_ucs##K##_level(WSF_DECODE_LEVEL(), s, n, out, nout);           \
 }
-
-static inline void wsf_decode_ucs2(const uint8_t *s, size_t n, uint16_t *out, size_t nout)
-{
-    wsf_decode_ucs2_level(WSF_DECODE_LEVEL(), s, n, out, nout);
-}
-
-static inline void wsf_decode_ucs4(const uint8_t *s, size_t n, uint32_t *out, size_t nout)
-{
-    wsf_decode_ucs4_level(WSF_DECODE_LEVEL(), s, n, out, nout);
-}
+WSF_DEC_UCS_API(1, uint8_t)
+WSF_DEC_UCS_API(2, uint16_t)
+WSF_DEC_UCS_API(4, uint32_t)
 
 /* Is the ill-formed sequence at s[pos] only cut short by the end of s (a
  * valid prefix of a character), rather than wrong in itself? */
@@ -1231,6 +964,24 @@ static inline int wsf_decode_truncated(const uint8_t *s, size_t n, size_t pos)
 /* As WSF_NOGIL_THRESHOLD in kernels.pxd: releasing and re-acquiring the GIL
  * costs ~110 ns, under ~5% of the work from 64 KiB on. */
 #define WSF_DECODE_NOGIL 65536
+
+/* CPython's decoder, for what a level has no vector transcoder for.  An
+ * ill-formed input (also one a caller promised was validated) gives
+ * *error_pos from the validator, the same offset as the exception's start. */
+static PyObject *wsf_decode_cpython(const uint8_t *s, Py_ssize_t n,
+                                    Py_ssize_t *error_pos)
+{
+    ptrdiff_t bad;
+    PyObject *u = PyUnicode_DecodeUTF8((const char *)s, n, NULL);
+    if (u == NULL && PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
+        bad = wsf_utf8_find_invalid(s, (size_t)n);
+        if (bad >= 0) {
+            PyErr_Clear();
+            *error_pos = (Py_ssize_t)bad;
+        }
+    }
+    return u;
+}
 
 static PyObject *wsf_decode_str(const uint8_t *s, Py_ssize_t n, int validated,
                                 Py_ssize_t *error_pos)
@@ -1309,17 +1060,8 @@ static PyObject *wsf_decode_str(const uint8_t *s, Py_ssize_t n, int validated,
     }
     if (wsf_decode_kernels_for(level)->ucs2 == wsf_dec_none2) {
         /* No vector transcoder at this level (scalar, SSE2):
-         * CPython's own decoder is the faster scalar one, so delegate; the
-         * error position comes from the validator (the same offset). */
-        u = PyUnicode_DecodeUTF8((const char *)s, n, NULL);
-        if (u == NULL && PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
-            bad = wsf_utf8_find_invalid(s, (size_t)n);
-            if (bad >= 0) {
-                PyErr_Clear();
-                *error_pos = (Py_ssize_t)bad;
-            }
-        }
-        return u;
+         * CPython's own decoder is the faster scalar one, so delegate. */
+        return wsf_decode_cpython(s, n, error_pos);
     }
     if (nogil) {
         ts = PyEval_SaveThread();
@@ -1353,15 +1095,7 @@ static PyObject *wsf_decode_str(const uint8_t *s, Py_ssize_t n, int validated,
     }
     if (maxchar == 0x10FFFF && wsf_decode_kernels_for(level)->ucs4 == wsf_dec_none4) {
         /* No UCS-4 transcoder at this level (NEON for now): CPython's. */
-        u = PyUnicode_DecodeUTF8((const char *)s, n, NULL);
-        if (u == NULL && PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
-            bad = wsf_utf8_find_invalid(s, (size_t)n); /* validated=1 lied */
-            if (bad >= 0) {
-                PyErr_Clear();
-                *error_pos = (Py_ssize_t)bad;
-            }
-        }
-        return u;
+        return wsf_decode_cpython(s, n, error_pos);
     }
     u = PyUnicode_New((Py_ssize_t)nchars, maxchar);
     if (u == NULL) {

@@ -31,3 +31,27 @@
 } while (0)
 #define WSF_V_ANY_HIGH(v) (_mm256_movemask_epi8(v) != 0)
 #define WSF_V_ANY(v) (!_mm256_testz_si256((v), (v)))
+#define WSF_V_MAX_U8(a, b) _mm256_max_epu8((a), (b))
+#define WSF_V_HMAX_U8(v, m) do {                                              \
+    __m256i y_ = (v);                                                         \
+    (m) = wsf_hmax_u8_sse2(_mm_max_epu8(_mm256_castsi256_si128(y_),           \
+                                        _mm256_extracti128_si256(y_, 1)));    \
+} while (0)
+#define WSF_V_CNT_T __m256i
+#define WSF_V_CNT_STEPS 255
+#define WSF_V_CNT_ZERO() _mm256_setzero_si256()
+#define WSF_V_CNT_ADD(acc, x) \
+    _mm256_sub_epi8((acc), _mm256_cmpgt_epi8(_mm256_set1_epi8(-64), (x)))
+#define WSF_V_CNT_SUM(acc, c) do {                                            \
+    __m256i s_ = _mm256_sad_epu8((acc), _mm256_setzero_si256());             \
+    (c) += (size_t)_mm256_extract_epi64(s_, 0)                                \
+           + (size_t)_mm256_extract_epi64(s_, 1)                              \
+           + (size_t)_mm256_extract_epi64(s_, 2)                              \
+           + (size_t)_mm256_extract_epi64(s_, 3);                             \
+} while (0)
+#define WSF_V_SPLAT16(x) _mm256_set1_epi16((short)(x))
+#define WSF_V_SLL16(v, k) _mm256_slli_epi16((v), (k))
+#define WSF_V_SRL16(v, k) _mm256_srli_epi16((v), (k))
+#define WSF_V_GT16(a, b) _mm256_cmpgt_epi16((a), (b))
+#define WSF_V_MIN_U16(a, b) _mm256_min_epu16((a), (b))
+#define WSF_V_BLEND(a, b, m) _mm256_blendv_epi8((a), (b), (m))

@@ -40,3 +40,25 @@
 } while (0)
 #define WSF_V_ANY_HIGH(v) (_mm512_movepi8_mask(v) != 0)
 #define WSF_V_ANY(v) (_mm512_test_epi8_mask((v), (v)) != 0)
+#define WSF_V_MAX_U8(a, b) _mm512_max_epu8((a), (b))
+#define WSF_V_HMAX_U8(v, m) do {                                              \
+    __m512i z_ = (v);                                                         \
+    __m256i y_ = _mm256_max_epu8(_mm512_castsi512_si256(z_),                  \
+                                 _mm512_extracti64x4_epi64(z_, 1));           \
+    (m) = wsf_hmax_u8_sse2(_mm_max_epu8(_mm256_castsi256_si128(y_),           \
+                                        _mm256_extracti128_si256(y_, 1)));    \
+} while (0)
+/* The compare gives a bit mask: a population count per vector, summed in a
+ * size_t (no overflow, so no periodic sum).  Fast only where the target
+ * has POPCNT (the decoder's AVX-512 instantiation does). */
+#define WSF_V_CNT_T size_t
+#define WSF_V_CNT_STEPS ((size_t)1 << 32)
+#define WSF_V_CNT_ZERO() ((size_t)0)
+#if defined(_MSC_VER) && !defined(__clang__)
+#  define WSF_V_CNT_ADD(acc, x) \
+    ((acc) + (size_t)__popcnt64(_mm512_cmplt_epi8_mask((x), _mm512_set1_epi8(-64))))
+#else
+#  define WSF_V_CNT_ADD(acc, x) ((acc) + (size_t)__builtin_popcountll(    \
+    _mm512_cmplt_epi8_mask((x), _mm512_set1_epi8(-64))))
+#endif
+#define WSF_V_CNT_SUM(acc, c) ((c) += (acc))

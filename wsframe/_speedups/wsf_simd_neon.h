@@ -26,3 +26,20 @@
 } while (0)
 #define WSF_V_ANY_HIGH(v) (vmaxvq_u8(v) >= 0x80)
 #define WSF_V_ANY(v) (vmaxvq_u8(v) != 0)
+#define WSF_V_MAX_U8(a, b) vmaxq_u8((a), (b))
+#define WSF_V_HMAX_U8(v, m) ((m) = (unsigned)vmaxvq_u8(v))
+#define WSF_V_CNT_T uint8x16_t
+#define WSF_V_CNT_STEPS 255
+#define WSF_V_CNT_ZERO() vdupq_n_u8(0)
+#define WSF_V_CNT_ADD(acc, x) \
+    vsubq_u8((acc), vcltq_s8(vreinterpretq_s8_u8(x), vdupq_n_s8(-64)))
+#define WSF_V_CNT_SUM(acc, c) ((c) += (size_t)vaddlvq_u8(acc))
+/* 16-bit lanes, in the layer's byte-vector type. */
+#define WSF_V_U16_(v) vreinterpretq_u16_u8(v)
+#define WSF_V_U8_(v) vreinterpretq_u8_u16(v)
+#define WSF_V_SPLAT16(x) WSF_V_U8_(vdupq_n_u16((uint16_t)(x)))
+#define WSF_V_SLL16(v, k) WSF_V_U8_(vshlq_n_u16(WSF_V_U16_(v), (k)))
+#define WSF_V_SRL16(v, k) WSF_V_U8_(vshrq_n_u16(WSF_V_U16_(v), (k)))
+#define WSF_V_GT16(a, b) WSF_V_U8_(vcgtq_u16(WSF_V_U16_(a), WSF_V_U16_(b)))
+#define WSF_V_MIN_U16(a, b) WSF_V_U8_(vminq_u16(WSF_V_U16_(a), WSF_V_U16_(b)))
+#define WSF_V_BLEND(a, b, m) vbslq_u8((m), (b), (a))

@@ -36,3 +36,26 @@
 /* Any byte >= 0x80?  Any byte non-zero? */
 #define WSF_V_ANY_HIGH(v) (_mm_movemask_epi8(v) != 0)
 #define WSF_V_ANY(v) (!_mm_testz_si128((v), (v)))
+/* Largest byte (statement: m = that byte, 0..255). */
+#define WSF_V_MAX_U8(a, b) _mm_max_epu8((a), (b))
+#define WSF_V_HMAX_U8(v, m) ((m) = wsf_hmax_u8_sse2(v))
+/* Counting continuation bytes (10xxxxxx): per-byte counters, which take at
+ * most WSF_V_CNT_STEPS additions before WSF_V_CNT_SUM adds them to c. */
+#define WSF_V_CNT_T __m128i
+#define WSF_V_CNT_STEPS 255
+#define WSF_V_CNT_ZERO() _mm_setzero_si128()
+/* signed compare: 80..BF are the bytes below C0 */
+#define WSF_V_CNT_ADD(acc, x) \
+    _mm_sub_epi8((acc), _mm_cmplt_epi8((x), _mm_set1_epi8(-64)))
+#define WSF_V_CNT_SUM(acc, c) do {                                            \
+    __m128i s_ = _mm_sad_epu8((acc), _mm_setzero_si128());                    \
+    (c) += (size_t)_mm_cvtsi128_si32(s_) + (size_t)_mm_extract_epi16(s_, 4);  \
+} while (0)
+/* 16-bit lanes (the decoder's code point arithmetic).  GT16 compares
+ * signed; BLEND (SSE4.1) takes b where the lanes of m are all ones. */
+#define WSF_V_SPLAT16(x) _mm_set1_epi16((short)(x))
+#define WSF_V_SLL16(v, k) _mm_slli_epi16((v), (k))
+#define WSF_V_SRL16(v, k) _mm_srli_epi16((v), (k))
+#define WSF_V_GT16(a, b) _mm_cmpgt_epi16((a), (b))
+#define WSF_V_MIN_U16(a, b) _mm_min_epu16((a), (b))
+#define WSF_V_BLEND(a, b, m) _mm_blendv_epi8((a), (b), (m))

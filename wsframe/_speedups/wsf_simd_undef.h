@@ -13,6 +13,10 @@
  *   WSF_V_SUBS_U8                 saturating unsigned subtraction
  *   WSF_V_PREV_123                the input shifted by 1, 2, 3 bytes
  *   WSF_V_ANY_HIGH, WSF_V_ANY     any byte >= 0x80, any byte != 0
+ *   WSF_V_MAX_U8, WSF_V_HMAX_U8   per-byte max; largest byte of a vector
+ *   WSF_V_CNT_T/STEPS/ZERO/ADD/SUM  counting continuation bytes (10xxxxxx)
+ *   WSF_V_SPLAT16/SLL16/SRL16/GT16/MIN_U16, WSF_V_BLEND  16-bit lanes, for
+ *                                 wsf_decode_lanes_body.h (not AVX-512)
  *
  * WSF_FN(name) and WSF_TARGET (the instantiation's name suffix and target
  * attribute) are defined by wsf_dispatch.h beside each layer include.
@@ -38,5 +42,20 @@
 #undef WSF_V_PREV_123
 #undef WSF_V_ANY_HIGH
 #undef WSF_V_ANY
+#undef WSF_V_MAX_U8
+#undef WSF_V_HMAX_U8
+#undef WSF_V_CNT_T
+#undef WSF_V_CNT_STEPS
+#undef WSF_V_CNT_ZERO
+#undef WSF_V_CNT_ADD
+#undef WSF_V_CNT_SUM
+#undef WSF_V_SPLAT16
+#undef WSF_V_SLL16
+#undef WSF_V_SRL16
+#undef WSF_V_GT16
+#undef WSF_V_MIN_U16
+#undef WSF_V_BLEND
+#undef WSF_V_U16_
+#undef WSF_V_U8_
 #undef WSF_FN
 #undef WSF_TARGET

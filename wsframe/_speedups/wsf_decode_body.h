@@ -1,0 +1,66 @@
+/*
+ * wsf_decode_body.h -- the decoder's per-ISA loops that are one algorithm at
+ * every width, written once (see wsf_decode.h for what they are for).
+ *
+ * Included once per ISA by wsf_decode.h, after a wsf_simd_<isa>.h layer (the
+ * WSF_V_* names, listed in wsf_simd_undef.h), WSF_FN(name) (this
+ * instantiation's name suffix), WSF_TARGET (its function attribute) and
+ * WSF_DEC_NEXT(name) (the next narrower instantiation, or _scalar, which
+ * finishes what is left when fewer than a block's bytes remain).  Defines:
+ *
+ *   size_t   WSF_FN(wsf_dec_ascii)(s, n, out)    copy while ASCII
+ *   unsigned WSF_FN(wsf_dec_scan)(s, n, &ncont)  largest byte, continuations
+ */
+
+/* ASCII copy-and-check, one pass: 4 vectors per step (loads in flight on
+ * both ports), one test of their OR.  Returns n, or a length before the
+ * first non-ASCII byte (out is then partly written). */
+WSF_TARGET
+static size_t WSF_FN(wsf_dec_ascii)(const uint8_t *s, size_t n, uint8_t *out)
+{
+    size_t i = 0;
+    for (; n - i >= 4 * WSF_VW; i += 4 * WSF_VW) {
+        WSF_V a = WSF_V_LOAD(s + i);
+        WSF_V b = WSF_V_LOAD(s + i + WSF_VW);
+        WSF_V c = WSF_V_LOAD(s + i + 2 * WSF_VW);
+        WSF_V d = WSF_V_LOAD(s + i + 3 * WSF_VW);
+        if (WSF_V_ANY_HIGH(WSF_V_OR(WSF_V_OR(a, b), WSF_V_OR(c, d)))) {
+            return i;
+        }
+        WSF_V_STORE(out + i, a);
+        WSF_V_STORE(out + i + WSF_VW, b);
+        WSF_V_STORE(out + i + 2 * WSF_VW, c);
+        WSF_V_STORE(out + i + 3 * WSF_VW, d);
+    }
+    return i + WSF_DEC_NEXT(wsf_dec_ascii)(s + i, n - i, out + i);
+}
+
+/* The largest byte of s and the number of continuation bytes (*ncont). */
+WSF_TARGET
+static unsigned WSF_FN(wsf_dec_scan)(const uint8_t *s, size_t n, size_t *ncont)
+{
+    WSF_V mx = WSF_V_ZERO();
+    size_t i = 0, c = 0, end, rest;
+    unsigned m;
+    while (n - i >= WSF_VW) {
+        /* Counters take at most WSF_V_CNT_STEPS steps before they are summed. */
+        WSF_V_CNT_T acc = WSF_V_CNT_ZERO();
+        rest = (n - i) & ~(size_t)(WSF_VW - 1);
+        end = i + (rest / WSF_VW < WSF_V_CNT_STEPS ? rest : WSF_VW * WSF_V_CNT_STEPS);
+        for (; i < end; i += WSF_VW) {
+            WSF_V x = WSF_V_LOAD(s + i);
+            mx = WSF_V_MAX_U8(mx, x);
+            acc = WSF_V_CNT_ADD(acc, x);
+        }
+        WSF_V_CNT_SUM(acc, c);
+    }
+    WSF_V_HMAX_U8(mx, m);
+    if (i < n) {
+        size_t tc;
+        unsigned tm = WSF_DEC_NEXT(wsf_dec_scan)(s + i, n - i, &tc);
+        m = tm > m ? tm : m;
+        c += tc;
+    }
+    *ncont = c;
+    return m;
+}
