@@ -260,3 +260,31 @@ def test_decoder_and_assembler_max_sizes_agree_on_exact_limit() -> None:
     raw = encode_frame(BINARY, payload, mask=b"abcd")
     (message,) = [assembler.add(f) for f in decoder.feed(raw)]
     assert message is not None and message.data == payload
+
+
+# --- one-frame messages a decoder validated (the compiled backend's direct path) ----------------
+
+@pytest.mark.parametrize("decode_text", [True, False])
+@pytest.mark.parametrize("opcode", [TEXT, BINARY])
+def test_decoded_one_frame_messages_within_at_and_over_the_limit(
+    opcode: Opcode, decode_text: bool
+) -> None:
+    text = "😀 grüße 世界!".encode()  # 20 bytes
+    decoder = FrameDecoder()
+    frames = list(decoder.feed(b"".join(
+        encode_frame(opcode, text[:n], mask=b"\x01\x02\x03\x04") for n in (19, 20, 0)
+    )))
+    assembler = MessageAssembler(max_message_size=20, decode_text=decode_text)
+    for frame, n in zip(frames[1:], (20, 0)):  # at the limit, empty
+        message = assembler.add(frame)
+        assert message == Message(opcode, text[:n].decode() if opcode == TEXT and decode_text
+                                  else text[:n], False)
+        assert type(message.data) is (str if opcode == TEXT and decode_text else bytes)
+    with pytest.raises(PayloadTooBig):
+        MessageAssembler(max_message_size=18, decode_text=decode_text).add(frames[0])
+    # Inside a fragmented message a whole data frame is a §5.4 error, validated or not.
+    assembler.add(F(opcode, b"a", fin=False))
+    with pytest.raises(ProtocolError) as info:
+        assembler.add(frames[1])
+    assert info.value.code == 1002
+    assert not isinstance(info.value, PayloadTooBig)

@@ -286,6 +286,23 @@ def test_encode_message_bytes_compressed(impl: ModuleType) -> None:
         assert [assembler.add(f) for f in frames][-1].data == data.decode()
 
 
+@pytest.mark.parametrize("opcode", [1, 2, 9, _rules.Opcode.TEXT, 0, 3, 1.0, True])
+@pytest.mark.parametrize("fragment", [None, 1, 4, 125, 2**70, 0, -1, -(2**70), True, 2.0])
+@pytest.mark.parametrize("payload", [b"", b"abcde", bytearray(b"x" * 200), memoryview(b"yz")])
+def test_encode_message_bytes_arguments_as_the_reference(
+    impl: ModuleType, opcode: Any, fragment: Any, payload: Any
+) -> None:
+    # The compiled backend plans plain arguments itself (not through
+    # _rules.plan_message): every result and every error must be the reference's.
+    def outcome(module: Any) -> Any:
+        try:
+            return module.encode_message_bytes(opcode, payload, fragment_size=fragment)
+        except Exception as exc:  # compared below, not swallowed
+            return type(exc), str(exc)
+
+    assert outcome(impl) == outcome(_load("python"))
+
+
 def test_encode_message_bytes_errors(impl: ModuleType) -> None:
     with pytest.raises(ValueError):
         impl.encode_message_bytes(0, b"x")

@@ -162,6 +162,25 @@ cdef class MessageAssembler:
         if type(frame) is Frame:
             f = <Frame>frame
             op = f._op
+            if (f._fin and self._opcode is None and not f._rsv1
+                    and (op == 2 or (op == 1 and f._text_ok))):
+                # The common case, straight through: a whole uncompressed
+                # message in one frame whose text (if text) the decoder
+                # validated, within the limit -- the general path below
+                # would reach the same result with more bookkeeping.
+                payload = f.payload
+                n = PyBytes_GET_SIZE(payload)
+                if not self._over(<uint64_t>n):
+                    if op == 2:
+                        return _message(<object>_OPC[2], payload, False)
+                    if self.decode_text:
+                        return _message(
+                            _TEXT,
+                            wsf_decode_object(<const uint8_t *>PyBytes_AS_STRING(payload),
+                                              n, 1, &error_pos),
+                            False,
+                        )
+                    return _message(_TEXT, payload, False)
             opcode = <object>_OPC[op]
             payload = f.payload
             fin = True if f._fin else False

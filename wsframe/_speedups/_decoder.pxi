@@ -601,6 +601,7 @@ cdef class FrameDecoder:
 
 
 @cython.final
+@cython.freelist(16)
 cdef class _FrameIterator:
     """The iterator :meth:`FrameDecoder.feed` returns: each step runs the
     decoder's state machine for one frame (lazily, as the reference's

@@ -290,22 +290,48 @@ def encode_message_bytes(opcode, payload, *, fragment_size=None, masked=False,
     """
     cdef Py_buffer view
     cdef Py_ssize_t n, step, count, last, total, i, start, size
-    cdef int b0, op, hs_full, hs_last
+    cdef int b0, hs_full, hs_last
+    cdef int op = -3
+    cdef int overflow = 0
+    cdef long long limit = 0
+    cdef bint compressed = False
     cdef bytes out
     cdef uint8_t *dst
     cdef uint8_t key[4]
     cdef const uint8_t *src
-    plan_op, data, compressed, step_obj = _rules.plan_message(
-        opcode, payload, fragment_size=fragment_size, deflater=deflater
-    )
-    op = <int>plan_op
-    if type(data) is not bytes:
-        data = _byte_view(data, "payload")
+    if deflater is None and (type(payload) is bytes or type(payload) is bytearray) and (
+        fragment_size is None or type(fragment_size) is int
+    ):
+        op = _plain_opcode(opcode)
+        if fragment_size is not None:
+            limit = PyLong_AsLongLongAndOverflow(fragment_size, &overflow)
+            if overflow:
+                limit = -1 if fragment_size < 0 else PY_SSIZE_T_MAX
+    if op >= 1 and (fragment_size is None or limit >= 1):
+        # Plain arguments: _rules.plan_message's plan, without building it in
+        # Python (a defined opcode other than CONTINUATION, nothing to
+        # compress, a valid fragment_size; anything else goes to it below).
+        plan_op = opcode
+        data = payload
+        step = -1
+    else:
+        plan_op, data, compressed, step_obj = _rules.plan_message(
+            opcode, payload, fragment_size=fragment_size, deflater=deflater
+        )
+        op = <int>plan_op
+        step = <Py_ssize_t>step_obj
+        if type(data) is not bytes:
+            data = _byte_view(data, "payload")
     PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
     try:
         n = view.len
         _check_encode(plan_op, op, n, n, True)
-        step = <Py_ssize_t>step_obj
+        if step < 0:
+            # as plan_message: a control frame, or a payload that fits, is one
+            # frame (of at least one byte's step, so that count is 1)
+            step = n if n >= 1 else 1
+            if op < 8 and fragment_size is not None and n > limit:
+                step = <Py_ssize_t>limit
         count = (n + step - 1) // step if n else 1
         last = n - (count - 1) * step
         hs_full = _header_size(<uint64_t>step, masked)

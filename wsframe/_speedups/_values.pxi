@@ -3,6 +3,10 @@
 # ---------------------------------------------------------------------------
 # Frame and FrameHeader: C-level value types
 
+# Frame, Message and the iterator of FrameDecoder.feed() are created and
+# dropped once per message on the hot path: each keeps up to 16 dead instances
+# for reuse (@cython.freelist: no malloc/free per object on GIL builds).
+
 
 # inspect.signature() of the classes below: a C type's __init__ has no text
 # signature, so each class carries an explicit __signature__ (and turns off
@@ -24,10 +28,33 @@ def _signature(*params):
 _REQ = _Param.empty
 
 
+# The value semantics of the reference's frozen dataclasses: positional
+# fields named by ``__match_args__``, value equality and hashing, repr,
+# pickling and ``copy.replace``.  Written once here; FrameHeader inherits them
+# from _Record, while Frame and Message (which need a freelist, and Cython
+# keeps freelists only on base classes) forward to these functions.
+
+cdef object _record_repr(object self):
+    inner = ", ".join(
+        f"{name}={value!r}" for name, value in zip(self.__match_args__, self._fields())
+    )
+    return f"{type(self).__qualname__}({inner})"
+
+
+cdef object _record_eq(object self, object other):
+    if other.__class__ is self.__class__:
+        return self._fields() == other._fields()
+    return NotImplemented
+
+
+cdef object _record_replace(object self, dict changes):
+    fields = dict(zip(self.__match_args__, self._fields()))
+    fields.update(changes)
+    return type(self)(**fields)
+
+
 cdef class _Record:
-    """Shared behaviour of the immutable value types below, as the reference's
-    frozen dataclasses: positional fields named by ``__match_args__``, value
-    equality and hashing, repr, pickling and ``copy.replace``."""
+    """Shared behaviour of the immutable value types below (see above)."""
 
     __match_args__ = ()
 
@@ -35,15 +62,10 @@ cdef class _Record:
         return ()
 
     def __repr__(self):
-        inner = ", ".join(
-            f"{name}={value!r}" for name, value in zip(self.__match_args__, self._fields())
-        )
-        return f"{type(self).__qualname__}({inner})"
+        return _record_repr(self)
 
     def __eq__(self, other):
-        if other.__class__ is self.__class__:
-            return self._fields() == other._fields()
-        return NotImplemented
+        return _record_eq(self, other)
 
     def __hash__(self):
         return hash(self._fields())
@@ -53,9 +75,7 @@ cdef class _Record:
 
     def __replace__(self, **changes):
         """A copy with some fields changed (``copy.replace``, as dataclasses)."""
-        fields = dict(zip(self.__match_args__, self._fields()))
-        fields.update(changes)
-        return type(self)(**fields)
+        return _record_replace(self, changes)
 
 
 @cython.embedsignature(False)
@@ -106,7 +126,8 @@ cdef class FrameHeader(_Record):
 
 
 @cython.embedsignature(False)
-cdef class Frame(_Record):
+@cython.freelist(16)
+cdef class Frame:
     """Frame(opcode, payload, fin=True, rsv1=False, rsv2=False, rsv3=False)
 
     A complete frame: ``payload`` is unmasked (RFC 6455 §5.2, §5.3).
@@ -187,6 +208,24 @@ cdef class Frame(_Record):
     def _fields(self):
         return (self.opcode, self.payload, self.fin, self.rsv1, self.rsv2, self.rsv3)
 
+    # -- value semantics (as _Record's) --
+
+    def __repr__(self):
+        return _record_repr(self)
+
+    def __eq__(self, other):
+        return _record_eq(self, other)
+
+    def __hash__(self):
+        return hash(self._fields())
+
+    def __reduce__(self):
+        return (type(self), self._fields())
+
+    def __replace__(self, **changes):
+        """A copy with some fields changed (``copy.replace``, as dataclasses)."""
+        return _record_replace(self, changes)
+
 
 # ---------------------------------------------------------------------------
 # Messages (RFC 6455 §5.4)
@@ -195,7 +234,8 @@ _bytes = bytes  # called as a Python object: bytes(x) exactly as the reference
 
 
 @cython.embedsignature(False)
-cdef class Message(_Record):
+@cython.freelist(16)
+cdef class Message:
     """Message(opcode, data, compressed=False)
 
     A complete message, or a control frame.
@@ -222,6 +262,24 @@ cdef class Message(_Record):
 
     def _fields(self):
         return (self.opcode, self.data, self.compressed)
+
+    # -- value semantics (as _Record's) --
+
+    def __repr__(self):
+        return _record_repr(self)
+
+    def __eq__(self, other):
+        return _record_eq(self, other)
+
+    def __hash__(self):
+        return hash(self._fields())
+
+    def __reduce__(self):
+        return (type(self), self._fields())
+
+    def __replace__(self, **changes):
+        """A copy with some fields changed (``copy.replace``, as dataclasses)."""
+        return _record_replace(self, changes)
 
 
 cdef Message _message(object opcode, object data, object compressed):
