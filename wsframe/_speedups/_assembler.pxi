@@ -1,6 +1,19 @@
 # Reassembling messages (RFC 6455 §5.4, §8.1; RFC 7692 §6.2); included by
 # _frames.pyx.
 
+cdef inline object _text_of(bytes data):
+    """The str of validated UTF-8 ``data``: one transcoding pass (wsf_decode_str with
+    validated=1).  The levels without a vector transcoder hand the bytes to CPython's
+    decoder, which checks them again; were they ever ill-formed there, this raises the
+    RFC 6455 §8.1 error rather than returning None."""
+    cdef Py_ssize_t error_pos = -1
+    text = wsf_decode_object(<const uint8_t *>PyBytes_AS_STRING(data),
+                             PyBytes_GET_SIZE(data), 1, &error_pos)
+    if text is None:
+        raise _rules.invalid_text(error_pos)
+    return text
+
+
 @cython.embedsignature(False)
 cdef class MessageAssembler:
     """MessageAssembler(max_message_size=1048576, decode_text=True, *, inflater=None)
@@ -157,7 +170,6 @@ cdef class MessageAssembler:
         cdef bint text, inflate, checked
         cdef uint64_t position
         cdef Py_ssize_t n
-        cdef Py_ssize_t error_pos = -1
         cdef Frame f
         if type(frame) is Frame:
             f = <Frame>frame
@@ -176,8 +188,7 @@ cdef class MessageAssembler:
                     if self.decode_text:
                         return _message(
                             _TEXT,
-                            wsf_decode_object(<const uint8_t *>PyBytes_AS_STRING(payload),
-                                              n, 1, &error_pos),
+                            _text_of(payload),
                             False,
                         )
                     return _message(_TEXT, payload, False)
@@ -241,8 +252,7 @@ cdef class MessageAssembler:
             # unmasked): one transcoding pass straight into the str's storage.
             return _message(
                 message_opcode,
-                wsf_decode_object(<const uint8_t *>PyBytes_AS_STRING(data),
-                                  PyBytes_GET_SIZE(data), 1, &error_pos),
+                _text_of(data),
                 compressed,
             )
         return _message(message_opcode, data, compressed)

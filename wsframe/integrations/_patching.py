@@ -182,6 +182,17 @@ class _PatchingFinder(importlib.abc.MetaPathFinder):
         return spec
 
 
+def _put_back(owner: Any, name: str, original: Any) -> None:
+    """Restore one patched attribute: its original value, or its absence."""
+    if original is MISSING:
+        try:
+            delattr(owner, name)
+        except AttributeError:
+            pass
+    else:
+        setattr(owner, name, original)
+
+
 class PatchSet:
     """A group of patches installed and uninstalled together.
 
@@ -304,13 +315,7 @@ class PatchSet:
             # Restore in reverse order of application.
             for key in reversed(list(self._saved)):
                 owner, name, original, _module = self._saved.pop(key)
-                if original is MISSING:
-                    try:
-                        delattr(owner, name)
-                    except AttributeError:
-                        pass
-                else:
-                    setattr(owner, name, original)
+                _put_back(owner, name, original)
 
     def _on_import(self, name: str, module: ModuleType) -> None:
         # Runs inside the peer's own ``import``: whatever happens here must
@@ -336,13 +341,7 @@ class PatchSet:
             if mod != module:
                 continue
             del self._saved[key]
-            if original is MISSING:
-                try:
-                    delattr(owner, name)
-                except AttributeError:
-                    pass
-            else:
-                setattr(owner, name, original)
+            _put_back(owner, name, original)
 
     def _apply(self, name: str, module: ModuleType) -> None:
         for patch in self._patches:
