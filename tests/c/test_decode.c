@@ -8,7 +8,7 @@
  *      -Wall -Wextra -Werror -I wsframe/_speedups tests/c/test_decode.c \
  *      -o /tmp/wsf_decode_asan && /tmp/wsf_decode_asan
  *
- * (tests/c/run_decode.sh does exactly this, then valgrind when installed.)
+ * (tests/c/run.sh does exactly this, then valgrind when installed.)
  */
 #include <stdio.h>
 #include <stdlib.h>
