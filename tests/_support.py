@@ -19,6 +19,8 @@ import functools
 import importlib
 import json
 import os
+import subprocess
+import sys
 from array import array
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -43,6 +45,7 @@ __all__ = [
     "BACKENDS",
     "IMPLEMENTATIONS",
     "load_implementation",
+    "run_at_simd_level",
     "implementation_fixture",
     "PEER_SETTINGS",
     "DATA_DIR",
@@ -104,6 +107,28 @@ IMPLEMENTATIONS: dict[str, tuple[str, str]] = {
     "utf8": ("wsframe._reference.utf8", "wsframe._speedups._utf8"),
     "frames": ("wsframe._reference.frames", "wsframe._speedups._frames"),
 }
+
+
+def run_at_simd_level(script: str, level: str) -> None:
+    """Run ``script`` (with ``level`` as its argument) in a fresh interpreter whose
+    kernels are forced to ``level`` (``WSFRAME_SIMD``), on this tree's compiled backend;
+    the script prints ``OK <level>`` when all its checks passed.
+
+    Raises:
+        AssertionError: the script failed or did not say OK.
+    """
+    env = dict(os.environ, WSFRAME_SIMD=level, PYTHONPATH=str(REPO_ROOT))
+    env.pop("WSFRAME_PURE_PYTHON", None)
+    proc = subprocess.run(
+        [sys.executable, "-c", script, level],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip() == f"OK {level}"
 
 
 def load_implementation(concern: str, backend: str, *, module_level: bool = False) -> ModuleType:

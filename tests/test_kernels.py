@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from _support import run_at_simd_level
 from wsframe._reference import mask as ref_mask
 from wsframe._reference import utf8 as ref_utf8
 
@@ -199,18 +200,7 @@ _LEVEL_SCRIPT = textwrap.dedent(
 @pytest.mark.parametrize("level", list(_mask.supported_levels))
 def test_forced_level(level: str) -> None:
     """Every supported kernel level agrees with Python's XOR and decoder."""
-    env = dict(os.environ, WSFRAME_SIMD=level, PYTHONPATH=str(ROOT))
-    env.pop("WSFRAME_PURE_PYTHON", None)
-    proc = subprocess.run(
-        [sys.executable, "-c", _LEVEL_SCRIPT, level],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert proc.stdout.strip() == f"OK {level}"
+    run_at_simd_level(_LEVEL_SCRIPT, level)
 
 
 def _import_with(simd: str) -> subprocess.CompletedProcess[str]:

@@ -19,10 +19,7 @@ its own interpreter (``WSFRAME_SIMD``, read at import).
 from __future__ import annotations
 
 import importlib
-import os
 import random
-import subprocess
-import sys
 import textwrap
 import threading
 from array import array
@@ -36,6 +33,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import wsframe.utf8
+from _support import run_at_simd_level
 from wsframe.errors import InvalidUTF8, ProtocolError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -448,15 +446,4 @@ _LEVEL_SCRIPT = textwrap.dedent(
     "level", list(getattr(_COMPILED, "supported_levels", ())) or ["scalar"]
 )
 def test_forced_level(level: str) -> None:
-    env = dict(os.environ, WSFRAME_SIMD=level, PYTHONPATH=str(ROOT))
-    env.pop("WSFRAME_PURE_PYTHON", None)
-    proc = subprocess.run(
-        [sys.executable, "-c", _LEVEL_SCRIPT, level],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert proc.stdout.strip() == f"OK {level}"
+    run_at_simd_level(_LEVEL_SCRIPT, level)
