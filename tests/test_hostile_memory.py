@@ -30,7 +30,7 @@ from typing import Any
 
 import pytest
 
-from _support import xor_mask_reference
+from _support import raw_frame
 from wsframe._reference import frames as ref_frames
 from wsframe.errors import PayloadTooBig
 
@@ -61,16 +61,11 @@ def _backends() -> list[Any]:
 
 def _header(opcode: int, length: int, *, fin: bool = True) -> bytes:
     """A masked frame header (RFC 6455 §5.2) declaring *length*, mask key included."""
-    first = bytes([(0x80 if fin else 0) | opcode])
-    if length < 126:
-        return first + bytes([0x80 | length]) + KEY
-    if length < 65536:
-        return first + bytes([0x80 | 126]) + length.to_bytes(2, "big") + KEY
-    return first + bytes([0x80 | 127]) + length.to_bytes(8, "big") + KEY
+    return raw_frame(opcode, fin=fin, mask=KEY, length=length)
 
 
 def _frame(opcode: int, payload: bytes, *, fin: bool = True) -> bytes:
-    return _header(opcode, len(payload), fin=fin) + xor_mask_reference(payload, KEY)
+    return raw_frame(opcode, payload, fin=fin, mask=KEY)
 
 
 class Tracer:

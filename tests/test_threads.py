@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from _support import xor_mask_reference
+from _support import raw_frame, xor_mask_reference
 from wsframe._reference import frames as ref_frames
 from wsframe._reference import mask as ref_mask
 from wsframe._reference import utf8 as ref_utf8
@@ -109,15 +109,7 @@ def _boundary(data: bytes, i: int) -> int:
 
 
 def _masked_frame(opcode: int, payload: bytes, key: bytes, *, fin: bool = True) -> bytes:
-    n = len(payload)
-    head = bytes([(0x80 if fin else 0) | opcode])
-    if n < 126:
-        head += bytes([0x80 | n])
-    elif n < 65536:
-        head += bytes([0x80 | 126]) + n.to_bytes(2, "big")
-    else:
-        head += bytes([0x80 | 127]) + n.to_bytes(8, "big")
-    return head + key + xor_mask_reference(payload, key)
+    return raw_frame(opcode, payload, fin=fin, mask=key)
 
 
 def _stream(seed: int) -> tuple[bytes, list[tuple[int, Any]]]:
