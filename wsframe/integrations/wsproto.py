@@ -389,14 +389,7 @@ def _make_take_frame(fp: ModuleType) -> Any:
             if pmd._inbound_compressed is None:
                 pmd._inbound_compressed = rsv1
                 if rsv1:
-                    d = pmd._decompressor
-                    if d is None:
-                        bits = pmd.server_max_window_bits if decoder.client else (
-                            pmd.client_max_window_bits
-                        )
-                        d = pmd._decompressor = inflater_type(int(bits), bool(decoder.client))
-                    if type(d) is inflater_type:
-                        d.inflated = 0
+                    inflater_type.begin_message(pmd, decoder.client)
             return True
 
         return check
@@ -757,6 +750,18 @@ class _WsprotoInflater(Inflater):
         )
         self.inflated = 0
 
+    @classmethod
+    def begin_message(cls, pmd: Any, client: Any) -> None:
+        """A compressed message starts on wsproto's ``PerMessageDeflate`` ``pmd``:
+        make its decompressor (the peer's window, RFC 7692 §7.1.2) if it has none,
+        and restart the inflated-size count of ours."""
+        d = pmd._decompressor
+        if d is None:
+            bits = pmd.server_max_window_bits if client else pmd.client_max_window_bits
+            d = pmd._decompressor = cls(int(bits), bool(client))
+        if type(d) is cls:
+            d.inflated = 0
+
     def decompress(self, data: Any) -> bytes:
         """zlib's ``decompress(data)`` (no bound)."""
         return self.feed(data, fin=False)
@@ -815,14 +820,7 @@ def _pmd_hook(ext_module: ModuleType, index: int, original: Any) -> Any:
             self._inbound_compressed = rsv.rsv1
             if self._inbound_compressed:
                 assert self._inbound_is_compressible
-                d = self._decompressor
-                if d is None:
-                    bits = self.server_max_window_bits if proto.client else (
-                        self.client_max_window_bits
-                    )
-                    d = self._decompressor = inflater_type(int(bits), bool(proto.client))
-                if type(d) is inflater_type:
-                    d.inflated = 0
+                inflater_type.begin_message(self, proto.client)
         return RsvBits(True, False, False)
 
     def frame_inbound_payload_data(self: Any, proto: Any, data: Any) -> Any:
