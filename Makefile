@@ -37,8 +37,8 @@ test: build  ## all tests, both backends (T=... to narrow, ARGS=... for pytest)
 	@echo "== pass 2: public modules on the reference (WSFRAME_PURE_PYTHON=1)"
 	$(PURE_PASS) $(ARGS) $(T) || [ $$? -eq 5 ]
 
-test-one: build  ## one file or node id on both backends, stop at the first failure: make test-one T=tests/test_mask.py
-	@test "$(T)" != tests || { echo "usage: make test-one T=tests/test_mask.py (a file or a node id)"; exit 2; }
+test-one: build  ## one file or node id on both backends, stop at the first failure: make test-one T=tests/mask/test_mask.py
+	@test "$(T)" != tests || { echo "usage: make test-one T=tests/mask/test_mask.py (a file or a node id)"; exit 2; }
 	@echo "== pass 1: [python] and [c] side by side; public modules compiled"
 	$(PYTEST) -x $(ARGS) $(T)
 	@echo "== pass 2: public modules on the reference (WSFRAME_PURE_PYTHON=1)"

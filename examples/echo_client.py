@@ -19,7 +19,7 @@ Each step uses one wsframe API:
 - the closing handshake (§7.1.2): send a Close, wait for the server's, then
   wait for the server to close TCP first (§7.1.1), bounded by a timeout.
 
-:class:`Client` is importable (tests/test_e2e_client.py uses it).
+:class:`Client` is importable (tests/e2e/test_e2e_client.py uses it).
 """
 
 from __future__ import annotations

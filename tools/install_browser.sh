@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install headless Chromium for tests/test_browser.py when no browser is on PATH.
+# Install headless Chromium for tests/e2e/test_browser.py when no browser is on PATH.
 #
 #   bash tools/install_browser.sh
 #

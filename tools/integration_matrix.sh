@@ -11,12 +11,12 @@
 # (pip's wheel cache makes a repeated run fast), wsframe taken from this checkout through
 # PYTHONPATH (its compiled modules built in place: `python setup.py build_ext --inplace`
 # is run first when they are missing), then
-#   supported rows:   tests/test_integrations_<library>.py and
-#                     tests/test_integrations_versions.py (install() before and after the
+#   supported rows:   tests/integrations/test_integrations_<library>.py and
+#                     tests/integrations/test_integrations_versions.py (install() before and after the
 #                     import, refusal forced), and the library's own suite with the
 #                     integration installed where tools/peer_suites.sh runs one (wsproto's
 #                     sdist tests, autobahn's packaged tests);
-#   unsupported rows: tests/test_integrations_versions.py, which requires the warning,
+#   unsupported rows: tests/integrations/test_integrations_versions.py, which requires the warning,
 #                     install() returning False and every target attribute left the
 #                     library's own, in both import orders.
 # Prints one line per row and the total time; exits non-zero if any row fails.
@@ -89,13 +89,13 @@ run_row() {
         export PYTHONPATH="$ROOT:$ROOT/tests:$WORK/testdeps" PYTHONDONTWRITEBYTECODE=1
         if [ "$kind" = supported ]; then
             "$py" -m pytest -q -p no:cacheprovider \
-                "tests/test_integrations_$lib.py" tests/test_integrations_versions.py
+                "tests/integrations/test_integrations_$lib.py" tests/integrations/test_integrations_versions.py
             case "$lib" in
             wsproto) DOWNLOAD_PYTHON="$PYTHON" WSPROTO_VERSION="$version" PYTHON="$py" bash tools/peer_suites.sh wsproto ;;
             autobahn) AUTOBAHN_VERSION="$version" PYTHON="$py" bash tools/peer_suites.sh autobahn ;;
             esac
         else
-            "$py" -m pytest -q -p no:cacheprovider tests/test_integrations_versions.py
+            "$py" -m pytest -q -p no:cacheprovider tests/integrations/test_integrations_versions.py
         fi
     } >"$log" 2>&1 || rc=$?
     echo "$rc $((SECONDS - start))" >"$WORK/$name.rc"

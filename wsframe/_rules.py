@@ -57,7 +57,7 @@ __all__ = [
 #: The public names of :mod:`wsframe.frames`, which each backend's frames
 #: module exports (the compiled one takes its ``__all__`` from here; the
 #: reference and the public module spell it out for the type checker, and
-#: tests/test_package.py holds them to this list).
+#: tests/package/test_package.py holds them to this list).
 FRAMES_API = (
     "Opcode",
     "CloseCode",

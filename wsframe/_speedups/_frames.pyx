@@ -5,7 +5,7 @@
 
 Same names and semantics as :mod:`wsframe._reference.frames`, which is the
 executable specification: every result, exception type, close code, message
-and position must agree with it (tests/test_frames_differential.py checks).
+and position must agree with it (tests/frames/test_frames_differential.py checks).
 
 What is compiled here, and why:
 

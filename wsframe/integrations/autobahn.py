@@ -36,7 +36,7 @@ from ._patching import Patch, PatchSet, constant, entry_points
 
 #: The autobahn releases this integration is proven on
 #: (tools/integration_matrix.sh runs autobahn's own tests and
-#: tests/test_integrations_autobahn.py on each).  With any other version
+#: tests/integrations/test_integrations_autobahn.py on each).  With any other version
 #: ``install()`` leaves autobahn untouched and warns; the wsaccel-compatible
 #: classes themselves work without autobahn.
 SUPPORTED_VERSIONS = ("26.7.1", "26.10.2")

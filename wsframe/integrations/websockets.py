@@ -24,7 +24,7 @@ same way — a complete frame with the expected masking, a length within
 (incomplete frames, reserved opcodes, non-minimal lengths that websockets
 tolerates, oversized or badly masked frames) goes through websockets' own
 ``Frame.parse``, so events, errors, close codes and outgoing bytes are
-websockets'.  ``tests/test_integrations_websockets.py`` proves it
+websockets'.  ``tests/integrations/test_integrations_websockets.py`` proves it
 differentially with hypothesis on ``ServerProtocol``.
 """
 
@@ -47,7 +47,7 @@ from ._patching import Patch, PatchSet, Unsupported, constant, entry_points
 __all__ = ["SUPPORTED_VERSIONS", "apply_mask", "install", "uninstall", "is_installed", "active"]
 
 #: The websockets releases this integration is proven on
-#: (tools/integration_matrix.sh runs tests/test_integrations_websockets.py on
+#: (tools/integration_matrix.sh runs tests/integrations/test_integrations_websockets.py on
 #: each).  With any other version ``install()`` leaves websockets untouched
 #: and warns.
 SUPPORTED_VERSIONS = ("16.1.1", "17.4")

@@ -62,7 +62,7 @@ __all__ = [
 ]
 
 #: The wsproto releases this integration is proven on (tools/integration_matrix.sh
-#: runs wsproto's own suite and tests/test_integrations_wsproto.py on each).
+#: runs wsproto's own suite and tests/integrations/test_integrations_wsproto.py on each).
 #: With any other version ``install()`` leaves wsproto untouched and warns.
 SUPPORTED_VERSIONS = ("1.2.0", "1.3.2")
 

@@ -180,7 +180,7 @@ _CHILD = textwrap.dedent(
 def test_bomb_memory_stays_far_below_the_bomb(
     backend: str, frame_size: int, bomb_file: Path
 ) -> None:
-    repo = Path(__file__).resolve().parents[1]
+    repo = Path(__file__).resolve().parents[2]
     proc = subprocess.run(
         [sys.executable, "-c", _CHILD, backend, str(bomb_file), str(MAX_SIZE), str(frame_size)],
         capture_output=True,

@@ -36,7 +36,7 @@ import wsframe.utf8
 from _support import run_at_simd_level
 from wsframe.errors import InvalidUTF8, ProtocolError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _compiled() -> ModuleType | None:

@@ -28,7 +28,7 @@ from wsframe._reference import utf8 as ref_utf8
 _mask = pytest.importorskip("wsframe._speedups._mask")
 _utf8 = pytest.importorskip("wsframe._speedups._utf8")
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 # Runs inside the forced-level interpreter: argv[1] is the expected level.
 _LEVEL_SCRIPT = textwrap.dedent(
