@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import _backend
+from . import _api, _backend
 
-__all__ = ["apply_mask", "apply_mask_inplace", "Masker"]
+__all__ = list(_api.MASK_API)
 
 if TYPE_CHECKING:
     from ._reference.mask import Masker, apply_mask, apply_mask_inplace

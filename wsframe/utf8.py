@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import _backend
-from .errors import InvalidUTF8
+from . import _api, _backend
+from .errors import InvalidUTF8 as InvalidUTF8
 
-__all__ = ["is_valid", "find_invalid", "decode", "Utf8Validator", "InvalidUTF8"]
+__all__ = list(_api.UTF8_API)
 
 if TYPE_CHECKING:
     from ._reference.utf8 import Utf8Validator, decode, find_invalid, is_valid
