@@ -96,7 +96,7 @@ def check_limit(value: Any, name: str) -> int | None:
         raise ValueError(f"{name} must be >= 0 or None, got {value!r}")
     if math.isinf(value):
         return None
-    return math.floor(value)
+    return int(math.floor(value))
 
 
 def check_rsv_allowed(value: Any) -> int:
@@ -107,14 +107,14 @@ def check_rsv_allowed(value: Any) -> int:
         ValueError: outside 0..7.
     """
     try:
-        value = operator.index(value)
+        bits = operator.index(value)
     except TypeError:
         raise TypeError(
             f"rsv_allowed must be an int (a 3-bit mask), not {type(value).__name__}"
         ) from None
-    if not 0 <= value <= 7:
-        raise ValueError(f"rsv_allowed must be a 3-bit mask (0..7), got {value}")
-    return value
+    if not 0 <= bits <= 7:
+        raise ValueError(f"rsv_allowed must be a 3-bit mask (0..7), got {bits}")
+    return bits
 
 
 def not_a_frame(frame: Any) -> TypeError:

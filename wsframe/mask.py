@@ -17,7 +17,9 @@ from . import _api, _backend
 __all__ = list(_api.MASK_API)
 
 if TYPE_CHECKING:
-    from ._reference.mask import Masker, apply_mask, apply_mask_inplace
+    from ._reference.mask import Masker as Masker
+    from ._reference.mask import apply_mask as apply_mask
+    from ._reference.mask import apply_mask_inplace as apply_mask_inplace
 else:
     apply_mask = _backend.mask.apply_mask
     apply_mask_inplace = _backend.mask.apply_mask_inplace
