@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, NoReturn
 
-from .errors import HandshakeError, PayloadTooBig, ProtocolError
+from . import _rules
+from .errors import HandshakeError, ProtocolError
 
 __all__ = [
     "BACKENDS",
@@ -786,7 +787,7 @@ class Inflater:
             else:
                 raise ValueError(f"max_size must be >= 0, got {max_size}")
         except self._zerror as exc:
-            self._fail(ProtocolError(f"corrupt compressed message: {exc}"))
+            self._fail(_rules.corrupt_compressed(exc))
         if fin:
             if self._reset or d.eof:
                 self._d = None
@@ -823,11 +824,7 @@ class Inflater:
         return b"".join(pieces)
 
     def _too_big(self, max_size: int) -> NoReturn:
-        self._fail(
-            PayloadTooBig(
-                f"inflated message exceeds the limit ({max_size} bytes left)"
-            )
-        )
+        self._fail(_rules.inflated_too_big(max_size))
 
     def _fail(self, exc: ProtocolError) -> NoReturn:
         self._error = exc

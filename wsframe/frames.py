@@ -3,16 +3,16 @@
 See the docstrings of each name; the semantics are those of the reference
 implementation in :mod:`wsframe._reference.frames`, which the compiled backend
 follows exactly.  Constants, policies and error wording shared by both live in
-:mod:`wsframe._rules`; ``__all__`` here is ``_rules.FRAMES_API``.
+:mod:`wsframe._rules`; ``__all__`` here is ``_api.FRAMES_API``.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import _backend, _rules
+from . import _api, _backend
 
-__all__ = list(_rules.FRAMES_API)
+__all__ = list(_api.FRAMES_API)
 
 if TYPE_CHECKING:
     from ._reference.frames import DEFAULT_MAX_SIZE as DEFAULT_MAX_SIZE

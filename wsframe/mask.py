@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import _backend
+from . import _api, _backend
 
-__all__ = ["apply_mask", "apply_mask_inplace", "Masker"]
+__all__ = list(_api.MASK_API)
 
 if TYPE_CHECKING:
-    from ._reference.mask import Masker, apply_mask, apply_mask_inplace
+    from ._reference.mask import Masker as Masker
+    from ._reference.mask import apply_mask as apply_mask
+    from ._reference.mask import apply_mask_inplace as apply_mask_inplace
 else:
     apply_mask = _backend.mask.apply_mask
     apply_mask_inplace = _backend.mask.apply_mask_inplace

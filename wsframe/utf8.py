@@ -16,13 +16,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import _backend
-from .errors import InvalidUTF8
+from . import _api, _backend
+from .errors import InvalidUTF8 as InvalidUTF8
 
-__all__ = ["is_valid", "find_invalid", "decode", "Utf8Validator", "InvalidUTF8"]
+__all__ = list(_api.UTF8_API)
 
 if TYPE_CHECKING:
-    from ._reference.utf8 import Utf8Validator, decode, find_invalid, is_valid
+    from ._reference.utf8 import Utf8Validator as Utf8Validator
+    from ._reference.utf8 import decode as decode
+    from ._reference.utf8 import find_invalid as find_invalid
+    from ._reference.utf8 import is_valid as is_valid
 else:
     decode = _backend.utf8.decode
     is_valid = _backend.utf8.is_valid

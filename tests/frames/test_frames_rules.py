@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from _support import BACKENDS, load_implementation
-from wsframe import _rules
+from wsframe import _keys, _rules
 from wsframe.deflate import DeflateParams, Deflater, Inflater
 from wsframe.errors import InvalidUTF8, PayloadTooBig, ProtocolError
 
@@ -293,7 +293,7 @@ def test_encode_message_bytes_arguments_as_the_reference(
     impl: ModuleType, opcode: Any, fragment: Any, payload: Any
 ) -> None:
     # The compiled backend plans plain arguments itself (not through
-    # _rules.plan_message): every result and every error must be the reference's.
+    # _plan.plan_message): every result and every error must be the reference's.
     def outcome(module: Any) -> Any:
         try:
             return module.encode_message_bytes(opcode, payload, fragment_size=fragment)
@@ -329,7 +329,7 @@ def _urandom_owner(impl: ModuleType) -> tuple[Any, str]:
     # Where each backend looks os.urandom up when it refills its pool.
     if impl.__name__.endswith("_speedups._frames"):
         return impl, "_urandom"
-    return _rules.os, "urandom"
+    return _keys.os, "urandom"
 
 
 def test_keys_are_never_served_twice_across_threads(
@@ -345,7 +345,7 @@ def test_keys_are_never_served_twice_across_threads(
             return b"".join(next(counter).to_bytes(4, "big") for _ in range(n // 4))
 
     owner, name = _urandom_owner(impl)
-    drop = impl._drop_key_pool if hasattr(impl, "_drop_key_pool") else _rules._drop_key_pool
+    drop = impl._drop_key_pool if hasattr(impl, "_drop_key_pool") else _keys._drop_key_pool
     monkeypatch.setattr(owner, name, distinct_words)
     drop()
     keys: list[bytes] = []

@@ -164,18 +164,38 @@ def test_pep561_py_typed_shipped() -> None:
 
 
 
-def test_frames_api_has_one_home() -> None:
-    """wsframe._rules.FRAMES_API is the list: the public module, the reference
-    and the compiled module all export exactly it (issue: __all__ had drifted,
-    DEFAULT_MAX_SIZE missing from the public module)."""
-    from wsframe import _rules, frames
-    from wsframe._reference import frames as reference
+@pytest.mark.parametrize(
+    ("public", "names", "extra"),
+    [("frames", "FRAMES_API", ()), ("mask", "MASK_API", ("SIMD_API",)),
+     ("utf8", "UTF8_API", ("SIMD_API",))],
+)
+def test_each_public_module_has_one_name_list(
+    public: str, names: str, extra: tuple[str, ...]
+) -> None:
+    """wsframe._api holds one list per public module: the public module and
+    the reference export exactly it, the compiled module it and its extras,
+    and the compiled module's stub spells out the same list."""
+    import ast
+    import importlib
+    from pathlib import Path
 
-    assert list(frames.__all__) == list(_rules.FRAMES_API)
-    assert list(reference.__all__) == list(_rules.FRAMES_API)
-    assert frames.DEFAULT_MAX_SIZE == 2**20
-    compiled = pytest.importorskip("wsframe._speedups._frames")
-    assert list(compiled.__all__) == list(_rules.FRAMES_API)
+    from wsframe import _api
+
+    listed = list(getattr(_api, names))
+    compiled_names = listed + [name for group in extra for name in getattr(_api, group)]
+    assert list(importlib.import_module(f"wsframe.{public}").__all__) == listed
+    assert list(importlib.import_module(f"wsframe._reference.{public}").__all__) == listed
+    stub = Path(_api.__file__).with_name("_speedups") / f"_{public}.pyi"
+    tree = ast.parse(stub.read_text(encoding="utf-8"))
+    spelled = [
+        ast.literal_eval(node.value)
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets)
+    ]
+    assert spelled == [compiled_names], f"{stub.name}: __all__ must list {compiled_names}"
+    compiled = pytest.importorskip(f"wsframe._speedups._{public}")
+    assert list(compiled.__all__) == compiled_names
 
 
 def test_no_compiled_module_imports_the_reference() -> None:

@@ -32,13 +32,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .. import _rules
+from .._api import FRAMES_API
+from .._args import byte_view, check_limit, check_rsv_allowed, mask_key, not_a_frame
+from .._keys import new_mask as new_mask
+from .._plan import check_encode, defined_opcode, message_frames
 from .._rules import DEFAULT_MAX_SIZE as DEFAULT_MAX_SIZE
-from .._rules import FRAMES_API, MAX_CONTROL_PAYLOAD, OPCODES, byte_view, check_encode, defined_opcode, mask_key
+from .._rules import OPCODES
 from .._rules import CloseCode as CloseCode
 from .._rules import Opcode as Opcode
 from .._rules import encode_close as encode_close
 from .._rules import is_valid_close_code as is_valid_close_code
-from .._rules import new_mask as new_mask
 from .._rules import parse_close as parse_close
 from ..errors import PayloadTooBig, ProtocolError
 from .mask import apply_mask
@@ -48,8 +51,6 @@ if TYPE_CHECKING:
     from ..deflate import Deflater, Inflater
 
 __all__ = list(FRAMES_API)
-
-_OPCODES = OPCODES  # the name the integrations and older callers import
 
 
 # ---------------------------------------------------------------------------
@@ -80,24 +81,10 @@ class FrameHeader:
         return self.rsv1 << 2 | self.rsv2 << 1 | self.rsv3
 
 
-def _check_opcode(opcode: int) -> Opcode:
-    # RFC 6455 §5.2: reserved opcodes fail the connection.
-    try:
-        return OPCODES[opcode]
-    except KeyError:
-        raise _rules.reserved_opcode(opcode) from None
-
-
-def _check_control_fin(opcode: Opcode, fin: bool) -> None:
-    # RFC 6455 §5.5: control frames MUST NOT be fragmented.
-    if opcode.is_control and not fin:
-        raise _rules.fragmented_control(opcode)
-
-
-def _check_control_length(opcode: Opcode, length: int) -> None:
-    # RFC 6455 §5.5: control frames carry at most 125 bytes.
-    if opcode.is_control and length > MAX_CONTROL_PAYLOAD:
-        raise _rules.control_too_long(opcode, length)
+def _check(error: ProtocolError | None) -> None:
+    # A policy of wsframe._rules said no.
+    if error is not None:
+        raise error
 
 
 def _check_minimal_length(length: int, size: int) -> None:
@@ -136,14 +123,15 @@ def parse_header(data: Any, offset: int = 0) -> FrameHeader | None:
         return None
     b0 = view[offset]
     fin = bool(b0 & 0x80)
-    opcode = _check_opcode(b0 & 0x0F)
-    _check_control_fin(opcode, fin)
+    _check(_rules.opcode_error(b0 & 0x0F))
+    opcode = OPCODES[b0 & 0x0F]
+    _check(_rules.control_fin_error(opcode, fin))
     if available < 2:
         return None
     b1 = view[offset + 1]
     masked = bool(b1 & 0x80)
     length = b1 & 0x7F
-    _check_control_length(opcode, length)
+    _check(_rules.control_length_error(opcode, length))
     size = 2
     if length == 126:
         if available < 4:
@@ -247,12 +235,10 @@ class FrameDecoder:
         self,
         *,
         client: bool = False,
-        max_frame_size: int | None = DEFAULT_MAX_SIZE,
+        max_frame_size: float | None = DEFAULT_MAX_SIZE,
         rsv_allowed: int = 0,
         validate_utf8: bool = True,
     ) -> None:
-        _rules.check_limit(max_frame_size, "max_frame_size")
-        _rules.check_rsv_allowed(rsv_allowed)
         self.client = client
         self.max_frame_size = max_frame_size
         self.rsv_allowed = rsv_allowed
@@ -269,6 +255,24 @@ class FrameDecoder:
         self._error: ProtocolError | None = None
         self._closed = False
         self._bytes_copied = 0  # instrumentation: bytes moved between buffers
+
+    @property
+    def max_frame_size(self) -> int | None:
+        """The limit (an int; None: no limit); any real number may be set."""
+        return self._max_frame_size
+
+    @max_frame_size.setter
+    def max_frame_size(self, value: float | None) -> None:
+        self._max_frame_size = check_limit(value, "max_frame_size")
+
+    @property
+    def rsv_allowed(self) -> int:
+        """The RSV bits negotiated extensions use (4 = RSV1, 2 = RSV2, 1 = RSV3)."""
+        return self._rsv_allowed
+
+    @rsv_allowed.setter
+    def rsv_allowed(self, value: int) -> None:
+        self._rsv_allowed = check_rsv_allowed(value)
 
     @property
     def closed(self) -> bool:
@@ -338,9 +342,9 @@ class FrameDecoder:
         if available >= 2:
             b0 = self._buffer[self._pos]
             b1 = self._buffer[self._pos + 1]
-            self._check_rsv(b0, _OPCODES[b0 & 0x0F])
-            self._check_mask_bit(bool(b1 & 0x80))
-            self._check_fragmentation(_OPCODES[b0 & 0x0F])
+            self._check_rsv(b0, OPCODES[b0 & 0x0F])
+            _check(_rules.mask_error(bool(b1 & 0x80), self.client))
+            _check(_rules.fragmentation_error(b0 & 0x0F, self._in_message))
             length = b1 & 0x7F
             if length < 126:
                 self._check_size(length)
@@ -350,44 +354,22 @@ class FrameDecoder:
                 self._check_size(int.from_bytes(self._buffer[self._pos + 2 : self._pos + 10], "big"))
         elif available == 1:
             b0 = self._buffer[self._pos]
-            self._check_rsv(b0, _OPCODES[b0 & 0x0F])
-            self._check_fragmentation(_OPCODES[b0 & 0x0F])
+            self._check_rsv(b0, OPCODES[b0 & 0x0F])
+            _check(_rules.fragmentation_error(b0 & 0x0F, self._in_message))
 
     def _check_rsv(self, b0: int, opcode: Opcode) -> None:
-        # RFC 6455 §5.2: "If a nonzero value is received and none of the
-        # negotiated extensions defines the meaning of such a nonzero value,
-        # the receiving endpoint MUST _Fail the WebSocket Connection_."
-        rsv = (b0 >> 4) & 0x07
-        unexpected = rsv & ~self.rsv_allowed
-        if unexpected:
-            raise _rules.reserved_bits(unexpected)
-        # RFC 7692 §6.1: only the first frame of a message carries RSV1 ("per-
-        # message compressed"); a control or continuation frame with RSV1 set
-        # is an error even when the extension was negotiated.
-        if rsv & 4 and opcode in (Opcode.CONTINUATION, Opcode.CLOSE, Opcode.PING, Opcode.PONG):
-            raise _rules.rsv1_not_first(opcode)
-
-    def _check_mask_bit(self, masked: bool) -> None:
-        # RFC 6455 §5.1: "a client MUST mask all frames that it sends to the
-        # server"; "A server MUST NOT mask any frames that it sends to the
-        # client"; the receiver MUST close the connection (1002) otherwise.
-        if masked == bool(self.client):
-            raise _rules.mask_bit_error(bool(self.client))
-
-    def _check_fragmentation(self, opcode: Opcode) -> None:
-        error = _rules.fragmentation_error(opcode, self._in_message)
-        if error is not None:
-            raise error
+        _check(_rules.rsv_error((b0 >> 4) & 0x07, opcode, self._rsv_allowed))
 
     def _check_size(self, length: int) -> None:
-        if self.max_frame_size is not None and length > self.max_frame_size:
-            raise _rules.frame_too_big(length, self.max_frame_size)
+        limit = self._max_frame_size
+        if limit is not None and length > limit:
+            raise _rules.frame_too_big(length, limit)
 
     def _start_frame(self, header: FrameHeader) -> None:
         b0 = self._buffer[self._pos]
         self._check_rsv(b0, header.opcode)
-        self._check_mask_bit(header.masked)
-        self._check_fragmentation(header.opcode)
+        _check(_rules.mask_error(header.masked, self.client))
+        _check(_rules.fragmentation_error(header.opcode, self._in_message))
         self._check_size(header.length)
         opcode = header.opcode
         if opcode in (Opcode.TEXT, Opcode.BINARY):
@@ -559,14 +541,12 @@ def encode_message(
             control payload over 125 bytes.
         TypeError: ``payload`` is a str or not a bytes-like object.
     """
-    return _rules.fragment_message(
-        encode_frame,
-        opcode,
-        payload,
-        fragment_size=fragment_size,
-        masked=masked,
-        deflater=deflater,
-    )
+    return [
+        encode_frame(op, piece, fin=fin, rsv1=rsv1, mask=new_mask() if masked else None)
+        for op, piece, fin, rsv1 in message_frames(
+            opcode, payload, fragment_size=fragment_size, deflater=deflater
+        )
+    ]
 
 
 def encode_message_bytes(
@@ -647,12 +627,11 @@ class MessageAssembler:
 
     def __init__(
         self,
-        max_message_size: int | None = DEFAULT_MAX_SIZE,
+        max_message_size: float | None = DEFAULT_MAX_SIZE,
         decode_text: bool = True,
         *,
         inflater: Inflater | None = None,
     ) -> None:
-        _rules.check_limit(max_message_size, "max_message_size")
         self.max_message_size = max_message_size
         self.decode_text = decode_text
         self.inflater = inflater
@@ -663,6 +642,15 @@ class MessageAssembler:
         self._inflated = 0  # inflated bytes of the message so far
         self._text = Utf8State()
         self._prevalidated = False  # every frame so far came validated
+
+    @property
+    def max_message_size(self) -> int | None:
+        """The limit (an int; None: no limit); any real number may be set."""
+        return self._max_message_size
+
+    @max_message_size.setter
+    def max_message_size(self, value: float | None) -> None:
+        self._max_message_size = check_limit(value, "max_message_size")
 
     @property
     def in_message(self) -> bool:
@@ -684,8 +672,11 @@ class MessageAssembler:
             InvalidUTF8: (1007) a text message is not UTF-8 (``position`` is
                 the offset in the message, inflated if it was compressed).
         """
-        opcode = OPCODES[operator.index(frame.opcode)]
-        payload = bytes(frame.payload)
+        try:
+            opcode = OPCODES[operator.index(frame.opcode)]
+            payload = bytes(frame.payload)
+        except AttributeError:
+            raise not_a_frame(frame) from None
         if opcode.is_control:
             return Message(opcode, payload)
         error = _rules.fragmentation_error(opcode, self._opcode is not None)
@@ -733,6 +724,8 @@ class MessageAssembler:
         try:
             chunk = self.inflater.feed(payload, fin=fin, max_size=budget)
         except PayloadTooBig:
+            # The inflater judged this frame's share of the budget; the
+            # message's limit is the one to report.
             self._forget()
             raise _rules.inflated_too_big(limit) from None
         except ProtocolError:

@@ -13,9 +13,10 @@ from __future__ import annotations
 import operator
 from typing import Any
 
-from .._rules import byte_view, mask_key
+from .._api import MASK_API
+from .._args import byte_view, mask_key
 
-__all__ = ["apply_mask", "apply_mask_inplace", "Masker", "byte_view", "mask_key"]
+__all__ = list(MASK_API)
 
 
 def _xor(view: memoryview, key: bytes) -> bytes:

@@ -30,11 +30,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .._api import UTF8_API
+from .._args import byte_view
 from .._rules import utf8_error
-from ..errors import InvalidUTF8
-from .mask import byte_view
+from ..errors import InvalidUTF8 as InvalidUTF8
 
-__all__ = ["is_valid", "find_invalid", "decode", "Utf8Validator", "InvalidUTF8", "Utf8State"]
+__all__ = list(UTF8_API)
 
 _NON_ASCII = re.compile(rb"[\x80-\xff]")
 

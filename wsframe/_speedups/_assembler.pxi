@@ -40,7 +40,6 @@ cdef class MessageAssembler:
 
     cdef object _max_obj
     cdef bint _has_limit
-    cdef bint _limit_generic        # not an int: compared in Python
     cdef uint64_t _limit
     cdef public object decode_text
     cdef public object inflater
@@ -67,7 +66,6 @@ cdef class MessageAssembler:
         wsf_utf8_init(&self._st)
 
     def __init__(self, max_message_size=DEFAULT_MAX_SIZE, decode_text=True, *, inflater=None):
-        _rules.check_limit(max_message_size, "max_message_size")
         self.max_message_size = max_message_size
         self.decode_text = decode_text
         self.inflater = inflater
@@ -80,17 +78,9 @@ cdef class MessageAssembler:
     @max_message_size.setter
     def max_message_size(self, value):
         # Converted once here, not on every add().
-        cdef int overflow = 0
-        cdef long long limit
+        value = _check_limit(value, "max_message_size")
         self._has_limit = value is not None
-        self._limit_generic = False
-        self._limit = 0
-        if value is not None:
-            if type(value) is int and value >= 0:
-                limit = PyLong_AsLongLongAndOverflow(value, &overflow)
-                self._limit = <uint64_t>-1 if overflow else <uint64_t>limit
-            else:
-                self._limit_generic = True
+        self._limit = _limit_value(value) if value is not None else 0
         self._max_obj = value
 
     @property
@@ -99,11 +89,7 @@ cdef class MessageAssembler:
         return self._opcode is not None
 
     cdef inline bint _over(self, uint64_t size) except -1:
-        if not self._has_limit:
-            return False
-        if self._limit_generic:
-            return size > self._max_obj
-        return size > self._limit
+        return self._has_limit and size > self._limit
 
     cdef int _forget(self) except -1:
         self._opcode = None
@@ -197,13 +183,16 @@ cdef class MessageAssembler:
             fin = True if f._fin else False
             checked = f._text_ok
         else:
-            opcode = frame.opcode
+            try:
+                opcode = frame.opcode
+                raw = frame.payload
+                fin = frame.fin
+            except AttributeError:
+                raise _not_a_frame(frame) from None
             if type(opcode) is not Opcode:
-                opcode = _OPCODES[_index(opcode)]
+                opcode = _rules.OPCODES[_index(opcode)]
             op = opcode
-            raw = frame.payload
             payload = <bytes>raw if type(raw) is bytes else _bytes(raw)
-            fin = frame.fin
             checked = getattr(frame, "_text_valid", False) is True
         if op >= 8:
             return _message(opcode, payload, False)

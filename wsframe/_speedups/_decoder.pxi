@@ -73,9 +73,7 @@ cdef class FrameDecoder:
     cdef bint _client
     cdef bint _validate
     cdef bint _has_limit
-    cdef bint _limit_generic    # not an int: compared in Python, as the reference
     cdef uint64_t _limit
-    cdef bint _rsv_generic
     cdef int _rsv_allowed
 
     # input: either the borrowed bytes object [_bpos:_blen], or _buf[_start:_end]
@@ -131,8 +129,6 @@ cdef class FrameDecoder:
 
     def __init__(self, *, client=False, max_frame_size=DEFAULT_MAX_SIZE, rsv_allowed=0,
                  validate_utf8=True):
-        _rules.check_limit(max_frame_size, "max_frame_size")
-        _rules.check_rsv_allowed(rsv_allowed)
         self.client = client
         self.max_frame_size = max_frame_size
         self.rsv_allowed = rsv_allowed
@@ -185,18 +181,9 @@ cdef class FrameDecoder:
 
     @max_frame_size.setter
     def max_frame_size(self, value):
-        cdef int overflow = 0
-        cdef long long limit
+        value = _check_limit(value, "max_frame_size")
         self._has_limit = value is not None
-        self._limit_generic = False
-        self._limit = 0
-        if value is not None:
-            if isinstance(value, int) and value >= 0:
-                limit = PyLong_AsLongLongAndOverflow(value, &overflow)
-                # Lengths are below 2**63: a larger limit is no limit.
-                self._limit = <uint64_t>-1 if overflow else <uint64_t>limit
-            else:
-                self._limit_generic = True
+        self._limit = _limit_value(value) if value is not None else 0
         self._max_obj = value
 
     @property
@@ -205,11 +192,8 @@ cdef class FrameDecoder:
 
     @rsv_allowed.setter
     def rsv_allowed(self, value):
-        if isinstance(value, int):
-            self._rsv_allowed = value & 7
-            self._rsv_generic = False
-        else:
-            self._rsv_generic = True
+        value = _check_rsv_allowed(value)
+        self._rsv_allowed = value
         self._rsv_obj = value
 
     @property
@@ -383,41 +367,20 @@ cdef class FrameDecoder:
         self._partial_cap = 0
         raise exc
 
-    cdef int _check_rsv_generic(self, int b0, int op) except -1:
-        # The reference's arithmetic on a non-int rsv_allowed, reproduced.
-        unexpected = ((b0 >> 4) & 0x07) & ~self._rsv_obj
-        if unexpected:
-            self._fail(_rules.reserved_bits(unexpected))
-        return 0
-
     cdef int _check_start(self, _Hdr *h, bint have_b1) except -1:
         """The checks that depend on the role, the extensions and the message
         state, in the reference's order, on what the header bytes show."""
         cdef int op = h.opcode
-        cdef int unexpected
-        # RFC 6455 §5.2: RSV bits no negotiated extension defines fail (1002).
-        if self._rsv_generic:
-            self._check_rsv_generic(h.b0, op)
-        else:
-            unexpected = h.rsv & ~self._rsv_allowed & 7
-            if unexpected:
-                self._fail(_rules.reserved_bits(unexpected))
-        # RFC 7692 §6.1: RSV1 only on the first frame of a data message.
-        if h.rsv & 4 and (op == 0 or op >= 8):
-            self._fail(_rules.rsv1_not_first(op))
-        # RFC 6455 §5.1: clients mask, servers do not.
-        if have_b1 and h.masked == self._client:
-            self._fail(_rules.mask_bit_error(self._client))
-        # RFC 6455 §5.4: fragmentation order (the table of _rules.fragmentation_error).
+        # The tables of _rules.rsv_error, mask_error and fragmentation_error.
+        if _RSV_ERR[self._rsv_allowed][h.rsv][op]:
+            self._fail(_rules.rsv_error(h.rsv, op, self._rsv_allowed))
+        if have_b1 and _MASK_ERR[h.masked][self._client]:
+            self._fail(_rules.mask_error(h.masked, self._client))
         if _FRAG_ERR[self._in_message][op]:
             self._fail(_rules.fragmentation_error(op, self._in_message))
         # max_frame_size, on the declared length (RFC 6455 §7.4.1: 1009).
-        if h.length_known and self._has_limit:
-            if self._limit_generic:
-                if h.length > self._max_obj:
-                    self._fail(_rules.frame_too_big(h.length, self._max_obj))
-            elif h.length > self._limit:
-                self._fail(_rules.frame_too_big(h.length, self._max_obj))
+        if h.length_known and self._has_limit and h.length > self._limit:
+            self._fail(_rules.frame_too_big(h.length, self._max_obj))
         return 0
 
     cdef int _check_partial(self, Py_ssize_t avail) except -1:

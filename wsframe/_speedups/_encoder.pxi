@@ -21,23 +21,21 @@ cdef inline int _plain_opcode(object opcode) except? -100:
     return <int>value
 
 
-cdef int _MAX_CONTROL = _rules.MAX_CONTROL_PAYLOAD
-
-
 cdef int _check_encode(object opcode, int op, object length, long long n, bint fin) except -1:
-    """_rules.check_encode's rule on plain C arguments; when it fails, the
-    error is _rules.check_encode's own (RFC 6455 §5.2, §5.5)."""
-    if op < 0 or n < 0 or (op >= 8 and (n > _MAX_CONTROL or not fin)):
-        _rules.check_encode(opcode, length, fin)
+    """_plan.check_encode's rule on plain C arguments, read from the tables of
+    _rules.control_length_error and control_fin_error; when it fails, the error
+    is _plan.check_encode's own (RFC 6455 §5.2, §5.5)."""
+    if op < 0 or n < 0 or _FIN_ERR[op][fin] or _LEN7_ERR[op][n if n < 127 else 127]:
+        _check_encode_args(opcode, length, fin)
     return 0
 
 
 cdef int _opcode_value(object opcode) except -2:
     """The opcode's value, -1 when reserved (_check_encode reports it); an
-    argument of another type is converted (or refused) by _rules.defined_opcode."""
+    argument of another type is converted (or refused) by _plan.defined_opcode."""
     cdef int op = _plain_opcode(opcode)
     if op == -3:
-        op = <int>_rules.defined_opcode(opcode)
+        op = <int>_defined_opcode(opcode)
     return op
 
 
@@ -186,14 +184,15 @@ def encode_frame(opcode, payload=b"", *, fin=True, rsv1=False, rsv2=False, rsv3=
 
 # -- masking keys (RFC 6455 §5.3, §10.3) -------------------------------------
 #
-# The pool of _rules.new_mask, kept in C: the same rules (see the comment
-# there), without a Python-level lock.  Taking a key is a handful of C
+# The pool of wsframe._keys.new_mask, kept in C: the same rules (see the
+# module docstring there) and block size, without a Python-level lock.  Taking a key is a handful of C
 # statements with the GIL held, or inside a critical section on _KEY_POOL_LOCK
 # on free-threaded builds, so no two threads take the same bytes.  Bytes are
 # wiped as they are served; a forked child drops the pool.
 
 cdef enum:
     _KEY_POOL = 4096   # bytes per os.urandom() call: 1024 keys
+assert _KEY_POOL == _KEY_POOL_SIZE
 
 cdef uint8_t _key_pool[_KEY_POOL]
 cdef Py_ssize_t _key_pos = _KEY_POOL   # empty: the first call fills it
@@ -258,10 +257,12 @@ def encode_message(opcode, payload, *, fragment_size=None, masked=False, deflate
             control payload over 125 bytes.
         TypeError: ``payload`` is a str or not a bytes-like object.
     """
-    return _rules.fragment_message(
-        encode_frame, opcode, payload, fragment_size=fragment_size, masked=masked,
-        deflater=deflater, mask_source=new_mask,
-    )
+    return [
+        encode_frame(op, piece, fin=fin, rsv1=rsv1, mask=new_mask() if masked else None)
+        for op, piece, fin, rsv1 in _message_frames(
+            opcode, payload, fragment_size=fragment_size, deflater=deflater
+        )
+    ]
 
 
 def encode_message_bytes(opcode, payload, *, fragment_size=None, masked=False,
@@ -308,14 +309,14 @@ def encode_message_bytes(opcode, payload, *, fragment_size=None, masked=False,
             if overflow:
                 limit = -1 if fragment_size < 0 else PY_SSIZE_T_MAX
     if op >= 1 and (fragment_size is None or limit >= 1):
-        # Plain arguments: _rules.plan_message's plan, without building it in
+        # Plain arguments: _plan.plan_message's plan, without building it in
         # Python (a defined opcode other than CONTINUATION, nothing to
         # compress, a valid fragment_size; anything else goes to it below).
         plan_op = opcode
         data = payload
         step = -1
     else:
-        plan_op, data, compressed, step_obj = _rules.plan_message(
+        plan_op, data, compressed, step_obj = _plan_message(
             opcode, payload, fragment_size=fragment_size, deflater=deflater
         )
         op = <int>plan_op

@@ -13,7 +13,25 @@ from wsframe._rules import parse_close as parse_close
 if TYPE_CHECKING:
     from wsframe.deflate import Deflater, Inflater
 
-__all__: list[str]
+__all__ = [
+    "Opcode",
+    "CloseCode",
+    "FrameHeader",
+    "Frame",
+    "Message",
+    "parse_header",
+    "FrameDecoder",
+    "encode_frame",
+    "encode_header",
+    "encode_message",
+    "encode_message_bytes",
+    "new_mask",
+    "parse_close",
+    "encode_close",
+    "is_valid_close_code",
+    "MessageAssembler",
+    "DEFAULT_MAX_SIZE",
+]
 
 simd_level: Final[str]
 
@@ -88,18 +106,24 @@ def parse_header(data: Any, offset: int = 0) -> FrameHeader | None: ...
 
 class FrameDecoder:
     client: bool
-    max_frame_size: int | None
-    rsv_allowed: int
     validate_utf8: bool
     _bytes_copied: int
     def __init__(
         self,
         *,
         client: bool = False,
-        max_frame_size: int | None = ...,
+        max_frame_size: float | None = ...,
         rsv_allowed: int = 0,
         validate_utf8: bool = True,
     ) -> None: ...
+    @property
+    def max_frame_size(self) -> int | None: ...
+    @max_frame_size.setter
+    def max_frame_size(self, value: float | None) -> None: ...
+    @property
+    def rsv_allowed(self) -> int: ...
+    @rsv_allowed.setter
+    def rsv_allowed(self, value: int) -> None: ...
     @property
     def closed(self) -> bool: ...
     @property
@@ -158,16 +182,19 @@ class Message:
     def __hash__(self) -> int: ...
 
 class MessageAssembler:
-    max_message_size: int | None
     decode_text: bool
     inflater: Inflater | None
     def __init__(
         self,
-        max_message_size: int | None = ...,
+        max_message_size: float | None = ...,
         decode_text: bool = True,
         *,
         inflater: Inflater | None = None,
     ) -> None: ...
+    @property
+    def max_message_size(self) -> int | None: ...
+    @max_message_size.setter
+    def max_message_size(self, value: float | None) -> None: ...
     @property
     def in_message(self) -> bool: ...
     def add(self, frame: Frame) -> Message | None: ...

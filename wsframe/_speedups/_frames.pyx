@@ -26,10 +26,12 @@ What is compiled here, and why:
   validates text with the streaming UTF-8 kernel.
 
 Constants, enums, policies and error wording come from :mod:`wsframe._rules`,
-the one home both backends share (this module never imports the reference);
-the policies become lookup tables at import (close codes, opcodes,
-fragmentation order), so ``frame.opcode is Opcode.TEXT`` holds whichever
-backend produced the frame and a rule changed there changes here.
+the one home both backends share (this module never imports the reference),
+argument checks from :mod:`wsframe._args` and :mod:`wsframe._plan`; the
+policies become lookup tables at import (defined opcodes, control-frame FIN
+and length, RSV bits, the mask bit, fragmentation order, close codes), so
+``frame.opcode is Opcode.TEXT`` holds whichever backend produced the frame and
+a rule changed there changes here.
 
 Thread safety: a :class:`FrameDecoder` (and a :class:`MessageAssembler`) belongs to one connection and is not
 meant to be shared, but sharing it cannot crash the interpreter: its methods
@@ -58,8 +60,17 @@ from operator import index as _index
 import os as _os
 
 from wsframe import _rules
-from wsframe._rules import byte_view as _byte_view
-from wsframe._rules import mask_key as _mask_key
+from wsframe._api import FRAMES_API
+from wsframe._args import byte_view as _byte_view
+from wsframe._args import check_limit as _check_limit
+from wsframe._args import check_rsv_allowed as _check_rsv_allowed
+from wsframe._args import mask_key as _mask_key
+from wsframe._args import not_a_frame as _not_a_frame
+from wsframe._keys import KEY_POOL_SIZE as _KEY_POOL_SIZE
+from wsframe._plan import check_encode as _check_encode_args
+from wsframe._plan import defined_opcode as _defined_opcode
+from wsframe._plan import message_frames as _message_frames
+from wsframe._plan import plan_message as _plan_message
 from wsframe.errors import PayloadTooBig, ProtocolError
 
 
@@ -82,7 +93,7 @@ from wsframe._speedups.kernels cimport (
 
 
 # The public names, from the one list both backends follow.
-__all__ = list(_rules.FRAMES_API)
+__all__ = list(FRAMES_API)
 
 # The runtime-dispatched kernels of this module use the level picked here
 # (WSFRAME_SIMD may force a lower one for tests; see wsf_cpu.h).
@@ -98,7 +109,6 @@ parse_close = _rules.parse_close
 encode_close = _rules.encode_close
 DEFAULT_MAX_SIZE = _rules.DEFAULT_MAX_SIZE
 
-_OPCODES = _rules.OPCODES
 _TEXT = Opcode.TEXT
 
 # Opcode value -> Opcode member (NULL: reserved, RFC 6455 §5.2).  The members
@@ -117,25 +127,50 @@ cdef void _init_opcode_table():
 
 _init_opcode_table()
 
-# _rules.is_valid_close_code as a table: codes 0.._CLOSE_CODES-1 (every code
-# the policy accepts is below it; the 16-bit codes above are all refused).
+# The policies of _rules as tables, each entry 1 where the policy returns an
+# error (the function is called again to build the error it reports):
+# is_valid_close_code for codes 0.._CLOSE_CODES-1 (every code the policy
+# accepts is below it; the 16-bit codes above are all refused, 1 = valid);
+# opcode_error [opcode]; control_fin_error [opcode][fin];
+# control_length_error [opcode][7-bit length field]; rsv_error
+# [rsv_allowed][rsv][opcode]; mask_error [masked][client];
+# fragmentation_error [in_message][opcode] (data opcodes).
 cdef enum:
     _CLOSE_CODES = 5000
 cdef uint8_t _CLOSE_OK[_CLOSE_CODES]
-# _rules.fragmentation_error as a table: [in_message][opcode] -> 1 if an error.
+cdef uint8_t _OPCODE_ERR[16]
+cdef uint8_t _FIN_ERR[16][2]
+cdef uint8_t _LEN7_ERR[16][128]
+cdef uint8_t _RSV_ERR[8][8][16]
+cdef uint8_t _MASK_ERR[2][2]
 cdef uint8_t _FRAG_ERR[2][16]
 
 
+cdef inline uint8_t _fails(object error):
+    return 1 if error is not None else 0
+
+
 cdef void _init_policy_tables():
-    cdef int code, op, inside
+    cdef int code, op, i, j
+    cdef bint defined
     for code in range(_CLOSE_CODES):
         _CLOSE_OK[code] = 1 if is_valid_close_code(code) else 0
-    for inside in range(2):
-        for op in range(16):
-            _FRAG_ERR[inside][op] = (
-                1 if op < 8 and _OPC[op] != NULL
-                and _rules.fragmentation_error(op, inside == 1) is not None else 0
+    for op in range(16):
+        _OPCODE_ERR[op] = _fails(_rules.opcode_error(op))
+        defined = not _OPCODE_ERR[op]
+        for i in range(2):
+            _FIN_ERR[op][i] = defined and _fails(_rules.control_fin_error(op, i == 1))
+            _FRAG_ERR[i][op] = (
+                defined and op < 8 and _fails(_rules.fragmentation_error(op, i == 1))
             )
+        for i in range(128):
+            _LEN7_ERR[op][i] = defined and _fails(_rules.control_length_error(op, i))
+        for i in range(8):
+            for j in range(8):
+                _RSV_ERR[i][j][op] = defined and _fails(_rules.rsv_error(j, op, i))
+    for i in range(2):
+        for j in range(2):
+            _MASK_ERR[i][j] = _fails(_rules.mask_error(i == 1, j == 1))
 
 
 _init_policy_tables()

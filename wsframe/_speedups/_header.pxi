@@ -15,11 +15,6 @@ cdef enum:
     _E_NONMIN64 = 5
     _E_MSB = 6
 
-# Bit i set: opcode i is defined (0, 1, 2, 8, 9, 10; RFC 6455 §5.2, §11.8).
-cdef enum:
-    _DEFINED_OPCODES = 0x0707
-
-
 cdef struct _Hdr:
     int b0              # first byte, or -1
     int opcode
@@ -55,12 +50,11 @@ cdef inline int _parse_hdr(const uint8_t *p, Py_ssize_t avail, _Hdr *h) noexcept
     h.opcode = op
     h.fin = b0 >> 7
     h.rsv = (b0 >> 4) & 0x07
-    # RFC 6455 §5.2: reserved opcodes fail the connection (1002).
-    if not ((_DEFINED_OPCODES >> op) & 1):
+    # The tables of _rules.opcode_error and control_fin_error.
+    if _OPCODE_ERR[op]:
         h.err = _E_OPCODE
         return _H_ERR
-    # RFC 6455 §5.5: control frames MUST NOT be fragmented.
-    if op >= 8 and not h.fin:
+    if _FIN_ERR[op][h.fin]:
         h.err = _E_CTRL_FIN
         return _H_ERR
     if avail < 2:
@@ -68,8 +62,8 @@ cdef inline int _parse_hdr(const uint8_t *p, Py_ssize_t avail, _Hdr *h) noexcept
     b1 = p[1]
     h.masked = b1 >> 7
     h.len7 = b1 & 0x7F
-    # RFC 6455 §5.5: control frame payloads are at most 125 bytes.
-    if op >= 8 and h.len7 > 125:
+    # The table of _rules.control_length_error.
+    if _LEN7_ERR[op][h.len7]:
         h.err = _E_CTRL_LEN
         return _H_ERR
     if h.len7 < 126:
@@ -115,19 +109,15 @@ cdef inline int _parse_hdr(const uint8_t *p, Py_ssize_t avail, _Hdr *h) noexcept
     return _H_DONE
 
 
-cdef inline object _opname(int op):
-    return (<object>_OPC[op]).name
-
-
 cdef object _header_error(_Hdr *h):
     """The ProtocolError (1002) for a failed _parse_hdr."""
     cdef int err = h.err
     if err == _E_OPCODE:
-        return _rules.reserved_opcode(h.opcode)
+        return _rules.opcode_error(h.opcode)
     if err == _E_CTRL_FIN:
-        return _rules.fragmented_control(h.opcode)
+        return _rules.control_fin_error(h.opcode, h.fin)
     if err == _E_CTRL_LEN:
-        return _rules.control_too_long(h.opcode, h.len7)
+        return _rules.control_length_error(h.opcode, h.len7)
     if err == _E_NONMIN16:
         return _rules.non_minimal_length(16)
     if err == _E_NONMIN64:

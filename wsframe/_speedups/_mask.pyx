@@ -42,7 +42,12 @@ from wsframe._speedups.kernels cimport (
     wsf_supported_levels,
 )
 
-__all__ = ["apply_mask", "apply_mask_inplace", "Masker", "simd_level", "supported_levels"]
+from wsframe._api import MASK_API, SIMD_API
+from wsframe._args import REQUIRED as _REQ
+from wsframe._args import signature as _signature
+
+# The public names, from the one list every spelling follows.
+__all__ = [*MASK_API, *SIMD_API]
 
 cdef extern from "wsf_dispatch.h":
     # This module owns the kernels: CPU detection, WSFRAME_SIMD and the one
@@ -194,6 +199,8 @@ cdef class Masker:
     cdef unsigned long long _count
     cdef object _base           # None or an int outside [0, 2**64)
     cdef size_t _base_phase     # _base % 4 (0 when _base is None)
+
+    __signature__ = _signature(("mask", _REQ, False))
 
     def __init__(self, mask):
         wsf_get_key(mask, self._key)

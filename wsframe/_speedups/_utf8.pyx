@@ -44,17 +44,12 @@ from wsframe._speedups.kernels cimport (
 )
 
 from wsframe import _rules
+from wsframe._api import SIMD_API, UTF8_API
+from wsframe._args import signature as _signature
 from wsframe.errors import InvalidUTF8
 
-__all__ = [
-    "is_valid",
-    "find_invalid",
-    "decode",
-    "Utf8Validator",
-    "InvalidUTF8",
-    "simd_level",
-    "supported_levels",
-]
+# The public names, from the one list every spelling follows.
+__all__ = [*UTF8_API, *SIMD_API]
 
 wsf_init_or_raise()
 wsf_decode_init()
@@ -166,6 +161,8 @@ cdef class Utf8Validator:
     cdef wsf_utf8_state _state
     cdef unsigned long long _consumed
     cdef object _error
+
+    __signature__ = _signature()
 
     def __init__(self):
         wsf_utf8_init(&self._state)

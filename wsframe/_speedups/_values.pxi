@@ -11,21 +11,16 @@
 # inspect.signature() of the classes below: a C type's __init__ has no text
 # signature, so each class carries an explicit __signature__ (and turns off
 # Cython's embedded signature line, which misplaces the keyword-only marker).
-from inspect import Parameter as _Param
-from inspect import Signature as _Signature
+from wsframe._args import REQUIRED as _REQ
+from wsframe._args import signature as _signature
 
 
-def _signature(*params):
-    """A Signature from (name, default, keyword_only) triples; default
-    _Param.empty for a required parameter."""
-    return _Signature([
-        _Param(name, _Param.KEYWORD_ONLY if kw else _Param.POSITIONAL_OR_KEYWORD,
-               default=default)
-        for name, default, kw in params
-    ])
-
-
-_REQ = _Param.empty
+cdef uint64_t _limit_value(object limit) except? 0:
+    """A limit checked by _args.check_limit (an int >= 0) as a C number:
+    lengths are below 2**63, so a larger limit is no limit."""
+    cdef int overflow = 0
+    cdef long long value = PyLong_AsLongLongAndOverflow(limit, &overflow)
+    return <uint64_t>-1 if overflow else <uint64_t>value
 
 
 # The value semantics of the reference's frozen dataclasses: positional
@@ -170,7 +165,7 @@ cdef class Frame:
         if op < 0:
             # Reserved, or not an exact int: the reference's conversion and
             # its ValueError or TypeError.
-            op = _rules.defined_opcode(opcode)
+            op = _defined_opcode(opcode)
         self._op = <uint8_t>op
         self.payload = <bytes>payload if type(payload) is bytes else _bytes(
             _byte_view(payload, "payload")

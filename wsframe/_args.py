@@ -1,0 +1,137 @@
+"""The arguments of local calls: conversion and checks shared by both backends.
+
+A caller's mistake is a :class:`TypeError` or :class:`ValueError` raised at
+the API boundary, worded here once; a peer's mistake is a
+:class:`~wsframe.errors.ProtocolError` from :mod:`wsframe._rules`.  This module
+knows nothing of the protocol: buffers, 4-byte keys, size limits, the
+``rsv_allowed`` bit mask, and the signatures the compiled classes report to
+:func:`inspect.signature`.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import operator
+from inspect import Parameter, Signature
+from typing import Any
+
+__all__ = [
+    "byte_view",
+    "mask_key",
+    "check_limit",
+    "check_rsv_allowed",
+    "not_a_frame",
+    "signature",
+    "REQUIRED",
+]
+
+#: The default of a required parameter, for :func:`signature`.
+REQUIRED = Parameter.empty
+
+
+def byte_view(data: Any, what: str = "data") -> memoryview:
+    """Return a flat, byte-format view of any C-contiguous buffer.
+
+    Buffers are taken as their raw bytes whatever their item format, so
+    ``array('I')`` is masked byte by byte like the memory it occupies.
+
+    Raises:
+        TypeError: ``data`` does not support the buffer protocol (``str`` included).
+        ValueError: ``data`` is not C-contiguous.
+    """
+    if isinstance(data, str):
+        raise TypeError(f"{what} must be a bytes-like object, not str")
+    try:
+        view = memoryview(data)
+    except TypeError:
+        raise TypeError(
+            f"{what} must be a bytes-like object, not {type(data).__name__}"
+        ) from None
+    if not view.c_contiguous:
+        raise ValueError(f"{what} must be a C-contiguous buffer")
+    if view.format != "B" or view.ndim != 1:
+        view = view.cast("B")
+    return view
+
+
+def mask_key(mask: Any, offset: int = 0) -> bytes:
+    """Return the 4-byte key rotated so that its first byte applies at ``offset``.
+
+    Raises:
+        TypeError: ``mask`` is not a bytes-like object or ``offset`` not an int.
+        ValueError: ``mask`` is not exactly 4 bytes long.
+    """
+    key = bytes(byte_view(mask, "mask"))
+    if len(key) != 4:
+        raise ValueError(f"mask must be 4 bytes long, got {len(key)}")
+    # RFC 6455 §5.3: byte i of the payload uses key byte i MOD 4; a chunk that
+    # starts at payload offset `offset` therefore starts at key byte offset % 4.
+    phase = operator.index(offset) % 4
+    return key[phase:] + key[:phase]
+
+
+def check_limit(value: Any, name: str) -> int | None:
+    """A size limit, as the ``int`` both backends compare sizes with.
+
+    Any real number is a limit (``1e6`` is ``1000000``): sizes are whole
+    bytes, so a size passes ``value`` exactly when it passes ``floor(value)``.
+    ``None`` and infinity mean no limit (``None`` is returned).
+
+    Raises:
+        TypeError: not a real number (``str``, ``bool``, ``Decimal``...).
+        ValueError: negative, or NaN.
+    """
+    if type(value) is int:
+        if value < 0:
+            raise ValueError(f"{name} must be >= 0 or None, got {value}")
+        return value
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number or None, not {type(value).__name__}")
+    if math.isnan(value):
+        raise ValueError(f"{name} must be a number >= 0 or None, not NaN")
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0 or None, got {value!r}")
+    if math.isinf(value):
+        return None
+    return int(math.floor(value))
+
+
+def check_rsv_allowed(value: Any) -> int:
+    """``rsv_allowed``: a 3-bit mask (4 = RSV1, 2 = RSV2, 1 = RSV3), as an int.
+
+    Raises:
+        TypeError: not an int.
+        ValueError: outside 0..7.
+    """
+    try:
+        bits = operator.index(value)
+    except TypeError:
+        raise TypeError(
+            f"rsv_allowed must be an int (a 3-bit mask), not {type(value).__name__}"
+        ) from None
+    if not 0 <= bits <= 7:
+        raise ValueError(f"rsv_allowed must be a 3-bit mask (0..7), got {bits}")
+    return bits
+
+
+def not_a_frame(frame: Any) -> TypeError:
+    """The error for an argument of :meth:`MessageAssembler.add` that is not a frame."""
+    return TypeError(f"frame must be a Frame, not {type(frame).__name__}")
+
+
+def signature(*params: tuple[str, Any, bool]) -> Signature:
+    """A :class:`inspect.Signature` from ``(name, default, keyword_only)`` triples
+    (:data:`REQUIRED`: no default), for the compiled classes: a C type's
+    ``__init__`` has no text signature, so each carries an explicit
+    ``__signature__``."""
+    return Signature([
+        Parameter(
+            name,
+            Parameter.KEYWORD_ONLY if keyword_only else Parameter.POSITIONAL_OR_KEYWORD,
+            default=default,
+        )
+        for name, default, keyword_only in params
+    ])
