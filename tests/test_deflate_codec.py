@@ -499,10 +499,31 @@ def test_levels_round_trip(backend: str, level: int) -> None:
 
 def test_default_backend_is_fastest_installed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("WSFRAME_ZLIB", raising=False)
-    expected = "zlib-ng" if installed("zlib-ng") else "zlib"
+    if hasattr(zlib, "ZLIBNG_VERSION"):
+        expected = "zlib"  # CPython links zlib-ng: its own zlib is the fast one
+    else:
+        expected = "zlib-ng" if installed("zlib-ng") else "zlib"
     assert backend_name(zlib_backend()) == expected
     assert Inflater(DeflateParams()).zlib_name == expected
     assert Deflater(DeflateParams()).zlib_name == expected
+
+
+def test_default_backend_is_stdlib_zlib_when_cpython_links_zlib_ng(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A CPython built with zlib-ng in compatibility mode says so in
+    # zlib.ZLIBNG_VERSION: no extra package is needed for the fast zlib.
+    import wsframe._zlib
+
+    monkeypatch.delenv("WSFRAME_ZLIB", raising=False)
+    monkeypatch.setattr(wsframe._zlib, "_default_cache", {})
+    monkeypatch.setattr(zlib, "ZLIBNG_VERSION", "2.2.1", raising=False)
+    assert zlib_backend() is zlib
+    assert Deflater(DeflateParams()).zlib_name == "zlib"
+    monkeypatch.delattr(zlib, "ZLIBNG_VERSION")
+    monkeypatch.setattr(wsframe._zlib, "_default_cache", {})
+    if installed("zlib-ng"):
+        assert backend_name(zlib_backend()) == "zlib-ng"
 
 
 @pytest.mark.parametrize("backend", BACKEND)
@@ -522,10 +543,10 @@ def test_env_var_unknown_name_is_clear_error(monkeypatch: pytest.MonkeyPatch) ->
 def test_missing_backend_package_is_clear_import_error(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import wsframe.deflate
+    import wsframe._zlib
 
     monkeypatch.setitem(sys.modules, "isal.isal_zlib", None)
-    monkeypatch.setattr(wsframe.deflate, "_default_cache", {})
+    monkeypatch.setattr(wsframe._zlib, "_default_cache", {})
     with pytest.raises(ImportError, match="pip install isal"):
         zlib_backend("isal")
     monkeypatch.setenv("WSFRAME_ZLIB", "isal")

@@ -1,0 +1,361 @@
+"""permessage-deflate codec (RFC 7692 §7.2): :class:`Inflater`, :class:`Deflater`.
+
+One connection's decompressor for the peer's messages and compressor for its
+own, over any zlib backend (:mod:`wsframe._zlib`).  Re-exported by
+:mod:`wsframe.deflate`, the public face.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import NoReturn
+
+from ._deflate_negotiation import DeflateParams
+from ._zlib import Compressor, Decompressor, backend_name, import_backend, zlib_backend
+from .errors import PayloadTooBig, ProtocolError
+
+__all__ = ["DEFAULT_LEVEL", "DEFAULT_MEM_LEVEL", "Deflater", "Inflater"]
+
+# ---------------------------------------------------------------------------
+# Inflate (RFC 7692 §7.2.2)
+# ---------------------------------------------------------------------------
+
+#: RFC 7692 §7.2.2: appended to a message before inflating; §7.2.1: removed
+#: from the end of a compressed message.
+_TRAILER = b"\x00\x00\xff\xff"
+# Beyond this a bound is no bound: max_length must fit a Py_ssize_t.
+_NO_LIMIT = (1 << 62)
+
+
+class _Ended:
+    """Stands in for a decompressor whose stream ended before its message."""
+
+    eof = True
+    unconsumed_tail = b""
+
+    @staticmethod
+    def decompress(data: object, max_length: int = 0) -> bytes:
+        return b""
+
+
+_ENDED = _Ended()
+
+
+def _peer_side(params: DeflateParams, peer_is_server: bool) -> tuple[bool, int]:
+    if peer_is_server:
+        return params.server_no_context_takeover, params.server_max_window_bits
+    return params.client_no_context_takeover, params.client_max_window_bits
+
+
+class Inflater:
+    """Decompressor for the compressed messages one peer sends (RFC 7692 §7.2.2).
+
+    ``client=False`` (the default) means this side is the server, so the
+    client's ``client_no_context_takeover`` and ``client_max_window_bits``
+    govern what is inflated; ``client=True`` reads the server's.
+
+    The window is reset after each message exactly when the peer may not
+    take over context; the decompressor is then dropped between messages and
+    an idle connection holds no inflate memory.  An agreed 8-bit window is
+    inflated with a 9-bit one: zlib cannot compress raw deflate with an 8-bit
+    window and silently uses 9, so peers built on zlib send 9-bit distances
+    (accepting them is harmless).  A peer that ends a message with a final
+    (BFINAL) block has ended its DEFLATE stream: the rest of that message is
+    ignored and its next message starts a new stream without history.
+
+    Args:
+        params: the agreement.
+        client: True when this side is the client.
+        zlib: the zlib backend (see :func:`zlib_backend`).
+
+    Raises:
+        TypeError: ``params`` is not a :class:`DeflateParams`.
+    """
+
+    __slots__ = (
+        "_d",
+        "_decompressobj",
+        "_error",
+        "_reset",
+        "_wbits",
+        "_zerror",
+        "params",
+        "zlib",
+        "zlib_name",
+    )
+
+    params: DeflateParams
+    zlib: ModuleType
+    zlib_name: str
+
+    def __init__(
+        self,
+        params: DeflateParams,
+        *,
+        client: bool = False,
+        zlib: ModuleType | str | None = None,
+    ) -> None:
+        if not isinstance(params, DeflateParams):
+            raise TypeError(f"params must be DeflateParams, not {type(params).__name__}")
+        self.params = params
+        self.zlib = zlib_backend(zlib)
+        self.zlib_name = backend_name(self.zlib)
+        self._reset, bits = _peer_side(params, peer_is_server=bool(client))
+        self._wbits = -max(bits, 9)
+        self._decompressobj = self.zlib.decompressobj
+        self._zerror = self.zlib.error
+        self._d: Decompressor | None = None
+        self._error: ProtocolError | None = None
+
+    def feed(
+        self,
+        payload: bytes | bytearray | memoryview,
+        *,
+        fin: bool,
+        max_size: int | None = None,
+    ) -> bytes:
+        """Inflate one frame's payload of a compressed message.
+
+        Args:
+            payload: the frame's (unmasked) payload.
+            fin: True for the message's final frame: the trailer
+                ``00 00 ff ff`` is appended and the message ends.
+            max_size: the most output this call may produce (the assembler
+                passes what is left of the message's budget); ``None``
+                means no bound.
+
+        Returns:
+            The inflated bytes of this frame.
+
+        Raises:
+            PayloadTooBig: (1009) the output would pass ``max_size``; at most
+                ``max_size + 1`` bytes were inflated.
+            ProtocolError: (1002) corrupt compressed data.  After either
+                error the inflater is unusable: every later call raises it.
+            TypeError, ValueError: bad arguments.
+        """
+        d = self._d
+        if d is None:
+            d = self._start()
+        if fin:
+            data: bytes | bytearray | memoryview = (
+                payload + _TRAILER
+                if type(payload) is bytes
+                else b"".join((payload, _TRAILER))  # one copy, any buffer
+            )
+        else:
+            data = payload
+        try:
+            if max_size is None:
+                out: bytes = d.decompress(data)
+            elif 0 <= max_size < _NO_LIMIT:
+                # Ask for one byte more than allowed: getting it proves the
+                # message too big, and nothing more was inflated.
+                out = d.decompress(data, max_size + 1)
+                if len(out) > max_size or d.unconsumed_tail:
+                    out = self._rest(d, out, max_size)
+            elif max_size >= _NO_LIMIT:
+                out = d.decompress(data)
+            else:
+                raise ValueError(f"max_size must be >= 0, got {max_size}")
+        except self._zerror as exc:
+            self._fail(ProtocolError(f"corrupt compressed message: {exc}"))
+        if fin:
+            if self._reset or d.eof:
+                self._d = None
+        elif d.eof:
+            # RFC 7692 §7.2.3.4: the peer ended its DEFLATE stream with a
+            # final block; what follows in this message carries nothing.
+            self._d = _ENDED
+        return out
+
+    def _start(self) -> Decompressor:
+        if self._error is not None:
+            raise self._error
+        d: Decompressor = self._decompressobj(self._wbits)
+        self._d = d
+        return d
+
+    def _rest(self, d: Decompressor, out: bytes, max_size: int) -> bytes:
+        # A call that fills its max_length may leave output pending inside
+        # the decompressor even with an empty unconsumed_tail (python-isal
+        # #248), so "tail empty" never means "done" by itself: only a call
+        # that returns less than it was allowed to and leaves no tail does.
+        # Here the first call either overflowed (too big) or left a tail.
+        if len(out) > max_size:
+            self._too_big(max_size)
+        pieces = [out]
+        room = max_size - len(out)
+        tail = d.unconsumed_tail
+        while tail:
+            piece = d.decompress(tail, room + 1)
+            if len(piece) > room:
+                self._too_big(max_size)
+            room -= len(piece)
+            pieces.append(piece)
+            tail = d.unconsumed_tail
+        return b"".join(pieces)
+
+    def _too_big(self, max_size: int) -> NoReturn:
+        self._fail(
+            PayloadTooBig(
+                f"inflated message exceeds the limit ({max_size} bytes left)"
+            )
+        )
+
+    def _fail(self, exc: ProtocolError) -> NoReturn:
+        self._error = exc
+        self._d = None
+        raise exc
+
+    def __repr__(self) -> str:
+        return f"Inflater({self.params!r}, zlib={self.zlib_name!r})"
+
+
+# ---------------------------------------------------------------------------
+# Deflate (RFC 7692 §7.2.1)
+# ---------------------------------------------------------------------------
+
+#: Default compression level (see docs/deflate.md for the measurements).
+DEFAULT_LEVEL = 1
+#: Default zlib memLevel (zlib-ng ignores it; see docs/deflate.md).
+DEFAULT_MEM_LEVEL = 5
+
+
+class Deflater:
+    """Compressor for the messages this side sends (RFC 7692 §7.2.1).
+
+    Each message is compressed whole, flushed with ``Z_SYNC_FLUSH`` and
+    stripped of the trailing ``00 00 ff ff``.  When this side may not take
+    over context (its ``*_no_context_takeover``), the history is discarded
+    after each message (a ``Z_FULL_FLUSH``, which resets the compressor
+    without reallocating it); otherwise it is kept across messages.
+
+    An agreed 8-bit window cannot be honoured by zlib (it refuses raw 8-bit
+    compression, or silently uses 9): the compressor then uses the
+    ``Z_RLE`` strategy, whose matches all have distance 1, so any 8-bit
+    inflater accepts the output.  isal ignores strategies, so an 8-bit
+    Deflater on isal compresses with the standard library's zlib.
+
+    Args:
+        params: the agreement.
+        client: True when this side is the client (the client's window and
+            takeover parameters then apply).
+        level: zlib compression level 0..9 (isal: 0..3).
+        mem_level: zlib memLevel 1..9 (memory for the match finder).
+        min_size: messages shorter than this are sent uncompressed
+            (``encode_message`` checks ``len(payload) < deflater.min_size``).
+        zlib: the zlib backend (see :func:`zlib_backend`).
+
+    Raises:
+        TypeError, ValueError: bad arguments.
+    """
+
+    __slots__ = (
+        "_c",
+        "_compressobj",
+        "_flush_mode",
+        "_strategy",
+        "_wbits",
+        "_zerror",
+        "level",
+        "mem_level",
+        "min_size",
+        "params",
+        "zlib",
+        "zlib_name",
+    )
+
+    params: DeflateParams
+    zlib: ModuleType
+    zlib_name: str
+    level: int
+    mem_level: int
+    min_size: int
+
+    def __init__(
+        self,
+        params: DeflateParams,
+        *,
+        client: bool = False,
+        level: int = DEFAULT_LEVEL,
+        mem_level: int = DEFAULT_MEM_LEVEL,
+        min_size: int = 0,
+        zlib: ModuleType | str | None = None,
+    ) -> None:
+        if not isinstance(params, DeflateParams):
+            raise TypeError(f"params must be DeflateParams, not {type(params).__name__}")
+        for name, value, low, high in (
+            ("level", level, -1, 9),
+            ("mem_level", mem_level, 1, 9),
+            ("min_size", min_size, 0, None),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise TypeError(f"{name} must be an int, not {value!r}")
+            if value < low or (high is not None and value > high):
+                raise ValueError(f"{name} out of range: {value}")
+        self.params = params
+        self.level = level
+        self.mem_level = mem_level
+        self.min_size = min_size
+        module = zlib_backend(zlib)
+        reset, bits = _peer_side(params, peer_is_server=not client)
+        strategy = module.Z_DEFAULT_STRATEGY
+        if bits == 8:
+            if backend_name(module) == "isal":
+                module = import_backend("zlib")
+            strategy = getattr(module, "Z_RLE", 3)  # 3 in zlib.h
+            bits = 9
+        self.zlib = module
+        self.zlib_name = backend_name(module)
+        self._wbits = -bits
+        self._strategy = strategy
+        self._flush_mode = module.Z_FULL_FLUSH if reset else module.Z_SYNC_FLUSH
+        self._compressobj = module.compressobj
+        self._zerror = module.error
+        # Built once here so that a level or memLevel the backend refuses
+        # (isal: levels 0..3) fails now, then dropped: the compressor is
+        # allocated at the first message, so an idle connection costs nothing.
+        self._c: Compressor | None = self._new_compressor()
+        self._c = None
+
+    def _new_compressor(self) -> Compressor:
+        try:
+            c: Compressor = self._compressobj(
+                self.level, self.zlib.DEFLATED, self._wbits, self.mem_level, self._strategy
+            )
+        except (self._zerror, ValueError) as exc:
+            raise ValueError(
+                f"{self.zlib_name} cannot compress with level={self.level}, "
+                f"mem_level={self.mem_level}, window={-self._wbits}: {exc}"
+            ) from None
+        return c
+
+    def compress(self, payload: bytes | bytearray | memoryview) -> bytes:
+        """Compress one whole message (RFC 7692 §7.2.1).
+
+        Args:
+            payload: the message's data (bytes-like; encode text first).
+
+        Returns:
+            The compressed payload, trailing ``00 00 ff ff`` removed; an
+            empty message becomes ``00``.
+
+        Raises:
+            TypeError: ``payload`` is not bytes-like.
+        """
+        c = self._c
+        if c is None:
+            c = self._c = self._new_compressor()
+        data: bytes = c.compress(payload)
+        # The flush ends with an empty stored block, 00 00 ff ff, which it
+        # emits itself: dropping it from the flush's output avoids copying
+        # the (possibly large) compressed body twice.
+        tail: bytes = c.flush(self._flush_mode)[:-4]
+        return data + tail if data else tail
+
+    def __repr__(self) -> str:
+        return (
+            f"Deflater({self.params!r}, level={self.level}, mem_level={self.mem_level}, "
+            f"min_size={self.min_size}, zlib={self.zlib_name!r})"
+        )
