@@ -7,10 +7,13 @@ own, over any zlib backend (:mod:`wsframe._zlib`).  Re-exported by
 
 from __future__ import annotations
 
+import math
+import numbers
 from types import ModuleType
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from ._deflate_negotiation import DeflateParams
+from ._rules import DEFAULT_MAX_SIZE
 from ._zlib import Compressor, Decompressor, backend_name, import_backend, zlib_backend
 from .errors import PayloadTooBig, ProtocolError
 
@@ -24,7 +27,33 @@ __all__ = ["DEFAULT_LEVEL", "DEFAULT_MEM_LEVEL", "Deflater", "Inflater"]
 #: from the end of a compressed message.
 _TRAILER = b"\x00\x00\xff\xff"
 # Beyond this a bound is no bound: max_length must fit a Py_ssize_t.
-_NO_LIMIT = (1 << 62)
+_NO_LIMIT = 1 << 62
+# The slack max_ratio allows on top of ratio x compressed size: a short
+# message may legitimately inflate far beyond any ratio (a run of 64 KiB of
+# one byte compresses to a handful of bytes).
+RATIO_SLACK = 64 * 1024
+# Every message is inflated with the largest window DEFLATE has (RFC 1951
+# §3.2.5: distances reach 32 KiB), whatever was agreed: see "The agreed
+# window" in docs/deflate.md for why lenient, and why it must be the same
+# on every backend and framing.
+_INFLATE_WBITS = -15
+
+
+def _limit(value: object, name: str) -> int | None:
+    """A size limit of any real number type as an int, or None for no limit.
+
+    Raises:
+        TypeError: not a real number (bool included) or None.
+        ValueError: negative or NaN.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number or None, not {type(value).__name__}")
+    number: Any = value
+    if not number >= 0:  # also NaN
+        raise ValueError(f"{name} must be >= 0, got {value}")
+    return None if number >= _NO_LIMIT else math.floor(number)
 
 
 class _Ended:
@@ -51,34 +80,44 @@ class Inflater:
     """Decompressor for the compressed messages one peer sends (RFC 7692 §7.2.2).
 
     ``client=False`` (the default) means this side is the server, so the
-    client's ``client_no_context_takeover`` and ``client_max_window_bits``
-    govern what is inflated; ``client=True`` reads the server's.
+    client's ``client_no_context_takeover`` governs what is inflated;
+    ``client=True`` reads the server's.
 
     The window is reset after each message exactly when the peer may not
     take over context; the decompressor is then dropped between messages and
-    an idle connection holds no inflate memory.  An agreed 8-bit window is
-    inflated with a 9-bit one: zlib cannot compress raw deflate with an 8-bit
-    window and silently uses 9, so peers built on zlib send 9-bit distances
-    (accepting them is harmless).  A peer that ends a message with a final
-    (BFINAL) block has ended its DEFLATE stream: the rest of that message is
-    ignored and its next message starts a new stream without history.
+    an idle connection holds no inflate memory.  Every message is inflated
+    with a 15-bit window whatever the agreed one: a back-reference is accepted
+    exactly when it points at a byte the peer's stream already produced (in
+    this message, or in earlier ones with context takeover), on every backend
+    and however the message is split into frames (docs/deflate.md, "The
+    agreed window").  A peer that ends a message with a final (BFINAL) block
+    has ended its DEFLATE stream: the rest of that message is ignored and its
+    next message starts a new stream without history.
 
     Args:
         params: the agreement.
         client: True when this side is the client.
         zlib: the zlib backend (see :func:`zlib_backend`).
+        max_ratio: when set (any real number >= 0), a message whose inflated
+            size passes ``max_ratio`` x its compressed size + 64 KiB fails with
+            :class:`PayloadTooBig` (1009): the bound on CPU spent per
+            compressed byte that a size limit alone does not give.
 
     Raises:
-        TypeError: ``params`` is not a :class:`DeflateParams`.
+        TypeError: ``params`` is not a :class:`DeflateParams`, ``max_ratio``
+            not a number.
+        ValueError: a negative ``max_ratio``.
     """
 
     __slots__ = (
         "_d",
         "_decompressobj",
         "_error",
+        "_in",
+        "_out",
         "_reset",
-        "_wbits",
         "_zerror",
+        "max_ratio",
         "params",
         "zlib",
         "zlib_name",
@@ -87,6 +126,7 @@ class Inflater:
     params: DeflateParams
     zlib: ModuleType
     zlib_name: str
+    max_ratio: float | None
 
     def __init__(
         self,
@@ -94,42 +134,52 @@ class Inflater:
         *,
         client: bool = False,
         zlib: ModuleType | str | None = None,
+        max_ratio: int | float | None = None,
     ) -> None:
         if not isinstance(params, DeflateParams):
             raise TypeError(f"params must be DeflateParams, not {type(params).__name__}")
+        if max_ratio is not None:
+            _limit(max_ratio, "max_ratio")  # type and range
         self.params = params
+        self.max_ratio = max_ratio
         self.zlib = zlib_backend(zlib)
         self.zlib_name = backend_name(self.zlib)
-        self._reset, bits = _peer_side(params, peer_is_server=bool(client))
-        self._wbits = -max(bits, 9)
+        self._reset = _peer_side(params, peer_is_server=bool(client))[0]
         self._decompressobj = self.zlib.decompressobj
         self._zerror = self.zlib.error
         self._d: Decompressor | None = None
         self._error: ProtocolError | None = None
+        self._in = 0  # compressed bytes of the message so far (with max_ratio)
+        self._out = 0  # inflated bytes of the message so far (with max_ratio)
 
     def feed(
         self,
         payload: bytes | bytearray | memoryview,
         *,
         fin: bool,
-        max_size: int | None = None,
+        max_size: int | float | None = DEFAULT_MAX_SIZE,
     ) -> bytes:
         """Inflate one frame's payload of a compressed message.
+
+        Bounded by default: without ``max_size`` a call produces at most
+        1 MiB (the default message limit of ``MessageAssembler``), so a
+        deflate bomb is never inflated whole by accident.
 
         Args:
             payload: the frame's (unmasked) payload.
             fin: True for the message's final frame: the trailer
                 ``00 00 ff ff`` is appended and the message ends.
-            max_size: the most output this call may produce (the assembler
-                passes what is left of the message's budget); ``None``
-                means no bound.
+            max_size: the most output this call may produce, any real
+                number >= 0 (the assembler passes what is left of the
+                message's budget); ``None`` means explicitly no bound.
 
         Returns:
             The inflated bytes of this frame.
 
         Raises:
-            PayloadTooBig: (1009) the output would pass ``max_size``; at most
-                ``max_size + 1`` bytes were inflated.
+            PayloadTooBig: (1009) the output would pass ``max_size``, or the
+                message passed ``max_ratio``; at most ``max_size + 1`` bytes
+                were inflated.
             ProtocolError: (1002) corrupt compressed data.  After either
                 error the inflater is unusable: every later call raises it.
             TypeError, ValueError: bad arguments.
@@ -137,6 +187,18 @@ class Inflater:
         d = self._d
         if d is None:
             d = self._start()
+        bound = (
+            max_size
+            if type(max_size) is int and 0 <= max_size < _NO_LIMIT
+            else _limit(max_size, "max_size")
+        )
+        by_ratio = False
+        ratio = self.max_ratio
+        if ratio is not None:
+            self._in += len(payload) if type(payload) is bytes else memoryview(payload).nbytes
+            room = math.floor(ratio * self._in) + RATIO_SLACK - self._out
+            if bound is None or room < bound:
+                bound, by_ratio = room, True
         if fin:
             data: bytes | bytearray | memoryview = (
                 payload + _TRAILER
@@ -146,20 +208,20 @@ class Inflater:
         else:
             data = payload
         try:
-            if max_size is None:
+            if bound is None:
                 out: bytes = d.decompress(data)
-            elif 0 <= max_size < _NO_LIMIT:
+            else:
                 # Ask for one byte more than allowed: getting it proves the
                 # message too big, and nothing more was inflated.
-                out = d.decompress(data, max_size + 1)
-                if len(out) > max_size or d.unconsumed_tail:
-                    out = self._rest(d, out, max_size)
-            elif max_size >= _NO_LIMIT:
-                out = d.decompress(data)
-            else:
-                raise ValueError(f"max_size must be >= 0, got {max_size}")
+                out = d.decompress(data, bound + 1)
+                if len(out) > bound or d.unconsumed_tail:
+                    out = self._rest(d, out, bound, by_ratio)
         except self._zerror as exc:
             self._fail(ProtocolError(f"corrupt compressed message: {exc}"))
+        if ratio is not None:
+            self._out = 0 if fin else self._out + len(out)
+            if fin:
+                self._in = 0
         if fin:
             if self._reset or d.eof:
                 self._d = None
@@ -172,29 +234,39 @@ class Inflater:
     def _start(self) -> Decompressor:
         if self._error is not None:
             raise self._error
-        d: Decompressor = self._decompressobj(self._wbits)
+        d: Decompressor = self._decompressobj(_INFLATE_WBITS)
         self._d = d
         return d
 
-    def _rest(self, d: Decompressor, out: bytes, max_size: int) -> bytes:
+    def _rest(self, d: Decompressor, out: bytes, bound: int, by_ratio: bool) -> bytes:
         # A call that fills its max_length may leave output pending inside
         # the decompressor even with an empty unconsumed_tail (python-isal
         # #248), so "tail empty" never means "done" by itself: only a call
         # that returns less than it was allowed to and leaves no tail does.
         # Here the first call either overflowed (too big) or left a tail.
-        if len(out) > max_size:
-            self._too_big(max_size)
+        if len(out) > bound:
+            self._overflow(bound, by_ratio)
         pieces = [out]
-        room = max_size - len(out)
+        room = bound - len(out)
         tail = d.unconsumed_tail
         while tail:
             piece = d.decompress(tail, room + 1)
             if len(piece) > room:
-                self._too_big(max_size)
+                self._overflow(bound, by_ratio)
             room -= len(piece)
             pieces.append(piece)
             tail = d.unconsumed_tail
         return b"".join(pieces)
+
+    def _overflow(self, max_size: int, by_ratio: bool) -> NoReturn:
+        if by_ratio:
+            self._fail(
+                PayloadTooBig(
+                    f"inflated message exceeds {self.max_ratio} x its compressed size "
+                    f"({self._in} bytes) + {RATIO_SLACK} bytes"
+                )
+            )
+        self._too_big(max_size)
 
     def _too_big(self, max_size: int) -> NoReturn:
         self._fail(
@@ -209,7 +281,8 @@ class Inflater:
         raise exc
 
     def __repr__(self) -> str:
-        return f"Inflater({self.params!r}, zlib={self.zlib_name!r})"
+        ratio = "" if self.max_ratio is None else f", max_ratio={self.max_ratio}"
+        return f"Inflater({self.params!r}, zlib={self.zlib_name!r}{ratio})"
 
 
 # ---------------------------------------------------------------------------
