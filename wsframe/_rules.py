@@ -271,6 +271,15 @@ def inflated_too_big(limit: object) -> PayloadTooBig:
     )
 
 
+def inflated_past_ratio(ratio: object, compressed: int, slack: int) -> PayloadTooBig:
+    # The cap on CPU amplification (Inflater(max_ratio=)): many small bombs
+    # each under the size limit still cost ratio x their wire size.
+    return PayloadTooBig(
+        f"message inflates to more than {ratio} x its compressed size ({compressed} bytes) + {slack} bytes",
+        _TOO_BIG,
+    )
+
+
 def invalid_text(position: int) -> InvalidUTF8:
     # RFC 6455 §8.1: text must be UTF-8; 1007 at the start of the ill-formed
     # sequence, counted within the message.

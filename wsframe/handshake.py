@@ -32,10 +32,8 @@ import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-# One home for the Sec-WebSocket-Extensions grammar (RFC 6455 §9.1): wsframe.deflate.
-from .deflate import parse_extensions
+from ._headers import Extension, Fields, ascii_lower, check_offered, is_token, parse_extensions, text
 from .errors import HandshakeError
 
 __all__ = [
@@ -57,19 +55,10 @@ GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 VERSION = "13"
 
 Headers = Iterable["tuple[str | bytes, str | bytes]"]
-Extensions = list[tuple[str, list[tuple[str, "str | None"]]]]
+Extensions = list[Extension]
 
-# RFC 9110 §5.6.2: token = 1*tchar.  Subprotocol names are tokens (RFC 6455 §4.1 item 10).
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
 # RFC 6455 §4.4 / §11.3.5: version = DIGIT | (NZDIGIT DIGIT) | ... (0-255).
 _VERSION = re.compile(r"(0|[1-9][0-9]{0,2})\Z")
-# ASCII case folding only: str.lower() would also fold e.g. U+212A KELVIN SIGN to "k".
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-
-
-def _lower(text: str) -> str:
-    """ASCII case folding (RFC 6455 §2.1: "ASCII case-insensitive")."""
-    return text.translate(_ASCII_LOWER)
 
 
 def accept_key(key: str | bytes) -> str:
@@ -119,70 +108,6 @@ def new_key() -> str:
 # --------------------------------------------------------------------------- headers
 
 
-def _text(item: str | bytes, what: str) -> str:
-    if isinstance(item, str):
-        return item
-    if isinstance(item, (bytes, bytearray, memoryview)):
-        return bytes(item).decode("iso-8859-1")
-    raise TypeError(f"header {what} must be str or bytes, not {type(item).__name__}")
-
-
-class _Fields:
-    """Header fields by lower-cased name, each with its values in order."""
-
-    def __init__(self, headers: object) -> None:
-        self._values: dict[str, list[str]] = {}
-        pairs: Iterable[Any]
-        if isinstance(headers, Mapping):
-            pairs = headers.items()
-        elif isinstance(headers, Iterable) and not isinstance(headers, (str, bytes, bytearray)):
-            pairs = headers
-        else:
-            raise TypeError(f"headers must be (name, value) pairs, not {type(headers).__name__}")
-        for pair in pairs:
-            if isinstance(pair, (str, bytes, bytearray)):  # "TE" would unpack as two letters
-                raise TypeError(f"headers must be (name, value) pairs, got {pair!r:.60}")
-            try:
-                name, value = pair
-            except (TypeError, ValueError):
-                raise TypeError(
-                    f"headers must be (name, value) pairs, got {pair!r:.60}"
-                ) from None
-            # RFC 9110 §5.5: leading and trailing whitespace is not part of the value.
-            text = _text(value, "value").strip(" \t")
-            self._values.setdefault(_lower(_text(name, "name").strip()), []).append(text)
-
-    def count(self, name: str) -> int:
-        return len(self._values.get(name, ()))
-
-    def joined(self, name: str) -> str | None:
-        """The field's lines as one comma-separated list (RFC 9110 §5.3); None if absent."""
-        values = self._values.get(name)
-        return None if values is None else ", ".join(values)
-
-    def tokens(self, name: str) -> list[str]:
-        """The field's list elements, empty elements dropped (RFC 9110 §5.6.1)."""
-        value = self.joined(name) or ""
-        return [item.strip(" \t") for item in value.split(",") if item.strip(" \t")]
-
-    def single(self, name: str, display: str) -> str | None:
-        """A field that may appear at most once; None if absent.
-
-        Raises:
-            HandshakeError: it appears on more than one line.
-        """
-        values = self._values.get(name)
-        if values is None:
-            return None
-        if len(values) > 1:
-            raise HandshakeError(f"{display} appears {len(values)} times; it must appear once")
-        return values[0]
-
-
-def _has_token(fields: _Fields, name: str, token: str) -> bool:
-    return any(_lower(item) == token for item in fields.tokens(name))
-
-
 def _check_subprotocols(names: Sequence[str], display: str) -> list[str]:
     """RFC 6455 §4.1 item 10: non-empty, unique tokens.
 
@@ -191,7 +116,7 @@ def _check_subprotocols(names: Sequence[str], display: str) -> list[str]:
     """
     seen: set[str] = set()
     for name in names:
-        if not isinstance(name, str) or not _TOKEN.match(name):
+        if not is_token(name):
             raise ValueError(f"{display}: {name!r} is not a valid subprotocol name (a token)")
         if name in seen:
             raise ValueError(f"{display}: subprotocol {name!r} is listed twice")
@@ -256,13 +181,13 @@ def check_request(
             when the client asks for another protocol version.
         TypeError: headers are not (str | bytes) pairs.
     """
-    method = _text(method, "method") if isinstance(method, (bytes, bytearray)) else method
+    method = text(method, "method") if isinstance(method, (bytes, bytearray)) else method
     if not isinstance(method, str):
         raise TypeError(f"method must be str or bytes, not {type(method).__name__}")
     # §4.2.1 item 1: an HTTP/1.1 or higher GET request.
     if method != "GET":
         raise HandshakeError(f"the opening handshake must be a GET request, not {method!r:.40}")
-    fields = _Fields(headers)
+    fields = Fields(headers)
 
     # §4.2.1 item 2: a |Host| header field (RFC 9110 §7.2: exactly one, RFC 9112 §3.2).
     host = fields.single("host", "Host")
@@ -272,14 +197,14 @@ def check_request(
     # §4.2.1 item 3: |Upgrade| containing "websocket", ASCII case-insensitive.
     if fields.count("upgrade") == 0:
         raise HandshakeError("missing Upgrade header (expected Upgrade: websocket)")
-    if not _has_token(fields, "upgrade", "websocket"):
+    if not fields.has_token("upgrade", "websocket"):
         raise HandshakeError(
             f"Upgrade header {fields.joined('upgrade')!r:.60} does not contain 'websocket'"
         )
     # §4.2.1 item 4: |Connection| including the token "Upgrade", ASCII case-insensitive.
     if fields.count("connection") == 0:
         raise HandshakeError("missing Connection header (expected Connection: Upgrade)")
-    if not _has_token(fields, "connection", "upgrade"):
+    if not fields.has_token("connection", "upgrade"):
         raise HandshakeError(
             f"Connection header {fields.joined('connection')!r:.60} "
             "does not contain the token 'Upgrade'"
@@ -311,7 +236,7 @@ def check_request(
     # §4.2.1 item 8: optional |Sec-WebSocket-Protocol|, a list of tokens in preference order.
     try:
         subprotocols = _check_subprotocols(
-            fields.tokens("sec-websocket-protocol"), "Sec-WebSocket-Protocol"
+            fields.elements("sec-websocket-protocol"), "Sec-WebSocket-Protocol"
         )
     except ValueError as exc:
         raise HandshakeError(str(exc)) from None
@@ -450,17 +375,17 @@ def check_response(
         raise HandshakeError(
             f"the server answered {status} instead of 101 Switching Protocols", status=status
         )
-    fields = _Fields(headers)
+    fields = Fields(headers)
     # Item 2: |Upgrade| is an ASCII case-insensitive match for "websocket".
     upgrade = fields.joined("upgrade")
     if upgrade is None:
         raise HandshakeError("the response has no Upgrade header")
-    if _lower(upgrade) != "websocket":
+    if ascii_lower(upgrade) != "websocket":
         raise HandshakeError(f"the response's Upgrade header is {upgrade!r:.60}, not websocket")
     # Item 3: |Connection| contains the token "Upgrade", ASCII case-insensitive.
     if fields.count("connection") == 0:
         raise HandshakeError("the response has no Connection header")
-    if not _has_token(fields, "connection", "upgrade"):
+    if not fields.has_token("connection", "upgrade"):
         raise HandshakeError(
             f"the response's Connection header {fields.joined('connection')!r:.60} "
             "does not contain 'Upgrade'"
@@ -488,10 +413,7 @@ def check_response(
                 f"the server answered Sec-WebSocket-Extensions {answered!r:.60} "
                 "but no extension was offered"
             )
-        offered_names = {_lower(name) for name, _ in parse_extensions(extensions)}
-        for name, _ in parse_extensions(answered):
-            if _lower(name) not in offered_names:
-                raise HandshakeError(f"the server answered extension {name!r}, which was not offered")
+        check_offered(parse_extensions(answered), parse_extensions(extensions))
 
     # Item 6: a subprotocol the client did not offer fails the connection.
     chosen = fields.single("sec-websocket-protocol", "Sec-WebSocket-Protocol")

@@ -197,3 +197,29 @@ def test_bomb_memory_stays_far_below_the_bomb(
     # 1 GiB inflated would show as ~1 GiB; the bound is 1 MiB (+ 64 KiB).
     assert result["rss_delta"] < 64 * MIB
     assert result["traced_peak"] < 8 * MIB
+
+
+@pytest.mark.parametrize("backend", BACKEND)
+def test_bomb_is_bounded_by_default(backend: str, bomb: bytes) -> None:
+    # Without max_size a call is bounded by the assembler's default message
+    # limit (1 MiB); only max_size=None asks for no bound.
+    from wsframe._rules import DEFAULT_MAX_SIZE
+
+    module, counter = counting_backend(backend)
+    inflater = Inflater(DeflateParams(), zlib=module)
+    with pytest.raises(PayloadTooBig) as info:
+        inflater.feed(bomb, fin=True)
+    assert info.value.code == 1009
+    assert counter[0] <= DEFAULT_MAX_SIZE + SLACK
+
+
+@pytest.mark.parametrize("backend", BACKEND)
+def test_bomb_is_refused_by_max_ratio_without_max_size(backend: str, bomb: bytes) -> None:
+    # max_ratio bounds the CPU spent per compressed byte even with no size
+    # limit: 1 GiB from 1 MiB is a ratio of 1000, refused early.
+    module, counter = counting_backend(backend)
+    inflater = Inflater(DeflateParams(), zlib=module, max_ratio=100)
+    with pytest.raises(PayloadTooBig) as info:
+        inflater.feed(bomb, fin=True, max_size=None)
+    assert info.value.code == 1009
+    assert counter[0] <= 100 * len(bomb) + SLACK + 1

@@ -548,6 +548,22 @@ def test_handshake_module_is_pure_python() -> None:
     assert os.path.dirname(module.__file__).endswith("wsframe")
 
 
+def test_handshake_module_does_not_import_deflate() -> None:
+    # The field grammar both use lives in wsframe._headers: the handshake
+    # does not depend on the permessage-deflate codec.
+    import ast
+
+    import wsframe.handshake as module
+
+    assert module.__file__ is not None
+    with open(module.__file__, encoding="utf-8") as source:
+        tree = ast.parse(source.read())
+    imported = {
+        (node.module or "") for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+    } | {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    assert not any("deflate" in name for name in imported), imported
+
+
 @pytest.mark.parametrize("value", ["", " ", ", ,"])
 def test_rfc9110_5_6_1_empty_extension_list_is_no_offer(value: str) -> None:
     assert check_request("GET", _request(Sec_WebSocket_Extensions=value)).extensions == []

@@ -764,7 +764,7 @@ class _WsprotoInflater(Inflater):
 
     def decompress(self, data: Any) -> bytes:
         """zlib's ``decompress(data)`` (no bound)."""
-        return self.feed(data, fin=False)
+        return self.feed(data, fin=False, max_size=None)
 
     def flush(self) -> bytes:
         """zlib's ``flush()``: nothing is ever held back here."""
@@ -776,7 +776,7 @@ def _inflate(d: _WsprotoInflater, data: Any, fin: bool, close_reason: Any) -> An
     limit = _inflate_limit[0]
     try:
         if limit is None:
-            return d.feed(data, fin=fin)
+            return d.feed(data, fin=fin, max_size=None)
         out = d.feed(data, fin=fin, max_size=limit - d.inflated)
     except PayloadTooBig:
         return close_reason.MESSAGE_TOO_BIG

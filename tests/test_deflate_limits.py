@@ -1,0 +1,205 @@
+"""Inflater limits: bounded by default, ``max_ratio``, limits of any real number type.
+
+Run through the public modules (``wsframe.deflate`` and the ``MessageAssembler``
+of ``wsframe.frames``), so the suite's two passes cover both wsframe backends;
+every zlib backend that is installed runs each test.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from fractions import Fraction
+from typing import Any
+
+import pytest
+from _deflate_support import backend_params
+
+from wsframe._rules import DEFAULT_MAX_SIZE
+from wsframe.deflate import DeflateParams, Deflater, Inflater
+from wsframe.errors import PayloadTooBig
+from wsframe.frames import FrameDecoder, MessageAssembler, Opcode, encode_frame, encode_message
+
+BACKEND = backend_params()
+SLACK = 64 * 1024  # max_ratio's allowance on top of ratio x compressed size
+
+
+def compressed(data: bytes) -> bytes:
+    """One permessage-deflate payload (trailer removed) of ``data``."""
+    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return (c.compress(data) + c.flush(zlib.Z_SYNC_FLUSH))[:-4]
+
+
+@pytest.fixture(scope="module")
+def at_default() -> dict[int, bytes]:
+    """Messages of zeros inflating to exactly 1 MiB and to 1 MiB + 1."""
+    return {n: compressed(bytes(n)) for n in (DEFAULT_MAX_SIZE, DEFAULT_MAX_SIZE + 1)}
+
+
+# ---------------------------------------------------------------------------
+# Bounded by default
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", BACKEND)
+def test_feed_is_bounded_by_default(backend: str, at_default: dict[int, bytes]) -> None:
+    inflater = Inflater(DeflateParams(), zlib=backend)
+    assert len(inflater.feed(at_default[DEFAULT_MAX_SIZE], fin=True)) == DEFAULT_MAX_SIZE
+    with pytest.raises(PayloadTooBig) as info:
+        Inflater(DeflateParams(), zlib=backend).feed(at_default[DEFAULT_MAX_SIZE + 1], fin=True)
+    assert info.value.code == 1009
+
+
+@pytest.mark.parametrize("backend", BACKEND)
+def test_max_size_none_means_unbounded(backend: str) -> None:
+    big = bytes(3 * DEFAULT_MAX_SIZE)
+    inflater = Inflater(DeflateParams(), zlib=backend)
+    assert inflater.feed(compressed(big), fin=True, max_size=None) == big
+
+
+def test_default_bound_is_the_assemblers_default() -> None:
+    import inspect
+
+    default = inspect.signature(Inflater.feed).parameters["max_size"].default
+    assert default == DEFAULT_MAX_SIZE == MessageAssembler().max_message_size
+
+
+# ---------------------------------------------------------------------------
+# Limits of any real number type
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", BACKEND)
+@pytest.mark.parametrize(
+    "limit", [1000, 1e3, 1000.0, 1000.9, Fraction(2001, 2)], ids=["int", "1e3", "float", "1000.9", "fraction"]
+)
+def test_max_size_of_any_real_number_type(backend: str, limit: Any) -> None:
+    # 1e3 == 1000: a limit means the same whatever the number's type (a
+    # fractional limit allows its whole part).
+    inflater = Inflater(DeflateParams(), zlib=backend)
+    assert inflater.feed(compressed(bytes(1000)), fin=True, max_size=limit) == bytes(1000)
+    with pytest.raises(PayloadTooBig):
+        inflater.feed(compressed(bytes(1001)), fin=True, max_size=limit)
+
+
+@pytest.mark.parametrize("backend", BACKEND)
+def test_infinite_max_size_means_unbounded(backend: str) -> None:
+    inflater = Inflater(DeflateParams(), zlib=backend)
+    big = bytes(2 * DEFAULT_MAX_SIZE)
+    assert inflater.feed(compressed(big), fin=True, max_size=math.inf) == big
+
+
+@pytest.mark.parametrize(
+    ("limit", "error"),
+    [(-1, ValueError), (-0.5, ValueError), (math.nan, ValueError), ("10", TypeError),
+     (True, TypeError), (b"1", TypeError)],
+)  # fmt: skip
+def test_bad_max_size(limit: Any, error: type[Exception]) -> None:
+    with pytest.raises(error):
+        Inflater(DeflateParams()).feed(compressed(b"x"), fin=True, max_size=limit)
+
+
+@pytest.mark.parametrize("limit", [1e6, 1000000.0, Fraction(10**6)])
+@pytest.mark.parametrize("fragment", [None, 100])
+def test_assembler_limit_of_any_real_number_type_with_inflater(limit: Any, fragment: int | None) -> None:
+    # The same limit works with or without an inflater: the budget left
+    # (limit minus what was inflated) reaches Inflater.feed as a float.
+    params = DeflateParams()
+    for size, fits in ((10**6, True), (10**6 + 1, False)):
+        assembler = MessageAssembler(max_message_size=limit, inflater=Inflater(params))
+        deflater = Deflater(params, client=True)
+        wire = b"".join(
+            encode_message(Opcode.BINARY, bytes(size), fragment_size=fragment, masked=True,
+                           deflater=deflater)
+        )
+        frames = list(FrameDecoder(rsv_allowed=4, max_frame_size=None).feed(wire))
+        if fits:
+            results = [assembler.add(frame) for frame in frames]
+            assert results[-1].data == bytes(size)
+        else:
+            with pytest.raises(PayloadTooBig) as info:
+                for frame in frames:
+                    assembler.add(frame)
+            assert info.value.code == 1009
+
+
+# ---------------------------------------------------------------------------
+# max_ratio
+# ---------------------------------------------------------------------------
+
+
+def _ratio_message() -> tuple[bytes, int]:
+    """A compressed message (its payload) and its inflated size, far above 64 KiB."""
+    data = bytes(range(256)) * 4 + bytes(300_000)
+    return compressed(data), len(data)
+
+
+@pytest.mark.parametrize("backend", BACKEND)
+def test_max_ratio_exact_bound(backend: str) -> None:
+    # Inflated size == max_ratio x compressed size + 64 KiB passes; a ratio
+    # that allows one byte less fails, with 1009.
+    payload, size = _ratio_message()
+    exact = Fraction(size - SLACK, len(payload))
+    inflater = Inflater(DeflateParams(), zlib=backend, max_ratio=exact)
+    assert len(inflater.feed(payload, fin=True)) == size
+    tight = Inflater(DeflateParams(), zlib=backend, max_ratio=exact - Fraction(1, len(payload)))
+    with pytest.raises(PayloadTooBig) as info:
+        tight.feed(payload, fin=True)
+    assert info.value.code == 1009
+    assert "compressed size" in str(info.value)
+
+
+@pytest.mark.parametrize("backend", BACKEND)
+@pytest.mark.parametrize("ratio", [10, 10.0, Fraction(10)])
+def test_max_ratio_any_real_number_type(backend: str, ratio: Any) -> None:
+    payload, _ = _ratio_message()
+    with pytest.raises(PayloadTooBig):
+        Inflater(DeflateParams(), zlib=backend, max_ratio=ratio).feed(payload, fin=True)
+
+
+@pytest.mark.parametrize("backend", BACKEND)
+@pytest.mark.parametrize("frame_size", [1, 7, 100])
+def test_max_ratio_across_frames(backend: str, frame_size: int) -> None:
+    # The ratio counts the message's compressed bytes so far: split into
+    # frames, a bomb is refused all the same.
+    payload, size = _ratio_message()
+    inflater = Inflater(DeflateParams(), zlib=backend, max_ratio=50)
+    frames = [payload[i : i + frame_size] for i in range(0, len(payload), frame_size)]
+    total = 0
+    with pytest.raises(PayloadTooBig):
+        for i, frame in enumerate(frames):
+            total += len(inflater.feed(frame, fin=i == len(frames) - 1, max_size=None))
+    assert total <= 50 * len(payload) + SLACK
+
+
+@pytest.mark.parametrize("backend", BACKEND)
+def test_max_ratio_counts_each_message_alone(backend: str) -> None:
+    # Many messages each under 64 KiB of slack pass; the counts restart at
+    # every message (with context takeover, so later ones compress better).
+    params = DeflateParams()
+    deflater = Deflater(params, client=True)
+    inflater = Inflater(params, zlib=backend, max_ratio=1)
+    for _ in range(20):
+        message = bytes(60_000)
+        assert inflater.feed(deflater.compress(message), fin=True) == message
+    with pytest.raises(PayloadTooBig):
+        inflater.feed(deflater.compress(bytes(200_000)), fin=True)
+
+
+def test_max_ratio_none_and_bad_values() -> None:
+    assert Inflater(DeflateParams()).max_ratio is None
+    assert "max_ratio=3" in repr(Inflater(DeflateParams(), max_ratio=3))
+    for bad, error in ((-1, ValueError), (math.nan, ValueError), ("3", TypeError), (False, TypeError)):
+        with pytest.raises(error):
+            Inflater(DeflateParams(), max_ratio=bad)
+
+
+def test_max_ratio_through_the_assembler() -> None:
+    # No size limit at all, yet the bomb is refused: 1009 from the ratio.
+    payload, _ = _ratio_message()
+    assembler = MessageAssembler(max_message_size=None, inflater=Inflater(DeflateParams(), max_ratio=10))
+    wire = encode_frame(Opcode.BINARY, payload, rsv1=True, mask=b"abcd")
+    (frame,) = FrameDecoder(rsv_allowed=4, max_frame_size=None).feed(wire)
+    with pytest.raises(PayloadTooBig) as info:
+        assembler.add(frame)
+    assert info.value.code == 1009

@@ -1,0 +1,423 @@
+"""permessage-deflate codec (RFC 7692 §7.2): :class:`Inflater`, :class:`Deflater`.
+
+One connection's decompressor for the peer's messages and compressor for its
+own, over any zlib backend (:mod:`wsframe._zlib`).  Re-exported by
+:mod:`wsframe.deflate`, the public face.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from types import ModuleType
+from typing import Any, NoReturn
+
+from . import _rules
+from ._deflate_negotiation import DeflateParams
+from ._rules import DEFAULT_MAX_SIZE
+from ._zlib import Compressor, Decompressor, backend_name, import_backend, zlib_backend
+from .errors import ProtocolError
+
+__all__ = ["DEFAULT_LEVEL", "DEFAULT_MEM_LEVEL", "Deflater", "Inflater"]
+
+# ---------------------------------------------------------------------------
+# Inflate (RFC 7692 §7.2.2)
+# ---------------------------------------------------------------------------
+
+#: RFC 7692 §7.2.2: appended to a message before inflating; §7.2.1: removed
+#: from the end of a compressed message.
+_TRAILER = b"\x00\x00\xff\xff"
+# Beyond this a bound is no bound: max_length must fit a Py_ssize_t.
+_NO_LIMIT = 1 << 62
+# The slack max_ratio allows on top of ratio x compressed size: a short
+# message may legitimately inflate far beyond any ratio (a run of 64 KiB of
+# one byte compresses to a handful of bytes).
+RATIO_SLACK = 64 * 1024
+# Every message is inflated with the largest window DEFLATE has (RFC 1951
+# §3.2.5: distances reach 32 KiB), whatever was agreed: see "The agreed
+# window" in docs/deflate.md for why lenient, and why it must be the same
+# on every backend and framing.
+_INFLATE_WBITS = -15
+
+
+def _limit(value: object, name: str) -> int | None:
+    """A size limit of any real number type as an int, or None for no limit.
+
+    Raises:
+        TypeError: not a real number (bool included) or None.
+        ValueError: negative or NaN.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number or None, not {type(value).__name__}")
+    number: Any = value
+    if not number >= 0:  # also NaN
+        raise ValueError(f"{name} must be >= 0, got {value}")
+    return None if number >= _NO_LIMIT else math.floor(number)
+
+
+class _Ended:
+    """Stands in for a decompressor whose stream ended before its message."""
+
+    eof = True
+    unconsumed_tail = b""
+
+    @staticmethod
+    def decompress(data: object, max_length: int = 0) -> bytes:
+        return b""
+
+
+_ENDED = _Ended()
+
+
+def _peer_side(params: DeflateParams, peer_is_server: bool) -> tuple[bool, int]:
+    if peer_is_server:
+        return params.server_no_context_takeover, params.server_max_window_bits
+    return params.client_no_context_takeover, params.client_max_window_bits
+
+
+class Inflater:
+    """Decompressor for the compressed messages one peer sends (RFC 7692 §7.2.2).
+
+    ``client=False`` (the default) means this side is the server, so the
+    client's ``client_no_context_takeover`` governs what is inflated;
+    ``client=True`` reads the server's.
+
+    The window is reset after each message exactly when the peer may not
+    take over context; the decompressor is then dropped between messages and
+    an idle connection holds no inflate memory.  Every message is inflated
+    with a 15-bit window whatever the agreed one: a back-reference is accepted
+    exactly when it points at a byte the peer's stream already produced (in
+    this message, or in earlier ones with context takeover), on every backend
+    and however the message is split into frames (docs/deflate.md, "The
+    agreed window").  A peer that ends a message with a final (BFINAL) block
+    has ended its DEFLATE stream: the rest of that message is ignored and its
+    next message starts a new stream without history.
+
+    Args:
+        params: the agreement.
+        client: True when this side is the client.
+        zlib: the zlib backend (see :func:`zlib_backend`).
+        max_ratio: when set (any real number >= 0), a message whose inflated
+            size passes ``max_ratio`` x its compressed size + 64 KiB fails with
+            :class:`PayloadTooBig` (1009): the bound on CPU spent per
+            compressed byte that a size limit alone does not give.
+
+    Raises:
+        TypeError: ``params`` is not a :class:`DeflateParams`, ``max_ratio``
+            not a number.
+        ValueError: a negative ``max_ratio``.
+    """
+
+    __slots__ = (
+        "_d",
+        "_decompressobj",
+        "_error",
+        "_in",
+        "_out",
+        "_reset",
+        "_zerror",
+        "max_ratio",
+        "params",
+        "zlib",
+        "zlib_name",
+    )
+
+    params: DeflateParams
+    zlib: ModuleType
+    zlib_name: str
+    max_ratio: float | None
+
+    def __init__(
+        self,
+        params: DeflateParams,
+        *,
+        client: bool = False,
+        zlib: ModuleType | str | None = None,
+        max_ratio: int | float | None = None,
+    ) -> None:
+        if not isinstance(params, DeflateParams):
+            raise TypeError(f"params must be DeflateParams, not {type(params).__name__}")
+        if max_ratio is not None:
+            _limit(max_ratio, "max_ratio")  # type and range
+        self.params = params
+        self.max_ratio = max_ratio
+        self.zlib = zlib_backend(zlib)
+        self.zlib_name = backend_name(self.zlib)
+        self._reset = _peer_side(params, peer_is_server=bool(client))[0]
+        self._decompressobj = self.zlib.decompressobj
+        self._zerror = self.zlib.error
+        self._d: Decompressor | None = None
+        self._error: ProtocolError | None = None
+        self._in = 0  # compressed bytes of the message so far (with max_ratio)
+        self._out = 0  # inflated bytes of the message so far (with max_ratio)
+
+    def feed(
+        self,
+        payload: bytes | bytearray | memoryview,
+        *,
+        fin: bool,
+        max_size: int | float | None = DEFAULT_MAX_SIZE,
+    ) -> bytes:
+        """Inflate one frame's payload of a compressed message.
+
+        Bounded by default: without ``max_size`` a call produces at most
+        1 MiB (the default message limit of ``MessageAssembler``), so a
+        deflate bomb is never inflated whole by accident.
+
+        Args:
+            payload: the frame's (unmasked) payload.
+            fin: True for the message's final frame: the trailer
+                ``00 00 ff ff`` is appended and the message ends.
+            max_size: the most output this call may produce, any real
+                number >= 0 (the assembler passes what is left of the
+                message's budget); ``None`` means explicitly no bound.
+
+        Returns:
+            The inflated bytes of this frame.
+
+        Raises:
+            PayloadTooBig: (1009) the output would pass ``max_size``, or the
+                message passed ``max_ratio``; at most ``max_size + 1`` bytes
+                were inflated.
+            ProtocolError: (1002) corrupt compressed data.  After either
+                error the inflater is unusable: every later call raises it.
+            TypeError, ValueError: bad arguments.
+        """
+        d = self._d
+        if d is None:
+            d = self._start()
+        bound = (
+            max_size
+            if type(max_size) is int and 0 <= max_size < _NO_LIMIT
+            else _limit(max_size, "max_size")
+        )
+        by_ratio = False
+        ratio = self.max_ratio
+        if ratio is not None:
+            self._in += len(payload) if type(payload) is bytes else memoryview(payload).nbytes
+            room = math.floor(ratio * self._in) + RATIO_SLACK - self._out
+            if bound is None or room < bound:
+                bound, by_ratio = room, True
+        if fin:
+            data: bytes | bytearray | memoryview = (
+                payload + _TRAILER
+                if type(payload) is bytes
+                else b"".join((payload, _TRAILER))  # one copy, any buffer
+            )
+        else:
+            data = payload
+        try:
+            if bound is None:
+                out: bytes = d.decompress(data)
+            else:
+                # Ask for one byte more than allowed: getting it proves the
+                # message too big, and nothing more was inflated.
+                out = d.decompress(data, bound + 1)
+                if len(out) > bound or d.unconsumed_tail:
+                    out = self._rest(d, out, bound, by_ratio)
+        except self._zerror as exc:
+            self._fail(_rules.corrupt_compressed(exc))
+        if ratio is not None:
+            self._out = 0 if fin else self._out + len(out)
+            if fin:
+                self._in = 0
+        if fin:
+            if self._reset or d.eof:
+                self._d = None
+        elif d.eof:
+            # RFC 7692 §7.2.3.4: the peer ended its DEFLATE stream with a
+            # final block; what follows in this message carries nothing.
+            self._d = _ENDED
+        return out
+
+    def _start(self) -> Decompressor:
+        if self._error is not None:
+            raise self._error
+        d: Decompressor = self._decompressobj(_INFLATE_WBITS)
+        self._d = d
+        return d
+
+    def _rest(self, d: Decompressor, out: bytes, bound: int, by_ratio: bool) -> bytes:
+        # A call that fills its max_length may leave output pending inside
+        # the decompressor even with an empty unconsumed_tail (python-isal
+        # #248), so "tail empty" never means "done" by itself: only a call
+        # that returns less than it was allowed to and leaves no tail does.
+        # Here the first call either overflowed (too big) or left a tail.
+        if len(out) > bound:
+            self._overflow(bound, by_ratio)
+        pieces = [out]
+        room = bound - len(out)
+        tail = d.unconsumed_tail
+        while tail:
+            piece = d.decompress(tail, room + 1)
+            if len(piece) > room:
+                self._overflow(bound, by_ratio)
+            room -= len(piece)
+            pieces.append(piece)
+            tail = d.unconsumed_tail
+        return b"".join(pieces)
+
+    def _overflow(self, max_size: int, by_ratio: bool) -> NoReturn:
+        if by_ratio:
+            self._fail(_rules.inflated_past_ratio(self.max_ratio, self._in, RATIO_SLACK))
+        self._fail(_rules.inflated_too_big(max_size))
+
+    def _fail(self, exc: ProtocolError) -> NoReturn:
+        self._error = exc
+        self._d = None
+        raise exc
+
+    def __repr__(self) -> str:
+        ratio = "" if self.max_ratio is None else f", max_ratio={self.max_ratio}"
+        return f"Inflater({self.params!r}, zlib={self.zlib_name!r}{ratio})"
+
+
+# ---------------------------------------------------------------------------
+# Deflate (RFC 7692 §7.2.1)
+# ---------------------------------------------------------------------------
+
+#: Default compression level (see docs/deflate.md for the measurements).
+DEFAULT_LEVEL = 1
+#: Default zlib memLevel (zlib-ng ignores it; see docs/deflate.md).
+DEFAULT_MEM_LEVEL = 5
+
+
+class Deflater:
+    """Compressor for the messages this side sends (RFC 7692 §7.2.1).
+
+    Each message is compressed whole, flushed with ``Z_SYNC_FLUSH`` and
+    stripped of the trailing ``00 00 ff ff``.  When this side may not take
+    over context (its ``*_no_context_takeover``), the history is discarded
+    after each message (a ``Z_FULL_FLUSH``, which resets the compressor
+    without reallocating it); otherwise it is kept across messages.
+
+    An agreed 8-bit window cannot be honoured by zlib (it refuses raw 8-bit
+    compression, or silently uses 9): the compressor then uses the
+    ``Z_RLE`` strategy, whose matches all have distance 1, so any 8-bit
+    inflater accepts the output.  isal ignores strategies, so an 8-bit
+    Deflater on isal compresses with the standard library's zlib.
+
+    Args:
+        params: the agreement.
+        client: True when this side is the client (the client's window and
+            takeover parameters then apply).
+        level: zlib compression level 0..9 (isal: 0..3).
+        mem_level: zlib memLevel 1..9 (memory for the match finder).
+        min_size: messages shorter than this are sent uncompressed
+            (``encode_message`` checks ``len(payload) < deflater.min_size``).
+        zlib: the zlib backend (see :func:`zlib_backend`).
+
+    Raises:
+        TypeError, ValueError: bad arguments.
+    """
+
+    __slots__ = (
+        "_c",
+        "_compressobj",
+        "_flush_mode",
+        "_strategy",
+        "_wbits",
+        "_zerror",
+        "level",
+        "mem_level",
+        "min_size",
+        "params",
+        "zlib",
+        "zlib_name",
+    )
+
+    params: DeflateParams
+    zlib: ModuleType
+    zlib_name: str
+    level: int
+    mem_level: int
+    min_size: int
+
+    def __init__(
+        self,
+        params: DeflateParams,
+        *,
+        client: bool = False,
+        level: int = DEFAULT_LEVEL,
+        mem_level: int = DEFAULT_MEM_LEVEL,
+        min_size: int = 0,
+        zlib: ModuleType | str | None = None,
+    ) -> None:
+        if not isinstance(params, DeflateParams):
+            raise TypeError(f"params must be DeflateParams, not {type(params).__name__}")
+        for name, value, low, high in (
+            ("level", level, -1, 9),
+            ("mem_level", mem_level, 1, 9),
+            ("min_size", min_size, 0, None),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise TypeError(f"{name} must be an int, not {value!r}")
+            if value < low or (high is not None and value > high):
+                raise ValueError(f"{name} out of range: {value}")
+        self.params = params
+        self.level = level
+        self.mem_level = mem_level
+        self.min_size = min_size
+        module = zlib_backend(zlib)
+        reset, bits = _peer_side(params, peer_is_server=not client)
+        strategy = module.Z_DEFAULT_STRATEGY
+        if bits == 8:
+            if backend_name(module) == "isal":
+                module = import_backend("zlib")
+            strategy = getattr(module, "Z_RLE", 3)  # 3 in zlib.h
+            bits = 9
+        self.zlib = module
+        self.zlib_name = backend_name(module)
+        self._wbits = -bits
+        self._strategy = strategy
+        self._flush_mode = module.Z_FULL_FLUSH if reset else module.Z_SYNC_FLUSH
+        self._compressobj = module.compressobj
+        self._zerror = module.error
+        # Built once here so that a level or memLevel the backend refuses
+        # (isal: levels 0..3) fails now, then dropped: the compressor is
+        # allocated at the first message, so an idle connection costs nothing.
+        self._c: Compressor | None = self._new_compressor()
+        self._c = None
+
+    def _new_compressor(self) -> Compressor:
+        try:
+            c: Compressor = self._compressobj(
+                self.level, self.zlib.DEFLATED, self._wbits, self.mem_level, self._strategy
+            )
+        except (self._zerror, ValueError) as exc:
+            raise ValueError(
+                f"{self.zlib_name} cannot compress with level={self.level}, "
+                f"mem_level={self.mem_level}, window={-self._wbits}: {exc}"
+            ) from None
+        return c
+
+    def compress(self, payload: bytes | bytearray | memoryview) -> bytes:
+        """Compress one whole message (RFC 7692 §7.2.1).
+
+        Args:
+            payload: the message's data (bytes-like; encode text first).
+
+        Returns:
+            The compressed payload, trailing ``00 00 ff ff`` removed; an
+            empty message becomes ``00``.
+
+        Raises:
+            TypeError: ``payload`` is not bytes-like.
+        """
+        c = self._c
+        if c is None:
+            c = self._c = self._new_compressor()
+        data: bytes = c.compress(payload)
+        # The flush ends with an empty stored block, 00 00 ff ff, which it
+        # emits itself: dropping it from the flush's output avoids copying
+        # the (possibly large) compressed body twice.
+        tail: bytes = c.flush(self._flush_mode)[:-4]
+        return data + tail if data else tail
+
+    def __repr__(self) -> str:
+        return (
+            f"Deflater({self.params!r}, level={self.level}, mem_level={self.mem_level}, "
+            f"min_size={self.min_size}, zlib={self.zlib_name!r})"
+        )

@@ -1,0 +1,245 @@
+"""HTTP field grammar (RFC 9110 §5), the one home for both handshake and deflate.
+
+What the opening handshake and permessage-deflate read from header fields:
+optional whitespace, tokens, quoted strings, comma-separated lists, the
+``Sec-WebSocket-Extensions`` grammar (RFC 6455 §9.1), and field lookup by
+name over ``(name, value)`` pairs of ``str`` or ``bytes``.  Pure Python and
+the same for both backends: a handshake happens once per connection.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .errors import HandshakeError
+
+__all__ = [
+    "Extension",
+    "Fields",
+    "ascii_lower",
+    "check_offered",
+    "is_token",
+    "parse_extensions",
+    "text",
+]
+
+#: One parsed extension: its token and its ``(name, value)`` parameters.
+Extension = tuple[str, list[tuple[str, str | None]]]
+
+# RFC 9110 §5.6.3: OWS = *( SP / HTAB ).
+_OWS = re.compile(r"[ \t]*")
+# RFC 9110 §5.6.2: token = 1*tchar.
+_TCHAR = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]"
+_TOKEN = re.compile(_TCHAR + "+")
+_TOKEN_FULL = re.compile(_TCHAR + r"+\Z")
+# RFC 9110 §5.6.4: quoted-string = DQUOTE *( qdtext / quoted-pair ) DQUOTE.
+_QUOTED = re.compile(r'"((?:[\t !#-\[\]-~\x80-\xff]|\\[\t -~\x80-\xff])*)"')
+_QUOTED_PAIR = re.compile(r"\\(.)", re.DOTALL)
+# ASCII case folding only: str.lower() would also fold e.g. U+212A KELVIN SIGN to "k".
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def ascii_lower(value: str) -> str:
+    """ASCII case folding (RFC 6455 §2.1, RFC 9110 §5.1: "case-insensitive")."""
+    return value.translate(_ASCII_LOWER)
+
+
+def is_token(value: object) -> bool:
+    """True for a ``str`` that is an RFC 9110 §5.6.2 token."""
+    return isinstance(value, str) and _TOKEN_FULL.match(value) is not None
+
+
+def text(item: object, what: str) -> str:
+    """A field name or value as ``str``; bytes are ISO-8859-1 (as h11 gives them).
+
+    Raises:
+        TypeError: neither str nor bytes.
+    """
+    if isinstance(item, str):
+        return item
+    if isinstance(item, (bytes, bytearray, memoryview)):
+        return bytes(item).decode("iso-8859-1")
+    raise TypeError(f"header {what} must be str or bytes, not {type(item).__name__}")
+
+
+def _skip_ows(value: str, pos: int) -> int:
+    return _OWS.match(value, pos).end()  # type: ignore[union-attr]
+
+
+class Fields:
+    """Header fields by ASCII-lower-cased name, each with its values in order.
+
+    ``headers`` is an iterable of ``(name, value)`` pairs (or a mapping, taken
+    as its items), each ``str`` or ``bytes``.
+
+    Raises:
+        TypeError: ``headers`` is not (str | bytes) pairs.
+    """
+
+    __slots__ = ("_values",)
+
+    def __init__(self, headers: object) -> None:
+        self._values: dict[str, list[str]] = {}
+        pairs: Iterable[Any]
+        if isinstance(headers, Mapping):
+            pairs = headers.items()
+        elif isinstance(headers, Iterable) and not isinstance(headers, (str, bytes, bytearray)):
+            pairs = headers
+        else:
+            raise TypeError(f"headers must be (name, value) pairs, not {type(headers).__name__}")
+        for pair in pairs:
+            if isinstance(pair, (str, bytes, bytearray)):  # "TE" would unpack as two letters
+                raise TypeError(f"headers must be (name, value) pairs, got {pair!r:.60}")
+            try:
+                name, value = pair
+            except (TypeError, ValueError):
+                raise TypeError(
+                    f"headers must be (name, value) pairs, got {pair!r:.60}"
+                ) from None
+            # RFC 9110 §5.5: leading and trailing whitespace is not part of the value.
+            stripped = text(value, "value").strip(" \t")
+            self._values.setdefault(ascii_lower(text(name, "name").strip()), []).append(stripped)
+
+    def count(self, name: str) -> int:
+        """How many lines carry the field."""
+        return len(self._values.get(name, ()))
+
+    def joined(self, name: str) -> str | None:
+        """The field's lines as one comma-separated list (RFC 9110 §5.3); None if absent."""
+        values = self._values.get(name)
+        return None if values is None else ", ".join(values)
+
+    def elements(self, name: str) -> list[str]:
+        """The field's list elements, empty elements dropped (RFC 9110 §5.6.1)."""
+        value = self.joined(name) or ""
+        return [item.strip(" \t") for item in value.split(",") if item.strip(" \t")]
+
+    def has_token(self, name: str, token: str) -> bool:
+        """True when the list field has ``token`` (lower case) among its elements."""
+        return any(ascii_lower(item) == token for item in self.elements(name))
+
+    def single(self, name: str, display: str) -> str | None:
+        """A field that may appear at most once; None if absent.
+
+        Raises:
+            HandshakeError: it appears on more than one line.
+        """
+        values = self._values.get(name)
+        if values is None:
+            return None
+        if len(values) > 1:
+            raise HandshakeError(f"{display} appears {len(values)} times; it must appear once")
+        return values[0]
+
+
+# ---------------------------------------------------------------------------
+# Sec-WebSocket-Extensions (RFC 6455 §9.1, list rule of RFC 9110 §5.6.1)
+# ---------------------------------------------------------------------------
+#
+#   extension-list  = 1#extension
+#   extension       = extension-token *( ";" extension-param )
+#   extension-param = token [ "=" ( token | quoted-string ) ]
+#
+# with optional whitespace (SP / HTAB) around every separator.  Empty list
+# elements (", ,") are skipped, as RFC 9110 §5.6.1 asks of recipients.
+
+
+def _malformed(value: str, pos: int, what: str) -> HandshakeError:
+    return HandshakeError(
+        f"malformed Sec-WebSocket-Extensions at offset {pos}: {what} in {value!r}"
+    )
+
+
+def _param_value(value: str, pos: int, pname: str) -> tuple[str, int]:
+    """The token or unquoted quoted-string value at ``pos``, and where it ends."""
+    m = _TOKEN.match(value, pos)
+    if m is not None:
+        return m.group(), m.end()
+    m = _QUOTED.match(value, pos)
+    if m is None:
+        raise _malformed(value, pos, f"expected a value for parameter {pname!r}")
+    unquoted = _QUOTED_PAIR.sub(r"\1", m.group(1))
+    # RFC 6455 §9.1: a quoted value, unescaped, MUST be a token.
+    if _TOKEN_FULL.match(unquoted) is None:
+        raise _malformed(value, pos, f"quoted value of {pname!r} is not a token once unquoted")
+    return unquoted, m.end()
+
+
+def parse_extensions(
+    value: str | bytes | bytearray | memoryview,
+) -> list[Extension]:
+    """Parse a ``Sec-WebSocket-Extensions`` header value (RFC 6455 §9.1).
+
+    Several header lines are one comma-separated list: join them with ``", "``
+    before calling.  Each extension comes with its parameters in header order,
+    duplicates kept, ``None`` for a parameter without a value; quoted-string
+    values are unquoted (backslash escapes removed).  Empty list elements are
+    skipped; an empty or blank value is an empty list.
+
+    Args:
+        value: the header value, ``str`` or ASCII ``bytes``.
+
+    Returns:
+        ``[(extension_token, [(param, value_or_None), ...]), ...]``.
+
+    Raises:
+        HandshakeError: (status 400) the value does not follow the grammar, has
+            a quoted value does not unquote to a token.
+        TypeError: ``value`` is neither str nor bytes.
+    """
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        try:
+            value = bytes(value).decode("ascii")
+        except UnicodeDecodeError:
+            raise HandshakeError("malformed Sec-WebSocket-Extensions: not ASCII") from None
+    elif not isinstance(value, str):
+        raise TypeError(f"extensions header must be str or bytes, not {type(value).__name__}")
+    result: list[Extension] = []
+    n = len(value)
+    pos = _skip_ows(value, 0)
+    while pos < n:
+        if value[pos] == ",":  # empty list element
+            pos = _skip_ows(value, pos + 1)
+            continue
+        m = _TOKEN.match(value, pos)
+        if m is None:
+            raise _malformed(value, pos, "expected an extension token")
+        name = m.group()
+        params: list[tuple[str, str | None]] = []
+        pos = _skip_ows(value, m.end())
+        while pos < n and value[pos] == ";":
+            pos = _skip_ows(value, pos + 1)
+            m = _TOKEN.match(value, pos)
+            if m is None:
+                raise _malformed(value, pos, "expected a parameter name")
+            pname = m.group()
+            pvalue: str | None = None
+            pos = _skip_ows(value, m.end())
+            if pos < n and value[pos] == "=":
+                pvalue, end = _param_value(value, _skip_ows(value, pos + 1), pname)
+                pos = _skip_ows(value, end)
+            params.append((pname, pvalue))
+        result.append((name, params))
+        if pos < n:
+            if value[pos] != ",":
+                raise _malformed(value, pos, f"unexpected {value[pos]!r}")
+            pos = _skip_ows(value, pos + 1)
+    return result
+
+
+def check_offered(answer: Iterable[Extension], offered: Iterable[Extension]) -> None:
+    """A server's Sec-WebSocket-Extensions answer names only offered extensions.
+
+    RFC 6455 §4.1 (the client's checks, item 5) and §9.1: an extension the
+    client did not offer fails the connection.  Names compare
+    case-insensitively.
+
+    Raises:
+        HandshakeError: naming the first extension that was not offered.
+    """
+    names = {ascii_lower(name) for name, _ in offered}
+    for name, _ in answer:
+        if ascii_lower(name) not in names:
+            raise HandshakeError(f"the server answered extension {name!r}, which was not offered")
