@@ -193,12 +193,16 @@ async def _finish(writer: asyncio.StreamWriter, reader: asyncio.StreamReader) ->
     (the rest of an oversized message, its Close frame) is read and dropped
     until its FIN or CLOSE_TIMEOUT, so that closing a socket with unread data
     does not send a reset that would destroy our Close frame in flight.
+
+    Over TLS (``h2_echo_server.py``'s HTTP/1.1 path) there is no half-close:
+    ``close()`` sends TLS's close_notify, the TLS layer's own "no more data
+    from me", and the transport reads until the peer answers with its own.
     """
     with contextlib.suppress(Exception):
         await writer.drain()
         if writer.can_write_eof():
             writer.write_eof()
-        await asyncio.wait_for(_drain_until_eof(reader), CLOSE_TIMEOUT)
+            await asyncio.wait_for(_drain_until_eof(reader), CLOSE_TIMEOUT)
     writer.close()
     with contextlib.suppress(Exception):
         await writer.wait_closed()
