@@ -93,6 +93,8 @@ class StreamRecord:
         stream_id: the HTTP/2 stream.
         headers: the extended CONNECT's header list, as received.
         extensions: the sec-websocket-extensions value answered (None: no compression).
+        after_page: whether this HTTP/2 connection had served the page before
+            (a browser's WebSocket on the connection of the page that opened it).
         close_code: the code of the Close frame the server sent, once sent.
         outcome: ``"open"``; then ``"closed"`` (END_STREAM both ways), ``"reset"``
             (the client's RST_STREAM) or ``"timeout"`` (the server reset the stream).
@@ -101,6 +103,7 @@ class StreamRecord:
     stream_id: int
     headers: list[tuple[str, str]]
     extensions: str | None
+    after_page: bool = False
     close_code: int | None = None
     outcome: str = "open"
 
@@ -143,6 +146,7 @@ class _Connection:
             },
         )
         self.streams: dict[int, _Stream] = {}
+        self.page_served = False
 
     async def run(self) -> None:
         self.h2.initiate_connection()
@@ -208,7 +212,7 @@ class _Connection:
             self._respond(stream_id, exc.status, f"{exc}\n".encode(), list(exc.headers))
             return
         params, extensions = agreement if agreement is not None else (None, None)
-        record = StreamRecord(stream_id, headers, extensions)
+        record = StreamRecord(stream_id, headers, extensions, after_page=self.page_served)
         if self.record is not None:
             self.record.append(record)
         self.streams[stream_id] = _Stream(echo_server.Codec(params, self.max_size), record)
@@ -275,6 +279,7 @@ class _Connection:
         if pseudo.get(":method") == "GET" and pseudo.get(":path") == PAGE_PATH:
             body = echo_server.PAGE.encode("utf-8")
             self._respond(stream_id, 200, body, content_type="text/html; charset=utf-8")
+            self.page_served = True
         else:
             self._respond(stream_id, 404, b"not found\n")
 
