@@ -199,7 +199,7 @@ class _Connection:
         if pseudo.get(":method") != "CONNECT":
             self._page(stream_id, pseudo)
             return
-        if pseudo.get(":protocol") not in (None, "websocket"):
+        if pseudo.get(":protocol", "websocket").lower() != "websocket":
             # RFC 9220 §3 / RFC 8441: an extended CONNECT for a protocol we do not speak.
             self._respond(stream_id, 501, b"only :protocol websocket is served here\n")
             return
@@ -324,6 +324,8 @@ class _Connection:
             chunk = bytes(stream.outbox[:size])
             del stream.outbox[:size]
             self.h2.send_data(stream_id, chunk)
+        if stream.codec is not None:
+            self._hand_back(stream_id, stream)
         if stream.outbox:
             return
         if stream.end_after and not stream.local_ended:
@@ -332,12 +334,10 @@ class _Connection:
         if stream.codec is None:
             if stream.local_ended:
                 self.streams.pop(stream_id, None)  # a page or an error: done
-        else:
-            self._hand_back(stream_id, stream)
-            if stream.local_ended and stream.remote_ended:
-                # END_STREAM both ways: the WebSocket's orderly end (RFC 8441 §5).
-                self.streams.pop(stream_id, None)
-                self._forget(stream, "closed")
+        elif stream.local_ended and stream.remote_ended:
+            # END_STREAM both ways: the WebSocket's orderly end (RFC 8441 §5).
+            self.streams.pop(stream_id, None)
+            self._forget(stream, "closed")
 
     def _send(self) -> None:
         data = self.h2.data_to_send()

@@ -231,6 +231,38 @@ def test_server_waits_for_the_window(certificate: tuple[str, str]) -> None:
     run(certificate, scenario, window=65535, acknowledge=False)
 
 
+def test_a_client_that_does_not_read_is_slowed_by_its_own_window(
+    certificate: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The server hands back no window for a stream whose queue is above HIGH_WATER (here
+    # 10 KB).  The client's window is 1000 bytes and it does not read: the first 50 KB
+    # echo stays queued, so none of the next 40 KB the client sends is handed back (h2
+    # alone would hand it back: more than half the window was processed).
+    monkeypatch.setattr(h2_echo_server, "HIGH_WATER", 10_000)
+
+    async def scenario(client: H2Client, record: list[Any], port: int) -> None:
+        ws = await client.websocket()
+        initial = client.h2.local_flow_control_window(ws.stream_id)
+        payloads = [os.urandom(50_000), os.urandom(40_000)]
+        await ws.send(Opcode.BINARY, payloads[0])
+        await client.sync()
+        before = client.h2.local_flow_control_window(ws.stream_id)
+        await ws.send(Opcode.BINARY, payloads[1])
+        await client.sync()
+        assert client.h2.local_flow_control_window(ws.stream_id) <= before - 40_000  # none came back
+        # The client reads: the queue drains, and the window comes back.
+        client.acknowledge = True
+        client.h2.acknowledge_received_data(ws.stream.received, ws.stream_id)
+        client._send()
+        for payload in payloads:
+            message = await ws.recv()
+            assert message is not None and message.data == payload
+        await client.sync()
+        assert client.h2.local_flow_control_window(ws.stream_id) == initial
+
+    run(certificate, scenario, window=1000, acknowledge=False)
+
+
 # --------------------------------------------------------------------------- closing
 
 

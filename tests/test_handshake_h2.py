@@ -83,6 +83,8 @@ def test_rfc8441_4_authority_names_the_target_and_must_be_present() -> None:
     assert check_connect_request(_replace(":authority", "example.org:8443")).host == "example.org:8443"
     assert ":authority" in str(_refused(_without(":authority")))
     _refused(_replace(":authority", ""))
+    # RFC 9113 §8.3.1: no userinfo in the authority of an http(s) URI.
+    assert "userinfo" in str(_refused(_replace(":authority", "user:pw@server.example.com")))
 
 
 def test_rfc8441_4_protocol_is_only_for_connect() -> None:
@@ -98,8 +100,10 @@ def test_rfc8441_5_protocol_must_be_websocket() -> None:
     # §5: ":protocol ... MUST be included in the CONNECT request, and it MUST have a value of
     # 'websocket'".  A plain CONNECT (a tunnel) is not a WebSocket request.
     assert ":protocol" in str(_refused(_without(":protocol")))
-    _refused(_replace(":protocol", "WebSocket"))  # the token is case-sensitive here
     _refused(_replace(":protocol", "webtransport"))
+    _refused(_replace(":protocol", "websocket2"))
+    # An upgrade token: RFC 9110 §7.8 compares protocol names case-insensitively.
+    assert check_connect_request(_replace(":protocol", "WebSocket")).host == "server.example.com"
 
 
 def test_rfc8441_5_scheme_is_https_for_wss_and_http_for_ws() -> None:
@@ -257,6 +261,7 @@ def test_rfc9113_8_2_2_connection_specific_fields_are_malformed(name: str, value
     with pytest.raises(HandshakeError, match="connection-specific"):
         check_connect_response([(":status", "200"), (name, value)])
     assert check_connect_request([*EXAMPLE, ("te", "trailers")]).host == "server.example.com"
+    assert check_connect_request([*EXAMPLE, ("te", "Trailers")]).host == "server.example.com"
 
 
 def test_rfc9113_8_3_pseudo_headers_come_first() -> None:
@@ -284,8 +289,11 @@ def test_rfc9113_8_3_only_defined_pseudo_headers_in_their_context() -> None:
 
 
 def test_rfc9113_8_3_1_path_is_not_empty() -> None:
-    # §8.3.1: ":path ... MUST NOT be empty for 'http' or 'https' URIs".
+    # §8.3.1: ":path ... MUST NOT be empty for 'http' or 'https' URIs" (and RFC 8441 §5: the
+    # path and query of the WebSocket URI, so an origin-form path).
     _refused(_replace(":path", ""))
+    _refused(_replace(":path", "*"))
+    _refused(_replace(":path", "chat"))
     assert check_connect_request(_replace(":path", "/a/b?c=d")).host == "server.example.com"
 
 

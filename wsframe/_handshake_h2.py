@@ -27,6 +27,7 @@ from .handshake import (
     Request,
     _check_subprotocols,
     _check_value,
+    _lower,
     _text,
     accept_key,
     check_request,
@@ -116,7 +117,7 @@ def _field_block(
             pseudo[name] = value
             continue
         # RFC 9113 §8.2.2: connection-specific fields are malformed; te only as "trailers".
-        if name in _CONNECTION_SPECIFIC or (name == "te" and value != "trailers"):
+        if name in _CONNECTION_SPECIFIC or (name == "te" and _lower(value) != "trailers"):
             raise HandshakeError(
                 f"connection-specific field {name}: {value!r:.40} is not allowed in HTTP/2"
             )
@@ -153,14 +154,16 @@ def check_connect_request(headers: Headers | Mapping[str | bytes, str | bytes]) 
             "missing :method (expected CONNECT)" if method is None
             else f"a WebSocket over HTTP/2 is opened with CONNECT, not {method!r:.40}"
         )
-    # RFC 8441 §5: :protocol MUST be included, with the value "websocket".
+    # RFC 8441 §5: :protocol MUST be included, with the value "websocket" (an upgrade token:
+    # RFC 9110 §7.8 says to compare protocol names case-insensitively).
     protocol = pseudo.get(":protocol")
     if protocol is None:
         raise HandshakeError("CONNECT without :protocol (expected :protocol websocket; RFC 8441)")
-    if protocol != "websocket":
+    if _lower(protocol) != "websocket":
         raise HandshakeError(f":protocol is {protocol!r:.40}, not websocket")
     # RFC 8441 §4: with :protocol, :scheme and :path MUST be included; §5: the scheme is
-    # https (wss) or http (ws); RFC 9113 §8.3.1: the path of an http(s) URI is not empty.
+    # https (wss) or http (ws) and :path the URI's path and query (RFC 9113 §8.3.1: not empty,
+    # "/" at least).
     scheme = pseudo.get(":scheme")
     if scheme is None:
         raise HandshakeError("extended CONNECT without :scheme")
@@ -169,11 +172,15 @@ def check_connect_request(headers: Headers | Mapping[str | bytes, str | bytes]) 
     path = pseudo.get(":path")
     if not path:
         raise HandshakeError("extended CONNECT without :path" if path is None else "empty :path")
-    # RFC 8441 §5: the authority part of the target URI (it stands for RFC 6455's Host);
-    # RFC 9113 §8.3.1: a Host field, if any, names the same entity.
+    if not path.startswith("/"):
+        raise HandshakeError(f":path {path!r:.60} is not a path (it must start with '/')")
+    # RFC 8441 §5: the authority part of the target URI (it stands for RFC 6455's Host), with
+    # no userinfo (RFC 9113 §8.3.1); a Host field, if any, names the same entity.
     authority = pseudo.get(":authority")
     if not authority:
         raise HandshakeError("extended CONNECT without :authority" if authority is None else "empty :authority")
+    if "@" in authority:
+        raise HandshakeError(f":authority {authority!r:.60} must not contain userinfo")
     hosts = [value for name, value in regular if name == "host"]
     if any(host != authority for host in hosts):
         raise HandshakeError(f"host {hosts[0]!r:.60} differs from :authority {authority!r:.60}")
