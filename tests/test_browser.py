@@ -21,6 +21,8 @@ certificate made for the run, trusted by its key's hash with
 relaxed), and the page's WebSockets as extended CONNECTs (RFC 8441) on the
 connection that brought the page; the server's records show that they
 arrived that way, with permessage-deflate, and which close codes it sent.
+Once more with ``--disable-http2``: the same port then serves the page and
+the WebSockets over HTTP/1.1 and TLS.
 
 Where no browser is found, the test tries ``tools/install_browser.sh`` (root
 with apt-get only) and skips with the reason when that is impossible too;
@@ -330,7 +332,7 @@ def test_chromium_against_the_example_server() -> None:
     assert result["pageProtocol"] == "http/1.1"
 
 
-async def _run_h2(path: str) -> tuple[dict[str, Any], list[Any]]:
+async def _run_tls(path: str, *flags: str) -> tuple[dict[str, Any], list[Any]]:
     from _h2_support import self_signed_certificate
 
     h2_echo_server = load_example("h2_echo_server")
@@ -342,7 +344,7 @@ async def _run_h2(path: str) -> tuple[dict[str, Any], list[Any]]:
         )
     # Trust exactly this certificate's key (Chromium needs --user-data-dir for this flag,
     # which Browser always gives).
-    browser = Browser(path, (f"--ignore-certificate-errors-spki-list={spki}",))
+    browser = Browser(path, (f"--ignore-certificate-errors-spki-list={spki}", *flags))
     try:
         port = server.sockets[0].getsockname()[1]
         await browser.start()
@@ -367,7 +369,7 @@ async def _run_h2(path: str) -> tuple[dict[str, Any], list[Any]]:
 def test_chromium_websocket_over_http2() -> None:
     pytest.importorskip("h2")
     pytest.importorskip("cryptography")
-    result, record = asyncio.run(asyncio.wait_for(_run_h2(_browser_or_skip()), TEST_TIMEOUT))
+    result, record = asyncio.run(asyncio.wait_for(_run_tls(_browser_or_skip()), TEST_TIMEOUT))
     _check_scenario(result)
     assert result["pageProtocol"] == "h2"  # the page came over HTTP/2
     # The server's view: the page's own WebSocket (opened on load, still open), then the
@@ -385,6 +387,19 @@ def test_chromium_websocket_over_http2() -> None:
     # (RST_STREAM) once it has our Close and END_STREAM, which the server takes as the end.
     assert record[1].outcome == "closed", record[1]
     assert {seen.outcome for seen in record[2:]} <= {"closed", "reset"}, record
+
+
+def test_chromium_http11_on_the_http2_servers_port() -> None:
+    # --disable-http2: Chromium offers only http/1.1 by ALPN, so the same port serves the
+    # page and the WebSockets over HTTP/1.1 (the Upgrade handshake, over TLS).
+    pytest.importorskip("h2")
+    pytest.importorskip("cryptography")
+    result, record = asyncio.run(
+        asyncio.wait_for(_run_tls(_browser_or_skip(), "--disable-http2"), TEST_TIMEOUT)
+    )
+    _check_scenario(result)
+    assert result["pageProtocol"] == "http/1.1"
+    assert record == []  # no HTTP/2 stream
 
 
 def test_no_browser_and_no_way_to_install_skips_with_the_reason(
