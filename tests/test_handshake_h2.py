@@ -303,6 +303,10 @@ def test_headers_are_pairs_of_str_or_bytes() -> None:
     with pytest.raises(TypeError):
         check_connect_request([(":method", "CONNECT", "x")])
     with pytest.raises(TypeError):
+        check_connect_request([":method"])  # a str is not a pair (nor is "te", two letters)
+    with pytest.raises(TypeError):
+        connect_request_headers("a.example", subprotocols="chat")
+    with pytest.raises(TypeError):
         check_connect_request([(":method", 1)])
     with pytest.raises(TypeError):
         check_connect_response([(":status", 200)])
