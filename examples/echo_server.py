@@ -24,7 +24,9 @@ Each step uses one wsframe API:
   into a reset; browsers then report ``wasClean`` for every close code.
 
 A plain GET of ``/echo.html`` (no Upgrade) returns a small page that opens a
-WebSocket to this server; the browser test loads it.
+WebSocket to the server that served it; the browser test loads it.
+``h2_echo_server.py`` serves the same page and the same echo over HTTP/2 (and
+this handler for HTTP/1.1 clients on the same TLS port).
 
 :func:`serve` is also importable (the end-to-end tests use it).
 """
@@ -52,7 +54,7 @@ from wsframe.frames import (
 )
 from wsframe.handshake import check_request, response_headers
 
-__all__ = ["PAGE_PATH", "handle_connection", "main", "read_request", "serve"]
+__all__ = ["PAGE", "PAGE_PATH", "Codec", "handle_connection", "main", "read_request", "serve"]
 
 log = logging.getLogger("wsframe.examples.echo")
 
@@ -137,6 +139,42 @@ class Codec:
         payload = data.encode("utf-8") if isinstance(data, str) else data
         return encode_message(opcode, payload, deflater=self.deflater)
 
+    def receive(self, data: bytes) -> tuple[list[bytes], bool]:
+        """React to bytes from the client; independent of the transport.
+
+        Returns:
+            ``(frames, done)``: the frames to send (echoes, pongs, a Close),
+            and whether this side has sent its Close (then the caller ends
+            the transport as its protocol says: a TCP half-close here,
+            END_STREAM over HTTP/2 in ``h2_echo_server.py``).  Nothing more
+            is read once ``done``.
+        """
+        out: list[bytes] = []
+        try:
+            for frame in self.decoder.feed(data):
+                message = self.assembler.add(frame)
+                if message is None:
+                    continue  # a fragment of a longer message
+                opcode = message.opcode
+                if opcode == Opcode.TEXT or opcode == Opcode.BINARY:
+                    out += self.encode(opcode, message.data)
+                elif opcode == Opcode.PING:
+                    # RFC 6455 §5.5.3: a Pong with the Ping's payload.
+                    out.append(encode_frame(Opcode.PONG, message.data))
+                elif opcode == Opcode.CLOSE:
+                    code, reason = parse_close(message.data)
+                    # RFC 6455 §5.5.1: answer with a Close, echoing the code.
+                    reply = b"" if code == 1005 else encode_close(code, reason)
+                    out.append(encode_frame(Opcode.CLOSE, reply))
+                    return out, True
+        except ProtocolError as exc:
+            # RFC 6455 §7.1.7: fail the connection with the code wsframe chose.
+            log.info("closing with %d: %s", exc.code, exc)
+            reason = str(exc).encode("utf-8")[:120].decode("utf-8", "ignore")
+            out.append(encode_frame(Opcode.CLOSE, encode_close(exc.code, reason)))
+            return out, True
+        return out, False
+
 
 # ------------------------------------------------------------------ closing the TCP connection
 
@@ -155,12 +193,16 @@ async def _finish(writer: asyncio.StreamWriter, reader: asyncio.StreamReader) ->
     (the rest of an oversized message, its Close frame) is read and dropped
     until its FIN or CLOSE_TIMEOUT, so that closing a socket with unread data
     does not send a reset that would destroy our Close frame in flight.
+
+    Over TLS (``h2_echo_server.py``'s HTTP/1.1 path) there is no half-close:
+    ``close()`` sends TLS's close_notify, the TLS layer's own "no more data
+    from me", and the transport reads until the peer answers with its own.
     """
     with contextlib.suppress(Exception):
         await writer.drain()
         if writer.can_write_eof():
             writer.write_eof()
-        await asyncio.wait_for(_drain_until_eof(reader), CLOSE_TIMEOUT)
+            await asyncio.wait_for(_drain_until_eof(reader), CLOSE_TIMEOUT)
     writer.close()
     with contextlib.suppress(Exception):
         await writer.wait_closed()
@@ -221,30 +263,12 @@ async def _echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, code
                 log.info("peer closed TCP without a closing handshake (1006)")
                 writer.close()
                 return
-            for frame in codec.decoder.feed(data):
-                message = codec.assembler.add(frame)
-                if message is None:
-                    continue  # a fragment of a longer message
-                opcode = message.opcode
-                if opcode == Opcode.TEXT or opcode == Opcode.BINARY:
-                    writer.writelines(codec.encode(opcode, message.data))
-                elif opcode == Opcode.PING:
-                    # RFC 6455 §5.5.3: a Pong with the Ping's payload.
-                    writer.write(encode_frame(Opcode.PONG, message.data))
-                elif opcode == Opcode.CLOSE:
-                    code, reason = parse_close(message.data)
-                    # RFC 6455 §5.5.1: answer with a Close, echoing the code.
-                    reply = b"" if code == 1005 else encode_close(code, reason)
-                    writer.write(encode_frame(Opcode.CLOSE, reply))
-                    await _finish(writer, reader)
-                    return
+            frames, done = codec.receive(data)
+            writer.writelines(frames)
+            if done:
+                await _finish(writer, reader)
+                return
             await writer.drain()
-    except ProtocolError as exc:
-        # RFC 6455 §7.1.7: fail the connection with the code wsframe chose.
-        log.info("closing with %d: %s", exc.code, exc)
-        reason = str(exc).encode("utf-8")[:120].decode("utf-8", "ignore")
-        writer.write(encode_frame(Opcode.CLOSE, encode_close(exc.code, reason)))
-        await _finish(writer, reader)
     except ConnectionError:
         writer.close()
 
@@ -302,7 +326,7 @@ PAGE = """<!doctype html>
 <script>
 "use strict";
 const log = (line) => { document.getElementById("log").textContent += line + "\\n"; };
-const ws = new WebSocket(`ws://${location.host}/`);
+const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/`);
 ws.onopen = () => log(`open (extensions: ${ws.extensions || "none"})`);
 ws.onmessage = (event) => log(`echo: ${event.data}`);
 ws.onclose = (event) => log(`close ${event.code} ${event.reason} wasClean=${event.wasClean}`);

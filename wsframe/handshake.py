@@ -41,8 +41,12 @@ __all__ = [
     "HandshakeError",
     "Request",
     "accept_key",
+    "check_connect_request",
+    "check_connect_response",
     "check_request",
     "check_response",
+    "connect_request_headers",
+    "connect_response_headers",
     "new_key",
     "request_headers",
     "response_headers",
@@ -141,7 +145,8 @@ class Request:
     """A client's valid opening handshake, as :func:`check_request` read it.
 
     Attributes:
-        key: the Sec-WebSocket-Key value (for :func:`response_headers`).
+        key: the Sec-WebSocket-Key value (for :func:`response_headers`); None
+            for a WebSocket over HTTP/2 (:func:`check_connect_request`), which has no key.
         subprotocols: the Sec-WebSocket-Protocol names, in the client's order
             of preference (empty when none was offered).
         extensions: the Sec-WebSocket-Extensions offers, parsed by
@@ -152,7 +157,7 @@ class Request:
             refuse origins it does not trust; that policy is the caller's).
     """
 
-    key: str
+    key: str | None
     subprotocols: list[str] = field(default_factory=list)
     extensions: Extensions = field(default_factory=list)
     host: str = ""
@@ -427,3 +432,12 @@ def check_response(
             f"which is not one of {list(subprotocols)}"
         )
     return chosen, answered
+
+
+# WebSocket over HTTP/2 (RFC 8441): its own module, built on the helpers above.
+from ._handshake_h2 import (  # noqa: E402
+    check_connect_request,
+    check_connect_response,
+    connect_request_headers,
+    connect_response_headers,
+)

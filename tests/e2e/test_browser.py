@@ -14,9 +14,20 @@ Everything is bounded: a timeout on the browser start, on each DevTools
 call, inside the JavaScript (each wait), and on the whole test; the browser's
 process group is killed in a ``finally``.
 
+The same browser runs the same scenario over HTTP/2 against
+examples/h2_echo_server.py: the page over ``https://`` (a self-signed
+certificate made for the run, trusted by its key's hash with
+``--ignore-certificate-errors-spki-list``; no other certificate check is
+relaxed), and the page's WebSockets as extended CONNECTs (RFC 8441) on the
+connection that brought the page; the server's records show that they
+arrived that way, with permessage-deflate, and which close codes it sent.
+Once more with ``--disable-http2``: the same port then serves the page and
+the WebSockets over HTTP/1.1 and TLS.
+
 Where no browser is found, the test tries ``tools/install_browser.sh`` (root
 with apt-get only) and skips with the reason when that is impossible too;
-``WSFRAME_REQUIRE_BROWSER=1`` (CI) turns that skip into a failure.
+under ``CI=true`` or ``WSFRAME_REQUIRE_BROWSER=1`` that skip is a failure
+(``WSFRAME_REQUIRE_BROWSER=0`` allows it again).
 """
 
 from __future__ import annotations
@@ -62,6 +73,11 @@ def _find_browser() -> str | None:
     return None
 
 
+def _browser_required() -> bool:
+    required = os.environ.get("WSFRAME_REQUIRE_BROWSER")
+    return required == "1" or (required != "0" and os.environ.get("CI") == "true")
+
+
 def _browser_or_skip() -> str:
     browser = _find_browser()
     reason = "no Chromium/Chrome found on PATH (set WSFRAME_BROWSER or run tools/install_browser.sh)"
@@ -76,7 +92,7 @@ def _browser_or_skip() -> str:
     elif browser is None:
         reason += "; installing one needs root and apt-get"
     if browser is None:
-        if os.environ.get("WSFRAME_REQUIRE_BROWSER") == "1":
+        if _browser_required():
             pytest.fail(reason)
         pytest.skip(reason)
     return browser
@@ -85,8 +101,9 @@ def _browser_or_skip() -> str:
 class Browser:
     """Headless Chromium with a DevTools connection to its page target."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, extra_args: tuple[str, ...] = ()) -> None:
         self.path = path
+        self.extra_args = extra_args
         self.profile = tempfile.mkdtemp(prefix="wsframe-chromium-")
         self.proc: subprocess.Popen[bytes] | None = None
         self.ws: Any = None
@@ -105,6 +122,7 @@ class Browser:
             "--remote-debugging-address=127.0.0.1",
             "--remote-debugging-port=0",
             f"--user-data-dir={self.profile}",
+            *self.extra_args,
             "about:blank",
         ]
         if os.geteuid() == 0:
@@ -192,7 +210,7 @@ class Browser:
 SCENARIO = """
 (async () => {
   const WAIT = %(wait)d, MAX = %(max)d;
-  const url = `ws://${location.host}/`;
+  const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/`;
   const bounded = (promise, what) => Promise.race([promise, new Promise((_, reject) =>
       setTimeout(() => reject(new Error(`timed out: ${what}`)), WAIT))]);
   const open = () => bounded(new Promise((resolve, reject) => {
@@ -257,6 +275,8 @@ SCENARIO = """
   const over3 = closed(ws3);
   ws3.send("a".repeat(MAX + 1));
   r.oversizedInflated = await over3;
+  const navigation = performance.getEntriesByType("navigation")[0];
+  r.pageProtocol = navigation ? navigation.nextHopProtocol : null;
   return r;
 })()
 """
@@ -288,8 +308,7 @@ async def _run() -> dict[str, Any]:
         await asyncio.wait_for(server.wait_closed(), 10)
 
 
-def test_chromium_against_the_example_server() -> None:
-    result = asyncio.run(asyncio.wait_for(_run(), TEST_TIMEOUT))
+def _check_scenario(result: dict[str, Any]) -> None:
     # RFC 7692: Chromium offers permessage-deflate; the server accepts it.
     assert "permessage-deflate" in result["extensions"], result
     assert result["text"] is True
@@ -300,12 +319,87 @@ def test_chromium_against_the_example_server() -> None:
     assert result["compressibleLength"] > 300_000
     assert result["normalClose"] == {"code": 1000, "reason": "done", "wasClean": True}
     # RFC 6455 §7.4.1: 1009 for a message too big to process, and a clean close
-    # (the server closes TCP first, §7.1.1, after draining what the browser still sends).
+    # (the server closes first, §7.1.1, after draining what the browser still sends).
     assert result["oversized"]["code"] == 1009, result["oversized"]
     assert result["oversized"]["wasClean"] is True, result["oversized"]
     assert result["oversizedInflated"]["code"] == 1009, result["oversizedInflated"]
     assert result["oversizedInflated"]["wasClean"] is True, result["oversizedInflated"]
 
+
+def test_chromium_against_the_example_server() -> None:
+    result = asyncio.run(asyncio.wait_for(_run(), TEST_TIMEOUT))
+    _check_scenario(result)
+    assert result["pageProtocol"] == "http/1.1"
+
+
+async def _run_tls(path: str, *flags: str) -> tuple[dict[str, Any], list[Any]]:
+    from _h2_support import self_signed_certificate
+
+    h2_echo_server = load_example("h2_echo_server")
+    record: list[Any] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        certfile, keyfile, spki = self_signed_certificate(tmp)
+        server = await h2_echo_server.serve(
+            ssl_context=h2_echo_server.tls_context(certfile, keyfile), max_size=MAX_SIZE, record=record
+        )
+    # Trust exactly this certificate's key (Chromium needs --user-data-dir for this flag,
+    # which Browser always gives).
+    browser = Browser(path, (f"--ignore-certificate-errors-spki-list={spki}", *flags))
+    try:
+        port = server.sockets[0].getsockname()[1]
+        await browser.start()
+        await browser.call("Page.enable")
+        await browser.call("Page.navigate", url=f"https://127.0.0.1:{port}{h2_echo_server.PAGE_PATH}")
+        for _ in range(200):
+            state = await browser.evaluate("document.readyState + ' ' + location.href")
+            if state.startswith("complete https://127.0.0.1"):
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError(f"the test page did not load over https: {state}")
+        result: dict[str, Any] = await browser.evaluate(
+            SCENARIO % {"wait": JS_WAIT_MS, "max": MAX_SIZE}
+        )
+        return result, record
+    finally:
+        await browser.stop()
+        server.close()
+
+
+def test_chromium_websocket_over_http2() -> None:
+    pytest.importorskip("h2")
+    pytest.importorskip("cryptography")
+    result, record = asyncio.run(asyncio.wait_for(_run_tls(_browser_or_skip()), TEST_TIMEOUT))
+    _check_scenario(result)
+    assert result["pageProtocol"] == "h2"  # the page came over HTTP/2
+    # The server's view: the page's own WebSocket (opened on load, still open), then the
+    # scenario's three; each an extended CONNECT (RFC 8441 §4-§5) on the HTTP/2 connection
+    # that served the page, with permessage-deflate, closed with the codes the page saw.
+    assert len(record) == 4, record
+    for seen in record:
+        headers = dict(seen.headers)
+        assert (headers[":method"], headers[":protocol"]) == ("CONNECT", "websocket"), seen
+        assert seen.after_page, seen
+        assert seen.extensions is not None and seen.extensions.startswith("permessage-deflate"), seen
+    assert [seen.close_code for seen in record] == [None, 1000, 1009, 1009]
+    # The browser's close handshake ends with END_STREAM both ways (RFC 8441 §5).  After a
+    # 1009 it is still sending the oversized message: Chromium then resets the stream
+    # (RST_STREAM) once it has our Close and END_STREAM, which the server takes as the end.
+    assert record[1].outcome == "closed", record[1]
+    assert {seen.outcome for seen in record[2:]} <= {"closed", "reset"}, record
+
+
+def test_chromium_http11_on_the_http2_servers_port() -> None:
+    # --disable-http2: Chromium offers only http/1.1 by ALPN, so the same port serves the
+    # page and the WebSockets over HTTP/1.1 (the Upgrade handshake, over TLS).
+    pytest.importorskip("h2")
+    pytest.importorskip("cryptography")
+    result, record = asyncio.run(
+        asyncio.wait_for(_run_tls(_browser_or_skip(), "--disable-http2"), TEST_TIMEOUT)
+    )
+    _check_scenario(result)
+    assert result["pageProtocol"] == "http/1.1"
+    assert record == []  # no HTTP/2 stream
 
 
 def test_no_browser_and_no_way_to_install_skips_with_the_reason(
@@ -313,6 +407,7 @@ def test_no_browser_and_no_way_to_install_skips_with_the_reason(
 ) -> None:
     monkeypatch.setenv("WSFRAME_BROWSER", "/nonexistent/chromium")
     monkeypatch.delenv("WSFRAME_REQUIRE_BROWSER", raising=False)
+    monkeypatch.delenv("CI", raising=False)
     monkeypatch.setattr(os, "geteuid", lambda: 1000)  # not root: apt-get is not an option
     assert _find_browser() is None
     with pytest.raises(pytest.skip.Exception, match="needs root and apt-get"):
