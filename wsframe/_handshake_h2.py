@@ -21,18 +21,18 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from .errors import HandshakeError
-from .handshake import (
+from ._handshake import (
     VERSION,
     Request,
     _check_subprotocols,
     _check_value,
-    _lower,
-    _text,
     accept_key,
     check_request,
     check_response,
 )
+from ._headers import ascii_lower as _lower
+from ._headers import text as _text
+from .errors import HandshakeError
 
 __all__ = [
     "check_connect_request",
