@@ -14,12 +14,13 @@ import math
 import numbers
 import operator
 from inspect import Parameter, Signature
-from typing import Any
+from typing import Any, overload
 
 __all__ = [
     "byte_view",
     "mask_key",
     "check_limit",
+    "SizeLimit",
     "check_rsv_allowed",
     "not_a_frame",
     "signature",
@@ -97,6 +98,29 @@ def check_limit(value: Any, name: str) -> int | None:
     if math.isinf(value):
         return None
     return int(math.floor(value))
+
+
+class SizeLimit:
+    """A size-limit attribute of the reference's classes: any value
+    :func:`check_limit` accepts may be assigned, and it is stored (and read
+    back) as the int it returns, or None."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+        self.slot = "_" + name
+
+    @overload
+    def __get__(self, obj: None, owner: type) -> SizeLimit: ...
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> int | None: ...
+    def __get__(self, obj: object, owner: type | None = None) -> SizeLimit | int | None:
+        if obj is None:
+            return self
+        value: int | None = getattr(obj, self.slot)
+        return value
+
+    def __set__(self, obj: object, value: float | None) -> None:
+        setattr(obj, self.slot, check_limit(value, self.name))
 
 
 def check_rsv_allowed(value: Any) -> int:

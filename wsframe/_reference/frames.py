@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import _rules
 from .._api import FRAMES_API
-from .._args import byte_view, check_limit, check_rsv_allowed, mask_key, not_a_frame
+from .._args import SizeLimit, byte_view, check_rsv_allowed, mask_key, not_a_frame
 from .._keys import new_mask as new_mask
 from .._plan import check_encode, defined_opcode, message_frames
 from .._rules import DEFAULT_MAX_SIZE as DEFAULT_MAX_SIZE
@@ -231,6 +231,9 @@ class FrameDecoder:
     input is discarded.  Not thread-safe: one decoder per connection.
     """
 
+    #: The limit as an int, or None; any real number may be assigned.
+    max_frame_size = SizeLimit()
+
     def __init__(
         self,
         *,
@@ -255,15 +258,6 @@ class FrameDecoder:
         self._error: ProtocolError | None = None
         self._closed = False
         self._bytes_copied = 0  # instrumentation: bytes moved between buffers
-
-    @property
-    def max_frame_size(self) -> int | None:
-        """The limit (an int; None: no limit); any real number may be set."""
-        return self._max_frame_size
-
-    @max_frame_size.setter
-    def max_frame_size(self, value: float | None) -> None:
-        self._max_frame_size = check_limit(value, "max_frame_size")
 
     @property
     def rsv_allowed(self) -> int:
@@ -361,7 +355,7 @@ class FrameDecoder:
         _check(_rules.rsv_error((b0 >> 4) & 0x07, opcode, self._rsv_allowed))
 
     def _check_size(self, length: int) -> None:
-        limit = self._max_frame_size
+        limit = self.max_frame_size
         if limit is not None and length > limit:
             raise _rules.frame_too_big(length, limit)
 
@@ -625,6 +619,9 @@ class MessageAssembler:
     thread-safe.
     """
 
+    #: The limit as an int, or None; any real number may be assigned.
+    max_message_size = SizeLimit()
+
     def __init__(
         self,
         max_message_size: float | None = DEFAULT_MAX_SIZE,
@@ -642,15 +639,6 @@ class MessageAssembler:
         self._inflated = 0  # inflated bytes of the message so far
         self._text = Utf8State()
         self._prevalidated = False  # every frame so far came validated
-
-    @property
-    def max_message_size(self) -> int | None:
-        """The limit (an int; None: no limit); any real number may be set."""
-        return self._max_message_size
-
-    @max_message_size.setter
-    def max_message_size(self, value: float | None) -> None:
-        self._max_message_size = check_limit(value, "max_message_size")
 
     @property
     def in_message(self) -> bool:
