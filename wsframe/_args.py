@@ -14,7 +14,7 @@ import math
 import numbers
 import operator
 from inspect import Parameter, Signature
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 
 __all__ = [
     "byte_view",
@@ -23,9 +23,12 @@ __all__ = [
     "SizeLimit",
     "check_rsv_allowed",
     "not_a_frame",
+    "check_inflater",
     "signature",
     "REQUIRED",
 ]
+
+_T = TypeVar("_T")
 
 #: The default of a required parameter, for :func:`signature`.
 REQUIRED = Parameter.empty
@@ -144,6 +147,21 @@ def check_rsv_allowed(value: Any) -> int:
 def not_a_frame(frame: Any) -> TypeError:
     """The error for an argument of :meth:`MessageAssembler.add` that is not a frame."""
     return TypeError(f"frame must be a Frame, not {type(frame).__name__}")
+
+
+def check_inflater(inflater: _T) -> _T:
+    """The ``inflater`` of a MessageAssembler: None or an object with ``feed()``
+    (a :class:`wsframe.deflate.Inflater`).
+
+    Raises:
+        TypeError: anything else, at construction rather than at the first
+            compressed message.
+    """
+    if inflater is not None and not callable(getattr(inflater, "feed", None)):
+        raise TypeError(
+            f"inflater must be a wsframe.deflate.Inflater or None, not {type(inflater).__name__}"
+        )
+    return inflater
 
 
 def signature(*params: tuple[str, Any, bool]) -> Signature:

@@ -85,7 +85,7 @@ def encode_message(
     opcode: int,
     payload: Any,
     *,
-    fragment_size: int | None = None,
+    fragment_size: float | None = None,
     masked: bool = False,
     deflater: Deflater | None = None,
 ) -> list[bytes]:
@@ -117,7 +117,7 @@ def encode_message_bytes(
     opcode: int,
     payload: Any,
     *,
-    fragment_size: int | None = None,
+    fragment_size: float | None = None,
     masked: bool = False,
     deflater: Deflater | None = None,
 ) -> bytes:

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import _rules
 from .._api import FRAMES_API
-from .._args import SizeLimit, byte_view, check_rsv_allowed, not_a_frame
+from .._args import SizeLimit, byte_view, check_inflater, check_rsv_allowed, not_a_frame
 from .._keys import new_mask as new_mask
 from .._plan import defined_opcode
 from .._rules import DEFAULT_MAX_SIZE as DEFAULT_MAX_SIZE
@@ -503,7 +503,7 @@ class MessageAssembler:
     ) -> None:
         self.max_message_size = max_message_size
         self.decode_text = decode_text
-        self.inflater = inflater
+        self.inflater = check_inflater(inflater)
         self._opcode: Opcode | None = None
         self._compressed = False
         self._chunks: list[bytes] = []
