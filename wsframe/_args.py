@@ -14,17 +14,21 @@ import math
 import numbers
 import operator
 from inspect import Parameter, Signature
-from typing import Any
+from typing import Any, TypeVar, overload
 
 __all__ = [
     "byte_view",
     "mask_key",
     "check_limit",
+    "SizeLimit",
     "check_rsv_allowed",
     "not_a_frame",
+    "check_inflater",
     "signature",
     "REQUIRED",
 ]
+
+_T = TypeVar("_T")
 
 #: The default of a required parameter, for :func:`signature`.
 REQUIRED = Parameter.empty
@@ -99,6 +103,29 @@ def check_limit(value: Any, name: str) -> int | None:
     return int(math.floor(value))
 
 
+class SizeLimit:
+    """A size-limit attribute of the reference's classes: any value
+    :func:`check_limit` accepts may be assigned, and it is stored (and read
+    back) as the int it returns, or None."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+        self.slot = "_" + name
+
+    @overload
+    def __get__(self, obj: None, owner: type) -> SizeLimit: ...
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> int | None: ...
+    def __get__(self, obj: object, owner: type | None = None) -> SizeLimit | int | None:
+        if obj is None:
+            return self
+        value: int | None = getattr(obj, self.slot)
+        return value
+
+    def __set__(self, obj: object, value: float | None) -> None:
+        setattr(obj, self.slot, check_limit(value, self.name))
+
+
 def check_rsv_allowed(value: Any) -> int:
     """``rsv_allowed``: a 3-bit mask (4 = RSV1, 2 = RSV2, 1 = RSV3), as an int.
 
@@ -120,6 +147,21 @@ def check_rsv_allowed(value: Any) -> int:
 def not_a_frame(frame: Any) -> TypeError:
     """The error for an argument of :meth:`MessageAssembler.add` that is not a frame."""
     return TypeError(f"frame must be a Frame, not {type(frame).__name__}")
+
+
+def check_inflater(inflater: _T) -> _T:
+    """The ``inflater`` of a MessageAssembler: None or an object with ``feed()``
+    (a :class:`wsframe.deflate.Inflater`).
+
+    Raises:
+        TypeError: anything else, at construction rather than at the first
+            compressed message.
+    """
+    if inflater is not None and not callable(getattr(inflater, "feed", None)):
+        raise TypeError(
+            f"inflater must be a wsframe.deflate.Inflater or None, not {type(inflater).__name__}"
+        )
+    return inflater
 
 
 def signature(*params: tuple[str, Any, bool]) -> Signature:

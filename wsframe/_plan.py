@@ -12,7 +12,7 @@ from __future__ import annotations
 import operator
 from typing import Any, Protocol
 
-from ._args import byte_view
+from ._args import byte_view, check_limit
 from ._rules import (
     MAX_CONTROL_PAYLOAD,
     MAX_PAYLOAD_LENGTH,
@@ -22,7 +22,7 @@ from ._rules import (
     control_length_error,
 )
 
-__all__ = ["defined_opcode", "check_encode", "plan_message", "message_frames"]
+__all__ = ["defined_opcode", "check_encode", "fragment_step", "plan_message", "message_frames"]
 
 
 class _Deflater(Protocol):
@@ -38,7 +38,10 @@ def defined_opcode(opcode: Any) -> Opcode:
         ValueError: a reserved opcode (RFC 6455 §5.2).
         TypeError: ``opcode`` is not an int.
     """
-    value = operator.index(opcode)
+    try:
+        value = operator.index(opcode)
+    except TypeError:
+        raise TypeError(f"opcode must be an int, not {type(opcode).__name__}") from None
     try:
         return OPCODES[value]
     except KeyError:
@@ -68,11 +71,28 @@ def check_encode(opcode: Any, length: int, fin: bool) -> Opcode:
     return op
 
 
+def fragment_step(fragment_size: Any) -> int | None:
+    """``fragment_size`` as the int payload size of a fragment, or None (one
+    frame): a size bound of any real number type, as the limits are.
+
+    Raises:
+        TypeError: not a real number.
+        ValueError: below 1, or NaN.
+    """
+    try:
+        size = check_limit(fragment_size, "fragment_size")
+    except ValueError:
+        size = 0
+    if size is not None and size < 1:
+        raise ValueError("fragment_size must be >= 1 or None")
+    return size
+
+
 def plan_message(
     opcode: Any,
     payload: Any,
     *,
-    fragment_size: int | None,
+    fragment_size: float | None,
     deflater: _Deflater | None = None,
 ) -> tuple[Opcode, Any, bool, int]:
     """How :func:`wsframe.frames.encode_message` cuts a message into frames.
@@ -90,7 +110,8 @@ def plan_message(
 
     Raises:
         ValueError: CONTINUATION or reserved opcode, fragment_size < 1.
-        TypeError: ``payload`` is a str or not a bytes-like object.
+        TypeError: ``payload`` is a str or not a bytes-like object, or an
+            argument of the wrong type (``deflater`` without ``compress``).
     """
     # bytes and plain opcodes skip the general conversions (this runs per message).
     data: Any = payload if type(payload) is bytes else byte_view(payload, "payload")
@@ -99,10 +120,14 @@ def plan_message(
         op = defined_opcode(opcode)
     if op is Opcode.CONTINUATION:
         raise ValueError("a message cannot start with a CONTINUATION frame")
-    if fragment_size is not None and fragment_size < 1:
-        raise ValueError("fragment_size must be >= 1 or None")
+    if fragment_size is not None and (type(fragment_size) is not int or fragment_size < 1):
+        fragment_size = fragment_step(fragment_size)
     compressed = False
     control = op >= 8
+    if deflater is not None and not hasattr(deflater, "compress"):
+        raise TypeError(
+            f"deflater must be a wsframe.deflate.Deflater or None, not {type(deflater).__name__}"
+        )
     if deflater is not None and not control and len(data) >= deflater.min_size:
         data = deflater.compress(data)
         compressed = True
@@ -117,7 +142,7 @@ def message_frames(
     opcode: Any,
     payload: Any,
     *,
-    fragment_size: int | None,
+    fragment_size: float | None,
     deflater: _Deflater | None = None,
 ) -> list[tuple[Opcode, Any, bool, bool]]:
     """The frames of :func:`plan_message`, as ``(opcode, payload, fin, rsv1)``:

@@ -296,3 +296,34 @@ def test_inflate_errors_are_worded_once() -> None:
     with pytest.raises(ProtocolError) as corrupt:
         Inflater(DeflateParams()).feed(b"\xff\xff\xff", fin=True)
     assert str(corrupt.value).startswith(str(_rules.corrupt_compressed("")))
+
+
+@pytest.mark.parametrize(
+    ("call", "words"),
+    [
+        (lambda m: m.encode_message(1, b"x", fragment_size="3"),
+         "fragment_size must be a real number or None, not str"),
+        (lambda m: m.encode_message_bytes(1, b"x", fragment_size="3"),
+         "fragment_size must be a real number or None, not str"),
+        (lambda m: m.encode_message_bytes(1, b"x", fragment_size=True), "not bool"),
+        (lambda m: m.MessageAssembler(inflater=1),
+         "inflater must be a wsframe.deflate.Inflater or None, not int"),
+        (lambda m: m.encode_message(1, b"x", deflater=b"x"),
+         "deflater must be a wsframe.deflate.Deflater or None, not bytes"),
+        (lambda m: m.Frame("1", b""), "opcode must be an int, not str"),
+        (lambda m: m.encode_frame(1.0, b""), "opcode must be an int, not float"),
+    ],
+)
+def test_wrong_types_named_at_the_boundary(impl: ModuleType, call: Any, words: str) -> None:
+    with pytest.raises(TypeError, match=words):
+        call(impl)
+
+
+@pytest.mark.parametrize("size", [2, 2.0, 2.9, Fraction(5, 2)])
+def test_fragment_size_of_any_real_type(impl: ModuleType, size: Any) -> None:
+    frames = impl.encode_message(2, b"abcde", fragment_size=size)
+    assert [len(frame) for frame in frames] == [4, 4, 3]
+    assert impl.encode_message_bytes(2, b"abcde", fragment_size=size) == b"".join(frames)
+    assert impl.encode_message(2, b"abcde", fragment_size=math.inf) == [b"\x82\x05abcde"]
+    with pytest.raises(ValueError, match="fragment_size must be >= 1"):
+        impl.encode_message(2, b"abcde", fragment_size=0.5)

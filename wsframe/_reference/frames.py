@@ -1,7 +1,8 @@
 """Pure-Python reference for WebSocket framing (RFC 6455 §5, §7.4; RFC 7692 §6).
 
 This module is the executable specification of :mod:`wsframe.frames`: the
-compiled backend must agree with it on every input.  Each protocol rule is a
+compiled backend must agree with it on every input.  The encoders live in
+:mod:`wsframe._reference.encoding` and are re-exported here.  Each protocol rule is a
 small function that cites the RFC and raises :class:`ProtocolError` with the
 close code the RFC asks for.
 
@@ -26,16 +27,15 @@ Base framing (RFC 6455 §5.2)::
 from __future__ import annotations
 
 import operator
-import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .. import _rules
 from .._api import FRAMES_API
-from .._args import byte_view, check_limit, check_rsv_allowed, mask_key, not_a_frame
+from .._args import SizeLimit, byte_view, check_inflater, check_rsv_allowed, not_a_frame
 from .._keys import new_mask as new_mask
-from .._plan import check_encode, defined_opcode, message_frames
+from .._plan import defined_opcode
 from .._rules import DEFAULT_MAX_SIZE as DEFAULT_MAX_SIZE
 from .._rules import OPCODES
 from .._rules import CloseCode as CloseCode
@@ -44,11 +44,15 @@ from .._rules import encode_close as encode_close
 from .._rules import is_valid_close_code as is_valid_close_code
 from .._rules import parse_close as parse_close
 from ..errors import PayloadTooBig, ProtocolError
+from .encoding import encode_frame as encode_frame
+from .encoding import encode_header as encode_header
+from .encoding import encode_message as encode_message
+from .encoding import encode_message_bytes as encode_message_bytes
 from .mask import apply_mask
 from .utf8 import Utf8State
 
 if TYPE_CHECKING:
-    from ..deflate import Deflater, Inflater
+    from ..deflate import Inflater
 
 __all__ = list(FRAMES_API)
 
@@ -231,6 +235,9 @@ class FrameDecoder:
     input is discarded.  Not thread-safe: one decoder per connection.
     """
 
+    #: The limit as an int, or None; any real number may be assigned.
+    max_frame_size = SizeLimit()
+
     def __init__(
         self,
         *,
@@ -255,15 +262,6 @@ class FrameDecoder:
         self._error: ProtocolError | None = None
         self._closed = False
         self._bytes_copied = 0  # instrumentation: bytes moved between buffers
-
-    @property
-    def max_frame_size(self) -> int | None:
-        """The limit (an int; None: no limit); any real number may be set."""
-        return self._max_frame_size
-
-    @max_frame_size.setter
-    def max_frame_size(self, value: float | None) -> None:
-        self._max_frame_size = check_limit(value, "max_frame_size")
 
     @property
     def rsv_allowed(self) -> int:
@@ -361,7 +359,7 @@ class FrameDecoder:
         _check(_rules.rsv_error((b0 >> 4) & 0x07, opcode, self._rsv_allowed))
 
     def _check_size(self, length: int) -> None:
-        limit = self._max_frame_size
+        limit = self.max_frame_size
         if limit is not None and length > limit:
             raise _rules.frame_too_big(length, limit)
 
@@ -454,138 +452,6 @@ class FrameDecoder:
 
 
 # ---------------------------------------------------------------------------
-# Encoding
-
-
-def encode_header(
-    opcode: int,
-    length: int,
-    *,
-    fin: bool = True,
-    rsv1: bool = False,
-    rsv2: bool = False,
-    rsv3: bool = False,
-    mask: Any = None,
-) -> bytes:
-    """Encode a frame header (with the masking key, if any) for a payload of ``length`` bytes.
-
-    For scatter/gather writes: send the header, then the payload (masked with
-    :func:`wsframe.mask.apply_mask` if ``mask`` is given).
-
-    Raises:
-        ValueError: reserved opcode, control frame over 125 bytes or with FIN
-            clear, negative length, mask not 4 bytes.
-    """
-    op = check_encode(opcode, operator.index(length), fin)
-    # RFC 6455 §5.2: FIN, RSV1-3 (flags are truth-tested), then the opcode.
-    b0 = (bool(fin) << 7) | (bool(rsv1) << 6) | (bool(rsv2) << 5) | (bool(rsv3) << 4) | op
-    mask_bit = 0x80 if mask is not None else 0
-    # RFC 6455 §5.2: the minimal length encoding.
-    if length < 126:
-        head = struct.pack("!BB", b0, mask_bit | length)
-    elif length < 0x10000:
-        head = struct.pack("!BBH", b0, mask_bit | 126, length)
-    else:
-        head = struct.pack("!BBQ", b0, mask_bit | 127, length)
-    if mask is not None:
-        head += mask_key(mask)
-    return head
-
-
-def encode_frame(
-    opcode: int,
-    payload: Any = b"",
-    *,
-    fin: bool = True,
-    rsv1: bool = False,
-    rsv2: bool = False,
-    rsv3: bool = False,
-    mask: Any = None,
-) -> bytes:
-    """Encode one frame; with ``mask`` (4 bytes) the payload is masked (RFC 6455 §5.3).
-
-    Raises:
-        TypeError: ``payload`` is a str or not a bytes-like object.
-        ValueError: reserved opcode, control frame over 125 bytes or with FIN
-            clear, mask not 4 bytes.
-    """
-    view = byte_view(payload, "payload")
-    head = encode_header(
-        opcode, len(view), fin=fin, rsv1=rsv1, rsv2=rsv2, rsv3=rsv3, mask=mask
-    )
-    body = apply_mask(view, mask) if mask is not None else bytes(view)
-    return head + body
-
-
-def encode_message(
-    opcode: int,
-    payload: Any,
-    *,
-    fragment_size: int | None = None,
-    masked: bool = False,
-    deflater: Deflater | None = None,
-) -> list[bytes]:
-    """Encode a message as a correct fragment sequence (RFC 6455 §5.4).
-
-    The first frame carries ``opcode``, the others CONTINUATION; only the last
-    has FIN set.  ``fragment_size`` bounds each frame's payload (None: one
-    frame).  With ``masked=True`` every frame gets a fresh key (§5.3).  A
-    control opcode gives one frame (control frames cannot be fragmented).
-    With a ``deflater`` (:class:`wsframe.deflate.Deflater`) a data message of
-    at least ``deflater.min_size`` bytes is compressed and RSV1 is set on its
-    first frame only (RFC 7692 §6); ``fragment_size`` then bounds each frame's
-    compressed payload.  Control frames are never compressed.
-
-    Raises:
-        ValueError: CONTINUATION or reserved opcode, fragment_size < 1,
-            control payload over 125 bytes.
-        TypeError: ``payload`` is a str or not a bytes-like object.
-    """
-    return [
-        encode_frame(op, piece, fin=fin, rsv1=rsv1, mask=new_mask() if masked else None)
-        for op, piece, fin, rsv1 in message_frames(
-            opcode, payload, fragment_size=fragment_size, deflater=deflater
-        )
-    ]
-
-
-def encode_message_bytes(
-    opcode: int,
-    payload: Any,
-    *,
-    fragment_size: int | None = None,
-    masked: bool = False,
-    deflater: Deflater | None = None,
-) -> bytes:
-    """:func:`encode_message`, as one contiguous ``bytes`` ready for one write.
-
-    Encode once, send to many: the result of an unmasked (server-side)
-    message may be written to any number of connections, as long as the
-    frames mean the same on each of them, which holds exactly when
-
-    - ``deflater`` is None (no compression), and every connection accepts the
-      message's size and RSV bits; or
-    - ``deflater`` is not None and the connections all negotiated
-      permessage-deflate, and this deflater cannot carry context between
-      messages (``server_no_context_takeover`` was agreed for a server, or the
-      deflater is used for this message only): with context takeover each
-      connection's compressor history differs, so each needs its own
-      ``encode`` (RFC 7692 §7.2.1).
-
-    A masked message (a client's) must never be reused: each frame needs a
-    fresh, unpredictable key (RFC 6455 §5.3).
-
-    Raises:
-        the same as :func:`encode_message`.
-    """
-    return b"".join(
-        encode_message(
-            opcode, payload, fragment_size=fragment_size, masked=masked, deflater=deflater
-        )
-    )
-
-
-# ---------------------------------------------------------------------------
 # Messages
 
 
@@ -625,6 +491,9 @@ class MessageAssembler:
     thread-safe.
     """
 
+    #: The limit as an int, or None; any real number may be assigned.
+    max_message_size = SizeLimit()
+
     def __init__(
         self,
         max_message_size: float | None = DEFAULT_MAX_SIZE,
@@ -634,7 +503,7 @@ class MessageAssembler:
     ) -> None:
         self.max_message_size = max_message_size
         self.decode_text = decode_text
-        self.inflater = inflater
+        self.inflater = check_inflater(inflater)
         self._opcode: Opcode | None = None
         self._compressed = False
         self._chunks: list[bytes] = []
@@ -642,15 +511,6 @@ class MessageAssembler:
         self._inflated = 0  # inflated bytes of the message so far
         self._text = Utf8State()
         self._prevalidated = False  # every frame so far came validated
-
-    @property
-    def max_message_size(self) -> int | None:
-        """The limit (an int; None: no limit); any real number may be set."""
-        return self._max_message_size
-
-    @max_message_size.setter
-    def max_message_size(self, value: float | None) -> None:
-        self._max_message_size = check_limit(value, "max_message_size")
 
     @property
     def in_message(self) -> bool:

@@ -68,7 +68,7 @@ cdef class MessageAssembler:
     def __init__(self, max_message_size=DEFAULT_MAX_SIZE, decode_text=True, *, inflater=None):
         self.max_message_size = max_message_size
         self.decode_text = decode_text
-        self.inflater = inflater
+        self.inflater = _check_inflater(inflater)
         self._forget()
 
     @property

@@ -155,7 +155,7 @@ def encode_message(
     opcode: int,
     payload: Any,
     *,
-    fragment_size: int | None = None,
+    fragment_size: float | None = None,
     masked: bool = False,
     deflater: Deflater | None = None,
 ) -> list[bytes]: ...
@@ -163,7 +163,7 @@ def encode_message_bytes(
     opcode: int,
     payload: Any,
     *,
-    fragment_size: int | None = None,
+    fragment_size: float | None = None,
     masked: bool = False,
     deflater: Deflater | None = None,
 ) -> bytes: ...

@@ -62,6 +62,7 @@ import os as _os
 from wsframe import _rules
 from wsframe._api import FRAMES_API
 from wsframe._args import byte_view as _byte_view
+from wsframe._args import check_inflater as _check_inflater
 from wsframe._args import check_limit as _check_limit
 from wsframe._args import check_rsv_allowed as _check_rsv_allowed
 from wsframe._args import mask_key as _mask_key
