@@ -4,8 +4,9 @@ The HTTP parsing stays the caller's: these functions take the request method
 or the response status and the header fields, and give back header fields.
 Headers are an iterable of ``(name, value)`` pairs, each ``str`` or
 ``bytes`` (bytes are read as ISO-8859-1, as h11 and other parsers give
-them); names are case-insensitive, and a field given on several lines is one
-comma-separated list (RFC 9110 §5.3).
+them); names are case-insensitive tokens (a name that is not, whitespace
+before the colon included, is a 400), and a field given on several lines is
+one comma-separated list (RFC 9110 §5.3).
 
 Server side::
 
@@ -236,7 +237,7 @@ def check_request(
     # §4.2.1 item 8: optional |Sec-WebSocket-Protocol|, a list of tokens in preference order.
     try:
         subprotocols = _check_subprotocols(
-            fields.elements("sec-websocket-protocol"), "Sec-WebSocket-Protocol"
+            fields.elements("sec-websocket-protocol", "Sec-WebSocket-Protocol"), "Sec-WebSocket-Protocol"
         )
     except ValueError as exc:
         raise HandshakeError(str(exc)) from None
@@ -405,15 +406,14 @@ def check_response(
 
     # Item 5: an extension the client did not offer fails the connection.
     answered = fields.joined("sec-websocket-extensions")
-    if answered is not None and not parse_extensions(answered):
-        answered = None  # an empty list answers nothing
     if answered is not None:
+        answer = parse_extensions(answered)  # 1#extension: an empty list is malformed
         if extensions is None:
             raise HandshakeError(
                 f"the server answered Sec-WebSocket-Extensions {answered!r:.60} "
                 "but no extension was offered"
             )
-        check_offered(parse_extensions(answered), parse_extensions(extensions))
+        check_offered(answer, parse_extensions(extensions))
 
     # Item 6: a subprotocol the client did not offer fails the connection.
     chosen = fields.single("sec-websocket-protocol", "Sec-WebSocket-Protocol")
