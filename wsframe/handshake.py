@@ -34,7 +34,9 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ._headers import Extension, Fields, ascii_lower, check_offered, is_token, parse_extensions, text
+from ._headers import Extension, Fields, check_offered, is_token, parse_extensions
+from ._headers import ascii_lower as _lower
+from ._headers import text as _text
 from .errors import HandshakeError
 
 __all__ = [
@@ -182,7 +184,7 @@ def check_request(
             when the client asks for another protocol version.
         TypeError: headers are not (str | bytes) pairs.
     """
-    method = text(method, "method") if isinstance(method, (bytes, bytearray)) else method
+    method = _text(method, "method") if isinstance(method, (bytes, bytearray)) else method
     if not isinstance(method, str):
         raise TypeError(f"method must be str or bytes, not {type(method).__name__}")
     # §4.2.1 item 1: an HTTP/1.1 or higher GET request.
@@ -381,7 +383,7 @@ def check_response(
     upgrade = fields.joined("upgrade")
     if upgrade is None:
         raise HandshakeError("the response has no Upgrade header")
-    if ascii_lower(upgrade) != "websocket":
+    if _lower(upgrade) != "websocket":
         raise HandshakeError(f"the response's Upgrade header is {upgrade!r:.60}, not websocket")
     # Item 3: |Connection| contains the token "Upgrade", ASCII case-insensitive.
     if fields.count("connection") == 0:
