@@ -139,10 +139,12 @@ class Fields:
         values = self._values.get(name)
         return None if values is None else ", ".join(values)
 
-    def elements(self, name: str, display: str) -> list[str]:
-        """The elements of a ``1#`` list field (:func:`parse_list`); [] if absent."""
+    def elements(self, name: str, display: str | None = None) -> list[str]:
+        """The elements of a ``1#`` list field (:func:`parse_list`); [] if absent.
+
+        ``display`` names the field in the error (default: ``name``)."""
         value = self.joined(name)
-        return [] if value is None else parse_list(value, display)
+        return [] if value is None else parse_list(value, display or name)
 
     def has_token(self, name: str, token: str) -> bool:
         """True when the list field has ``token`` (lower case) among its elements
