@@ -3,6 +3,7 @@
     python tools/measure_deflate.py memory     # bytes per compressor / decompressor
     python tools/measure_deflate.py speed      # level x backend: µs per message, ratio
     python tools/measure_deflate.py overhead   # Python around zlib vs websockets 17
+    python tools/measure_deflate.py idle       # RSS per idle connection, 10,000 of them
 
 Not a benchmark suite (that is bench/): a one-off table generator whose output
 is pasted into docs/deflate.md.  Timings are medians of several repeats on a
@@ -282,6 +283,67 @@ def overhead() -> None:
         print(f"{label:48} {t:6.2f} µs")
 
 
+IDLE_CONFIGS: dict[str, DeflateParams] = {
+    "no takeover, 15/15": DeflateParams(True, True, 15, 15),
+    "no takeover, 12/12": DeflateParams(True, True, 12, 12),
+    "takeover, 15/15": DeflateParams(),
+    "takeover, 12/12": DeflateParams(False, False, 12, 12),
+}
+
+
+def idle() -> None:
+    """Resident bytes per idle server-side connection (Deflater + Inflater).
+
+    Each row runs in a fresh process: 10,000 connections (1,000 with context
+    takeover), each after one
+    message each way (the server compresses one chat message and inflates
+    one from its client), all kept alive; the figure is the growth of the
+    resident set divided by 10,000.  RSS, not tracemalloc: what matters is
+    what the process holds, and it is measured the same way for every
+    backend.
+    """
+    import subprocess
+
+    print("backend  configuration          KiB per idle connection (RSS growth over "
+          "10,000 connections without takeover, 1,000 with)")
+    for name in backends():
+        for label in IDLE_CONFIGS:
+            out = subprocess.run(
+                [sys.executable, __file__, "_idle", name, label],
+                capture_output=True, text=True, check=True,
+            ).stdout
+            print(f"{name:8} {label:22} {float(out) / 1024:8.2f}")
+
+
+def _idle_child() -> None:
+    name, label = sys.argv[2], sys.argv[3]
+    params = IDLE_CONFIGS[label]
+    message = chat_messages(1)[0]
+    peer = Deflater(params, client=True, zlib=name)
+    payload = peer.compress(message)
+    # With takeover a connection holds ~100-400 KiB: 1,000 of them are enough
+    # (10,000 would need gigabytes on the 2-core machine).
+    n = 10_000 if params.client_no_context_takeover else 1_000
+
+    def connection() -> tuple[Deflater, Inflater]:
+        d, i = Deflater(params, zlib=name), Inflater(params, zlib=name)
+        d.compress(message)
+        # Without takeover one payload inflates alone on every connection;
+        # with takeover each connection's inflater needs its own peer stream.
+        fresh = payload if params.client_no_context_takeover else Deflater(
+            params, client=True, zlib=name).compress(message)
+        assert i.feed(fresh, fin=True) == message
+        return d, i
+
+    warm = [connection() for _ in range(100)]  # imports, the pool, first arenas
+    gc.collect()
+    base = _rss_now()
+    keep = [connection() for _ in range(n)]
+    gc.collect()
+    print((_rss_now() - base) / n)
+    del warm, keep
+
+
 def _rss_child() -> None:
     kind, name, bits, mem_level = sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
     params = DeflateParams(False, False, bits, bits)
@@ -289,4 +351,11 @@ def _rss_child() -> None:
 
 
 if __name__ == "__main__":
-    {"_rss": _rss_child, "memory": memory, "speed": speed, "overhead": overhead}[sys.argv[1]]()
+    {
+        "_rss": _rss_child,
+        "_idle": _idle_child,
+        "idle": idle,
+        "memory": memory,
+        "speed": speed,
+        "overhead": overhead,
+    }[sys.argv[1]]()

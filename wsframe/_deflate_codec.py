@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import threading
 from types import ModuleType
 from typing import Any, NoReturn
 
@@ -278,6 +279,24 @@ class Inflater:
 # Deflate (RFC 7692 §7.2.1)
 # ---------------------------------------------------------------------------
 
+class _Pool(threading.local):
+    """Compressors of Deflaters without context takeover, reset and free.
+
+    One pool per setting (module, level, window, memLevel, strategy), with
+    one list per thread (a compressor is not thread-safe).  A thread uses one
+    compressor at a time, so each list stays short; the cap bounds what
+    re-entrant use could leave behind.
+    """
+
+    CAP = 4
+
+    def __init__(self) -> None:
+        self.free: list[Compressor] = []
+
+
+_pools: dict[tuple[object, ...], _Pool] = {}
+
+
 #: Default compression level (see docs/deflate.md for the measurements).
 DEFAULT_LEVEL = 1
 #: Default zlib memLevel (zlib-ng ignores it; see docs/deflate.md).
@@ -288,10 +307,15 @@ class Deflater:
     """Compressor for the messages this side sends (RFC 7692 §7.2.1).
 
     Each message is compressed whole, flushed with ``Z_SYNC_FLUSH`` and
-    stripped of the trailing ``00 00 ff ff``.  When this side may not take
-    over context (its ``*_no_context_takeover``), the history is discarded
-    after each message (a ``Z_FULL_FLUSH``, which resets the compressor
-    without reallocating it); otherwise it is kept across messages.
+    stripped of the trailing ``00 00 ff ff``; with context takeover the
+    compressor (and its history) lives as long as the Deflater.  When this
+    side may not take over context (its ``*_no_context_takeover``), no state
+    needs to survive a message, and the Deflater holds none: each message
+    borrows a compressor from a per-thread pool (one per backend and
+    setting), ends with ``Z_FULL_FLUSH`` (which empties the history and the
+    match finder: nothing after it can refer to anything before it), and
+    gives it back.  An idle connection then costs no compressor memory, and
+    no byte of one connection's message can be referenced by another's.
 
     An agreed 8-bit window cannot be honoured by zlib (it refuses raw 8-bit
     compression, or silently uses 9): the compressor then uses the
@@ -317,6 +341,7 @@ class Deflater:
         "_c",
         "_compressobj",
         "_flush_mode",
+        "_pool",
         "_strategy",
         "_wbits",
         "_zerror",
@@ -375,11 +400,21 @@ class Deflater:
         self._flush_mode = module.Z_FULL_FLUSH if reset else module.Z_SYNC_FLUSH
         self._compressobj = module.compressobj
         self._zerror = module.error
-        # Built once here so that a level or memLevel the backend refuses
-        # (isal: levels 0..3) fails now, then dropped: the compressor is
-        # allocated at the first message, so an idle connection costs nothing.
-        self._c: Compressor | None = self._new_compressor()
-        self._c = None
+        self._c: Compressor | None = None
+        self._pool: _Pool | None = None
+        # A level or memLevel the backend refuses (isal: levels 0..3) must
+        # fail now: a compressor is built here unless this thread's pool
+        # already holds one with these settings.  With takeover it is dropped
+        # again (allocated at the first message: a connection that never
+        # sends costs nothing); without, it starts the pool.
+        if reset:
+            pool = self._pool = _pools.setdefault(
+                (module, level, bits, mem_level, strategy), _Pool()
+            )
+            if not pool.free:
+                pool.free.append(self._new_compressor())
+        else:
+            self._new_compressor()
 
     def _new_compressor(self) -> Compressor:
         try:
@@ -406,14 +441,23 @@ class Deflater:
         Raises:
             TypeError: ``payload`` is not bytes-like.
         """
-        c = self._c
-        if c is None:
-            c = self._c = self._new_compressor()
+        pool = self._pool
+        if pool is None:
+            c = self._c
+            if c is None:
+                c = self._c = self._new_compressor()
+        else:
+            free = pool.free
+            c = free.pop() if free else self._new_compressor()
         data: bytes = c.compress(payload)
         # The flush ends with an empty stored block, 00 00 ff ff, which it
         # emits itself: dropping it from the flush's output avoids copying
         # the (possibly large) compressed body twice.
         tail: bytes = c.flush(self._flush_mode)[:-4]
+        if pool is not None and len(free) < _Pool.CAP:
+            # Only after a completed Z_FULL_FLUSH (an exception above drops
+            # the compressor instead): its history is empty again.
+            free.append(c)
         return data + tail if data else tail
 
     def __repr__(self) -> str:

@@ -15,7 +15,9 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ._headers import Extension, Fields, ascii_lower, check_offered, is_token, parse_extensions, text
+from ._headers import Extension, Fields, check_offered, is_token, parse_extensions
+from ._headers import ascii_lower as _lower
+from ._headers import text as _text
 from .errors import HandshakeError
 
 __all__ = [
@@ -164,7 +166,7 @@ def check_request(
             when the client asks for another protocol version.
         TypeError: headers are not (str | bytes) pairs.
     """
-    method = text(method, "method") if isinstance(method, (bytes, bytearray)) else method
+    method = _text(method, "method") if isinstance(method, (bytes, bytearray)) else method
     if not isinstance(method, str):
         raise TypeError(f"method must be str or bytes, not {type(method).__name__}")
     # §4.2.1 item 1: an HTTP/1.1 or higher GET request.
@@ -219,7 +221,7 @@ def check_request(
     # §4.2.1 item 8: optional |Sec-WebSocket-Protocol|, a list of tokens in preference order.
     try:
         subprotocols = _check_subprotocols(
-            fields.elements("sec-websocket-protocol"), "Sec-WebSocket-Protocol"
+            fields.elements("sec-websocket-protocol", "Sec-WebSocket-Protocol"), "Sec-WebSocket-Protocol"
         )
     except ValueError as exc:
         raise HandshakeError(str(exc)) from None
@@ -363,7 +365,7 @@ def check_response(
     upgrade = fields.joined("upgrade")
     if upgrade is None:
         raise HandshakeError("the response has no Upgrade header")
-    if ascii_lower(upgrade) != "websocket":
+    if _lower(upgrade) != "websocket":
         raise HandshakeError(f"the response's Upgrade header is {upgrade!r:.60}, not websocket")
     # Item 3: |Connection| contains the token "Upgrade", ASCII case-insensitive.
     if fields.count("connection") == 0:
@@ -388,15 +390,14 @@ def check_response(
 
     # Item 5: an extension the client did not offer fails the connection.
     answered = fields.joined("sec-websocket-extensions")
-    if answered is not None and not parse_extensions(answered):
-        answered = None  # an empty list answers nothing
     if answered is not None:
+        answer = parse_extensions(answered)  # 1#extension: an empty list is malformed
         if extensions is None:
             raise HandshakeError(
                 f"the server answered Sec-WebSocket-Extensions {answered!r:.60} "
                 "but no extension was offered"
             )
-        check_offered(parse_extensions(answered), parse_extensions(extensions))
+        check_offered(answer, parse_extensions(extensions))
 
     # Item 6: a subprotocol the client did not offer fails the connection.
     chosen = fields.single("sec-websocket-protocol", "Sec-WebSocket-Protocol")

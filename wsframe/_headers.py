@@ -21,6 +21,7 @@ __all__ = [
     "ascii_lower",
     "check_offered",
     "is_token",
+    "parse_list",
     "parse_extensions",
     "text",
 ]
@@ -68,19 +69,43 @@ def _skip_ows(value: str, pos: int) -> int:
     return _OWS.match(value, pos).end()  # type: ignore[union-attr]
 
 
+def parse_list(value: str, display: str) -> list[str]:
+    """The elements of a ``1#element`` field value (RFC 9110 §5.6.1), OWS stripped.
+
+    Empty elements (``a, , b``) are skipped, as recipients must; a value with
+    no element at all (``""``, ``","``) is malformed: ``1#`` asks for at
+    least one.
+
+    Raises:
+        HandshakeError: (400) the list has no element.
+    """
+    elements = [item.strip(" \t") for item in value.split(",")]
+    elements = [item for item in elements if item]
+    if not elements:
+        raise HandshakeError(f"{display} must list at least one element, got {value!r:.60}")
+    return elements
+
+
 class Fields:
     """Header fields by ASCII-lower-cased name, each with its values in order.
 
     ``headers`` is an iterable of ``(name, value)`` pairs (or a mapping, taken
-    as its items), each ``str`` or ``bytes``.
+    as its items), each ``str`` or ``bytes``.  A field name must be a token
+    (RFC 9110 §5.1) and nothing may stand between it and the colon (RFC 9112
+    §5.1: whitespace there is a 400), so a name with any surrounding or inner
+    space is refused, never stripped: a lenient reading would let
+    ``Host\\xa0``, ``\\x85Host`` or ``"Sec-WebSocket-Key "`` count as the real
+    field while a front proxy saw another.  ``pseudo=True`` also takes HTTP/2
+    pseudo-header names (``":" token``, RFC 9113 §8.3).
 
     Raises:
         TypeError: ``headers`` is not (str | bytes) pairs.
+        HandshakeError: (400) a field name is not a token.
     """
 
     __slots__ = ("_values",)
 
-    def __init__(self, headers: object) -> None:
+    def __init__(self, headers: object, *, pseudo: bool = False) -> None:
         self._values: dict[str, list[str]] = {}
         pairs: Iterable[Any]
         if isinstance(headers, Mapping):
@@ -98,9 +123,12 @@ class Fields:
                 raise TypeError(
                     f"headers must be (name, value) pairs, got {pair!r:.60}"
                 ) from None
+            name = text(name, "name")
+            if _TOKEN_FULL.match(name[1:] if pseudo and name[:1] == ":" else name) is None:
+                raise HandshakeError(f"invalid header field name {name!r:.60} (not a token)")
             # RFC 9110 §5.5: leading and trailing whitespace is not part of the value.
             stripped = text(value, "value").strip(" \t")
-            self._values.setdefault(ascii_lower(text(name, "name").strip()), []).append(stripped)
+            self._values.setdefault(ascii_lower(name), []).append(stripped)
 
     def count(self, name: str) -> int:
         """How many lines carry the field."""
@@ -111,14 +139,18 @@ class Fields:
         values = self._values.get(name)
         return None if values is None else ", ".join(values)
 
-    def elements(self, name: str) -> list[str]:
-        """The field's list elements, empty elements dropped (RFC 9110 §5.6.1)."""
-        value = self.joined(name) or ""
-        return [item.strip(" \t") for item in value.split(",") if item.strip(" \t")]
+    def elements(self, name: str, display: str | None = None) -> list[str]:
+        """The elements of a ``1#`` list field (:func:`parse_list`); [] if absent.
+
+        ``display`` names the field in the error (default: ``name``)."""
+        value = self.joined(name)
+        return [] if value is None else parse_list(value, display or name)
 
     def has_token(self, name: str, token: str) -> bool:
-        """True when the list field has ``token`` (lower case) among its elements."""
-        return any(ascii_lower(item) == token for item in self.elements(name))
+        """True when the list field has ``token`` (lower case) among its elements
+        (an empty list has none: the caller's 400 names the token it wanted)."""
+        value = self.joined(name) or ""
+        return any(ascii_lower(item.strip(" \t")) == token for item in value.split(","))
 
     def single(self, name: str, display: str) -> str | None:
         """A field that may appear at most once; None if absent.
@@ -143,7 +175,8 @@ class Fields:
 #   extension-param = token [ "=" ( token | quoted-string ) ]
 #
 # with optional whitespace (SP / HTAB) around every separator.  Empty list
-# elements (", ,") are skipped, as RFC 9110 §5.6.1 asks of recipients.
+# elements (", ,") are skipped, as RFC 9110 §5.6.1 asks of recipients, but
+# the list must have at least one extension.
 
 
 def _malformed(value: str, pos: int, what: str) -> HandshakeError:
@@ -176,17 +209,18 @@ def parse_extensions(
     before calling.  Each extension comes with its parameters in header order,
     duplicates kept, ``None`` for a parameter without a value; quoted-string
     values are unquoted (backslash escapes removed).  Empty list elements are
-    skipped; an empty or blank value is an empty list.
+    skipped, but the field is ``1#extension``: a value without any extension
+    (``""``, ``","``) is malformed.
 
     Args:
         value: the header value, ``str`` or ASCII ``bytes``.
 
     Returns:
-        ``[(extension_token, [(param, value_or_None), ...]), ...]``.
+        ``[(extension_token, [(param, value_or_None), ...]), ...]``, never empty.
 
     Raises:
         HandshakeError: (status 400) the value does not follow the grammar, has
-            a quoted value does not unquote to a token.
+            no extension, or a quoted value does not unquote to a token.
         TypeError: ``value`` is neither str nor bytes.
     """
     if isinstance(value, (bytes, bytearray, memoryview)):
@@ -226,6 +260,9 @@ def parse_extensions(
             if value[pos] != ",":
                 raise _malformed(value, pos, f"unexpected {value[pos]!r}")
             pos = _skip_ows(value, pos + 1)
+    if not result:
+        # RFC 9110 §5.6.1: 1#extension has at least one non-empty element.
+        raise _malformed(value, n, "no extension in the list")
     return result
 
 

@@ -4,8 +4,9 @@ The HTTP parsing stays the caller's: these functions take the request method
 or the response status and the header fields, and give back header fields.
 Headers are an iterable of ``(name, value)`` pairs, each ``str`` or
 ``bytes`` (bytes are read as ISO-8859-1, as h11 and other parsers give
-them); names are case-insensitive, and a field given on several lines is one
-comma-separated list (RFC 9110 §5.3).
+them); names are case-insensitive tokens (a name that is not, whitespace
+before the colon included, is a 400), and a field given on several lines is
+one comma-separated list (RFC 9110 §5.3).
 
 Server side::
 

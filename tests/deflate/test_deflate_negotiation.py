@@ -85,8 +85,17 @@ def test_grammar_bytes_accepted() -> None:
 def test_grammar_empty_list_elements_ignored() -> None:
     # RFC 9110 §5.6.1: a recipient accepts and ignores empty list elements.
     assert parse_extensions(", a ,, b ,") == [("a", []), ("b", [])]
-    assert parse_extensions("") == []
-    assert parse_extensions("  ") == []
+
+
+@pytest.mark.parametrize("empty", ["", "  ", ",", " , ,\t", ",,,,"])
+def test_grammar_list_without_an_extension_is_400(empty: str) -> None:
+    # RFC 9110 §5.6.1: Sec-WebSocket-Extensions is 1#extension, so empty
+    # elements are skipped but at least one extension must be there.
+    with pytest.raises(HandshakeError) as info:
+        parse_extensions(empty)
+    assert info.value.status == 400
+    with pytest.raises(HandshakeError):
+        parse_extensions(empty.encode())
 
 
 @pytest.mark.parametrize(
@@ -134,7 +143,9 @@ def test_grammar_wrong_type_is_type_error() -> None:
 _tokens = st.text("abcxyz-_019!~", min_size=1, max_size=8)
 _values = st.one_of(st.none(), _tokens)
 _exts = st.lists(
-    st.tuples(_tokens, st.lists(st.tuples(_tokens, _values), max_size=4)), max_size=4
+    st.tuples(_tokens, st.lists(st.tuples(_tokens, _values), max_size=4)),
+    min_size=1,  # 1#extension
+    max_size=4,
 )
 
 
@@ -244,7 +255,9 @@ def test_server_accepts_parse_extensions_output() -> None:
 
 
 def test_server_returns_none_when_nothing_is_offered() -> None:
-    assert respond("") is None
+    assert respond([]) is None
+    with pytest.raises(HandshakeError):
+        respond("")  # a header value with no extension is malformed
     assert respond("x-webkit-deflate-frame") is None
 
 
@@ -545,7 +558,7 @@ def test_client_fails_on_extension_not_offered() -> None:
 def test_client_fails_on_two_acceptances() -> None:
     with pytest.raises(HandshakeError, match="once"):
         accept_response("permessage-deflate, permessage-deflate", offer())
-    with pytest.raises(HandshakeError, match="once"):
+    with pytest.raises(HandshakeError, match="no extension"):
         accept_response("", offer())
 
 

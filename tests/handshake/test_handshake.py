@@ -564,10 +564,75 @@ def test_handshake_module_does_not_import_deflate() -> None:
     assert not any("deflate" in name for name in imported), imported
 
 
-@pytest.mark.parametrize("value", ["", " ", ", ,"])
-def test_rfc9110_5_6_1_empty_extension_list_is_no_offer(value: str) -> None:
-    assert check_request("GET", _request(Sec_WebSocket_Extensions=value)).extensions == []
-    assert check_response(101, _response(Sec_WebSocket_Extensions=value), key=KEY) == (None, None)
+@pytest.mark.parametrize("value", ["", " ", ",", ", ,", " ,\t,"])
+def test_rfc9110_5_6_1_empty_extension_list_is_400(value: str) -> None:
+    # Sec-WebSocket-Extensions is 1#extension: at least one element.
+    with pytest.raises(HandshakeError) as info:
+        check_request("GET", _request(Sec_WebSocket_Extensions=value))
+    assert info.value.status == 400
+    with pytest.raises(HandshakeError):
+        check_response(101, _response(Sec_WebSocket_Extensions=value), key=KEY, extensions="x")
+
+
+@pytest.mark.parametrize("value", [",", " , ", ",,"])
+def test_rfc9110_5_6_1_empty_subprotocol_list_is_400(value: str) -> None:
+    # Sec-WebSocket-Protocol is 1#token too (RFC 6455 §4.1 item 10).
+    with pytest.raises(HandshakeError) as info:
+        check_request("GET", _request(Sec_WebSocket_Protocol=value))
+    assert info.value.status == 400
+
+
+def test_rfc9110_5_6_1_empty_elements_between_commas_are_skipped() -> None:
+    request = check_request(
+        "GET", _request(Sec_WebSocket_Protocol=", chat, ,v2", Sec_WebSocket_Extensions=", a, ,")
+    )
+    assert request.subprotocols == ["chat", "v2"]
+    assert request.extensions == [("a", [])]
+
+
+# RFC 9110 §5.1: a field name is a token; RFC 9112 §5.1: no whitespace between
+# the name and the colon (a 400).  Each name stands in for the real field.
+LOOKALIKES = {
+    "Host\xa0": "Host",
+    "\x85Host": "Host",
+    "Host\x0b": "Host",
+    "Host\t": "Host",
+    "Ho st": "Host",
+    "Host:": "Host",
+    "\uff28ost": "Host",  # FULLWIDTH LATIN CAPITAL LETTER H
+    "\u3000Upgrade": "Upgrade",
+    " Connection": "Connection",
+    "Sec-WebSocket-Key ": "Sec-WebSocket-Key",
+    "Sec-WebSocket-Version\x00": "Sec-WebSocket-Version",
+    "": "Origin",
+}
+LOOKALIKE_NAMES = list(LOOKALIKES)
+
+
+@pytest.mark.parametrize("name", LOOKALIKE_NAMES)
+def test_rfc9110_5_1_field_name_must_be_a_token(name: str) -> None:
+    real = LOOKALIKES[name]
+    value = dict(_request())[real]
+    # In place of the real field: not found, or refused; a 400 either way.
+    with pytest.raises(HandshakeError) as info:
+        check_request("GET", _request(**{real.replace("-", "_"): None}) + [(name, value)])
+    assert info.value.status == 400
+    # Beside the real field: refused all the same.
+    with pytest.raises(HandshakeError) as info:
+        check_request("GET", _request() + [(name, value)])
+    assert info.value.status == 400
+    try:
+        raw = name.encode("iso-8859-1")  # as an HTTP parser's bytes
+    except UnicodeEncodeError:
+        return
+    with pytest.raises(HandshakeError):
+        check_request("GET", [(n.encode(), v.encode()) for n, v in _request()] + [(raw, b"x")])
+
+
+@pytest.mark.parametrize("name", LOOKALIKE_NAMES)
+def test_rfc9110_5_1_response_field_name_must_be_a_token(name: str) -> None:
+    with pytest.raises(HandshakeError):
+        check_response(101, _response() + [(name, "x")], key=KEY)
 
 
 def test_headers_as_a_mapping() -> None:
