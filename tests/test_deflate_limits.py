@@ -203,3 +203,40 @@ def test_max_ratio_through_the_assembler() -> None:
     with pytest.raises(PayloadTooBig) as info:
         assembler.add(frame)
     assert info.value.code == 1009
+
+
+# ---------------------------------------------------------------------------
+# One event, one message: the assembler passes the inflater's error through
+# ---------------------------------------------------------------------------
+
+
+def _assemble(payload: bytes, assembler: MessageAssembler, frame_size: int) -> None:
+    decoder = FrameDecoder(rsv_allowed=4)
+    pieces = [payload[i : i + frame_size] for i in range(0, len(payload), frame_size)]
+    for index, piece in enumerate(pieces):
+        first, last = index == 0, index == len(pieces) - 1
+        wire = encode_frame(
+            Opcode.BINARY if first else Opcode.CONTINUATION, piece, fin=last, rsv1=first, mask=b"abcd"
+        )
+        for frame in decoder.feed(wire):
+            assembler.add(frame)
+
+
+@pytest.mark.parametrize("backend", BACKEND)
+@pytest.mark.parametrize("frame_size", [1 << 20, 64])
+def test_assembler_reports_the_ratio_cap_as_a_ratio(backend: str, frame_size: int) -> None:
+    inflater = Inflater(DeflateParams(), zlib=backend, max_ratio=10)
+    assembler = MessageAssembler(max_message_size=None, inflater=inflater)
+    with pytest.raises(PayloadTooBig) as info:
+        _assemble(compressed(bytes(1 << 20)), assembler, frame_size)
+    assert "10 x its compressed size" in str(info.value)
+    assert "None" not in str(info.value)
+
+
+@pytest.mark.parametrize("backend", BACKEND)
+@pytest.mark.parametrize("frame_size", [1 << 20, 64])
+def test_assembler_reports_the_message_limit_whatever_the_framing(backend: str, frame_size: int) -> None:
+    assembler = MessageAssembler(max_message_size=100_000, inflater=Inflater(DeflateParams(), zlib=backend))
+    with pytest.raises(PayloadTooBig) as info:
+        _assemble(compressed(bytes(200_000)), assembler, frame_size)
+    assert "limit of 100000 bytes" in str(info.value)

@@ -8,12 +8,12 @@ own, over any zlib backend (:mod:`wsframe._zlib`).  Re-exported by
 from __future__ import annotations
 
 import math
-import numbers
 import threading
 from types import ModuleType
-from typing import Any, NoReturn
+from typing import NoReturn
 
 from . import _rules
+from ._args import check_limit
 from ._deflate_negotiation import DeflateParams
 from ._rules import DEFAULT_MAX_SIZE
 from ._zlib import Compressor, Decompressor, backend_name, import_backend, zlib_backend
@@ -42,20 +42,10 @@ _INFLATE_WBITS = -15
 
 
 def _limit(value: object, name: str) -> int | None:
-    """A size limit of any real number type as an int, or None for no limit.
-
-    Raises:
-        TypeError: not a real number (bool included) or None.
-        ValueError: negative or NaN.
-    """
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number or None, not {type(value).__name__}")
-    number: Any = value
-    if not number >= 0:  # also NaN
-        raise ValueError(f"{name} must be >= 0, got {value}")
-    return None if number >= _NO_LIMIT else math.floor(number)
+    """:func:`wsframe._args.check_limit`, with bounds past what zlib's
+    ``max_length`` (a ``Py_ssize_t``) can hold read as no bound."""
+    limit = check_limit(value, name)
+    return None if limit is None or limit >= _NO_LIMIT else limit
 
 
 class _Ended:
@@ -152,7 +142,7 @@ class Inflater:
         self._d: Decompressor | None = None
         self._error: ProtocolError | None = None
         self._in = 0  # compressed bytes of the message so far (with max_ratio)
-        self._out = 0  # inflated bytes of the message so far (with max_ratio)
+        self._out = 0  # inflated bytes of the message so far
 
     def feed(
         self,
@@ -220,10 +210,9 @@ class Inflater:
                     out = self._rest(d, out, bound, by_ratio)
         except self._zerror as exc:
             self._fail(_rules.corrupt_compressed(exc))
-        if ratio is not None:
-            self._out = 0 if fin else self._out + len(out)
-            if fin:
-                self._in = 0
+        self._out = 0 if fin else self._out + len(out)
+        if fin:
+            self._in = 0
         if fin:
             if self._reset or d.eof:
                 self._d = None
@@ -263,7 +252,10 @@ class Inflater:
     def _overflow(self, max_size: int, by_ratio: bool) -> NoReturn:
         if by_ratio:
             self._fail(_rules.inflated_past_ratio(self.max_ratio, self._in, RATIO_SLACK))
-        self._fail(_rules.inflated_too_big(max_size))
+        # Worded with the message's whole budget (what it inflated before this
+        # call plus this call's bound): the assembler's max_message_size when
+        # it passes what is left of it, so its error needs no rewording.
+        self._fail(_rules.inflated_too_big(self._out + max_size))
 
     def _fail(self, exc: ProtocolError) -> NoReturn:
         self._error = exc

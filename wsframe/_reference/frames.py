@@ -43,7 +43,7 @@ from .._rules import Opcode as Opcode
 from .._rules import encode_close as encode_close
 from .._rules import is_valid_close_code as is_valid_close_code
 from .._rules import parse_close as parse_close
-from ..errors import PayloadTooBig, ProtocolError
+from ..errors import ProtocolError
 from .encoding import encode_frame as encode_frame
 from .encoding import encode_header as encode_header
 from .encoding import encode_message as encode_message
@@ -583,12 +583,9 @@ class MessageAssembler:
         budget = None if limit is None else limit - self._inflated
         try:
             chunk = self.inflater.feed(payload, fin=fin, max_size=budget)
-        except PayloadTooBig:
-            # The inflater judged this frame's share of the budget; the
-            # message's limit is the one to report.
-            self._forget()
-            raise _rules.inflated_too_big(limit) from None
         except ProtocolError:
+            # The inflater words a size error with the message's whole
+            # budget, which is max_message_size here (see Inflater.feed).
             self._forget()
             raise
         self._inflated += len(chunk)

@@ -127,9 +127,6 @@ cdef class MessageAssembler:
             budget = self._max_obj - self._inflated
         try:
             chunk = self.inflater.feed(payload, fin=fin, max_size=budget)
-        except PayloadTooBig:
-            self._forget()
-            raise _rules.inflated_too_big(self._max_obj) from None
         except ProtocolError:
             self._forget()
             raise
