@@ -291,7 +291,7 @@ def test_one_wrong_byte(
 
 
 # ---------------------------------------------------------------------------
-# Buffers (DESIGN.md: raw bytes of any C-contiguous buffer), errors.
+# Buffers (the contract: raw bytes of any C-contiguous buffer), errors.
 # ---------------------------------------------------------------------------
 
 
