@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import environment, memory, report, timing
-from .peers import IMPLEMENTATIONS, NOTHING, Impl, Unavailable
+from .peers import NOTHING, Impl, Unavailable, implementations
 from .result import Result, paired_ratio
 from .workloads import FAMILIES, WORKLOADS, Workload, select
 
@@ -239,7 +239,7 @@ def _load(patterns: list[str] | None, out: TextIO) -> tuple[list[Impl], list[dic
     """Load the implementations matching ``patterns``; describe every one."""
     loaded: list[Impl] = []
     listing: list[dict[str, Any]] = []
-    for impl in IMPLEMENTATIONS():
+    for impl in implementations():
         if patterns and not any(p == impl.name or fnmatchcase(impl.name, p) for p in patterns):
             continue
         entry: dict[str, Any] = {"name": impl.name, "kind": impl.kind}

@@ -8,17 +8,17 @@
   :mod:`~bench.peers.autobahn`, :mod:`~bench.peers.cpython`,
   :mod:`~bench.peers.simdutf`, and :mod:`~bench.peers.bandwidth` (a plain copy,
   the memory-bandwidth yardstick);
-- :mod:`bench.peers.registry`: :func:`IMPLEMENTATIONS`, the list the runner uses.
+- :mod:`bench.peers.registry`: :func:`implementations`, the list the runner uses.
 """
 
 from __future__ import annotations
 
 from .base import NOTHING, Impl, Prepared, Unavailable, call
-from .registry import IMPLEMENTATIONS
+from .registry import implementations
 from .wsframe import wsframe_c_status, wsframe_simd_level
 
 __all__ = [
-    "IMPLEMENTATIONS",
+    "implementations",
     "NOTHING",
     "Impl",
     "Prepared",

@@ -14,10 +14,10 @@ from .wsaccel import WsaccelImpl
 from .wsframe import WsframeImpl
 from .wsproto import WsprotoImpl
 
-__all__ = ["IMPLEMENTATIONS"]
+__all__ = ["implementations"]
 
 
-def IMPLEMENTATIONS() -> list[Impl]:  # a factory named like the constant it replaces
+def implementations() -> list[Impl]:
     """A fresh list of every implementation, wsframe first."""
     return [
         WsframeImpl(name="wsframe[c]", kind="wsframe", backend="c"),

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from ..peers import IMPLEMENTATIONS, NOTHING, Impl, Prepared, Unavailable
+from ..peers import NOTHING, Impl, Prepared, Unavailable, implementations
 from ..workloads import WORKLOADS, Case, Workload
 
 __all__ = ["check", "impl_params", "run_case", "timed", "workload"]
@@ -25,7 +25,7 @@ __all__ = ["check", "impl_params", "run_case", "timed", "workload"]
 def _loaded() -> tuple[tuple[Impl, str | None], ...]:
     """Every implementation with None (loaded) or the reason it is unavailable."""
     out: list[tuple[Impl, str | None]] = []
-    for impl in IMPLEMENTATIONS():
+    for impl in implementations():
         try:
             impl.load()
         except Unavailable as exc:

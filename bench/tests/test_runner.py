@@ -104,7 +104,7 @@ def test_main_skips_missing_peer_and_writes_outputs(
 ) -> None:
     from bench.inputs import xor_mask
 
-    monkeypatch.setattr(runner, "IMPLEMENTATIONS",
+    monkeypatch.setattr(runner, "implementations",
                         lambda: [FakeMasker(name="good", func=xor_mask), Missing()])
     code = runner.main(["--quick", "--rounds", "1", "--only", "mask.copy", "--output",
                         str(tmp_path), "--no-plots"])
@@ -122,7 +122,7 @@ def test_main_skips_missing_peer_and_writes_outputs(
 
 
 def test_main_fails_when_wsframe_is_wrong(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(runner, "IMPLEMENTATIONS",
+    monkeypatch.setattr(runner, "implementations",
                         lambda: [FakeMasker(name="wsframe[fake]", kind="wsframe")])
     assert runner.main(["--quick", "--rounds", "1", "--only", "mask.copy"]) == 1
 
