@@ -62,7 +62,7 @@ QUALITY = PYTHON=$(PYTHON) bash tools/quality.sh
 lint:  ## ruff check (rules in pyproject.toml's [tool.ruff.lint])
 	$(QUALITY) lint
 
-format-check:  ## ruff format --check (the lead formats the tree with `ruff format .`)
+format-check:  ## ruff format --check (`ruff format .` applies the layout)
 	$(QUALITY) format
 
 types:  ## mypy --strict on the package

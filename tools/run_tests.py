@@ -34,8 +34,9 @@ import subprocess
 import sys
 
 #: The coverage floor of the combined passes, in percent (``--cov``): the measured value,
-#: rounded down.  Raise it when coverage rises; never lower it to make a change pass.
-COVERAGE_FLOOR = 94
+#: rounded down (93.63% when it was set).  Raise it when coverage rises; never lower it to
+#: make a change pass.
+COVERAGE_FLOOR = 93
 
 NO_TESTS = 5  # pytest's exit code when nothing was collected or selected
 

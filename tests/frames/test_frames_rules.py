@@ -23,7 +23,7 @@ from wsframe.deflate import DeflateParams, Deflater, Inflater
 from wsframe.errors import InvalidUTF8, PayloadTooBig, ProtocolError
 
 # Each test compares or runs both implementations itself: the pure-Python pass of
-# tools/test.sh need not run them again.
+# tools/run_tests.py need not run them again.
 pytestmark = pytest.mark.both_backends
 
 
