@@ -48,7 +48,7 @@ test: build  ## all tests, both backends (T=... to narrow, ARGS=... for pytest)
 
 test-one: build  ## one folder, file or node id on both backends, stop at the first failure: make test-one T=tests/mask
 	@test "$(T)" != tests || { echo "usage: make test-one T=tests/mask (a folder, a file or a node id)"; exit 2; }
-	$(RUN_TESTS) -x $(ARGS) $(T)
+	$(RUN_TESTS) --parallel -x $(ARGS) $(T)
 
 test-python:  ## the reference only (no build needed): public modules forced pure, [python] halves
 	WSFRAME_PURE_PYTHON=1 $(PYTEST) --backend python $(ARGS) $(T)

@@ -7,6 +7,7 @@ runs the same on every platform a wheel is built for.
     python tools/run_tests.py [PYTEST ARGS...]            # whole suite, both passes
     python tools/run_tests.py tests/mask -x               # one folder, both passes
     python tools/run_tests.py --cov                       # + coverage floor (CI)
+    python tools/run_tests.py --parallel tests/mask       # both passes at once (make test-one)
 
 Two pytest processes:
 
@@ -25,6 +26,9 @@ run collected nothing, not when the second pass merely had nothing left to run.
 ``--cov``: coverage of the pure-Python code (``[tool.coverage]`` in pyproject.toml),
 combined over both passes, reported; on a whole-suite run (no pytest arguments) it must
 reach :data:`COVERAGE_FLOOR` percent.
+
+``--parallel`` (not with ``--cov``): the two passes run at the same time, one per core;
+the first one's output is shown as it runs, the second one's when it is done.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 
 #: The coverage floor of the combined passes, in percent (``--cov``): the measured value,
 #: rounded down (93.63% when it was set).  Raise it when coverage rises; never lower it to
@@ -53,8 +58,8 @@ def compiled_available() -> bool:
     return done.stdout.strip() == "c"
 
 
-def pytest(args: list[str], **env: str | None) -> int:
-    """One pytest process with ``env`` changed (None removes a variable)."""
+def _command(args: list[str], env: dict[str, str | None]) -> tuple[list[str], dict[str, str], str]:
+    """The pytest command, its environment (``env`` applied; None removes) and a title."""
     environ = dict(os.environ)
     for key, value in env.items():
         if value is None:
@@ -63,20 +68,51 @@ def pytest(args: list[str], **env: str | None) -> int:
             environ[key] = value
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args]
     shown = " ".join(f"{k}={v}" for k, v in env.items() if v is not None)
-    print(f"\n==== {shown} {' '.join(cmd[1:])}".replace("====  ", "==== "), flush=True)
+    return cmd, environ, f"\n==== {shown} {' '.join(cmd[1:])}".replace("====  ", "==== ")
+
+
+def pytest(args: list[str], **env: str | None) -> int:
+    """One pytest process with ``env`` changed (None removes a variable)."""
+    cmd, environ, title = _command(args, env)
+    print(title, flush=True)
     return subprocess.run(cmd, env=environ, check=False).returncode
+
+
+def pytest_pair(first: tuple[list[str], dict[str, str | None]],
+                second: tuple[list[str], dict[str, str | None]]) -> tuple[int, int]:
+    """Two pytest processes at once; the second's output is held and shown after the first."""
+    cmd2, env2, title2 = _command(*second)
+    with tempfile.TemporaryFile(mode="w+") as held:
+        other = subprocess.Popen(cmd2, env=env2, stdout=held, stderr=subprocess.STDOUT)
+        try:
+            rc1 = pytest(first[0], **first[1])
+        finally:
+            rc2 = other.wait()
+        held.seek(0)
+        print(title2, flush=True)
+        sys.stdout.write(held.read())
+        sys.stdout.flush()
+    return rc1, rc2
 
 
 def main(argv: list[str]) -> int:
     coverage = "--cov" in argv
-    args = [a for a in argv if a != "--cov"]
+    parallel = "--parallel" in argv and not coverage
+    args = [a for a in argv if a not in ("--cov", "--parallel")]
     cov: list[str] = ["--cov=wsframe", "--cov-branch", "--cov-report="] if coverage else []
 
     if compiled_available():
-        first = pytest([*cov, *args], WSFRAME_PURE_PYTHON=None, WSFRAME_EXPECT_BACKEND="c")
+        compiled_pass: tuple[list[str], dict[str, str | None]] = (
+            [*cov, *args], {"WSFRAME_PURE_PYTHON": None, "WSFRAME_EXPECT_BACKEND": "c"})
         append = ["--cov-append"] if coverage else []
-        second = pytest([*cov, *append, "-m", "not both_backends", *args],
-                        WSFRAME_PURE_PYTHON="1", WSFRAME_EXPECT_BACKEND="python")
+        pure_pass: tuple[list[str], dict[str, str | None]] = (
+            [*cov, *append, "-m", "not both_backends", *args],
+            {"WSFRAME_PURE_PYTHON": "1", "WSFRAME_EXPECT_BACKEND": "python"})
+        if parallel:
+            first, second = pytest_pair(compiled_pass, pure_pass)
+        else:
+            first = pytest(compiled_pass[0], **compiled_pass[1])
+            second = pytest(pure_pass[0], **pure_pass[1])
         if first == NO_TESTS and second == NO_TESTS:
             print("run_tests: pytest collected no tests", file=sys.stderr)
             return 1

@@ -37,6 +37,10 @@ def _compiled() -> Any:
 
 IMPLEMENTATIONS = [importlib.import_module("wsframe._reference.mask"), _compiled()]
 
+# Every test checks the reference and the compiled masker itself: the pure-Python pass
+# (WSFRAME_PURE_PYTHON=1) need not run them again.
+pytestmark = pytest.mark.both_backends
+
 
 @pytest.fixture(params=IMPLEMENTATIONS, ids=["reference", "compiled"])
 def impl(request: pytest.FixtureRequest) -> ModuleType:
