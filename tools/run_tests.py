@@ -6,7 +6,7 @@ runs the same on every platform a wheel is built for.
 
     python tools/run_tests.py [PYTEST ARGS...]            # whole suite, both passes
     python tools/run_tests.py tests/mask -x               # one folder, both passes
-    python tools/run_tests.py --cov                       # + coverage floor (CI)
+    python tools/run_tests.py --cov                       # + coverage (the floor in CI)
     python tools/run_tests.py --parallel tests/mask       # both passes at once (make test-one)
 
 Two pytest processes:
@@ -24,8 +24,10 @@ a failure instead.  pytest's "no tests collected" (exit 5) is a failure when the
 run collected nothing, not when the second pass merely had nothing left to run.
 
 ``--cov``: coverage of the pure-Python code (``[tool.coverage]`` in pyproject.toml),
-combined over both passes, reported; on a whole-suite run (no pytest arguments) it must
-reach :data:`COVERAGE_FLOOR` percent.
+combined over both passes, reported.  With ``WSFRAME_REQUIRE_COVERAGE=1`` (CI sets it
+where every peer library is installed) a whole-suite run (no pytest arguments) must reach
+:data:`COVERAGE_FLOOR` percent; elsewhere (a subset, or a machine missing a peer library,
+whose integration tests then skip) the figure is only shown.
 
 ``--parallel`` (not with ``--cov``): the two passes run at the same time, one per core;
 the first one's output is shown as it runs, the second one's when it is done.
@@ -131,9 +133,10 @@ def main(argv: list[str]) -> int:
 
     if coverage:
         # A subset of the tests covers less: the floor holds for the whole suite only.
-        floor = [] if args else [f"--fail-under={COVERAGE_FLOOR}"]
-        print(f"\n==== coverage of both passes ({f'floor {COVERAGE_FLOOR}%' if floor else 'a subset: no floor'})",
-              flush=True)
+        required = os.environ.get("WSFRAME_REQUIRE_COVERAGE") == "1" and not args
+        floor = [f"--fail-under={COVERAGE_FLOOR}"] if required else []
+        print(f"\n==== coverage of both passes (floor {COVERAGE_FLOOR}%: "
+              f"{'required' if required else 'not required here'})", flush=True)
         report = subprocess.run([sys.executable, "-m", "coverage", "report", *floor],
                                 check=False).returncode
         if report:
