@@ -7,14 +7,19 @@
 PYTHON ?= $(if $(wildcard .venv/bin/python),.venv/bin/python,python3)
 T ?= tests
 ARGS ?=
+# The test run is defined once, in tools/run_tests.py (the compiled pass, then the
+# pure-Python pass of the tests that go through the public modules); tools/test.sh, CI
+# and the wheel test command run the same script.
+RUN_TESTS = $(PYTHON) tools/run_tests.py
 PYTEST = $(PYTHON) -m pytest -q -p no:cacheprovider
-# The second pass: the public modules bound to the reference, the both_backends tests
-# left out (the first pass ran them on both).  `|| [ $$? -eq 5 ]`: pytest's "no tests
-# selected" is no failure there, since T may hold only both_backends tests.
-PURE_PASS = WSFRAME_PURE_PYTHON=1 $(PYTEST) -m "not both_backends"
+# The in-place build is redone only when a source of the compiled modules changed
+# (or a module is missing for this interpreter): a no-op build costs seconds.
+SPEEDUPS_SOURCES := setup.py $(wildcard wsframe/_speedups/*.pyx wsframe/_speedups/*.pxi \
+	wsframe/_speedups/*.pxd wsframe/_speedups/*.h wsframe/_speedups/wsf_*.c)
+BUILD_STAMP := build/.wsframe-inplace
 
 .DEFAULT_GOAL := help
-.PHONY: help venv build test test-one test-python test-c lint types ctest bench-quick check ci clean
+.PHONY: help venv build rebuild test test-one test-python test-c lint format-check types stubtest quality ctest bench-quick check ci clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -25,24 +30,25 @@ venv:  ## create .venv and install wsframe editable with the test and lint tools
 
 # WSFRAME_REQUIRE_C=1: a failed compile stops here instead of quietly leaving the
 # reference alone in place (setup.py's fallback is for end users, not for this loop).
-build:  ## (re)build the compiled backend in place after editing a .pyx, .pxd or .h
+build:  ## (re)build the compiled backend in place when a .pyx, .pxd, .pxi or C header changed
+	@$(PYTHON) -c "import glob, importlib.machinery as m, sys; sys.exit(not all(any(glob.glob(p[:-4] + s) for s in m.EXTENSION_SUFFIXES) for p in glob.glob('wsframe/_speedups/*.pyx')))" \
+		|| rm -f $(BUILD_STAMP)
+	@$(MAKE) --no-print-directory $(BUILD_STAMP)
+
+$(BUILD_STAMP): $(SPEEDUPS_SOURCES)
 	WSFRAME_REQUIRE_C=1 $(PYTHON) setup.py build_ext --inplace -q
+	@mkdir -p build && touch $@
 
-# Two processes: the first runs everything (the mask/utf8/frames tests check both
-# implementations side by side); the second re-runs the tests that go through the
-# public modules with the reference bound to them (WSFRAME_PURE_PYTHON=1).
+rebuild:  ## rebuild the compiled backend in place even when nothing changed
+	rm -f $(BUILD_STAMP)
+	@$(MAKE) --no-print-directory $(BUILD_STAMP)
+
 test: build  ## all tests, both backends (T=... to narrow, ARGS=... for pytest)
-	@echo "== pass 1: [python] and [c] side by side; public modules compiled"
-	$(PYTEST) $(ARGS) $(T)
-	@echo "== pass 2: public modules on the reference (WSFRAME_PURE_PYTHON=1)"
-	$(PURE_PASS) $(ARGS) $(T) || [ $$? -eq 5 ]
+	$(RUN_TESTS) $(ARGS) $(T)
 
-test-one: build  ## one file or node id on both backends, stop at the first failure: make test-one T=tests/mask/test_mask.py
-	@test "$(T)" != tests || { echo "usage: make test-one T=tests/mask/test_mask.py (a file or a node id)"; exit 2; }
-	@echo "== pass 1: [python] and [c] side by side; public modules compiled"
-	$(PYTEST) -x $(ARGS) $(T)
-	@echo "== pass 2: public modules on the reference (WSFRAME_PURE_PYTHON=1)"
-	$(PURE_PASS) -x $(ARGS) $(T) || [ $$? -eq 5 ]
+test-one: build  ## one folder, file or node id on both backends, stop at the first failure: make test-one T=tests/mask
+	@test "$(T)" != tests || { echo "usage: make test-one T=tests/mask (a folder, a file or a node id)"; exit 2; }
+	$(RUN_TESTS) --parallel -x $(ARGS) $(T)
 
 test-python:  ## the reference only (no build needed): public modules forced pure, [python] halves
 	WSFRAME_PURE_PYTHON=1 $(PYTEST) --backend python $(ARGS) $(T)
@@ -50,11 +56,23 @@ test-python:  ## the reference only (no build needed): public modules forced pur
 test-c: build  ## the compiled backend only: public modules compiled, [c] halves
 	WSFRAME_REQUIRE_C=1 $(PYTEST) --backend c $(ARGS) $(T)
 
-lint:  ## ruff (rules in pyproject.toml's [tool.ruff])
-	$(PYTHON) -m ruff check .
+# The static gate is defined once, in tools/quality.sh; these run one step of it.
+QUALITY = PYTHON=$(PYTHON) bash tools/quality.sh
+
+lint:  ## ruff check (rules in pyproject.toml's [tool.ruff.lint])
+	$(QUALITY) lint
+
+format-check:  ## ruff format --check (`ruff format .` applies the layout)
+	$(QUALITY) format
 
 types:  ## mypy --strict on the package
-	$(PYTHON) -m mypy --strict wsframe
+	$(QUALITY) types
+
+stubtest: build  ## the compiled modules against their .pyi stubs (mypy's stubtest)
+	$(QUALITY) stubtest
+
+quality: build  ## the whole static gate CI runs: lint, format, types, stubtest
+	$(QUALITY)
 
 ctest:  ## the C SIMD kernels on every level this CPU has, under AddressSanitizer + UBSan
 	sh tests/c/run.sh asan
@@ -62,9 +80,9 @@ ctest:  ## the C SIMD kernels on every level this CPU has, under AddressSanitize
 bench-quick:  ## a quick comparison run against the installed peers
 	$(PYTHON) -m bench --quick
 
-check: lint types test ctest  ## everything a pull request needs
+check: quality test ctest  ## everything a pull request needs
 
-ci:  ## what CI runs: a fresh venv, install, tools/test.sh, C tests, bench suites
+ci:  ## what CI runs (.ci/run): a fresh venv, tests, quality gate, fuzz smoke, C tests, integrations, bench suites
 	bash .ci/run
 
 clean:  ## remove build outputs (compiled modules, generated C, build/)

@@ -12,7 +12,8 @@ a machine whose load drifts.
 
 The result, per workload and size: the speed-up ``before / after`` of
 wsframe[c]'s median time (the median over the repeats), raw and normalised by
-the peer (a cross-check), and the issue 9 / 12 goals read on the raw speed-up.
+the peer (a cross-check), and the before/after goals of bench/goals.py read on the raw
+speed-up.
 """
 
 from __future__ import annotations
@@ -27,27 +28,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ["GOALS", "compare", "main"]
+from .goals import BEFORE_AFTER_GOALS
+
+__all__ = ["compare", "main"]
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ONLY = "message.text,frames.encode.text16.masked,messages.text16"
-KiB = 1024
-
-# (what, workload, size, minimum speed-up over the earlier commit, issue)
-GOALS: tuple[tuple[str, str, int, float, str], ...] = (
-    ("text message 64 B mixed -> str, vs before", "message.text.mixed", 64, 1.3, "12"),
-    ("text message 1 KiB mixed -> str, vs before", "message.text.mixed", KiB, 2.0, "12"),
-    ("text message 64 KiB mixed -> str, vs before", "message.text.mixed", 64 * KiB, 2.0, "12"),
-    *(
-        (f"decoder + assembler text path {label}, vs before (faster)", f"message.text.{kind}",
-         size, 1.0, "9")
-        for kind in ("ascii", "mixed")
-        for size, label in ((64, "64 B " + kind), (KiB, "1 KiB " + kind),
-                            (64 * KiB, "64 KiB " + kind))
-    ),
-    ("encode_frame(TEXT, 16 B, mask=new_mask()), vs before", "frames.encode.text16.masked", 16,
-     3.0, "12"),
-)
 
 
 def _run(cmd: list[str], cwd: Path) -> None:
@@ -110,12 +96,12 @@ def compare(before: list[Path], after: list[Path], peer: str) -> list[dict[str, 
 def _verdicts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     found = {(r["workload"], r["size"]): r for r in rows}
     out = []
-    for what, workload, size, need, issue in GOALS:
+    for what, workload, size, need, area in BEFORE_AFTER_GOALS:
         r = found.get((workload, size))
         if r is None:
             continue
         value = r["speedup"]
-        out.append({"what": what, "issue": issue, "need": need, "speedup": value,
+        out.append({"what": what, "area": area, "need": need, "speedup": value,
                     "normalised": r["speedup_normalised"],
                     "met": value >= need if need > 1 else value > 1})
     return out
@@ -134,12 +120,12 @@ def markdown(rev: str, head: str, rows: list[dict[str, Any]], peer: str, command
                      f"{r['after_ns']:.0f} ns | {r['speedup']:.2f}x | {norm} |")
     verdicts = _verdicts(rows)
     if verdicts:
-        lines += ["", "| goal | measured | normalised | issue |", "| --- | --- | --- | --- |"]
+        lines += ["", "| goal | measured | normalised | area |", "| --- | --- | --- | --- |"]
         for v in verdicts:
             need = f">= {v['need']:g}x" if v["need"] > 1 else "> 1x"
             norm = f"{v['normalised']:.2f}x" if v["normalised"] else "-"
             lines.append(f"| {v['what']} ({need}) | {v['speedup']:.2f}x: "
-                         f"{'met' if v['met'] else 'NOT met'} | {norm} | {v['issue']} |")
+                         f"{'met' if v['met'] else 'NOT met'} | {norm} | {v['area']} |")
     return "\n".join(lines) + "\n"
 
 

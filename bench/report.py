@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
+from .goals import EQUAL_WORK, FRAMES_PER_S_TARGET, TARGETS
 from .result import paired_ratio
-from .workloads import size_label
 
 if TYPE_CHECKING:
     from .result import Result
@@ -15,9 +14,6 @@ if TYPE_CHECKING:
     from .workloads import Workload
 
 __all__ = [
-    "EQUAL_WORK",
-    "TARGETS",
-    "Target",
     "headline",
     "markdown",
     "print_environment",
@@ -26,126 +22,6 @@ __all__ = [
     "print_implementations",
     "print_workload_header",
 ]
-
-KiB = 1024
-MiB = 1024 * KiB
-
-
-@dataclass(frozen=True)
-class Target:
-    """A speed goal checked on every run (ratio of medians).
-
-    Attributes:
-        what: the goal in words.
-        workload: the workload name.
-        size: the size it is read at; None for "the size of this run".
-        against: the implementation(s) compared with; with several, the fastest
-            of them in this run (e.g. aiohttp with its fastest zlib backend).
-        need: the minimum speed ratio.
-        issue: where the goal comes from.
-    """
-
-    what: str
-    workload: str
-    size: int | None
-    against: tuple[str, ...]
-    need: float
-    issue: str
-    impl: str = "wsframe[c]"
-
-
-def _t(what: str, workload: str, size: int | None, against: str, need: float,
-       issue: str, impl: str = "wsframe[c]") -> Target:
-    return Target(what, workload, size, tuple(against.split("|")), need, issue, impl)
-
-
-_AIOHTTP_FASTEST = "aiohttp|aiohttp[isal]"
-_NON_ASCII = ("latin1", "cyrillic", "cjk", "mixed")
-
-TARGETS: tuple[Target, ...] = (
-    # issue 3: the first speed goals of the compiled backend
-    _t("apply_mask_inplace 16 B vs aiohttp", "mask.inplace", 16, "aiohttp", 1.0, "3"),
-    _t("apply_mask_inplace 16 KiB vs aiohttp", "mask.inplace", 16 * KiB, "aiohttp", 2.5, "3"),
-    _t("apply_mask_inplace 1 MiB vs bytes() copy", "mask.inplace", MiB, "bytes() copy", 0.9,
-       "3"),
-    _t("apply_mask 16 B vs websockets", "mask.copy", 16, "websockets", 2.0, "3"),
-    _t("apply_mask 16 KiB vs websockets", "mask.copy", 16 * KiB, "websockets", 2.0, "3"),
-    _t("is_valid 64 KiB ASCII vs bytes.decode", "utf8.ascii", 64 * KiB, "CPython decode", 4.0,
-       "3"),
-    *(
-        _t(f"is_valid 64 KiB {kind} vs bytes.decode", f"utf8.{kind}", 64 * KiB,
-           "CPython decode", 10.0, "3")
-        for kind in ("2byte", "3byte", "4byte", "mixed")
-    ),
-    _t("FrameDecoder 16 B text frames vs aiohttp reader_c (frame-only: aiohttp builds "
-       "str messages)", "frames.decode.text16", None, "aiohttp", 3.0, "3"),
-    _t("FrameDecoder 16 B text frames vs wsproto (frame-only: wsproto builds str)",
-       "frames.decode.text16", None, "wsproto", 50.0, "3"),
-    # issue 12: text to str, one message, masked sends
-    *(
-        _t(f"utf8.decode {size_label(n)} {kind} vs bytes.decode", f"decode.{kind}", n,
-           "CPython decode", need, "12")
-        for n in (64 * KiB, MiB)
-        for kind, need in ((k, 3.0) for k in _NON_ASCII)
-    ),
-    *(
-        _t(f"utf8.decode {size_label(n)} emoji vs bytes.decode", "decode.emoji", n,
-           "CPython decode", 2.0, "12")
-        for n in (64 * KiB, MiB)
-    ),
-    *(
-        _t(f"utf8.decode 1 KiB {kind} vs bytes.decode", f"decode.{kind}", KiB,
-           "CPython decode", 1.5, "12")
-        for kind in (*_NON_ASCII, "emoji")
-    ),
-    *(
-        _t(f"utf8.decode {size_label(n)} ascii vs bytes.decode", "decode.ascii", n,
-           "CPython decode", 1.0, "12")
-        for n in (16, 64, KiB, 64 * KiB, MiB)
-    ),
-    *(
-        _t(f"text message {size_label(n)} {kind} -> str vs aiohttp reader_c",
-           f"message.text.{kind}", n, "aiohttp", 3.0, "12")
-        for kind in ("ascii", "mixed")
-        for n in (64, KiB, 64 * KiB)
-    ),
-    _t("encode_frame(TEXT, 16 B, mask=new_mask()) vs websockets Frame.serialize",
-       "frames.encode.text16.masked", 16, "websockets", 8.0, "12"),
-    _t("encode_frame(TEXT, 16 B, mask=new_mask()) vs aiohttp's frame writer",
-       "frames.encode.text16.masked", 16, "aiohttp", 4.0, "12"),
-    # issue 10: permessage-deflate
-    *(
-        _t(f"compress + frame {size_label(n)} JSON vs websockets (its defaults)",
-           "deflate.compress", n, "websockets", 3.0, "10")
-        for n in (300, 4 * KiB, 64 * KiB)
-    ),
-    *(
-        _t(f"compress + frame {size_label(n)} JSON vs aiohttp (fastest backend)",
-           "deflate.compress", n, _AIOHTTP_FASTEST, 1.5, "10")
-        for n in (300, 4 * KiB, 64 * KiB)
-    ),
-    *(
-        _t(f"decode + inflate + validate {size_label(n)} JSON vs websockets",
-           "deflate.inflate", n, "websockets", need, "10")
-        for n, need in ((300, 2.0), (4 * KiB, 1.5), (64 * KiB, 1.5))
-    ),
-    _t("wsproto WSConnection, compressed ~300 B messages: with wsframe installed vs without",
-       "integration.wsproto.deflate", None, "wsproto", 4.0, "10", "wsproto+wsframe"),
-    _t("websockets ServerProtocol, compressed ~300 B messages: with wsframe vs without",
-       "integration.websockets.deflate", None, "websockets", 2.0, "10", "websockets+wsframe"),
-)
-FRAMES_PER_S_TARGET = 3e6  # list(FrameDecoder().feed(buf)), 16 B masked text frames
-
-# Equal work (issue 13): frames to messages on both sides, no fixed goal; shown first.
-EQUAL_WORK: tuple[tuple[str, str, str], ...] = (
-    ("16 B text frames -> str messages vs aiohttp reader_c", "messages.text16", "aiohttp"),
-    ("16 B text frames -> str messages vs wsproto", "messages.text16", "wsproto"),
-    ("the same in 64 KiB reads vs aiohttp", "messages.text16.chunked", "aiohttp"),
-    ("the same in 64 KiB reads vs wsproto", "messages.text16.chunked", "wsproto"),
-    ("1 KiB binary frames -> messages, 64 KiB reads, vs aiohttp", "messages.bin1k.chunked",
-     "aiohttp"),
-)
-
 
 # ------------------------------------------------------------------ number formatting
 
@@ -317,14 +193,14 @@ def headline(results: list[Result]) -> list[dict[str, Any]]:
         if workload in ran:
             row = _compare(results, workload, None, "wsframe[c]", (other,))
             row.update(what=f"equal work: {what}", workload=workload, impl="wsframe[c]",
-                       against=other, target=None, met=None, issue="13", kind="equal")
+                       against=other, target=None, met=None, area="equal work", kind="equal")
             rows.append(row)
     for t in TARGETS:
         if t.workload not in ran:
             continue
         row = _compare(results, t.workload, t.size, t.impl, t.against)
         row.update(what=t.what, workload=t.workload, impl=t.impl, against="/".join(t.against),
-                   target=f">= {t.need:g}x", issue=t.issue, kind="target",
+                   target=f">= {t.need:g}x", area=t.area, kind="target",
                    met=None if row["ratio"] is None else row["ratio"] >= t.need)
         rows.append(row)
     decode = _find(results, "frames.decode.text16", None, "wsframe[c]")
@@ -334,7 +210,7 @@ def headline(results: list[Result]) -> list[dict[str, Any]]:
             "what": "FrameDecoder 16 B masked text frames, frames/s (frame-only)",
             "workload": "frames.decode.text16", "size": decode.size if decode else None,
             "impl": "wsframe[c]", "against": None, "target": f">= {FRAMES_PER_S_TARGET / 1e6:g} M/s",
-            "ratio": rate, "ratio_min": None, "ratio_max": None, "issue": "3", "kind": "rate",
+            "ratio": rate, "ratio_min": None, "ratio_max": None, "area": "compiled backend", "kind": "rate",
             "met": None if rate is None else rate >= FRAMES_PER_S_TARGET, "status": None,
         })
     # wsframe[c] against the fastest peer, per workload: the range over sizes.
@@ -347,7 +223,7 @@ def headline(results: list[Result]) -> list[dict[str, Any]]:
             "what": f"{workload}: wsframe[c] / best peer, over sizes", "workload": workload,
             "size": None, "impl": "wsframe[c]", "against": "best peer", "target": None,
             "ratio": min(ratios), "ratio_max": max(ratios), "ratio_min": None, "met": None,
-            "issue": None, "kind": "span", "status": None,
+            "area": None, "kind": "span", "status": None,
         })
     return rows
 
@@ -422,15 +298,15 @@ def _ratio_cell(c: dict[str, Any] | None) -> str:
     return text
 
 
-def _headline_table(rows: list[dict[str, Any]], kind: str, with_issue: bool) -> list[str]:
+def _headline_table(rows: list[dict[str, Any]], kind: str, with_area: bool) -> list[str]:
     chosen = [r for r in rows if r.get("kind") == kind]
     if not chosen:
         return []
-    head = "| what | measured |" + (" issue |" if with_issue else "")
-    lines = [head, "| --- | --- |" + (" --- |" if with_issue else "")]
+    head = "| what | measured |" + (" area |" if with_area else "")
+    lines = [head, "| --- | --- |" + (" --- |" if with_area else "")]
     for row in chosen:
-        issue = f" {row.get('issue') or ''} |" if with_issue else ""
-        lines.append(f"| {row['what']} | {_headline_text(row)} |{issue}")
+        area = f" {row.get('area') or ''} |" if with_area else ""
+        lines.append(f"| {row['what']} | {_headline_text(row)} |{area}")
     return lines
 
 
@@ -486,7 +362,7 @@ def markdown(doc: dict[str, Any], *, level: int = 1, images: dict[str, str] | No
     targets = _headline_table(doc["headline"], "target", True) + _headline_table(
         doc["headline"], "rate", True)
     if targets:
-        lines += ["Speed goals (from the issues named).", "", *targets, ""]
+        lines += ["Speed goals (bench/goals.py; area: the part of wsframe each one is about).", "", *targets, ""]
     spans = _headline_table(doc["headline"], "span", False)
     if spans:
         lines += ["wsframe[c] against the fastest peer, lowest .. highest over the sizes.", "",

@@ -8,7 +8,7 @@ Two kinds of test modules:
   The differential tests import both modules themselves.  All of these carry
   the ``both_backends`` marker (added below), so a run that only wants to
   re-check the public modules under another backend can deselect them with
-  ``-m "not both_backends"`` (tools/test.sh's pure-Python pass does), and
+  ``-m "not both_backends"`` (tools/run_tests.py's pure-Python pass does), and
   ``--backend c`` (or ``python``) keeps one implementation's half.
 - Every other test goes through the public modules (``wsframe.mask``,
   ``wsframe.frames``, the integrations, ...), which ``wsframe._backend``

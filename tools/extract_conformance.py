@@ -1,8 +1,7 @@
 #!/usr/bin/env python3
 """Extract the conformance vectors the tests need into ``tests/data/`` (data only).
 
-Sources (the shared conformance folder: the directory given as the first argument, else
-``../shared/conformance`` next to the repository or next to its parent directory):
+Sources (read from the directory given as the argument):
 
 ``autobahn_cases.json``
     The Autobahn|Testsuite cases 1.x-7.x re-expressed as data (Apache-2.0).  Kept: each
@@ -23,7 +22,7 @@ The output is deterministic: run it again and ``git diff tests/data`` shows noth
 
 Usage::
 
-    python tools/extract_conformance.py [SHARED_CONFORMANCE_DIR]
+    python tools/extract_conformance.py SOURCE_DIR
 """
 
 from __future__ import annotations
@@ -189,15 +188,10 @@ def _dump(path: Path, data: dict[str, Any], list_key: str) -> None:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) > 1:
-        src = Path(argv[1])
-    else:  # ../shared beside the clone (or beside the worktrees' parent)
-        found = [
-            base / "shared" / "conformance"
-            for base in (REPO.parent, REPO.parent.parent)
-            if (base / "shared" / "conformance").is_dir()
-        ]
-        src = found[0] if found else REPO.parent / "shared" / "conformance"
+    if len(argv) != 2:
+        print("usage: python tools/extract_conformance.py SOURCE_DIR", file=sys.stderr)
+        return 2
+    src = Path(argv[1])
     if not (src / "autobahn_cases.json").is_file():
         print(f"extract_conformance: no autobahn_cases.json in {src}", file=sys.stderr)
         return 2

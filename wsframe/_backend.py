@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 #: The compiled modules, one per ``wsframe/_speedups/*.pyx`` (the one list: setup.py
-#: builds every .pyx, tools/test.sh checks every .pyx was built, and
+#: builds every .pyx, `make build` checks every .pyx was built, and
 #: tests/package/test_package.py holds this tuple to the .pyx files).
 COMPILED_MODULES = ("_mask", "_utf8", "_frames")
 

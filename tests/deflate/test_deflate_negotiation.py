@@ -535,7 +535,7 @@ def test_client_accepts_smaller_client_window_than_offered() -> None:
 
 
 def test_client_keeps_window_promise_when_response_omits_it() -> None:
-    # RFC 7692 §7.1.2.2 / DESIGN.md: the offered N binds the client.
+    # RFC 7692 §7.1.2.2: the offered N binds the client.
     assert accept_response(PMD, offer(client_max_window_bits=10)) == DeflateParams(
         client_max_window_bits=10
     )

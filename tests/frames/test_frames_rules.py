@@ -1,6 +1,6 @@
 """The shared policy module, the work done once per byte, the compressed message
 path of the assembler, the key pool, one-buffer encoding, and the hardening of
-the compiled types and the decoder's memory (issues 9, 10, 12, 13).
+the compiled types and the decoder's memory.
 
 Every test runs on both implementations in one process: ``impl`` is the
 reference ``wsframe._reference.frames`` or the compiled
@@ -23,7 +23,7 @@ from wsframe.deflate import DeflateParams, Deflater, Inflater
 from wsframe.errors import InvalidUTF8, PayloadTooBig, ProtocolError
 
 # Each test compares or runs both implementations itself: the pure-Python pass of
-# tools/test.sh need not run them again.
+# tools/run_tests.py need not run them again.
 pytestmark = pytest.mark.both_backends
 
 
@@ -387,7 +387,7 @@ def test_forked_child_does_not_reuse_the_parents_pool(impl: ModuleType) -> None:
 
 
 # ---------------------------------------------------------------------------
-# Hardening (issue 13): compiled types created directly; memory follows input
+# Hardening: compiled types created directly; memory follows input
 
 
 def test_directly_created_iterator_is_safe() -> None:

@@ -1,6 +1,6 @@
 """Memory under hostile streams, per connection, on both backends (tracemalloc bounds).
 
-The rule (DESIGN.md: "never a crash, a hang or unbounded memory"): what a decoder holds
+The rule (docs/design.md: "never a crash, a hang or unbounded memory"): what a decoder holds
 grows with the bytes it has received and not yet delivered, never with the lengths a
 peer declares, and it gives memory back once little data is live.  Each test drives many
 decoders ("connections") with one hostile pattern and bounds the traced memory per
@@ -45,7 +45,7 @@ MIB = 1 << 20
 #: object, its attributes, small buffers (both backends measure far below this).
 PER_CONNECTION = 8 * 1024
 
-# Regression tests of issue 13, defects 2 and 3 (fixed in _frames.pyx): the compiled
+# Regression tests of two defects (fixed in _frames.pyx): the compiled
 # decoder reserved min(declared length, 1 MiB) at a frame's first payload byte
 # (test_declared_huge_frame..., test_trickled_payload...: 1 MiB per connection), and kept
 # a burst's buffer while a partial frame remained (test_burst_buffer...[bytearray]).

@@ -2,7 +2,7 @@
 
 Both backends' ``Utf8Validator`` are checked against an oracle that needs no
 UTF-8 table: fed one byte at a time, the validator raises on exactly the byte
-that makes the stream impossible (DESIGN.md: fail fast), so ``fail_index`` of
+that makes the stream impossible (the contract: fail fast), so ``fail_index`` of
 any chunking must be the index of that byte.
 """
 

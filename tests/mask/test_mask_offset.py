@@ -1,6 +1,6 @@
-"""``Masker.offset`` is a Python int on both backends (issue 13, defect 4).
+"""``Masker.offset`` is a Python int on both backends.
 
-DESIGN.md: ``offset`` counts the bytes processed since creation or ``reset()``
+The contract: ``offset`` counts the bytes processed since creation or ``reset()``
 and only ``offset % 4`` (Python's modulo) is the phase of the next byte.  Any
 int is accepted, huge or negative; a non-integer is refused at once with a
 TypeError.  The compiled masker used to keep it in a C ``long long``: 2**63
@@ -36,6 +36,10 @@ def _compiled() -> Any:
 
 
 IMPLEMENTATIONS = [importlib.import_module("wsframe._reference.mask"), _compiled()]
+
+# Every test checks the reference and the compiled masker itself: the pure-Python pass
+# (WSFRAME_PURE_PYTHON=1) need not run them again.
+pytestmark = pytest.mark.both_backends
 
 
 @pytest.fixture(params=IMPLEMENTATIONS, ids=["reference", "compiled"])

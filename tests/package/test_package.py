@@ -211,6 +211,6 @@ def test_no_compiled_module_imports_the_reference() -> None:
 
 def test_compiled_module_list_is_the_pyx_files() -> None:
     """wsframe._backend.COMPILED_MODULES is the one list of compiled modules: one per
-    .pyx file, which setup.py builds and tools/test.sh checks."""
+    .pyx file, which setup.py builds and `make build` checks."""
     speedups = Path(wsframe.__file__).parent / "_speedups"
     assert sorted(COMPILED_MODULES) == sorted(p.stem for p in speedups.glob("*.pyx"))

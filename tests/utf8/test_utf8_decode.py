@@ -49,7 +49,16 @@ def _compiled() -> ModuleType | None:
 _COMPILED = _compiled()
 
 
-@pytest.fixture(scope="module", params=["reference", "compiled", "public"])
+# The reference and the compiled decode are the same in every process (both_backends:
+# the pure-Python pass skips them); the public one changes with WSFRAME_PURE_PYTHON.
+@pytest.fixture(
+    scope="module",
+    params=[
+        pytest.param("reference", marks=pytest.mark.both_backends),
+        pytest.param("compiled", marks=pytest.mark.both_backends),
+        "public",
+    ],
+)
 def impl(request: pytest.FixtureRequest) -> Callable[[Any], str]:
     """One ``decode`` function: the reference's, the compiled one, the public one."""
     if request.param == "reference":
@@ -291,7 +300,7 @@ def test_one_wrong_byte(
 
 
 # ---------------------------------------------------------------------------
-# Buffers (DESIGN.md: raw bytes of any C-contiguous buffer), errors.
+# Buffers (the contract: raw bytes of any C-contiguous buffer), errors.
 # ---------------------------------------------------------------------------
 
 

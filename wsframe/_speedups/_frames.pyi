@@ -3,6 +3,8 @@
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Final
 
+from typing_extensions import disjoint_base
+
 from wsframe._rules import DEFAULT_MAX_SIZE as DEFAULT_MAX_SIZE
 from wsframe._rules import CloseCode as CloseCode
 from wsframe._rules import Opcode as Opcode
@@ -13,6 +15,8 @@ from wsframe._rules import parse_close as parse_close
 if TYPE_CHECKING:
     from wsframe.deflate import Deflater, Inflater
 
+# Written out for the type checker (a stub cannot compute it); at run time the module
+# takes it from wsframe._api.FRAMES_API, and stubtest holds the two equal.
 __all__ = [
     "Opcode",
     "CloseCode",
@@ -35,6 +39,7 @@ __all__ = [
 
 simd_level: Final[str]
 
+@disjoint_base
 class FrameHeader:
     __match_args__ = (
         "fin", "rsv1", "rsv2", "rsv3", "opcode", "masked", "length", "mask", "header_size"
@@ -72,9 +77,10 @@ class FrameHeader:
         header_size: int,
     ) -> None: ...
     def __replace__(self, **changes: Any) -> FrameHeader: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
+@disjoint_base
 class Frame:
     __match_args__ = ("opcode", "payload", "fin", "rsv1", "rsv2", "rsv3")
     @property
@@ -99,11 +105,12 @@ class Frame:
         rsv3: bool = False,
     ) -> None: ...
     def __replace__(self, **changes: Any) -> Frame: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 def parse_header(data: Any, offset: int = 0) -> FrameHeader | None: ...
 
+@disjoint_base
 class FrameDecoder:
     client: bool
     validate_utf8: bool
@@ -168,6 +175,7 @@ def encode_message_bytes(
     deflater: Deflater | None = None,
 ) -> bytes: ...
 
+@disjoint_base
 class Message:
     __match_args__ = ("opcode", "data", "compressed")
     @property
@@ -178,9 +186,10 @@ class Message:
     def compressed(self) -> bool: ...
     def __init__(self, opcode: Opcode, data: bytes | str, compressed: bool = False) -> None: ...
     def __replace__(self, **changes: Any) -> Message: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
+@disjoint_base
 class MessageAssembler:
     decode_text: bool
     inflater: Inflater | None

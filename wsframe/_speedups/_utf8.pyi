@@ -3,7 +3,7 @@
 Beyond the reference's names it has ``simd_level`` and ``supported_levels``.
 """
 
-from typing import Any, Final
+from typing import Any, Final, final
 
 from wsframe.errors import InvalidUTF8 as InvalidUTF8
 
@@ -26,6 +26,7 @@ def find_invalid(data: Any) -> int: ...
 def is_valid(data: Any) -> bool: ...
 def decode(data: Any) -> str: ...
 
+@final
 class Utf8Validator:
     def __init__(self) -> None: ...
     @property

@@ -2,8 +2,8 @@
 
 Run::
 
-    python examples/bench_uvicorn.py                        # 20000 round trips
-    python examples/bench_uvicorn.py --messages 5000 --size 1024 --window 50
+    python -m bench.uvicorn_roundtrip                       # 20000 round trips
+    python -m bench.uvicorn_roundtrip --messages 5000 --size 1024 --window 50
 
 Two ``examples/uvicorn_echo.py`` server processes are started on 127.0.0.1
 (ephemeral ports), one with the wsproto integration installed and one with
@@ -29,13 +29,14 @@ import time
 
 __all__ = ["run_benchmark", "main"]
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+#: The checkout: bench/ lives directly below it, the echo server in examples/.
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _start_server(wsframe_on: bool) -> tuple[subprocess.Popen[str], str]:
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.path.dirname(HERE) + os.pathsep + env.get("PYTHONPATH", "")
-    args = [sys.executable, os.path.join(HERE, "uvicorn_echo.py"), "--port", "0"]
+    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    args = [sys.executable, os.path.join(ROOT, "examples", "uvicorn_echo.py"), "--port", "0"]
     if not wsframe_on:
         args.append("--no-wsframe")
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True, env=env)

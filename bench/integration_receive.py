@@ -2,8 +2,8 @@
 
 Run::
 
-    python examples/bench_integrations.py                 # all, 100k frames
-    python examples/bench_integrations.py --frames 20000 --only wsproto
+    python -m bench.integration_receive            # all, 100k frames
+    python -m bench.integration_receive --frames 20000 --only wsproto
 
 Each benchmark feeds the same byte stream (N masked client text frames of
 10-20 bytes, "message 12345", as a server receives them) in reads of

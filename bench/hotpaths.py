@@ -1,6 +1,6 @@
 """Per-message hot paths of wsframe.frames against an older build and the peers.
 
-    python tools/measure_hotpaths.py --old /path/to/old/tree [--base /path] [--rounds 7]
+    python -m bench.hotpaths --old /path/to/old/tree [--base /path] [--rounds 7]
 
 Each round runs one process per side, in turn (interleaved, so a load change on a
 shared machine hits every side alike): ``old`` and ``base`` are other wsframe
@@ -8,7 +8,7 @@ trees with a compiled backend built in place (``PYTHONPATH`` points at them),
 ``new`` is this tree, ``peers`` websockets and aiohttp.  A process times every
 case with timeit (best of 5 repeats of ~50 ms) and prints JSON; the table gives
 the median over rounds of each side and the median [min-max] over rounds of the
-per-round ratios.  Not a benchmark suite (that is bench/): the figures behind
+per-round ratios.  Not one of ``python -m bench``'s workloads: the figures behind
 the "Hot paths" section of docs/design-notes.md.
 
 Cases: ``txt_*`` one masked text message from wire bytes to its str (wsframe:

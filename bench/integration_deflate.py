@@ -2,8 +2,8 @@
 
 Run::
 
-    python examples/bench_integrations_deflate.py               # 100k messages, both
-    python examples/bench_integrations_deflate.py --only wsproto --messages 20000
+    python -m bench.integration_deflate                # 100k messages, both
+    python -m bench.integration_deflate --only wsproto --messages 20000
 
 The stream: N client text messages of about 300 bytes of JSON (each one
 different), compressed as a browser does (raw DEFLATE, 15-bit window, context

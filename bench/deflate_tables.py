@@ -1,11 +1,11 @@
 """Measurements behind the defaults of wsframe.deflate (docs/deflate.md).
 
-    python tools/measure_deflate.py memory     # bytes per compressor / decompressor
-    python tools/measure_deflate.py speed      # level x backend: µs per message, ratio
-    python tools/measure_deflate.py overhead   # Python around zlib vs websockets 17
-    python tools/measure_deflate.py idle       # RSS per idle connection, 10,000 of them
+    python -m bench.deflate_tables memory     # bytes per compressor / decompressor
+    python -m bench.deflate_tables speed      # level x backend: µs per message, ratio
+    python -m bench.deflate_tables overhead   # Python around zlib vs websockets 17
+    python -m bench.deflate_tables idle       # RSS per idle connection, 10,000 of them
 
-Not a benchmark suite (that is bench/): a one-off table generator whose output
+Not one of ``python -m bench``'s workloads: a one-off table generator whose output
 is pasted into docs/deflate.md.  Timings are medians of several repeats on a
 shared machine; read them as ratios.
 """
