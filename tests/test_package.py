@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.machinery
 import importlib.metadata
 import importlib.util
 import json
@@ -194,3 +195,26 @@ def test_compiled_module_list_is_the_pyx_files() -> None:
     .pyx file, which setup.py builds and tools/test.sh checks."""
     speedups = Path(wsframe.__file__).parent / "_speedups"
     assert sorted(COMPILED_MODULES) == sorted(p.stem for p in speedups.glob("*.pyx"))
+
+
+def test_build_record_matches_the_compiled_modules_present() -> None:
+    """A package whose build record says the C build did not happen holds no compiled
+    module (a stale one would load while the record says otherwise), and one whose
+    record says it did holds every module."""
+    from wsframe import _backend
+
+    info = _backend.build_info
+    if info is None:
+        pytest.skip("no build record (a source tree that was never built)")
+    speedups = Path(wsframe.__file__).resolve().parent / "_speedups"
+    present = sorted(
+        name
+        for name in COMPILED_MODULES
+        for suffix in importlib.machinery.EXTENSION_SUFFIXES
+        if (speedups / (name + suffix)).is_file()
+    )
+    if info["compiled"]:
+        assert present == sorted(COMPILED_MODULES)
+    else:
+        assert present == [], f"compiled modules beside a record of {info['reason']!r}"
+        assert wsframe.backend == "python"
