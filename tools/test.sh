@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Install wsframe with its test extra and run the whole test suite: the README's test
+# Install wsframe with its ci extra (tests, peers, coverage, mypy) and run the whole test suite: the README's test
 # command, and what .ci/run runs.
 #
 #   bash tools/test.sh                 # everything
 #   bash tools/test.sh -k mask -x      # extra arguments go to both pytest runs
 #
 # Steps:
-#   1. python -m pip install -e ".[test]"  (editable: the compiled modules are built in
+#   1. python -m pip install -e ".[ci]"  (editable: the compiled modules are built in
 #      place, next to their .pyx, so the tests import them from this tree); progress lines
 #      are shown as the build goes, the whole log only if it fails
 #   2. pytest with the compiled backend (WSFRAME_EXPECT_BACKEND=c), when it was built:
@@ -43,10 +43,10 @@ run_pytest() {
 # log in a file, show the lines that say how far it got (each dependency, each module
 # Cythonized and compiled, wsframe's own build messages), and print the log's tail if the
 # install fails.
-section "install (editable, with the test extra; compiling the C modules takes about a minute)"
+section "install (editable, with the ci extra; compiling the C modules takes about a minute)"
 install_log="$(mktemp "${TMPDIR:-/tmp}/wsframe-install.XXXXXX")"
 install_rc=0
-"$PYTHON" -m pip install -v --progress-bar off -e ".[test]" 2>&1 \
+"$PYTHON" -m pip install -v --progress-bar off -e ".[ci]" 2>&1 \
     | tee "$install_log" \
     | { grep --line-buffered -E \
         "^(Collecting|Successfully|Installing collected)|Building editable|Compiling wsframe|building 'wsframe|wsframe: |[Ee]rror" \
@@ -119,7 +119,7 @@ section "mypy --strict wsframe"
 
 if [ -f tools/peer_suites.sh ]; then
     section "third-party test suites with wsframe installed (tools/peer_suites.sh)"
-    # autobahn 26.10.2 (pinned by the test extra) needs Python >= 3.11: on 3.10 the
+    # autobahn 26.10.2 (pinned by the peers extra) needs Python >= 3.11: on 3.10 the
     # extra leaves it out, so its suite cannot run there.
     suites=(wsproto)
     if "$PYTHON" -c "import autobahn" 2>/dev/null; then
