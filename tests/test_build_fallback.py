@@ -186,13 +186,15 @@ def checkout_and_install(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path
 
 
 def _probe_in(cwd: Path, pythonpath: Path | None) -> dict[str, Any]:
-    """Run the README's backend check as a user would: ``python -c`` in *cwd*."""
+    """Run the README's backend check as a user would: ``python -c`` in *cwd*, with
+    *pythonpath* standing for the installed package (``-S``: this environment's own
+    site-packages, which may hold an installed wsframe, stay out of it)."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("WSFRAME_")}
     environ.pop("PYTHONPATH", None)
     if pythonpath is not None:
         environ["PYTHONPATH"] = str(pythonpath)
     out = subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=cwd, env=environ, capture_output=True,
+        [sys.executable, "-S", "-c", PROBE], cwd=cwd, env=environ, capture_output=True,
         text=True, timeout=60, check=True,
     )
     result: dict[str, Any] = json.loads(out.stdout)
