@@ -27,7 +27,14 @@ every CPU of their architecture; SIMD kernels are selected at run time.
 The outcome is recorded in ``wsframe/_build_info.json`` (``compiled``, ``intended``,
 ``reason``): ``wsframe._backend`` reads it to warn at import when the compiled backend was
 expected but is absent, and a wheel built without extensions is tagged ``py3-none-any``
-rather than as a platform wheel.
+rather than as a platform wheel.  The recorded reason is short and holds no path (it
+travels in the wheel to other machines); the full compiler error is in the build log.
+
+A build that falls back holds no compiled module: it deletes those an earlier build left
+where its own would go (``build/lib.*`` after a ``pip install .`` in the same checkout; the
+source tree for ``build_ext --inplace``), and a pure wheel never packs one, whatever the
+build directory held.  Otherwise stale modules would load while the record says the C
+build failed.
 
 C sources that a ``.pyx`` needs besides headers are declared in the ``.pyx`` itself
 with Cython's ``# distutils: sources = wsf_kernel.c`` comment.
@@ -38,8 +45,10 @@ from __future__ import annotations
 import glob
 import json
 import os
+import re
 import sys
 import warnings
+from importlib.machinery import EXTENSION_SUFFIXES
 from typing import Any
 
 import setuptools
@@ -144,19 +153,104 @@ def _short(exc: BaseException, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+# An absolute path (POSIX or Windows) not glued to a word, or after an option letter:
+# "/usr/bin/cc", "-I/usr/include", "C:\\VC\\cl.exe" (not the "/" of "and/or").
+_ABSOLUTE_PATH = re.compile(
+    r"(?:(?<=-[A-Za-z])|(?<![\w.]))"  # start: after an option letter, or not inside a word
+    r"(?:[A-Za-z]:)?[\\/]"  # the root: "/" or "C:\\"
+    r"(?:[^\s'\"\\/,\]\)]+[\\/])*"  # the directories
+    r"([^\s'\"\\/,\]\)]*)"  # the last part, kept
+)
+
+
+def _without_paths(text: str) -> str:
+    """*text* with every absolute path cut to its last part.
+
+    The build record travels inside the wheel to other machines, where the build
+    machine's directories mean nothing (and are not theirs to see); the full message
+    stays in the build log.
+    """
+    return _ABSOLUTE_PATH.sub(lambda m: m.group(1) or "/", text)
+
+
+def _basename(path: str) -> str:
+    """The last part of a POSIX or Windows path, whichever system built."""
+    return re.split(r"[\\/]", path)[-1]
+
+
+def _compiler_failure(exc: BaseException) -> str:
+    """A short reason for a failed compile or link, without command line or paths.
+
+    ``Command '['/usr/bin/cc', '-O3', ...]' returned non-zero exit status 1.`` becomes
+    ``the C compiler failed: `cc` exited with status 1``; a compiler that does not exist
+    (``[Errno 2] No such file or directory: 'cc'``) ``the C compiler failed: `cc` was
+    not found``.
+    """
+    text = str(exc)
+    if isinstance(exc, OSError) and exc.filename:
+        return f"the C compiler failed: `{_basename(str(exc.filename))}` was not found"
+    program = re.search(r"""(?:Command|command) ['"]?\[?['"]?([^'",\s\]]+)""", text)
+    status = re.search(r"exit (?:status|code) (-?\d+)", text)
+    missing = re.search(r"""No such file or directory: ['"]([^'"]+)['"]""", text)
+    if missing:
+        return f"the C compiler failed: `{_basename(missing.group(1))}` was not found"
+    if program and status:
+        name = _basename(program.group(1))
+        return f"the C compiler failed: `{name}` exited with status {status.group(1)}"
+    return f"the C compiler failed ({type(exc).__name__}; `pip install -v` shows the build log)"
+
+
+#: Endings of compiled extension modules (every Python version and platform: a stale
+#: ``.cpython-311-...so`` must go too when building for another interpreter).
+EXTENSION_ENDINGS = (".so", ".pyd", ".dylib")
+
+
+def _is_extension_module(name: str, this_interpreter_only: bool) -> bool:
+    """True for a compiled module's file name (``_mask.cpython-311-x86_64-linux-gnu.so``).
+
+    With *this_interpreter_only*, only the names this interpreter would import
+    (``_mask.cpython-312-...so`` is not one of them on 3.11).
+    """
+    if not this_interpreter_only:
+        return name.endswith(EXTENSION_ENDINGS)
+    return "." in name and name[name.index(".") :] in EXTENSION_SUFFIXES
+
+
+def _remove_extension_modules(root: str, this_interpreter_only: bool = False) -> list[str]:
+    """Delete every compiled module under *root*; return their paths relative to it.
+
+    A build that falls back to pure Python must not ship or leave behind extension
+    modules from an earlier build (``build/lib.*`` after a ``pip install .``, or in-place
+    ones): they would load silently while the build record says the C build failed.
+    """
+    removed: list[str] = []
+    if not os.path.isdir(root):
+        return removed
+    for folder, _dirs, files in os.walk(root):
+        for name in files:
+            if _is_extension_module(name, this_interpreter_only):
+                path = os.path.join(folder, name)
+                os.remove(path)
+                removed.append(os.path.relpath(path, root))
+    return sorted(removed)
+
+
 class BuildFailed(RuntimeError):
     """The compiled backend could not be built and WSFRAME_REQUIRE_C forbids falling back."""
 
 
-def _fallback(reason: str, *, intended: bool = False) -> None:
+def _fallback(reason: str, *, intended: bool = False, detail: str = "") -> None:
     """Report that the pure-Python backend will be used, or fail under WSFRAME_REQUIRE_C.
 
     An unintended fallback is also issued as a warning: pip (>= 24) shows a build
     backend's warnings without ``-v``, while it hides everything the build prints.
 
     Args:
-        reason: why the extensions are not built, for the message.
+        reason: why the extensions are not built, for the message and the build record
+            (absolute paths are cut from it before it is recorded).
         intended: True when the user asked for a pure build (no warning then).
+        detail: the full error (compiler command line and all), for this build's log
+            only: it is never recorded.
 
     Raises:
         BuildFailed: if ``WSFRAME_REQUIRE_C`` is set.
@@ -164,14 +258,15 @@ def _fallback(reason: str, *, intended: bool = False) -> None:
     if _flag("WSFRAME_REQUIRE_C"):
         raise BuildFailed(
             f"wsframe: the C extensions could not be built ({reason}) "
-            "and WSFRAME_REQUIRE_C is set"
+            f"and WSFRAME_REQUIRE_C is set{': ' + detail if detail else ''}"
         )
+    reason = _without_paths(reason)
     message = (
         f"wsframe: building without C extensions ({reason}); "
         "the pure-Python backend will be used"
     )
     bar = "*" * 78
-    _say(f"\n{bar}\n{message}\n{bar}\n")
+    _say(f"\n{bar}\n{message}\n{bar}\n" + (f"{detail}\n" if detail else ""))
     if not intended:
         warnings.warn(message, UserWarning, stacklevel=2)
     OUTCOME.update(compiled=False, intended=intended, reason=reason)
@@ -194,14 +289,23 @@ class OptionalBuildExt(build_ext):
     """``build_ext`` that cythonizes lazily and degrades to a pure-Python install."""
 
     def run(self) -> None:
+        # setuptools' run() clears `inplace` while it builds (it copies the modules into
+        # the source tree afterwards) and does not restore it when the build fails.
+        self._into_source = bool(self.inplace or getattr(self, "editable_mode", False))
         if not self.extensions:
+            # A pure build run as `setup.py build_ext` (setuptools' `build` skips this
+            # command when there is no extension): leave no older module behind.
+            self._remove_stale_modules()
+            self._record()
             return
         try:
             from Cython.Build import cythonize
             from Cython.Compiler.Errors import CompileError as CythonCompileError
         except ImportError as exc:  # pragma: no cover - checked before ext_modules is set
             self._give_up(f"Cython is not importable: {exc}")
+            self._record()
             return
+        ext = None
         try:
             for ext in self.extensions:
                 (translated,) = cythonize(
@@ -217,23 +321,38 @@ class OptionalBuildExt(build_ext):
                     if not name.startswith("_"):
                         setattr(ext, name, value)
         except CythonCompileError as exc:
-            self._give_up(f"Cython failed to translate the .pyx sources: {exc}")
+            source = os.path.basename(ext.sources[0]) if ext is not None else "the .pyx sources"
+            self._give_up(f"Cython failed to translate {source}", detail=_short(exc, 2000))
+            self._record()
             return
         try:
             super().run()
         except BUILD_ERRORS as exc:
-            self._give_up(f"the C compiler failed: {type(exc).__name__}: {_short(exc)}")
+            self._give_up(_compiler_failure(exc), detail=str(exc))
         else:
             OUTCOME.update(compiled=True, intended=False, reason="")
         finally:
             self._record()
 
+    def _package_dir(self) -> str:
+        """Where the modules this command builds go: the source tree, or the build dir."""
+        if self._into_source:
+            return "wsframe"
+        return os.path.join(self.build_lib, "wsframe")
+
     def _record(self) -> None:
         """Write the outcome next to the modules that will be imported."""
-        if self.inplace or getattr(self, "editable_mode", False):
-            _write_build_info("wsframe")
-        else:
-            _write_build_info(os.path.join(self.build_lib, "wsframe"))
+        _write_build_info(self._package_dir())
+
+    def _remove_stale_modules(self) -> None:
+        """Delete compiled modules a previous build left where this one puts its own.
+
+        In the source tree, only this interpreter's (``.cpython-311-...so``): the modules
+        built there for another Python version are not this build's to judge.
+        """
+        target = self._package_dir()
+        for path in _remove_extension_modules(target, this_interpreter_only=self._into_source):
+            _say(f"wsframe: removed {os.path.join(target, path)} (left by an earlier build)")
 
     def build_extensions(self) -> None:
         """Append optimisation and release flags suited to the compiler, then build."""
@@ -255,11 +374,13 @@ class OptionalBuildExt(build_ext):
             ext.extra_link_args = list(ext.extra_link_args or []) + link
         super().build_extensions()
 
-    def _give_up(self, reason: str) -> None:
-        """Drop the extensions so no later step expects their outputs."""
+    def _give_up(self, reason: str, detail: str = "") -> None:
+        """Drop the extensions so no later step expects their outputs, and delete the
+        modules an earlier build left in their place (in-place, or in ``build/``)."""
         self.extensions = []
         self.distribution.ext_modules = []
-        _fallback(reason)
+        _fallback(reason, detail=detail)
+        self._remove_stale_modules()
 
 
 class BuildPyWithInfo(build_py):
@@ -289,8 +410,15 @@ class PureAwareBdistWheel(bdist_wheel):
 
     def run_command(self, command: str) -> None:
         super().run_command(command)
-        if command == "build" and not OUTCOME["compiled"]:
+        if OUTCOME["compiled"]:
+            return
+        if command == "build":
             self.root_is_pure = True
+        elif command == "install":
+            # What the wheel will hold: a pure wheel never holds a compiled module,
+            # whichever earlier build or source-tree file it came from.
+            for path in _remove_extension_modules(self.bdist_dir):
+                _say(f"wsframe: left {path} out of the pure wheel (an earlier build's)")
 
 
 def _extensions() -> list[Extension]:

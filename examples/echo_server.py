@@ -21,7 +21,9 @@ Each step uses one wsframe API:
 - the TCP connection ends as RFC 6455 §7.1.1 describes: the server closes
   first, by half-closing (FIN after its Close frame), then reads until the
   client's FIN (bounded by a timeout) so that no unread input turns the close
-  into a reset; browsers then report ``wasClean`` for every close code.
+  into a reset; browsers then report ``wasClean`` for every close code (after a
+  1009 only when little of the oversized message remained to be sent: see
+  docs/server-guide.md, section 6).
 
 A plain GET of ``/echo.html`` (no Upgrade) returns a small page that opens a
 WebSocket to the server that served it; the browser test loads it.

@@ -4,14 +4,23 @@ Run::
 
     python examples/uvicorn_echo.py --port 8000             # wsframe installed
     python examples/uvicorn_echo.py --port 8000 --no-wsframe  # plain wsproto
+    uvicorn uvicorn_echo:app --app-dir examples --ws wsproto --workers 4
+
+The last form is how apps are usually served: uvicorn's worker processes (``--workers``,
+``--reload``) import this module by name (``uvicorn_echo:app``) and run none of its
+``__main__`` code.  That is why :func:`wsframe.integrations.wsproto.install` is called
+at import time, at the top of the module, and not in :func:`main`: every process that
+imports the app is accelerated, before or after it imports wsproto.  A plain GET of
+``/`` says whether the process that answered has the integration in effect
+(``wsframe=on``).
 
 The app follows the ASGI order: it receives ``websocket.connect`` before it
 sends ``websocket.accept``, then echoes every ``websocket.receive`` (text as
 ``text`` with ``bytes`` left out/None, binary as ``bytes``) until
 ``websocket.disconnect`` (whose code it prints as ``DISCONNECT <code>``).
-uvicorn runs with ``ws="wsproto"``, and
-:func:`wsframe.integrations.wsproto.install` is called in this (the server)
-process before uvicorn loads wsproto.
+uvicorn runs with ``ws="wsproto"``; ``--no-wsframe`` undoes the import-time
+:func:`wsframe.integrations.wsproto.install` (``uninstall()``) before uvicorn loads
+wsproto.
 
 With ``--port 0`` a free port is chosen.  Once listening, one line is
 printed to stdout (the end-to-end tests and the benchmark read it)::
@@ -27,7 +36,19 @@ import socket
 import sys
 from typing import Any
 
+import wsframe
+import wsframe.integrations.wsproto
+
+# At import time: uvicorn's workers import this module and nothing else of ours.
+wsframe.integrations.wsproto.install()
+
 __all__ = ["app", "main"]
+
+
+def wsframe_state() -> str:
+    """``on`` when this process's wsproto is accelerated by wsframe, else ``off``."""
+    integration = wsframe.integrations.wsproto
+    return "on" if integration.is_installed() and integration.active() else "off"
 
 
 async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -41,7 +62,10 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
     if scope["type"] == "http":
-        body = b"WebSocket echo: connect with a WebSocket client\n"
+        body = (
+            f"WebSocket echo (wsframe={wsframe_state()} backend={wsframe.backend}): "
+            "connect with a WebSocket client\n"
+        ).encode()
         await send(
             {
                 "type": "http.response.start",
@@ -74,7 +98,7 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Parse arguments, install wsframe (unless ``--no-wsframe``), serve."""
+    """Parse arguments, undo the integration if ``--no-wsframe``, serve."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
@@ -88,15 +112,11 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
 
-    if not args.no_wsframe:
-        # Before uvicorn imports wsproto: the integration patches it on import.
-        import wsframe.integrations.wsproto
-
-        wsframe.integrations.wsproto.install()
+    if args.no_wsframe:
+        # Before uvicorn imports wsproto: plain wsproto, for comparison.
+        wsframe.integrations.wsproto.uninstall()
 
     import uvicorn
-
-    import wsframe
 
     config = uvicorn.Config(
         app,
@@ -118,14 +138,9 @@ def main(argv: list[str] | None = None) -> None:
     sock.listen(config.backlog)  # connections queue up until uvicorn accepts them
     host, port = sock.getsockname()[:2]
 
-    if not args.no_wsframe:
-        import wsframe.integrations.wsproto as integ
-
-        if not integ.active():  # pragma: no cover - would be a bug
-            sys.exit("wsframe integration did not take effect")
-        state = "on"
-    else:
-        state = "off"
+    state = wsframe_state()
+    if state != ("off" if args.no_wsframe else "on"):  # pragma: no cover - would be a bug
+        sys.exit(f"wsframe integration: {state}, against --no-wsframe={args.no_wsframe}")
     print(f"LISTENING {host} {port} wsframe={state} backend={wsframe.backend}", flush=True)
     asyncio.run(server.serve(sockets=[sock]))
 

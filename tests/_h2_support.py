@@ -25,6 +25,12 @@ import ssl
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
+
+# Only the HTTP/2 tests import this module, after skipping where these are missing.
+pytest.importorskip("h2")
+pytest.importorskip("cryptography")
+
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec

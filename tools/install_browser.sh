@@ -4,8 +4,9 @@
 #   bash tools/install_browser.sh
 #
 # Debian/Ubuntu only (apt-get, as root); anywhere else it says why and exits 0, and the
-# browser test skips (or fails under WSFRAME_REQUIRE_BROWSER=1).  Quiet; prints how long
-# the install took.
+# browser test skips (or fails on CI, or with WSFRAME_REQUIRE_BROWSER=1).  The test itself
+# never installs anything: this script is the one place that does, run by .ci/run or by
+# hand.  Quiet; prints how long the install took.
 set -euo pipefail
 
 for name in chromium chromium-browser google-chrome google-chrome-stable; do

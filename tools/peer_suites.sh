@@ -81,9 +81,9 @@ for suite in "${SUITES[@]}"; do
         ;;
     autobahn)
         if ! installed="$(cd "$WORK" && "$PYTHON" -c 'import autobahn; print(autobahn.__version__)' 2>/dev/null)"; then
-            # autobahn 26.x needs Python >= 3.11; the test extra leaves it out below.
+            # autobahn 26.x needs Python >= 3.11; the peers extra leaves it out below.
             if "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
-                echo "autobahn is not installed (pip install -e '.[test]')" >&2
+                echo "autobahn is not installed (pip install -e '.[peers]')" >&2
                 REPORT+=("autobahn: NOT INSTALLED (failure)")
                 STATUS=1
             else

@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# Install wsframe with its test extra and run the whole test suite: the README's test
+# Install wsframe with its ci extra (tests, peers, coverage, the static gate's tools) and run the whole test suite: the README's test
 # command, and CI's test step (.ci/run).
 #
 #   bash tools/test.sh                 # everything
 #   bash tools/test.sh -k mask -x      # extra arguments go to both pytest runs
 #
 # Steps:
-#   1. python -m pip install -e ".[test]"  (editable: the compiled modules are built in
+#   1. python -m pip install -e ".[ci]"  (editable: the compiled modules are built in
 #      place, next to their .pyx, so the tests import them from this tree); progress lines
 #      are shown as the build goes, the whole log only if it fails.  WSFRAME_EXTRAS
-#      (default "test") names the extras to install: CI adds "lint".
+#      (default "ci") names the extras to install.
 #   2. python tools/run_tests.py --cov: the test run defined once (make test runs the same
 #      script): the compiled pass, then the pure-Python pass (WSFRAME_PURE_PYTHON=1) of
 #      the tests that go through the public modules; coverage of the pure-Python code,
@@ -32,7 +32,7 @@ section() { printf '\n==== %s ====\n' "$*"; }
 # log in a file, show the lines that say how far it got (each dependency, each module
 # Cythonized and compiled, wsframe's own build messages), and print the log's tail if the
 # install fails.
-EXTRAS="${WSFRAME_EXTRAS:-test}"
+EXTRAS="${WSFRAME_EXTRAS:-ci}"
 section "install (editable, with the extras [$EXTRAS]; compiling the C modules takes about a minute)"
 install_log="$(mktemp "${TMPDIR:-/tmp}/wsframe-install.XXXXXX")"
 install_rc=0
@@ -57,7 +57,7 @@ section "tests: both backends (tools/run_tests.py --cov)"
 
 if [ -f tools/peer_suites.sh ]; then
     section "third-party test suites with wsframe installed (tools/peer_suites.sh)"
-    # autobahn 26.10.2 (pinned by the test extra) needs Python >= 3.11: on 3.10 the
+    # autobahn 26.10.2 (pinned by the peers extra) needs Python >= 3.11: on 3.10 the
     # extra leaves it out, so its suite cannot run there.
     suites=(wsproto)
     if "$PYTHON" -c "import autobahn" 2>/dev/null; then

@@ -5,10 +5,14 @@ reference in ``wsframe._reference``.  Otherwise the compiled modules in
 ``wsframe._speedups`` are used when they can be imported.
 
 When they cannot, the reference is used and ``reason`` (exposed as
-``wsframe.backend_reason``) says why.  If the build recorded in
+``wsframe.backend_reason``) says why, and what to do: in particular when wsframe was
+imported from an unbuilt source checkout (run inside it, ``import wsframe`` finds
+``./wsframe`` before the installed package).  If the build recorded in
 ``_build_info.json`` (written by setup.py) was meant to include the compiled
 backend, import also issues a ``RuntimeWarning`` with that reason: a failed C
-build must not go unnoticed (pip hides the build's own messages).  No warning
+build must not go unnoticed (pip hides the build's own messages).  The warning says how
+to get a compiler and gives the pip command that rebuilds, from this machine's facts only
+(the build record holds no path of the build machine).  No warning
 when the pure backend was asked for: ``WSFRAME_PURE_PYTHON=1`` at run time, or
 ``WSFRAME_PURE_PYTHON_BUILD=1`` at build time.
 """
@@ -18,6 +22,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import sys
 import warnings
 from pathlib import Path
 from types import ModuleType
@@ -89,12 +94,13 @@ def _load() -> tuple[str, str, ModuleType, ModuleType, ModuleType]:
             ]
         except ImportError as exc:
             why, expected = _why_not_compiled(exc)
+            why += _source_tree_note()
             if expected:
                 warnings.warn(
                     f"wsframe: the compiled backend is not available ({why}); using the "
-                    "much slower pure-Python backend. Reinstall with a C compiler and "
-                    "`pip install -v` to see the build log, or set WSFRAME_PURE_PYTHON=1 "
-                    "to choose the pure-Python backend and silence this warning.",
+                    f"much slower pure-Python backend. {_what_to_do()} Or set "
+                    "WSFRAME_PURE_PYTHON=1 to choose the pure-Python backend and silence "
+                    "this warning.",
                     RuntimeWarning,
                     stacklevel=2,
                 )
@@ -125,6 +131,104 @@ def _why_not_compiled(exc: ImportError) -> tuple[str, bool]:
     if info["intended"]:
         return f"built without C extensions on purpose ({info['reason']})", False
     return f"the C build failed: {info['reason']}", True
+
+
+#: How to get a working C compiler (and Python's headers), by platform.
+_COMPILER_HINTS = {
+    "linux": " and Python's headers (Debian/Ubuntu: `apt-get install gcc python3-dev`; "
+    "Fedora: `dnf install gcc python3-devel`)",
+    "darwin": " (`xcode-select --install`)",
+    "win32": " (Microsoft C++ Build Tools)",
+}
+
+
+def _what_to_do() -> str:
+    """The advice of the import warning: install a compiler, then the pip command.
+
+    Built from this machine's facts only (its platform, and where pip installed wsframe
+    from, read from the installed distribution's ``direct_url.json``); never from the
+    build machine's, which the build record does not hold.
+    """
+    platform = next((k for k in _COMPILER_HINTS if sys.platform.startswith(k)), "")
+    hint = _COMPILER_HINTS.get(platform, "")
+    command = _reinstall_command()
+    where = " in the wsframe source checkout" if command.endswith(" .") else ""
+    return (
+        f"Install a C compiler{hint}, then rebuild{where}: `{command}` "
+        "(--no-cache-dir: pip would otherwise reuse the pure wheel it built before; "
+        "-v shows the build log)."
+    )
+
+
+def _reinstall_command() -> str:
+    """``python -m pip install --force-reinstall --no-cache-dir <source>``.
+
+    ``<source>`` is the directory or VCS URL wsframe was installed from when pip recorded
+    one (PEP 610), else ``.`` (run in the wsframe source checkout).
+    """
+    source = "."
+    editable = False
+    try:
+        from importlib.metadata import PackageNotFoundError, distribution
+
+        text = distribution("wsframe").read_text("direct_url.json")
+    except (ImportError, PackageNotFoundError, OSError):
+        text = None
+    if text:
+        try:
+            record = json.loads(text)
+        except ValueError:
+            record = None
+        if isinstance(record, dict) and isinstance(record.get("url"), str):
+            url: str = record["url"]
+            vcs = record.get("vcs_info")
+            if isinstance(record.get("dir_info"), dict) and url.startswith("file://"):
+                from urllib.parse import unquote, urlparse
+                from urllib.request import url2pathname
+
+                source = url2pathname(unquote(urlparse(url).path))
+                editable = bool(record["dir_info"].get("editable"))
+            elif isinstance(vcs, dict) and isinstance(vcs.get("vcs"), str):
+                source = f"{vcs['vcs']}+{url}"
+    if " " in source:
+        source = f'"{source}"'
+    return "python -m pip install --force-reinstall --no-cache-dir " + (
+        f"-e {source}" if editable else source
+    )
+
+
+def _source_tree_note() -> str:
+    """Say so when wsframe was imported from a source checkout, and what to do.
+
+    Run inside the checkout, ``python -c "import wsframe"`` imports ``./wsframe`` (the
+    current directory comes first on ``sys.path``), not the installed package; an
+    unbuilt source tree then reports the pure-Python backend.
+
+    Returns:
+        ``""`` outside a source tree, else ``"; ..."`` to append to the reason.
+    """
+    here = Path(__file__).resolve().parent
+    root = here.parent
+    if not ((root / "setup.py").is_file() and (root / "pyproject.toml").is_file()):
+        return ""
+    build = "`python setup.py build_ext --inplace` or `python -m pip install -e .`"
+    for entry in sys.path:
+        try:
+            other = Path(entry or os.curdir).resolve() / "wsframe"
+        except OSError:  # pragma: no cover - an unreadable sys.path entry
+            continue
+        if other != here and (other / "__init__.py").is_file():
+            return (
+                f"; this wsframe is the source tree {here}, which shadows the installed "
+                f"one in {other} (Python looks in the current directory first): run "
+                "from another directory to use the installed package, or build this "
+                f"tree in place with {build}"
+            )
+    return (
+        f"; {here} is a source tree with no compiled modules: build it in place with "
+        f"{build}, or install it (`python -m pip install .`) and import wsframe from "
+        "another directory"
+    )
 
 
 backend, reason, mask, utf8, frames = _load()

@@ -129,3 +129,86 @@ def test_guide_server_refuses_bad_handshakes(guide_server: str, request_head: by
     assert response.startswith(b"HTTP/1.1 " + status), response
     if status == b"426":
         assert b"\r\nSec-WebSocket-Version: 13\r\n" in response
+
+
+# --- a client that vanishes (a browser tab closed): no exception escapes, finish() runs
+
+
+class _RecordingWriter:
+    """The server's StreamWriter, noting whether the guide's finish() closed it."""
+
+    def __init__(self, writer: asyncio.StreamWriter) -> None:
+        self._writer = writer
+        self.closed = False
+
+    def close(self) -> None:
+        self.closed = True
+        self._writer.close()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._writer, name)
+
+
+UPGRADE = (
+    b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+)
+
+
+async def _vanish(when: str) -> dict[str, object]:
+    """Run the guide's connection() in this process and reset the client's TCP
+    connection (SO_LINGER 0: an RST, as when a browser's tab or process goes) at *when*.
+    Returns what the handler did: ``escaped`` (an exception that left connection(),
+    which asyncio would print with its traceback) and ``finished`` (finish() closed
+    the socket)."""
+    import socket
+    import struct
+
+    from wsframe.frames import Opcode, encode_frame, encode_message, new_mask
+
+    guide: dict[str, object] = {"__name__": "server_guide"}
+    exec(compile(guide_code(), GUIDE, "exec"), guide)
+    outcome: dict[str, object] = {"escaped": None, "finished": False}
+    done = asyncio.Event()
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        recorder = _RecordingWriter(writer)
+        try:
+            await guide["connection"](reader, recorder)  # type: ignore[operator]
+        except BaseException as exc:  # recorded: the test fails on it
+            outcome["escaped"] = exc
+        finally:
+            outcome["finished"] = recorder.closed
+            done.set()
+
+    server = await asyncio.start_server(handler, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(UPGRADE)
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+        assert head.startswith(b"HTTP/1.1 101 "), head
+        if when == "mid-message":
+            # A text frame that declares 1000 bytes, of which 10 arrive.
+            frame = encode_frame(Opcode.TEXT, b"x" * 1000, mask=new_mask())
+            writer.write(frame[:20])
+        elif when == "during-the-echo":
+            # A whole 900 KiB message whose echo the client never reads.
+            writer.writelines(encode_message(Opcode.BINARY, b"\x00" * (900 * 1024), masked=True))
+        await writer.drain()
+        sock = writer.get_extra_info("socket")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        writer.transport.abort()
+        # Bounds the wait only (a hang would be a failure): nothing here is timed.
+        await asyncio.wait_for(done.wait(), 60)
+    finally:
+        server.close()
+        await server.wait_closed()
+    return outcome
+
+
+@pytest.mark.parametrize("when", ["after-the-handshake", "mid-message", "during-the-echo"])
+def test_guide_server_survives_a_client_that_vanishes(when: str) -> None:
+    outcome = asyncio.run(_vanish(when))
+    assert outcome["escaped"] is None, f"connection() raised {outcome['escaped']!r}"
+    assert outcome["finished"] is True, "finish() did not close the socket"

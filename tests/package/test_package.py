@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.machinery
 import importlib.metadata
 import importlib.util
 import json
@@ -214,3 +215,67 @@ def test_compiled_module_list_is_the_pyx_files() -> None:
     .pyx file, which setup.py builds and `make build` checks."""
     speedups = Path(wsframe.__file__).parent / "_speedups"
     assert sorted(COMPILED_MODULES) == sorted(p.stem for p in speedups.glob("*.pyx"))
+
+
+def test_build_record_matches_the_compiled_modules_present() -> None:
+    """A package whose build record says the C build did not happen holds no compiled
+    module (a stale one would load while the record says otherwise), and one whose
+    record says it did holds every module."""
+    from wsframe import _backend
+
+    info = _backend.build_info
+    if info is None:
+        pytest.skip("no build record (a source tree that was never built)")
+    speedups = Path(wsframe.__file__).resolve().parent / "_speedups"
+    present = sorted(
+        name
+        for name in COMPILED_MODULES
+        for suffix in importlib.machinery.EXTENSION_SUFFIXES
+        if (speedups / (name + suffix)).is_file()
+    )
+    if info["compiled"]:
+        assert present == sorted(COMPILED_MODULES)
+    else:
+        assert present == [], f"compiled modules beside a record of {info['reason']!r}"
+        assert wsframe.backend == "python"
+
+
+def _requirement_name(requirement: str) -> str:
+    """``"pytest>=8"`` -> ``"pytest"``; ``"zlib-ng; python_version..."`` -> ``"zlib-ng"``."""
+    return re.split(r"[\s<>=!~;\[]", requirement, maxsplit=1)[0].lower()
+
+
+def test_the_test_extra_is_what_the_suite_imports_unconditionally() -> None:
+    """``pip install wsframe[test]`` adds exactly the third-party packages the tests import
+    before any ``pytest.importorskip`` (so the suite runs with them alone), and pins none:
+    the peer libraries, with their pins and dependencies, are the ``peers`` extra, which
+    CI's ``ci`` extra includes."""
+    import ast
+
+    tomllib = pytest.importorskip("tomllib", reason="tomllib is in the stdlib from 3.11")
+    tests_dir = Path(__file__).resolve().parents[1]
+    pyproject = tests_dir.parent / "pyproject.toml"
+    if not pyproject.is_file():
+        pytest.skip("no pyproject.toml beside the tests")
+    extras = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"][
+        "optional-dependencies"
+    ]
+    local = {"wsframe", "conftest"} | {p.stem for p in tests_dir.rglob("_*.py")}
+    unconditional: set[str] = set()
+    for path in tests_dir.rglob("*.py"):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if "importorskip" in ast.unparse(node):
+                break  # what follows may need a package the test extra leaves out
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                if top not in sys.stdlib_module_names and top not in local | {"__future__"}:
+                    unconditional.add(top)
+    assert {_requirement_name(r) for r in extras["test"]} == unconditional
+    assert not [r for r in extras["test"] if "==" in r]
+    assert any(r.startswith("wsframe[test,peers") for r in extras["ci"])
