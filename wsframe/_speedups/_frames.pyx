@@ -67,7 +67,7 @@ cdef extern from "Python.h":
     void PyObject_GC_UnTrack(void *op)
 
 
-from wsframe._speedups.decode cimport wsf_decode_init, wsf_decode_object
+from wsframe._speedups.decode cimport wsf_decode_object
 from wsframe._speedups.kernels cimport (
     WSF_NOGIL_THRESHOLD,
     wsf_active_level,
@@ -87,7 +87,6 @@ __all__ = list(_rules.FRAMES_API)
 # The runtime-dispatched kernels of this module use the level picked here
 # (WSFRAME_SIMD may force a lower one for tests; see wsf_cpu.h).
 wsf_init_or_raise()
-wsf_decode_init()
 #: The SIMD level the kernels of this module use (as _mask.simd_level).
 simd_level = wsf_active_level()
 
