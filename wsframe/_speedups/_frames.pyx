@@ -78,6 +78,7 @@ from wsframe._speedups.kernels cimport (
     wsf_utf8_init,
     wsf_utf8_state,
     wsf_utf8_stream,
+    wsf_utf8_vectorised,
 )
 
 

@@ -77,6 +77,7 @@ cdef extern from "wsf_utf8.h" nogil:
     int wsf_utf8_pending(const wsf_utf8_state *st)
     ptrdiff_t wsf_utf8_stream(wsf_utf8_state *st, const uint8_t *s, size_t length)
     ptrdiff_t wsf_utf8_find_invalid(const uint8_t *s, size_t length)
+    int wsf_utf8_vectorised()
     ptrdiff_t wsf_unmask_utf8_stream(wsf_utf8_state *st, uint8_t *dst,
                                      const uint8_t *src, size_t length,
                                      const uint8_t *key, size_t phase)

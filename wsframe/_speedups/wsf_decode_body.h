@@ -2,7 +2,7 @@
  * wsf_decode_body.h -- the decoder's per-ISA loops that are one algorithm at
  * every width, written once (see wsf_decode.h for what they are for).
  *
- * Included once per ISA by wsf_decode.h, after a wsf_simd_<isa>.h layer (the
+ * Included once per ISA by wsf_dispatch.h, after a wsf_simd_<isa>.h layer (the
  * WSF_V_* names, listed in wsf_simd_undef.h), WSF_FN(name) (this
  * instantiation's name suffix), WSF_TARGET (its function attribute) and
  * WSF_DEC_NEXT(name) (the next narrower instantiation, or _scalar, which

@@ -2,7 +2,7 @@
  * wsf_decode_lanes_body.h -- the decoder's code point arithmetic in 16-bit
  * lanes, written once (see "Transcoding" in wsf_decode.h).
  *
- * Included by wsf_decode.h for the SSE4, AVX2 and NEON layers, after the
+ * Included by wsf_dispatch.h for the SSE4, AVX2 and NEON layers, after the
  * layer, WSF_FN(name) and WSF_TARGET (as wsf_decode_body.h).  Every 16-bit
  * lane holds the byte at one position (w0) and the next three masked to
  * their 6 payload bits (w1, w2, w3); the result is the code point of the
