@@ -13,12 +13,19 @@
  */
 
 /* ASCII copy-and-check, one pass: 4 vectors per step (loads in flight on
- * both ports), one test of their OR.  Returns n, or a length before the
+ * both ports), one test of their OR; then one vector a step, and the last
+ * vector of s loaded and stored again overlapping what is done, so an input
+ * of at least one vector ends in this function at this width: no hand-off
+ * to a narrower (for AVX2 and AVX-512: non-VEX SSE2) instantiation, no
+ * byte loop, whatever the remainder.  Returns n, or a length before the
  * first non-ASCII byte (out is then partly written). */
 WSF_TARGET
 static size_t WSF_FN(wsf_dec_ascii)(const uint8_t *s, size_t n, uint8_t *out)
 {
     size_t i = 0;
+    if (n < WSF_VW) {
+        return WSF_DEC_NEXT(wsf_dec_ascii)(s, n, out);
+    }
     for (; n - i >= 4 * WSF_VW; i += 4 * WSF_VW) {
         WSF_V a = WSF_V_LOAD(s + i);
         WSF_V b = WSF_V_LOAD(s + i + WSF_VW);
@@ -32,7 +39,21 @@ static size_t WSF_FN(wsf_dec_ascii)(const uint8_t *s, size_t n, uint8_t *out)
         WSF_V_STORE(out + i + 2 * WSF_VW, c);
         WSF_V_STORE(out + i + 3 * WSF_VW, d);
     }
-    return i + WSF_DEC_NEXT(wsf_dec_ascii)(s + i, n - i, out + i);
+    for (; n - i >= WSF_VW; i += WSF_VW) {
+        WSF_V a = WSF_V_LOAD(s + i);
+        if (WSF_V_ANY_HIGH(a)) {
+            return i;
+        }
+        WSF_V_STORE(out + i, a);
+    }
+    if (i < n) {
+        WSF_V a = WSF_V_LOAD(s + n - WSF_VW);
+        if (WSF_V_ANY_HIGH(a)) {
+            return i; /* s[0..i) was checked: the byte is at or after i */
+        }
+        WSF_V_STORE(out + n - WSF_VW, a);
+    }
+    return n;
 }
 
 /* The largest byte of s and the number of continuation bytes (*ncont). */

@@ -62,6 +62,15 @@ static PyObject *wsf_decode_cpython(const uint8_t *s, Py_ssize_t n,
     return u;
 }
 
+/* Are the first 64 bytes of s ASCII?  (Eight words OR-ed, no copy.) */
+static inline int wsf_str_ascii64(const uint8_t *s)
+{
+    uint64_t w[8];
+    memcpy(w, s, 64);
+    return (((w[0] | w[1]) | (w[2] | w[3]) | (w[4] | w[5]) | (w[6] | w[7]))
+            & 0x8080808080808080ULL) == 0;
+}
+
 static PyObject *wsf_decode_str(const uint8_t *s, Py_ssize_t n, int validated,
                                 Py_ssize_t *error_pos)
 {
@@ -73,7 +82,6 @@ static PyObject *wsf_decode_str(const uint8_t *s, Py_ssize_t n, int validated,
     Py_UCS4 maxchar;
     PyObject *u;
     void *data;
-    uint8_t ascii_probe[64];
 
     *error_pos = -1;
     if (n <= 0) {
@@ -115,7 +123,7 @@ static PyObject *wsf_decode_str(const uint8_t *s, Py_ssize_t n, int validated,
             }
             return u;
         }
-    } else if (wsf_dec_ascii_scalar(s, 64, ascii_probe) == 64) {
+    } else if (wsf_str_ascii64(s)) {
         /* Starts with 64 ASCII bytes: bet on ASCII and copy while checking
          * (one pass, as CPython's ASCII decoder); on losing the bet the
          * partial copy is dropped and only that prefix was read twice. */
