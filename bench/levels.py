@@ -31,7 +31,8 @@ __all__ = ["DEFAULT_IMPLS", "DEFAULT_WORKLOADS", "cpu_model", "levels", "main", 
 
 #: What the per-level tables cover by default: the transcoder over a length sweep and
 #: on every text kind, and one text message wire -> str.
-DEFAULT_WORKLOADS = "decode.sweep.*,decode.*,message.text.*"
+DEFAULT_WORKLOADS = ("decode.sweep.ascii,decode.latin1,decode.cyrillic,decode.cjk,decode.mixed,"
+                     "decode.emoji,message.text.*")
 #: wsframe's compiled backend and the peers of those workloads.
 DEFAULT_IMPLS = "wsframe[[]c[]],CPython decode,aiohttp"
 
