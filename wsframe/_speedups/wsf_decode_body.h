@@ -26,6 +26,17 @@ static size_t WSF_FN(wsf_dec_ascii)(const uint8_t *s, size_t n, uint8_t *out)
     if (n < WSF_VW) {
         return WSF_DEC_NEXT(wsf_dec_ascii)(s, n, out);
     }
+    if (n >= WSF_DEC_ALIGN_MIN) {
+        /* Long: one unaligned vector, then stores aligned to the vector
+         * width (a str's data starts 40 or 48 bytes into the object, so
+         * otherwise every 64-byte store would straddle two cache lines). */
+        WSF_V a = WSF_V_LOAD(s);
+        if (WSF_V_ANY_HIGH(a)) {
+            return 0;
+        }
+        WSF_V_STORE(out, a);
+        i = WSF_VW - ((size_t)(uintptr_t)out & (WSF_VW - 1));
+    }
     for (; n - i >= 4 * WSF_VW; i += 4 * WSF_VW) {
         WSF_V a = WSF_V_LOAD(s + i);
         WSF_V b = WSF_V_LOAD(s + i + WSF_VW);

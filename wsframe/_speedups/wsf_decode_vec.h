@@ -106,6 +106,9 @@ ATTR static size_t NAME(const uint8_t *s, size_t n, T *out, size_t nout,      \
                  STEP(s + i, a, out, &o))
 
 
+/* From this length on the ASCII copy (wsf_decode_body.h) aligns its stores. */
+#define WSF_DEC_ALIGN_MIN 1024
+
 /* The end of a stage: the next narrower one takes what is left after s + i
  * and out + o, and the stage returns the sum. */
 #define WSF_DEC_HANDOFF(NEXT) do {                                            \

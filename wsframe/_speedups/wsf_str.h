@@ -123,6 +123,10 @@ static PyObject *wsf_decode_str(const uint8_t *s, Py_ssize_t n, int validated,
             }
             return u;
         }
+    } else if (wsf_kt->dec_ascii == NULL) {
+        /* No vector ASCII copy at this level (scalar): CPython's decoder
+         * has the same word-at-a-time ASCII loop, with no probe before it. */
+        return wsf_decode_cpython(s, n, error_pos);
     } else if (wsf_str_ascii64(s)) {
         /* Starts with 64 ASCII bytes: bet on ASCII and copy while checking
          * (one pass, as CPython's ASCII decoder); on losing the bet the
