@@ -173,6 +173,13 @@ def _encode_builder(masked: bool, opcode: int = BINARY) -> Callable[[int], Case]
 
 DECODE_FULL = (16, 64, KiB, 64 * KiB, MiB)
 DECODE_QUICK = (64, KiB, 64 * KiB)
+# A length sweep: every vector width's block boundaries and tails (odd lengths, a
+# block plus one, the lengths where a remainder path would show), 16 B to 1 MiB.
+DECODE_SWEEP = (16, 17, 31, 33, 63, 64, 65, 100, 127, 128, 129, 192, 255, 256, 257, 320,
+                384, 448, 511, 512, 576, 640, 704, 768, 1000, 1023, KiB, 1025, 1536,
+                2 * KiB, 3000, 4 * KiB, 4 * KiB + 1, 8 * KiB, 16 * KiB, 64 * KiB,
+                64 * KiB + 1, 256 * KiB, MiB)
+DECODE_SWEEP_QUICK = (16, 65, 320, 448, KiB, 4 * KiB, 64 * KiB + 1)
 
 
 def _decode_text_builder(kind: str) -> Callable[[int], Case]:
@@ -185,7 +192,7 @@ def _decode_text_builder(kind: str) -> Callable[[int], Case]:
 
 # ---------------------------------------------------------------- one text message
 
-MESSAGE_SIZES = (64, KiB, 64 * KiB)
+MESSAGE_SIZES = (64, 448, KiB, 64 * KiB)
 
 
 def _text_message_builder(kind: str) -> Callable[[int], Case]:
@@ -314,6 +321,12 @@ WORKLOADS: tuple[Workload, ...] = (
                  f"utf8.decode() -> str on {kind} text", DECODE_FULL, DECODE_QUICK,
                  _decode_text_builder(kind))
         for kind in inputs.DECODE_KINDS
+    ),
+    *(
+        Workload(f"decode.sweep.{kind}", "utf8-decode-sweep", "utf8_decode",
+                 f"utf8.decode() -> str on {kind} text, length sweep", DECODE_SWEEP,
+                 DECODE_SWEEP_QUICK, _decode_text_builder(kind))
+        for kind in ("ascii", "mixed")
     ),
     *(
         Workload(f"message.text.{kind}", "text-message", "text_message",

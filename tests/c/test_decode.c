@@ -1,5 +1,5 @@
 /*
- * C tests of wsf_decode.h (UTF-8 -> UCS-1/2/4 transcoding kernels) at every
+ * C tests of the UTF-8 -> UCS-1/2/4 transcoder (wsf_decode*.h) at every
  * SIMD level this CPU supports, against an independent scalar decoder.
  * Every input and output lives in a heap buffer of exactly its size, so a
  * read or write past either end is caught by AddressSanitizer / valgrind.
@@ -12,7 +12,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include "wsf_decode.h"
+#include "wsf_dispatch.h"
 
 static unsigned long long rng_state = 88172645463325252ULL;
 static unsigned rnd(unsigned k)
@@ -142,14 +142,13 @@ int main(int argc, char **argv)
     uint32_t *cps = malloc(300000 * sizeof(uint32_t));
     int pass, vbmi2;
     wsf_cpu_init();
-    wsf_decode_init();
-    vbmi2 = wsf_decode_vbmi2;
+    vbmi2 = wsf_cpu_vbmi2;
     for (pass = 0; pass <= WSF_NEON + 1; pass++) {
         /* pass NEON + 1: the AVX512 level without VBMI2 (AVX2 kernels) */
         level = pass <= WSF_NEON ? pass : WSF_AVX512;
         if (!wsf_level_supported(level)) continue;
         if (pass == WSF_NEON + 1 && !vbmi2) continue;
-        wsf_decode_vbmi2 = pass <= WSF_NEON ? vbmi2 : 0;
+        wsf_cpu_vbmi2 = pass <= WSF_NEON ? vbmi2 : 0;
         for (kind = 0; kind <= 3; kind++) {
             for (len = 0; len <= 300; len++) {
                 for (rep = 0; rep < (quick ? 2u : 6u); rep++) {
@@ -181,7 +180,7 @@ int main(int argc, char **argv)
         }
         garbage(level, 100000, 40000);
         printf("level %s%s done\n", wsf_level_name(level),
-               level == WSF_AVX512 ? (wsf_decode_vbmi2 ? " (vbmi2)" : " (no vbmi2)") : "");
+               level == WSF_AVX512 ? (wsf_cpu_vbmi2 ? " (vbmi2)" : " (no vbmi2)") : "");
     }
     free(cps);
     if (failures) { printf("%d FAILURES\n", failures); return 1; }

@@ -171,7 +171,7 @@ cdef class MessageAssembler:
                     if self.decode_text:
                         return _message(
                             _TEXT,
-                            _text_of(payload),
+                            _text_of(payload) if f._text is None else f._text,
                             False,
                         )
                     return _message(_TEXT, payload, False)

@@ -433,12 +433,37 @@ cdef class FrameDecoder:
             r = _transfer(dst, src, n, key, phase, st, validate)
         return r
 
+    cdef object _whole_text(self, bytes payload, const uint8_t *src):
+        """The str of a whole text message in one frame, at a level without a
+        vector validator (scalar, SSE2): unmask only, then CPython's decoder
+        validates (RFC 6455 §8.1) while it builds the str, the work the scalar
+        DFA would only repeat.  Fails the decoder on ill-formed text."""
+        cdef uint8_t *dst = <uint8_t *>PyBytes_AS_STRING(payload)
+        cdef Py_ssize_t n = PyBytes_GET_SIZE(payload)
+        cdef Py_ssize_t pos = -1
+        cdef const uint8_t *key = self._h.key if self._h.masked else NULL
+        self._busy = True
+        try:
+            if n >= WSF_NOGIL_THRESHOLD:
+                with nogil:
+                    _transfer(dst, src, n, key, 0, &self._st, False)
+            else:
+                _transfer(dst, src, n, key, 0, &self._st, False)
+            text = wsf_decode_object(dst, n, 0, &pos)
+        finally:
+            self._busy = False
+        if text is None:
+            self._received = 0
+            self._text_error(pos)
+        return text
+
     cdef object _step(self):
         """Return the next complete frame, or None when more input is needed."""
         cdef const uint8_t *p
         cdef Py_ssize_t avail
         cdef int r
         cdef bytes payload
+        cdef object text = None
         cdef ptrdiff_t bad
         if self._closed:
             # After a Close frame nothing more is read (RFC 6455 §5.5.1).
@@ -461,18 +486,22 @@ cdef class FrameDecoder:
                 # The whole payload is here: straight into its bytes object.
                 payload = PyBytes_FromStringAndSize(NULL, <Py_ssize_t>self._h.length)
                 if self._h.length:
-                    bad = self._copy_payload(
-                        <uint8_t *>PyBytes_AS_STRING(payload), p + self._h.size,
-                        <Py_ssize_t>self._h.length, 0,
-                    )
-                    if bad >= 0:
-                        self._received = 0
-                        self._text_error(bad)
+                    if (self._validating and self._h.fin and self._h.opcode == 1
+                            and not wsf_utf8_vectorised()):
+                        text = self._whole_text(payload, p + self._h.size)
+                    else:
+                        bad = self._copy_payload(
+                            <uint8_t *>PyBytes_AS_STRING(payload), p + self._h.size,
+                            <Py_ssize_t>self._h.length, 0,
+                        )
+                        if bad >= 0:
+                            self._received = 0
+                            self._text_error(bad)
                     self._consume(<Py_ssize_t>self._h.length)
                     self._bytes_copied += self._h.length
                     if self._validating:
                         self._text_consumed += self._h.length
-                return self._finish(payload)
+                return self._finish(payload, text)
             self._h_active = True
             self._received = 0
         return self._continue()
@@ -531,9 +560,9 @@ cdef class FrameDecoder:
         self._partial = None
         self._partial_cap = 0
         self._received = 0
-        return self._finish(payload)
+        return self._finish(payload, None)
 
-    cdef object _finish(self, bytes payload):
+    cdef object _finish(self, bytes payload, object text):
         cdef Frame frame
         cdef int op = self._h.opcode
         cdef uint64_t start
@@ -560,6 +589,7 @@ cdef class FrameDecoder:
         frame._rsv2 = (self._h.rsv >> 1) & 1
         frame._rsv3 = self._h.rsv & 1
         frame._text_ok = self._validating
+        frame._text = text
         return frame
 
 

@@ -79,7 +79,7 @@ cdef extern from "Python.h":
     void PyObject_GC_UnTrack(void *op)
 
 
-from wsframe._speedups.decode cimport wsf_decode_init, wsf_decode_object
+from wsframe._speedups.decode cimport wsf_decode_object
 from wsframe._speedups.kernels cimport (
     WSF_NOGIL_THRESHOLD,
     wsf_active_level,
@@ -90,6 +90,7 @@ from wsframe._speedups.kernels cimport (
     wsf_utf8_init,
     wsf_utf8_state,
     wsf_utf8_stream,
+    wsf_utf8_vectorised,
 )
 
 
@@ -99,7 +100,6 @@ __all__ = list(FRAMES_API)
 # The runtime-dispatched kernels of this module use the level picked here
 # (WSFRAME_SIMD may force a lower one for tests; see wsf_cpu.h).
 wsf_init_or_raise()
-wsf_decode_init()
 #: The SIMD level the kernels of this module use (as _mask.simd_level).
 simd_level = wsf_active_level()
 

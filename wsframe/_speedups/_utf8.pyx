@@ -12,7 +12,7 @@ backed by ``wsf_utf8.h``: an ASCII fast path plus the Keiser-Lemire lookup
 algorithm (SSE4 / AVX2 / AVX-512 / NEON, chosen once at import; ``simd_level``
 says which) with a scalar DFA for exact error positions.  :func:`decode`
 builds the str in one allocation and transcodes into its storage with the
-SIMD kernels of ``wsf_decode.h``.  Inputs of 64 KiB or more are validated
+SIMD kernels of ``wsf_decode.h`` (``wsf_str.h``).  Inputs of 64 KiB or more are validated
 (and decoded) without the GIL.
 
 Thread safety: :func:`is_valid`, :func:`find_invalid` and :func:`decode` are safe from any
@@ -27,7 +27,6 @@ from libc.stddef cimport ptrdiff_t
 from libc.stdint cimport uint8_t
 
 from wsframe._speedups.decode cimport (
-    wsf_decode_init,
     wsf_decode_object,
     wsf_decode_truncated,
 )
@@ -52,7 +51,6 @@ from wsframe.errors import InvalidUTF8
 __all__ = [*UTF8_API, *SIMD_API]
 
 wsf_init_or_raise()
-wsf_decode_init()
 
 #: The kernel level in use: "scalar", "sse2", "sse4", "avx2", "avx512" or "neon".
 simd_level = wsf_active_level()

@@ -133,9 +133,9 @@ cdef class Frame:
     Immutable; compares and hashes by value.
     """
 
-    # 32 bytes an instance: the payload and five bytes of header fields.  Its
-    # only object field is exact bytes, so the type is not GC-tracked (it can
-    # never be part of a reference cycle).  The decoder creates one per
+    # 40 bytes an instance: the payload, five bytes of header fields and the
+    # decoder's str (below).  Its object fields are exact bytes and str, so
+    # the type is not GC-tracked (it can never be part of a reference cycle).  The decoder creates one per
     # frame; the size is most of what a batch of small frames costs beyond
     # the payloads.
     cdef readonly bytes payload
@@ -148,6 +148,12 @@ cdef class Frame:
     # of its message (RFC 6455 §8.1): MessageAssembler does not scan it again.
     # Not part of the value (equality, hash, repr), as in the reference.
     cdef uint8_t _text_ok
+    # The str of a whole text message in this one frame, when FrameDecoder
+    # built it to validate the text (levels without a vector validator):
+    # MessageAssembler returns it instead of decoding again.  Not part of
+    # the value either.  A str cannot make a cycle, so the type stays
+    # untracked by the GC.
+    cdef str _text
 
     __match_args__ = ("opcode", "payload", "fin", "rsv1", "rsv2", "rsv3")
     __signature__ = _signature(

@@ -1,12 +1,11 @@
 # cython: language_level=3
-"""C API of the UTF-8 -> str transcoder (``wsf_decode.h``), for ``cimport``.
+"""C API of the UTF-8 -> str builder (``wsf_str.h``), for ``cimport``.
 
 Usage from a module of this package (which must have run
-``wsf_init_or_raise()`` from ``kernels.pxd`` at import, as every module does)::
+``wsf_init_or_raise()`` from ``kernels.pxd`` at import, as every module does:
+the transcoder's kernels are in the table it takes from ``_mask``)::
 
-    from wsframe._speedups.decode cimport wsf_decode_init, wsf_decode_object
-
-    wsf_decode_init()            # once, at import, after wsf_init_or_raise()
+    from wsframe._speedups.decode cimport wsf_decode_object
 
     text = wsf_decode_object(buf, n, 1, &pos)   # validated=1: bytes known good
 
@@ -16,7 +15,7 @@ kind, or NULL: with ``error_pos >= 0`` and no exception set when ``s`` is not
 well-formed UTF-8 (``error_pos`` = ``UnicodeDecodeError.start``), or with
 ``error_pos == -1`` and MemoryError set.  ``validated=1`` skips validation
 (ill-formed input then gives an unspecified str, never a memory error).  For
-``n >= WSF_DECODE_NOGIL`` it releases the GIL while it works: ``s`` must be
+``n >= WSF_NOGIL_THRESHOLD`` it releases the GIL while it works: ``s`` must be
 pinned (a ``bytes`` you hold, or a ``Py_buffer`` you hold).
 ``wsf_decode_truncated(s, n, pos)``: is the ill-formed sequence at ``pos``
 merely cut short by the end of ``s``?
@@ -26,9 +25,7 @@ from cpython.ref cimport PyObject, Py_XDECREF
 from libc.stdint cimport uint8_t
 
 
-cdef extern from "wsf_decode.h":
-    const Py_ssize_t WSF_DECODE_NOGIL
-    void wsf_decode_init()
+cdef extern from "wsf_str.h":
     PyObject *wsf_decode_str(const uint8_t *s, Py_ssize_t n, int validated,
                              Py_ssize_t *error_pos)
     int wsf_decode_truncated(const uint8_t *s, size_t n, size_t pos) nogil

@@ -9,8 +9,9 @@ Usage from a module in this package::
 
 Everything here is declared ``nogil``; the C side lives in the headers
 ``wsf_cpu.h`` (CPU detection, ``WSFRAME_SIMD``), ``wsf_mask.h`` (RFC 6455
-§5.3 masking) and ``wsf_utf8.h`` (UTF-8 validation, streaming and fused with
-unmasking).  The vector kernels themselves are compiled once, into
+§5.3 masking), ``wsf_utf8.h`` (UTF-8 validation, streaming and fused with
+unmasking) and ``wsf_python.h`` (``WSF_NOGIL_THRESHOLD`` and the helpers
+that need ``Python.h``).  The vector kernels themselves are compiled once, into
 ``_mask`` (``wsf_dispatch.h``), which owns CPU detection and exports the
 kernel table of the active level as the capsule ``_mask._C_API``;
 :func:`wsf_init_or_raise` imports it (``wsf_capsule.h``) and sets this
@@ -76,6 +77,7 @@ cdef extern from "wsf_utf8.h" nogil:
     int wsf_utf8_pending(const wsf_utf8_state *st)
     ptrdiff_t wsf_utf8_stream(wsf_utf8_state *st, const uint8_t *s, size_t length)
     ptrdiff_t wsf_utf8_find_invalid(const uint8_t *s, size_t length)
+    int wsf_utf8_vectorised()
     ptrdiff_t wsf_unmask_utf8_stream(wsf_utf8_state *st, uint8_t *dst,
                                      const uint8_t *src, size_t length,
                                      const uint8_t *key, size_t phase)
@@ -86,32 +88,8 @@ cdef extern from "wsf_capsule.h":
     int wsf_kernels_import() except -1
 
 
-cdef extern from *:
-    """
-    /* Releasing and re-acquiring the GIL measured ~110 ns here (3.11,
-     * loaded 2-core x86-64).  64 KiB is 1-3 us of masking and ~4 us of
-     * non-ASCII validation, so the release costs under ~5% from there on,
-     * while smaller calls would pay it for nothing. */
-    #define WSF_NOGIL_THRESHOLD 65536
-
-    /* The usual key, a 4-byte bytes object, without the buffer protocol.
-     * Forced inline: once _mask held the kernels, GCC stopped inlining the
-     * Cython helper around it, which cost ~45 instructions per apply_mask
-     * call (callgrind). */
-    WSF_ALWAYS_INLINE int wsf_key_from_bytes(PyObject *mask, uint8_t *key)
-    {
-        if (PyBytes_CheckExact(mask) && PyBytes_GET_SIZE(mask) == 4) {
-            memcpy(key, PyBytes_AS_STRING(mask), 4);
-            return 1;
-        }
-        return 0;
-    }
-    #ifdef Py_GIL_DISABLED
-    #define WSF_FREE_THREADED 1
-    #else
-    #define WSF_FREE_THREADED 0
-    #endif
-    """
+cdef extern from "wsf_python.h":
+    # Release the GIL around a kernel only from this many bytes on.
     const Py_ssize_t WSF_NOGIL_THRESHOLD
     bint wsf_key_from_bytes(object mask, uint8_t *key) noexcept
     const int WSF_FREE_THREADED

@@ -27,8 +27,8 @@
  *
  * wsf_level and wsf_cpu_best are per extension module (static); each module
  * sets them once at import (the owner by detection, the others from the
- * owner's table), and other headers may read wsf_level to pick their own
- * per-ISA code.
+ * owner's table).  Nothing else picks per-ISA code: every kernel, the
+ * transcoder's included, is reached through the owner's table.
  *
  * Thread safety: wsf_cpu_init() runs from module initialisation (under the
  * import lock).  It only stores plain ints and is idempotent: running it twice
@@ -61,10 +61,14 @@
 #  define WSF_TARGET_SSE4   __attribute__((target("ssse3,sse4.1")))
 #  define WSF_TARGET_AVX2   __attribute__((target("avx2")))
 #  define WSF_TARGET_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx2")))
+/* The transcoder's AVX-512 code: vpcompressb/w (VBMI2), and POPCNT. */
+#  define WSF_TARGET_VBMI2 \
+    __attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi2,avx2,popcnt")))
 #else
 #  define WSF_TARGET_SSE4
 #  define WSF_TARGET_AVX2
 #  define WSF_TARGET_AVX512
+#  define WSF_TARGET_VBMI2
 #endif
 
 /* Force inlining of the small per-ISA helpers into their (target) callers. */
@@ -116,6 +120,10 @@ static const char *const wsf_level_names[] = {
 /* The level actually used by the kernels, and the best the CPU supports. */
 static int wsf_level = WSF_SCALAR;
 static int wsf_cpu_best = WSF_SCALAR;
+/* The CPU has AVX512_VBMI2 (vpcompressb/w): the AVX512 level's transcoder
+ * (wsf_decode_avx512.h) needs it; without it that level transcodes with the
+ * AVX2 kernels.  Read by wsf_dispatch.h when it picks the table. */
+static int wsf_cpu_vbmi2 = 0;
 
 static inline const char *wsf_level_name(int level)
 {
@@ -155,7 +163,7 @@ static inline uint64_t wsf_xgetbv0(void)
 #  endif
 }
 
-static inline int wsf_detect_x86(int *default_level)
+static inline int wsf_detect_x86(int *default_level, int *vbmi2)
 {
     unsigned r1[4], r7[4], r0[4];
     int level = WSF_SSE2; /* architectural on x86-64 */
@@ -187,6 +195,7 @@ static inline int wsf_detect_x86(int *default_level)
     }
     wsf_cpuid(7, 0, r7);
     avx2 = (r7[1] >> 5) & 1;
+    *vbmi2 = (int)((r7[2] >> 6) & 1);
     if (!avx2) {
         return level;
     }
@@ -201,7 +210,7 @@ static inline int wsf_detect_x86(int *default_level)
          * later, Zen 4 and later).  On Skylake-SP/Cascade Lake a short burst
          * of 512-bit XOR would slow the rest of the program; AVX2 is used
          * there unless WSFRAME_SIMD=avx512 asks for it. */
-        *default_level = ((r7[2] >> 6) & 1) ? WSF_AVX512 : WSF_AVX2;
+        *default_level = *vbmi2 ? WSF_AVX512 : WSF_AVX2;
         return level;
     }
     *default_level = level;
@@ -210,11 +219,14 @@ static inline int wsf_detect_x86(int *default_level)
 #endif
 
 /* Best level this CPU supports, ignoring the environment; *default_level
- * gets the level to use when WSFRAME_SIMD does not choose one. */
-static inline int wsf_cpu_detect(int *default_level)
+ * gets the level to use when WSFRAME_SIMD does not choose one, *vbmi2
+ * whether the CPU has AVX512_VBMI2.  The one CPUID probe of the process:
+ * only the kernels' owner (wsf_dispatch.h) runs it. */
+static inline int wsf_cpu_detect(int *default_level, int *vbmi2)
 {
+    *vbmi2 = 0;
 #if defined(WSF_ARCH_X86_64)
-    int best = wsf_detect_x86(default_level);
+    int best = wsf_detect_x86(default_level, vbmi2);
     if (best != WSF_AVX512) {
         *default_level = best; /* only AVX-512 may default lower */
     }
@@ -259,7 +271,7 @@ static inline int wsf_cpu_init(void)
     const char *env;
     int i, default_level;
 
-    wsf_cpu_best = wsf_cpu_detect(&default_level);
+    wsf_cpu_best = wsf_cpu_detect(&default_level, &wsf_cpu_vbmi2);
     wsf_level = default_level;
     env = getenv("WSFRAME_SIMD");
     if (env == NULL || env[0] == '\0' || strcmp(env, "auto") == 0) {

@@ -2,7 +2,7 @@
  * wsf_decode_body.h -- the decoder's per-ISA loops that are one algorithm at
  * every width, written once (see wsf_decode.h for what they are for).
  *
- * Included once per ISA by wsf_decode.h, after a wsf_simd_<isa>.h layer (the
+ * Included once per ISA by wsf_dispatch.h, after a wsf_simd_<isa>.h layer (the
  * WSF_V_* names, listed in wsf_simd_undef.h), WSF_FN(name) (this
  * instantiation's name suffix), WSF_TARGET (its function attribute) and
  * WSF_DEC_NEXT(name) (the next narrower instantiation, or _scalar, which
@@ -13,12 +13,30 @@
  */
 
 /* ASCII copy-and-check, one pass: 4 vectors per step (loads in flight on
- * both ports), one test of their OR.  Returns n, or a length before the
+ * both ports), one test of their OR; then one vector a step, and the last
+ * vector of s loaded and stored again overlapping what is done, so an input
+ * of at least one vector ends in this function at this width: no hand-off
+ * to a narrower (for AVX2 and AVX-512: non-VEX SSE2) instantiation, no
+ * byte loop, whatever the remainder.  Returns n, or a length before the
  * first non-ASCII byte (out is then partly written). */
 WSF_TARGET
 static size_t WSF_FN(wsf_dec_ascii)(const uint8_t *s, size_t n, uint8_t *out)
 {
     size_t i = 0;
+    if (n < WSF_VW) {
+        return WSF_DEC_NEXT(wsf_dec_ascii)(s, n, out);
+    }
+    if (n >= WSF_DEC_ALIGN_MIN) {
+        /* Long: one unaligned vector, then stores aligned to the vector
+         * width (a str's data starts 40 or 48 bytes into the object, so
+         * otherwise every 64-byte store would straddle two cache lines). */
+        WSF_V a = WSF_V_LOAD(s);
+        if (WSF_V_ANY_HIGH(a)) {
+            return 0;
+        }
+        WSF_V_STORE(out, a);
+        i = WSF_VW - ((size_t)(uintptr_t)out & (WSF_VW - 1));
+    }
     for (; n - i >= 4 * WSF_VW; i += 4 * WSF_VW) {
         WSF_V a = WSF_V_LOAD(s + i);
         WSF_V b = WSF_V_LOAD(s + i + WSF_VW);
@@ -32,7 +50,21 @@ static size_t WSF_FN(wsf_dec_ascii)(const uint8_t *s, size_t n, uint8_t *out)
         WSF_V_STORE(out + i + 2 * WSF_VW, c);
         WSF_V_STORE(out + i + 3 * WSF_VW, d);
     }
-    return i + WSF_DEC_NEXT(wsf_dec_ascii)(s + i, n - i, out + i);
+    for (; n - i >= WSF_VW; i += WSF_VW) {
+        WSF_V a = WSF_V_LOAD(s + i);
+        if (WSF_V_ANY_HIGH(a)) {
+            return i;
+        }
+        WSF_V_STORE(out + i, a);
+    }
+    if (i < n) {
+        WSF_V a = WSF_V_LOAD(s + n - WSF_VW);
+        if (WSF_V_ANY_HIGH(a)) {
+            return i; /* s[0..i) was checked: the byte is at or after i */
+        }
+        WSF_V_STORE(out + n - WSF_VW, a);
+    }
+    return n;
 }
 
 /* The largest byte of s and the number of continuation bytes (*ncont). */

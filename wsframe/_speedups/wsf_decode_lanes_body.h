@@ -2,7 +2,7 @@
  * wsf_decode_lanes_body.h -- the decoder's code point arithmetic in 16-bit
  * lanes, written once (see "Transcoding" in wsf_decode.h).
  *
- * Included by wsf_decode.h for the SSE4, AVX2 and NEON layers, after the
+ * Included by wsf_dispatch.h for the SSE4, AVX2 and NEON layers, after the
  * layer, WSF_FN(name) and WSF_TARGET (as wsf_decode_body.h).  Every 16-bit
  * lane holds the byte at one position (w0) and the next three masked to
  * their 6 payload bits (w1, w2, w3); the result is the code point of the
@@ -15,7 +15,7 @@
  *       0x10: ill-formed input is clamped to U+10FFFF)
  */
 
-WSF_TARGET WSF_DEC_INLINE WSF_V WSF_FN(wsf_dec_bmp16)(WSF_V w0, WSF_V w1, WSF_V w2)
+WSF_TARGET WSF_ALWAYS_INLINE WSF_V WSF_FN(wsf_dec_bmp16)(WSF_V w0, WSF_V w1, WSF_V w2)
 {
     WSF_V v2 = WSF_V_OR(WSF_V_SLL16(WSF_V_AND(w0, WSF_V_SPLAT16(0x1F)), 6), w1);
     /* 16-bit shift by 12 keeps exactly the lead's low nibble. */
@@ -24,7 +24,7 @@ WSF_TARGET WSF_DEC_INLINE WSF_V WSF_FN(wsf_dec_bmp16)(WSF_V w0, WSF_V w1, WSF_V 
     return WSF_V_BLEND(v, v3, WSF_V_GT16(w0, WSF_V_SPLAT16(0xDF)));
 }
 
-WSF_TARGET WSF_DEC_INLINE WSF_V WSF_FN(wsf_dec_cp16)(WSF_V w0, WSF_V w1, WSF_V w2,
+WSF_TARGET WSF_ALWAYS_INLINE WSF_V WSF_FN(wsf_dec_cp16)(WSF_V w0, WSF_V w1, WSF_V w2,
                                                      WSF_V w3, WSF_V *hi)
 {
     WSF_V w12 = WSF_V_OR(WSF_V_SLL16(w1, 6), w2);

@@ -4,45 +4,60 @@
  * (wsframe._speedups._mask, which exports the table through a PyCapsule; see
  * wsf_capsule.h) and by the C tests.
  *
- * Each algorithm is written once: wsf_mask_body.h and wsf_utf8_body.h are
- * included once per ISA after that ISA's layer header (wsf_simd_<isa>.h) and
- * a name suffix WSF_FN(name) and function attribute WSF_TARGET, as CPython's
- * Objects/stringlib headers are included once per character width.  The
- * 128-bit x86 layer is instantiated twice: as SSE2 (masking only, baseline
- * ISA) and as SSE4 (SSSE3 + SSE4.1, which the UTF-8 lookups need).
+ * Each algorithm is written once: wsf_mask_body.h, wsf_utf8_body.h and the
+ * transcoder's wsf_decode_body.h / wsf_decode_lanes_body.h are included once
+ * per ISA after that ISA's layer header (wsf_simd_<isa>.h) and a name suffix
+ * WSF_FN(name) and function attribute WSF_TARGET, as CPython's
+ * Objects/stringlib headers are included once per character width; the
+ * transcoder's per-ISA steps (wsf_decode_<isa>.h) follow their layer.  The
+ * 128-bit x86 layer is instantiated twice: as SSE2 (masking and the
+ * transcoder's ASCII copy and scan, baseline ISA) and as SSE4 (SSSE3 +
+ * SSE4.1, which the UTF-8 lookups and the transcoder's shuffles need).
  *
- *   level    masking           UTF-8 validation
- *   scalar   8-byte words      DFA (Unicode Table 3-7)
- *   sse2     128-bit           DFA
- *   sse4     128-bit           128-bit lookup
- *   avx2     256-bit           256-bit lookup
- *   avx512   512-bit, masked   512-bit lookup
- *   neon     128-bit           128-bit lookup
+ *   level    masking           UTF-8 validation    UTF-8 -> str
+ *   scalar   8-byte words      DFA                 CPython's decoder
+ *   sse2     128-bit           DFA                 ASCII copy, else CPython's
+ *   sse4     128-bit           128-bit lookup      16 bytes a step
+ *   avx2     256-bit           256-bit lookup      32-byte blocks
+ *   avx512   512-bit, masked   512-bit lookup      64 bytes a step with VBMI2
+ *                                                  (else the AVX2 kernels)
+ *   neon     128-bit           128-bit lookup      16 bytes a step (UCS-4:
+ *                                                  CPython's decoder)
  */
 #ifndef WSF_DISPATCH_H
 #define WSF_DISPATCH_H
 
-#include "wsf_utf8.h"
+#include "wsf_decode_vec.h"
 
 #if defined(WSF_ARCH_X86_64)
 
 #include "wsf_simd_sse.h"
 #define WSF_FN(name) name##_sse2
 #define WSF_TARGET
+#define WSF_DEC_NEXT(name) name##_scalar
 #include "wsf_mask_body.h"
+#include "wsf_decode_body.h"
+#undef WSF_DEC_NEXT
 #undef WSF_FN
 #undef WSF_TARGET
 #define WSF_FN(name) name##_sse4
 #define WSF_TARGET WSF_TARGET_SSE4
 #include "wsf_mask_body.h"
 #include "wsf_utf8_body.h"
+#include "wsf_decode_lanes_body.h"
+#include "wsf_decode_sse4.h"
 #include "wsf_simd_undef.h"
 
 #include "wsf_simd_avx2.h"
 #define WSF_FN(name) name##_avx2
 #define WSF_TARGET WSF_TARGET_AVX2
+#define WSF_DEC_NEXT(name) name##_sse2
 #include "wsf_mask_body.h"
 #include "wsf_utf8_body.h"
+#include "wsf_decode_body.h"
+#include "wsf_decode_lanes_body.h"
+#include "wsf_decode_avx2.h"
+#undef WSF_DEC_NEXT
 #include "wsf_simd_undef.h"
 
 #include "wsf_simd_avx512.h"
@@ -50,6 +65,13 @@
 #define WSF_TARGET WSF_TARGET_AVX512
 #include "wsf_mask_body.h"
 #include "wsf_utf8_body.h"
+/* The transcoder's AVX-512 code runs only where the CPU has VBMI2. */
+#undef WSF_TARGET
+#define WSF_TARGET WSF_TARGET_VBMI2
+#define WSF_DEC_NEXT(name) name##_avx2
+#include "wsf_decode_body.h"
+#include "wsf_decode_avx512.h"
+#undef WSF_DEC_NEXT
 #include "wsf_simd_undef.h"
 
 #endif /* WSF_ARCH_X86_64 */
@@ -58,23 +80,44 @@
 #include "wsf_simd_neon.h"
 #define WSF_FN(name) name##_neon
 #define WSF_TARGET
+#define WSF_DEC_NEXT(name) name##_scalar
 #include "wsf_mask_body.h"
 #include "wsf_utf8_body.h"
+#include "wsf_decode_body.h"
+#include "wsf_decode_lanes_body.h"
+#include "wsf_decode_neon.h"
+#undef WSF_DEC_NEXT
 #include "wsf_simd_undef.h"
 #endif /* WSF_ARCH_ARM64 */
 
 #if defined(WSF_ARCH_X86_64)
-static const wsf_kernel_table wsf_table_sse2 = {WSF_SSE2, wsf_mask_sse2, NULL};
+static const wsf_kernel_table wsf_table_sse2 = {
+    WSF_SSE2, wsf_mask_sse2, NULL,
+    wsf_dec_ascii_sse2, wsf_dec_scan_sse2, NULL, NULL, NULL};
 static const wsf_kernel_table wsf_table_sse4 = {
-    WSF_SSE4, wsf_mask_sse4, wsf_utf8_blocks_sse4};
+    WSF_SSE4, wsf_mask_sse4, wsf_utf8_blocks_sse4,
+    wsf_dec_ascii_sse2, wsf_dec_scan_sse2,
+    wsf_dec_ucs1_sse4, wsf_dec_ucs2_sse4, wsf_dec_ucs4_sse4};
 static const wsf_kernel_table wsf_table_avx2 = {
-    WSF_AVX2, wsf_mask_avx2, wsf_utf8_blocks_avx2};
+    WSF_AVX2, wsf_mask_avx2, wsf_utf8_blocks_avx2,
+    wsf_dec_ascii_avx2, wsf_dec_scan_avx2,
+    wsf_dec_ucs1_avx2, wsf_dec_ucs2_avx2, wsf_dec_ucs4_avx2};
 static const wsf_kernel_table wsf_table_avx512 = {
-    WSF_AVX512, wsf_mask_avx512, wsf_utf8_blocks_avx512};
+    WSF_AVX512, wsf_mask_avx512, wsf_utf8_blocks_avx512,
+    wsf_dec_ascii_avx512, wsf_dec_scan_avx512,
+    wsf_dec_ucs1_avx512, wsf_dec_ucs2_avx512, wsf_dec_ucs4_avx512};
+/* AVX-512 F+BW+VL without VBMI2 (Skylake-SP, Cascade Lake): the AVX2
+ * transcoder. */
+static const wsf_kernel_table wsf_table_avx512_novbmi2 = {
+    WSF_AVX512, wsf_mask_avx512, wsf_utf8_blocks_avx512,
+    wsf_dec_ascii_avx2, wsf_dec_scan_avx2,
+    wsf_dec_ucs1_avx2, wsf_dec_ucs2_avx2, wsf_dec_ucs4_avx2};
 #endif
 #if defined(WSF_ARCH_ARM64)
+/* UCS-4 goes to CPython's decoder on NEON until it is measured on hardware. */
 static const wsf_kernel_table wsf_table_neon = {
-    WSF_NEON, wsf_mask_neon, wsf_utf8_blocks_neon};
+    WSF_NEON, wsf_mask_neon, wsf_utf8_blocks_neon,
+    wsf_dec_ascii_neon, wsf_dec_scan_neon, wsf_dec_ucs1_neon, wsf_dec_ucs2_neon, NULL};
 #endif
 
 /* The kernels of `level`; scalar for a level this build has none for.  (The
@@ -84,7 +127,7 @@ static inline const wsf_kernel_table *wsf_table_for(int level)
     switch (level) {
 #if defined(WSF_ARCH_X86_64)
     case WSF_AVX512:
-        return &wsf_table_avx512;
+        return wsf_cpu_vbmi2 ? &wsf_table_avx512 : &wsf_table_avx512_novbmi2;
     case WSF_AVX2:
         return &wsf_table_avx2;
     case WSF_SSE4:
@@ -146,6 +189,36 @@ static inline ptrdiff_t wsf_unmask_utf8_stream_level(
 {
     return wsf_unmask_utf8_with(wsf_table_for(level), st, dst, src, len, key,
                                 phase);
+}
+
+static inline size_t wsf_decode_ascii_level(int level, const uint8_t *s, size_t n,
+                                            uint8_t *out)
+{
+    return wsf_decode_ascii_with(wsf_table_for(level), s, n, out);
+}
+
+static inline unsigned wsf_decode_scan_level(int level, const uint8_t *s,
+                                             size_t n, size_t *nchars)
+{
+    return wsf_decode_scan_with(wsf_table_for(level), s, n, nchars);
+}
+
+static inline void wsf_decode_ucs1_level(int level, const uint8_t *s, size_t n,
+                                         uint8_t *out, size_t nout)
+{
+    wsf_decode_ucs1_with(wsf_table_for(level), s, n, out, nout);
+}
+
+static inline void wsf_decode_ucs2_level(int level, const uint8_t *s, size_t n,
+                                         uint16_t *out, size_t nout)
+{
+    wsf_decode_ucs2_with(wsf_table_for(level), s, n, out, nout);
+}
+
+static inline void wsf_decode_ucs4_level(int level, const uint8_t *s, size_t n,
+                                         uint32_t *out, size_t nout)
+{
+    wsf_decode_ucs4_with(wsf_table_for(level), s, n, out, nout);
 }
 
 #endif /* WSF_DISPATCH_H */

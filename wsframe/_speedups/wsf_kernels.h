@@ -9,7 +9,7 @@
  * there is one copy of the kernels, one CPUID probe and one WSFRAME_SIMD
  * decision per process.
  *
- What stays in each module: the short-input paths (scalar masking below
+ * What stays in each module: the short-input paths (scalar masking below
  * WSF_MASK_SMALL bytes, the scalar UTF-8 DFA below WSF_UTF8_VECTOR_MIN) and
  * the drivers around the vector loops are `static inline` in wsf_mask.h /
  * wsf_utf8.h and inlined into the caller, so a 16-byte call makes no
@@ -37,6 +37,19 @@ typedef void (*wsf_mask_fn)(uint8_t *dst, const uint8_t *src, size_t len,
  * an error (an error may be reported up to one 4-vector group early), else n.
  * The input may still end inside a sequence: the caller checks the tail. */
 typedef size_t (*wsf_utf8_blocks_fn)(const uint8_t *s, size_t n);
+/* The transcoder's vector kernels (wsf_decode.h): the ASCII copy (returns n,
+ * or a length before the first non-ASCII byte), the scan (largest byte,
+ * *ncont continuation bytes), and the UCS-1/2/4 stages (transcode a prefix:
+ * return the input bytes consumed, *po the code points written; the scalar
+ * loop of wsf_decode.h finishes). */
+typedef size_t (*wsf_dec_ascii_fn)(const uint8_t *s, size_t n, uint8_t *out);
+typedef unsigned (*wsf_dec_scan_fn)(const uint8_t *s, size_t n, size_t *ncont);
+typedef size_t (*wsf_dec_ucs1_fn)(const uint8_t *s, size_t n, uint8_t *out,
+                                  size_t nout, size_t *po);
+typedef size_t (*wsf_dec_ucs2_fn)(const uint8_t *s, size_t n, uint16_t *out,
+                                  size_t nout, size_t *po);
+typedef size_t (*wsf_dec_ucs4_fn)(const uint8_t *s, size_t n, uint32_t *out,
+                                  size_t nout, size_t *po);
 
 /* The kernels of one level.  Only the vector loops live here: the drivers
  * around them (short inputs, the tail, the exact error position, fusing
@@ -47,11 +60,18 @@ typedef struct {
     int level;
     wsf_mask_fn mask;               /* any len; phase in 0..3 */
     wsf_utf8_blocks_fn utf8_blocks; /* NULL: no vector validator (scalar DFA) */
+    /* The transcoder; NULL: none at this level (the scalar code, or for the
+     * str CPython's decoder, does the job). */
+    wsf_dec_ascii_fn dec_ascii;
+    wsf_dec_scan_fn dec_scan;
+    wsf_dec_ucs1_fn dec_ucs1;
+    wsf_dec_ucs2_fn dec_ucs2;
+    wsf_dec_ucs4_fn dec_ucs4;
 } wsf_kernel_table;
 
 /* What the owner exports: bump WSF_KERNELS_ABI whenever this struct or
  * wsf_kernel_table changes, so a stale build fails at import, not later. */
-#define WSF_KERNELS_ABI 2
+#define WSF_KERNELS_ABI 3
 typedef struct {
     int abi;
     int level;     /* active level (after WSFRAME_SIMD) */

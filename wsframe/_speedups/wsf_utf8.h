@@ -369,6 +369,14 @@ static inline ptrdiff_t wsf_utf8_find_invalid(const uint8_t *s, size_t len)
     return wsf_utf8_one_shot(&st, wsf_utf8_stream(&st, s, len), len);
 }
 
+/* Has the active level a vector validator?  Where it has none (scalar,
+ * SSE2), CPython's decoder, which validates while it builds a str, is the
+ * cheaper check for text that becomes a str anyway. */
+static inline int wsf_utf8_vectorised(void)
+{
+    return wsf_kt->utf8_blocks != NULL;
+}
+
 static inline ptrdiff_t wsf_unmask_utf8_stream(wsf_utf8_state *st, uint8_t *dst,
                                                const uint8_t *src, size_t len,
                                                const uint8_t key[4], size_t phase)

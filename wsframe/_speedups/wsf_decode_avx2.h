@@ -1,0 +1,106 @@
+/*
+ * wsf_decode_avx2.h -- the transcoder's AVX2 steps and stages (32-byte blocks,
+ * the SSE4 steps VEX-encoded for the rest).
+ * Included once, by wsf_dispatch.h, after wsf_decode_vec.h and this ISA's
+ * instantiation of wsf_decode_body.h / wsf_decode_lanes_body.h.
+ */
+#ifndef WSF_DECODE_AVX2_H
+#define WSF_DECODE_AVX2_H
+
+#if defined(WSF_ARCH_X86_64)
+
+/* ---- AVX2: 32-byte ASCII runs widened in one step, other 32-byte blocks
+ * as two SSE4 steps (VEX-encoded here). ---- */
+
+/* pshufb control for 16-bit lanes (wsf_dec_pos16): lane 0 compacts the 8
+ * positions of mask lo, lane 1 those of mask hi. */
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE __m256i wsf_dec_idx16_avx2(unsigned lo, unsigned hi)
+{
+    return _mm256_inserti128_si256(
+        _mm256_castsi128_si256(_mm_load_si128((const __m128i *)wsf_dec_pos16[lo])),
+        _mm_load_si128((const __m128i *)wsf_dec_pos16[hi]), 1);
+}
+
+/* The 16 bytes at p in 16-bit lanes, masked to their 6 payload bits. */
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE __m256i wsf_dec_cont16_avx2(const uint8_t *p)
+{
+    return _mm256_and_si256(_mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)p)),
+                            _mm256_set1_epi16(0x3F));
+}
+
+/* UCS-2 output, 16 positions in the 16 16-bit lanes of one register. */
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_step2_avx2(const uint8_t *s, __m128i a,
+                                                        uint16_t *out, size_t *po)
+{
+    __m256i v = wsf_dec_bmp16_avx2(_mm256_cvtepu8_epi16(a), wsf_dec_cont16_avx2(s + 1),
+                                   wsf_dec_cont16_avx2(s + 2));
+    unsigned keep = wsf_dec_keep_sse4(a), lo = keep & 0xFF, hi = keep >> 8;
+    size_t o = *po;
+    v = _mm256_shuffle_epi8(v, wsf_dec_idx16_avx2(lo, hi));
+    _mm_storeu_si128((__m128i *)(out + o), _mm256_castsi256_si128(v));
+    o += wsf_dec_cnt[lo];
+    _mm_storeu_si128((__m128i *)(out + o), _mm256_extracti128_si256(v, 1));
+    *po = o + wsf_dec_cnt[hi];
+}
+
+/* UCS-4 output, 16 positions: the low 16 bits of each code point in 16-bit
+ * lanes, bits 16..20 (4-byte leads only) apart, compacted alike, widened. */
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_step4_avx2(const uint8_t *s, __m128i a,
+                                                        uint32_t *out, size_t *po)
+{
+    __m256i h;
+    __m256i v = wsf_dec_cp16_avx2(_mm256_cvtepu8_epi16(a), wsf_dec_cont16_avx2(s + 1),
+                                  wsf_dec_cont16_avx2(s + 2), wsf_dec_cont16_avx2(s + 3),
+                                  &h);
+    unsigned keep = wsf_dec_keep_sse4(a), lo = keep & 0xFF, hi = keep >> 8;
+    __m256i idx = wsf_dec_idx16_avx2(lo, hi);
+    size_t o = *po;
+    v = _mm256_shuffle_epi8(v, idx);
+    h = _mm256_shuffle_epi8(h, idx);
+    /* Interleaving the low and high halves makes the 32-bit code points:
+     * per 128-bit lane, unpacklo = its first 4, unpackhi = its next 4. */
+    {
+        __m256i c03 = _mm256_unpacklo_epi16(v, h), c47 = _mm256_unpackhi_epi16(v, h);
+        _mm_storeu_si128((__m128i *)(out + o), _mm256_castsi256_si128(c03));
+        _mm_storeu_si128((__m128i *)(out + o + 4), _mm256_castsi256_si128(c47));
+        o += wsf_dec_cnt[lo];
+        _mm_storeu_si128((__m128i *)(out + o), _mm256_extracti128_si256(c03, 1));
+        _mm_storeu_si128((__m128i *)(out + o + 4), _mm256_extracti128_si256(c47, 1));
+    }
+    *po = o + wsf_dec_cnt[hi];
+}
+
+/* 32-byte blocks: an all-ASCII one widened at once, any other as two
+ * 16-byte STEPs, then 16-byte blocks. */
+#define WSF_DEC_LOAD32(p) _mm256_loadu_si256((const __m256i *)(const void *)(p))
+#define WSF_DEC_ASCII32(a) (_mm256_movemask_epi8(a) == 0)
+#define WSF_DEC_LOOP32(STEP, ASCII32)                                         \
+    WSF_DEC_LOOP(32, __m256i, WSF_DEC_LOAD32, WSF_DEC_ASCII32, ASCII32,       \
+                 STEP(s + i, _mm256_castsi256_si128(a), out, &o);             \
+                 STEP(s + i + 16, _mm256_extracti128_si256(a, 1), out, &o))
+
+WSF_DEC_STAGE(WSF_TARGET_AVX2, wsf_dec_ucs1_avx2, uint8_t,
+    WSF_DEC_LOOP32(wsf_dec_step1_sse4, _mm256_storeu_si256((__m256i *)(out + o), a))
+    WSF_DEC_LOOP16(wsf_dec_step1_sse4, _mm_storeu_si128((__m128i *)(out + o), a)))
+WSF_DEC_STAGE(WSF_TARGET_AVX2, wsf_dec_ucs2_avx2, uint16_t,
+    WSF_DEC_LOOP32(wsf_dec_step2_avx2,
+                   _mm256_storeu_si256((__m256i *)(out + o),
+                                       _mm256_cvtepu8_epi16(_mm256_castsi256_si128(a)));
+                   _mm256_storeu_si256((__m256i *)(out + o + 16),
+                                       _mm256_cvtepu8_epi16(_mm256_extracti128_si256(a, 1))))
+    WSF_DEC_LOOP16(wsf_dec_step2_avx2, wsf_dec_ascii2_sse4(a, out + o)))
+WSF_DEC_STAGE(WSF_TARGET_AVX2, wsf_dec_ucs4_avx2, uint32_t,
+    WSF_DEC_LOOP32(wsf_dec_step4_avx2,
+                   __m128i lo_ = _mm256_castsi256_si128(a);
+                   __m128i hi_ = _mm256_extracti128_si256(a, 1);
+                   _mm256_storeu_si256((__m256i *)(out + o), _mm256_cvtepu8_epi32(lo_));
+                   _mm256_storeu_si256((__m256i *)(out + o + 8),
+                                       _mm256_cvtepu8_epi32(_mm_srli_si128(lo_, 8)));
+                   _mm256_storeu_si256((__m256i *)(out + o + 16), _mm256_cvtepu8_epi32(hi_));
+                   _mm256_storeu_si256((__m256i *)(out + o + 24),
+                                       _mm256_cvtepu8_epi32(_mm_srli_si128(hi_, 8))))
+    WSF_DEC_LOOP16(wsf_dec_step4_avx2, wsf_dec_ascii4_sse4(a, out + o)))
+
+#endif
+
+#endif /* WSF_DECODE_AVX2_H */

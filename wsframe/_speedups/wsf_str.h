@@ -1,0 +1,207 @@
+/*
+ * wsf_str.h -- the CPython str of UTF-8 bytes, built with the transcoder of
+ * wsf_decode.h.  Include after Python.h (every Cython module does).
+ *
+ *   PyObject *wsf_decode_str(const uint8_t *s, Py_ssize_t n, int validated,
+ *                            Py_ssize_t *error_pos);
+ *
+ *   Call with the GIL held.  Returns a new reference to the str equal to
+ *   bytes(s[0..n)).decode("utf-8"), allocated once at its final size and
+ *   kind.  On failure returns NULL and either
+ *     - *error_pos >= 0, no exception set: s is not well-formed UTF-8 and the
+ *       first ill-formed sequence starts at *error_pos (exactly CPython's
+ *       UnicodeDecodeError.start; a sequence cut short by the end of s counts
+ *       as ill-formed at its lead byte).  wsf_decode_truncated(s, n, pos)
+ *       tells whether that sequence is merely cut short by the end (for the
+ *       error message); or
+ *     - *error_pos == -1 with an exception set (MemoryError).
+ *   validated=1 skips validation: the caller promises that s is well-formed
+ *   (e.g. the frame decoder checked it while unmasking).  If it is not, the
+ *   result is a str of unspecified content (or, at levels that delegate to
+ *   CPython's decoder, the ill-formed-input failure), never a memory error
+ *   (see wsf_decode.h).  The same holds when another thread mutates s during
+ *   the call (a bytearray): garbage in, no crash.  For n >=
+ *   WSF_NOGIL_THRESHOLD the GIL is released while scanning, validating and
+ *   transcoding (the str is not yet shared then), so the caller must keep s
+ *   pinned: an immutable bytes it holds a reference to, or memory of a
+ *   Py_buffer it holds.  The kernels are the module's table (wsf_kt), taken
+ *   from _mask at import (wsf_capsule.h).
+ *
+ * Steps: (1) ASCII bet: an input shorter than 64 bytes that is all ASCII
+ * (inline 8-byte-word test), or one whose first 64 bytes are ASCII, is
+ * copied into a 1-byte str while being checked, in one pass, as CPython's
+ * ASCII decoder does (a lost bet drops the partial copy: only that ASCII
+ * prefix was read twice).  (2) Scan: largest byte and count of continuation
+ * bytes (the kind and the length of the str).  (3) Validate with
+ * wsf_utf8_find_invalid (wsf_utf8.h).  (4) PyUnicode_New(nchars, maxchar),
+ * once.  (5) Transcode into its storage.  A level without a transcoder for
+ * the kind (scalar and SSE2; UCS-4 on NEON) hands the bytes to CPython's
+ * decoder after step (1).
+ */
+#ifndef WSF_STR_H
+#define WSF_STR_H
+
+#include "wsf_python.h"
+#include "wsf_decode.h"
+
+/* CPython's decoder, for what a level has no vector transcoder for.  An
+ * ill-formed input (also one a caller promised was validated) gives
+ * *error_pos from the validator, the same offset as the exception's start. */
+static PyObject *wsf_decode_cpython(const uint8_t *s, Py_ssize_t n,
+                                    Py_ssize_t *error_pos)
+{
+    ptrdiff_t bad;
+    PyObject *u = PyUnicode_DecodeUTF8((const char *)s, n, NULL);
+    if (u == NULL && PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
+        bad = wsf_utf8_find_invalid(s, (size_t)n);
+        if (bad >= 0) {
+            PyErr_Clear();
+            *error_pos = (Py_ssize_t)bad;
+        }
+    }
+    return u;
+}
+
+/* Are the first 64 bytes of s ASCII?  (Eight words OR-ed, no copy.) */
+static inline int wsf_str_ascii64(const uint8_t *s)
+{
+    uint64_t w[8];
+    memcpy(w, s, 64);
+    return (((w[0] | w[1]) | (w[2] | w[3]) | (w[4] | w[5]) | (w[6] | w[7]))
+            & 0x8080808080808080ULL) == 0;
+}
+
+static PyObject *wsf_decode_str(const uint8_t *s, Py_ssize_t n, int validated,
+                                Py_ssize_t *error_pos)
+{
+    const int nogil = n >= WSF_NOGIL_THRESHOLD;
+    PyThreadState *ts = NULL;
+    ptrdiff_t bad = -1;
+    size_t nchars = 0;
+    unsigned top;
+    Py_UCS4 maxchar;
+    PyObject *u;
+    void *data;
+
+    *error_pos = -1;
+    if (n <= 0) {
+        return PyUnicode_New(0, 0);
+    }
+    if (n < 64) {
+        /* Short: an inline ASCII test with 8-byte words (the last one
+         * overlapping), then a word copy; no calls but the allocation. */
+        uint64_t w, acc = 0;
+        size_t k, m = (size_t)n;
+        if (m >= 8) {
+            for (k = 0; k + 8 <= m; k += 8) {
+                memcpy(&w, s + k, 8);
+                acc |= w;
+            }
+            memcpy(&w, s + m - 8, 8);
+            acc |= w;
+        } else {
+            for (k = 0; k < m; k++) {
+                acc |= s[k];
+            }
+        }
+        if ((acc & 0x8080808080808080ULL) == 0) {
+            uint8_t *d;
+            u = PyUnicode_New(n, 0x7F);
+            if (u == NULL) {
+                return NULL;
+            }
+            d = (uint8_t *)PyUnicode_DATA(u);
+            if (m >= 8) {
+                for (k = 0; k + 8 <= m; k += 8) {
+                    memcpy(d + k, s + k, 8);
+                }
+                memcpy(d + m - 8, s + m - 8, 8);
+            } else {
+                for (k = 0; k < m; k++) {
+                    d[k] = s[k];
+                }
+            }
+            return u;
+        }
+    } else if (wsf_kt->dec_ascii == NULL) {
+        /* No vector ASCII copy at this level (scalar): CPython's decoder
+         * has the same word-at-a-time ASCII loop, with no probe before it. */
+        return wsf_decode_cpython(s, n, error_pos);
+    } else if (wsf_str_ascii64(s)) {
+        /* Starts with 64 ASCII bytes: bet on ASCII and copy while checking
+         * (one pass, as CPython's ASCII decoder); on losing the bet the
+         * partial copy is dropped and only that prefix was read twice. */
+        size_t done;
+        u = PyUnicode_New(n, 0x7F);
+        if (u == NULL) {
+            return NULL;
+        }
+        if (nogil) {
+            ts = PyEval_SaveThread();
+        }
+        done = wsf_decode_ascii(s, (size_t)n, (uint8_t *)PyUnicode_DATA(u));
+        if (nogil) {
+            PyEval_RestoreThread(ts);
+        }
+        if (done == (size_t)n) {
+            return u;
+        }
+        Py_DECREF(u);
+    }
+    if (wsf_kt->dec_ucs2 == NULL) {
+        /* No vector transcoder at this level (scalar, SSE2):
+         * CPython's own decoder is the faster scalar one, so delegate. */
+        return wsf_decode_cpython(s, n, error_pos);
+    }
+    if (nogil) {
+        ts = PyEval_SaveThread();
+    }
+    top = wsf_decode_scan(s, (size_t)n, &nchars);
+    if (top >= 0x80 && !validated) {
+        bad = wsf_utf8_find_invalid(s, (size_t)n);
+    }
+    if (nogil) {
+        PyEval_RestoreThread(ts);
+    }
+    if (bad >= 0) {
+        *error_pos = (Py_ssize_t)bad;
+        return NULL;
+    }
+    if (top < 0x80) {
+        maxchar = 0x7F;
+        nchars = (size_t)n;
+    } else if (top < 0xC4) {
+        maxchar = 0xFF;
+    } else if (top < 0xF0) {
+        maxchar = 0xFFFF;
+    } else {
+        maxchar = 0x10FFFF;
+    }
+    if (maxchar == 0x10FFFF && wsf_kt->dec_ucs4 == NULL) {
+        /* No UCS-4 transcoder at this level (NEON for now): CPython's. */
+        return wsf_decode_cpython(s, n, error_pos);
+    }
+    u = PyUnicode_New((Py_ssize_t)nchars, maxchar);
+    if (u == NULL) {
+        return NULL;
+    }
+    data = PyUnicode_DATA(u);
+    if (nogil) {
+        ts = PyEval_SaveThread();
+    }
+    if (maxchar == 0x7F) {
+        memcpy(data, s, (size_t)n);
+    } else if (maxchar == 0xFF) {
+        wsf_decode_ucs1(s, (size_t)n, (uint8_t *)data, nchars);
+    } else if (maxchar == 0xFFFF) {
+        wsf_decode_ucs2(s, (size_t)n, (uint16_t *)data, nchars);
+    } else {
+        wsf_decode_ucs4(s, (size_t)n, (uint32_t *)data, nchars);
+    }
+    if (nogil) {
+        PyEval_RestoreThread(ts);
+    }
+    return u;
+}
+
+#endif /* WSF_STR_H */
