@@ -295,7 +295,7 @@ def test_inflater_resets_exactly_when_peer_has_no_context_takeover(
 @pytest.mark.parametrize("backend", BACKEND)
 def test_inflater_window_8_accepts_9_bit_peers(backend: str) -> None:
     # zlib-based peers that agreed to 8 bits compress with 9 (accepted as
-    # every reference within 32 KiB is: tests/test_deflate_window.py).
+    # every reference within 32 KiB is: tests/deflate/test_deflate_window.py).
     text = bytes(range(256)) * 2 + b"x" + bytes(range(256)) * 2
     peer = zlib.compressobj(9, zlib.DEFLATED, -9)
     payload = (peer.compress(text) + peer.flush(zlib.Z_SYNC_FLUSH))[:-4]

@@ -14,7 +14,7 @@ import textwrap
 
 import pytest
 
-from tests._support import load_implementation, run_at_simd_level
+from _support import load_implementation, run_at_simd_level
 
 try:
     _COMPILED = load_implementation("mask", "c")
