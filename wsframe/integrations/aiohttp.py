@@ -228,6 +228,35 @@ class _QueueProxy:
         return getattr(self._queue, name)
 
 
+class _ResumeHook:
+    """Stands between aiohttp's compiled data queue and its protocol while a
+    wsframe reader is stalled: when the queue has drained enough to resume
+    the transport, the stalled frames are delivered first, and the transport
+    resumes only if the reader did not stall again."""
+
+    def __init__(self, protocol: Any, reader: Any) -> None:
+        self._protocol = protocol
+        self._reader = reader  # a weak reference
+
+    @property
+    def _reading_paused(self) -> bool:
+        return bool(self._protocol._reading_paused)
+
+    def pause_reading(self) -> None:
+        self._protocol.pause_reading()
+
+    def resume_reading(self) -> None:
+        reader = self._reader()
+        if reader is not None and reader._wsf_stalled:
+            reader.feed_data(b"")
+            if reader._wsf_stalled and reader._exc is None:
+                return
+        self._protocol.resume_reading()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._protocol, name)
+
+
 def _build_reader_class() -> Any:
     from aiohttp._websocket import reader_py
     from aiohttp._websocket.models import (
@@ -280,6 +309,8 @@ def _build_reader_class() -> Any:
             self._wsf_skip = 0
             self._wsf_prefix = b""
             self._wsf_first = b""  # a first read of one byte
+            self._wsf_pending: Any = None  # a frame decoded but not delivered (stall)
+            self._wsf_stalled = False
 
         # -- aiohttp's entry points ------------------------------------------
 
@@ -329,11 +360,27 @@ def _build_reader_class() -> Any:
                     self._wsf_first = bytes(data)
                     return
                 dec = self._wsf_start(data)
-            queue_feed = self.queue.feed_data
+            queue = self._wsf_queue
+            queue_feed = queue.feed_data
             count = 0
+            pending = self._wsf_pending
+            if self._wsf_stalled:
+                self._wsf_unstall()
             try:
+                if pending is not None:
+                    self._wsf_pending = None
+                    if self._wsf_deliver(pending):
+                        self._wsf_hand_over(data, 0)
+                        return
                 for frame in dec.feed(data):
                     count += 1
+                    if queue._size > queue._limit:
+                        # Over aiohttp's high-water mark with frames left:
+                        # keep them and stop until the queue drains.
+                        self._wsf_pending = frame
+                        self._wsf_keep(data, dec.buffered, True)
+                        self._wsf_stall()
+                        return
                     op = frame.opcode
                     payload = frame.payload
                     if frame.fin and not frame.rsv1 and op <= _BINARY and op and not self._wsf_frag_op:
@@ -351,36 +398,64 @@ def _build_reader_class() -> Any:
                                 )
                         else:
                             queue_feed(tuple_new(WSMessage, (msg_binary, payload, "")), n)
-                    elif op == _CLOSE:
-                        self._wsf_close(payload)
+                    elif self._wsf_deliver(frame):
                         # aiohttp parses on after a Close frame: its parser
                         # takes what follows.
                         self._wsf_hand_over(data, count)
                         return
-                    else:
-                        self._wsf_frame(op, payload, frame.fin, frame.rsv1)
             except ProtocolError:
                 # wsframe refused the frame after the `count` it delivered:
                 # aiohttp's own parser judges it, and has the connection.
                 self._wsf_hand_over(data, count)
                 return
-            self._wsf_keep(data, dec.buffered, count)
+            self._wsf_keep(data, dec.buffered, False)
 
-        def _wsf_keep(self, data: Any, buffered: int, count: int) -> None:
-            # The decoder holds the first `buffered` bytes of a frame.  A
-            # frame it could still refuse is a header (at most 14 bytes) or a
-            # control frame (at most 131), so the first `hold` bytes of the
-            # frame are kept for the hand-over.
+        def _wsf_deliver(self, frame: Any) -> bool:
+            """Queue what one frame completes; True after a Close frame."""
+            op = frame.opcode
+            if op == _CLOSE:
+                self._wsf_close(frame.payload)
+                return True
+            self._wsf_frame(op, frame.payload, frame.fin, frame.rsv1)
+            return False
+
+        def _wsf_stall(self) -> None:
+            self._wsf_stalled = True
+            queue = self._wsf_queue
+            try:
+                # aiohttp's pure-Python queue: it resumes us itself.
+                queue._stalled_reader = self._weak_self
+            except AttributeError:
+                # The compiled queue keeps that slot for aiohttp's compiled
+                # reader: resume when it resumes the transport instead.
+                protocol = queue._protocol
+                if not isinstance(protocol, _ResumeHook):
+                    queue._protocol = _ResumeHook(protocol, self._weak_self)
+
+        def _wsf_unstall(self) -> None:
+            self._wsf_stalled = False
+            queue = self._wsf_queue
+            try:
+                queue._stalled_reader = None
+            except AttributeError:
+                pass
+
+        def _wsf_keep(self, data: Any, buffered: int, stalled: bool) -> None:
+            # The decoder holds `buffered` bytes.  A frame it could still
+            # refuse is a header (at most 14 bytes) or a control frame (at
+            # most 131): of a partial frame the first `hold` bytes are kept;
+            # when stalled, all of them (complete frames not yet delivered).
+            held = self._wsf_held
             if not buffered:
-                self._wsf_held = b""
-            elif count == 0 and self._wsf_held_len:
-                # The same frame as before, continued.
-                if len(self._wsf_held) < hold:
-                    self._wsf_held = (self._wsf_held + bytes(data[:hold]))[:hold]
-            else:
-                start = len(data) - buffered
-                self._wsf_held = bytes(data[start : start + hold])
-            self._wsf_held_len = buffered
+                held = b""
+            elif buffered <= len(data):
+                region = data[len(data) - buffered :]
+                held = bytes(region if stalled or buffered <= hold else region[:hold])
+            elif self._wsf_held_len == len(held):
+                region = (held + bytes(data))[-buffered:]
+                held = region if stalled or buffered <= hold else region[:hold]
+            # else: the prefix of a long frame that continues.
+            self._wsf_held, self._wsf_held_len = held, buffered
 
         def _wsf_frame(self, op: int, payload: Any, fin: bool, rsv1: bool) -> None:
             """Every frame but a whole uncompressed data message and Close."""
@@ -491,18 +566,26 @@ def _build_reader_class() -> Any:
             held, held_len = self._wsf_held, self._wsf_held_len
             if not isinstance(data, bytes):
                 data = bytes(data)
-            pos = 0
-            if held_len and count:
-                # The first frame delivered began in an earlier feed.
+            if held_len == len(held):
+                stream, pos = held + data, 0
+            else:
+                # A long frame that began in an earlier feed: it was
+                # delivered (the decoder cannot refuse it after its header).
                 h = parse_header(held)
-                pos = h.header_size + h.length - held_len
+                stream, pos = data, h.header_size + h.length - held_len
                 count -= 1
             for _ in range(count):
-                h = parse_header(data, pos)
+                h = parse_header(stream, pos)
                 pos += h.header_size + h.length
-            rest = held + data if held_len and pos == 0 and not count else data[pos:]
+            rest = stream[pos:]
+            self._wsf_pending = None
+            if self._wsf_stalled:
+                self._wsf_unstall()
             self._wsf_fallback = True
-            self.queue = _QueueProxy(self._wsf_queue)
+            try:
+                self._wsf_queue._stalled_reader = None
+            except AttributeError:
+                self.queue = _QueueProxy(self._wsf_queue)
             self._wsf_held, self._wsf_held_len = b"", 0
             self._state = read_header
             self._tail = b""
