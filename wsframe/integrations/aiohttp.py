@@ -248,6 +248,9 @@ class _ResumeHook:
     def resume_reading(self) -> None:
         reader = self._reader()
         if reader is not None and reader._wsf_stalled:
+            queue = reader._wsf_queue
+            if queue._size > queue._limit // 2:
+                return  # aiohttp's reader resumes at the low-water mark
             reader.feed_data(b"")
             if reader._wsf_stalled and reader._exc is None:
                 return
@@ -364,6 +367,12 @@ def _build_reader_class() -> Any:
             queue_feed = queue.feed_data
             count = 0
             pending = self._wsf_pending
+            if pending is not None and queue._size > queue._limit:
+                # Still over the mark: a read that arrives now is kept too.
+                if data:
+                    dec.feed(data)  # buffered, not iterated
+                    self._wsf_keep(data, dec.buffered, True)
+                return
             if self._wsf_stalled:
                 self._wsf_unstall()
             try:
