@@ -138,7 +138,7 @@ def probe_reader() -> str | None:
                  "COMPRESSED_NOT_SET"):
         if not isinstance(getattr(reader_py, name, None), int):
             return f"aiohttp._websocket.reader_py has no {name}"
-    probe = cls(queue(None, 2**16, loop=None), 0, False, True)  # type: ignore[arg-type]
+    probe: Any = cls(queue(None, 2**16, loop=None), 0, False, True)  # type: ignore[arg-type, unused-ignore]
     for name in ("_state", "_tail", "_opcode", "_partial", "_frame_fin", "_compressed",
                  "_decompressobj", "_exc"):
         if not hasattr(probe, name):
@@ -207,6 +207,11 @@ class _InflaterAdapter:
         out: bytes = owner._inflate(memoryview(data)[skip:-4], True)
         owner._wsf_out = 0
         return prefix + out if prefix else out
+
+
+def _aiohttp_zlib(backend: Any) -> Any:
+    """The zlib module aiohttp is set to use (``set_zlib_backend``)."""
+    return backend._zlib_backend
 
 
 class _QueueProxy:
@@ -318,7 +323,7 @@ def _build_reader_class() -> Any:
         # -- aiohttp's entry points ------------------------------------------
 
         def feed_data(self, data: Any) -> tuple[bool, bytes]:
-            if self._exc is not None:
+            if self._exc is not None:  # type: ignore[has-type]
                 return True, bytes(data)
             try:
                 if self._wsf_fallback:
@@ -520,7 +525,7 @@ def _build_reader_class() -> Any:
                         text_str = data.decode("utf-8") if parts else utf8_decode(data)
                     except (ProtocolError, UnicodeDecodeError):
                         raise invalid_utf8() from None
-                    msg = tuple_new(WSMessage, (msg_text, text_str, ""))
+                    msg: Any = tuple_new(WSMessage, (msg_text, text_str, ""))
                 else:
                     msg = tuple_new(WSMessageTextBytes, (msg_text, bytes(data), ""))
             else:
@@ -554,13 +559,14 @@ def _build_reader_class() -> Any:
                 # aiohttp's reader keeps one window across messages whatever
                 # was negotiated (a peer that resets its own is compatible).
                 inflater = self._wsf_inflater = Inflater(
-                    DeflateParams(), zlib=ZLibBackend._zlib_backend
+                    DeflateParams(), zlib=_aiohttp_zlib(ZLibBackend)
                 )
             max_size = self._max_msg_size
             try:
-                return inflater.feed(
+                out: bytes = inflater.feed(
                     payload, fin=fin, max_size=max_size - self._wsf_out if max_size else None
                 )
+                return out
             except PayloadTooBig:
                 raise WebSocketError(
                     too_big, f"Decompressed message exceeds size limit {max_size}"
@@ -580,7 +586,7 @@ def _build_reader_class() -> Any:
             else:
                 # A long frame that began in an earlier feed: it was
                 # delivered (the decoder cannot refuse it after its header).
-                h = parse_header(held)
+                h: Any = parse_header(held)
                 stream, pos = data, h.header_size + h.length - held_len
                 count -= 1
             for _ in range(count):
@@ -646,7 +652,7 @@ def _build_writer_class() -> Any:
     from aiohttp.compression_utils import ZLibBackend
 
     base = writer_mod.WebSocketWriter
-    msg_size = writer_mod.MSG_SIZE
+    msg_size: int = getattr(writer_mod, "MSG_SIZE")  # noqa: B009
     sync_limit = getattr(writer_mod, "WEBSOCKET_MAX_SYNC_CHUNK_SIZE", 16 * 1024)
 
     class WebSocketWriter(base):  # type: ignore[misc, valid-type]
@@ -700,7 +706,7 @@ def _build_writer_class() -> Any:
                 )
                 deflater = self._wsf_deflaters[key] = Deflater(
                     params, level=ZLibBackend.Z_BEST_SPEED, mem_level=8,
-                    zlib=ZLibBackend._zlib_backend,
+                    zlib=_aiohttp_zlib(ZLibBackend),
                 )
             return deflater
 

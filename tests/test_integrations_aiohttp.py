@@ -1,0 +1,236 @@
+"""wsframe.integrations.aiohttp: an aiohttp server reads the same with and without it.
+
+Differential: random message streams (fragmented, interleaved pings,
+permessage-deflate with context takeover, random read splits) and corrupted
+copies of them go through a real aiohttp server on loopback, once with the
+integration installed and once without; the messages the application sees,
+the close code and the error (type, close code, wording) must be the same.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import random
+import zlib
+from typing import Any
+
+import pytest
+
+aiohttp = pytest.importorskip("aiohttp")
+from aiohttp import web  # noqa: E402
+
+import wsframe.integrations.aiohttp as integration  # noqa: E402
+from wsframe.frames import encode_frame, new_mask  # noqa: E402
+
+pytestmark = pytest.mark.skipif(
+    integration._PATCHES.unsupported_reason() is not None,
+    reason="aiohttp version outside the integration's series",
+)
+
+
+def _messages(rng: random.Random, compress: bool) -> bytes:
+    """A random stream of masked frames (a client's), ending with a Close."""
+    out = []
+    comp = zlib.compressobj(1, zlib.DEFLATED, -15) if compress else None
+    for _ in range(rng.randint(1, 12)):
+        kind = rng.random()
+        if kind < 0.15:
+            out.append(encode_frame(9, rng.randbytes(rng.randint(0, 20)), mask=new_mask()))
+            continue
+        text = kind < 0.6
+        n = rng.choice([0, 1, 5, 125, 126, 300, 5000, 70000])
+        if text:
+            payload = "".join(rng.choice("ab€😀 ") for _ in range(n // 3)).encode()
+        else:
+            payload = rng.randbytes(n)
+        rsv1 = False
+        if comp is not None and rng.random() < 0.7:
+            payload = (comp.compress(payload) + comp.flush(zlib.Z_SYNC_FLUSH))[:-4]
+            rsv1 = True
+        pieces = rng.randint(1, 3)
+        cuts = sorted(rng.randint(0, len(payload)) for _ in range(pieces - 1))
+        parts = [payload[a:b] for a, b in zip([0, *cuts], [*cuts, len(payload)])]
+        for i, part in enumerate(parts):
+            out.append(
+                encode_frame(
+                    (1 if text else 2) if i == 0 else 0,
+                    part,
+                    fin=i == len(parts) - 1,
+                    rsv1=rsv1 and i == 0,
+                    mask=new_mask(),
+                )
+            )
+            if i < len(parts) - 1 and rng.random() < 0.3:
+                out.append(encode_frame(10, b"p", mask=new_mask()))
+    out.append(encode_frame(8, b"\x03\xe8done", mask=new_mask()))
+    return b"".join(out)
+
+
+def _corrupt(rng: random.Random, stream: bytes) -> bytes:
+    data = bytearray(stream)
+    for _ in range(rng.randint(1, 3)):
+        i = rng.randrange(min(len(data), 64) if rng.random() < 0.5 else len(data))
+        data[i] ^= 1 << rng.randrange(8)
+    return bytes(data)
+
+
+def _describe(exc: BaseException | None) -> Any:
+    """An error as the application sees it: type, close code, aiohttp's wording."""
+    if exc is None:
+        return None
+    wording = str(exc) if isinstance(exc, aiohttp.WebSocketError) else None
+    return (type(exc).__name__, getattr(exc, "code", None), wording)
+
+
+def _result_of(ws: web.WebSocketResponse, msgs: list[Any]) -> tuple[Any, ...]:
+    return (msgs, ws.close_code, _describe(ws.exception()))
+
+
+async def _serve(stream: bytes, *, compress: bool, chunk: int, max_msg_size: int) -> Any:
+    result: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+
+    async def handler(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(compress=compress, max_msg_size=max_msg_size)
+        await ws.prepare(request)
+        msgs = []
+        async for msg in ws:
+            data = _describe(msg.data) if isinstance(msg.data, BaseException) else msg.data
+            msgs.append((int(msg.type), data, msg.extra))
+        if not result.done():
+            result.set_result(_result_of(ws, msgs))
+        return ws
+
+    app = web.Application()
+    app.router.add_get("/", handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        key = base64.b64encode(os.urandom(16)).decode()
+        ext = "Sec-WebSocket-Extensions: permessage-deflate\r\n" if compress else ""
+        writer.write(
+            (
+                f"GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
+                f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                f"Sec-WebSocket-Version: 13\r\n{ext}\r\n"
+            ).encode()
+        )
+        head = await reader.readuntil(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 101")
+        for i in range(0, len(stream), chunk):
+            writer.write(stream[i : i + chunk])
+            await writer.drain()
+        writer.write_eof()
+        outcome = await asyncio.wait_for(result, 20)
+        writer.close()
+        return outcome
+    finally:
+        await runner.cleanup()
+
+
+def _both(stream: bytes, **kw: Any) -> tuple[Any, Any]:
+    integration.uninstall()
+    plain = asyncio.run(_serve(stream, **kw))
+    assert integration.install()
+    try:
+        fast = asyncio.run(_serve(stream, **kw))
+    finally:
+        integration.uninstall()
+    return plain, fast
+
+
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("compress", [False, True])
+def test_random_streams_read_the_same(seed: int, compress: bool) -> None:
+    rng = random.Random(seed)
+    stream = _messages(rng, compress)
+    plain, fast = _both(
+        stream, compress=compress, chunk=rng.choice([1 << 16, 7, 1000]),
+        max_msg_size=rng.choice([0, 4 << 20, 6000]),
+    )
+    assert fast == plain
+    assert plain[2] is None or plain[2][1] in (1009,)
+
+
+@pytest.mark.parametrize("seed", range(30))
+@pytest.mark.parametrize("compress", [False, True])
+def test_corrupted_streams_fail_the_same(seed: int, compress: bool) -> None:
+    rng = random.Random(1000 + seed)
+    stream = _corrupt(rng, _messages(rng, compress))
+    plain, fast = _both(
+        stream, compress=compress, chunk=rng.choice([1 << 16, 13]), max_msg_size=4 << 20
+    )
+    assert fast == plain
+
+
+def test_install_replaces_the_reader_and_writer_where_aiohttp_binds_them() -> None:
+    import aiohttp.client
+    import aiohttp.http
+    import aiohttp.web_ws
+
+    original = aiohttp.web_ws.WebSocketReader
+    assert integration.install()
+    try:
+        assert integration.is_installed() and integration.active()
+        for module in (aiohttp.web_ws, aiohttp.client, aiohttp.http):
+            assert module.WebSocketReader.__module__ == integration.__name__
+            assert module.WebSocketWriter.__module__ == integration.__name__
+    finally:
+        integration.uninstall()
+    assert aiohttp.web_ws.WebSocketReader is original
+    assert not integration.is_installed()
+
+
+def test_client_masks_with_fresh_keys_and_reuses_one_compressor() -> None:
+    from aiohttp._websocket.writer import WebSocketWriter as Original
+
+    assert integration.install()
+    try:
+        from aiohttp.http import WebSocketWriter
+
+        class Transport:
+            def __init__(self) -> None:
+                self.out: list[bytes] = []
+
+            def write(self, data: bytes) -> None:
+                self.out.append(bytes(data))
+
+            def is_closing(self) -> bool:
+                return False
+
+        class Protocol:
+            _paused = False
+
+        transport = Transport()
+        writer = WebSocketWriter(Protocol(), transport, use_mask=True, compress=15)  # type: ignore[arg-type]
+        assert isinstance(writer, Original)
+
+        async def send() -> None:
+            for _ in range(3):
+                await writer.send_frame(b"hello hello hello", 1)
+            await writer.send_frame(b"hello hello hello", 1, compress=12)
+            await writer.send_frame(b"hello hello hello", 1, compress=12)
+
+        asyncio.run(send())
+        keys = {frame[2:6] for frame in transport.out}
+        assert len(keys) == len(transport.out) == 5
+        assert len(writer._wsf_deflaters) == 2
+        # Every frame inflates back (context taken over for the connection's
+        # compressor; none across the per-send ones).
+        d = zlib.decompressobj(-15)
+        for frame in transport.out[:3]:
+            length = frame[1] & 0x7F
+            payload = bytes(b ^ frame[2:6][i % 4] for i, b in enumerate(frame[6 : 6 + length]))
+            assert d.decompress(payload + b"\x00\x00\xff\xff") == b"hello hello hello"
+        for frame in transport.out[3:]:
+            length = frame[1] & 0x7F
+            payload = bytes(b ^ frame[2:6][i % 4] for i, b in enumerate(frame[6 : 6 + length]))
+            fresh = zlib.decompressobj(-15)
+            assert fresh.decompress(payload + b"\x00\x00\xff\xff") == b"hello hello hello"
+    finally:
+        integration.uninstall()
