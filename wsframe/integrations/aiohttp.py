@@ -84,6 +84,8 @@ _WRITER_MODULES = (
 )
 
 _TEXT, _BINARY, _CONT, _CLOSE, _PING, _PONG = 1, 2, 0, 8, 9, 10
+#: Below this many bytes a text payload is decoded by ``bytes.decode``.
+_SHORT_TEXT = 512
 
 
 # ---------------------------------------------------------------------------
@@ -235,30 +237,34 @@ class _QueueProxy:
 
 class _ResumeHook:
     """Stands between aiohttp's compiled data queue and its protocol while a
-    wsframe reader is stalled: when the queue has drained enough to resume
-    the transport, the stalled frames are delivered first, and the transport
-    resumes only if the reader did not stall again."""
+    wsframe reader is stalled (the compiled queue keeps its own stall slot
+    for aiohttp's compiled reader).  The queue asks its protocol to resume
+    reading after each message it hands out below its high-water mark: the
+    stalled frames are delivered once it is down to the low-water mark, as
+    aiohttp's reader does, and the transport resumes only if the reader did
+    not stall again.  Put back when the reader is no longer stalled."""
 
-    def __init__(self, protocol: Any, reader: Any) -> None:
-        self._protocol = protocol
+    def __init__(self, queue: Any, reader: Any) -> None:
+        self._queue = queue
+        self._protocol = queue._protocol
         self._reader = reader  # a weak reference
-
-    @property
-    def _reading_paused(self) -> bool:
-        return bool(self._protocol._reading_paused)
+        self._low = queue._limit // 2
+        self._reading_paused = True  # the queue paused it before the stall
 
     def pause_reading(self) -> None:
+        self._reading_paused = True
         self._protocol.pause_reading()
 
     def resume_reading(self) -> None:
+        queue = self._queue
+        if queue._size > self._low:
+            return
         reader = self._reader()
         if reader is not None and reader._wsf_stalled:
-            queue = reader._wsf_queue
-            if queue._size > queue._limit // 2:
-                return  # aiohttp's reader resumes at the low-water mark
             reader.feed_data(b"")
             if reader._wsf_stalled and reader._exc is None:
                 return
+        queue._protocol = self._protocol
         self._protocol.resume_reading()
 
     def __getattr__(self, name: str) -> Any:
@@ -303,6 +309,17 @@ def _build_reader_class() -> Any:
         ) -> None:
             super().__init__(queue, max_msg_size, compress, decode_text)
             self._wsf_queue = queue
+            try:
+                queue._stalled_reader = None
+                python_queue = True
+            except AttributeError:
+                python_queue = False
+            # Stop parsing past the queue's high-water mark (aiohttp 3.14's
+            # rule) where it bounds memory: a compressed message may inflate
+            # 1000-fold; without compression the transport's pause bounds the
+            # queue to one read past the mark.  With aiohttp's Python queue,
+            # always (its stall slot makes it exact).
+            self._wsf_stall_on = bool(compress) or python_queue
             self._wsf_decoder: Any = None  # built at the first byte (role from the mask bit)
             self._wsf_fallback = False  # aiohttp's own parser has the connection
             self._wsf_held = b""  # the first bytes of the frame the decoder buffers
@@ -386,9 +403,12 @@ def _build_reader_class() -> Any:
                     if self._wsf_deliver(pending):
                         self._wsf_hand_over(data, 0)
                         return
+                stall_on = self._wsf_stall_on
+                limit = queue._limit
+                decode_text = self._decode_text
                 for frame in dec.feed(data):
                     count += 1
-                    if queue._size > queue._limit:
+                    if stall_on and queue._size > limit:
                         # Over aiohttp's high-water mark with frames left:
                         # keep them and stop until the queue drains.
                         self._wsf_pending = frame
@@ -396,22 +416,55 @@ def _build_reader_class() -> Any:
                         self._wsf_stall()
                         return
                     op = frame.opcode
-                    payload = frame.payload
-                    if frame.fin and not frame.rsv1 and op <= _BINARY and op and not self._wsf_frag_op:
-                        n = len(payload)
+                    if op <= _BINARY and op and frame.fin and not frame.rsv1:
+                        # A whole uncompressed message (the decoder refuses a
+                        # new one inside a fragmented message, RFC 6455 §5.4).
+                        payload = frame.payload
                         if op == _TEXT:
-                            if self._decode_text:
+                            if decode_text:
                                 try:
-                                    text = utf8_decode(payload)
-                                except ProtocolError:
+                                    # CPython's decoder is quicker to call on
+                                    # short text; wsframe's on long text.
+                                    text = (
+                                        payload.decode()
+                                        if len(payload) < _SHORT_TEXT
+                                        else utf8_decode(payload)
+                                    )
+                                except (ProtocolError, UnicodeDecodeError):
                                     raise invalid_utf8() from None
-                                queue_feed(tuple_new(WSMessage, (msg_text, text, "")), n)
+                                queue_feed(
+                                    tuple_new(WSMessage, (msg_text, text, "")), len(payload)
+                                )
                             else:
                                 queue_feed(
-                                    tuple_new(WSMessageTextBytes, (msg_text, payload, "")), n
+                                    tuple_new(WSMessageTextBytes, (msg_text, payload, "")),
+                                    len(payload),
                                 )
                         else:
-                            queue_feed(tuple_new(WSMessage, (msg_binary, payload, "")), n)
+                            queue_feed(
+                                tuple_new(WSMessage, (msg_binary, payload, "")), len(payload)
+                            )
+                    elif op <= _BINARY and op and frame.fin and not self._wsf_frag_op:
+                        # A whole compressed message (RFC 7692 §6.1: RSV1).
+                        data_out = self._inflate(frame.payload, True)
+                        size = len(data_out)
+                        if op == _TEXT:
+                            if decode_text:
+                                try:
+                                    text = (
+                                        data_out.decode()
+                                        if size < _SHORT_TEXT
+                                        else utf8_decode(data_out)
+                                    )
+                                except (ProtocolError, UnicodeDecodeError):
+                                    raise invalid_utf8() from None
+                                queue_feed(tuple_new(WSMessage, (msg_text, text, "")), size)
+                            else:
+                                queue_feed(
+                                    tuple_new(WSMessageTextBytes, (msg_text, data_out, "")), size
+                                )
+                        else:
+                            queue_feed(tuple_new(WSMessage, (msg_binary, data_out, "")), size)
                     elif self._wsf_deliver(frame):
                         # aiohttp parses on after a Close frame: its parser
                         # takes what follows.
@@ -442,9 +495,8 @@ def _build_reader_class() -> Any:
             except AttributeError:
                 # The compiled queue keeps that slot for aiohttp's compiled
                 # reader: resume when it resumes the transport instead.
-                protocol = queue._protocol
-                if not isinstance(protocol, _ResumeHook):
-                    queue._protocol = _ResumeHook(protocol, self._weak_self)
+                if not isinstance(queue._protocol, _ResumeHook):
+                    queue._protocol = _ResumeHook(queue, self._weak_self)
 
         def _wsf_unstall(self) -> None:
             self._wsf_stalled = False
@@ -534,6 +586,7 @@ def _build_reader_class() -> Any:
 
         def _wsf_end_message(self) -> None:
             self._wsf_frag_op = 0
+            self._wsf_out = 0
             self._wsf_parts = []
             self._wsf_validator = None
             max_size = self._max_msg_size
