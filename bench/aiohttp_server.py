@@ -158,7 +158,9 @@ def _child(installed: bool, name: str) -> dict[str, Any]:
             import tracemalloc
 
             tracemalloc.start()
+        size = 0
         async for msg in ws:
+            size = len(msg.data) if memory else 0
             if n == 0:
                 first = time.perf_counter()
                 first_cpu = time.process_time()
@@ -171,7 +173,7 @@ def _child(installed: bool, name: str) -> dict[str, Any]:
             import tracemalloc
 
             result["peak_mib"] = tracemalloc.get_traced_memory()[1] / (1 << 20)
-            result["message_mib"] = len(msg.data) / (1 << 20)
+            result["message_mib"] = size / (1 << 20)
             tracemalloc.stop()
         result["count"] = n
         await ws.close()

@@ -88,11 +88,15 @@ def _result_of(ws: web.WebSocketResponse, msgs: list[Any]) -> tuple[Any, ...]:
     return (msgs, ws.close_code, _describe(ws.exception()))
 
 
-async def _serve(stream: bytes, *, compress: bool, chunk: int, max_msg_size: int) -> Any:
+async def _serve(
+    stream: bytes, *, compress: bool, chunk: int, max_msg_size: int, decode_text: bool = True
+) -> Any:
     result: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
 
     async def handler(request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse(compress=compress, max_msg_size=max_msg_size)
+        ws = web.WebSocketResponse(
+            compress=compress, max_msg_size=max_msg_size, decode_text=decode_text
+        )
         await ws.prepare(request)
         msgs = []
         async for msg in ws:
@@ -234,3 +238,54 @@ def test_client_masks_with_fresh_keys_and_reuses_one_compressor() -> None:
             assert fresh.decompress(payload + b"\x00\x00\xff\xff") == b"hello hello hello"
     finally:
         integration.uninstall()
+
+
+def test_the_probes_accept_the_installed_aiohttp() -> None:
+    assert integration.probe_reader() is None
+    assert integration.probe_writer() is None
+
+
+def test_internals_that_differ_leave_aiohttp_untouched(monkeypatch: pytest.MonkeyPatch) -> None:
+    import aiohttp.web_ws
+
+    original_reader = aiohttp.web_ws.WebSocketReader
+    monkeypatch.setattr(integration, "_reader_cls", None)
+    monkeypatch.setattr(
+        integration, "probe_reader", lambda: "WebSocketDataQueue.feed_data['self', 'data'] differs"
+    )
+    with pytest.warns(RuntimeWarning, match="feed_data"):
+        integration.install()
+    try:
+        assert aiohttp.web_ws.WebSocketReader is original_reader
+        # The writer is judged on its own and still replaced.
+        assert aiohttp.web_ws.WebSocketWriter.__module__ == integration.__name__
+    finally:
+        integration.uninstall()
+
+
+def test_a_release_outside_the_series_is_left_untouched(monkeypatch: pytest.MonkeyPatch) -> None:
+    import aiohttp.web_ws
+
+    from wsframe.integrations import _patching
+
+    original = aiohttp.web_ws.WebSocketReader
+    monkeypatch.setattr(_patching, "installed_version", lambda name: "3.10.11")
+    with pytest.warns(RuntimeWarning, match="3.10.11"):
+        assert integration.install() is False
+    assert aiohttp.web_ws.WebSocketReader is original
+    assert not integration.is_installed()
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("compress", [False, True])
+def test_decode_text_false_keeps_bytes(seed: int, compress: bool) -> None:
+    rng = random.Random(500 + seed)
+    stream = _messages(rng, compress)
+    if seed % 2:
+        stream = _corrupt(rng, stream)
+    plain, fast = _both(
+        stream, compress=compress, chunk=rng.choice([1 << 16, 5]), max_msg_size=0,
+        decode_text=False,
+    )
+    assert fast == plain
+    assert all(not isinstance(m[1], str) for m in plain[0] if m[0] == 1)
