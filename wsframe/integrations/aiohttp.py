@@ -309,17 +309,6 @@ def _build_reader_class() -> Any:
         ) -> None:
             super().__init__(queue, max_msg_size, compress, decode_text)
             self._wsf_queue = queue
-            try:
-                queue._stalled_reader = None
-                python_queue = True
-            except AttributeError:
-                python_queue = False
-            # Stop parsing past the queue's high-water mark (aiohttp 3.14's
-            # rule) where it bounds memory: a compressed message may inflate
-            # 1000-fold; without compression the transport's pause bounds the
-            # queue to one read past the mark.  With aiohttp's Python queue,
-            # always (its stall slot makes it exact).
-            self._wsf_stall_on = bool(compress) or python_queue
             self._wsf_decoder: Any = None  # built at the first byte (role from the mask bit)
             self._wsf_fallback = False  # aiohttp's own parser has the connection
             self._wsf_held = b""  # the first bytes of the frame the decoder buffers
@@ -403,12 +392,48 @@ def _build_reader_class() -> Any:
                     if self._wsf_deliver(pending):
                         self._wsf_hand_over(data, 0)
                         return
-                stall_on = self._wsf_stall_on
                 limit = queue._limit
                 decode_text = self._decode_text
-                for frame in dec.feed(data):
+                frames = dec.feed(data)
+                if decode_text and not self._compress:
+                    # The common case in few steps per frame: whole text or
+                    # binary messages on an uncompressed connection.
+                    for frame in frames:
+                        count += 1
+                        if queue._size > limit:
+                            self._wsf_pending = frame
+                            self._wsf_keep(data, dec.buffered, True)
+                            self._wsf_stall()
+                            return
+                        if frame.fin:
+                            op = frame.opcode
+                            if op == _TEXT:
+                                payload = frame.payload
+                                n = len(payload)
+                                try:
+                                    text = (
+                                        payload.decode() if n < _SHORT_TEXT
+                                        else utf8_decode(payload)
+                                    )
+                                except (ProtocolError, UnicodeDecodeError):
+                                    raise invalid_utf8() from None
+                                queue_feed(tuple_new(WSMessage, (msg_text, text, "")), n)
+                                continue
+                            if op == _BINARY:
+                                payload = frame.payload
+                                queue_feed(
+                                    tuple_new(WSMessage, (msg_binary, payload, "")),
+                                    len(payload),
+                                )
+                                continue
+                        if self._wsf_deliver(frame):
+                            self._wsf_hand_over(data, count)
+                            return
+                    self._wsf_keep(data, dec.buffered, False)
+                    return
+                for frame in frames:
                     count += 1
-                    if stall_on and queue._size > limit:
+                    if queue._size > limit:
                         # Over aiohttp's high-water mark with frames left:
                         # keep them and stop until the queue drains.
                         self._wsf_pending = frame
