@@ -24,6 +24,8 @@ from aiohttp import web  # noqa: E402
 import wsframe.integrations.aiohttp as integration  # noqa: E402
 from wsframe.frames import encode_frame, new_mask  # noqa: E402
 
+_VERSION = tuple(int(p) for p in aiohttp.__version__.split(".")[:3] if p.isdigit())
+
 pytestmark = pytest.mark.skipif(
     integration._PATCHES.unsupported_reason() is not None,
     reason="aiohttp version outside the integration's series",
@@ -94,9 +96,8 @@ async def _serve(
     result: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
 
     async def handler(request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse(
-            compress=compress, max_msg_size=max_msg_size, decode_text=decode_text
-        )
+        extra = {} if decode_text else {"decode_text": False}  # aiohttp >= 3.14
+        ws = web.WebSocketResponse(compress=compress, max_msg_size=max_msg_size, **extra)
         await ws.prepare(request)
         msgs = []
         async for msg in ws:
@@ -158,7 +159,8 @@ def test_random_streams_read_the_same(seed: int, compress: bool) -> None:
         max_msg_size=rng.choice([0, 4 << 20, 6000]),
     )
     assert fast == plain
-    assert plain[2] is None or plain[2][1] in (1009,)
+    if _VERSION >= (3, 14):  # (3.13 fails some valid compressed fragmented text)
+        assert plain[2] is None or plain[2][1] in (1009,)
 
 
 @pytest.mark.parametrize("seed", range(30))
@@ -172,6 +174,7 @@ def test_corrupted_streams_fail_the_same(seed: int, compress: bool) -> None:
     assert fast == plain
 
 
+@pytest.mark.skipif(_VERSION < (3, 14), reason="the reader is replaced from aiohttp 3.14")
 def test_install_replaces_the_reader_and_writer_where_aiohttp_binds_them() -> None:
     import aiohttp.client
     import aiohttp.http
@@ -190,6 +193,7 @@ def test_install_replaces_the_reader_and_writer_where_aiohttp_binds_them() -> No
     assert not integration.is_installed()
 
 
+@pytest.mark.skipif(_VERSION < (3, 13, 3), reason="the writer is replaced from aiohttp 3.13.3")
 def test_client_masks_with_fresh_keys_and_reuses_one_compressor() -> None:
     from aiohttp._websocket.writer import WebSocketWriter as Original
 
@@ -241,10 +245,13 @@ def test_client_masks_with_fresh_keys_and_reuses_one_compressor() -> None:
 
 
 def test_the_probes_accept_the_installed_aiohttp() -> None:
-    assert integration.probe_reader() is None
-    assert integration.probe_writer() is None
+    # The reader's internals are 3.14's (decode_text, WSMessageTextBytes);
+    # the writer's, 3.13.3's.
+    assert (integration.probe_reader() is None) == (_VERSION >= (3, 14))
+    assert (integration.probe_writer() is None) == (_VERSION >= (3, 13, 3))
 
 
+@pytest.mark.skipif(_VERSION < (3, 14), reason="the reader is replaced from aiohttp 3.14")
 def test_internals_that_differ_leave_aiohttp_untouched(monkeypatch: pytest.MonkeyPatch) -> None:
     import aiohttp.web_ws
 
@@ -276,6 +283,7 @@ def test_a_release_outside_the_series_is_left_untouched(monkeypatch: pytest.Monk
     assert not integration.is_installed()
 
 
+@pytest.mark.skipif(_VERSION < (3, 14), reason="decode_text is aiohttp 3.14's")
 @pytest.mark.parametrize("seed", range(6))
 @pytest.mark.parametrize("compress", [False, True])
 def test_decode_text_false_keeps_bytes(seed: int, compress: bool) -> None:
