@@ -314,7 +314,7 @@ def _build_reader_class() -> Any:
             self._wsf_held = b""  # the first bytes of the frame the decoder buffers
             self._wsf_held_len = 0
             self._wsf_frag_op = 0  # opcode of the fragmented message in progress
-            self._wsf_parts: list[Any] = []  # its (inflated) payloads
+            self._wsf_buf = bytearray()  # its (inflated) payload so far
             self._wsf_wire = 0  # its wire bytes so far
             self._wsf_out = 0  # its inflated bytes so far
             self._wsf_comp = False  # it is compressed
@@ -562,7 +562,7 @@ def _build_reader_class() -> Any:
             if op:
                 self._wsf_frag_op = op
                 self._wsf_comp = rsv1
-                self._wsf_parts = []
+                self._wsf_buf = bytearray()
                 self._wsf_wire = self._wsf_out = 0
                 self._wsf_validator = None
             wire = self._wsf_wire = self._wsf_wire + len(payload)
@@ -580,17 +580,18 @@ def _build_reader_class() -> Any:
                         v.feed(payload)
                     except ProtocolError:
                         raise invalid_utf8() from None
-                self._wsf_parts.append(payload)
+                self._wsf_buf += payload
                 max_size = self._max_msg_size
                 if max_size:
                     # aiohttp refuses a frame whose length reaches the limit
                     # less what the message holds, before buffering it.
                     self._wsf_decoder.max_frame_size = max_size - 1 - wire
                 return
-            parts = self._wsf_parts
-            if parts:
-                parts.append(payload)
-                data = b"".join(parts)
+            # One growing buffer, not a list joined at the end: the message
+            # is held once (plus the str or bytes made of it).
+            data: Any = self._wsf_buf
+            if data:
+                data += payload
             else:
                 data = payload
             size = len(data)
@@ -599,7 +600,9 @@ def _build_reader_class() -> Any:
             if op == _TEXT:
                 if self._decode_text:
                     try:
-                        text_str = data.decode("utf-8") if parts else utf8_decode(data)
+                        text_str = (
+                            data.decode() if size < _SHORT_TEXT else utf8_decode(data)
+                        )
                     except (ProtocolError, UnicodeDecodeError):
                         raise invalid_utf8() from None
                     msg: Any = tuple_new(WSMessage, (msg_text, text_str, ""))
@@ -612,7 +615,7 @@ def _build_reader_class() -> Any:
         def _wsf_end_message(self) -> None:
             self._wsf_frag_op = 0
             self._wsf_out = 0
-            self._wsf_parts = []
+            self._wsf_buf = bytearray()
             self._wsf_validator = None
             max_size = self._max_msg_size
             if max_size:
@@ -690,15 +693,15 @@ def _build_reader_class() -> Any:
                 # output goes back in front when the message ends.
                 self._partial = bytearray(self._wsf_wire)
                 self._wsf_skip = self._wsf_wire
-                self._wsf_prefix = b"".join(self._wsf_parts)
+                self._wsf_prefix = bytes(self._wsf_buf)
                 self._compressed = compressed_true
             else:
-                self._partial = bytearray(b"".join(self._wsf_parts))
+                self._partial = bytearray(self._wsf_buf)
                 self._wsf_skip, self._wsf_prefix = 0, b""
                 self._compressed = compressed_false if self._wsf_frag_op else compressed_not_set
             if self._compress:
                 self._decompressobj = _InflaterAdapter(self)
-            self._wsf_parts = []
+            self._wsf_buf = bytearray()
             if rest:
                 self._feed_data(rest)
 
