@@ -34,12 +34,16 @@ pytestmark = pytest.mark.skipif(
 
 def _messages(rng: random.Random, compress: bool) -> bytes:
     """A random stream of masked frames (a client's), ending with a Close."""
+    return b"".join(_frames(rng, compress))
+
+
+def _frames(rng: random.Random, compress: bool) -> list[bytes]:
     out = []
     comp = zlib.compressobj(1, zlib.DEFLATED, -15) if compress else None
     for _ in range(rng.randint(1, 12)):
         kind = rng.random()
         if kind < 0.15:
-            out.append(encode_frame(9, rng.randbytes(rng.randint(0, 20)), mask=new_mask()))
+            out.append(encode_frame(9, rng.randbytes(rng.randint(0, 20)), mask=rng.randbytes(4)))
             continue
         text = kind < 0.6
         n = rng.choice([0, 1, 5, 125, 126, 300, 5000, 70000])
@@ -61,21 +65,24 @@ def _messages(rng: random.Random, compress: bool) -> bytes:
                     part,
                     fin=i == len(parts) - 1,
                     rsv1=rsv1 and i == 0,
-                    mask=new_mask(),
+                    mask=rng.randbytes(4),
                 )
             )
             if i < len(parts) - 1 and rng.random() < 0.3:
-                out.append(encode_frame(10, b"p", mask=new_mask()))
-    out.append(encode_frame(8, b"\x03\xe8done", mask=new_mask()))
+                out.append(encode_frame(10, b"p", mask=rng.randbytes(4)))
+    out.append(encode_frame(8, b"\x03\xe8done", mask=rng.randbytes(4)))
+    return out
+
+
+def _corrupt(rng: random.Random, frames: list[bytes]) -> bytes:
+    """Flip a bit or two: mostly in a frame's first two bytes (FIN, RSV,
+    opcode, mask bit, length), else anywhere in the frame."""
+    out = [bytearray(f) for f in frames]
+    for _ in range(rng.randint(1, 2)):
+        frame = rng.choice(out)
+        i = rng.randrange(2) if rng.random() < 0.7 else rng.randrange(len(frame))
+        frame[i] ^= 1 << rng.randrange(8)
     return b"".join(out)
-
-
-def _corrupt(rng: random.Random, stream: bytes) -> bytes:
-    data = bytearray(stream)
-    for _ in range(rng.randint(1, 3)):
-        i = rng.randrange(min(len(data), 64) if rng.random() < 0.5 else len(data))
-        data[i] ^= 1 << rng.randrange(8)
-    return bytes(data)
 
 
 def _describe(exc: BaseException | None) -> Any:
@@ -138,6 +145,26 @@ async def _serve(
         await runner.cleanup()
 
 
+#: The errors wsframe finds before the end of a message (fail-fast): corrupt
+#: compressed data, impossible text.
+_FAIL_FAST = {("error", None, None), ("WebSocketError", 1007, "Invalid UTF-8 text message")}
+
+
+def _assert_same(plain: Any, fast: Any) -> None:
+    """The same messages, close code and error; except that where a message
+    holds both a fault wsframe finds as it arrives (corrupt compressed data,
+    impossible text) and a later protocol error in one of its frames, wsframe
+    reports the first fault and aiohttp, which inflates and decodes at the
+    end of the message, the later one."""
+    if fast == plain:
+        return
+    p_msgs, p_code, p_err = plain
+    f_msgs, f_code, f_err = fast
+    assert p_err is not None and f_err in _FAIL_FAST, (plain, fast)
+    assert (p_msgs[:-1], p_code) == (f_msgs[:-1], f_code), (plain, fast)
+    assert p_msgs[-1][0] == f_msgs[-1][0] == 258  # both end on an ERROR message
+
+
 def _both(stream: bytes, **kw: Any) -> tuple[Any, Any]:
     integration.uninstall()
     plain = asyncio.run(_serve(stream, **kw))
@@ -167,11 +194,11 @@ def test_random_streams_read_the_same(seed: int, compress: bool) -> None:
 @pytest.mark.parametrize("compress", [False, True])
 def test_corrupted_streams_fail_the_same(seed: int, compress: bool) -> None:
     rng = random.Random(1000 + seed)
-    stream = _corrupt(rng, _messages(rng, compress))
+    stream = _corrupt(rng, _frames(rng, compress))
     plain, fast = _both(
         stream, compress=compress, chunk=rng.choice([1 << 16, 13]), max_msg_size=4 << 20
     )
-    assert fast == plain
+    _assert_same(plain, fast)
 
 
 @pytest.mark.skipif(_VERSION < (3, 14), reason="the reader is replaced from aiohttp 3.14")
@@ -288,12 +315,24 @@ def test_a_release_outside_the_series_is_left_untouched(monkeypatch: pytest.Monk
 @pytest.mark.parametrize("compress", [False, True])
 def test_decode_text_false_keeps_bytes(seed: int, compress: bool) -> None:
     rng = random.Random(500 + seed)
-    stream = _messages(rng, compress)
-    if seed % 2:
-        stream = _corrupt(rng, stream)
+    frames = _frames(rng, compress)
+    stream = _corrupt(rng, frames) if seed % 2 else b"".join(frames)
     plain, fast = _both(
         stream, compress=compress, chunk=rng.choice([1 << 16, 5]), max_msg_size=0,
         decode_text=False,
     )
-    assert fast == plain
+    _assert_same(plain, fast)
     assert all(not isinstance(m[1], str) for m in plain[0] if m[0] == 1)
+
+
+def test_the_corrupted_streams_reach_errors() -> None:
+    # The corruption differential compares failures, not only clean reads.
+    errors = 0
+    for seed in range(10):
+        rng = random.Random(1000 + seed)
+        stream = _corrupt(rng, _frames(rng, False))
+        _, _, error = asyncio.run(
+            _serve(stream, compress=False, chunk=1 << 16, max_msg_size=4 << 20)
+        )
+        errors += error is not None
+    assert errors >= 3
