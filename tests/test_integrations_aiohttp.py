@@ -22,7 +22,7 @@ aiohttp = pytest.importorskip("aiohttp")
 from aiohttp import web  # noqa: E402
 
 import wsframe.integrations.aiohttp as integration  # noqa: E402
-from wsframe.frames import encode_frame, new_mask  # noqa: E402
+from wsframe.frames import encode_frame  # noqa: E402
 
 _VERSION = tuple(int(p) for p in aiohttp.__version__.split(".")[:3] if p.isdigit())
 
