@@ -336,3 +336,27 @@ def test_the_corrupted_streams_reach_errors() -> None:
         )
         errors += error is not None
     assert errors >= 3
+
+
+@pytest.mark.skipif(_VERSION < (3, 14), reason="the reader is replaced from aiohttp 3.14")
+def test_install_before_importing_aiohttp() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, warnings; warnings.simplefilter('error')\n"
+        "import wsframe.integrations.aiohttp as w\n"
+        "assert 'aiohttp' not in sys.modules\n"
+        "assert w.install()\n"
+        "from aiohttp import web, client, http_websocket\n"
+        "for m in (sys.modules['aiohttp.web_ws'], client, http_websocket):\n"
+        "    assert m.WebSocketReader.__module__ == w.__name__, m\n"
+        "    assert m.WebSocketWriter.__module__ == w.__name__, m\n"
+        "assert w.active()\n"
+        "w.uninstall()\n"
+        "assert sys.modules['aiohttp.web_ws'].WebSocketReader.__module__ != w.__name__\n"
+    )
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
