@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run the peers' own test suites with wsframe's integrations installed.
 #
-#   tools/peer_suites.sh            # wsproto + autobahn
+#   tools/peer_suites.sh            # wsproto + autobahn + aiohttp
 #   tools/peer_suites.sh wsproto    # one of them
 #
 # 1. wsproto: downloads the sdist of the pinned version from PyPI, unpacks it
@@ -14,6 +14,13 @@
 #    wsframe.integrations.autobahn installed; then autobahn's UTF-8 validator
 #    test (autobahn.nvx.test.test_nvx_utf8validator) with AUTOBAHN_USE_NVX=0,
 #    where its "standard" validator, incremental positions included, is ours.
+# 3. aiohttp: downloads the sdist of the installed aiohttp version and runs its
+#    WebSocket tests (parser, writer, data queue, client and server, unit and
+#    functional) against the installed aiohttp with
+#    wsframe.integrations.aiohttp installed before collection.  The tests that
+#    take a zlib backend run on each one aiohttp supports (zlib, zlib-ng, isal:
+#    its parametrize_zlib_backend fixture).  A few tests are deselected, each
+#    with the reason, in AIOHTTP_DESELECT below.
 #
 # Prints the pass counts; exits non-zero if any suite fails or if an
 # integration was not in effect during its suite.
@@ -31,7 +38,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(dirname "$HERE")"
 SUITES=("$@")
 if [ ${#SUITES[@]} -eq 0 ]; then
-    SUITES=(wsproto autobahn)
+    SUITES=(wsproto autobahn aiohttp)
 fi
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/wsframe-peers.XXXXXX")"
@@ -104,8 +111,58 @@ for suite in "${SUITES[@]}"; do
             "$PYTHON" -m pytest -p no:cacheprovider -p wsframe_peer_plugin -q -rs \
             --pyargs autobahn.nvx.test.test_nvx_utf8validator
         ;;
+    aiohttp)
+        if ! version="$(cd "$WORK" && "$PYTHON" -c 'import aiohttp; print(aiohttp.__version__)' 2>/dev/null)"; then
+            echo "aiohttp is not installed (pip install -e '.[test]')" >&2
+            REPORT+=("aiohttp: NOT INSTALLED (failure)")
+            STATUS=1
+            continue
+        fi
+        (cd "$WORK" && "$DOWNLOAD_PYTHON" -m pip download --quiet --no-binary :all: --no-deps \
+            "aiohttp==$version" -d "$WORK/dl")
+        tar -xzf "$WORK/dl/aiohttp-$version.tar.gz" -C "$WORK"
+        # Only its tests/ and pytest.ini: the installed (compiled) aiohttp is
+        # the one under test, not the sdist's unbuilt source.
+        mkdir -p "$WORK/aiohttp-tests"
+        cp -r "$WORK/aiohttp-$version/tests" "$WORK/aiohttp-$version/pytest.ini" "$WORK/aiohttp-tests/"
+        # pytest-timeout is not a test dependency here.
+        sed -i '/^timeout = /d' "$WORK/aiohttp-tests/pytest.ini"
+        # Deselected, because they cannot pass by design:
+        AIOHTTP_DESELECT=(
+            # They read the compiled WebSocketDataQueue's private _stalled_reader
+            # slot, which only aiohttp's compiled reader can set (Cython
+            # readonly); the integration stalls at the same high-water mark and
+            # resumes at the same low-water mark through the queue's protocol.
+            tests/test_websocket_parser.py::test_transport_stays_paused_while_stash_remains
+            tests/test_websocket_parser.py::test_stalled_reader_reference_released_after_drain
+            tests/test_websocket_parser.py::test_parse_error_abandons_the_stash
+            tests/test_websocket_parser.py::test_queue_does_not_keep_stalled_reader_alive
+            tests/test_websocket_parser.py::test_collected_stalled_reader_surfaces_contract_error
+            tests/test_client_ws_functional.py::test_stashed_frames_survive_connection_loss
+            tests/test_client_ws_functional.py::test_stalled_parser_outlives_connection_lost
+            tests/test_web_websocket_functional.py::test_stashed_frames_survive_connection_loss
+            tests/test_web_websocket_functional.py::test_stalled_parser_outlives_connection_lost
+            # aiohttp inflates deflate data after a final (BFINAL) block as a
+            # new member, up to a member cap; wsframe's Inflater ends the
+            # message's data at a final block (docs/deflate.md).
+            tests/test_websocket_parser.py::test_compressed_multi_member_message
+            tests/test_websocket_parser.py::test_compressed_member_flood_rejected
+        )
+        DESELECT_ARGS=()
+        for t in "${AIOHTTP_DESELECT[@]}"; do
+            DESELECT_ARGS+=(--deselect "$t")
+        done
+        run_suite "aiohttp $version (sdist WebSocket tests)" "$WORK/aiohttp.log" "$WORK/aiohttp-tests" -- \
+            env WSFRAME_INTEGRATIONS=aiohttp \
+            "$PYTHON" -m pytest -p no:cacheprovider -p wsframe_peer_plugin -o addopts= -q \
+            "${DESELECT_ARGS[@]}" \
+            tests/test_websocket_parser.py tests/test_websocket_writer.py \
+            tests/test_websocket_data_queue.py tests/test_client_ws.py \
+            tests/test_client_ws_functional.py tests/test_web_websocket.py \
+            tests/test_web_websocket_functional.py
+        ;;
     *)
-        echo "unknown suite: $suite (wsproto, autobahn)" >&2
+        echo "unknown suite: $suite (wsproto, autobahn, aiohttp)" >&2
         exit 2
         ;;
     esac

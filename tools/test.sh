@@ -65,6 +65,8 @@ if [ -f tools/peer_suites.sh ]; then
     else
         echo "tools/test.sh: autobahn is not installed here; skipping its suite"
     fi
+    # aiohttp's WebSocket tests from its sdist, with the aiohttp integration.
+    suites+=(aiohttp)
     PYTHON="$PYTHON" bash tools/peer_suites.sh "${suites[@]}" || status=1
 fi
 

@@ -8,6 +8,7 @@ safe before or after the peer library is imported) and ``is_installed()``:
 - :mod:`wsframe.integrations.autobahn`: wsaccel-compatible ``Utf8Validator``,
   ``XorMaskerNull``, ``XorMaskerSimple``, ``create_xor_masker`` and patches
   for ``autobahn.websocket``.
+- :mod:`wsframe.integrations.aiohttp`: aiohttp's WebSocket reader and writer.
 
 The submodules are imported on demand (``wsframe.integrations.wsproto`` works
 after a bare ``import wsframe.integrations``), and the wsaccel-compatible names
@@ -24,13 +25,14 @@ __all__ = [
     "wsproto",
     "websockets",
     "autobahn",
+    "aiohttp",
     "Utf8Validator",
     "XorMaskerNull",
     "XorMaskerSimple",
     "create_xor_masker",
 ]
 
-_SUBMODULES = ("wsproto", "websockets", "autobahn")
+_SUBMODULES = ("wsproto", "websockets", "autobahn", "aiohttp")
 _WSACCEL_NAMES = ("Utf8Validator", "XorMaskerNull", "XorMaskerSimple", "create_xor_masker")
 
 

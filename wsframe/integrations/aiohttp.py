@@ -1,0 +1,839 @@
+"""Drop-in acceleration of aiohttp's WebSocket reader and writer.
+
+Usage (in the module that builds the ``web.Application``, or before the
+first ``ClientSession.ws_connect``)::
+
+    import wsframe.integrations.aiohttp as wsframe_aiohttp
+    wsframe_aiohttp.install()     # before or after ``import aiohttp``
+
+What is replaced, in every module that binds the name (``aiohttp.web_ws``
+and ``aiohttp.client`` construct them, ``aiohttp.http``,
+``aiohttp.http_websocket`` and ``aiohttp._websocket.reader`` /
+``aiohttp._websocket.writer`` re-export them):
+
+* ``WebSocketReader``: frames are decoded in batches by
+  :class:`wsframe.frames.FrameDecoder` (header, unmasking, RFC 6455 §5 rules)
+  and turned into aiohttp's own ``WSMessage`` / ``WSMessageTextBytes``
+  tuples, pushed into aiohttp's own ``WebSocketDataQueue`` (which pauses and
+  resumes the transport, as with aiohttp's reader).  Compressed messages are
+  inflated frame by frame by :class:`wsframe.deflate.Inflater`, bounded by
+  ``max_msg_size``, and text is validated as it is inflated.
+* ``WebSocketWriter``: frame headers, masking (keys from
+  :func:`wsframe.frames.new_mask`, the OS CSPRNG, instead of
+  ``random.Random``) and compression (one :class:`wsframe.deflate.Deflater`
+  per connection, and one per window size for the per-send ``compress=``
+  override, reset after each such message instead of rebuilt).
+
+Exactness rule: wsframe's decoder is stricter than aiohttp's reader in a few
+places (a frame masked against its role, a non-minimal length, RSV1 on a
+control frame, a close code aiohttp tolerates, data after a Close frame).
+Where wsframe refuses a frame, the frame and everything after it on that
+connection go to aiohttp's own (pure-Python) parser, so messages, close
+codes and errors are aiohttp's.  ``tests/test_integrations_aiohttp.py``
+proves it differentially through an aiohttp server.
+
+Version safety: the supported series are :data:`SUPPORTED_SERIES`; before
+anything is replaced, :func:`probe_reader` and :func:`probe_writer` check
+that aiohttp's internals are the ones this module was written for.  With
+anything else aiohttp keeps its own code and a ``RuntimeWarning`` says why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from types import ModuleType
+from typing import Any
+
+from ..deflate import DeflateParams, Deflater, Inflater
+from ..errors import PayloadTooBig, ProtocolError
+from ..frames import FrameDecoder, encode_frame, encode_header, new_mask, parse_header
+from ..utf8 import Utf8Validator
+from ..utf8 import decode as _utf8_decode
+from ._patching import Patch, PatchSet, Unsupported, entry_points
+
+__all__ = [
+    "SUPPORTED_SERIES",
+    "probe_reader",
+    "probe_writer",
+    "install",
+    "uninstall",
+    "is_installed",
+    "active",
+]
+
+#: The aiohttp release series this integration is written for; within them
+#: the feature probes decide (a release whose internals differ is left alone).
+SUPPORTED_SERIES = ("3.11.*", "3.12.*", "3.13.*", "3.14.*")
+
+#: The modules that bind ``WebSocketReader`` / ``WebSocketWriter``.
+_READER_MODULES = (
+    "aiohttp._websocket.reader",
+    "aiohttp.http_websocket",
+    "aiohttp.http",
+    "aiohttp.web_ws",
+    "aiohttp.client",
+    "aiohttp.client_ws",
+)
+_WRITER_MODULES = (
+    "aiohttp._websocket.writer",
+    "aiohttp.http_websocket",
+    "aiohttp.http",
+    "aiohttp.web_ws",
+    "aiohttp.client",
+)
+
+_TEXT, _BINARY, _CONT, _CLOSE, _PING, _PONG = 1, 2, 0, 8, 9, 10
+#: Below this many bytes a text payload is decoded by ``bytes.decode``.
+_SHORT_TEXT = 512
+
+
+# ---------------------------------------------------------------------------
+# Feature probes (each returns why aiohttp does not match, or None)
+# ---------------------------------------------------------------------------
+
+
+def _params(func: Any) -> list[str]:
+    try:
+        return list(inspect.signature(func).parameters)
+    except (TypeError, ValueError):
+        return []
+
+
+def probe_reader() -> str | None:
+    """Why aiohttp's reader internals differ from what this module replaces.
+
+    Checks aiohttp's pure-Python reader (the code the integration falls back
+    to, and which documents the compiled one): the constructor's arity, the
+    queue's ``feed_data(data, size)``, the message classes' fields, that
+    ``WSMessageTextBytes`` exists and the parser state the fallback takes
+    over.  Imports aiohttp's reader modules.
+
+    Returns:
+        ``None`` when they match, else the reason.
+    """
+    try:
+        from aiohttp._websocket import models, reader_py
+    except ImportError as exc:
+        return f"aiohttp._websocket.reader_py is not importable ({exc})"
+    cls = getattr(reader_py, "WebSocketReader", None)
+    queue = getattr(reader_py, "WebSocketDataQueue", None)
+    if cls is None or queue is None:
+        return "aiohttp._websocket.reader_py lacks WebSocketReader/WebSocketDataQueue"
+    got = _params(cls.__init__)
+    if got != ["self", "queue", "max_msg_size", "compress", "decode_text"]:
+        return f"WebSocketReader.__init__{got} differs"
+    got = _params(queue.feed_data)
+    if got != ["self", "data", "size"]:
+        return f"WebSocketDataQueue.feed_data{got} differs"
+    text_bytes = getattr(models, "WSMessageTextBytes", None)
+    if text_bytes is None:
+        return "aiohttp._websocket.models has no WSMessageTextBytes"
+    for name in ("WSMessage", "WSMessageTextBytes"):
+        fields = getattr(getattr(models, name), "_fields", None)
+        if fields != ("type", "data", "extra"):
+            return f"{name} fields {fields} differ"
+    for name in ("_feed_data", "_handle_frame", "feed_data", "feed_eof"):
+        if not callable(getattr(cls, name, None)):
+            return f"WebSocketReader has no {name}"
+    for name in ("READ_HEADER", "OP_CODE_NOT_SET", "COMPRESSED_TRUE", "COMPRESSED_FALSE",
+                 "COMPRESSED_NOT_SET"):
+        if not isinstance(getattr(reader_py, name, None), int):
+            return f"aiohttp._websocket.reader_py has no {name}"
+    probe: Any = cls(queue(None, 2**16, loop=None), 0, False, True)  # type: ignore[arg-type, unused-ignore]
+    for name in ("_state", "_tail", "_opcode", "_partial", "_frame_fin", "_compressed",
+                 "_decompressobj", "_exc"):
+        if not hasattr(probe, name):
+            return f"WebSocketReader instances have no {name}"
+    return None
+
+
+def probe_writer() -> str | None:
+    """Why aiohttp's writer internals differ from what this module replaces.
+
+    Returns:
+        ``None`` when they match, else the reason.
+    """
+    try:
+        from aiohttp._websocket import writer
+    except ImportError as exc:
+        return f"aiohttp._websocket.writer is not importable ({exc})"
+    cls = getattr(writer, "WebSocketWriter", None)
+    if cls is None:
+        return "aiohttp._websocket.writer has no WebSocketWriter"
+    got = _params(cls.__init__)
+    expected = ["self", "protocol", "transport", "use_mask", "limit", "random",
+                "compress", "notakeover"]
+    if got != expected:
+        return f"WebSocketWriter.__init__{got} differs"
+    for name, params in (
+        ("_write_websocket_frame", ["self", "message", "opcode", "rsv"]),
+        ("_send_compressed_frame_sync", ["self", "message", "opcode", "compress"]),
+        ("_send_compressed_frame_async_locked", ["self", "message", "opcode", "compress"]),
+    ):
+        got = _params(getattr(cls, name, None))
+        if got != params:
+            return f"WebSocketWriter.{name}{got} differs"
+    for name in ("_send_lock", "_output_size", "use_mask", "compress", "notakeover"):
+        if name not in inspect.getsource(cls.__init__):
+            return f"WebSocketWriter does not set {name}"
+    return None
+
+
+# ---------------------------------------------------------------------------
+# The reader
+# ---------------------------------------------------------------------------
+
+_reader_cls: Any = None
+_writer_cls: Any = None
+
+
+class _InflaterAdapter:
+    """aiohttp's ``ZLibDecompressor.decompress_sync`` on a wsframe Inflater.
+
+    Used once a connection has been handed to aiohttp's own parser, so that
+    the compression context (kept across messages) stays the one wsframe
+    built.  When the hand-over happened inside a compressed message, aiohttp's
+    buffer starts with a placeholder for the fragments already inflated: they
+    are skipped and their output put back in front.
+    """
+
+    def __init__(self, owner: Any) -> None:
+        self._owner = owner
+
+    def decompress_sync(self, data: Any, max_length: int = 0) -> bytes:
+        owner = self._owner
+        skip, prefix = owner._wsf_skip, owner._wsf_prefix
+        owner._wsf_skip, owner._wsf_prefix = 0, b""
+        # aiohttp appends 00 00 ff ff; the Inflater appends it itself.
+        out: bytes = owner._inflate(memoryview(data)[skip:-4], True)
+        owner._wsf_out = 0
+        return prefix + out if prefix else out
+
+
+def _aiohttp_zlib(backend: Any) -> Any:
+    """The zlib module aiohttp is set to use (``set_zlib_backend``)."""
+    return backend._zlib_backend
+
+
+class _QueueProxy:
+    """aiohttp's data queue as aiohttp's pure-Python parser sees it after a
+    hand-over: messages go to the real queue (which pauses and resumes the
+    transport); the parser's own stall (a Python-only attribute that the
+    compiled queue does not let it set) never arms."""
+
+    _size = 0
+    _limit = 1 << 62
+
+    def __init__(self, queue: Any) -> None:
+        self._queue = queue
+        self.feed_data = queue.feed_data
+        self.feed_eof = queue.feed_eof
+        self._stalled_reader: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._queue, name)
+
+
+class _ResumeHook:
+    """Stands between aiohttp's compiled data queue and its protocol while a
+    wsframe reader is stalled (the compiled queue keeps its own stall slot
+    for aiohttp's compiled reader).  The queue asks its protocol to resume
+    reading after each message it hands out below its high-water mark: the
+    stalled frames are delivered once it is down to the low-water mark, as
+    aiohttp's reader does, and the transport resumes only if the reader did
+    not stall again.  Put back when the reader is no longer stalled."""
+
+    def __init__(self, queue: Any, reader: Any) -> None:
+        self._queue = queue
+        self._protocol = queue._protocol
+        self._reader = reader  # a weak reference
+        self._low = queue._limit // 2
+        self._reading_paused = True  # the queue paused it before the stall
+
+    def pause_reading(self) -> None:
+        self._reading_paused = True
+        self._protocol.pause_reading()
+
+    def resume_reading(self) -> None:
+        queue = self._queue
+        if queue._size > self._low:
+            return
+        reader = self._reader()
+        if reader is not None and reader._wsf_stalled:
+            reader.feed_data(b"")
+            if reader._wsf_stalled and reader._exc is None:
+                return
+        queue._protocol = self._protocol
+        self._protocol.resume_reading()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._protocol, name)
+
+
+def _build_reader_class() -> Any:
+    from aiohttp._websocket import reader_py
+    from aiohttp._websocket.models import (
+        WebSocketError,
+        WSCloseCode,
+        WSMessage,
+        WSMessageTextBytes,
+        WSMsgType,
+    )
+    from aiohttp.compression_utils import ZLibBackend
+    from aiohttp.helpers import set_exception
+
+    base = reader_py.WebSocketReader
+    tuple_new = tuple.__new__
+    msg_text, msg_binary = WSMsgType.TEXT, WSMsgType.BINARY
+    msg_close, msg_ping, msg_pong = WSMsgType.CLOSE, WSMsgType.PING, WSMsgType.PONG
+    too_big, invalid_text = WSCloseCode.MESSAGE_TOO_BIG, WSCloseCode.INVALID_TEXT
+    empty_frame, empty_frame_error = (False, b""), (True, b"")
+    read_header = reader_py.READ_HEADER
+    op_not_set = reader_py.OP_CODE_NOT_SET
+    compressed_true, compressed_false = reader_py.COMPRESSED_TRUE, reader_py.COMPRESSED_FALSE
+    compressed_not_set = reader_py.COMPRESSED_NOT_SET
+    utf8_decode = _utf8_decode
+    # Frames whose header holds more than this must have failed in the
+    # decoder on their first bytes (see _keep).
+    hold = 256
+
+    def invalid_utf8() -> Exception:
+        return WebSocketError(invalid_text, "Invalid UTF-8 text message")
+
+    class WebSocketReader(base):  # type: ignore[misc, valid-type]
+        """aiohttp's ``WebSocketReader`` decoding with wsframe (see the module doc)."""
+
+        def __init__(
+            self, queue: Any, max_msg_size: int, compress: bool, decode_text: bool
+        ) -> None:
+            super().__init__(queue, max_msg_size, compress, decode_text)
+            self._wsf_queue = queue
+            self._wsf_decoder: Any = None  # built at the first byte (role from the mask bit)
+            self._wsf_fallback = False  # aiohttp's own parser has the connection
+            self._wsf_held = b""  # the first bytes of the frame the decoder buffers
+            self._wsf_held_len = 0
+            self._wsf_frag_op = 0  # opcode of the fragmented message in progress
+            self._wsf_buf = bytearray()  # its (inflated) payload so far
+            self._wsf_wire = 0  # its wire bytes so far
+            self._wsf_out = 0  # its inflated bytes so far
+            self._wsf_comp = False  # it is compressed
+            self._wsf_validator: Any = None
+            self._wsf_inflater: Any = None
+            self._wsf_skip = 0
+            self._wsf_prefix = b""
+            self._wsf_first = b""  # a first read of one byte
+            self._wsf_pending: Any = None  # a frame decoded but not delivered (stall)
+            self._wsf_stalled = False
+
+        # -- aiohttp's entry points ------------------------------------------
+
+        def feed_data(self, data: Any) -> tuple[bool, bytes]:
+            if self._exc is not None:  # type: ignore[has-type]
+                return True, bytes(data)
+            try:
+                if self._wsf_fallback:
+                    if type(data) is not bytes:
+                        data = bytes(data)
+                    self._feed_data(data)
+                else:
+                    self._wsf_feed(data)
+            except Exception as exc:
+                self._exc = exc
+                set_exception(self._wsf_queue, exc)
+                return empty_frame_error
+            return empty_frame
+
+        def _feed_data(self, data: bytes) -> None:
+            # aiohttp's private parser entry point: whoever calls it directly
+            # (aiohttp's parser tests do) gets aiohttp's own parser, which
+            # then has the connection.
+            if not self._wsf_fallback:
+                self._wsf_hand_over(b"", 0)
+            base._feed_data(self, data)
+
+        # -- the fast path ---------------------------------------------------
+
+        def _wsf_start(self, data: Any) -> Any:
+            max_size = self._max_msg_size
+            dec = self._wsf_decoder = FrameDecoder(
+                client=not (data[1] & 0x80),
+                max_frame_size=max_size - 1 if max_size else None,
+                rsv_allowed=4 if self._compress else 0,
+                validate_utf8=False,
+            )
+            return dec
+
+        def _wsf_feed(self, data: Any) -> None:
+            dec = self._wsf_decoder
+            if dec is None:
+                if self._wsf_first:
+                    data = self._wsf_first + bytes(data)
+                    self._wsf_first = b""
+                if len(data) < 2:
+                    self._wsf_first = bytes(data)
+                    return
+                dec = self._wsf_start(data)
+            queue = self._wsf_queue
+            queue_feed = queue.feed_data
+            count = 0
+            pending = self._wsf_pending
+            if pending is not None and queue._size > queue._limit:
+                # Still over the mark: a read that arrives now is kept too.
+                if data:
+                    dec.feed(data)  # buffered, not iterated
+                    self._wsf_keep(data, dec.buffered, True)
+                return
+            if self._wsf_stalled:
+                self._wsf_unstall()
+            try:
+                if pending is not None:
+                    self._wsf_pending = None
+                    if self._wsf_deliver(pending):
+                        self._wsf_hand_over(data, 0)
+                        return
+                limit = queue._limit
+                decode_text = self._decode_text
+                frames = dec.feed(data)
+                if decode_text and not self._compress:
+                    # The common case in few steps per frame: whole text or
+                    # binary messages on an uncompressed connection.
+                    for frame in frames:
+                        count += 1
+                        if queue._size > limit:
+                            self._wsf_pending = frame
+                            self._wsf_keep(data, dec.buffered, True)
+                            self._wsf_stall()
+                            return
+                        if frame.fin:
+                            op = frame.opcode
+                            if op == _TEXT:
+                                payload = frame.payload
+                                n = len(payload)
+                                try:
+                                    text = (
+                                        payload.decode() if n < _SHORT_TEXT
+                                        else utf8_decode(payload)
+                                    )
+                                except (ProtocolError, UnicodeDecodeError):
+                                    raise invalid_utf8() from None
+                                queue_feed(tuple_new(WSMessage, (msg_text, text, "")), n)
+                                continue
+                            if op == _BINARY:
+                                payload = frame.payload
+                                queue_feed(
+                                    tuple_new(WSMessage, (msg_binary, payload, "")),
+                                    len(payload),
+                                )
+                                continue
+                        if self._wsf_deliver(frame):
+                            self._wsf_hand_over(data, count)
+                            return
+                    self._wsf_keep(data, dec.buffered, False)
+                    return
+                for frame in frames:
+                    count += 1
+                    if queue._size > limit:
+                        # Over aiohttp's high-water mark with frames left:
+                        # keep them and stop until the queue drains.
+                        self._wsf_pending = frame
+                        self._wsf_keep(data, dec.buffered, True)
+                        self._wsf_stall()
+                        return
+                    op = frame.opcode
+                    if op <= _BINARY and op and frame.fin and not frame.rsv1:
+                        # A whole uncompressed message (the decoder refuses a
+                        # new one inside a fragmented message, RFC 6455 §5.4).
+                        payload = frame.payload
+                        if op == _TEXT:
+                            if decode_text:
+                                try:
+                                    # CPython's decoder is quicker to call on
+                                    # short text; wsframe's on long text.
+                                    text = (
+                                        payload.decode()
+                                        if len(payload) < _SHORT_TEXT
+                                        else utf8_decode(payload)
+                                    )
+                                except (ProtocolError, UnicodeDecodeError):
+                                    raise invalid_utf8() from None
+                                queue_feed(
+                                    tuple_new(WSMessage, (msg_text, text, "")), len(payload)
+                                )
+                            else:
+                                queue_feed(
+                                    tuple_new(WSMessageTextBytes, (msg_text, payload, "")),
+                                    len(payload),
+                                )
+                        else:
+                            queue_feed(
+                                tuple_new(WSMessage, (msg_binary, payload, "")), len(payload)
+                            )
+                    elif op <= _BINARY and op and frame.fin and not self._wsf_frag_op:
+                        # A whole compressed message (RFC 7692 §6.1: RSV1).
+                        data_out = self._inflate(frame.payload, True)
+                        size = len(data_out)
+                        if op == _TEXT:
+                            if decode_text:
+                                try:
+                                    text = (
+                                        data_out.decode()
+                                        if size < _SHORT_TEXT
+                                        else utf8_decode(data_out)
+                                    )
+                                except (ProtocolError, UnicodeDecodeError):
+                                    raise invalid_utf8() from None
+                                queue_feed(tuple_new(WSMessage, (msg_text, text, "")), size)
+                            else:
+                                queue_feed(
+                                    tuple_new(WSMessageTextBytes, (msg_text, data_out, "")), size
+                                )
+                        else:
+                            queue_feed(tuple_new(WSMessage, (msg_binary, data_out, "")), size)
+                    elif self._wsf_deliver(frame):
+                        # aiohttp parses on after a Close frame: its parser
+                        # takes what follows.
+                        self._wsf_hand_over(data, count)
+                        return
+            except ProtocolError:
+                # wsframe refused the frame after the `count` it delivered:
+                # aiohttp's own parser judges it, and has the connection.
+                self._wsf_hand_over(data, count)
+                return
+            self._wsf_keep(data, dec.buffered, False)
+
+        def _wsf_deliver(self, frame: Any) -> bool:
+            """Queue what one frame completes; True after a Close frame."""
+            op = frame.opcode
+            if op == _CLOSE:
+                self._wsf_close(frame.payload)
+                return True
+            self._wsf_frame(op, frame.payload, frame.fin, frame.rsv1)
+            return False
+
+        def _wsf_stall(self) -> None:
+            self._wsf_stalled = True
+            queue = self._wsf_queue
+            try:
+                # aiohttp's pure-Python queue: it resumes us itself.
+                queue._stalled_reader = self._weak_self
+            except AttributeError:
+                # The compiled queue keeps that slot for aiohttp's compiled
+                # reader: resume when it resumes the transport instead.
+                if not isinstance(queue._protocol, _ResumeHook):
+                    queue._protocol = _ResumeHook(queue, self._weak_self)
+
+        def _wsf_unstall(self) -> None:
+            self._wsf_stalled = False
+            queue = self._wsf_queue
+            try:
+                queue._stalled_reader = None
+            except AttributeError:
+                pass
+
+        def _wsf_keep(self, data: Any, buffered: int, stalled: bool) -> None:
+            # The decoder holds `buffered` bytes.  A frame it could still
+            # refuse is a header (at most 14 bytes) or a control frame (at
+            # most 131): of a partial frame the first `hold` bytes are kept;
+            # when stalled, all of them (complete frames not yet delivered).
+            held = self._wsf_held
+            if not buffered:
+                held = b""
+            elif buffered <= len(data):
+                region = data[len(data) - buffered :]
+                held = bytes(region if stalled or buffered <= hold else region[:hold])
+            elif self._wsf_held_len == len(held):
+                region = (held + bytes(data))[-buffered:]
+                held = region if stalled or buffered <= hold else region[:hold]
+            # else: the prefix of a long frame that continues.
+            self._wsf_held, self._wsf_held_len = held, buffered
+
+        def _wsf_frame(self, op: int, payload: Any, fin: bool, rsv1: bool) -> None:
+            """Every frame but a whole uncompressed data message and Close."""
+            queue_feed = self.queue.feed_data
+            if op == _PING:
+                queue_feed(tuple_new(WSMessage, (msg_ping, payload, "")), len(payload))
+                return
+            if op == _PONG:
+                queue_feed(tuple_new(WSMessage, (msg_pong, payload, "")), len(payload))
+                return
+            # A data frame: the first of a message (op TEXT/BINARY) or a
+            # continuation (the decoder checked the order, RFC 6455 §5.4).
+            if op:
+                self._wsf_frag_op = op
+                self._wsf_comp = rsv1
+                self._wsf_buf = bytearray()
+                self._wsf_wire = self._wsf_out = 0
+                self._wsf_validator = None
+            wire = self._wsf_wire = self._wsf_wire + len(payload)
+            if self._wsf_comp:
+                payload = self._inflate(payload, fin)
+            self._wsf_out += len(payload)
+            text = self._wsf_frag_op == _TEXT and self._decode_text
+            if not fin:
+                if text:
+                    # Fail fast on text that cannot become valid (RFC 6455 §8.1).
+                    v = self._wsf_validator
+                    if v is None:
+                        v = self._wsf_validator = Utf8Validator()
+                    try:
+                        v.feed(payload)
+                    except ProtocolError:
+                        raise invalid_utf8() from None
+                self._wsf_buf += payload
+                max_size = self._max_msg_size
+                if max_size:
+                    # aiohttp refuses a frame whose length reaches the limit
+                    # less what the message holds, before buffering it.
+                    self._wsf_decoder.max_frame_size = max_size - 1 - wire
+                return
+            # One growing buffer, not a list joined at the end: the message
+            # is held once (plus the str or bytes made of it).
+            data: Any = self._wsf_buf
+            if data:
+                data += payload
+            else:
+                data = payload
+            size = len(data)
+            op = self._wsf_frag_op or op
+            self._wsf_end_message()
+            if op == _TEXT:
+                if self._decode_text:
+                    try:
+                        text_str = (
+                            data.decode() if size < _SHORT_TEXT else utf8_decode(data)
+                        )
+                    except (ProtocolError, UnicodeDecodeError):
+                        raise invalid_utf8() from None
+                    msg: Any = tuple_new(WSMessage, (msg_text, text_str, ""))
+                else:
+                    msg = tuple_new(WSMessageTextBytes, (msg_text, bytes(data), ""))
+            else:
+                msg = tuple_new(WSMessage, (msg_binary, bytes(data), ""))
+            self.queue.feed_data(msg, size)
+
+        def _wsf_end_message(self) -> None:
+            self._wsf_frag_op = 0
+            self._wsf_out = 0
+            self._wsf_buf = bytearray()
+            self._wsf_validator = None
+            max_size = self._max_msg_size
+            if max_size:
+                self._wsf_decoder.max_frame_size = max_size - 1
+
+        def _wsf_close(self, payload: bytes) -> None:
+            # The decoder checked the payload with wsframe's close-code
+            # policy, which accepts a subset of what aiohttp accepts.
+            if payload:
+                msg = tuple_new(
+                    WSMessage,
+                    (msg_close, int.from_bytes(payload[:2], "big"),
+                     payload[2:].decode("utf-8")),
+                )
+            else:
+                msg = tuple_new(WSMessage, (msg_close, 0, ""))
+            self.queue.feed_data(msg, 0)
+
+        def _inflate(self, payload: Any, fin: bool) -> bytes:
+            inflater = self._wsf_inflater
+            if inflater is None:
+                # aiohttp's reader keeps one window across messages whatever
+                # was negotiated (a peer that resets its own is compatible).
+                inflater = self._wsf_inflater = Inflater(
+                    DeflateParams(), zlib=_aiohttp_zlib(ZLibBackend)
+                )
+            max_size = self._max_msg_size
+            try:
+                out: bytes = inflater.feed(
+                    payload, fin=fin, max_size=max_size - self._wsf_out if max_size else None
+                )
+                return out
+            except PayloadTooBig:
+                raise WebSocketError(
+                    too_big, f"Decompressed message exceeds size limit {max_size}"
+                ) from None
+            except ProtocolError as exc:
+                # What aiohttp's decompressor raises for corrupt data.
+                raise ZLibBackend.error(str(exc)) from None
+
+        def _wsf_hand_over(self, data: Any, count: int) -> None:
+            """Give the rest of the stream, from the frame after the first
+            ``count`` of this feed, to aiohttp's own parser (for good)."""
+            held, held_len = self._wsf_held, self._wsf_held_len
+            if not isinstance(data, bytes):
+                data = bytes(data)
+            if held_len == len(held):
+                stream, pos = held + data, 0
+            else:
+                # A long frame that began in an earlier feed: it was
+                # delivered (the decoder cannot refuse it after its header).
+                h: Any = parse_header(held)
+                stream, pos = data, h.header_size + h.length - held_len
+                count -= 1
+            for _ in range(count):
+                h = parse_header(stream, pos)
+                pos += h.header_size + h.length
+            rest = stream[pos:]
+            self._wsf_pending = None
+            if self._wsf_stalled:
+                self._wsf_unstall()
+            self._wsf_fallback = True
+            try:
+                self._wsf_queue._stalled_reader = None
+            except AttributeError:
+                self.queue = _QueueProxy(self._wsf_queue)
+            self._wsf_held, self._wsf_held_len = b"", 0
+            self._state = read_header
+            self._tail = b""
+            self._frame_fin = not self._wsf_frag_op
+            self._opcode = self._wsf_frag_op or op_not_set
+            if self._wsf_frag_op and self._wsf_comp:
+                # aiohttp's buffer of the compressed fragments: a placeholder
+                # of their size (its limit checks read it); their inflated
+                # output goes back in front when the message ends.
+                self._partial = bytearray(self._wsf_wire)
+                self._wsf_skip = self._wsf_wire
+                self._wsf_prefix = bytes(self._wsf_buf)
+                self._compressed = compressed_true
+            else:
+                self._partial = bytearray(self._wsf_buf)
+                self._wsf_skip, self._wsf_prefix = 0, b""
+                self._compressed = compressed_false if self._wsf_frag_op else compressed_not_set
+            if self._compress:
+                self._decompressobj = _InflaterAdapter(self)
+            self._wsf_buf = bytearray()
+            if rest:
+                self._feed_data(rest)
+
+    WebSocketReader.__module__ = __name__
+    WebSocketReader.__qualname__ = "WebSocketReader"
+    return WebSocketReader
+
+
+def _reader_factory(original: Any, module: ModuleType) -> Any:
+    global _reader_cls
+    if original is None or not isinstance(original, type):
+        raise Unsupported(f"{module.__name__}.WebSocketReader is not a class")
+    if _reader_cls is None:
+        reason = probe_reader()
+        if reason is not None:
+            raise Unsupported(reason)
+        _reader_cls = _build_reader_class()
+    return _reader_cls
+
+
+# ---------------------------------------------------------------------------
+# The writer
+# ---------------------------------------------------------------------------
+
+
+def _build_writer_class() -> Any:
+    from aiohttp._websocket import writer as writer_mod
+    from aiohttp.client_exceptions import ClientConnectionResetError
+    from aiohttp.compression_utils import ZLibBackend
+
+    base = writer_mod.WebSocketWriter
+    msg_size: int = getattr(writer_mod, "MSG_SIZE")  # noqa: B009
+    sync_limit = getattr(writer_mod, "WEBSOCKET_MAX_SYNC_CHUNK_SIZE", 16 * 1024)
+
+    class WebSocketWriter(base):  # type: ignore[misc, valid-type]
+        """aiohttp's ``WebSocketWriter`` framing, masking and compressing with wsframe."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            # A caller that passes its own ``random`` asked for those keys
+            # (tests do); otherwise keys come from the OS CSPRNG.
+            self._wsf_own_keys = "random" in kwargs
+            self._wsf_deflaters: dict[tuple[int, bool], Deflater] = {}
+
+        def _write_websocket_frame(self, message: Any, opcode: int, rsv: int) -> None:
+            n = len(message)
+            if opcode >= 8 and n > 125:
+                # wsframe refuses to build it (RFC 6455 §5.5); aiohttp sends it.
+                super()._write_websocket_frame(message, opcode, rsv)
+                return
+            transport = self.transport
+            if transport.is_closing():
+                raise ClientConnectionResetError("Cannot write to closing transport")
+            rsv1 = bool(rsv & 0x40)
+            if self.use_mask:
+                if self._wsf_own_keys:
+                    mask = self.get_random_bits().to_bytes(4, "big")
+                else:
+                    mask = new_mask()
+                transport.write(encode_frame(opcode, message, rsv1=rsv1, mask=mask))
+                header = 6 if n < 126 else 8 if n < 65536 else 14
+            else:
+                head = encode_header(opcode, n, rsv1=rsv1)
+                header = len(head)
+                if n > msg_size:
+                    transport.write(head)
+                    transport.write(message)
+                else:
+                    transport.write(head + message)
+            self._output_size += header + n
+
+        def _wsf_deflater(self, compress: int | None) -> Deflater:
+            # One compressor per connection (per window size for the per-send
+            # override, which aiohttp builds afresh for every message: reset
+            # after each such message instead, the same stream).
+            bits = compress or self.compress
+            reset = bool(compress) or bool(self.notakeover)
+            key = (bits, reset)
+            deflater = self._wsf_deflaters.get(key)
+            if deflater is None:
+                params = DeflateParams(
+                    server_no_context_takeover=reset, server_max_window_bits=bits
+                )
+                deflater = self._wsf_deflaters[key] = Deflater(
+                    params, level=ZLibBackend.Z_BEST_SPEED, mem_level=8,
+                    zlib=_aiohttp_zlib(ZLibBackend),
+                )
+            return deflater
+
+        def _send_compressed_frame_sync(
+            self, message: Any, opcode: int, compress: int | None
+        ) -> None:
+            self._write_websocket_frame(
+                self._wsf_deflater(compress).compress(message), opcode, 0x40
+            )
+
+        async def _send_compressed_frame_async_locked(
+            self, message: Any, opcode: int, compress: int | None
+        ) -> None:
+            async with self._send_lock:
+                deflater = self._wsf_deflater(compress)
+                if len(message) > sync_limit:
+                    # Off the event loop, as aiohttp does for large messages.
+                    payload = await asyncio.get_running_loop().run_in_executor(
+                        None, deflater.compress, message
+                    )
+                else:
+                    payload = deflater.compress(message)
+                self._write_websocket_frame(payload, opcode, 0x40)
+
+    WebSocketWriter.__module__ = __name__
+    WebSocketWriter.__qualname__ = "WebSocketWriter"
+    return WebSocketWriter
+
+
+def _writer_factory(original: Any, module: ModuleType) -> Any:
+    global _writer_cls
+    if original is None or not isinstance(original, type):
+        raise Unsupported(f"{module.__name__}.WebSocketWriter is not a class")
+    if _writer_cls is None:
+        reason = probe_writer()
+        if reason is not None:
+            raise Unsupported(reason)
+        _writer_cls = _build_writer_class()
+    return _writer_cls
+
+
+_PATCHES = PatchSet(
+    [Patch(m, "WebSocketReader", _reader_factory, optional=True) for m in _READER_MODULES]
+    + [Patch(m, "WebSocketWriter", _writer_factory, optional=True) for m in _WRITER_MODULES],
+    distribution="aiohttp",
+    supported=SUPPORTED_SERIES,
+)
+
+install, uninstall, is_installed, active = entry_points(_PATCHES, __name__, "aiohttp")
