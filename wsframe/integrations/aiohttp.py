@@ -29,7 +29,7 @@ places (a frame masked against its role, a non-minimal length, RSV1 on a
 control frame, a close code aiohttp tolerates, data after a Close frame).
 Where wsframe refuses a frame, the frame and everything after it on that
 connection go to aiohttp's own (pure-Python) parser, so messages, close
-codes and errors are aiohttp's.  ``tests/test_integrations_aiohttp.py``
+codes and errors are aiohttp's.  ``tests/integrations/test_integrations_aiohttp.py``
 proves it differentially through an aiohttp server.
 
 Version safety: the supported series are :data:`SUPPORTED_SERIES`; before
