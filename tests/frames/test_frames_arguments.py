@@ -327,3 +327,24 @@ def test_fragment_size_of_any_real_type(impl: ModuleType, size: Any) -> None:
     assert impl.encode_message(2, b"abcde", fragment_size=math.inf) == [b"\x82\x05abcde"]
     with pytest.raises(ValueError, match="fragment_size must be >= 1"):
         impl.encode_message(2, b"abcde", fragment_size=0.5)
+
+
+@pytest.mark.parametrize("header", [b"\x83\x00", b"\x09\x00", b"\x89\xfe", b"\x82\x7e\x00\x01"])
+def test_rejected_header_leaves_the_buffer_resizable(impl: ModuleType, header: bytes) -> None:
+    """An error from parse_header keeps no view of the caller's bytearray alive
+    (the peer integrations delete from that buffer right after), even with the
+    cyclic GC off."""
+    import gc
+
+    buf = bytearray(header + b"\x00" * 8)
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        with pytest.raises(ProtocolError):
+            impl.parse_header(buf)
+        del buf[:2]
+        buf += b"x"
+    finally:
+        if enabled:
+            gc.enable()
+    assert len(buf) == len(header) + 7

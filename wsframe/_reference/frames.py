@@ -86,9 +86,15 @@ class FrameHeader:
 
 
 def _check(error: ProtocolError | None) -> None:
-    # A policy of wsframe._rules said no.
+    # A policy of wsframe._rules said no.  The local is cleared as the error
+    # leaves: its traceback holds this frame, and a frame holding the error
+    # would keep both (and the caller's buffer views) alive until the cyclic
+    # GC runs, so that a caller could not resize the buffer it parsed.
     if error is not None:
-        raise error
+        try:
+            raise error
+        finally:
+            error = None
 
 
 def _check_minimal_length(length: int, size: int) -> None:
@@ -539,9 +545,7 @@ class MessageAssembler:
             raise not_a_frame(frame) from None
         if opcode.is_control:
             return Message(opcode, payload)
-        error = _rules.fragmentation_error(opcode, self._opcode is not None)
-        if error is not None:
-            raise error
+        _check(_rules.fragmentation_error(opcode, self._opcode is not None))
         if opcode is not Opcode.CONTINUATION:
             self._opcode = opcode
             self._compressed = frame.rsv1
