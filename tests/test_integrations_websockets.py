@@ -372,6 +372,6 @@ def test_permessage_deflate_goes_through_wsframe() -> None:
 
     integ.install()
     ext = PerMessageDeflate(False, False, 15, 15)
-    assert type(ext.decoder).__name__ == "_WebsocketsInflater"
+    assert type(ext.decoder).__name__ == "ZlibCompatibleInflater"
     assert PerMessageDeflate(True, False, 15, 15).__dict__.get("decoder") is None
     assert type(PerMessageDeflate(False, False, 8, 15).decoder).__name__ == "Decompress"

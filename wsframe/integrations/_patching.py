@@ -220,7 +220,9 @@ class PatchSet:
         self._lock = threading.RLock()
         self._installed = False
         self._finder: _PatchingFinder | None = None
-        # (owner object, attribute name) -> (original value or MISSING, replacement)
+        # (id of the owner, attribute name) -> (owner: the module or class that
+        # holds the attribute, attribute name, original value or MISSING,
+        # name of the patched module), in the order the patches were applied.
         self._saved: dict[tuple[int, str], tuple[Any, str, Any, str]] = {}
 
     @property

@@ -31,17 +31,16 @@ differentially with hypothesis on ``ServerProtocol``.
 from __future__ import annotations
 
 import sys
-import zlib as _stdlib_zlib
 from types import ModuleType
 from typing import Any
 
 from .. import mask as _mask
-from ..deflate import DeflateParams, Inflater
 from ..errors import PayloadTooBig as _PayloadTooBig
 from ..errors import ProtocolError as _ProtocolError
 from ..frames import encode_frame as _encode_frame
 from ..frames import new_mask as _new_mask
 from ._frames import take_frame as _take_frame
+from ._inflater import ZlibCompatibleInflater
 from ._patching import Patch, PatchSet, Unsupported, constant, entry_points
 
 __all__ = ["SUPPORTED_VERSIONS", "apply_mask", "install", "uninstall", "is_installed", "active"]
@@ -53,6 +52,21 @@ __all__ = ["SUPPORTED_VERSIONS", "apply_mask", "install", "uninstall", "is_insta
 SUPPORTED_VERSIONS = ("16.1.1", "17.4")
 
 _FRAMES = "websockets.frames"
+
+
+class _State:
+    """What the patches share: the installed ``PerMessageDeflate.decode`` and
+    its frame-level core (``Frame.parse``'s fast path calls the latter
+    directly when the extension's class carries the former)."""
+
+    __slots__ = ("pmd_decode", "pmd_inflate")
+
+    def __init__(self) -> None:
+        self.pmd_decode: Any = None
+        self.pmd_inflate: Any = None
+
+
+_STATE = _State()
 _PMD = "websockets.extensions.permessage_deflate"
 _LEGACY = "websockets.legacy.framing"
 
@@ -88,7 +102,7 @@ def _make_parse(original: Any, module: ModuleType) -> Any:
         raise Unsupported(f"websockets Frame.parse{params} differs from websockets 17")
     opcodes = {int(op): op for op in module.Opcode}
     take_frame = _take_frame
-    active_decode = _active_decode
+    state = _STATE
 
     def parse(
         cls: Any,
@@ -109,7 +123,7 @@ def _make_parse(original: Any, module: ModuleType) -> Any:
                 opcode = opcodes[h.opcode]
                 if extensions and len(extensions) == 1:
                     ext = extensions[0]
-                    decode, inflate = active_decode
+                    decode, inflate = state.pmd_decode, state.pmd_inflate
                     if decode is not None and type(ext).decode is decode:
                         # The one Frame websockets' decode would return.
                         result = inflate(ext, opcode, data, h.fin, h.rsv1, max_size)
@@ -185,38 +199,6 @@ def _make_serialize(original: Any, module: ModuleType) -> Any:
     return serialize
 
 
-class _WebsocketsInflater(Inflater):
-    """A :class:`~wsframe.deflate.Inflater` in the place of websockets' ``decoder``.
-
-    websockets keeps its decompressor in ``PerMessageDeflate.decoder``.  This
-    one also answers the part of zlib's API websockets' own ``decode`` uses
-    (``decompress(data, max_length)``, ``unconsumed_tail``, ``zlib.error``),
-    so a connection keeps working after :func:`uninstall`.
-    """
-
-    __slots__ = ("unconsumed_tail",)
-
-    def __init__(self, bits: int) -> None:
-        # Context takeover is websockets' to manage: it replaces the decoder
-        # at each message when the peer may not take over context.
-        super().__init__(DeflateParams(server_max_window_bits=bits, client_max_window_bits=bits))
-        self.unconsumed_tail = b""
-
-    def decompress(self, data: Any, max_length: int = 0) -> bytes:
-        """zlib's ``decompress``: output beyond ``max_length`` shows as a tail.
-
-        Raises:
-            zlib.error: corrupt compressed data.
-        """
-        try:
-            return self.feed(data, fin=False, max_size=max_length or None)
-        except _PayloadTooBig:
-            self.unconsumed_tail = b"\0"  # websockets then raises PayloadTooBig
-            return b""
-        except _ProtocolError as exc:
-            raise _stdlib_zlib.error(str(exc)) from None
-
-
 def _make_pmd_init(original: Any, module: ModuleType) -> Any:
     """``PerMessageDeflate.__init__``: a context-keeping decoder is wsframe's."""
     if not hasattr(module.PerMessageDeflate, "decode"):
@@ -226,15 +208,12 @@ def _make_pmd_init(original: Any, module: ModuleType) -> Any:
         original(self, *args, **kwargs)
         bits = self.remote_max_window_bits
         if not self.remote_no_context_takeover and bits >= 9:
-            self.decoder = _WebsocketsInflater(bits)
+            self.decoder = ZlibCompatibleInflater(bits)
 
     __init__.__wrapped__ = original  # type: ignore[attr-defined]
     return __init__
 
 
-#: The installed ``PerMessageDeflate.decode`` and its frame-level core
-#: (``Frame.parse``'s fast path calls the latter directly).
-_active_decode: list[Any] = [None, None]
 
 
 def _make_pmd_decode(original: Any, module: ModuleType) -> Any:
@@ -258,7 +237,7 @@ def _make_pmd_decode(original: Any, module: ModuleType) -> Any:
     CONT = frames_mod.Opcode.CONT
     WsProtocolError = exceptions.ProtocolError
     WsPayloadTooBig = exceptions.PayloadTooBig
-    inflater_type = _WebsocketsInflater
+    inflater_type = ZlibCompatibleInflater
 
     def inflate(
         self: Any, opcode: Any, payload: Any, fin: bool, rsv1: bool, max_size: int | None
@@ -309,7 +288,7 @@ def _make_pmd_decode(original: Any, module: ModuleType) -> Any:
             return frame  # websockets returns the frame itself when it skips it
         return Frame(opcode, data, frame.fin, rsv1, frame.rsv2, frame.rsv3)
 
-    _active_decode[:] = [decode, inflate]
+    _STATE.pmd_decode, _STATE.pmd_inflate = decode, inflate
     decode.__wrapped__ = original  # type: ignore[attr-defined]
     return decode
 
