@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Run the peers' own test suites with wsframe's integrations installed.
 #
-#   tools/peer_suites.sh            # wsproto + autobahn
-#   tools/peer_suites.sh wsproto    # one of them
+#   tools/peer_suites.sh            # wsproto + autobahn + websocket-client
+#   tools/peer_suites.sh wsproto    # one of them (wsproto, autobahn, websocket_client)
 #
 # 1. wsproto: downloads the sdist of the pinned version from PyPI, unpacks it
 #    in a temporary directory and runs its tests/ against that source with
@@ -14,6 +14,13 @@
 #    wsframe.integrations.autobahn installed; then autobahn's UTF-8 validator
 #    test (autobahn.nvx.test.test_nvx_utf8validator) with AUTOBAHN_USE_NVX=0,
 #    where its "standard" validator, incremental positions included, is ours.
+# 3. websocket-client: runs the tests shipped inside the installed package,
+#    `python -m pytest --pyargs websocket.tests`, with
+#    wsframe.integrations.websocket_client installed, and with the package's own
+#    local echo server (websocket/tests/echo-server.py, which needs websockets)
+#    started on a free port so that its LOCAL_WS_SERVER_PORT tests run too (its
+#    Internet-requiring tests stay skipped; WEBSOCKET_CLIENT_LOCAL_SERVER=0 skips
+#    the local-server tests as well).
 #
 # Prints the pass counts; exits non-zero if any suite fails or if an
 # integration was not in effect during its suite.
@@ -31,7 +38,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(dirname "$HERE")"
 SUITES=("$@")
 if [ ${#SUITES[@]} -eq 0 ]; then
-    SUITES=(wsproto autobahn)
+    SUITES=(wsproto autobahn websocket_client)
 fi
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/wsframe-peers.XXXXXX")"
@@ -104,8 +111,43 @@ for suite in "${SUITES[@]}"; do
             "$PYTHON" -m pytest -p no:cacheprovider -p wsframe_peer_plugin -q -rs \
             --pyargs autobahn.nvx.test.test_nvx_utf8validator
         ;;
+    websocket_client)
+        if ! wsc_dir="$(cd "$WORK" && "$PYTHON" -c 'import os, websocket; print(os.path.dirname(websocket.__file__))' 2>/dev/null)"; then
+            echo "websocket-client is not installed (pip install -e '.[test]')" >&2
+            REPORT+=("websocket-client: NOT INSTALLED (failure)")
+            STATUS=1
+            continue
+        fi
+        wsc_version="$(cd "$WORK" && "$PYTHON" -c 'import importlib.metadata as m; print(m.version("websocket-client"))')"
+        ECHO_PID=""
+        if [ "${WEBSOCKET_CLIENT_LOCAL_SERVER:-1}" != 0 ] \
+            && (cd "$WORK" && "$PYTHON" -c 'import websockets' 2>/dev/null); then
+            port="$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("localhost", 0)); print(s.getsockname()[1])')"
+            (cd "$WORK" && LOCAL_WS_SERVER_PORT="$port" exec "$PYTHON" "$wsc_dir/tests/echo-server.py") \
+                >"$WORK/echo-server.log" 2>&1 &
+            ECHO_PID=$!
+            # Wait (at most 10 s) until the echo server accepts connections.
+            "$PYTHON" -c 'import socket, sys, time
+for _ in range(100):
+    try:
+        socket.create_connection(("localhost", int(sys.argv[1])), timeout=1).close()
+        break
+    except OSError:
+        time.sleep(0.1)' "$port"
+        else
+            port=-1
+            echo "websocket-client's local-server tests are skipped (no websockets, or WEBSOCKET_CLIENT_LOCAL_SERVER=0)" >&2
+        fi
+        run_suite "websocket-client $wsc_version (websocket.tests)" "$WORK/websocket-client.log" "$WORK" -- \
+            env LOCAL_WS_SERVER_PORT="$port" WSFRAME_INTEGRATIONS=websocket_client \
+            "$PYTHON" -m pytest -p no:cacheprovider -p wsframe_peer_plugin -q --pyargs websocket.tests
+        if [ -n "$ECHO_PID" ]; then
+            kill "$ECHO_PID" 2>/dev/null || true
+            wait "$ECHO_PID" 2>/dev/null || true
+        fi
+        ;;
     *)
-        echo "unknown suite: $suite (wsproto, autobahn)" >&2
+        echo "unknown suite: $suite (wsproto, autobahn, websocket_client)" >&2
         exit 2
         ;;
     esac

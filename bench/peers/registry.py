@@ -9,6 +9,7 @@ from .base import Impl
 from .cpython import CPythonDecodeImpl, CPythonIncrementalImpl
 from .integrations import WithIntegration
 from .simdutf import SimdutfImpl
+from .websocket_client import WebsocketClientImpl
 from .websockets import WebsocketsImpl
 from .wsaccel import WsaccelImpl
 from .wsframe import WsframeImpl
@@ -32,6 +33,9 @@ def IMPLEMENTATIONS() -> list[Impl]:  # a factory named like the constant it rep
                         ops=("wsproto_deflate",)),
         WithIntegration(name="websockets+wsframe", base=WebsocketsImpl(),
                         library="websockets", ops=("websockets_deflate",)),
+        WebsocketClientImpl(),
+        WithIntegration(name="websocket-client+wsframe", base=WebsocketClientImpl(),
+                        library="websocket_client", ops=("client_send", "client_recv")),
         CPythonDecodeImpl(),
         CPythonIncrementalImpl(),
         SimdutfImpl(),

@@ -5,6 +5,8 @@ safe before or after the peer library is imported) and ``is_installed()``:
 
 - :mod:`wsframe.integrations.wsproto`: wsproto's frame layer.
 - :mod:`wsframe.integrations.websockets`: websockets' masking and frame parsing.
+- :mod:`wsframe.integrations.websocket_client`: websocket-client's masking and
+  UTF-8 validation (the hooks it uses for wsaccel).
 - :mod:`wsframe.integrations.autobahn`: wsaccel-compatible ``Utf8Validator``,
   ``XorMaskerNull``, ``XorMaskerSimple``, ``create_xor_masker`` and patches
   for ``autobahn.websocket``.
@@ -24,13 +26,14 @@ __all__ = [
     "wsproto",
     "websockets",
     "autobahn",
+    "websocket_client",
     "Utf8Validator",
     "XorMaskerNull",
     "XorMaskerSimple",
     "create_xor_masker",
 ]
 
-_SUBMODULES = ("wsproto", "websockets", "autobahn")
+_SUBMODULES = ("wsproto", "websockets", "autobahn", "websocket_client")
 _WSACCEL_NAMES = ("Utf8Validator", "XorMaskerNull", "XorMaskerSimple", "create_xor_masker")
 
 

@@ -5,8 +5,9 @@ Usage::
     import wsframe.integrations.websockets as wsframe_websockets
     wsframe_websockets.install()     # before or after ``import websockets``
 
-What is replaced (proven on websockets 16.1.1 and 17.4, see ``SUPPORTED_VERSIONS``;
-with another version ``install()`` warns and leaves websockets untouched):
+What is replaced (websockets ``>=16.1,<18``, see ``SUPPORTED_SERIES``; with
+another version, or internals that fail a feature probe, ``install()`` warns
+and leaves websockets untouched):
 
 * ``websockets.frames.apply_mask`` and ``websockets.legacy.framing.apply_mask``
   (RFC 6455 §5.3): wsframe's SIMD masking.  Same signature, same result,
@@ -41,15 +42,27 @@ from ..frames import encode_frame as _encode_frame
 from ..frames import new_mask as _new_mask
 from ._frames import take_frame as _take_frame
 from ._inflater import ZlibCompatibleInflater
-from ._patching import Patch, PatchSet, Unsupported, constant, entry_points
+from ._patching import (
+    Patch,
+    PatchSet,
+    Probe,
+    check,
+    constant,
+    entry_points,
+    has,
+    kind,
+    signature,
+)
 
-__all__ = ["SUPPORTED_VERSIONS", "apply_mask", "install", "uninstall", "is_installed", "active"]
+__all__ = ["SUPPORTED_SERIES", "apply_mask", "install", "uninstall", "is_installed", "active"]
 
-#: The websockets releases this integration is proven on
-#: (tools/integration_matrix.sh runs tests/test_integrations_websockets.py on
-#: each).  With any other version ``install()`` leaves websockets untouched
-#: and warns.
-SUPPORTED_VERSIONS = ("16.1.1", "17.4")
+#: The websockets releases this integration is written for: inside this
+#: series, a release whose internals pass the feature probes (``_PROBES``) is
+#: accelerated; anything else is left untouched with a warning naming the
+#: series or the failed probe.  tools/integration_matrix.sh runs
+#: tests/test_integrations_websockets.py on the oldest and newest release of
+#: the series, and the refusal on one release outside it.
+SUPPORTED_SERIES = ">=16.1,<18"
 
 _FRAMES = "websockets.frames"
 
@@ -69,6 +82,8 @@ class _State:
 _STATE = _State()
 _PMD = "websockets.extensions.permessage_deflate"
 _LEGACY = "websockets.legacy.framing"
+_STREAMS = "websockets.streams"
+_EXCEPTIONS = "websockets.exceptions"
 
 
 def apply_mask(data: Any, mask: Any) -> bytes:
@@ -88,18 +103,9 @@ def apply_mask(data: Any, mask: Any) -> bytes:
 
 
 def _make_parse(original: Any, module: ModuleType) -> Any:
-    import inspect
-
     from websockets.streams import StreamReader
 
     parse_original = original.__func__
-    # The fast path mirrors websockets 17's Frame.parse; another signature
-    # (another version) keeps websockets' own parser.
-    params = list(inspect.signature(parse_original).parameters)
-    if params != ["cls", "read_exact", "mask", "max_size", "extensions"] or not hasattr(
-        StreamReader, "read_exact"
-    ):
-        raise Unsupported(f"websockets Frame.parse{params} differs from websockets 17")
     opcodes = {int(op): op for op in module.Opcode}
     take_frame = _take_frame
     state = _STATE
@@ -161,18 +167,12 @@ def _make_serialize(original: Any, module: ModuleType) -> Any:
     ``secrets.token_bytes`` has been replaced (a test that wants known keys),
     the replacement is called, as websockets would.
     """
-    import inspect
     import secrets
 
-    params = list(inspect.signature(original).parameters)
-    if params != ["self", "mask", "extensions"]:
-        raise Unsupported(f"websockets Frame.serialize{params} differs from websockets 16/17")
     encode_frame = _encode_frame
     new_mask = _new_mask
     token_bytes = secrets.token_bytes
     frames_module = module
-    if getattr(module, "secrets", None) is not secrets:
-        raise Unsupported("websockets.frames does not draw mask keys from secrets")
 
     def serialize(self: Any, *, mask: bool, extensions: Any = None) -> bytes:
         """websockets' ``Frame.serialize``, encoded by wsframe (RFC 6455 §5.2)."""
@@ -201,9 +201,6 @@ def _make_serialize(original: Any, module: ModuleType) -> Any:
 
 def _make_pmd_init(original: Any, module: ModuleType) -> Any:
     """``PerMessageDeflate.__init__``: a context-keeping decoder is wsframe's."""
-    if not hasattr(module.PerMessageDeflate, "decode"):
-        raise Unsupported("websockets PerMessageDeflate differs from websockets 16/17")
-
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         original(self, *args, **kwargs)
         bits = self.remote_max_window_bits
@@ -229,9 +226,7 @@ def _make_pmd_decode(original: Any, module: ModuleType) -> Any:
     """
 
     frames_mod = sys.modules[_FRAMES]
-    exceptions = sys.modules.get("websockets.exceptions")
-    if exceptions is None or not hasattr(frames_mod, "CTRL_OPCODES"):
-        raise Unsupported("websockets.frames differs from websockets 16/17")
+    exceptions = sys.modules[_EXCEPTIONS]
     Frame = frames_mod.Frame
     CTRL_OPCODES = frames_mod.CTRL_OPCODES
     CONT = frames_mod.Opcode.CONT
@@ -293,6 +288,52 @@ def _make_pmd_decode(original: Any, module: ModuleType) -> Any:
     return decode
 
 
+def _pmd_state(module: ModuleType) -> str | None:
+    """The ``PerMessageDeflate`` attributes the patches read and set."""
+    ext = module.PerMessageDeflate(False, False, 15, 15)
+    absent = [
+        name
+        for name in ("remote_no_context_takeover", "remote_max_window_bits", "decoder",
+                     "decode_cont_data")
+        if not hasattr(ext, name)
+    ]
+    return f"PerMessageDeflate instance lacks {', '.join(absent)}" if absent else None
+
+
+def _reader_buffer(module: ModuleType) -> str | None:
+    if not isinstance(getattr(module.StreamReader(), "buffer", None), bytearray):
+        return "StreamReader().buffer is not a bytearray"
+    return None
+
+
+def _draws_keys_from_secrets(module: ModuleType) -> bool:
+    import secrets
+
+    return getattr(module, "secrets", None) is secrets
+
+
+#: The feature probes: exactly the internals the patches replace or read, as
+#: websockets 16.1 to 17 have them.
+_PROBES: list[Probe] = [
+    *has(_FRAMES, "apply_mask", "CTRL_OPCODES", "Opcode.CONT", "Frame.check"),
+    signature(_FRAMES, "Frame", ["opcode", "data", "fin", "rsv1", "rsv2", "rsv3"]),
+    kind(_FRAMES, "Frame.parse", classmethod),
+    signature(_FRAMES, "Frame.parse", ["read_exact", "mask", "max_size", "extensions"]),
+    signature(_FRAMES, "Frame.serialize", ["self", "mask", "extensions"]),
+    check(_FRAMES, f"{_FRAMES} draws mask keys from secrets", _draws_keys_from_secrets),
+    signature(_STREAMS, "StreamReader.read_exact", ["self", "n"]),
+    check(_STREAMS, f"{_STREAMS}.StreamReader().buffer", _reader_buffer),
+    *has(_EXCEPTIONS, "ProtocolError", "PayloadTooBig"),
+    signature(_EXCEPTIONS, "PayloadTooBig", ["size_or_message", "max_size", "current_size"]),
+    signature(_PMD, "PerMessageDeflate.__init__",
+              ["self", "remote_no_context_takeover", "local_no_context_takeover",
+               "remote_max_window_bits", "local_max_window_bits", "compress_settings"]),
+    signature(_PMD, "PerMessageDeflate.decode", ["self", "frame", "max_size"]),
+    check(_PMD, f"{_PMD}.PerMessageDeflate state", _pmd_state),
+    *has(_LEGACY, "apply_mask"),
+]
+
+
 _patches = PatchSet(
     [
         Patch(_FRAMES, "apply_mask", constant(apply_mask)),
@@ -303,7 +344,8 @@ _patches = PatchSet(
         Patch(_LEGACY, "apply_mask", constant(apply_mask)),
     ],
     distribution="websockets",
-    supported=SUPPORTED_VERSIONS,
+    series=SUPPORTED_SERIES,
+    probes=_PROBES,
 )
 
 

@@ -7,8 +7,9 @@ Usage::
     ...
     wsframe_wsproto.uninstall()    # restores wsproto's own code
 
-What is replaced (proven on wsproto 1.2.0 and 1.3.2, see ``SUPPORTED_VERSIONS``;
-with another version ``install()`` warns and leaves wsproto untouched):
+What is replaced (wsproto ``>=1.2,<1.4``, see ``SUPPORTED_SERIES``; with another version, or
+internals that fail a feature probe, ``install()`` warns and leaves wsproto
+untouched):
 
 * ``XorMaskerSimple``: a subclass whose ``process()`` masks with
   :func:`wsframe.mask.apply_mask_inplace` (RFC 6455 §5.3) instead of four
@@ -53,10 +54,11 @@ from ._connection import make_events
 from ._deflate import make_pmd_hook, set_max_inflated_size
 from ._frame_protocol import make_process_buffer, make_process_frame, make_received_frames
 from ._masking import make_xor_masker_simple
+from ._probes import PROBES
 from ._state import CONNECTION, EXTENSIONS, FRAME_PROTOCOL, PMD_HOOKS
 
 __all__ = [
-    "SUPPORTED_VERSIONS",
+    "SUPPORTED_SERIES",
     "install",
     "uninstall",
     "is_installed",
@@ -64,10 +66,13 @@ __all__ = [
     "set_max_inflated_size",
 ]
 
-#: The wsproto releases this integration is proven on (tools/integration_matrix.sh
-#: runs wsproto's own suite and tests/test_integrations_wsproto.py on each).
-#: With any other version ``install()`` leaves wsproto untouched and warns.
-SUPPORTED_VERSIONS = ("1.2.0", "1.3.2")
+#: The wsproto releases this integration is written for: inside this series,
+#: a release whose internals pass the feature probes (``_probes.PROBES``) is
+#: accelerated; anything else is left untouched with a warning naming the
+#: series or the failed probe.  tools/integration_matrix.sh runs wsproto's own
+#: suite and tests/test_integrations_wsproto.py on the oldest and newest
+#: release of the series, and the refusal on one release outside it.
+SUPPORTED_SERIES = ">=1.2,<1.4"
 
 _patches = PatchSet(
     [
@@ -79,7 +84,8 @@ _patches = PatchSet(
         *(Patch(EXTENSIONS, f"PerMessageDeflate.{name}", make_pmd_hook(name)) for name in PMD_HOOKS),
     ],
     distribution="wsproto",
-    supported=SUPPORTED_VERSIONS,
+    series=SUPPORTED_SERIES,
+    probes=PROBES,
 )
 
 

@@ -8,7 +8,6 @@ import sys
 from types import ModuleType
 from typing import Any
 
-from ._checks import check_connection, check_structure
 from ._fast_path import PmdType, fast_path_closed, make_decode_text, make_take_frame
 from ._state import FRAME_PROTOCOL
 
@@ -25,8 +24,6 @@ def make_events(original: Any, module: ModuleType) -> Any:
     (wsproto/connection.py, ``Connection.events``).
     """
     fp = sys.modules[FRAME_PROTOCOL]
-    check_structure(fp)
-    check_connection(module)
     ev = sys.modules["wsproto.events"]
     TextMessage, BytesMessage = ev.TextMessage, ev.BytesMessage
     Ping, Pong, CloseConnection = ev.Ping, ev.Pong, ev.CloseConnection

@@ -10,7 +10,6 @@ from typing import Any
 
 from ...errors import PayloadTooBig, ProtocolError
 from .._inflater import ZlibCompatibleInflater
-from ._checks import check_pmd
 from ._state import FRAME_PROTOCOL, PMD_HOOKS, STATE
 
 __all__ = ["set_max_inflated_size", "begin_message", "inflate", "make_pmd_hook"]
@@ -152,7 +151,6 @@ def make_pmd_hook(name: str) -> Any:
     assert name in PMD_HOOKS
 
     def factory(original: Any, module: ModuleType) -> Any:
-        check_pmd(module)
         hook = _pmd_hook(name, original)
         STATE.pmd_hooks[name] = hook
         return hook

@@ -8,7 +8,6 @@ from types import ModuleType
 from typing import Any
 
 from .._frames import take_frame as take_buffered_frame
-from ._checks import check_structure
 from ._fast_path import (
     PmdType,
     fast_path_closed,
@@ -23,7 +22,6 @@ __all__ = ["make_process_buffer", "make_process_frame", "make_received_frames"]
 
 
 def make_process_buffer(original: Any, module: ModuleType) -> Any:
-    check_structure(module)
     Frame = module.Frame
     opcodes = opcode_table(module)
     take_frame = take_buffered_frame
@@ -52,7 +50,6 @@ def make_process_buffer(original: Any, module: ModuleType) -> Any:
 
 
 def make_process_frame(original: Any, module: ModuleType) -> Any:
-    check_structure(module)
     Frame = module.Frame
     TEXT = module.Opcode.TEXT
     decode_text = make_decode_text(module)
@@ -74,7 +71,6 @@ def make_process_frame(original: Any, module: ModuleType) -> Any:
 
 
 def make_received_frames(original: Any, module: ModuleType) -> Any:
-    check_structure(module)
     Frame = module.Frame
     Opcode = module.Opcode
     TEXT, CLOSE = Opcode.TEXT, Opcode.CLOSE
