@@ -34,9 +34,11 @@ JOBS="${MATRIX_JOBS:-2}"
 cd "$ROOT"
 
 # library version kind   (kind: supported | unsupported)
-# (oldest and newest of the series on PyPI, then one release before the series)
+# (oldest and newest of the series on PyPI, then one release before the series; wsproto
+# 1.3.1 too, whose Connection.events gives BytesMessage a bytearray where 1.3.2 does not)
 ROWS=(
     "wsproto 1.2.0 supported"
+    "wsproto 1.3.1 supported"
     "wsproto 1.3.2 supported"
     "wsproto 1.1.0 unsupported"
     "websockets 16.1 supported"

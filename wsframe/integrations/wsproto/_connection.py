@@ -14,6 +14,17 @@ from ._state import FRAME_PROTOCOL
 __all__ = ["make_events"]
 
 
+def bytes_message_is_bytearray(events: Any, module: ModuleType) -> bool:
+    """True if wsproto's own ``Connection.events`` (``events``) turns every
+    binary payload into a ``bytearray`` (wsproto 1.3.1), False if it passes
+    the frame's payload on (1.2, 1.3.2): observed on a throw-away connection
+    fed one masked binary frame."""
+    connection = module.Connection(module.ConnectionType.SERVER)
+    connection.receive_data(b"\x82\x81\x00\x00\x00\x00x")  # "x", all-zero key
+    event = next(events(connection))
+    return type(event.data) is bytearray
+
+
 def make_events(original: Any, module: ModuleType) -> Any:
     """``Connection.events`` with the fast path inlined (one generator level).
 
@@ -26,6 +37,7 @@ def make_events(original: Any, module: ModuleType) -> Any:
     fp = sys.modules[FRAME_PROTOCOL]
     ev = sys.modules["wsproto.events"]
     TextMessage, BytesMessage = ev.TextMessage, ev.BytesMessage
+    as_bytearray = bytes_message_is_bytearray(original, module)
     Ping, Pong, CloseConnection = ev.Ping, ev.Pong, ev.CloseConnection
     ConnectionState = module.ConnectionState
     LOCAL_CLOSING = ConnectionState.LOCAL_CLOSING
@@ -57,7 +69,8 @@ def make_events(original: Any, module: ModuleType) -> Any:
         if opcode is TEXT:
             return TextMessage(frame.payload, frame.frame_finished, frame.message_finished)
         if opcode is BINARY:
-            return BytesMessage(frame.payload, frame.frame_finished, frame.message_finished)
+            data = bytearray(frame.payload) if as_bytearray else frame.payload
+            return BytesMessage(data, frame.frame_finished, frame.message_finished)
         return None  # pragma: no cover - wsproto yields nothing here either
 
     def events(self: Any) -> Any:
@@ -98,7 +111,9 @@ def make_events(original: Any, module: ModuleType) -> Any:
                             yield TextMessage(text, True, True)
                             continue
                         if opcode is BINARY:
-                            yield BytesMessage(payload, True, True)
+                            yield BytesMessage(
+                                bytearray(payload) if as_bytearray else payload, True, True
+                            )
                             continue
                     try:
                         frame = messages.process_frame(Frame(opcode, payload, True, fin))
