@@ -9,7 +9,7 @@ from .base import Impl
 from .cpython import CPythonDecodeImpl, CPythonIncrementalImpl
 from .integrations import WithIntegration
 from .simdutf import SimdutfImpl
-from .websocket_client import WebsocketClientImpl
+from .websocket_client import WebsocketClientImpl, WebsocketClientPureImpl
 from .websockets import WebsocketsImpl
 from .wsaccel import WsaccelImpl
 from .wsframe import WsframeImpl
@@ -34,6 +34,7 @@ def IMPLEMENTATIONS() -> list[Impl]:  # a factory named like the constant it rep
         WithIntegration(name="websockets+wsframe", base=WebsocketsImpl(),
                         library="websockets", ops=("websockets_deflate",)),
         WebsocketClientImpl(),
+        WebsocketClientPureImpl(),
         WithIntegration(name="websocket-client+wsframe", base=WebsocketClientImpl(),
                         library="websocket_client", ops=("client_send", "client_recv")),
         CPythonDecodeImpl(),

@@ -9,14 +9,17 @@ does this row: the detail says which.
 
 from __future__ import annotations
 
+import inspect
 import struct
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from unittest import mock
 
-from .base import Impl, Prepared, import_or_skip
+from .base import Impl, Prepared, Unavailable, import_or_skip
 
-__all__ = ["WebsocketClientImpl", "unmask_texts"]
+__all__ = ["WebsocketClientImpl", "WebsocketClientPureImpl", "unmask_texts"]
 
 
 class _SendSocket:
@@ -123,3 +126,68 @@ class WebsocketClientImpl(Impl):
             return [recv() for _ in range(count)]
 
         return Prepared("f()", {"f": recv_all}, recv_all, "masked text frames, 16 KiB reads")
+
+
+def _pure_python_hooks() -> dict[str, Any]:
+    """websocket-client's own ``_mask`` and ``_validate_utf8``, the ones it
+    uses without wsaccel: its module sources run again in throw-away
+    namespaces with wsaccel's import failing."""
+    import websocket._abnf as abnf
+    import websocket._utils as utils
+
+    hooks = {}
+    blocked = {"wsaccel": None, "wsaccel.xormask": None, "wsaccel.utf8validator": None}
+    for module, name in ((utils, "_validate_utf8"), (abnf, "_mask")):
+        ns: dict[str, Any] = {"__name__": f"{module.__name__}_pure", "__package__": "websocket"}
+        code = compile(inspect.getsource(module), str(module.__file__), "exec")
+        with mock.patch.dict(sys.modules, blocked):
+            exec(code, ns)
+        hooks[name] = ns[name]
+    return hooks
+
+
+@dataclass
+class WebsocketClientPureImpl(WebsocketClientImpl):
+    """websocket-client as it runs without wsaccel (its pure-Python masking
+    and UTF-8 validation): what its users get where wsaccel has no wheel."""
+
+    name: str = "websocket-client[no wsaccel]"
+
+    def load(self) -> None:
+        super().load()
+        self.abnf = import_or_skip("websocket._abnf")
+        self.utils = import_or_skip("websocket._utils")
+        if "XorMaskerSimple" not in vars(self.abnf):
+            raise Unavailable("wsaccel is not installed: the websocket-client row is this one")
+        self.hooks = _pure_python_hooks()
+        self.detail = ("websocket.WebSocket send()/recv() over an in-memory socket, "
+                       "its pure-Python _mask and _validate_utf8 swapped in")
+
+    def _swap(self, prepared: Prepared) -> Prepared:
+        abnf, utils, hooks = self.abnf, self.utils, self.hooks
+
+        def swap_in() -> tuple[Any, Any]:
+            saved = abnf._mask, utils._validate_utf8
+            abnf._mask, utils._validate_utf8 = hooks["_mask"], hooks["_validate_utf8"]
+            return saved
+
+        def swap_out(saved: tuple[Any, Any]) -> None:
+            abnf._mask, utils._validate_utf8 = saved
+
+        def run() -> Any:
+            saved = swap_in()
+            try:
+                return prepared.run()
+            finally:
+                swap_out(saved)
+
+        ns = dict(prepared.ns, _in=swap_in, _out=swap_out)
+        body = "\n".join("    " + line for line in prepared.stmt.splitlines())
+        stmt = f"_saved = _in()\ntry:\n{body}\nfinally:\n    _out(_saved)"
+        return Prepared(stmt, ns, run, note=f"{prepared.note}; no wsaccel")
+
+    def client_send(self, texts: Sequence[str]) -> Prepared:
+        return self._swap(super().client_send(texts))
+
+    def client_recv(self, wire: bytes, count: int) -> Prepared:
+        return self._swap(super().client_recv(wire, count))
