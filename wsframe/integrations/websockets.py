@@ -70,13 +70,18 @@ _FRAMES = "websockets.frames"
 class _State:
     """What the patches share: the installed ``PerMessageDeflate.decode`` and
     its frame-level core (``Frame.parse``'s fast path calls the latter
-    directly when the extension's class carries the former)."""
+    directly when the extension's class carries the former), and the
+    installed ``Frame.parse`` with its fast path."""
 
-    __slots__ = ("pmd_decode", "pmd_inflate")
+    __slots__ = ("pmd_decode", "pmd_inflate", "parse", "take_parsed")
 
     def __init__(self) -> None:
         self.pmd_decode: Any = None
         self.pmd_inflate: Any = None
+        # The installed Frame.parse (a classmethod) and its fast path, which
+        # Protocol.receive_data's batch loop calls while Frame.parse is ours.
+        self.parse: Any = None
+        self.take_parsed: Any = None
 
 
 _STATE = _State()
@@ -84,6 +89,7 @@ _PMD = "websockets.extensions.permessage_deflate"
 _LEGACY = "websockets.legacy.framing"
 _STREAMS = "websockets.streams"
 _EXCEPTIONS = "websockets.exceptions"
+_PROTOCOL = "websockets.protocol"
 
 
 def apply_mask(data: Any, mask: Any) -> bytes:
@@ -102,13 +108,52 @@ def apply_mask(data: Any, mask: Any) -> bytes:
     return _mask.apply_mask(data, mask)
 
 
+def _make_take_parsed(module: ModuleType) -> Any:
+    """``take_parsed(cls, buffer, mask, max_size, extensions)``: the ``Frame``
+    websockets' ``Frame.parse`` would return for the complete frame at the
+    start of ``buffer`` (consumed), or ``None`` with ``buffer`` untouched when
+    websockets' own parser must decide (see the module docstring)."""
+    opcodes = {int(op): op for op in module.Opcode}
+    take_frame = _take_frame
+    state = _STATE
+
+    def take_parsed(
+        cls: Any, buffer: bytearray, mask: bool, max_size: int | None, extensions: Any
+    ) -> Any:
+        # A header wsframe rejects goes to websockets (it may accept it, or
+        # word the error differently).
+        taken = take_frame(buffer, masked=mask, max_size=max_size)
+        if taken is None:
+            return None
+        h, data = taken  # unmasked: a bytearray, as websockets returns it
+        opcode = opcodes[h.opcode]
+        if extensions and len(extensions) == 1:
+            ext = extensions[0]
+            decode, inflate = state.pmd_decode, state.pmd_inflate
+            if decode is not None and type(ext).decode is decode:
+                # The one Frame websockets' decode would return.
+                result = inflate(ext, opcode, data, h.fin, h.rsv1, max_size)
+                if result is not None:
+                    data, rsv1 = result
+                    frame = cls(opcode, data, h.fin, rsv1, h.rsv2, h.rsv3)
+                    frame.check()
+                    return frame
+        frame = cls(opcode, data, h.fin, h.rsv1, h.rsv2, h.rsv3)
+        if extensions is None:
+            extensions = []
+        for extension in reversed(extensions):
+            frame = extension.decode(frame, max_size=max_size)
+        frame.check()
+        return frame
+
+    return take_parsed
+
+
 def _make_parse(original: Any, module: ModuleType) -> Any:
     from websockets.streams import StreamReader
 
     parse_original = original.__func__
-    opcodes = {int(op): op for op in module.Opcode}
-    take_frame = _take_frame
-    state = _STATE
+    take_parsed = _make_take_parsed(module)
 
     def parse(
         cls: Any,
@@ -121,29 +166,8 @@ def _make_parse(original: Any, module: ModuleType) -> Any:
         """websockets' ``Frame.parse`` with a fast path for buffered frames."""
         reader = getattr(read_exact, "__self__", None)
         if type(reader) is StreamReader and read_exact.__func__ is StreamReader.read_exact:
-            # A header wsframe rejects goes to websockets (it may accept it,
-            # or word the error differently).
-            taken = take_frame(reader.buffer, masked=mask, max_size=max_size)
-            if taken is not None:
-                h, data = taken  # unmasked: a bytearray, as websockets returns it
-                opcode = opcodes[h.opcode]
-                if extensions and len(extensions) == 1:
-                    ext = extensions[0]
-                    decode, inflate = state.pmd_decode, state.pmd_inflate
-                    if decode is not None and type(ext).decode is decode:
-                        # The one Frame websockets' decode would return.
-                        result = inflate(ext, opcode, data, h.fin, h.rsv1, max_size)
-                        if result is not None:
-                            data, rsv1 = result
-                            frame = cls(opcode, data, h.fin, rsv1, h.rsv2, h.rsv3)
-                            frame.check()
-                            return frame
-                frame = cls(opcode, data, h.fin, h.rsv1, h.rsv2, h.rsv3)
-                if extensions is None:
-                    extensions = []
-                for extension in reversed(extensions):
-                    frame = extension.decode(frame, max_size=max_size)
-                frame.check()
+            frame = take_parsed(cls, reader.buffer, mask, max_size, extensions)
+            if frame is not None:
                 return frame
         return (
             yield from parse_original(
@@ -152,7 +176,132 @@ def _make_parse(original: Any, module: ModuleType) -> Any:
         )
 
     parse.__wrapped__ = parse_original  # type: ignore[attr-defined]
-    return classmethod(parse)
+    method = classmethod(parse)
+    _STATE.parse, _STATE.take_parsed = method, take_parsed
+    return method
+
+
+def _make_protocol_parse(original: Any, module: ModuleType) -> Any:
+    """``Protocol.parse`` (websockets' receive loop) taking buffered frames in one pass.
+
+    websockets' parser generator runs, per frame, ``reader.at_eof()`` and
+    ``Frame.parse`` as sub-generators.  This is the same generator with one
+    step added after ``at_eof()``: while the reader holds a complete frame
+    that ``Frame.parse``'s fast path takes, it does for each frame exactly
+    what one iteration of websockets' loop does (the same ``max_size``, the
+    same ``Frame``, the same debug log, ``self.recv_frame(frame)`` with its
+    state changes, events and outgoing bytes) without a generator round
+    trip, then goes back to ``at_eof()`` as websockets' loop does after every
+    frame.  Anything else (a partial frame, a header only websockets may
+    judge) goes through websockets' own ``Frame.parse`` as before; errors go
+    to the same ``except`` clauses, with websockets' close codes.
+    """
+    from websockets.streams import StreamReader
+
+    exceptions = sys.modules[_EXCEPTIONS]
+    frames_mod = sys.modules[_FRAMES]
+    SERVER = module.SERVER
+    ProtocolError = exceptions.ProtocolError
+    PayloadTooBig = exceptions.PayloadTooBig
+    CloseCode = frames_mod.CloseCode
+    Frame = frames_mod.Frame
+    state = _STATE
+
+    def parse(self: Any) -> Any:
+        """websockets' ``Protocol.parse``, buffered frames taken in one pass."""
+        try:
+            while True:
+                if (yield from self.reader.at_eof()):
+                    if self.debug:
+                        self.logger.debug("< EOF")
+                    raise EOFError("unexpected end of stream")
+
+                reader = self.reader
+                if type(reader) is StreamReader and Frame.__dict__.get("parse") is state.parse:
+                    # Every complete frame already buffered, one iteration of
+                    # websockets' loop each (see above).
+                    take_parsed = state.take_parsed
+                    buffer = reader.buffer
+                    taken = False
+                    while len(buffer) >= 2:
+                        max_size = None
+                        if self.max_message_size is not None:
+                            if self.current_size is None:
+                                max_size = self.max_message_size
+                            else:
+                                max_size = self.max_message_size - self.current_size
+                        if self.max_fragment_size is not None:
+                            if max_size is None:
+                                max_size = self.max_fragment_size
+                            else:
+                                max_size = min(max_size, self.max_fragment_size)
+                        frame = take_parsed(
+                            Frame, buffer, self.side is SERVER, max_size, self.extensions
+                        )
+                        if frame is None:
+                            break
+                        taken = True
+                        if self.debug:
+                            self.logger.debug("< %s", frame)
+                        self.recv_frame(frame)
+                    if taken:
+                        continue  # back to at_eof(), as after every frame
+
+                max_size = None
+
+                if self.max_message_size is not None:
+                    if self.current_size is None:
+                        max_size = self.max_message_size
+                    else:
+                        max_size = self.max_message_size - self.current_size
+
+                if self.max_fragment_size is not None:
+                    if max_size is None:
+                        max_size = self.max_fragment_size
+                    else:
+                        max_size = min(max_size, self.max_fragment_size)
+
+                frame = yield from Frame.parse(
+                    self.reader.read_exact,
+                    mask=self.side is SERVER,
+                    max_size=max_size,
+                    extensions=self.extensions,
+                )
+
+                if self.debug:
+                    self.logger.debug("< %s", frame)
+
+                self.recv_frame(frame)
+
+        except ProtocolError as exc:
+            self.fail(CloseCode.PROTOCOL_ERROR, str(exc))
+            self.parser_exc = exc
+
+        except EOFError as exc:
+            self.fail(CloseCode.ABNORMAL_CLOSURE, str(exc))
+            self.parser_exc = exc
+
+        except UnicodeDecodeError as exc:
+            self.fail(CloseCode.INVALID_DATA, f"{exc.reason} at position {exc.start}")
+            self.parser_exc = exc
+
+        except PayloadTooBig as exc:
+            exc.set_current_size(self.current_size)
+            self.fail(CloseCode.MESSAGE_TOO_BIG, str(exc))
+            self.parser_exc = exc
+
+        except Exception as exc:
+            self.logger.error("parser failed", exc_info=True)
+            # Don't include exception details, which may be security-sensitive.
+            self.fail(CloseCode.INTERNAL_ERROR)
+            self.parser_exc = exc
+
+        # As in websockets: after an error, fail() has replaced this parser.
+        yield
+        raise AssertionError("parse() shouldn't step after error")
+
+    parse.__wrapped__ = original  # type: ignore[attr-defined]
+    return parse
 
 
 def _make_serialize(original: Any, module: ModuleType) -> Any:
@@ -312,6 +461,29 @@ def _draws_keys_from_secrets(module: ModuleType) -> bool:
     return getattr(module, "secrets", None) is secrets
 
 
+def _names(function: Any) -> set[str]:
+    return set(function.__code__.co_names)
+
+
+def _receive_loop_is_the_mirrored_one(module: ModuleType) -> str | None:
+    """``Protocol.parse`` reads exactly the names of the loop the patched
+    ``parse`` reproduces (websockets 16.1 to 17)."""
+    protocol = module.Protocol
+    expected = {"reader", "at_eof", "max_message_size", "current_size", "max_fragment_size",
+                "parse", "side", "extensions", "recv_frame", "fail", "parser_exc", "debug",
+                "logger", "set_current_size", "SERVER", "Frame", "CloseCode"}
+    missing = expected - _names(protocol.parse)
+    if missing:
+        return f"parse does not read {sorted(missing)}"
+    unexpected = _names(protocol.parse) - expected - {
+        "EOFError", "ProtocolError", "UnicodeDecodeError", "PayloadTooBig", "Exception",
+        "read_exact", "PROTOCOL_ERROR", "ABNORMAL_CLOSURE", "INVALID_DATA", "MESSAGE_TOO_BIG",
+        "INTERNAL_ERROR", "error", "reason", "start", "str", "min", "AssertionError"}
+    if unexpected:
+        return f"parse also reads {sorted(unexpected)}"
+    return None
+
+
 #: The feature probes: exactly the internals the patches replace or read, as
 #: websockets 16.1 to 17 have them.
 _PROBES: list[Probe] = [
@@ -331,6 +503,15 @@ _PROBES: list[Probe] = [
     signature(_PMD, "PerMessageDeflate.decode", ["self", "frame", "max_size"]),
     check(_PMD, f"{_PMD}.PerMessageDeflate state", _pmd_state),
     *has(_LEGACY, "apply_mask"),
+    signature(_STREAMS, "StreamReader.at_eof", ["self"]),
+    *has(_EXCEPTIONS, "PayloadTooBig.set_current_size"),
+    *has(_FRAMES, "CloseCode.PROTOCOL_ERROR", "CloseCode.INVALID_DATA",
+         "CloseCode.MESSAGE_TOO_BIG", "CloseCode.INTERNAL_ERROR"),
+    *has(_PROTOCOL, "SERVER"),
+    signature(_PROTOCOL, "Protocol.parse", ["self"]),
+    signature(_PROTOCOL, "Protocol.recv_frame", ["self", "frame"]),
+    signature(_PROTOCOL, "Protocol.fail", ["self", "code", "reason"]),
+    check(_PROTOCOL, f"{_PROTOCOL}.Protocol receive loop", _receive_loop_is_the_mirrored_one),
 ]
 
 
@@ -342,6 +523,7 @@ _patches = PatchSet(
         Patch(_PMD, "PerMessageDeflate.__init__", _make_pmd_init),
         Patch(_PMD, "PerMessageDeflate.decode", _make_pmd_decode),
         Patch(_LEGACY, "apply_mask", constant(apply_mask)),
+        Patch(_PROTOCOL, "Protocol.parse", _make_protocol_parse),
     ],
     distribution="websockets",
     series=SUPPORTED_SERIES,
