@@ -40,6 +40,8 @@ from ..errors import PayloadTooBig as _PayloadTooBig
 from ..errors import ProtocolError as _ProtocolError
 from ..frames import encode_frame as _encode_frame
 from ..frames import new_mask as _new_mask
+from ..frames import parse_header as _parse_header
+from ._frames import VIEW_THRESHOLD as _VIEW_THRESHOLD
 from ._frames import take_frame as _take_frame
 from ._inflater import ZlibCompatibleInflater
 from ._patching import (
@@ -181,6 +183,125 @@ def _make_parse(original: Any, module: ModuleType) -> Any:
     return method
 
 
+def _make_batch(module: ModuleType) -> Any:
+    """``batch(protocol, buffer) -> bool``: the one-pass step of the patched
+    ``Protocol.parse`` (see :func:`_make_protocol_parse`); True if it took a frame.
+
+    Per frame, in websockets' order: ``max_size`` from the protocol's limits
+    and ``current_size``; the header (wsframe's :func:`~wsframe.frames.parse_header`;
+    a header it rejects, a frame masked the wrong way, longer than
+    ``max_size`` or incomplete is left to websockets' ``Frame.parse``, which
+    raises its own errors); websockets' ``Frame`` with the unmasked payload;
+    the extensions' ``decode`` (websockets' ``PerMessageDeflate`` through the
+    wsframe Inflater, as ``Frame.parse``'s fast path does); ``Frame.check()``
+    (which can only object to RSV bits here: wsframe's header rules already
+    hold the others); ``recv_frame()``.  A complete, final or first data frame
+    is handed to ``recv_frame``'s own data-frame steps inline when
+    ``recv_frame`` is websockets' (its ``current_size`` rule, then the event).
+    """
+    protocol_cls = module.Protocol
+    frames_mod = sys.modules[_FRAMES]
+    exceptions = sys.modules[_EXCEPTIONS]
+    Frame = frames_mod.Frame
+    opcodes = {int(op): op for op in frames_mod.Opcode}
+    TEXT, BINARY = frames_mod.Opcode.TEXT, frames_mod.Opcode.BINARY
+    ProtocolError = exceptions.ProtocolError
+    SERVER = module.SERVER
+    own_recv_frame = protocol_cls.recv_frame
+    parse_header = _parse_header
+    apply_mask = _mask.apply_mask
+    view_threshold = _VIEW_THRESHOLD
+    wsframe_error = _ProtocolError
+    state = _STATE
+
+    def batch(self: Any, buffer: bytearray) -> bool:
+        mask = self.side is SERVER
+        extensions = self.extensions
+        pmd: Any = None
+        inflate: Any = None
+        if extensions:
+            ext = extensions[0]
+            if len(extensions) == 1 and state.pmd_decode is not None and (
+                type(ext).decode is state.pmd_decode
+            ):
+                pmd, inflate = ext, state.pmd_inflate
+        inline_recv = type(self).recv_frame is own_recv_frame
+        debug = self.debug
+        taken = False
+        while len(buffer) >= 2:
+            max_size = None
+            max_message_size = self.max_message_size
+            if max_message_size is not None:
+                current_size = self.current_size
+                if current_size is None:
+                    max_size = max_message_size
+                else:
+                    max_size = max_message_size - current_size
+            max_fragment_size = self.max_fragment_size
+            if max_fragment_size is not None:
+                if max_size is None:
+                    max_size = max_fragment_size
+                else:
+                    max_size = min(max_size, max_fragment_size)
+            try:
+                h = parse_header(buffer)
+            except wsframe_error:
+                break
+            if h is None or h.masked is not mask:
+                break
+            length = h.length
+            if max_size is not None and length > max_size:
+                break
+            start = h.header_size
+            end = start + length
+            if end > len(buffer):
+                break
+            key = h.mask
+            data: Any
+            if key is None:
+                data = buffer[start:end]
+            elif length < view_threshold:
+                data = apply_mask(buffer[start:end], key)
+            else:
+                with memoryview(buffer) as view:
+                    data = apply_mask(view[start:end], key)
+            del buffer[:end]
+            taken = True
+            opcode = opcodes[h.opcode]
+            fin = h.fin
+            rsv1, rsv2, rsv3 = h.rsv1, h.rsv2, h.rsv3
+            if pmd is not None:
+                result = inflate(pmd, opcode, data, fin, rsv1, max_size)
+                if result is not None:
+                    data, rsv1 = result
+                    frame = Frame(opcode, data, fin, rsv1, rsv2, rsv3)
+                else:
+                    frame = pmd.decode(Frame(opcode, data, fin, rsv1, rsv2, rsv3),
+                                       max_size=max_size)
+            else:
+                frame = Frame(opcode, data, fin, rsv1, rsv2, rsv3)
+                if extensions:
+                    for extension in reversed(extensions):
+                        frame = extension.decode(frame, max_size=max_size)
+            if type(frame) is not Frame or frame.rsv1 or frame.rsv2 or frame.rsv3:
+                frame.check()
+            if debug:
+                self.logger.debug("< %s", frame)
+            op = frame.opcode
+            if inline_recv and (op is TEXT or op is BINARY):
+                # websockets' recv_frame for a data frame.
+                if self.current_size is not None:
+                    raise ProtocolError("expected a continuation frame")
+                if not frame.fin:
+                    self.current_size = len(frame.data)
+                self.events.append(frame)
+            else:
+                self.recv_frame(frame)
+        return taken
+
+    return batch
+
+
 def _make_protocol_parse(original: Any, module: ModuleType) -> Any:
     """``Protocol.parse`` (websockets' receive loop) taking buffered frames in one pass.
 
@@ -206,6 +327,7 @@ def _make_protocol_parse(original: Any, module: ModuleType) -> Any:
     CloseCode = frames_mod.CloseCode
     Frame = frames_mod.Frame
     state = _STATE
+    batch = _make_batch(module)
 
     def parse(self: Any) -> Any:
         """websockets' ``Protocol.parse``, buffered frames taken in one pass."""
@@ -217,35 +339,13 @@ def _make_protocol_parse(original: Any, module: ModuleType) -> Any:
                     raise EOFError("unexpected end of stream")
 
                 reader = self.reader
-                if type(reader) is StreamReader and Frame.__dict__.get("parse") is state.parse:
-                    # Every complete frame already buffered, one iteration of
-                    # websockets' loop each (see above).
-                    take_parsed = state.take_parsed
-                    buffer = reader.buffer
-                    taken = False
-                    while len(buffer) >= 2:
-                        max_size = None
-                        if self.max_message_size is not None:
-                            if self.current_size is None:
-                                max_size = self.max_message_size
-                            else:
-                                max_size = self.max_message_size - self.current_size
-                        if self.max_fragment_size is not None:
-                            if max_size is None:
-                                max_size = self.max_fragment_size
-                            else:
-                                max_size = min(max_size, self.max_fragment_size)
-                        frame = take_parsed(
-                            Frame, buffer, self.side is SERVER, max_size, self.extensions
-                        )
-                        if frame is None:
-                            break
-                        taken = True
-                        if self.debug:
-                            self.logger.debug("< %s", frame)
-                        self.recv_frame(frame)
-                    if taken:
-                        continue  # back to at_eof(), as after every frame
+                if (
+                    type(reader) is StreamReader
+                    and len(reader.buffer) >= 2
+                    and Frame.__dict__.get("parse") is state.parse
+                    and batch(self, reader.buffer)
+                ):
+                    continue  # back to at_eof(), as after every frame
 
                 max_size = None
 
