@@ -10,6 +10,8 @@ close codes and reasons, and the parser's exception must be identical.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 pytest.importorskip("websockets")
@@ -375,3 +377,71 @@ def test_permessage_deflate_goes_through_wsframe() -> None:
     assert type(ext.decoder).__name__ == "ZlibCompatibleInflater"
     assert PerMessageDeflate(True, False, 15, 15).__dict__.get("decoder") is None
     assert type(PerMessageDeflate(False, False, 8, 15).decoder).__name__ == "Decompress"
+
+
+# --------------------------------------------------------------------------
+# the receive loop: Protocol.parse takes every buffered frame in one pass
+
+
+def _server_frames(count: int) -> bytes:
+    return b"".join(
+        raw_frame(1 if i % 3 else 2, b"message %d" % i, mask=b"k%03d" % i) for i in range(count)
+    )
+
+
+def test_receive_loop_takes_buffered_frames_in_one_pass() -> None:
+    from websockets.streams import StreamReader
+
+    calls: list[int] = []
+    real = StreamReader.at_eof
+
+    def counting(self):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return (yield from real(self))
+
+    def receive() -> list[bytes]:
+        proto = ServerProtocol(state=State.OPEN)
+        proto.receive_data(_server_frames(20))
+        return [event.data for event in proto.events_received()]
+
+    StreamReader.at_eof = counting  # type: ignore[method-assign]
+    try:
+        expected = receive()
+        assert len(calls) == 21  # websockets: once per frame, then once to wait
+        calls.clear()
+        integ.install()
+        assert receive() == expected
+        assert len(calls) == 2  # one pass over the 20 frames, then once to wait
+    finally:
+        StreamReader.at_eof = real  # type: ignore[method-assign]
+
+
+@pytest.mark.parametrize("client", [False, True])
+def test_receive_loop_debug_log_identical(client: bool) -> None:
+    import logging
+
+    def run() -> list[str]:
+        records: list[str] = []
+        logger = logging.getLogger(f"wsframe-test-{client}")
+        logger.setLevel(logging.DEBUG)
+        handler = logging.Handler()
+        handler.emit = lambda record: records.append(record.getMessage())  # type: ignore[method-assign]
+        logger.addHandler(handler)
+        try:
+            if client:
+                proto: Any = ClientProtocol(ws_frames_uri(), state=State.OPEN, logger=logger)
+                wire = b"".join(raw_frame(1, b"t%d" % i) for i in range(5))
+            else:
+                proto = ServerProtocol(state=State.OPEN, logger=logger)
+                wire = _server_frames(5)
+            wire += raw_frame(8, b"\x03\xe8bye", mask=None if client else b"abcd")
+            proto.receive_data(wire[:17])
+            proto.receive_data(wire[17:])
+            records.append(repr(proto.events_received()))
+        finally:
+            logger.removeHandler(handler)
+        return [r for r in records if not r.startswith("> ")]  # sent frames: random keys
+
+    expected = run()
+    integ.install()
+    assert run() == expected

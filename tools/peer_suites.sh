@@ -21,6 +21,17 @@
 #    started on a free port so that its LOCAL_WS_SERVER_PORT tests run too (its
 #    Internet-requiring tests stay skipped; WEBSOCKET_CLIENT_LOCAL_SERVER=0 skips
 #    the local-server tests as well).
+# 4. websockets (only when WEBSOCKETS_TESTS names a websockets source tree: its tests
+#    are in neither its sdist nor its wheel; e.g. `git clone --depth 1
+#    https://github.com/python-websockets/websockets`, which needs the network, so CI
+#    leaves this suite out): the Sans-I/O tests (test_protocol, test_server,
+#    test_client, test_frames, test_streams, test_http11, test_utils, extensions/) and
+#    the asyncio/sync connection and message tests (no network), run without and then
+#    with wsframe.integrations.websockets installed; the suite passes when the same
+#    tests pass both times (a test tree newer or older than the installed websockets
+#    has failures of its own).  Two tests are left out: they simulate an internal
+#    error by patching struct.unpack, which websockets' frame parser calls and
+#    wsframe's does not.
 #
 # Prints the pass counts; exits non-zero if any suite fails or if an
 # integration was not in effect during its suite.
@@ -38,7 +49,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(dirname "$HERE")"
 SUITES=("$@")
 if [ ${#SUITES[@]} -eq 0 ]; then
-    SUITES=(wsproto autobahn websocket_client)
+    SUITES=(wsproto autobahn websocket_client websockets)
 fi
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/wsframe-peers.XXXXXX")"
@@ -73,6 +84,7 @@ run_suite() {
 }
 
 for suite in "${SUITES[@]}"; do
+    STATUS_BEFORE_WS=$STATUS
     case "$suite" in
     wsproto)
         (cd "$WORK" && "$DOWNLOAD_PYTHON" -m pip download --quiet --no-binary :all: --no-deps \
@@ -146,8 +158,43 @@ for _ in range(100):
             wait "$ECHO_PID" 2>/dev/null || true
         fi
         ;;
+    websockets)
+        if [ -z "${WEBSOCKETS_TESTS:-}" ]; then
+            REPORT+=("websockets: skipped (set WEBSOCKETS_TESTS to a websockets source tree)")
+            continue
+        fi
+        ws_version="$(cd "$WORK" && "$PYTHON" -c 'import websockets; print(websockets.__version__)')"
+        ws_files=(tests/test_protocol.py tests/test_server.py tests/test_client.py
+            tests/test_frames.py tests/test_streams.py tests/test_http11.py tests/test_utils.py
+            tests/extensions tests/asyncio/test_connection.py tests/sync/test_connection.py
+            tests/asyncio/test_messages.py tests/sync/test_messages.py)
+        ws_deselect=(
+            --deselect tests/test_protocol.py::ErrorTests::test_client_hits_internal_error_reading_frame
+            --deselect tests/test_protocol.py::ErrorTests::test_server_hits_internal_error_reading_frame)
+        (cd "$WEBSOCKETS_TESTS" && "$PYTHON" -m pytest -p no:cacheprovider -q -rf \
+            "${ws_deselect[@]}" "${ws_files[@]}") >"$WORK/websockets-plain.log" 2>&1 || true
+        run_suite "websockets $ws_version (its tests, installed)" "$WORK/websockets.log" \
+            "$WEBSOCKETS_TESTS" -- env WSFRAME_INTEGRATIONS=websockets \
+            "$PYTHON" -m pytest -p no:cacheprovider -p wsframe_peer_plugin -q -rf \
+            "${ws_deselect[@]}" "${ws_files[@]}"
+        grep -E '^(SUB)?FAILED' "$WORK/websockets-plain.log" | sed 's/ - .*//' | sort >"$WORK/ws-plain.txt" || true
+        grep -E '^(SUB)?FAILED' "$WORK/websockets.log" | sed 's/ - .*//' | sort >"$WORK/ws-installed.txt" || true
+        if cmp -s "$WORK/ws-plain.txt" "$WORK/ws-installed.txt" \
+                && grep -qE '[0-9]+ passed' "$WORK/websockets.log"; then
+            # run_suite counted the tree's own failures: they are the same without wsframe.
+            if [ "${REPORT[-1]##*(exit }" != "0)" ]; then
+                REPORT[-1]="${REPORT[-1]} - the same $(wc -l <"$WORK/ws-plain.txt") failures without wsframe: ok"
+                STATUS=$STATUS_BEFORE_WS
+            fi
+        else
+            echo "--- failures that differ (without wsframe < > with wsframe)"
+            diff "$WORK/ws-plain.txt" "$WORK/ws-installed.txt" || true
+            REPORT[-1]="${REPORT[-1]} - failures differ from the run without wsframe"
+            STATUS=1
+        fi
+        ;;
     *)
-        echo "unknown suite: $suite (wsproto, autobahn, websocket_client)" >&2
+        echo "unknown suite: $suite (wsproto, autobahn, websocket_client, websockets)" >&2
         exit 2
         ;;
     esac
