@@ -255,6 +255,20 @@ def _compressed_stream(count: int) -> tuple[list[bytes], list[str]]:
     return inputs.chunks(wire, CHUNK), [m.decode("utf-8") for m in messages]
 
 
+@functools.lru_cache(maxsize=2)
+def _plain_stream(count: int) -> tuple[list[bytes], list[str]]:
+    payloads = inputs.json_messages(INTEGRATION_DISTINCT, 300)
+    messages = [payloads[i % len(payloads)] for i in range(count)]
+    wire = b"".join(inputs.text_frame(m, seed=i) for i, m in enumerate(messages))
+    return inputs.chunks(wire, CHUNK), [m.decode("utf-8") for m in messages]
+
+
+def _plain_integration_builder(count: int) -> Case:
+    chunks, expected = _plain_stream(count)
+    label = f"{_count_label(count)} x ~300 B"
+    return Case((chunks,), expected, sum(map(len, chunks)), count, label)
+
+
 def _integration_builder(count: int) -> Case:
     chunks, expected = _compressed_stream(count)
     label = f"{_count_label(count)} x ~300 B"
@@ -365,6 +379,14 @@ WORKLOADS: tuple[Workload, ...] = (
     Workload("deflate.inflate", "deflate", "inflate_messages",
              "decode + inflate + validate + assemble compressed JSON text messages",
              DEFLATE_SIZES, DEFLATE_QUICK, _inflate_builder),
+    Workload("integration.wsproto.plain", "integration", "wsproto_plain",
+             "wsproto WSConnection, masked ~300 B JSON messages in 64 KiB reads, "
+             "with and without wsframe installed", INTEGRATION_FULL, INTEGRATION_QUICK,
+             _plain_integration_builder),
+    Workload("integration.websockets.plain", "integration", "websockets_plain",
+             "websockets ServerProtocol, masked ~300 B JSON messages in 64 KiB reads, "
+             "with and without wsframe installed", INTEGRATION_FULL, INTEGRATION_QUICK,
+             _plain_integration_builder),
     Workload("integration.wsproto.deflate", "integration", "wsproto_deflate",
              "wsproto WSConnection, compressed ~300 B JSON messages in 64 KiB reads, "
              "with and without wsframe installed", INTEGRATION_FULL, INTEGRATION_QUICK,

@@ -61,19 +61,30 @@ __all__ = [
 ]
 
 
+#: distribution -> version, for the distributions found installed (reading
+#: package metadata takes milliseconds; install() and the factories ask often).
+_versions: dict[str, str] = {}
+
+
 def installed_version(distribution: str) -> str | None:
     """The installed version of ``distribution``, read from its metadata.
 
     Does not import the distribution's packages (so it is safe to call
-    before the library is imported, and never triggers its import).
+    before the library is imported, and never triggers its import).  A
+    version found is remembered for the life of the process (an upgrade
+    takes a new process, as the imported library would too).
 
     Returns:
         The version string, or ``None`` when no metadata is found.
     """
-    try:
-        return importlib.metadata.version(distribution)
-    except importlib.metadata.PackageNotFoundError:
-        return None
+    version = _versions.get(distribution)
+    if version is None:
+        try:
+            version = importlib.metadata.version(distribution)
+        except importlib.metadata.PackageNotFoundError:
+            return None
+        _versions[distribution] = version
+    return version
 
 
 _RELEASE = re.compile(r"(\d+(?:\.\d+)*)((?:\.?post\d+)?)(?:\+[A-Za-z0-9.]+)?")
