@@ -227,17 +227,18 @@ def _make_batch(module: ModuleType) -> Any:
                 pmd, inflate = ext, state.pmd_inflate
         inline_recv = type(self).recv_frame is own_recv_frame
         debug = self.debug
+        # recv_frame() changes current_size, never the limits.
+        max_message_size = self.max_message_size
+        max_fragment_size = self.max_fragment_size
         taken = False
         while len(buffer) >= 2:
             max_size = None
-            max_message_size = self.max_message_size
             if max_message_size is not None:
                 current_size = self.current_size
                 if current_size is None:
                     max_size = max_message_size
                 else:
                     max_size = max_message_size - current_size
-            max_fragment_size = self.max_fragment_size
             if max_fragment_size is not None:
                 if max_size is None:
                     max_size = max_fragment_size
