@@ -4,7 +4,8 @@ Each submodule has ``install()`` / ``uninstall()`` (idempotent, reversible,
 safe before or after the peer library is imported) and ``is_installed()``:
 
 - :mod:`wsframe.integrations.wsproto`: wsproto's frame layer.
-- :mod:`wsframe.integrations.websockets`: websockets' masking and frame parsing.
+- :mod:`wsframe.integrations.websockets`: websockets' masking, framing,
+  permessage-deflate inflating and receive loop.
 - :mod:`wsframe.integrations.websocket_client`: websocket-client's masking and
   UTF-8 validation (the hooks it uses for wsaccel).
 - :mod:`wsframe.integrations.autobahn`: wsaccel-compatible ``Utf8Validator``,

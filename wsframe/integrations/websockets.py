@@ -1,4 +1,4 @@
-"""Drop-in acceleration of websockets' framing (``websockets.frames``).
+"""Drop-in acceleration of websockets' framing and receive loop.
 
 Usage::
 
@@ -18,6 +18,14 @@ and leaves websockets untouched):
   unmasked straight from the reader's buffer, instead of four
   ``read_exact`` generator round trips.  The frame is then built, passed
   through the extensions and checked by websockets' own code.
+* ``websockets.frames.Frame.serialize``: encoded by
+  :func:`wsframe.frames.encode_frame` after websockets' own checks.
+* ``PerMessageDeflate.__init__`` / ``decode``: inflating with
+  :class:`wsframe.deflate.Inflater` (through the zlib-compatible adapter).
+* ``websockets.protocol.Protocol.parse``, the receive loop: every complete
+  frame already buffered is taken in one pass, one iteration of websockets'
+  loop per frame without its generator round trips (see
+  :func:`_make_protocol_parse`).
 
 Exactness rule: the fast path only takes frames websockets would read the
 same way — a complete frame with the expected masking, a length within
