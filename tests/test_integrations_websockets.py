@@ -77,7 +77,11 @@ def streams(draw, masked: bool = True):  # type: ignore[no-untyped-def]
 
 
 def run_protocol(
-    chunks: list[bytes], client: bool, eof: bool = True, deflate: tuple[bool, int] | None = None
+    chunks: list[bytes],
+    client: bool,
+    eof: bool = True,
+    deflate: tuple[bool, int] | None = None,
+    max_size: Any = 4096,
 ) -> list[str]:
     """Feed ``chunks`` to a Sans-I/O protocol; describe everything observable.
 
@@ -86,10 +90,10 @@ def run_protocol(
     """
     if client:
         proto: ServerProtocol | ClientProtocol = ClientProtocol(
-            ws_frames_uri(), state=State.OPEN, max_size=4096
+            ws_frames_uri(), state=State.OPEN, max_size=max_size
         )
     else:
-        proto = ServerProtocol(state=State.OPEN, max_size=4096)
+        proto = ServerProtocol(state=State.OPEN, max_size=max_size)
     if deflate is not None:
         from websockets.extensions.permessage_deflate import PerMessageDeflate
 
@@ -140,14 +144,17 @@ def ws_frames_uri():  # type: ignore[no-untyped-def]
 
 
 def compare(
-    chunks: list[bytes], client: bool = False, deflate: tuple[bool, int] | None = None
+    chunks: list[bytes],
+    client: bool = False,
+    deflate: tuple[bool, int] | None = None,
+    max_size: Any = 4096,
 ) -> None:
     integ.uninstall()
-    expected = run_protocol(chunks, client, deflate=deflate)
+    expected = run_protocol(chunks, client, deflate=deflate, max_size=max_size)
     integ.install()
     assert integ.active()
     try:
-        got = run_protocol(chunks, client, deflate=deflate)
+        got = run_protocol(chunks, client, deflate=deflate, max_size=max_size)
     finally:
         integ.uninstall()
     assert got == expected
@@ -160,6 +167,16 @@ SETTINGS = PEER_SETTINGS
 @given(streams(masked=True))
 def test_server_protocol_identical(chunks: list[bytes]) -> None:
     compare(chunks)
+
+
+@SETTINGS
+@given(streams(masked=True), st.sampled_from([(4096, 100), (None, 150), (300, None), None]))
+def test_server_protocol_identical_with_message_and_fragment_limits(
+    chunks: list[bytes], max_size: Any
+) -> None:
+    # max_size=(message, fragment): the receive loop's per-frame limit follows
+    # websockets' (current_size of a fragmented message included).
+    compare(chunks, max_size=max_size)
 
 
 @SETTINGS
