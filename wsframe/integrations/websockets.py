@@ -220,6 +220,9 @@ def _make_batch(module: ModuleType) -> Any:
     apply_mask = _mask.apply_mask
     view_threshold = _VIEW_THRESHOLD
     wsframe_error = _ProtocolError
+    wsframe_too_big = _PayloadTooBig
+    PayloadTooBig = exceptions.PayloadTooBig
+    inflater_type = ZlibCompatibleInflater
     state = _STATE
 
     def batch(self: Any, buffer: bytearray) -> bool:
@@ -280,13 +283,33 @@ def _make_batch(module: ModuleType) -> Any:
             fin = h.fin
             rsv1, rsv2, rsv3 = h.rsv1, h.rsv2, h.rsv3
             if pmd is not None:
-                result = inflate(pmd, opcode, data, fin, rsv1, max_size)
-                if result is not None:
-                    data, rsv1 = result
-                    frame = Frame(opcode, data, fin, rsv1, rsv2, rsv3)
+                d = pmd.__dict__.get("decoder")
+                if (
+                    rsv1
+                    and fin
+                    and (opcode is TEXT or opcode is BINARY)
+                    and type(d) is inflater_type
+                    and not pmd.decode_cont_data
+                    and not pmd.remote_no_context_takeover
+                ):
+                    # The common compressed message, one frame, the context
+                    # kept: PerMessageDeflate.decode's steps reduce to this
+                    # (see the inflate core in _make_pmd_decode).
+                    try:
+                        data = d.feed(data, fin=True, max_size=max_size or None)
+                    except wsframe_too_big:
+                        raise PayloadTooBig(None, max_size) from None
+                    except wsframe_error as exc:
+                        raise ProtocolError("decompression failed") from exc
+                    frame = Frame(opcode, data, True, False, rsv2, rsv3)
                 else:
-                    frame = pmd.decode(Frame(opcode, data, fin, rsv1, rsv2, rsv3),
-                                       max_size=max_size)
+                    result = inflate(pmd, opcode, data, fin, rsv1, max_size)
+                    if result is not None:
+                        data, rsv1 = result
+                        frame = Frame(opcode, data, fin, rsv1, rsv2, rsv3)
+                    else:
+                        frame = pmd.decode(Frame(opcode, data, fin, rsv1, rsv2, rsv3),
+                                           max_size=max_size)
             else:
                 frame = Frame(opcode, data, fin, rsv1, rsv2, rsv3)
                 if extensions:
