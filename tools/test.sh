@@ -127,6 +127,11 @@ if [ -f tools/peer_suites.sh ]; then
     else
         echo "tools/test.sh: autobahn is not installed here; skipping its suite"
     fi
+    if "$PYTHON" -c "import websocket" 2>/dev/null; then
+        suites+=(websocket_client)
+    else
+        echo "tools/test.sh: websocket-client is not installed here; skipping its suite"
+    fi
     PYTHON="$PYTHON" bash tools/peer_suites.sh "${suites[@]}" || status=1
 fi
 
