@@ -262,10 +262,51 @@ def _compressed_stream(count: int) -> tuple[list[bytes], list[str]]:
     return inputs.chunks(wire, CHUNK), [m.decode("utf-8") for m in messages]
 
 
+@functools.lru_cache(maxsize=2)
+def _plain_stream(count: int) -> tuple[list[bytes], list[str]]:
+    payloads = inputs.json_messages(INTEGRATION_DISTINCT, 300)
+    messages = [payloads[i % len(payloads)] for i in range(count)]
+    wire = b"".join(inputs.text_frame(m, seed=i) for i, m in enumerate(messages))
+    return inputs.chunks(wire, CHUNK), [m.decode("utf-8") for m in messages]
+
+
+def _plain_integration_builder(count: int) -> Case:
+    chunks, expected = _plain_stream(count)
+    label = f"{_count_label(count)} x ~300 B"
+    return Case((chunks,), expected, sum(map(len, chunks)), count, label)
+
+
 def _integration_builder(count: int) -> Case:
     chunks, expected = _compressed_stream(count)
     label = f"{_count_label(count)} x ~300 B"
     return Case((chunks,), expected, sum(map(len, chunks)), count, label)
+
+
+# ---------------------------------------------------------------- integrations, websocket-client
+
+CLIENT_BYTES = 2 * MiB  # message bytes per call
+CLIENT_SIZES = (300, 16 * KiB)  # a chat message, a larger document
+
+
+def _client_messages(size: int) -> list[bytes]:
+    count = max(1, CLIENT_BYTES // size)
+    payloads = inputs.json_messages(min(count, INTEGRATION_DISTINCT), size)
+    return [payloads[i % len(payloads)] for i in range(count)]
+
+
+def _client_send_builder(size: int) -> Case:
+    messages = _client_messages(size)
+    texts = [m.decode("utf-8") for m in messages]
+    label = f"{_count_label(len(texts))} x {size_label(size)}"
+    return Case((texts,), texts, sum(map(len, messages)), len(texts), label)
+
+
+def _client_recv_builder(size: int) -> Case:
+    messages = _client_messages(size)
+    wire = b"".join(inputs.text_frame(m, seed=i) for i, m in enumerate(messages))
+    texts = [m.decode("utf-8") for m in messages]
+    label = f"{_count_label(len(texts))} x {size_label(size)}"
+    return Case((wire, len(texts)), texts, len(wire), len(texts), label)
 
 
 def _no_input(size: int) -> Case:
@@ -351,6 +392,14 @@ WORKLOADS: tuple[Workload, ...] = (
     Workload("deflate.inflate", "deflate", "inflate_messages",
              "decode + inflate + validate + assemble compressed JSON text messages",
              DEFLATE_SIZES, DEFLATE_QUICK, _inflate_builder),
+    Workload("integration.wsproto.plain", "integration", "wsproto_plain",
+             "wsproto WSConnection, masked ~300 B JSON messages in 64 KiB reads, "
+             "with and without wsframe installed", INTEGRATION_FULL, INTEGRATION_QUICK,
+             _plain_integration_builder),
+    Workload("integration.websockets.plain", "integration", "websockets_plain",
+             "websockets ServerProtocol, masked ~300 B JSON messages in 64 KiB reads, "
+             "with and without wsframe installed", INTEGRATION_FULL, INTEGRATION_QUICK,
+             _plain_integration_builder),
     Workload("integration.wsproto.deflate", "integration", "wsproto_deflate",
              "wsproto WSConnection, compressed ~300 B JSON messages in 64 KiB reads, "
              "with and without wsframe installed", INTEGRATION_FULL, INTEGRATION_QUICK,
@@ -359,6 +408,14 @@ WORKLOADS: tuple[Workload, ...] = (
              "websockets ServerProtocol, compressed ~300 B JSON messages in 64 KiB reads, "
              "with and without wsframe installed", INTEGRATION_FULL, INTEGRATION_QUICK,
              _integration_builder),
+    Workload("integration.websocket_client.send", "integration", "client_send",
+             "websocket-client WebSocket.send(text): JSON text messages framed and masked, "
+             "with and without wsframe installed", CLIENT_SIZES, (300,),
+             _client_send_builder),
+    Workload("integration.websocket_client.recv", "integration", "client_recv",
+             "websocket-client WebSocket.recv(): masked JSON text frames parsed, unmasked, "
+             "validated, with and without wsframe installed", CLIENT_SIZES, (300,),
+             _client_recv_builder),
     # Not timed: measured by bench.memory in child processes (no implementation has the op).
     Workload("memory.deflate", "deflate-memory", "deflate_memory",
              "memory per connection, compressor + decompressor, per zlib backend and "

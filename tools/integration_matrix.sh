@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The integrations' version matrix: each supported release of wsproto, websockets and
-# autobahn (the previous and the current one), plus one unsupported release of each, in
-# its own virtual environment.
+# The integrations' version matrix: for wsproto, websockets, autobahn and websocket-client,
+# the oldest and the newest release of the series each integration supports (its
+# SUPPORTED_SERIES), plus one release outside the series, each in its own virtual
+# environment.
 #
 #   tools/integration_matrix.sh                  # the whole matrix
 #   tools/integration_matrix.sh wsproto          # the rows of one library
@@ -13,9 +14,11 @@
 # is run first when they are missing), then
 #   supported rows:   tests/integrations/test_integrations_<library>.py and
 #                     tests/integrations/test_integrations_versions.py (install() before and after the
-#                     import, refusal forced), and the library's own suite with the
-#                     integration installed where tools/peer_suites.sh runs one (wsproto's
-#                     sdist tests, autobahn's packaged tests);
+#                     import; refusals forced by series and by a failed probe; every real
+#                     probe passes), and the library's own suite with the integration
+#                     installed where tools/peer_suites.sh runs one (wsproto's sdist tests,
+#                     autobahn's and websocket-client's packaged tests; the latter without
+#                     its local echo server here, to keep the matrix short);
 #   unsupported rows: tests/integrations/test_integrations_versions.py, which requires the warning,
 #                     install() returning False and every target attribute left the
 #                     library's own, in both import orders.
@@ -31,16 +34,22 @@ JOBS="${MATRIX_JOBS:-2}"
 cd "$ROOT"
 
 # library version kind   (kind: supported | unsupported)
+# (oldest and newest of the series on PyPI, then one release before the series; wsproto
+# 1.3.1 too, whose Connection.events gives BytesMessage a bytearray where 1.3.2 does not)
 ROWS=(
     "wsproto 1.2.0 supported"
+    "wsproto 1.3.1 supported"
     "wsproto 1.3.2 supported"
     "wsproto 1.1.0 unsupported"
-    "websockets 16.1.1 supported"
+    "websockets 16.1 supported"
     "websockets 17.4 supported"
     "websockets 15.0.1 unsupported"
     "autobahn 26.7.1 supported"
-    "autobahn 26.10.2 supported"
+    "autobahn 26.11.1 supported"
     "autobahn 25.12.2 unsupported"
+    "websocket-client 1.6.0 supported"
+    "websocket-client 1.9.2 supported"
+    "websocket-client 1.5.3 unsupported"
 )
 if [ $# -gt 0 ]; then
     selected=()
@@ -83,19 +92,20 @@ run_row() {
     {
         # No pip inside the venv: the outer pip installs into it (--python), which
         # saves creating and starting one pip per row.
-        "$PYTHON" -m venv --without-pip "$venv"
+        "$PYTHON" -m venv --without-pip "$venv" || rc=1
         local py="$venv/bin/python"
-        PIP_DISABLE_PIP_VERSION_CHECK=1 "$PYTHON" -m pip --python "$py" install -q "$lib==$version"
+        PIP_DISABLE_PIP_VERSION_CHECK=1 "$PYTHON" -m pip --python "$py" install -q "$lib==$version" || rc=1
         export PYTHONPATH="$ROOT:$ROOT/tests:$WORK/testdeps" PYTHONDONTWRITEBYTECODE=1
         if [ "$kind" = supported ]; then
             "$py" -m pytest -q -p no:cacheprovider \
-                "tests/integrations/test_integrations_$lib.py" tests/integrations/test_integrations_versions.py
+                "tests/integrations/test_integrations_${lib//-/_}.py" tests/integrations/test_integrations_versions.py || rc=1
             case "$lib" in
-            wsproto) DOWNLOAD_PYTHON="$PYTHON" WSPROTO_VERSION="$version" PYTHON="$py" bash tools/peer_suites.sh wsproto ;;
-            autobahn) AUTOBAHN_VERSION="$version" PYTHON="$py" bash tools/peer_suites.sh autobahn ;;
+            wsproto) DOWNLOAD_PYTHON="$PYTHON" WSPROTO_VERSION="$version" PYTHON="$py" bash tools/peer_suites.sh wsproto || rc=1 ;;
+            autobahn) AUTOBAHN_VERSION="$version" PYTHON="$py" bash tools/peer_suites.sh autobahn || rc=1 ;;
+            websocket-client) WEBSOCKET_CLIENT_LOCAL_SERVER=0 PYTHON="$py" bash tools/peer_suites.sh websocket_client || rc=1 ;;
             esac
         else
-            "$py" -m pytest -q -p no:cacheprovider tests/integrations/test_integrations_versions.py
+            "$py" -m pytest -q -p no:cacheprovider tests/integrations/test_integrations_versions.py || rc=1
         fi
     } >"$log" 2>&1 || rc=$?
     echo "$rc $((SECONDS - start))" >"$WORK/$name.rc"
@@ -122,10 +132,10 @@ for row in "${ROWS[@]}"; do
     read -r rc secs <"$WORK/$name.rc"
     summary="$(grep -E '^[0-9]+ (passed|failed)|^=+ .*(passed|failed)' "$WORK/$name.log" \
         | head -n 1 | sed -E 's/=+ ?//g' || true)"
-    peers="$(grep -E '^  (wsproto|autobahn) .*\(exit' "$WORK/$name.log" | sed -E 's/^ +//' \
+    peers="$(grep -E '^  (wsproto|autobahn|websocket-client) .*\(exit' "$WORK/$name.log" | sed -E 's/^ +//' \
         | tr '\n' ';' | sed 's/;$//' || true)"
     if [ "$rc" -eq 0 ]; then verdict=ok; else verdict=FAILED; status=1; fi
-    printf '  %-8s %-11s %-9s %-12s %4ss  %s%s\n' "$verdict" "$lib" "$version" "$kind" "$secs" \
+    printf '  %-8s %-16s %-9s %-12s %4ss  %s%s\n' "$verdict" "$lib" "$version" "$kind" "$secs" \
         "${summary:-no pytest summary}" "${peers:+ | peer suite: $peers}"
     if [ "$rc" -ne 0 ]; then
         echo "---- $name log (last 40 lines)"

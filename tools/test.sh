@@ -67,6 +67,11 @@ if [ -f tools/peer_suites.sh ]; then
     fi
     # aiohttp's WebSocket tests from its sdist, with the aiohttp integration.
     suites+=(aiohttp)
+    if "$PYTHON" -c "import websocket" 2>/dev/null; then
+        suites+=(websocket_client)
+    else
+        echo "tools/test.sh: websocket-client is not installed here; skipping its suite"
+    fi
     PYTHON="$PYTHON" bash tools/peer_suites.sh "${suites[@]}" || status=1
 fi
 

@@ -3,7 +3,7 @@
 Used by tools/peer_suites.sh as ``python -m pytest -p wsframe_peer_plugin``
 (with tools/ on ``PYTHONPATH``).  ``WSFRAME_INTEGRATIONS`` is a comma list of
 integrations to install (``wsproto``, ``websockets``, ``autobahn``,
-``aiohttp``); the
+``aiohttp``, ``websocket_client``); the
 plugin fails the session if an integration is not in effect at the end.
 """
 

@@ -9,6 +9,7 @@ from .base import Impl
 from .cpython import CPythonDecodeImpl, CPythonIncrementalImpl
 from .integrations import WithIntegration
 from .simdutf import SimdutfImpl
+from .websocket_client import WebsocketClientImpl, WebsocketClientPureImpl
 from .websockets import WebsocketsImpl
 from .wsaccel import WsaccelImpl
 from .wsframe import WsframeImpl
@@ -29,9 +30,13 @@ def implementations() -> list[Impl]:
         AutobahnImpl(),
         WsprotoImpl(),
         WithIntegration(name="wsproto+wsframe", base=WsprotoImpl(), library="wsproto",
-                        ops=("wsproto_deflate",)),
+                        ops=("wsproto_deflate", "wsproto_plain")),
         WithIntegration(name="websockets+wsframe", base=WebsocketsImpl(),
-                        library="websockets", ops=("websockets_deflate",)),
+                        library="websockets", ops=("websockets_deflate", "websockets_plain")),
+        WebsocketClientImpl(),
+        WebsocketClientPureImpl(),
+        WithIntegration(name="websocket-client+wsframe", base=WebsocketClientImpl(),
+                        library="websocket_client", ops=("client_send", "client_recv")),
         CPythonDecodeImpl(),
         CPythonIncrementalImpl(),
         SimdutfImpl(),

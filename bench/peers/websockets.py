@@ -149,7 +149,11 @@ class WebsocketsImpl(Impl):
         note = "Frame.parse + PerMessageDeflate.decode + bytes.decode(), stdlib zlib"
         return Prepared("f()", {"f": connection()}, lambda: connection()(), note)
 
-    def websockets_deflate(self, chunks: Sequence[bytes]) -> Prepared:
+    def websockets_plain(self, chunks: Sequence[bytes]) -> Prepared:
+        """Its Sans-I/O ``ServerProtocol`` (OPEN) without extensions."""
+        return self.websockets_deflate(chunks, compressed=False)
+
+    def websockets_deflate(self, chunks: Sequence[bytes], compressed: bool = True) -> Prepared:
         """Its Sans-I/O ``ServerProtocol`` (OPEN) with permessage-deflate at its defaults."""
         server_mod = import_or_skip("websockets.server")
         state = self.protocol_mod.State.OPEN
@@ -157,7 +161,8 @@ class WebsocketsImpl(Impl):
 
         def messages() -> list[str]:
             proto = server_mod.ServerProtocol(state=state, max_size=None)
-            proto.extensions = [self._server_pmd()]  # as its handshake would agree
+            if compressed:
+                proto.extensions = [self._server_pmd()]  # as its handshake would agree
             out: list[str] = []
             for c in chunks:
                 proto.receive_data(c)
@@ -166,6 +171,8 @@ class WebsocketsImpl(Impl):
             return out
 
         note = ("ServerProtocol + events_received(), PerMessageDeflate 12/12 (its server "
-                "defaults), text decoded as its connection layer does")
+                "defaults), text decoded as its connection layer does") if compressed else (
+                "ServerProtocol + events_received(), no extension, text decoded as its "
+                "connection layer does")
         return Prepared("f()", {"f": messages}, messages, note)
 

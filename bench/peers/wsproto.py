@@ -96,7 +96,11 @@ class WsprotoImpl(Impl):
         data: Any = payload.decode("utf-8") if opcode == 1 else payload  # str -> TEXT
         return Prepared("f(a0)", {"f": send, "a0": data}, lambda: bytes(send(data)))
 
-    def wsproto_deflate(self, chunks: Sequence[bytes]) -> Prepared:
+    def wsproto_plain(self, chunks: Sequence[bytes]) -> Prepared:
+        """A server ``WSConnection`` without extensions: every message's text."""
+        return self.wsproto_deflate(chunks, compressed=False)
+
+    def wsproto_deflate(self, chunks: Sequence[bytes], compressed: bool = True) -> Prepared:
         """A server ``WSConnection`` with permessage-deflate: every message's text.
 
         The opening handshake (the client offers ``permessage-deflate;
@@ -110,7 +114,9 @@ class WsprotoImpl(Impl):
             b"GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
             b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
             b"Sec-WebSocket-Version: 13\r\n"
-            b"Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n"
+            + (b"Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
+               if compressed else b"")
+            + b"\r\n"
         )
 
         def messages() -> list[str]:
@@ -118,7 +124,8 @@ class WsprotoImpl(Impl):
             ws.receive_data(handshake)
             for _request in ws.events():
                 pass
-            ws.send(events.AcceptConnection(extensions=[extensions.PerMessageDeflate()]))
+            accepted = [extensions.PerMessageDeflate()] if compressed else []
+            ws.send(events.AcceptConnection(extensions=accepted))
             out: list[str] = []
             parts: list[str] = []
             for c in chunks:
@@ -133,6 +140,7 @@ class WsprotoImpl(Impl):
                             parts = []
             return out
 
-        note = "WSConnection(SERVER) + events(), permessage-deflate (its own zlib inflate)"
+        note = ("WSConnection(SERVER) + events(), permessage-deflate (its own zlib inflate)"
+                if compressed else "WSConnection(SERVER) + events(), no extension")
         return Prepared("f()", {"f": messages}, messages, note)
 

@@ -10,7 +10,18 @@ from typing import Any
 
 import pytest
 
-from wsframe.integrations._patching import MISSING, Patch, PatchSet, Unsupported
+from wsframe.integrations._patching import (
+    MISSING,
+    Patch,
+    PatchSet,
+    Unsupported,
+    check,
+    fields,
+    has,
+    in_series,
+    kind,
+    signature,
+)
 
 
 @pytest.fixture
@@ -100,8 +111,8 @@ def test_unsupported_leaves_code_alone_with_a_warning(fake_package: str) -> None
 
     core = __import__(f"{fake_package}.core", fromlist=["x"])
     patches = PatchSet([Patch(f"{fake_package}.core", "helper", refuse)])
-    with pytest.warns(RuntimeWarning, match="not the tested version"):
-        patches.install()
+    with pytest.warns(RuntimeWarning, match="Unsupported: not the tested version.*untouched"):
+        assert patches.install() is False
     try:
         assert core.helper() == "original"
         assert not patches.active()
@@ -139,11 +150,12 @@ def test_failure_inside_an_import_never_breaks_the_import(fake_package: str) -> 
     )
     assert patches.install() is True
     try:
-        with pytest.warns(RuntimeWarning, match="left unaccelerated.*ImportError"):
+        with pytest.warns(RuntimeWarning, match="could not patch.*ImportError.*left untouched"):
             core = __import__(f"{fake_package}.core", fromlist=["x"])
         assert core.helper() == "original"  # the module's patches were undone
         assert core.Thing().method() == "original method"
         assert not patches.applied_to(f"{fake_package}.core")
+        assert not patches.installed and patches._finder is None  # all or nothing
     finally:
         patches.uninstall()
 
@@ -156,7 +168,9 @@ def _fake_distribution(tmp_path: Path, name: str, version: str) -> None:
 
 @pytest.mark.parametrize("imported_first", [False, True])
 @pytest.mark.parametrize(
-    ("version", "ok"), [("1.3.2", True), ("1.4.0", False), ("2.0", True), ("2.0.5", True), ("20", False)]
+    ("version", "ok"),
+    [("1.3.2", True), ("1.3.10.post1", True), ("1.3", False), ("1.4.0", False),
+     ("1.3.5rc1", False), ("20", False)],
 )
 def test_version_gate(
     fake_package: str, tmp_path: Path, imported_first: bool, version: str, ok: bool
@@ -168,13 +182,13 @@ def test_version_gate(
     patches = PatchSet(
         [Patch(f"{fake_package}.core", "helper", lambda o, m: calls.append(o) or (lambda: "patched"))],
         distribution=fake_package,
-        supported=("1.3.2", "2.*"),
+        series=">=1.3.2,<1.4",
     )
     try:
         if ok:
             assert patches.install() is True
         else:
-            with pytest.warns(RuntimeWarning, match=f"{fake_package} {version} is not a version"):
+            with pytest.warns(RuntimeWarning, match=f"{fake_package} {version} is outside the series"):
                 assert patches.install() is False
             assert patches._finder is None  # no import hook either
         if not imported_first:
@@ -189,12 +203,100 @@ def test_version_gate_without_metadata(fake_package: str) -> None:
     patches = PatchSet(
         [Patch(f"{fake_package}.core", "helper", lambda o, m: lambda: "patched")],
         distribution=fake_package,
-        supported=("1.0",),
+        series=">=1.0",
     )
     with pytest.warns(RuntimeWarning, match="not installed"):
         assert patches.install() is False
     core = __import__(f"{fake_package}.core", fromlist=["x"])
     assert core.helper() == "original"
+
+
+@pytest.mark.parametrize(
+    ("version", "series", "inside"),
+    [
+        ("1.2.0", ">=1.2,<1.4", True),
+        ("1.2", ">=1.2,<1.4", True),
+        ("1.3.2", ">=1.2,<1.4", True),
+        ("1.4", ">=1.2,<1.4", False),
+        ("1.1.9", ">=1.2,<1.4", False),
+        ("16.1", ">=16.1,<18", True),
+        ("17.4.1+local", ">=16.1,<18", True),
+        ("17.0rc1", ">=16.1,<18", False),  # pre-releases are never inside
+        ("17.0.dev3", ">=16.1,<18", False),
+        ("26.11.1", ">=26.7,<27", True),
+        ("26.6.2", ">=26.7,<27", False),
+        ("2.0", "==2", True),
+        ("2.0", "!=2.0.0", False),
+        ("3", ">2,<=3", True),
+        ("not a version", ">=1", False),
+    ],
+)
+def test_in_series(version: str, series: str, inside: bool) -> None:
+    assert in_series(version, series) is inside
+
+
+def test_in_series_rejects_a_malformed_series() -> None:
+    with pytest.raises(ValueError, match="not a version series clause"):
+        in_series("1.0", ">=1.0,~=2")
+
+
+def test_probe_constructors_name_what_failed(fake_package: str) -> None:
+    core = __import__(f"{fake_package}.core", fromlist=["x"])
+    name = f"{fake_package}.core"
+    passing = [
+        *has(name, "helper", "Thing.method"),
+        signature(name, "Thing.method", ["self"]),
+        signature(name, "helper", []),
+        kind(name, "Thing", type),
+        check(name, "always", lambda m: None),
+    ]
+    assert [p.failure(core) for p in passing] == [None] * len(passing)
+    assert has(name, "Thing.nope")[0].failure(core) == f"probe failed: {name}.Thing.nope: missing"
+    assert signature(name, "Thing.method", ["self", "x"]).failure(core) == (
+        f"probe failed: {name}.Thing.method: parameters (self), expected (self, x)"
+    )
+    assert kind(name, "helper", type).failure(core) == (
+        f"probe failed: {name}.helper: is a function"
+    )
+    failure = fields(name, "Thing", ["a"]).failure(core)
+    assert failure is not None and failure.startswith(f"probe failed: {name}.Thing: fields None")
+    assert check(name, "the answer", lambda m: False).failure(core) == "probe failed: the answer"
+    assert check(name, "boom", lambda m: 1 / 0).failure(core) == (
+        "probe failed: boom: ZeroDivisionError: division by zero"
+    )
+
+
+def test_failed_probe_before_install_touches_nothing(fake_package: str) -> None:
+    core = __import__(f"{fake_package}.core", fromlist=["x"])
+    patches = make_set(fake_package)
+    patches.probes = [*has(f"{fake_package}.core", "helper", "Thing.gone")]
+    with pytest.warns(RuntimeWarning, match=r"probe failed: .*\.core\.Thing\.gone: missing; left untouched"):
+        assert patches.install() is False
+    assert patches._finder is None and not patches.installed
+    assert core.helper() == "original"
+
+
+def test_failed_probe_at_import_undoes_everything(fake_package: str) -> None:
+    # install() first: core passes its probes and is patched when imported;
+    # user fails its probe when imported later, so core is restored too, and
+    # the helper user imported (core's replacement) is put back in user.
+    patches = make_set(fake_package)
+    patches.probes = [
+        *has(f"{fake_package}.core", "helper"),
+        check(f"{fake_package}.user", "user has no marker", lambda m: hasattr(m, "marker")),
+    ]
+    assert patches.install() is True
+    try:
+        core = __import__(f"{fake_package}.core", fromlist=["x"])
+        assert core.helper() == "patched" and patches.active()
+        with pytest.warns(RuntimeWarning, match="probe failed: user has no marker; left untouched"):
+            user = __import__(f"{fake_package}.user", fromlist=["x"])
+        assert core.helper() == "original" and user.helper() == "original"
+        assert core.Thing().method() == "original method"
+        assert not patches.installed and patches._finder is None
+        assert patches._finder not in sys.meta_path
+    finally:
+        patches.uninstall()
 
 
 def test_package_exposes_submodules_and_wsaccel_names_lazily() -> None:

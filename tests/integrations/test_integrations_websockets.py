@@ -10,6 +10,8 @@ close codes and reasons, and the parser's exception must be identical.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 pytest.importorskip("websockets")
@@ -75,7 +77,11 @@ def streams(draw, masked: bool = True):  # type: ignore[no-untyped-def]
 
 
 def run_protocol(
-    chunks: list[bytes], client: bool, eof: bool = True, deflate: tuple[bool, int] | None = None
+    chunks: list[bytes],
+    client: bool,
+    eof: bool = True,
+    deflate: tuple[bool, int] | None = None,
+    max_size: Any = 4096,
 ) -> list[str]:
     """Feed ``chunks`` to a Sans-I/O protocol; describe everything observable.
 
@@ -84,10 +90,10 @@ def run_protocol(
     """
     if client:
         proto: ServerProtocol | ClientProtocol = ClientProtocol(
-            ws_frames_uri(), state=State.OPEN, max_size=4096
+            ws_frames_uri(), state=State.OPEN, max_size=max_size
         )
     else:
-        proto = ServerProtocol(state=State.OPEN, max_size=4096)
+        proto = ServerProtocol(state=State.OPEN, max_size=max_size)
     if deflate is not None:
         from websockets.extensions.permessage_deflate import PerMessageDeflate
 
@@ -138,14 +144,17 @@ def ws_frames_uri():  # type: ignore[no-untyped-def]
 
 
 def compare(
-    chunks: list[bytes], client: bool = False, deflate: tuple[bool, int] | None = None
+    chunks: list[bytes],
+    client: bool = False,
+    deflate: tuple[bool, int] | None = None,
+    max_size: Any = 4096,
 ) -> None:
     integ.uninstall()
-    expected = run_protocol(chunks, client, deflate=deflate)
+    expected = run_protocol(chunks, client, deflate=deflate, max_size=max_size)
     integ.install()
     assert integ.active()
     try:
-        got = run_protocol(chunks, client, deflate=deflate)
+        got = run_protocol(chunks, client, deflate=deflate, max_size=max_size)
     finally:
         integ.uninstall()
     assert got == expected
@@ -158,6 +167,16 @@ SETTINGS = PEER_SETTINGS
 @given(streams(masked=True))
 def test_server_protocol_identical(chunks: list[bytes]) -> None:
     compare(chunks)
+
+
+@SETTINGS
+@given(streams(masked=True), st.sampled_from([(4096, 100), (None, 150), (300, None), None]))
+def test_server_protocol_identical_with_message_and_fragment_limits(
+    chunks: list[bytes], max_size: Any
+) -> None:
+    # max_size=(message, fragment): the receive loop's per-frame limit follows
+    # websockets' (current_size of a fragmented message included).
+    compare(chunks, max_size=max_size)
 
 
 @SETTINGS
@@ -372,6 +391,74 @@ def test_permessage_deflate_goes_through_wsframe() -> None:
 
     integ.install()
     ext = PerMessageDeflate(False, False, 15, 15)
-    assert type(ext.decoder).__name__ == "_WebsocketsInflater"
+    assert type(ext.decoder).__name__ == "ZlibCompatibleInflater"
     assert PerMessageDeflate(True, False, 15, 15).__dict__.get("decoder") is None
     assert type(PerMessageDeflate(False, False, 8, 15).decoder).__name__ == "Decompress"
+
+
+# --------------------------------------------------------------------------
+# the receive loop: Protocol.parse takes every buffered frame in one pass
+
+
+def _server_frames(count: int) -> bytes:
+    return b"".join(
+        raw_frame(1 if i % 3 else 2, b"message %d" % i, mask=b"k%03d" % i) for i in range(count)
+    )
+
+
+def test_receive_loop_takes_buffered_frames_in_one_pass() -> None:
+    from websockets.streams import StreamReader
+
+    calls: list[int] = []
+    real = StreamReader.at_eof
+
+    def counting(self):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return (yield from real(self))
+
+    def receive() -> list[bytes]:
+        proto = ServerProtocol(state=State.OPEN)
+        proto.receive_data(_server_frames(20))
+        return [event.data for event in proto.events_received()]
+
+    StreamReader.at_eof = counting  # type: ignore[method-assign]
+    try:
+        expected = receive()
+        assert len(calls) == 21  # websockets: once per frame, then once to wait
+        calls.clear()
+        integ.install()
+        assert receive() == expected
+        assert len(calls) == 2  # one pass over the 20 frames, then once to wait
+    finally:
+        StreamReader.at_eof = real  # type: ignore[method-assign]
+
+
+@pytest.mark.parametrize("client", [False, True])
+def test_receive_loop_debug_log_identical(client: bool) -> None:
+    import logging
+
+    def run() -> list[str]:
+        records: list[str] = []
+        logger = logging.getLogger(f"wsframe-test-{client}")
+        logger.setLevel(logging.DEBUG)
+        handler = logging.Handler()
+        handler.emit = lambda record: records.append(record.getMessage())  # type: ignore[method-assign]
+        logger.addHandler(handler)
+        try:
+            if client:
+                proto: Any = ClientProtocol(ws_frames_uri(), state=State.OPEN, logger=logger)
+                wire = b"".join(raw_frame(1, b"t%d" % i) for i in range(5))
+            else:
+                proto = ServerProtocol(state=State.OPEN, logger=logger)
+                wire = _server_frames(5)
+            wire += raw_frame(8, b"\x03\xe8bye", mask=None if client else b"abcd")
+            proto.receive_data(wire[:17])
+            proto.receive_data(wire[17:])
+            records.append(repr(proto.events_received()))
+        finally:
+            logger.removeHandler(handler)
+        return [r for r in records if not r.startswith("> ")]  # sent frames: random keys
+
+    expected = run()
+    integ.install()
+    assert run() == expected

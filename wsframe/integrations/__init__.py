@@ -4,7 +4,10 @@ Each submodule has ``install()`` / ``uninstall()`` (idempotent, reversible,
 safe before or after the peer library is imported) and ``is_installed()``:
 
 - :mod:`wsframe.integrations.wsproto`: wsproto's frame layer.
-- :mod:`wsframe.integrations.websockets`: websockets' masking and frame parsing.
+- :mod:`wsframe.integrations.websockets`: websockets' masking, framing,
+  permessage-deflate inflating and receive loop.
+- :mod:`wsframe.integrations.websocket_client`: websocket-client's masking and
+  UTF-8 validation (the hooks it uses for wsaccel).
 - :mod:`wsframe.integrations.autobahn`: wsaccel-compatible ``Utf8Validator``,
   ``XorMaskerNull``, ``XorMaskerSimple``, ``create_xor_masker`` and patches
   for ``autobahn.websocket``.
@@ -26,13 +29,14 @@ __all__ = [
     "websockets",
     "autobahn",
     "aiohttp",
+    "websocket_client",
     "Utf8Validator",
     "XorMaskerNull",
     "XorMaskerSimple",
     "create_xor_masker",
 ]
 
-_SUBMODULES = ("wsproto", "websockets", "autobahn", "aiohttp")
+_SUBMODULES = ("wsproto", "websockets", "autobahn", "aiohttp", "websocket_client")
 _WSACCEL_NAMES = ("Utf8Validator", "XorMaskerNull", "XorMaskerSimple", "create_xor_masker")
 
 

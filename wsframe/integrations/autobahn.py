@@ -32,17 +32,19 @@ from typing import Any
 from .. import mask as _mask
 from .. import utf8 as _utf8
 from ..errors import InvalidUTF8
-from ._patching import Patch, PatchSet, constant, entry_points
+from ._patching import Patch, PatchSet, Probe, constant, entry_points, has, kind, signature
 
-#: The autobahn releases this integration is proven on
-#: (tools/integration_matrix.sh runs autobahn's own tests and
-#: tests/integrations/test_integrations_autobahn.py on each).  With any other version
-#: ``install()`` leaves autobahn untouched and warns; the wsaccel-compatible
-#: classes themselves work without autobahn.
-SUPPORTED_VERSIONS = ("26.7.1", "26.10.2")
+#: The autobahn releases this integration is written for: inside this series,
+#: a release whose internals pass the feature probes (``_PROBES``) is
+#: accelerated; anything else is left untouched with a warning naming the
+#: series or the failed probe (the wsaccel-compatible classes themselves work
+#: without autobahn).  tools/integration_matrix.sh runs autobahn's own tests
+#: and tests/integrations/test_integrations_autobahn.py on the oldest and newest release of
+#: the series, and the refusal on one release outside it.
+SUPPORTED_SERIES = ">=26.7,<27"
 
 __all__ = [
-    "SUPPORTED_VERSIONS",
+    "SUPPORTED_SERIES",
     "UTF8_ACCEPT",
     "UTF8_REJECT",
     "Utf8Validator",
@@ -240,30 +242,48 @@ def create_xor_masker(mask: Any, length: int | None = None) -> XorMaskerSimple:
     return XorMaskerSimple(mask)
 
 
+_UTF8 = "autobahn.websocket.utf8validator"
+_XOR = "autobahn.websocket.xormasker"
+_PROTOCOL = "autobahn.websocket.protocol"
+
+#: The feature probes: the names the patches replace, with the interface
+#: autobahn calls on them (NVX or pure-Python implementation alike).
+_PROBES: list[Probe] = [
+    kind(_UTF8, "Utf8Validator", type),
+    *has(_UTF8, "Utf8Validator.validate", "Utf8Validator.reset"),
+    kind(_XOR, "XorMaskerNull", type),
+    *has(_XOR, "XorMaskerNull.process", "XorMaskerNull.pointer", "XorMaskerNull.reset"),
+    signature(_XOR, "create_xor_masker", ["mask", "length"]),
+    # autobahn.websocket.protocol imports the three by name.
+    *has(_PROTOCOL, "Utf8Validator", "XorMaskerNull", "create_xor_masker"),
+]
+
+
 _patches = PatchSet(
     [
-        Patch("autobahn.websocket.utf8validator", "Utf8Validator", constant(Utf8Validator)),
-        Patch("autobahn.websocket.xormasker", "XorMaskerNull", constant(XorMaskerNull)),
-        Patch("autobahn.websocket.xormasker", "create_xor_masker", constant(create_xor_masker)),
+        Patch(_UTF8, "Utf8Validator", constant(Utf8Validator)),
+        Patch(_XOR, "XorMaskerNull", constant(XorMaskerNull)),
+        Patch(_XOR, "create_xor_masker", constant(create_xor_masker)),
         # Defined only when autobahn runs its pure-Python implementation.
         Patch(
-            "autobahn.websocket.xormasker",
+            _XOR,
             "XorMaskerSimple",
             constant(XorMaskerSimple),
             optional=True,
         ),
         Patch(
-            "autobahn.websocket.xormasker",
+            _XOR,
             "XorMaskerShifted1",
             constant(XorMaskerShifted1),
             optional=True,
         ),
-        Patch("autobahn.websocket.protocol", "Utf8Validator", constant(Utf8Validator)),
-        Patch("autobahn.websocket.protocol", "XorMaskerNull", constant(XorMaskerNull)),
-        Patch("autobahn.websocket.protocol", "create_xor_masker", constant(create_xor_masker)),
+        Patch(_PROTOCOL, "Utf8Validator", constant(Utf8Validator)),
+        Patch(_PROTOCOL, "XorMaskerNull", constant(XorMaskerNull)),
+        Patch(_PROTOCOL, "create_xor_masker", constant(create_xor_masker)),
     ],
     distribution="autobahn",
-    supported=SUPPORTED_VERSIONS,
+    series=SUPPORTED_SERIES,
+    probes=_PROBES,
 )
 
 

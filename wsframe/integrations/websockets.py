@@ -1,12 +1,13 @@
-"""Drop-in acceleration of websockets' framing (``websockets.frames``).
+"""Drop-in acceleration of websockets' framing and receive loop.
 
 Usage::
 
     import wsframe.integrations.websockets as wsframe_websockets
     wsframe_websockets.install()     # before or after ``import websockets``
 
-What is replaced (proven on websockets 16.1.1 and 17.4, see ``SUPPORTED_VERSIONS``;
-with another version ``install()`` warns and leaves websockets untouched):
+What is replaced (websockets ``>=16.1,<18``, see ``SUPPORTED_SERIES``; with
+another version, or internals that fail a feature probe, ``install()`` warns
+and leaves websockets untouched):
 
 * ``websockets.frames.apply_mask`` and ``websockets.legacy.framing.apply_mask``
   (RFC 6455 §5.3): wsframe's SIMD masking.  Same signature, same result,
@@ -17,6 +18,14 @@ with another version ``install()`` warns and leaves websockets untouched):
   unmasked straight from the reader's buffer, instead of four
   ``read_exact`` generator round trips.  The frame is then built, passed
   through the extensions and checked by websockets' own code.
+* ``websockets.frames.Frame.serialize``: encoded by
+  :func:`wsframe.frames.encode_frame` after websockets' own checks.
+* ``PerMessageDeflate.__init__`` / ``decode``: inflating with
+  :class:`wsframe.deflate.Inflater` (through the zlib-compatible adapter).
+* ``websockets.protocol.Protocol.parse``, the receive loop: every complete
+  frame already buffered is taken in one pass, one iteration of websockets'
+  loop per frame without its generator round trips (see
+  :func:`_make_protocol_parse`).
 
 Exactness rule: the fast path only takes frames websockets would read the
 same way — a complete frame with the expected masking, a length within
@@ -31,30 +40,66 @@ differentially with hypothesis on ``ServerProtocol``.
 from __future__ import annotations
 
 import sys
-import zlib as _stdlib_zlib
 from types import ModuleType
 from typing import Any
 
 from .. import mask as _mask
-from ..deflate import DeflateParams, Inflater
 from ..errors import PayloadTooBig as _PayloadTooBig
 from ..errors import ProtocolError as _ProtocolError
 from ..frames import encode_frame as _encode_frame
 from ..frames import new_mask as _new_mask
+from ..frames import parse_header as _parse_header
+from ._frames import VIEW_THRESHOLD as _VIEW_THRESHOLD
 from ._frames import take_frame as _take_frame
-from ._patching import Patch, PatchSet, Unsupported, constant, entry_points
+from ._inflater import ZlibCompatibleInflater
+from ._patching import (
+    Patch,
+    PatchSet,
+    Probe,
+    check,
+    constant,
+    entry_points,
+    has,
+    kind,
+    signature,
+)
 
-__all__ = ["SUPPORTED_VERSIONS", "apply_mask", "install", "uninstall", "is_installed", "active"]
+__all__ = ["SUPPORTED_SERIES", "apply_mask", "install", "uninstall", "is_installed", "active"]
 
-#: The websockets releases this integration is proven on
-#: (tools/integration_matrix.sh runs tests/integrations/test_integrations_websockets.py on
-#: each).  With any other version ``install()`` leaves websockets untouched
-#: and warns.
-SUPPORTED_VERSIONS = ("16.1.1", "17.4")
+#: The websockets releases this integration is written for: inside this
+#: series, a release whose internals pass the feature probes (``_PROBES``) is
+#: accelerated; anything else is left untouched with a warning naming the
+#: series or the failed probe.  tools/integration_matrix.sh runs
+#: tests/integrations/test_integrations_websockets.py on the oldest and newest release of
+#: the series, and the refusal on one release outside it.
+SUPPORTED_SERIES = ">=16.1,<18"
 
 _FRAMES = "websockets.frames"
+
+
+class _State:
+    """What the patches share: the installed ``PerMessageDeflate.decode`` and
+    its frame-level core (``Frame.parse``'s fast path calls the latter
+    directly when the extension's class carries the former), and the
+    installed ``Frame.parse`` with its fast path."""
+
+    __slots__ = ("pmd_decode", "pmd_inflate", "parse", "take_parsed")
+
+    def __init__(self) -> None:
+        self.pmd_decode: Any = None
+        self.pmd_inflate: Any = None
+        # The installed Frame.parse (a classmethod) and its fast path, which
+        # Protocol.receive_data's batch loop calls while Frame.parse is ours.
+        self.parse: Any = None
+        self.take_parsed: Any = None
+
+
+_STATE = _State()
 _PMD = "websockets.extensions.permessage_deflate"
 _LEGACY = "websockets.legacy.framing"
+_STREAMS = "websockets.streams"
+_EXCEPTIONS = "websockets.exceptions"
+_PROTOCOL = "websockets.protocol"
 
 
 def apply_mask(data: Any, mask: Any) -> bytes:
@@ -73,22 +118,52 @@ def apply_mask(data: Any, mask: Any) -> bytes:
     return _mask.apply_mask(data, mask)
 
 
-def _make_parse(original: Any, module: ModuleType) -> Any:
-    import inspect
+def _make_take_parsed(module: ModuleType) -> Any:
+    """``take_parsed(cls, buffer, mask, max_size, extensions)``: the ``Frame``
+    websockets' ``Frame.parse`` would return for the complete frame at the
+    start of ``buffer`` (consumed), or ``None`` with ``buffer`` untouched when
+    websockets' own parser must decide (see the module docstring)."""
+    opcodes = {int(op): op for op in module.Opcode}
+    take_frame = _take_frame
+    state = _STATE
 
+    def take_parsed(
+        cls: Any, buffer: bytearray, mask: bool, max_size: int | None, extensions: Any
+    ) -> Any:
+        # A header wsframe rejects goes to websockets (it may accept it, or
+        # word the error differently).
+        taken = take_frame(buffer, masked=mask, max_size=max_size)
+        if taken is None:
+            return None
+        h, data = taken  # unmasked: a bytearray, as websockets returns it
+        opcode = opcodes[h.opcode]
+        if extensions and len(extensions) == 1:
+            ext = extensions[0]
+            decode, inflate = state.pmd_decode, state.pmd_inflate
+            if decode is not None and type(ext).decode is decode:
+                # The one Frame websockets' decode would return.
+                result = inflate(ext, opcode, data, h.fin, h.rsv1, max_size)
+                if result is not None:
+                    data, rsv1 = result
+                    frame = cls(opcode, data, h.fin, rsv1, h.rsv2, h.rsv3)
+                    frame.check()
+                    return frame
+        frame = cls(opcode, data, h.fin, h.rsv1, h.rsv2, h.rsv3)
+        if extensions is None:
+            extensions = []
+        for extension in reversed(extensions):
+            frame = extension.decode(frame, max_size=max_size)
+        frame.check()
+        return frame
+
+    return take_parsed
+
+
+def _make_parse(original: Any, module: ModuleType) -> Any:
     from websockets.streams import StreamReader
 
     parse_original = original.__func__
-    # The fast path mirrors websockets 17's Frame.parse; another signature
-    # (another version) keeps websockets' own parser.
-    params = list(inspect.signature(parse_original).parameters)
-    if params != ["cls", "read_exact", "mask", "max_size", "extensions"] or not hasattr(
-        StreamReader, "read_exact"
-    ):
-        raise Unsupported(f"websockets Frame.parse{params} differs from websockets 17")
-    opcodes = {int(op): op for op in module.Opcode}
-    take_frame = _take_frame
-    active_decode = _active_decode
+    take_parsed = _make_take_parsed(module)
 
     def parse(
         cls: Any,
@@ -101,29 +176,8 @@ def _make_parse(original: Any, module: ModuleType) -> Any:
         """websockets' ``Frame.parse`` with a fast path for buffered frames."""
         reader = getattr(read_exact, "__self__", None)
         if type(reader) is StreamReader and read_exact.__func__ is StreamReader.read_exact:
-            # A header wsframe rejects goes to websockets (it may accept it,
-            # or word the error differently).
-            taken = take_frame(reader.buffer, masked=mask, max_size=max_size)
-            if taken is not None:
-                h, data = taken  # unmasked: a bytearray, as websockets returns it
-                opcode = opcodes[h.opcode]
-                if extensions and len(extensions) == 1:
-                    ext = extensions[0]
-                    decode, inflate = active_decode
-                    if decode is not None and type(ext).decode is decode:
-                        # The one Frame websockets' decode would return.
-                        result = inflate(ext, opcode, data, h.fin, h.rsv1, max_size)
-                        if result is not None:
-                            data, rsv1 = result
-                            frame = cls(opcode, data, h.fin, rsv1, h.rsv2, h.rsv3)
-                            frame.check()
-                            return frame
-                frame = cls(opcode, data, h.fin, h.rsv1, h.rsv2, h.rsv3)
-                if extensions is None:
-                    extensions = []
-                for extension in reversed(extensions):
-                    frame = extension.decode(frame, max_size=max_size)
-                frame.check()
+            frame = take_parsed(cls, reader.buffer, mask, max_size, extensions)
+            if frame is not None:
                 return frame
         return (
             yield from parse_original(
@@ -132,7 +186,254 @@ def _make_parse(original: Any, module: ModuleType) -> Any:
         )
 
     parse.__wrapped__ = parse_original  # type: ignore[attr-defined]
-    return classmethod(parse)
+    method = classmethod(parse)
+    _STATE.parse, _STATE.take_parsed = method, take_parsed
+    return method
+
+
+def _make_batch(module: ModuleType) -> Any:
+    """``batch(protocol, buffer) -> bool``: the one-pass step of the patched
+    ``Protocol.parse`` (see :func:`_make_protocol_parse`); True if it took a frame.
+
+    Per frame, in websockets' order: ``max_size`` from the protocol's limits
+    and ``current_size``; the header (wsframe's :func:`~wsframe.frames.parse_header`;
+    a header it rejects, a frame masked the wrong way, longer than
+    ``max_size`` or incomplete is left to websockets' ``Frame.parse``, which
+    raises its own errors); websockets' ``Frame`` with the unmasked payload;
+    the extensions' ``decode`` (websockets' ``PerMessageDeflate`` through the
+    wsframe Inflater, as ``Frame.parse``'s fast path does); ``Frame.check()``
+    (which can only object to RSV bits here: wsframe's header rules already
+    hold the others); ``recv_frame()``.  A complete, final or first data frame
+    is handed to ``recv_frame``'s own data-frame steps inline when
+    ``recv_frame`` is websockets' (its ``current_size`` rule, then the event).
+    """
+    protocol_cls = module.Protocol
+    frames_mod = sys.modules[_FRAMES]
+    exceptions = sys.modules[_EXCEPTIONS]
+    Frame = frames_mod.Frame
+    opcodes = {int(op): op for op in frames_mod.Opcode}
+    TEXT, BINARY = frames_mod.Opcode.TEXT, frames_mod.Opcode.BINARY
+    ProtocolError = exceptions.ProtocolError
+    SERVER = module.SERVER
+    own_recv_frame = protocol_cls.recv_frame
+    parse_header = _parse_header
+    apply_mask = _mask.apply_mask
+    view_threshold = _VIEW_THRESHOLD
+    wsframe_error = _ProtocolError
+    wsframe_too_big = _PayloadTooBig
+    PayloadTooBig = exceptions.PayloadTooBig
+    inflater_type = ZlibCompatibleInflater
+    state = _STATE
+
+    def batch(self: Any, buffer: bytearray) -> bool:
+        mask = self.side is SERVER
+        extensions = self.extensions
+        pmd: Any = None
+        inflate: Any = None
+        if extensions:
+            ext = extensions[0]
+            if len(extensions) == 1 and state.pmd_decode is not None and (
+                type(ext).decode is state.pmd_decode
+            ):
+                pmd, inflate = ext, state.pmd_inflate
+        inline_recv = type(self).recv_frame is own_recv_frame
+        debug = self.debug
+        # recv_frame() changes current_size, never the limits.
+        max_message_size = self.max_message_size
+        max_fragment_size = self.max_fragment_size
+        taken = False
+        while len(buffer) >= 2:
+            max_size = None
+            if max_message_size is not None:
+                current_size = self.current_size
+                if current_size is None:
+                    max_size = max_message_size
+                else:
+                    max_size = max_message_size - current_size
+            if max_fragment_size is not None:
+                if max_size is None:
+                    max_size = max_fragment_size
+                else:
+                    max_size = min(max_size, max_fragment_size)
+            try:
+                h = parse_header(buffer)
+            except wsframe_error:
+                break
+            if h is None or h.masked is not mask:
+                break
+            length = h.length
+            if max_size is not None and length > max_size:
+                break
+            start = h.header_size
+            end = start + length
+            if end > len(buffer):
+                break
+            key = h.mask
+            data: Any
+            if key is None:
+                data = buffer[start:end]
+            elif length < view_threshold:
+                data = apply_mask(buffer[start:end], key)
+            else:
+                with memoryview(buffer) as view:
+                    data = apply_mask(view[start:end], key)
+            del buffer[:end]
+            taken = True
+            opcode = opcodes[h.opcode]
+            fin = h.fin
+            rsv1, rsv2, rsv3 = h.rsv1, h.rsv2, h.rsv3
+            if pmd is not None:
+                d = pmd.__dict__.get("decoder")
+                if (
+                    rsv1
+                    and fin
+                    and (opcode is TEXT or opcode is BINARY)
+                    and type(d) is inflater_type
+                    and not pmd.decode_cont_data
+                    and not pmd.remote_no_context_takeover
+                ):
+                    # The common compressed message, one frame, the context
+                    # kept: PerMessageDeflate.decode's steps reduce to this
+                    # (see the inflate core in _make_pmd_decode).
+                    try:
+                        data = d.feed(data, fin=True, max_size=max_size or None)
+                    except wsframe_too_big:
+                        raise PayloadTooBig(None, max_size) from None
+                    except wsframe_error as exc:
+                        raise ProtocolError("decompression failed") from exc
+                    frame = Frame(opcode, data, True, False, rsv2, rsv3)
+                else:
+                    result = inflate(pmd, opcode, data, fin, rsv1, max_size)
+                    if result is not None:
+                        data, rsv1 = result
+                        frame = Frame(opcode, data, fin, rsv1, rsv2, rsv3)
+                    else:
+                        frame = pmd.decode(Frame(opcode, data, fin, rsv1, rsv2, rsv3),
+                                           max_size=max_size)
+            else:
+                frame = Frame(opcode, data, fin, rsv1, rsv2, rsv3)
+                if extensions:
+                    for extension in reversed(extensions):
+                        frame = extension.decode(frame, max_size=max_size)
+            if type(frame) is not Frame or frame.rsv1 or frame.rsv2 or frame.rsv3:
+                frame.check()
+            if debug:
+                self.logger.debug("< %s", frame)
+            op = frame.opcode
+            if inline_recv and (op is TEXT or op is BINARY):
+                # websockets' recv_frame for a data frame.
+                if self.current_size is not None:
+                    raise ProtocolError("expected a continuation frame")
+                if not frame.fin:
+                    self.current_size = len(frame.data)
+                self.events.append(frame)
+            else:
+                self.recv_frame(frame)
+        return taken
+
+    return batch
+
+
+def _make_protocol_parse(original: Any, module: ModuleType) -> Any:
+    """``Protocol.parse`` (websockets' receive loop) taking buffered frames in one pass.
+
+    websockets' parser generator runs, per frame, ``reader.at_eof()`` and
+    ``Frame.parse`` as sub-generators.  This is the same generator with one
+    step added after ``at_eof()``: while the reader holds a complete frame
+    that ``Frame.parse``'s fast path takes, it does for each frame exactly
+    what one iteration of websockets' loop does (the same ``max_size``, the
+    same ``Frame``, the same debug log, ``self.recv_frame(frame)`` with its
+    state changes, events and outgoing bytes) without a generator round
+    trip, then goes back to ``at_eof()`` as websockets' loop does after every
+    frame.  Anything else (a partial frame, a header only websockets may
+    judge) goes through websockets' own ``Frame.parse`` as before; errors go
+    to the same ``except`` clauses, with websockets' close codes.
+    """
+    from websockets.streams import StreamReader
+
+    exceptions = sys.modules[_EXCEPTIONS]
+    frames_mod = sys.modules[_FRAMES]
+    SERVER = module.SERVER
+    ProtocolError = exceptions.ProtocolError
+    PayloadTooBig = exceptions.PayloadTooBig
+    CloseCode = frames_mod.CloseCode
+    Frame = frames_mod.Frame
+    state = _STATE
+    batch = _make_batch(module)
+
+    def parse(self: Any) -> Any:
+        """websockets' ``Protocol.parse``, buffered frames taken in one pass."""
+        try:
+            while True:
+                if (yield from self.reader.at_eof()):
+                    if self.debug:
+                        self.logger.debug("< EOF")
+                    raise EOFError("unexpected end of stream")
+
+                reader = self.reader
+                if (
+                    type(reader) is StreamReader
+                    and len(reader.buffer) >= 2
+                    and Frame.__dict__.get("parse") is state.parse
+                    and batch(self, reader.buffer)
+                ):
+                    continue  # back to at_eof(), as after every frame
+
+                max_size = None
+
+                if self.max_message_size is not None:
+                    if self.current_size is None:
+                        max_size = self.max_message_size
+                    else:
+                        max_size = self.max_message_size - self.current_size
+
+                if self.max_fragment_size is not None:
+                    if max_size is None:
+                        max_size = self.max_fragment_size
+                    else:
+                        max_size = min(max_size, self.max_fragment_size)
+
+                frame = yield from Frame.parse(
+                    self.reader.read_exact,
+                    mask=self.side is SERVER,
+                    max_size=max_size,
+                    extensions=self.extensions,
+                )
+
+                if self.debug:
+                    self.logger.debug("< %s", frame)
+
+                self.recv_frame(frame)
+
+        except ProtocolError as exc:
+            self.fail(CloseCode.PROTOCOL_ERROR, str(exc))
+            self.parser_exc = exc
+
+        except EOFError as exc:
+            self.fail(CloseCode.ABNORMAL_CLOSURE, str(exc))
+            self.parser_exc = exc
+
+        except UnicodeDecodeError as exc:
+            self.fail(CloseCode.INVALID_DATA, f"{exc.reason} at position {exc.start}")
+            self.parser_exc = exc
+
+        except PayloadTooBig as exc:
+            exc.set_current_size(self.current_size)
+            self.fail(CloseCode.MESSAGE_TOO_BIG, str(exc))
+            self.parser_exc = exc
+
+        except Exception as exc:
+            self.logger.error("parser failed", exc_info=True)
+            # Don't include exception details, which may be security-sensitive.
+            self.fail(CloseCode.INTERNAL_ERROR)
+            self.parser_exc = exc
+
+        # As in websockets: after an error, fail() has replaced this parser.
+        yield
+        raise AssertionError("parse() shouldn't step after error")
+
+    parse.__wrapped__ = original  # type: ignore[attr-defined]
+    return parse
 
 
 def _make_serialize(original: Any, module: ModuleType) -> Any:
@@ -147,18 +448,12 @@ def _make_serialize(original: Any, module: ModuleType) -> Any:
     ``secrets.token_bytes`` has been replaced (a test that wants known keys),
     the replacement is called, as websockets would.
     """
-    import inspect
     import secrets
 
-    params = list(inspect.signature(original).parameters)
-    if params != ["self", "mask", "extensions"]:
-        raise Unsupported(f"websockets Frame.serialize{params} differs from websockets 16/17")
     encode_frame = _encode_frame
     new_mask = _new_mask
     token_bytes = secrets.token_bytes
     frames_module = module
-    if getattr(module, "secrets", None) is not secrets:
-        raise Unsupported("websockets.frames does not draw mask keys from secrets")
 
     def serialize(self: Any, *, mask: bool, extensions: Any = None) -> bytes:
         """websockets' ``Frame.serialize``, encoded by wsframe (RFC 6455 §5.2)."""
@@ -185,56 +480,18 @@ def _make_serialize(original: Any, module: ModuleType) -> Any:
     return serialize
 
 
-class _WebsocketsInflater(Inflater):
-    """A :class:`~wsframe.deflate.Inflater` in the place of websockets' ``decoder``.
-
-    websockets keeps its decompressor in ``PerMessageDeflate.decoder``.  This
-    one also answers the part of zlib's API websockets' own ``decode`` uses
-    (``decompress(data, max_length)``, ``unconsumed_tail``, ``zlib.error``),
-    so a connection keeps working after :func:`uninstall`.
-    """
-
-    __slots__ = ("unconsumed_tail",)
-
-    def __init__(self, bits: int) -> None:
-        # Context takeover is websockets' to manage: it replaces the decoder
-        # at each message when the peer may not take over context.
-        super().__init__(DeflateParams(server_max_window_bits=bits, client_max_window_bits=bits))
-        self.unconsumed_tail = b""
-
-    def decompress(self, data: Any, max_length: int = 0) -> bytes:
-        """zlib's ``decompress``: output beyond ``max_length`` shows as a tail.
-
-        Raises:
-            zlib.error: corrupt compressed data.
-        """
-        try:
-            return self.feed(data, fin=False, max_size=max_length or None)
-        except _PayloadTooBig:
-            self.unconsumed_tail = b"\0"  # websockets then raises PayloadTooBig
-            return b""
-        except _ProtocolError as exc:
-            raise _stdlib_zlib.error(str(exc)) from None
-
-
 def _make_pmd_init(original: Any, module: ModuleType) -> Any:
     """``PerMessageDeflate.__init__``: a context-keeping decoder is wsframe's."""
-    if not hasattr(module.PerMessageDeflate, "decode"):
-        raise Unsupported("websockets PerMessageDeflate differs from websockets 16/17")
-
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         original(self, *args, **kwargs)
         bits = self.remote_max_window_bits
         if not self.remote_no_context_takeover and bits >= 9:
-            self.decoder = _WebsocketsInflater(bits)
+            self.decoder = ZlibCompatibleInflater(bits)
 
     __init__.__wrapped__ = original  # type: ignore[attr-defined]
     return __init__
 
 
-#: The installed ``PerMessageDeflate.decode`` and its frame-level core
-#: (``Frame.parse``'s fast path calls the latter directly).
-_active_decode: list[Any] = [None, None]
 
 
 def _make_pmd_decode(original: Any, module: ModuleType) -> Any:
@@ -250,15 +507,13 @@ def _make_pmd_decode(original: Any, module: ModuleType) -> Any:
     """
 
     frames_mod = sys.modules[_FRAMES]
-    exceptions = sys.modules.get("websockets.exceptions")
-    if exceptions is None or not hasattr(frames_mod, "CTRL_OPCODES"):
-        raise Unsupported("websockets.frames differs from websockets 16/17")
+    exceptions = sys.modules[_EXCEPTIONS]
     Frame = frames_mod.Frame
     CTRL_OPCODES = frames_mod.CTRL_OPCODES
     CONT = frames_mod.Opcode.CONT
     WsProtocolError = exceptions.ProtocolError
     WsPayloadTooBig = exceptions.PayloadTooBig
-    inflater_type = _WebsocketsInflater
+    inflater_type = ZlibCompatibleInflater
 
     def inflate(
         self: Any, opcode: Any, payload: Any, fin: bool, rsv1: bool, max_size: int | None
@@ -309,9 +564,87 @@ def _make_pmd_decode(original: Any, module: ModuleType) -> Any:
             return frame  # websockets returns the frame itself when it skips it
         return Frame(opcode, data, frame.fin, rsv1, frame.rsv2, frame.rsv3)
 
-    _active_decode[:] = [decode, inflate]
+    _STATE.pmd_decode, _STATE.pmd_inflate = decode, inflate
     decode.__wrapped__ = original  # type: ignore[attr-defined]
     return decode
+
+
+def _pmd_state(module: ModuleType) -> str | None:
+    """The ``PerMessageDeflate`` attributes the patches read and set."""
+    ext = module.PerMessageDeflate(False, False, 15, 15)
+    absent = [
+        name
+        for name in ("remote_no_context_takeover", "remote_max_window_bits", "decoder",
+                     "decode_cont_data")
+        if not hasattr(ext, name)
+    ]
+    return f"PerMessageDeflate instance lacks {', '.join(absent)}" if absent else None
+
+
+def _reader_buffer(module: ModuleType) -> str | None:
+    if not isinstance(getattr(module.StreamReader(), "buffer", None), bytearray):
+        return "StreamReader().buffer is not a bytearray"
+    return None
+
+
+def _draws_keys_from_secrets(module: ModuleType) -> bool:
+    import secrets
+
+    return getattr(module, "secrets", None) is secrets
+
+
+def _names(function: Any) -> set[str]:
+    return set(function.__code__.co_names)
+
+
+def _receive_loop_is_the_mirrored_one(module: ModuleType) -> str | None:
+    """``Protocol.parse`` reads exactly the names of the loop the patched
+    ``parse`` reproduces (websockets 16.1 to 17)."""
+    protocol = module.Protocol
+    expected = {"reader", "at_eof", "max_message_size", "current_size", "max_fragment_size",
+                "parse", "side", "extensions", "recv_frame", "fail", "parser_exc", "debug",
+                "logger", "set_current_size", "SERVER", "Frame", "CloseCode"}
+    missing = expected - _names(protocol.parse)
+    if missing:
+        return f"parse does not read {sorted(missing)}"
+    unexpected = _names(protocol.parse) - expected - {
+        "EOFError", "ProtocolError", "UnicodeDecodeError", "PayloadTooBig", "Exception",
+        "read_exact", "PROTOCOL_ERROR", "ABNORMAL_CLOSURE", "INVALID_DATA", "MESSAGE_TOO_BIG",
+        "INTERNAL_ERROR", "error", "reason", "start", "str", "min", "AssertionError"}
+    if unexpected:
+        return f"parse also reads {sorted(unexpected)}"
+    return None
+
+
+#: The feature probes: exactly the internals the patches replace or read, as
+#: websockets 16.1 to 17 have them.
+_PROBES: list[Probe] = [
+    *has(_FRAMES, "apply_mask", "CTRL_OPCODES", "Opcode.CONT", "Frame.check"),
+    signature(_FRAMES, "Frame", ["opcode", "data", "fin", "rsv1", "rsv2", "rsv3"]),
+    kind(_FRAMES, "Frame.parse", classmethod),
+    signature(_FRAMES, "Frame.parse", ["read_exact", "mask", "max_size", "extensions"]),
+    signature(_FRAMES, "Frame.serialize", ["self", "mask", "extensions"]),
+    check(_FRAMES, f"{_FRAMES} draws mask keys from secrets", _draws_keys_from_secrets),
+    signature(_STREAMS, "StreamReader.read_exact", ["self", "n"]),
+    check(_STREAMS, f"{_STREAMS}.StreamReader().buffer", _reader_buffer),
+    *has(_EXCEPTIONS, "ProtocolError", "PayloadTooBig"),
+    signature(_EXCEPTIONS, "PayloadTooBig", ["size_or_message", "max_size", "current_size"]),
+    signature(_PMD, "PerMessageDeflate.__init__",
+              ["self", "remote_no_context_takeover", "local_no_context_takeover",
+               "remote_max_window_bits", "local_max_window_bits", "compress_settings"]),
+    signature(_PMD, "PerMessageDeflate.decode", ["self", "frame", "max_size"]),
+    check(_PMD, f"{_PMD}.PerMessageDeflate state", _pmd_state),
+    *has(_LEGACY, "apply_mask"),
+    signature(_STREAMS, "StreamReader.at_eof", ["self"]),
+    *has(_EXCEPTIONS, "PayloadTooBig.set_current_size"),
+    *has(_FRAMES, "CloseCode.PROTOCOL_ERROR", "CloseCode.INVALID_DATA",
+         "CloseCode.MESSAGE_TOO_BIG", "CloseCode.INTERNAL_ERROR"),
+    *has(_PROTOCOL, "SERVER"),
+    signature(_PROTOCOL, "Protocol.parse", ["self"]),
+    signature(_PROTOCOL, "Protocol.recv_frame", ["self", "frame"]),
+    signature(_PROTOCOL, "Protocol.fail", ["self", "code", "reason"]),
+    check(_PROTOCOL, f"{_PROTOCOL}.Protocol receive loop", _receive_loop_is_the_mirrored_one),
+]
 
 
 _patches = PatchSet(
@@ -322,9 +655,11 @@ _patches = PatchSet(
         Patch(_PMD, "PerMessageDeflate.__init__", _make_pmd_init),
         Patch(_PMD, "PerMessageDeflate.decode", _make_pmd_decode),
         Patch(_LEGACY, "apply_mask", constant(apply_mask)),
+        Patch(_PROTOCOL, "Protocol.parse", _make_protocol_parse),
     ],
     distribution="websockets",
-    supported=SUPPORTED_VERSIONS,
+    series=SUPPORTED_SERIES,
+    probes=_PROBES,
 )
 
 
