@@ -80,11 +80,11 @@ run_version() {
     "$python" -m venv "$venv"
     local py="$venv/bin/python"
     local smoke=(
-        tests/test_package.py
-        tests/test_build_fallback.py
-        tests/test_errors.py
-        tests/test_handshake.py
-        tests/test_deflate_codec.py
+        tests/package/test_package.py
+        tests/package/test_build_fallback.py
+        tests/package/test_errors.py
+        tests/handshake/test_handshake.py
+        tests/deflate/test_deflate_codec.py
     )
     echo "-- build (pip install -e .[test], WSFRAME_REQUIRE_C=1)"
     "$py" -m pip install -q --progress-bar off -e ".[test]"

@@ -106,10 +106,10 @@ start=$SECONDS
 (cd "$tree" && "${nocc[@]}" WSFRAME_EXPECT_BACKEND=c \
     "$venv_bin/python" -m pytest -q -p no:cacheprovider -m both_backends --backend c tests)
 (cd "$tree" && "${nocc[@]}" WSFRAME_EXPECT_BACKEND=c \
-    "$venv_bin/python" -m pytest -q -p no:cacheprovider tests/test_package.py \
-    tests/test_build_fallback.py tests/test_readme.py tests/test_errors.py \
-    tests/test_handshake.py tests/test_deflate_codec.py tests/test_conformance_frames.py \
-    tests/test_conformance_utf8.py)
+    "$venv_bin/python" -m pytest -q -p no:cacheprovider tests/package/test_package.py \
+    tests/package/test_build_fallback.py tests/docs/test_readme.py tests/package/test_errors.py \
+    tests/handshake/test_handshake.py tests/deflate/test_deflate_codec.py tests/conformance/test_conformance_frames.py \
+    tests/conformance/test_conformance_utf8.py)
 echo "tests took $((SECONDS - start)) s"
 
 section "5. the same checkout built without a compiler (CC=/bin/false)"
@@ -157,6 +157,6 @@ for path in (repo, work, "/bin/false", "/usr/"):
 EOF
 )
 (cd "$tree" && "${nocc[@]}" WSFRAME_EXPECT_BACKEND=python \
-    "$venv_bin/python" -m pytest -q -p no:cacheprovider tests/test_package.py tests/test_build_fallback.py)
+    "$venv_bin/python" -m pytest -q -p no:cacheprovider tests/package/test_package.py tests/package/test_build_fallback.py)
 
 section "wheel checks passed"

@@ -4,7 +4,7 @@
 The public module takes its ``__all__`` from here, and so does each backend's
 module (the compiled ones add ``simd_level`` and ``supported_levels``).  The
 ``.pyi`` stubs of the compiled modules cannot compute a list: they spell it out,
-and tests/test_package.py holds every spelling to these lists.
+and tests/package/test_package.py holds every spelling to these lists.
 """
 
 from __future__ import annotations

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import warnings
 from types import ModuleType
 from typing import Any
 
@@ -64,7 +65,7 @@ __all__ = [
 
 #: The aiohttp release series this integration is written for; within them
 #: the feature probes decide (a release whose internals differ is left alone).
-SUPPORTED_SERIES = ("3.11.*", "3.12.*", "3.13.*", "3.14.*")
+SUPPORTED_SERIES = ">=3.11,<3.15"
 
 #: The modules that bind ``WebSocketReader`` / ``WebSocketWriter``.
 _READER_MODULES = (
@@ -717,9 +718,19 @@ def _reader_factory(original: Any, module: ModuleType) -> Any:
     if _reader_cls is None:
         reason = probe_reader()
         if reason is not None:
-            raise Unsupported(reason)
+            return _keep_part(original, module, "WebSocketReader", reason)
         _reader_cls = _build_reader_class()
     return _reader_cls
+
+
+def _keep_part(original: Any, module: ModuleType, name: str, reason: str) -> Any:
+    """The reader and the writer are judged apart (the writer's internals match
+    from 3.13.3, the reader's from 3.14.0): a part whose probe fails keeps
+    aiohttp's own class, with a warning, while the other is accelerated."""
+    warnings.warn(
+        f"wsframe: {module.__name__}.{name} left unaccelerated: {reason}", RuntimeWarning, stacklevel=2
+    )
+    return original
 
 
 # ---------------------------------------------------------------------------
@@ -824,7 +835,7 @@ def _writer_factory(original: Any, module: ModuleType) -> Any:
     if _writer_cls is None:
         reason = probe_writer()
         if reason is not None:
-            raise Unsupported(reason)
+            return _keep_part(original, module, "WebSocketWriter", reason)
         _writer_cls = _build_writer_class()
     return _writer_cls
 
@@ -833,7 +844,7 @@ _PATCHES = PatchSet(
     [Patch(m, "WebSocketReader", _reader_factory, optional=True) for m in _READER_MODULES]
     + [Patch(m, "WebSocketWriter", _writer_factory, optional=True) for m in _WRITER_MODULES],
     distribution="aiohttp",
-    supported=SUPPORTED_SERIES,
+    series=SUPPORTED_SERIES,
 )
 
 install, uninstall, is_installed, active = entry_points(_PATCHES, __name__, "aiohttp")

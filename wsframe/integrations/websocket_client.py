@@ -62,7 +62,7 @@ __all__ = [
 #: series, a release whose internals pass the feature probes (``_PROBES``) is
 #: accelerated; anything else is left untouched with a warning naming the
 #: series or the failed probe.  tools/integration_matrix.sh runs
-#: websocket-client's own tests and tests/test_integrations_websocket_client.py
+#: websocket-client's own tests and tests/integrations/test_integrations_websocket_client.py
 #: on the oldest and newest release of the series, and the refusal on one
 #: release outside it.
 SUPPORTED_SERIES = ">=1.6,<2"

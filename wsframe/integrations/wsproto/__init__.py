@@ -70,7 +70,7 @@ __all__ = [
 #: a release whose internals pass the feature probes (``_probes.PROBES``) is
 #: accelerated; anything else is left untouched with a warning naming the
 #: series or the failed probe.  tools/integration_matrix.sh runs wsproto's own
-#: suite and tests/test_integrations_wsproto.py on the oldest and newest
+#: suite and tests/integrations/test_integrations_wsproto.py on the oldest and newest
 #: release of the series, and the refusal on one release outside it.
 SUPPORTED_SERIES = ">=1.2,<1.4"
 
