@@ -27,7 +27,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DEFAULT_IMPLS", "DEFAULT_WORKLOADS", "cpu_model", "levels", "main", "tables"]
+__all__ = ["DEFAULT_IMPLS", "DEFAULT_WORKLOADS", "cpu_model", "levels", "main", "summary",
+           "tables"]
 
 #: What the per-level tables cover by default: the transcoder over a length sweep and
 #: on every text kind, and one text message wire -> str.
@@ -103,6 +104,43 @@ def _rows(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
+def _cell(rows: list[dict[str, Any]], workload: str, size: int) -> dict[str, Any] | None:
+    for r in rows:
+        if r["workload"] == workload and r["size"] == size:
+            return r
+    return None
+
+
+def _fmt(r: dict[str, Any]) -> str:
+    return f"{r['ratio']:.2f} [{min(r['ratios']):.2f}-{max(r['ratios']):.2f}]"
+
+
+def summary(by_level: dict[str, list[dict[str, Any]]]) -> str:
+    """One line per level against the speed goals: the ASCII sweep's lowest ratio and
+    the lengths below 1.0x, the lowest non-ASCII decode ratio at 1 KiB and 64 KiB, and
+    the text message ratios (whatever of these the run measured)."""
+    lines = ["| level | ASCII sweep: lowest (length) | lengths below 1.0x | non-ASCII 1 KiB: "
+             "lowest (kind) | non-ASCII 64 KiB: lowest (kind) | message ascii 64 B / 448 B / "
+             "1 KiB / 64 KiB | message mixed 64 B / 448 B / 1 KiB / 64 KiB |",
+             "|---|---|---|---|---|---|---|"]
+    kinds = ("latin1", "cyrillic", "cjk", "mixed", "emoji")
+    for level, rows in by_level.items():
+        sweep = [r for r in rows if r["workload"] == "decode.sweep.ascii"]
+        low = min(sweep, key=lambda r: r["ratio"]) if sweep else None
+        below = [str(r["size"]) for r in sorted(sweep, key=lambda r: r["size"]) if r["ratio"] < 1.0]
+        cols = [f"{_fmt(low)} ({low['size']} B)" if low else "-",
+                f"{len(below)} of {len(sweep)}: {', '.join(below) or '-'}"]
+        for size in (1024, 65536):
+            found = [(k, c) for k in kinds if (c := _cell(rows, f"decode.{k}", size))]
+            worst = min(found, key=lambda kc: kc[1]["ratio"]) if found else None
+            cols.append(f"{_fmt(worst[1])} ({worst[0]})" if worst else "-")
+        for kind in ("ascii", "mixed"):
+            got = [_cell(rows, f"message.text.{kind}", s) for s in (64, 448, 1024, 65536)]
+            cols.append(" / ".join(f"{c['ratio']:.2f}" if c else "-" for c in got))
+        lines.append(f"| {level} | " + " | ".join(cols) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def _ns(value: float) -> str:
     if value >= 1e6:
         return f"{value / 1e6:.2f} ms"
@@ -123,6 +161,7 @@ def tables(by_level: dict[str, list[dict[str, Any]]], header: dict[str, Any]) ->
         "Ratio = best peer's time / wsframe[c]'s time (> 1: wsframe faster), paired rounds "
         "in one process; the median of the runs, [min - max] over the runs.",
         "",
+        summary(by_level),
     ]
     for level, rows in by_level.items():
         lines += [f"#### Level `{level}`", "",
