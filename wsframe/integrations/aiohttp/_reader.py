@@ -1,191 +1,21 @@
-"""Drop-in acceleration of aiohttp's WebSocket reader and writer.
-
-Usage (in the module that builds the ``web.Application``, or before the
-first ``ClientSession.ws_connect``)::
-
-    import wsframe.integrations.aiohttp as wsframe_aiohttp
-    wsframe_aiohttp.install()     # before or after ``import aiohttp``
-
-What is replaced, in every module that binds the name (``aiohttp.web_ws``
-and ``aiohttp.client`` construct them, ``aiohttp.http``,
-``aiohttp.http_websocket`` and ``aiohttp._websocket.reader`` /
-``aiohttp._websocket.writer`` re-export them):
-
-* ``WebSocketReader``: frames are decoded in batches by
-  :class:`wsframe.frames.FrameDecoder` (header, unmasking, RFC 6455 §5 rules)
-  and turned into aiohttp's own ``WSMessage`` / ``WSMessageTextBytes``
-  tuples, pushed into aiohttp's own ``WebSocketDataQueue`` (which pauses and
-  resumes the transport, as with aiohttp's reader).  Compressed messages are
-  inflated frame by frame by :class:`wsframe.deflate.Inflater`, bounded by
-  ``max_msg_size``, and text is validated as it is inflated.
-* ``WebSocketWriter``: frame headers, masking (keys from
-  :func:`wsframe.frames.new_mask`, the OS CSPRNG, instead of
-  ``random.Random``) and compression (one :class:`wsframe.deflate.Deflater`
-  per connection, and one per window size for the per-send ``compress=``
-  override, reset after each such message instead of rebuilt).
-
-Exactness rule: wsframe's decoder is stricter than aiohttp's reader in a few
-places (a frame masked against its role, a non-minimal length, RSV1 on a
-control frame, a close code aiohttp tolerates, data after a Close frame).
-Where wsframe refuses a frame, the frame and everything after it on that
-connection go to aiohttp's own (pure-Python) parser, so messages, close
-codes and errors are aiohttp's.  ``tests/integrations/test_integrations_aiohttp.py``
-proves it differentially through an aiohttp server.
-
-Version safety: the supported series are :data:`SUPPORTED_SERIES`; before
-anything is replaced, :func:`probe_reader` and :func:`probe_writer` check
-that aiohttp's internals are the ones this module was written for.  With
-anything else aiohttp keeps its own code and a ``RuntimeWarning`` says why.
-"""
+"""aiohttp's ``WebSocketReader`` decoding with wsframe (see the package doc)."""
 
 from __future__ import annotations
 
-import asyncio
-import inspect
-from types import ModuleType
 from typing import Any
 
-from ..deflate import DeflateParams, Deflater, Inflater
-from ..errors import PayloadTooBig, ProtocolError
-from ..frames import FrameDecoder, encode_frame, encode_header, new_mask, parse_header
-from ..utf8 import Utf8Validator
-from ..utf8 import decode as _utf8_decode
-from ._patching import Patch, PatchSet, Unsupported, entry_points
+from ...deflate import DeflateParams, Inflater
+from ...errors import PayloadTooBig, ProtocolError
+from ...frames import FrameDecoder, parse_header
+from ...utf8 import Utf8Validator
+from ...utf8 import decode as _utf8_decode
 
-__all__ = [
-    "SUPPORTED_SERIES",
-    "probe_reader",
-    "probe_writer",
-    "install",
-    "uninstall",
-    "is_installed",
-    "active",
-]
-
-#: The aiohttp release series this integration is written for; within them
-#: the feature probes decide (a release whose internals differ is left alone).
-SUPPORTED_SERIES = ("3.11.*", "3.12.*", "3.13.*", "3.14.*")
-
-#: The modules that bind ``WebSocketReader`` / ``WebSocketWriter``.
-_READER_MODULES = (
-    "aiohttp._websocket.reader",
-    "aiohttp.http_websocket",
-    "aiohttp.http",
-    "aiohttp.web_ws",
-    "aiohttp.client",
-    "aiohttp.client_ws",
-)
-_WRITER_MODULES = (
-    "aiohttp._websocket.writer",
-    "aiohttp.http_websocket",
-    "aiohttp.http",
-    "aiohttp.web_ws",
-    "aiohttp.client",
-)
+#: The name the replaced classes carry (the public module).
+PUBLIC_MODULE = __name__.rpartition(".")[0]
 
 _TEXT, _BINARY, _CONT, _CLOSE, _PING, _PONG = 1, 2, 0, 8, 9, 10
 #: Below this many bytes a text payload is decoded by ``bytes.decode``.
 _SHORT_TEXT = 512
-
-
-# ---------------------------------------------------------------------------
-# Feature probes (each returns why aiohttp does not match, or None)
-# ---------------------------------------------------------------------------
-
-
-def _params(func: Any) -> list[str]:
-    try:
-        return list(inspect.signature(func).parameters)
-    except (TypeError, ValueError):
-        return []
-
-
-def probe_reader() -> str | None:
-    """Why aiohttp's reader internals differ from what this module replaces.
-
-    Checks aiohttp's pure-Python reader (the code the integration falls back
-    to, and which documents the compiled one): the constructor's arity, the
-    queue's ``feed_data(data, size)``, the message classes' fields, that
-    ``WSMessageTextBytes`` exists and the parser state the fallback takes
-    over.  Imports aiohttp's reader modules.
-
-    Returns:
-        ``None`` when they match, else the reason.
-    """
-    try:
-        from aiohttp._websocket import models, reader_py
-    except ImportError as exc:
-        return f"aiohttp._websocket.reader_py is not importable ({exc})"
-    cls = getattr(reader_py, "WebSocketReader", None)
-    queue = getattr(reader_py, "WebSocketDataQueue", None)
-    if cls is None or queue is None:
-        return "aiohttp._websocket.reader_py lacks WebSocketReader/WebSocketDataQueue"
-    got = _params(cls.__init__)
-    if got != ["self", "queue", "max_msg_size", "compress", "decode_text"]:
-        return f"WebSocketReader.__init__{got} differs"
-    got = _params(queue.feed_data)
-    if got != ["self", "data", "size"]:
-        return f"WebSocketDataQueue.feed_data{got} differs"
-    text_bytes = getattr(models, "WSMessageTextBytes", None)
-    if text_bytes is None:
-        return "aiohttp._websocket.models has no WSMessageTextBytes"
-    for name in ("WSMessage", "WSMessageTextBytes"):
-        fields = getattr(getattr(models, name), "_fields", None)
-        if fields != ("type", "data", "extra"):
-            return f"{name} fields {fields} differ"
-    for name in ("_feed_data", "_handle_frame", "feed_data", "feed_eof"):
-        if not callable(getattr(cls, name, None)):
-            return f"WebSocketReader has no {name}"
-    for name in ("READ_HEADER", "OP_CODE_NOT_SET", "COMPRESSED_TRUE", "COMPRESSED_FALSE",
-                 "COMPRESSED_NOT_SET"):
-        if not isinstance(getattr(reader_py, name, None), int):
-            return f"aiohttp._websocket.reader_py has no {name}"
-    probe: Any = cls(queue(None, 2**16, loop=None), 0, False, True)  # type: ignore[arg-type, unused-ignore]
-    for name in ("_state", "_tail", "_opcode", "_partial", "_frame_fin", "_compressed",
-                 "_decompressobj", "_exc"):
-        if not hasattr(probe, name):
-            return f"WebSocketReader instances have no {name}"
-    return None
-
-
-def probe_writer() -> str | None:
-    """Why aiohttp's writer internals differ from what this module replaces.
-
-    Returns:
-        ``None`` when they match, else the reason.
-    """
-    try:
-        from aiohttp._websocket import writer
-    except ImportError as exc:
-        return f"aiohttp._websocket.writer is not importable ({exc})"
-    cls = getattr(writer, "WebSocketWriter", None)
-    if cls is None:
-        return "aiohttp._websocket.writer has no WebSocketWriter"
-    got = _params(cls.__init__)
-    expected = ["self", "protocol", "transport", "use_mask", "limit", "random",
-                "compress", "notakeover"]
-    if got != expected:
-        return f"WebSocketWriter.__init__{got} differs"
-    for name, params in (
-        ("_write_websocket_frame", ["self", "message", "opcode", "rsv"]),
-        ("_send_compressed_frame_sync", ["self", "message", "opcode", "compress"]),
-        ("_send_compressed_frame_async_locked", ["self", "message", "opcode", "compress"]),
-    ):
-        got = _params(getattr(cls, name, None))
-        if got != params:
-            return f"WebSocketWriter.{name}{got} differs"
-    for name in ("_send_lock", "_output_size", "use_mask", "compress", "notakeover"):
-        if name not in inspect.getsource(cls.__init__):
-            return f"WebSocketWriter does not set {name}"
-    return None
-
-
-# ---------------------------------------------------------------------------
-# The reader
-# ---------------------------------------------------------------------------
-
-_reader_cls: Any = None
-_writer_cls: Any = None
 
 
 class _InflaterAdapter:
@@ -211,7 +41,7 @@ class _InflaterAdapter:
         return prefix + out if prefix else out
 
 
-def _aiohttp_zlib(backend: Any) -> Any:
+def aiohttp_zlib(backend: Any) -> Any:
     """The zlib module aiohttp is set to use (``set_zlib_backend``)."""
     return backend._zlib_backend
 
@@ -271,7 +101,7 @@ class _ResumeHook:
         return getattr(self._protocol, name)
 
 
-def _build_reader_class() -> Any:
+def build_reader_class() -> Any:
     from aiohttp._websocket import reader_py
     from aiohttp._websocket.models import (
         WebSocketError,
@@ -640,7 +470,7 @@ def _build_reader_class() -> Any:
                 # aiohttp's reader keeps one window across messages whatever
                 # was negotiated (a peer that resets its own is compatible).
                 inflater = self._wsf_inflater = Inflater(
-                    DeflateParams(), zlib=_aiohttp_zlib(ZLibBackend)
+                    DeflateParams(), zlib=aiohttp_zlib(ZLibBackend)
                 )
             max_size = self._max_msg_size
             try:
@@ -705,135 +535,7 @@ def _build_reader_class() -> Any:
             if rest:
                 self._feed_data(rest)
 
-    WebSocketReader.__module__ = __name__
+    WebSocketReader.__module__ = PUBLIC_MODULE
     WebSocketReader.__qualname__ = "WebSocketReader"
     return WebSocketReader
 
-
-def _reader_factory(original: Any, module: ModuleType) -> Any:
-    global _reader_cls
-    if original is None or not isinstance(original, type):
-        raise Unsupported(f"{module.__name__}.WebSocketReader is not a class")
-    if _reader_cls is None:
-        reason = probe_reader()
-        if reason is not None:
-            raise Unsupported(reason)
-        _reader_cls = _build_reader_class()
-    return _reader_cls
-
-
-# ---------------------------------------------------------------------------
-# The writer
-# ---------------------------------------------------------------------------
-
-
-def _build_writer_class() -> Any:
-    from aiohttp._websocket import writer as writer_mod
-    from aiohttp.client_exceptions import ClientConnectionResetError
-    from aiohttp.compression_utils import ZLibBackend
-
-    base = writer_mod.WebSocketWriter
-    msg_size: int = getattr(writer_mod, "MSG_SIZE")  # noqa: B009
-    sync_limit = getattr(writer_mod, "WEBSOCKET_MAX_SYNC_CHUNK_SIZE", 16 * 1024)
-
-    class WebSocketWriter(base):  # type: ignore[misc, valid-type]
-        """aiohttp's ``WebSocketWriter`` framing, masking and compressing with wsframe."""
-
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            # A caller that passes its own ``random`` asked for those keys
-            # (tests do); otherwise keys come from the OS CSPRNG.
-            self._wsf_own_keys = "random" in kwargs
-            self._wsf_deflaters: dict[tuple[int, bool], Deflater] = {}
-
-        def _write_websocket_frame(self, message: Any, opcode: int, rsv: int) -> None:
-            n = len(message)
-            if opcode >= 8 and n > 125:
-                # wsframe refuses to build it (RFC 6455 §5.5); aiohttp sends it.
-                super()._write_websocket_frame(message, opcode, rsv)
-                return
-            transport = self.transport
-            if transport.is_closing():
-                raise ClientConnectionResetError("Cannot write to closing transport")
-            rsv1 = bool(rsv & 0x40)
-            if self.use_mask:
-                if self._wsf_own_keys:
-                    mask = self.get_random_bits().to_bytes(4, "big")
-                else:
-                    mask = new_mask()
-                transport.write(encode_frame(opcode, message, rsv1=rsv1, mask=mask))
-                header = 6 if n < 126 else 8 if n < 65536 else 14
-            else:
-                head = encode_header(opcode, n, rsv1=rsv1)
-                header = len(head)
-                if n > msg_size:
-                    transport.write(head)
-                    transport.write(message)
-                else:
-                    transport.write(head + message)
-            self._output_size += header + n
-
-        def _wsf_deflater(self, compress: int | None) -> Deflater:
-            # One compressor per connection (per window size for the per-send
-            # override, which aiohttp builds afresh for every message: reset
-            # after each such message instead, the same stream).
-            bits = compress or self.compress
-            reset = bool(compress) or bool(self.notakeover)
-            key = (bits, reset)
-            deflater = self._wsf_deflaters.get(key)
-            if deflater is None:
-                params = DeflateParams(
-                    server_no_context_takeover=reset, server_max_window_bits=bits
-                )
-                deflater = self._wsf_deflaters[key] = Deflater(
-                    params, level=ZLibBackend.Z_BEST_SPEED, mem_level=8,
-                    zlib=_aiohttp_zlib(ZLibBackend),
-                )
-            return deflater
-
-        def _send_compressed_frame_sync(
-            self, message: Any, opcode: int, compress: int | None
-        ) -> None:
-            self._write_websocket_frame(
-                self._wsf_deflater(compress).compress(message), opcode, 0x40
-            )
-
-        async def _send_compressed_frame_async_locked(
-            self, message: Any, opcode: int, compress: int | None
-        ) -> None:
-            async with self._send_lock:
-                deflater = self._wsf_deflater(compress)
-                if len(message) > sync_limit:
-                    # Off the event loop, as aiohttp does for large messages.
-                    payload = await asyncio.get_running_loop().run_in_executor(
-                        None, deflater.compress, message
-                    )
-                else:
-                    payload = deflater.compress(message)
-                self._write_websocket_frame(payload, opcode, 0x40)
-
-    WebSocketWriter.__module__ = __name__
-    WebSocketWriter.__qualname__ = "WebSocketWriter"
-    return WebSocketWriter
-
-
-def _writer_factory(original: Any, module: ModuleType) -> Any:
-    global _writer_cls
-    if original is None or not isinstance(original, type):
-        raise Unsupported(f"{module.__name__}.WebSocketWriter is not a class")
-    if _writer_cls is None:
-        reason = probe_writer()
-        if reason is not None:
-            raise Unsupported(reason)
-        _writer_cls = _build_writer_class()
-    return _writer_cls
-
-
-_PATCHES = PatchSet(
-    [Patch(m, "WebSocketReader", _reader_factory, optional=True) for m in _READER_MODULES]
-    + [Patch(m, "WebSocketWriter", _writer_factory, optional=True) for m in _WRITER_MODULES],
-    distribution="aiohttp",
-    supported=SUPPORTED_SERIES,
-)
-
-install, uninstall, is_installed, active = entry_points(_PATCHES, __name__, "aiohttp")
