@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ... import _backend
 from ...deflate import DeflateParams, Inflater
 from ...errors import PayloadTooBig, ProtocolError
 from ...frames import FrameDecoder, parse_header
@@ -17,6 +18,59 @@ _TEXT, _BINARY, _CONT, _CLOSE, _PING, _PONG = 1, 2, 0, 8, 9, 10
 #: Below this many bytes a text payload is decoded by ``bytes.decode``.
 _SHORT_TEXT = 512
 
+
+
+def _feed_messages(
+    decoder: Any, data: Any, queue: Any, feed: Any, message: type, text_bytes: type,
+    text_kind: Any, binary_kind: Any, decode_text: bool, limit: int,
+) -> tuple[int, int, Any]:
+    """Feed ``data`` to ``decoder`` and deliver, with ``feed(msg, size)``, each
+    complete frame that is a whole uncompressed text or binary message, as
+    aiohttp builds it (``message``, or ``text_bytes`` for text when not
+    ``decode_text``).  Stops at the first other frame, at a frame that
+    arrives while ``queue._size`` is over ``limit``, at text that is not
+    UTF-8, or at a ProtocolError.
+
+    The reference of the compiled loop (``_aiohttp_feed`` in
+    ``wsframe/_speedups/_aiohttp.pxi``), used with the pure-Python backend.
+
+    Returns:
+        ``(count, kind, obj)``: ``count`` frames delivered, then ``kind`` 0
+        (no complete frame left), 1 (``obj`` is a frame for the caller), 2
+        (``obj`` is a frame not delivered: the queue is over ``limit``) or 3
+        (``obj`` is the ProtocolError the decoder raised).
+    """
+    count = 0
+    tuple_new = tuple.__new__
+    try:
+        for frame in decoder.feed(data):
+            if queue._size > limit:
+                return count, 2, frame
+            op = frame.opcode
+            if not frame.fin or frame.rsv1 or (op != _TEXT and op != _BINARY):
+                return count, 1, frame
+            payload = frame.payload
+            if op == _BINARY:
+                msg: Any = tuple_new(message, (binary_kind, payload, ""))
+            elif not decode_text:
+                msg = tuple_new(text_bytes, (text_kind, payload, ""))
+            else:
+                try:
+                    text = (
+                        payload.decode() if len(payload) < _SHORT_TEXT else _utf8_decode(payload)
+                    )
+                except (ProtocolError, UnicodeDecodeError):
+                    return count, 1, frame
+                msg = tuple_new(message, (text_kind, text, ""))
+            feed(msg, len(payload))
+            count += 1
+    except ProtocolError as exc:
+        return count, 3, exc
+    return count, 0, None
+
+
+#: The compiled loop with the C backend, else its reference above.
+feed_messages: Any = getattr(_backend.frames, "_aiohttp_feed", _feed_messages)
 
 class _InflaterAdapter:
     """aiohttp's ``ZLibDecompressor.decompress_sync`` on a wsframe Inflater.
@@ -223,114 +277,74 @@ def build_reader_class() -> Any:
                         self._wsf_hand_over(data, 0)
                         return
                 limit = queue._limit
-                decode_text = self._decode_text
-                frames = dec.feed(data)
-                if decode_text and not self._compress:
-                    # The common case in few steps per frame: whole text or
-                    # binary messages on an uncompressed connection.
-                    for frame in frames:
-                        count += 1
-                        if queue._size > limit:
-                            self._wsf_pending = frame
-                            self._wsf_keep(data, dec.buffered, True)
-                            self._wsf_stall()
-                            return
-                        if frame.fin:
-                            op = frame.opcode
-                            if op == _TEXT:
-                                payload = frame.payload
-                                n = len(payload)
-                                try:
-                                    text = (
-                                        payload.decode() if n < _SHORT_TEXT
-                                        else utf8_decode(payload)
-                                    )
-                                except (ProtocolError, UnicodeDecodeError):
-                                    raise invalid_utf8() from None
-                                queue_feed(tuple_new(WSMessage, (msg_text, text, "")), n)
-                                continue
-                            if op == _BINARY:
-                                payload = frame.payload
-                                queue_feed(
-                                    tuple_new(WSMessage, (msg_binary, payload, "")),
-                                    len(payload),
-                                )
-                                continue
-                        if self._wsf_deliver(frame):
-                            self._wsf_hand_over(data, count)
-                            return
-                    self._wsf_keep(data, dec.buffered, False)
-                    return
-                for frame in frames:
+                chunk = data
+                while True:
+                    # Whole uncompressed messages are delivered by the loop
+                    # (compiled with the C backend); it stops at anything else.
+                    delivered, kind, obj = feed_messages(
+                        dec, chunk, queue, queue_feed, WSMessage, WSMessageTextBytes,
+                        msg_text, msg_binary, self._decode_text, limit,
+                    )
+                    count += delivered
+                    chunk = b""
+                    if kind == 0:
+                        break
+                    if kind == 3:
+                        # wsframe refused the frame after the `count` it
+                        # delivered: aiohttp's own parser judges it.
+                        self._wsf_hand_over(data, count)
+                        return
                     count += 1
-                    if queue._size > limit:
+                    if kind == 2:
                         # Over aiohttp's high-water mark with frames left:
                         # keep them and stop until the queue drains.
-                        self._wsf_pending = frame
+                        self._wsf_pending = obj
                         self._wsf_keep(data, dec.buffered, True)
                         self._wsf_stall()
                         return
-                    op = frame.opcode
-                    if op <= _BINARY and op and frame.fin and not frame.rsv1:
-                        # A whole uncompressed message (the decoder refuses a
-                        # new one inside a fragmented message, RFC 6455 §5.4).
-                        payload = frame.payload
-                        if op == _TEXT:
-                            if decode_text:
-                                try:
-                                    # CPython's decoder is quicker to call on
-                                    # short text; wsframe's on long text.
-                                    text = (
-                                        payload.decode()
-                                        if len(payload) < _SHORT_TEXT
-                                        else utf8_decode(payload)
-                                    )
-                                except (ProtocolError, UnicodeDecodeError):
-                                    raise invalid_utf8() from None
-                                queue_feed(
-                                    tuple_new(WSMessage, (msg_text, text, "")), len(payload)
-                                )
-                            else:
-                                queue_feed(
-                                    tuple_new(WSMessageTextBytes, (msg_text, payload, "")),
-                                    len(payload),
-                                )
-                        else:
-                            queue_feed(
-                                tuple_new(WSMessage, (msg_binary, payload, "")), len(payload)
-                            )
-                    elif op <= _BINARY and op and frame.fin and not self._wsf_frag_op:
-                        # A whole compressed message (RFC 7692 §6.1: RSV1).
-                        data_out = self._inflate(frame.payload, True)
-                        size = len(data_out)
-                        if op == _TEXT:
-                            if decode_text:
-                                try:
-                                    text = (
-                                        data_out.decode()
-                                        if size < _SHORT_TEXT
-                                        else utf8_decode(data_out)
-                                    )
-                                except (ProtocolError, UnicodeDecodeError):
-                                    raise invalid_utf8() from None
-                                queue_feed(tuple_new(WSMessage, (msg_text, text, "")), size)
-                            else:
-                                queue_feed(
-                                    tuple_new(WSMessageTextBytes, (msg_text, data_out, "")), size
-                                )
-                        else:
-                            queue_feed(tuple_new(WSMessage, (msg_binary, data_out, "")), size)
-                    elif self._wsf_deliver(frame):
+                    if self._wsf_other(obj):
                         # aiohttp parses on after a Close frame: its parser
                         # takes what follows.
                         self._wsf_hand_over(data, count)
                         return
             except ProtocolError:
-                # wsframe refused the frame after the `count` it delivered:
-                # aiohttp's own parser judges it, and has the connection.
                 self._wsf_hand_over(data, count)
                 return
             self._wsf_keep(data, dec.buffered, False)
+
+        def _wsf_other(self, frame: Any) -> bool:
+            """Deliver a frame the loop did not; True after a Close frame."""
+            op = frame.opcode
+            queue_feed = self.queue.feed_data
+            if op <= _BINARY and op and frame.fin and not frame.rsv1:
+                # A whole uncompressed message the loop left: text that is
+                # not UTF-8 (RFC 6455 §8.1), which fails here.
+                payload = frame.payload
+                try:
+                    text = payload.decode() if len(payload) < _SHORT_TEXT else utf8_decode(payload)
+                except (ProtocolError, UnicodeDecodeError):
+                    raise invalid_utf8() from None
+                queue_feed(tuple_new(WSMessage, (msg_text, text, "")), len(payload))
+                return False
+            if op <= _BINARY and op and frame.fin and not self._wsf_frag_op:
+                # A whole compressed message (RFC 7692 §6.1: RSV1).
+                data_out = self._inflate(frame.payload, True)
+                size = len(data_out)
+                if op == _TEXT:
+                    if self._decode_text:
+                        try:
+                            text = (
+                                data_out.decode() if size < _SHORT_TEXT else utf8_decode(data_out)
+                            )
+                        except (ProtocolError, UnicodeDecodeError):
+                            raise invalid_utf8() from None
+                        queue_feed(tuple_new(WSMessage, (msg_text, text, "")), size)
+                    else:
+                        queue_feed(tuple_new(WSMessageTextBytes, (msg_text, data_out, "")), size)
+                else:
+                    queue_feed(tuple_new(WSMessage, (msg_binary, data_out, "")), size)
+                return False
+            return self._wsf_deliver(frame)
 
         def _wsf_deliver(self, frame: Any) -> bool:
             """Queue what one frame completes; True after a Close frame."""
