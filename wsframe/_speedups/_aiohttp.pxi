@@ -97,3 +97,45 @@ def _aiohttp_feed(FrameDecoder decoder, data, queue, feed, type message, type te
     except ProtocolError as exc:
         return count, 3, exc
     return count, 0, None
+
+
+cdef class _AiohttpResumeHook:
+    """_AiohttpResumeHook(queue, reader)
+
+    The compiled twin of ``wsframe.integrations.aiohttp._reader._ResumeHook``
+    (see its doc): while a reader is stalled, aiohttp's compiled queue calls
+    ``resume_reading`` after every message it hands out below its high-water
+    mark, so this call is on the hot path of a drain.  ``reader`` is a weak
+    reference to the reader.
+    """
+
+    cdef object _queue
+    cdef object _protocol
+    cdef object _reader
+    cdef object _low
+    cdef public bint _reading_paused
+
+    def __init__(self, queue, reader):
+        self._queue = queue
+        self._protocol = queue._protocol
+        self._reader = reader
+        self._low = queue._limit // 2
+        self._reading_paused = True  # the queue paused it before the stall
+
+    def pause_reading(self):
+        self._reading_paused = True
+        self._protocol.pause_reading()
+
+    def resume_reading(self):
+        if self._queue._size > self._low:
+            return
+        reader = self._reader()
+        if reader is not None and reader._wsf_stalled:
+            reader.feed_data(b"")
+            if reader._wsf_stalled and reader._exc is None:
+                return
+        self._queue._protocol = self._protocol
+        self._protocol.resume_reading()
+
+    def __getattr__(self, name):
+        return getattr(self._protocol, name)

@@ -155,6 +155,10 @@ class _ResumeHook:
         return getattr(self._protocol, name)
 
 
+#: The compiled hook with the C backend, else the one above.
+resume_hook: Any = getattr(_backend.frames, "_AiohttpResumeHook", _ResumeHook)
+
+
 def build_reader_class() -> Any:
     from aiohttp._websocket import reader_py
     from aiohttp._websocket.models import (
@@ -364,8 +368,8 @@ def build_reader_class() -> Any:
             except AttributeError:
                 # The compiled queue keeps that slot for aiohttp's compiled
                 # reader: resume when it resumes the transport instead.
-                if not isinstance(queue._protocol, _ResumeHook):
-                    queue._protocol = _ResumeHook(queue, self._weak_self)
+                if not isinstance(queue._protocol, resume_hook):
+                    queue._protocol = resume_hook(queue, self._weak_self)
 
         def _wsf_unstall(self) -> None:
             self._wsf_stalled = False
