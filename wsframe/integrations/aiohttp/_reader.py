@@ -22,12 +22,16 @@ _SHORT_TEXT = 512
 
 def _feed_messages(
     decoder: Any, data: Any, queue: Any, feed: Any, message: type, text_bytes: type,
-    text_kind: Any, binary_kind: Any, decode_text: bool, limit: int,
+    text_kind: Any, binary_kind: Any, decode_text: bool, limit: int, inflate: Any,
+    inflate_max: int | None,
 ) -> tuple[int, int, Any]:
     """Feed ``data`` to ``decoder`` and deliver, with ``feed(msg, size)``, each
     complete frame that is a whole uncompressed text or binary message, as
     aiohttp builds it (``message``, or ``text_bytes`` for text when not
-    ``decode_text``).  Stops at the first other frame, at a frame that
+    ``decode_text``); with an ``inflate`` callable (an Inflater's ``feed``),
+    also each whole compressed message, its payload replaced by
+    ``inflate(payload, fin=True, max_size=inflate_max)``.
+    Stops at the first other frame, at a frame that
     arrives while ``queue._size`` is over ``limit``, at text that is not
     UTF-8, or at a ProtocolError.
 
@@ -37,8 +41,10 @@ def _feed_messages(
     Returns:
         ``(count, kind, obj)``: ``count`` frames delivered, then ``kind`` 0
         (no complete frame left), 1 (``obj`` is a frame for the caller), 2
-        (``obj`` is a frame not delivered: the queue is over ``limit``) or 3
-        (``obj`` is the ProtocolError the decoder raised).
+        (``obj`` is a frame not delivered: the queue is over ``limit``), 3
+        (``obj`` is the ProtocolError the decoder raised), 4 (``obj`` is a
+        compressed text frame, inflated, whose text is not UTF-8) or 5
+        (``obj`` is the ProtocolError ``inflate`` raised).
     """
     count = 0
     tuple_new = tuple.__new__
@@ -47,9 +53,17 @@ def _feed_messages(
             if queue._size > limit:
                 return count, 2, frame
             op = frame.opcode
-            if not frame.fin or frame.rsv1 or (op != _TEXT and op != _BINARY):
+            if not frame.fin or (op != _TEXT and op != _BINARY):
                 return count, 1, frame
             payload = frame.payload
+            if frame.rsv1:
+                # A whole compressed message (RFC 7692 §6.1: RSV1).
+                if inflate is None:
+                    return count, 1, frame
+                try:
+                    payload = inflate(payload, fin=True, max_size=inflate_max)
+                except ProtocolError as exc:
+                    return count, 5, exc
             if op == _BINARY:
                 msg: Any = tuple_new(message, (binary_kind, payload, ""))
             elif not decode_text:
@@ -60,7 +74,7 @@ def _feed_messages(
                         payload.decode() if len(payload) < _SHORT_TEXT else _utf8_decode(payload)
                     )
                 except (ProtocolError, UnicodeDecodeError):
-                    return count, 1, frame
+                    return count, 4 if frame.rsv1 else 1, frame
                 msg = tuple_new(message, (text_kind, text, ""))
             feed(msg, len(payload))
             count += 1
@@ -281,18 +295,29 @@ def build_reader_class() -> Any:
                         self._wsf_hand_over(data, 0)
                         return
                 limit = queue._limit
+                if self._compress:
+                    # Whole compressed messages are inflated by the loop too
+                    # (outside a fragmented message, what they hold so far is 0).
+                    inflate = self._wsf_get_inflater().feed
+                    inflate_max = self._max_msg_size or None
+                else:
+                    inflate = inflate_max = None
                 chunk = data
                 while True:
                     # Whole uncompressed messages are delivered by the loop
                     # (compiled with the C backend); it stops at anything else.
                     delivered, kind, obj = feed_messages(
                         dec, chunk, queue, queue_feed, WSMessage, WSMessageTextBytes,
-                        msg_text, msg_binary, self._decode_text, limit,
+                        msg_text, msg_binary, self._decode_text, limit, inflate, inflate_max,
                     )
                     count += delivered
                     chunk = b""
                     if kind == 0:
                         break
+                    if kind == 4:
+                        raise invalid_utf8()
+                    if kind == 5:
+                        raise self._wsf_inflate_error(obj) from None
                     if kind == 3:
                         # wsframe refused the frame after the `count` it
                         # delivered: aiohttp's own parser judges it.
@@ -482,7 +507,7 @@ def build_reader_class() -> Any:
                 msg = tuple_new(WSMessage, (msg_close, 0, ""))
             self.queue.feed_data(msg, 0)
 
-        def _inflate(self, payload: Any, fin: bool) -> bytes:
+        def _wsf_get_inflater(self) -> Any:
             inflater = self._wsf_inflater
             if inflater is None:
                 # aiohttp's reader keeps one window across messages whatever
@@ -490,19 +515,27 @@ def build_reader_class() -> Any:
                 inflater = self._wsf_inflater = Inflater(
                     DeflateParams(), zlib=aiohttp_zlib(ZLibBackend)
                 )
+            return inflater
+
+        def _wsf_inflate_error(self, exc: ProtocolError) -> Exception:
+            """What aiohttp raises for an inflater's error."""
+            if isinstance(exc, PayloadTooBig):
+                return WebSocketError(
+                    too_big, f"Decompressed message exceeds size limit {self._max_msg_size}"
+                )
+            # What aiohttp's decompressor raises for corrupt data.
+            error: Exception = ZLibBackend.error(str(exc))
+            return error
+
+        def _inflate(self, payload: Any, fin: bool) -> bytes:
             max_size = self._max_msg_size
             try:
-                out: bytes = inflater.feed(
+                out: bytes = self._wsf_get_inflater().feed(
                     payload, fin=fin, max_size=max_size - self._wsf_out if max_size else None
                 )
                 return out
-            except PayloadTooBig:
-                raise WebSocketError(
-                    too_big, f"Decompressed message exceeds size limit {max_size}"
-                ) from None
             except ProtocolError as exc:
-                # What aiohttp's decompressor raises for corrupt data.
-                raise ZLibBackend.error(str(exc)) from None
+                raise self._wsf_inflate_error(exc) from None
 
         def _wsf_hand_over(self, data: Any, count: int) -> None:
             """Give the rest of the stream, from the frame after the first
