@@ -213,7 +213,7 @@ def build_reader_class() -> Any:
             self._wsf_queue = queue
             self._wsf_decoder: Any = None  # built at the first byte (role from the mask bit)
             self._wsf_fallback = False  # aiohttp's own parser has the connection
-            self._wsf_held = b""  # the first bytes of the frame the decoder buffers
+            self._wsf_held: Any = b""  # the first bytes of the frame the decoder buffers
             self._wsf_held_len = 0
             self._wsf_frag_op = 0  # opcode of the fragmented message in progress
             self._wsf_buf = bytearray()  # its (inflated) payload so far
@@ -409,14 +409,19 @@ def build_reader_class() -> Any:
             # refuse is a header (at most 14 bytes) or a control frame (at
             # most 131): of a partial frame the first `hold` bytes are kept;
             # when stalled, all of them (complete frames not yet delivered).
-            held = self._wsf_held
+            held: Any = self._wsf_held
             if not buffered:
                 held = b""
             elif buffered <= len(data):
-                region = data[len(data) - buffered :]
-                held = bytes(region if stalled or buffered <= hold else region[:hold])
+                if stalled and type(data) is bytes:
+                    # A view, not a copy (bytes cannot change): the frames
+                    # left after a stall are most of a read.
+                    held = memoryview(data)[len(data) - buffered :]
+                else:
+                    region = data[len(data) - buffered :]
+                    held = bytes(region if stalled or buffered <= hold else region[:hold])
             elif self._wsf_held_len == len(held):
-                region = (held + bytes(data))[-buffered:]
+                region = (bytes(held) + bytes(data))[-buffered:]
                 held = region if stalled or buffered <= hold else region[:hold]
             # else: the prefix of a long frame that continues.
             self._wsf_held, self._wsf_held_len = held, buffered
@@ -544,11 +549,11 @@ def build_reader_class() -> Any:
             if not isinstance(data, bytes):
                 data = bytes(data)
             if held_len == len(held):
-                stream, pos = held + data, 0
+                stream, pos = bytes(held) + data, 0
             else:
                 # A long frame that began in an earlier feed: it was
                 # delivered (the decoder cannot refuse it after its header).
-                h: Any = parse_header(held)
+                h: Any = parse_header(bytes(held))
                 stream, pos = data, h.header_size + h.length - held_len
                 count -= 1
             for _ in range(count):
