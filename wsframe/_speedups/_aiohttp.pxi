@@ -3,7 +3,7 @@
 # message to aiohttp's data queue as aiohttp's own message tuple.  aiohttp's
 # classes and values come in as arguments (this module imports nothing of
 # aiohttp); every other frame goes back to the Python reader.  The pure-Python
-# twin is wsframe.integrations.aiohttp._reader.aiohttp_feed (same results).
+# twin is wsframe.integrations.aiohttp._reader._feed_messages (same results).
 
 from cpython.object cimport PyTypeObject
 from cpython.ref cimport Py_INCREF, Py_XDECREF
