@@ -184,3 +184,4 @@ include "_header.pxi"      # parse_header and the C header parser
 include "_decoder.pxi"     # FrameDecoder
 include "_encoder.pxi"     # encode_*, new_mask
 include "_assembler.pxi"   # MessageAssembler
+include "_aiohttp.pxi"     # the aiohttp integration's reader loop

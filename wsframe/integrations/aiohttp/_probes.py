@@ -1,0 +1,95 @@
+"""Feature probes: whether aiohttp's internals are those the integration replaces."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+__all__ = ["probe_reader", "probe_writer"]
+
+def _params(func: Any) -> list[str]:
+    try:
+        return list(inspect.signature(func).parameters)
+    except (TypeError, ValueError):
+        return []
+
+
+def probe_reader() -> str | None:
+    """Why aiohttp's reader internals differ from what this module replaces.
+
+    Checks aiohttp's pure-Python reader (the code the integration falls back
+    to, and which documents the compiled one): the constructor's arity, the
+    queue's ``feed_data(data, size)``, the message classes' fields, that
+    ``WSMessageTextBytes`` exists and the parser state the fallback takes
+    over.  Imports aiohttp's reader modules.
+
+    Returns:
+        ``None`` when they match, else the reason.
+    """
+    try:
+        from aiohttp._websocket import models, reader_py
+    except ImportError as exc:
+        return f"aiohttp._websocket.reader_py is not importable ({exc})"
+    cls = getattr(reader_py, "WebSocketReader", None)
+    queue = getattr(reader_py, "WebSocketDataQueue", None)
+    if cls is None or queue is None:
+        return "aiohttp._websocket.reader_py lacks WebSocketReader/WebSocketDataQueue"
+    got = _params(cls.__init__)
+    if got != ["self", "queue", "max_msg_size", "compress", "decode_text"]:
+        return f"WebSocketReader.__init__{got} differs"
+    got = _params(queue.feed_data)
+    if got != ["self", "data", "size"]:
+        return f"WebSocketDataQueue.feed_data{got} differs"
+    text_bytes = getattr(models, "WSMessageTextBytes", None)
+    if text_bytes is None:
+        return "aiohttp._websocket.models has no WSMessageTextBytes"
+    for name in ("WSMessage", "WSMessageTextBytes"):
+        fields = getattr(getattr(models, name), "_fields", None)
+        if fields != ("type", "data", "extra"):
+            return f"{name} fields {fields} differ"
+    for name in ("_feed_data", "_handle_frame", "feed_data", "feed_eof"):
+        if not callable(getattr(cls, name, None)):
+            return f"WebSocketReader has no {name}"
+    for name in ("READ_HEADER", "OP_CODE_NOT_SET", "COMPRESSED_TRUE", "COMPRESSED_FALSE",
+                 "COMPRESSED_NOT_SET"):
+        if not isinstance(getattr(reader_py, name, None), int):
+            return f"aiohttp._websocket.reader_py has no {name}"
+    probe: Any = cls(queue(None, 2**16, loop=None), 0, False, True)  # type: ignore[arg-type, unused-ignore]
+    for name in ("_state", "_tail", "_opcode", "_partial", "_frame_fin", "_compressed",
+                 "_decompressobj", "_exc"):
+        if not hasattr(probe, name):
+            return f"WebSocketReader instances have no {name}"
+    return None
+
+
+def probe_writer() -> str | None:
+    """Why aiohttp's writer internals differ from what this module replaces.
+
+    Returns:
+        ``None`` when they match, else the reason.
+    """
+    try:
+        from aiohttp._websocket import writer
+    except ImportError as exc:
+        return f"aiohttp._websocket.writer is not importable ({exc})"
+    cls = getattr(writer, "WebSocketWriter", None)
+    if cls is None:
+        return "aiohttp._websocket.writer has no WebSocketWriter"
+    got = _params(cls.__init__)
+    expected = ["self", "protocol", "transport", "use_mask", "limit", "random",
+                "compress", "notakeover"]
+    if got != expected:
+        return f"WebSocketWriter.__init__{got} differs"
+    for name, params in (
+        ("_write_websocket_frame", ["self", "message", "opcode", "rsv"]),
+        ("_send_compressed_frame_sync", ["self", "message", "opcode", "compress"]),
+        ("_send_compressed_frame_async_locked", ["self", "message", "opcode", "compress"]),
+    ):
+        got = _params(getattr(cls, name, None))
+        if got != params:
+            return f"WebSocketWriter.{name}{got} differs"
+    for name in ("_send_lock", "_output_size", "use_mask", "compress", "notakeover"):
+        if name not in inspect.getsource(cls.__init__):
+            return f"WebSocketWriter does not set {name}"
+    return None
+

@@ -1,0 +1,597 @@
+"""aiohttp's ``WebSocketReader`` decoding with wsframe (see the package doc)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ... import _backend
+from ...deflate import DeflateParams, Inflater
+from ...errors import PayloadTooBig, ProtocolError
+from ...frames import FrameDecoder, parse_header
+from ...utf8 import Utf8Validator
+from ...utf8 import decode as _utf8_decode
+
+#: The name the replaced classes carry (the public module).
+PUBLIC_MODULE = __name__.rpartition(".")[0]
+
+_TEXT, _BINARY, _CONT, _CLOSE, _PING, _PONG = 1, 2, 0, 8, 9, 10
+#: Below this many bytes a text payload is decoded by ``bytes.decode``.
+_SHORT_TEXT = 512
+
+
+
+def _feed_messages(
+    decoder: Any, data: Any, queue: Any, feed: Any, message: type, text_bytes: type,
+    text_kind: Any, binary_kind: Any, decode_text: bool, limit: int, inflate: Any,
+    inflate_max: int | None,
+) -> tuple[int, int, Any]:
+    """Feed ``data`` to ``decoder`` and deliver, with ``feed(msg, size)``, each
+    complete frame that is a whole uncompressed text or binary message, as
+    aiohttp builds it (``message``, or ``text_bytes`` for text when not
+    ``decode_text``); with an ``inflate`` callable (an Inflater's ``feed``),
+    also each whole compressed message, its payload replaced by
+    ``inflate(payload, fin=True, max_size=inflate_max)``.
+    Stops at the first other frame, at a frame that
+    arrives while ``queue._size`` is over ``limit``, at text that is not
+    UTF-8, or at a ProtocolError.
+
+    The reference of the compiled loop (``_aiohttp_feed`` in
+    ``wsframe/_speedups/_aiohttp.pxi``), used with the pure-Python backend.
+
+    Returns:
+        ``(count, kind, obj)``: ``count`` frames delivered, then ``kind`` 0
+        (no complete frame left), 1 (``obj`` is a frame for the caller), 2
+        (``obj`` is a frame not delivered: the queue is over ``limit``), 3
+        (``obj`` is the ProtocolError the decoder raised), 4 (``obj`` is a
+        compressed text frame, inflated, whose text is not UTF-8) or 5
+        (``obj`` is the ProtocolError ``inflate`` raised).
+    """
+    count = 0
+    tuple_new = tuple.__new__
+    try:
+        for frame in decoder.feed(data):
+            if queue._size > limit:
+                return count, 2, frame
+            op = frame.opcode
+            if not frame.fin or (op != _TEXT and op != _BINARY):
+                return count, 1, frame
+            payload = frame.payload
+            if frame.rsv1:
+                # A whole compressed message (RFC 7692 §6.1: RSV1).
+                if inflate is None:
+                    return count, 1, frame
+                try:
+                    payload = inflate(payload, fin=True, max_size=inflate_max)
+                except ProtocolError as exc:
+                    return count, 5, exc
+            if op == _BINARY:
+                msg: Any = tuple_new(message, (binary_kind, payload, ""))
+            elif not decode_text:
+                msg = tuple_new(text_bytes, (text_kind, payload, ""))
+            else:
+                try:
+                    text = (
+                        payload.decode() if len(payload) < _SHORT_TEXT else _utf8_decode(payload)
+                    )
+                except (ProtocolError, UnicodeDecodeError):
+                    return count, 4 if frame.rsv1 else 1, frame
+                msg = tuple_new(message, (text_kind, text, ""))
+            feed(msg, len(payload))
+            count += 1
+    except ProtocolError as exc:
+        return count, 3, exc
+    return count, 0, None
+
+
+#: The compiled loop with the C backend, else its reference above.
+feed_messages: Any = getattr(_backend.frames, "_aiohttp_feed", _feed_messages)
+
+class _InflaterAdapter:
+    """aiohttp's ``ZLibDecompressor.decompress_sync`` on a wsframe Inflater.
+
+    Used once a connection has been handed to aiohttp's own parser, so that
+    the compression context (kept across messages) stays the one wsframe
+    built.  When the hand-over happened inside a compressed message, aiohttp's
+    buffer starts with a placeholder for the fragments already inflated: they
+    are skipped and their output put back in front.
+    """
+
+    def __init__(self, owner: Any) -> None:
+        self._owner = owner
+
+    def decompress_sync(self, data: Any, max_length: int = 0) -> bytes:
+        owner = self._owner
+        skip, prefix = owner._wsf_skip, owner._wsf_prefix
+        owner._wsf_skip, owner._wsf_prefix = 0, b""
+        # aiohttp appends 00 00 ff ff; the Inflater appends it itself.
+        out: bytes = owner._inflate(memoryview(data)[skip:-4], True)
+        owner._wsf_out = 0
+        return prefix + out if prefix else out
+
+
+def aiohttp_zlib(backend: Any) -> Any:
+    """The zlib module aiohttp is set to use (``set_zlib_backend``)."""
+    return backend._zlib_backend
+
+
+class _QueueProxy:
+    """aiohttp's data queue as aiohttp's pure-Python parser sees it after a
+    hand-over: messages go to the real queue (which pauses and resumes the
+    transport); the parser's own stall (a Python-only attribute that the
+    compiled queue does not let it set) never arms."""
+
+    _size = 0
+    _limit = 1 << 62
+
+    def __init__(self, queue: Any) -> None:
+        self._queue = queue
+        self.feed_data = queue.feed_data
+        self.feed_eof = queue.feed_eof
+        self._stalled_reader: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._queue, name)
+
+
+class _ResumeHook:
+    """Stands between aiohttp's compiled data queue and its protocol while a
+    wsframe reader is stalled (the compiled queue keeps its own stall slot
+    for aiohttp's compiled reader).  The queue asks its protocol to resume
+    reading after each message it hands out below its high-water mark: the
+    stalled frames are delivered once it is down to the low-water mark, as
+    aiohttp's reader does, and the transport resumes only if the reader did
+    not stall again.  Put back when the reader is no longer stalled."""
+
+    def __init__(self, queue: Any, reader: Any) -> None:
+        self._queue = queue
+        self._protocol = queue._protocol
+        self._reader = reader  # a weak reference
+        self._low = queue._limit // 2
+        self._reading_paused = True  # the queue paused it before the stall
+
+    def pause_reading(self) -> None:
+        self._reading_paused = True
+        self._protocol.pause_reading()
+
+    def resume_reading(self) -> None:
+        queue = self._queue
+        if queue._size > self._low:
+            return
+        reader = self._reader()
+        if reader is not None and reader._wsf_stalled:
+            reader.feed_data(b"")
+            if reader._wsf_stalled and reader._exc is None:
+                return
+        queue._protocol = self._protocol
+        self._protocol.resume_reading()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._protocol, name)
+
+
+#: The compiled hook with the C backend, else the one above.
+resume_hook: Any = getattr(_backend.frames, "_AiohttpResumeHook", _ResumeHook)
+
+
+def build_reader_class() -> Any:
+    from aiohttp._websocket import reader_py
+    from aiohttp._websocket.models import (
+        WebSocketError,
+        WSCloseCode,
+        WSMessage,
+        WSMessageTextBytes,
+        WSMsgType,
+    )
+    from aiohttp.compression_utils import ZLibBackend
+    from aiohttp.helpers import set_exception
+
+    base = reader_py.WebSocketReader
+    tuple_new = tuple.__new__
+    msg_text, msg_binary = WSMsgType.TEXT, WSMsgType.BINARY
+    msg_close, msg_ping, msg_pong = WSMsgType.CLOSE, WSMsgType.PING, WSMsgType.PONG
+    too_big, invalid_text = WSCloseCode.MESSAGE_TOO_BIG, WSCloseCode.INVALID_TEXT
+    empty_frame, empty_frame_error = (False, b""), (True, b"")
+    read_header = reader_py.READ_HEADER
+    op_not_set = reader_py.OP_CODE_NOT_SET
+    compressed_true, compressed_false = reader_py.COMPRESSED_TRUE, reader_py.COMPRESSED_FALSE
+    compressed_not_set = reader_py.COMPRESSED_NOT_SET
+    utf8_decode = _utf8_decode
+    # Frames whose header holds more than this must have failed in the
+    # decoder on their first bytes (see _keep).
+    hold = 256
+
+    def invalid_utf8() -> Exception:
+        return WebSocketError(invalid_text, "Invalid UTF-8 text message")
+
+    class WebSocketReader(base):  # type: ignore[misc, valid-type]
+        """aiohttp's ``WebSocketReader`` decoding with wsframe (see the module doc)."""
+
+        def __init__(
+            self, queue: Any, max_msg_size: int, compress: bool, decode_text: bool
+        ) -> None:
+            super().__init__(queue, max_msg_size, compress, decode_text)
+            self._wsf_queue = queue
+            self._wsf_decoder: Any = None  # built at the first byte (role from the mask bit)
+            self._wsf_fallback = False  # aiohttp's own parser has the connection
+            self._wsf_held: Any = b""  # the first bytes of the frame the decoder buffers
+            self._wsf_held_len = 0
+            self._wsf_frag_op = 0  # opcode of the fragmented message in progress
+            self._wsf_buf = bytearray()  # its (inflated) payload so far
+            self._wsf_wire = 0  # its wire bytes so far
+            self._wsf_out = 0  # its inflated bytes so far
+            self._wsf_comp = False  # it is compressed
+            self._wsf_validator: Any = None
+            self._wsf_inflater: Any = None
+            self._wsf_skip = 0
+            self._wsf_prefix = b""
+            self._wsf_first = b""  # a first read of one byte
+            self._wsf_pending: Any = None  # a frame decoded but not delivered (stall)
+            self._wsf_stalled = False
+
+        # -- aiohttp's entry points ------------------------------------------
+
+        def feed_data(self, data: Any) -> tuple[bool, bytes]:
+            if self._exc is not None:  # type: ignore[has-type]
+                return True, bytes(data)
+            try:
+                if self._wsf_fallback:
+                    if type(data) is not bytes:
+                        data = bytes(data)
+                    self._feed_data(data)
+                else:
+                    self._wsf_feed(data)
+            except Exception as exc:
+                self._exc = exc
+                set_exception(self._wsf_queue, exc)
+                return empty_frame_error
+            return empty_frame
+
+        def _feed_data(self, data: bytes) -> None:
+            # aiohttp's private parser entry point: whoever calls it directly
+            # (aiohttp's parser tests do) gets aiohttp's own parser, which
+            # then has the connection.
+            if not self._wsf_fallback:
+                self._wsf_hand_over(b"", 0)
+            base._feed_data(self, data)
+
+        # -- the fast path ---------------------------------------------------
+
+        def _wsf_start(self, data: Any) -> Any:
+            max_size = self._max_msg_size
+            dec = self._wsf_decoder = FrameDecoder(
+                client=not (data[1] & 0x80),
+                max_frame_size=max_size - 1 if max_size else None,
+                rsv_allowed=4 if self._compress else 0,
+                validate_utf8=False,
+            )
+            return dec
+
+        def _wsf_feed(self, data: Any) -> None:
+            dec = self._wsf_decoder
+            if dec is None:
+                if self._wsf_first:
+                    data = self._wsf_first + bytes(data)
+                    self._wsf_first = b""
+                if len(data) < 2:
+                    self._wsf_first = bytes(data)
+                    return
+                dec = self._wsf_start(data)
+            queue = self._wsf_queue
+            queue_feed = queue.feed_data
+            count = 0
+            pending = self._wsf_pending
+            if pending is not None and queue._size > queue._limit:
+                # Still over the mark: a read that arrives now is kept too.
+                if data:
+                    dec.feed(data)  # buffered, not iterated
+                    self._wsf_keep(data, dec.buffered, True)
+                return
+            if self._wsf_stalled:
+                self._wsf_unstall()
+            try:
+                if pending is not None:
+                    self._wsf_pending = None
+                    if self._wsf_deliver(pending):
+                        self._wsf_hand_over(data, 0)
+                        return
+                limit = queue._limit
+                if self._compress:
+                    # Whole compressed messages are inflated by the loop too
+                    # (outside a fragmented message, what they hold so far is 0).
+                    inflate = self._wsf_get_inflater().feed
+                    inflate_max = self._max_msg_size or None
+                else:
+                    inflate = inflate_max = None
+                chunk = data
+                while True:
+                    # Whole uncompressed messages are delivered by the loop
+                    # (compiled with the C backend); it stops at anything else.
+                    delivered, kind, obj = feed_messages(
+                        dec, chunk, queue, queue_feed, WSMessage, WSMessageTextBytes,
+                        msg_text, msg_binary, self._decode_text, limit, inflate, inflate_max,
+                    )
+                    count += delivered
+                    chunk = b""
+                    if kind == 0:
+                        break
+                    if kind == 4:
+                        raise invalid_utf8()
+                    if kind == 5:
+                        raise self._wsf_inflate_error(obj) from None
+                    if kind == 3:
+                        # wsframe refused the frame after the `count` it
+                        # delivered: aiohttp's own parser judges it.
+                        self._wsf_hand_over(data, count)
+                        return
+                    count += 1
+                    if kind == 2:
+                        # Over aiohttp's high-water mark with frames left:
+                        # keep them and stop until the queue drains.
+                        self._wsf_pending = obj
+                        self._wsf_keep(data, dec.buffered, True)
+                        self._wsf_stall()
+                        return
+                    if self._wsf_other(obj):
+                        # aiohttp parses on after a Close frame: its parser
+                        # takes what follows.
+                        self._wsf_hand_over(data, count)
+                        return
+            except ProtocolError:
+                self._wsf_hand_over(data, count)
+                return
+            self._wsf_keep(data, dec.buffered, False)
+
+        def _wsf_other(self, frame: Any) -> bool:
+            """Deliver a frame the loop did not; True after a Close frame."""
+            op = frame.opcode
+            queue_feed = self.queue.feed_data
+            if op <= _BINARY and op and frame.fin and not frame.rsv1:
+                # A whole uncompressed message the loop left: text that is
+                # not UTF-8 (RFC 6455 §8.1), which fails here.
+                payload = frame.payload
+                try:
+                    text = payload.decode() if len(payload) < _SHORT_TEXT else utf8_decode(payload)
+                except (ProtocolError, UnicodeDecodeError):
+                    raise invalid_utf8() from None
+                queue_feed(tuple_new(WSMessage, (msg_text, text, "")), len(payload))
+                return False
+            if op <= _BINARY and op and frame.fin and not self._wsf_frag_op:
+                # A whole compressed message (RFC 7692 §6.1: RSV1).
+                data_out = self._inflate(frame.payload, True)
+                size = len(data_out)
+                if op == _TEXT:
+                    if self._decode_text:
+                        try:
+                            text = (
+                                data_out.decode() if size < _SHORT_TEXT else utf8_decode(data_out)
+                            )
+                        except (ProtocolError, UnicodeDecodeError):
+                            raise invalid_utf8() from None
+                        queue_feed(tuple_new(WSMessage, (msg_text, text, "")), size)
+                    else:
+                        queue_feed(tuple_new(WSMessageTextBytes, (msg_text, data_out, "")), size)
+                else:
+                    queue_feed(tuple_new(WSMessage, (msg_binary, data_out, "")), size)
+                return False
+            return self._wsf_deliver(frame)
+
+        def _wsf_deliver(self, frame: Any) -> bool:
+            """Queue what one frame completes; True after a Close frame."""
+            op = frame.opcode
+            if op == _CLOSE:
+                self._wsf_close(frame.payload)
+                return True
+            self._wsf_frame(op, frame.payload, frame.fin, frame.rsv1)
+            return False
+
+        def _wsf_stall(self) -> None:
+            self._wsf_stalled = True
+            queue = self._wsf_queue
+            try:
+                # aiohttp's pure-Python queue: it resumes us itself.
+                queue._stalled_reader = self._weak_self
+            except AttributeError:
+                # The compiled queue keeps that slot for aiohttp's compiled
+                # reader: resume when it resumes the transport instead.
+                if not isinstance(queue._protocol, resume_hook):
+                    queue._protocol = resume_hook(queue, self._weak_self)
+
+        def _wsf_unstall(self) -> None:
+            self._wsf_stalled = False
+            queue = self._wsf_queue
+            try:
+                queue._stalled_reader = None
+            except AttributeError:
+                pass
+
+        def _wsf_keep(self, data: Any, buffered: int, stalled: bool) -> None:
+            # The decoder holds `buffered` bytes.  A frame it could still
+            # refuse is a header (at most 14 bytes) or a control frame (at
+            # most 131): of a partial frame the first `hold` bytes are kept;
+            # when stalled, all of them (complete frames not yet delivered).
+            held: Any = self._wsf_held
+            if not buffered:
+                held = b""
+            elif buffered <= len(data):
+                if stalled and type(data) is bytes:
+                    # A view, not a copy (bytes cannot change): the frames
+                    # left after a stall are most of a read.
+                    held = memoryview(data)[len(data) - buffered :]
+                else:
+                    region = data[len(data) - buffered :]
+                    held = bytes(region if stalled or buffered <= hold else region[:hold])
+            elif self._wsf_held_len == len(held):
+                region = (bytes(held) + bytes(data))[-buffered:]
+                held = region if stalled or buffered <= hold else region[:hold]
+            # else: the prefix of a long frame that continues.
+            self._wsf_held, self._wsf_held_len = held, buffered
+
+        def _wsf_frame(self, op: int, payload: Any, fin: bool, rsv1: bool) -> None:
+            """Every frame but a whole uncompressed data message and Close."""
+            queue_feed = self.queue.feed_data
+            if op == _PING:
+                queue_feed(tuple_new(WSMessage, (msg_ping, payload, "")), len(payload))
+                return
+            if op == _PONG:
+                queue_feed(tuple_new(WSMessage, (msg_pong, payload, "")), len(payload))
+                return
+            # A data frame: the first of a message (op TEXT/BINARY) or a
+            # continuation (the decoder checked the order, RFC 6455 §5.4).
+            if op:
+                self._wsf_frag_op = op
+                self._wsf_comp = rsv1
+                self._wsf_buf = bytearray()
+                self._wsf_wire = self._wsf_out = 0
+                self._wsf_validator = None
+            wire = self._wsf_wire = self._wsf_wire + len(payload)
+            if self._wsf_comp:
+                payload = self._inflate(payload, fin)
+            self._wsf_out += len(payload)
+            text = self._wsf_frag_op == _TEXT and self._decode_text
+            if not fin:
+                if text:
+                    # Fail fast on text that cannot become valid (RFC 6455 §8.1).
+                    v = self._wsf_validator
+                    if v is None:
+                        v = self._wsf_validator = Utf8Validator()
+                    try:
+                        v.feed(payload)
+                    except ProtocolError:
+                        raise invalid_utf8() from None
+                self._wsf_buf += payload
+                max_size = self._max_msg_size
+                if max_size:
+                    # aiohttp refuses a frame whose length reaches the limit
+                    # less what the message holds, before buffering it.
+                    self._wsf_decoder.max_frame_size = max_size - 1 - wire
+                return
+            # One growing buffer, not a list joined at the end: the message
+            # is held once (plus the str or bytes made of it).
+            data: Any = self._wsf_buf
+            if data:
+                data += payload
+            else:
+                data = payload
+            size = len(data)
+            op = self._wsf_frag_op or op
+            self._wsf_end_message()
+            if op == _TEXT:
+                if self._decode_text:
+                    try:
+                        text_str = (
+                            data.decode() if size < _SHORT_TEXT else utf8_decode(data)
+                        )
+                    except (ProtocolError, UnicodeDecodeError):
+                        raise invalid_utf8() from None
+                    msg: Any = tuple_new(WSMessage, (msg_text, text_str, ""))
+                else:
+                    msg = tuple_new(WSMessageTextBytes, (msg_text, bytes(data), ""))
+            else:
+                msg = tuple_new(WSMessage, (msg_binary, bytes(data), ""))
+            self.queue.feed_data(msg, size)
+
+        def _wsf_end_message(self) -> None:
+            self._wsf_frag_op = 0
+            self._wsf_out = 0
+            self._wsf_buf = bytearray()
+            self._wsf_validator = None
+            max_size = self._max_msg_size
+            if max_size:
+                self._wsf_decoder.max_frame_size = max_size - 1
+
+        def _wsf_close(self, payload: bytes) -> None:
+            # The decoder checked the payload with wsframe's close-code
+            # policy, which accepts a subset of what aiohttp accepts.
+            if payload:
+                msg = tuple_new(
+                    WSMessage,
+                    (msg_close, int.from_bytes(payload[:2], "big"),
+                     payload[2:].decode("utf-8")),
+                )
+            else:
+                msg = tuple_new(WSMessage, (msg_close, 0, ""))
+            self.queue.feed_data(msg, 0)
+
+        def _wsf_get_inflater(self) -> Any:
+            inflater = self._wsf_inflater
+            if inflater is None:
+                # aiohttp's reader keeps one window across messages whatever
+                # was negotiated (a peer that resets its own is compatible).
+                inflater = self._wsf_inflater = Inflater(
+                    DeflateParams(), zlib=aiohttp_zlib(ZLibBackend)
+                )
+            return inflater
+
+        def _wsf_inflate_error(self, exc: ProtocolError) -> Exception:
+            """What aiohttp raises for an inflater's error."""
+            if isinstance(exc, PayloadTooBig):
+                return WebSocketError(
+                    too_big, f"Decompressed message exceeds size limit {self._max_msg_size}"
+                )
+            # What aiohttp's decompressor raises for corrupt data.
+            error: Exception = ZLibBackend.error(str(exc))
+            return error
+
+        def _inflate(self, payload: Any, fin: bool) -> bytes:
+            max_size = self._max_msg_size
+            try:
+                out: bytes = self._wsf_get_inflater().feed(
+                    payload, fin=fin, max_size=max_size - self._wsf_out if max_size else None
+                )
+                return out
+            except ProtocolError as exc:
+                raise self._wsf_inflate_error(exc) from None
+
+        def _wsf_hand_over(self, data: Any, count: int) -> None:
+            """Give the rest of the stream, from the frame after the first
+            ``count`` of this feed, to aiohttp's own parser (for good)."""
+            held, held_len = self._wsf_held, self._wsf_held_len
+            if not isinstance(data, bytes):
+                data = bytes(data)
+            if held_len == len(held):
+                stream, pos = bytes(held) + data, 0
+            else:
+                # A long frame that began in an earlier feed: it was
+                # delivered (the decoder cannot refuse it after its header).
+                h: Any = parse_header(bytes(held))
+                stream, pos = data, h.header_size + h.length - held_len
+                count -= 1
+            for _ in range(count):
+                h = parse_header(stream, pos)
+                pos += h.header_size + h.length
+            rest = stream[pos:]
+            self._wsf_pending = None
+            if self._wsf_stalled:
+                self._wsf_unstall()
+            self._wsf_fallback = True
+            try:
+                self._wsf_queue._stalled_reader = None
+            except AttributeError:
+                self.queue = _QueueProxy(self._wsf_queue)
+            self._wsf_held, self._wsf_held_len = b"", 0
+            self._state = read_header
+            self._tail = b""
+            self._frame_fin = not self._wsf_frag_op
+            self._opcode = self._wsf_frag_op or op_not_set
+            if self._wsf_frag_op and self._wsf_comp:
+                # aiohttp's buffer of the compressed fragments: a placeholder
+                # of their size (its limit checks read it); their inflated
+                # output goes back in front when the message ends.
+                self._partial = bytearray(self._wsf_wire)
+                self._wsf_skip = self._wsf_wire
+                self._wsf_prefix = bytes(self._wsf_buf)
+                self._compressed = compressed_true
+            else:
+                self._partial = bytearray(self._wsf_buf)
+                self._wsf_skip, self._wsf_prefix = 0, b""
+                self._compressed = compressed_false if self._wsf_frag_op else compressed_not_set
+            if self._compress:
+                self._decompressobj = _InflaterAdapter(self)
+            self._wsf_buf = bytearray()
+            if rest:
+                self._feed_data(rest)
+
+    WebSocketReader.__module__ = PUBLIC_MODULE
+    WebSocketReader.__qualname__ = "WebSocketReader"
+    return WebSocketReader
+
