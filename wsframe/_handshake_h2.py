@@ -19,7 +19,6 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
 
 from ._handshake import (
     VERSION,
@@ -31,6 +30,7 @@ from ._handshake import (
     check_response,
 )
 from ._headers import ascii_lower as _lower
+from ._headers import field_pairs as _field_pairs
 from ._headers import text as _text
 from .errors import HandshakeError
 
@@ -80,22 +80,10 @@ def _field_block(
         HandshakeError: (400) the block is malformed (RFC 9113 §8.1.1).
         TypeError: headers are not (str | bytes) pairs.
     """
-    pairs: Iterable[Any]
-    if isinstance(headers, Mapping):
-        pairs = headers.items()
-    elif isinstance(headers, Iterable) and not isinstance(headers, (str, bytes, bytearray)):
-        pairs = headers
-    else:
-        raise TypeError(f"headers must be (name, value) pairs, not {type(headers).__name__}")
+    pairs = _field_pairs(headers)
     pseudo: dict[str, str] = {}
     regular: list[tuple[str, str]] = []
-    for pair in pairs:
-        if isinstance(pair, (str, bytes, bytearray)):
-            raise TypeError(f"headers must be (name, value) pairs, got {pair!r:.60}")
-        try:
-            raw_name, raw_value = pair
-        except (TypeError, ValueError):
-            raise TypeError(f"headers must be (name, value) pairs, got {pair!r:.60}") from None
+    for raw_name, raw_value in pairs:
         name, value = _text(raw_name, "name"), _text(raw_value, "value")
         # RFC 9113 §8.2.1: lowercase names, the allowed characters, a clean value.
         body = name[1:] if name.startswith(":") else name
