@@ -25,6 +25,7 @@ from ._handshake import (
     Request,
     _check_subprotocols,
     _check_value,
+    _offered_fields,
     accept_key,
     check_request,
     check_response,
@@ -264,16 +265,9 @@ def connect_request_headers(
         (":authority", authority),
         ("sec-websocket-version", VERSION),
     ]
-    if origin is not None:
-        headers.append(("origin", _check_value(origin, "origin")))
-    if isinstance(subprotocols, str):
-        raise TypeError("subprotocols must be a sequence of names, not a str")
-    if subprotocols:
-        names = _check_subprotocols(list(subprotocols), "subprotocols")
-        headers.append(("sec-websocket-protocol", ", ".join(names)))
-    if extensions is not None:
-        headers.append(("sec-websocket-extensions", _check_value(extensions, "extensions")))
-    return headers
+    # HTTP/2 field names are lowercase (the rule _field_block enforces).
+    offered = _offered_fields(origin, subprotocols, extensions)
+    return headers + [(_lower(name), value) for name, value in offered]
 
 
 def check_connect_response(
