@@ -23,8 +23,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from ._handshake import (
     VERSION,
     Request,
-    _check_subprotocols,
     _check_value,
+    _chosen_fields,
     _offered_fields,
     accept_key,
     check_request,
@@ -209,13 +209,9 @@ def connect_response_headers(
         ValueError: ``subprotocol`` is not a token, or ``extensions``
             contains CR, LF or NUL.
     """
-    headers = [(":status", "200")]
-    if subprotocol is not None:
-        _check_subprotocols([subprotocol], "subprotocol")
-        headers.append(("sec-websocket-protocol", subprotocol))
-    if extensions is not None:
-        headers.append(("sec-websocket-extensions", _check_value(extensions, "extensions")))
-    return headers
+    # HTTP/2 field names are lowercase (the rule _field_block enforces).
+    chosen = _chosen_fields(subprotocol, extensions)
+    return [(":status", "200")] + [(_lower(name), value) for name, value in chosen]
 
 
 def connect_request_headers(
