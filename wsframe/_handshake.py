@@ -264,12 +264,20 @@ def response_headers(
         ("Connection", "Upgrade"),
         ("Sec-WebSocket-Accept", accept_key(key)),
     ]
+    return headers + _chosen_fields(subprotocol, extensions)
+
+
+def _chosen_fields(subprotocol: str | None, extensions: str | None) -> list[tuple[str, str]]:
+    """A server's optional opening-handshake fields, checked:
+    Sec-WebSocket-Protocol and Sec-WebSocket-Extensions, each when given (the
+    same over HTTP/1.1 and, lowercased, over HTTP/2)."""
+    fields = []
     if subprotocol is not None:
         _check_subprotocols([subprotocol], "subprotocol")
-        headers.append(("Sec-WebSocket-Protocol", subprotocol))
+        fields.append(("Sec-WebSocket-Protocol", subprotocol))
     if extensions is not None:
-        headers.append(("Sec-WebSocket-Extensions", _check_value(extensions, "extensions")))
-    return headers
+        fields.append(("Sec-WebSocket-Extensions", _check_value(extensions, "extensions")))
+    return fields
 
 
 # --------------------------------------------------------------------------- client
@@ -313,16 +321,26 @@ def request_headers(
         ("Sec-WebSocket-Key", key),
         ("Sec-WebSocket-Version", VERSION),
     ]
+    return headers + _offered_fields(origin, subprotocols, extensions)
+
+
+def _offered_fields(
+    origin: str | None, subprotocols: Sequence[str], extensions: str | None
+) -> list[tuple[str, str]]:
+    """A client's optional opening-handshake fields, checked: Origin,
+    Sec-WebSocket-Protocol and Sec-WebSocket-Extensions, each when given
+    (the same over HTTP/1.1 and, lowercased, over HTTP/2)."""
+    fields = []
     if origin is not None:
-        headers.append(("Origin", _check_value(origin, "origin")))
+        fields.append(("Origin", _check_value(origin, "origin")))
     if isinstance(subprotocols, str):
         raise TypeError("subprotocols must be a sequence of names, not a str")
     if subprotocols:
         names = _check_subprotocols(list(subprotocols), "subprotocols")
-        headers.append(("Sec-WebSocket-Protocol", ", ".join(names)))
+        fields.append(("Sec-WebSocket-Protocol", ", ".join(names)))
     if extensions is not None:
-        headers.append(("Sec-WebSocket-Extensions", _check_value(extensions, "extensions")))
-    return headers
+        fields.append(("Sec-WebSocket-Extensions", _check_value(extensions, "extensions")))
+    return fields
 
 
 def check_response(

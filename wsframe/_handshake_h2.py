@@ -19,18 +19,19 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
 
 from ._handshake import (
     VERSION,
     Request,
-    _check_subprotocols,
     _check_value,
+    _chosen_fields,
+    _offered_fields,
     accept_key,
     check_request,
     check_response,
 )
 from ._headers import ascii_lower as _lower
+from ._headers import field_pairs as _field_pairs
 from ._headers import text as _text
 from .errors import HandshakeError
 
@@ -80,22 +81,10 @@ def _field_block(
         HandshakeError: (400) the block is malformed (RFC 9113 §8.1.1).
         TypeError: headers are not (str | bytes) pairs.
     """
-    pairs: Iterable[Any]
-    if isinstance(headers, Mapping):
-        pairs = headers.items()
-    elif isinstance(headers, Iterable) and not isinstance(headers, (str, bytes, bytearray)):
-        pairs = headers
-    else:
-        raise TypeError(f"headers must be (name, value) pairs, not {type(headers).__name__}")
+    pairs = _field_pairs(headers)
     pseudo: dict[str, str] = {}
     regular: list[tuple[str, str]] = []
-    for pair in pairs:
-        if isinstance(pair, (str, bytes, bytearray)):
-            raise TypeError(f"headers must be (name, value) pairs, got {pair!r:.60}")
-        try:
-            raw_name, raw_value = pair
-        except (TypeError, ValueError):
-            raise TypeError(f"headers must be (name, value) pairs, got {pair!r:.60}") from None
+    for raw_name, raw_value in pairs:
         name, value = _text(raw_name, "name"), _text(raw_value, "value")
         # RFC 9113 §8.2.1: lowercase names, the allowed characters, a clean value.
         body = name[1:] if name.startswith(":") else name
@@ -220,13 +209,9 @@ def connect_response_headers(
         ValueError: ``subprotocol`` is not a token, or ``extensions``
             contains CR, LF or NUL.
     """
-    headers = [(":status", "200")]
-    if subprotocol is not None:
-        _check_subprotocols([subprotocol], "subprotocol")
-        headers.append(("sec-websocket-protocol", subprotocol))
-    if extensions is not None:
-        headers.append(("sec-websocket-extensions", _check_value(extensions, "extensions")))
-    return headers
+    # HTTP/2 field names are lowercase (the rule _field_block enforces).
+    chosen = _chosen_fields(subprotocol, extensions)
+    return [(":status", "200")] + [(_lower(name), value) for name, value in chosen]
 
 
 def connect_request_headers(
@@ -276,16 +261,9 @@ def connect_request_headers(
         (":authority", authority),
         ("sec-websocket-version", VERSION),
     ]
-    if origin is not None:
-        headers.append(("origin", _check_value(origin, "origin")))
-    if isinstance(subprotocols, str):
-        raise TypeError("subprotocols must be a sequence of names, not a str")
-    if subprotocols:
-        names = _check_subprotocols(list(subprotocols), "subprotocols")
-        headers.append(("sec-websocket-protocol", ", ".join(names)))
-    if extensions is not None:
-        headers.append(("sec-websocket-extensions", _check_value(extensions, "extensions")))
-    return headers
+    # HTTP/2 field names are lowercase (the rule _field_block enforces).
+    offered = _offered_fields(origin, subprotocols, extensions)
+    return headers + [(_lower(name), value) for name, value in offered]
 
 
 def check_connect_response(

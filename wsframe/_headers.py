@@ -10,7 +10,7 @@ the same for both backends: a handshake happens once per connection.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from .errors import HandshakeError
@@ -20,6 +20,7 @@ __all__ = [
     "Fields",
     "ascii_lower",
     "check_offered",
+    "field_pairs",
     "is_token",
     "parse_list",
     "parse_extensions",
@@ -65,6 +66,37 @@ def text(item: object, what: str) -> str:
     raise TypeError(f"header {what} must be str or bytes, not {type(item).__name__}")
 
 
+def field_pairs(headers: object) -> Iterator[tuple[object, object]]:
+    """The ``(name, value)`` pairs of a header block, not yet converted.
+
+    ``headers`` is a mapping (taken as its items) or an iterable of two-item
+    pairs; the check of ``headers`` itself is made at once, each pair's as it
+    is reached.
+
+    Raises:
+        TypeError: ``headers`` is not an iterable of pairs, or an item is not a pair.
+    """
+    pairs: Iterable[Any]
+    if isinstance(headers, Mapping):
+        pairs = headers.items()
+    elif isinstance(headers, Iterable) and not isinstance(headers, (str, bytes, bytearray)):
+        pairs = headers
+    else:
+        raise TypeError(f"headers must be (name, value) pairs, not {type(headers).__name__}")
+    return _unpacked(pairs)
+
+
+def _unpacked(pairs: Iterable[Any]) -> Iterator[tuple[object, object]]:
+    for pair in pairs:
+        if isinstance(pair, (str, bytes, bytearray)):  # "TE" would unpack as two letters
+            raise TypeError(f"headers must be (name, value) pairs, got {pair!r:.60}")
+        try:
+            name, value = pair
+        except (TypeError, ValueError):
+            raise TypeError(f"headers must be (name, value) pairs, got {pair!r:.60}") from None
+        yield name, value
+
+
 def _skip_ows(value: str, pos: int) -> int:
     return _OWS.match(value, pos).end()  # type: ignore[union-attr]
 
@@ -107,23 +139,8 @@ class Fields:
 
     def __init__(self, headers: object, *, pseudo: bool = False) -> None:
         self._values: dict[str, list[str]] = {}
-        pairs: Iterable[Any]
-        if isinstance(headers, Mapping):
-            pairs = headers.items()
-        elif isinstance(headers, Iterable) and not isinstance(headers, (str, bytes, bytearray)):
-            pairs = headers
-        else:
-            raise TypeError(f"headers must be (name, value) pairs, not {type(headers).__name__}")
-        for pair in pairs:
-            if isinstance(pair, (str, bytes, bytearray)):  # "TE" would unpack as two letters
-                raise TypeError(f"headers must be (name, value) pairs, got {pair!r:.60}")
-            try:
-                name, value = pair
-            except (TypeError, ValueError):
-                raise TypeError(
-                    f"headers must be (name, value) pairs, got {pair!r:.60}"
-                ) from None
-            name = text(name, "name")
+        for raw_name, value in field_pairs(headers):
+            name = text(raw_name, "name")
             if _TOKEN_FULL.match(name[1:] if pseudo and name[:1] == ":" else name) is None:
                 raise HandshakeError(f"invalid header field name {name!r:.60} (not a token)")
             # RFC 9110 §5.5: leading and trailing whitespace is not part of the value.

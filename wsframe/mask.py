@@ -21,6 +21,5 @@ if TYPE_CHECKING:
     from ._reference.mask import apply_mask as apply_mask
     from ._reference.mask import apply_mask_inplace as apply_mask_inplace
 else:
-    apply_mask = _backend.mask.apply_mask
-    apply_mask_inplace = _backend.mask.apply_mask_inplace
-    Masker = _backend.mask.Masker
+    # The active backend's objects, under the names of the one list.
+    globals().update({name: getattr(_backend.mask, name) for name in __all__})

@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from ._reference.utf8 import find_invalid as find_invalid
     from ._reference.utf8 import is_valid as is_valid
 else:
-    decode = _backend.utf8.decode
-    is_valid = _backend.utf8.is_valid
-    find_invalid = _backend.utf8.find_invalid
-    Utf8Validator = _backend.utf8.Utf8Validator
+    # The active backend's objects, under the names of the one list (InvalidUTF8
+    # included: each backend exports wsframe.errors.InvalidUTF8 itself).
+    globals().update({name: getattr(_backend.utf8, name) for name in __all__})

@@ -1,9 +1,9 @@
 """Type stub for the compiled frames module (same API as wsframe._reference.frames)."""
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
-from typing_extensions import disjoint_base
+from typing_extensions import Self, disjoint_base
 
 from wsframe._rules import DEFAULT_MAX_SIZE as DEFAULT_MAX_SIZE
 from wsframe._rules import CloseCode as CloseCode
@@ -39,11 +39,19 @@ __all__ = [
 
 simd_level: Final[str]
 
-@disjoint_base
-class FrameHeader:
-    __match_args__ = (
-        "fin", "rsv1", "rsv2", "rsv3", "opcode", "masked", "length", "mask", "header_size"
-    )
+class _RecordFields(Protocol):
+    """What the three immutable records share; for the type checker only (the
+    compiled classes have no such base)."""
+
+    @property
+    def opcode(self) -> Opcode: ...
+    def __replace__(self, **changes: Any) -> Self: ...
+    def __eq__(self, value: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class _FrameBits(_RecordFields, Protocol):
+    """The FIN and RSV bits of a frame header, on FrameHeader and Frame."""
+
     @property
     def fin(self) -> bool: ...
     @property
@@ -52,8 +60,12 @@ class FrameHeader:
     def rsv2(self) -> bool: ...
     @property
     def rsv3(self) -> bool: ...
-    @property
-    def opcode(self) -> Opcode: ...
+
+@disjoint_base
+class FrameHeader(_FrameBits):
+    __match_args__ = (
+        "fin", "rsv1", "rsv2", "rsv3", "opcode", "masked", "length", "mask", "header_size"
+    )
     @property
     def masked(self) -> bool: ...
     @property
@@ -76,25 +88,12 @@ class FrameHeader:
         mask: bytes | None,
         header_size: int,
     ) -> None: ...
-    def __replace__(self, **changes: Any) -> FrameHeader: ...
-    def __eq__(self, value: object, /) -> bool: ...
-    def __hash__(self) -> int: ...
 
 @disjoint_base
-class Frame:
+class Frame(_FrameBits):
     __match_args__ = ("opcode", "payload", "fin", "rsv1", "rsv2", "rsv3")
     @property
-    def opcode(self) -> Opcode: ...
-    @property
     def payload(self) -> bytes: ...
-    @property
-    def fin(self) -> bool: ...
-    @property
-    def rsv1(self) -> bool: ...
-    @property
-    def rsv2(self) -> bool: ...
-    @property
-    def rsv3(self) -> bool: ...
     def __init__(
         self,
         opcode: Opcode,
@@ -104,9 +103,6 @@ class Frame:
         rsv2: bool = False,
         rsv3: bool = False,
     ) -> None: ...
-    def __replace__(self, **changes: Any) -> Frame: ...
-    def __eq__(self, value: object, /) -> bool: ...
-    def __hash__(self) -> int: ...
 
 def parse_header(data: Any, offset: int = 0) -> FrameHeader | None: ...
 
@@ -176,18 +172,13 @@ def encode_message_bytes(
 ) -> bytes: ...
 
 @disjoint_base
-class Message:
+class Message(_RecordFields):
     __match_args__ = ("opcode", "data", "compressed")
-    @property
-    def opcode(self) -> Opcode: ...
     @property
     def data(self) -> bytes | str: ...
     @property
     def compressed(self) -> bool: ...
     def __init__(self, opcode: Opcode, data: bytes | str, compressed: bool = False) -> None: ...
-    def __replace__(self, **changes: Any) -> Message: ...
-    def __eq__(self, value: object, /) -> bool: ...
-    def __hash__(self) -> int: ...
 
 @disjoint_base
 class MessageAssembler:

@@ -220,8 +220,7 @@ def _make_batch(module: ModuleType) -> Any:
     apply_mask = _mask.apply_mask
     view_threshold = _VIEW_THRESHOLD
     wsframe_error = _ProtocolError
-    wsframe_too_big = _PayloadTooBig
-    PayloadTooBig = exceptions.PayloadTooBig
+    inflate_frame = _inflate
     inflater_type = ZlibCompatibleInflater
     state = _STATE
 
@@ -295,12 +294,7 @@ def _make_batch(module: ModuleType) -> Any:
                     # The common compressed message, one frame, the context
                     # kept: PerMessageDeflate.decode's steps reduce to this
                     # (see the inflate core in _make_pmd_decode).
-                    try:
-                        data = d.feed(data, fin=True, max_size=max_size or None)
-                    except wsframe_too_big:
-                        raise PayloadTooBig(None, max_size) from None
-                    except wsframe_error as exc:
-                        raise ProtocolError("decompression failed") from exc
+                    data = inflate_frame(d, data, True, max_size, exceptions)
                     frame = Frame(opcode, data, True, False, rsv2, rsv3)
                 else:
                     result = inflate(pmd, opcode, data, fin, rsv1, max_size)
@@ -494,6 +488,21 @@ def _make_pmd_init(original: Any, module: ModuleType) -> Any:
 
 
 
+def _inflate(
+    d: ZlibCompatibleInflater, payload: Any, fin: bool, max_size: int | None, ws_errors: Any
+) -> bytes:
+    """One frame's payload through the Inflater ``d``, with websockets' errors
+    (``ws_errors`` is its exceptions module): ``PayloadTooBig(None, max_size)``
+    past ``max_size``, ``ProtocolError("decompression failed")`` on corrupt data."""
+    try:
+        # websockets: max_size None (or 0) means no bound.
+        return d.feed(payload, fin=fin, max_size=max_size or None)
+    except _PayloadTooBig:
+        raise ws_errors.PayloadTooBig(None, max_size) from None
+    except _ProtocolError as exc:
+        raise ws_errors.ProtocolError("decompression failed") from exc
+
+
 def _make_pmd_decode(original: Any, module: ModuleType) -> Any:
     """``PerMessageDeflate.decode`` inflating with :class:`wsframe.deflate.Inflater`.
 
@@ -512,7 +521,6 @@ def _make_pmd_decode(original: Any, module: ModuleType) -> Any:
     CTRL_OPCODES = frames_mod.CTRL_OPCODES
     CONT = frames_mod.Opcode.CONT
     WsProtocolError = exceptions.ProtocolError
-    WsPayloadTooBig = exceptions.PayloadTooBig
     inflater_type = ZlibCompatibleInflater
 
     def inflate(
@@ -542,13 +550,7 @@ def _make_pmd_decode(original: Any, module: ModuleType) -> Any:
                 d = self.decoder = inflater_type(bits)
         if d is None:  # pragma: no cover - websockets would fail the same way
             return None
-        try:
-            # websockets: max_size None (or 0) means no bound.
-            data = d.feed(payload, fin=fin, max_size=max_size or None)
-        except _PayloadTooBig:
-            raise WsPayloadTooBig(None, max_size) from None
-        except _ProtocolError as exc:
-            raise WsProtocolError("decompression failed") from exc
+        data = _inflate(d, payload, fin, max_size, exceptions)
         if fin and self.remote_no_context_takeover:
             del self.decoder
         return data, False

@@ -58,6 +58,22 @@ def begin_message(pmd: Any, client: Any) -> None:
         d.inflated = 0
 
 
+def end_message(pmd: Any, client: Any) -> None:
+    """A compressed message has ended on wsproto's ``PerMessageDeflate`` ``pmd``.
+
+    Drops the decompressor when the peer does not keep its context (RFC 7692
+    §7.1.1: the peer's ``*_no_context_takeover``), and marks the next message
+    as not yet started, as wsproto does.
+    """
+    if client:
+        no_context_takeover = pmd.server_no_context_takeover
+    else:
+        no_context_takeover = pmd.client_no_context_takeover
+    if no_context_takeover:
+        pmd._decompressor = None
+    pmd._inbound_compressed = None
+
+
 def inflate(d: ZlibCompatibleInflater, data: Any, fin: bool, close_reason: Any) -> Any:
     """Inflate one frame's payload; wsproto's ``CloseReason`` on failure."""
     limit = STATE.inflate_limit
@@ -128,13 +144,7 @@ def _pmd_hook(name: str, original: Any) -> Any:
         data = inflate(d, b"", True, CloseReason)
         if isinstance(data, CloseReason):
             return data
-        if proto.client:
-            no_context_takeover = self.server_no_context_takeover
-        else:
-            no_context_takeover = self.client_no_context_takeover
-        if no_context_takeover:
-            self._decompressor = None
-        self._inbound_compressed = None
+        end_message(self, proto.client)
         return data
 
     hooks = {f.__name__: f for f in (frame_inbound_header, frame_inbound_payload_data,

@@ -16,7 +16,7 @@ from typing import Any
 
 from .._frames import take_frame as take_buffered_frame
 from .._inflater import ZlibCompatibleInflater
-from ._deflate import begin_message, inflate
+from ._deflate import begin_message, end_message, inflate
 from ._state import EXTENSIONS, STATE, legacy_types
 
 __all__ = [
@@ -269,13 +269,7 @@ def make_take_frame(fp: ModuleType) -> Any:
                     gen.close()
                     raise ParseFailed("error in extension", out)
                 if fin:
-                    if decoder.client:
-                        no_context_takeover = pmd.server_no_context_takeover
-                    else:
-                        no_context_takeover = pmd.client_no_context_takeover
-                    if no_context_takeover:
-                        pmd._decompressor = None
-                    pmd._inbound_compressed = None
+                    end_message(pmd, decoder.client)
                 return opcode, out, fin
         exts = decoder.extensions
         if exts:
