@@ -94,28 +94,28 @@ def _keep_part(original: Any, module: ModuleType, name: str, reason: str) -> Any
     return original
 
 
-def _reader_factory(original: Any, module: ModuleType) -> Any:
-    global _reader_cls
+def _part(original: Any, module: ModuleType, name: str, cache: str, probe: str, build: Any) -> Any:
+    """The replacement for aiohttp's class ``name`` in ``module``: built once
+    (kept in the module global ``cache``) when the probe named ``probe``
+    passes, else aiohttp's own class (looked up by name, so tests can stand
+    in for either)."""
     if original is None or not isinstance(original, type):
-        raise Unsupported(f"{module.__name__}.WebSocketReader is not a class")
-    if _reader_cls is None:
-        reason = probe_reader()
+        raise Unsupported(f"{module.__name__}.{name} is not a class")
+    names = globals()
+    if names[cache] is None:
+        reason = names[probe]()
         if reason is not None:
-            return _keep_part(original, module, "WebSocketReader", reason)
-        _reader_cls = _build_reader_class()
-    return _reader_cls
+            return _keep_part(original, module, name, reason)
+        names[cache] = build()
+    return names[cache]
+
+
+def _reader_factory(original: Any, module: ModuleType) -> Any:
+    return _part(original, module, "WebSocketReader", "_reader_cls", "probe_reader", _build_reader_class)
 
 
 def _writer_factory(original: Any, module: ModuleType) -> Any:
-    global _writer_cls
-    if original is None or not isinstance(original, type):
-        raise Unsupported(f"{module.__name__}.WebSocketWriter is not a class")
-    if _writer_cls is None:
-        reason = probe_writer()
-        if reason is not None:
-            return _keep_part(original, module, "WebSocketWriter", reason)
-        _writer_cls = _build_writer_class()
-    return _writer_cls
+    return _part(original, module, "WebSocketWriter", "_writer_cls", "probe_writer", _build_writer_class)
 
 
 _PATCHES = PatchSet(

@@ -203,6 +203,21 @@ def build_reader_class() -> Any:
     def invalid_utf8() -> Exception:
         return WebSocketError(invalid_text, "Invalid UTF-8 text message")
 
+    def text_of(data: Any) -> str:
+        """A whole text message's ``str``; not UTF-8 fails (RFC 6455 §8.1)."""
+        try:
+            return data.decode() if len(data) < _SHORT_TEXT else utf8_decode(data)
+        except (ProtocolError, UnicodeDecodeError):
+            raise invalid_utf8() from None
+
+    def message_of(op: int, data: Any, decode_text: bool) -> Any:
+        """aiohttp's message for a whole data message, built as aiohttp does."""
+        if op != _TEXT:
+            return tuple_new(WSMessage, (msg_binary, data, ""))
+        if decode_text:
+            return tuple_new(WSMessage, (msg_text, text_of(data), ""))
+        return tuple_new(WSMessageTextBytes, (msg_text, data, ""))
+
     class WebSocketReader(base):  # type: ignore[misc, valid-type]
         """aiohttp's ``WebSocketReader`` decoding with wsframe (see the module doc)."""
 
@@ -349,29 +364,12 @@ def build_reader_class() -> Any:
                 # A whole uncompressed message the loop left: text that is
                 # not UTF-8 (RFC 6455 §8.1), which fails here.
                 payload = frame.payload
-                try:
-                    text = payload.decode() if len(payload) < _SHORT_TEXT else utf8_decode(payload)
-                except (ProtocolError, UnicodeDecodeError):
-                    raise invalid_utf8() from None
-                queue_feed(tuple_new(WSMessage, (msg_text, text, "")), len(payload))
+                queue_feed(tuple_new(WSMessage, (msg_text, text_of(payload), "")), len(payload))
                 return False
             if op <= _BINARY and op and frame.fin and not self._wsf_frag_op:
                 # A whole compressed message (RFC 7692 §6.1: RSV1).
                 data_out = self._inflate(frame.payload, True)
-                size = len(data_out)
-                if op == _TEXT:
-                    if self._decode_text:
-                        try:
-                            text = (
-                                data_out.decode() if size < _SHORT_TEXT else utf8_decode(data_out)
-                            )
-                        except (ProtocolError, UnicodeDecodeError):
-                            raise invalid_utf8() from None
-                        queue_feed(tuple_new(WSMessage, (msg_text, text, "")), size)
-                    else:
-                        queue_feed(tuple_new(WSMessageTextBytes, (msg_text, data_out, "")), size)
-                else:
-                    queue_feed(tuple_new(WSMessage, (msg_binary, data_out, "")), size)
+                queue_feed(message_of(op, data_out, self._decode_text), len(data_out))
                 return False
             return self._wsf_deliver(frame)
 
@@ -475,19 +473,8 @@ def build_reader_class() -> Any:
             size = len(data)
             op = self._wsf_frag_op or op
             self._wsf_end_message()
-            if op == _TEXT:
-                if self._decode_text:
-                    try:
-                        text_str = (
-                            data.decode() if size < _SHORT_TEXT else utf8_decode(data)
-                        )
-                    except (ProtocolError, UnicodeDecodeError):
-                        raise invalid_utf8() from None
-                    msg: Any = tuple_new(WSMessage, (msg_text, text_str, ""))
-                else:
-                    msg = tuple_new(WSMessageTextBytes, (msg_text, bytes(data), ""))
-            else:
-                msg = tuple_new(WSMessage, (msg_binary, bytes(data), ""))
+            decode = self._decode_text
+            msg = message_of(op, data if op == _TEXT and decode else bytes(data), decode)
             self.queue.feed_data(msg, size)
 
         def _wsf_end_message(self) -> None:
