@@ -300,6 +300,15 @@ def encode_message_bytes(opcode, payload, *, fragment_size=None, masked=False,
     cdef uint8_t *dst
     cdef uint8_t key[4]
     cdef const uint8_t *src
+    if deflater is not None and fragment_size is None and not masked and (
+        type(payload) is bytes or type(payload) is bytearray
+    ):
+        op = _plain_opcode(opcode)
+        if op == 1 or op == 2:
+            fast = _encode_deflated(op, payload, deflater)
+            if fast is not None:
+                return fast
+        op = -3
     if deflater is None and (type(payload) is bytes or type(payload) is bytearray) and (
         fragment_size is None or type(fragment_size) is int
     ):
