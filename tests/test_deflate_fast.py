@@ -45,6 +45,10 @@ def test_same_frames_as_reference_and_inflates_back(backend: str, params: Deflat
             (frame,) = list(decoder.feed(wire))
             assert frame.rsv1 and frame.fin
             assert inflater.feed(frame.payload, fin=True) == bytes(payload)
+            listed = frames.encode_message(opcode, payload, deflater=fast)
+            assert listed == reference_frames.encode_message(opcode, payload, deflater=slow)
+            for frame in decoder.feed(b"".join(listed)):
+                assert inflater.feed(frame.payload, fin=True) == bytes(payload)
 
 
 def test_min_size_control_and_masked_frames_take_the_general_path() -> None:
