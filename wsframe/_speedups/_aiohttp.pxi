@@ -113,6 +113,7 @@ def _aiohttp_feed(FrameDecoder decoder, data, queue, feed, type message, type te
     return count, 0, None
 
 
+@cython.auto_pickle(False)  # a connection's hook: nothing to pickle
 cdef class _AiohttpResumeHook:
     """_AiohttpResumeHook(queue, reader)
 

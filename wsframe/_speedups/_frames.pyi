@@ -206,6 +206,7 @@ def _aiohttp_feed(
     inflate_max: Any,
 ) -> tuple[int, int, Any]: ...
 
+@disjoint_base
 class _AiohttpResumeHook:
     _reading_paused: bool
     def __init__(self, queue: Any, reader: Any) -> None: ...

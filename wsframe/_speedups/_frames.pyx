@@ -183,5 +183,6 @@ include "_values.pxi"      # Frame, FrameHeader, Message
 include "_header.pxi"      # parse_header and the C header parser
 include "_decoder.pxi"     # FrameDecoder
 include "_encoder.pxi"     # encode_*, new_mask
+include "_deflate_fast.pxi" # compressed single-frame messages in one allocation
 include "_assembler.pxi"   # MessageAssembler
 include "_aiohttp.pxi"     # the aiohttp integration's reader loop
