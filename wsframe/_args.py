@@ -144,6 +144,12 @@ def check_rsv_allowed(value: Any) -> int:
     return bits
 
 
+def concurrent_use() -> RuntimeError:
+    """The error for a FrameDecoder fed from two threads at once (misuse: one
+    decoder belongs to one connection), raised instead of garbling its state."""
+    return RuntimeError("FrameDecoder used concurrently from several threads")
+
+
 def not_a_frame(frame: Any) -> TypeError:
     """The error for an argument of :meth:`MessageAssembler.add` that is not a frame."""
     return TypeError(f"frame must be a Frame, not {type(frame).__name__}")

@@ -27,13 +27,14 @@ Base framing (RFC 6455 §5.2)::
 from __future__ import annotations
 
 import operator
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .. import _rules
 from .._api import FRAMES_API
-from .._args import SizeLimit, byte_view, check_inflater, check_rsv_allowed, not_a_frame
+from .._args import SizeLimit, byte_view, check_inflater, check_rsv_allowed, concurrent_use, not_a_frame
 from .._keys import new_mask as new_mask
 from .._plan import defined_opcode
 from .._rules import DEFAULT_MAX_SIZE as DEFAULT_MAX_SIZE
@@ -238,7 +239,9 @@ class FrameDecoder:
     are complete; it raises :class:`ProtocolError` at the first invalid input,
     after every good frame before it.  Once it raised, every later call raises
     the same error.  After a Close frame nothing more is yielded and further
-    input is discarded.  Not thread-safe: one decoder per connection.
+    input is discarded.  One decoder per connection: a call that finds
+    another thread inside the decoder raises RuntimeError rather than garble
+    its state (as the compiled decoder does).
     """
 
     #: The limit as an int, or None; any real number may be assigned.
@@ -258,6 +261,7 @@ class FrameDecoder:
         self.validate_utf8 = validate_utf8
         self._buffer = bytearray()  # unconsumed input
         self._pos = 0  # read position in _buffer
+        self._busy = threading.Lock()  # held while a call changes the state
         self._header: FrameHeader | None = None  # header of the frame in progress
         self._payload = bytearray()  # unmasked payload of the frame in progress
         self._in_message = False  # inside a fragmented data message (§5.4)
@@ -302,14 +306,21 @@ class FrameDecoder:
             raise self._error
         view = byte_view(data)
         if not self._closed and len(view):
-            self._buffer += view
-            self._bytes_copied += len(view)
+            if not self._busy.acquire(blocking=False):
+                raise concurrent_use()
+            try:
+                self._buffer += view
+                self._bytes_copied += len(view)
+            finally:
+                self._busy.release()
         return self._frames()
 
     def _frames(self) -> Iterator[Frame]:
         while True:
             if self._error is not None:
                 raise self._error
+            if not self._busy.acquire(blocking=False):
+                raise concurrent_use()
             try:
                 frame = self._next_frame()
             except ProtocolError as exc:
@@ -317,6 +328,8 @@ class FrameDecoder:
                 self._buffer = bytearray()
                 self._pos = 0
                 raise
+            finally:
+                self._busy.release()
             if frame is None:
                 return
             yield frame

@@ -326,7 +326,7 @@ cdef class FrameDecoder:
             if self._error is not None:
                 raise self._error
             if self._busy:
-                raise RuntimeError("FrameDecoder used concurrently from several threads")
+                raise _concurrent_use()
             if type(data) is bytes:
                 n = PyBytes_GET_SIZE(data)
                 if n and not self._closed:
@@ -619,7 +619,7 @@ cdef class _FrameIterator:
             if decoder._error is not None:
                 raise decoder._error
             if decoder._busy:
-                raise RuntimeError("FrameDecoder used concurrently from several threads")
+                raise _concurrent_use()
             frame = decoder._step()
         if frame is None:
             raise StopIteration

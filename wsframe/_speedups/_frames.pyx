@@ -65,6 +65,7 @@ from wsframe._args import byte_view as _byte_view
 from wsframe._args import check_inflater as _check_inflater
 from wsframe._args import check_limit as _check_limit
 from wsframe._args import check_rsv_allowed as _check_rsv_allowed
+from wsframe._args import concurrent_use as _concurrent_use
 from wsframe._args import mask_key as _mask_key
 from wsframe._args import not_a_frame as _not_a_frame
 from wsframe._keys import KEY_POOL_SIZE as _KEY_POOL_SIZE
