@@ -261,10 +261,7 @@ def _fallback(reason: str, *, intended: bool = False, detail: str = "") -> None:
             f"and WSFRAME_REQUIRE_C is set{': ' + detail if detail else ''}"
         )
     reason = _without_paths(reason)
-    message = (
-        f"wsframe: building without C extensions ({reason}); "
-        "the pure-Python backend will be used"
-    )
+    message = f"wsframe: building without C extensions ({reason}); the pure-Python backend will be used"
     bar = "*" * 78
     _say(f"\n{bar}\n{message}\n{bar}\n" + (f"{detail}\n" if detail else ""))
     if not intended:
@@ -425,9 +422,7 @@ def _extensions() -> list[Extension]:
     """Return the extension modules to build, or [] (after saying why) for pure Python."""
     if _flag("WSFRAME_PURE_PYTHON_BUILD"):
         if _flag("WSFRAME_REQUIRE_C"):
-            raise BuildFailed(
-                "wsframe: WSFRAME_PURE_PYTHON_BUILD and WSFRAME_REQUIRE_C are both set"
-            )
+            raise BuildFailed("wsframe: WSFRAME_PURE_PYTHON_BUILD and WSFRAME_REQUIRE_C are both set")
         _fallback("WSFRAME_PURE_PYTHON_BUILD is set", intended=True)
         return []
     sources = sorted(glob.glob(os.path.join(SPEEDUPS_DIR, "*.pyx")))

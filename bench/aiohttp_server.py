@@ -49,10 +49,16 @@ WORKLOADS: dict[str, tuple[str, int]] = {
 def _chat(rng: random.Random, i: int) -> bytes:
     words = ["hello", "yes", "no", "meeting", "later", "ok", "thanks", "lunch", "see", "you"]
     text = " ".join(rng.choice(words) for _ in range(rng.randint(20, 30)))
-    return json.dumps({
-        "type": "message", "id": i, "room": "general", "user": f"user{rng.randint(1, 50)}",
-        "ts": 1_700_000_000 + i, "text": text,
-    }).encode()
+    return json.dumps(
+        {
+            "type": "message",
+            "id": i,
+            "room": "general",
+            "user": f"user{rng.randint(1, 50)}",
+            "ts": 1_700_000_000 + i,
+            "text": text,
+        }
+    ).encode()
 
 
 def _mask(payload: bytes, key: bytes) -> bytes:
@@ -92,10 +98,7 @@ def _stream(kind: str, count: int) -> tuple[bytes, bool]:
         data = data[:-4]
         step = 1 << 16
         parts = [data[i : i + step] for i in range(0, len(data), step)]
-        frames = [
-            _frame(1 if i == 0 else 0, p, fin=i == len(parts) - 1, rsv1=i == 0)
-            for i, p in enumerate(parts)
-        ]
+        frames = [_frame(1 if i == 0 else 0, p, fin=i == len(parts) - 1, rsv1=i == 0) for i, p in enumerate(parts)]
         return b"".join(frames), True
     size = int(kind)
     payload = (b"abcdefghijklmnopqrstuvwxyz012345" * (size // 32 + 1))[:size]
@@ -191,7 +194,8 @@ def _child(installed: bool, name: str) -> dict[str, Any]:
         client = subprocess.Popen(
             [sys.executable, "-m", "bench.aiohttp_server", "--client", str(port), path]
             + (["--deflate"] if deflate else []),
-            cwd=ROOT, env=_env(),
+            cwd=ROOT,
+            env=_env(),
         )
         await done.wait()
         client.kill()
@@ -232,16 +236,19 @@ def _send_child(count: int, installed: bool) -> dict[str, Any]:
         data = b""
         while b"\r\n\r\n" not in data:
             data += conn.recv(4096)
-        key = [line.split(b":", 1)[1].strip() for line in data.split(b"\r\n")
-               if line.lower().startswith(b"sec-websocket-key")][0]
+        key = [
+            line.split(b":", 1)[1].strip()
+            for line in data.split(b"\r\n")
+            if line.lower().startswith(b"sec-websocket-key")
+        ][0]
         import base64
         import hashlib
 
-        accept = base64.b64encode(
-            hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest()
+        accept = base64.b64encode(hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
+        conn.sendall(
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+            b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n"
         )
-        conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                     b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n")
         while conn.recv(1 << 20):
             pass
         conn.close()
@@ -274,9 +281,12 @@ def _env() -> dict[str, str]:
 def _run(installed: bool, name: str) -> dict[str, Any]:
     env = _env()
     out = subprocess.run(
-        [sys.executable, "-m", "bench.aiohttp_server", "--child", name]
-        + (["--installed"] if installed else []),
-        capture_output=True, text=True, env=env, cwd=ROOT, check=False,
+        [sys.executable, "-m", "bench.aiohttp_server", "--child", name] + (["--installed"] if installed else []),
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        check=False,
     )
     if out.returncode:
         raise SystemExit(f"{name} (installed={installed}) failed:\n{out.stderr}")
@@ -302,8 +312,10 @@ def main(argv: list[str] | None = None) -> int:
 
     import wsframe
 
-    print(f"aiohttp {aiohttp.__version__}, wsframe {wsframe.__version__} "
-          f"backend={wsframe.backend}; medians of {args.repeat} alternating runs")
+    print(
+        f"aiohttp {aiohttp.__version__}, wsframe {wsframe.__version__} "
+        f"backend={wsframe.backend}; medians of {args.repeat} alternating runs"
+    )
     for name in args.only or list(WORKLOADS):
         plain: list[dict[str, Any]] = []
         fast: list[dict[str, Any]] = []
@@ -313,16 +325,20 @@ def main(argv: list[str] | None = None) -> int:
         if name.startswith("memory"):
             p = statistics.median(r["peak_mib"] for r in plain)
             f = statistics.median(r["peak_mib"] for r in fast)
-            print(f"{name:22} peak traced memory: aiohttp {p:7.1f} MiB, with wsframe "
-                  f"{f:7.1f} MiB (message {plain[0]['message_mib']:.0f} MiB, "
-                  f"{plain[0]['wire_mib']:.1f} MiB on the wire)")
+            print(
+                f"{name:22} peak traced memory: aiohttp {p:7.1f} MiB, with wsframe "
+                f"{f:7.1f} MiB (message {plain[0]['message_mib']:.0f} MiB, "
+                f"{plain[0]['wire_mib']:.1f} MiB on the wire)"
+            )
             continue
         for key, label in (("us_per_msg", "wall"), ("cpu_us_per_msg", "cpu ")):
             p = statistics.median(r[key] for r in plain)
             f = statistics.median(r[key] for r in fast)
             ratios = [a[key] / b[key] for a, b in zip(plain, fast)]
-            print(f"{name:16} {label} aiohttp {p:8.2f} us/msg  with wsframe {f:8.2f} us/msg  "
-                  f"x{p / f:5.2f} (per pair: {', '.join(f'{r:.2f}' for r in ratios)})")
+            print(
+                f"{name:16} {label} aiohttp {p:8.2f} us/msg  with wsframe {f:8.2f} us/msg  "
+                f"x{p / f:5.2f} (per pair: {', '.join(f'{r:.2f}' for r in ratios)})"
+            )
     return 0
 
 

@@ -47,12 +47,10 @@ def prepare(rev: str, directory: Path) -> Path:
     tree = directory / f"wsframe-{rev}"
     if not (tree / "setup.py").exists():
         tree.mkdir(parents=True, exist_ok=True)
-        archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev],
-                                 capture_output=True, check=True).stdout
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev], capture_output=True, check=True).stdout
         subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
     shutil.rmtree(tree / "bench", ignore_errors=True)
-    shutil.copytree(ROOT / "bench", tree / "bench",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "bench", tree / "bench", ignore=shutil.ignore_patterns("__pycache__"))
     _run([sys.executable, "setup.py", "build_ext", "--inplace", "-q"], tree)
     return tree
 
@@ -87,9 +85,17 @@ def compare(before: list[Path], after: list[Path], peer: str) -> list[dict[str, 
         b_rel = [x / y for x, y in b if y]
         a_rel = [x / y for x, y in a if y]
         norm = statistics.median(b_rel) / statistics.median(a_rel) if b_rel and a_rel else None
-        rows.append({"workload": key[0], "size": key[1], "before_ns": b_ns, "after_ns": a_ns,
-                     "speedup": b_ns / a_ns, "speedup_normalised": norm,
-                     "repeats": min(len(a), len(b))})
+        rows.append(
+            {
+                "workload": key[0],
+                "size": key[1],
+                "before_ns": b_ns,
+                "after_ns": a_ns,
+                "speedup": b_ns / a_ns,
+                "speedup_normalised": norm,
+                "repeats": min(len(a), len(b)),
+            }
+        )
     return rows
 
 
@@ -101,47 +107,64 @@ def _verdicts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if r is None:
             continue
         value = r["speedup"]
-        out.append({"what": what, "area": area, "need": need, "speedup": value,
-                    "normalised": r["speedup_normalised"],
-                    "met": value >= need if need > 1 else value > 1})
+        out.append(
+            {
+                "what": what,
+                "area": area,
+                "need": need,
+                "speedup": value,
+                "normalised": r["speedup_normalised"],
+                "met": value >= need if need > 1 else value > 1,
+            }
+        )
     return out
 
 
 def markdown(rev: str, head: str, rows: list[dict[str, Any]], peer: str, command: str) -> str:
     """The comparison as Markdown."""
-    lines = [f"Before/after: `{rev}` -> `{head}`, `{command}`; wsframe[c] median times "
-             f"(median over the repeats); normalised = the speed-up of wsframe[c]'s time "
-             f"relative to {peer}'s in the same run.", "",
-             "| workload | size | before | after | speed-up | normalised |",
-             "| --- | --- | --- | --- | --- | --- |"]
+    lines = [
+        f"Before/after: `{rev}` -> `{head}`, `{command}`; wsframe[c] median times "
+        f"(median over the repeats); normalised = the speed-up of wsframe[c]'s time "
+        f"relative to {peer}'s in the same run.",
+        "",
+        "| workload | size | before | after | speed-up | normalised |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     for r in rows:
         norm = f"{r['speedup_normalised']:.2f}x" if r["speedup_normalised"] else "-"
-        lines.append(f"| {r['workload']} | {r['size']} | {r['before_ns']:.0f} ns | "
-                     f"{r['after_ns']:.0f} ns | {r['speedup']:.2f}x | {norm} |")
+        lines.append(
+            f"| {r['workload']} | {r['size']} | {r['before_ns']:.0f} ns | "
+            f"{r['after_ns']:.0f} ns | {r['speedup']:.2f}x | {norm} |"
+        )
     verdicts = _verdicts(rows)
     if verdicts:
         lines += ["", "| goal | measured | normalised | area |", "| --- | --- | --- | --- |"]
         for v in verdicts:
             need = f">= {v['need']:g}x" if v["need"] > 1 else "> 1x"
             norm = f"{v['normalised']:.2f}x" if v["normalised"] else "-"
-            lines.append(f"| {v['what']} ({need}) | {v['speedup']:.2f}x: "
-                         f"{'met' if v['met'] else 'NOT met'} | {norm} | {v['area']} |")
+            lines.append(
+                f"| {v['what']} ({need}) | {v['speedup']:.2f}x: "
+                f"{'met' if v['met'] else 'NOT met'} | {norm} | {v['area']} |"
+            )
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
     """Command line; see the module docstring."""
-    parser = argparse.ArgumentParser(prog="python -m bench.baseline", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.baseline", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("rev", help="the earlier commit (e.g. a8354b6)")
     parser.add_argument("--only", default=DEFAULT_ONLY, help=f"workloads (default {DEFAULT_ONLY})")
     parser.add_argument("--peer", default="aiohttp", help="the yardstick run on both sides")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each side (default 3)")
     parser.add_argument("--quick", action="store_true", help="pass --quick to each run")
-    parser.add_argument("--output", type=Path, default=None,
-                        help="directory for the runs and baseline.md (default: a temp dir)")
-    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()),
-                        help="where the earlier tree is exported and built")
+    parser.add_argument(
+        "--output", type=Path, default=None, help="directory for the runs and baseline.md (default: a temp dir)"
+    )
+    parser.add_argument(
+        "--workdir", type=Path, default=Path(tempfile.gettempdir()), help="where the earlier tree is exported and built"
+    )
     args = parser.parse_args(argv)
     out = args.output or Path(tempfile.mkdtemp(prefix="wsframe-baseline-"))
     out.mkdir(parents=True, exist_ok=True)
@@ -156,19 +179,29 @@ def main(argv: list[str] | None = None) -> int:
     for n in range(args.repeat):
         for side, cwd, paths in (("before", tree, before), ("after", ROOT, after)):
             target = out / f"{side}-{n}"
-            cmd = [sys.executable, "-m", "bench", "--only", args.only, "--impl", impls,
-                   "--output", str(target), "--no-plots"] + (["--quick"] if args.quick else [])
+            cmd = [
+                sys.executable,
+                "-m",
+                "bench",
+                "--only",
+                args.only,
+                "--impl",
+                impls,
+                "--output",
+                str(target),
+                "--no-plots",
+            ] + (["--quick"] if args.quick else [])
             print(f"run {n + 1}/{args.repeat} {side}: {' '.join(cmd[1:])}", flush=True)
             _run(cmd, cwd)
             paths.append(target / "results.json")
     rows = compare(before, after, args.peer)
-    head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-                          capture_output=True, text=True, check=False).stdout.strip()
+    head = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+    ).stdout.strip()
     command = "python -m bench.baseline " + " ".join(argv if argv is not None else sys.argv[1:])
     text = markdown(args.rev, head or "HEAD", rows, args.peer, command)
     (out / "baseline.md").write_text(text)
-    (out / "baseline.json").write_text(json.dumps({"rows": rows, "goals": _verdicts(rows)},
-                                                  indent=1) + "\n")
+    (out / "baseline.json").write_text(json.dumps({"rows": rows, "goals": _verdicts(rows)}, indent=1) + "\n")
     print(text)
     print(f"wrote {out / 'baseline.md'}")
     return 0

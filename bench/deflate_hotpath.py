@@ -46,9 +46,16 @@ def _chat(size: int) -> bytes:
     total = 2
     i = 0
     while total < size:
-        item = json.dumps({"type": "message", "room": f"room-{i % 7}", "user": f"user{i % 13}",
-                           "id": 1000 + i, "text": f"hello there, this is message number {i}",
-                           "ts": 1765000000 + i})
+        item = json.dumps(
+            {
+                "type": "message",
+                "room": f"room-{i % 7}",
+                "user": f"user{i % 13}",
+                "id": 1000 + i,
+                "text": f"hello there, this is message number {i}",
+                "ts": 1765000000 + i,
+            }
+        )
         items.append(item)
         total += len(item) + 1
         i += 1
@@ -220,8 +227,10 @@ def main(argv: list[str] | None = None) -> None:
         pass
     print(f"# {platform.python_implementation()} {platform.python_version()}, CPU {cpu}")
     print(f"# wsframe {wsframe.__version__} backend {wsframe.backend}")
-    print(f"# zlib backend {args.zlib}, level 1, window 15, context takeover; "
-          f"median of {args.repeats} interleaved rounds (min..max)")
+    print(
+        f"# zlib backend {args.zlib}, level 1, window 15, context takeover; "
+        f"median of {args.repeats} interleaved rounds (min..max)"
+    )
     for size, label in ((300, "~300 B chat"), (4 * KiB, "4 KiB"), (64 * KiB, "64 KiB")):
         compress, decode, per = _contenders(args.zlib, size)
         ct = _round(compress, per, args.repeats)
@@ -230,8 +239,10 @@ def main(argv: list[str] | None = None) -> None:
         print(f"\n## {label}")
         for k, v in ct.items():
             print(f"compress+frame {k:16s} {_fmt(v)}")
-        print(f"  wsframe vs aiohttp {m['aiohttp'] / m['wsframe']:.2f}x; "
-              f"wsframe / bare compressor {m['wsframe'] / m['bare compressor']:.2f}")
+        print(
+            f"  wsframe vs aiohttp {m['aiohttp'] / m['wsframe']:.2f}x; "
+            f"wsframe / bare compressor {m['wsframe'] / m['bare compressor']:.2f}"
+        )
         dm = {k: statistics.median(v) for k, v in dt.items()}
         for k, v in dt.items():
             print(f"decode to str  {k:16s} {_fmt(v)}")

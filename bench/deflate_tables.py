@@ -95,8 +95,10 @@ def memory() -> None:
     import subprocess
 
     msgs = chat_messages(20)
-    print("backend  bits memLevel  deflater_alloc  inflater_alloc  "
-          "deflater_rss  inflater_rss   (KiB per object, after 20 chat messages)")
+    print(
+        "backend  bits memLevel  deflater_alloc  inflater_alloc  "
+        "deflater_rss  inflater_rss   (KiB per object, after 20 chat messages)"
+    )
     for name in backends():
         for bits in (9, 12, 15):
             for mem_level in (1, 5, 8, 9):
@@ -108,16 +110,16 @@ def memory() -> None:
                     row.append(_alloc(kind, params, name, mem_level, msgs) / 1024)
                 for kind in ("deflater", "inflater"):
                     out = subprocess.run(
-                        [sys.executable, __file__, "_rss", kind, name, str(bits),
-                         str(mem_level)],
-                        capture_output=True, text=True, check=True,
+                        [sys.executable, __file__, "_rss", kind, name, str(bits), str(mem_level)],
+                        capture_output=True,
+                        text=True,
+                        check=True,
                     ).stdout
                     row.append(float(out) / 1024)
                 print("{:8} {:4} {:8}  {:14.1f}  {:14.1f}  {:12.1f}  {:12.1f}".format(*row))
 
 
-def _make(kind: str, params: DeflateParams, name: str, mem_level: int,
-          msgs: list[bytes]) -> object:
+def _make(kind: str, params: DeflateParams, name: str, mem_level: int, msgs: list[bytes]) -> object:
     if kind == "deflater":
         d = Deflater(params, mem_level=mem_level, zlib=name)
         for m in msgs:
@@ -131,8 +133,7 @@ def _make(kind: str, params: DeflateParams, name: str, mem_level: int,
     return i
 
 
-def _alloc(kind: str, params: DeflateParams, name: str, mem_level: int,
-           msgs: list[bytes]) -> float:
+def _alloc(kind: str, params: DeflateParams, name: str, mem_level: int, msgs: list[bytes]) -> float:
     n = 50
     gc.collect()
     tracemalloc.start()
@@ -149,8 +150,7 @@ def _rss_now() -> int:
         return int(f.read().split()[1]) * 4096
 
 
-def _rss(kind: str, params: DeflateParams, name: str, mem_level: int,
-         msgs: list[bytes]) -> float:
+def _rss(kind: str, params: DeflateParams, name: str, mem_level: int, msgs: list[bytes]) -> float:
     n = 300
     gc.collect()
     base = _rss_now()
@@ -168,18 +168,18 @@ def speed() -> None:
     """µs per ~300 B chat message and compression ratio, per level/backend."""
     msgs = chat_messages(2000)
     raw = sum(map(len, msgs))
-    print(f"{len(msgs)} chat messages, mean {raw / len(msgs):.0f} B, context takeover, "
-          "window 15")
+    print(f"{len(msgs)} chat messages, mean {raw / len(msgs):.0f} B, context takeover, window 15")
     print("backend  level memLevel  compress_us  inflate_us  ratio(out/in)")
     params = DeflateParams()
     for name in backends():
         levels = (0, 1, 2, 3) if name == "isal" else (1, 2, 3, 6, 9)
         for level in levels:
-            for mem_level in ((5, 8) if name == "zlib" else (8,)):
-                def run_compress(level: int = level, mem_level: int = mem_level,
-                                 name: str = name) -> list[bytes]:
+            for mem_level in (5, 8) if name == "zlib" else (8,):
+
+                def run_compress(level: int = level, mem_level: int = mem_level, name: str = name) -> list[bytes]:
                     d = Deflater(params, level=level, mem_level=mem_level, zlib=name)
                     return [d.compress(m) for m in msgs]
+
                 payloads = run_compress()
                 comp = sum(map(len, payloads))
 
@@ -187,10 +187,10 @@ def speed() -> None:
                     i = Inflater(params, zlib=name)
                     for p in payloads:
                         i.feed(p, fin=True, max_size=1 << 20)
+
                 tc = median_time(run_compress, 1, 5) / len(msgs) * 1e6
                 ti = median_time(run_inflate, 1, 5) / len(msgs) * 1e6
-                print(f"{name:8} {level:5} {mem_level:8}  {tc:11.2f}  {ti:10.2f}  "
-                      f"{comp / raw:.3f}")
+                print(f"{name:8} {level:5} {mem_level:8}  {tc:11.2f}  {ti:10.2f}  {comp / raw:.3f}")
 
 
 # ---------------------------------------------------------------------------
@@ -202,8 +202,11 @@ def overhead() -> None:
 
     msgs = chat_messages(1000)
     params = DeflateParams()
-    print("per ~300 B chat message, context takeover, stdlib zlib, window 15, "
-          "level 6 memLevel 8 for compression (same settings for all rows)")
+    print(
+        "per ~300 B chat message, context takeover, stdlib zlib, window 15, "
+        "level 6 memLevel 8 for compression (same settings for all rows)"
+    )
+
     # Raw zlib: the floor.
     def raw_compress() -> None:
         c = zlib.compressobj(6, zlib.DEFLATED, -15, 8)
@@ -251,8 +254,7 @@ def overhead() -> None:
             for f in cframes:
                 ext.decode(f, max_size=1 << 20)
 
-        rows += [("websockets PerMessageDeflate.encode", ws_encode),
-                 ("websockets PerMessageDeflate.decode", ws_decode)]
+        rows += [("websockets PerMessageDeflate.encode", ws_encode), ("websockets PerMessageDeflate.decode", ws_decode)]
 
         def ws_encode_default() -> None:
             # websockets 17's own server defaults: 12/12 windows, memLevel 5.
@@ -263,6 +265,7 @@ def overhead() -> None:
         rows.append(("websockets encode, its defaults (12, ml5, L6)", ws_encode_default))
     except ImportError:
         print("(websockets not installed)")
+
     def wsf_default_compress() -> None:
         d = Deflater(params)
         for m in msgs:
@@ -276,8 +279,10 @@ def overhead() -> None:
         for p in dflt_payloads:
             i.feed(p, fin=True, max_size=1 << 20)
 
-    rows += [(f"wsframe defaults compress ({dflt.zlib_name}, L1, ml5)", wsf_default_compress),
-             (f"wsframe defaults inflate ({dflt.zlib_name})", wsf_default_inflate)]
+    rows += [
+        (f"wsframe defaults compress ({dflt.zlib_name}, L1, ml5)", wsf_default_compress),
+        (f"wsframe defaults inflate ({dflt.zlib_name})", wsf_default_inflate),
+    ]
     for label, fn in rows:
         t = median_time(fn, 1, 9) / len(msgs) * 1e6
         print(f"{label:48} {t:6.2f} µs")
@@ -304,13 +309,17 @@ def idle() -> None:
     """
     import subprocess
 
-    print("backend  configuration          KiB per idle connection (RSS growth over "
-          "10,000 connections without takeover, 1,000 with)")
+    print(
+        "backend  configuration          KiB per idle connection (RSS growth over "
+        "10,000 connections without takeover, 1,000 with)"
+    )
     for name in backends():
         for label in IDLE_CONFIGS:
             out = subprocess.run(
                 [sys.executable, __file__, "_idle", name, label],
-                capture_output=True, text=True, check=True,
+                capture_output=True,
+                text=True,
+                check=True,
             ).stdout
             print(f"{name:8} {label:22} {float(out) / 1024:8.2f}")
 
@@ -330,8 +339,9 @@ def _idle_child() -> None:
         d.compress(message)
         # Without takeover one payload inflates alone on every connection;
         # with takeover each connection's inflater needs its own peer stream.
-        fresh = payload if params.client_no_context_takeover else Deflater(
-            params, client=True, zlib=name).compress(message)
+        fresh = (
+            payload if params.client_no_context_takeover else Deflater(params, client=True, zlib=name).compress(message)
+        )
         assert i.feed(fresh, fin=True) == message
         return d, i
 

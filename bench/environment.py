@@ -14,13 +14,33 @@ __all__ = ["describe"]
 
 # CPU features that decide which SIMD kernels can run (x86-64 and arm64 names).
 _SIMD_FLAGS = (
-    "sse2", "ssse3", "sse4_1", "sse4_2", "avx", "avx2", "bmi2",
-    "avx512f", "avx512bw", "avx512vl", "avx512vbmi", "avx512vbmi2",
-    "neon", "asimd", "sve",
+    "sse2",
+    "ssse3",
+    "sse4_1",
+    "sse4_2",
+    "avx",
+    "avx2",
+    "bmi2",
+    "avx512f",
+    "avx512bw",
+    "avx512vl",
+    "avx512vbmi",
+    "avx512vbmi2",
+    "neon",
+    "asimd",
+    "sve",
 )
 _PACKAGES = (
-    "wsframe", "websockets", "aiohttp", "wsproto", "autobahn", "wsaccel", "simdutf",
-    "Cython", "pytest-benchmark", "matplotlib",
+    "wsframe",
+    "websockets",
+    "aiohttp",
+    "wsproto",
+    "autobahn",
+    "wsaccel",
+    "simdutf",
+    "Cython",
+    "pytest-benchmark",
+    "matplotlib",
 )
 
 
@@ -42,10 +62,16 @@ def _cpuinfo() -> tuple[str | None, list[str]]:
             pass
     elif sys.platform == "darwin":
         try:
-            model = subprocess.run(
-                ["sysctl", "-n", "machdep.cpu.brand_string"],
-                capture_output=True, text=True, timeout=5, check=False,
-            ).stdout.strip() or None
+            model = (
+                subprocess.run(
+                    ["sysctl", "-n", "machdep.cpu.brand_string"],
+                    capture_output=True,
+                    text=True,
+                    timeout=5,
+                    check=False,
+                ).stdout.strip()
+                or None
+            )
         except (OSError, subprocess.SubprocessError):
             pass
     return model or platform.processor() or None, flags
@@ -59,7 +85,10 @@ def _git_commit() -> str | None:
     try:
         out = subprocess.run(
             ["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
-            capture_output=True, text=True, timeout=5, check=False,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
         )
     except (OSError, subprocess.SubprocessError):
         return None

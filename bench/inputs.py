@@ -260,9 +260,34 @@ def text_frame(body: bytes, seed: int = SEED) -> bytes:
     return _frame(1, body, random.Random(f"{seed}-key-{len(body)}").randbytes(4))
 
 
-_WORDS = ("the", "quick", "message", "server", "client", "frame", "status", "ready",
-          "user", "update", "price", "value", "true", "false", "null", "ok", "café",
-          "naïve", "Grüße", "привет", "мир", "日本", "東京", "😀", "ünïcödé", "data")
+_WORDS = (
+    "the",
+    "quick",
+    "message",
+    "server",
+    "client",
+    "frame",
+    "status",
+    "ready",
+    "user",
+    "update",
+    "price",
+    "value",
+    "true",
+    "false",
+    "null",
+    "ok",
+    "café",
+    "naïve",
+    "Grüße",
+    "привет",
+    "мир",
+    "日本",
+    "東京",
+    "😀",
+    "ünïcödé",
+    "data",
+)
 
 
 def _dumps(doc: object) -> bytes:
@@ -284,14 +309,18 @@ def json_messages(count: int, size: int, seed: int = SEED) -> list[bytes]:
         items: list[dict[str, object]] = []
         doc: dict[str, object] = {"type": "event", "seq": n, "items": items, "note": ""}
         while True:  # whole items while they fit, then words in "note" up to the size
-            items.append({
-                "id": rng.randrange(10**9),
-                "user": {"name": rng.choice(_WORDS).title() + str(rng.randrange(1000)),
-                         "verified": rng.random() < 0.5},
-                "text": " ".join(rng.choice(_WORDS) for _ in range(rng.randint(4, 14))),
-                "score": round(rng.uniform(-1000, 1000), 3),
-                "tags": rng.sample(_WORDS, 3),
-            })
+            items.append(
+                {
+                    "id": rng.randrange(10**9),
+                    "user": {
+                        "name": rng.choice(_WORDS).title() + str(rng.randrange(1000)),
+                        "verified": rng.random() < 0.5,
+                    },
+                    "text": " ".join(rng.choice(_WORDS) for _ in range(rng.randint(4, 14))),
+                    "score": round(rng.uniform(-1000, 1000), 3),
+                    "tags": rng.sample(_WORDS, 3),
+                }
+            )
             if len(items) > 1 and len(_dumps(doc)) > size:
                 items.pop()
                 break

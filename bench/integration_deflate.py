@@ -148,8 +148,7 @@ def bench_serialize(repeat: int = 5, number: int = 100_000) -> None:
                 integ.install()
             else:
                 integ.uninstall()
-            best = min(timeit.repeat(lambda m=mask: frame.serialize(mask=m), number=number,
-                                     repeat=repeat))
+            best = min(timeit.repeat(lambda m=mask: frame.serialize(mask=m), number=number, repeat=repeat))
             times[installed] = best / number * 1e9
         integ.uninstall()
         print(
@@ -165,8 +164,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--only", choices=["wsproto", "websockets"])
     parser.add_argument("--read-size", type=int, default=65536)
-    parser.add_argument("--serialize", action="store_true",
-                        help="measure websockets' Frame.serialize instead")
+    parser.add_argument("--serialize", action="store_true", help="measure websockets' Frame.serialize instead")
     args = parser.parse_args(argv)
     if args.serialize:
         bench_serialize(args.repeat)

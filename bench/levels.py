@@ -27,13 +27,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DEFAULT_IMPLS", "DEFAULT_WORKLOADS", "cpu_model", "levels", "main", "summary",
-           "tables"]
+__all__ = ["DEFAULT_IMPLS", "DEFAULT_WORKLOADS", "cpu_model", "levels", "main", "summary", "tables"]
 
 #: What the per-level tables cover by default: the transcoder over a length sweep and
 #: on every text kind, and one text message wire -> str.
-DEFAULT_WORKLOADS = ("decode.sweep.ascii,decode.latin1,decode.cyrillic,decode.cjk,decode.mixed,"
-                     "decode.emoji,message.text.*")
+DEFAULT_WORKLOADS = (
+    "decode.sweep.ascii,decode.latin1,decode.cyrillic,decode.cjk,decode.mixed,decode.emoji,message.text.*"
+)
 #: wsframe's compiled backend and the peers of those workloads.
 DEFAULT_IMPLS = "wsframe[[]c[]],CPython decode,aiohttp"
 
@@ -56,8 +56,9 @@ def levels(root: Path) -> list[str]:
     env = dict(os.environ, PYTHONPATH=str(root))
     env.pop("WSFRAME_SIMD", None)
     env.pop("WSFRAME_PURE_PYTHON", None)
-    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=root, check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=root, check=True, capture_output=True, text=True
+    ).stdout
     return out.split()
 
 
@@ -91,9 +92,17 @@ def _rows(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for r in doc["results"]:
             if r["impl"] != "wsframe[c]" or r["status"] != "ok" or not r.get("ratio_to_best_peer"):
                 continue
-            cell = cells.setdefault((r["workload"], r["size"]), {
-                "workload": r["workload"], "size": r["size"], "label": r["label"],
-                "peer": r["best_peer"], "ratios": [], "ns": []})
+            cell = cells.setdefault(
+                (r["workload"], r["size"]),
+                {
+                    "workload": r["workload"],
+                    "size": r["size"],
+                    "label": r["label"],
+                    "peer": r["best_peer"],
+                    "ratios": [],
+                    "ns": [],
+                },
+            )
             cell["ratios"].append(r["ratio_to_best_peer"])
             cell["ns"].append(r["median_ns"])
     rows = []
@@ -119,17 +128,21 @@ def summary(by_level: dict[str, list[dict[str, Any]]]) -> str:
     """One line per level against the speed goals: the ASCII sweep's lowest ratio and
     the lengths below 1.0x, the lowest non-ASCII decode ratio at 1 KiB and 64 KiB, and
     the text message ratios (whatever of these the run measured)."""
-    lines = ["| level | ASCII sweep: lowest (length) | lengths below 1.0x | non-ASCII 1 KiB: "
-             "lowest (kind) | non-ASCII 64 KiB: lowest (kind) | message ascii 64 B / 448 B / "
-             "1 KiB / 64 KiB | message mixed 64 B / 448 B / 1 KiB / 64 KiB |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| level | ASCII sweep: lowest (length) | lengths below 1.0x | non-ASCII 1 KiB: "
+        "lowest (kind) | non-ASCII 64 KiB: lowest (kind) | message ascii 64 B / 448 B / "
+        "1 KiB / 64 KiB | message mixed 64 B / 448 B / 1 KiB / 64 KiB |",
+        "|---|---|---|---|---|---|---|",
+    ]
     kinds = ("latin1", "cyrillic", "cjk", "mixed", "emoji")
     for level, rows in by_level.items():
         sweep = [r for r in rows if r["workload"] == "decode.sweep.ascii"]
         low = min(sweep, key=lambda r: r["ratio"]) if sweep else None
         below = [str(r["size"]) for r in sorted(sweep, key=lambda r: r["size"]) if r["ratio"] < 1.0]
-        cols = [f"{_fmt(low)} ({low['size']} B)" if low else "-",
-                f"{len(below)} of {len(sweep)}: {', '.join(below) or '-'}"]
+        cols = [
+            f"{_fmt(low)} ({low['size']} B)" if low else "-",
+            f"{len(below)} of {len(sweep)}: {', '.join(below) or '-'}",
+        ]
         for size in (1024, 65536):
             found = [(k, c) for k in kinds if (c := _cell(rows, f"decode.{k}", size))]
             worst = min(found, key=lambda kc: kc[1]["ratio"]) if found else None
@@ -164,13 +177,18 @@ def tables(by_level: dict[str, list[dict[str, Any]]], header: dict[str, Any]) ->
         summary(by_level),
     ]
     for level, rows in by_level.items():
-        lines += [f"#### Level `{level}`", "",
-                  "| workload | size | wsframe[c] | peer | ratio | runs |",
-                  "|---|---:|---:|---|---:|---|"]
+        lines += [
+            f"#### Level `{level}`",
+            "",
+            "| workload | size | wsframe[c] | peer | ratio | runs |",
+            "|---|---:|---:|---|---:|---|",
+        ]
         for r in rows:
             spread = ", ".join(f"{x:.2f}" for x in sorted(r["ratios"]))
-            lines.append(f"| {r['workload']} | {r['label']} | {_ns(r['median_ns'])} | "
-                         f"{r['peer']} | {r['ratio']:.2f}x | {spread} |")
+            lines.append(
+                f"| {r['workload']} | {r['label']} | {_ns(r['median_ns'])} | "
+                f"{r['peer']} | {r['ratio']:.2f}x | {spread} |"
+            )
         lines.append("")
     return "\n".join(lines)
 
@@ -179,18 +197,23 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bench --levels",
         description="Run python -m bench once per SIMD level this CPU has (WSFRAME_SIMD, "
-        "one subprocess per level and run) and print per-level tables.")
-    parser.add_argument("--only", default=DEFAULT_WORKLOADS, metavar="PATTERN",
-                        help=f"workloads (default: {DEFAULT_WORKLOADS})")
-    parser.add_argument("--impl", default=DEFAULT_IMPLS, metavar="PATTERN",
-                        help=f"implementations (default: {DEFAULT_IMPLS})")
-    parser.add_argument("--level", action="append", metavar="NAME",
-                        help="only these levels (default: every level the CPU has)")
+        "one subprocess per level and run) and print per-level tables.",
+    )
+    parser.add_argument(
+        "--only", default=DEFAULT_WORKLOADS, metavar="PATTERN", help=f"workloads (default: {DEFAULT_WORKLOADS})"
+    )
+    parser.add_argument(
+        "--impl", default=DEFAULT_IMPLS, metavar="PATTERN", help=f"implementations (default: {DEFAULT_IMPLS})"
+    )
+    parser.add_argument(
+        "--level", action="append", metavar="NAME", help="only these levels (default: every level the CPU has)"
+    )
     parser.add_argument("--runs", type=int, default=3, help="runs per level (default 3)")
     parser.add_argument("--rounds", type=int, metavar="N", help="passed to python -m bench")
     parser.add_argument("--quick", action="store_true", help="passed to python -m bench")
-    parser.add_argument("--output", type=Path, metavar="DIR",
-                        help="keep every run's results.json and write DIR/levels.md")
+    parser.add_argument(
+        "--output", type=Path, metavar="DIR", help="keep every run's results.json and write DIR/levels.md"
+    )
     return parser
 
 
@@ -213,12 +236,13 @@ def main(argv: list[str] | None = None) -> int:
         bench_args += ["--rounds", str(args.rounds)]
     out = args.output or Path(tempfile.mkdtemp(prefix="wsframe-levels-"))
     header = {
-        "cpu": cpu_model(), "cores": os.cpu_count(), "python": platform.python_version(),
-        "load_start": _load(), "bench_args": [repr(a) if " " in a or "[" in a else a
-                                              for a in bench_args],
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "load_start": _load(),
+        "bench_args": [repr(a) if " " in a or "[" in a else a for a in bench_args],
         "runs": args.runs,
-        "command": "python -m bench --levels " + " ".join(argv if argv is not None
-                                                          else sys.argv[1:]),
+        "command": "python -m bench --levels " + " ".join(argv if argv is not None else sys.argv[1:]),
     }
     documents: dict[str, list[dict[str, Any]]] = {lv: [] for lv in chosen}
     started = time.time()
@@ -233,8 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"{exc}\n")
         return 1
     header["load_end"] = _load()
-    commits = {doc["environment"]["wsframe"].get("git_commit") for docs in documents.values()
-               for doc in docs}
+    commits = {doc["environment"]["wsframe"].get("git_commit") for docs in documents.values() for doc in docs}
     header["commit"] = ", ".join(sorted(str(c) for c in commits))
     text = tables({lv: _rows(docs) for lv, docs in documents.items()}, header)
     sys.stdout.write(text + "\n")

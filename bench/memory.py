@@ -47,7 +47,7 @@ USED_BY = {
 # wsframe's Deflater + Inflater: its defaults, and websockets' 12 / 5.
 _WSFRAME_CONFIGS: tuple[tuple[int | None, int | None], ...] = ((None, None), (12, 5))
 
-_CHILD = r'''
+_CHILD = r"""
 import gc, importlib, json, os, sys, tracemalloc
 spec = json.loads(sys.argv[1])
 mod = importlib.import_module(spec["module"])
@@ -87,7 +87,7 @@ keep = [connection() for _ in range(count)]
 allocated = tracemalloc.get_traced_memory()[0]
 resident = rss() - before
 print(json.dumps({"allocated": allocated / count, "resident": max(resident, 0) / count}))
-'''
+"""
 
 
 def _version(module: str) -> str | None:
@@ -109,7 +109,10 @@ def _child(spec: dict[str, Any]) -> dict[str, Any]:
     try:
         done = subprocess.run(
             [sys.executable, "-c", _CHILD, json.dumps(spec)],
-            capture_output=True, text=True, timeout=120, check=False,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
     except (OSError, subprocess.SubprocessError) as exc:
         return {"error": f"{type(exc).__name__}: {exc}"}
@@ -132,20 +135,33 @@ def measure(quick: bool, root: str) -> list[dict[str, Any]]:
     for name, module in BACKENDS:
         version = _version(module)
         for wbits, mem in CONFIGS:
-            spec = {"module": module, "count": count, "wbits": wbits, "mem": mem,
-                    "root": root, "wsframe": False}
+            spec = {"module": module, "count": count, "wbits": wbits, "mem": mem, "root": root, "wsframe": False}
             used = USED_BY.get((name, wbits, mem))
-            rows.append({"what": "compressobj + decompressobj"
-                         + (f" ({used})" if used else ""), "backend": name,
-                         "version": version, "window_bits": wbits, "mem_level": mem,
-                         "connections": count, **_child(spec)})
+            rows.append(
+                {
+                    "what": "compressobj + decompressobj" + (f" ({used})" if used else ""),
+                    "backend": name,
+                    "version": version,
+                    "window_bits": wbits,
+                    "mem_level": mem,
+                    "connections": count,
+                    **_child(spec),
+                }
+            )
         for wsf_bits, wsf_mem in _WSFRAME_CONFIGS:
-            spec = {"module": module, "count": count, "wbits": wsf_bits, "mem": wsf_mem,
-                    "root": root, "wsframe": True}
+            spec = {"module": module, "count": count, "wbits": wsf_bits, "mem": wsf_mem, "root": root, "wsframe": True}
             what = "wsframe Deflater + Inflater" + (" (defaults)" if wsf_bits is None else "")
-            rows.append({"what": what, "backend": name, "version": version,
-                         "window_bits": wsf_bits, "mem_level": wsf_mem, "connections": count,
-                         **_child(spec)})
+            rows.append(
+                {
+                    "what": what,
+                    "backend": name,
+                    "version": version,
+                    "window_bits": wsf_bits,
+                    "mem_level": wsf_mem,
+                    "connections": count,
+                    **_child(spec),
+                }
+            )
     return rows
 
 
@@ -168,20 +184,23 @@ def print_table(rows: list[dict[str, Any]], out: TextIO) -> None:
         if "error" in r:
             out.write(f"{what:64} {_setting(r):>10} not available: {r['error']}\n")
         else:
-            out.write(f"{what:64} {_setting(r):>10} {_kib(r['allocated']):>10} "
-                      f"{_kib(r['resident']):>9}\n")
+            out.write(f"{what:64} {_setting(r):>10} {_kib(r['allocated']):>10} {_kib(r['resident']):>9}\n")
     out.flush()
 
 
 def markdown(rows: list[dict[str, Any]], h: str) -> list[str]:
     """The memory table as Markdown lines (``h``: the heading prefix of a section)."""
     lines = [
-        "", f"{h}# deflate-memory", "",
-        f"{h}## {MEMORY_WORKLOAD}: memory per connection, compressor + decompressor", "",
+        "",
+        f"{h}# deflate-memory",
+        "",
+        f"{h}## {MEMORY_WORKLOAD}: memory per connection, compressor + decompressor",
+        "",
         "Per connection, after one ~300 B message each way; *allocated* is what the "
         "allocator handed out (tracemalloc), *resident* the growth of the resident set "
         f"(/proc), over {rows[0]['connections'] if rows else 0} connections in a fresh "
-        "process. Window bits / memLevel; zlib's default level.", "",
+        "process. Window bits / memLevel; zlib's default level.",
+        "",
         "| what | backend | window / memLevel | allocated KiB | resident KiB |",
         "| --- | --- | --- | --- | --- |",
     ]
@@ -190,6 +209,5 @@ def markdown(rows: list[dict[str, Any]], h: str) -> list[str]:
             cells = f"not available: {r['error']} | |"
         else:
             cells = f"{_kib(r['allocated'])} | {_kib(r['resident'])} |"
-        lines.append(f"| {r['what']} | {r['version'] or r['backend']} | {_setting(r)} | "
-                     + cells)
+        lines.append(f"| {r['what']} | {r['version'] or r['backend']} | {_setting(r)} | " + cells)
     return lines

@@ -27,11 +27,9 @@ _STYLE = {
     "wsframe[python]": {"color": "#f08080", "linewidth": 1.2, "linestyle": "--", "marker": "."},
     "bytes() copy": {"color": "#555555", "linewidth": 1.2, "linestyle": ":", "marker": ""},
 }
-_PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf",
-            "#bcbd22", "#7f7f7f")
+_PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f")
 # Families whose figure is items per second rather than GB/s, and what the items are.
-_RATE_FAMILIES = {"frames-decode": "frames", "messages": "messages", "deflate": "messages",
-                  "integration": "messages"}
+_RATE_FAMILIES = {"frames-decode": "frames", "messages": "messages", "deflate": "messages", "integration": "messages"}
 
 
 def _size_tick(n: float) -> str:
@@ -84,8 +82,7 @@ def plot_all(doc: dict[str, Any], directory: Path) -> list[str]:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        return ["plots skipped: matplotlib is not installed (pip install matplotlib, "
-                "or the project's 'bench' extra)"]
+        return ["plots skipped: matplotlib is not installed (pip install matplotlib, or the project's 'bench' extra)"]
 
     families: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
     for r in doc["results"]:
@@ -93,18 +90,19 @@ def plot_all(doc: dict[str, Any], directory: Path) -> list[str]:
             families[r["family"]][r["workload"]].append(_with_rate_spread(r))
     titles = {w["name"]: w["title"] for w in doc["workloads"]}
     env = doc["environment"]
-    caption = (f"{env['cpu_model']} x{env['cpu_count']}, {env['python_implementation']} "
-               f"{env['python']}, SIMD {env['wsframe']['simd_level'] or 'n/a'}, "
-               f"{doc['mode']} run {doc['created']}; median of the rounds, "
-               "error bars = min-max of the rounds")
+    caption = (
+        f"{env['cpu_model']} x{env['cpu_count']}, {env['python_implementation']} "
+        f"{env['python']}, SIMD {env['wsframe']['simd_level'] or 'n/a'}, "
+        f"{doc['mode']} run {doc['created']}; median of the rounds, "
+        "error bars = min-max of the rounds"
+    )
     written: list[str] = []
     colours: dict[str, str] = {}
     for family, workloads in families.items():
         n = len(workloads)
         cols = min(n, 3 if n > 4 else 2 if n > 1 else 1)
         rows = math.ceil(n / cols)
-        fig, axes = plt.subplots(rows, cols, figsize=(6.8 * cols, 4.6 * rows + 0.9),
-                                 squeeze=False)
+        fig, axes = plt.subplots(rows, cols, figsize=(6.8 * cols, 4.6 * rows + 0.9), squeeze=False)
         handles: dict[str, Any] = {}
         for ax, (name, rs) in zip(axes.flat, workloads.items()):
             if len({r["size"] for r in rs}) >= 2:
@@ -118,11 +116,16 @@ def plot_all(doc: dict[str, Any], directory: Path) -> list[str]:
         fig.suptitle(f"wsframe vs peers: {family}", fontsize=12)
         legend_rows = math.ceil(len(handles) / 6)
         bottom = (0.35 + 0.22 * legend_rows) / fig.get_figheight()
-        fig.legend(list(handles.values()), list(handles), loc="lower center",
-                   ncol=min(len(handles), 6), fontsize=8, frameon=False,
-                   bbox_to_anchor=(0.5, 0.25 / fig.get_figheight()))
-        fig.text(0.5, 0.05 / fig.get_figheight(), caption, ha="center", fontsize=7,
-                 color="#444444")
+        fig.legend(
+            list(handles.values()),
+            list(handles),
+            loc="lower center",
+            ncol=min(len(handles), 6),
+            fontsize=8,
+            frameon=False,
+            bbox_to_anchor=(0.5, 0.25 / fig.get_figheight()),
+        )
+        fig.text(0.5, 0.05 / fig.get_figheight(), caption, ha="center", fontsize=7, color="#444444")
         fig.tight_layout(rect=(0, bottom, 1, 0.97))
         path = directory / f"{family}.png"
         fig.savefig(path, dpi=110)
@@ -133,8 +136,7 @@ def plot_all(doc: dict[str, Any], directory: Path) -> list[str]:
     return written
 
 
-def _lines(ax: Any, rows: list[dict[str, Any]], family: str,
-           colours: dict[str, str]) -> dict[str, Any]:
+def _lines(ax: Any, rows: list[dict[str, Any]], family: str, colours: dict[str, str]) -> dict[str, Any]:
     key, low, high, label = _metric(family)
     by_impl: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
@@ -146,10 +148,21 @@ def _lines(ax: Any, rows: list[dict[str, Any]], family: str,
         style = _style(impl, colours)
         ys = [r[key] for r in points]
         (line,) = ax.plot(xs, ys, label=impl, **style)
-        errors = [[max(0.0, y - (r.get(low) or y)) for y, r in zip(ys, points)],
-                  [max(0.0, (r.get(high) or y) - y) for y, r in zip(ys, points)]]
-        ax.errorbar(xs, ys, yerr=errors, fmt="none", ecolor=style["color"], elinewidth=0.9,
-                    capsize=2, alpha=0.7, zorder=style.get("zorder", 2))
+        errors = [
+            [max(0.0, y - (r.get(low) or y)) for y, r in zip(ys, points)],
+            [max(0.0, (r.get(high) or y) - y) for y, r in zip(ys, points)],
+        ]
+        ax.errorbar(
+            xs,
+            ys,
+            yerr=errors,
+            fmt="none",
+            ecolor=style["color"],
+            elinewidth=0.9,
+            capsize=2,
+            alpha=0.7,
+            zorder=style.get("zorder", 2),
+        )
         handles[impl] = line
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
@@ -168,8 +181,7 @@ def _fmt(value: float, family: str) -> str:
     return f"{value:.3g} GB/s"
 
 
-def _bars(ax: Any, rows: list[dict[str, Any]], family: str,
-          colours: dict[str, str]) -> dict[str, Any]:
+def _bars(ax: Any, rows: list[dict[str, Any]], family: str, colours: dict[str, str]) -> dict[str, Any]:
     from matplotlib.patches import Patch
 
     key, low, high, label = _metric(family)
@@ -178,11 +190,14 @@ def _bars(ax: Any, rows: list[dict[str, Any]], family: str,
     ordered = sorted(rows, key=lambda r: (r["size"], r[key]))
     names = [f"{r['impl']} @ {r['label']}" if several else r["impl"] for r in ordered]
     values = [r[key] for r in ordered]
-    errors = [[max(0.0, r[key] - (r.get(low) or r[key])) for r in ordered],
-              [max(0.0, (r.get(high) or r[key]) - r[key]) for r in ordered]]
+    errors = [
+        [max(0.0, r[key] - (r.get(low) or r[key])) for r in ordered],
+        [max(0.0, (r.get(high) or r[key]) - r[key]) for r in ordered],
+    ]
     bar_colours = [_style(r["impl"], colours)["color"] for r in ordered]
-    ax.barh(names, values, color=bar_colours, xerr=errors,
-            error_kw={"ecolor": "#333333", "elinewidth": 0.8, "capsize": 2})
+    ax.barh(
+        names, values, color=bar_colours, xerr=errors, error_kw={"ecolor": "#333333", "elinewidth": 0.8, "capsize": 2}
+    )
     top = max((r.get(high) or r[key]) for r in ordered)
     ax.set_xlim(0, top * 1.6)  # linear from zero: lengths compare honestly
     ax.set_xlabel(f"{_RATE_FAMILIES.get(family, '')} {label}".strip(), fontsize=8)
@@ -191,8 +206,7 @@ def _bars(ax: Any, rows: list[dict[str, Any]], family: str,
 
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v / 1e6:g}M"))
     # The row the others are compared with: wsframe[c], or the library with wsframe installed.
-    leads = {r["size"]: r for r in rows
-             if r["impl"] == "wsframe[c]" or r["impl"].endswith("+wsframe")}
+    leads = {r["size"]: r for r in rows if r["impl"] == "wsframe[c]" or r["impl"].endswith("+wsframe")}
     for y, r in enumerate(ordered):
         text = " " + _fmt(r[key], family)
         lead = leads.get(r["size"])

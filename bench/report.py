@@ -62,7 +62,7 @@ def fmt_ratio(ratio: float | None) -> str:
 
 
 def compiled_summary(modules: dict[str, str]) -> str:
-    """"compiled modules built", or which of them are missing."""
+    """ "compiled modules built", or which of them are missing."""
     missing = [name.rsplit(".", 1)[-1] for name, status in modules.items() if status != "ok"]
     if not missing:
         return "compiled modules built"
@@ -116,8 +116,8 @@ def fmt_spread(r: Result | dict[str, Any]) -> str:
     low, median, high = get("min_ns"), get("median_ns"), get("max_ns")
     if low is None or high is None or median is None:
         return "[-]"
-    unit, scale = next(((u, f) for u, f in (("s", 1e9), ("ms", 1e6), ("us", 1e3))
-                        if median >= f), ("ns", 1.0))
+    unit, scale = next(((u, f) for u, f in (("s", 1e9), ("ms", 1e6), ("us", 1e3)) if median >= f), ("ns", 1.0))
+
     def num(v: float) -> str:
         return f"{v:.3g}" if v < 1000 else f"{v:.0f}"
 
@@ -161,15 +161,24 @@ def _find(results: list[Result], workload: str, size: int | None, impl: str) -> 
     return None
 
 
-def _compare(results: list[Result], workload: str, size: int | None, impl: str,
-             against: tuple[str, ...]) -> dict[str, Any]:
+def _compare(
+    results: list[Result], workload: str, size: int | None, impl: str, against: tuple[str, ...]
+) -> dict[str, Any]:
     """``impl`` against the fastest of ``against``: the median per-round ratio and its range."""
     a = _find(results, workload, size, impl)
-    others = [b for b in (_find(results, workload, size, o) for o in against)
-              if b is not None and b.status == "ok" and b.median_ns]
-    row: dict[str, Any] = {"size": size if size else (a.size if a else None),
-                           "ratio": None, "ratio_min": None, "ratio_max": None,
-                           "against_used": None, "status": None}
+    others = [
+        b
+        for b in (_find(results, workload, size, o) for o in against)
+        if b is not None and b.status == "ok" and b.median_ns
+    ]
+    row: dict[str, Any] = {
+        "size": size if size else (a.size if a else None),
+        "ratio": None,
+        "ratio_min": None,
+        "ratio_max": None,
+        "against_used": None,
+        "status": None,
+    }
     if a is None or a.status != "ok" or not a.median_ns:
         row["status"] = a.reason if a is not None and a.reason else "not measured"
         return row
@@ -177,8 +186,7 @@ def _compare(results: list[Result], workload: str, size: int | None, impl: str,
         row["status"] = f"{'/'.join(against)} not measured"
         return row
     b = min(others, key=lambda r: r.median_ns or float("inf"))
-    ratio, low, high = paired_ratio(a.samples_ns, b.samples_ns,
-                                    (b.median_ns or 0) / a.median_ns)
+    ratio, low, high = paired_ratio(a.samples_ns, b.samples_ns, (b.median_ns or 0) / a.median_ns)
     row.update(ratio=ratio, against_used=b.impl, ratio_min=low, ratio_max=high)
     if a.output_info or b.output_info:  # e.g. the compression ratio each one reached
         row["info"] = f"{a.impl}: {a.output_info or '-'}; {b.impl}: {b.output_info or '-'}"
@@ -192,39 +200,75 @@ def headline(results: list[Result]) -> list[dict[str, Any]]:
     for what, workload, other in EQUAL_WORK:
         if workload in ran:
             row = _compare(results, workload, None, "wsframe[c]", (other,))
-            row.update(what=f"equal work: {what}", workload=workload, impl="wsframe[c]",
-                       against=other, target=None, met=None, area="equal work", kind="equal")
+            row.update(
+                what=f"equal work: {what}",
+                workload=workload,
+                impl="wsframe[c]",
+                against=other,
+                target=None,
+                met=None,
+                area="equal work",
+                kind="equal",
+            )
             rows.append(row)
     for t in TARGETS:
         if t.workload not in ran:
             continue
         row = _compare(results, t.workload, t.size, t.impl, t.against)
-        row.update(what=t.what, workload=t.workload, impl=t.impl, against="/".join(t.against),
-                   target=f">= {t.need:g}x", area=t.area, kind="target",
-                   met=None if row["ratio"] is None else row["ratio"] >= t.need)
+        row.update(
+            what=t.what,
+            workload=t.workload,
+            impl=t.impl,
+            against="/".join(t.against),
+            target=f">= {t.need:g}x",
+            area=t.area,
+            kind="target",
+            met=None if row["ratio"] is None else row["ratio"] >= t.need,
+        )
         rows.append(row)
     decode = _find(results, "frames.decode.text16", None, "wsframe[c]")
     if "frames.decode.text16" in ran:
         rate = decode.items_per_s if decode and decode.status == "ok" else None
-        rows.append({
-            "what": "FrameDecoder 16 B masked text frames, frames/s (frame-only)",
-            "workload": "frames.decode.text16", "size": decode.size if decode else None,
-            "impl": "wsframe[c]", "against": None, "target": f">= {FRAMES_PER_S_TARGET / 1e6:g} M/s",
-            "ratio": rate, "ratio_min": None, "ratio_max": None, "area": "compiled backend", "kind": "rate",
-            "met": None if rate is None else rate >= FRAMES_PER_S_TARGET, "status": None,
-        })
+        rows.append(
+            {
+                "what": "FrameDecoder 16 B masked text frames, frames/s (frame-only)",
+                "workload": "frames.decode.text16",
+                "size": decode.size if decode else None,
+                "impl": "wsframe[c]",
+                "against": None,
+                "target": f">= {FRAMES_PER_S_TARGET / 1e6:g} M/s",
+                "ratio": rate,
+                "ratio_min": None,
+                "ratio_max": None,
+                "area": "compiled backend",
+                "kind": "rate",
+                "met": None if rate is None else rate >= FRAMES_PER_S_TARGET,
+                "status": None,
+            }
+        )
     # wsframe[c] against the fastest peer, per workload: the range over sizes.
     spans: dict[str, list[float]] = defaultdict(list)
     for r in results:
         if r.impl == "wsframe[c]" and r.status == "ok" and r.ratio_to_best_peer:
             spans[r.workload].append(r.ratio_to_best_peer)
     for workload, ratios in spans.items():
-        rows.append({
-            "what": f"{workload}: wsframe[c] / best peer, over sizes", "workload": workload,
-            "size": None, "impl": "wsframe[c]", "against": "best peer", "target": None,
-            "ratio": min(ratios), "ratio_max": max(ratios), "ratio_min": None, "met": None,
-            "area": None, "kind": "span", "status": None,
-        })
+        rows.append(
+            {
+                "what": f"{workload}: wsframe[c] / best peer, over sizes",
+                "workload": workload,
+                "size": None,
+                "impl": "wsframe[c]",
+                "against": "best peer",
+                "target": None,
+                "ratio": min(ratios),
+                "ratio_max": max(ratios),
+                "ratio_min": None,
+                "met": None,
+                "area": None,
+                "kind": "span",
+                "status": None,
+            }
+        )
     return rows
 
 
@@ -257,8 +301,9 @@ def _headline_text(row: dict[str, Any]) -> str:
 
 def print_headline(rows: list[dict[str, Any]], out: TextIO) -> None:
     """The equal-work ratios, the targets and the wsframe/best-peer ranges, after the tables."""
-    out.write("\n== headline (speed ratio = other's time / wsframe[c]'s time: median of the "
-              "per-round ratios [their range])\n")
+    out.write(
+        "\n== headline (speed ratio = other's time / wsframe[c]'s time: median of the per-round ratios [their range])\n"
+    )
     for row in rows:
         out.write(f"  {row['what']:66} {_headline_text(row)}\n")
 
@@ -327,16 +372,13 @@ def markdown(doc: dict[str, Any], *, level: int = 1, images: dict[str, str] | No
         "",
         f"- command: `{doc['command']}` ({doc['created']}, {doc['duration_s']} s)",
         f"- machine: {env['cpu_model']}, {env['cpu_count']} logical CPUs, {env['platform']}"
-        + (f", load average {env['load_average'][0]:.2f} at the start"
-           if env.get("load_average") else ""),
+        + (f", load average {env['load_average'][0]:.2f} at the start" if env.get("load_average") else ""),
         f"- SIMD flags: {' '.join(env['cpu_flags_simd']) or 'unknown'}",
         f"- Python: {env['python_implementation']} {env['python']} ({env['compiler']})",
         f"- wsframe {env['versions'].get('wsframe')} (commit {ws['git_commit'] or 'n/a'}), "
         f"active backend `{ws['active_backend']}`, {compiled_summary(ws['compiled_modules'])}, "
         f"SIMD level `{ws['simd_level'] or 'n/a'}`",
-        "- versions: " + ", ".join(
-            f"{k} {v}" for k, v in env["versions"].items() if v and k != "wsframe"
-        ),
+        "- versions: " + ", ".join(f"{k} {v}" for k, v in env["versions"].items() if v and k != "wsframe"),
         f"- method: {settings['rounds']} rounds of >= {settings['round_time'] * 1e3:g} ms per "
         "figure, the implementations of one figure taking their rounds in turn, GC off while "
         "timing; every figure is the **median** of its rounds with the [min - max] of the "
@@ -352,21 +394,22 @@ def markdown(doc: dict[str, Any], *, level: int = 1, images: dict[str, str] | No
     for entry in doc["implementations"]:
         what = entry.get("detail") if entry["status"] == "ok" else f"skipped: {entry['reason']}"
         lines.append(f"| {entry['name']} | {entry.get('version') or ''} | {what} |")
-    lines += ["", f"{h}# Headline", "",
-              "Speed ratio = the other's time / wsframe[c]'s time: the median of the per-round "
-              "ratios, with their [range].", ""]
+    lines += [
+        "",
+        f"{h}# Headline",
+        "",
+        "Speed ratio = the other's time / wsframe[c]'s time: the median of the per-round ratios, with their [range].",
+        "",
+    ]
     equal = _headline_table(doc["headline"], "equal", False)
     if equal:
-        lines += ["Equal work: frames to messages (text as `str`) on both sides.", "", *equal,
-                  ""]
-    targets = _headline_table(doc["headline"], "target", True) + _headline_table(
-        doc["headline"], "rate", True)
+        lines += ["Equal work: frames to messages (text as `str`) on both sides.", "", *equal, ""]
+    targets = _headline_table(doc["headline"], "target", True) + _headline_table(doc["headline"], "rate", True)
     if targets:
         lines += ["Speed goals (bench/goals.py; area: the part of wsframe each one is about).", "", *targets, ""]
     spans = _headline_table(doc["headline"], "span", False)
     if spans:
-        lines += ["wsframe[c] against the fastest peer, lowest .. highest over the sizes.", "",
-                  *spans]
+        lines += ["wsframe[c] against the fastest peer, lowest .. highest over the sizes.", "", *spans]
 
     by_workload: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in doc["results"]:
@@ -383,15 +426,17 @@ def markdown(doc: dict[str, Any], *, level: int = 1, images: dict[str, str] | No
         rate = family in _RATE_FAMILIES
         impls = list(dict.fromkeys(r["impl"] for r in rows))
         labels = list(dict.fromkeys(r["label"] for r in rows))
-        unit = ("items (frames or messages) per second, median time per call [min - max]"
-                if rate else "GB/s, median time per call [min - max]")
+        unit = (
+            "items (frames or messages) per second, median time per call [min - max]"
+            if rate
+            else "GB/s, median time per call [min - max]"
+        )
         lines += ["", f"{h}## {name}: {titles.get(name, '')}", "", f"Cells: {unit}.", ""]
         lines.append("| size | " + " | ".join(impls) + " | wsframe[c] / best peer |")
         lines.append("| --- " * (len(impls) + 2) + "|")
         cells = {(r["label"], r["impl"]): r for r in rows}
         for label in labels:
-            row_cells = [_cell(cells[(label, i)], rate) if (label, i) in cells else ""
-                         for i in impls]
+            row_cells = [_cell(cells[(label, i)], rate) if (label, i) in cells else "" for i in impls]
             ratio = _ratio_cell(cells.get((label, "wsframe[c]")))
             lines.append(f"| {label} | " + " | ".join(row_cells) + f" | {ratio} |")
         notes: dict[str, list[str]] = defaultdict(list)

@@ -52,8 +52,9 @@ class Result:
     samples_ns: list[float] = field(default_factory=list)
 
 
-def paired_ratio(times: list[float], other: list[float],
-                 fallback: float | None = None) -> tuple[float | None, float | None, float | None]:
+def paired_ratio(
+    times: list[float], other: list[float], fallback: float | None = None
+) -> tuple[float | None, float | None, float | None]:
     """How many times faster ``times`` are than ``other``, round by round.
 
     Args:
@@ -75,4 +76,3 @@ def paired_ratio(times: list[float], other: list[float],
     if not pairs:
         return fallback, None, None
     return statistics.median(pairs), min(pairs), max(pairs)
-

@@ -70,7 +70,8 @@ def _ratios(group: list[Result]) -> None:
         if r.status == "ok" and r.median_ns:
             r.best_peer = best.impl
             r.ratio_to_best_peer, r.ratio_min, r.ratio_max = paired_ratio(
-                r.samples_ns, best.samples_ns, (best.median_ns or 0) / r.median_ns)
+                r.samples_ns, best.samples_ns, (best.median_ns or 0) / r.median_ns
+            )
 
 
 class Progress:
@@ -160,9 +161,7 @@ def run(
         err: where the progress line goes.
     """
     results: list[Result] = []
-    total = sum(
-        len(w.sizes(quick)) * sum(1 for i in impls if i.supports(w.op)) for w in workloads
-    )
+    total = sum(len(w.sizes(quick)) * sum(1 for i in impls if i.supports(w.op)) for w in workloads)
     progress = Progress(err, total)
     # Move everything alive now (modules, peers) out of the collector's sight:
     # the gc.collect() between rounds then costs microseconds, not milliseconds.
@@ -185,8 +184,15 @@ def run(
             for impl in users:  # set up, verify and calibrate each implementation
                 progress.show(f"{workload.name} {case.label}: {impl.name} (check, calibrate)")
                 result = Result(
-                    workload.name, workload.family, size, case.label, impl.name, impl.kind,
-                    status="skipped", nbytes=case.nbytes, items=case.items,
+                    workload.name,
+                    workload.family,
+                    size,
+                    case.label,
+                    impl.name,
+                    impl.kind,
+                    status="skipped",
+                    nbytes=case.nbytes,
+                    items=case.items,
                 )
                 group.append(result)
                 reason = impl.op_unavailable(workload.op) or too_slow.get(impl.name)
@@ -217,9 +223,7 @@ def run(
                 _figures(result, timer.result())
                 per_call = (result.min_ns or 0) / 1e9
                 if per_call > settings.max_call:
-                    too_slow[result.impl] = (
-                        f"too slow for larger sizes ({per_call:.2f} s per call at {case.label})"
-                    )
+                    too_slow[result.impl] = f"too slow for larger sizes ({per_call:.2f} s per call at {case.label})"
             del timers
             _ratios(group)
             progress.clear()
@@ -269,22 +273,29 @@ def build_parser() -> argparse.ArgumentParser:
         "installed peers (websockets, aiohttp, wsaccel, wsproto, autobahn, CPython, "
         "simdutf) on identical inputs, checking every result before timing it.",
     )
-    parser.add_argument("--quick", action="store_true",
-                        help="fewer sizes, 10k instead of 100k frames, short rounds "
-                        "(under 30 s)")
-    parser.add_argument("--only", action="append", metavar="PATTERN",
-                        help="workloads to run: names, families or fnmatch patterns, "
-                        "comma-separated or repeated (e.g. mask,utf8.ascii, "
-                        "'frames.decode.*'); see --list")
-    parser.add_argument("--impl", action="append", metavar="PATTERN",
-                        help="implementations to run (fnmatch on the names shown by --list)")
-    parser.add_argument("--output", type=Path, metavar="DIR",
-                        help="write DIR/results.json, DIR/results.md and DIR/*.png")
-    parser.add_argument("--rounds", type=int, metavar="N",
-                        help="timed rounds per case (default: 3 quick, 7 full)")
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer sizes, 10k instead of 100k frames, short rounds (under 30 s)"
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="PATTERN",
+        help="workloads to run: names, families or fnmatch patterns, "
+        "comma-separated or repeated (e.g. mask,utf8.ascii, "
+        "'frames.decode.*'); see --list",
+    )
+    parser.add_argument(
+        "--impl",
+        action="append",
+        metavar="PATTERN",
+        help="implementations to run (fnmatch on the names shown by --list)",
+    )
+    parser.add_argument(
+        "--output", type=Path, metavar="DIR", help="write DIR/results.json, DIR/results.md and DIR/*.png"
+    )
+    parser.add_argument("--rounds", type=int, metavar="N", help="timed rounds per case (default: 3 quick, 7 full)")
     parser.add_argument("--no-plots", action="store_true", help="do not draw PNG plots")
-    parser.add_argument("--list", action="store_true",
-                        help="list workloads and implementations, then exit")
+    parser.add_argument("--list", action="store_true", help="list workloads and implementations, then exit")
     return parser
 
 
@@ -311,8 +322,12 @@ def main(argv: list[str] | None = None) -> int:
     settings = timing.QUICK if args.quick else timing.FULL
     if args.rounds is not None:
         settings = timing.Settings(
-            settings.name, settings.round_time, args.rounds,
-            min(args.rounds, settings.slow_rounds), settings.slow_call, settings.max_call,
+            settings.name,
+            settings.round_time,
+            args.rounds,
+            min(args.rounds, settings.slow_rounds),
+            settings.slow_call,
+            settings.max_call,
         )
     started = time.time()
     env = environment.describe()
@@ -338,8 +353,7 @@ def main(argv: list[str] | None = None) -> int:
         "environment": env,
         "implementations": listing,
         "workloads": [
-            {"name": w.name, "family": w.family, "title": w.title,
-             "sizes": list(w.sizes(args.quick))}
+            {"name": w.name, "family": w.family, "title": w.title, "sizes": list(w.sizes(args.quick))}
             for w in workloads
         ],
         "results": [asdict(r) for r in results],

@@ -49,9 +49,7 @@ def _start_server(wsframe_on: bool) -> tuple[subprocess.Popen[str], str]:
     return proc, f"ws://{host}:{port}/"
 
 
-async def _round_trips(
-    uri: str, messages: int, size: int, window: int, compression: str | None
-) -> float:
+async def _round_trips(uri: str, messages: int, size: int, window: int, compression: str | None) -> float:
     from websockets.asyncio.client import connect
 
     payload = "x" * size

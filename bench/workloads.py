@@ -175,10 +175,47 @@ DECODE_FULL = (16, 64, KiB, 64 * KiB, MiB)
 DECODE_QUICK = (64, KiB, 64 * KiB)
 # A length sweep: every vector width's block boundaries and tails (odd lengths, a
 # block plus one, the lengths where a remainder path would show), 16 B to 1 MiB.
-DECODE_SWEEP = (16, 17, 31, 33, 63, 64, 65, 100, 127, 128, 129, 192, 255, 256, 257, 320,
-                384, 448, 511, 512, 576, 640, 704, 768, 1000, 1023, KiB, 1025, 1536,
-                2 * KiB, 3000, 4 * KiB, 4 * KiB + 1, 8 * KiB, 16 * KiB, 64 * KiB,
-                64 * KiB + 1, 256 * KiB, MiB)
+DECODE_SWEEP = (
+    16,
+    17,
+    31,
+    33,
+    63,
+    64,
+    65,
+    100,
+    127,
+    128,
+    129,
+    192,
+    255,
+    256,
+    257,
+    320,
+    384,
+    448,
+    511,
+    512,
+    576,
+    640,
+    704,
+    768,
+    1000,
+    1023,
+    KiB,
+    1025,
+    1536,
+    2 * KiB,
+    3000,
+    4 * KiB,
+    4 * KiB + 1,
+    8 * KiB,
+    16 * KiB,
+    64 * KiB,
+    64 * KiB + 1,
+    256 * KiB,
+    MiB,
+)
 DECODE_SWEEP_QUICK = (16, 65, 320, 448, KiB, 4 * KiB, 64 * KiB + 1)
 
 
@@ -211,8 +248,7 @@ def _messages_builder(payload_size: int, opcode: int, chunked: bool) -> Callable
     def build(count: int) -> Case:
         stream = inputs.frame_stream(count, payload_size, opcode=opcode, masked=True)
         chunks = inputs.chunks(stream.wire, CHUNK) if chunked else [stream.wire]
-        expected = [(op, body.decode("utf-8") if op == TEXT else body)
-                    for op, body in stream.messages]
+        expected = [(op, body.decode("utf-8") if op == TEXT else body) for op, body in stream.messages]
         label = f"{_count_label(count)} x {size_label(payload_size)}"
         return Case((chunks,), expected, len(stream.wire), count, label)
 
@@ -321,105 +357,250 @@ def _compression_ratio(wires: Any) -> str:
 
 
 WORKLOADS: tuple[Workload, ...] = (
-    Workload("mask.copy", "mask", "mask_copy",
-             "apply_mask(data, key) -> new bytes", MASK_FULL, MASK_QUICK, _mask_case),
-    Workload("mask.inplace", "mask", "mask_inplace",
-             "apply_mask_inplace(bytearray, key)", MASK_FULL, MASK_QUICK, _mask_case),
+    Workload("mask.copy", "mask", "mask_copy", "apply_mask(data, key) -> new bytes", MASK_FULL, MASK_QUICK, _mask_case),
+    Workload(
+        "mask.inplace", "mask", "mask_inplace", "apply_mask_inplace(bytearray, key)", MASK_FULL, MASK_QUICK, _mask_case
+    ),
     *(
-        Workload(f"utf8.{kind}", "utf8", "utf8_validate",
-                 f"is_valid() on {kind} text", UTF8_FULL, UTF8_QUICK, _utf8_builder(kind))
+        Workload(
+            f"utf8.{kind}",
+            "utf8",
+            "utf8_validate",
+            f"is_valid() on {kind} text",
+            UTF8_FULL,
+            UTF8_QUICK,
+            _utf8_builder(kind),
+        )
         for kind in inputs.TEXT_KINDS
     ),
     *(
-        Workload(f"utf8-incremental.{kind}", "utf8-incremental", "utf8_incremental",
-                 f"Utf8Validator fed 1 KiB pieces of {kind} text",
-                 INCREMENTAL_FULL, INCREMENTAL_QUICK, _incremental_builder(kind))
+        Workload(
+            f"utf8-incremental.{kind}",
+            "utf8-incremental",
+            "utf8_incremental",
+            f"Utf8Validator fed 1 KiB pieces of {kind} text",
+            INCREMENTAL_FULL,
+            INCREMENTAL_QUICK,
+            _incremental_builder(kind),
+        )
         for kind in ("ascii", "mixed")
     ),
-    Workload("frames.decode.text16", "frames-decode", "decode_frames",
-             "masked 16 B text frames, whole buffer (frame-only)", FRAMES_FULL, FRAMES_QUICK,
-             _decode_builder(16, TEXT, chunked=False)),
-    Workload("frames.decode.text16.chunked", "frames-decode", "decode_frames",
-             "masked 16 B text frames, 64 KiB reads (frame-only)", FRAMES_FULL, FRAMES_QUICK,
-             _decode_builder(16, TEXT, chunked=True)),
-    Workload("frames.decode.bin1k", "frames-decode", "decode_frames",
-             "masked 1 KiB binary frames, whole buffer (frame-only)", FRAMES_FULL, FRAMES_QUICK,
-             _decode_builder(KiB, BINARY, chunked=False)),
-    Workload("frames.decode.bin1k.chunked", "frames-decode", "decode_frames",
-             "masked 1 KiB binary frames, 64 KiB reads (frame-only)", FRAMES_FULL, FRAMES_QUICK,
-             _decode_builder(KiB, BINARY, chunked=True)),
-    Workload("frames.encode.masked", "frames-encode", "encode_frame",
-             "one binary frame, masked with a fresh key", ENCODE_FULL, ENCODE_QUICK,
-             _encode_builder(True), inputs.parse_frame),
-    Workload("frames.encode.unmasked", "frames-encode", "encode_frame",
-             "one binary frame, unmasked (server side)", ENCODE_FULL, ENCODE_QUICK,
-             _encode_builder(False), inputs.parse_frame),
-    Workload("frames.encode.text16.masked", "frames-encode", "encode_frame",
-             "encode_frame(TEXT, 16 B, mask=new_mask()): a client's small message",
-             (16,), (16,), _encode_builder(True, TEXT), inputs.parse_frame),
+    Workload(
+        "frames.decode.text16",
+        "frames-decode",
+        "decode_frames",
+        "masked 16 B text frames, whole buffer (frame-only)",
+        FRAMES_FULL,
+        FRAMES_QUICK,
+        _decode_builder(16, TEXT, chunked=False),
+    ),
+    Workload(
+        "frames.decode.text16.chunked",
+        "frames-decode",
+        "decode_frames",
+        "masked 16 B text frames, 64 KiB reads (frame-only)",
+        FRAMES_FULL,
+        FRAMES_QUICK,
+        _decode_builder(16, TEXT, chunked=True),
+    ),
+    Workload(
+        "frames.decode.bin1k",
+        "frames-decode",
+        "decode_frames",
+        "masked 1 KiB binary frames, whole buffer (frame-only)",
+        FRAMES_FULL,
+        FRAMES_QUICK,
+        _decode_builder(KiB, BINARY, chunked=False),
+    ),
+    Workload(
+        "frames.decode.bin1k.chunked",
+        "frames-decode",
+        "decode_frames",
+        "masked 1 KiB binary frames, 64 KiB reads (frame-only)",
+        FRAMES_FULL,
+        FRAMES_QUICK,
+        _decode_builder(KiB, BINARY, chunked=True),
+    ),
+    Workload(
+        "frames.encode.masked",
+        "frames-encode",
+        "encode_frame",
+        "one binary frame, masked with a fresh key",
+        ENCODE_FULL,
+        ENCODE_QUICK,
+        _encode_builder(True),
+        inputs.parse_frame,
+    ),
+    Workload(
+        "frames.encode.unmasked",
+        "frames-encode",
+        "encode_frame",
+        "one binary frame, unmasked (server side)",
+        ENCODE_FULL,
+        ENCODE_QUICK,
+        _encode_builder(False),
+        inputs.parse_frame,
+    ),
+    Workload(
+        "frames.encode.text16.masked",
+        "frames-encode",
+        "encode_frame",
+        "encode_frame(TEXT, 16 B, mask=new_mask()): a client's small message",
+        (16,),
+        (16,),
+        _encode_builder(True, TEXT),
+        inputs.parse_frame,
+    ),
     *(
-        Workload(f"decode.{kind}", "utf8-decode", "utf8_decode",
-                 f"utf8.decode() -> str on {kind} text", DECODE_FULL, DECODE_QUICK,
-                 _decode_text_builder(kind))
+        Workload(
+            f"decode.{kind}",
+            "utf8-decode",
+            "utf8_decode",
+            f"utf8.decode() -> str on {kind} text",
+            DECODE_FULL,
+            DECODE_QUICK,
+            _decode_text_builder(kind),
+        )
         for kind in inputs.DECODE_KINDS
     ),
     *(
-        Workload(f"decode.sweep.{kind}", "utf8-decode-sweep", "utf8_decode",
-                 f"utf8.decode() -> str on {kind} text, length sweep", DECODE_SWEEP,
-                 DECODE_SWEEP_QUICK, _decode_text_builder(kind))
+        Workload(
+            f"decode.sweep.{kind}",
+            "utf8-decode-sweep",
+            "utf8_decode",
+            f"utf8.decode() -> str on {kind} text, length sweep",
+            DECODE_SWEEP,
+            DECODE_SWEEP_QUICK,
+            _decode_text_builder(kind),
+        )
         for kind in ("ascii", "mixed")
     ),
     *(
-        Workload(f"message.text.{kind}", "text-message", "text_message",
-                 f"one masked {kind} text message, wire bytes -> str (decoder and "
-                 "assembler reused)", MESSAGE_SIZES, MESSAGE_SIZES,
-                 _text_message_builder(kind))
+        Workload(
+            f"message.text.{kind}",
+            "text-message",
+            "text_message",
+            f"one masked {kind} text message, wire bytes -> str (decoder and assembler reused)",
+            MESSAGE_SIZES,
+            MESSAGE_SIZES,
+            _text_message_builder(kind),
+        )
         for kind in ("ascii", "mixed")
     ),
-    Workload("messages.text16", "messages", "decode_messages",
-             "masked 16 B text frames -> str messages, whole buffer (equal work)",
-             FRAMES_FULL, FRAMES_QUICK, _messages_builder(16, TEXT, chunked=False)),
-    Workload("messages.text16.chunked", "messages", "decode_messages",
-             "masked 16 B text frames -> str messages, 64 KiB reads (equal work)",
-             FRAMES_FULL, FRAMES_QUICK, _messages_builder(16, TEXT, chunked=True)),
-    Workload("messages.bin1k.chunked", "messages", "decode_messages",
-             "masked 1 KiB binary frames -> messages, 64 KiB reads (equal work)",
-             FRAMES_FULL, FRAMES_QUICK, _messages_builder(KiB, BINARY, chunked=True)),
-    Workload("deflate.compress", "deflate", "deflate_messages",
-             "compress + frame JSON text messages (server, context takeover)",
-             DEFLATE_SIZES, DEFLATE_QUICK, _deflate_builder,
-             inputs.inflate_frames, _compression_ratio),
-    Workload("deflate.inflate", "deflate", "inflate_messages",
-             "decode + inflate + validate + assemble compressed JSON text messages",
-             DEFLATE_SIZES, DEFLATE_QUICK, _inflate_builder),
-    Workload("integration.wsproto.plain", "integration", "wsproto_plain",
-             "wsproto WSConnection, masked ~300 B JSON messages in 64 KiB reads, "
-             "with and without wsframe installed", INTEGRATION_FULL, INTEGRATION_QUICK,
-             _plain_integration_builder),
-    Workload("integration.websockets.plain", "integration", "websockets_plain",
-             "websockets ServerProtocol, masked ~300 B JSON messages in 64 KiB reads, "
-             "with and without wsframe installed", INTEGRATION_FULL, INTEGRATION_QUICK,
-             _plain_integration_builder),
-    Workload("integration.wsproto.deflate", "integration", "wsproto_deflate",
-             "wsproto WSConnection, compressed ~300 B JSON messages in 64 KiB reads, "
-             "with and without wsframe installed", INTEGRATION_FULL, INTEGRATION_QUICK,
-             _integration_builder),
-    Workload("integration.websockets.deflate", "integration", "websockets_deflate",
-             "websockets ServerProtocol, compressed ~300 B JSON messages in 64 KiB reads, "
-             "with and without wsframe installed", INTEGRATION_FULL, INTEGRATION_QUICK,
-             _integration_builder),
-    Workload("integration.websocket_client.send", "integration", "client_send",
-             "websocket-client WebSocket.send(text): JSON text messages framed and masked, "
-             "with and without wsframe installed", CLIENT_SIZES, (300,),
-             _client_send_builder),
-    Workload("integration.websocket_client.recv", "integration", "client_recv",
-             "websocket-client WebSocket.recv(): masked JSON text frames parsed, unmasked, "
-             "validated, with and without wsframe installed", CLIENT_SIZES, (300,),
-             _client_recv_builder),
+    Workload(
+        "messages.text16",
+        "messages",
+        "decode_messages",
+        "masked 16 B text frames -> str messages, whole buffer (equal work)",
+        FRAMES_FULL,
+        FRAMES_QUICK,
+        _messages_builder(16, TEXT, chunked=False),
+    ),
+    Workload(
+        "messages.text16.chunked",
+        "messages",
+        "decode_messages",
+        "masked 16 B text frames -> str messages, 64 KiB reads (equal work)",
+        FRAMES_FULL,
+        FRAMES_QUICK,
+        _messages_builder(16, TEXT, chunked=True),
+    ),
+    Workload(
+        "messages.bin1k.chunked",
+        "messages",
+        "decode_messages",
+        "masked 1 KiB binary frames -> messages, 64 KiB reads (equal work)",
+        FRAMES_FULL,
+        FRAMES_QUICK,
+        _messages_builder(KiB, BINARY, chunked=True),
+    ),
+    Workload(
+        "deflate.compress",
+        "deflate",
+        "deflate_messages",
+        "compress + frame JSON text messages (server, context takeover)",
+        DEFLATE_SIZES,
+        DEFLATE_QUICK,
+        _deflate_builder,
+        inputs.inflate_frames,
+        _compression_ratio,
+    ),
+    Workload(
+        "deflate.inflate",
+        "deflate",
+        "inflate_messages",
+        "decode + inflate + validate + assemble compressed JSON text messages",
+        DEFLATE_SIZES,
+        DEFLATE_QUICK,
+        _inflate_builder,
+    ),
+    Workload(
+        "integration.wsproto.plain",
+        "integration",
+        "wsproto_plain",
+        "wsproto WSConnection, masked ~300 B JSON messages in 64 KiB reads, with and without wsframe installed",
+        INTEGRATION_FULL,
+        INTEGRATION_QUICK,
+        _plain_integration_builder,
+    ),
+    Workload(
+        "integration.websockets.plain",
+        "integration",
+        "websockets_plain",
+        "websockets ServerProtocol, masked ~300 B JSON messages in 64 KiB reads, with and without wsframe installed",
+        INTEGRATION_FULL,
+        INTEGRATION_QUICK,
+        _plain_integration_builder,
+    ),
+    Workload(
+        "integration.wsproto.deflate",
+        "integration",
+        "wsproto_deflate",
+        "wsproto WSConnection, compressed ~300 B JSON messages in 64 KiB reads, with and without wsframe installed",
+        INTEGRATION_FULL,
+        INTEGRATION_QUICK,
+        _integration_builder,
+    ),
+    Workload(
+        "integration.websockets.deflate",
+        "integration",
+        "websockets_deflate",
+        "websockets ServerProtocol, compressed ~300 B JSON messages in 64 KiB reads, "
+        "with and without wsframe installed",
+        INTEGRATION_FULL,
+        INTEGRATION_QUICK,
+        _integration_builder,
+    ),
+    Workload(
+        "integration.websocket_client.send",
+        "integration",
+        "client_send",
+        "websocket-client WebSocket.send(text): JSON text messages framed and masked, "
+        "with and without wsframe installed",
+        CLIENT_SIZES,
+        (300,),
+        _client_send_builder,
+    ),
+    Workload(
+        "integration.websocket_client.recv",
+        "integration",
+        "client_recv",
+        "websocket-client WebSocket.recv(): masked JSON text frames parsed, unmasked, "
+        "validated, with and without wsframe installed",
+        CLIENT_SIZES,
+        (300,),
+        _client_recv_builder,
+    ),
     # Not timed: measured by bench.memory in child processes (no implementation has the op).
-    Workload("memory.deflate", "deflate-memory", "deflate_memory",
-             "memory per connection, compressor + decompressor, per zlib backend and "
-             "window/memLevel", (0,), (0,), _no_input),
+    Workload(
+        "memory.deflate",
+        "deflate-memory",
+        "deflate_memory",
+        "memory per connection, compressor + decompressor, per zlib backend and window/memLevel",
+        (0,),
+        (0,),
+        _no_input,
+    ),
 )
 
 FAMILIES: tuple[str, ...] = tuple(dict.fromkeys(w.family for w in WORKLOADS))
@@ -443,9 +624,7 @@ def select(patterns: list[str] | None) -> list[Workload]:
         hits = [
             w
             for w in WORKLOADS
-            if fnmatchcase(w.name, pattern)
-            or fnmatchcase(w.family, pattern)
-            or w.name.startswith(pattern + ".")
+            if fnmatchcase(w.name, pattern) or fnmatchcase(w.family, pattern) or w.name.startswith(pattern + ".")
         ]
         if not hits:
             names = ", ".join(w.name for w in WORKLOADS)

@@ -115,9 +115,7 @@ SCENARIOS: dict[str, Scenario] = {
 }
 
 
-async def run_scenario(
-    uri: str, name: str, *, max_size: int = 2**20, compression: str | None = None
-) -> None:
+async def run_scenario(uri: str, name: str, *, max_size: int = 2**20, compression: str | None = None) -> None:
     """Open a connection to ``uri`` and run one scenario on it, within TIMEOUT.
 
     Args:
@@ -155,9 +153,7 @@ def main(argv: list[str] | None = None) -> None:
     failed = 0
     for name in SCENARIOS:
         try:
-            asyncio.run(
-                run_scenario(args.uri, name, max_size=args.max_size, compression=args.compression)
-            )
+            asyncio.run(run_scenario(args.uri, name, max_size=args.max_size, compression=args.compression))
         except Exception as exc:  # report and go on with the next scenario
             failed += 1
             print(f"FAIL {name}: {type(exc).__name__}: {exc}")

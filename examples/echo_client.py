@@ -136,9 +136,7 @@ class Client:
     def _setup(self, max_size: int | None) -> None:
         """Everything compression changes: RSV1 allowed, inflating, deflating (RFC 7692)."""
         params = self.params
-        self._decoder = FrameDecoder(
-            client=True, max_frame_size=max_size, rsv_allowed=4 if params else 0
-        )
+        self._decoder = FrameDecoder(client=True, max_frame_size=max_size, rsv_allowed=4 if params else 0)
         self._assembler = MessageAssembler(
             max_message_size=max_size,
             inflater=Inflater(params, client=True) if params else None,
@@ -149,9 +147,7 @@ class Client:
         """Send one text (str) or binary (bytes) message, masked."""
         opcode = Opcode.TEXT if isinstance(data, str) else Opcode.BINARY
         payload = data.encode("utf-8") if isinstance(data, str) else data
-        self._writer.writelines(
-            encode_message(opcode, payload, masked=True, deflater=self._deflater)
-        )
+        self._writer.writelines(encode_message(opcode, payload, masked=True, deflater=self._deflater))
         await self._writer.drain()
 
     async def ping(self, payload: bytes = b"") -> None:
@@ -202,8 +198,7 @@ class Client:
         if not self._close_sent:  # the server started the closing handshake: echo it
             self._close_sent = True
             self._writer.write(
-                encode_frame(Opcode.CLOSE, b"" if code == 1005 else encode_close(code, reason),
-                             mask=new_mask())
+                encode_frame(Opcode.CLOSE, b"" if code == 1005 else encode_close(code, reason), mask=new_mask())
             )
         self.close_code, self.close_reason = code, reason
         await self._wait_for_server_close()

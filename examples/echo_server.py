@@ -235,9 +235,7 @@ async def handle_connection(
         return
     try:
         method, target, headers = read_request(head[:-4])
-        if method == "GET" and target == PAGE_PATH and not any(
-            name.lower() == b"upgrade" for name, _ in headers
-        ):
+        if method == "GET" and target == PAGE_PATH and not any(name.lower() == b"upgrade" for name, _ in headers):
             writer.write(_http_response(200, body=PAGE.encode(), content_type="text/html; charset=utf-8"))
             await _finish(writer, reader)
             return
@@ -306,12 +304,13 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO)
 
     async def run() -> None:
-        server = await serve(
-            args.host, args.port, max_size=args.max_size or None, compression=not args.no_compression
-        )
+        server = await serve(args.host, args.port, max_size=args.max_size or None, compression=not args.no_compression)
         host, port = server.sockets[0].getsockname()[:2]
-        print(f"listening on ws://{host}:{port}/ (test page: http://{host}:{port}{PAGE_PATH})",
-              file=sys.stderr, flush=True)
+        print(
+            f"listening on ws://{host}:{port}/ (test page: http://{host}:{port}{PAGE_PATH})",
+            file=sys.stderr,
+            flush=True,
+        )
         async with server:
             await server.serve_forever()
 

@@ -295,8 +295,12 @@ class _Connection:
         """A whole response; the body goes out as the windows allow, then END_STREAM."""
         self.h2.send_headers(
             stream_id,
-            [(":status", str(status)), *(headers or []), ("content-type", content_type),
-             ("content-length", str(len(body)))],
+            [
+                (":status", str(status)),
+                *(headers or []),
+                ("content-type", content_type),
+                ("content-length", str(len(body))),
+            ],
             end_stream=not body,
         )
         if body:
@@ -384,9 +388,7 @@ async def serve(
         else:
             await echo_server.handle_connection(reader, writer, max_size=max_size, compression=compression)
 
-    return await asyncio.start_server(
-        handler, host, port, ssl=ssl_context, limit=echo_server.MAX_REQUEST
-    )
+    return await asyncio.start_server(handler, host, port, ssl=ssl_context, limit=echo_server.MAX_REQUEST)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -403,12 +405,18 @@ def main(argv: list[str] | None = None) -> None:
 
     async def run() -> None:
         server = await serve(
-            args.host, args.port, ssl_context=tls_context(args.certfile, args.keyfile),
-            max_size=args.max_size or None, compression=not args.no_compression,
+            args.host,
+            args.port,
+            ssl_context=tls_context(args.certfile, args.keyfile),
+            max_size=args.max_size or None,
+            compression=not args.no_compression,
         )
         host, port = server.sockets[0].getsockname()[:2]
-        print(f"listening on https://{host}:{port}{PAGE_PATH} (HTTP/2 and HTTP/1.1; wss://{host}:{port}/)",
-              file=sys.stderr, flush=True)
+        print(
+            f"listening on https://{host}:{port}{PAGE_PATH} (HTTP/2 and HTTP/1.1; wss://{host}:{port}/)",
+            file=sys.stderr,
+            flush=True,
+        )
         async with server:
             await server.serve_forever()
 

@@ -63,8 +63,7 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
                 return
     if scope["type"] == "http":
         body = (
-            f"WebSocket echo (wsframe={wsframe_state()} backend={wsframe.backend}): "
-            "connect with a WebSocket client\n"
+            f"WebSocket echo (wsframe={wsframe_state()} backend={wsframe.backend}): connect with a WebSocket client\n"
         ).encode()
         await send(
             {

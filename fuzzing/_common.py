@@ -32,8 +32,7 @@ try:
     from wsframe._speedups import _utf8 as c_utf8
 except ImportError as exc:  # pragma: no cover - nothing to compare against
     raise SystemExit(
-        f"fuzzing needs the compiled backend ({exc}); build it first: "
-        "python setup.py build_ext --inplace"
+        f"fuzzing needs the compiled backend ({exc}); build it first: python setup.py build_ext --inplace"
     ) from exc
 
 #: (name, frames module, utf8 module) for each backend, reference first.
@@ -74,8 +73,7 @@ def compare(what: str, outcomes: list[Any], data: bytes) -> None:
     for (name, *_), other in zip(BACKENDS[1:], outcomes[1:]):
         if other != first:
             raise Divergence(
-                f"{what}: reference and {name} differ on input {data!r}\n"
-                f"  reference: {first!r}\n  {name}: {other!r}"
+                f"{what}: reference and {name} differ on input {data!r}\n  reference: {first!r}\n  {name}: {other!r}"
             )
 
 

@@ -30,22 +30,23 @@ def records(body: bytes) -> list[tuple[int, int, bytes]]:
 
 
 def run(frames_mod: Any, head: int, recs: list[tuple[int, int, bytes]]) -> list[Any]:
-    made = capture(lambda: frames_mod.MessageAssembler(
-        max_message_size=LIMITS[head & 7], decode_text=not head & 8))
+    made = capture(lambda: frames_mod.MessageAssembler(max_message_size=LIMITS[head & 7], decode_text=not head & 8))
     if made[0] != "ok":
         return [made]
     assembler, out = made[1], []
     for flags, opcode, payload in recs:
-        frame = capture(lambda op=opcode, p=payload, fl=flags: frames_mod.Frame(
-            op, p, bool(fl & 1), bool(fl & 2), bool(fl & 4), bool(fl & 8)))
+        frame = capture(
+            lambda op=opcode, p=payload, fl=flags: frames_mod.Frame(
+                op, p, bool(fl & 1), bool(fl & 2), bool(fl & 4), bool(fl & 8)
+            )
+        )
         if frame[0] != "ok":
             out.append(("frame", frame))
             continue
         got = capture(lambda f=frame[1]: assembler.add(f))
         if got[0] == "ok" and got[1] is not None:
             m = got[1]
-            got = ("ok", (int(m.opcode), m.data, type(m.data).__name__,
-                          bool(getattr(m, "compressed", False))))
+            got = ("ok", (int(m.opcode), m.data, type(m.data).__name__, bool(getattr(m, "compressed", False))))
         out.append(("add", got))
         if got[0] == "raise":
             break

@@ -39,11 +39,17 @@ def _message(m: Any) -> tuple[Any, ...]:
 def run(frames_mod: Any, cfg: dict[str, Any], chunks: list[bytes]) -> list[Any]:
     """Everything one backend does with *chunks*, as a comparable list."""
     out: list[Any] = []
-    made = capture(lambda: frames_mod.FrameDecoder(
-        client=cfg["client"], max_frame_size=cfg["max_frame_size"],
-        rsv_allowed=cfg["rsv_allowed"], validate_utf8=cfg["validate_utf8"]))
-    asm = capture(lambda: frames_mod.MessageAssembler(
-        max_message_size=cfg["max_message_size"], decode_text=cfg["decode_text"]))
+    made = capture(
+        lambda: frames_mod.FrameDecoder(
+            client=cfg["client"],
+            max_frame_size=cfg["max_frame_size"],
+            rsv_allowed=cfg["rsv_allowed"],
+            validate_utf8=cfg["validate_utf8"],
+        )
+    )
+    asm = capture(
+        lambda: frames_mod.MessageAssembler(max_message_size=cfg["max_message_size"], decode_text=cfg["decode_text"])
+    )
     if made[0] != "ok" or asm[0] != "ok":
         return [("init", made if made[0] != "ok" else None, asm if asm[0] != "ok" else None)]
     decoder, assembler = made[1], asm[1]

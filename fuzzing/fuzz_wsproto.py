@@ -56,15 +56,13 @@ def run(flags: int, chunks: list[bytes]) -> list[Any]:
         extensions=_extensions(deflate, client),
     )
     for chunk in chunks:
-        got = capture(lambda chunk=chunk: (conn.receive_data(chunk),
-                                           [_value(e) for e in conn.events()])[1])
+        got = capture(lambda chunk=chunk: (conn.receive_data(chunk), [_value(e) for e in conn.events()])[1])
         out.append(("conn", got))
         if got[0] == "raise":
             break
     proto = FrameProtocol(client=client, extensions=_extensions(deflate, client))
     for chunk in chunks:
-        got = capture(lambda chunk=chunk: (proto.receive_bytes(chunk),
-                                           [_value(f) for f in proto.received_frames()])[1])
+        got = capture(lambda chunk=chunk: (proto.receive_bytes(chunk), [_value(f) for f in proto.received_frames()])[1])
         out.append(("frames", got))
         if got[0] == "raise":
             break
@@ -83,8 +81,7 @@ def test_one(data: bytes) -> None:
         integration.uninstall()
     if plain != patched:
         raise Divergence(
-            f"wsproto with and without wsframe differ on {data!r}\n"
-            f"  wsproto: {plain!r}\n  with wsframe: {patched!r}"
+            f"wsproto with and without wsframe differ on {data!r}\n  wsproto: {plain!r}\n  with wsframe: {patched!r}"
         )
 
 

@@ -79,8 +79,14 @@ def main() -> int:
         text = text[:255]
         _write("assembler", bytes([0x06, 0x01, 0x01, len(text)]) + text)
         head, tail = text[:2], text[2:]
-        _write("assembler", bytes([0x06, 0x00, 0x01, len(head)]) + head
-               + bytes([0x01, 0x09, 0]) + bytes([0x01, 0x00, len(tail)]) + tail)
+        _write(
+            "assembler",
+            bytes([0x06, 0x00, 0x01, len(head)])
+            + head
+            + bytes([0x01, 0x09, 0])
+            + bytes([0x01, 0x00, len(tail)])
+            + tail,
+        )
     for folder in sorted(OUT.iterdir()):
         print(f"{folder}: {sum(1 for _ in folder.iterdir())} seeds")
     return 0

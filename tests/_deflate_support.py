@@ -32,8 +32,7 @@ def backend_params() -> list[object]:
             id=name,
             marks=pytest.mark.skipif(
                 not installed(name),
-                reason=f"zlib backend {name!r} not installed ({BACKENDS[name]} "
-                "does not import)",
+                reason=f"zlib backend {name!r} not installed ({BACKENDS[name]} does not import)",
             ),
         )
         for name in BACKEND_NAMES
@@ -49,9 +48,7 @@ def sample_messages(seed: int = 0) -> list[bytes]:
     """
     rng = random.Random(seed)
     block = rng.randbytes(20000)
-    text = " ".join(
-        rng.choice(["alpha", "beta", "gamma", "delta", "ωμέγα", "€"]) for _ in range(400)
-    ).encode()
+    text = " ".join(rng.choice(["alpha", "beta", "gamma", "delta", "ωμέγα", "€"]) for _ in range(400)).encode()
     return [
         b"Hello",
         b"",
@@ -120,7 +117,6 @@ def _table_code(table: list[tuple[int, int]], value: int) -> tuple[int, int, int
             assert value - base < (1 << extra) or (base, extra) == (258, 0)
             return index, value - base, extra
     raise ValueError(value)
-
 
 
 def deflate_message(*tokens: bytes | tuple[int, int]) -> bytes:

@@ -77,9 +77,7 @@ def self_signed_certificate(directory: str) -> tuple[str, str, str]:
         .not_valid_before(now - datetime.timedelta(minutes=5))
         .not_valid_after(now + datetime.timedelta(days=1))
         .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-            ),
+            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
             critical=False,
         )
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
@@ -96,9 +94,7 @@ def self_signed_certificate(directory: str) -> tuple[str, str, str]:
                 serialization.NoEncryption(),
             )
         )
-    spki = key.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+    spki = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     return certfile, keyfile, base64.b64encode(hashlib.sha256(spki).digest()).decode("ascii")
 
 
@@ -122,9 +118,7 @@ class H2Client:
         config = H2Configuration(client_side=True, header_encoding="latin-1")
         self.h2 = H2Connection(config)
         # SETTINGS_INITIAL_WINDOW_SIZE: the window of each stream the server sends on.
-        self.h2.local_settings = Settings(
-            client=True, initial_values={SettingCodes.INITIAL_WINDOW_SIZE: window}
-        )
+        self.h2.local_settings = Settings(client=True, initial_values={SettingCodes.INITIAL_WINDOW_SIZE: window})
         self.streams: dict[int, _Stream] = {}
         self.settings: dict[int, int] = {}
         self.settings_received = asyncio.Event()
@@ -291,9 +285,7 @@ class H2WebSocket:
         return self.client.streams[self.stream_id]
 
     async def send(self, opcode: Opcode, payload: bytes, *, fragment_size: int | None = None) -> None:
-        frames = encode_message(
-            opcode, payload, masked=True, deflater=self.deflater, fragment_size=fragment_size
-        )
+        frames = encode_message(opcode, payload, masked=True, deflater=self.deflater, fragment_size=fragment_size)
         await self.client.send(self.stream_id, b"".join(frames))
 
     async def recv(self) -> Message | None:

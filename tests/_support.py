@@ -78,9 +78,7 @@ _COMMON: dict[str, Any] = {
 settings.register_profile("dev", max_examples=100, **_COMMON)
 settings.register_profile("ci", max_examples=100, derandomize=True, print_blob=True, **_COMMON)
 settings.register_profile("thorough", max_examples=2000, **_COMMON)
-settings.load_profile(
-    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
-)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
 #: For the properties that compare wsframe with a third-party library (wsproto,
 #: websockets, autobahn): more examples than the profile gives, since each one
@@ -160,8 +158,7 @@ def load_implementation(concern: str, backend: str, *, module_level: bool = Fals
                 pytrace=False,
             )
         pytest.skip(
-            f"{compiled} is not built ({exc}); build it with "
-            "`python setup.py build_ext --inplace` (or `make build`)",
+            f"{compiled} is not built ({exc}); build it with `python setup.py build_ext --inplace` (or `make build`)",
             allow_module_level=module_level,
         )
 
@@ -197,6 +194,7 @@ def implementation_fixture(concern: str) -> Any:
 
     return implementation
 
+
 # ---------------------------------------------------------------------------
 # The conformance data (tests/data, extracted by tools/extract_conformance.py).
 # ---------------------------------------------------------------------------
@@ -216,10 +214,7 @@ def conformance_path(name: str) -> Path | None:
     if path.is_file():
         return path
     if os.environ.get("WSFRAME_REQUIRE_CONFORMANCE") == "1":
-        raise FileNotFoundError(
-            f"conformance file {path} not found "
-            "(regenerate it with tools/extract_conformance.py)"
-        )
+        raise FileNotFoundError(f"conformance file {path} not found (regenerate it with tools/extract_conformance.py)")
     return None
 
 

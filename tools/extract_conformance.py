@@ -83,9 +83,7 @@ def autobahn(src: Path) -> dict[str, Any]:
         expected = kept["expected"]
         if isinstance(expected, dict) and isinstance(expected.get("autobahn"), dict):
             expected = dict(expected)
-            expected["autobahn"] = {
-                k: v for k, v in expected["autobahn"].items() if k not in PROSE_AUTOBAHN_KEYS
-            }
+            expected["autobahn"] = {k: v for k, v in expected["autobahn"].items() if k not in PROSE_AUTOBAHN_KEYS}
             kept["expected"] = expected
         cases.append(kept)
     source = {k: raw["source"][k] for k in ("repository", "commit", "license")}

@@ -54,8 +54,9 @@ def compiled_available() -> bool:
     env = dict(os.environ)
     env.pop("WSFRAME_PURE_PYTHON", None)
     probe = "import warnings, wsframe; warnings.simplefilter('ignore'); print(wsframe.backend)"
-    done = subprocess.run([sys.executable, "-W", "ignore", "-c", probe], env=env,
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", probe], env=env, capture_output=True, text=True, check=False
+    )
     if done.returncode != 0:
         print(done.stderr, file=sys.stderr)
     return done.stdout.strip() == "c"
@@ -81,8 +82,9 @@ def pytest(args: list[str], **env: str | None) -> int:
     return subprocess.run(cmd, env=environ, check=False).returncode
 
 
-def pytest_pair(first: tuple[list[str], dict[str, str | None]],
-                second: tuple[list[str], dict[str, str | None]]) -> tuple[int, int]:
+def pytest_pair(
+    first: tuple[list[str], dict[str, str | None]], second: tuple[list[str], dict[str, str | None]]
+) -> tuple[int, int]:
     """Two pytest processes at once; the second's output is held and shown after the first."""
     cmd2, env2, title2 = _command(*second)
     with tempfile.TemporaryFile(mode="w+") as held:
@@ -106,11 +108,14 @@ def main(argv: list[str]) -> int:
 
     if compiled_available():
         compiled_pass: tuple[list[str], dict[str, str | None]] = (
-            [*cov, *args], {"WSFRAME_PURE_PYTHON": None, "WSFRAME_EXPECT_BACKEND": "c"})
+            [*cov, *args],
+            {"WSFRAME_PURE_PYTHON": None, "WSFRAME_EXPECT_BACKEND": "c"},
+        )
         append = ["--cov-append"] if coverage else []
         pure_pass: tuple[list[str], dict[str, str | None]] = (
             [*cov, *append, "-m", "not both_backends", *args],
-            {"WSFRAME_PURE_PYTHON": "1", "WSFRAME_EXPECT_BACKEND": "python"})
+            {"WSFRAME_PURE_PYTHON": "1", "WSFRAME_EXPECT_BACKEND": "python"},
+        )
         if parallel:
             first, second = pytest_pair(compiled_pass, pure_pass)
         else:
@@ -122,8 +127,7 @@ def main(argv: list[str]) -> int:
         status = [rc for rc in (first, second) if rc not in (0, NO_TESTS)]
     else:
         if os.environ.get("WSFRAME_REQUIRE_C") == "1":
-            print("run_tests: the compiled backend is not importable and WSFRAME_REQUIRE_C=1",
-                  file=sys.stderr)
+            print("run_tests: the compiled backend is not importable and WSFRAME_REQUIRE_C=1", file=sys.stderr)
             return 1
         print("run_tests: the compiled backend is not available; one pass, on the reference")
         only = pytest([*cov, *args], WSFRAME_PURE_PYTHON="1", WSFRAME_EXPECT_BACKEND="python")
@@ -136,10 +140,12 @@ def main(argv: list[str]) -> int:
         # A subset of the tests covers less: the floor holds for the whole suite only.
         required = os.environ.get("WSFRAME_REQUIRE_COVERAGE") == "1" and not args
         floor = [f"--fail-under={COVERAGE_FLOOR}"] if required else []
-        print(f"\n==== coverage of both passes (floor {COVERAGE_FLOOR}%: "
-              f"{'required' if required else 'not required here'})", flush=True)
-        report = subprocess.run([sys.executable, "-m", "coverage", "report", *floor],
-                                check=False).returncode
+        print(
+            f"\n==== coverage of both passes (floor {COVERAGE_FLOOR}%: "
+            f"{'required' if required else 'not required here'})",
+            flush=True,
+        )
+        report = subprocess.run([sys.executable, "-m", "coverage", "report", *floor], check=False).returncode
         if report:
             print(f"run_tests: coverage is below the floor of {COVERAGE_FLOOR}%", file=sys.stderr)
             status.append(report)

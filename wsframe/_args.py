@@ -49,9 +49,7 @@ def byte_view(data: Any, what: str = "data") -> memoryview:
     try:
         view = memoryview(data)
     except TypeError:
-        raise TypeError(
-            f"{what} must be a bytes-like object, not {type(data).__name__}"
-        ) from None
+        raise TypeError(f"{what} must be a bytes-like object, not {type(data).__name__}") from None
     if not view.c_contiguous:
         raise ValueError(f"{what} must be a C-contiguous buffer")
     if view.format != "B" or view.ndim != 1:
@@ -136,9 +134,7 @@ def check_rsv_allowed(value: Any) -> int:
     try:
         bits = operator.index(value)
     except TypeError:
-        raise TypeError(
-            f"rsv_allowed must be an int (a 3-bit mask), not {type(value).__name__}"
-        ) from None
+        raise TypeError(f"rsv_allowed must be an int (a 3-bit mask), not {type(value).__name__}") from None
     if not 0 <= bits <= 7:
         raise ValueError(f"rsv_allowed must be a 3-bit mask (0..7), got {bits}")
     return bits
@@ -164,9 +160,7 @@ def check_inflater(inflater: _T) -> _T:
             compressed message.
     """
     if inflater is not None and not callable(getattr(inflater, "feed", None)):
-        raise TypeError(
-            f"inflater must be a wsframe.deflate.Inflater or None, not {type(inflater).__name__}"
-        )
+        raise TypeError(f"inflater must be a wsframe.deflate.Inflater or None, not {type(inflater).__name__}")
     return inflater
 
 
@@ -175,11 +169,13 @@ def signature(*params: tuple[str, Any, bool]) -> Signature:
     (:data:`REQUIRED`: no default), for the compiled classes: a C type's
     ``__init__`` has no text signature, so each carries an explicit
     ``__signature__``."""
-    return Signature([
-        Parameter(
-            name,
-            Parameter.KEYWORD_ONLY if keyword_only else Parameter.POSITIONAL_OR_KEYWORD,
-            default=default,
-        )
-        for name, default, keyword_only in params
-    ])
+    return Signature(
+        [
+            Parameter(
+                name,
+                Parameter.KEYWORD_ONLY if keyword_only else Parameter.POSITIONAL_OR_KEYWORD,
+                default=default,
+            )
+            for name, default, keyword_only in params
+        ]
+    )

@@ -88,10 +88,7 @@ def _load() -> tuple[str, str, ModuleType, ModuleType, ModuleType]:
         why = "WSFRAME_PURE_PYTHON is set"
     else:
         try:
-            compiled = [
-                importlib.import_module(f"wsframe._speedups.{name}")
-                for name in COMPILED_MODULES
-            ]
+            compiled = [importlib.import_module(f"wsframe._speedups.{name}") for name in COMPILED_MODULES]
         except ImportError as exc:
             why, expected = _why_not_compiled(exc)
             why += _source_tree_note()
@@ -192,9 +189,7 @@ def _reinstall_command() -> str:
                 source = f"{vcs['vcs']}+{url}"
     if " " in source:
         source = f'"{source}"'
-    return "python -m pip install --force-reinstall --no-cache-dir " + (
-        f"-e {source}" if editable else source
-    )
+    return "python -m pip install --force-reinstall --no-cache-dir " + (f"-e {source}" if editable else source)
 
 
 def _source_tree_note() -> str:

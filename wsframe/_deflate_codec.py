@@ -179,11 +179,7 @@ class Inflater:
         d = self._d
         if d is None:
             d = self._start()
-        bound = (
-            max_size
-            if type(max_size) is int and 0 <= max_size < _NO_LIMIT
-            else _limit(max_size, "max_size")
-        )
+        bound = max_size if type(max_size) is int and 0 <= max_size < _NO_LIMIT else _limit(max_size, "max_size")
         by_ratio = False
         ratio = self.max_ratio
         if ratio is not None:
@@ -193,9 +189,7 @@ class Inflater:
                 bound, by_ratio = room, True
         if fin:
             data: bytes | bytearray | memoryview = (
-                payload + _TRAILER
-                if type(payload) is bytes
-                else b"".join((payload, _TRAILER))  # one copy, any buffer
+                payload + _TRAILER if type(payload) is bytes else b"".join((payload, _TRAILER))  # one copy, any buffer
             )
         else:
             data = payload
@@ -270,6 +264,7 @@ class Inflater:
 # ---------------------------------------------------------------------------
 # Deflate (RFC 7692 §7.2.1)
 # ---------------------------------------------------------------------------
+
 
 class _Pool(threading.local):
     """Compressors of Deflaters without context takeover, reset and free.
@@ -400,9 +395,7 @@ class Deflater:
         # again (allocated at the first message: a connection that never
         # sends costs nothing); without, it starts the pool.
         if reset:
-            pool = self._pool = _pools.setdefault(
-                (module, level, bits, mem_level, strategy), _Pool()
-            )
+            pool = self._pool = _pools.setdefault((module, level, bits, mem_level, strategy), _Pool())
             if not pool.free:
                 pool.free.append(self._new_compressor())
         else:

@@ -36,8 +36,7 @@ def _as_extensions(
         items = list(value)
     except TypeError:
         raise TypeError(
-            "offers must be a header value or parse_extensions() output, not "
-            f"{type(value).__name__}"
+            f"offers must be a header value or parse_extensions() output, not {type(value).__name__}"
         ) from None
     out: list[Extension] = []
     for item in items:
@@ -45,9 +44,7 @@ def _as_extensions(
             name, params = item
             params = [(str(k), v if v is None else str(v)) for k, v in params]
         except (TypeError, ValueError):
-            raise TypeError(
-                f"each offer must be (name, [(param, value), ...]), not {item!r}"
-            ) from None
+            raise TypeError(f"each offer must be (name, [(param, value), ...]), not {item!r}") from None
         out.append((str(name), params))
     return out
 
@@ -164,9 +161,7 @@ def offer(
     return "; ".join(parts)
 
 
-def _read_params(
-    params: Sequence[tuple[str, str | None]], side: str
-) -> dict[str, str | None]:
+def _read_params(params: Sequence[tuple[str, str | None]], side: str) -> dict[str, str | None]:
     """The parameters of one permessage-deflate element, checked by §7.1.
 
     Raises ValueError naming the rule broken (the caller declines or fails).
@@ -189,10 +184,7 @@ def _read_params(
             if not (key == _CMWB and side == "offer"):
                 raise ValueError(f"{name} needs a value in the {side}")
         elif _WINDOW_VALUE.match(value) is None:
-            raise ValueError(
-                f"invalid {name}={value!r} in the {side} "
-                "(must be 8..15 without leading zeros)"
-            )
+            raise ValueError(f"invalid {name}={value!r} in the {side} (must be 8..15 without leading zeros)")
         seen[key] = value
     return seen
 
@@ -225,9 +217,7 @@ def _negotiate(
         offered_cmwb = got[_CMWB]
         client_bits = cmwb if offered_cmwb is None else min(cmwb, int(offered_cmwb))
     elif cmwb < 15:
-        raise ValueError(
-            f"the offer does not allow limiting the client's window to {cmwb} bits"
-        )
+        raise ValueError(f"the offer does not allow limiting the client's window to {cmwb} bits")
     else:
         client_bits = 15
     return DeflateParams(server_nct, client_nct, server_bits, client_bits)
@@ -244,9 +234,7 @@ def _response_value(agreed: DeflateParams, offered: dict[str, str | None]) -> st
         parts.append(f"{_SMWB}={agreed.server_max_window_bits}")
     # Only when offered (§7.1.2.2); explicit when the client gave a value, so
     # the agreement does not depend on the client remembering its offer.
-    if _CMWB in offered and (
-        agreed.client_max_window_bits != 15 or offered[_CMWB] is not None
-    ):
+    if _CMWB in offered and (agreed.client_max_window_bits != 15 or offered[_CMWB] is not None):
         parts.append(f"{_CMWB}={agreed.client_max_window_bits}")
     return "; ".join(parts)
 
@@ -309,41 +297,31 @@ def respond(
     return None
 
 
-def _check_response(
-    got: dict[str, str | None], offered: dict[str, str | None]
-) -> DeflateParams:
+def _check_response(got: dict[str, str | None], offered: dict[str, str | None]) -> DeflateParams:
     """Client side of §7.1: the agreement, or ValueError to fail."""
     if _SNCT in offered and _SNCT not in got:
         # RFC 7692 §7.1.1.1: the server MUST include it when accepting.
-        raise ValueError(
-            "the response lacks server_no_context_takeover, which was offered"
-        )
+        raise ValueError("the response lacks server_no_context_takeover, which was offered")
     offered_smwb = offered.get(_SMWB)
     got_smwb = got.get(_SMWB)
     if offered_smwb is not None:
         # RFC 7692 §7.1.2.1: accepted "with the same or smaller value".
         if got_smwb is None:
-            raise ValueError(
-                f"the response lacks server_max_window_bits, {offered_smwb} was offered"
-            )
+            raise ValueError(f"the response lacks server_max_window_bits, {offered_smwb} was offered")
         if int(got_smwb) > int(offered_smwb):
             raise ValueError(
-                f"server_max_window_bits={got_smwb} in the response is larger "
-                f"than the {offered_smwb} offered"
+                f"server_max_window_bits={got_smwb} in the response is larger than the {offered_smwb} offered"
             )
     got_cmwb = got.get(_CMWB)
     if _CMWB in got:
         # RFC 7692 §7.1.2.2: only in answer to an offer that has it.
         if _CMWB not in offered:
-            raise ValueError(
-                "client_max_window_bits in the response, but it was not offered"
-            )
+            raise ValueError("client_max_window_bits in the response, but it was not offered")
         offered_cmwb = offered[_CMWB]
         assert got_cmwb is not None  # _read_params: a response value is required
         if offered_cmwb is not None and int(got_cmwb) > int(offered_cmwb):
             raise ValueError(
-                f"client_max_window_bits={got_cmwb} in the response is larger "
-                f"than the {offered_cmwb} offered"
+                f"client_max_window_bits={got_cmwb} in the response is larger than the {offered_cmwb} offered"
             )
         client_bits = int(got_cmwb)
     else:
@@ -391,9 +369,7 @@ def accept_response(
         raise HandshakeError("permessage-deflate was not offered")
     deflates = [params for name, params in answer if name.lower() == EXTENSION_NAME]
     if len(deflates) != 1:
-        raise HandshakeError(
-            f"the response must accept permessage-deflate once, not {len(deflates)} times"
-        )
+        raise HandshakeError(f"the response must accept permessage-deflate once, not {len(deflates)} times")
     try:
         got = _read_params(deflates[0], "response")
     except ValueError as exc:
@@ -405,6 +381,4 @@ def accept_response(
             return _check_response(got, mine)
         except ValueError as exc:
             errors.append(str(exc))
-    raise HandshakeError(
-        "permessage-deflate response does not match the offer: " + "; ".join(errors)
-    )
+    raise HandshakeError("permessage-deflate response does not match the offer: " + "; ".join(errors))

@@ -73,9 +73,7 @@ def accept_key(key: str | bytes) -> str:
     except (binascii.Error, UnicodeEncodeError):
         raise ValueError(f"Sec-WebSocket-Key {key!r} is not valid base64") from None
     if len(raw) != 16:
-        raise ValueError(
-            f"Sec-WebSocket-Key must encode 16 bytes, {key!r} encodes {len(raw)}"
-        )
+        raise ValueError(f"Sec-WebSocket-Key must encode 16 bytes, {key!r} encodes {len(raw)}")
     digest = hashlib.sha1((key + GUID).encode("ascii")).digest()
     return base64.b64encode(digest).decode("ascii")
 
@@ -144,9 +142,7 @@ class Request:
     origin: str | None = None
 
 
-def check_request(
-    method: str | bytes, headers: Headers | Mapping[str | bytes, str | bytes]
-) -> Request:
+def check_request(method: str | bytes, headers: Headers | Mapping[str | bytes, str | bytes]) -> Request:
     """Validate a client's opening handshake (RFC 6455 §4.2.1).
 
     The request line's other parts (a request-target, HTTP/1.1 or later) are
@@ -183,16 +179,13 @@ def check_request(
     if fields.count("upgrade") == 0:
         raise HandshakeError("missing Upgrade header (expected Upgrade: websocket)")
     if not fields.has_token("upgrade", "websocket"):
-        raise HandshakeError(
-            f"Upgrade header {fields.joined('upgrade')!r:.60} does not contain 'websocket'"
-        )
+        raise HandshakeError(f"Upgrade header {fields.joined('upgrade')!r:.60} does not contain 'websocket'")
     # §4.2.1 item 4: |Connection| including the token "Upgrade", ASCII case-insensitive.
     if fields.count("connection") == 0:
         raise HandshakeError("missing Connection header (expected Connection: Upgrade)")
     if not fields.has_token("connection", "upgrade"):
         raise HandshakeError(
-            f"Connection header {fields.joined('connection')!r:.60} "
-            "does not contain the token 'Upgrade'"
+            f"Connection header {fields.joined('connection')!r:.60} does not contain the token 'Upgrade'"
         )
 
     # §4.2.1 item 6: |Sec-WebSocket-Version| 13; §4.2.2 / §4.4: else 426 with the versions
@@ -324,9 +317,7 @@ def request_headers(
     return headers + _offered_fields(origin, subprotocols, extensions)
 
 
-def _offered_fields(
-    origin: str | None, subprotocols: Sequence[str], extensions: str | None
-) -> list[tuple[str, str]]:
+def _offered_fields(origin: str | None, subprotocols: Sequence[str], extensions: str | None) -> list[tuple[str, str]]:
     """A client's optional opening-handshake fields, checked: Origin,
     Sec-WebSocket-Protocol and Sec-WebSocket-Extensions, each when given
     (the same over HTTP/1.1 and, lowercased, over HTTP/2)."""
@@ -375,9 +366,7 @@ def check_response(
         raise TypeError("subprotocols must be a sequence of names, not a str")
     # §4.1 (server's response) item 1: anything but 101 is handled per HTTP; no WebSocket.
     if status != 101:
-        raise HandshakeError(
-            f"the server answered {status} instead of 101 Switching Protocols", status=status
-        )
+        raise HandshakeError(f"the server answered {status} instead of 101 Switching Protocols", status=status)
     fields = Fields(headers)
     # Item 2: |Upgrade| is an ASCII case-insensitive match for "websocket".
     upgrade = fields.joined("upgrade")
@@ -390,8 +379,7 @@ def check_response(
         raise HandshakeError("the response has no Connection header")
     if not fields.has_token("connection", "upgrade"):
         raise HandshakeError(
-            f"the response's Connection header {fields.joined('connection')!r:.60} "
-            "does not contain 'Upgrade'"
+            f"the response's Connection header {fields.joined('connection')!r:.60} does not contain 'Upgrade'"
         )
     # Item 4: |Sec-WebSocket-Accept| is base64(SHA-1(key + GUID)).
     accept = fields.single("sec-websocket-accept", "Sec-WebSocket-Accept")
@@ -402,9 +390,7 @@ def check_response(
     except ValueError as exc:
         raise ValueError(f"key: {exc}") from None
     if accept != expected:
-        raise HandshakeError(
-            f"Sec-WebSocket-Accept {accept!r:.60} does not match our key (expected {expected!r})"
-        )
+        raise HandshakeError(f"Sec-WebSocket-Accept {accept!r:.60} does not match our key (expected {expected!r})")
 
     # Item 5: an extension the client did not offer fails the connection.
     answered = fields.joined("sec-websocket-extensions")
@@ -412,8 +398,7 @@ def check_response(
         answer = parse_extensions(answered)  # 1#extension: an empty list is malformed
         if extensions is None:
             raise HandshakeError(
-                f"the server answered Sec-WebSocket-Extensions {answered!r:.60} "
-                "but no extension was offered"
+                f"the server answered Sec-WebSocket-Extensions {answered!r:.60} but no extension was offered"
             )
         check_offered(answer, parse_extensions(extensions))
 
@@ -421,11 +406,6 @@ def check_response(
     chosen = fields.single("sec-websocket-protocol", "Sec-WebSocket-Protocol")
     if chosen is not None and chosen not in subprotocols:
         if not subprotocols:
-            raise HandshakeError(
-                f"the server chose subprotocol {chosen!r:.60} but none was offered"
-            )
-        raise HandshakeError(
-            f"the server chose subprotocol {chosen!r:.60}, "
-            f"which is not one of {list(subprotocols)}"
-        )
+            raise HandshakeError(f"the server chose subprotocol {chosen!r:.60} but none was offered")
+        raise HandshakeError(f"the server chose subprotocol {chosen!r:.60}, which is not one of {list(subprotocols)}")
     return chosen, answered

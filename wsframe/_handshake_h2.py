@@ -51,9 +51,7 @@ _RESPONSE_PSEUDO = frozenset({":status"})
 
 # RFC 9113 §8.2.2: connection-specific fields are malformed in HTTP/2 (te is allowed with
 # the value "trailers" only).  RFC 8441 §5 says the same of Connection and Upgrade.
-_CONNECTION_SPECIFIC = frozenset(
-    {"connection", "upgrade", "keep-alive", "proxy-connection", "transfer-encoding"}
-)
+_CONNECTION_SPECIFIC = frozenset({"connection", "upgrade", "keep-alive", "proxy-connection", "transfer-encoding"})
 
 # RFC 9113 §8.2.1: a field name has no character in 0x00-0x20, 0x41-0x5a (uppercase) or
 # 0x7f-0xff (nor anything beyond, in a str), and no colon after the first character.
@@ -68,9 +66,7 @@ _NO_KEY = "AAAAAAAAAAAAAAAAAAAAAA=="  # base64 of 16 zero bytes
 _SUPERSEDED = frozenset({"sec-websocket-key", "sec-websocket-accept"})
 
 
-def _field_block(
-    headers: object, allowed_pseudo: frozenset[str]
-) -> tuple[dict[str, str], list[tuple[str, str]]]:
+def _field_block(headers: object, allowed_pseudo: frozenset[str]) -> tuple[dict[str, str], list[tuple[str, str]]]:
     """Split an HTTP/2 field block into pseudo-header fields and regular fields.
 
     Returns:
@@ -107,9 +103,7 @@ def _field_block(
             continue
         # RFC 9113 §8.2.2: connection-specific fields are malformed; te only as "trailers".
         if name in _CONNECTION_SPECIFIC or (name == "te" and _lower(value) != "trailers"):
-            raise HandshakeError(
-                f"connection-specific field {name}: {value!r:.40} is not allowed in HTTP/2"
-            )
+            raise HandshakeError(f"connection-specific field {name}: {value!r:.40} is not allowed in HTTP/2")
         regular.append((name, value))
     return pseudo, regular
 
@@ -140,7 +134,8 @@ def check_connect_request(headers: Headers | Mapping[str | bytes, str | bytes]) 
     method = pseudo.get(":method")
     if method != "CONNECT":
         raise HandshakeError(
-            "missing :method (expected CONNECT)" if method is None
+            "missing :method (expected CONNECT)"
+            if method is None
             else f"a WebSocket over HTTP/2 is opened with CONNECT, not {method!r:.40}"
         )
     # RFC 8441 §5: :protocol MUST be included, with the value "websocket" (an upgrade token:
@@ -180,8 +175,13 @@ def check_connect_request(headers: Headers | Mapping[str | bytes, str | bytes]) 
     try:
         request = check_request(
             "GET",
-            [("host", authority), ("upgrade", "websocket"), ("connection", "upgrade"),
-             ("sec-websocket-key", _NO_KEY), *fields],
+            [
+                ("host", authority),
+                ("upgrade", "websocket"),
+                ("connection", "upgrade"),
+                ("sec-websocket-key", _NO_KEY),
+                *fields,
+            ],
         )
     except HandshakeError as exc:
         # HTTP/2 field names are lowercase (RFC 9113 §8.2): the 426's version field too.
@@ -191,9 +191,7 @@ def check_connect_request(headers: Headers | Mapping[str | bytes, str | bytes]) 
     return dataclasses.replace(request, key=None)
 
 
-def connect_response_headers(
-    *, subprotocol: str | None = None, extensions: str | None = None
-) -> list[tuple[str, str]]:
+def connect_response_headers(*, subprotocol: str | None = None, extensions: str | None = None) -> list[tuple[str, str]]:
     """The header list that accepts an extended CONNECT (RFC 8441 §5).
 
     Args:
@@ -305,8 +303,7 @@ def check_connect_response(
     fields = [(name, value) for name, value in regular if name not in _SUPERSEDED]
     return check_response(
         101,
-        [("upgrade", "websocket"), ("connection", "upgrade"), ("sec-websocket-accept", accept_key(_NO_KEY)),
-         *fields],
+        [("upgrade", "websocket"), ("connection", "upgrade"), ("sec-websocket-accept", accept_key(_NO_KEY)), *fields],
         key=_NO_KEY,
         subprotocols=subprotocols,
         extensions=extensions,

@@ -197,9 +197,7 @@ class Fields:
 
 
 def _malformed(value: str, pos: int, what: str) -> HandshakeError:
-    return HandshakeError(
-        f"malformed Sec-WebSocket-Extensions at offset {pos}: {what} in {value!r}"
-    )
+    return HandshakeError(f"malformed Sec-WebSocket-Extensions at offset {pos}: {what} in {value!r}")
 
 
 def _param_value(value: str, pos: int, pname: str) -> tuple[str, int]:

@@ -61,9 +61,7 @@ def check_encode(opcode: Any, length: int, fin: bool) -> Opcode:
     """
     op = defined_opcode(opcode)
     if control_length_error(op, length) is not None:
-        raise ValueError(
-            f"control frame payload of {length} bytes exceeds {MAX_CONTROL_PAYLOAD}"
-        )
+        raise ValueError(f"control frame payload of {length} bytes exceeds {MAX_CONTROL_PAYLOAD}")
     if control_fin_error(op, bool(fin)) is not None:
         raise ValueError("control frames cannot be fragmented (fin=False)")
     if length < 0 or length > MAX_PAYLOAD_LENGTH:
@@ -125,9 +123,7 @@ def plan_message(
     compressed = False
     control = op >= 8
     if deflater is not None and not hasattr(deflater, "compress"):
-        raise TypeError(
-            f"deflater must be a wsframe.deflate.Deflater or None, not {type(deflater).__name__}"
-        )
+        raise TypeError(f"deflater must be a wsframe.deflate.Deflater or None, not {type(deflater).__name__}")
     if deflater is not None and not control and len(data) >= deflater.min_size:
         data = deflater.compress(data)
         compressed = True
@@ -154,9 +150,7 @@ def message_frames(
     Raises:
         the same as :func:`plan_message`.
     """
-    op, data, compressed, step = plan_message(
-        opcode, payload, fragment_size=fragment_size, deflater=deflater
-    )
+    op, data, compressed, step = plan_message(opcode, payload, fragment_size=fragment_size, deflater=deflater)
     if step >= len(data):  # one frame: the common case, without slicing
         return [(op, data, True, compressed)]
     view = memoryview(data)

@@ -170,8 +170,7 @@ def control_length_error(opcode: int, length: int) -> ProtocolError | None:
     if opcode < 8 or length <= MAX_CONTROL_PAYLOAD:
         return None
     return ProtocolError(
-        f"control frame ({opcode_name(opcode)}) payload of {length} bytes exceeds "
-        f"{MAX_CONTROL_PAYLOAD}",
+        f"control frame ({opcode_name(opcode)}) payload of {length} bytes exceeds {MAX_CONTROL_PAYLOAD}",
         _PROTOCOL_ERROR,
     )
 
@@ -190,9 +189,7 @@ def rsv_error(rsv: int, opcode: int, rsv_allowed: int) -> ProtocolError | None:
     unexpected = rsv & ~rsv_allowed & 7
     if unexpected:
         names = [name for bit, name in ((4, "RSV1"), (2, "RSV2"), (1, "RSV3")) if unexpected & bit]
-        return ProtocolError(
-            f"reserved bit {'/'.join(names)} set without an extension", _PROTOCOL_ERROR
-        )
+        return ProtocolError(f"reserved bit {'/'.join(names)} set without an extension", _PROTOCOL_ERROR)
     if rsv & 4 and (opcode == Opcode.CONTINUATION or opcode >= 8):
         return ProtocolError(f"RSV1 set on a {opcode_name(opcode)} frame", _PROTOCOL_ERROR)
     return None
@@ -212,16 +209,12 @@ def mask_error(masked: bool, client: bool) -> ProtocolError | None:
 def non_minimal_length(bits: int) -> ProtocolError:
     # RFC 6455 §5.2: "the minimal number of bytes MUST be used to encode the length".
     below = 126 if bits == 16 else 0x10000
-    return ProtocolError(
-        f"non-minimal {bits}-bit encoding of a payload length below {below}", _PROTOCOL_ERROR
-    )
+    return ProtocolError(f"non-minimal {bits}-bit encoding of a payload length below {below}", _PROTOCOL_ERROR)
 
 
 def length_msb() -> ProtocolError:
     # RFC 6455 §5.2: with a 64-bit length "the most significant bit MUST be 0".
-    return ProtocolError(
-        "64-bit payload length with the most significant bit set", _PROTOCOL_ERROR
-    )
+    return ProtocolError("64-bit payload length with the most significant bit set", _PROTOCOL_ERROR)
 
 
 def fragmentation_error(opcode: int, in_message: bool) -> ProtocolError | None:
@@ -233,9 +226,7 @@ def fragmentation_error(opcode: int, in_message: bool) -> ProtocolError | None:
     injected in between, data frames may not.
     """
     if opcode == Opcode.CONTINUATION and not in_message:
-        return ProtocolError(
-            "continuation frame without a message to continue", _PROTOCOL_ERROR
-        )
+        return ProtocolError("continuation frame without a message to continue", _PROTOCOL_ERROR)
     if opcode in (Opcode.TEXT, Opcode.BINARY) and in_message:
         return ProtocolError(
             f"{opcode_name(opcode)} frame inside a fragmented message (expected CONTINUATION)",
@@ -251,24 +242,18 @@ def fragmentation_error(opcode: int, in_message: bool) -> ProtocolError | None:
 def frame_too_big(length: int, limit: object) -> PayloadTooBig:
     # max_frame_size is judged on the declared length, before the payload is
     # buffered; 1009 "message too big" (RFC 6455 §7.4.1).
-    return PayloadTooBig(
-        f"frame payload of {length} bytes exceeds the limit of {limit} bytes", _TOO_BIG
-    )
+    return PayloadTooBig(f"frame payload of {length} bytes exceeds the limit of {limit} bytes", _TOO_BIG)
 
 
 def message_too_big(size: int, limit: object) -> PayloadTooBig:
     # RFC 6455 §7.4.1: 1009 for a message too big to process.
-    return PayloadTooBig(
-        f"message of at least {size} bytes exceeds the limit of {limit} bytes", _TOO_BIG
-    )
+    return PayloadTooBig(f"message of at least {size} bytes exceeds the limit of {limit} bytes", _TOO_BIG)
 
 
 def inflated_too_big(limit: object) -> PayloadTooBig:
     # RFC 7692 §8 leaves the bound to the implementation; the inflated size of
     # a message counts against max_message_size as its wire size does.
-    return PayloadTooBig(
-        f"message inflates to more than the limit of {limit} bytes", _TOO_BIG
-    )
+    return PayloadTooBig(f"message inflates to more than the limit of {limit} bytes", _TOO_BIG)
 
 
 def inflated_past_ratio(ratio: object, compressed: int, slack: int) -> PayloadTooBig:
@@ -288,9 +273,7 @@ def invalid_text(position: int) -> InvalidUTF8:
 
 def truncated_text(position: int) -> InvalidUTF8:
     # RFC 6455 §8.1: the message ended inside a code point.
-    return InvalidUTF8(
-        f"text payload is not valid UTF-8 at byte {position} (truncated sequence)", position
-    )
+    return InvalidUTF8(f"text payload is not valid UTF-8 at byte {position} (truncated sequence)", position)
 
 
 def utf8_error(position: int, why: str, fail_index: int | None = None) -> InvalidUTF8:
@@ -351,9 +334,7 @@ def parse_close(payload: Any) -> tuple[int, str]:
         reason = data[2:].decode("utf-8")
     except UnicodeDecodeError as exc:
         # RFC 6455 §5.5.1: "the data ... MUST be UTF-8" -> §8.1 close 1007.
-        raise InvalidUTF8(
-            f"close reason is not valid UTF-8 at byte {exc.start}", exc.start
-        ) from None
+        raise InvalidUTF8(f"close reason is not valid UTF-8 at byte {exc.start}", exc.start) from None
     return _CLOSE_CODES.get(code, code), reason
 
 

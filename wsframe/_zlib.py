@@ -92,9 +92,7 @@ def import_backend(name: str) -> ModuleType:
     try:
         dotted = BACKENDS[name]
     except KeyError:
-        raise ValueError(
-            f"unknown zlib backend {name!r}; choose one of {', '.join(BACKENDS)}"
-        ) from None
+        raise ValueError(f"unknown zlib backend {name!r}; choose one of {', '.join(BACKENDS)}") from None
     try:
         return importlib.import_module(dotted)
     except ImportError as exc:
@@ -148,10 +146,7 @@ def zlib_backend(zlib: ModuleType | str | None = None) -> ModuleType:
     if isinstance(zlib, str):
         return import_backend(zlib)
     if not isinstance(zlib, ModuleType) or not all(hasattr(zlib, a) for a in _API):
-        raise TypeError(
-            "zlib must be None, a backend name or a module with zlib's API, "
-            f"not {zlib!r}"
-        )
+        raise TypeError(f"zlib must be None, a backend name or a module with zlib's API, not {zlib!r}")
     return zlib
 
 

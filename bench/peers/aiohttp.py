@@ -105,8 +105,7 @@ class AiohttpImpl(Impl):
         self.detail = (
             f"aiohttp WebSocketWriter, compression with {backend}"
             if self.deflate_only
-            else "aiohttp._websocket.mask (Cython), reader_c (Cython), writer; "
-            f"compression with {backend}"
+            else f"aiohttp._websocket.mask (Cython), reader_c (Cython), writer; compression with {backend}"
         )
 
     def supports(self, op: str) -> bool:
@@ -189,8 +188,12 @@ class AiohttpImpl(Impl):
             return take().data
 
         # One connection's reader, message after message, each read as receive() does.
-        return Prepared("f(a0)\nd = t().data", {"f": feed, "t": take, "a0": wire}, run,
-                        note="compiled reader_c -> WSMessage (text decoded to str)")
+        return Prepared(
+            "f(a0)\nd = t().data",
+            {"f": feed, "t": take, "a0": wire},
+            run,
+            note="compiled reader_c -> WSMessage (text decoded to str)",
+        )
 
     def inflate_messages(self, wires: Sequence[bytes], window_bits: int) -> Prepared:
         self._use_backend()
@@ -210,16 +213,15 @@ class AiohttpImpl(Impl):
 
         timed = connection()
         timed()  # creates its decompressor now, with this backend
-        return Prepared("f()", {"f": timed}, lambda: connection()(),
-                        note=f"reader_c with compress=True ({self._backend_name()})")
+        return Prepared(
+            "f()", {"f": timed}, lambda: connection()(), note=f"reader_c with compress=True ({self._backend_name()})"
+        )
 
     # ------------------------------------------------------------ writing
 
     def _writer(self, masked: bool, compress: int = 0, keep: int | None = None) -> Any:
         transport = _Transport(keep)
-        writer = self.writer_mod.WebSocketWriter(
-            _PausableProtocol(), transport, use_mask=masked, compress=compress
-        )
+        writer = self.writer_mod.WebSocketWriter(_PausableProtocol(), transport, use_mask=masked, compress=compress)
         return writer, transport
 
     def encode_frame(self, payload: bytes, masked: bool, opcode: int) -> Prepared:
@@ -230,8 +232,7 @@ class AiohttpImpl(Impl):
 
         writer, _ = self._writer(masked, keep=4)
         note = "WebSocketWriter._write_websocket_frame (key from random.getrandbits)"
-        return Prepared("f(a0, op, 0)", {"f": writer._write_websocket_frame, "a0": payload,
-                                         "op": opcode}, run, note)
+        return Prepared("f(a0, op, 0)", {"f": writer._write_websocket_frame, "a0": payload, "op": opcode}, run, note)
 
     def deflate_messages(self, payloads: Sequence[bytes]) -> Prepared:
         self._use_backend()

@@ -30,9 +30,7 @@ class AutobahnImpl(Impl):
     def mask_copy(self, data: bytes, key: bytes) -> Prepared:
         create = self.xormask.create_xor_masker
         masker = create(key, len(data))  # the length hint picks autobahn's SIMD path
-        return Prepared(
-            "f(a0)", {"f": masker.process, "a0": data}, lambda: create(key, len(data)).process(data)
-        )
+        return Prepared("f(a0)", {"f": masker.process, "a0": data}, lambda: create(key, len(data)).process(data))
 
     def utf8_validate(self, data: bytes) -> Prepared:
         return dfa_validate(self.utf8.Utf8Validator(), data)

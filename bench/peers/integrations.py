@@ -69,7 +69,6 @@ class WithIntegration(Impl):
             ns = dict(prepared.ns, _install=install, _uninstall=uninstall)
             body = "\n".join("    " + line for line in prepared.stmt.splitlines())
             stmt = f"_install()\ntry:\n{body}\nfinally:\n    _uninstall()"
-            return Prepared(stmt, ns, run, note=f"{prepared.note}; wsframe installed",
-                            expected=prepared.expected)
+            return Prepared(stmt, ns, run, note=f"{prepared.note}; wsframe installed", expected=prepared.expected)
 
         return wrapped

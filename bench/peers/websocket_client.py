@@ -51,7 +51,7 @@ class _RecvSocket:
     def recv(self, n: int) -> bytes:
         start = self.pos
         self.pos = min(start + n, len(self.view))
-        return bytes(self.view[start:self.pos])
+        return bytes(self.view[start : self.pos])
 
     def gettimeout(self) -> float | None:
         return None
@@ -160,8 +160,10 @@ class WebsocketClientPureImpl(WebsocketClientImpl):
         if "XorMaskerSimple" not in vars(self.abnf):
             raise Unavailable("wsaccel is not installed: the websocket-client row is this one")
         self.hooks = _pure_python_hooks()
-        self.detail = ("websocket.WebSocket send()/recv() over an in-memory socket, "
-                       "its pure-Python _mask and _validate_utf8 swapped in")
+        self.detail = (
+            "websocket.WebSocket send()/recv() over an in-memory socket, "
+            "its pure-Python _mask and _validate_utf8 swapped in"
+        )
 
     def _swap(self, prepared: Prepared) -> Prepared:
         abnf, utils, hooks = self.abnf, self.utils, self.hooks

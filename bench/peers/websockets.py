@@ -74,8 +74,7 @@ class WebsocketsImpl(Impl):
 
         def decode() -> list[tuple[Any, Any]]:
             # What its connection layer does with each final frame: text decoded to str.
-            return [(f.opcode, f.data.decode() if f.opcode is text else f.data)
-                    for f in frames()]
+            return [(f.opcode, f.data.decode() if f.opcode is text else f.data) for f in frames()]
 
         def run() -> list[tuple[int, Any]]:
             return [(int(op), data) for op, data in decode()]
@@ -106,8 +105,12 @@ class WebsocketsImpl(Impl):
         def message(data: bytes) -> str:
             return frame(data).data.decode()  # type: ignore[no-any-return]
 
-        return Prepared("f(a0)", {"f": message, "a0": wire}, lambda: message(wire),
-                        note="Frame.parse on a StreamReader + bytes.decode()")
+        return Prepared(
+            "f(a0)",
+            {"f": message, "a0": wire},
+            lambda: message(wire),
+            note="Frame.parse on a StreamReader + bytes.decode()",
+        )
 
     def encode_frame(self, payload: bytes, masked: bool, opcode: int) -> Prepared:
         frame_cls = self.frames_mod.Frame
@@ -133,8 +136,10 @@ class WebsocketsImpl(Impl):
 
         stmt = "for p in a0:\n    F(op, p).serialize(mask=False, extensions=x)"
         ns = {"F": frame_cls, "op": op, "x": [self._server_pmd()], "a0": payloads}
-        note = (f"PerMessageDeflate, its server defaults: window {SERVER_WINDOW_BITS} bits, "
-                "memLevel 5, level 6, stdlib zlib")
+        note = (
+            f"PerMessageDeflate, its server defaults: window {SERVER_WINDOW_BITS} bits, "
+            "memLevel 5, level 6, stdlib zlib"
+        )
         return Prepared(stmt, ns, run, note)
 
     def inflate_messages(self, wires: Sequence[bytes], window_bits: int) -> Prepared:
@@ -166,13 +171,15 @@ class WebsocketsImpl(Impl):
             out: list[str] = []
             for c in chunks:
                 proto.receive_data(c)
-                out.extend(f.data.decode() for f in proto.events_received()
-                           if f.opcode is text)
+                out.extend(f.data.decode() for f in proto.events_received() if f.opcode is text)
             return out
 
-        note = ("ServerProtocol + events_received(), PerMessageDeflate 12/12 (its server "
-                "defaults), text decoded as its connection layer does") if compressed else (
-                "ServerProtocol + events_received(), no extension, text decoded as its "
-                "connection layer does")
+        note = (
+            (
+                "ServerProtocol + events_received(), PerMessageDeflate 12/12 (its server "
+                "defaults), text decoded as its connection layer does"
+            )
+            if compressed
+            else ("ServerProtocol + events_received(), no extension, text decoded as its connection layer does")
+        )
         return Prepared("f()", {"f": messages}, messages, note)
-

@@ -135,9 +135,7 @@ class WsframeImpl(Impl):
                     )
             self._lookups[concern] = _Lookup(self.backend, concern, mod)
         if len(self._missing) == 3:
-            raise Unavailable(
-                "c backend not built" if self.backend == "c" else self._missing["mask"]
-            )
+            raise Unavailable("c backend not built" if self.backend == "c" else self._missing["mask"])
         simd = wsframe_simd_level() if self.backend == "c" else None
         self.detail = f"wsframe {self.backend} backend" + (f", SIMD {simd}" if simd else "")
 
@@ -199,11 +197,7 @@ class WsframeImpl(Impl):
 
         def run() -> list[tuple[int, bool, bytes]]:
             decoder = decoder_cls()
-            return [
-                (int(f.opcode), bool(f.fin), bytes(f.payload))
-                for c in chunks
-                for f in decoder.feed(c)
-            ]
+            return [(int(f.opcode), bool(f.fin), bytes(f.payload)) for c in chunks for f in decoder.feed(c)]
 
         if len(chunks) == 1:  # the batch form, exactly as documented
             return Prepared("list(D().feed(a0))", {"D": decoder_cls, "a0": chunks[0]}, run)
@@ -293,8 +287,7 @@ class WsframeImpl(Impl):
         inflater_cls = self._deflate("Inflater")
         decoder_cls = self._get("frames", "FrameDecoder")
         assembler_cls = self._get("frames", "MessageAssembler")
-        params = params_cls(client_max_window_bits=window_bits,
-                            server_max_window_bits=window_bits)
+        params = params_cls(client_max_window_bits=window_bits, server_max_window_bits=window_bits)
 
         def connection() -> tuple[Any, Any]:
             assembler = assembler_cls(inflater=inflater_cls(params, client=False))

@@ -71,8 +71,7 @@ class WsprotoImpl(Impl):
             return out
 
         def run() -> list[tuple[int, Any]]:
-            return [(int(op), bytes(p) if isinstance(p, bytearray) else p)
-                    for op, p in decode()]
+            return [(int(op), bytes(p) if isinstance(p, bytearray) else p) for op, p in decode()]
 
         note = "FrameProtocol frames joined into messages; text as str"
         return Prepared("f()", {"f": decode}, run, note)
@@ -87,8 +86,12 @@ class WsprotoImpl(Impl):
                 return f.payload
             raise RuntimeError("no frame")
 
-        return Prepared("f(a0)", {"f": message, "a0": wire}, lambda: message(wire),
-                        note="FrameProtocol.receive_bytes + received_frames (text as str)")
+        return Prepared(
+            "f(a0)",
+            {"f": message, "a0": wire},
+            lambda: message(wire),
+            note="FrameProtocol.receive_bytes + received_frames (text as str)",
+        )
 
     def encode_frame(self, payload: bytes, masked: bool, opcode: int) -> Prepared:
         proto = self.fp.FrameProtocol(client=masked, extensions=[])
@@ -114,8 +117,7 @@ class WsprotoImpl(Impl):
             b"GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
             b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
             b"Sec-WebSocket-Version: 13\r\n"
-            + (b"Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
-               if compressed else b"")
+            + (b"Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n" if compressed else b"")
             + b"\r\n"
         )
 
@@ -140,7 +142,9 @@ class WsprotoImpl(Impl):
                             parts = []
             return out
 
-        note = ("WSConnection(SERVER) + events(), permessage-deflate (its own zlib inflate)"
-                if compressed else "WSConnection(SERVER) + events(), no extension")
+        note = (
+            "WSConnection(SERVER) + events(), permessage-deflate (its own zlib inflate)"
+            if compressed
+            else "WSConnection(SERVER) + events(), no extension"
+        )
         return Prepared("f()", {"f": messages}, messages, note)
-

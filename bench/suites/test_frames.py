@@ -27,8 +27,7 @@ def test_decode(benchmark: Any, impl: Impl, name: str) -> None:
 
 
 @pytest.mark.parametrize("size", (16, 1024, 70_000))
-@pytest.mark.parametrize("name", ("frames.encode.masked", "frames.encode.unmasked",
-                                  "frames.encode.text16.masked"))
+@pytest.mark.parametrize("name", ("frames.encode.masked", "frames.encode.unmasked", "frames.encode.text16.masked"))
 @pytest.mark.parametrize("impl", impl_params("encode_frame"))
 def test_encode(benchmark: Any, impl: Impl, name: str, size: int) -> None:
     run_case(benchmark, impl, name, size)

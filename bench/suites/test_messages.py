@@ -25,8 +25,7 @@ def test_text_message(benchmark: Any, impl: Impl, kind: str, size: int) -> None:
     run_case(benchmark, impl, f"message.text.{kind}", size)
 
 
-@pytest.mark.parametrize("name", ("messages.text16", "messages.text16.chunked",
-                                  "messages.bin1k.chunked"))
+@pytest.mark.parametrize("name", ("messages.text16", "messages.text16.chunked", "messages.bin1k.chunked"))
 @pytest.mark.parametrize("impl", impl_params("decode_messages"))
 def test_decode_messages(benchmark: Any, impl: Impl, name: str) -> None:
     run_case(benchmark, impl, name, 1000)

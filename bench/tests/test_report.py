@@ -8,12 +8,23 @@ from bench import report
 from bench.result import Result
 
 
-def _result(impl: str, kind: str, samples: list[float], workload: str = "mask.copy",
-            size: int = 16) -> Result:
+def _result(impl: str, kind: str, samples: list[float], workload: str = "mask.copy", size: int = 16) -> Result:
     ordered = sorted(samples)
-    return Result(workload, "mask", size, f"{size} B", impl, kind, "ok", nbytes=size,
-                  min_ns=ordered[0], median_ns=ordered[len(ordered) // 2], max_ns=ordered[-1],
-                  samples_ns=samples, gbps=size / ordered[len(ordered) // 2])
+    return Result(
+        workload,
+        "mask",
+        size,
+        f"{size} B",
+        impl,
+        kind,
+        "ok",
+        nbytes=size,
+        min_ns=ordered[0],
+        median_ns=ordered[len(ordered) // 2],
+        max_ns=ordered[-1],
+        samples_ns=samples,
+        gbps=size / ordered[len(ordered) // 2],
+    )
 
 
 def test_target_uses_medians_and_the_fastest_of_several_peers() -> None:
@@ -22,8 +33,7 @@ def test_target_uses_medians_and_the_fastest_of_several_peers() -> None:
         _result("aiohttp", "peer", [40.0, 41.0, 42.0], "deflate.compress", 300),
         _result("aiohttp[isal]", "peer", [20.0, 22.0, 24.0], "deflate.compress", 300),
     ]
-    rows = [r for r in report.headline(results)
-            if r["what"].startswith("compress + frame 300 B JSON vs aiohttp")]
+    rows = [r for r in report.headline(results) if r["what"].startswith("compress + frame 300 B JSON vs aiohttp")]
     assert len(rows) == 1
     row = rows[0]
     assert row["against_used"] == "aiohttp[isal]"
@@ -44,14 +54,22 @@ def test_equal_work_rows_come_first() -> None:
 
 def _doc(results: list[Result]) -> dict[str, Any]:
     return {
-        "command": "python -m bench", "created": "now", "duration_s": 1.0, "mode": "full",
+        "command": "python -m bench",
+        "created": "now",
+        "duration_s": 1.0,
+        "mode": "full",
         "settings": {"round_time": 0.05, "rounds": 3},
         "environment": {
-            "cpu_model": "cpu", "cpu_count": 2, "platform": "p", "cpu_flags_simd": [],
-            "python_implementation": "CPython", "python": "3.11", "compiler": "gcc",
-            "versions": {}, "load_average": [0.5, 0.5, 0.5],
-            "wsframe": {"git_commit": None, "active_backend": "c", "simd_level": None,
-                        "compiled_modules": {}},
+            "cpu_model": "cpu",
+            "cpu_count": 2,
+            "platform": "p",
+            "cpu_flags_simd": [],
+            "python_implementation": "CPython",
+            "python": "3.11",
+            "compiler": "gcc",
+            "versions": {},
+            "load_average": [0.5, 0.5, 0.5],
+            "wsframe": {"git_commit": None, "active_backend": "c", "simd_level": None, "compiled_modules": {}},
         },
         "implementations": [],
         "workloads": [{"name": "mask.copy", "title": "t"}],

@@ -15,8 +15,7 @@ from bench import runner, timing
 from bench.peers import Impl, Prepared, Unavailable, call
 from bench.workloads import Workload, select
 
-TINY = timing.Settings("test", round_time=0.0005, rounds=2, slow_rounds=1, slow_call=0.05,
-                       max_call=0.25)
+TINY = timing.Settings("test", round_time=0.0005, rounds=2, slow_rounds=1, slow_call=0.05, max_call=0.25)
 
 
 @dataclass
@@ -44,8 +43,7 @@ def _mask_copy() -> list[Workload]:
 
 
 def test_wrong_result_is_reported_and_not_timed() -> None:
-    results = runner.run(_mask_copy(), [FakeMasker()], TINY, quick=True, out=io.StringIO(),
-                         err=io.StringIO())
+    results = runner.run(_mask_copy(), [FakeMasker()], TINY, quick=True, out=io.StringIO(), err=io.StringIO())
     assert results and all(r.status == "mismatch" for r in results)
     assert all(r.min_ns is None and r.gbps is None for r in results)
     assert "wrong result" in results[0].reason
@@ -56,8 +54,7 @@ def test_correct_result_is_timed_with_ratio() -> None:
 
     good = FakeMasker(name="good", func=xor_mask)
     slower = FakeMasker(name="slower", func=lambda d, k: xor_mask(bytes(d), k))
-    results = runner.run(_mask_copy(), [good, slower], TINY, quick=True, out=io.StringIO(),
-                         err=io.StringIO())
+    results = runner.run(_mask_copy(), [good, slower], TINY, quick=True, out=io.StringIO(), err=io.StringIO())
     assert all(r.status == "ok" for r in results)
     for r in results:
         assert r.min_ns and r.median_ns and r.max_ns
@@ -78,8 +75,7 @@ def test_raising_implementation_is_an_error_row() -> None:
     def boom(data: bytes, key: bytes) -> bytes:
         raise RuntimeError("boom")
 
-    results = runner.run(_mask_copy(), [FakeMasker(func=boom)], TINY, quick=True, out=io.StringIO(),
-                         err=io.StringIO())
+    results = runner.run(_mask_copy(), [FakeMasker(func=boom)], TINY, quick=True, out=io.StringIO(), err=io.StringIO())
     assert all(r.status == "error" and "boom" in r.reason for r in results)
 
 
@@ -104,10 +100,8 @@ def test_main_skips_missing_peer_and_writes_outputs(
 ) -> None:
     from bench.inputs import xor_mask
 
-    monkeypatch.setattr(runner, "implementations",
-                        lambda: [FakeMasker(name="good", func=xor_mask), Missing()])
-    code = runner.main(["--quick", "--rounds", "1", "--only", "mask.copy", "--output",
-                        str(tmp_path), "--no-plots"])
+    monkeypatch.setattr(runner, "implementations", lambda: [FakeMasker(name="good", func=xor_mask), Missing()])
+    code = runner.main(["--quick", "--rounds", "1", "--only", "mask.copy", "--output", str(tmp_path), "--no-plots"])
     assert code == 0
     out = capsys.readouterr().out
     assert "missing-peer" in out and "skipped: not installed (test)" in out
@@ -122,8 +116,7 @@ def test_main_skips_missing_peer_and_writes_outputs(
 
 
 def test_main_fails_when_wsframe_is_wrong(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(runner, "implementations",
-                        lambda: [FakeMasker(name="wsframe[fake]", kind="wsframe")])
+    monkeypatch.setattr(runner, "implementations", lambda: [FakeMasker(name="wsframe[fake]", kind="wsframe")])
     assert runner.main(["--quick", "--rounds", "1", "--only", "mask.copy"]) == 1
 
 
@@ -138,14 +131,21 @@ def test_plots(tmp_path: Path) -> None:
     from bench import plotting
     from bench.inputs import xor_mask
 
-    results = runner.run(_mask_copy(), [FakeMasker(name="good", func=xor_mask)], TINY,
-                         quick=True, out=io.StringIO(), err=io.StringIO())
+    results = runner.run(
+        _mask_copy(), [FakeMasker(name="good", func=xor_mask)], TINY, quick=True, out=io.StringIO(), err=io.StringIO()
+    )
     doc = {
         "results": [r.__dict__ for r in results],
         "workloads": [{"name": "mask.copy", "title": "t"}],
-        "environment": {"cpu_model": "cpu", "cpu_count": 1, "python_implementation": "CPython",
-                        "python": "3", "wsframe": {"simd_level": None}},
-        "mode": "quick", "created": "now",
+        "environment": {
+            "cpu_model": "cpu",
+            "cpu_count": 1,
+            "python_implementation": "CPython",
+            "python": "3",
+            "wsframe": {"simd_level": None},
+        },
+        "mode": "quick",
+        "created": "now",
     }
     lines = plotting.plot_all(doc, tmp_path)
     assert (tmp_path / "mask.png").stat().st_size > 1000, lines
@@ -157,17 +157,30 @@ def test_publish_rewrites_only_the_marked_section(tmp_path: Path) -> None:
 
     out = tmp_path / "out"
     out.mkdir()
-    results = runner.run(_mask_copy(), [FakeMasker(name="good", func=xor_mask)], TINY,
-                         quick=True, out=io.StringIO(), err=io.StringIO())
+    results = runner.run(
+        _mask_copy(), [FakeMasker(name="good", func=xor_mask)], TINY, quick=True, out=io.StringIO(), err=io.StringIO()
+    )
     doc = {
-        "command": "python -m bench", "created": "now", "duration_s": 1.0, "mode": "full",
+        "command": "python -m bench",
+        "created": "now",
+        "duration_s": 1.0,
+        "mode": "full",
         "settings": {"round_time": 0.05, "rounds": 7},
         "environment": {
-            "cpu_model": "cpu", "cpu_count": 2, "platform": "p", "cpu_flags_simd": ["avx2"],
-            "python_implementation": "CPython", "python": "3.11", "compiler": "gcc",
+            "cpu_model": "cpu",
+            "cpu_count": 2,
+            "platform": "p",
+            "cpu_flags_simd": ["avx2"],
+            "python_implementation": "CPython",
+            "python": "3.11",
+            "compiler": "gcc",
             "versions": {"wsframe": "0.1.0"},
-            "wsframe": {"git_commit": None, "active_backend": "c", "simd_level": "avx2",
-                        "compiled_modules": {"wsframe._speedups._mask": "ok"}},
+            "wsframe": {
+                "git_commit": None,
+                "active_backend": "c",
+                "simd_level": "avx2",
+                "compiled_modules": {"wsframe._speedups._mask": "ok"},
+            },
         },
         "implementations": [{"name": "good", "status": "ok", "detail": "d", "version": None}],
         "workloads": [{"name": "mask.copy", "title": "t"}],

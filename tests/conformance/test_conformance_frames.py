@@ -50,6 +50,7 @@ def test_the_data_file_has_every_frames_and_close_case() -> None:
 
 # --- helpers ------------------------------------------------------------------------------------
 
+
 def _input(case: dict[str, Any]) -> bytes:
     data = bytes.fromhex(case["input"])
     assert len(data) == case["input_len"]
@@ -63,8 +64,7 @@ def _event(message: Message) -> dict[str, Any]:
         payload = bytes(message.data)  # type: ignore[arg-type]
         code, reason = parse_close(payload)
         # RFC 6455 §7.1.5: an empty Close body has no code (1005 is never on the wire).
-        return {"type": "close", "code": code if payload else None,
-                "reason_hex": reason.encode("utf-8").hex()}
+        return {"type": "close", "code": code if payload else None, "reason_hex": reason.encode("utf-8").hex()}
     data = message.data.encode("utf-8") if isinstance(message.data, str) else bytes(message.data)
     event: dict[str, Any] = {"type": kind, "payload_len": len(data)}
     if len(data) <= 1024:
@@ -140,7 +140,7 @@ def _chunks(case: dict[str, Any], split: str) -> list[bytes]:
     if split == "pauses":
         return _cut(data, set(case["pauses_after_offsets"]))
     assert split == "bytewise"
-    return [data[i:i + 1] for i in range(len(data))]
+    return [data[i : i + 1] for i in range(len(data))]
 
 
 def _payloads(case: dict[str, Any]) -> list[tuple[dict[str, Any], bytes]]:
@@ -149,8 +149,8 @@ def _payloads(case: dict[str, Any]) -> list[tuple[dict[str, Any], bytes]]:
     out = []
     for f in case["frames"]:
         start = f["offset"] + f["header_len"]
-        body = data[start:start + f["payload_len"]]
-        key = data[start - 4:start] if f["masked"] else b"\0\0\0\0"
+        body = data[start : start + f["payload_len"]]
+        key = data[start - 4 : start] if f["masked"] else b"\0\0\0\0"
         out.append((f, xor_mask_reference(body, key)))
     return out
 
@@ -186,8 +186,7 @@ def _boundary_at_or_after(chunks: list[bytes], offset: int) -> int:
 
 # --- the replay ---------------------------------------------------------------------------------
 
-PARAMS = [pytest.param(case, name, id=f"{case['id']}-{name}")
-          for case in CASES for name in _split_names(case)]
+PARAMS = [pytest.param(case, name, id=f"{case['id']}-{name}") for case in CASES for name in _split_names(case)]
 
 
 def _check_ok(case: dict[str, Any], out: Outcome) -> None:
@@ -276,7 +275,10 @@ def test_autobahn_case_frame_headers(case: dict[str, Any]) -> None:
         assert header is not None
         assert header.fin is f["fin"]
         assert (header.rsv1, header.rsv2, header.rsv3) == (
-            f["rsv_bits"]["rsv1"], f["rsv_bits"]["rsv2"], f["rsv_bits"]["rsv3"])
+            f["rsv_bits"]["rsv1"],
+            f["rsv_bits"]["rsv2"],
+            f["rsv_bits"]["rsv3"],
+        )
         assert (header.rsv1 << 2 | header.rsv2 << 1 | header.rsv3) == f["rsv"]
         assert header.opcode == f["opcode"]
         assert header.masked is f["masked"]
@@ -284,5 +286,5 @@ def test_autobahn_case_frame_headers(case: dict[str, Any]) -> None:
         assert header.length == f["payload_len"]
         assert header.header_size == size
         # The header alone suffices; one byte less does not.
-        assert parse_header(data[:offset + size], offset) == header
-        assert parse_header(data[:offset + size - 1], offset) is None
+        assert parse_header(data[: offset + size], offset) == header
+        assert parse_header(data[: offset + size - 1], offset) is None

@@ -99,9 +99,7 @@ def test_bomb_one_frame_inflates_at_most_max_size_plus_64k(backend: str, bomb: b
 
 @pytest.mark.parametrize("backend", BACKEND)
 @pytest.mark.parametrize("frame_size", [125, 4096, 65536])
-def test_bomb_in_frames_with_remaining_budget(
-    backend: str, frame_size: int, bomb: bytes
-) -> None:
+def test_bomb_in_frames_with_remaining_budget(backend: str, frame_size: int, bomb: bytes) -> None:
     # As the assembler feeds it: one frame at a time, each call bounded by
     # what is left of the message's budget.  Fails within the first frames.
     module, counter = counting_backend(backend)
@@ -177,9 +175,7 @@ _CHILD = textwrap.dedent(
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc, RLIMIT_AS")
 @pytest.mark.parametrize("backend", BACKEND)
 @pytest.mark.parametrize("frame_size", [0, 16384], ids=["one-frame", "16k-frames"])
-def test_bomb_memory_stays_far_below_the_bomb(
-    backend: str, frame_size: int, bomb_file: Path
-) -> None:
+def test_bomb_memory_stays_far_below_the_bomb(backend: str, frame_size: int, bomb_file: Path) -> None:
     repo = Path(__file__).resolve().parents[2]
     proc = subprocess.run(
         [sys.executable, "-c", _CHILD, backend, str(bomb_file), str(MAX_SIZE), str(frame_size)],

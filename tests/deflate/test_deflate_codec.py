@@ -162,13 +162,9 @@ def test_deflater_keeps_context_when_allowed(backend: str) -> None:
 
 @pytest.mark.parametrize("backend", BACKEND)
 @pytest.mark.parametrize("client", [False, True])
-def test_deflater_resets_when_this_side_has_no_context_takeover(
-    backend: str, client: bool
-) -> None:
+def test_deflater_resets_when_this_side_has_no_context_takeover(backend: str, client: bool) -> None:
     # Only this side's flag matters: the server's when client=False.
-    params = DeflateParams(
-        server_no_context_takeover=not client, client_no_context_takeover=client
-    )
+    params = DeflateParams(server_no_context_takeover=not client, client_no_context_takeover=client)
     deflater = Deflater(params, client=client, zlib=backend)
     text = sample_messages()[5]
     for _ in range(3):
@@ -266,21 +262,15 @@ def test_deflater_takes_buffers_and_refuses_str(backend: str) -> None:
 
 @pytest.mark.parametrize("backend", BACKEND)
 @pytest.mark.parametrize("client", [False, True])
-def test_inflater_resets_exactly_when_peer_has_no_context_takeover(
-    backend: str, client: bool
-) -> None:
+def test_inflater_resets_exactly_when_peer_has_no_context_takeover(backend: str, client: bool) -> None:
     # The peer's flag: the client's when this side is the server (client=False).
     text = sample_messages()[5]
     peer = zlib.compressobj(6, zlib.DEFLATED, -15)
     first = (peer.compress(text) + peer.flush(zlib.Z_SYNC_FLUSH))[:-4]
     second = (peer.compress(text) + peer.flush(zlib.Z_SYNC_FLUSH))[:-4]
     # Only the peer's flag counts; the other one is set to prove it.
-    peer_may_not = DeflateParams(
-        server_no_context_takeover=client, client_no_context_takeover=not client
-    )
-    peer_may = DeflateParams(
-        server_no_context_takeover=not client, client_no_context_takeover=client
-    )
+    peer_may_not = DeflateParams(server_no_context_takeover=client, client_no_context_takeover=not client)
+    peer_may = DeflateParams(server_no_context_takeover=not client, client_no_context_takeover=client)
     keeps = Inflater(peer_may, client=client, zlib=backend)
     assert keeps.feed(first, fin=True) == text
     assert keeps.feed(second, fin=True) == text
@@ -330,9 +320,7 @@ def test_inflater_takes_any_buffer(backend: str) -> None:
     payload = bytes.fromhex("f248cdc9c90700")
     for kind in (bytes, bytearray, memoryview):
         inflater = Inflater(DeflateParams(), zlib=backend)
-        assert inflater.feed(kind(payload[:3]), fin=False) + inflater.feed(
-            kind(payload[3:]), fin=True
-        ) == b"Hello"
+        assert inflater.feed(kind(payload[:3]), fin=False) + inflater.feed(kind(payload[3:]), fin=True) == b"Hello"
 
 
 def test_inflater_attributes() -> None:
@@ -361,8 +349,27 @@ def test_inflater_huge_max_size_means_no_bound(backend: str) -> None:
 
 # Around the sizes where zlib, zlib-ng, isal and CPython's output buffers
 # change step (16 KiB, 32 KiB, 64 KiB, 256 KiB, ...).
-SIZES = [0, 1, 2, 255, 4095, 4096, 16383, 16384, 16385, 32767, 32768, 32769,
-         65535, 65536, 65537, 131072, 262144, 262145, 1 << 20]
+SIZES = [
+    0,
+    1,
+    2,
+    255,
+    4095,
+    4096,
+    16383,
+    16384,
+    16385,
+    32767,
+    32768,
+    32769,
+    65535,
+    65536,
+    65537,
+    131072,
+    262144,
+    262145,
+    1 << 20,
+]
 
 
 @pytest.fixture(scope="module")
@@ -381,9 +388,7 @@ def limit_payloads() -> dict[int, bytes]:
 
 @pytest.mark.parametrize("backend", BACKEND)
 @pytest.mark.parametrize("size", SIZES)
-def test_max_size_exact_limit_passes_one_more_fails(
-    backend: str, size: int, limit_payloads: dict[int, bytes]
-) -> None:
+def test_max_size_exact_limit_passes_one_more_fails(backend: str, size: int, limit_payloads: dict[int, bytes]) -> None:
     inflater = Inflater(DeflateParams(), zlib=backend)
     assert len(inflater.feed(limit_payloads[size], fin=True, max_size=size)) == size
     inflater = Inflater(DeflateParams(), zlib=backend)
@@ -430,7 +435,7 @@ def test_max_size_small_budgets_each_frame_exact(backend: str) -> None:
     data = rng.randbytes(5000) * 6
     c = zlib.compressobj(9, zlib.DEFLATED, -15)
     payload = (c.compress(data) + c.flush(zlib.Z_SYNC_FLUSH))[:-4]
-    for budget in (len(data), len(data) + 1, 10 ** 9):
+    for budget in (len(data), len(data) + 1, 10**9):
         inflater = Inflater(DeflateParams(), zlib=backend)
         frames = [payload[i : i + 7] for i in range(0, len(payload), 7)]
         assert inflate_frames(inflater, frames, max_size=budget) == data
@@ -445,9 +450,7 @@ def test_max_size_small_budgets_each_frame_exact(backend: str) -> None:
 @pytest.mark.parametrize("decompressor", BACKEND)
 @pytest.mark.parametrize("bits", range(8, 16))
 @pytest.mark.parametrize("takeover", [True, False], ids=["takeover", "no_takeover"])
-def test_cross_backend_round_trip(
-    compressor: str, decompressor: str, bits: int, takeover: bool
-) -> None:
+def test_cross_backend_round_trip(compressor: str, decompressor: str, bits: int, takeover: bool) -> None:
     params = DeflateParams(
         server_no_context_takeover=not takeover,
         client_no_context_takeover=not takeover,

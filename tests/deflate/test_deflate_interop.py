@@ -17,9 +17,7 @@ from _deflate_support import backend_params, sample_messages
 
 from wsframe.deflate import Deflater, Inflater, accept_response, offer, respond
 
-pmd = pytest.importorskip(
-    "websockets.extensions.permessage_deflate", reason="websockets not installed"
-)
+pmd = pytest.importorskip("websockets.extensions.permessage_deflate", reason="websockets not installed")
 headers = pytest.importorskip("websockets.headers")
 frames = pytest.importorskip("websockets.frames")
 

@@ -109,8 +109,7 @@ def test_assembler_limit_of_any_real_number_type_with_inflater(limit: Any, fragm
         assembler = MessageAssembler(max_message_size=limit, inflater=Inflater(params))
         deflater = Deflater(params, client=True)
         wire = b"".join(
-            encode_message(Opcode.BINARY, bytes(size), fragment_size=fragment, masked=True,
-                           deflater=deflater)
+            encode_message(Opcode.BINARY, bytes(size), fragment_size=fragment, masked=True, deflater=deflater)
         )
         frames = list(FrameDecoder(rsv_allowed=4, max_frame_size=None).feed(wire))
         if fits:
@@ -215,9 +214,7 @@ def _assemble(payload: bytes, assembler: MessageAssembler, frame_size: int) -> N
     pieces = [payload[i : i + frame_size] for i in range(0, len(payload), frame_size)]
     for index, piece in enumerate(pieces):
         first, last = index == 0, index == len(pieces) - 1
-        wire = encode_frame(
-            Opcode.BINARY if first else Opcode.CONTINUATION, piece, fin=last, rsv1=first, mask=b"abcd"
-        )
+        wire = encode_frame(Opcode.BINARY if first else Opcode.CONTINUATION, piece, fin=last, rsv1=first, mask=b"abcd")
         for frame in decoder.feed(wire):
             assembler.add(frame)
 

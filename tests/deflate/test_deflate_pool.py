@@ -32,9 +32,7 @@ def inflate_alone(payload: bytes) -> bytes:
 @pytest.mark.parametrize("backend", BACKEND)
 @pytest.mark.parametrize("bits", [15, 12, 9, 8])
 @pytest.mark.parametrize("client", [False, True], ids=["server", "client"])
-def test_no_byte_of_one_connection_is_referenced_by_another(
-    backend: str, bits: int, client: bool
-) -> None:
+def test_no_byte_of_one_connection_is_referenced_by_another(backend: str, bits: int, client: bool) -> None:
     params = DeflateParams(True, True, bits, bits)
     a = Deflater(params, client=client, zlib=backend)
     assert a._pool is not None

@@ -49,9 +49,7 @@ def frames_of(payload: bytes, split: int | None) -> list[bytes]:
 
 def inflate(inflater: Inflater, payload: bytes, split: int | None) -> bytes:
     pieces = frames_of(payload, split)
-    return b"".join(
-        inflater.feed(piece, fin=i == len(pieces) - 1, max_size=None) for i, piece in enumerate(pieces)
-    )
+    return b"".join(inflater.feed(piece, fin=i == len(pieces) - 1, max_size=None) for i, piece in enumerate(pieces))
 
 
 def assemble(assembler: MessageAssembler, payload: bytes, split: int | None) -> bytes:
@@ -79,9 +77,7 @@ BEYOND_WINDOW = {
 @pytest.mark.parametrize("backend", BACKEND)
 @pytest.mark.parametrize("case", list(BEYOND_WINDOW))
 @pytest.mark.parametrize("split", SPLITS)
-def test_reference_beyond_the_agreed_window_within_the_message(
-    backend: str, case: str, split: int | None
-) -> None:
+def test_reference_beyond_the_agreed_window_within_the_message(backend: str, case: str, split: int | None) -> None:
     bits, tokens = BEYOND_WINDOW[case]
     expected = expand(tokens)
     payload = deflate_message(*tokens)
@@ -126,9 +122,7 @@ INTO_PREVIOUS = {
 @pytest.mark.parametrize("case", list(INTO_PREVIOUS))
 @pytest.mark.parametrize("split", SPLITS)
 @pytest.mark.parametrize("client", [False, True], ids=["server", "client"])
-def test_reference_into_the_previous_message(
-    backend: str, case: str, split: int | None, client: bool
-) -> None:
+def test_reference_into_the_previous_message(backend: str, case: str, split: int | None, client: bool) -> None:
     tokens = INTO_PREVIOUS[case]
     first, second = deflate_message(PREVIOUS), deflate_message(*tokens)
     # Context takeover: the previous message is history, whatever the window.

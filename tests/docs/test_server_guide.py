@@ -42,8 +42,16 @@ def guide_code() -> str:
 def test_guide_code_compiles_and_uses_the_documented_api() -> None:
     code = guide_code()
     compile(code, GUIDE, "exec")
-    for name in ["check_request", "response_headers", "respond", "FrameDecoder",
-                 "MessageAssembler", "encode_message", "parse_close", "write_eof"]:
+    for name in [
+        "check_request",
+        "response_headers",
+        "respond",
+        "FrameDecoder",
+        "MessageAssembler",
+        "encode_message",
+        "parse_close",
+        "write_eof",
+    ]:
         assert name in code, name
 
 
@@ -54,8 +62,11 @@ def guide_server() -> Iterator[str]:
         with open(path, "w", encoding="utf-8") as f:
             f.write(guide_code())
         proc = subprocess.Popen(
-            [sys.executable, path, "0"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            text=True, env=checkout_env(),
+            [sys.executable, path, "0"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=checkout_env(),
         )
         try:
             assert proc.stdout is not None
@@ -84,9 +95,7 @@ def _readline(proc: subprocess.Popen[str], timeout: float) -> str:
 @pytest.mark.parametrize("compression", ["deflate", None])
 @pytest.mark.parametrize("scenario", list(echo_check.SCENARIOS))
 def test_guide_server_scenario(guide_server: str, scenario: str, compression: str | None) -> None:
-    asyncio.run(
-        echo_check.run_scenario(guide_server, scenario, max_size=MAX_SIZE, compression=compression)
-    )
+    asyncio.run(echo_check.run_scenario(guide_server, scenario, max_size=MAX_SIZE, compression=compression))
 
 
 def test_guide_server_negotiates_permessage_deflate(guide_server: str) -> None:

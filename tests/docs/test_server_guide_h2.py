@@ -50,8 +50,16 @@ def guide_code() -> str:
 def test_guide_code_compiles_and_uses_the_documented_api() -> None:
     code = guide_code()
     compile(code, GUIDE, "exec")
-    for name in ["check_connect_request", "connect_response_headers", "respond", "ENABLE_CONNECT_PROTOCOL",
-                 "local_flow_control_window", "acknowledge_received_data", "end_stream", "StreamReset"]:
+    for name in [
+        "check_connect_request",
+        "connect_response_headers",
+        "respond",
+        "ENABLE_CONNECT_PROTOCOL",
+        "local_flow_control_window",
+        "acknowledge_received_data",
+        "end_stream",
+        "StreamReset",
+    ]:
         assert name in code, name
 
 
@@ -63,8 +71,11 @@ def guide_server() -> Iterator[tuple[int, str]]:
         with open(path, "w", encoding="utf-8") as f:
             f.write(guide_code())
         proc = subprocess.Popen(
-            [sys.executable, path, "0", certfile, keyfile], stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, text=True, env=checkout_env(),
+            [sys.executable, path, "0", certfile, keyfile],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=checkout_env(),
         )
         try:
             lines: list[str] = []
@@ -97,8 +108,11 @@ def test_guide_h2_echo_with_deflate_and_small_windows(guide_server: tuple[int, s
     async def scenario(client: H2Client) -> None:
         ws = await client.websocket(extensions=deflate.offer())
         assert ws.params is not None  # permessage-deflate agreed
-        for opcode, payload in [(Opcode.TEXT, "h\u00e9llo".encode()), (Opcode.BINARY, os.urandom(100_000)),
-                                (Opcode.TEXT, b"compressible " * 20_000)]:
+        for opcode, payload in [
+            (Opcode.TEXT, "h\u00e9llo".encode()),
+            (Opcode.BINARY, os.urandom(100_000)),
+            (Opcode.TEXT, b"compressible " * 20_000),
+        ]:
             await ws.send(opcode, payload)
             message = await ws.recv()
             assert message is not None and message.opcode == opcode
@@ -143,8 +157,14 @@ def test_guide_h2_oversized_is_1009_and_rst_stream_aborts_one(guide_server: tupl
 def test_guide_h2_refuses_a_bad_version_with_426(guide_server: tuple[int, str]) -> None:
     async def scenario(client: H2Client) -> None:
         stream_id = client.request(
-            [(":method", "CONNECT"), (":protocol", "websocket"), (":scheme", "https"), (":path", "/"),
-             (":authority", "localhost"), ("sec-websocket-version", "8")],
+            [
+                (":method", "CONNECT"),
+                (":protocol", "websocket"),
+                (":scheme", "https"),
+                (":path", "/"),
+                (":authority", "localhost"),
+                ("sec-websocket-version", "8"),
+            ],
             end_stream=False,
         )
         response = await client.response(stream_id)

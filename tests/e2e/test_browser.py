@@ -129,9 +129,7 @@ class Browser:
         ]
         if getattr(os, "geteuid", lambda: 1)() == 0:
             args.insert(1, "--no-sandbox")  # Chromium refuses to run as root with its sandbox
-        self.proc = subprocess.Popen(
-            args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-        )
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         port_file = os.path.join(self.profile, "DevToolsActivePort")
         deadline = time.monotonic() + START_TIMEOUT
         while True:
@@ -155,8 +153,12 @@ class Browser:
         from websockets.asyncio.client import connect
 
         self.ws = await connect(
-            page["webSocketDebuggerUrl"], max_size=None, open_timeout=CALL_TIMEOUT,
-            close_timeout=5, ping_interval=None, compression=None,
+            page["webSocketDebuggerUrl"],
+            max_size=None,
+            open_timeout=CALL_TIMEOUT,
+            close_timeout=5,
+            ping_interval=None,
+            compression=None,
         )
 
     @staticmethod
@@ -181,9 +183,7 @@ class Browser:
         return await asyncio.wait_for(answer(), CALL_TIMEOUT)
 
     async def evaluate(self, expression: str) -> Any:
-        result = await self.call(
-            "Runtime.evaluate", expression=expression, awaitPromise=True, returnByValue=True
-        )
+        result = await self.call("Runtime.evaluate", expression=expression, awaitPromise=True, returnByValue=True)
         if "exceptionDetails" in result:
             details = result["exceptionDetails"]
             text = details.get("exception", {}).get("description") or details.get("text")
@@ -300,9 +300,7 @@ async def _run() -> dict[str, Any]:
             await asyncio.sleep(0.05)
         else:
             raise AssertionError(f"the test page did not load: {state}")
-        result: dict[str, Any] = await browser.evaluate(
-            SCENARIO % {"wait": JS_WAIT_MS, "max": MAX_SIZE}
-        )
+        result: dict[str, Any] = await browser.evaluate(SCENARIO % {"wait": JS_WAIT_MS, "max": MAX_SIZE})
         return result
     finally:
         await browser.stop()
@@ -359,9 +357,7 @@ async def _run_tls(path: str, *flags: str) -> tuple[dict[str, Any], list[Any]]:
             await asyncio.sleep(0.05)
         else:
             raise AssertionError(f"the test page did not load over https: {state}")
-        result: dict[str, Any] = await browser.evaluate(
-            SCENARIO % {"wait": JS_WAIT_MS, "max": MAX_SIZE}
-        )
+        result: dict[str, Any] = await browser.evaluate(SCENARIO % {"wait": JS_WAIT_MS, "max": MAX_SIZE})
         return result, record
     finally:
         await browser.stop()
@@ -396,9 +392,7 @@ def test_chromium_http11_on_the_http2_servers_port() -> None:
     # page and the WebSockets over HTTP/1.1 (the Upgrade handshake, over TLS).
     pytest.importorskip("h2")
     pytest.importorskip("cryptography")
-    result, record = asyncio.run(
-        asyncio.wait_for(_run_tls(_browser_or_skip(), "--disable-http2"), TEST_TIMEOUT)
-    )
+    result, record = asyncio.run(asyncio.wait_for(_run_tls(_browser_or_skip(), "--disable-http2"), TEST_TIMEOUT))
     _check_scenario(result)
     assert result["pageProtocol"] == "http/1.1"
     assert record == []  # no HTTP/2 stream

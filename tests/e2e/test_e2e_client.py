@@ -26,8 +26,13 @@ echo_server = load_example("echo_server")
 
 TIMEOUT = 20.0
 MESSAGES: list[str | bytes] = [
-    "hello", "", "h\u00e9llo w\u00f6rld \u20ac \U0001f600", "x" * 70000,
-    b"\x00\x01\xff", b"", bytes(range(256)) * 300,
+    "hello",
+    "",
+    "h\u00e9llo w\u00f6rld \u20ac \U0001f600",
+    "x" * 70000,
+    b"\x00\x01\xff",
+    b"",
+    bytes(range(256)) * 300,
 ]
 
 
@@ -76,9 +81,7 @@ def test_wsframe_client_against_websockets_server(compression: bool) -> None:
 
 
 def test_wsframe_client_against_websockets_server_declining_compression() -> None:
-    client = asyncio.run(
-        _websockets_server(lambda uri: _session(uri, True), compression=None)
-    )
+    client = asyncio.run(_websockets_server(lambda uri: _session(uri, True), compression=None))
     assert client.extensions is None and client.params is None
 
 

@@ -114,7 +114,7 @@ def _html_corpus(rng: random.Random, size: int) -> str:
         cls = rng.choice(["item", "item active", "note", "warning"])
         part = (
             f'<div class="{cls}" id="row-{n}"><a href="/artikel/{n}?ref=liste">'
-            f"{rng.choice(_GERMAN)[:rng.randrange(10, 60)]}</a>"
+            f"{rng.choice(_GERMAN)[: rng.randrange(10, 60)]}</a>"
             f'<span data-n="{n}">{n * 3}</span></div>\n'
         )
         parts.append(part)
@@ -204,15 +204,19 @@ OFFERS: dict[str, tuple[list[ClientPerMessageDeflateFactory], dict[str, Any]]] =
     "three_offers": (
         [
             ClientPerMessageDeflateFactory(
-                server_no_context_takeover=True, server_max_window_bits=9,
-                client_no_context_takeover=True, client_max_window_bits=9,
+                server_no_context_takeover=True,
+                server_max_window_bits=9,
+                client_no_context_takeover=True,
+                client_max_window_bits=9,
             ),
             ClientPerMessageDeflateFactory(server_no_context_takeover=True),
             ClientPerMessageDeflateFactory(),
         ],
         {
-            "remote_no_context_takeover": True, "remote_max_window_bits": 9,
-            "local_no_context_takeover": True, "local_max_window_bits": 9,
+            "remote_no_context_takeover": True,
+            "remote_max_window_bits": 9,
+            "local_no_context_takeover": True,
+            "local_max_window_bits": 9,
         },
     ),
 }
@@ -221,17 +225,20 @@ OFFERS: dict[str, tuple[list[ClientPerMessageDeflateFactory], dict[str, Any]]] =
 # ------------------------------------------------------------------ the run
 
 
-async def _echo_session(
-    offer: str, kind: str, sizes: list[int], fragments: list[int | None]
-) -> dict[str, Any]:
+async def _echo_session(offer: str, kind: str, sizes: list[int], fragments: list[int | None]) -> dict[str, Any]:
     factories, expected = OFFERS[offer]
     server = await echo_server.serve("127.0.0.1", 0, max_size=MAX_SIZE)
     port = server.sockets[0].getsockname()[1]
     stats = {"messages": 0, "rsv1_frames": 0, "frames": 0, "bytes": 0}
     try:
         async with connect(
-            f"ws://127.0.0.1:{port}/", compression="deflate", extensions=factories,
-            max_size=MAX_SIZE, open_timeout=TIMEOUT, close_timeout=TIMEOUT, ping_interval=None,
+            f"ws://127.0.0.1:{port}/",
+            compression="deflate",
+            extensions=factories,
+            max_size=MAX_SIZE,
+            open_timeout=TIMEOUT,
+            close_timeout=TIMEOUT,
+            ping_interval=None,
         ) as ws:
             header = ws.response.headers.get("Sec-WebSocket-Extensions")
             assert header is not None and header.startswith("permessage-deflate"), header

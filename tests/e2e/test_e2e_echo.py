@@ -40,9 +40,7 @@ def test_scenario(scenario: str, client_wsframe: str) -> None:
     if client_wsframe == "wsframe-client":
         ws_integ.install()
     try:
-        asyncio.run(
-            _with_server(lambda uri: echo_client.run_scenario(uri, scenario, max_size=MAX_SIZE))
-        )
+        asyncio.run(_with_server(lambda uri: echo_client.run_scenario(uri, scenario, max_size=MAX_SIZE)))
     finally:
         ws_integ.uninstall()
 
@@ -114,9 +112,7 @@ def test_rfc6455_1_3_example_handshake_gets_101_with_accept() -> None:
 
 def test_test_page_is_served_on_plain_get() -> None:
     async def check(uri: str) -> None:
-        response = await _raw_request(
-            uri, f"GET {echo_server.PAGE_PATH} HTTP/1.1\r\nHost: x\r\n\r\n".encode()
-        )
+        response = await _raw_request(uri, f"GET {echo_server.PAGE_PATH} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
         head, _, body = response.partition(b"\r\n\r\n")
         assert head.startswith(b"HTTP/1.1 200 OK"), head
         assert b"Content-Type: text/html" in head

@@ -122,8 +122,12 @@ def test_bad_extended_connect_is_refused(
 ) -> None:
     async def scenario(client: H2Client, record: list[Any], port: int) -> None:
         headers = [
-            (":method", "CONNECT"), (":protocol", "websocket"), (":scheme", "https"),
-            (":path", "/"), (":authority", "localhost"), *version,
+            (":method", "CONNECT"),
+            (":protocol", "websocket"),
+            (":scheme", "https"),
+            (":path", "/"),
+            (":authority", "localhost"),
+            *version,
         ]
         stream_id = client.request(headers, end_stream=False)
         response = await client.response(stream_id)
@@ -141,8 +145,13 @@ def test_bad_extended_connect_is_refused(
 def test_unknown_protocol_is_501(certificate: tuple[str, str]) -> None:
     async def scenario(client: H2Client, record: list[Any], port: int) -> None:
         stream_id = client.request(
-            [(":method", "CONNECT"), (":protocol", "webtransport"), (":scheme", "https"),
-             (":path", "/"), (":authority", "localhost")],
+            [
+                (":method", "CONNECT"),
+                (":protocol", "webtransport"),
+                (":scheme", "https"),
+                (":path", "/"),
+                (":authority", "localhost"),
+            ],
             end_stream=False,
         )
         assert dict(await client.response(stream_id))[":status"] == "501"

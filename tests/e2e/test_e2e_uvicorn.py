@@ -37,8 +37,15 @@ class Server:
 
     def __init__(self, *args: str) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, os.path.join(ROOT, "examples", "uvicorn_echo.py"), "--port", "0",
-             "--ws-max-size", str(MAX_SIZE), *args],
+            [
+                sys.executable,
+                os.path.join(ROOT, "examples", "uvicorn_echo.py"),
+                "--port",
+                "0",
+                "--ws-max-size",
+                str(MAX_SIZE),
+                *args,
+            ],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -94,13 +101,9 @@ def test_integration_installed_in_server_process(server: Server) -> None:
 
 
 @pytest.mark.parametrize("compression", [None, "deflate"])
-@pytest.mark.parametrize(
-    "scenario", [name for name in echo_client.SCENARIOS if name != "invalid_utf8"]
-)
+@pytest.mark.parametrize("scenario", [name for name in echo_client.SCENARIOS if name != "invalid_utf8"])
 def test_scenario(server: Server, scenario: str, compression: str | None) -> None:
-    asyncio.run(
-        echo_client.run_scenario(server.uri, scenario, max_size=MAX_SIZE, compression=compression)
-    )
+    asyncio.run(echo_client.run_scenario(server.uri, scenario, max_size=MAX_SIZE, compression=compression))
 
 
 @pytest.mark.parametrize("compression", [None, "deflate"])
@@ -117,7 +120,10 @@ def test_invalid_utf8_closes_with_1007(server: Server, compression: str | None) 
 
     async def go() -> None:
         async with connect(
-            server.uri, compression=compression, open_timeout=10, close_timeout=10,
+            server.uri,
+            compression=compression,
+            open_timeout=10,
+            close_timeout=10,
             ping_interval=None,
         ) as ws:
             await ws.send(b"ok \xff\xfe", text=True)

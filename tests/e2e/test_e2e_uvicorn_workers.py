@@ -36,11 +36,28 @@ def test_uvicorn_workers_have_the_integration_in_effect() -> None:
     listener.listen(16)  # requests queue up until a worker accepts them
     port = listener.getsockname()[1]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "uvicorn_echo:app",
-         "--app-dir", os.path.join(ROOT, "examples"), "--ws", "wsproto",
-         "--workers", "2", "--fd", str(listener.fileno()), "--log-level", "warning"],
-        pass_fds=(listener.fileno(),), env=checkout_env(), start_new_session=True,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "uvicorn_echo:app",
+            "--app-dir",
+            os.path.join(ROOT, "examples"),
+            "--ws",
+            "wsproto",
+            "--workers",
+            "2",
+            "--fd",
+            str(listener.fileno()),
+            "--log-level",
+            "warning",
+        ],
+        pass_fds=(listener.fileno(),),
+        env=checkout_env(),
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=STARTUP_TIMEOUT) as r:

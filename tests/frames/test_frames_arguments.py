@@ -54,8 +54,7 @@ def test_message_limit_of_any_real_type(impl: ModuleType, limit: Any, inflate: b
     if inflate:
         frames = _compressed_message(impl, b"a" * 1000000)
     else:
-        frames = list(impl.FrameDecoder(max_frame_size=limit).feed(
-            impl.encode_frame(2, b"a" * 1000000, mask=KEY)))
+        frames = list(impl.FrameDecoder(max_frame_size=limit).feed(impl.encode_frame(2, b"a" * 1000000, mask=KEY)))
     message = assembler.add(frames[0])
     assert message is not None and len(message.data) == 1000000
     if inflate:
@@ -63,8 +62,9 @@ def test_message_limit_of_any_real_type(impl: ModuleType, limit: Any, inflate: b
     else:
         frames = [impl.Frame(2, b"a" * 1000001)]
     with pytest.raises(PayloadTooBig) as info:
-        impl.MessageAssembler(max_message_size=limit, inflater=(
-            Inflater(DeflateParams()) if inflate else None)).add(frames[0])
+        impl.MessageAssembler(max_message_size=limit, inflater=(Inflater(DeflateParams()) if inflate else None)).add(
+            frames[0]
+        )
     assert info.value.code == 1009
     assert "1000000 bytes" in str(info.value)
 
@@ -75,8 +75,7 @@ def test_frame_limit_of_any_real_type(impl: ModuleType, limit: Any) -> None:
     assert decoder.max_frame_size == 1000
     assert len(next(decoder.feed(impl.encode_frame(2, b"x" * 1000, mask=KEY))).payload) == 1000
     with pytest.raises(PayloadTooBig, match="limit of 1000 bytes"):
-        list(impl.FrameDecoder(max_frame_size=limit).feed(
-            impl.encode_frame(2, b"x" * 1001, mask=KEY)))
+        list(impl.FrameDecoder(max_frame_size=limit).feed(impl.encode_frame(2, b"x" * 1001, mask=KEY)))
 
 
 @pytest.mark.parametrize("limit", [math.inf, None])
@@ -142,8 +141,7 @@ def test_inflater_gets_an_int_budget(impl: ModuleType) -> None:
 # rsv_allowed
 
 
-@pytest.mark.parametrize(("value", "error"), [("4", TypeError), (4.0, TypeError),
-                                              (8, ValueError), (-1, ValueError)])
+@pytest.mark.parametrize(("value", "error"), [("4", TypeError), (4.0, TypeError), (8, ValueError), (-1, ValueError)])
 def test_rsv_allowed_is_checked(impl: ModuleType, value: Any, error: type[Exception]) -> None:
     with pytest.raises(error, match="rsv_allowed"):
         impl.FrameDecoder(rsv_allowed=value)
@@ -172,9 +170,7 @@ def test_assembler_add_takes_a_frame_of_the_other_backend(impl: ModuleType) -> N
 # parse_close: a CloseCode member for every code it names
 
 
-@pytest.mark.parametrize(
-    "code", sorted({int(c) for c in _rules.CloseCode if _rules.is_valid_close_code(c)})
-)
+@pytest.mark.parametrize("code", sorted({int(c) for c in _rules.CloseCode if _rules.is_valid_close_code(c)}))
 def test_parse_close_gives_members(impl: ModuleType, code: int) -> None:
     parsed, reason = impl.parse_close(code.to_bytes(2, "big") + b"bye")
     assert parsed is _rules.CloseCode(code) and reason == "bye"
@@ -249,20 +245,19 @@ def test_rsv_policy_is_the_rule(impl: ModuleType, opcode: int, rsv: int, allowed
 def test_mask_policy_is_the_rule(impl: ModuleType, client: bool, masked: bool) -> None:
     wire = bytes([0x82, 0x80 if masked else 0]) + (KEY if masked else b"")
     expected = _rules.mask_error(masked, client)
-    assert _first_error(impl, wire, client=client) == (
-        None if expected is None else str(expected))
+    assert _first_error(impl, wire, client=client) == (None if expected is None else str(expected))
 
 
 @pytest.mark.parametrize("opcode", range(16))
 @pytest.mark.parametrize("fin", [False, True])
 @pytest.mark.parametrize("len7", [0, 125, 126, 127])
-def test_header_policies_are_the_rules(
-    impl: ModuleType, opcode: int, fin: bool, len7: int
-) -> None:
+def test_header_policies_are_the_rules(impl: ModuleType, opcode: int, fin: bool, len7: int) -> None:
     wire = bytes([fin << 7 | opcode, len7])
-    expected = (_rules.opcode_error(opcode)
-                or _rules.control_fin_error(opcode, fin)
-                or _rules.control_length_error(opcode, len7))
+    expected = (
+        _rules.opcode_error(opcode)
+        or _rules.control_fin_error(opcode, fin)
+        or _rules.control_length_error(opcode, len7)
+    )
     try:
         impl.parse_header(wire)
     except ProtocolError as exc:
@@ -273,14 +268,16 @@ def test_header_policies_are_the_rules(
 
 def test_peer_errors_carry_close_code_members() -> None:
     for error in (
-        _rules.opcode_error(3), _rules.control_fin_error(9, False),
-        _rules.control_length_error(9, 126), _rules.rsv_error(2, 1, 0),
-        _rules.mask_error(False, False), _rules.fragmentation_error(0, False),
+        _rules.opcode_error(3),
+        _rules.control_fin_error(9, False),
+        _rules.control_length_error(9, 126),
+        _rules.rsv_error(2, 1, 0),
+        _rules.mask_error(False, False),
+        _rules.fragmentation_error(0, False),
         _rules.corrupt_compressed("x"),
     ):
         assert error is not None and error.code is _rules.CloseCode.PROTOCOL_ERROR
-    for too_big in (_rules.frame_too_big(2, 1), _rules.message_too_big(2, 1),
-                    _rules.inflated_too_big(1)):
+    for too_big in (_rules.frame_too_big(2, 1), _rules.message_too_big(2, 1), _rules.inflated_too_big(1)):
         assert too_big.code is _rules.CloseCode.MESSAGE_TOO_BIG
 
 
@@ -301,15 +298,20 @@ def test_inflate_errors_are_worded_once() -> None:
 @pytest.mark.parametrize(
     ("call", "words"),
     [
-        (lambda m: m.encode_message(1, b"x", fragment_size="3"),
-         "fragment_size must be a real number or None, not str"),
-        (lambda m: m.encode_message_bytes(1, b"x", fragment_size="3"),
-         "fragment_size must be a real number or None, not str"),
+        (
+            lambda m: m.encode_message(1, b"x", fragment_size="3"),
+            "fragment_size must be a real number or None, not str",
+        ),
+        (
+            lambda m: m.encode_message_bytes(1, b"x", fragment_size="3"),
+            "fragment_size must be a real number or None, not str",
+        ),
         (lambda m: m.encode_message_bytes(1, b"x", fragment_size=True), "not bool"),
-        (lambda m: m.MessageAssembler(inflater=1),
-         "inflater must be a wsframe.deflate.Inflater or None, not int"),
-        (lambda m: m.encode_message(1, b"x", deflater=b"x"),
-         "deflater must be a wsframe.deflate.Deflater or None, not bytes"),
+        (lambda m: m.MessageAssembler(inflater=1), "inflater must be a wsframe.deflate.Inflater or None, not int"),
+        (
+            lambda m: m.encode_message(1, b"x", deflater=b"x"),
+            "deflater must be a wsframe.deflate.Deflater or None, not bytes",
+        ),
         (lambda m: m.Frame("1", b""), "opcode must be an int, not str"),
         (lambda m: m.encode_frame(1.0, b""), "opcode must be an int, not float"),
     ],

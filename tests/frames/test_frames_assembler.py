@@ -35,6 +35,7 @@ def add_all(assembler: MessageAssembler, frames: list[Frame]) -> list[Message | 
 
 # --- single frames and control frames -----------------------------------------------------------
 
+
 def test_rfc6455_5_6_single_text_frame_is_a_str_message() -> None:
     message = MessageAssembler().add(F(TEXT, "Hello €".encode()))
     assert message is not None
@@ -65,6 +66,7 @@ def test_rfc6455_5_5_control_frame_comes_back_at_once(opcode: Opcode) -> None:
 
 # --- fragmentation (RFC 6455 §5.4) --------------------------------------------------------------
 
+
 def test_rfc6455_5_4_fragments_return_none_until_the_final_one() -> None:
     # RFC 6455 §5.7 fragmented "Hel" + "lo".
     results = add_all(MessageAssembler(), [F(TEXT, b"Hel", fin=False), F(CONT, b"lo")])
@@ -89,12 +91,20 @@ def test_rfc6455_5_4_many_fragments_including_empty_ones() -> None:
 
 
 def test_rfc6455_5_4_control_frames_interleaved_with_fragments() -> None:
-    frames = [F(TEXT, b"frag1", fin=False), F(PING, b"p"), F(CONT, b"frag2", fin=False),
-              F(PONG, b"q"), F(CONT, b"frag3")]
+    frames = [
+        F(TEXT, b"frag1", fin=False),
+        F(PING, b"p"),
+        F(CONT, b"frag2", fin=False),
+        F(PONG, b"q"),
+        F(CONT, b"frag3"),
+    ]
     results = add_all(MessageAssembler(), frames)
     assert results[0] is None and results[2] is None
     assert [(m.opcode, m.data) for m in (results[1], results[3], results[4]) if m is not None] == [
-        (PING, b"p"), (PONG, b"q"), (TEXT, "frag1frag2frag3")]
+        (PING, b"p"),
+        (PONG, b"q"),
+        (TEXT, "frag1frag2frag3"),
+    ]
 
 
 def test_rfc6455_5_4_text_split_inside_code_points() -> None:
@@ -137,9 +147,12 @@ def test_rfc6455_5_4_new_data_frame_inside_fragmented_message_is_1002(second: Op
 
 # --- max_message_size ---------------------------------------------------------------------------
 
+
 def test_max_message_size_exact_limit_is_allowed() -> None:
-    results = add_all(MessageAssembler(max_message_size=10),
-                      [F(BINARY, b"a" * 4, fin=False), F(CONT, b"b" * 4, fin=False), F(CONT, b"c" * 2)])
+    results = add_all(
+        MessageAssembler(max_message_size=10),
+        [F(BINARY, b"a" * 4, fin=False), F(CONT, b"b" * 4, fin=False), F(CONT, b"c" * 2)],
+    )
     assert results[2] is not None and len(results[2].data) == 10
 
 
@@ -173,8 +186,10 @@ def test_max_message_size_default_is_1_MiB() -> None:
 
 
 def test_max_message_size_none_means_no_limit() -> None:
-    results = add_all(MessageAssembler(max_message_size=None),
-                      [F(BINARY, bytes(MiB), fin=False), F(CONT, bytes(MiB), fin=False), F(CONT, b"end")])
+    results = add_all(
+        MessageAssembler(max_message_size=None),
+        [F(BINARY, bytes(MiB), fin=False), F(CONT, bytes(MiB), fin=False), F(CONT, b"end")],
+    )
     assert results[2] is not None and len(results[2].data) == 2 * MiB + 3
 
 
@@ -193,6 +208,7 @@ def test_max_message_size_counts_compressed_wire_bytes() -> None:
 
 
 # --- text (RFC 6455 §8.1) -----------------------------------------------------------------------
+
 
 def test_rfc6455_8_1_decode_text_false_gives_validated_bytes() -> None:
     assembler = MessageAssembler(decode_text=False)
@@ -226,10 +242,12 @@ def test_binary_messages_are_not_validated() -> None:
 
 # --- compressed messages (RFC 7692) -------------------------------------------------------------
 
+
 def test_rfc7692_compressed_message_is_bytes_with_compressed_true() -> None:
     assembler = MessageAssembler()
-    results = add_all(assembler, [F(TEXT, b"\xf2\x48\xcd", fin=False, rsv1=True), F(PING, b""),
-                                  F(CONT, b"\xc9\xc9\x07\x00")])
+    results = add_all(
+        assembler, [F(TEXT, b"\xf2\x48\xcd", fin=False, rsv1=True), F(PING, b""), F(CONT, b"\xc9\xc9\x07\x00")]
+    )
     message = results[2]
     assert results[0] is None and results[1] is not None and results[1].opcode == PING
     assert message is not None
@@ -246,6 +264,7 @@ def test_rfc7692_compressed_binary_message() -> None:
 
 
 # --- with the decoder ---------------------------------------------------------------------------
+
 
 def test_decoder_and_assembler_rfc6455_5_7_fragmented_text() -> None:
     decoder, assembler = FrameDecoder(client=True), MessageAssembler()
@@ -264,21 +283,17 @@ def test_decoder_and_assembler_max_sizes_agree_on_exact_limit() -> None:
 
 # --- one-frame messages a decoder validated (the compiled backend's direct path) ----------------
 
+
 @pytest.mark.parametrize("decode_text", [True, False])
 @pytest.mark.parametrize("opcode", [TEXT, BINARY])
-def test_decoded_one_frame_messages_within_at_and_over_the_limit(
-    opcode: Opcode, decode_text: bool
-) -> None:
+def test_decoded_one_frame_messages_within_at_and_over_the_limit(opcode: Opcode, decode_text: bool) -> None:
     text = "😀 grüße 世界!".encode()  # 20 bytes
     decoder = FrameDecoder()
-    frames = list(decoder.feed(b"".join(
-        encode_frame(opcode, text[:n], mask=b"\x01\x02\x03\x04") for n in (19, 20, 0)
-    )))
+    frames = list(decoder.feed(b"".join(encode_frame(opcode, text[:n], mask=b"\x01\x02\x03\x04") for n in (19, 20, 0))))
     assembler = MessageAssembler(max_message_size=20, decode_text=decode_text)
     for frame, n in zip(frames[1:], (20, 0)):  # at the limit, empty
         message = assembler.add(frame)
-        assert message == Message(opcode, text[:n].decode() if opcode == TEXT and decode_text
-                                  else text[:n], False)
+        assert message == Message(opcode, text[:n].decode() if opcode == TEXT and decode_text else text[:n], False)
         assert type(message.data) is (str if opcode == TEXT and decode_text else bytes)
     with pytest.raises(PayloadTooBig):
         MessageAssembler(max_message_size=18, decode_text=decode_text).add(frames[0])

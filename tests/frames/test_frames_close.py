@@ -51,6 +51,7 @@ def decode_error(data: bytes, **kwargs: object) -> ProtocolError:
 
 # --- is_valid_close_code ------------------------------------------------------------------------
 
+
 def test_rfc6455_7_4_is_valid_close_code_matches_the_policy_for_every_16_bit_code() -> None:
     wrong = [c for c in range(65536) if is_valid_close_code(c) != policy(c)]
     assert wrong == []
@@ -72,6 +73,7 @@ def test_close_code_enum_values() -> None:
 
 
 # --- parse_close --------------------------------------------------------------------------------
+
 
 def test_rfc6455_7_1_5_empty_close_payload_is_1005() -> None:
     assert parse_close(b"") == (1005, "")
@@ -107,8 +109,14 @@ def test_rfc6455_7_4_parse_close_invalid_code_is_1002(code: int) -> None:
 
 @pytest.mark.parametrize(
     "reason, position",
-    [(b"\xff", 0), (b"ok\xff", 2), (b"Hello-\xc0\xafWorld", 6), (b"\xce\xba\xe1\xbd\xb9\xed\xa0\x80", 5),
-     (b"truncated \xe2\x82", 10), (b"\xf4\x90\x80\x80", 0)],
+    [
+        (b"\xff", 0),
+        (b"ok\xff", 2),
+        (b"Hello-\xc0\xafWorld", 6),
+        (b"\xce\xba\xe1\xbd\xb9\xed\xa0\x80", 5),
+        (b"truncated \xe2\x82", 10),
+        (b"\xf4\x90\x80\x80", 0),
+    ],
 )
 def test_rfc6455_8_1_close_reason_invalid_utf8_is_1007_with_position_in_reason(reason: bytes, position: int) -> None:
     with pytest.raises(InvalidUTF8) as info:
@@ -118,6 +126,7 @@ def test_rfc6455_8_1_close_reason_invalid_utf8_is_1007_with_position_in_reason(r
 
 
 # --- encode_close -------------------------------------------------------------------------------
+
 
 def test_rfc6455_5_5_1_encode_close_code_and_reason() -> None:
     assert encode_close(1000) == b"\x03\xe8"
@@ -158,6 +167,7 @@ def test_encode_close_reason_must_be_str(reason: object) -> None:
 
 
 # --- the decoder's close rules ------------------------------------------------------------------
+
 
 def test_rfc6455_5_5_1_decoder_accepts_empty_close() -> None:
     (frame,) = list(FrameDecoder().feed(close_frame(b"")))
@@ -207,8 +217,11 @@ def test_rfc6455_8_1_decoder_close_reason_validated_even_with_validate_utf8_fals
 
 def test_rfc6455_5_5_1_close_frame_inside_fragmented_message_is_accepted() -> None:
     # Autobahn 7.1.5: fragment 1, close, fragment 2 -> the close is delivered, then nothing.
-    data = (encode_frame(Opcode.TEXT, b"frag1", fin=False, mask=MASK) + close_frame(b"\x03\xe8")
-            + encode_frame(Opcode.CONTINUATION, b"frag2", mask=MASK))
+    data = (
+        encode_frame(Opcode.TEXT, b"frag1", fin=False, mask=MASK)
+        + close_frame(b"\x03\xe8")
+        + encode_frame(Opcode.CONTINUATION, b"frag2", mask=MASK)
+    )
     frames = list(FrameDecoder().feed(data))
     assert [(int(f.opcode), bytes(f.payload)) for f in frames] == [(1, b"frag1"), (8, b"\x03\xe8")]
 

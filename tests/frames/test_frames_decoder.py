@@ -67,8 +67,7 @@ E = TypeVar("E", bound=ProtocolError)
 FrameT = tuple[int, bytes, bool, bool, bool, bool]
 
 
-def expect_error(decoder: FrameDecoder, data: bytes, code: int,
-                 cls: type[E] = ProtocolError) -> tuple[list[FrameT], E]:  # type: ignore[assignment]
+def expect_error(decoder: FrameDecoder, data: bytes, code: int, cls: type[E] = ProtocolError) -> tuple[list[FrameT], E]:  # type: ignore[assignment]
     """Feed ``data``; the iterator must raise ``cls`` with ``code``.  Returns the frames
     yielded before the error, and the error."""
     got: list[FrameT] = []
@@ -85,6 +84,7 @@ def splits(data: bytes, cuts: Sequence[int]) -> list[bytes]:
 
 
 # --- RFC 6455 §5.7 examples ---------------------------------------------------------------
+
 
 def test_rfc6455_5_7_single_frame_masked_text_server_side() -> None:
     raw = bytes.fromhex("818537fa213d7f9f4d5158")
@@ -162,15 +162,17 @@ def test_frame_constructor_refuses_a_reserved_opcode(opcode: int) -> None:
         Frame(opcode, b"")
 
 
-@pytest.mark.parametrize("opcode, payload, error", [
-    ("1", b"", TypeError),
-    (1.0, b"", TypeError),
-    (1, "text", TypeError),
-    (1, 5, TypeError),
-    (1, memoryview(b"abcd")[::2], ValueError),
-])
-def test_frame_constructor_refuses_what_no_frame_holds(opcode: object, payload: object,
-                                                       error: type[Exception]) -> None:
+@pytest.mark.parametrize(
+    "opcode, payload, error",
+    [
+        ("1", b"", TypeError),
+        (1.0, b"", TypeError),
+        (1, "text", TypeError),
+        (1, 5, TypeError),
+        (1, memoryview(b"abcd")[::2], ValueError),
+    ],
+)
+def test_frame_constructor_refuses_what_no_frame_holds(opcode: object, payload: object, error: type[Exception]) -> None:
     with pytest.raises(error):
         Frame(opcode, payload)  # type: ignore[arg-type]
 
@@ -193,6 +195,7 @@ def test_feed_does_not_keep_a_reference_to_a_reused_caller_buffer() -> None:
 
 # --- RFC 6455 §5.1: masking by role -----------------------------------------------------------
 
+
 def test_rfc6455_5_1_server_rejects_unmasked_frame() -> None:
     expect_error(FrameDecoder(), wire(TEXT, b"Hello", mask=None), 1002)
 
@@ -211,10 +214,12 @@ def test_rfc6455_5_3_every_mask_phase_is_unmasked() -> None:
     for key in (b"\x00\x00\x00\x00", b"\xff\x00\xff\x00", b"\x01\x02\x03\x04"):
         for n in range(0, 11):
             assert feed_all(FrameDecoder(), [wire(BINARY, payload[:n], mask=key)]) == [
-                (BINARY, payload[:n], True, False, False, False)]
+                (BINARY, payload[:n], True, False, False, False)
+            ]
 
 
 # --- RFC 6455 §5.2: opcodes and RSV bits ----------------------------------------------------
+
 
 @pytest.mark.parametrize("opcode", [3, 4, 5, 6, 7, 11, 12, 13, 14, 15])
 def test_rfc6455_5_2_reserved_opcode_is_1002(opcode: int) -> None:
@@ -262,6 +267,7 @@ def test_rfc7692_6_1_rsv1_on_continuation_frame_is_1002_even_when_allowed() -> N
 
 # --- RFC 6455 §5.4: fragmentation ------------------------------------------------------------
 
+
 @pytest.mark.parametrize("fin", [True, False])
 def test_rfc6455_5_4_continuation_without_start_is_1002(fin: bool) -> None:
     expect_error(FrameDecoder(), wire(CONT, b"abc", fin=fin), 1002)
@@ -284,8 +290,14 @@ def test_rfc6455_5_4_new_data_frame_inside_fragmented_message_is_1002(
 
 
 def test_rfc6455_5_4_control_frames_may_be_interleaved_with_fragments() -> None:
-    data = (wire(TEXT, b"He", fin=False) + wire(PING, b"p1") + wire(CONT, b"l", fin=False)
-            + wire(PONG, b"p2") + wire(PING) + wire(CONT, b"lo"))
+    data = (
+        wire(TEXT, b"He", fin=False)
+        + wire(PING, b"p1")
+        + wire(CONT, b"l", fin=False)
+        + wire(PONG, b"p2")
+        + wire(PING)
+        + wire(CONT, b"lo")
+    )
     assert feed_all(FrameDecoder(), [data]) == [
         (TEXT, b"He", False, False, False, False),
         (PING, b"p1", True, False, False, False),
@@ -299,10 +311,15 @@ def test_rfc6455_5_4_control_frames_may_be_interleaved_with_fragments() -> None:
 def test_rfc6455_5_4_messages_after_a_fragmented_message() -> None:
     data = wire(BINARY, b"a", fin=False) + wire(CONT, b"b", fin=False) + wire(CONT, b"", fin=True) + wire(TEXT, b"x")
     assert [f[:3] for f in feed_all(FrameDecoder(), [data])] == [
-        (BINARY, b"a", False), (CONT, b"b", False), (CONT, b"", True), (TEXT, b"x", True)]
+        (BINARY, b"a", False),
+        (CONT, b"b", False),
+        (CONT, b"", True),
+        (TEXT, b"x", True),
+    ]
 
 
 # --- RFC 6455 §5.5: control frames ----------------------------------------------------------
+
 
 @pytest.mark.parametrize("opcode", [PING, PONG, CLOSE])
 def test_rfc6455_5_5_control_frame_longer_than_125_is_1002(opcode: int) -> None:
@@ -327,6 +344,7 @@ def test_rfc6455_5_5_control_frame_error_is_found_from_the_header_alone() -> Non
 
 
 # --- RFC 6455 §8.1: UTF-8 of text messages --------------------------------------------------
+
 
 def test_rfc6455_8_1_valid_utf8_split_inside_a_code_point_across_fragments() -> None:
     text = "κόσμε €𝄞".encode()
@@ -380,12 +398,12 @@ def test_rfc6455_8_1_fragment_ending_inside_a_code_point_is_fine() -> None:
 @pytest.mark.parametrize(
     "payload, bad_at, position",
     [
-        (b"abc\xff" + b"z" * 20, 3, 3),         # invalid byte
+        (b"abc\xff" + b"z" * 20, 3, 3),  # invalid byte
         (b"ab\xed\xa0" + b"\x80" * 20, 3, 2),  # surrogate: impossible once A0 follows ED
-        (b"\xf4\x90" + b"\x80" * 20, 1, 0),    # > U+10FFFF
-        (b"\xe0\x80" + b"\x80" * 20, 1, 0),    # overlong
-        (b"\xc3" + b"a" * 20, 1, 0),           # truncated sequence followed by ASCII
-        (b"\xf8\x88\x80\x80\x80", 0, 0),        # 5-byte form
+        (b"\xf4\x90" + b"\x80" * 20, 1, 0),  # > U+10FFFF
+        (b"\xe0\x80" + b"\x80" * 20, 1, 0),  # overlong
+        (b"\xc3" + b"a" * 20, 1, 0),  # truncated sequence followed by ASCII
+        (b"\xf8\x88\x80\x80\x80", 0, 0),  # 5-byte form
     ],
 )
 def test_rfc6455_8_1_utf8_fails_fast_mid_frame(payload: bytes, bad_at: int, position: int) -> None:
@@ -395,7 +413,7 @@ def test_rfc6455_8_1_utf8_fails_fast_mid_frame(payload: bytes, bad_at: int, posi
     header = len(frame) - len(payload) - 4
     decoder = FrameDecoder()
     assert list(decoder.feed(frame[: header + bad_at])) == []
-    _, err = expect_error(decoder, frame[header + bad_at: header + bad_at + 1], 1007, InvalidUTF8)
+    _, err = expect_error(decoder, frame[header + bad_at : header + bad_at + 1], 1007, InvalidUTF8)
     assert err.position == position
 
 
@@ -403,7 +421,7 @@ def test_rfc6455_8_1_fail_fast_in_a_continuation_frame_counts_from_message_start
     first = wire(TEXT, "h€llo".encode(), fin=False)
     second = wire(CONT, b"ok\xc3\x28 and a long tail")
     decoder = FrameDecoder()
-    assert len(list(decoder.feed(first + second[:6 + 3]))) == 1  # header (6) + "ok\xc3"
+    assert len(list(decoder.feed(first + second[: 6 + 3]))) == 1  # header (6) + "ok\xc3"
     _, err = expect_error(decoder, second[9:10], 1007, InvalidUTF8)
     assert err.position == len("h€llo".encode()) + 2
 
@@ -428,8 +446,12 @@ def test_validate_utf8_false_still_validates_close_reason() -> None:
 def test_rfc7692_compressed_message_is_not_validated() -> None:
     # RFC 7692: a message whose first frame has RSV1 is compressed; the caller inflates and
     # validates, so none of its frames is checked here.  The next message is checked again.
-    data = (wire(TEXT, b"\xff\xc0", fin=False, rsv=4) + wire(PING, b"")
-            + wire(CONT, b"\xed\xa0\x80", fin=False) + wire(CONT, b"\xe2"))
+    data = (
+        wire(TEXT, b"\xff\xc0", fin=False, rsv=4)
+        + wire(PING, b"")
+        + wire(CONT, b"\xed\xa0\x80", fin=False)
+        + wire(CONT, b"\xe2")
+    )
     decoder = FrameDecoder(rsv_allowed=4)
     frames = feed_all(decoder, [data])
     assert [f[:2] for f in frames] == [(TEXT, b"\xff\xc0"), (PING, b""), (CONT, b"\xed\xa0\x80"), (CONT, b"\xe2")]
@@ -443,6 +465,7 @@ def test_rfc7692_uncompressed_message_is_validated_when_rsv1_allowed() -> None:
 
 
 # --- max_frame_size ---------------------------------------------------------------------------
+
 
 def test_max_frame_size_is_1009_on_declared_length_before_payload() -> None:
     decoder = FrameDecoder(max_frame_size=1000)
@@ -504,10 +527,14 @@ def test_feed_non_bytes_is_type_error(bad: object) -> None:
 
 # --- iterator and buffering semantics -------------------------------------------------------
 
+
 def test_feed_yields_every_good_frame_before_raising() -> None:
     data = (
-        wire(TEXT, b"one") + wire(PING, b"two") + wire(BINARY, b"three")
-        + wire(TEXT, b"bad", rsv=2) + wire(TEXT, b"never")
+        wire(TEXT, b"one")
+        + wire(PING, b"two")
+        + wire(BINARY, b"three")
+        + wire(TEXT, b"bad", rsv=2)
+        + wire(TEXT, b"never")
     )
     got, _ = expect_error(FrameDecoder(), data, 1002)
     assert [f[1] for f in got] == [b"one", b"two", b"three"]
@@ -572,7 +599,7 @@ def test_after_close_decoder_yields_nothing_and_discards_input() -> None:
 def test_after_close_split_across_feeds() -> None:
     decoder = FrameDecoder()
     data = wire(CLOSE, b"\x03\xe8bye") + wire(PING, b"x")
-    got = feed_all(decoder, [data[i:i + 1] for i in range(len(data))])
+    got = feed_all(decoder, [data[i : i + 1] for i in range(len(data))])
     assert got == [(CLOSE, b"\x03\xe8bye", True, False, False, False)]
 
 
@@ -608,6 +635,7 @@ def test_decoder_buffered_counts_bytes_not_yet_returned() -> None:
 
 # --- incremental decoding ---------------------------------------------------------------------
 
+
 def _mixed_stream() -> tuple[bytes, list[tuple[int, bytes, bool, bool, bool, bool]]]:
     rnd = random.Random(6455)
     parts = [
@@ -627,7 +655,7 @@ def _mixed_stream() -> tuple[bytes, list[tuple[int, bytes, bool, bool, bool, boo
 def test_incremental_one_byte_at_a_time_gives_identical_frames() -> None:
     data, expected = _mixed_stream()
     assert feed_all(FrameDecoder(), [data]) == expected
-    assert feed_all(FrameDecoder(), [data[i:i + 1] for i in range(len(data))]) == expected
+    assert feed_all(FrameDecoder(), [data[i : i + 1] for i in range(len(data))]) == expected
 
 
 def test_incremental_every_two_way_split_of_the_headers_gives_identical_frames() -> None:
@@ -649,7 +677,7 @@ def test_incremental_random_splits_give_identical_frames() -> None:
 
 def test_incremental_client_side_one_byte_at_a_time() -> None:
     data = bytes.fromhex("010348656c") + bytes.fromhex("890548656c6c6f") + bytes.fromhex("80026c6f")
-    frames = feed_all(FrameDecoder(client=True), [data[i:i + 1] for i in range(len(data))])
+    frames = feed_all(FrameDecoder(client=True), [data[i : i + 1] for i in range(len(data))])
     assert [f[:3] for f in frames] == [(TEXT, b"Hel", False), (PING, b"Hello", True), (CONT, b"lo", True)]
 
 
@@ -672,7 +700,7 @@ def _feed_traced(decoder: FrameDecoder, data: bytes, step: int) -> tuple[list[Fr
     try:
         out: list[FrameT] = []
         for i in range(0, len(data), step):
-            out.extend(t(f) for f in decoder.feed(data[i:i + step]))
+            out.extend(t(f) for f in decoder.feed(data[i : i + step]))
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -686,7 +714,7 @@ def test_incremental_1_MiB_text_frame_fed_one_byte_at_a_time_is_linear() -> None
     text = _text_of(MiB)
     data = wire(TEXT, text)
     decoder = FrameDecoder()  # the default max_frame_size is exactly 1 MiB: allowed
-    frames = feed_all(decoder, [data[i:i + 1] for i in range(len(data))])
+    frames = feed_all(decoder, [data[i : i + 1] for i in range(len(data))])
     assert frames == [(TEXT, text, True, False, False, False)]
     copied = decoder._bytes_copied
     assert isinstance(copied, int)
@@ -719,7 +747,7 @@ def test_incremental_bytes_copied_grows_linearly_with_size() -> None:
     for size in (16 * 1024, 128 * 1024):
         data = wire(BINARY, bytes(size), mask=None)
         decoder = FrameDecoder(client=True)
-        frames = feed_all(decoder, [data[i:i + 1] for i in range(len(data))])
+        frames = feed_all(decoder, [data[i : i + 1] for i in range(len(data))])
         assert frames == [(BINARY, bytes(size), True, False, False, False)]
         ratios.append(decoder._bytes_copied / len(data))
     assert ratios[1] <= COPY_FACTOR and ratios[1] <= ratios[0] * 1.1 + 0.01, ratios
@@ -728,7 +756,7 @@ def test_incremental_bytes_copied_grows_linearly_with_size() -> None:
 def test_incremental_many_small_frames_one_byte_at_a_time_is_linear() -> None:
     data = b"".join(wire(TEXT, b"msg %d" % i) for i in range(5000))
     decoder = FrameDecoder()
-    frames = feed_all(decoder, [data[i:i + 1] for i in range(len(data))])
+    frames = feed_all(decoder, [data[i : i + 1] for i in range(len(data))])
     assert len(frames) == 5000 and frames[-1][1] == b"msg 4999"
     assert decoder._bytes_copied <= COPY_FACTOR * len(data)
 

@@ -246,11 +246,14 @@ def test_same_public_names_and_shared_policy_objects() -> None:
     assert C.DEFAULT_MAX_SIZE == R.DEFAULT_MAX_SIZE
 
 
-@pytest.mark.parametrize("args", [
-    (R.Opcode.TEXT, b"hi"),
-    (R.Opcode.CLOSE, b"", False, True, False, True),
-    (1, bytearray(b"x"), 1, 0, 2, None),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        (R.Opcode.TEXT, b"hi"),
+        (R.Opcode.CLOSE, b"", False, True, False, True),
+        (1, bytearray(b"x"), 1, 0, 2, None),
+    ],
+)
 def test_frame_type_behaves_as_the_dataclass(args: tuple[Any, ...]) -> None:
     c, r = C.Frame(*args), R.Frame(*args)
     assert repr(c) == repr(r)
@@ -274,8 +277,17 @@ def test_frame_type_behaves_as_the_dataclass(args: tuple[Any, ...]) -> None:
 
 
 def test_frame_header_type_behaves_as_the_dataclass() -> None:
-    fields: dict[str, Any] = dict(fin=True, rsv1=True, rsv2=False, rsv3=True, opcode=R.Opcode.BINARY, masked=True,
-                  length=70000, mask=KEY, header_size=14)
+    fields: dict[str, Any] = dict(
+        fin=True,
+        rsv1=True,
+        rsv2=False,
+        rsv3=True,
+        opcode=R.Opcode.BINARY,
+        masked=True,
+        length=70000,
+        mask=KEY,
+        header_size=14,
+    )
     c, r = C.FrameHeader(**fields), R.FrameHeader(**fields)
     assert repr(c) == repr(r)
     assert c.rsv == r.rsv == 5
@@ -306,7 +318,9 @@ def header_outcome(mod: Any, data: Any, offset: Any = 0) -> Any:
         return None
     fields = ("fin", "rsv1", "rsv2", "rsv3", "opcode", "masked", "length", "mask", "header_size")
     return tuple(getattr(h, f) for f in fields) + (
-        type(h.length), type(h.fin), h.rsv,
+        type(h.length),
+        type(h.fin),
+        h.rsv,
     )
 
 
@@ -325,8 +339,10 @@ def test_parse_header_every_extended_length_prefix_shape() -> None:
     for b0 in (0x81, 0x82, 0x02, 0x80, 0x89, 0xC1, 0xF2):
         for m in (0, 0x80):
             for v in values:
-                for raw in (bytes([b0, m | 126]) + (v & 0xFFFF).to_bytes(2, "big"),
-                            bytes([b0, m | 127]) + v.to_bytes(8, "big")):
+                for raw in (
+                    bytes([b0, m | 126]) + (v & 0xFFFF).to_bytes(2, "big"),
+                    bytes([b0, m | 127]) + v.to_bytes(8, "big"),
+                ):
                     raw += KEY
                     for cut in range(len(raw) + 1):
                         assert header_outcome(C, raw[:cut]) == header_outcome(R, raw[:cut]), raw[:cut].hex()
@@ -358,11 +374,24 @@ def test_parse_header_prefixes_of_generated_frames_and_buffer_kinds(frame: bytes
         assert header_outcome(C, *args) == header_outcome(R, *args)
 
 
-@pytest.mark.parametrize("data, offset", [
-    ("text", 0), (None, 0), (12, 0), (memoryview(b"abcd")[::2], 0), (array.array("I", [0x7E82]), 0),
-    (b"\x81\x00", 2.0), (b"\x81\x00", "1"), (b"\x81\x00", True), (b"\x81\x00", -1), (b"\x81\x00", 3),
-    (b"\x81\x00", 2**70), (b"\x81\x00", -(2**70)), (b"\x81\x00", 2),
-])
+@pytest.mark.parametrize(
+    "data, offset",
+    [
+        ("text", 0),
+        (None, 0),
+        (12, 0),
+        (memoryview(b"abcd")[::2], 0),
+        (array.array("I", [0x7E82]), 0),
+        (b"\x81\x00", 2.0),
+        (b"\x81\x00", "1"),
+        (b"\x81\x00", True),
+        (b"\x81\x00", -1),
+        (b"\x81\x00", 3),
+        (b"\x81\x00", 2**70),
+        (b"\x81\x00", -(2**70)),
+        (b"\x81\x00", 2),
+    ],
+)
 def test_parse_header_argument_errors(data: Any, offset: Any) -> None:
     assert header_outcome(C, data, offset) == header_outcome(R, data, offset)
 
@@ -385,7 +414,7 @@ def test_decoder_streams_random_splits(case: tuple[dict[str, Any], bytes], cuts:
 @given(streams())
 def test_decoder_streams_one_byte_at_a_time(case: tuple[dict[str, Any], bytes]) -> None:
     opts, data = case
-    assert_same_batch(opts, [data[i:i + 1] for i in range(len(data))])
+    assert_same_batch(opts, [data[i : i + 1] for i in range(len(data))])
 
 
 @given(
@@ -421,11 +450,14 @@ def test_decoder_fragmented_text_with_interleaved_control_frames(data: st.DataOb
         wire += raw_frame(1 if index == 0 else 0, piece, fin=index == len(pieces) - 1, mask=key)
         if data.draw(st.booleans()):
             wire += raw_frame(9, b"ping", mask=None if client else KEY)
-    opts = {"client": client, "validate_utf8": data.draw(st.sampled_from([True, True, False])),
-            "rsv_allowed": data.draw(st.sampled_from([0, 4]))}
+    opts = {
+        "client": client,
+        "validate_utf8": data.draw(st.sampled_from([True, True, False])),
+        "rsv_allowed": data.draw(st.sampled_from([0, 4])),
+    }
     chunk_cuts = data.draw(st.lists(st.integers(0, len(wire)), max_size=8))
     assert_same_batch(opts, split(wire, chunk_cuts))
-    assert_same_batch(opts, [wire[i:i + 1] for i in range(len(wire))])
+    assert_same_batch(opts, [wire[i : i + 1] for i in range(len(wire))])
 
 
 def test_decoder_every_two_byte_stream_both_roles() -> None:
@@ -446,10 +478,19 @@ def test_decoder_max_frame_size_exact_limit_and_declared_lengths() -> None:
             assert_same_batch(opts, [wire[:k] for k in (1, 2, 3, 4, 9, 10)] + [wire[10:]])
 
 
-@pytest.mark.parametrize("opts", [
-    {"max_frame_size": -1}, {"rsv_allowed": 8}, {"rsv_allowed": -1}, {"max_frame_size": "x"},
-    {"max_frame_size": 10.5}, {"max_frame_size": True}, {"rsv_allowed": True}, {"client": 1, "validate_utf8": 0},
-])
+@pytest.mark.parametrize(
+    "opts",
+    [
+        {"max_frame_size": -1},
+        {"rsv_allowed": 8},
+        {"rsv_allowed": -1},
+        {"max_frame_size": "x"},
+        {"max_frame_size": 10.5},
+        {"max_frame_size": True},
+        {"rsv_allowed": True},
+        {"client": 1, "validate_utf8": 0},
+    ],
+)
 def test_decoder_unusual_options(opts: dict[str, Any]) -> None:
     for wire in (raw_frame(2, bytes(11), mask=KEY), raw_frame(2, b"", rsv=4, mask=KEY), raw_frame(1, b"\xff")):
         assert_same_batch(opts, [wire])
@@ -514,7 +555,7 @@ def test_decoder_large_frames_gil_released_path(size: int) -> None:
             wire = raw_frame(opcode, payload, mask=None if client else KEY)
             opts = {"client": client}
             assert_same_batch(opts, [wire])
-            assert_same_batch(opts, [wire[: size // 2], wire[size // 2:]])
+            assert_same_batch(opts, [wire[: size // 2], wire[size // 2 :]])
 
 
 def test_decoder_payload_larger_than_the_preallocation() -> None:
@@ -523,10 +564,10 @@ def test_decoder_payload_larger_than_the_preallocation() -> None:
     text = bytearray(b"x" * size)
     text[size - 2] = 0xC3  # a truncated two-byte sequence at the end
     wire = raw_frame(1, bytes(text), mask=KEY)
-    steps = [wire[i:i + 200_000] for i in range(0, len(wire), 200_000)]
+    steps = [wire[i : i + 200_000] for i in range(0, len(wire), 200_000)]
     assert_same_batch({"max_frame_size": None}, steps)
     good = raw_frame(2, bytes(size), mask=KEY)
-    assert_same_batch({"max_frame_size": None}, [good[i:i + 700_001] for i in range(0, len(good), 700_001)])
+    assert_same_batch({"max_frame_size": None}, [good[i : i + 700_001] for i in range(0, len(good), 700_001)])
     decoder = C.FrameDecoder(max_frame_size=None)
     frames = [f for chunk in steps[:-1] for f in decoder.feed(chunk)]
     assert frames == [] and decoder.buffered == len(wire) - len(steps[-1])
@@ -607,11 +648,14 @@ opcode_args = st.one_of(
 )
 flag_args = st.one_of(st.booleans(), st.sampled_from([0, 1, 2, None, "x"]))
 mask_args = st.one_of(
-    st.none(), st.binary(min_size=4, max_size=4), st.binary(max_size=6),
+    st.none(),
+    st.binary(min_size=4, max_size=4),
+    st.binary(max_size=6),
     st.sampled_from([bytearray(b"abcd"), memoryview(b"abcd"), "abcd", array.array("I", [7])]),
 )
 payload_args = st.one_of(
-    st.binary(max_size=300), st.binary(max_size=70000).map(bytearray),
+    st.binary(max_size=300),
+    st.binary(max_size=70000).map(bytearray),
     st.sampled_from(["text", None, memoryview(b"abcdef")[::2], array.array("I", [1, 2])]),
 )
 
@@ -627,7 +671,9 @@ def test_encode_frame_matches(opcode: Any, payload: Any, fin: Any, r1: Any, r2: 
 @given(
     opcode_args,
     st.one_of(st.integers(-5, 70000), st.sampled_from([2**63 - 1, 2**63, 2**64, -(2**70), 1.5, True, "3", None])),
-    flag_args, flag_args, mask_args,
+    flag_args,
+    flag_args,
+    mask_args,
 )
 def test_encode_header_matches(opcode: Any, length: Any, fin: Any, r1: Any, mask: Any) -> None:
     kwargs = dict(fin=fin, rsv1=r1, mask=mask)
@@ -659,6 +705,7 @@ def test_encode_message_matches(opcode: Any, payload: bytes, fragment_size: Any)
         frames = C.encode_message(opcode, payload, fragment_size=fragment_size, masked=True)
     except (ValueError, TypeError):
         return
+
     # Masked with fresh keys: decodes (server side) to what the unmasked
     # reference encoding decodes to (client side).
     # (``buffered`` differs by the 4-byte keys, so states are left out.)
@@ -711,12 +758,12 @@ def _guarded(data: bytes) -> tuple[mmap.mmap, memoryview]:
     pages = (len(data) + page - 1) // page + 1
     region = mmap.mmap(-1, pages * page, prot=mmap.PROT_READ | mmap.PROT_WRITE)
     start = (pages - 1) * page - len(data)
-    region[start:start + len(data)] = data
+    region[start : start + len(data)] = data
     libc = ctypes.CDLL(None, use_errno=True)
     address = ctypes.addressof(ctypes.c_char.from_buffer(region))
     if libc.mprotect(ctypes.c_void_p(address + (pages - 1) * page), ctypes.c_size_t(page), 0) != 0:
         pytest.skip("mprotect unavailable")
-    view = memoryview(region)[start:start + len(data)]
+    view = memoryview(region)[start : start + len(data)]
     return region, view
 
 

@@ -29,6 +29,7 @@ RESERVED = [3, 4, 5, 6, 7, 11, 12, 13, 14, 15]
 
 # --- RFC 6455 §5.7 examples, byte for byte ---------------------------------------------------
 
+
 def test_rfc6455_5_7_single_frame_unmasked_text() -> None:
     assert encode_frame(Opcode.TEXT, b"Hello") == bytes.fromhex("810548656c6c6f")
 
@@ -75,11 +76,18 @@ def test_opcode_may_be_a_plain_int() -> None:
 
 # --- RFC 6455 §5.2: header fields -----------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "length, raw",
-    [(0, "8200"), (125, "827d"), (126, "827e007e"), (65535, "827effff"),
-     (65536, "827f0000000000010000"), (2**32, "827f0000000100000000"),
-     (2**63 - 1, "827f7fffffffffffffff")],
+    [
+        (0, "8200"),
+        (125, "827d"),
+        (126, "827e007e"),
+        (65535, "827effff"),
+        (65536, "827f0000000000010000"),
+        (2**32, "827f0000000100000000"),
+        (2**63 - 1, "827f7fffffffffffffff"),
+    ],
 )
 def test_rfc6455_5_2_minimal_length_encoding(length: int, raw: str) -> None:
     assert encode_header(Opcode.BINARY, length) == bytes.fromhex(raw)
@@ -95,9 +103,15 @@ def test_encode_header_length_out_of_range_is_value_error(length: int) -> None:
 
 @pytest.mark.parametrize(
     "flags, first_byte",
-    [({}, 0x81), ({"rsv1": True}, 0xC1), ({"rsv2": True}, 0xA1), ({"rsv3": True}, 0x91),
-     ({"rsv1": True, "rsv2": True, "rsv3": True}, 0xF1), ({"fin": False}, 0x01),
-     ({"fin": False, "rsv1": True}, 0x41)],
+    [
+        ({}, 0x81),
+        ({"rsv1": True}, 0xC1),
+        ({"rsv2": True}, 0xA1),
+        ({"rsv3": True}, 0x91),
+        ({"rsv1": True, "rsv2": True, "rsv3": True}, 0xF1),
+        ({"fin": False}, 0x01),
+        ({"fin": False, "rsv1": True}, 0x41),
+    ],
 )
 def test_rfc6455_5_2_fin_and_rsv_bits(flags: dict[str, bool], first_byte: int) -> None:
     assert encode_frame(Opcode.TEXT, b"", **flags)[0] == first_byte
@@ -117,6 +131,7 @@ def test_every_opcode_round_trips_through_parse_header(opcode: Opcode) -> None:
 
 
 # --- local misuse -----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("opcode", RESERVED + [16, 255, -1])
 def test_rfc6455_5_2_reserved_opcode_is_value_error(opcode: int) -> None:
@@ -173,6 +188,7 @@ def test_masking_does_not_modify_the_callers_payload() -> None:
 
 # --- masked round trip --------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("size", [0, 1, 3, 4, 5, 125, 126, 1000, 65535, 65536, 70001])
 def test_rfc6455_5_3_masked_round_trip_through_the_server_decoder(size: int) -> None:
     payload = bytes((i * 7 + 3) & 0xFF for i in range(size))
@@ -180,7 +196,7 @@ def test_rfc6455_5_3_masked_round_trip_through_the_server_decoder(size: int) -> 
     frame = encode_frame(Opcode.BINARY, payload, mask=key)
     header = parse_header(frame)
     assert header is not None and header.mask == key
-    assert xor_mask_reference(frame[header.header_size:], key) == payload
+    assert xor_mask_reference(frame[header.header_size :], key) == payload
     (decoded,) = list(FrameDecoder().feed(frame))
     assert bytes(decoded.payload) == payload
 
@@ -193,6 +209,7 @@ def test_encode_header_plus_masked_payload_equals_encode_frame() -> None:
 
 # --- new_mask -----------------------------------------------------------------------------------
 
+
 def test_rfc6455_5_3_new_mask_is_4_fresh_bytes() -> None:
     keys = [new_mask() for _ in range(32)]
     assert all(type(k) is bytes and len(k) == 4 for k in keys)
@@ -202,6 +219,7 @@ def test_rfc6455_5_3_new_mask_is_4_fresh_bytes() -> None:
 
 # --- encode_message -----------------------------------------------------------------------------
 
+
 def _decode(frames: list[bytes], *, client: bool) -> list[tuple[int, bytes, bool]]:
     decoder = FrameDecoder(client=client, max_frame_size=None)
     return [(int(f.opcode), bytes(f.payload), f.fin) for raw in frames for f in decoder.feed(raw)]
@@ -210,7 +228,8 @@ def _decode(frames: list[bytes], *, client: bool) -> list[tuple[int, bytes, bool
 def test_encode_message_without_fragment_size_is_one_frame() -> None:
     assert encode_message(Opcode.TEXT, b"Hello") == [bytes.fromhex("810548656c6c6f")]
     assert encode_message(Opcode.BINARY, b"x" * 100000, fragment_size=None) == [
-        encode_frame(Opcode.BINARY, b"x" * 100000)]
+        encode_frame(Opcode.BINARY, b"x" * 100000)
+    ]
 
 
 @pytest.mark.parametrize("size, fragment_size", [(10, 3), (9, 3), (10, 10), (10, 11), (1, 1), (300, 7), (70000, 65536)])

@@ -46,8 +46,16 @@ RFC_5_7_FRAMES = {
 }
 
 
-def _check(header: FrameHeader | None, *, fin: bool, opcode: int, masked: bool,
-           length: int, size: int, rsv: tuple[bool, bool, bool] = (False, False, False)) -> None:
+def _check(
+    header: FrameHeader | None,
+    *,
+    fin: bool,
+    opcode: int,
+    masked: bool,
+    length: int,
+    size: int,
+    rsv: tuple[bool, bool, bool] = (False, False, False),
+) -> None:
     assert header is not None
     assert header.fin is fin
     assert (header.rsv1, header.rsv2, header.rsv3) == rsv
@@ -60,32 +68,28 @@ def _check(header: FrameHeader | None, *, fin: bool, opcode: int, masked: bool,
     assert header.header_size == size
 
 
-@pytest.mark.parametrize(
-    "name, raw, fin, opcode, masked, length", RFC_5_7_HEADERS, ids=[c[0] for c in RFC_5_7_HEADERS]
-)
-def test_rfc6455_5_7_examples_header_alone(name: str, raw: bytes, fin: bool, opcode: int,
-                                           masked: bool, length: int) -> None:
+@pytest.mark.parametrize("name, raw, fin, opcode, masked, length", RFC_5_7_HEADERS, ids=[c[0] for c in RFC_5_7_HEADERS])
+def test_rfc6455_5_7_examples_header_alone(
+    name: str, raw: bytes, fin: bool, opcode: int, masked: bool, length: int
+) -> None:
     # RFC 6455 §5.7: the header is complete once its last byte (mask key included) is there;
     # the payload does not have to be present.
     _check(parse_header(raw), fin=fin, opcode=opcode, masked=masked, length=length, size=len(raw))
 
 
-@pytest.mark.parametrize(
-    "name, raw, fin, opcode, masked, length", RFC_5_7_HEADERS, ids=[c[0] for c in RFC_5_7_HEADERS]
-)
-def test_rfc6455_5_7_examples_with_payload(name: str, raw: bytes, fin: bool, opcode: int,
-                                           masked: bool, length: int) -> None:
+@pytest.mark.parametrize("name, raw, fin, opcode, masked, length", RFC_5_7_HEADERS, ids=[c[0] for c in RFC_5_7_HEADERS])
+def test_rfc6455_5_7_examples_with_payload(
+    name: str, raw: bytes, fin: bool, opcode: int, masked: bool, length: int
+) -> None:
     frame = RFC_5_7_FRAMES[name]
     assert frame.startswith(raw) and len(frame) == len(raw) + length
-    _check(parse_header(frame), fin=fin, opcode=opcode, masked=masked, length=length,
-           size=len(raw))
+    _check(parse_header(frame), fin=fin, opcode=opcode, masked=masked, length=length, size=len(raw))
 
 
-@pytest.mark.parametrize(
-    "name, raw, fin, opcode, masked, length", RFC_5_7_HEADERS, ids=[c[0] for c in RFC_5_7_HEADERS]
-)
+@pytest.mark.parametrize("name, raw, fin, opcode, masked, length", RFC_5_7_HEADERS, ids=[c[0] for c in RFC_5_7_HEADERS])
 def test_rfc6455_5_2_every_proper_prefix_of_a_header_needs_more_bytes(
-        name: str, raw: bytes, fin: bool, opcode: int, masked: bool, length: int) -> None:
+    name: str, raw: bytes, fin: bool, opcode: int, masked: bool, length: int
+) -> None:
     # RFC 6455 §5.2: the header is 2 + (0|2|8) + (0|4) bytes; None until all of it is there.
     for cut in range(len(raw)):
         assert parse_header(raw[:cut]) is None, cut
@@ -114,8 +118,9 @@ def test_parse_header_offset_outside_data_is_value_error(offset: int) -> None:
     assert not isinstance(info.value, ProtocolError)
 
 
-@pytest.mark.parametrize("wrap", [bytes, bytearray, memoryview, lambda b: array("B", b)],
-                         ids=["bytes", "bytearray", "memoryview", "array"])
+@pytest.mark.parametrize(
+    "wrap", [bytes, bytearray, memoryview, lambda b: array("B", b)], ids=["bytes", "bytearray", "memoryview", "array"]
+)
 def test_parse_header_accepts_any_buffer(wrap) -> None:  # type: ignore[no-untyped-def]
     header = parse_header(wrap(bytes.fromhex("818537fa213d7f9f4d5158")))
     assert header is not None
@@ -138,23 +143,27 @@ def test_parse_header_memoryview_slice_with_offset() -> None:
         (0x71, (True, True, True)),
     ],
 )
-def test_rfc6455_5_2_rsv_bits_are_reported_not_judged(first_byte: int,
-                                                      rsv: tuple[bool, bool, bool]) -> None:
+def test_rfc6455_5_2_rsv_bits_are_reported_not_judged(first_byte: int, rsv: tuple[bool, bool, bool]) -> None:
     # RFC 6455 §5.2: RSV bits are only an error if no negotiated extension defines them,
     # which parse_header cannot know.
-    _check(parse_header(bytes([first_byte, 0x00])), fin=bool(first_byte & 0x80), opcode=1,
-           masked=False, length=0, size=2, rsv=rsv)
+    _check(
+        parse_header(bytes([first_byte, 0x00])),
+        fin=bool(first_byte & 0x80),
+        opcode=1,
+        masked=False,
+        length=0,
+        size=2,
+        rsv=rsv,
+    )
 
 
 def test_rfc6455_5_2_rsv_bits_on_control_frames_are_reported_too() -> None:
-    _check(parse_header(b"\xf9\x00"), fin=True, opcode=9, masked=False, length=0, size=2,
-           rsv=(True, True, True))
+    _check(parse_header(b"\xf9\x00"), fin=True, opcode=9, masked=False, length=0, size=2, rsv=(True, True, True))
 
 
 @pytest.mark.parametrize("opcode", [0, 1, 2, 8, 9, 10])
 def test_rfc6455_5_2_defined_opcodes_are_accepted(opcode: int) -> None:
-    _check(parse_header(bytes([0x80 | opcode, 0])), fin=True, opcode=opcode, masked=False,
-           length=0, size=2)
+    _check(parse_header(bytes([0x80 | opcode, 0])), fin=True, opcode=opcode, masked=False, length=0, size=2)
 
 
 @pytest.mark.parametrize(
@@ -176,15 +185,13 @@ def test_rfc6455_5_2_payload_length_encodings(length: int, raw: str) -> None:
     data = bytes.fromhex(raw)
     _check(parse_header(data), fin=True, opcode=2, masked=False, length=length, size=len(data))
     masked = data[:1] + bytes([data[1] | 0x80]) + data[2:] + MASK
-    _check(parse_header(masked), fin=True, opcode=2, masked=True, length=length,
-           size=len(data) + 4)
+    _check(parse_header(masked), fin=True, opcode=2, masked=True, length=length, size=len(data) + 4)
 
 
 # Invalid headers: (raw bytes, how many leading bytes already prove the error).
 INVALID_HEADERS = {
     # RFC 6455 §5.2: opcodes 3-7 and 11-15 are reserved; visible in byte 1.
-    **{f"reserved_opcode_{op}": (bytes([0x80 | op, 0x85]) + MASK, 1)
-       for op in (3, 4, 5, 6, 7, 11, 12, 13, 14, 15)},
+    **{f"reserved_opcode_{op}": (bytes([0x80 | op, 0x85]) + MASK, 1) for op in (3, 4, 5, 6, 7, 11, 12, 13, 14, 15)},
     "reserved_opcode_with_fin_clear": (bytes([0x03, 0x00]), 1),
     # RFC 6455 §5.5: control frames must not be fragmented; FIN is in byte 1.
     "ping_fin_clear": (b"\x09\x00", 1),
@@ -268,5 +275,6 @@ def test_frame_header_fields_and_opcode_enum() -> None:
     header = parse_header(bytes.fromhex("8a85") + MASK)
     assert header is not None
     assert header.opcode is Opcode.PONG
-    assert [int(op) for op in (Opcode.CONTINUATION, Opcode.TEXT, Opcode.BINARY, Opcode.CLOSE,
-                               Opcode.PING, Opcode.PONG)] == [0, 1, 2, 8, 9, 10]
+    assert [
+        int(op) for op in (Opcode.CONTINUATION, Opcode.TEXT, Opcode.BINARY, Opcode.CLOSE, Opcode.PING, Opcode.PONG)
+    ] == [0, 1, 2, 8, 9, 10]

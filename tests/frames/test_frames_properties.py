@@ -76,13 +76,17 @@ def streams(draw: st.DrawFn) -> bytes:
         pieces = split(payload, cuts) if cuts else [payload]
         pieces = pieces or [b""]
         for i, piece in enumerate(pieces):
-            out.append(encode_frame(opcode if i == 0 else Opcode.CONTINUATION, piece,
-                                    fin=i == len(pieces) - 1, mask=draw(masks)))
+            out.append(
+                encode_frame(
+                    opcode if i == 0 else Opcode.CONTINUATION, piece, fin=i == len(pieces) - 1, mask=draw(masks)
+                )
+            )
             if i < len(pieces) - 1 and draw(st.booleans()):
                 out.append(encode_frame(Opcode.PING, draw(st.binary(max_size=10)), mask=draw(masks)))
     if draw(st.booleans()):
-        out.append(encode_frame(Opcode.CLOSE, b"\x03\xe8" + draw(st.text(max_size=20)).encode()[:123],
-                                mask=draw(masks)))
+        out.append(
+            encode_frame(Opcode.CLOSE, b"\x03\xe8" + draw(st.text(max_size=20)).encode()[:123], mask=draw(masks))
+        )
     return b"".join(out)
 
 
@@ -93,10 +97,16 @@ def test_incremental_equals_one_shot_for_any_split_of_a_valid_stream(data: bytes
     assert outcome(FrameDecoder(), split(data, cuts)) == whole
 
 
-@given(streams(), st.binary(max_size=60), st.lists(st.integers(min_value=0), max_size=30),
-       st.sampled_from([0, 4]), st.booleans())
+@given(
+    streams(),
+    st.binary(max_size=60),
+    st.lists(st.integers(min_value=0), max_size=30),
+    st.sampled_from([0, 4]),
+    st.booleans(),
+)
 def test_incremental_equals_one_shot_for_any_split_of_any_bytes(
-        valid: bytes, tail: bytes, cuts: list[int], rsv_allowed: int, validate: bool) -> None:
+    valid: bytes, tail: bytes, cuts: list[int], rsv_allowed: int, validate: bool
+) -> None:
     # Arbitrary bytes after a valid prefix: whatever happens (frames, then maybe an error with
     # its code and UTF-8 position), it must not depend on how the bytes were split.
     data = valid + tail
@@ -108,17 +118,21 @@ def test_incremental_equals_one_shot_for_any_split_of_any_bytes(
 @given(streams())
 def test_incremental_one_byte_at_a_time_equals_one_shot(data: bytes) -> None:
     whole = outcome(FrameDecoder(), [data])
-    assert outcome(FrameDecoder(), [data[i:i + 1] for i in range(len(data))]) == whole
+    assert outcome(FrameDecoder(), [data[i : i + 1] for i in range(len(data))]) == whole
 
 
 @given(
     opcode=st.sampled_from(list(Opcode)),
     payload=st.binary(max_size=300),
-    fin=st.booleans(), rsv1=st.booleans(), rsv2=st.booleans(), rsv3=st.booleans(),
+    fin=st.booleans(),
+    rsv1=st.booleans(),
+    rsv2=st.booleans(),
+    rsv3=st.booleans(),
     mask=st.none() | masks,
 )
-def test_encode_then_parse_header_round_trip(opcode: Opcode, payload: bytes, fin: bool, rsv1: bool,
-                                             rsv2: bool, rsv3: bool, mask: bytes | None) -> None:
+def test_encode_then_parse_header_round_trip(
+    opcode: Opcode, payload: bytes, fin: bool, rsv1: bool, rsv2: bool, rsv3: bool, mask: bytes | None
+) -> None:
     if opcode in CONTROL:
         payload, fin = payload[:125], True
     frame = encode_frame(opcode, payload, fin=fin, rsv1=rsv1, rsv2=rsv2, rsv3=rsv3, mask=mask)
@@ -127,19 +141,23 @@ def test_encode_then_parse_header_round_trip(opcode: Opcode, payload: bytes, fin
     assert (header.opcode, header.fin, header.rsv1, header.rsv2, header.rsv3) == (opcode, fin, rsv1, rsv2, rsv3)
     assert (header.masked, header.mask, header.length) == (mask is not None, mask, len(payload))
     assert header.header_size + len(payload) == len(frame)
-    body = frame[header.header_size:]
+    body = frame[header.header_size :]
     assert (xor_mask_reference(body, mask) if mask is not None else body) == payload
-    assert frame[:header.header_size] == encode_header(
-        opcode, len(payload), fin=fin, rsv1=rsv1, rsv2=rsv2, rsv3=rsv3, mask=mask)
+    assert frame[: header.header_size] == encode_header(
+        opcode, len(payload), fin=fin, rsv1=rsv1, rsv2=rsv2, rsv3=rsv3, mask=mask
+    )
 
 
 @given(
     opcode=st.sampled_from(DATA + [Opcode.CONTINUATION]),
     length=st.integers(0, 2**63 - 1) | st.sampled_from([125, 126, 65535, 65536, 2**32 - 1, 2**32]),
-    fin=st.booleans(), rsv=st.integers(0, 7), mask=st.none() | masks,
+    fin=st.booleans(),
+    rsv=st.integers(0, 7),
+    mask=st.none() | masks,
 )
-def test_encode_header_then_parse_header_round_trip_any_length(opcode: Opcode, length: int, fin: bool,
-                                                               rsv: int, mask: bytes | None) -> None:
+def test_encode_header_then_parse_header_round_trip_any_length(
+    opcode: Opcode, length: int, fin: bool, rsv: int, mask: bytes | None
+) -> None:
     flags = {"rsv1": bool(rsv & 4), "rsv2": bool(rsv & 2), "rsv3": bool(rsv & 1)}
     raw = encode_header(opcode, length, fin=fin, mask=mask, **flags)
     header = parse_header(raw)
@@ -153,10 +171,11 @@ def test_encode_header_then_parse_header_round_trip_any_length(opcode: Opcode, l
 @given(
     opcode=st.sampled_from([Opcode.TEXT, Opcode.BINARY, Opcode.CONTINUATION, *CONTROL]),
     payload=st.binary(max_size=1000),
-    fin=st.booleans(), rsv=st.integers(0, 7), mask=st.none() | masks,
+    fin=st.booleans(),
+    rsv=st.integers(0, 7),
+    mask=st.none() | masks,
 )
-def test_encode_then_decode_round_trip(opcode: Opcode, payload: bytes, fin: bool, rsv: int,
-                                       mask: bytes | None) -> None:
+def test_encode_then_decode_round_trip(opcode: Opcode, payload: bytes, fin: bool, rsv: int, mask: bytes | None) -> None:
     rsv1, rsv2, rsv3 = bool(rsv & 4), bool(rsv & 2), bool(rsv & 1)
     if opcode in CONTROL:
         fin = True
@@ -208,8 +227,9 @@ def test_invalid_text_error_position_matches_cpython(payload: bytes, cut: int, k
     # RFC 6455 §8.1: any text payload, any fragmentation: the decoder fails iff CPython's
     # strict decoder does, at the same offset of the message (UnicodeDecodeError.start).
     cut %= len(payload) + 1
-    data = (encode_frame(Opcode.TEXT, payload[:cut], fin=False, mask=key)
-            + encode_frame(Opcode.CONTINUATION, payload[cut:], mask=key))
+    data = encode_frame(Opcode.TEXT, payload[:cut], fin=False, mask=key) + encode_frame(
+        Opcode.CONTINUATION, payload[cut:], mask=key
+    )
     _, error = outcome(FrameDecoder(), [data])
     try:
         payload.decode("utf-8")

@@ -41,8 +41,7 @@ def impl(request: pytest.FixtureRequest) -> ModuleType:
 KEY = b"\x01\x02\x03\x04"
 
 
-def masked(impl: ModuleType, opcode: int, payload: bytes, fin: bool = True,
-           rsv1: bool = False) -> bytes:
+def masked(impl: ModuleType, opcode: int, payload: bytes, fin: bool = True, rsv1: bool = False) -> bytes:
     return impl.encode_frame(opcode, payload, fin=fin, rsv1=rsv1, mask=KEY)
 
 
@@ -156,11 +155,10 @@ def test_limit_is_read_at_each_change(impl: ModuleType) -> None:
 PARAMS = DeflateParams()
 
 
-def compressed_frames(impl: ModuleType, opcode: int, data: bytes, fragment: int | None,
-                      deflater: Deflater) -> list[Any]:
-    wire = b"".join(
-        impl.encode_message(opcode, data, fragment_size=fragment, masked=True, deflater=deflater)
-    )
+def compressed_frames(
+    impl: ModuleType, opcode: int, data: bytes, fragment: int | None, deflater: Deflater
+) -> list[Any]:
+    wire = b"".join(impl.encode_message(opcode, data, fragment_size=fragment, masked=True, deflater=deflater))
     return list(impl.FrameDecoder(rsv_allowed=4).feed(wire))
 
 
@@ -332,9 +330,7 @@ def _urandom_owner(impl: ModuleType) -> tuple[Any, str]:
     return _keys.os, "urandom"
 
 
-def test_keys_are_never_served_twice_across_threads(
-    impl: ModuleType, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_keys_are_never_served_twice_across_threads(impl: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
     """With a source whose every 4-byte word is distinct, keys taken by many
     threads at once are all distinct: no bytes of the pool are served twice."""
     counter = iter(range(1 << 30))
@@ -465,9 +461,7 @@ def test_burst_buffer_is_released(impl: ModuleType) -> None:
     assert held < 1 << 20, held
 
 
-@pytest.mark.parametrize(
-    "name", ["Frame", "FrameHeader", "FrameDecoder", "Message", "MessageAssembler"]
-)
+@pytest.mark.parametrize("name", ["Frame", "FrameHeader", "FrameDecoder", "Message", "MessageAssembler"])
 def test_classes_have_the_reference_signature(name: str) -> None:
     """inspect.signature works on the compiled classes and matches the reference."""
     import inspect

@@ -104,7 +104,6 @@ def test_invalid_key_error_names_the_problem() -> None:
 # ============================================================== check_request (§4.2.1)
 
 
-
 KEY = "dGhlIHNhbXBsZSBub25jZQ=="
 ACCEPT = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
 
@@ -227,8 +226,14 @@ def test_rfc6455_4_2_1_5_key_missing_is_400() -> None:
 
 @pytest.mark.parametrize(
     "key",
-    ["", "dGhlIHNhbXBsZSBub25j", "dGhlIHNhbXBsZSBub25jZQ", "AAAAAAAAAAAAAAAAAAAAAAAAAAAA", "!!!!!!!!!!!!!!!!!!!!!!==",
-            f"{KEY}, {KEY}"]
+    [
+        "",
+        "dGhlIHNhbXBsZSBub25j",
+        "dGhlIHNhbXBsZSBub25jZQ",
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "!!!!!!!!!!!!!!!!!!!!!!==",
+        f"{KEY}, {KEY}",
+    ],
 )
 def test_rfc6455_4_2_1_5_key_must_be_base64_of_16_bytes(key: str) -> None:
     error = _refused(_request(Sec_WebSocket_Key=key))
@@ -290,9 +295,7 @@ def test_rfc6455_4_2_1_9_extensions_come_back_parsed() -> None:
     headers = _request(Sec_WebSocket_Extensions=value) + [("Sec-WebSocket-Extensions", "x-foo")]
     request = check_request("GET", headers)
     assert request.extensions == parse_extensions(value + ", x-foo")
-    assert [name for name, _ in request.extensions] == [
-        "permessage-deflate", "permessage-deflate", "x-foo"
-    ]
+    assert [name for name, _ in request.extensions] == ["permessage-deflate", "permessage-deflate", "x-foo"]
     assert request.extensions[0][1] == [("client_max_window_bits", None)]
 
 
@@ -410,7 +413,10 @@ def test_rfc6455_4_1_request_headers() -> None:
 
 def test_rfc6455_4_1_request_headers_optional_fields() -> None:
     headers = request_headers(
-        "h", key=KEY, subprotocols=["chat", "superchat"], extensions="permessage-deflate",
+        "h",
+        key=KEY,
+        subprotocols=["chat", "superchat"],
+        extensions="permessage-deflate",
         origin="http://h",
     )
     assert headers[5:] == [
@@ -534,8 +540,13 @@ def test_check_response_local_misuse() -> None:
 @given(st.lists(st.tuples(st.binary(max_size=20), st.binary(max_size=40)), max_size=8))
 def test_arbitrary_response_headers_give_result_or_handshake_error(extra: list[tuple[bytes, bytes]]) -> None:
     try:
-        check_response(101, extra + [(n.encode(), v.encode()) for n, v in _response()], key=KEY,
-                       subprotocols=["chat"], extensions="permessage-deflate")
+        check_response(
+            101,
+            extra + [(n.encode(), v.encode()) for n, v in _response()],
+            key=KEY,
+            subprotocols=["chat"],
+            extensions="permessage-deflate",
+        )
     except HandshakeError as exc:
         assert str(exc)
 
@@ -558,9 +569,9 @@ def test_handshake_module_does_not_import_deflate() -> None:
     assert module.__file__ is not None
     with open(module.__file__, encoding="utf-8") as source:
         tree = ast.parse(source.read())
-    imported = {
-        (node.module or "") for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
-    } | {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    imported = {(node.module or "") for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)} | {
+        alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
+    }
     assert not any("deflate" in name for name in imported), imported
 
 
@@ -583,9 +594,7 @@ def test_rfc9110_5_6_1_empty_subprotocol_list_is_400(value: str) -> None:
 
 
 def test_rfc9110_5_6_1_empty_elements_between_commas_are_skipped() -> None:
-    request = check_request(
-        "GET", _request(Sec_WebSocket_Protocol=", chat, ,v2", Sec_WebSocket_Extensions=", a, ,")
-    )
+    request = check_request("GET", _request(Sec_WebSocket_Protocol=", chat, ,v2", Sec_WebSocket_Extensions=", a, ,"))
     assert request.subprotocols == ["chat", "v2"]
     assert request.extensions == [("a", [])]
 

@@ -213,8 +213,11 @@ def test_rfc8441_5_server_accepts_with_200_and_client_fails_on_anything_but_2xx(
 
 def test_rfc8441_5_client_request_matches_the_example() -> None:
     headers = connect_request_headers(
-        "server.example.com", "/chat", subprotocols=["chat", "superchat"],
-        extensions="permessage-deflate", origin="http://www.example.com",
+        "server.example.com",
+        "/chat",
+        subprotocols=["chat", "superchat"],
+        extensions="permessage-deflate",
+        origin="http://www.example.com",
     )
     assert sorted(headers) == sorted(EXAMPLE)
     assert [n for n, _ in headers][:5] == [":method", ":protocol", ":scheme", ":path", ":authority"]

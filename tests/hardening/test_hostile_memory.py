@@ -123,9 +123,7 @@ def test_tracemalloc_sees_the_compiled_buffers(traced: Tracer) -> None:
 
 @pytest.mark.parametrize("frames", _backends())
 @pytest.mark.parametrize("declared", [2**63 - 1, MIB])
-def test_declared_huge_frame_costs_what_was_received(
-    frames: ModuleType, declared: int, traced: Tracer
-) -> None:
+def test_declared_huge_frame_costs_what_was_received(frames: ModuleType, declared: int, traced: Tracer) -> None:
     # 15 bytes (header + one payload byte) on each of 300 connections.
     limit = None if declared > MIB else MIB  # exactly the default limit is allowed
     data = _header(2, declared) + b"\x00"
@@ -138,9 +136,7 @@ def test_declared_huge_frame_costs_what_was_received(
 
 
 @pytest.mark.parametrize("frames", _backends())
-def test_trickled_payload_costs_what_was_received(
-    frames: ModuleType, traced: Tracer
-) -> None:
+def test_trickled_payload_costs_what_was_received(frames: ModuleType, traced: Tracer) -> None:
     # A frame of exactly the limit, its payload trickled in 1-byte feeds: 1000 bytes on
     # each of 40 connections.
     decoders = [frames.FrameDecoder() for _ in range(40)]
@@ -155,9 +151,7 @@ def test_trickled_payload_costs_what_was_received(
 
 
 @pytest.mark.parametrize("frames", _backends())
-def test_limit_plus_one_is_refused_before_any_payload(
-    frames: ModuleType, traced: Tracer
-) -> None:
+def test_limit_plus_one_is_refused_before_any_payload(frames: ModuleType, traced: Tracer) -> None:
     # RFC 6455 §10.4 / DESIGN: max_frame_size is checked on the declared length.
     decoders = [frames.FrameDecoder() for _ in range(200)]
     for d in decoders:
@@ -168,9 +162,7 @@ def test_limit_plus_one_is_refused_before_any_payload(
 
 
 @pytest.mark.parametrize("frames", _backends())
-def test_endless_fragments_are_not_accumulated_by_the_decoder(
-    frames: ModuleType, traced: Tracer
-) -> None:
+def test_endless_fragments_are_not_accumulated_by_the_decoder(frames: ModuleType, traced: Tracer) -> None:
     decoder = frames.FrameDecoder()
     chunk = _frame(0, b"a" * 100, fin=False) * 50
     _drain(decoder, _frame(1, b"start", fin=False))
@@ -185,9 +177,7 @@ def test_endless_fragments_are_not_accumulated_by_the_decoder(
 
 
 @pytest.mark.parametrize("frames", _backends())
-def test_endless_fragments_stop_at_the_assembler_limit(
-    frames: ModuleType, traced: Tracer
-) -> None:
+def test_endless_fragments_stop_at_the_assembler_limit(frames: ModuleType, traced: Tracer) -> None:
     decoder = frames.FrameDecoder()
     assembler = frames.MessageAssembler(max_message_size=256 * 1024)
     fragment = _frame(0, b"a" * 1000, fin=False)
@@ -203,9 +193,7 @@ def test_endless_fragments_stop_at_the_assembler_limit(
 
 @pytest.mark.parametrize("frames", _backends())
 @pytest.mark.parametrize("split", ["chunks", "bytewise"])
-def test_ping_flood_and_one_byte_frames_hold_nothing(
-    frames: ModuleType, split: str, traced: Tracer
-) -> None:
+def test_ping_flood_and_one_byte_frames_hold_nothing(frames: ModuleType, split: str, traced: Tracer) -> None:
     decoder = frames.FrameDecoder()
     unit = _frame(9, b"p" * 125) + _frame(2, b"x") + _frame(10, b"")
     if split == "chunks":
@@ -230,9 +218,7 @@ def test_ping_flood_and_one_byte_frames_hold_nothing(
 
 @pytest.mark.parametrize("frames", _backends())
 @pytest.mark.parametrize("kind", [bytes, bytearray])
-def test_burst_buffer_is_released_when_little_data_is_live(
-    frames: ModuleType, kind: type, traced: Tracer
-) -> None:
+def test_burst_buffer_is_released_when_little_data_is_live(frames: ModuleType, kind: type, traced: Tracer) -> None:
     # One 16 MiB burst of frames that ends one byte into the next frame's header, then
     # 2000 small feeds that each complete a frame and start the next (as TCP reads end
     # mid-frame): one byte is live between feeds, so what the decoder keeps must come

@@ -191,13 +191,15 @@ def test_separate_validators_and_maskers_in_threads(backend: Any) -> None:
                 m = mask_mod.Masker(keys[i])
                 m.process(b"x")  # phase 1 from here on
                 masked = m.process(texts[i][1:])
-                got.append((
-                    utf8_mod.is_valid(texts[i]),
-                    utf8_mod.find_invalid(bad[i]),
-                    position,
-                    masked == expected_tail[i],
-                    mask_mod.apply_mask(texts[i], keys[i], 1) == expected_masked[i],
-                ))
+                got.append(
+                    (
+                        utf8_mod.is_valid(texts[i]),
+                        utf8_mod.find_invalid(bad[i]),
+                        position,
+                        masked == expected_tail[i],
+                        mask_mod.apply_mask(texts[i], keys[i], 1) == expected_masked[i],
+                    )
+                )
             results[i] = got
 
         return run

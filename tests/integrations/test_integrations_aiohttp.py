@@ -97,9 +97,7 @@ def _result_of(ws: web.WebSocketResponse, msgs: list[Any]) -> tuple[Any, ...]:
     return (msgs, ws.close_code, _describe(ws.exception()))
 
 
-async def _serve(
-    stream: bytes, *, compress: bool, chunk: int, max_msg_size: int, decode_text: bool = True
-) -> Any:
+async def _serve(stream: bytes, *, compress: bool, chunk: int, max_msg_size: int, decode_text: bool = True) -> Any:
     result: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
 
     async def handler(request: web.Request) -> web.WebSocketResponse:
@@ -182,7 +180,9 @@ def test_random_streams_read_the_same(seed: int, compress: bool) -> None:
     rng = random.Random(seed)
     stream = _messages(rng, compress)
     plain, fast = _both(
-        stream, compress=compress, chunk=rng.choice([1 << 16, 7, 1000]),
+        stream,
+        compress=compress,
+        chunk=rng.choice([1 << 16, 7, 1000]),
         max_msg_size=rng.choice([0, 4 << 20, 6000]),
     )
     assert fast == plain
@@ -195,9 +195,7 @@ def test_random_streams_read_the_same(seed: int, compress: bool) -> None:
 def test_corrupted_streams_fail_the_same(seed: int, compress: bool) -> None:
     rng = random.Random(1000 + seed)
     stream = _corrupt(rng, _frames(rng, compress))
-    plain, fast = _both(
-        stream, compress=compress, chunk=rng.choice([1 << 16, 13]), max_msg_size=4 << 20
-    )
+    plain, fast = _both(stream, compress=compress, chunk=rng.choice([1 << 16, 13]), max_msg_size=4 << 20)
     _assert_same(plain, fast)
 
 
@@ -284,9 +282,7 @@ def test_internals_that_differ_leave_aiohttp_untouched(monkeypatch: pytest.Monke
 
     original_reader = aiohttp.web_ws.WebSocketReader
     monkeypatch.setattr(integration, "_reader_cls", None)
-    monkeypatch.setattr(
-        integration, "probe_reader", lambda: "WebSocketDataQueue.feed_data['self', 'data'] differs"
-    )
+    monkeypatch.setattr(integration, "probe_reader", lambda: "WebSocketDataQueue.feed_data['self', 'data'] differs")
     with pytest.warns(RuntimeWarning, match="feed_data"):
         integration.install()
     try:
@@ -318,7 +314,10 @@ def test_decode_text_false_keeps_bytes(seed: int, compress: bool) -> None:
     frames = _frames(rng, compress)
     stream = _corrupt(rng, frames) if seed % 2 else b"".join(frames)
     plain, fast = _both(
-        stream, compress=compress, chunk=rng.choice([1 << 16, 5]), max_msg_size=0,
+        stream,
+        compress=compress,
+        chunk=rng.choice([1 << 16, 5]),
+        max_msg_size=0,
         decode_text=False,
     )
     _assert_same(plain, fast)
@@ -331,9 +330,7 @@ def test_the_corrupted_streams_reach_errors() -> None:
     for seed in range(10):
         rng = random.Random(1000 + seed)
         stream = _corrupt(rng, _frames(rng, False))
-        _, _, error = asyncio.run(
-            _serve(stream, compress=False, chunk=1 << 16, max_msg_size=4 << 20)
-        )
+        _, _, error = asyncio.run(_serve(stream, compress=False, chunk=1 << 16, max_msg_size=4 << 20))
         errors += error is not None
     assert errors >= 3
 

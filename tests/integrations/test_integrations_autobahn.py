@@ -62,9 +62,7 @@ def _uninstalled():
 utf8ish = st.lists(
     st.one_of(
         st.text(max_size=6).map(lambda s: s.encode()),
-        st.sampled_from(
-            [b"\xed\xa0\x80", b"\xf4\x90", b"\xc0\xaf", b"\xe0\x80", b"\xff", b"\x80", b"\xf0\x9f\x98"]
-        ),
+        st.sampled_from([b"\xed\xa0\x80", b"\xf4\x90", b"\xc0\xaf", b"\xe0\x80", b"\xff", b"\x80", b"\xf0\x9f\x98"]),
         st.binary(max_size=4),
     ),
     max_size=12,

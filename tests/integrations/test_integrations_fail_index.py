@@ -72,7 +72,11 @@ def test_fail_index_cases(validator_cls: type, data: bytes, position: int, fail_
     assert again.value.fail_index == fail_index
     clone = pickle.loads(pickle.dumps(info.value))
     assert (type(clone), clone.position, clone.fail_index, clone.code, str(clone)) == (
-        InvalidUTF8, position, fail_index, 1007, str(info.value)
+        InvalidUTF8,
+        position,
+        fail_index,
+        1007,
+        str(info.value),
     )
 
 
@@ -93,8 +97,23 @@ def test_fail_index_default_is_none() -> None:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     pieces=st.lists(
-        st.sampled_from([b"a", b"\xc3\xa9", b"\xe2\x82\xac", b"\xf0\x9f\x98\x80", b"\xed\x9f\xbf",
-                         b"\x80", b"\xc0", b"\xed", b"\xa0", b"\xf4", b"\x90", b"\xff", b"\xe0"]),
+        st.sampled_from(
+            [
+                b"a",
+                b"\xc3\xa9",
+                b"\xe2\x82\xac",
+                b"\xf0\x9f\x98\x80",
+                b"\xed\x9f\xbf",
+                b"\x80",
+                b"\xc0",
+                b"\xed",
+                b"\xa0",
+                b"\xf4",
+                b"\x90",
+                b"\xff",
+                b"\xe0",
+            ]
+        ),
         max_size=12,
     ),
     cuts=st.lists(st.integers(0, 48), max_size=4),

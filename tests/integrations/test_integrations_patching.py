@@ -169,12 +169,9 @@ def _fake_distribution(tmp_path: Path, name: str, version: str) -> None:
 @pytest.mark.parametrize("imported_first", [False, True])
 @pytest.mark.parametrize(
     ("version", "ok"),
-    [("1.3.2", True), ("1.3.10.post1", True), ("1.3", False), ("1.4.0", False),
-     ("1.3.5rc1", False), ("20", False)],
+    [("1.3.2", True), ("1.3.10.post1", True), ("1.3", False), ("1.4.0", False), ("1.3.5rc1", False), ("20", False)],
 )
-def test_version_gate(
-    fake_package: str, tmp_path: Path, imported_first: bool, version: str, ok: bool
-) -> None:
+def test_version_gate(fake_package: str, tmp_path: Path, imported_first: bool, version: str, ok: bool) -> None:
     _fake_distribution(tmp_path, fake_package, version)
     calls: list[Any] = []
     if imported_first:
@@ -255,9 +252,7 @@ def test_probe_constructors_name_what_failed(fake_package: str) -> None:
     assert signature(name, "Thing.method", ["self", "x"]).failure(core) == (
         f"probe failed: {name}.Thing.method: parameters (self), expected (self, x)"
     )
-    assert kind(name, "helper", type).failure(core) == (
-        f"probe failed: {name}.helper: is a function"
-    )
+    assert kind(name, "helper", type).failure(core) == (f"probe failed: {name}.helper: is a function")
     failure = fields(name, "Thing", ["a"]).failure(core)
     assert failure is not None and failure.startswith(f"probe failed: {name}.Thing: fields None")
     assert check(name, "the answer", lambda m: False).failure(core) == "probe failed: the answer"

@@ -29,11 +29,19 @@ from wsframe.integrations._patching import in_series
 #: integration -> the modules it targets, in importing order
 PEERS = {
     "wsproto": ["wsproto", "wsproto.connection", "wsproto.frame_protocol", "wsproto.extensions"],
-    "websockets": ["websockets", "websockets.frames", "websockets.legacy.framing",
-                   "websockets.extensions.permessage_deflate",
-                   "websockets.server"],
-    "autobahn": ["autobahn", "autobahn.websocket.utf8validator", "autobahn.websocket.xormasker",
-                 "autobahn.websocket.protocol"],
+    "websockets": [
+        "websockets",
+        "websockets.frames",
+        "websockets.legacy.framing",
+        "websockets.extensions.permessage_deflate",
+        "websockets.server",
+    ],
+    "autobahn": [
+        "autobahn",
+        "autobahn.websocket.utf8validator",
+        "autobahn.websocket.xormasker",
+        "autobahn.websocket.protocol",
+    ],
     "websocket_client": ["websocket", "websocket._utils", "websocket._abnf"],
 }
 
@@ -119,9 +127,7 @@ def test_version_rule_in_both_import_orders(peer: str, mode: str, import_first: 
     if mode == "forced-probe" and not inside:
         pytest.skip(f"{peer} {version} is refused by its version before any probe")
     modules = PEERS[peer]
-    out = run_in_fresh_interpreter(
-        CHILD.format(peer=peer, mode=mode, import_first=import_first, modules=modules)
-    )
+    out = run_in_fresh_interpreter(CHILD.format(peer=peer, mode=mode, import_first=import_first, modules=modules))
     assert out.returncode == 0, out.stderr
     if inside and mode == "as-installed":
         assert out.stdout.startswith("ok patched"), out.stdout
@@ -139,8 +145,12 @@ def test_version_rule_in_both_import_orders(peer: str, mode: str, import_first: 
 def test_series_and_probes_are_declared() -> None:
     from wsframe.integrations import autobahn, websocket_client, websockets, wsproto
 
-    for integ, peer in ((wsproto, "wsproto"), (websockets, "websockets"), (autobahn, "autobahn"),
-                        (websocket_client, "websocket-client")):
+    for integ, peer in (
+        (wsproto, "wsproto"),
+        (websockets, "websockets"),
+        (autobahn, "autobahn"),
+        (websocket_client, "websocket-client"),
+    ):
         assert integ._patches.distribution == peer
         assert integ._patches.series == integ.SUPPORTED_SERIES
         # Every module a patch targets is probed.

@@ -197,9 +197,7 @@ def _frames(messages: list[tuple[int, bytes, bool]], key: bytes) -> bytes:
     binary=st.binary(max_size=300),
     split=st.booleans(),
 )
-def test_masked_frames_round_trip_identically(
-    key: bytes, texts: list[bytes], binary: bytes, split: bool
-) -> None:
+def test_masked_frames_round_trip_identically(key: bytes, texts: list[bytes], binary: bytes, split: bool) -> None:
     messages: list[tuple[int, bytes, bool]] = []
     for text in texts:
         if split and len(text) > 1:

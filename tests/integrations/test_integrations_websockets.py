@@ -47,9 +47,22 @@ def _uninstalled():
     integ.uninstall()
 
 
-BAD_KINDS = ["opcode", "rsv", "nonminimal16", "nonminimal64", "msb", "ctrl_long", "ctrl_frag",
-             "unmasked", "bad_utf8", "bad_utf8_frag", "lone_continuation", "nested_start",
-             "too_big", "close_bad"]  # "too_big" frames are 5000 bytes: max_size is 4096 below
+BAD_KINDS = [
+    "opcode",
+    "rsv",
+    "nonminimal16",
+    "nonminimal64",
+    "msb",
+    "ctrl_long",
+    "ctrl_frag",
+    "unmasked",
+    "bad_utf8",
+    "bad_utf8_frag",
+    "lone_continuation",
+    "nested_start",
+    "too_big",
+    "close_bad",
+]  # "too_big" frames are 5000 bytes: max_size is 4096 below
 
 
 def frame_specs(masked: bool):  # type: ignore[no-untyped-def]
@@ -89,9 +102,7 @@ def run_protocol(
     negotiated permessage-deflate extension, or ``None``.
     """
     if client:
-        proto: ServerProtocol | ClientProtocol = ClientProtocol(
-            ws_frames_uri(), state=State.OPEN, max_size=max_size
-        )
+        proto: ServerProtocol | ClientProtocol = ClientProtocol(ws_frames_uri(), state=State.OPEN, max_size=max_size)
     else:
         proto = ServerProtocol(state=State.OPEN, max_size=max_size)
     if deflate is not None:
@@ -171,9 +182,7 @@ def test_server_protocol_identical(chunks: list[bytes]) -> None:
 
 @SETTINGS
 @given(streams(masked=True), st.sampled_from([(4096, 100), (None, 150), (300, None), None]))
-def test_server_protocol_identical_with_message_and_fragment_limits(
-    chunks: list[bytes], max_size: Any
-) -> None:
+def test_server_protocol_identical_with_message_and_fragment_limits(chunks: list[bytes], max_size: Any) -> None:
     # max_size=(message, fragment): the receive loop's per-frame limit follows
     # websockets' (current_size of a fragmented message included).
     compare(chunks, max_size=max_size)
@@ -284,12 +293,19 @@ def test_serialize_identical(mask: bool) -> None:
     from websockets.extensions.permessage_deflate import PerMessageDeflate
     from websockets.frames import Frame, Opcode
 
-    frames = [Frame(op, data, fin=fin) for op in (Opcode.TEXT, Opcode.BINARY, Opcode.CONT)
-              for data in (b"", b"x", b"y" * 125, b"z" * 126, b"w" * 65535, b"v" * 65536)
-              for fin in (True, False)]
-    frames += [Frame(Opcode.PING, b"p" * 125), Frame(Opcode.PONG, b""),
-               Frame(Opcode.CLOSE, b"\x03\xe8bye"), Frame(Opcode.BINARY, bytearray(b"ba")),
-               Frame(Opcode.BINARY, memoryview(b"0123456789")[2:7])]
+    frames = [
+        Frame(op, data, fin=fin)
+        for op in (Opcode.TEXT, Opcode.BINARY, Opcode.CONT)
+        for data in (b"", b"x", b"y" * 125, b"z" * 126, b"w" * 65535, b"v" * 65536)
+        for fin in (True, False)
+    ]
+    frames += [
+        Frame(Opcode.PING, b"p" * 125),
+        Frame(Opcode.PONG, b""),
+        Frame(Opcode.CLOSE, b"\x03\xe8bye"),
+        Frame(Opcode.BINARY, bytearray(b"ba")),
+        Frame(Opcode.BINARY, memoryview(b"0123456789")[2:7]),
+    ]
     bad = [Frame(Opcode.PING, b"p" * 126), Frame(Opcode.PONG, b"", fin=False)]
 
     def run() -> list[object]:
@@ -342,8 +358,7 @@ def compressed_streams(draw, client: bool):  # type: ignore[no-untyped-def]
             if bad == "garbage":
                 out.append(raw_frame(2, b"\xff\xfe\xfd\xfc", rsv=4, mask=mask))
             elif bad == "rsv1_cont":
-                out += [raw_frame(1, b"\x02\x00", rsv=4, fin=False, mask=mask),
-                        raw_frame(0, b"", rsv=4, mask=mask)]
+                out += [raw_frame(1, b"\x02\x00", rsv=4, fin=False, mask=mask), raw_frame(0, b"", rsv=4, mask=mask)]
             else:
                 out.append(raw_frame(9, b"p", rsv=4, mask=mask))
             break  # the connection fails here
@@ -401,9 +416,7 @@ def test_permessage_deflate_goes_through_wsframe() -> None:
 
 
 def _server_frames(count: int) -> bytes:
-    return b"".join(
-        raw_frame(1 if i % 3 else 2, b"message %d" % i, mask=b"k%03d" % i) for i in range(count)
-    )
+    return b"".join(raw_frame(1 if i % 3 else 2, b"message %d" % i, mask=b"k%03d" % i) for i in range(count))
 
 
 def test_receive_loop_takes_buffered_frames_in_one_pass() -> None:

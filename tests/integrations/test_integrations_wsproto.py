@@ -114,8 +114,7 @@ def compressed_specs(draw, masked: bool):  # type: ignore[no-untyped-def]
     if bad == "rsv1_control":
         return [raw_frame(9, b"p", rsv=4, mask=mask)]
     if bad == "rsv1_continuation":
-        return [raw_frame(1, deflate(b"ab"), rsv=4, fin=False, mask=mask),
-                raw_frame(0, b"", rsv=4, mask=mask)]
+        return [raw_frame(1, deflate(b"ab"), rsv=4, fin=False, mask=mask), raw_frame(0, b"", rsv=4, mask=mask)]
     if bad == "rsv2":
         return [raw_frame(1, b"x", rsv=2, mask=mask)]
     return [raw_frame(1, deflate(pick(BAD_UTF8)), rsv=4, mask=mask)]
@@ -360,9 +359,7 @@ def test_each_violation_identical(bad: str, split: str, client: bool) -> None:
 def test_connection_fast_path_is_taken(compressed: bool) -> None:
     """Connection.events takes whole frames without wsproto's parser, with or without deflate."""
     integ.install()
-    conn = Connection(
-        ConnectionType.SERVER, [deflate_extension(False)] if compressed else None
-    )
+    conn = Connection(ConnectionType.SERVER, [deflate_extension(False)] if compressed else None)
     body = deflate(b"hello") if compressed else b"hello"
     frame = raw_frame(1, body, rsv=4 if compressed else 0, mask=b"abcd")
     calls = []
@@ -391,8 +388,7 @@ def context_stream(texts: list[bytes], reset: bool, mask: bytes | None) -> bytes
         if i % 4 == 3:  # fragmented (a ping in between would hit a wsproto quirk:
             # it ends the compressed message, which compressed_specs covers)
             cut = len(body) // 2
-            out += [raw_frame(op, body[:cut], rsv=4, fin=False, mask=mask),
-                    raw_frame(0, body[cut:-4], mask=mask)]
+            out += [raw_frame(op, body[:cut], rsv=4, fin=False, mask=mask), raw_frame(0, body[cut:-4], mask=mask)]
         else:
             out.append(raw_frame(op, body[:-4], rsv=4, mask=mask))
     return b"".join(out)
@@ -461,9 +457,7 @@ def test_opt_in_inflated_size_bound(fragmented: bool) -> None:
         if not fragmented:
             return raw_frame(2, body, rsv=4, mask=b"m4sk")
         cut = len(body) // 2
-        return raw_frame(2, body[:cut], rsv=4, fin=False, mask=b"m4sk") + raw_frame(
-            0, body[cut:], mask=b"m4sk"
-        )
+        return raw_frame(2, body[:cut], rsv=4, fin=False, mask=b"m4sk") + raw_frame(0, body[cut:], mask=b"m4sk")
 
     def receive(data: bytes) -> list[Any]:
         conn = Connection(ConnectionType.SERVER, [deflate_extension(False)])

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # Runs inside the forced-level interpreter: argv[1] is the expected level.
 _LEVEL_SCRIPT = textwrap.dedent(
-    r'''
+    r"""
     import array, random, sys
     from wsframe._speedups import _frames, _mask, _utf8
     from wsframe._reference import frames as ref_frames
@@ -193,7 +193,7 @@ _LEVEL_SCRIPT = textwrap.dedent(
             wire = ref_frames.encode_frame(1, bytes(data), mask=key)
             assert decode(_frames, wire) == decode(ref_frames, wire), (n, trial)
     print("OK", level)
-    '''
+    """
 )
 
 
@@ -270,6 +270,7 @@ def test_default_level_is_best() -> None:
 
 # ---- API parity with the reference (errors, buffer kinds) ----
 
+
 def _outcome(func: Any, *args: Any) -> Any:
     try:
         return ("ok", func(*args))
@@ -305,16 +306,12 @@ def test_apply_mask_inplace_errors_match_reference(args: tuple[Any, Any]) -> Non
 @pytest.mark.parametrize("offset", [0, 1, -1, -6, 2**64 + 3, -(2**70) + 1, True])
 def test_offset_is_taken_mod_4(offset: int) -> None:
     data = bytes(range(40))
-    assert _mask.apply_mask(data, b"\x10\x20\x30\x40", offset) == ref_mask.apply_mask(
-        data, b"\x10\x20\x30\x40", offset
-    )
+    assert _mask.apply_mask(data, b"\x10\x20\x30\x40", offset) == ref_mask.apply_mask(data, b"\x10\x20\x30\x40", offset)
 
 
 @pytest.mark.parametrize("offset", [1.0, "1", None])
 def test_offset_must_be_int(offset: Any) -> None:
-    assert _outcome(_mask.apply_mask, b"ab", b"abcd", offset) == _outcome(
-        ref_mask.apply_mask, b"ab", b"abcd", offset
-    )
+    assert _outcome(_mask.apply_mask, b"ab", b"abcd", offset) == _outcome(ref_mask.apply_mask, b"ab", b"abcd", offset)
 
 
 def test_masker_matches_reference() -> None:
@@ -332,15 +329,11 @@ def test_masker_matches_reference() -> None:
     assert _outcome(_mask.Masker, b"abc")[0] is ValueError
 
 
-@pytest.mark.parametrize(
-    "data", ["é", 12, memoryview(b"\xc3\xa9\xc3\xa9")[::2], None]
-)
+@pytest.mark.parametrize("data", ["é", 12, memoryview(b"\xc3\xa9\xc3\xa9")[::2], None])
 def test_utf8_errors_match_reference(data: Any) -> None:
     for name in ("find_invalid", "is_valid"):
         assert _outcome(getattr(_utf8, name), data) == _outcome(getattr(ref_utf8, name), data)
-    assert _outcome(_utf8.Utf8Validator().feed, data) == _outcome(
-        ref_utf8.Utf8Validator().feed, data
-    )
+    assert _outcome(_utf8.Utf8Validator().feed, data) == _outcome(ref_utf8.Utf8Validator().feed, data)
 
 
 def test_validator_keeps_raising_until_reset() -> None:

@@ -105,8 +105,23 @@ def test_rfc6455_5_3_offset_phase_all_short_lengths(length: int, offset: int) ->
 
 @pytest.mark.parametrize(
     "offset",
-    [-1, -2, -3, -4, -5, -7, 2**31 - 1, 2**31, 2**32 + 1, 2**63 - 1, 2**63, -(2**63),
-     2**64 + 2, -(2**64) - 1, 10**30 + 3],
+    [
+        -1,
+        -2,
+        -3,
+        -4,
+        -5,
+        -7,
+        2**31 - 1,
+        2**31,
+        2**32 + 1,
+        2**63 - 1,
+        2**63,
+        -(2**63),
+        2**64 + 2,
+        -(2**64) - 1,
+        10**30 + 3,
+    ],
 )
 def test_offset_phase_is_offset_mod_4_for_negative_and_huge(offset: int) -> None:
     # DESIGN: the phase is ``offset % 4`` with Python's modulo (so -1 is phase 3);
@@ -228,8 +243,10 @@ def test_mask_is_taken_as_raw_bytes_whatever_the_item_format(code: str) -> None:
     assert Masker(mask_arr).process(data) == xor_mask_reference(data, MASK)
 
 
-@pytest.mark.parametrize("bad_mask", [b"", b"\x01", b"abc", b"abcde", b"abcdefgh", bytearray(3),
-                                      array("I", [1, 2]), memoryview(b"abcdefgh")[:3]])
+@pytest.mark.parametrize(
+    "bad_mask",
+    [b"", b"\x01", b"abc", b"abcde", b"abcdefgh", bytearray(3), array("I", [1, 2]), memoryview(b"abcdefgh")[:3]],
+)
 def test_rfc6455_5_3_mask_must_be_4_bytes(bad_mask: Any) -> None:
     # RFC 6455 §5.3: the masking key is a 32-bit value.
     with pytest.raises(ValueError):
@@ -379,9 +396,9 @@ def test_apply_mask_inplace_never_writes_outside_the_view(start: int) -> None:
         apply_mask_inplace(memoryview(owner)[start : start + length], MASK, length)
         assert owner[:start] == raw[:start], length
         assert owner[start + length :] == raw[start + length :], length
-        assert bytes(owner[start : start + length]) == xor_mask_reference(
-            raw[start : start + length], MASK, length
-        ), length
+        assert bytes(owner[start : start + length]) == xor_mask_reference(raw[start : start + length], MASK, length), (
+            length
+        )
 
 
 @pytest.mark.parametrize(
@@ -530,8 +547,7 @@ def test_concurrent_masking_from_threads() -> None:
         masker = Masker(key)
         masker.process(bytes(offset % 4))
         return (
-            apply_mask(data, key, offset) == bytes(buf) == masker.process(data)
-            == xor_mask_reference(data, key, offset)
+            apply_mask(data, key, offset) == bytes(buf) == masker.process(data) == xor_mask_reference(data, key, offset)
         )
 
     with ThreadPoolExecutor(max_workers=4) as pool:

@@ -30,9 +30,7 @@ def _compiled() -> Any:
     try:
         return importlib.import_module("wsframe._speedups._mask")
     except ImportError:
-        return pytest.param(
-            None, marks=pytest.mark.skip(reason="compiled backend not built")
-        )
+        return pytest.param(None, marks=pytest.mark.skip(reason="compiled backend not built"))
 
 
 IMPLEMENTATIONS = [importlib.import_module("wsframe._reference.mask"), _compiled()]

@@ -38,12 +38,19 @@ def _run(tmp_path: Path, **extra: str) -> tuple[str, list[str]]:
     log.unlink(missing_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("WSFRAME_")}
     env.update(
-        PYTHON=str(python), PIP_LOG=str(log), PYTHONPATH=str(REPO),
-        WSFRAME_BENCH_STAMP_DIR=str(tmp_path / "stamps"), **extra,
+        PYTHON=str(python),
+        PIP_LOG=str(log),
+        PYTHONPATH=str(REPO),
+        WSFRAME_BENCH_STAMP_DIR=str(tmp_path / "stamps"),
+        **extra,
     )
     out = subprocess.run(
-        ["bash", str(REPO / "tools" / "bench.sh")], env=env, capture_output=True,
-        text=True, timeout=120, check=True,
+        ["bash", str(REPO / "tools" / "bench.sh")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
     pip_calls = log.read_text().splitlines() if log.exists() else []
     return out.stdout, pip_calls

@@ -33,6 +33,7 @@ def _needs_the_checkout() -> None:
     if not ((REPO / "setup.py").is_file() and (REPO / "wsframe").is_dir()):
         pytest.skip("builds wsframe from its sources: needs the checkout, not an installed package")
 
+
 PROBE = """
 import json, warnings
 with warnings.catch_warnings(record=True) as caught:
@@ -54,9 +55,7 @@ def pure_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(
         PACKAGE,
         root / "wsframe",
-        ignore=shutil.ignore_patterns(
-            "*.so", "*.pyd", "*.c", "_build_info.json", "__pycache__", "*.html"
-        ),
+        ignore=shutil.ignore_patterns("*.so", "*.pyd", "*.c", "_build_info.json", "__pycache__", "*.html"),
     )
     return root
 
@@ -70,16 +69,20 @@ def _probe(root: Path, record: dict[str, Any] | None, **env: str) -> dict[str, A
     environ = {k: v for k, v in os.environ.items() if not k.startswith("WSFRAME_")}
     environ.update(env, PYTHONPATH=str(root))
     out = subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=root, env=environ, capture_output=True,
-        text=True, timeout=60, check=True,
+        [sys.executable, "-c", PROBE],
+        cwd=root,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     result: dict[str, Any] = json.loads(out.stdout)
     return result
 
 
 def test_failed_build_warns_at_import_with_the_recorded_reason(pure_copy: Path) -> None:
-    got = _probe(pure_copy, {"compiled": False, "intended": False,
-                             "reason": "the C compiler failed: no cc"})
+    got = _probe(pure_copy, {"compiled": False, "intended": False, "reason": "the C compiler failed: no cc"})
     assert got["backend"] == "python"
     assert "the C compiler failed: no cc" in got["reason"]
     assert len(got["warnings"]) == 1
@@ -92,9 +95,10 @@ def test_failed_build_warns_at_import_with_the_recorded_reason(pure_copy: Path) 
 def test_failed_build_warning_says_what_to_do(pure_copy: Path) -> None:
     # The warning is read on the machine that imports: it names a compiler to install
     # and the pip command that rebuilds (--no-cache-dir: else pip reuses the pure wheel).
-    got = _probe(pure_copy, {"compiled": False, "intended": False,
-                             "reason": "the C compiler failed: `cc` exited with status 1"})
-    (_category, message), = got["warnings"]
+    got = _probe(
+        pure_copy, {"compiled": False, "intended": False, "reason": "the C compiler failed: `cc` exited with status 1"}
+    )
+    ((_category, message),) = got["warnings"]
     assert "Install a C compiler" in message
     assert "python -m pip install --force-reinstall --no-cache-dir" in message
     assert "`cc` exited with status 1" in message
@@ -114,11 +118,11 @@ class _FakeDistribution:
     [
         # pip install /home/user/wsframe (PEP 610 dir_info)
         ({"url": "file:///home/user/ws%20frame", "dir_info": {}}, '"/home/user/ws frame"'),
-        ({"url": "file:///home/user/wsframe", "dir_info": {"editable": True}},
-         "-e /home/user/wsframe"),
-        ({"url": "https://example.org/wsframe.git",
-          "vcs_info": {"vcs": "git", "commit_id": "abc"}},
-         "git+https://example.org/wsframe.git"),
+        ({"url": "file:///home/user/wsframe", "dir_info": {"editable": True}}, "-e /home/user/wsframe"),
+        (
+            {"url": "https://example.org/wsframe.git", "vcs_info": {"vcs": "git", "commit_id": "abc"}},
+            "git+https://example.org/wsframe.git",
+        ),
         # installed from a wheel file: that wheel is the pure one; rebuild from the source
         ({"url": "file:///tmp/wsframe-0.1.0-py3-none-any.whl", "archive_info": {}}, "."),
         (None, "."),
@@ -131,12 +135,8 @@ def test_reinstall_command_names_where_wsframe_came_from(
 
     from wsframe import _backend
 
-    monkeypatch.setattr(
-        importlib.metadata, "distribution", lambda name: _FakeDistribution(direct_url)
-    )
-    assert _backend._reinstall_command() == (
-        "python -m pip install --force-reinstall --no-cache-dir " + source
-    )
+    monkeypatch.setattr(importlib.metadata, "distribution", lambda name: _FakeDistribution(direct_url))
+    assert _backend._reinstall_command() == ("python -m pip install --force-reinstall --no-cache-dir " + source)
 
 
 def test_built_but_unimportable_warns(pure_copy: Path) -> None:
@@ -147,16 +147,14 @@ def test_built_but_unimportable_warns(pure_copy: Path) -> None:
 
 
 def test_forced_pure_at_run_time_is_silent(pure_copy: Path) -> None:
-    got = _probe(pure_copy, {"compiled": False, "intended": False, "reason": "no cc"},
-                 WSFRAME_PURE_PYTHON="1")
+    got = _probe(pure_copy, {"compiled": False, "intended": False, "reason": "no cc"}, WSFRAME_PURE_PYTHON="1")
     assert got["backend"] == "python"
     assert got["reason"] == "WSFRAME_PURE_PYTHON is set"
     assert got["warnings"] == []
 
 
 def test_intended_pure_build_is_silent(pure_copy: Path) -> None:
-    got = _probe(pure_copy, {"compiled": False, "intended": True,
-                             "reason": "WSFRAME_PURE_PYTHON_BUILD is set"})
+    got = _probe(pure_copy, {"compiled": False, "intended": True, "reason": "WSFRAME_PURE_PYTHON_BUILD is set"})
     assert got["backend"] == "python"
     assert "on purpose" in got["reason"]
     assert got["warnings"] == []
@@ -175,9 +173,7 @@ def checkout_and_install(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path
     modules or build record) and, elsewhere, an "installed" copy of the package."""
     root = tmp_path_factory.mktemp("shadow")
     checkout, site = root / "checkout", root / "site-packages"
-    ignore = shutil.ignore_patterns(
-        "*.so", "*.pyd", "*.c", "_build_info.json", "__pycache__", "*.html"
-    )
+    ignore = shutil.ignore_patterns("*.so", "*.pyd", "*.c", "_build_info.json", "__pycache__", "*.html")
     shutil.copytree(PACKAGE, checkout / "wsframe", ignore=ignore)
     shutil.copytree(PACKAGE, site / "wsframe", ignore=ignore)
     for name in ("setup.py", "pyproject.toml"):
@@ -194,8 +190,13 @@ def _probe_in(cwd: Path, pythonpath: Path | None) -> dict[str, Any]:
     if pythonpath is not None:
         environ["PYTHONPATH"] = str(pythonpath)
     out = subprocess.run(
-        [sys.executable, "-S", "-c", PROBE], cwd=cwd, env=environ, capture_output=True,
-        text=True, timeout=60, check=True,
+        [sys.executable, "-S", "-c", PROBE],
+        cwd=cwd,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     result: dict[str, Any] = json.loads(out.stdout)
     return result
@@ -243,10 +244,24 @@ def test_reason_when_compiled_backend_loads() -> None:
 def _source_copy(dest: Path) -> Path:
     """A copy of the checkout to build (its generated .c kept: Cython then skips them)."""
     shutil.copytree(
-        REPO, dest,
+        REPO,
+        dest,
         ignore=shutil.ignore_patterns(
-            ".git", "build", "dist", "*.egg-info", "*.so", "*.pyd", "_build_info.json",
-            "__pycache__", ".venv", "venv", "corpus", "artifacts", "out", "tests", "bench",
+            ".git",
+            "build",
+            "dist",
+            "*.egg-info",
+            "*.so",
+            "*.pyd",
+            "_build_info.json",
+            "__pycache__",
+            ".venv",
+            "venv",
+            "corpus",
+            "artifacts",
+            "out",
+            "tests",
+            "bench",
             "*.html",
         ),
     )
@@ -285,15 +300,23 @@ def test_failed_c_build_makes_a_pure_wheel_with_its_reason(tmp_path: Path) -> No
     pytest.importorskip("Cython", reason="the C build path needs Cython in this environment")
     src = _source_copy(tmp_path / "src")
     tag = f"{sysconfig.get_platform()}-{sys.implementation.cache_tag}"
-    stale = [src / "build" / f"lib.{tag}" / "wsframe" / "_speedups", src / "build" / "lib" / "wsframe"
-             / "_speedups", src / "wsframe" / "_speedups"]
+    stale = [
+        src / "build" / f"lib.{tag}" / "wsframe" / "_speedups",
+        src / "build" / "lib" / "wsframe" / "_speedups",
+        src / "wsframe" / "_speedups",
+    ]
     for folder in stale:
         folder.mkdir(parents=True, exist_ok=True)
         for name in ("_mask", "_utf8", "_frames"):
             _plant_stale(folder / _this_interpreters_module(name))
     out = subprocess.run(
         [sys.executable, "setup.py", "-q", "bdist_wheel", "-d", str(tmp_path / "dist")],
-        cwd=src, env=_build_env(), capture_output=True, text=True, timeout=600, check=False,
+        cwd=src,
+        env=_build_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert "building without C extensions" in out.stderr
@@ -325,11 +348,19 @@ def test_failed_inplace_build_removes_this_interpreters_stale_modules(tmp_path: 
         _plant_stale(path)
     out = subprocess.run(
         [sys.executable, "setup.py", "-q", "build_ext", "--inplace"],
-        cwd=src, env=_build_env(), capture_output=True, text=True, timeout=600, check=False,
+        cwd=src,
+        env=_build_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert not ours.exists()
     assert other.exists()
     record = json.loads((src / "wsframe" / "_build_info.json").read_text(encoding="utf-8"))
-    assert record == {"compiled": False, "intended": False,
-                      "reason": "the C compiler failed: `false` exited with status 1"}
+    assert record == {
+        "compiled": False,
+        "intended": False,
+        "reason": "the C compiler failed: `false` exited with status 1",
+    }

@@ -24,9 +24,20 @@ PUBLIC_NAMES: dict[str, set[str]] = {
     "wsframe.handshake": {"accept_key"},
     "wsframe.errors": {"ProtocolError", "InvalidUTF8", "PayloadTooBig"},
     "wsframe.frames": {
-        "Opcode", "CloseCode", "FrameHeader", "parse_header", "Frame", "FrameDecoder",
-        "encode_frame", "encode_header", "encode_message", "new_mask", "parse_close",
-        "encode_close", "MessageAssembler", "Message",
+        "Opcode",
+        "CloseCode",
+        "FrameHeader",
+        "parse_header",
+        "Frame",
+        "FrameDecoder",
+        "encode_frame",
+        "encode_header",
+        "encode_message",
+        "new_mask",
+        "parse_close",
+        "encode_close",
+        "MessageAssembler",
+        "Message",
     },
 }
 
@@ -63,10 +74,7 @@ def _probe(env_value: str | None) -> dict[str, object]:
 
 
 def _speedups_present() -> bool:
-    return all(
-        importlib.util.find_spec(f"wsframe._speedups.{name}") is not None
-        for name in COMPILED_MODULES
-    )
+    return all(importlib.util.find_spec(f"wsframe._speedups.{name}") is not None for name in COMPILED_MODULES)
 
 
 def test_backend_is_c_or_python() -> None:
@@ -164,15 +172,11 @@ def test_pep561_py_typed_shipped() -> None:
     assert any(str(f).replace("\\", "/") == "wsframe/py.typed" for f in files)
 
 
-
 @pytest.mark.parametrize(
     ("public", "names", "extra"),
-    [("frames", "FRAMES_API", ()), ("mask", "MASK_API", ("SIMD_API",)),
-     ("utf8", "UTF8_API", ("SIMD_API",))],
+    [("frames", "FRAMES_API", ()), ("mask", "MASK_API", ("SIMD_API",)), ("utf8", "UTF8_API", ("SIMD_API",))],
 )
-def test_each_public_module_has_one_name_list(
-    public: str, names: str, extra: tuple[str, ...]
-) -> None:
+def test_each_public_module_has_one_name_list(public: str, names: str, extra: tuple[str, ...]) -> None:
     """wsframe._api holds one list per public module: the public module and
     the reference export exactly it, the compiled module it and its extras,
     and the compiled module's stub spells out the same list."""
@@ -191,8 +195,7 @@ def test_each_public_module_has_one_name_list(
     spelled = [
         ast.literal_eval(node.value)
         for node in tree.body
-        if isinstance(node, ast.Assign)
-        and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets)
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets)
     ]
     assert spelled == [compiled_names], f"{stub.name}: __all__ must list {compiled_names}"
     compiled = pytest.importorskip(f"wsframe._speedups._{public}")
@@ -257,9 +260,7 @@ def test_the_test_extra_is_what_the_suite_imports_unconditionally() -> None:
     pyproject = tests_dir.parent / "pyproject.toml"
     if not pyproject.is_file():
         pytest.skip("no pyproject.toml beside the tests")
-    extras = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"][
-        "optional-dependencies"
-    ]
+    extras = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["optional-dependencies"]
     local = {"wsframe", "conftest"} | {p.stem for p in tests_dir.rglob("_*.py")}
     unconditional: set[str] = set()
     for path in tests_dir.rglob("*.py"):

@@ -115,9 +115,7 @@ def test_rfc3629_table_3_7_well_formed(data: bytes) -> None:
     v.finish()
 
 
-@pytest.mark.parametrize(
-    "data,start,fail", [c[1:] for c in ILL_FORMED], ids=[c[0] for c in ILL_FORMED]
-)
+@pytest.mark.parametrize("data,start,fail", [c[1:] for c in ILL_FORMED], ids=[c[0] for c in ILL_FORMED])
 def test_rfc3629_table_3_7_ill_formed(data: bytes, start: int, fail: int) -> None:
     # Sanity of the table itself against CPython.
     assert cpython_utf8_start(data) == start
@@ -368,9 +366,7 @@ def _split(data: bytes, cuts: list[int]) -> list[bytes]:
     data=st.one_of(st.binary(max_size=120), mutated_text()),
     cuts=st.lists(st.integers(min_value=0, max_value=120), max_size=10),
 )
-def test_validator_any_split_fails_at_same_position_and_fails_fast(
-    data: bytes, cuts: list[int]
-) -> None:
+def test_validator_any_split_fails_at_same_position_and_fails_fast(data: bytes, cuts: list[int]) -> None:
     start = cpython_utf8_start(data)
     fail = utf8_fail_index(data)
     v = Utf8Validator()

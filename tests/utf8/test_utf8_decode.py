@@ -290,9 +290,7 @@ def test_any_bytes_like_cpython(impl: Callable[[Any], str], data: bytes) -> None
 
 
 @given(st.text(max_size=200), st.integers(0, 299), st.integers(0, 255))
-def test_one_wrong_byte(
-    impl: Callable[[Any], str], text: str, where: int, byte: int
-) -> None:
+def test_one_wrong_byte(impl: Callable[[Any], str], text: str, where: int, byte: int) -> None:
     data = bytearray(text.encode("utf-8", "surrogatepass"))
     if data:
         data[where % len(data)] = byte
@@ -384,8 +382,7 @@ def test_public_module_exports_decode() -> None:
     assert "decode" in wsframe.utf8.__all__
     impl_name = "_speedups" if wsframe.backend == "c" else "_reference"
     assert impl_name in wsframe.utf8.decode.__module__ or (
-        wsframe.backend == "c"
-        and wsframe.utf8.decode is getattr(_COMPILED, "decode", None)
+        wsframe.backend == "c" and wsframe.utf8.decode is getattr(_COMPILED, "decode", None)
     )
 
 
@@ -451,8 +448,6 @@ _LEVEL_SCRIPT = textwrap.dedent(
 
 
 @pytest.mark.skipif(_COMPILED is None, reason="compiled backend not built")
-@pytest.mark.parametrize(
-    "level", list(getattr(_COMPILED, "supported_levels", ())) or ["scalar"]
-)
+@pytest.mark.parametrize("level", list(getattr(_COMPILED, "supported_levels", ())) or ["scalar"])
 def test_forced_level(level: str) -> None:
     run_at_simd_level(_LEVEL_SCRIPT, level)

@@ -74,9 +74,7 @@ def encode_frame(
             clear, mask not 4 bytes.
     """
     view = byte_view(payload, "payload")
-    head = encode_header(
-        opcode, len(view), fin=fin, rsv1=rsv1, rsv2=rsv2, rsv3=rsv3, mask=mask
-    )
+    head = encode_header(opcode, len(view), fin=fin, rsv1=rsv1, rsv2=rsv2, rsv3=rsv3, mask=mask)
     body = apply_mask(view, mask) if mask is not None else bytes(view)
     return head + body
 
@@ -107,9 +105,7 @@ def encode_message(
     """
     return [
         encode_frame(op, piece, fin=fin, rsv1=rsv1, mask=new_mask() if masked else None)
-        for op, piece, fin, rsv1 in message_frames(
-            opcode, payload, fragment_size=fragment_size, deflater=deflater
-        )
+        for op, piece, fin, rsv1 in message_frames(opcode, payload, fragment_size=fragment_size, deflater=deflater)
     ]
 
 
@@ -142,8 +138,4 @@ def encode_message_bytes(
     Raises:
         the same as :func:`encode_message`.
     """
-    return b"".join(
-        encode_message(
-            opcode, payload, fragment_size=fragment_size, masked=masked, deflater=deflater
-        )
-    )
+    return b"".join(encode_message(opcode, payload, fragment_size=fragment_size, masked=masked, deflater=deflater))

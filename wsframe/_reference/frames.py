@@ -290,8 +290,11 @@ class FrameDecoder:
     @property
     def buffered(self) -> int:
         """Bytes received but not yet part of a returned frame."""
-        return len(self._buffer) - self._pos + len(self._payload) + (
-            self._header.header_size if self._header is not None else 0
+        return (
+            len(self._buffer)
+            - self._pos
+            + len(self._payload)
+            + (self._header.header_size if self._header is not None else 0)
         )
 
     def feed(self, data: Any) -> Iterator[Frame]:
@@ -399,10 +402,7 @@ class FrameDecoder:
         elif opcode is Opcode.CONTINUATION:
             self._in_message = not header.fin
         self._validating = (
-            opcode.is_data
-            and self._message_is_text
-            and not self._message_compressed
-            and self.validate_utf8
+            opcode.is_data and self._message_is_text and not self._message_compressed and self.validate_utf8
         )
         self._header = header
         self._payload = bytearray()

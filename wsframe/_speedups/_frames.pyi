@@ -63,9 +63,7 @@ class _FrameBits(_RecordFields, Protocol):
 
 @disjoint_base
 class FrameHeader(_FrameBits):
-    __match_args__ = (
-        "fin", "rsv1", "rsv2", "rsv3", "opcode", "masked", "length", "mask", "header_size"
-    )
+    __match_args__ = ("fin", "rsv1", "rsv2", "rsv3", "opcode", "masked", "length", "mask", "header_size")
     @property
     def masked(self) -> bool: ...
     @property
@@ -201,8 +199,17 @@ class MessageAssembler:
 
 # The aiohttp integration's reader loop and resume hook (_aiohttp.pxi).
 def _aiohttp_feed(
-    decoder: FrameDecoder, data: Any, queue: Any, feed: Any, message: type, text_bytes: type,
-    text_kind: Any, binary_kind: Any, decode_text: bool, limit: Any, inflate: Any,
+    decoder: FrameDecoder,
+    data: Any,
+    queue: Any,
+    feed: Any,
+    message: type,
+    text_bytes: type,
+    text_kind: Any,
+    binary_kind: Any,
+    decode_text: bool,
+    limit: Any,
+    inflate: Any,
     inflate_max: Any,
 ) -> tuple[int, int, Any]: ...
 

@@ -134,9 +134,7 @@ def in_series(version: str, series: str) -> bool:
         return False
     for op, bound in tests:
         c = _compare(release, bound)
-        ok = {
-            ">=": c >= 0, ">": c > 0, "<=": c <= 0, "<": c < 0, "==": c == 0, "!=": c != 0
-        }[op]
+        ok = {">=": c >= 0, ">": c > 0, "<=": c <= 0, "<": c < 0, "==": c == 0, "!=": c != 0}[op]
         if not ok:
             return False
     return True
@@ -188,9 +186,7 @@ class Probe:
 
     __slots__ = ("module", "what", "_test")
 
-    def __init__(
-        self, module: str, what: str, test: Callable[[ModuleType], str | bool | None]
-    ) -> None:
+    def __init__(self, module: str, what: str, test: Callable[[ModuleType], str | bool | None]) -> None:
         self.module = module
         self.what = what
         self._test = test
@@ -314,9 +310,7 @@ class Patch:
 
     __slots__ = ("module", "path", "factory", "optional")
 
-    def __init__(
-        self, module: str, path: str, factory: Factory, *, optional: bool = False
-    ) -> None:
+    def __init__(self, module: str, path: str, factory: Factory, *, optional: bool = False) -> None:
         self.module = module
         self.path = path
         self.factory = factory
@@ -429,9 +423,7 @@ class PatchSet:
         self.distribution = distribution
         self.series = series
         self.probes = list(probes)
-        self.modules = frozenset(p.module for p in self._patches) | frozenset(
-            probe.module for probe in self.probes
-        )
+        self.modules = frozenset(p.module for p in self._patches) | frozenset(probe.module for probe in self.probes)
         self._lock = threading.RLock()
         self._installed = False
         self._finder: _PatchingFinder | None = None
@@ -456,11 +448,7 @@ class PatchSet:
         with self._lock:
             targets = {p.module for p in self._patches}
             imported = [name for name in targets if name in sys.modules]
-            return (
-                self._installed
-                and bool(imported)
-                and all(self.applied_to(name) for name in imported)
-            )
+            return self._installed and bool(imported) and all(self.applied_to(name) for name in imported)
 
     def unsupported_reason(self) -> str | None:
         """Why the installed peer's version may not be patched, or ``None`` if it may.
@@ -473,10 +461,7 @@ class PatchSet:
         if version is None:
             return f"{self.distribution} is not installed (no package metadata)"
         if not in_series(version, self.series):
-            return (
-                f"{self.distribution} {version} is outside the series this"
-                f" integration supports ({self.series})"
-            )
+            return f"{self.distribution} {version} is outside the series this integration supports ({self.series})"
         return None
 
     def probe_failure(self, name: str, module: ModuleType) -> str | None:
@@ -495,9 +480,7 @@ class PatchSet:
         return f"{self.distribution} {installed_version(self.distribution) or ''}".rstrip()
 
     def _warn(self, reason: str, stacklevel: int) -> None:
-        warnings.warn(
-            f"wsframe: {reason}; left untouched", RuntimeWarning, stacklevel=stacklevel + 1
-        )
+        warnings.warn(f"wsframe: {reason}; left untouched", RuntimeWarning, stacklevel=stacklevel + 1)
 
     def install(self) -> bool:
         """Apply the patches now and to target modules imported later (idempotent).
@@ -539,9 +522,7 @@ class PatchSet:
                         self._apply(name, mod)
             except Exception as exc:  # never break the peer: warn, keep its code
                 self.uninstall()  # all or nothing
-                self._warn(
-                    f"could not patch {self._peer()} ({type(exc).__name__}: {exc})", stacklevel=3
-                )
+                self._warn(f"could not patch {self._peer()} ({type(exc).__name__}: {exc})", stacklevel=3)
                 return False
             return True
 
@@ -662,9 +643,7 @@ def entry_points(
     )
     uninstall.__doc__ = f"Restore {peer}'s own implementation (idempotent)."
     is_installed.__doc__ = "True between :func:`install` and :func:`uninstall`."
-    active.__doc__ = (
-        f"True when installed and every imported {peer} module it targets is patched."
-    )
+    active.__doc__ = f"True when installed and every imported {peer} module it targets is patched."
     functions: tuple[Callable[..., Any], ...] = (install, uninstall, is_installed, active)
     for function in functions:
         function.__module__ = module

@@ -127,9 +127,7 @@ def _make_take_parsed(module: ModuleType) -> Any:
     take_frame = _take_frame
     state = _STATE
 
-    def take_parsed(
-        cls: Any, buffer: bytearray, mask: bool, max_size: int | None, extensions: Any
-    ) -> Any:
+    def take_parsed(cls: Any, buffer: bytearray, mask: bool, max_size: int | None, extensions: Any) -> Any:
         # A header wsframe rejects goes to websockets (it may accept it, or
         # word the error differently).
         taken = take_frame(buffer, masked=mask, max_size=max_size)
@@ -179,11 +177,7 @@ def _make_parse(original: Any, module: ModuleType) -> Any:
             frame = take_parsed(cls, reader.buffer, mask, max_size, extensions)
             if frame is not None:
                 return frame
-        return (
-            yield from parse_original(
-                cls, read_exact, mask=mask, max_size=max_size, extensions=extensions
-            )
-        )
+        return (yield from parse_original(cls, read_exact, mask=mask, max_size=max_size, extensions=extensions))
 
     parse.__wrapped__ = parse_original  # type: ignore[attr-defined]
     method = classmethod(parse)
@@ -231,9 +225,7 @@ def _make_batch(module: ModuleType) -> Any:
         inflate: Any = None
         if extensions:
             ext = extensions[0]
-            if len(extensions) == 1 and state.pmd_decode is not None and (
-                type(ext).decode is state.pmd_decode
-            ):
+            if len(extensions) == 1 and state.pmd_decode is not None and (type(ext).decode is state.pmd_decode):
                 pmd, inflate = ext, state.pmd_inflate
         inline_recv = type(self).recv_frame is own_recv_frame
         debug = self.debug
@@ -302,8 +294,7 @@ def _make_batch(module: ModuleType) -> Any:
                         data, rsv1 = result
                         frame = Frame(opcode, data, fin, rsv1, rsv2, rsv3)
                     else:
-                        frame = pmd.decode(Frame(opcode, data, fin, rsv1, rsv2, rsv3),
-                                           max_size=max_size)
+                        frame = pmd.decode(Frame(opcode, data, fin, rsv1, rsv2, rsv3), max_size=max_size)
             else:
                 frame = Frame(opcode, data, fin, rsv1, rsv2, rsv3)
                 if extensions:
@@ -476,6 +467,7 @@ def _make_serialize(original: Any, module: ModuleType) -> Any:
 
 def _make_pmd_init(original: Any, module: ModuleType) -> Any:
     """``PerMessageDeflate.__init__``: a context-keeping decoder is wsframe's."""
+
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         original(self, *args, **kwargs)
         bits = self.remote_max_window_bits
@@ -486,11 +478,7 @@ def _make_pmd_init(original: Any, module: ModuleType) -> Any:
     return __init__
 
 
-
-
-def _inflate(
-    d: ZlibCompatibleInflater, payload: Any, fin: bool, max_size: int | None, ws_errors: Any
-) -> bytes:
+def _inflate(d: ZlibCompatibleInflater, payload: Any, fin: bool, max_size: int | None, ws_errors: Any) -> bytes:
     """One frame's payload through the Inflater ``d``, with websockets' errors
     (``ws_errors`` is its exceptions module): ``PayloadTooBig(None, max_size)``
     past ``max_size``, ``ProtocolError("decompression failed")`` on corrupt data."""
@@ -576,8 +564,7 @@ def _pmd_state(module: ModuleType) -> str | None:
     ext = module.PerMessageDeflate(False, False, 15, 15)
     absent = [
         name
-        for name in ("remote_no_context_takeover", "remote_max_window_bits", "decoder",
-                     "decode_cont_data")
+        for name in ("remote_no_context_takeover", "remote_max_window_bits", "decoder", "decode_cont_data")
         if not hasattr(ext, name)
     ]
     return f"PerMessageDeflate instance lacks {', '.join(absent)}" if absent else None
@@ -603,16 +590,51 @@ def _receive_loop_is_the_mirrored_one(module: ModuleType) -> str | None:
     """``Protocol.parse`` reads exactly the names of the loop the patched
     ``parse`` reproduces (websockets 16.1 to 17)."""
     protocol = module.Protocol
-    expected = {"reader", "at_eof", "max_message_size", "current_size", "max_fragment_size",
-                "parse", "side", "extensions", "recv_frame", "fail", "parser_exc", "debug",
-                "logger", "set_current_size", "SERVER", "Frame", "CloseCode"}
+    expected = {
+        "reader",
+        "at_eof",
+        "max_message_size",
+        "current_size",
+        "max_fragment_size",
+        "parse",
+        "side",
+        "extensions",
+        "recv_frame",
+        "fail",
+        "parser_exc",
+        "debug",
+        "logger",
+        "set_current_size",
+        "SERVER",
+        "Frame",
+        "CloseCode",
+    }
     missing = expected - _names(protocol.parse)
     if missing:
         return f"parse does not read {sorted(missing)}"
-    unexpected = _names(protocol.parse) - expected - {
-        "EOFError", "ProtocolError", "UnicodeDecodeError", "PayloadTooBig", "Exception",
-        "read_exact", "PROTOCOL_ERROR", "ABNORMAL_CLOSURE", "INVALID_DATA", "MESSAGE_TOO_BIG",
-        "INTERNAL_ERROR", "error", "reason", "start", "str", "min", "AssertionError"}
+    unexpected = (
+        _names(protocol.parse)
+        - expected
+        - {
+            "EOFError",
+            "ProtocolError",
+            "UnicodeDecodeError",
+            "PayloadTooBig",
+            "Exception",
+            "read_exact",
+            "PROTOCOL_ERROR",
+            "ABNORMAL_CLOSURE",
+            "INVALID_DATA",
+            "MESSAGE_TOO_BIG",
+            "INTERNAL_ERROR",
+            "error",
+            "reason",
+            "start",
+            "str",
+            "min",
+            "AssertionError",
+        }
+    )
     if unexpected:
         return f"parse also reads {sorted(unexpected)}"
     return None
@@ -631,16 +653,30 @@ _PROBES: list[Probe] = [
     check(_STREAMS, f"{_STREAMS}.StreamReader().buffer", _reader_buffer),
     *has(_EXCEPTIONS, "ProtocolError", "PayloadTooBig"),
     signature(_EXCEPTIONS, "PayloadTooBig", ["size_or_message", "max_size", "current_size"]),
-    signature(_PMD, "PerMessageDeflate.__init__",
-              ["self", "remote_no_context_takeover", "local_no_context_takeover",
-               "remote_max_window_bits", "local_max_window_bits", "compress_settings"]),
+    signature(
+        _PMD,
+        "PerMessageDeflate.__init__",
+        [
+            "self",
+            "remote_no_context_takeover",
+            "local_no_context_takeover",
+            "remote_max_window_bits",
+            "local_max_window_bits",
+            "compress_settings",
+        ],
+    ),
     signature(_PMD, "PerMessageDeflate.decode", ["self", "frame", "max_size"]),
     check(_PMD, f"{_PMD}.PerMessageDeflate state", _pmd_state),
     *has(_LEGACY, "apply_mask"),
     signature(_STREAMS, "StreamReader.at_eof", ["self"]),
     *has(_EXCEPTIONS, "PayloadTooBig.set_current_size"),
-    *has(_FRAMES, "CloseCode.PROTOCOL_ERROR", "CloseCode.INVALID_DATA",
-         "CloseCode.MESSAGE_TOO_BIG", "CloseCode.INTERNAL_ERROR"),
+    *has(
+        _FRAMES,
+        "CloseCode.PROTOCOL_ERROR",
+        "CloseCode.INVALID_DATA",
+        "CloseCode.MESSAGE_TOO_BIG",
+        "CloseCode.INTERNAL_ERROR",
+    ),
     *has(_PROTOCOL, "SERVER"),
     signature(_PROTOCOL, "Protocol.parse", ["self"]),
     signature(_PROTOCOL, "Protocol.recv_frame", ["self", "frame"]),

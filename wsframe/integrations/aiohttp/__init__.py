@@ -88,9 +88,7 @@ def _keep_part(original: Any, module: ModuleType, name: str, reason: str) -> Any
     """The reader and the writer are judged apart (the writer's internals match
     from 3.13.3, the reader's from 3.14.0): a part whose probe fails keeps
     aiohttp's own class, with a warning, while the other is accelerated."""
-    warnings.warn(
-        f"wsframe: {module.__name__}.{name} left unaccelerated: {reason}", RuntimeWarning, stacklevel=2
-    )
+    warnings.warn(f"wsframe: {module.__name__}.{name} left unaccelerated: {reason}", RuntimeWarning, stacklevel=2)
     return original
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 __all__ = ["probe_reader", "probe_writer"]
 
+
 def _params(func: Any) -> list[str]:
     try:
         return list(inspect.signature(func).parameters)
@@ -50,13 +51,11 @@ def probe_reader() -> str | None:
     for name in ("_feed_data", "_handle_frame", "feed_data", "feed_eof"):
         if not callable(getattr(cls, name, None)):
             return f"WebSocketReader has no {name}"
-    for name in ("READ_HEADER", "OP_CODE_NOT_SET", "COMPRESSED_TRUE", "COMPRESSED_FALSE",
-                 "COMPRESSED_NOT_SET"):
+    for name in ("READ_HEADER", "OP_CODE_NOT_SET", "COMPRESSED_TRUE", "COMPRESSED_FALSE", "COMPRESSED_NOT_SET"):
         if not isinstance(getattr(reader_py, name, None), int):
             return f"aiohttp._websocket.reader_py has no {name}"
     probe: Any = cls(queue(None, 2**16, loop=None), 0, False, True)  # type: ignore[arg-type, unused-ignore]
-    for name in ("_state", "_tail", "_opcode", "_partial", "_frame_fin", "_compressed",
-                 "_decompressobj", "_exc"):
+    for name in ("_state", "_tail", "_opcode", "_partial", "_frame_fin", "_compressed", "_decompressobj", "_exc"):
         if not hasattr(probe, name):
             return f"WebSocketReader instances have no {name}"
     return None
@@ -76,8 +75,7 @@ def probe_writer() -> str | None:
     if cls is None:
         return "aiohttp._websocket.writer has no WebSocketWriter"
     got = _params(cls.__init__)
-    expected = ["self", "protocol", "transport", "use_mask", "limit", "random",
-                "compress", "notakeover"]
+    expected = ["self", "protocol", "transport", "use_mask", "limit", "random", "compress", "notakeover"]
     if got != expected:
         return f"WebSocketWriter.__init__{got} differs"
     for name, params in (
@@ -92,4 +90,3 @@ def probe_writer() -> str | None:
         if name not in inspect.getsource(cls.__init__):
             return f"WebSocketWriter does not set {name}"
     return None
-

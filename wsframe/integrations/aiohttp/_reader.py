@@ -19,10 +19,18 @@ _TEXT, _BINARY, _CONT, _CLOSE, _PING, _PONG = 1, 2, 0, 8, 9, 10
 _SHORT_TEXT = 512
 
 
-
 def _feed_messages(
-    decoder: Any, data: Any, queue: Any, feed: Any, message: type, text_bytes: type,
-    text_kind: Any, binary_kind: Any, decode_text: bool, limit: int, inflate: Any,
+    decoder: Any,
+    data: Any,
+    queue: Any,
+    feed: Any,
+    message: type,
+    text_bytes: type,
+    text_kind: Any,
+    binary_kind: Any,
+    decode_text: bool,
+    limit: int,
+    inflate: Any,
     inflate_max: int | None,
 ) -> tuple[int, int, Any]:
     """Feed ``data`` to ``decoder`` and deliver, with ``feed(msg, size)``, each
@@ -70,9 +78,7 @@ def _feed_messages(
                 msg = tuple_new(text_bytes, (text_kind, payload, ""))
             else:
                 try:
-                    text = (
-                        payload.decode() if len(payload) < _SHORT_TEXT else _utf8_decode(payload)
-                    )
+                    text = payload.decode() if len(payload) < _SHORT_TEXT else _utf8_decode(payload)
                 except (ProtocolError, UnicodeDecodeError):
                     return count, 4 if frame.rsv1 else 1, frame
                 msg = tuple_new(message, (text_kind, text, ""))
@@ -85,6 +91,7 @@ def _feed_messages(
 
 #: The compiled loop with the C backend, else its reference above.
 feed_messages: Any = getattr(_backend.frames, "_aiohttp_feed", _feed_messages)
+
 
 class _InflaterAdapter:
     """aiohttp's ``ZLibDecompressor.decompress_sync`` on a wsframe Inflater.
@@ -221,9 +228,7 @@ def build_reader_class() -> Any:
     class WebSocketReader(base):  # type: ignore[misc, valid-type]
         """aiohttp's ``WebSocketReader`` decoding with wsframe (see the module doc)."""
 
-        def __init__(
-            self, queue: Any, max_msg_size: int, compress: bool, decode_text: bool
-        ) -> None:
+        def __init__(self, queue: Any, max_msg_size: int, compress: bool, decode_text: bool) -> None:
             super().__init__(queue, max_msg_size, compress, decode_text)
             self._wsf_queue = queue
             self._wsf_decoder: Any = None  # built at the first byte (role from the mask bit)
@@ -322,8 +327,18 @@ def build_reader_class() -> Any:
                     # Whole uncompressed messages are delivered by the loop
                     # (compiled with the C backend); it stops at anything else.
                     delivered, kind, obj = feed_messages(
-                        dec, chunk, queue, queue_feed, WSMessage, WSMessageTextBytes,
-                        msg_text, msg_binary, self._decode_text, limit, inflate, inflate_max,
+                        dec,
+                        chunk,
+                        queue,
+                        queue_feed,
+                        WSMessage,
+                        WSMessageTextBytes,
+                        msg_text,
+                        msg_binary,
+                        self._decode_text,
+                        limit,
+                        inflate,
+                        inflate_max,
                     )
                     count += delivered
                     chunk = b""
@@ -492,8 +507,7 @@ def build_reader_class() -> Any:
             if payload:
                 msg = tuple_new(
                     WSMessage,
-                    (msg_close, int.from_bytes(payload[:2], "big"),
-                     payload[2:].decode("utf-8")),
+                    (msg_close, int.from_bytes(payload[:2], "big"), payload[2:].decode("utf-8")),
                 )
             else:
                 msg = tuple_new(WSMessage, (msg_close, 0, ""))
@@ -504,17 +518,13 @@ def build_reader_class() -> Any:
             if inflater is None:
                 # aiohttp's reader keeps one window across messages whatever
                 # was negotiated (a peer that resets its own is compatible).
-                inflater = self._wsf_inflater = Inflater(
-                    DeflateParams(), zlib=aiohttp_zlib(ZLibBackend)
-                )
+                inflater = self._wsf_inflater = Inflater(DeflateParams(), zlib=aiohttp_zlib(ZLibBackend))
             return inflater
 
         def _wsf_inflate_error(self, exc: ProtocolError) -> Exception:
             """What aiohttp raises for an inflater's error."""
             if isinstance(exc, PayloadTooBig):
-                return WebSocketError(
-                    too_big, f"Decompressed message exceeds size limit {self._max_msg_size}"
-                )
+                return WebSocketError(too_big, f"Decompressed message exceeds size limit {self._max_msg_size}")
             # What aiohttp's decompressor raises for corrupt data.
             error: Exception = ZLibBackend.error(str(exc))
             return error
@@ -581,4 +591,3 @@ def build_reader_class() -> Any:
     WebSocketReader.__module__ = PUBLIC_MODULE
     WebSocketReader.__qualname__ = "WebSocketReader"
     return WebSocketReader
-

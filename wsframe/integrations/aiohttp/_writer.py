@@ -66,32 +66,24 @@ def build_writer_class() -> Any:
             key = (bits, reset)
             deflater = self._wsf_deflaters.get(key)
             if deflater is None:
-                params = DeflateParams(
-                    server_no_context_takeover=reset, server_max_window_bits=bits
-                )
+                params = DeflateParams(server_no_context_takeover=reset, server_max_window_bits=bits)
                 deflater = self._wsf_deflaters[key] = Deflater(
-                    params, level=ZLibBackend.Z_BEST_SPEED, mem_level=8,
+                    params,
+                    level=ZLibBackend.Z_BEST_SPEED,
+                    mem_level=8,
                     zlib=_aiohttp_zlib(ZLibBackend),
                 )
             return deflater
 
-        def _send_compressed_frame_sync(
-            self, message: Any, opcode: int, compress: int | None
-        ) -> None:
-            self._write_websocket_frame(
-                self._wsf_deflater(compress).compress(message), opcode, 0x40
-            )
+        def _send_compressed_frame_sync(self, message: Any, opcode: int, compress: int | None) -> None:
+            self._write_websocket_frame(self._wsf_deflater(compress).compress(message), opcode, 0x40)
 
-        async def _send_compressed_frame_async_locked(
-            self, message: Any, opcode: int, compress: int | None
-        ) -> None:
+        async def _send_compressed_frame_async_locked(self, message: Any, opcode: int, compress: int | None) -> None:
             async with self._send_lock:
                 deflater = self._wsf_deflater(compress)
                 if len(message) > sync_limit:
                     # Off the event loop, as aiohttp does for large messages.
-                    payload = await asyncio.get_running_loop().run_in_executor(
-                        None, deflater.compress, message
-                    )
+                    payload = await asyncio.get_running_loop().run_in_executor(None, deflater.compress, message)
                 else:
                     payload = deflater.compress(message)
                 self._write_websocket_frame(payload, opcode, 0x40)

@@ -111,9 +111,7 @@ def make_events(original: Any, module: ModuleType) -> Any:
                             yield TextMessage(text, True, True)
                             continue
                         if opcode is BINARY:
-                            yield BytesMessage(
-                                bytearray(payload) if as_bytearray else payload, True, True
-                            )
+                            yield BytesMessage(bytearray(payload) if as_bytearray else payload, True, True)
                             continue
                     try:
                         frame = messages.process_frame(Frame(opcode, payload, True, fin))

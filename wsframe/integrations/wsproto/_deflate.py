@@ -108,9 +108,7 @@ def _pmd_hook(name: str, original: Any) -> Any:
     RsvBits = fp.RsvBits
     inflater_type = ZlibCompatibleInflater
 
-    def frame_inbound_header(
-        self: Any, proto: Any, opcode: Any, rsv: Any, payload_length: int
-    ) -> Any:
+    def frame_inbound_header(self: Any, proto: Any, opcode: Any, rsv: Any, payload_length: int) -> Any:
         # RFC 7692 §6.1: RSV1 only on the first frame of a data message.
         if rsv.rsv1 and opcode.iscontrol():
             return CloseReason.PROTOCOL_ERROR
@@ -147,8 +145,7 @@ def _pmd_hook(name: str, original: Any) -> Any:
         end_message(self, proto.client)
         return data
 
-    hooks = {f.__name__: f for f in (frame_inbound_header, frame_inbound_payload_data,
-                                     frame_inbound_complete)}
+    hooks = {f.__name__: f for f in (frame_inbound_header, frame_inbound_payload_data, frame_inbound_complete)}
     hook: Any = hooks[name]
     hook.__wrapped__ = original
     hook.__qualname__ = f"PerMessageDeflate.{name}"

@@ -78,7 +78,6 @@ def payload_converter(legacy: bool) -> Any:
     return convert
 
 
-
 def make_decode_text(fp: ModuleType) -> Any:
     """Return ``decode_text(messages, payload)`` for a text message in one frame.
 
@@ -105,7 +104,6 @@ def make_decode_text(fp: ModuleType) -> Any:
     return decode_text
 
 
-
 def extensions_supported(proto: Any, decoder: Any, pmd_type: Any, gen: Any) -> bool:
     """True if the fast path can run the negotiated extensions itself.
 
@@ -119,9 +117,7 @@ def extensions_supported(proto: Any, decoder: Any, pmd_type: Any, gen: Any) -> b
     if not exts and not proto.extensions:
         return True
     cls = pmd_type()
-    if not all(type(ext) is cls for ext in exts) or not all(
-        type(ext) is cls for ext in proto.extensions
-    ):
+    if not all(type(ext) is cls for ext in exts) or not all(type(ext) is cls for ext in proto.extensions):
         return False
     if getgeneratorstate(gen) == GEN_CREATED:
         proto.extensions = [ext for ext in proto.extensions if ext.enabled()]
@@ -192,9 +188,7 @@ def make_take_frame(fp: ModuleType) -> Any:
             rsv1 = h.rsv1
             if h.rsv2 or h.rsv3 or (rsv1 and (op >= CONTROL or op == 0)):
                 try:
-                    decoder.extension_processing(
-                        opcodes[op], RsvBits(rsv1, h.rsv2, h.rsv3), h.length
-                    )
+                    decoder.extension_processing(opcodes[op], RsvBits(rsv1, h.rsv2, h.rsv3), h.length)
                 except ParseFailed:
                     gen.close()
                     raise
@@ -225,9 +219,7 @@ def make_take_frame(fp: ModuleType) -> Any:
                     # frames) are wsproto's, run where wsproto runs them: on
                     # a complete frame, before unmasking.
                     try:
-                        decoder.extension_processing(
-                            opcodes[h.opcode], RsvBits(h.rsv1, h.rsv2, h.rsv3), h.length
-                        )
+                        decoder.extension_processing(opcodes[h.opcode], RsvBits(h.rsv1, h.rsv2, h.rsv3), h.length)
                     except ParseFailed:
                         gen.close()
                         raise
@@ -235,9 +227,7 @@ def make_take_frame(fp: ModuleType) -> Any:
 
         return check, pmd
 
-    def take_frame(
-        decoder: Any, gen: Any, prepared: tuple[Any, Any]
-    ) -> tuple[Any, Any, bool] | None:
+    def take_frame(decoder: Any, gen: Any, prepared: tuple[Any, Any]) -> tuple[Any, Any, bool] | None:
         buffer = decoder.buffer
         if decoder.header is not None or buffer.bytes_used:
             return None
@@ -256,11 +246,7 @@ def make_take_frame(fp: ModuleType) -> Any:
         decoder.payload_consumed = length
         if pmd is not None:
             d = pmd._decompressor
-            if (
-                pmd._inbound_compressed
-                and pmd._inbound_is_compressible
-                and type(d) is inflater_type
-            ):
+            if pmd._inbound_compressed and pmd._inbound_is_compressible and type(d) is inflater_type:
                 # frame_inbound_payload_data + frame_inbound_complete in one
                 # call: the same output, the same CloseReason on failure.
                 fin = h.fin
@@ -274,9 +260,7 @@ def make_take_frame(fp: ModuleType) -> Any:
         exts = decoder.extensions
         if exts:
             try:
-                payload = inbound_extensions(
-                    decoder, exts, payload, h.fin, ParseFailed, CloseReason, legacy
-                )
+                payload = inbound_extensions(decoder, exts, payload, h.fin, ParseFailed, CloseReason, legacy)
             except ParseFailed:
                 gen.close()
                 raise
@@ -296,8 +280,5 @@ def fast_path_closed(proto: Any, decoder: Any, pmd_type: Any, gen: Any) -> bool:
     return (
         gen.gi_frame is None
         or not extensions_supported(proto, decoder, pmd_type, gen)
-        or (
-            getgeneratorstate(gen) == GEN_SUSPENDED
-            and bool(getgeneratorlocals(gen).get("closed"))
-        )
+        or (getgeneratorstate(gen) == GEN_SUSPENDED and bool(getgeneratorlocals(gen).get("closed")))
     )

@@ -48,7 +48,6 @@ def make_process_buffer(original: Any, module: ModuleType) -> Any:
     return process_buffer
 
 
-
 def make_process_frame(original: Any, module: ModuleType) -> Any:
     Frame = module.Frame
     TEXT = module.Opcode.TEXT
@@ -56,18 +55,12 @@ def make_process_frame(original: Any, module: ModuleType) -> Any:
 
     def process_frame(self: Any, frame: Any) -> Any:
         """wsproto's ``MessageDecoder.process_frame``; one-frame text is decoded at once."""
-        if (
-            self.opcode is None
-            and frame.opcode is TEXT
-            and frame.frame_finished
-            and frame.message_finished
-        ):
+        if self.opcode is None and frame.opcode is TEXT and frame.frame_finished and frame.message_finished:
             return Frame(TEXT, decode_text(self, frame.payload), True, True)
         return original(self, frame)
 
     process_frame.__wrapped__ = original  # type: ignore[attr-defined]
     return process_frame
-
 
 
 def make_received_frames(original: Any, module: ModuleType) -> Any:

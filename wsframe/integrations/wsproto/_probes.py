@@ -26,8 +26,7 @@ def _frame_layer_state(fp: ModuleType) -> str | None:
     if "closed" not in fp.FrameProtocol._parse_more_gen.__code__.co_varnames:
         return "FrameProtocol._parse_more_gen has no local 'closed'"
     return (
-        _missing(decoder, ("client", "extensions", "buffer", "header",
-                           "payload_required", "payload_consumed"))
+        _missing(decoder, ("client", "extensions", "buffer", "header", "payload_required", "payload_consumed"))
         or _missing(decoder.buffer, ("bytes_used",))
         or _missing(proto, ("extensions", "_frame_decoder", "_message_decoder", "_parse_more"))
         or _missing(fp.MessageDecoder(), ("opcode", "decoder"))
@@ -37,14 +36,22 @@ def _frame_layer_state(fp: ModuleType) -> str | None:
 def _pmd_state(ext: ModuleType) -> str | None:
     """The ``PerMessageDeflate`` attributes the hooks read and set."""
     pmd = ext.PerMessageDeflate()
-    return _missing(pmd, ("_decompressor", "_inbound_is_compressible", "_inbound_compressed",
-                          "client_no_context_takeover", "server_no_context_takeover",
-                          "client_max_window_bits", "server_max_window_bits"))
+    return _missing(
+        pmd,
+        (
+            "_decompressor",
+            "_inbound_is_compressible",
+            "_inbound_compressed",
+            "client_no_context_takeover",
+            "server_no_context_takeover",
+            "client_max_window_bits",
+            "server_max_window_bits",
+        ),
+    )
 
 
 def _connection_state(conn: ModuleType) -> str | None:
-    absent = [name for name in ("LOCAL_CLOSING", "REMOTE_CLOSING", "CLOSED")
-              if not hasattr(conn.ConnectionState, name)]
+    absent = [name for name in ("LOCAL_CLOSING", "REMOTE_CLOSING", "CLOSED") if not hasattr(conn.ConnectionState, name)]
     if absent:
         return f"ConnectionState lacks {', '.join(absent)}"
     connection = conn.Connection(conn.ConnectionType.SERVER)
@@ -58,25 +65,33 @@ PROBES: list[Probe] = [
     signature(FRAME_PROTOCOL, "XorMaskerSimple.process", ["self", "data"]),
     signature(FRAME_PROTOCOL, "FrameDecoder.process_buffer", ["self"]),
     signature(FRAME_PROTOCOL, "FrameDecoder.parse_header", ["self"]),
-    signature(FRAME_PROTOCOL, "FrameDecoder.extension_processing",
-              ["self", "opcode", "rsv", "payload_len"]),
+    signature(FRAME_PROTOCOL, "FrameDecoder.extension_processing", ["self", "opcode", "rsv", "payload_len"]),
     signature(FRAME_PROTOCOL, "MessageDecoder.process_frame", ["self", "frame"]),
     signature(FRAME_PROTOCOL, "FrameProtocol.received_frames", ["self"]),
     signature(FRAME_PROTOCOL, "FrameProtocol._parse_more_gen", ["self"]),
     signature(FRAME_PROTOCOL, "FrameProtocol._process_close", ["self", "frame"]),
     fields(FRAME_PROTOCOL, "Frame", ["opcode", "payload", "frame_finished", "message_finished"]),
     fields(FRAME_PROTOCOL, "RsvBits", ["rsv1", "rsv2", "rsv3"]),
-    *has(FRAME_PROTOCOL, "Opcode.CONTINUATION", "Opcode.TEXT", "Opcode.BINARY", "Opcode.CLOSE",
-         "Opcode.PING", "Opcode.PONG", "CloseReason.INVALID_FRAME_PAYLOAD_DATA",
-         "CloseReason.MESSAGE_TOO_BIG", "CloseReason.PROTOCOL_ERROR", "ParseFailed",
-         "getincrementaldecoder"),
+    *has(
+        FRAME_PROTOCOL,
+        "Opcode.CONTINUATION",
+        "Opcode.TEXT",
+        "Opcode.BINARY",
+        "Opcode.CLOSE",
+        "Opcode.PING",
+        "Opcode.PONG",
+        "CloseReason.INVALID_FRAME_PAYLOAD_DATA",
+        "CloseReason.MESSAGE_TOO_BIG",
+        "CloseReason.PROTOCOL_ERROR",
+        "ParseFailed",
+        "getincrementaldecoder",
+    ),
     check(FRAME_PROTOCOL, f"{FRAME_PROTOCOL} decoder and protocol state", _frame_layer_state),
     # wsproto.connection: the event loop and its states.
     signature(CONNECTION, "Connection.events", ["self"]),
     check(CONNECTION, f"{CONNECTION}.Connection state", _connection_state),
     # wsproto.extensions: PerMessageDeflate's inbound hooks and their state.
-    signature(EXTENSIONS, f"PerMessageDeflate.{PMD_HOOKS[0]}",
-              ["self", "proto", "opcode", "rsv", "payload_length"]),
+    signature(EXTENSIONS, f"PerMessageDeflate.{PMD_HOOKS[0]}", ["self", "proto", "opcode", "rsv", "payload_length"]),
     signature(EXTENSIONS, f"PerMessageDeflate.{PMD_HOOKS[1]}", ["self", "proto", "data"]),
     signature(EXTENSIONS, f"PerMessageDeflate.{PMD_HOOKS[2]}", ["self", "proto", "fin"]),
     signature(EXTENSIONS, "PerMessageDeflate._compressible_opcode", ["self", "opcode"]),

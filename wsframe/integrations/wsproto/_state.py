@@ -39,9 +39,7 @@ class State:
         """True if ``cls`` (a ``PerMessageDeflate`` class) carries this
         integration's three inbound hooks."""
         hooks = self.pmd_hooks
-        return len(hooks) == len(PMD_HOOKS) and all(
-            getattr(cls, name, None) is hooks[name] for name in PMD_HOOKS
-        )
+        return len(hooks) == len(PMD_HOOKS) and all(getattr(cls, name, None) is hooks[name] for name in PMD_HOOKS)
 
 
 #: The one state of the integration (process-wide, as the patches are).
