@@ -55,14 +55,15 @@ from ._inflater import ZlibCompatibleInflater
 from ._patching import (
     Patch,
     PatchSet,
-    Probe,
-    check,
     constant,
     entry_points,
-    has,
-    kind,
-    signature,
 )
+from ._websockets_probes import EXCEPTIONS as _EXCEPTIONS
+from ._websockets_probes import FRAMES as _FRAMES
+from ._websockets_probes import LEGACY as _LEGACY
+from ._websockets_probes import PMD as _PMD
+from ._websockets_probes import PROBES
+from ._websockets_probes import PROTOCOL as _PROTOCOL
 
 __all__ = ["SUPPORTED_SERIES", "apply_mask", "install", "uninstall", "is_installed", "active"]
 
@@ -73,8 +74,6 @@ __all__ = ["SUPPORTED_SERIES", "apply_mask", "install", "uninstall", "is_install
 #: tests/integrations/test_integrations_websockets.py on the oldest and newest release of
 #: the series, and the refusal on one release outside it.
 SUPPORTED_SERIES = ">=16.1,<18"
-
-_FRAMES = "websockets.frames"
 
 
 class _State:
@@ -95,11 +94,6 @@ class _State:
 
 
 _STATE = _State()
-_PMD = "websockets.extensions.permessage_deflate"
-_LEGACY = "websockets.legacy.framing"
-_STREAMS = "websockets.streams"
-_EXCEPTIONS = "websockets.exceptions"
-_PROTOCOL = "websockets.protocol"
 
 
 def apply_mask(data: Any, mask: Any) -> bytes:
@@ -559,132 +553,6 @@ def _make_pmd_decode(original: Any, module: ModuleType) -> Any:
     return decode
 
 
-def _pmd_state(module: ModuleType) -> str | None:
-    """The ``PerMessageDeflate`` attributes the patches read and set."""
-    ext = module.PerMessageDeflate(False, False, 15, 15)
-    absent = [
-        name
-        for name in ("remote_no_context_takeover", "remote_max_window_bits", "decoder", "decode_cont_data")
-        if not hasattr(ext, name)
-    ]
-    return f"PerMessageDeflate instance lacks {', '.join(absent)}" if absent else None
-
-
-def _reader_buffer(module: ModuleType) -> str | None:
-    if not isinstance(getattr(module.StreamReader(), "buffer", None), bytearray):
-        return "StreamReader().buffer is not a bytearray"
-    return None
-
-
-def _draws_keys_from_secrets(module: ModuleType) -> bool:
-    import secrets
-
-    return getattr(module, "secrets", None) is secrets
-
-
-def _names(function: Any) -> set[str]:
-    return set(function.__code__.co_names)
-
-
-def _receive_loop_is_the_mirrored_one(module: ModuleType) -> str | None:
-    """``Protocol.parse`` reads exactly the names of the loop the patched
-    ``parse`` reproduces (websockets 16.1 to 17)."""
-    protocol = module.Protocol
-    expected = {
-        "reader",
-        "at_eof",
-        "max_message_size",
-        "current_size",
-        "max_fragment_size",
-        "parse",
-        "side",
-        "extensions",
-        "recv_frame",
-        "fail",
-        "parser_exc",
-        "debug",
-        "logger",
-        "set_current_size",
-        "SERVER",
-        "Frame",
-        "CloseCode",
-    }
-    missing = expected - _names(protocol.parse)
-    if missing:
-        return f"parse does not read {sorted(missing)}"
-    unexpected = (
-        _names(protocol.parse)
-        - expected
-        - {
-            "EOFError",
-            "ProtocolError",
-            "UnicodeDecodeError",
-            "PayloadTooBig",
-            "Exception",
-            "read_exact",
-            "PROTOCOL_ERROR",
-            "ABNORMAL_CLOSURE",
-            "INVALID_DATA",
-            "MESSAGE_TOO_BIG",
-            "INTERNAL_ERROR",
-            "error",
-            "reason",
-            "start",
-            "str",
-            "min",
-            "AssertionError",
-        }
-    )
-    if unexpected:
-        return f"parse also reads {sorted(unexpected)}"
-    return None
-
-
-#: The feature probes: exactly the internals the patches replace or read, as
-#: websockets 16.1 to 17 have them.
-_PROBES: list[Probe] = [
-    *has(_FRAMES, "apply_mask", "CTRL_OPCODES", "Opcode.CONT", "Frame.check"),
-    signature(_FRAMES, "Frame", ["opcode", "data", "fin", "rsv1", "rsv2", "rsv3"]),
-    kind(_FRAMES, "Frame.parse", classmethod),
-    signature(_FRAMES, "Frame.parse", ["read_exact", "mask", "max_size", "extensions"]),
-    signature(_FRAMES, "Frame.serialize", ["self", "mask", "extensions"]),
-    check(_FRAMES, f"{_FRAMES} draws mask keys from secrets", _draws_keys_from_secrets),
-    signature(_STREAMS, "StreamReader.read_exact", ["self", "n"]),
-    check(_STREAMS, f"{_STREAMS}.StreamReader().buffer", _reader_buffer),
-    *has(_EXCEPTIONS, "ProtocolError", "PayloadTooBig"),
-    signature(_EXCEPTIONS, "PayloadTooBig", ["size_or_message", "max_size", "current_size"]),
-    signature(
-        _PMD,
-        "PerMessageDeflate.__init__",
-        [
-            "self",
-            "remote_no_context_takeover",
-            "local_no_context_takeover",
-            "remote_max_window_bits",
-            "local_max_window_bits",
-            "compress_settings",
-        ],
-    ),
-    signature(_PMD, "PerMessageDeflate.decode", ["self", "frame", "max_size"]),
-    check(_PMD, f"{_PMD}.PerMessageDeflate state", _pmd_state),
-    *has(_LEGACY, "apply_mask"),
-    signature(_STREAMS, "StreamReader.at_eof", ["self"]),
-    *has(_EXCEPTIONS, "PayloadTooBig.set_current_size"),
-    *has(
-        _FRAMES,
-        "CloseCode.PROTOCOL_ERROR",
-        "CloseCode.INVALID_DATA",
-        "CloseCode.MESSAGE_TOO_BIG",
-        "CloseCode.INTERNAL_ERROR",
-    ),
-    *has(_PROTOCOL, "SERVER"),
-    signature(_PROTOCOL, "Protocol.parse", ["self"]),
-    signature(_PROTOCOL, "Protocol.recv_frame", ["self", "frame"]),
-    signature(_PROTOCOL, "Protocol.fail", ["self", "code", "reason"]),
-    check(_PROTOCOL, f"{_PROTOCOL}.Protocol receive loop", _receive_loop_is_the_mirrored_one),
-]
-
-
 _patches = PatchSet(
     [
         Patch(_FRAMES, "apply_mask", constant(apply_mask)),
@@ -697,7 +565,7 @@ _patches = PatchSet(
     ],
     distribution="websockets",
     series=SUPPORTED_SERIES,
-    probes=_PROBES,
+    probes=PROBES,
 )
 
 
