@@ -68,7 +68,28 @@ def _peer_side(params: DeflateParams, peer_is_server: bool) -> tuple[bool, int]:
     return params.client_no_context_takeover, params.client_max_window_bits
 
 
-class Inflater:
+def _not_params(params: object) -> TypeError:
+    return TypeError(f"params must be DeflateParams, not {type(params).__name__}")
+
+
+class _Codec:
+    """What an :class:`Inflater` and a :class:`Deflater` share: the agreement
+    and the zlib backend."""
+
+    __slots__ = ("_zerror", "params", "zlib", "zlib_name")
+
+    params: DeflateParams
+    zlib: ModuleType
+    zlib_name: str
+
+    def _bind(self, params: DeflateParams, module: ModuleType) -> None:
+        self.params = params
+        self.zlib = module
+        self.zlib_name = backend_name(module)
+        self._zerror = module.error
+
+
+class Inflater(_Codec):
     """Decompressor for the compressed messages one peer sends (RFC 7692 §7.2.2).
 
     ``client=False`` (the default) means this side is the server, so the
@@ -101,23 +122,8 @@ class Inflater:
         ValueError: a negative ``max_ratio``.
     """
 
-    __slots__ = (
-        "_d",
-        "_decompressobj",
-        "_error",
-        "_in",
-        "_out",
-        "_reset",
-        "_zerror",
-        "max_ratio",
-        "params",
-        "zlib",
-        "zlib_name",
-    )
+    __slots__ = ("_d", "_decompressobj", "_error", "_in", "_out", "_reset", "max_ratio")
 
-    params: DeflateParams
-    zlib: ModuleType
-    zlib_name: str
     max_ratio: float | None
 
     def __init__(
@@ -129,16 +135,13 @@ class Inflater:
         max_ratio: int | float | None = None,
     ) -> None:
         if not isinstance(params, DeflateParams):
-            raise TypeError(f"params must be DeflateParams, not {type(params).__name__}")
+            raise _not_params(params)
         if max_ratio is not None:
             _limit(max_ratio, "max_ratio")  # type and range
-        self.params = params
+        self._bind(params, zlib_backend(zlib))
         self.max_ratio = max_ratio
-        self.zlib = zlib_backend(zlib)
-        self.zlib_name = backend_name(self.zlib)
         self._reset = _peer_side(params, peer_is_server=bool(client))[0]
         self._decompressobj = self.zlib.decompressobj
-        self._zerror = self.zlib.error
         self._d: Decompressor | None = None
         self._error: ProtocolError | None = None
         self._in = 0  # compressed bytes of the message so far (with max_ratio)
@@ -290,7 +293,7 @@ DEFAULT_LEVEL = 1
 DEFAULT_MEM_LEVEL = 5
 
 
-class Deflater:
+class Deflater(_Codec):
     """Compressor for the messages this side sends (RFC 7692 §7.2.1).
 
     Each message is compressed whole, flushed with ``Z_SYNC_FLUSH`` and
@@ -324,25 +327,8 @@ class Deflater:
         TypeError, ValueError: bad arguments.
     """
 
-    __slots__ = (
-        "_c",
-        "_compressobj",
-        "_flush_mode",
-        "_pool",
-        "_strategy",
-        "_wbits",
-        "_zerror",
-        "level",
-        "mem_level",
-        "min_size",
-        "params",
-        "zlib",
-        "zlib_name",
-    )
+    __slots__ = ("_c", "_compressobj", "_flush_mode", "_pool", "_strategy", "_wbits", "level", "mem_level", "min_size")
 
-    params: DeflateParams
-    zlib: ModuleType
-    zlib_name: str
     level: int
     mem_level: int
     min_size: int
@@ -358,7 +344,7 @@ class Deflater:
         zlib: ModuleType | str | None = None,
     ) -> None:
         if not isinstance(params, DeflateParams):
-            raise TypeError(f"params must be DeflateParams, not {type(params).__name__}")
+            raise _not_params(params)
         for name, value, low, high in (
             ("level", level, -1, 9),
             ("mem_level", mem_level, 1, 9),
@@ -368,7 +354,6 @@ class Deflater:
                 raise TypeError(f"{name} must be an int, not {value!r}")
             if value < low or (high is not None and value > high):
                 raise ValueError(f"{name} out of range: {value}")
-        self.params = params
         self.level = level
         self.mem_level = mem_level
         self.min_size = min_size
@@ -380,13 +365,11 @@ class Deflater:
                 module = import_backend("zlib")
             strategy = getattr(module, "Z_RLE", 3)  # 3 in zlib.h
             bits = 9
-        self.zlib = module
-        self.zlib_name = backend_name(module)
+        self._bind(params, module)
         self._wbits = -bits
         self._strategy = strategy
         self._flush_mode = module.Z_FULL_FLUSH if reset else module.Z_SYNC_FLUSH
         self._compressobj = module.compressobj
-        self._zerror = module.error
         self._c: Compressor | None = None
         self._pool: _Pool | None = None
         # A level or memLevel the backend refuses (isal: levels 0..3) must
