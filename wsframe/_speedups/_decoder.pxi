@@ -71,6 +71,7 @@ cdef class FrameDecoder:
     cdef object _rsv_obj
     cdef object _validate_obj
     cdef bint _client
+    cdef int _mask_fails        # bit m: mask_error(masked=m, client) (_MASK_ERR)
     cdef bint _validate
     cdef bint _has_limit
     cdef uint64_t _limit
@@ -119,6 +120,7 @@ cdef class FrameDecoder:
         # FrameDecoder.__new__(FrameDecoder) without __init__ must still be a
         # working decoder with the default options, never a half-built one.
         self._client_obj = False
+        self._mask_fails = _MASK_ERR[0][0] | (_MASK_ERR[1][0] << 1)
         self._validate_obj = True
         self._validate = True
         self._max_obj = DEFAULT_MAX_SIZE
@@ -164,6 +166,7 @@ cdef class FrameDecoder:
     @client.setter
     def client(self, value):
         self._client = bool(value)
+        self._mask_fails = _MASK_ERR[0][self._client] | (_MASK_ERR[1][self._client] << 1)
         self._client_obj = value
 
     @property
@@ -372,9 +375,9 @@ cdef class FrameDecoder:
         state, in the reference's order, on what the header bytes show."""
         cdef int op = h.opcode
         # The tables of _rules.rsv_error, mask_error and fragmentation_error.
-        if _RSV_ERR[self._rsv_allowed][h.rsv][op]:
+        if _RSV_B0[self._rsv_allowed][h.b0]:
             self._fail(_rules.rsv_error(h.rsv, op, self._rsv_allowed))
-        if have_b1 and _MASK_ERR[h.masked][self._client]:
+        if have_b1 and (self._mask_fails >> h.masked) & 1:
             self._fail(_rules.mask_error(h.masked, self._client))
         if _FRAG_ERR[self._in_message][op]:
             self._fail(_rules.fragmentation_error(op, self._in_message))
@@ -463,7 +466,8 @@ cdef class FrameDecoder:
         cdef Py_ssize_t avail
         cdef int r
         cdef bytes payload
-        cdef object text = None
+        cdef object text
+        cdef PyObject *text_ptr = NULL
         cdef ptrdiff_t bad
         if self._closed:
             # After a Close frame nothing more is read (RFC 6455 §5.5.1).
@@ -486,9 +490,11 @@ cdef class FrameDecoder:
                 # The whole payload is here: straight into its bytes object.
                 payload = PyBytes_FromStringAndSize(NULL, <Py_ssize_t>self._h.length)
                 if self._h.length:
-                    if (self._validating and self._h.fin and self._h.opcode == 1
-                            and not wsf_utf8_vectorised()):
+                    # Vectorised validation first: one test on AVX2/AVX-512/NEON.
+                    if (not wsf_utf8_vectorised() and self._validating
+                            and self._h.fin and self._h.opcode == 1):
                         text = self._whole_text(payload, p + self._h.size)
+                        text_ptr = <PyObject *>text
                     else:
                         bad = self._copy_payload(
                             <uint8_t *>PyBytes_AS_STRING(payload), p + self._h.size,
@@ -501,7 +507,7 @@ cdef class FrameDecoder:
                     self._bytes_copied += self._h.length
                     if self._validating:
                         self._text_consumed += self._h.length
-                return self._finish(payload, text)
+                return self._finish(payload, text_ptr)
             self._h_active = True
             self._received = 0
         return self._continue()
@@ -560,9 +566,11 @@ cdef class FrameDecoder:
         self._partial = None
         self._partial_cap = 0
         self._received = 0
-        return self._finish(payload, None)
+        return self._finish(payload, NULL)
 
-    cdef object _finish(self, bytes payload, object text):
+    cdef object _finish(self, bytes payload, PyObject *text):
+        # text: the str of the frame's whole text message, or NULL (the
+        # common case, which then costs no reference counting here).
         cdef Frame frame
         cdef int op = self._h.opcode
         cdef uint64_t start
@@ -589,7 +597,8 @@ cdef class FrameDecoder:
         frame._rsv2 = (self._h.rsv >> 1) & 1
         frame._rsv3 = self._h.rsv & 1
         frame._text_ok = self._validating
-        frame._text = text
+        if text != NULL:
+            frame._text = <str>text
         return frame
 
 

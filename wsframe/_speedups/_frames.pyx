@@ -146,6 +146,14 @@ cdef uint8_t _LEN7_ERR[16][128]
 cdef uint8_t _RSV_ERR[8][8][16]
 cdef uint8_t _MASK_ERR[2][2]
 cdef uint8_t _FRAG_ERR[2][16]
+# The same policies folded per first header byte, for the decoder's one
+# lookup a frame: _B0_ERR[b0] is 0, _E_OPCODE (opcode_error) or _E_CTRL_FIN
+# (control_fin_error; the codes of _header.pxi); _RSV_B0[rsv_allowed][b0] is rsv_error.
+cdef uint8_t _B0_ERR[256]
+cdef uint8_t _RSV_B0[8][256]
+# control_length_error as a bound: the 7-bit length field of opcode op fails
+# above _LEN7_MAX[op] (checked at import to be what the policy says).
+cdef uint8_t _LEN7_MAX[16]
 
 
 cdef inline uint8_t _fails(object error):
@@ -167,12 +175,26 @@ cdef void _init_policy_tables():
             )
         for i in range(128):
             _LEN7_ERR[op][i] = defined and _fails(_rules.control_length_error(op, i))
+        i = 0
+        while i < 128 and not _LEN7_ERR[op][i]:
+            i += 1
+        for j in range(i, 128):
+            if not _LEN7_ERR[op][j] or i == 0:
+                raise RuntimeError("control_length_error is not a bound on the length")
+        _LEN7_MAX[op] = i - 1
         for i in range(8):
             for j in range(8):
                 _RSV_ERR[i][j][op] = defined and _fails(_rules.rsv_error(j, op, i))
     for i in range(2):
         for j in range(2):
             _MASK_ERR[i][j] = _fails(_rules.mask_error(i == 1, j == 1))
+    for code in range(256):
+        op = code & 0x0F
+        _B0_ERR[code] = (
+            _E_OPCODE if _OPCODE_ERR[op] else _E_CTRL_FIN if _FIN_ERR[op][code >> 7] else 0
+        )
+        for i in range(8):
+            _RSV_B0[i][code] = _RSV_ERR[i][(code >> 4) & 7][op]
 
 
 _init_policy_tables()

@@ -50,20 +50,17 @@ cdef inline int _parse_hdr(const uint8_t *p, Py_ssize_t avail, _Hdr *h) noexcept
     h.opcode = op
     h.fin = b0 >> 7
     h.rsv = (b0 >> 4) & 0x07
-    # The tables of _rules.opcode_error and control_fin_error.
-    if _OPCODE_ERR[op]:
-        h.err = _E_OPCODE
-        return _H_ERR
-    if _FIN_ERR[op][h.fin]:
-        h.err = _E_CTRL_FIN
+    # The tables of _rules.opcode_error and control_fin_error, in one.
+    if _B0_ERR[b0]:
+        h.err = _B0_ERR[b0]
         return _H_ERR
     if avail < 2:
         return _H_NEED
     b1 = p[1]
     h.masked = b1 >> 7
     h.len7 = b1 & 0x7F
-    # The table of _rules.control_length_error.
-    if _LEN7_ERR[op][h.len7]:
+    # The table of _rules.control_length_error, as a bound.
+    if h.len7 > _LEN7_MAX[op]:
         h.err = _E_CTRL_LEN
         return _H_ERR
     if h.len7 < 126:
