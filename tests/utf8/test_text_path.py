@@ -5,7 +5,7 @@ str of a whole one-frame text message itself (CPython's decoder validates while 
 builds) and the assembler returns it; elsewhere the decoder validates while unmasking
 and the assembler transcodes.  Each level runs in its own interpreter (``WSFRAME_SIMD``
 is read at import) and compares the compiled backend with the reference one on the
-same wire bytes: the messages, and the error (type, code, position) of ill-formed text.
+same wire bytes: the messages, and the error (type, code, position, wording) of ill-formed text.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ _SCRIPT = textwrap.dedent(
                 if message is not None:
                     out.append((int(message.opcode), message.data))
         except ProtocolError as exc:
-            out.append((type(exc).__name__, exc.code, getattr(exc, "position", None)))
+            out.append((type(exc).__name__, exc.code, getattr(exc, "position", None), str(exc)))
         return out
 
     def same(wire, client=False, validate=True, decode_text=True):

@@ -456,8 +456,14 @@ cdef class FrameDecoder:
         finally:
             self._busy = False
         if text is None:
+            # Ill-formed: the stream validator words it as the other paths do
+            # (an impossible byte, or the message ending inside a code point).
             self._received = 0
-            self._text_error(pos)
+            pos = wsf_utf8_stream(&self._st, dst, <size_t>n)
+            if pos >= 0:
+                self._text_error(pos)
+            self._h_active = True
+            self._fail(_rules.truncated_text(<uint64_t>n - self._st.seen))
         return text
 
     cdef object _step(self):
