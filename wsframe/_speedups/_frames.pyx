@@ -11,9 +11,11 @@ What is compiled here, and why:
 
 - :class:`Frame` and :class:`FrameHeader` are C-level types (cheap to create,
   readonly attributes, value equality and hashing like the reference's frozen
-  dataclasses).  A ``Frame`` is 32 bytes and not tracked by the cyclic GC:
-  it holds its payload and the opcode and flags as C bytes, normalized on
-  construction exactly as the reference's ``__post_init__`` does.
+  dataclasses).  A ``Frame`` is 40 bytes and not tracked by the cyclic GC:
+  it holds its payload, the opcode and flags as C bytes (normalized on
+  construction exactly as the reference's ``__post_init__`` does) and, at
+  levels without a vector validator, the str of a whole one-frame text
+  message the decoder built.
 - :func:`parse_header` and the :class:`FrameDecoder` state machine parse
   headers from a C pointer.  A payload that is complete in the input is
   unmasked straight from the input into its new ``bytes`` object; for an
