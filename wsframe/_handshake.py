@@ -176,23 +176,25 @@ def check_request(method: str | bytes, headers: Headers | Mapping[str | bytes, s
         raise HandshakeError("missing Host header" if host is None else "empty Host header")
 
     # §4.2.1 item 3: |Upgrade| containing "websocket", ASCII case-insensitive.
-    if fields.count("upgrade") == 0:
-        raise HandshakeError("missing Upgrade header (expected Upgrade: websocket)")
-    if not fields.has_token("upgrade", "websocket"):
-        raise HandshakeError(f"Upgrade header {fields.joined('upgrade')!r:.60} does not contain 'websocket'")
+    fields.require_token(
+        "upgrade",
+        "websocket",
+        "missing Upgrade header (expected Upgrade: websocket)",
+        "Upgrade header {value!r:.60} does not contain 'websocket'",
+    )
     # §4.2.1 item 4: |Connection| including the token "Upgrade", ASCII case-insensitive.
-    if fields.count("connection") == 0:
-        raise HandshakeError("missing Connection header (expected Connection: Upgrade)")
-    if not fields.has_token("connection", "upgrade"):
-        raise HandshakeError(
-            f"Connection header {fields.joined('connection')!r:.60} does not contain the token 'Upgrade'"
-        )
+    fields.require_token(
+        "connection",
+        "upgrade",
+        "missing Connection header (expected Connection: Upgrade)",
+        "Connection header {value!r:.60} does not contain the token 'Upgrade'",
+    )
 
     # §4.2.1 item 6: |Sec-WebSocket-Version| 13; §4.2.2 / §4.4: else 426 with the versions
     # we speak.  A missing or malformed version is a malformed request: 400.
-    version = fields.single("sec-websocket-version", "Sec-WebSocket-Version")
-    if version is None:
-        raise HandshakeError("missing Sec-WebSocket-Version header (expected 13)")
+    version = fields.required(
+        "sec-websocket-version", "Sec-WebSocket-Version", "missing Sec-WebSocket-Version header (expected 13)"
+    )
     if not _VERSION.match(version) or int(version) > 255:
         raise HandshakeError(f"malformed Sec-WebSocket-Version {version!r:.40} (expected 13)")
     if version != VERSION:
@@ -203,9 +205,7 @@ def check_request(method: str | bytes, headers: Headers | Mapping[str | bytes, s
         )
 
     # §4.2.1 item 5: exactly one |Sec-WebSocket-Key|, base64 of 16 bytes.
-    key = fields.single("sec-websocket-key", "Sec-WebSocket-Key")
-    if key is None:
-        raise HandshakeError("missing Sec-WebSocket-Key header")
+    key = fields.required("sec-websocket-key", "Sec-WebSocket-Key", "missing Sec-WebSocket-Key header")
     try:
         accept_key(key)
     except ValueError as exc:
@@ -375,16 +375,16 @@ def check_response(
     if _lower(upgrade) != "websocket":
         raise HandshakeError(f"the response's Upgrade header is {upgrade!r:.60}, not websocket")
     # Item 3: |Connection| contains the token "Upgrade", ASCII case-insensitive.
-    if fields.count("connection") == 0:
-        raise HandshakeError("the response has no Connection header")
-    if not fields.has_token("connection", "upgrade"):
-        raise HandshakeError(
-            f"the response's Connection header {fields.joined('connection')!r:.60} does not contain 'Upgrade'"
-        )
+    fields.require_token(
+        "connection",
+        "upgrade",
+        "the response has no Connection header",
+        "the response's Connection header {value!r:.60} does not contain 'Upgrade'",
+    )
     # Item 4: |Sec-WebSocket-Accept| is base64(SHA-1(key + GUID)).
-    accept = fields.single("sec-websocket-accept", "Sec-WebSocket-Accept")
-    if accept is None:
-        raise HandshakeError("the response has no Sec-WebSocket-Accept header")
+    accept = fields.required(
+        "sec-websocket-accept", "Sec-WebSocket-Accept", "the response has no Sec-WebSocket-Accept header"
+    )
     try:
         expected = accept_key(key)
     except ValueError as exc:

@@ -169,6 +169,18 @@ class Fields:
         value = self.joined(name) or ""
         return any(ascii_lower(item.strip(" \t")) == token for item in value.split(","))
 
+    def require_token(self, name: str, token: str, missing: str, lacking: str) -> None:
+        """Check that the list field ``name`` has ``token`` (lower case) among its elements.
+
+        Raises:
+            HandshakeError: (400) ``missing`` when the field is absent, else
+                ``lacking`` (its ``{value}`` the field's value) when it lacks ``token``.
+        """
+        if self.count(name) == 0:
+            raise HandshakeError(missing)
+        if not self.has_token(name, token):
+            raise HandshakeError(lacking.format(value=self.joined(name)))
+
     def single(self, name: str, display: str) -> str | None:
         """A field that may appear at most once; None if absent.
 
@@ -181,6 +193,18 @@ class Fields:
         if len(values) > 1:
             raise HandshakeError(f"{display} appears {len(values)} times; it must appear once")
         return values[0]
+
+    def required(self, name: str, display: str, missing: str) -> str:
+        """:meth:`single`, for a field that must be present.
+
+        Raises:
+            HandshakeError: (400) ``missing`` when it is absent, or it appears
+                on more than one line.
+        """
+        value = self.single(name, display)
+        if value is None:
+            raise HandshakeError(missing)
+        return value
 
 
 # ---------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Type stub for the compiled frames module (same API as wsframe._reference.frames)."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from typing_extensions import Self, disjoint_base
@@ -197,21 +197,10 @@ class MessageAssembler:
     def in_message(self) -> bool: ...
     def add(self, frame: Frame) -> Message | None: ...
 
-# The aiohttp integration's reader loop and resume hook (_aiohttp.pxi).
-def _aiohttp_feed(
-    decoder: FrameDecoder,
-    data: Any,
-    queue: Any,
-    feed: Any,
-    message: type,
-    text_bytes: type,
-    text_kind: Any,
-    binary_kind: Any,
-    decode_text: bool,
-    limit: Any,
-    inflate: Any,
-    inflate_max: Any,
-) -> tuple[int, int, Any]: ...
+# The aiohttp integration's reader loop and resume hook (_aiohttp.pxi).  The loop's
+# parameters are written once, on its pure-Python reference
+# (wsframe.integrations.aiohttp._reader._feed_messages); a test holds the two equal.
+_aiohttp_feed: Callable[..., tuple[int, int, Any]]
 
 @disjoint_base
 class _AiohttpResumeHook:

@@ -62,6 +62,14 @@ from operator import index as _index
 import os as _os
 
 from wsframe import _rules
+from wsframe._rules import (  # re-exported: part of this module's API
+    DEFAULT_MAX_SIZE,
+    CloseCode,
+    Opcode,
+    encode_close,
+    is_valid_close_code,
+    parse_close,
+)
 from wsframe._api import FRAMES_API
 from wsframe._args import byte_view as _byte_view
 from wsframe._args import check_inflater as _check_inflater
@@ -105,13 +113,6 @@ __all__ = list(FRAMES_API)
 wsf_init_or_raise()
 #: The SIMD level the kernels of this module use (as _mask.simd_level).
 simd_level = wsf_active_level()
-
-Opcode = _rules.Opcode
-CloseCode = _rules.CloseCode
-is_valid_close_code = _rules.is_valid_close_code
-parse_close = _rules.parse_close
-encode_close = _rules.encode_close
-DEFAULT_MAX_SIZE = _rules.DEFAULT_MAX_SIZE
 
 _TEXT = Opcode.TEXT
 

@@ -94,24 +94,23 @@
 static const wsf_kernel_table wsf_table_sse2 = {
     WSF_SSE2, wsf_mask_sse2, NULL,
     wsf_dec_ascii_sse2, wsf_dec_scan_sse2, NULL, NULL, NULL};
-static const wsf_kernel_table wsf_table_sse4 = {
-    WSF_SSE4, wsf_mask_sse4, wsf_utf8_blocks_sse4,
-    wsf_dec_ascii_sse2, wsf_dec_scan_sse2,
-    wsf_dec_ucs1_sse4, wsf_dec_ucs2_sse4, wsf_dec_ucs4_sse4};
-static const wsf_kernel_table wsf_table_avx2 = {
-    WSF_AVX2, wsf_mask_avx2, wsf_utf8_blocks_avx2,
-    wsf_dec_ascii_avx2, wsf_dec_scan_avx2,
-    wsf_dec_ucs1_avx2, wsf_dec_ucs2_avx2, wsf_dec_ucs4_avx2};
-static const wsf_kernel_table wsf_table_avx512 = {
-    WSF_AVX512, wsf_mask_avx512, wsf_utf8_blocks_avx512,
-    wsf_dec_ascii_avx512, wsf_dec_scan_avx512,
-    wsf_dec_ucs1_avx512, wsf_dec_ucs2_avx512, wsf_dec_ucs4_avx512};
+/* A full row: masking and UTF-8 validation of ISA `isa`, the transcoder's
+ * ASCII copy and scan of `scan`, its UCS-1/2/4 steps of `dec`. */
+#define WSF_TABLE_ROW(level, isa, scan, dec)                                  \
+    {level, wsf_mask_##isa, wsf_utf8_blocks_##isa,                            \
+     wsf_dec_ascii_##scan, wsf_dec_scan_##scan,                               \
+     wsf_dec_ucs1_##dec, wsf_dec_ucs2_##dec, wsf_dec_ucs4_##dec}
+static const wsf_kernel_table wsf_table_sse4 =
+    WSF_TABLE_ROW(WSF_SSE4, sse4, sse2, sse4);
+static const wsf_kernel_table wsf_table_avx2 =
+    WSF_TABLE_ROW(WSF_AVX2, avx2, avx2, avx2);
+static const wsf_kernel_table wsf_table_avx512 =
+    WSF_TABLE_ROW(WSF_AVX512, avx512, avx512, avx512);
 /* AVX-512 F+BW+VL without VBMI2 (Skylake-SP, Cascade Lake): the AVX2
  * transcoder. */
-static const wsf_kernel_table wsf_table_avx512_novbmi2 = {
-    WSF_AVX512, wsf_mask_avx512, wsf_utf8_blocks_avx512,
-    wsf_dec_ascii_avx2, wsf_dec_scan_avx2,
-    wsf_dec_ucs1_avx2, wsf_dec_ucs2_avx2, wsf_dec_ucs4_avx2};
+static const wsf_kernel_table wsf_table_avx512_novbmi2 =
+    WSF_TABLE_ROW(WSF_AVX512, avx512, avx2, avx2);
+#undef WSF_TABLE_ROW
 #endif
 #if defined(WSF_ARCH_ARM64)
 /* UCS-4 goes to CPython's decoder on NEON until it is measured on hardware. */

@@ -8,7 +8,7 @@ import sys
 from types import ModuleType
 from typing import Any
 
-from ._fast_path import PmdType, fast_path_closed, make_decode_text, make_take_frame
+from ._fast_path import make_decode_text, make_take_frame, wsproto_step
 from ._state import FRAME_PROTOCOL
 
 __all__ = ["make_events"]
@@ -50,7 +50,6 @@ def make_events(original: Any, module: ModuleType) -> Any:
     ParseFailed = fp.ParseFailed
     decode_text = make_decode_text(fp)
     take_frame = make_take_frame(fp)
-    pmd_type = PmdType()
 
     def to_event(self: Any, frame: Any) -> Any:
         # wsproto's dispatch of one frame (its asserts are invariants).
@@ -78,15 +77,11 @@ def make_events(original: Any, module: ModuleType) -> Any:
         while self._events:
             yield self._events.popleft()
         proto = self._proto
-        gen = proto._parse_more
-        decoder = proto._frame_decoder
-        if fast_path_closed(proto, decoder, pmd_type, gen):
+        state = take_frame.start(proto)
+        if state is None:
             yield from original(self)
             return
-        messages = proto._message_decoder
-        buffer = decoder.buffer
-        buf = buffer.buffer
-        prepared = take_frame.prepare(decoder, gen)
+        gen, decoder, messages, prepared = state
         try:
             while True:
                 while (taken := take_frame(decoder, gen, prepared)) is not None:
@@ -103,26 +98,14 @@ def make_events(original: Any, module: ModuleType) -> Any:
                         continue
                     if fin and messages.opcode is None:
                         if opcode is TEXT:
-                            try:
-                                text = decode_text(messages, payload)
-                            except ParseFailed:
-                                gen.close()
-                                raise
-                            yield TextMessage(text, True, True)
+                            yield TextMessage(decode_text(messages, payload), True, True)
                             continue
                         if opcode is BINARY:
                             yield BytesMessage(bytearray(payload) if as_bytearray else payload, True, True)
                             continue
-                    try:
-                        frame = messages.process_frame(Frame(opcode, payload, True, fin))
-                    except ParseFailed:
-                        gen.close()
-                        raise
-                    yield to_event(self, frame)
-                if decoder.header is None and not buffer.bytes_used and len(buf) < 2:
-                    return  # wsproto's generator would only find it needs more data
+                    yield to_event(self, messages.process_frame(Frame(opcode, payload, True, fin)))
                 # One step of wsproto's own generator, then the fast path again.
-                frame = next(gen, None)
+                frame = wsproto_step(decoder, gen)
                 if frame is None:
                     return
                 yield to_event(self, frame)
@@ -130,6 +113,7 @@ def make_events(original: Any, module: ModuleType) -> Any:
                     next(gen, None)  # wsproto's generator finishes after CLOSE
                     return
         except ParseFailed as exc:
+            gen.close()  # wsproto's generator ends after an error (a no-op if it raised it)
             yield CloseConnection(code=exc.code, reason=str(exc))
 
     events.__wrapped__ = original  # type: ignore[attr-defined]

@@ -20,12 +20,11 @@ from ._deflate import begin_message, end_message, inflate
 from ._state import EXTENSIONS, STATE, legacy_types
 
 __all__ = [
-    "PmdType",
     "opcode_table",
     "payload_converter",
     "make_decode_text",
     "make_take_frame",
-    "fast_path_closed",
+    "wsproto_step",
 ]
 
 
@@ -157,7 +156,7 @@ def make_take_frame(fp: ModuleType) -> Any:
     """The fast path's first half, shared by ``received_frames`` and ``events``.
 
     Returns ``take_frame(decoder, gen, prepared)`` (``prepared`` from
-    ``take_frame.prepare(decoder, gen)``, once per receive loop): when
+    ``take_frame.start(proto)``, once per receive loop): when
     ``decoder`` is at a frame
     boundary with a complete, plainly valid frame buffered, it removes the
     frame from the buffer, leaves the decoder as wsproto's
@@ -177,6 +176,7 @@ def make_take_frame(fp: ModuleType) -> Any:
     convert = payload_converter(legacy)
 
     inflater_type = ZlibCompatibleInflater
+    pmd_type = PmdType()
 
     def inline_pmd(decoder: Any, gen: Any, pmd: Any) -> Any:
         """The header hook of wsframe's PerMessageDeflate, inlined (see
@@ -201,31 +201,6 @@ def make_take_frame(fp: ModuleType) -> Any:
             return True
 
         return check
-
-    def prepare(decoder: Any, gen: Any) -> tuple[Any, Any]:
-        """The header check and the inlined PerMessageDeflate (or None) for
-        this decoder: fixed for a connection, so computed once per loop."""
-        exts = decoder.extensions
-        check: Any = None  # no extension: no_rsv (wsproto: "Reserved bit set unexpectedly")
-        pmd: Any = None
-        if exts:
-            if len(exts) == 1 and STATE.pmd_hooks_in_place(type(exts[0])):
-                pmd = exts[0]
-                check = inline_pmd(decoder, gen, pmd)
-            else:
-
-                def check(h: Any) -> bool:
-                    # RFC 7692 §6.1 checks (RSV1 on control or continuation
-                    # frames) are wsproto's, run where wsproto runs them: on
-                    # a complete frame, before unmasking.
-                    try:
-                        decoder.extension_processing(opcodes[h.opcode], RsvBits(h.rsv1, h.rsv2, h.rsv3), h.length)
-                    except ParseFailed:
-                        gen.close()
-                        raise
-                    return True
-
-        return check, pmd
 
     def take_frame(decoder: Any, gen: Any, prepared: tuple[Any, Any]) -> tuple[Any, Any, bool] | None:
         buffer = decoder.buffer
@@ -266,19 +241,58 @@ def make_take_frame(fp: ModuleType) -> Any:
                 raise
         return opcode, payload, h.fin
 
-    take_frame.prepare = prepare  # type: ignore[attr-defined]
+    def start(proto: Any) -> tuple[Any, Any, Any, tuple[Any, Any]] | None:
+        """A receive loop's state for ``proto`` (wsproto's ``FrameProtocol``):
+        ``(gen, decoder, messages, prepared)``, ``prepared`` the header check
+        and the inlined PerMessageDeflate (or None), fixed for a connection;
+        None when only wsproto's own generator may go on: a finished
+        generator (after CLOSE or an error: nothing more is ever parsed), one
+        suspended right after yielding CLOSE, or other extensions than
+        permessage-deflate."""
+        gen = proto._parse_more
+        decoder = proto._frame_decoder
+        if (
+            gen.gi_frame is None
+            or not extensions_supported(proto, decoder, pmd_type, gen)
+            or (getgeneratorstate(gen) == GEN_SUSPENDED and bool(getgeneratorlocals(gen).get("closed")))
+        ):
+            return None
+        exts = decoder.extensions
+        check: Any = None  # no extension: no_rsv (wsproto: "Reserved bit set unexpectedly")
+        pmd: Any = None
+        if exts:
+            if len(exts) == 1 and STATE.pmd_hooks_in_place(type(exts[0])):
+                pmd = exts[0]
+                check = inline_pmd(decoder, gen, pmd)
+            else:
+
+                def check(h: Any) -> bool:
+                    # RFC 7692 §6.1 checks (RSV1 on control or continuation
+                    # frames) are wsproto's, run where wsproto runs them: on
+                    # a complete frame, before unmasking.
+                    try:
+                        decoder.extension_processing(opcodes[h.opcode], RsvBits(h.rsv1, h.rsv2, h.rsv3), h.length)
+                    except ParseFailed:
+                        gen.close()
+                        raise
+                    return True
+
+        return gen, decoder, proto._message_decoder, (check, pmd)
+
+    take_frame.start = start  # type: ignore[attr-defined]
     return take_frame
 
 
-def fast_path_closed(proto: Any, decoder: Any, pmd_type: Any, gen: Any) -> bool:
-    """True when only wsproto's own generator may go on parsing.
+def wsproto_step(decoder: Any, gen: Any) -> Any:
+    """One step of wsproto's own generator ``gen`` (partial frames, anything
+    unusual, errors with wsproto's messages), where the fast path stops: its
+    next frame, or None when it needs more data or has finished.
 
-    That is: a finished generator (after CLOSE or an error: nothing more is
-    ever parsed), one suspended right after yielding CLOSE, or other
-    extensions than permessage-deflate.
+    The step is skipped (None) where the generator would only find that it
+    needs more data: at a frame boundary with less than a header's first two
+    bytes buffered.
     """
-    return (
-        gen.gi_frame is None
-        or not extensions_supported(proto, decoder, pmd_type, gen)
-        or (getgeneratorstate(gen) == GEN_SUSPENDED and bool(getgeneratorlocals(gen).get("closed")))
-    )
+    buffer = decoder.buffer
+    if decoder.header is None and not buffer.bytes_used and len(buffer.buffer) < 2:
+        return None
+    return next(gen, None)

@@ -8,14 +8,7 @@ from types import ModuleType
 from typing import Any
 
 from .._frames import take_frame as take_buffered_frame
-from ._fast_path import (
-    PmdType,
-    fast_path_closed,
-    make_decode_text,
-    make_take_frame,
-    opcode_table,
-    payload_converter,
-)
+from ._fast_path import make_decode_text, make_take_frame, opcode_table, payload_converter, wsproto_step
 from ._state import legacy_types
 
 __all__ = ["make_process_buffer", "make_process_frame", "make_received_frames"]
@@ -71,7 +64,6 @@ def make_received_frames(original: Any, module: ModuleType) -> Any:
     ParseFailed = module.ParseFailed
     decode_text = make_decode_text(module)
     take_frame = make_take_frame(module)
-    pmd_type = PmdType()
 
     def received_frames(self: Any) -> Any:
         """wsproto's ``FrameProtocol.received_frames`` with a batch fast path.
@@ -81,51 +73,38 @@ def make_received_frames(original: Any, module: ModuleType) -> Any:
         buffered frame is complete and plainly valid, and hands over to
         wsproto's generator (which continues from the same state) otherwise.
         """
-        gen = self._parse_more
-        decoder = self._frame_decoder
-        messages = self._message_decoder
-        if fast_path_closed(self, decoder, pmd_type, gen):
+        state = take_frame.start(self)
+        if state is None:
             yield from original(self)
             return
-        buffer = decoder.buffer
-        buf = buffer.buffer
-        prepared = take_frame.prepare(decoder, gen)
+        gen, decoder, messages, prepared = state
         while True:
             # Fast path: complete, plainly valid frames at a frame boundary.
-            while (taken := take_frame(decoder, gen, prepared)) is not None:
-                opcode, payload, fin = taken
-                if opcode >= CONTROL:
-                    frame = Frame(opcode, payload, True, True)
-                    if opcode is CLOSE:
-                        try:
-                            frame = self._process_close(frame)
-                        finally:
-                            # wsproto's generator ends after CLOSE or an error.
-                            gen.close()
+            try:
+                while (taken := take_frame(decoder, gen, prepared)) is not None:
+                    opcode, payload, fin = taken
+                    if opcode >= CONTROL:
+                        frame = Frame(opcode, payload, True, True)
+                        if opcode is CLOSE:
+                            try:
+                                frame = self._process_close(frame)
+                            finally:
+                                # wsproto's generator ends after CLOSE.
+                                gen.close()
+                            yield frame
+                            return
                         yield frame
-                        return
-                    yield frame
-                    continue
-                if opcode is TEXT and fin and messages.opcode is None:
-                    try:
-                        text = decode_text(messages, payload)
-                    except ParseFailed:
-                        gen.close()
-                        raise
-                    yield Frame(TEXT, text, True, True)
-                    continue
-                try:
-                    frame = messages.process_frame(Frame(opcode, payload, True, fin))
-                except ParseFailed:
-                    gen.close()
-                    raise
-                yield frame
-            if decoder.header is None and not buffer.bytes_used and len(buf) < 2:
-                return  # wsproto's generator would only find it needs more data
-            # One step of wsproto's own generator (partial frames, anything
-            # unusual, errors with wsproto's messages), then back to the fast
-            # path once it is at a frame boundary again.
-            frame = next(gen, None)
+                        continue
+                    if opcode is TEXT and fin and messages.opcode is None:
+                        yield Frame(TEXT, decode_text(messages, payload), True, True)
+                        continue
+                    yield messages.process_frame(Frame(opcode, payload, True, fin))
+            except ParseFailed:
+                gen.close()  # wsproto's generator ends after an error
+                raise
+            # One step of wsproto's own generator, then back to the fast path
+            # once it is at a frame boundary again.
+            frame = wsproto_step(decoder, gen)
             if frame is None:
                 return  # needs more data, or the generator has finished
             yield frame
