@@ -1,0 +1,237 @@
+"""FrameDecoder.feed_messages(data, assembler): the decoder and the assembler in one call.
+
+Its meaning is the composition ``for f in decoder.feed(data): m = assembler.add(f)``,
+yielding each message that is not None: the same messages, the same errors (type, code,
+position, wording) at the same step, the same state afterwards.  Each test here runs on
+both backends; the compiled one also takes a whole text message in one frame from the
+input to its str without a Frame (wsf_text.h), which the per-level script checks at
+every SIMD level against the reference, around the kernel's block edges, on both sides
+of the GIL threshold and with ill-formed bytes everywhere.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+import pytest
+
+from _support import implementation_fixture, load_implementation, raw_frame, run_at_simd_level
+from wsframe.errors import InvalidUTF8, PayloadTooBig, ProtocolError
+from wsframe.frames import FrameDecoder, MessageAssembler, Opcode
+
+implementation = implementation_fixture("frames")
+
+KEY = b"\x37\xfa\x21\x3d"
+
+
+def text(data: bytes, **kw: Any) -> bytes:
+    return raw_frame(1, data, mask=KEY, **kw)
+
+
+def composed(wire: list[bytes], **assembler_opts: Any) -> list[Any]:
+    """What the two-call form gives: messages, then the error, if any."""
+    decoder, assembler = FrameDecoder(), MessageAssembler(**assembler_opts)
+    out: list[Any] = []
+    try:
+        for chunk in wire:
+            for frame in decoder.feed(chunk):
+                message = assembler.add(frame)
+                if message is not None:
+                    out.append(message)
+    except ProtocolError as exc:
+        out.append((type(exc), exc.code, str(exc), getattr(exc, "position", None)))
+    return out
+
+
+def one_call(wire: list[bytes], **assembler_opts: Any) -> list[Any]:
+    decoder, assembler = FrameDecoder(), MessageAssembler(**assembler_opts)
+    out: list[Any] = []
+    try:
+        for chunk in wire:
+            out.extend(decoder.feed_messages(chunk, assembler))
+    except ProtocolError as exc:
+        out.append((type(exc), exc.code, str(exc), getattr(exc, "position", None)))
+    return out
+
+
+CASES = [
+    [text(b"hello")],
+    [text("h\u00e9llo \u20ac \U0001f600".encode())],
+    [text(b"")],
+    [text(b"a" * 70000)],
+    [text(b"ab", fin=False), raw_frame(9, b"ping", mask=KEY), raw_frame(0, b"cd", mask=KEY)],
+    [text(b"one") + raw_frame(2, b"\x00\xff", mask=KEY) + text(b"two")],
+    [text(b"ok") + text(b"\xff") + text(b"never")],
+    [text(b"a" * 100 + b"\xc3")],
+    [text(b"ok") + raw_frame(8, b"\x03\xe8bye", mask=KEY) + text(b"after close")],
+    [raw_frame(0, b"x", mask=KEY)],
+    [text(b"\xe2\x82", fin=False), raw_frame(0, b"\xac", mask=KEY)],
+    [text(b"x" * 20)[:10], text(b"x" * 20)[10:]],
+]
+
+
+@pytest.mark.parametrize("wire", CASES)
+@pytest.mark.parametrize("opts", [{}, {"max_message_size": 5}, {"max_message_size": None}, {"decode_text": False}])
+def test_same_as_feed_then_add(wire: list[bytes], opts: dict[str, Any]) -> None:
+    assert one_call(wire, **opts) == composed(wire, **opts)
+
+
+def test_whole_text_message_becomes_its_str() -> None:
+    decoder, assembler = FrameDecoder(), MessageAssembler()
+    body = "gr\u00fc\u00df dich \u4e16\u754c \U0001f30d".encode()
+    [message] = decoder.feed_messages(text(body), assembler)
+    assert message.opcode is Opcode.TEXT
+    assert message.data == body.decode() and type(message.data) is str
+    assert message.compressed is False
+    assert decoder.buffered == 0 and not assembler.in_message
+
+
+def test_limit_is_inclusive_and_checked_after_the_text() -> None:
+    # RFC 6455 §7.4.1: a message of exactly the limit is allowed; one byte over is
+    # a 1009, and ill-formed text over the limit is a 1007 first (the decoder
+    # validates before the assembler measures), as with feed() + add().
+    [message] = FrameDecoder().feed_messages(text(b"12345"), MessageAssembler(5))
+    assert message.data == "12345"
+    with pytest.raises(PayloadTooBig):
+        list(FrameDecoder().feed_messages(text(b"123456"), MessageAssembler(5)))
+    with pytest.raises(InvalidUTF8):
+        list(FrameDecoder().feed_messages(text(b"12345\xff"), MessageAssembler(5)))
+
+
+def test_messages_before_an_error_come_first_then_every_call_raises() -> None:
+    decoder, assembler = FrameDecoder(), MessageAssembler()
+    iterator = decoder.feed_messages(text(b"first") + text(b"bad \xed\xa0\x80"), assembler)
+    assert next(iterator).data == "first"
+    with pytest.raises(InvalidUTF8) as info:
+        next(iterator)
+    assert info.value.position == 4 and info.value.code == 1007
+    assert list(iterator) == []  # exhausted, as a generator that raised
+    with pytest.raises(InvalidUTF8):
+        decoder.feed_messages(text(b"more"), assembler)
+    with pytest.raises(InvalidUTF8):
+        decoder.feed(b"")
+
+
+def test_lazy_like_feed() -> None:
+    decoder, assembler = FrameDecoder(), MessageAssembler()
+    iterator = decoder.feed_messages(text(b"a") + text(b"b"), assembler)
+    assert decoder.buffered > 0  # nothing decoded until asked
+    assert next(iterator).data == "a"
+    assert [m.data for m in decoder.feed_messages(b"", assembler)] == ["b"]
+    assert list(iterator) == []
+
+
+def test_control_frames_and_fragments_go_through_the_assembler() -> None:
+    decoder, assembler = FrameDecoder(), MessageAssembler()
+    wire = text(b"he", fin=False) + raw_frame(9, b"p", mask=KEY) + raw_frame(0, b"llo", mask=KEY)
+    messages = list(decoder.feed_messages(wire, assembler))
+    assert [(m.opcode, m.data) for m in messages] == [(Opcode.PING, b"p"), (Opcode.TEXT, "hello")]
+
+
+def test_any_assembler_with_add_is_used_as_given() -> None:
+    class Counting(MessageAssembler):
+        def add(self, frame: Any) -> Any:
+            self.seen = getattr(self, "seen", 0) + 1
+            return super().add(frame)
+
+    assembler = Counting()
+    [message] = FrameDecoder().feed_messages(text(b"hi"), assembler)
+    assert message.data == "hi" and assembler.seen == 1
+
+    class Collect:
+        def __init__(self) -> None:
+            self.frames: list[Any] = []
+
+        def add(self, frame: Any) -> Any:
+            self.frames.append(frame)
+            return frame.payload
+
+    collect = Collect()
+    assert list(FrameDecoder().feed_messages(text(b"x") + text(b"y"), collect)) == [b"x", b"y"]
+    assert [f.opcode for f in collect.frames] == [Opcode.TEXT, Opcode.TEXT]
+
+
+def test_argument_errors() -> None:
+    with pytest.raises(TypeError):
+        FrameDecoder().feed_messages("text", MessageAssembler())
+    with pytest.raises(AttributeError):
+        list(FrameDecoder().feed_messages(text(b"x"), object()))
+
+
+_LEVELS_SCRIPT = textwrap.dedent(
+    """
+    import random, sys
+    sys.path.insert(0, ".")
+    from tests._support import raw_frame
+    from wsframe._reference import frames as ref
+    from wsframe._speedups import _frames as c
+    from wsframe.errors import ProtocolError
+
+    level = sys.argv[1]
+    rnd = random.Random(f"feed-messages-{level}")
+    KEY = b"\\x37\\xfa\\x21\\x3d"
+
+    def outcome(impl, wire, client, limit, pieces):
+        decoder = impl.FrameDecoder(client=client, max_frame_size=1 << 21)
+        assembler = impl.MessageAssembler(max_message_size=limit)
+        out = []
+        try:
+            for i in range(0, len(wire), pieces):
+                for message in decoder.feed_messages(wire[i:i + pieces], assembler):
+                    out.append((message.opcode, type(message.data), message.data))
+        except ProtocolError as exc:
+            out.append((type(exc).__name__, exc.code, getattr(exc, "position", None), str(exc)))
+        return out
+
+    def same(payload, client=False, limit=1 << 21, pieces=1 << 30):
+        wire = raw_frame(1, payload, mask=None if client else KEY)
+        got = outcome(c, wire, client, limit, pieces)
+        want = outcome(ref, wire, client, limit, pieces)
+        assert got == want, (level, len(payload), client, limit, str(got)[:300], str(want)[:300])
+
+    units = ["a", "\\u00e9", "\\u00ff", "\\u0100", "\\u20ac", "\\uffff", "\\U0001f600", "\\U0010ffff"]
+    bad = [0x80, 0xBF, 0xC0, 0xC1, 0xC2, 0xE0, 0xED, 0xF0, 0xF4, 0xF5, 0xFF]
+    block = 8192  # WSF_FUSED_BLOCK
+    sizes = [0, 1, 2, 3, 15, 16, 31, 32, 33, 63, 64, 65, 127, 128, 448, 1024, 4095,
+             block - 1, block, block + 1, 2 * block + 3, 65535, 65536, 70001]
+    for n in sizes:
+        for tail in units:
+            # ASCII up to near n, then one character of each width: the bet is lost
+            # in the first, a middle or the last block.
+            for lead in {0, n // 2, max(0, n - 4), max(0, n - 1)}:
+                data = ("a" * lead + tail * max(1, (n - lead) // 4)).encode()
+                same(data)
+                same(data, client=True)
+                same(data, limit=len(data))
+                same(data, limit=max(0, len(data) - 1))
+                if data:
+                    broken = bytearray(data)
+                    broken[rnd.randrange(len(broken))] = rnd.choice(bad)
+                    same(bytes(broken))
+                    same(data[:-1])
+                    if len(data) < 5000:
+                        same(data, pieces=7)
+            mixed = "".join(rnd.choice(units) for _ in range(max(1, n // 3))).encode()
+            same(mixed)
+            for pos in {0, len(mixed) // 2, len(mixed) - 1}:
+                broken = bytearray(mixed)
+                broken[pos] = rnd.choice(bad)
+                same(bytes(broken))
+    print("OK", level)
+    """
+)
+
+_COMPILED = None
+try:
+    _COMPILED = load_implementation("mask", "c")
+except BaseException:  # pragma: no cover - pure-Python environments (a pytest skip)
+    _COMPILED = None
+
+
+@pytest.mark.skipif(_COMPILED is None, reason="compiled backend not built")
+@pytest.mark.parametrize("level", list(getattr(_COMPILED, "supported_levels", ())) or ["scalar"])
+def test_compiled_matches_reference_at_level(level: str, implementation: Any) -> None:
+    if implementation.__name__.startswith("wsframe._reference"):
+        pytest.skip("compares the compiled backend with the reference: runs once")
+    run_at_simd_level(_LEVELS_SCRIPT, level)
