@@ -244,10 +244,8 @@ class WsframeImpl(Impl):
             return Prepared(stmt, {"feed": feed, "add": add, "a0": wire}, run_frames)
 
         def run() -> Any:
-            message = None
-            for message in feed_messages(wire, assembler):
-                pass
-            return None if message is None else message.data
+            messages = list(feed_messages(wire, assembler))
+            return messages[-1].data if messages else None
 
         # The decoder and the assembler of one connection, reused message after message:
         # the one call that takes a read holding whole messages and gives the messages.

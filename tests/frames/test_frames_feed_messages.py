@@ -3,20 +3,20 @@
 Its meaning is the composition ``for f in decoder.feed(data): m = assembler.add(f)``,
 yielding each message that is not None: the same messages, the same errors (type, code,
 position, wording) at the same step, the same state afterwards.  Each test here runs on
-both backends; the compiled one also takes a whole text message in one frame from the
-input to its str without a Frame (wsf_text.h), which the per-level script checks at
-every SIMD level against the reference, around the kernel's block edges, on both sides
-of the GIL threshold and with ill-formed bytes everywhere.
+both backends.  The compiled one also takes a whole text message in one frame from the
+input to its str without a Frame (wsf_text.h): tests/utf8/test_text_path.py checks that
+at every SIMD level against the reference (around the kernel's block edges, on both
+sides of the GIL threshold, with ill-formed bytes), and test_frames_differential.py on
+generated streams.
 """
 
 from __future__ import annotations
 
-import textwrap
 from typing import Any
 
 import pytest
 
-from _support import implementation_fixture, load_implementation, raw_frame, run_at_simd_level
+from _support import implementation_fixture, raw_frame
 from wsframe.errors import InvalidUTF8, PayloadTooBig, ProtocolError
 from wsframe.frames import FrameDecoder, MessageAssembler, Opcode
 
@@ -157,81 +157,3 @@ def test_argument_errors() -> None:
         FrameDecoder().feed_messages("text", MessageAssembler())
     with pytest.raises(AttributeError):
         list(FrameDecoder().feed_messages(text(b"x"), object()))
-
-
-_LEVELS_SCRIPT = textwrap.dedent(
-    """
-    import random, sys
-    sys.path.insert(0, ".")
-    from tests._support import raw_frame
-    from wsframe._reference import frames as ref
-    from wsframe._speedups import _frames as c
-    from wsframe.errors import ProtocolError
-
-    level = sys.argv[1]
-    rnd = random.Random(f"feed-messages-{level}")
-    KEY = b"\\x37\\xfa\\x21\\x3d"
-
-    def outcome(impl, wire, client, limit, pieces):
-        decoder = impl.FrameDecoder(client=client, max_frame_size=1 << 21)
-        assembler = impl.MessageAssembler(max_message_size=limit)
-        out = []
-        try:
-            for i in range(0, len(wire), pieces):
-                for message in decoder.feed_messages(wire[i:i + pieces], assembler):
-                    out.append((message.opcode, type(message.data), message.data))
-        except ProtocolError as exc:
-            out.append((type(exc).__name__, exc.code, getattr(exc, "position", None), str(exc)))
-        return out
-
-    def same(payload, client=False, limit=1 << 21, pieces=1 << 30):
-        wire = raw_frame(1, payload, mask=None if client else KEY)
-        got = outcome(c, wire, client, limit, pieces)
-        want = outcome(ref, wire, client, limit, pieces)
-        assert got == want, (level, len(payload), client, limit, str(got)[:300], str(want)[:300])
-
-    units = ["a", "\\u00e9", "\\u00ff", "\\u0100", "\\u20ac", "\\uffff", "\\U0001f600", "\\U0010ffff"]
-    bad = [0x80, 0xBF, 0xC0, 0xC1, 0xC2, 0xE0, 0xED, 0xF0, 0xF4, 0xF5, 0xFF]
-    block = 8192  # WSF_FUSED_BLOCK
-    sizes = [0, 1, 2, 3, 15, 16, 31, 32, 33, 63, 64, 65, 127, 128, 448, 1024, 4095,
-             block - 1, block, block + 1, 2 * block + 3, 65535, 65536, 70001]
-    for n in sizes:
-        for tail in units:
-            # ASCII up to near n, then one character of each width: the bet is lost
-            # in the first, a middle or the last block.
-            for lead in {0, n // 2, max(0, n - 4), max(0, n - 1)}:
-                data = ("a" * lead + tail * max(1, (n - lead) // 4)).encode()
-                same(data)
-                same(data, client=True)
-                same(data, limit=len(data))
-                same(data, limit=max(0, len(data) - 1))
-                if data:
-                    broken = bytearray(data)
-                    broken[rnd.randrange(len(broken))] = rnd.choice(bad)
-                    same(bytes(broken))
-                    same(data[:-1])
-                    if len(data) < 5000:
-                        same(data, pieces=7)
-            mixed = "".join(rnd.choice(units) for _ in range(max(1, n // 3))).encode()
-            same(mixed)
-            for pos in {0, len(mixed) // 2, len(mixed) - 1}:
-                broken = bytearray(mixed)
-                broken[pos] = rnd.choice(bad)
-                same(bytes(broken))
-    print("OK", level)
-    """
-)
-
-_COMPILED = None
-try:
-    _COMPILED = load_implementation("mask", "c")
-except BaseException:  # pragma: no cover - pure-Python environments (a pytest skip)
-    _COMPILED = None
-
-
-@pytest.mark.skipif(_COMPILED is None, reason="compiled backend not built")
-@pytest.mark.parametrize("level", list(getattr(_COMPILED, "supported_levels", ())) or ["scalar"])
-def test_compiled_matches_reference_at_level(level: str, implementation: Any) -> None:
-    if implementation.__name__.startswith("wsframe._reference"):
-        pytest.skip("compares the compiled backend with the reference: runs once")
-    run_at_simd_level(_LEVELS_SCRIPT, level)
