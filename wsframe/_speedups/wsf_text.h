@@ -17,12 +17,16 @@
  *
  * One pass over the payload, in blocks of WSF_FUSED_BLOCK bytes that stay in
  * L1 while they are worked on:
- *   1. The ASCII bet.  The str is allocated at once as ASCII of n characters
- *      and each block is unmasked straight into its storage and checked for
- *      a byte >= 0x80 while it is in L1.  ASCII text is then done: one allocation, one write of each byte, no validation
- *      (ASCII is valid UTF-8) and no copy.
+ *   1. The ASCII bet.  A payload longer than one block gets its str at once,
+ *      as ASCII of n characters, and each block is unmasked straight into its
+ *      storage and checked for a byte >= 0x80 while it is in L1; a payload of
+ *      one block is unmasked into a block on the stack and checked there,
+ *      then copied into its str.  ASCII text is then done: one allocation,
+ *      no validation (ASCII is valid UTF-8), no second pass from memory.
  *   2. From the first block holding a byte >= 0x80, the bet is lost and that
- *      storage is the scratch buffer of the unmasked UTF-8: each block is
+ *      storage (the str's, or the stack block, so a short non-ASCII message
+ *      allocates nothing but its str) is the scratch buffer of the unmasked
+ *      UTF-8: each block is
  *      unmasked, validated (the streaming validator, fail-fast) and scanned
  *      (the transcoder's scan: largest byte, continuation bytes) while it is
  *      hot, so when the last block is done the kind of the str
@@ -127,8 +131,9 @@ static PyObject *wsf_text_from_masked(const uint8_t *src, Py_ssize_t n,
     const int nogil = n >= WSF_NOGIL_THRESHOLD;
     const size_t len = (size_t)n;
     PyThreadState *ts = NULL;
-    PyObject *u, *v = NULL;
-    uint8_t *d;
+    PyObject *u = NULL, *v = NULL;
+    uint8_t local[WSF_FUSED_BLOCK];
+    uint8_t *d = local;
     size_t i = 0, m = 0, nchars = 0, c;
     unsigned top = 0, t;
     ptrdiff_t f = -1;
@@ -138,11 +143,13 @@ static PyObject *wsf_text_from_masked(const uint8_t *src, Py_ssize_t n,
 
     *error_pos = -1;
     *truncated = 0;
-    u = PyUnicode_New(n, 0x7F);
-    if (u == NULL || n == 0) {
-        return u;
+    if (len > WSF_FUSED_BLOCK) {
+        u = PyUnicode_New(n, 0x7F);
+        if (u == NULL) {
+            return NULL;
+        }
+        d = (uint8_t *)PyUnicode_DATA(u);
     }
-    d = (uint8_t *)PyUnicode_DATA(u);
     wsf_utf8_init(&st);
     if (nogil) {
         ts = PyEval_SaveThread();
@@ -176,22 +183,28 @@ static PyObject *wsf_text_from_masked(const uint8_t *src, Py_ssize_t n,
         PyEval_RestoreThread(ts);
     }
     if (ascii && !delegate) {
+        if (u == NULL) { /* one block, unmasked into L1: copy it */
+            u = PyUnicode_New(n, 0x7F);
+            if (u != NULL) {
+                memcpy(PyUnicode_DATA(u), d, len);
+            }
+        }
         return u; /* won the bet */
     }
     if (delegate) {
         v = wsf_text_cpython(d, n, error_pos, truncated);
-        Py_DECREF(u);
+        Py_XDECREF(u);
         return v;
     }
     if (f >= 0 || st.need) {
         wsf_text_failure(d, len, error_pos, truncated);
-        Py_DECREF(u);
+        Py_XDECREF(u);
         return NULL;
     }
     maxchar = top < 0xC4 ? 0xFF : top < 0xF0 ? 0xFFFF : 0x10FFFF;
     if (maxchar == 0x10FFFF && k->dec_ucs4 == NULL) {
         v = wsf_text_cpython(d, n, error_pos, truncated);
-        Py_DECREF(u);
+        Py_XDECREF(u);
         return v;
     }
     v = PyUnicode_New((Py_ssize_t)nchars, maxchar);
@@ -211,7 +224,7 @@ static PyObject *wsf_text_from_masked(const uint8_t *src, Py_ssize_t n,
             PyEval_RestoreThread(ts);
         }
     }
-    Py_DECREF(u);
+    Py_XDECREF(u);
     return v;
 }
 
