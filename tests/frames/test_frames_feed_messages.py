@@ -87,6 +87,18 @@ def test_whole_text_message_becomes_its_str() -> None:
     assert decoder.buffered == 0 and not assembler.in_message
 
 
+def test_whole_binary_message_is_its_payload() -> None:
+    decoder, assembler = FrameDecoder(), MessageAssembler(4)
+    wire = raw_frame(2, b"\x00\x01\xff\xfe", mask=KEY) + raw_frame(2, b"", mask=KEY)
+    messages = list(decoder.feed_messages(wire, assembler))
+    assert [(m.opcode, m.data, type(m.data)) for m in messages] == [
+        (Opcode.BINARY, b"\x00\x01\xff\xfe", bytes),
+        (Opcode.BINARY, b"", bytes),
+    ]
+    with pytest.raises(PayloadTooBig):
+        list(decoder.feed_messages(raw_frame(2, b"12345", mask=KEY), assembler))
+
+
 def test_limit_is_inclusive_and_checked_after_the_text() -> None:
     # RFC 6455 §7.4.1: a message of exactly the limit is allowed; one byte over is
     # a 1009, and ill-formed text over the limit is a 1007 first (the decoder

@@ -258,9 +258,10 @@ cdef class _MessageIterator:
     """The iterator :meth:`FrameDecoder.feed_messages` returns: each step runs
     the decoder for frames until the assembler completes a message (lazily,
     as the reference's generator).  With an exact :class:`MessageAssembler`
-    outside a fragmented message, decoding text to str, a whole text message
-    in one frame within its limit comes from the decoder as its str (what
-    ``add()`` would return for that frame); anything else goes through
+    outside a fragmented message, a whole uncompressed message in one frame
+    within its limit comes from the decoder as its data, what ``add()``
+    would return for that frame: a binary one as its payload, a text one as
+    its str (when the assembler decodes text).  Anything else goes through
     ``add()``.  Once it raised or ran out it stays exhausted."""
 
     cdef FrameDecoder _decoder
@@ -275,34 +276,39 @@ cdef class _MessageIterator:
         cdef MessageAssembler assembler
         cdef object frame
         cdef object message
-        cdef uint64_t text_limit
-        cdef bint exact
+        cdef uint64_t limit
+        cdef bint exact, text_as_str
         if self._done or decoder is None:
             raise StopIteration
         # Exhausted if anything below raises; re-armed after a message.
         self._done = True
         exact = type(self._assembler) is MessageAssembler
         while True:
-            text_limit = 0
+            limit = 0
+            text_as_str = False
             if exact:
                 assembler = <MessageAssembler>self._assembler
-                if assembler._opcode is None and assembler.decode_text:
+                if assembler._opcode is None:
                     # add()'s direct path: lengths up to the limit (RFC 6455
                     # §7.4.1: exactly the limit is allowed).
-                    text_limit = <uint64_t>-1
-                    if assembler._has_limit and assembler._limit < text_limit:
-                        text_limit = assembler._limit + 1
+                    limit = <uint64_t>-1
+                    if assembler._has_limit and assembler._limit < limit:
+                        limit = assembler._limit + 1
+                    text_as_str = True if assembler.decode_text else False
             with cython.critical_section(decoder):
                 if decoder._error is not None:
                     raise decoder._error
                 if decoder._busy:
                     raise _concurrent_use()
-                frame = decoder._step(text_limit)
+                frame = decoder._step(limit, text_as_str)
             if frame is None:
                 raise StopIteration
             if type(frame) is str:
                 self._done = False
                 return _message(_TEXT, frame, False)
+            if type(frame) is bytes:
+                self._done = False
+                return _message(<object>_OPC[2], frame, False)
             if exact:
                 message = assembler._add(frame)
             else:

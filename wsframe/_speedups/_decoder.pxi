@@ -522,12 +522,13 @@ cdef class FrameDecoder:
         self._h_active = False
         return text
 
-    cdef object _step(self, uint64_t text_limit):
+    cdef object _step(self, uint64_t message_limit, bint text_as_str):
         """Return the next complete frame, or None when more input is needed.
 
-        ``text_limit`` > 0: a whole uncompressed text message in one frame
-        shorter than that comes back as its str instead (the caller
-        assembles messages and wants text as str: feed_messages)."""
+        For feed_messages, a whole uncompressed message in one frame shorter
+        than ``message_limit`` (0: never) comes back as its data instead: the
+        payload ``bytes`` of a binary one, and with ``text_as_str`` the str of
+        a text one."""
         cdef const uint8_t *p
         cdef Py_ssize_t avail
         cdef int r
@@ -553,8 +554,8 @@ cdef class FrameDecoder:
             self._consume(self._h.size)
             avail -= self._h.size
             if <uint64_t>avail >= self._h.length:
-                if (self._h.length < text_limit and self._h.opcode == 1 and self._h.fin
-                        and self._validating):
+                if (text_as_str and self._h.length < message_limit and self._h.opcode == 1
+                        and self._h.fin and self._validating):
                     return self._message_text(p + self._h.size)
                 # The whole payload is here: straight into its bytes object.
                 payload = PyBytes_FromStringAndSize(NULL, <Py_ssize_t>self._h.length)
@@ -576,6 +577,12 @@ cdef class FrameDecoder:
                     self._bytes_copied += self._h.length
                     if self._validating:
                         self._text_consumed += self._h.length
+                if (self._h.length < message_limit and self._h.opcode == 2 and self._h.fin
+                        and not self._h.rsv & 4):
+                    # A whole uncompressed binary message: its payload is the
+                    # message's data (feed_messages), no Frame.
+                    self._h_active = False
+                    return payload
                 return self._finish(payload, text_ptr)
             self._h_active = True
             self._received = 0
@@ -698,7 +705,7 @@ cdef class _FrameIterator:
                 raise decoder._error
             if decoder._busy:
                 raise _concurrent_use()
-            frame = decoder._step(0)
+            frame = decoder._step(0, False)
         if frame is None:
             raise StopIteration
         self._done = False
