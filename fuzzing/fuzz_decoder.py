@@ -12,7 +12,8 @@ Input layout (so the seed corpus can hold real WebSocket streams):
 For each chunk, both backends' ``feed()`` results are compared frame by frame, each frame
 goes through that backend's MessageAssembler, and the first ProtocolError (type, code,
 position, message) must be the same; a decoder that raised must raise again on the next
-``feed()``.
+``feed()``.  The same stream then goes through ``feed_messages()`` on both backends: the
+messages of each chunk and the first error must be the same.
 
 Run: ``python fuzzing/fuzz_decoder.py -max_total_time=60`` (see fuzzing/README.md).
 """
@@ -36,9 +37,8 @@ def _message(m: Any) -> tuple[Any, ...]:
     return (int(m.opcode), m.data, type(m.data).__name__, bool(getattr(m, "compressed", False)))
 
 
-def run(frames_mod: Any, cfg: dict[str, Any], chunks: list[bytes]) -> list[Any]:
-    """Everything one backend does with *chunks*, as a comparable list."""
-    out: list[Any] = []
+def make(frames_mod: Any, cfg: dict[str, Any]) -> tuple[Any, Any] | list[Any]:
+    """One backend's decoder and assembler for *cfg*, or the init failures."""
     made = capture(
         lambda: frames_mod.FrameDecoder(
             client=cfg["client"],
@@ -52,7 +52,16 @@ def run(frames_mod: Any, cfg: dict[str, Any], chunks: list[bytes]) -> list[Any]:
     )
     if made[0] != "ok" or asm[0] != "ok":
         return [("init", made if made[0] != "ok" else None, asm if asm[0] != "ok" else None)]
-    decoder, assembler = made[1], asm[1]
+    return made[1], asm[1]
+
+
+def run(frames_mod: Any, cfg: dict[str, Any], chunks: list[bytes]) -> list[Any]:
+    """Everything one backend does with *chunks*, as a comparable list."""
+    out: list[Any] = []
+    pair = make(frames_mod, cfg)
+    if isinstance(pair, list):
+        return pair
+    decoder, assembler = pair
     for chunk in chunks:
         events: list[Any] = []
         try:
@@ -77,6 +86,27 @@ def run(frames_mod: Any, cfg: dict[str, Any], chunks: list[bytes]) -> list[Any]:
     return out
 
 
+def run_messages(frames_mod: Any, cfg: dict[str, Any], chunks: list[bytes]) -> list[Any]:
+    """The same stream through ``feed_messages()``: each chunk's messages, then the error."""
+    out: list[Any] = []
+    pair = make(frames_mod, cfg)
+    if isinstance(pair, list):
+        return pair
+    decoder, assembler = pair
+    for chunk in chunks:
+        messages: list[Any] = []
+        out.append(messages)
+        try:
+            for m in decoder.feed_messages(chunk, assembler):
+                messages.append(_message(m))
+        except (MemoryError, RecursionError):
+            raise
+        except Exception as exc:
+            out.append(("raise", error_summary(exc)))
+            return out
+    return out
+
+
 def config(data: bytes) -> tuple[dict[str, Any], list[bytes]]:
     """Decode the input layout described in the module docstring."""
     head = data[:3].ljust(3, b"\0")
@@ -96,6 +126,8 @@ def test_one(data: bytes) -> None:
     cfg, chunks = config(data)
     outcomes = [run(frames_mod, cfg, chunks) for _, frames_mod, _ in BACKENDS]
     compare(f"decoder {cfg}", outcomes, data)
+    outcomes = [run_messages(frames_mod, cfg, chunks) for _, frames_mod, _ in BACKENDS]
+    compare(f"feed_messages {cfg}", outcomes, data)
 
 
 if __name__ == "__main__":
