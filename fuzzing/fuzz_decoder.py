@@ -55,8 +55,9 @@ def make(frames_mod: Any, cfg: dict[str, Any]) -> tuple[Any, Any] | list[Any]:
     return made[1], asm[1]
 
 
-def run(frames_mod: Any, cfg: dict[str, Any], chunks: list[bytes]) -> list[Any]:
-    """Everything one backend does with *chunks*, as a comparable list."""
+def run(frames_mod: Any, cfg: dict[str, Any], chunks: list[bytes], one_call: bool = False) -> list[Any]:
+    """Everything one backend does with *chunks*, as a comparable list (with
+    *one_call*: through ``feed_messages()``, each chunk's messages)."""
     out: list[Any] = []
     pair = make(frames_mod, cfg)
     if isinstance(pair, list):
@@ -64,13 +65,17 @@ def run(frames_mod: Any, cfg: dict[str, Any], chunks: list[bytes]) -> list[Any]:
     decoder, assembler = pair
     for chunk in chunks:
         events: list[Any] = []
+        out.append(events)
         try:
+            if one_call:
+                for m in decoder.feed_messages(chunk, assembler):
+                    events.append(("message", _message(m)))
+                continue
             for f in decoder.feed(chunk):
                 events.append(("frame", _frame(f)))
                 got = capture(lambda f=f: assembler.add(f))
                 if got[0] == "raise":
                     events.append(("assembler", got))
-                    out.append(events)
                     return out
                 if got[1] is not None:
                     events.append(("message", _message(got[1])))
@@ -80,29 +85,6 @@ def run(frames_mod: Any, cfg: dict[str, Any], chunks: list[bytes]) -> list[Any]:
             events.append(("raise", error_summary(exc)))
             again = capture(lambda: list(decoder.feed(b"\x81")))
             events.append(("again", again))
-            out.append(events)
-            return out
-        out.append(events)
-    return out
-
-
-def run_messages(frames_mod: Any, cfg: dict[str, Any], chunks: list[bytes]) -> list[Any]:
-    """The same stream through ``feed_messages()``: each chunk's messages, then the error."""
-    out: list[Any] = []
-    pair = make(frames_mod, cfg)
-    if isinstance(pair, list):
-        return pair
-    decoder, assembler = pair
-    for chunk in chunks:
-        messages: list[Any] = []
-        out.append(messages)
-        try:
-            for m in decoder.feed_messages(chunk, assembler):
-                messages.append(_message(m))
-        except (MemoryError, RecursionError):
-            raise
-        except Exception as exc:
-            out.append(("raise", error_summary(exc)))
             return out
     return out
 
@@ -126,7 +108,7 @@ def test_one(data: bytes) -> None:
     cfg, chunks = config(data)
     outcomes = [run(frames_mod, cfg, chunks) for _, frames_mod, _ in BACKENDS]
     compare(f"decoder {cfg}", outcomes, data)
-    outcomes = [run_messages(frames_mod, cfg, chunks) for _, frames_mod, _ in BACKENDS]
+    outcomes = [run(frames_mod, cfg, chunks, one_call=True) for _, frames_mod, _ in BACKENDS]
     compare(f"feed_messages {cfg}", outcomes, data)
 
 
