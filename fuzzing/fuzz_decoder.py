@@ -83,7 +83,8 @@ def run(frames_mod: Any, cfg: dict[str, Any], chunks: list[bytes], one_call: boo
             raise
         except Exception as exc:
             events.append(("raise", error_summary(exc)))
-            again = capture(lambda: list(decoder.feed(b"\x81")))
+            # The decoder's error again (an assembler's error leaves the decoder working).
+            again = capture(lambda: [_frame(f) for f in decoder.feed(b"\x81")])
             events.append(("again", again))
             return out
     return out
