@@ -372,8 +372,9 @@ cdef class FrameDecoder:
         ``assembler.add()`` (a :class:`MessageAssembler`) and the messages it
         returns yielded, control frames included, in order; errors are the
         same, raised after every message before them.  A whole uncompressed
-        text message in one frame goes from the input to its ``str`` with no
-        ``Frame`` and no payload ``bytes`` in between.
+        message in one frame becomes its :class:`Message` with no ``Frame`` in
+        between, and a text one goes from the input to its ``str`` in one pass
+        (wsf_text.h), with no payload ``bytes`` either.
 
         Raises:
             ProtocolError: immediately, if an earlier call raised one; else
