@@ -12,7 +12,8 @@ Input layout (so the seed corpus can hold real WebSocket streams):
 For each chunk, both backends' ``feed()`` results are compared frame by frame, each frame
 goes through that backend's MessageAssembler, and the first ProtocolError (type, code,
 position, message) must be the same; a decoder that raised must raise again on the next
-``feed()``.
+``feed()``.  The same stream then goes through ``feed_messages()`` on both backends: the
+messages of each chunk and the first error must be the same.
 
 Run: ``python fuzzing/fuzz_decoder.py -max_total_time=60`` (see fuzzing/README.md).
 """
@@ -36,9 +37,8 @@ def _message(m: Any) -> tuple[Any, ...]:
     return (int(m.opcode), m.data, type(m.data).__name__, bool(getattr(m, "compressed", False)))
 
 
-def run(frames_mod: Any, cfg: dict[str, Any], chunks: list[bytes]) -> list[Any]:
-    """Everything one backend does with *chunks*, as a comparable list."""
-    out: list[Any] = []
+def make(frames_mod: Any, cfg: dict[str, Any]) -> tuple[Any, Any] | list[Any]:
+    """One backend's decoder and assembler for *cfg*, or the init failures."""
     made = capture(
         lambda: frames_mod.FrameDecoder(
             client=cfg["client"],
@@ -52,16 +52,30 @@ def run(frames_mod: Any, cfg: dict[str, Any], chunks: list[bytes]) -> list[Any]:
     )
     if made[0] != "ok" or asm[0] != "ok":
         return [("init", made if made[0] != "ok" else None, asm if asm[0] != "ok" else None)]
-    decoder, assembler = made[1], asm[1]
+    return made[1], asm[1]
+
+
+def run(frames_mod: Any, cfg: dict[str, Any], chunks: list[bytes], one_call: bool = False) -> list[Any]:
+    """Everything one backend does with *chunks*, as a comparable list (with
+    *one_call*: through ``feed_messages()``, each chunk's messages)."""
+    out: list[Any] = []
+    pair = make(frames_mod, cfg)
+    if isinstance(pair, list):
+        return pair
+    decoder, assembler = pair
     for chunk in chunks:
         events: list[Any] = []
+        out.append(events)
         try:
+            if one_call:
+                for m in decoder.feed_messages(chunk, assembler):
+                    events.append(("message", _message(m)))
+                continue
             for f in decoder.feed(chunk):
                 events.append(("frame", _frame(f)))
                 got = capture(lambda f=f: assembler.add(f))
                 if got[0] == "raise":
                     events.append(("assembler", got))
-                    out.append(events)
                     return out
                 if got[1] is not None:
                     events.append(("message", _message(got[1])))
@@ -69,11 +83,10 @@ def run(frames_mod: Any, cfg: dict[str, Any], chunks: list[bytes]) -> list[Any]:
             raise
         except Exception as exc:
             events.append(("raise", error_summary(exc)))
-            again = capture(lambda: list(decoder.feed(b"\x81")))
+            # The decoder's error again (an assembler's error leaves the decoder working).
+            again = capture(lambda: [_frame(f) for f in decoder.feed(b"\x81")])
             events.append(("again", again))
-            out.append(events)
             return out
-        out.append(events)
     return out
 
 
@@ -96,6 +109,8 @@ def test_one(data: bytes) -> None:
     cfg, chunks = config(data)
     outcomes = [run(frames_mod, cfg, chunks) for _, frames_mod, _ in BACKENDS]
     compare(f"decoder {cfg}", outcomes, data)
+    outcomes = [run(frames_mod, cfg, chunks, one_call=True) for _, frames_mod, _ in BACKENDS]
+    compare(f"feed_messages {cfg}", outcomes, data)
 
 
 if __name__ == "__main__":

@@ -101,19 +101,24 @@ def trace_batch(mod: Any, opts: dict[str, Any], chunks: list[bytes], kind: str =
         except Exception as exc:
             out.append(("feed", exc_summary(exc), state(decoder)))
             continue
-        while True:
-            try:
-                frame = next(iterator)
-            except StopIteration:
-                out.append(("stop", state(decoder)))
-                break
-            except Exception as exc:
-                out.append(("raise", exc_summary(exc), state(decoder)))
-                # An iterator that raised is exhausted, as a generator.
-                out.append(("after", list(map(frame_summary, iterator))))
-                break
-            out.append(("frame", frame_summary(frame)))
+        drain(iterator, frame_summary, lambda: state(decoder), out)
     return out
+
+
+def drain(iterator: Any, summary: Any, where: Any, out: list[Any]) -> None:
+    """Record what ``iterator`` yields (``summary``) and how it ends, with ``where()``."""
+    while True:
+        try:
+            item = next(iterator)
+        except StopIteration:
+            out.append(("stop", where()))
+            return
+        except Exception as exc:
+            out.append(("raise", exc_summary(exc), where()))
+            # An iterator that raised is exhausted, as a generator.
+            out.append(("after", list(map(summary, iterator))))
+            return
+        out.append(("item", summary(item)))
 
 
 def trace_schedule(mod: Any, opts: dict[str, Any], chunks: list[bytes], schedule: list[tuple[str, int]]) -> list[Any]:
@@ -913,6 +918,45 @@ def test_message_assembler_text_split_at_every_point(data: st.DataObject) -> Non
     frames = [(1 if i == 0 else 0, p, i == len(pieces) - 1, False) for i, p in enumerate(pieces)]
     for opts in ((None, True), (None, False)):
         assert trace_assembler(C, opts, frames, C) == trace_assembler(R, opts, frames, R)
+
+
+def trace_messages(
+    mod: Any, opts: dict[str, Any], chunks: list[bytes], assembler_opts: tuple[Any, ...], one_call: bool
+) -> list[Any]:
+    """feed_messages() each chunk and drain it (one_call), or the same with
+    feed() and add() (the composition it stands for); then probe with more."""
+    decoder = mod.FrameDecoder(**opts)
+    assembler = mod.MessageAssembler(*assembler_opts)
+    out: list[Any] = []
+
+    def two_calls(chunk: bytes) -> Any:
+        frames = decoder.feed(chunk)
+        return (m for m in map(assembler.add, frames) if m is not None)
+
+    for chunk in [*chunks, b"", raw_frame(1, b"probe", mask=KEY)]:
+        try:
+            iterator = decoder.feed_messages(chunk, assembler) if one_call else two_calls(chunk)
+        except Exception as exc:
+            out.append(("feed", exc_summary(exc), state(decoder)))
+            continue
+        drain(iterator, message_summary, lambda: (state(decoder), assembler.in_message), out)
+    return out
+
+
+@given(
+    streams(),
+    st.lists(st.integers(0, 10**6), max_size=6),
+    st.sampled_from([(), (None,), (0,), (5,), (40,), (100, False), (None, False)]),
+)
+def test_feed_messages_matches_reference_and_composition(
+    case: tuple[dict[str, Any], bytes], cuts: list[int], assembler_opts: tuple[Any, ...]
+) -> None:
+    opts, data = case
+    for chunks in ([data], split(data, cuts)):
+        expected = trace_messages(R, opts, chunks, assembler_opts, one_call=True)
+        assert trace_messages(R, opts, chunks, assembler_opts, one_call=False) == expected
+        assert trace_messages(C, opts, chunks, assembler_opts, one_call=True) == expected, (opts, chunks)
+        assert trace_messages(C, opts, chunks, assembler_opts, one_call=False) == expected
 
 
 def test_message_assembler_long_text_block_edges() -> None:

@@ -210,15 +210,21 @@ def test_separate_validators_and_maskers_in_threads(backend: Any) -> None:
 
 
 @pytest.mark.skipif(c_frames is None, reason="compiled backend not built")
-def test_shared_compiled_decoder_refuses_concurrent_use() -> None:
-    # One thread decodes frames whose payload copies run without the GIL; the others keep
-    # calling feed() and next() on the same decoder.  They must get the documented
-    # RuntimeError (never a crash, never a corrupted frame), and the owner's frames must
-    # all be intact.
+@pytest.mark.parametrize("one_call", [False, True])
+def test_shared_compiled_decoder_refuses_concurrent_use(one_call: bool) -> None:
+    # One thread decodes frames whose payload copies run without the GIL (with
+    # one_call: text messages through feed_messages, whose str is built without the
+    # GIL); the others keep calling feed() and next() on the same decoder.  They must
+    # get the documented RuntimeError (never a crash, never a corrupted frame or
+    # message), and what the owner decodes must all be intact.
     key = b"\x11\x22\x33\x44"
     payload = bytes(range(256)) * (16 * NOGIL_THRESHOLD // 256)  # 1 MiB
     wire = _masked_frame(2, payload, key)
     decoder = c_frames.FrameDecoder(max_frame_size=None)
+    assembler = c_frames.MessageAssembler(max_message_size=None)
+    if one_call:
+        text = ("h\u00e9llo \u20ac\U0001f600" * (len(payload) // 16)).encode()
+        wire = _masked_frame(1, text, key)
     stop = threading.Event()
     refused: list[str] = []
     other_errors: list[BaseException] = []
@@ -234,10 +240,13 @@ def test_shared_compiled_decoder_refuses_concurrent_use() -> None:
                 if refused and len(owner_frames) >= 20:
                     break
                 try:
-                    frames = list(decoder.feed(wire))
+                    if one_call:
+                        got = [m.data.encode() == text for m in decoder.feed_messages(wire, assembler)]
+                    else:
+                        got = [f.payload == payload for f in decoder.feed(wire)]
                 except RuntimeError:
                     continue  # the other thread was inside; the input stays buffered
-                owner_frames.extend(f.payload == payload for f in frames)
+                owner_frames.extend(got)
         finally:
             stop.set()
 
@@ -257,7 +266,7 @@ def test_shared_compiled_decoder_refuses_concurrent_use() -> None:
     assert owner_frames and all(owner_frames)
     # The decoder is still consistent: one more frame decodes normally.
     tail = list(decoder.feed(wire))
-    assert [f.payload == payload for f in tail] in ([True], [True, True])
+    assert [f.payload == (text if one_call else payload) for f in tail] in ([True], [True, True])
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -1,6 +1,8 @@
 """The text path, wire bytes -> str (FrameDecoder + MessageAssembler), at every SIMD level.
 
-Where a level has no vector validator (scalar, SSE2) the compiled decoder builds the
+Each check runs twice on the compiled backend: ``feed()`` + ``add()``, and
+``feed_messages()``, which takes a whole text message in one frame from the input to its
+str in one pass (wsf_text.h).  Where a level has no vector validator (scalar, SSE2) the compiled decoder builds the
 str of a whole one-frame text message itself (CPython's decoder validates while it
 builds) and the assembler returns it; elsewhere the decoder validates while unmasking
 and the assembler transcodes.  Each level runs in its own interpreter (``WSFRAME_SIMD``
@@ -34,26 +36,33 @@ _SCRIPT = textwrap.dedent(
     rnd = random.Random(f"text-path-{level}")
     KEY = b"\\x37\\xfa\\x21\\x3d"
 
-    def outcome(impl, wire, client, validate, decode_text):
+    def outcome(impl, wire, client, validate, decode_text, one_call=False, limit=1 << 21,
+                pieces=1 << 30):
         decoder = impl.FrameDecoder(client=client, validate_utf8=validate,
                                     max_frame_size=1 << 21)
-        assembler = impl.MessageAssembler(max_message_size=1 << 21,
+        assembler = impl.MessageAssembler(max_message_size=limit,
                                           decode_text=decode_text)
         out = []
         try:
-            for frame in decoder.feed(wire):
-                message = assembler.add(frame)
-                if message is not None:
-                    out.append((int(message.opcode), message.data))
+            for i in range(0, len(wire), pieces):
+                chunk = wire[i:i + pieces]
+                if one_call:
+                    # feed_messages: a whole text message straight to its str.
+                    messages = decoder.feed_messages(chunk, assembler)
+                else:
+                    messages = filter(None, map(assembler.add, decoder.feed(chunk)))
+                for message in messages:
+                    out.append((int(message.opcode), type(message.data), message.data))
         except ProtocolError as exc:
             out.append((type(exc).__name__, exc.code, getattr(exc, "position", None), str(exc)))
         return out
 
-    def same(wire, client=False, validate=True, decode_text=True):
-        got = outcome(c, wire, client, validate, decode_text)
-        want = outcome(ref, wire, client, validate, decode_text)
-        assert got == want, (level, len(wire), client, validate, decode_text,
-                             str(got)[:200], str(want)[:200])
+    def same(wire, client=False, validate=True, decode_text=True, **kw):
+        want = outcome(ref, wire, client, validate, decode_text, **kw)
+        for one_call in (False, True):
+            got = outcome(c, wire, client, validate, decode_text, one_call, **kw)
+            assert got == want, (level, len(wire), client, validate, decode_text, one_call,
+                                 kw, str(got)[:200], str(want)[:200])
 
     def text_frame(data, client=False, **kw):
         return raw_frame(1, data, mask=None if client else KEY, **kw)
@@ -91,6 +100,24 @@ _SCRIPT = textwrap.dedent(
                         if m is not None:
                             messages.append(m.data)
                 assert messages == [data.decode()], (level, n)
+    # The one-pass str of feed_messages (wsf_text.h) works in 8 KiB blocks: ASCII,
+    # then one character of each width, losing the ASCII bet in the first, a middle
+    # or the last block; ill-formed bytes; the limit on both sides of the length.
+    units = ["\u00e9", "\u00ff", "\u0100", "\u20ac", "\uffff", "\U0001f600", "\U0010ffff"]
+    block = 8192
+    for n in (block - 1, block, block + 1, 2 * block + 3, 65535, 65536, 70001):
+        for tail in units:
+            for lead in sorted({0, n // 2, n - 4, n - 1}):
+                data = ("a" * lead + tail * max(1, (n - lead) // 4)).encode()
+                same(text_frame(data))
+                same(text_frame(data, True), True)
+                same(text_frame(data), limit=len(data))
+                same(text_frame(data), limit=len(data) - 1)
+                broken = bytearray(data)
+                broken[rnd.randrange(len(broken))] = rnd.choice(bad)
+                same(text_frame(bytes(broken)))
+                same(text_frame(data[:-1]))
+                same(text_frame(data), pieces=5000)
     print("OK", level)
     """
 )

@@ -318,6 +318,23 @@ class FrameDecoder:
                 self._busy.release()
         return self._frames()
 
+    def feed_messages(self, data: Any, assembler: MessageAssembler) -> Iterator[Message]:
+        """Append ``data`` and return an iterator over the messages now complete.
+
+        The same as ``feed(data)`` with every frame passed to
+        ``assembler.add()`` and the messages it returns yielded, control
+        frames included, in order; errors are the same, raised after every
+        message before them.  (The compiled backend takes a whole text
+        message in one frame from the input to its ``str`` directly.)
+
+        Raises:
+            ProtocolError: immediately, if an earlier call raised one; else
+                from the iterator, at the first invalid input (the decoder's
+                or the assembler's errors).
+            TypeError: ``data`` is not a bytes-like object.
+        """
+        return _assembled(self.feed(data), assembler)
+
     def _frames(self) -> Iterator[Frame]:
         while True:
             if self._error is not None:
@@ -487,6 +504,15 @@ class Message:
     opcode: Opcode
     data: bytes | str
     compressed: bool = False
+
+
+def _assembled(frames: Iterator[Frame], assembler: MessageAssembler) -> Iterator[Message]:
+    """The messages ``assembler`` completes from ``frames`` (feed_messages)."""
+    add = assembler.add
+    for frame in frames:
+        message = add(frame)
+        if message is not None:
+            yield message
 
 
 class MessageAssembler:

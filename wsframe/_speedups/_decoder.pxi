@@ -314,6 +314,42 @@ cdef class FrameDecoder:
             self._end = live
         return 0
 
+    cdef int _take(self, object data) except -1:
+        """Append ``data`` to the input (a ``bytes`` object fed while the input
+        is empty is read in place: it is immutable)."""
+        cdef Py_buffer view
+        cdef Py_ssize_t n
+        if self._error is not None:
+            raise self._error
+        if self._busy:
+            raise _concurrent_use()
+        if type(data) is bytes:
+            n = PyBytes_GET_SIZE(data)
+            if n and not self._closed:
+                if self._start == self._end and (
+                    self._borrowed is None or self._bpos == self._blen
+                ):
+                    # Read the immutable bytes in place (no copy).
+                    self._start = self._end = 0
+                    self._borrowed = data
+                    self._bptr = <const uint8_t *>PyBytes_AS_STRING(data)
+                    self._blen = n
+                    self._bpos = 0
+                else:
+                    self._unborrow()
+                    self._append(<const uint8_t *>PyBytes_AS_STRING(data), n)
+        else:
+            if type(data) is not bytearray:
+                data = _byte_view(data)
+            PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
+            try:
+                if view.len and not self._closed:
+                    self._unborrow()
+                    self._append(<const uint8_t *>view.buf, view.len)
+            finally:
+                PyBuffer_Release(&view)
+        return 0
+
     def feed(self, data):
         """Append ``data`` and return an iterator over the frames now complete.
 
@@ -322,42 +358,33 @@ cdef class FrameDecoder:
                 from the iterator, at the first invalid input.
             TypeError: ``data`` is not a bytes-like object.
         """
-        cdef Py_buffer view
-        cdef Py_ssize_t n
         cdef _FrameIterator it
         with cython.critical_section(self):
-            if self._error is not None:
-                raise self._error
-            if self._busy:
-                raise _concurrent_use()
-            if type(data) is bytes:
-                n = PyBytes_GET_SIZE(data)
-                if n and not self._closed:
-                    if self._start == self._end and (
-                        self._borrowed is None or self._bpos == self._blen
-                    ):
-                        # Read the immutable bytes in place (no copy).
-                        self._start = self._end = 0
-                        self._borrowed = data
-                        self._bptr = <const uint8_t *>PyBytes_AS_STRING(data)
-                        self._blen = n
-                        self._bpos = 0
-                    else:
-                        self._unborrow()
-                        self._append(<const uint8_t *>PyBytes_AS_STRING(data), n)
-            else:
-                if type(data) is not bytearray:
-                    data = _byte_view(data)
-                PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
-                try:
-                    if view.len and not self._closed:
-                        self._unborrow()
-                        self._append(<const uint8_t *>view.buf, view.len)
-                finally:
-                    PyBuffer_Release(&view)
+            self._take(data)
             it = _FrameIterator.__new__(_FrameIterator)
             it._decoder = self
             return it
+
+    def feed_messages(self, data, assembler):
+        """Append ``data`` and return an iterator over the messages now complete.
+
+        The same as ``feed(data)`` with every frame passed to
+        ``assembler.add()`` (a :class:`MessageAssembler`) and the messages it
+        returns yielded, control frames included, in order; errors are the
+        same, raised after every message before them.  A whole uncompressed
+        message in one frame becomes its :class:`Message` with no ``Frame`` in
+        between, and a text one goes from the input to its ``str`` in one pass
+        (wsf_text.h), with no payload ``bytes`` either.
+
+        Raises:
+            ProtocolError: immediately, if an earlier call raised one; else
+                from the iterator, at the first invalid input (the decoder's
+                or the assembler's errors).
+            TypeError: ``data`` is not a bytes-like object.
+        """
+        with cython.critical_section(self):
+            self._take(data)
+            return _message_iterator(self, assembler)
 
     # -- errors ----------------------------------------------------------------
 
@@ -466,8 +493,43 @@ cdef class FrameDecoder:
             self._fail(_rules.truncated_text(<uint64_t>n - self._st.seen))
         return text
 
-    cdef object _step(self):
-        """Return the next complete frame, or None when more input is needed."""
+    cdef object _message_text(self, const uint8_t *src):
+        """The str of a whole uncompressed text message in one frame, straight
+        from the input (wsf_text.h): no payload bytes, no Frame.  Fails the
+        decoder on ill-formed text (RFC 6455 §8.1)."""
+        cdef Py_ssize_t n = <Py_ssize_t>self._h.length
+        cdef Py_ssize_t pos = -1
+        cdef int truncated = 0
+        cdef const uint8_t *key = self._h.key if self._h.masked else NULL
+        cdef PyObject *r
+        cdef object text
+        if n >= WSF_NOGIL_THRESHOLD:
+            self._busy = True  # the GIL is released inside
+            r = wsf_text_from_masked(src, n, key, &pos, &truncated)
+            self._busy = False
+        else:
+            r = wsf_text_from_masked(src, n, key, &pos, &truncated)
+        if r == NULL:
+            if pos < 0:
+                _reraise()  # MemoryError
+            self._received = 0
+            self._h_active = True
+            self._fail(_rules.truncated_text(pos) if truncated else _rules.invalid_text(pos))
+        text = <object>r
+        Py_DECREF(text)  # <object> took a reference of its own
+        self._consume(n)
+        self._bytes_copied += <unsigned long long>n
+        self._text_consumed += <uint64_t>n
+        self._h_active = False
+        return text
+
+    cdef object _step(self, uint64_t message_limit, bint text_as_str):
+        """Return the next complete frame, or None when more input is needed.
+
+        For feed_messages, a whole uncompressed message in one frame shorter
+        than ``message_limit`` (0: never) comes back as its data instead: the
+        payload ``bytes`` of a binary one, and with ``text_as_str`` the str of
+        a text one."""
         cdef const uint8_t *p
         cdef Py_ssize_t avail
         cdef int r
@@ -493,6 +555,9 @@ cdef class FrameDecoder:
             self._consume(self._h.size)
             avail -= self._h.size
             if <uint64_t>avail >= self._h.length:
+                if (text_as_str and self._h.length < message_limit and self._h.opcode == 1
+                        and self._h.fin and self._validating):
+                    return self._message_text(p + self._h.size)
                 # The whole payload is here: straight into its bytes object.
                 payload = PyBytes_FromStringAndSize(NULL, <Py_ssize_t>self._h.length)
                 if self._h.length:
@@ -513,6 +578,12 @@ cdef class FrameDecoder:
                     self._bytes_copied += self._h.length
                     if self._validating:
                         self._text_consumed += self._h.length
+                if (self._h.length < message_limit and self._h.opcode == 2 and self._h.fin
+                        and not self._h.rsv & 4):
+                    # A whole uncompressed binary message: its payload is the
+                    # message's data (feed_messages), no Frame.
+                    self._h_active = False
+                    return payload
                 return self._finish(payload, text_ptr)
             self._h_active = True
             self._received = 0
@@ -635,7 +706,7 @@ cdef class _FrameIterator:
                 raise decoder._error
             if decoder._busy:
                 raise _concurrent_use()
-            frame = decoder._step()
+            frame = decoder._step(0, False)
         if frame is None:
             raise StopIteration
         self._done = False

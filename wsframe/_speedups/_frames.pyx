@@ -53,6 +53,7 @@ from cpython.bytes cimport (
 from cpython.long cimport PyLong_AsLongAndOverflow, PyLong_AsLongLongAndOverflow
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.object cimport PyObject
+from cpython.ref cimport Py_DECREF
 from cpython.pyport cimport PY_SSIZE_T_MAX
 from libc.stdint cimport uint8_t, uint64_t
 from libc.string cimport memcpy, memmove, memset
@@ -91,6 +92,16 @@ cdef extern from "Python.h":
 
 
 from wsframe._speedups.decode cimport wsf_decode_object
+
+
+cdef extern from "wsf_text.h":
+    # A whole masked text payload to its str in one pass (see the header).
+    PyObject *wsf_text_from_masked(const uint8_t *src, Py_ssize_t n, const uint8_t *key,
+                                   Py_ssize_t *error_pos, int *truncated)
+
+
+cdef inline int _reraise() except -1:
+    return -1  # the exception a C helper set propagates
 from wsframe._speedups.kernels cimport (
     WSF_NOGIL_THRESHOLD,
     wsf_active_level,
