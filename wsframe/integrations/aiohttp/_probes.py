@@ -22,7 +22,9 @@ def probe_reader() -> str | None:
     to, and which documents the compiled one): the constructor's arity, the
     queue's ``feed_data(data, size)``, the message classes' fields, that
     ``WSMessageTextBytes`` exists and the parser state the fallback takes
-    over.  Imports aiohttp's reader modules.
+    over (with the weak reference a stalled reader parks on the queue); then
+    that the queue aiohttp actually uses exposes its fill level.  Imports
+    aiohttp's reader modules.
 
     Returns:
         ``None`` when they match, else the reason.
@@ -55,9 +57,36 @@ def probe_reader() -> str | None:
         if not isinstance(getattr(reader_py, name, None), int):
             return f"aiohttp._websocket.reader_py has no {name}"
     probe: Any = cls(queue(None, 2**16, loop=None), 0, False, True)  # type: ignore[arg-type, unused-ignore]
-    for name in ("_state", "_tail", "_opcode", "_partial", "_frame_fin", "_compressed", "_decompressobj", "_exc"):
+    for name in (
+        "_state",
+        "_tail",
+        "_opcode",
+        "_partial",
+        "_frame_fin",
+        "_compressed",
+        "_decompressobj",
+        "_exc",
+        "_weak_self",
+    ):
         if not hasattr(probe, name):
             return f"WebSocketReader instances have no {name}"
+    return _probe_queue()
+
+
+def _probe_queue() -> str | None:
+    """The data queue aiohttp hands the reader (its compiled one unless
+    extensions are off) must let it read the fill level and the high-water
+    mark, and swap the protocol (flow control past the mark): the compiled
+    queue exposes ``_size`` and ``_limit`` from 3.14.4."""
+    try:
+        from aiohttp._websocket.reader import WebSocketDataQueue
+    except ImportError as exc:
+        return f"aiohttp._websocket.reader is not importable ({exc})"
+    queue: Any = WebSocketDataQueue(None, 2**16, loop=None)  # type: ignore[arg-type, unused-ignore]
+    kind = f"{WebSocketDataQueue.__module__}.WebSocketDataQueue"
+    for name in ("_size", "_limit", "_protocol"):
+        if not hasattr(queue, name):
+            return f"{kind} instances do not expose {name}"
     return None
 
 
