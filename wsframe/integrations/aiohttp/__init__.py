@@ -98,7 +98,7 @@ def _part(original: Any, module: ModuleType, name: str, cache: str, probe: str, 
     (kept in the module global ``cache``) when the probe named ``probe``
     passes, else aiohttp's own class (looked up by name, so tests can stand
     in for either).  The reader and the writer are judged apart (the
-    writer's internals match from 3.13.3, the reader's from 3.14.4): a part
+    writer's internals match from 3.13.2, the reader's from 3.14.4): a part
     whose probe fails keeps aiohttp's own class while the other is
     accelerated, with one warning per install (the refusal is kept beside
     the class, ``_reader_refused`` for ``_reader_cls``)."""
