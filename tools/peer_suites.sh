@@ -161,11 +161,6 @@ for suite in "${SUITES[@]}"; do
             tests/test_client_ws_functional.py::test_stalled_parser_outlives_connection_lost
             tests/test_web_websocket_functional.py::test_stashed_frames_survive_connection_loss
             tests/test_web_websocket_functional.py::test_stalled_parser_outlives_connection_lost
-            # aiohttp inflates deflate data after a final (BFINAL) block as a
-            # new member, up to a member cap; wsframe's Inflater ends the
-            # message's data at a final block (docs/deflate.md).
-            tests/test_websocket_parser.py::test_compressed_multi_member_message
-            tests/test_websocket_parser.py::test_compressed_member_flood_rejected
         )
         DESELECT_ARGS=()
         for t in "${AIOHTTP_DESELECT[@]}"; do

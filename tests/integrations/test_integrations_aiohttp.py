@@ -358,3 +358,124 @@ def test_install_before_importing_aiohttp() -> None:
     env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
+
+
+def _members(rng: random.Random, parts: list[bytes]) -> bytes:
+    """A compressed payload of several DEFLATE streams (members), each ended
+    by a final block; the last either so too (sometimes with the padding
+    octet of RFC 7692 §7.2.3.4) or sync-flushed, its 00 00 ff ff removed."""
+    out = b""
+    for part in parts[:-1]:
+        comp = zlib.compressobj(rng.choice([1, 6, 9]), zlib.DEFLATED, -15)
+        out += comp.compress(part) + comp.flush()
+    comp = zlib.compressobj(rng.choice([1, 6, 9]), zlib.DEFLATED, -15)
+    if rng.random() < 0.4:
+        return out + (comp.compress(parts[-1]) + comp.flush(zlib.Z_SYNC_FLUSH))[:-4]
+    out += comp.compress(parts[-1]) + comp.flush()
+    if rng.random() < 0.9:
+        # The padding octet after a final block: with the appended 00 00 ff ff
+        # an empty stored block, so the next message starts cleanly (without
+        # it, aiohttp reads the next message as the rest of a stored block).
+        out += b"\x00"
+    return out
+
+
+def _member_stream(rng: random.Random) -> bytes:
+    """Masked compressed messages of several members, fragmented at random
+    (a member may span frames, a frame hold several), with empty-member
+    floods around aiohttp's cap; ends with a Close."""
+    out = []
+    for _ in range(rng.randint(1, 6)):
+        if rng.random() < 0.1:
+            # 03 00: an empty member; aiohttp refuses past MAX_DECOMPRESS_MEMBERS.
+            payload = b"\x03\x00" * rng.choice([1022, 1023, 1024, 1025, 3000]) + b"\x00"
+            text = False
+        else:
+            text = rng.random() < 0.5
+            parts = [
+                ("é€x" * rng.randint(0, 400)).encode() if text else rng.randbytes(rng.randint(0, 3000))
+                for _ in range(rng.randint(1, 60))
+            ]
+            payload = _members(rng, parts)
+        pieces = rng.randint(1, 4)
+        cuts = sorted(rng.randint(0, len(payload)) for _ in range(pieces - 1))
+        chunks = [payload[a:b] for a, b in zip([0, *cuts], [*cuts, len(payload)])]
+        for i, chunk in enumerate(chunks):
+            op = (1 if text else 2) if i == 0 else 0
+            out.append(encode_frame(op, chunk, fin=i == len(chunks) - 1, rsv1=i == 0, mask=rng.randbytes(4)))
+    out.append(encode_frame(8, b"\x03\xe8done", mask=rng.randbytes(4)))
+    return b"".join(out)
+
+
+@pytest.mark.skipif(_VERSION < (3, 14, 4), reason="the reader is replaced from aiohttp 3.14.4")
+@pytest.mark.parametrize("seed", range(16))
+def test_messages_of_several_deflate_members_read_as_aiohttp_reads_them(seed: int) -> None:
+    # Data after a final block is inflated as a new member, as aiohttp does,
+    # and a message of more members than aiohttp allows fails as with aiohttp.
+    rng = random.Random(3000 + seed)
+    stream = _member_stream(rng)
+    plain, fast = _both(
+        stream,
+        compress=True,
+        chunk=rng.choice([1 << 16, 13, 1000]),
+        max_msg_size=rng.choice([0, 4 << 20, 20000]),
+    )
+    assert fast == plain
+
+
+def test_the_member_streams_reach_the_cap_and_the_limit() -> None:
+    # The differential above sees floods refused and size limits reached.
+    errors = set()
+    for seed in range(16):
+        rng = random.Random(3000 + seed)
+        stream = _member_stream(rng)
+        max_msg_size = [0, 4 << 20, 20000][seed % 3]
+        _, _, error = asyncio.run(_serve(stream, compress=True, chunk=1 << 16, max_msg_size=max_msg_size))
+        errors.add(error and (error[2] or error[0]).split(" ")[0])
+    # Clean reads, floods refused, limits reached (inflated and on the wire).
+    assert {None, "Compressed", "Decompressed", "Message"} <= errors, errors
+
+
+@pytest.mark.skipif(_VERSION < (3, 14, 4), reason="the reader is replaced from aiohttp 3.14.4")
+@pytest.mark.parametrize("seed", range(40))
+def test_member_inflater_inflates_as_aiohttp_decompressor(seed: int) -> None:
+    # Frame by frame, bounded by what is left of the limit, against aiohttp's
+    # ZLibDecompressor given each whole message (one window across messages).
+    from aiohttp.compression_utils import MAX_DECOMPRESS_MEMBERS, TooManyMembersError, ZLibDecompressor
+
+    from wsframe.errors import PayloadTooBig, ProtocolError
+    from wsframe.integrations.aiohttp._members import MemberInflater
+
+    rng = random.Random(seed)
+    ours = MemberInflater(zlib, MAX_DECOMPRESS_MEMBERS, lambda: OverflowError("members"))
+    theirs = ZLibDecompressor(suppress_deflate_header=True)
+    limit = rng.choice([0, 50, 5000, 1 << 20])
+    for _ in range(rng.randint(1, 5)):
+        if rng.random() < 0.2:
+            payload = b"\x03\x00" * rng.choice([1022, 1023, 1024]) + b"\x00"
+        else:
+            payload = _members(rng, [rng.randbytes(rng.randint(0, 200)) * 3 for _ in range(rng.randint(1, 30))])
+        try:
+            expected: Any = theirs.decompress_sync(payload + b"\x00\x00\xff\xff", limit + 1 if limit else 0)
+            if limit and len(expected) > limit:
+                expected = "too big"
+        except TooManyMembersError:
+            expected = "members"
+        except zlib.error:
+            expected = "corrupt"
+        cuts = sorted(rng.randint(0, len(payload)) for _ in range(rng.randint(0, 4)))
+        chunks = [payload[a:b] for a, b in zip([0, *cuts], [*cuts, len(payload)])]
+        out = b""
+        try:
+            for i, chunk in enumerate(chunks):
+                out += ours.feed(chunk, fin=i == len(chunks) - 1, max_size=limit - len(out) if limit else None)
+            got: Any = out
+        except OverflowError:
+            got = "members"
+        except PayloadTooBig:
+            got = "too big"
+        except ProtocolError:
+            got = "corrupt"
+        assert got == expected
+        if isinstance(got, str):
+            break

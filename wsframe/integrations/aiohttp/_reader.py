@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from ... import _backend
-from ...deflate import DeflateParams, Inflater
 from ...errors import PayloadTooBig, ProtocolError
 from ...frames import FrameDecoder, parse_header
 from ...utf8 import Utf8Validator
 from ...utf8 import decode as _utf8_decode
+from ._members import MemberInflater
 
 #: The name the replaced classes carry (the public module).
 PUBLIC_MODULE = __name__.rpartition(".")[0]
@@ -181,6 +181,7 @@ resume_hook: Any = getattr(_backend.frames, "_AiohttpResumeHook", _ResumeHook)
 
 
 def build_reader_class() -> Any:
+    from aiohttp import compression_utils
     from aiohttp._websocket import reader_py
     from aiohttp._websocket.models import (
         WebSocketError,
@@ -206,6 +207,11 @@ def build_reader_class() -> Any:
     # Frames whose header holds more than this must have failed in the
     # decoder on their first bytes (see _keep).
     hold = 256
+
+    max_members = getattr(compression_utils, "MAX_DECOMPRESS_MEMBERS", 1024)
+
+    def too_many_members() -> Exception:
+        return WebSocketError(too_big, "Compressed message has too many deflate members")
 
     def invalid_utf8() -> Exception:
         return WebSocketError(invalid_text, "Invalid UTF-8 text message")
@@ -517,8 +523,9 @@ def build_reader_class() -> Any:
             inflater = self._wsf_inflater
             if inflater is None:
                 # aiohttp's reader keeps one window across messages whatever
-                # was negotiated (a peer that resets its own is compatible).
-                inflater = self._wsf_inflater = Inflater(DeflateParams(), zlib=aiohttp_zlib(ZLibBackend))
+                # was negotiated (a peer that resets its own is compatible),
+                # and inflates data after a final block as further members.
+                inflater = self._wsf_inflater = MemberInflater(aiohttp_zlib(ZLibBackend), max_members, too_many_members)
             return inflater
 
         def _wsf_inflate_error(self, exc: ProtocolError) -> Exception:
