@@ -174,17 +174,18 @@ def _both(stream: bytes, **kw: Any) -> tuple[Any, Any]:
     return plain, fast
 
 
+def _both_at_random(
+    rng: random.Random, stream: bytes, compress: bool, chunks: list[int], limits: list[int]
+) -> tuple[Any, Any]:
+    """:func:`_both` with reads of a size and a ``max_msg_size`` drawn from ``chunks`` and ``limits``."""
+    return _both(stream, compress=compress, chunk=rng.choice(chunks), max_msg_size=rng.choice(limits))
+
+
 @pytest.mark.parametrize("seed", range(12))
 @pytest.mark.parametrize("compress", [False, True])
 def test_random_streams_read_the_same(seed: int, compress: bool) -> None:
     rng = random.Random(seed)
-    stream = _messages(rng, compress)
-    plain, fast = _both(
-        stream,
-        compress=compress,
-        chunk=rng.choice([1 << 16, 7, 1000]),
-        max_msg_size=rng.choice([0, 4 << 20, 6000]),
-    )
+    plain, fast = _both_at_random(rng, _messages(rng, compress), compress, [1 << 16, 7, 1000], [0, 4 << 20, 6000])
     assert fast == plain
     if _VERSION >= (3, 14, 4):  # (3.13.x and 3.14.0 fail some valid compressed fragmented text)
         assert plain[2] is None or plain[2][1] in (1009,)
@@ -413,13 +414,7 @@ def test_messages_of_several_deflate_members_read_as_aiohttp_reads_them(seed: in
     # Data after a final block is inflated as a new member, as aiohttp does,
     # and a message of more members than aiohttp allows fails as with aiohttp.
     rng = random.Random(3000 + seed)
-    stream = _member_stream(rng)
-    plain, fast = _both(
-        stream,
-        compress=True,
-        chunk=rng.choice([1 << 16, 13, 1000]),
-        max_msg_size=rng.choice([0, 4 << 20, 20000]),
-    )
+    plain, fast = _both_at_random(rng, _member_stream(rng), True, [1 << 16, 13, 1000], [0, 4 << 20, 20000])
     assert fast == plain
 
 

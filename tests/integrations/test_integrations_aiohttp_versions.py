@@ -77,7 +77,8 @@ def install():
 
 
 async def exchange():
-    from aiohttp import ClientSession, WSMsgType, web
+    from aiohttp import WSMsgType, web
+    from aiohttp.test_utils import TestClient, TestServer
 
     used = {{}}
 
@@ -95,22 +96,14 @@ async def exchange():
 
     app = web.Application()
     app.router.add_get("/", echo)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]
     sent = ["hello", "h\\u00e9llo \\u20ac" * 3000, b"\\x00\\xff" * 40000, b""]
     got = []
-    try:
-        async with ClientSession() as session:
-            async with session.ws_connect(f"http://127.0.0.1:{{port}}/", compress=15) as ws:
-                used["client writer"] = ours(type(ws._writer))
-                for item in sent:
-                    await (ws.send_str(item) if isinstance(item, str) else ws.send_bytes(item))
-                    got.append((await ws.receive(timeout=10)).data)
-    finally:
-        await runner.cleanup()
+    async with TestClient(TestServer(app)) as client:
+        async with client.ws_connect("/", compress=15) as ws:
+            used["client writer"] = ours(type(ws._writer))
+            for item in sent:
+                await (ws.send_str(item) if isinstance(item, str) else ws.send_bytes(item))
+                got.append((await ws.receive(timeout=10)).data)
     assert got == sent, "echo differs"
     return used
 
