@@ -181,16 +181,24 @@ def _both_at_random(
     return _both(stream, compress=compress, chunk=rng.choice(chunks), max_msg_size=rng.choice(limits))
 
 
+#: The differential tests compare aiohttp's reader with wsframe's: before
+#: 3.14.4 the reader is aiohttp's both times (the version matrix runs them
+#: where it is replaced; tests/integrations/test_integrations_aiohttp_versions.py
+#: checks the writer there).
+reader_replaced = pytest.mark.skipif(_VERSION < (3, 14, 4), reason="the reader is replaced from aiohttp 3.14.4")
+
+
+@reader_replaced
 @pytest.mark.parametrize("seed", range(12))
 @pytest.mark.parametrize("compress", [False, True])
 def test_random_streams_read_the_same(seed: int, compress: bool) -> None:
     rng = random.Random(seed)
     plain, fast = _both_at_random(rng, _messages(rng, compress), compress, [1 << 16, 7, 1000], [0, 4 << 20, 6000])
     assert fast == plain
-    if _VERSION >= (3, 14, 4):  # (3.13.x and 3.14.0 fail some valid compressed fragmented text)
-        assert plain[2] is None or plain[2][1] in (1009,)
+    assert plain[2] is None or plain[2][1] in (1009,)
 
 
+@reader_replaced
 @pytest.mark.parametrize("seed", range(30))
 @pytest.mark.parametrize("compress", [False, True])
 def test_corrupted_streams_fail_the_same(seed: int, compress: bool) -> None:
@@ -200,7 +208,7 @@ def test_corrupted_streams_fail_the_same(seed: int, compress: bool) -> None:
     _assert_same(plain, fast)
 
 
-@pytest.mark.skipif(_VERSION < (3, 14, 4), reason="the reader is replaced from aiohttp 3.14.4")
+@reader_replaced
 def test_install_replaces_the_reader_and_writer_where_aiohttp_binds_them() -> None:
     import aiohttp.client
     import aiohttp.http
@@ -278,7 +286,7 @@ def test_the_probes_accept_the_installed_aiohttp() -> None:
     assert (integration.probe_writer() is None) == (_VERSION >= (3, 13, 2))
 
 
-@pytest.mark.skipif(_VERSION < (3, 14, 4), reason="the reader is replaced from aiohttp 3.14.4")
+@reader_replaced
 def test_internals_that_differ_leave_aiohttp_untouched(monkeypatch: pytest.MonkeyPatch) -> None:
     import aiohttp.web_ws
 
@@ -308,7 +316,7 @@ def test_a_release_outside_the_series_is_left_untouched(monkeypatch: pytest.Monk
     assert not integration.is_installed()
 
 
-@pytest.mark.skipif(_VERSION < (3, 14), reason="decode_text is aiohttp 3.14's")
+@reader_replaced
 @pytest.mark.parametrize("seed", range(6))
 @pytest.mark.parametrize("compress", [False, True])
 def test_decode_text_false_keeps_bytes(seed: int, compress: bool) -> None:
@@ -337,7 +345,7 @@ def test_the_corrupted_streams_reach_errors() -> None:
     assert errors >= 3
 
 
-@pytest.mark.skipif(_VERSION < (3, 14, 4), reason="the reader is replaced from aiohttp 3.14.4")
+@reader_replaced
 def test_install_before_importing_aiohttp() -> None:
     import subprocess
     import sys
@@ -408,7 +416,7 @@ def _member_stream(rng: random.Random) -> bytes:
     return b"".join(out)
 
 
-@pytest.mark.skipif(_VERSION < (3, 14, 4), reason="the reader is replaced from aiohttp 3.14.4")
+@reader_replaced
 @pytest.mark.parametrize("seed", range(16))
 def test_messages_of_several_deflate_members_read_as_aiohttp_reads_them(seed: int) -> None:
     # Data after a final block is inflated as a new member, as aiohttp does,
@@ -418,6 +426,7 @@ def test_messages_of_several_deflate_members_read_as_aiohttp_reads_them(seed: in
     assert fast == plain
 
 
+@reader_replaced
 def test_the_member_streams_reach_the_cap_and_the_limit() -> None:
     # The differential above sees floods refused and size limits reached.
     errors = set()
@@ -431,7 +440,7 @@ def test_the_member_streams_reach_the_cap_and_the_limit() -> None:
     assert {None, "Compressed", "Decompressed", "Message"} <= errors, errors
 
 
-@pytest.mark.skipif(_VERSION < (3, 14, 4), reason="the reader is replaced from aiohttp 3.14.4")
+@reader_replaced
 @pytest.mark.parametrize("seed", range(40))
 def test_member_inflater_inflates_as_aiohttp_decompressor(seed: int) -> None:
     # Frame by frame, bounded by what is left of the limit, against aiohttp's
@@ -476,7 +485,7 @@ def test_member_inflater_inflates_as_aiohttp_decompressor(seed: int) -> None:
             break
 
 
-@pytest.mark.skipif(_VERSION < (3, 14, 4), reason="the reader is replaced from aiohttp 3.14.4")
+@reader_replaced
 def test_the_probe_requires_the_stand_in_to_park_on_the_compiled_queue(monkeypatch: pytest.MonkeyPatch) -> None:
     from aiohttp._websocket.reader import WebSocketDataQueue
 
