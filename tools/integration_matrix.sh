@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The integrations' version matrix: for wsproto, websockets, autobahn and websocket-client,
+# The integrations' version matrix: for wsproto, websockets, autobahn, websocket-client and aiohttp,
 # the oldest and the newest release of the series each integration supports (its
 # SUPPORTED_SERIES), plus one release outside the series, each in its own virtual
 # environment.
@@ -22,6 +22,13 @@
 #   unsupported rows: tests/integrations/test_integrations_versions.py, which requires the warning,
 #                     install() returning False and every target attribute left the
 #                     library's own, in both import orders.
+#   aiohttp rows:     tests/integrations/test_integrations_aiohttp_versions.py (each part,
+#                     reader and writer, replaced where its internals match and used by a
+#                     real server/client exchange, else aiohttp's own with one warning per
+#                     install() naming its probe; outside the series, nothing replaced),
+#                     plus tests/integrations/test_integrations_aiohttp.py in the supported rows
+#                     (aiohttp's own WebSocket tests run on the current release in the
+#                     test step: tools/peer_suites.sh aiohttp).
 # Prints one line per row and the total time; exits non-zero if any row fails.
 # Environment: PYTHON (default python3; must be the interpreter the in-place build is
 # for), MATRIX_JOBS (parallel rows, default 2), MATRIX_KEEP=1 keeps the logs and venvs.
@@ -35,7 +42,9 @@ cd "$ROOT"
 
 # library version kind   (kind: supported | unsupported)
 # (oldest and newest of the series on PyPI, then one release before the series; wsproto
-# 1.3.1 too, whose Connection.events gives BytesMessage a bytearray where 1.3.2 does not)
+# 1.3.1 too, whose Connection.events gives BytesMessage a bytearray where 1.3.2 does not;
+# aiohttp: the oldest and newest of 3.13 and 3.14 inside the series, where the writer is
+# replaced from 3.13.2 and the reader from 3.14.4, so 3.14.4 too, the oldest with both)
 ROWS=(
     "wsproto 1.2.0 supported"
     "wsproto 1.3.1 supported"
@@ -50,6 +59,12 @@ ROWS=(
     "websocket-client 1.6.0 supported"
     "websocket-client 1.9.2 supported"
     "websocket-client 1.5.3 unsupported"
+    "aiohttp 3.13.2 supported"
+    "aiohttp 3.13.5 supported"
+    "aiohttp 3.14.0 supported"
+    "aiohttp 3.14.4 supported"
+    "aiohttp 3.14.5 supported"
+    "aiohttp 3.13.1 unsupported"
 )
 if [ $# -gt 0 ]; then
     selected=()
@@ -96,7 +111,12 @@ run_row() {
         local py="$venv/bin/python"
         PIP_DISABLE_PIP_VERSION_CHECK=1 "$PYTHON" -m pip --python "$py" install -q "$lib==$version" || rc=1
         export PYTHONPATH="$ROOT:$ROOT/tests:$WORK/testdeps" PYTHONDONTWRITEBYTECODE=1
-        if [ "$kind" = supported ]; then
+        if [ "$lib" = aiohttp ]; then
+            # Its own version-rule file: which parts are replaced (reader, writer), and a
+            # real server/client exchange through them; refused outside the series.
+            "$py" -m pytest -q -p no:cacheprovider tests/integrations/test_integrations_aiohttp_versions.py \
+                $([ "$kind" = supported ] && echo tests/integrations/test_integrations_aiohttp.py) || rc=1
+        elif [ "$kind" = supported ]; then
             "$py" -m pytest -q -p no:cacheprovider \
                 "tests/integrations/test_integrations_${lib//-/_}.py" tests/integrations/test_integrations_versions.py || rc=1
             case "$lib" in

@@ -174,22 +174,31 @@ def _both(stream: bytes, **kw: Any) -> tuple[Any, Any]:
     return plain, fast
 
 
+def _both_at_random(
+    rng: random.Random, stream: bytes, compress: bool, chunks: list[int], limits: list[int]
+) -> tuple[Any, Any]:
+    """:func:`_both` with reads of a size and a ``max_msg_size`` drawn from ``chunks`` and ``limits``."""
+    return _both(stream, compress=compress, chunk=rng.choice(chunks), max_msg_size=rng.choice(limits))
+
+
+#: The differential tests compare aiohttp's reader with wsframe's: before
+#: 3.14.4 the reader is aiohttp's both times (the version matrix runs them
+#: where it is replaced; tests/integrations/test_integrations_aiohttp_versions.py
+#: checks the writer there).
+reader_replaced = pytest.mark.skipif(_VERSION < (3, 14, 4), reason="the reader is replaced from aiohttp 3.14.4")
+
+
+@reader_replaced
 @pytest.mark.parametrize("seed", range(12))
 @pytest.mark.parametrize("compress", [False, True])
 def test_random_streams_read_the_same(seed: int, compress: bool) -> None:
     rng = random.Random(seed)
-    stream = _messages(rng, compress)
-    plain, fast = _both(
-        stream,
-        compress=compress,
-        chunk=rng.choice([1 << 16, 7, 1000]),
-        max_msg_size=rng.choice([0, 4 << 20, 6000]),
-    )
+    plain, fast = _both_at_random(rng, _messages(rng, compress), compress, [1 << 16, 7, 1000], [0, 4 << 20, 6000])
     assert fast == plain
-    if _VERSION >= (3, 14):  # (3.13 fails some valid compressed fragmented text)
-        assert plain[2] is None or plain[2][1] in (1009,)
+    assert plain[2] is None or plain[2][1] in (1009,)
 
 
+@reader_replaced
 @pytest.mark.parametrize("seed", range(30))
 @pytest.mark.parametrize("compress", [False, True])
 def test_corrupted_streams_fail_the_same(seed: int, compress: bool) -> None:
@@ -199,7 +208,7 @@ def test_corrupted_streams_fail_the_same(seed: int, compress: bool) -> None:
     _assert_same(plain, fast)
 
 
-@pytest.mark.skipif(_VERSION < (3, 14), reason="the reader is replaced from aiohttp 3.14")
+@reader_replaced
 def test_install_replaces_the_reader_and_writer_where_aiohttp_binds_them() -> None:
     import aiohttp.client
     import aiohttp.http
@@ -218,7 +227,7 @@ def test_install_replaces_the_reader_and_writer_where_aiohttp_binds_them() -> No
     assert not integration.is_installed()
 
 
-@pytest.mark.skipif(_VERSION < (3, 13, 3), reason="the writer is replaced from aiohttp 3.13.3")
+@pytest.mark.skipif(_VERSION < (3, 13, 2), reason="the writer is replaced from aiohttp 3.13.2")
 def test_client_masks_with_fresh_keys_and_reuses_one_compressor() -> None:
     from aiohttp._websocket.writer import WebSocketWriter as Original
 
@@ -270,13 +279,14 @@ def test_client_masks_with_fresh_keys_and_reuses_one_compressor() -> None:
 
 
 def test_the_probes_accept_the_installed_aiohttp() -> None:
-    # The reader's internals are 3.14's (decode_text, WSMessageTextBytes);
-    # the writer's, 3.13.3's.
-    assert (integration.probe_reader() is None) == (_VERSION >= (3, 14))
-    assert (integration.probe_writer() is None) == (_VERSION >= (3, 13, 3))
+    # The reader's internals are 3.14.4's (decode_text, WSMessageTextBytes,
+    # the compiled queue's fill level, the stalled reader's weak reference);
+    # the writer's, 3.13.2's.
+    assert (integration.probe_reader() is None) == (_VERSION >= (3, 14, 4))
+    assert (integration.probe_writer() is None) == (_VERSION >= (3, 13, 2))
 
 
-@pytest.mark.skipif(_VERSION < (3, 14), reason="the reader is replaced from aiohttp 3.14")
+@reader_replaced
 def test_internals_that_differ_leave_aiohttp_untouched(monkeypatch: pytest.MonkeyPatch) -> None:
     import aiohttp.web_ws
 
@@ -306,7 +316,7 @@ def test_a_release_outside_the_series_is_left_untouched(monkeypatch: pytest.Monk
     assert not integration.is_installed()
 
 
-@pytest.mark.skipif(_VERSION < (3, 14), reason="decode_text is aiohttp 3.14's")
+@reader_replaced
 @pytest.mark.parametrize("seed", range(6))
 @pytest.mark.parametrize("compress", [False, True])
 def test_decode_text_false_keeps_bytes(seed: int, compress: bool) -> None:
@@ -335,7 +345,7 @@ def test_the_corrupted_streams_reach_errors() -> None:
     assert errors >= 3
 
 
-@pytest.mark.skipif(_VERSION < (3, 14), reason="the reader is replaced from aiohttp 3.14")
+@reader_replaced
 def test_install_before_importing_aiohttp() -> None:
     import subprocess
     import sys
@@ -357,3 +367,139 @@ def test_install_before_importing_aiohttp() -> None:
     env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
+
+
+def _members(rng: random.Random, parts: list[bytes]) -> bytes:
+    """A compressed payload of several DEFLATE streams (members), each ended
+    by a final block; the last either so too (sometimes with the padding
+    octet of RFC 7692 §7.2.3.4) or sync-flushed, its 00 00 ff ff removed."""
+    out = b""
+    for part in parts[:-1]:
+        comp = zlib.compressobj(rng.choice([1, 6, 9]), zlib.DEFLATED, -15)
+        out += comp.compress(part) + comp.flush()
+    comp = zlib.compressobj(rng.choice([1, 6, 9]), zlib.DEFLATED, -15)
+    if rng.random() < 0.4:
+        return out + (comp.compress(parts[-1]) + comp.flush(zlib.Z_SYNC_FLUSH))[:-4]
+    out += comp.compress(parts[-1]) + comp.flush()
+    if rng.random() < 0.9:
+        # The padding octet after a final block: with the appended 00 00 ff ff
+        # an empty stored block, so the next message starts cleanly (without
+        # it, aiohttp reads the next message as the rest of a stored block).
+        out += b"\x00"
+    return out
+
+
+def _member_stream(rng: random.Random) -> bytes:
+    """Masked compressed messages of several members, fragmented at random
+    (a member may span frames, a frame hold several), with empty-member
+    floods around aiohttp's cap; ends with a Close."""
+    out = []
+    for _ in range(rng.randint(1, 6)):
+        if rng.random() < 0.1:
+            # 03 00: an empty member; aiohttp refuses past MAX_DECOMPRESS_MEMBERS.
+            payload = b"\x03\x00" * rng.choice([1022, 1023, 1024, 1025, 3000]) + b"\x00"
+            text = False
+        else:
+            text = rng.random() < 0.5
+            parts = [
+                ("é€x" * rng.randint(0, 400)).encode() if text else rng.randbytes(rng.randint(0, 3000))
+                for _ in range(rng.randint(1, 60))
+            ]
+            payload = _members(rng, parts)
+        pieces = rng.randint(1, 4)
+        cuts = sorted(rng.randint(0, len(payload)) for _ in range(pieces - 1))
+        chunks = [payload[a:b] for a, b in zip([0, *cuts], [*cuts, len(payload)])]
+        for i, chunk in enumerate(chunks):
+            op = (1 if text else 2) if i == 0 else 0
+            out.append(encode_frame(op, chunk, fin=i == len(chunks) - 1, rsv1=i == 0, mask=rng.randbytes(4)))
+    out.append(encode_frame(8, b"\x03\xe8done", mask=rng.randbytes(4)))
+    return b"".join(out)
+
+
+@reader_replaced
+@pytest.mark.parametrize("seed", range(16))
+def test_messages_of_several_deflate_members_read_as_aiohttp_reads_them(seed: int) -> None:
+    # Data after a final block is inflated as a new member, as aiohttp does,
+    # and a message of more members than aiohttp allows fails as with aiohttp.
+    rng = random.Random(3000 + seed)
+    plain, fast = _both_at_random(rng, _member_stream(rng), True, [1 << 16, 13, 1000], [0, 4 << 20, 20000])
+    assert fast == plain
+
+
+@reader_replaced
+def test_the_member_streams_reach_the_cap_and_the_limit() -> None:
+    # The differential above sees floods refused and size limits reached.
+    errors = set()
+    for seed in range(16):
+        rng = random.Random(3000 + seed)
+        stream = _member_stream(rng)
+        max_msg_size = [0, 4 << 20, 20000][seed % 3]
+        _, _, error = asyncio.run(_serve(stream, compress=True, chunk=1 << 16, max_msg_size=max_msg_size))
+        errors.add(error and (error[2] or error[0]).split(" ")[0])
+    # Clean reads, floods refused, limits reached (inflated and on the wire).
+    assert {None, "Compressed", "Decompressed", "Message"} <= errors, errors
+
+
+@reader_replaced
+@pytest.mark.parametrize("seed", range(40))
+def test_member_inflater_inflates_as_aiohttp_decompressor(seed: int) -> None:
+    # Frame by frame, bounded by what is left of the limit, against aiohttp's
+    # ZLibDecompressor given each whole message (one window across messages).
+    from aiohttp.compression_utils import MAX_DECOMPRESS_MEMBERS, TooManyMembersError, ZLibDecompressor
+
+    from wsframe.errors import PayloadTooBig, ProtocolError
+    from wsframe.integrations.aiohttp._members import MemberInflater
+
+    rng = random.Random(seed)
+    ours = MemberInflater(zlib, MAX_DECOMPRESS_MEMBERS, lambda: OverflowError("members"))
+    theirs = ZLibDecompressor(suppress_deflate_header=True)
+    limit = rng.choice([0, 50, 5000, 1 << 20])
+    for _ in range(rng.randint(1, 5)):
+        if rng.random() < 0.2:
+            payload = b"\x03\x00" * rng.choice([1022, 1023, 1024]) + b"\x00"
+        else:
+            payload = _members(rng, [rng.randbytes(rng.randint(0, 200)) * 3 for _ in range(rng.randint(1, 30))])
+        try:
+            expected: Any = theirs.decompress_sync(payload + b"\x00\x00\xff\xff", limit + 1 if limit else 0)
+            if limit and len(expected) > limit:
+                expected = "too big"
+        except TooManyMembersError:
+            expected = "members"
+        except zlib.error:
+            expected = "corrupt"
+        cuts = sorted(rng.randint(0, len(payload)) for _ in range(rng.randint(0, 4)))
+        chunks = [payload[a:b] for a, b in zip([0, *cuts], [*cuts, len(payload)])]
+        out = b""
+        try:
+            for i, chunk in enumerate(chunks):
+                out += ours.feed(chunk, fin=i == len(chunks) - 1, max_size=limit - len(out) if limit else None)
+            got: Any = out
+        except OverflowError:
+            got = "members"
+        except PayloadTooBig:
+            got = "too big"
+        except ProtocolError:
+            got = "corrupt"
+        assert got == expected
+        if isinstance(got, str):
+            break
+
+
+@reader_replaced
+def test_the_probe_requires_the_stand_in_to_park_on_the_compiled_queue(monkeypatch: pytest.MonkeyPatch) -> None:
+    from aiohttp._websocket.reader import WebSocketDataQueue
+
+    from wsframe.integrations.aiohttp import _reader
+
+    if WebSocketDataQueue.__module__.endswith("reader_py"):
+        pytest.skip("aiohttp's pure-Python queue: the reader parks itself")
+    assert integration.probe_reader() is None
+    real = _reader.stand_in_class
+
+    def never_parks(compiled: Any) -> Any:
+        cls = real(compiled)
+        cls.park = lambda self: None
+        return cls
+
+    monkeypatch.setattr(_reader, "stand_in_class", never_parks)
+    assert "does not park a subclass" in (integration.probe_reader() or "")

@@ -40,11 +40,12 @@ anything else aiohttp keeps its own code and a ``RuntimeWarning`` says why.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from types import ModuleType
 from typing import Any
 
-from .._patching import Patch, PatchSet, Unsupported, entry_points
+from .._patching import Patch, PatchSet, Unsupported, entry_points, installed_version
 from ._probes import probe_reader, probe_writer
 from ._reader import build_reader_class as _build_reader_class
 from ._writer import build_writer_class as _build_writer_class
@@ -59,9 +60,12 @@ __all__ = [
     "active",
 ]
 
-#: The aiohttp release series this integration is written for; within them
-#: the feature probes decide (a release whose internals differ is left alone).
-SUPPORTED_SERIES = ">=3.11,<3.15"
+#: The aiohttp releases this integration is written for; within them the
+#: feature probes decide, for the reader and the writer apart (a part whose
+#: internals differ is left alone).  The writer's internals are the ones
+#: replaced from 3.13.2, the reader's from 3.14.4; 3.11.x, 3.12.x, 3.13.0 and
+#: 3.13.1 match neither, so they are outside the series.
+SUPPORTED_SERIES = ">=3.13.2,<3.15"
 
 #: The modules that bind ``WebSocketReader`` / ``WebSocketWriter``.
 _READER_MODULES = (
@@ -82,30 +86,46 @@ _WRITER_MODULES = (
 
 _reader_cls: Any = None
 _writer_cls: Any = None
-
-
-def _keep_part(original: Any, module: ModuleType, name: str, reason: str) -> Any:
-    """The reader and the writer are judged apart (the writer's internals match
-    from 3.13.3, the reader's from 3.14.0): a part whose probe fails keeps
-    aiohttp's own class, with a warning, while the other is accelerated."""
-    warnings.warn(f"wsframe: {module.__name__}.{name} left unaccelerated: {reason}", RuntimeWarning, stacklevel=2)
-    return original
+#: Why the reader / the writer is refused (its probe's failure), once per
+#: install: aiohttp binds each class in several modules, and the probe runs,
+#: and the refusal is said, only for the first.  Forgotten on uninstall().
+_reader_refused: str | None = None
+_writer_refused: str | None = None
 
 
 def _part(original: Any, module: ModuleType, name: str, cache: str, probe: str, build: Any) -> Any:
     """The replacement for aiohttp's class ``name`` in ``module``: built once
     (kept in the module global ``cache``) when the probe named ``probe``
     passes, else aiohttp's own class (looked up by name, so tests can stand
-    in for either)."""
+    in for either).  The reader and the writer are judged apart (the
+    writer's internals match from 3.13.2, the reader's from 3.14.4): a part
+    whose probe fails keeps aiohttp's own class while the other is
+    accelerated, with one warning per install (the refusal is kept beside
+    the class, ``_reader_refused`` for ``_reader_cls``)."""
     if original is None or not isinstance(original, type):
         raise Unsupported(f"{module.__name__}.{name} is not a class")
     names = globals()
     if names[cache] is None:
+        refused = cache.replace("_cls", "_refused")
+        if names[refused] is not None:
+            return original
         reason = names[probe]()
         if reason is not None:
-            return _keep_part(original, module, name, reason)
+            names[refused] = reason
+            version = installed_version("aiohttp") or ""
+            warnings.warn(
+                f"wsframe: aiohttp {version}: {name} left unaccelerated (aiohttp's own kept): {probe} failed: {reason}",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+            return original
         names[cache] = build()
     return names[cache]
+
+
+def _forget_refusals() -> None:
+    global _reader_refused, _writer_refused
+    _reader_refused = _writer_refused = None
 
 
 def _reader_factory(original: Any, module: ModuleType) -> Any:
@@ -123,4 +143,17 @@ _PATCHES = PatchSet(
     series=SUPPORTED_SERIES,
 )
 
-install, uninstall, is_installed, active = entry_points(_PATCHES, __name__, "aiohttp")
+_install, _uninstall, is_installed, active = entry_points(_PATCHES, __name__, "aiohttp")
+
+
+@functools.wraps(_install)
+def install() -> bool:
+    if not _PATCHES.installed:
+        _forget_refusals()  # a new install judges (and warns) afresh
+    return _install()
+
+
+@functools.wraps(_uninstall)
+def uninstall() -> None:
+    _uninstall()
+    _forget_refusals()

@@ -22,7 +22,9 @@ def probe_reader() -> str | None:
     to, and which documents the compiled one): the constructor's arity, the
     queue's ``feed_data(data, size)``, the message classes' fields, that
     ``WSMessageTextBytes`` exists and the parser state the fallback takes
-    over.  Imports aiohttp's reader modules.
+    over (with the weak reference a stalled reader parks on the queue); then
+    that the queue aiohttp actually uses exposes its fill level.  Imports
+    aiohttp's reader modules.
 
     Returns:
         ``None`` when they match, else the reason.
@@ -55,9 +57,66 @@ def probe_reader() -> str | None:
         if not isinstance(getattr(reader_py, name, None), int):
             return f"aiohttp._websocket.reader_py has no {name}"
     probe: Any = cls(queue(None, 2**16, loop=None), 0, False, True)  # type: ignore[arg-type, unused-ignore]
-    for name in ("_state", "_tail", "_opcode", "_partial", "_frame_fin", "_compressed", "_decompressobj", "_exc"):
+    for name in (
+        "_state",
+        "_tail",
+        "_opcode",
+        "_partial",
+        "_frame_fin",
+        "_compressed",
+        "_decompressobj",
+        "_exc",
+        "_weak_self",
+    ):
         if not hasattr(probe, name):
             return f"WebSocketReader instances have no {name}"
+    return _probe_queue()
+
+
+def _probe_queue() -> str | None:
+    """The data queue aiohttp hands the reader (its compiled one unless
+    extensions are off) must let it read the fill level and the high-water
+    mark, and have the stall slot (flow control past the mark): the compiled
+    queue exposes ``_size``, ``_limit`` and ``_stalled_reader`` from 3.14.4."""
+    try:
+        from aiohttp._websocket.reader import WebSocketDataQueue
+    except ImportError as exc:
+        return f"aiohttp._websocket.reader is not importable ({exc})"
+    queue: Any = WebSocketDataQueue(_Paused(), 1, loop=None)  # type: ignore[arg-type, unused-ignore]
+    kind = f"{WebSocketDataQueue.__module__}.WebSocketDataQueue"
+    for name in ("_size", "_limit", "_protocol", "_stalled_reader"):
+        if not hasattr(queue, name):
+            return f"{kind} instances do not expose {name}"
+    try:
+        queue._stalled_reader = None
+    except AttributeError:
+        return _probe_stand_in(queue)
+    return None
+
+
+class _Paused:
+    """A protocol whose reading is paused (the queue asks nothing of it)."""
+
+    _reading_paused = True
+
+
+def _probe_stand_in(queue: Any) -> str | None:
+    """On the compiled queue, whose ``_stalled_reader`` is read-only, a
+    subclass of aiohttp's compiled reader must park there (see
+    ``_reader.stand_in_class``) when the queue is over its mark."""
+    from ._reader import stand_in_class
+
+    try:
+        from aiohttp._websocket.reader_c import WebSocketReader
+
+        stand_in = stand_in_class(WebSocketReader)(queue, lambda: None)
+        queue.feed_data(("probe", 0), 64)  # over its mark of 2
+        stand_in.park()
+        parked = queue._stalled_reader
+    except Exception as exc:
+        return f"a subclass of aiohttp's compiled WebSocketReader cannot stand for the reader ({exc!r})"
+    if parked is None or parked() is not stand_in:
+        return "aiohttp's compiled WebSocketReader does not park a subclass on the queue's _stalled_reader"
     return None
 
 

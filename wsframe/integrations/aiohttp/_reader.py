@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from ... import _backend
-from ...deflate import DeflateParams, Inflater
 from ...errors import PayloadTooBig, ProtocolError
 from ...frames import FrameDecoder, parse_header
 from ...utf8 import Utf8Validator
 from ...utf8 import decode as _utf8_decode
+from ._members import MemberInflater
 
 #: The name the replaced classes carry (the public module).
 PUBLIC_MODULE = __name__.rpartition(".")[0]
@@ -140,47 +140,47 @@ class _QueueProxy:
         return getattr(self._queue, name)
 
 
-class _ResumeHook:
-    """Stands between aiohttp's compiled data queue and its protocol while a
-    wsframe reader is stalled (the compiled queue keeps its own stall slot
-    for aiohttp's compiled reader).  The queue asks its protocol to resume
-    reading after each message it hands out below its high-water mark: the
-    stalled frames are delivered once it is down to the low-water mark, as
-    aiohttp's reader does, and the transport resumes only if the reader did
-    not stall again.  Put back when the reader is no longer stalled."""
+def stand_in_class(compiled: Any) -> Any:
+    """A subclass of aiohttp's compiled reader ``compiled`` that stands for a
+    wsframe reader on aiohttp's compiled queue's ``_stalled_reader`` slot.
 
-    def __init__(self, queue: Any, reader: Any) -> None:
-        self._queue = queue
-        self._protocol = queue._protocol
-        self._reader = reader  # a weak reference
-        self._low = queue._limit // 2
-        self._reading_paused = True  # the queue paused it before the stall
+    That slot is read-only to Python, and aiohttp's compiled reader assigns
+    it in its ``_feed_data`` (a weak reference to itself) when the queue is
+    over its high-water mark with bytes left to parse; the queue calls that
+    reader's ``feed_data(b"")`` once it drains to the low-water mark, and
+    resumes the transport only while the slot is empty.  The stand-in keeps
+    one byte in its parser (never a whole frame header), so aiohttp's own
+    ``_feed_data(b"")`` puts it on the slot when the queue is over the mark
+    and takes it off otherwise; the queue's call is handed to the wsframe
+    reader (held by a weak reference: the reader holds its stand-in, so a
+    reader dropped while stalled drops the stand-in, and the queue reports
+    it as it would aiohttp's reader).
+    """
+    park = compiled._feed_data
+    nothing = (False, b"")
 
-    def pause_reading(self) -> None:
-        self._reading_paused = True
-        self._protocol.pause_reading()
+    class StalledReader(compiled):  # type: ignore[misc]
+        def __init__(self, queue: Any, reader: Any) -> None:
+            super().__init__(queue, 0, False, True)
+            self._wsf_reader = reader
+            park(self, b"\x00")
 
-    def resume_reading(self) -> None:
-        queue = self._queue
-        if queue._size > self._low:
-            return
-        reader = self._reader()
-        if reader is not None and reader._wsf_stalled:
-            reader.feed_data(b"")
-            if reader._wsf_stalled and reader._exc is None:
-                return
-        queue._protocol = self._protocol
-        self._protocol.resume_reading()
+        def park(self) -> None:
+            """On the slot if the queue is over its mark, else off it."""
+            park(self, b"")
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._protocol, name)
+        def feed_data(self, data: Any) -> Any:
+            park(self, b"")  # at the low-water mark: off the slot
+            reader = self._wsf_reader()
+            return nothing if reader is None else reader.feed_data(data)
 
-
-#: The compiled hook with the C backend, else the one above.
-resume_hook: Any = getattr(_backend.frames, "_AiohttpResumeHook", _ResumeHook)
+    StalledReader.__module__ = PUBLIC_MODULE
+    StalledReader.__qualname__ = "StalledReader"
+    return StalledReader
 
 
 def build_reader_class() -> Any:
+    from aiohttp import compression_utils
     from aiohttp._websocket import reader_py
     from aiohttp._websocket.models import (
         WebSocketError,
@@ -191,6 +191,12 @@ def build_reader_class() -> Any:
     )
     from aiohttp.compression_utils import ZLibBackend
     from aiohttp.helpers import set_exception
+
+    try:
+        from aiohttp._websocket.reader_c import WebSocketReader as compiled_reader
+    except ImportError:  # aiohttp without its extensions: its queue is pure Python
+        compiled_reader = None
+    stand_in: Any = None if compiled_reader is None else stand_in_class(compiled_reader)
 
     base = reader_py.WebSocketReader
     tuple_new = tuple.__new__
@@ -206,6 +212,11 @@ def build_reader_class() -> Any:
     # Frames whose header holds more than this must have failed in the
     # decoder on their first bytes (see _keep).
     hold = 256
+
+    max_members = getattr(compression_utils, "MAX_DECOMPRESS_MEMBERS", 1024)
+
+    def too_many_members() -> Exception:
+        return WebSocketError(too_big, "Compressed message has too many deflate members")
 
     def invalid_utf8() -> Exception:
         return WebSocketError(invalid_text, "Invalid UTF-8 text message")
@@ -247,6 +258,7 @@ def build_reader_class() -> Any:
             self._wsf_first = b""  # a first read of one byte
             self._wsf_pending: Any = None  # a frame decoded but not delivered (stall)
             self._wsf_stalled = False
+            self._wsf_stand_in: Any = None  # on the compiled queue's slot for us
 
         # -- aiohttp's entry points ------------------------------------------
 
@@ -404,10 +416,11 @@ def build_reader_class() -> Any:
                 # aiohttp's pure-Python queue: it resumes us itself.
                 queue._stalled_reader = self._weak_self
             except AttributeError:
-                # The compiled queue keeps that slot for aiohttp's compiled
-                # reader: resume when it resumes the transport instead.
-                if not isinstance(queue._protocol, resume_hook):
-                    queue._protocol = resume_hook(queue, self._weak_self)
+                # The compiled queue's slot takes aiohttp's compiled reader
+                # only: a subclass of it stands there for us (stand_in_class).
+                if self._wsf_stand_in is None:
+                    self._wsf_stand_in = stand_in(queue, self._weak_self)
+                self._wsf_stand_in.park()
 
         def _wsf_unstall(self) -> None:
             self._wsf_stalled = False
@@ -415,7 +428,7 @@ def build_reader_class() -> Any:
             try:
                 queue._stalled_reader = None
             except AttributeError:
-                pass
+                self._wsf_stand_in.park()  # below the mark: off the slot
 
         def _wsf_keep(self, data: Any, buffered: int, stalled: bool) -> None:
             # The decoder holds `buffered` bytes.  A frame it could still
@@ -517,8 +530,9 @@ def build_reader_class() -> Any:
             inflater = self._wsf_inflater
             if inflater is None:
                 # aiohttp's reader keeps one window across messages whatever
-                # was negotiated (a peer that resets its own is compatible).
-                inflater = self._wsf_inflater = Inflater(DeflateParams(), zlib=aiohttp_zlib(ZLibBackend))
+                # was negotiated (a peer that resets its own is compatible),
+                # and inflates data after a final block as further members.
+                inflater = self._wsf_inflater = MemberInflater(aiohttp_zlib(ZLibBackend), max_members, too_many_members)
             return inflater
 
         def _wsf_inflate_error(self, exc: ProtocolError) -> Exception:
