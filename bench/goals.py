@@ -200,6 +200,37 @@ TARGETS: tuple[Target, ...] = (
         )
         for n, need in ((300, 2.0), (4 * KiB, 1.5), (64 * KiB, 1.5))
     ),
+    # The same zlib backend (zlib-ng) on both sides, level 1, window 15.
+    _t(
+        "compress + frame ~300 B JSON within 1.25x of the bare compressor (compress + sync flush)",
+        "deflate.compress",
+        300,
+        "bare compressor",
+        0.8,
+        "compression",
+    ),
+    *(
+        _t(
+            f"compress + frame {size_label(n)} JSON on zlib-ng, vs aiohttp's writer",
+            "deflate.compress",
+            n,
+            "aiohttp",
+            need,
+            "compression",
+        )
+        for n, need in ((300, 1.3), (4 * KiB, 1.1), (64 * KiB, 1.0))
+    ),
+    *(
+        _t(
+            f"decode + inflate + validate {size_label(n)} JSON on zlib-ng, vs aiohttp's compiled reader",
+            "deflate.inflate",
+            n,
+            "aiohttp",
+            need,
+            "compression",
+        )
+        for n, need in ((300, 1.5), (4 * KiB, 1.2), (64 * KiB, 1.2))
+    ),
     _t(
         "wsproto WSConnection, compressed ~300 B messages: with wsframe installed vs without",
         "integration.wsproto.deflate",
@@ -228,6 +259,7 @@ EQUAL_WORK: tuple[tuple[str, str, str], ...] = (
     ("the same in 64 KiB reads vs aiohttp", "messages.text16.chunked", "aiohttp"),
     ("the same in 64 KiB reads vs wsproto", "messages.text16.chunked", "wsproto"),
     ("1 KiB binary frames -> messages, 64 KiB reads, vs aiohttp", "messages.bin1k.chunked", "aiohttp"),
+    ("one compressed ~300 B message to 1,000 connections vs aiohttp", "deflate.broadcast", "aiohttp"),
 )
 
 

@@ -283,6 +283,20 @@ def _inflate_builder(size: int) -> Case:
     return Case((wires, INFLATE_WINDOW_BITS), expected, sum(map(len, payloads)), count, label)
 
 
+BROADCAST_RECIPIENTS = (1000,)
+
+
+def _broadcast_builder(recipients: int) -> Case:
+    (payload,) = inputs.json_messages(1, 300)
+    label = f"~300 B to {recipients:,}"
+    return Case((payload, recipients), [payload] * recipients, len(payload) * recipients, recipients, label)
+
+
+def _inflate_each(wires: Any) -> list[bytes]:
+    """Each recipient's frame inflated on its own (no context takeover)."""
+    return [p for wire in wires for p in inputs.inflate_frames([wire])]
+
+
 # ---------------------------------------------------------------- integrations, compressed
 
 INTEGRATION_FULL = (100_000,)
@@ -533,6 +547,16 @@ WORKLOADS: tuple[Workload, ...] = (
         DEFLATE_SIZES,
         DEFLATE_QUICK,
         _inflate_builder,
+    ),
+    Workload(
+        "deflate.broadcast",
+        "deflate",
+        "broadcast_message",
+        "one compressed JSON message to many connections (server, no context takeover)",
+        BROADCAST_RECIPIENTS,
+        BROADCAST_RECIPIENTS,
+        _broadcast_builder,
+        _inflate_each,
     ),
     Workload(
         "integration.wsproto.plain",

@@ -327,7 +327,18 @@ class Deflater(_Codec):
         TypeError, ValueError: bad arguments.
     """
 
-    __slots__ = ("_c", "_compressobj", "_flush_mode", "_pool", "_strategy", "_wbits", "level", "mem_level", "min_size")
+    __slots__ = (
+        "_c",
+        "_calls",
+        "_compressobj",
+        "_flush_mode",
+        "_pool",
+        "_strategy",
+        "_wbits",
+        "level",
+        "mem_level",
+        "min_size",
+    )
 
     level: int
     mem_level: int
@@ -371,6 +382,9 @@ class Deflater(_Codec):
         self._flush_mode = module.Z_FULL_FLUSH if reset else module.Z_SYNC_FLUSH
         self._compressobj = module.compressobj
         self._c: Compressor | None = None
+        # (compress, flush, flush mode) of _c, bound once for the compiled
+        # path (wsframe/_speedups/_deflate_fast.pxi), which sets it.
+        self._calls: tuple[object, object, int] | None = None
         self._pool: _Pool | None = None
         # A level or memLevel the backend refuses (isal: levels 0..3) must
         # fail now: a compressor is built here unless this thread's pool

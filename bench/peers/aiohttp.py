@@ -219,9 +219,11 @@ class AiohttpImpl(Impl):
 
     # ------------------------------------------------------------ writing
 
-    def _writer(self, masked: bool, compress: int = 0, keep: int | None = None) -> Any:
+    def _writer(self, masked: bool, compress: int = 0, keep: int | None = None, notakeover: bool = False) -> Any:
         transport = _Transport(keep)
-        writer = self.writer_mod.WebSocketWriter(_PausableProtocol(), transport, use_mask=masked, compress=compress)
+        writer = self.writer_mod.WebSocketWriter(
+            _PausableProtocol(), transport, use_mask=masked, compress=compress, notakeover=notakeover
+        )
         return writer, transport
 
     def encode_frame(self, payload: bytes, masked: bool, opcode: int) -> Prepared:
@@ -253,6 +255,29 @@ class AiohttpImpl(Impl):
         stmt = "for p in a0:\n    f(p, op, None)"
         note = f"WebSocketWriter compress=15, level 1, {self._backend_name()}"
         return Prepared(stmt, {"f": send, "op": text, "a0": payloads}, run, note)
+
+    def broadcast_message(self, payload: bytes, recipients: int) -> Prepared:
+        # aiohttp has no compress-once path: each recipient's writer compresses
+        # the message (without context takeover a fresh compressor per
+        # message, as its writer does), so one writer sending it once per
+        # recipient is the same work.
+        self._use_backend()
+        text = 1  # RFC 6455 §5.2
+
+        def run() -> list[bytes]:
+            writer, transport = self._writer(False, compress=15, notakeover=True)
+            out = []
+            for _ in range(recipients):
+                writer._send_compressed_frame_sync(payload, text, None)
+                out.append(b"".join(transport.written))
+                transport.written.clear()
+            return out
+
+        writer, _ = self._writer(False, compress=15, keep=4, notakeover=True)
+        stmt = "for _ in range(n):\n    f(a0, op, None)"
+        note = f"one compression per recipient, no context takeover, {self._backend_name()}"
+        ns = {"f": writer._send_compressed_frame_sync, "op": text, "a0": payload, "n": recipients}
+        return Prepared(stmt, ns, run, note)
 
     def _backend_name(self) -> str:
         if self.zlib_mod is None:

@@ -23,6 +23,7 @@ Operations (method names):
 ``encode_frame(payload, masked, opcode)`` -> the wire bytes of one final frame
 ``deflate_messages(payloads)``      -> list of wire frames (RFC 7692, context takeover)
 ``inflate_messages(wires)``         -> list of str: masked compressed frames to text
+``broadcast_message(payload, n)``   -> the frames written to ``n`` recipients (no context takeover)
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ from .aiohttp import AiohttpImpl
 from .autobahn import AutobahnImpl
 from .bandwidth import CopyImpl
 from .base import Impl
+from .compressor import BareCompressorImpl
 from .cpython import CPythonDecodeImpl, CPythonIncrementalImpl
 from .integrations import WithIntegration
 from .simdutf import SimdutfImpl
@@ -50,4 +51,5 @@ def implementations() -> list[Impl]:
         CPythonIncrementalImpl(),
         SimdutfImpl(),
         CopyImpl(),
+        BareCompressorImpl(),
     ]

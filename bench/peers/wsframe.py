@@ -292,6 +292,27 @@ class WsframeImpl(Impl):
         ns = {"e": encode, "op": op, "d": deflater, "a0": payloads}
         return Prepared(stmt, ns, run, note=_describe_deflater(deflater))
 
+    def broadcast_message(self, payload: bytes, recipients: int) -> Prepared:
+        # Without context takeover the frame means the same on every
+        # connection: compressed and framed once, written to each.
+        params_cls = self._deflate("DeflateParams")
+        deflater_cls = self._deflate("Deflater")
+        encode = self._get("frames", "encode_message_bytes")
+        deflater = deflater_cls(params_cls(server_no_context_takeover=True), client=False)
+
+        def send(d: Any, p: bytes, sinks: Sequence[Any]) -> None:
+            wire = encode(OP_TEXT, p, deflater=d)
+            for write in sinks:
+                write(wire)
+
+        def run() -> list[bytes]:
+            out: list[bytes] = []
+            send(deflater, payload, [out.append] * recipients)
+            return out
+
+        sinks = [_Sink().write for _ in range(recipients)]
+        return Prepared("f(d, a0, s)", {"f": send, "d": deflater, "a0": payload, "s": sinks}, run, "compressed once")
+
     def inflate_messages(self, wires: Sequence[bytes], window_bits: int) -> Prepared:
         params_cls = self._deflate("DeflateParams")
         inflater_cls = self._deflate("Inflater")
@@ -318,6 +339,15 @@ class WsframeImpl(Impl):
         # the same inflater is valid (the first message refers to nothing before it).
         stmt = "for w in a0:\n    for f in feed(w):\n        m = add(f)"
         return Prepared(stmt, {"feed": feed, "add": add, "a0": wires}, run)
+
+
+class _Sink:
+    """Stands for a connection's transport: keeps the last frame written."""
+
+    __slots__ = ("last",)
+
+    def write(self, data: bytes) -> None:
+        self.last = data
 
 
 def _describe_deflater(deflater: Any) -> str:

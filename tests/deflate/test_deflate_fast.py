@@ -1,15 +1,26 @@
-"""The compiled single-frame path for compressed messages against the reference.
+"""The compiled paths for compressed messages against the reference.
 
-``encode_message_bytes`` with a Deflater, an unmasked data message and no
+Out: ``encode_message_bytes`` with a Deflater, an unmasked data message and no
 fragment_size writes the compressor's output straight into one frame in the
 compiled backend; the reference frames ``Deflater.compress``'s result.  Both
 must give the same bytes on every zlib backend, window and takeover setting,
 and the frames must inflate back to the message.
+
+In: the compiled ``MessageAssembler`` with an ``Inflater`` inflates each frame
+without the ``Inflater.feed`` call and validates and transcodes a one-frame
+text message in one pass; the reference assembler must reach the same
+messages and the same errors (class, wording, close code, position) on random
+messages split into random frames, on corrupted streams and at the exact
+limits.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import random
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -28,7 +39,15 @@ PARAMS = [
     DeflateParams(server_max_window_bits=9),
     DeflateParams(server_max_window_bits=8),
 ]
-PAYLOADS = [b"", b"x", b"hello " * 20, bytes(range(256)) * 300, bytearray(b"abc" * 50000)]
+PAYLOADS = [
+    b"",
+    b"x",
+    b"hello " * 20,
+    bytes(range(256)) * 300,
+    bytearray(b"abc" * 50000),
+    random.Random(7).randbytes(2000),  # a body of 2 KiB: a 4-byte header
+    random.Random(8).randbytes(70000),  # a body over 64 KiB: a 10-byte header
+]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -74,3 +93,147 @@ def test_without_takeover_no_compressor_is_held_between_messages(encode: object)
     for _ in range(3):
         encode(1, b"hello " * 20, deflater=deflater)  # type: ignore[operator]
         assert deflater._c is None
+
+
+# ---------------------------------------------------------------------------
+# Inflate: compiled assembler against the reference, frame by frame
+# ---------------------------------------------------------------------------
+
+IMPLEMENTATIONS = [frames, reference_frames]
+TEXTS = ["", "a", "héllo wörld ", "日本語テキスト", "🎉 emoji ", '{"type":"message","text":"hi"}']
+
+
+def _message(rng: random.Random) -> tuple[int, bytes]:
+    if rng.random() < 0.3:
+        return 2, rng.randbytes(rng.choice((0, 1, 40, 3000, 70000)))
+    words = [rng.choice(TEXTS) for _ in range(rng.choice((1, 5, 60, 900)))]
+    return 1, "".join(words).encode()
+
+
+def _frames_of(opcode: int, body: bytes, rng: random.Random) -> list[bytes]:
+    """``body`` (a compressed payload) as 1..4 masked (client) frames split at
+    random points."""
+    cuts = sorted(rng.sample(range(len(body) + 1), min(rng.randint(0, 3), len(body) + 1)))
+    pieces = [body[a:b] for a, b in zip([0, *cuts], [*cuts, len(body)])]
+    return [
+        frames.encode_frame(
+            opcode if i == 0 else 0, piece, fin=i == len(pieces) - 1, rsv1=i == 0, mask=rng.randbytes(4)
+        )
+        for i, piece in enumerate(pieces)
+    ]
+
+
+def _outcome(fn: Callable[[], Any]) -> Any:
+    try:
+        return ("ok", fn())
+    except Exception as exc:  # the verdict itself is compared
+        return ("error", type(exc).__name__, str(exc), getattr(exc, "code", None), getattr(exc, "position", None))
+
+
+class _Receiver:
+    """One implementation's decoder + assembler + inflater for one connection."""
+
+    def __init__(self, impl: ModuleType, params: DeflateParams, backend: str, limit: Any, ratio: Any) -> None:
+        self.feed = impl.FrameDecoder(rsv_allowed=4).feed
+        inflater = Inflater(params, zlib=backend, max_ratio=ratio)
+        self.add = impl.MessageAssembler(max_message_size=limit, inflater=inflater).add
+        self.broken: Any = None
+
+    def receive(self, wire: list[bytes]) -> Any:
+        if self.broken is not None:
+            return self.broken
+
+        def run() -> Any:
+            out = None
+            for chunk in wire:
+                for frame in self.feed(chunk):
+                    out = self.add(frame)
+            return None if out is None else (out.opcode, out.data, out.compressed)
+
+        result = _outcome(run)
+        if result[0] == "error":
+            self.broken = result  # a failed connection is not fed again
+        return result
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("params", [DeflateParams(), DeflateParams(client_no_context_takeover=True)], ids=repr)
+@pytest.mark.parametrize("seed", range(4))
+def test_inflate_random_messages_in_random_frames_as_reference(backend: str, params: DeflateParams, seed: int) -> None:
+    rng = random.Random(seed)
+    limit = rng.choice((None, 1 << 20, 50000))
+    ratio = rng.choice((None, None, 3))
+    deflater = Deflater(params, client=True, zlib=backend)
+    receivers = [_Receiver(impl, params, backend, limit, ratio) for impl in IMPLEMENTATIONS]
+    delivered = 0
+    for _ in range(25):
+        opcode, payload = _message(rng)
+        wire = _frames_of(opcode, deflater.compress(payload), rng)
+        results = [r.receive(wire) for r in receivers]
+        assert results[0] == results[1]
+        if results[0][0] == "ok":
+            kind, data, compressed = results[0][1]
+            assert kind == opcode and compressed
+            assert (data.encode() if opcode == 1 else data) == payload
+            delivered += 1
+    assert delivered  # every seed delivers messages before any limit ends it
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("seed", range(3))
+def test_corrupted_streams_get_the_reference_verdict(backend: str, seed: int) -> None:
+    rng = random.Random(100 + seed)
+    params = DeflateParams(client_no_context_takeover=True)  # each message stands alone
+    deflater = Deflater(params, client=True, zlib=backend)
+    verdicts: set[str] = set()
+    for _ in range(40):
+        opcode, payload = _message(rng)
+        body = bytearray(deflater.compress(payload))
+        for _ in range(rng.randint(1, 4)):
+            if body:
+                body[rng.randrange(len(body))] ^= 1 << rng.randrange(8)
+        if rng.random() < 0.2:
+            body = body[: rng.randrange(len(body) + 1)]
+        wire = _frames_of(opcode, bytes(body), rng)
+        results = [_Receiver(impl, params, backend, 1 << 20, None).receive(wire) for impl in IMPLEMENTATIONS]
+        assert results[0] == results[1]
+        verdicts.add(results[0][1] if results[0][0] == "error" else "ok")
+    assert "ProtocolError" in verdicts  # corrupt data was seen as such
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("split", [False, True])
+def test_limits_at_the_exact_boundary(backend: str, split: bool) -> None:
+    params = DeflateParams(client_no_context_takeover=True)
+    payload = ("ünïcödé " * 700).encode()
+    body = Deflater(params, client=True, zlib=backend).compress(payload)
+    rng = random.Random(5)
+    wire = _frames_of(1, body, rng) if split else [frames.encode_frame(1, body, rsv1=True, mask=b"wsfr")]
+    for limit in (len(payload), len(payload) - 1, len(payload) + 1, float(len(payload)), len(body), len(body) - 1):
+        results = [_Receiver(impl, params, backend, limit, None).receive(wire) for impl in IMPLEMENTATIONS]
+        assert results[0] == results[1]
+        ok = limit >= len(payload)
+        assert results[0][0] == ("ok" if ok else "error")
+        if not ok:
+            assert results[0][3] == 1009
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize(
+    "text",
+    [
+        b"ok \xff tail",
+        b"fine" * 100 + b"\xe2\x82",
+        b"\xed\xa0\x80 surrogate",
+        b"abc\xf0\x9f\x98",
+        "é".encode() * 9000 + b"\xc3",
+    ],
+)
+@pytest.mark.parametrize("split", [False, True])
+def test_ill_formed_compressed_text_worded_as_reference(backend: str, text: bytes, split: bool) -> None:
+    params = DeflateParams(client_no_context_takeover=True)
+    body = Deflater(params, client=True, zlib=backend).compress(text)
+    wire = _frames_of(1, body, random.Random(9)) if split else [frames.encode_frame(1, body, rsv1=True, mask=b"wsfr")]
+    results = [_Receiver(impl, params, backend, None, None).receive(wire) for impl in IMPLEMENTATIONS]
+    assert results[0] == results[1]
+    assert results[0][0] == "error" and results[0][1] == "InvalidUTF8"

@@ -126,7 +126,10 @@ cdef class MessageAssembler:
         if self._has_limit:
             budget = self._max_obj - self._inflated
         try:
-            chunk = self.inflater.feed(payload, fin=fin, max_size=budget)
+            chunk = _inflate_frame(self.inflater, payload, fin, self._has_limit,
+                                   self._limit - self._inflated)
+            if chunk is None:
+                chunk = self.inflater.feed(payload, fin=fin, max_size=budget)
         except ProtocolError:
             self._forget()
             raise
@@ -157,6 +160,7 @@ cdef class MessageAssembler:
         cdef bint text, inflate, checked
         cdef uint64_t position
         cdef Py_ssize_t n
+        cdef Py_ssize_t error_pos = -1
         cdef Frame f
         if type(frame) is Frame:
             f = <Frame>frame
@@ -219,6 +223,15 @@ cdef class MessageAssembler:
         inflate = self._compressed and self.inflater is not None
         chunk = self._inflate(payload, fin) if inflate else payload
         text = self._opcode is _TEXT and (inflate or not self._compressed)
+        if text and inflate and fin and not self._chunks and self.decode_text:
+            # A whole compressed text message inflated by one call: validated
+            # and transcoded in one pass.  Ill-formed text goes on to the
+            # stream validator below, which words the verdict.
+            decoded = wsf_decode_object(<const uint8_t *>PyBytes_AS_STRING(chunk),
+                                        PyBytes_GET_SIZE(chunk), 0, &error_pos)
+            if decoded is not None:
+                self._opcode = None
+                return _message(_TEXT, decoded, self._compressed)
         if text:
             self._validate(chunk, checked)
         if fin and not self._chunks:

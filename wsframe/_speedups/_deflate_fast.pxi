@@ -19,26 +19,61 @@ cdef object _deflater_class():
     return _Deflater
 
 
+cdef extern from *:
+    """
+    /* The bytes ``tail`` (a reference the caller gives up, and the only one)
+       turned into ``hs`` free bytes followed by its first ``nt`` bytes. */
+    static PyObject *wsf_frame_in_place(PyObject *tail, Py_ssize_t nt, Py_ssize_t hs) {
+        char *p;
+        if (hs + nt > PyBytes_GET_SIZE(tail)) {
+            if (_PyBytes_Resize(&tail, hs + nt) < 0) return NULL;
+            p = PyBytes_AS_STRING(tail);
+            memmove(p + hs, p, (size_t)nt);
+        } else {
+            p = PyBytes_AS_STRING(tail);
+            memmove(p + hs, p, (size_t)nt);
+            if (_PyBytes_Resize(&tail, hs + nt) < 0) return NULL;
+        }
+        return tail;
+    }
+    """
+    object wsf_frame_in_place(PyObject *tail, Py_ssize_t nt, Py_ssize_t hs)
+
+
+# Below this a fresh bytes and a copy cost less than resizing the flush's
+# output (which the zlib modules allocate outside pymalloc).
+cdef enum:
+    _IN_PLACE_MIN = 1024
+
+
 cdef object _encode_deflated(int op, object payload, object deflater):
     """One unmasked compressed frame, or None when this path does not apply
     (the caller then takes the general path; nothing has been compressed)."""
     cdef Py_ssize_t nd, nt, body, hs
     cdef bytes out
     cdef uint8_t *dst
+    cdef PyObject *raw
     if (op != 1 and op != 2) or type(deflater) is not _deflater_class():
         return None
-    if len(payload) < deflater.min_size:
+    min_size = deflater.min_size
+    if min_size is not 0 and len(payload) < min_size:  # 0: CPython's one small int
         return None
-    if deflater._pool is not None:
-        # Without context takeover a Deflater holds no compressor between
-        # messages: Deflater.compress borrows one from the per-thread pool.
-        return None
-    c = deflater._c
-    if c is None:
-        c = deflater._new_compressor()
-        deflater._c = c
-    data = c.compress(payload)
-    tail = c.flush(deflater._flush_mode)
+    calls = deflater._calls
+    if calls is None:
+        if deflater._pool is not None:
+            # Without context takeover a Deflater holds no compressor between
+            # messages: Deflater.compress borrows one from the per-thread pool.
+            return None
+        c = deflater._c
+        if c is None:
+            c = deflater._new_compressor()
+            deflater._c = c
+        # The compressor's bound methods, looked up once per connection.
+        calls = (c.compress, c.flush, deflater._flush_mode)
+        deflater._calls = calls
+    compress, flush, mode = <tuple>calls
+    data = compress(payload)
+    tail = flush(mode)
     if type(data) is not bytes or type(tail) is not bytes:
         data = bytes(data)
         tail = bytes(tail)
@@ -48,9 +83,96 @@ cdef object _encode_deflated(int op, object payload, object deflater):
         nt = 0
     body = nd + nt
     hs = _header_size(<uint64_t>body, False)
+    if nd == 0 and nt >= _IN_PLACE_MIN and Py_REFCNT(tail) == 1:
+        # The usual case (zlib buffers the whole message until the flush):
+        # the frame is built inside the flush's own bytes, which nothing
+        # else references: body moved behind the header, trailer cut off,
+        # no second allocation or copy of the body.
+        raw = <PyObject *>tail
+        Py_INCREF(tail)
+        tail = None  # raw is now the only reference
+        out = wsf_frame_in_place(raw, nt, hs)
+        _write_header(<uint8_t *>PyBytes_AS_STRING(out), 0x80 | 0x40 | op, <uint64_t>nt, NULL)
+        return out
     out = PyBytes_FromStringAndSize(NULL, hs + body)
     dst = <uint8_t *>PyBytes_AS_STRING(out)
     _write_header(dst, 0x80 | 0x40 | op, <uint64_t>body, NULL)
     memcpy(dst + hs, PyBytes_AS_STRING(data), nd)
     memcpy(dst + hs + nd, PyBytes_AS_STRING(tail), nt)
+    return out
+
+
+# Compressed messages in: one frame's payload inflated without the
+# Inflater.feed frame (RFC 7692 §7.2.2), for MessageAssembler.  The
+# decompressor's own decompress is called from here with the message's
+# remaining budget + 1 as max_length (getting that byte proves the message
+# too big, and nothing more was inflated); the trailer 00 00 ff ff is
+# appended in the same allocation as the copy of the final frame's payload.
+# Everything but the common case (no max_ratio, a live decompressor, a first
+# call that neither overflows nor leaves input) goes to the Inflater's own
+# methods, so the verdicts and their wording are the reference's.
+
+cdef object _Inflater = None
+cdef object _ENDED = None
+cdef uint64_t _NO_INFLATE_LIMIT = 0
+
+
+cdef object _inflater_class():
+    global _Inflater, _ENDED, _NO_INFLATE_LIMIT
+    if _Inflater is None:
+        from wsframe import _deflate_codec
+        _ENDED = _deflate_codec._ENDED
+        _NO_INFLATE_LIMIT = _deflate_codec._NO_LIMIT
+        _Inflater = _deflate_codec.Inflater
+    return _Inflater
+
+
+cdef object _inflate_frame(object inflater, bytes payload, bint fin, bint has_limit,
+                           uint64_t budget):
+    """The inflated bytes of one frame, or None when this path does not apply
+    (the caller then calls ``inflater.feed``; nothing has been inflated)."""
+    cdef Py_ssize_t n
+    cdef bytes data
+    cdef uint8_t *dst
+    if type(inflater) is not _inflater_class() or inflater.max_ratio is not None:
+        return None
+    if has_limit and budget >= _NO_INFLATE_LIMIT:
+        return None
+    d = inflater._d
+    if d is None:
+        d = inflater._start()  # raises the error that ended the inflater
+    elif d is _ENDED:
+        return None
+    if fin:
+        # RFC 7692 §7.2.2: the trailer, appended in the payload's copy.
+        n = PyBytes_GET_SIZE(payload)
+        data = PyBytes_FromStringAndSize(NULL, n + 4)
+        dst = <uint8_t *>PyBytes_AS_STRING(data)
+        memcpy(dst, PyBytes_AS_STRING(payload), n)
+        dst[n] = 0
+        dst[n + 1] = 0
+        dst[n + 2] = 0xFF
+        dst[n + 3] = 0xFF
+    else:
+        data = payload
+    try:
+        if has_limit:
+            out = d.decompress(data, budget + 1)
+            if <uint64_t>len(out) > budget or d.unconsumed_tail:
+                out = inflater._rest(d, out, budget, False)
+        else:
+            out = d.decompress(data)
+    except inflater._zerror as exc:
+        inflater._fail(_rules.corrupt_compressed(exc))
+    if type(out) is not bytes:
+        out = bytes(out)
+    if fin:
+        inflater._out = 0
+        if inflater._reset or d.eof:
+            inflater._d = None
+    else:
+        inflater._out = inflater._out + PyBytes_GET_SIZE(out)
+        if d.eof:
+            # RFC 7692 §7.2.3.4: the stream ended with a final block.
+            inflater._d = _ENDED
     return out
