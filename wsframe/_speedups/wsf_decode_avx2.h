@@ -35,7 +35,11 @@ WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_step2_avx2(const uint8_t *s, __m1
     __m256i v = wsf_dec_bmp16_avx2(_mm256_cvtepu8_epi16(a), wsf_dec_cont16_avx2(s + 1),
                                    wsf_dec_cont16_avx2(s + 2));
     unsigned keep = wsf_dec_keep_sse4(a), lo = keep & 0xFF, hi = keep >> 8;
-    size_t o = *po;
+    size_t o = *po, run = wsf_dec_run2_sse4(s, a, keep, out + o);
+    if (run) {
+        *po = o + run;
+        return;
+    }
     v = _mm256_shuffle_epi8(v, wsf_dec_idx16_avx2(lo, hi));
     _mm_storeu_si128((__m128i *)(out + o), _mm256_castsi256_si128(v));
     o += wsf_dec_cnt[lo];
@@ -53,8 +57,13 @@ WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_step4_avx2(const uint8_t *s, __m1
                                   wsf_dec_cont16_avx2(s + 2), wsf_dec_cont16_avx2(s + 3),
                                   &h);
     unsigned keep = wsf_dec_keep_sse4(a), lo = keep & 0xFF, hi = keep >> 8;
-    __m256i idx = wsf_dec_idx16_avx2(lo, hi);
-    size_t o = *po;
+    __m256i idx;
+    size_t o = *po, run = wsf_dec_run4_sse4(s, a, keep, out + o);
+    if (run) {
+        *po = o + run;
+        return;
+    }
+    idx = wsf_dec_idx16_avx2(lo, hi);
     v = _mm256_shuffle_epi8(v, idx);
     h = _mm256_shuffle_epi8(h, idx);
     /* Interleaving the low and high halves makes the 32-bit code points:
