@@ -52,10 +52,7 @@ WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_step2_avx2(const uint8_t *s, __m1
 WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_step4_avx2(const uint8_t *s, __m128i a,
                                                         uint32_t *out, size_t *po)
 {
-    __m256i h;
-    __m256i v = wsf_dec_cp16_avx2(_mm256_cvtepu8_epi16(a), wsf_dec_cont16_avx2(s + 1),
-                                  wsf_dec_cont16_avx2(s + 2), wsf_dec_cont16_avx2(s + 3),
-                                  &h);
+    __m256i h, v, b0, c1, c2;
     unsigned keep = wsf_dec_keep_sse4(a), lo = keep & 0xFF, hi = keep >> 8;
     __m256i idx;
     size_t o = *po, run = wsf_dec_run4_sse4(s, a, keep, out + o);
@@ -64,8 +61,17 @@ WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_step4_avx2(const uint8_t *s, __m1
         return;
     }
     idx = wsf_dec_idx16_avx2(lo, hi);
+    b0 = _mm256_cvtepu8_epi16(a);
+    c1 = wsf_dec_cont16_avx2(s + 1);
+    c2 = wsf_dec_cont16_avx2(s + 2);
+    if (wsf_dec_has4_sse4(a)) {
+        v = wsf_dec_cp16_avx2(b0, c1, c2, wsf_dec_cont16_avx2(s + 3), &h);
+        h = _mm256_shuffle_epi8(h, idx);
+    } else { /* no 4-byte lead in the chunk: bits 16..20 are zero */
+        v = wsf_dec_bmp16_avx2(b0, c1, c2);
+        h = _mm256_setzero_si256();
+    }
     v = _mm256_shuffle_epi8(v, idx);
-    h = _mm256_shuffle_epi8(h, idx);
     /* Interleaving the low and high halves makes the 32-bit code points:
      * per 128-bit lane, unpacklo = its first 4, unpackhi = its next 4. */
     {

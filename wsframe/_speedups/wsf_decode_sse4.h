@@ -67,16 +67,17 @@ WSF_TARGET_SSE4 WSF_ALWAYS_INLINE size_t wsf_dec_run1_sse4(const uint8_t *s, __m
     return 8;
 }
 
-/* UCS-2 output of a 2-byte run (8 code points) or a 3-byte run (5 or 6). */
-WSF_TARGET_SSE4 WSF_ALWAYS_INLINE size_t wsf_dec_run2_sse4(const uint8_t *s, __m128i a,
-                                                         unsigned keep, uint16_t *out)
+/* A 2-byte run (8 code points) or a 3-byte run (5 or 6) in the 16-bit
+ * lanes of *v (the lanes past the count are zero); returns the count, or 0
+ * if no run. */
+WSF_TARGET_SSE4 WSF_ALWAYS_INLINE size_t wsf_dec_run16_sse4(const uint8_t *s, __m128i a,
+                                                          unsigned keep, __m128i *v)
 {
     __m128i x;
     unsigned lead3, r;
     if (wsf_dec_run2_lanes_sse4(s, a, keep, &x)) {
-        _mm_storeu_si128((__m128i *)out, _mm_or_si128(
-            _mm_slli_epi16(_mm_and_si128(x, _mm_set1_epi16(0x1F)), 6),
-            _mm_and_si128(_mm_srli_epi16(x, 8), _mm_set1_epi16(0x3F))));
+        *v = _mm_or_si128(_mm_slli_epi16(_mm_and_si128(x, _mm_set1_epi16(0x1F)), 6),
+                          _mm_and_si128(_mm_srli_epi16(x, 8), _mm_set1_epi16(0x3F)));
         return 8;
     }
     lead3 = wsf_dec_leads_sse4(a, (char)0xF0, (char)0xE0);
@@ -101,26 +102,47 @@ WSF_TARGET_SSE4 WSF_ALWAYS_INLINE size_t wsf_dec_run2_sse4(const uint8_t *s, __m
         const __m128i head = _mm_setr_epi8(-1, 0, -1, 3, -1, 6, -1, 9, -1, 12, -1, -1,
                                            -1, -1, -1, -1);
         __m128i t = _mm_shuffle_epi8(x, tail);
-        __m128i v = _mm_or_si128(
+        *v = _mm_or_si128(
             _mm_or_si128(_mm_and_si128(t, _mm_set1_epi16(0x3F)),
                          _mm_srli_epi16(_mm_and_si128(t, _mm_set1_epi16(0x3F00)), 2)),
             _mm_slli_epi16(_mm_shuffle_epi8(x, head), 4));
-        _mm_storeu_si128((__m128i *)out, v);
     }
     if (r == 0) {
-        out[5] = (uint16_t)(((s[15] & 0x0Fu) << 12) | ((s[16] & 0x3Fu) << 6)
-                            | (s[17] & 0x3Fu));
+        *v = _mm_insert_epi16(*v, (int)(((s[15] & 0x0Fu) << 12) | ((s[16] & 0x3Fu) << 6)
+                                        | (s[17] & 0x3Fu)), 5);
         return 6;
     }
     return 5;
 }
 
-/* UCS-4 output of a 4-byte run: 4 code points from s + r (r = 0..3). */
+/* UCS-2 output of a 2-byte or 3-byte run. */
+WSF_TARGET_SSE4 WSF_ALWAYS_INLINE size_t wsf_dec_run2_sse4(const uint8_t *s, __m128i a,
+                                                         unsigned keep, uint16_t *out)
+{
+    __m128i v;
+    size_t k = wsf_dec_run16_sse4(s, a, keep, &v);
+    if (k) {
+        _mm_storeu_si128((__m128i *)out, v);
+    }
+    return k;
+}
+
+/* UCS-4 output of a 4-byte run (4 code points from s + r, r = 0..3), or
+ * of a 2- or 3-byte run. */
 WSF_TARGET_SSE4 WSF_ALWAYS_INLINE size_t wsf_dec_run4_sse4(const uint8_t *s, __m128i a,
                                                          unsigned keep, uint32_t *out)
 {
     unsigned lead4 = wsf_dec_leads_sse4(a, (char)0xF8, (char)0xF0), r;
     __m128i y;
+    size_t k;
+    if (lead4 == 0) { /* text of another width: a 2- or 3-byte run, widened */
+        k = wsf_dec_run16_sse4(s, a, keep, &y);
+        if (k) {
+            _mm_storeu_si128((__m128i *)out, _mm_cvtepu16_epi32(y));
+            _mm_storeu_si128((__m128i *)(out + 4), _mm_cvtepu16_epi32(_mm_srli_si128(y, 8)));
+        }
+        return k;
+    }
     if (lead4 != keep) {
         return 0;
     }
@@ -212,21 +234,32 @@ WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void wsf_dec_step2_sse4(const uint8_t *s,
  * alike, then widened to 32 bits. */
 WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void wsf_dec_half4_sse4(__m128i b0, __m128i c1,
                                                         __m128i c2, __m128i c3,
-                                                        unsigned m, uint32_t *out,
-                                                        size_t *po)
+                                                        unsigned m, int has4,
+                                                        uint32_t *out, size_t *po)
 {
-    __m128i h;
-    __m128i v = wsf_dec_cp16_sse4(_mm_cvtepu8_epi16(b0), _mm_cvtepu8_epi16(c1),
-                                  _mm_cvtepu8_epi16(c2), _mm_cvtepu8_epi16(c3), &h);
-    __m128i idx;
+    __m128i h, v, idx = _mm_load_si128((const __m128i *)wsf_dec_pos16[m]);
     size_t o = *po;
-    idx = _mm_load_si128((const __m128i *)wsf_dec_pos16[m]);
+    if (has4) {
+        v = wsf_dec_cp16_sse4(_mm_cvtepu8_epi16(b0), _mm_cvtepu8_epi16(c1),
+                              _mm_cvtepu8_epi16(c2), _mm_cvtepu8_epi16(c3), &h);
+        h = _mm_shuffle_epi8(h, idx);
+    } else { /* no 4-byte lead in the chunk: bits 16..20 are zero */
+        v = wsf_dec_bmp16_sse4(_mm_cvtepu8_epi16(b0), _mm_cvtepu8_epi16(c1),
+                               _mm_cvtepu8_epi16(c2));
+        h = _mm_setzero_si128();
+    }
     v = _mm_shuffle_epi8(v, idx);
-    h = _mm_shuffle_epi8(h, idx);
     /* interleaved low and high halves: the 32-bit code points */
     _mm_storeu_si128((__m128i *)(out + o), _mm_unpacklo_epi16(v, h));
     _mm_storeu_si128((__m128i *)(out + o + 4), _mm_unpackhi_epi16(v, h));
     *po = o + wsf_dec_cnt[m];
+}
+
+/* Does the chunk hold a 4-byte lead (F0..FF)? */
+WSF_TARGET_SSE4 WSF_ALWAYS_INLINE int wsf_dec_has4_sse4(__m128i a)
+{
+    return _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(a, _mm_set1_epi8((char)0xF0)), a))
+           != 0;
 }
 
 WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void wsf_dec_step4_sse4(const uint8_t *s,
@@ -239,14 +272,16 @@ WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void wsf_dec_step4_sse4(const uint8_t *s,
     __m128i c3 = _mm_and_si128(_mm_loadu_si128((const __m128i *)(s + 3)), m3f);
     unsigned keep = wsf_dec_keep_sse4(a);
     size_t run = wsf_dec_run4_sse4(s, a, keep, out + *po);
+    int has4;
     if (run) {
         *po += run;
         return;
     }
-    wsf_dec_half4_sse4(a, c1, c2, c3, keep & 0xFF, out, po);
+    has4 = wsf_dec_has4_sse4(a);
+    wsf_dec_half4_sse4(a, c1, c2, c3, keep & 0xFF, has4, out, po);
     wsf_dec_half4_sse4(_mm_srli_si128(a, 8), _mm_srli_si128(c1, 8),
                        _mm_srli_si128(c2, 8), _mm_srli_si128(c3, 8), keep >> 8,
-                       out, po);
+                       has4, out, po);
 }
 
 /* All-ASCII chunk: widen 16 bytes to 16 code points. */
