@@ -40,16 +40,33 @@ WSF_TARGET_SSE4 WSF_ALWAYS_INLINE unsigned wsf_dec_leads_sse4(__m128i a, char ma
         _mm_cmpeq_epi8(_mm_and_si128(a, _mm_set1_epi8(mask)), _mm_set1_epi8(lead)));
 }
 
+/* The offset r (0..w-1) of a run of w-byte characters: `leads` (the w-byte
+ * leads) has its bits at r, r + w, ... (the pattern `base` shifted by r) and
+ * is every character start (`keep`); -1 when not a run. */
+static inline int wsf_dec_run_at(unsigned leads, unsigned keep, unsigned base, unsigned w)
+{
+    unsigned r;
+    if (leads != keep) {
+        return -1;
+    }
+    for (r = 0; r < w; r++) {
+        if (leads == ((base << r) & 0xFFFFu)) {
+            return (int)r;
+        }
+    }
+    return -1;
+}
+
 /* 2-byte run: the 8 characters at s + r (r = 0 or 1) in 16-bit lanes, the
  * lead in each lane's low byte: the 11-bit code points, or 0 if no run. */
 WSF_TARGET_SSE4 WSF_ALWAYS_INLINE int wsf_dec_run2_lanes_sse4(const uint8_t *s, __m128i a,
                                                             unsigned keep, __m128i *pair)
 {
-    unsigned lead2 = wsf_dec_leads_sse4(a, (char)0xE0, (char)0xC0);
-    if (lead2 != keep || (lead2 != 0x5555 && lead2 != 0xAAAA)) {
+    int r = wsf_dec_run_at(wsf_dec_leads_sse4(a, (char)0xE0, (char)0xC0), keep, 0x5555, 2);
+    if (r < 0) {
         return 0;
     }
-    *pair = lead2 == 0x5555 ? a : _mm_loadu_si128((const __m128i *)(s + 1));
+    *pair = r == 0 ? a : _mm_loadu_si128((const __m128i *)(s + 1));
     return 1;
 }
 
@@ -74,23 +91,15 @@ WSF_TARGET_SSE4 WSF_ALWAYS_INLINE size_t wsf_dec_run16_sse4(const uint8_t *s, __
                                                           unsigned keep, __m128i *v)
 {
     __m128i x;
-    unsigned lead3, r;
+    int r;
     if (wsf_dec_run2_lanes_sse4(s, a, keep, &x)) {
         *v = _mm_or_si128(_mm_slli_epi16(_mm_and_si128(x, _mm_set1_epi16(0x1F)), 6),
                           _mm_and_si128(_mm_srli_epi16(x, 8), _mm_set1_epi16(0x3F)));
         return 8;
     }
-    lead3 = wsf_dec_leads_sse4(a, (char)0xF0, (char)0xE0);
-    if (lead3 != keep) {
-        return 0;
-    }
-    if (lead3 == 0x9249) {
-        r = 0; /* leads at 0, 3, ..., 15: the sixth one's bytes end at s[17] */
-    } else if (lead3 == 0x2492) {
-        r = 1;
-    } else if (lead3 == 0x4924) {
-        r = 2;
-    } else {
+    /* leads at 0, 3, ..., 15 (r = 0): the sixth one's bytes end at s[17] */
+    r = wsf_dec_run_at(wsf_dec_leads_sse4(a, (char)0xF0, (char)0xE0), keep, 0x9249, 3);
+    if (r < 0) {
         return 0;
     }
     x = _mm_loadu_si128((const __m128i *)(s + r));
@@ -132,7 +141,8 @@ WSF_TARGET_SSE4 WSF_ALWAYS_INLINE size_t wsf_dec_run2_sse4(const uint8_t *s, __m
 WSF_TARGET_SSE4 WSF_ALWAYS_INLINE size_t wsf_dec_run4_sse4(const uint8_t *s, __m128i a,
                                                          unsigned keep, uint32_t *out)
 {
-    unsigned lead4 = wsf_dec_leads_sse4(a, (char)0xF8, (char)0xF0), r;
+    unsigned lead4 = wsf_dec_leads_sse4(a, (char)0xF8, (char)0xF0);
+    int r;
     __m128i y;
     size_t k;
     if (lead4 == 0) { /* text of another width: a 2- or 3-byte run, widened */
@@ -143,18 +153,8 @@ WSF_TARGET_SSE4 WSF_ALWAYS_INLINE size_t wsf_dec_run4_sse4(const uint8_t *s, __m
         }
         return k;
     }
-    if (lead4 != keep) {
-        return 0;
-    }
-    if (lead4 == 0x1111) {
-        r = 0;
-    } else if (lead4 == 0x2222) {
-        r = 1;
-    } else if (lead4 == 0x4444) {
-        r = 2;
-    } else if (lead4 == 0x8888) {
-        r = 3;
-    } else {
+    r = wsf_dec_run_at(lead4, keep, 0x1111, 4);
+    if (r < 0) {
         return 0;
     }
     /* each 32-bit lane byte-reversed: lead << 24 | c1 << 16 | c2 << 8 | c3 */
