@@ -85,27 +85,122 @@ WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_step4_avx2(const uint8_t *s, __m1
     *po = o + wsf_dec_cnt[hi];
 }
 
-/* 32-byte blocks: an all-ASCII one widened at once, any other as two
- * 16-byte STEPs, then 16-byte blocks. */
+/* ---- Uniform runs over a whole 32-byte block (see wsf_decode_sse4.h):
+ * 2-byte runs (16 code points) and 4-byte runs (8), in 256-bit registers;
+ * 0 when the block is not one (its halves then go through the steps, which
+ * find 3-byte runs per 16 bytes).  Loads read at most s[0..35). ---- */
+
+/* Every character start of the 32 bytes at s: not 10xxxxxx. */
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE uint32_t wsf_dec_keep32_avx2(__m256i a)
+{
+    return ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpgt_epi8(_mm256_set1_epi8(-64), a));
+}
+
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE uint32_t wsf_dec_leads32_avx2(__m256i a, char mask,
+                                                               char lead)
+{
+    return (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
+        _mm256_and_si256(a, _mm256_set1_epi8(mask)), _mm256_set1_epi8(lead)));
+}
+
+/* A 2-byte run: its 16 11-bit code points in 16-bit lanes, or 0. */
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE int wsf_dec_run2x16_avx2(const uint8_t *s, __m256i a,
+                                                         uint32_t keep, __m256i *v)
+{
+    int r = wsf_dec_run_at(wsf_dec_leads32_avx2(a, (char)0xE0, (char)0xC0), keep,
+                           0x55555555u, 2, 0xFFFFFFFFu);
+    __m256i x;
+    if (r < 0) {
+        return 0;
+    }
+    x = r == 0 ? a : _mm256_loadu_si256((const __m256i *)(s + 1));
+    *v = _mm256_or_si256(_mm256_slli_epi16(_mm256_and_si256(x, _mm256_set1_epi16(0x1F)), 6),
+                         _mm256_and_si256(_mm256_srli_epi16(x, 8), _mm256_set1_epi16(0x3F)));
+    return 1;
+}
+
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE size_t wsf_dec_run32_ucs1_avx2(const uint8_t *s, __m256i a,
+                                                               uint8_t *out)
+{
+    __m256i v;
+    if (!wsf_dec_run2x16_avx2(s, a, wsf_dec_keep32_avx2(a), &v)) {
+        return 0;
+    }
+    /* packus works per 128-bit lane: keep quadwords 0 and 2 */
+    v = _mm256_permute4x64_epi64(_mm256_packus_epi16(v, v), 0x08);
+    _mm_storeu_si128((__m128i *)out, _mm256_castsi256_si128(v));
+    return 16;
+}
+
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE size_t wsf_dec_run32_ucs2_avx2(const uint8_t *s, __m256i a,
+                                                               uint16_t *out)
+{
+    __m256i v;
+    if (!wsf_dec_run2x16_avx2(s, a, wsf_dec_keep32_avx2(a), &v)) {
+        return 0;
+    }
+    _mm256_storeu_si256((__m256i *)out, v);
+    return 16;
+}
+
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE size_t wsf_dec_run32_ucs4_avx2(const uint8_t *s, __m256i a,
+                                                               uint32_t *out)
+{
+    uint32_t keep = wsf_dec_keep32_avx2(a);
+    int r = wsf_dec_run_at(wsf_dec_leads32_avx2(a, (char)0xF8, (char)0xF0), keep,
+                           0x11111111u, 4, 0xFFFFFFFFu);
+    __m256i y;
+    if (r < 0) {
+        if (!wsf_dec_run2x16_avx2(s, a, keep, &y)) {
+            return 0;
+        }
+        _mm256_storeu_si256((__m256i *)out, _mm256_cvtepu16_epi32(_mm256_castsi256_si128(y)));
+        _mm256_storeu_si256((__m256i *)(out + 8),
+                            _mm256_cvtepu16_epi32(_mm256_extracti128_si256(y, 1)));
+        return 16;
+    }
+    /* each 32-bit lane byte-reversed: lead << 24 | c1 << 16 | c2 << 8 | c3 */
+    y = _mm256_shuffle_epi8(_mm256_loadu_si256((const __m256i *)(s + r)),
+                            _mm256_setr_epi8(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13,
+                                             12, 3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15,
+                                             14, 13, 12));
+    y = _mm256_or_si256(
+        _mm256_or_si256(_mm256_and_si256(y, _mm256_set1_epi32(0x3F)),
+                        _mm256_and_si256(_mm256_srli_epi32(y, 2), _mm256_set1_epi32(0xFC0))),
+        _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(y, 4), _mm256_set1_epi32(0x3F000)),
+                        _mm256_and_si256(_mm256_srli_epi32(y, 6),
+                                         _mm256_set1_epi32(0x1C0000))));
+    _mm256_storeu_si256((__m256i *)out, _mm256_min_epu32(y, _mm256_set1_epi32(0x10FFFF)));
+    return 8;
+}
+
+/* 32-byte blocks: an all-ASCII one widened at once, a uniform run by RUN32,
+ * any other as two 16-byte STEPs; then 16-byte blocks. */
 #define WSF_DEC_LOAD32(p) _mm256_loadu_si256((const __m256i *)(const void *)(p))
 #define WSF_DEC_ASCII32(a) (_mm256_movemask_epi8(a) == 0)
-#define WSF_DEC_LOOP32(STEP, ASCII32)                                         \
+#define WSF_DEC_LOOP32(RUN32, STEP, ASCII32)                                  \
     WSF_DEC_LOOP(32, __m256i, WSF_DEC_LOAD32, WSF_DEC_ASCII32, ASCII32,       \
-                 STEP(s + i, _mm256_castsi256_si128(a), out, &o);             \
-                 STEP(s + i + 16, _mm256_extracti128_si256(a, 1), out, &o))
+                 size_t run_ = RUN32(s + i, a, out + o);                      \
+                 if (run_) {                                                  \
+                     o += run_;                                               \
+                 } else {                                                     \
+                     STEP(s + i, _mm256_castsi256_si128(a), out, &o);         \
+                     STEP(s + i + 16, _mm256_extracti128_si256(a, 1), out, &o);\
+                 })
 
 WSF_DEC_STAGE(WSF_TARGET_AVX2, wsf_dec_ucs1_avx2, uint8_t,
-    WSF_DEC_LOOP32(wsf_dec_step1_sse4, _mm256_storeu_si256((__m256i *)(out + o), a))
+    WSF_DEC_LOOP32(wsf_dec_run32_ucs1_avx2, wsf_dec_step1_sse4,
+                   _mm256_storeu_si256((__m256i *)(out + o), a))
     WSF_DEC_LOOP16(wsf_dec_step1_sse4, _mm_storeu_si128((__m128i *)(out + o), a)))
 WSF_DEC_STAGE(WSF_TARGET_AVX2, wsf_dec_ucs2_avx2, uint16_t,
-    WSF_DEC_LOOP32(wsf_dec_step2_avx2,
+    WSF_DEC_LOOP32(wsf_dec_run32_ucs2_avx2, wsf_dec_step2_avx2,
                    _mm256_storeu_si256((__m256i *)(out + o),
                                        _mm256_cvtepu8_epi16(_mm256_castsi256_si128(a)));
                    _mm256_storeu_si256((__m256i *)(out + o + 16),
                                        _mm256_cvtepu8_epi16(_mm256_extracti128_si256(a, 1))))
     WSF_DEC_LOOP16(wsf_dec_step2_avx2, wsf_dec_ascii2_sse4(a, out + o)))
 WSF_DEC_STAGE(WSF_TARGET_AVX2, wsf_dec_ucs4_avx2, uint32_t,
-    WSF_DEC_LOOP32(wsf_dec_step4_avx2,
+    WSF_DEC_LOOP32(wsf_dec_run32_ucs4_avx2, wsf_dec_step4_avx2,
                    __m128i lo_ = _mm256_castsi256_si128(a);
                    __m128i hi_ = _mm256_extracti128_si256(a, 1);
                    _mm256_storeu_si256((__m256i *)(out + o), _mm256_cvtepu8_epi32(lo_));

@@ -42,15 +42,18 @@ WSF_TARGET_SSE4 WSF_ALWAYS_INLINE unsigned wsf_dec_leads_sse4(__m128i a, char ma
 
 /* The offset r (0..w-1) of a run of w-byte characters: `leads` (the w-byte
  * leads) has its bits at r, r + w, ... (the pattern `base` shifted by r) and
- * is every character start (`keep`); -1 when not a run. */
-static inline int wsf_dec_run_at(unsigned leads, unsigned keep, unsigned base, unsigned w)
+ * is every character start (`keep`); -1 when not a run.  `all` is the
+ * block's positions: 0xFFFF (16 bytes) or 0xFFFFFFFF (AVX2's 32); the bits
+ * shifted out of it are positions of the next block. */
+static inline int wsf_dec_run_at(uint32_t leads, uint32_t keep, uint32_t base, unsigned w,
+                                 uint32_t all)
 {
     unsigned r;
     if (leads != keep) {
         return -1;
     }
     for (r = 0; r < w; r++) {
-        if (leads == ((base << r) & 0xFFFFu)) {
+        if (leads == ((base << r) & all)) {
             return (int)r;
         }
     }
@@ -62,7 +65,7 @@ static inline int wsf_dec_run_at(unsigned leads, unsigned keep, unsigned base, u
 WSF_TARGET_SSE4 WSF_ALWAYS_INLINE int wsf_dec_run2_lanes_sse4(const uint8_t *s, __m128i a,
                                                             unsigned keep, __m128i *pair)
 {
-    int r = wsf_dec_run_at(wsf_dec_leads_sse4(a, (char)0xE0, (char)0xC0), keep, 0x5555, 2);
+    int r = wsf_dec_run_at(wsf_dec_leads_sse4(a, (char)0xE0, (char)0xC0), keep, 0x5555, 2, 0xFFFF);
     if (r < 0) {
         return 0;
     }
@@ -98,7 +101,7 @@ WSF_TARGET_SSE4 WSF_ALWAYS_INLINE size_t wsf_dec_run16_sse4(const uint8_t *s, __
         return 8;
     }
     /* leads at 0, 3, ..., 15 (r = 0): the sixth one's bytes end at s[17] */
-    r = wsf_dec_run_at(wsf_dec_leads_sse4(a, (char)0xF0, (char)0xE0), keep, 0x9249, 3);
+    r = wsf_dec_run_at(wsf_dec_leads_sse4(a, (char)0xF0, (char)0xE0), keep, 0x9249, 3, 0xFFFF);
     if (r < 0) {
         return 0;
     }
@@ -153,7 +156,7 @@ WSF_TARGET_SSE4 WSF_ALWAYS_INLINE size_t wsf_dec_run4_sse4(const uint8_t *s, __m
         }
         return k;
     }
-    r = wsf_dec_run_at(lead4, keep, 0x1111, 4);
+    r = wsf_dec_run_at(lead4, keep, 0x1111, 4, 0xFFFF);
     if (r < 0) {
         return 0;
     }
