@@ -117,8 +117,11 @@ static void check(int level, const uint32_t *cps, size_t ncp, int kind)
     free(tmp);
 }
 
-/* Garbage (not UTF-8) must never make a kernel touch memory outside. */
-static void garbage(int level, size_t n, size_t nout)
+/* Garbage (not UTF-8) must never make a kernel touch memory outside.  w = 0:
+ * random bytes; w = 2, 3, 4: run-shaped garbage, a lead of that width every w
+ * bytes (F5..F7 included for 4) and random bytes between, which takes the
+ * uniform-run paths with broken continuations. */
+static void garbage_runs(int level, size_t n, size_t nout, unsigned w)
 {
     uint8_t *s = malloc(n ? n : 1);
     uint8_t *o1 = malloc(nout ? nout : 1);
@@ -126,6 +129,11 @@ static void garbage(int level, size_t n, size_t nout)
     uint32_t *o4 = malloc(nout ? nout * 4 : 4);
     size_t i;
     for (i = 0; i < n; i++) s[i] = (uint8_t)rnd(256);
+    if (w) {
+        for (i = 0; i < n; i += w) {
+            s[i] = (uint8_t)(w == 2 ? 0xC0 | rnd(32) : w == 3 ? 0xE0 | rnd(16) : 0xF0 | rnd(8));
+        }
+    }
     wsf_decode_ucs1_level(level, s, n, o1, nout);
     wsf_decode_ucs2_level(level, s, n, o2, nout);
     wsf_decode_ucs4_level(level, s, n, o4, nout);
@@ -133,6 +141,44 @@ static void garbage(int level, size_t n, size_t nout)
         if (o4[i] > 0x10FFFF) { printf("garbage: ucs4 above U+10FFFF\n"); failures++; break; }
     }
     free(s); free(o1); free(o2); free(o4);
+}
+
+static void garbage(int level, size_t n, size_t nout)
+{
+    garbage_runs(level, n, nout, 0);
+}
+
+/* Uniform runs (text of one width: the fixed-layout fast paths) after 0..3
+ * ASCII bytes, of every length up to 40 characters, and the same with one
+ * foreign character (ASCII or another width) at every position. */
+static void runs(int level, uint32_t *cps, int quick)
+{
+    static const uint32_t run_cp[] = {0xE9, 0x416, 0x4E2D, 0x1F600};
+    static const uint32_t foreign[] = {'x', 0xDF, 0x416, 0x4E2D, 0x1F600};
+    size_t r, f, at, pre, i, len;
+    for (r = 0; r < 4; r++) {
+        for (pre = 0; pre < 4; pre++) {
+            for (len = 1; len <= 40; len += quick ? 7 : 1) {
+                for (i = 0; i < pre; i++) cps[i] = 'a';
+                for (i = pre; i < pre + len; i++) cps[i] = run_cp[r] + rnd(16);
+                check(level, cps, pre + len, 0);
+                for (f = 0; f < 5; f++) {
+                    for (at = pre; at < pre + len; at++) {
+                        uint32_t was = cps[at];
+                        cps[at] = foreign[f];
+                        check(level, cps, pre + len, 0);
+                        cps[at] = was;
+                    }
+                }
+            }
+        }
+    }
+    for (len = 0; len < 160; len++) {
+        for (r = 2; r <= 4; r++) {
+            garbage_runs(level, len, len, (unsigned)r);
+            garbage_runs(level, len, len / r, (unsigned)r);
+        }
+    }
 }
 
 int main(int argc, char **argv)
@@ -173,6 +219,7 @@ int main(int argc, char **argv)
                 check(level, cps, big, kind);
             }
         }
+        runs(level, cps, quick);
         for (len = 0; len < 200; len++) {
             garbage(level, len, len);
             garbage(level, len, len / 3);

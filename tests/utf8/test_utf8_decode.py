@@ -438,6 +438,25 @@ _LEVEL_SCRIPT = textwrap.dedent(
             for p in range(n - len(enc) + 1):
                 data = b"a" * p + enc + b"b" * (n - p - len(enc))
                 assert _utf8.decode(data) == data.decode(), (n, p)
+    # Text of one width (16-byte blocks of only 2-, 3- or 4-byte characters
+    # decode by fixed layout) after 0..3 ASCII bytes; one foreign character
+    # (ASCII, or another width: also across the UCS-1/2/4 boundaries) at every
+    # position among them; one wrong byte at every position.
+    for run_char in ["é", "Ж", "中", "😀"]:
+        for pre in range(4):
+            for n in (5, 6, 8, 9, 16, 17, 22, 33, 40):
+                base = "a" * pre + run_char * n
+                assert _utf8.decode(base.encode()) == base, (run_char, pre, n)
+                for other in ["x", "ß", "Ж", "中", "😀"]:
+                    for k in range(pre, pre + n):
+                        text = base[:k] + other + base[k + 1:]
+                        assert _utf8.decode(text.encode()) == text, (run_char, pre, n, k, other)
+                data = base.encode()
+                for p in range(len(data)):
+                    for byte in (0x41, 0x80, 0xBF, 0xC1, 0xC3, 0xE4, 0xED, 0xF0, 0xF5):
+                        m = bytearray(data)
+                        m[p] = byte
+                        check(bytes(m))
     for lead in range(0xE0, 0xF0):
         for second in range(0x80, 0xC0):
             for third in (0x00, 0x7F, 0x80, 0xBF, 0xC0, 0xFF):

@@ -35,7 +35,11 @@ WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_step2_avx2(const uint8_t *s, __m1
     __m256i v = wsf_dec_bmp16_avx2(_mm256_cvtepu8_epi16(a), wsf_dec_cont16_avx2(s + 1),
                                    wsf_dec_cont16_avx2(s + 2));
     unsigned keep = wsf_dec_keep_sse4(a), lo = keep & 0xFF, hi = keep >> 8;
-    size_t o = *po;
+    size_t o = *po, run = wsf_dec_run2_sse4(s, a, keep, out + o);
+    if (run) {
+        *po = o + run;
+        return;
+    }
     v = _mm256_shuffle_epi8(v, wsf_dec_idx16_avx2(lo, hi));
     _mm_storeu_si128((__m128i *)(out + o), _mm256_castsi256_si128(v));
     o += wsf_dec_cnt[lo];
@@ -48,15 +52,26 @@ WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_step2_avx2(const uint8_t *s, __m1
 WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_step4_avx2(const uint8_t *s, __m128i a,
                                                         uint32_t *out, size_t *po)
 {
-    __m256i h;
-    __m256i v = wsf_dec_cp16_avx2(_mm256_cvtepu8_epi16(a), wsf_dec_cont16_avx2(s + 1),
-                                  wsf_dec_cont16_avx2(s + 2), wsf_dec_cont16_avx2(s + 3),
-                                  &h);
+    __m256i h, v, b0, c1, c2;
     unsigned keep = wsf_dec_keep_sse4(a), lo = keep & 0xFF, hi = keep >> 8;
-    __m256i idx = wsf_dec_idx16_avx2(lo, hi);
-    size_t o = *po;
+    __m256i idx;
+    size_t o = *po, run = wsf_dec_run4_sse4(s, a, keep, out + o);
+    if (run) {
+        *po = o + run;
+        return;
+    }
+    idx = wsf_dec_idx16_avx2(lo, hi);
+    b0 = _mm256_cvtepu8_epi16(a);
+    c1 = wsf_dec_cont16_avx2(s + 1);
+    c2 = wsf_dec_cont16_avx2(s + 2);
+    if (wsf_dec_has4_sse4(a)) {
+        v = wsf_dec_cp16_avx2(b0, c1, c2, wsf_dec_cont16_avx2(s + 3), &h);
+        h = _mm256_shuffle_epi8(h, idx);
+    } else { /* no 4-byte lead in the chunk: bits 16..20 are zero */
+        v = wsf_dec_bmp16_avx2(b0, c1, c2);
+        h = _mm256_setzero_si256();
+    }
     v = _mm256_shuffle_epi8(v, idx);
-    h = _mm256_shuffle_epi8(h, idx);
     /* Interleaving the low and high halves makes the 32-bit code points:
      * per 128-bit lane, unpacklo = its first 4, unpackhi = its next 4. */
     {
@@ -70,27 +85,140 @@ WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_step4_avx2(const uint8_t *s, __m1
     *po = o + wsf_dec_cnt[hi];
 }
 
-/* 32-byte blocks: an all-ASCII one widened at once, any other as two
- * 16-byte STEPs, then 16-byte blocks. */
+/* ---- Uniform runs over a whole 32-byte block (see wsf_decode_sse4.h):
+ * 2-byte runs (16 code points) and 4-byte runs (8), in 256-bit registers;
+ * 0 when the block is not one (its halves then go through the steps, which
+ * find 3-byte runs per 16 bytes).  Loads read at most s[0..35). ---- */
+
+/* Every character start of the 32 bytes at s: not 10xxxxxx. */
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE uint32_t wsf_dec_keep32_avx2(__m256i a)
+{
+    return ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpgt_epi8(_mm256_set1_epi8(-64), a));
+}
+
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE uint32_t wsf_dec_leads32_avx2(__m256i a, char mask,
+                                                               char lead)
+{
+    return (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
+        _mm256_and_si256(a, _mm256_set1_epi8(mask)), _mm256_set1_epi8(lead)));
+}
+
+/* The 16 code points of a 2-byte run whose first lead is p[r]: 16-bit lanes. */
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE __m256i wsf_dec_run2x16_at_avx2(const uint8_t *p, int r)
+{
+    __m256i x = _mm256_loadu_si256((const __m256i *)(p + r));
+    return _mm256_or_si256(_mm256_slli_epi16(_mm256_and_si256(x, _mm256_set1_epi16(0x1F)), 6),
+                           _mm256_and_si256(_mm256_srli_epi16(x, 8), _mm256_set1_epi16(0x3F)));
+}
+
+/* The 8 code points of a 4-byte run whose first lead is p[r]: 32-bit lanes,
+ * clamped to U+10FFFF. */
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE __m256i wsf_dec_run4x8_at_avx2(const uint8_t *p, int r)
+{
+    /* each 32-bit lane byte-reversed: lead << 24 | c1 << 16 | c2 << 8 | c3 */
+    __m256i y = _mm256_shuffle_epi8(
+        _mm256_loadu_si256((const __m256i *)(p + r)),
+        _mm256_setr_epi8(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12, 3, 2, 1, 0, 7,
+                         6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12));
+    y = _mm256_or_si256(
+        _mm256_or_si256(_mm256_and_si256(y, _mm256_set1_epi32(0x3F)),
+                        _mm256_and_si256(_mm256_srli_epi32(y, 2), _mm256_set1_epi32(0xFC0))),
+        _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(y, 4), _mm256_set1_epi32(0x3F000)),
+                        _mm256_and_si256(_mm256_srli_epi32(y, 6),
+                                         _mm256_set1_epi32(0x1C0000))));
+    return _mm256_min_epu32(y, _mm256_set1_epi32(0x10FFFF));
+}
+
+/* 16 code points (16-bit lanes) to UCS-4. */
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_widen16_avx2(__m256i v, uint32_t *out)
+{
+    _mm256_storeu_si256((__m256i *)out, _mm256_cvtepu16_epi32(_mm256_castsi256_si128(v)));
+    _mm256_storeu_si256((__m256i *)(out + 8),
+                        _mm256_cvtepu16_epi32(_mm256_extracti128_si256(v, 1)));
+}
+
+/* A 2-byte run: its 16 11-bit code points in 16-bit lanes, or 0. */
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE int wsf_dec_run2x16_avx2(const uint8_t *s, __m256i a,
+                                                         uint32_t keep, __m256i *v)
+{
+    int r = wsf_dec_run_at(wsf_dec_leads32_avx2(a, (char)0xE0, (char)0xC0), keep,
+                           0x55555555u, 2, 0xFFFFFFFFu);
+    if (r < 0) {
+        return 0;
+    }
+    *v = wsf_dec_run2x16_at_avx2(s, r);
+    return 1;
+}
+
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE size_t wsf_dec_run32_ucs1_avx2(const uint8_t *s, __m256i a,
+                                                               uint8_t *out)
+{
+    __m256i v;
+    if (wsf_dec_run2x16_avx2(s, a, wsf_dec_keep32_avx2(a), &v)) {
+        /* packus works per 128-bit lane: keep quadwords 0 and 2 */
+        _mm_storeu_si128((__m128i *)out, _mm256_castsi256_si128(
+            _mm256_permute4x64_epi64(_mm256_packus_epi16(v, v), 0x08)));
+        return 16;
+    }
+    return 0;
+}
+
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE size_t wsf_dec_run32_ucs2_avx2(const uint8_t *s, __m256i a,
+                                                               uint16_t *out)
+{
+    __m256i v;
+    int run = wsf_dec_run2x16_avx2(s, a, wsf_dec_keep32_avx2(a), &v);
+    if (run) {
+        _mm256_storeu_si256((__m256i *)out, v);
+    }
+    return run ? 16 : 0;
+}
+
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE size_t wsf_dec_run32_ucs4_avx2(const uint8_t *s, __m256i a,
+                                                               uint32_t *out)
+{
+    uint32_t keep = wsf_dec_keep32_avx2(a);
+    int r = wsf_dec_run_at(wsf_dec_leads32_avx2(a, (char)0xF8, (char)0xF0), keep,
+                           0x11111111u, 4, 0xFFFFFFFFu);
+    __m256i y;
+    if (r < 0) {
+        if (!wsf_dec_run2x16_avx2(s, a, keep, &y)) {
+            return 0;
+        }
+        wsf_dec_widen16_avx2(y, out);
+        return 16;
+    }
+    _mm256_storeu_si256((__m256i *)out, wsf_dec_run4x8_at_avx2(s, r));
+    return 8;
+}
+
+/* 32-byte blocks: an all-ASCII one widened at once, a uniform run by RUN32,
+ * any other as two 16-byte STEPs; then 16-byte blocks. */
 #define WSF_DEC_LOAD32(p) _mm256_loadu_si256((const __m256i *)(const void *)(p))
 #define WSF_DEC_ASCII32(a) (_mm256_movemask_epi8(a) == 0)
-#define WSF_DEC_LOOP32(STEP, ASCII32)                                         \
+#define WSF_DEC_LOOP32(RUN32, STEP, ASCII32)                                  \
     WSF_DEC_LOOP(32, __m256i, WSF_DEC_LOAD32, WSF_DEC_ASCII32, ASCII32,       \
-                 STEP(s + i, _mm256_castsi256_si128(a), out, &o);             \
-                 STEP(s + i + 16, _mm256_extracti128_si256(a, 1), out, &o))
+                 size_t run_ = RUN32(s + i, a, out + o);                      \
+                 if (run_) {                                                  \
+                     o += run_;                                               \
+                 } else {                                                     \
+                     STEP(s + i, _mm256_castsi256_si128(a), out, &o);         \
+                     STEP(s + i + 16, _mm256_extracti128_si256(a, 1), out, &o);\
+                 })
 
 WSF_DEC_STAGE(WSF_TARGET_AVX2, wsf_dec_ucs1_avx2, uint8_t,
-    WSF_DEC_LOOP32(wsf_dec_step1_sse4, _mm256_storeu_si256((__m256i *)(out + o), a))
+    WSF_DEC_LOOP32(wsf_dec_run32_ucs1_avx2, wsf_dec_step1_sse4,
+                   _mm256_storeu_si256((__m256i *)(out + o), a))
     WSF_DEC_LOOP16(wsf_dec_step1_sse4, _mm_storeu_si128((__m128i *)(out + o), a)))
 WSF_DEC_STAGE(WSF_TARGET_AVX2, wsf_dec_ucs2_avx2, uint16_t,
-    WSF_DEC_LOOP32(wsf_dec_step2_avx2,
+    WSF_DEC_LOOP32(wsf_dec_run32_ucs2_avx2, wsf_dec_step2_avx2,
                    _mm256_storeu_si256((__m256i *)(out + o),
                                        _mm256_cvtepu8_epi16(_mm256_castsi256_si128(a)));
                    _mm256_storeu_si256((__m256i *)(out + o + 16),
                                        _mm256_cvtepu8_epi16(_mm256_extracti128_si256(a, 1))))
     WSF_DEC_LOOP16(wsf_dec_step2_avx2, wsf_dec_ascii2_sse4(a, out + o)))
 WSF_DEC_STAGE(WSF_TARGET_AVX2, wsf_dec_ucs4_avx2, uint32_t,
-    WSF_DEC_LOOP32(wsf_dec_step4_avx2,
+    WSF_DEC_LOOP32(wsf_dec_run32_ucs4_avx2, wsf_dec_step4_avx2,
                    __m128i lo_ = _mm256_castsi256_si128(a);
                    __m128i hi_ = _mm256_extracti128_si256(a, 1);
                    _mm256_storeu_si256((__m256i *)(out + o), _mm256_cvtepu8_epi32(lo_));

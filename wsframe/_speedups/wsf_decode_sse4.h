@@ -18,6 +18,161 @@ WSF_TARGET_SSE4 WSF_ALWAYS_INLINE unsigned wsf_dec_keep_sse4(__m128i a)
            & 0xFFFF;
 }
 
+/* ---- Uniform runs: 16 bytes whose characters all have one width (every
+ * second byte a 2-byte lead, every third a 3-byte lead, every fourth a
+ * 4-byte lead, from the first lead at offset r) have a fixed layout, so
+ * they decode with fixed shuffles and shifts: no compaction tables, no
+ * per-position arithmetic.  Text in one script (Cyrillic, Greek, CJK,
+ * emoji, accented Latin) is mostly such runs.  Each returns 0 (not a run:
+ * the caller's general step runs) or the code points it wrote at out.
+ * `keep` is wsf_dec_keep_sse4(a): a run needs every character start to be
+ * a lead of the run's width, so an ASCII byte or another width among them
+ * is never dropped.  The loads read at most s[0..19) (the steps' 3 bytes of
+ * look-ahead); ill-formed input (a broken promise) gives unspecified code
+ * points, UCS-4 ones clamped to U+10FFFF, and never more than 8 (UCS-1/2)
+ * or 4 (UCS-4) of them. ---- */
+
+/* Bit j set: byte j of a, masked with `mask`, equals `lead`. */
+WSF_TARGET_SSE4 WSF_ALWAYS_INLINE unsigned wsf_dec_leads_sse4(__m128i a, char mask,
+                                                             char lead)
+{
+    return (unsigned)_mm_movemask_epi8(
+        _mm_cmpeq_epi8(_mm_and_si128(a, _mm_set1_epi8(mask)), _mm_set1_epi8(lead)));
+}
+
+/* The offset r (0..w-1) of a run of w-byte characters: `leads` (the w-byte
+ * leads) has its bits at r, r + w, ... (the pattern `base` shifted by r) and
+ * is every character start (`keep`); -1 when not a run.  `all` is the
+ * block's positions: 0xFFFF (16 bytes), 0xFFFFFFFF (AVX2's 32) or all 64
+ * bits (AVX-512); the bits shifted out of it are positions of the next
+ * block. */
+static inline int wsf_dec_run_at(uint64_t leads, uint64_t keep, uint64_t base, unsigned w,
+                                 uint64_t all)
+{
+    unsigned r;
+    if (leads != keep) {
+        return -1;
+    }
+    for (r = 0; r < w; r++) {
+        if (leads == ((base << r) & all)) {
+            return (int)r;
+        }
+    }
+    return -1;
+}
+
+/* 2-byte run: the 8 characters at s + r (r = 0 or 1) in 16-bit lanes, the
+ * lead in each lane's low byte: the 11-bit code points, or 0 if no run. */
+WSF_TARGET_SSE4 WSF_ALWAYS_INLINE int wsf_dec_run2_lanes_sse4(const uint8_t *s, __m128i a,
+                                                            unsigned keep, __m128i *pair)
+{
+    int r = wsf_dec_run_at(wsf_dec_leads_sse4(a, (char)0xE0, (char)0xC0), keep, 0x5555, 2, 0xFFFF);
+    if (r < 0) {
+        return 0;
+    }
+    *pair = r == 0 ? a : _mm_loadu_si128((const __m128i *)(s + 1));
+    return 1;
+}
+
+/* Latin-1 output of a 2-byte run: (lead << 6 | cont & 3F) in 8 bits. */
+WSF_TARGET_SSE4 WSF_ALWAYS_INLINE size_t wsf_dec_run1_sse4(const uint8_t *s, __m128i a,
+                                                         unsigned keep, uint8_t *out)
+{
+    __m128i x, v;
+    if (!wsf_dec_run2_lanes_sse4(s, a, keep, &x)) {
+        return 0;
+    }
+    v = _mm_or_si128(_mm_slli_epi16(_mm_and_si128(x, _mm_set1_epi16(0x03)), 6),
+                     _mm_and_si128(_mm_srli_epi16(x, 8), _mm_set1_epi16(0x3F)));
+    _mm_storel_epi64((__m128i *)out, _mm_packus_epi16(v, v));
+    return 8;
+}
+
+/* A 2-byte run (8 code points) or a 3-byte run (5 or 6) in the 16-bit
+ * lanes of *v (the lanes past the count are zero); returns the count, or 0
+ * if no run. */
+WSF_TARGET_SSE4 WSF_ALWAYS_INLINE size_t wsf_dec_run16_sse4(const uint8_t *s, __m128i a,
+                                                          unsigned keep, __m128i *v)
+{
+    __m128i x;
+    int r;
+    if (wsf_dec_run2_lanes_sse4(s, a, keep, &x)) {
+        *v = _mm_or_si128(_mm_slli_epi16(_mm_and_si128(x, _mm_set1_epi16(0x1F)), 6),
+                          _mm_and_si128(_mm_srli_epi16(x, 8), _mm_set1_epi16(0x3F)));
+        return 8;
+    }
+    /* leads at 0, 3, ..., 15 (r = 0): the sixth one's bytes end at s[17] */
+    r = wsf_dec_run_at(wsf_dec_leads_sse4(a, (char)0xF0, (char)0xE0), keep, 0x9249, 3, 0xFFFF);
+    if (r < 0) {
+        return 0;
+    }
+    x = _mm_loadu_si128((const __m128i *)(s + r));
+    {
+        /* lane k: (last | middle << 8) and (lead << 8) of the character
+         * at 3k; code point = lead nibble, 6 + 6 payload bits. */
+        const __m128i tail = _mm_setr_epi8(2, 1, 5, 4, 8, 7, 11, 10, 14, 13, -1, -1,
+                                           -1, -1, -1, -1);
+        const __m128i head = _mm_setr_epi8(-1, 0, -1, 3, -1, 6, -1, 9, -1, 12, -1, -1,
+                                           -1, -1, -1, -1);
+        __m128i t = _mm_shuffle_epi8(x, tail);
+        *v = _mm_or_si128(
+            _mm_or_si128(_mm_and_si128(t, _mm_set1_epi16(0x3F)),
+                         _mm_srli_epi16(_mm_and_si128(t, _mm_set1_epi16(0x3F00)), 2)),
+            _mm_slli_epi16(_mm_shuffle_epi8(x, head), 4));
+    }
+    if (r == 0) {
+        *v = _mm_insert_epi16(*v, (int)(((s[15] & 0x0Fu) << 12) | ((s[16] & 0x3Fu) << 6)
+                                        | (s[17] & 0x3Fu)), 5);
+        return 6;
+    }
+    return 5;
+}
+
+/* UCS-2 output of a 2-byte or 3-byte run. */
+WSF_TARGET_SSE4 WSF_ALWAYS_INLINE size_t wsf_dec_run2_sse4(const uint8_t *s, __m128i a,
+                                                         unsigned keep, uint16_t *out)
+{
+    __m128i v;
+    size_t k = wsf_dec_run16_sse4(s, a, keep, &v);
+    if (k) {
+        _mm_storeu_si128((__m128i *)out, v);
+    }
+    return k;
+}
+
+/* UCS-4 output of a 4-byte run (4 code points from s + r, r = 0..3), or
+ * of a 2- or 3-byte run. */
+WSF_TARGET_SSE4 WSF_ALWAYS_INLINE size_t wsf_dec_run4_sse4(const uint8_t *s, __m128i a,
+                                                         unsigned keep, uint32_t *out)
+{
+    unsigned lead4 = wsf_dec_leads_sse4(a, (char)0xF8, (char)0xF0);
+    int r;
+    __m128i y;
+    size_t k;
+    if (lead4 == 0) { /* text of another width: a 2- or 3-byte run, widened */
+        k = wsf_dec_run16_sse4(s, a, keep, &y);
+        if (k) {
+            _mm_storeu_si128((__m128i *)out, _mm_cvtepu16_epi32(y));
+            _mm_storeu_si128((__m128i *)(out + 4), _mm_cvtepu16_epi32(_mm_srli_si128(y, 8)));
+        }
+        return k;
+    }
+    r = wsf_dec_run_at(lead4, keep, 0x1111, 4, 0xFFFF);
+    if (r < 0) {
+        return 0;
+    }
+    /* each 32-bit lane byte-reversed: lead << 24 | c1 << 16 | c2 << 8 | c3 */
+    y = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(s + r)),
+                         _mm_setr_epi8(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12));
+    y = _mm_or_si128(
+        _mm_or_si128(_mm_and_si128(y, _mm_set1_epi32(0x3F)),
+                     _mm_and_si128(_mm_srli_epi32(y, 2), _mm_set1_epi32(0xFC0))),
+        _mm_or_si128(_mm_and_si128(_mm_srli_epi32(y, 4), _mm_set1_epi32(0x3F000)),
+                     _mm_and_si128(_mm_srli_epi32(y, 6), _mm_set1_epi32(0x1C0000))));
+    _mm_storeu_si128((__m128i *)out, _mm_min_epu32(y, _mm_set1_epi32(0x10FFFF)));
+    return 4;
+}
+
 /* Latin-1 output: leads are C2/C3 only, so a 2-byte sequence's code point
  * is (lead << 6 | cont & 3F) in 8 bits. */
 WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void wsf_dec_step1_sse4(const uint8_t *s,
@@ -31,6 +186,11 @@ WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void wsf_dec_step1_sse4(const uint8_t *s,
     __m128i v = _mm_blendv_epi8(a, v2, a); /* non-ASCII positions: v2 */
     unsigned keep = wsf_dec_keep_sse4(a);
     unsigned lo = keep & 0xFF, hi = keep >> 8;
+    size_t run = wsf_dec_run1_sse4(s, a, keep, out + *po);
+    if (run) {
+        *po += run;
+        return;
+    }
     __m128i ilo = _mm_loadl_epi64((const __m128i *)wsf_dec_pos[lo]);
     __m128i ihi = _mm_add_epi8(_mm_loadl_epi64((const __m128i *)wsf_dec_pos[hi]),
                                _mm_set1_epi8(8)); /* 0x80 stays >= 0x80 */
@@ -63,6 +223,11 @@ WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void wsf_dec_step2_sse4(const uint8_t *s,
     __m128i c1 = _mm_and_si128(_mm_loadu_si128((const __m128i *)(s + 1)), m3f);
     __m128i c2 = _mm_and_si128(_mm_loadu_si128((const __m128i *)(s + 2)), m3f);
     unsigned keep = wsf_dec_keep_sse4(a);
+    size_t run = wsf_dec_run2_sse4(s, a, keep, out + *po);
+    if (run) {
+        *po += run;
+        return;
+    }
     wsf_dec_half2_sse4(a, c1, c2, keep & 0xFF, out, po);
     wsf_dec_half2_sse4(_mm_srli_si128(a, 8), _mm_srli_si128(c1, 8),
                        _mm_srli_si128(c2, 8), keep >> 8, out, po);
@@ -73,21 +238,32 @@ WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void wsf_dec_step2_sse4(const uint8_t *s,
  * alike, then widened to 32 bits. */
 WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void wsf_dec_half4_sse4(__m128i b0, __m128i c1,
                                                         __m128i c2, __m128i c3,
-                                                        unsigned m, uint32_t *out,
-                                                        size_t *po)
+                                                        unsigned m, int has4,
+                                                        uint32_t *out, size_t *po)
 {
-    __m128i h;
-    __m128i v = wsf_dec_cp16_sse4(_mm_cvtepu8_epi16(b0), _mm_cvtepu8_epi16(c1),
-                                  _mm_cvtepu8_epi16(c2), _mm_cvtepu8_epi16(c3), &h);
-    __m128i idx;
+    __m128i h, v, idx = _mm_load_si128((const __m128i *)wsf_dec_pos16[m]);
     size_t o = *po;
-    idx = _mm_load_si128((const __m128i *)wsf_dec_pos16[m]);
+    if (has4) {
+        v = wsf_dec_cp16_sse4(_mm_cvtepu8_epi16(b0), _mm_cvtepu8_epi16(c1),
+                              _mm_cvtepu8_epi16(c2), _mm_cvtepu8_epi16(c3), &h);
+        h = _mm_shuffle_epi8(h, idx);
+    } else { /* no 4-byte lead in the chunk: bits 16..20 are zero */
+        v = wsf_dec_bmp16_sse4(_mm_cvtepu8_epi16(b0), _mm_cvtepu8_epi16(c1),
+                               _mm_cvtepu8_epi16(c2));
+        h = _mm_setzero_si128();
+    }
     v = _mm_shuffle_epi8(v, idx);
-    h = _mm_shuffle_epi8(h, idx);
     /* interleaved low and high halves: the 32-bit code points */
     _mm_storeu_si128((__m128i *)(out + o), _mm_unpacklo_epi16(v, h));
     _mm_storeu_si128((__m128i *)(out + o + 4), _mm_unpackhi_epi16(v, h));
     *po = o + wsf_dec_cnt[m];
+}
+
+/* Does the chunk hold a 4-byte lead (F0..FF)? */
+WSF_TARGET_SSE4 WSF_ALWAYS_INLINE int wsf_dec_has4_sse4(__m128i a)
+{
+    return _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(a, _mm_set1_epi8((char)0xF0)), a))
+           != 0;
 }
 
 WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void wsf_dec_step4_sse4(const uint8_t *s,
@@ -99,10 +275,17 @@ WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void wsf_dec_step4_sse4(const uint8_t *s,
     __m128i c2 = _mm_and_si128(_mm_loadu_si128((const __m128i *)(s + 2)), m3f);
     __m128i c3 = _mm_and_si128(_mm_loadu_si128((const __m128i *)(s + 3)), m3f);
     unsigned keep = wsf_dec_keep_sse4(a);
-    wsf_dec_half4_sse4(a, c1, c2, c3, keep & 0xFF, out, po);
+    size_t run = wsf_dec_run4_sse4(s, a, keep, out + *po);
+    int has4;
+    if (run) {
+        *po += run;
+        return;
+    }
+    has4 = wsf_dec_has4_sse4(a);
+    wsf_dec_half4_sse4(a, c1, c2, c3, keep & 0xFF, has4, out, po);
     wsf_dec_half4_sse4(_mm_srli_si128(a, 8), _mm_srli_si128(c1, 8),
                        _mm_srli_si128(c2, 8), _mm_srli_si128(c3, 8), keep >> 8,
-                       out, po);
+                       has4, out, po);
 }
 
 /* All-ASCII chunk: widen 16 bytes to 16 code points. */
