@@ -46,10 +46,9 @@ from typing import Any
 from .. import mask as _mask
 from ..errors import PayloadTooBig as _PayloadTooBig
 from ..errors import ProtocolError as _ProtocolError
+from ..frames import FrameDecoder as _FrameDecoder
 from ..frames import encode_frame as _encode_frame
 from ..frames import new_mask as _new_mask
-from ..frames import parse_header as _parse_header
-from ._frames import VIEW_THRESHOLD as _VIEW_THRESHOLD
 from ._frames import take_frame as _take_frame
 from ._inflater import ZlibCompatibleInflater
 from ._patching import (
@@ -183,17 +182,28 @@ def _make_batch(module: ModuleType) -> Any:
     """``batch(protocol, buffer) -> bool``: the one-pass step of the patched
     ``Protocol.parse`` (see :func:`_make_protocol_parse`); True if it took a frame.
 
-    Per frame, in websockets' order: ``max_size`` from the protocol's limits
-    and ``current_size``; the header (wsframe's :func:`~wsframe.frames.parse_header`;
-    a header it rejects, a frame masked the wrong way, longer than
-    ``max_size`` or incomplete is left to websockets' ``Frame.parse``, which
-    raises its own errors); websockets' ``Frame`` with the unmasked payload;
-    the extensions' ``decode`` (websockets' ``PerMessageDeflate`` through the
-    wsframe Inflater, as ``Frame.parse``'s fast path does); ``Frame.check()``
-    (which can only object to RSV bits here: wsframe's header rules already
-    hold the others); ``recv_frame()``.  A complete, final or first data frame
-    is handed to ``recv_frame``'s own data-frame steps inline when
-    ``recv_frame`` is websockets' (its ``current_size`` rule, then the event).
+    Every complete frame in ``buffer`` is parsed and unmasked by one
+    :class:`wsframe.frames.FrameDecoder` pass (compiled: one call for the
+    whole read instead of a header parse and an unmasking per frame).  The
+    decoder is told to check only what websockets' ``Frame.parse`` checks
+    or stricter (any RSV bit and any length are let through; text is not
+    validated): a frame it objects to, and everything after it, is left to
+    websockets' own ``Frame.parse``, which raises websockets' error.
+
+    Then per frame, in websockets' order: its bytes are removed from the
+    reader's buffer (so that the buffer is always what websockets' loop
+    would leave); ``max_size`` from the protocol's limits and
+    ``current_size`` (a frame longer than that is left to websockets, which
+    raises ``PayloadTooBig``); websockets' ``Frame``; the extensions'
+    ``decode`` (websockets' ``PerMessageDeflate`` through the wsframe
+    Inflater: a single-frame compressed message with the context kept is
+    inflated inline); ``Frame.check()`` (which can only object to RSV bits
+    here: the decoder already holds the other rules); ``recv_frame()``.  A
+    data frame is handed to ``recv_frame``'s own data-frame steps inline
+    when ``recv_frame`` is websockets' (its ``current_size`` rule, then the
+    event); any other frame goes to ``recv_frame`` and ends the pass (a
+    Close replaces the parser and empties the buffer).  In the middle of a
+    fragmented message the pass is not taken: websockets' loop reads it.
     """
     protocol_cls = module.Protocol
     frames_mod = sys.modules[_FRAMES]
@@ -202,85 +212,84 @@ def _make_batch(module: ModuleType) -> Any:
     opcodes = {int(op): op for op in frames_mod.Opcode}
     TEXT, BINARY = frames_mod.Opcode.TEXT, frames_mod.Opcode.BINARY
     ProtocolError = exceptions.ProtocolError
+    WsPayloadTooBig = exceptions.PayloadTooBig
     SERVER = module.SERVER
     own_recv_frame = protocol_cls.recv_frame
-    parse_header = _parse_header
-    apply_mask = _mask.apply_mask
-    view_threshold = _VIEW_THRESHOLD
+    frame_decoder = _FrameDecoder
     wsframe_error = _ProtocolError
-    inflate_frame = _inflate
+    too_big = _PayloadTooBig
     inflater_type = ZlibCompatibleInflater
     state = _STATE
 
     def batch(self: Any, buffer: bytearray) -> bool:
+        if self.current_size is not None:
+            return False
         mask = self.side is SERVER
         extensions = self.extensions
         pmd: Any = None
         inflate: Any = None
+        d: Any = None  # the context-keeping Inflater of the inline inflate
         if extensions:
             ext = extensions[0]
             if len(extensions) == 1 and state.pmd_decode is not None and (type(ext).decode is state.pmd_decode):
                 pmd, inflate = ext, state.pmd_inflate
+                d = ext.__dict__.get("decoder")
+                if type(d) is not inflater_type or ext.remote_no_context_takeover:
+                    d = None
         inline_recv = type(self).recv_frame is own_recv_frame
         debug = self.debug
+        events = self.events
         # recv_frame() changes current_size, never the limits.
         max_message_size = self.max_message_size
         max_fragment_size = self.max_fragment_size
+        base_max = max_message_size
+        if max_fragment_size is not None:
+            base_max = max_fragment_size if base_max is None else min(base_max, max_fragment_size)
+        # The header's size past the 2-byte minimum: the mask key, and the
+        # extended length (always minimal here: the decoder refuses others).
+        key_size = 6 if mask else 2
         taken = False
-        while len(buffer) >= 2:
-            max_size = None
-            if max_message_size is not None:
-                current_size = self.current_size
-                if current_size is None:
-                    max_size = max_message_size
-                else:
-                    max_size = max_message_size - current_size
-            if max_fragment_size is not None:
-                if max_size is None:
-                    max_size = max_fragment_size
-                else:
-                    max_size = min(max_size, max_fragment_size)
-            try:
-                h = parse_header(buffer)
-            except wsframe_error:
-                break
-            if h is None or h.masked is not mask:
-                break
-            length = h.length
-            if max_size is not None and length > max_size:
-                break
-            start = h.header_size
-            end = start + length
-            if end > len(buffer):
-                break
-            key = h.mask
-            data: Any
-            if key is None:
-                data = buffer[start:end]
-            elif length < view_threshold:
-                data = apply_mask(buffer[start:end], key)
+        frames: list[Any] = []
+        try:
+            # Complete frames up to the first one the decoder objects to.
+            frames.extend(
+                frame_decoder(client=not mask, max_frame_size=None, rsv_allowed=7, validate_utf8=False).feed(buffer)
+            )
+        except wsframe_error:
+            pass  # websockets' parser reads that frame
+        for f in frames:
+            data: Any = f.payload
+            length = len(data)
+            current_size = self.current_size
+            if current_size is None:
+                max_size = base_max
             else:
-                with memoryview(buffer) as view:
-                    data = apply_mask(view[start:end], key)
-            del buffer[:end]
+                max_size = None
+                if max_message_size is not None:
+                    max_size = max_message_size - current_size
+                if max_fragment_size is not None:
+                    max_size = max_fragment_size if max_size is None else min(max_size, max_fragment_size)
+            if max_size is not None and length > max_size:
+                break  # websockets raises PayloadTooBig with its wording
+            del buffer[: length + key_size + (0 if length < 126 else 2 if length < 65536 else 8)]
             taken = True
-            opcode = opcodes[h.opcode]
-            fin = h.fin
-            rsv1, rsv2, rsv3 = h.rsv1, h.rsv2, h.rsv3
+            if not mask:
+                data = bytearray(data)  # websockets' type for an unmasked payload
+            opcode = opcodes[f.opcode]
+            fin = f.fin
+            rsv1, rsv2, rsv3 = f.rsv1, f.rsv2, f.rsv3
             if pmd is not None:
-                d = pmd.__dict__.get("decoder")
-                if (
-                    rsv1
-                    and fin
-                    and (opcode is TEXT or opcode is BINARY)
-                    and type(d) is inflater_type
-                    and not pmd.decode_cont_data
-                    and not pmd.remote_no_context_takeover
-                ):
+                if d is not None and rsv1 and fin and (opcode is TEXT or opcode is BINARY) and not pmd.decode_cont_data:
                     # The common compressed message, one frame, the context
                     # kept: PerMessageDeflate.decode's steps reduce to this
                     # (see the inflate core in _make_pmd_decode).
-                    data = inflate_frame(d, data, True, max_size, exceptions)
+                    try:
+                        # websockets: max_size None (or 0) means no bound.
+                        data = d.feed(data, fin=True, max_size=max_size or None)
+                    except too_big:
+                        raise WsPayloadTooBig(None, max_size) from None
+                    except wsframe_error as exc:
+                        raise ProtocolError("decompression failed") from exc
                     frame = Frame(opcode, data, True, False, rsv2, rsv3)
                 else:
                     result = inflate(pmd, opcode, data, fin, rsv1, max_size)
@@ -305,9 +314,10 @@ def _make_batch(module: ModuleType) -> Any:
                     raise ProtocolError("expected a continuation frame")
                 if not frame.fin:
                     self.current_size = len(frame.data)
-                self.events.append(frame)
+                events.append(frame)
             else:
                 self.recv_frame(frame)
+                return True
         return taken
 
     return batch
