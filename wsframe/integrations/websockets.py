@@ -178,6 +178,22 @@ def _make_parse(original: Any, module: ModuleType) -> Any:
     return method
 
 
+def _fields_set_directly(frame_cls: Any, opcode: Any) -> bool:
+    """Whether ``frame_cls(opcode, data, fin, rsv1, rsv2, rsv3)`` amounts to
+    setting those six attributes on a bare instance (websockets' dataclass
+    ``__init__``, no ``__post_init__``, no slots), which is cheaper than the
+    class call."""
+    if "__post_init__" in dir(frame_cls) or hasattr(frame_cls, "__slots__"):
+        return False
+    built = frame_cls(opcode, b"x", True, False, False, False)
+    bare = object.__new__(frame_cls)
+    for name, value in zip(
+        ("opcode", "data", "fin", "rsv1", "rsv2", "rsv3"), (opcode, b"x", True, False, False, False)
+    ):
+        setattr(bare, name, value)
+    return list(vars(built).items()) == list(vars(bare).items())
+
+
 def _make_batch(module: ModuleType) -> Any:
     """``batch(protocol, buffer) -> bool``: the one-pass step of the patched
     ``Protocol.parse`` (see :func:`_make_protocol_parse`); True if it took a frame.
@@ -220,6 +236,9 @@ def _make_batch(module: ModuleType) -> Any:
     too_big = _PayloadTooBig
     inflater_type = ZlibCompatibleInflater
     state = _STATE
+    new = object.__new__
+    frame_init = Frame.__init__
+    plain_frames = _fields_set_directly(Frame, TEXT)
 
     def batch(self: Any, buffer: bytearray) -> bool:
         if self.current_size is not None:
@@ -248,6 +267,7 @@ def _make_batch(module: ModuleType) -> Any:
         # The header's size past the 2-byte minimum: the mask key, and the
         # extended length (always minimal here: the decoder refuses others).
         key_size = 6 if mask else 2
+        plain = Frame.__init__ is frame_init and plain_frames  # websockets' Frame.__init__ in effect
         taken = False
         frames: list[Any] = []
         try:
@@ -257,67 +277,95 @@ def _make_batch(module: ModuleType) -> Any:
             )
         except wsframe_error:
             pass  # websockets' parser reads that frame
-        for f in frames:
-            data: Any = f.payload
-            length = len(data)
-            current_size = self.current_size
-            if current_size is None:
-                max_size = base_max
-            else:
-                max_size = None
-                if max_message_size is not None:
-                    max_size = max_message_size - current_size
-                if max_fragment_size is not None:
-                    max_size = max_fragment_size if max_size is None else min(max_size, max_fragment_size)
-            if max_size is not None and length > max_size:
-                break  # websockets raises PayloadTooBig with its wording
-            del buffer[: length + key_size + (0 if length < 126 else 2 if length < 65536 else 8)]
-            taken = True
-            if not mask:
-                data = bytearray(data)  # websockets' type for an unmasked payload
-            opcode = opcodes[f.opcode]
-            fin = f.fin
-            rsv1, rsv2, rsv3 = f.rsv1, f.rsv2, f.rsv3
-            if pmd is not None:
-                if d is not None and rsv1 and fin and (opcode is TEXT or opcode is BINARY) and not pmd.decode_cont_data:
-                    # The common compressed message, one frame, the context
-                    # kept: PerMessageDeflate.decode's steps reduce to this
-                    # (see the inflate core in _make_pmd_decode).
-                    try:
-                        # websockets: max_size None (or 0) means no bound.
-                        data = d.feed(data, fin=True, max_size=max_size or None)
-                    except too_big:
-                        raise WsPayloadTooBig(None, max_size) from None
-                    except wsframe_error as exc:
-                        raise ProtocolError("decompression failed") from exc
-                    frame = Frame(opcode, data, True, False, rsv2, rsv3)
+        # Bytes of the frames taken and not yet removed from the reader's
+        # buffer: removed before recv_frame() runs and when the pass ends,
+        # errors included, so websockets always finds its buffer as its own
+        # loop would have left it.
+        consumed = 0
+        try:
+            for f in frames:
+                data: Any = f.payload
+                length = len(data)
+                current_size: int | None = self.current_size
+                if current_size is None:
+                    max_size = base_max
                 else:
-                    result = inflate(pmd, opcode, data, fin, rsv1, max_size)
-                    if result is not None:
-                        data, rsv1 = result
-                        frame = Frame(opcode, data, fin, rsv1, rsv2, rsv3)
+                    max_size = None
+                    if max_message_size is not None:
+                        max_size = max_message_size - current_size
+                    if max_fragment_size is not None:
+                        max_size = max_fragment_size if max_size is None else min(max_size, max_fragment_size)
+                if max_size is not None and length > max_size:
+                    break  # websockets raises PayloadTooBig with its wording
+                consumed += length + key_size + (0 if length < 126 else 2 if length < 65536 else 8)
+                taken = True
+                if not mask:
+                    data = bytearray(data)  # websockets' type for an unmasked payload
+                opcode = opcodes[f.opcode]
+                fin = f.fin
+                rsv1, rsv2, rsv3 = f.rsv1, f.rsv2, f.rsv3
+                frame: Any = None
+                if pmd is not None:
+                    if (
+                        d is not None
+                        and rsv1
+                        and fin
+                        and (opcode is TEXT or opcode is BINARY)
+                        and not pmd.decode_cont_data
+                    ):
+                        # The common compressed message, one frame, the context
+                        # kept: PerMessageDeflate.decode's steps reduce to this
+                        # (see the inflate core in _make_pmd_decode).
+                        try:
+                            # websockets: max_size None (or 0) means no bound.
+                            data = d.feed(data, fin=True, max_size=max_size or None)
+                        except too_big:
+                            raise WsPayloadTooBig(None, max_size) from None
+                        except wsframe_error as exc:
+                            raise ProtocolError("decompression failed") from exc
+                        rsv1 = False
                     else:
-                        frame = pmd.decode(Frame(opcode, data, fin, rsv1, rsv2, rsv3), max_size=max_size)
-            else:
-                frame = Frame(opcode, data, fin, rsv1, rsv2, rsv3)
-                if extensions:
-                    for extension in reversed(extensions):
-                        frame = extension.decode(frame, max_size=max_size)
-            if type(frame) is not Frame or frame.rsv1 or frame.rsv2 or frame.rsv3:
-                frame.check()
-            if debug:
-                self.logger.debug("< %s", frame)
-            op = frame.opcode
-            if inline_recv and (op is TEXT or op is BINARY):
-                # websockets' recv_frame for a data frame.
-                if self.current_size is not None:
-                    raise ProtocolError("expected a continuation frame")
-                if not frame.fin:
-                    self.current_size = len(frame.data)
-                events.append(frame)
-            else:
-                self.recv_frame(frame)
-                return True
+                        result = inflate(pmd, opcode, data, fin, rsv1, max_size)
+                        if result is None:
+                            frame = pmd.decode(Frame(opcode, data, fin, rsv1, rsv2, rsv3), max_size=max_size)
+                        else:
+                            data, rsv1 = result
+                if frame is None:
+                    if plain:
+                        # What Frame(opcode, data, fin, rsv1, rsv2, rsv3) does,
+                        # without the class call (see _fields_set_directly).
+                        frame = new(Frame)
+                        frame.opcode = opcode
+                        frame.data = data
+                        frame.fin = fin
+                        frame.rsv1 = rsv1
+                        frame.rsv2 = rsv2
+                        frame.rsv3 = rsv3
+                    else:
+                        frame = Frame(opcode, data, fin, rsv1, rsv2, rsv3)
+                    if pmd is None and extensions:
+                        for extension in reversed(extensions):
+                            frame = extension.decode(frame, max_size=max_size)
+                if type(frame) is not Frame or frame.rsv1 or frame.rsv2 or frame.rsv3:
+                    frame.check()
+                if debug:
+                    self.logger.debug("< %s", frame)
+                op = frame.opcode
+                if inline_recv and (op is TEXT or op is BINARY):
+                    # websockets' recv_frame for a data frame.
+                    if self.current_size is not None:
+                        raise ProtocolError("expected a continuation frame")
+                    if not frame.fin:
+                        self.current_size = len(frame.data)
+                    events.append(frame)
+                else:
+                    del buffer[:consumed]
+                    consumed = 0
+                    self.recv_frame(frame)
+                    return True
+        finally:
+            if consumed:
+                del buffer[:consumed]
         return taken
 
     return batch
