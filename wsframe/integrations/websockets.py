@@ -49,6 +49,8 @@ from ..errors import ProtocolError as _ProtocolError
 from ..frames import FrameDecoder as _FrameDecoder
 from ..frames import encode_frame as _encode_frame
 from ..frames import new_mask as _new_mask
+from ..frames import parse_header as _parse_header
+from ._frames import VIEW_THRESHOLD as _VIEW_THRESHOLD
 from ._frames import take_frame as _take_frame
 from ._inflater import ZlibCompatibleInflater
 from ._patching import (
@@ -232,6 +234,9 @@ def _make_batch(module: ModuleType) -> Any:
     SERVER = module.SERVER
     own_recv_frame = protocol_cls.recv_frame
     frame_decoder = _FrameDecoder
+    parse_header = _parse_header
+    apply_mask = _mask.apply_mask
+    view_threshold = _VIEW_THRESHOLD
     wsframe_error = _ProtocolError
     too_big = _PayloadTooBig
     inflater_type = ZlibCompatibleInflater
@@ -244,6 +249,43 @@ def _make_batch(module: ModuleType) -> Any:
         if self.current_size is not None:
             return False
         mask = self.side is SERVER
+        # The header's size past the 2-byte minimum: the mask key, and the
+        # extended length (always minimal here: the decoder refuses others).
+        key_size = 6 if mask else 2
+        # The first frame's header: websockets' parser reads a header wsframe
+        # rejects, a frame masked the wrong way, and an incomplete frame.
+        try:
+            h = parse_header(buffer)
+        except wsframe_error:
+            return False
+        if h is None or h.masked is not mask:
+            return False
+        start = h.header_size
+        end = start + h.length
+        if end > len(buffer):
+            return False
+        frames: list[Any]
+        single: Any = None  # the payload of a lone frame (frames holds its header)
+        if end == len(buffer):
+            # One frame (a read per message): no decoder to create.
+            key = h.mask
+            if key is None:
+                single = bytes(buffer[start:end])
+            elif end - start < view_threshold:
+                single = apply_mask(buffer[start:end], key)
+            else:
+                with memoryview(buffer) as view:
+                    single = apply_mask(view[start:end], key)
+            frames = [h]
+        else:
+            frames = []
+            try:
+                # Complete frames up to the first one the decoder objects to.
+                frames.extend(
+                    frame_decoder(client=not mask, max_frame_size=None, rsv_allowed=7, validate_utf8=False).feed(buffer)
+                )
+            except wsframe_error:
+                pass  # websockets' parser reads that frame
         extensions = self.extensions
         pmd: Any = None
         inflate: Any = None
@@ -264,19 +306,8 @@ def _make_batch(module: ModuleType) -> Any:
         base_max = max_message_size
         if max_fragment_size is not None:
             base_max = max_fragment_size if base_max is None else min(base_max, max_fragment_size)
-        # The header's size past the 2-byte minimum: the mask key, and the
-        # extended length (always minimal here: the decoder refuses others).
-        key_size = 6 if mask else 2
         plain = Frame.__init__ is frame_init and plain_frames  # websockets' Frame.__init__ in effect
         taken = False
-        frames: list[Any] = []
-        try:
-            # Complete frames up to the first one the decoder objects to.
-            frames.extend(
-                frame_decoder(client=not mask, max_frame_size=None, rsv_allowed=7, validate_utf8=False).feed(buffer)
-            )
-        except wsframe_error:
-            pass  # websockets' parser reads that frame
         # Bytes of the frames taken and not yet removed from the reader's
         # buffer: removed before recv_frame() runs and when the pass ends,
         # errors included, so websockets always finds its buffer as its own
@@ -284,7 +315,7 @@ def _make_batch(module: ModuleType) -> Any:
         consumed = 0
         try:
             for f in frames:
-                data: Any = f.payload
+                data: Any = f.payload if single is None else single
                 length = len(data)
                 current_size: int | None = self.current_size
                 if current_size is None:
