@@ -200,9 +200,13 @@ def _make_batch(module: ModuleType) -> Any:
     """``batch(protocol, buffer) -> bool``: the one-pass step of the patched
     ``Protocol.parse`` (see :func:`_make_protocol_parse`); True if it took a frame.
 
-    Every complete frame in ``buffer`` is parsed and unmasked by one
-    :class:`wsframe.frames.FrameDecoder` pass (compiled: one call for the
-    whole read instead of a header parse and an unmasking per frame).  The
+    The first header is parsed (:func:`wsframe.frames.parse_header`): a
+    header wsframe rejects, a frame masked the wrong way or incomplete is left
+    to websockets' ``Frame.parse``; a frame that fills the buffer is unmasked
+    directly.  Otherwise every complete frame in ``buffer`` is parsed and
+    unmasked by one :class:`wsframe.frames.FrameDecoder` pass (compiled: one
+    call for the whole read instead of a header parse and an unmasking per
+    frame).  The
     decoder is told to check only what websockets' ``Frame.parse`` checks
     or stricter (any RSV bit and any length are let through; text is not
     validated): a frame it objects to, and everything after it, is left to
