@@ -516,3 +516,25 @@ def test_receive_loop_debug_log_identical(client: bool) -> None:
     expected = run()
     integ.install()
     assert run() == expected
+
+
+def test_frame_fields_set_directly_only_when_equivalent() -> None:
+    import dataclasses
+
+    from websockets.frames import Frame, Opcode
+
+    from wsframe.integrations.websockets import _fields_set_directly
+
+    assert _fields_set_directly(Frame, Opcode.TEXT)
+
+    @dataclasses.dataclass
+    class Checked(Frame):
+        def __post_init__(self) -> None:
+            self.data = bytes(self.data)
+
+    @dataclasses.dataclass
+    class Extra(Frame):
+        seen: bool = True
+
+    assert not _fields_set_directly(Checked, Opcode.TEXT)
+    assert not _fields_set_directly(Extra, Opcode.TEXT)
