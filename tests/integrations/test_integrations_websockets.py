@@ -118,6 +118,8 @@ def run_protocol(
             log.append(f"{event!r} {type(getattr(event, 'data', None)).__name__}")
         log.append(f"out={b''.join(proto.data_to_send())!r}")
         log.append(f"state={proto.state.name} close={proto.close_code} {proto.close_reason!r}")
+        # What the reader still holds: the one-pass loop consumes exactly what websockets' would.
+        log.append(f"buffered={bytes(proto.reader.buffer)!r} size={proto.current_size}")
         exc = proto.parser_exc
         log.append(f"exc={type(exc).__name__}:{exc}" if exc is not None else "exc=None")
 
@@ -209,6 +211,45 @@ def test_large_and_fragmented_messages_identical() -> None:
     data += raw_frame(0, "\u20ac".encode() * 30, mask=mask) + raw_frame(8, b"\x03\xe8bye", mask=mask)
     for chunks in ([data], [data[:7], data[7:3000], data[3000:]]):
         compare(chunks)
+    # 16- and 64-bit lengths among short frames in one read (no limit).
+    huge = raw_frame(2, b"h" * 70000, mask=mask)
+    data = _server_frames(3) + huge + raw_frame(1, b"x" * 126, mask=mask) + _server_frames(2)
+    for chunks in ([data], [data[:70010], data[70010:]]):
+        compare(chunks, max_size=None)
+        compare(chunks, max_size=(None, 126))
+
+
+class _CountingServer(ServerProtocol):
+    """A server that sees every frame through its own ``recv_frame``."""
+
+    def recv_frame(self, frame: Any) -> None:
+        self.events.append(f"seen {frame.opcode.name}")
+        super().recv_frame(frame)
+
+
+@SETTINGS
+@given(streams(masked=True))
+def test_overridden_recv_frame_identical(chunks: list[bytes]) -> None:
+    # recv_frame replaced by a subclass: every frame goes through it.
+    def run() -> list[str]:
+        proto = _CountingServer(state=State.OPEN, max_size=4096)
+        log: list[str] = []
+        for chunk in [*chunks, None]:
+            if chunk is None:
+                proto.receive_eof()
+            else:
+                proto.receive_data(chunk)
+            log += [repr(e) for e in proto.events_received()]
+            log.append(f"{b''.join(proto.data_to_send())!r} {proto.state.name} {bytes(proto.reader.buffer)!r}")
+            log.append(repr(proto.parser_exc))
+        return log
+
+    expected = run()
+    integ.install()
+    try:
+        assert run() == expected
+    finally:
+        integ.uninstall()
 
 
 @SETTINGS
@@ -475,3 +516,25 @@ def test_receive_loop_debug_log_identical(client: bool) -> None:
     expected = run()
     integ.install()
     assert run() == expected
+
+
+def test_frame_fields_set_directly_only_when_equivalent() -> None:
+    import dataclasses
+
+    from websockets.frames import Frame, Opcode
+
+    from wsframe.integrations.websockets import _fields_set_directly
+
+    assert _fields_set_directly(Frame, Opcode.TEXT)
+
+    @dataclasses.dataclass
+    class Checked(Frame):
+        def __post_init__(self) -> None:
+            self.data = bytes(self.data)
+
+    @dataclasses.dataclass
+    class Extra(Frame):
+        seen: bool = True
+
+    assert not _fields_set_directly(Checked, Opcode.TEXT)
+    assert not _fields_set_directly(Extra, Opcode.TEXT)

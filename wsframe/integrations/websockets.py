@@ -46,6 +46,7 @@ from typing import Any
 from .. import mask as _mask
 from ..errors import PayloadTooBig as _PayloadTooBig
 from ..errors import ProtocolError as _ProtocolError
+from ..frames import FrameDecoder as _FrameDecoder
 from ..frames import encode_frame as _encode_frame
 from ..frames import new_mask as _new_mask
 from ..frames import parse_header as _parse_header
@@ -179,21 +180,52 @@ def _make_parse(original: Any, module: ModuleType) -> Any:
     return method
 
 
+def _fields_set_directly(frame_cls: Any, opcode: Any) -> bool:
+    """Whether ``frame_cls(opcode, data, fin, rsv1, rsv2, rsv3)`` amounts to
+    setting those six attributes on a bare instance (websockets' dataclass
+    ``__init__``, no ``__post_init__``, no slots), which is cheaper than the
+    class call."""
+    if "__post_init__" in dir(frame_cls) or hasattr(frame_cls, "__slots__"):
+        return False
+    built = frame_cls(opcode, b"x", True, False, False, False)
+    bare = object.__new__(frame_cls)
+    for name, value in zip(
+        ("opcode", "data", "fin", "rsv1", "rsv2", "rsv3"), (opcode, b"x", True, False, False, False)
+    ):
+        setattr(bare, name, value)
+    return list(vars(built).items()) == list(vars(bare).items())
+
+
 def _make_batch(module: ModuleType) -> Any:
     """``batch(protocol, buffer) -> bool``: the one-pass step of the patched
     ``Protocol.parse`` (see :func:`_make_protocol_parse`); True if it took a frame.
 
-    Per frame, in websockets' order: ``max_size`` from the protocol's limits
-    and ``current_size``; the header (wsframe's :func:`~wsframe.frames.parse_header`;
-    a header it rejects, a frame masked the wrong way, longer than
-    ``max_size`` or incomplete is left to websockets' ``Frame.parse``, which
-    raises its own errors); websockets' ``Frame`` with the unmasked payload;
-    the extensions' ``decode`` (websockets' ``PerMessageDeflate`` through the
-    wsframe Inflater, as ``Frame.parse``'s fast path does); ``Frame.check()``
-    (which can only object to RSV bits here: wsframe's header rules already
-    hold the others); ``recv_frame()``.  A complete, final or first data frame
-    is handed to ``recv_frame``'s own data-frame steps inline when
-    ``recv_frame`` is websockets' (its ``current_size`` rule, then the event).
+    The first header is parsed (:func:`wsframe.frames.parse_header`): a
+    header wsframe rejects, a frame masked the wrong way or incomplete is left
+    to websockets' ``Frame.parse``; a frame that fills the buffer is unmasked
+    directly.  Otherwise every complete frame in ``buffer`` is parsed and
+    unmasked by one :class:`wsframe.frames.FrameDecoder` pass (compiled: one
+    call for the whole read instead of a header parse and an unmasking per
+    frame).  The
+    decoder is told to check only what websockets' ``Frame.parse`` checks
+    or stricter (any RSV bit and any length are let through; text is not
+    validated): a frame it objects to, and everything after it, is left to
+    websockets' own ``Frame.parse``, which raises websockets' error.
+
+    Then per frame, in websockets' order: its bytes are removed from the
+    reader's buffer (so that the buffer is always what websockets' loop
+    would leave); ``max_size`` from the protocol's limits and
+    ``current_size`` (a frame longer than that is left to websockets, which
+    raises ``PayloadTooBig``); websockets' ``Frame``; the extensions'
+    ``decode`` (websockets' ``PerMessageDeflate`` through the wsframe
+    Inflater: a single-frame compressed message with the context kept is
+    inflated inline); ``Frame.check()`` (which can only object to RSV bits
+    here: the decoder already holds the other rules); ``recv_frame()``.  A
+    data frame is handed to ``recv_frame``'s own data-frame steps inline
+    when ``recv_frame`` is websockets' (its ``current_size`` rule, then the
+    event); any other frame goes to ``recv_frame`` and ends the pass (a
+    Close replaces the parser and empties the buffer).  In the middle of a
+    fragmented message the pass is not taken: websockets' loop reads it.
     """
     protocol_cls = module.Protocol
     frames_mod = sys.modules[_FRAMES]
@@ -202,112 +234,173 @@ def _make_batch(module: ModuleType) -> Any:
     opcodes = {int(op): op for op in frames_mod.Opcode}
     TEXT, BINARY = frames_mod.Opcode.TEXT, frames_mod.Opcode.BINARY
     ProtocolError = exceptions.ProtocolError
+    WsPayloadTooBig = exceptions.PayloadTooBig
     SERVER = module.SERVER
     own_recv_frame = protocol_cls.recv_frame
+    frame_decoder = _FrameDecoder
     parse_header = _parse_header
     apply_mask = _mask.apply_mask
     view_threshold = _VIEW_THRESHOLD
     wsframe_error = _ProtocolError
-    inflate_frame = _inflate
+    too_big = _PayloadTooBig
     inflater_type = ZlibCompatibleInflater
     state = _STATE
+    new = object.__new__
+    frame_init = Frame.__init__
+    plain_frames = _fields_set_directly(Frame, TEXT)
 
     def batch(self: Any, buffer: bytearray) -> bool:
+        if self.current_size is not None:
+            return False
         mask = self.side is SERVER
+        # The header's size past the 2-byte minimum: the mask key, and the
+        # extended length (always minimal here: the decoder refuses others).
+        key_size = 6 if mask else 2
+        # The first frame's header: websockets' parser reads a header wsframe
+        # rejects, a frame masked the wrong way, and an incomplete frame.
+        try:
+            h = parse_header(buffer)
+        except wsframe_error:
+            return False
+        if h is None or h.masked is not mask:
+            return False
+        start = h.header_size
+        end = start + h.length
+        if end > len(buffer):
+            return False
+        frames: list[Any]
+        single: Any = None  # the payload of a lone frame (frames holds its header)
+        if end == len(buffer):
+            # One frame (a read per message): no decoder to create.
+            key = h.mask
+            if key is None:
+                single = bytes(buffer[start:end])
+            elif end - start < view_threshold:
+                single = apply_mask(buffer[start:end], key)
+            else:
+                with memoryview(buffer) as view:
+                    single = apply_mask(view[start:end], key)
+            frames = [h]
+        else:
+            frames = []
+            try:
+                # Complete frames up to the first one the decoder objects to.
+                frames.extend(
+                    frame_decoder(client=not mask, max_frame_size=None, rsv_allowed=7, validate_utf8=False).feed(buffer)
+                )
+            except wsframe_error:
+                pass  # websockets' parser reads that frame
         extensions = self.extensions
         pmd: Any = None
         inflate: Any = None
+        d: Any = None  # the context-keeping Inflater of the inline inflate
         if extensions:
             ext = extensions[0]
             if len(extensions) == 1 and state.pmd_decode is not None and (type(ext).decode is state.pmd_decode):
                 pmd, inflate = ext, state.pmd_inflate
+                d = ext.__dict__.get("decoder")
+                if type(d) is not inflater_type or ext.remote_no_context_takeover:
+                    d = None
         inline_recv = type(self).recv_frame is own_recv_frame
         debug = self.debug
+        events = self.events
         # recv_frame() changes current_size, never the limits.
         max_message_size = self.max_message_size
         max_fragment_size = self.max_fragment_size
+        base_max = max_message_size
+        if max_fragment_size is not None:
+            base_max = max_fragment_size if base_max is None else min(base_max, max_fragment_size)
+        plain = Frame.__init__ is frame_init and plain_frames  # websockets' Frame.__init__ in effect
         taken = False
-        while len(buffer) >= 2:
-            max_size = None
-            if max_message_size is not None:
-                current_size = self.current_size
+        # Bytes of the frames taken and not yet removed from the reader's
+        # buffer: removed before recv_frame() runs and when the pass ends,
+        # errors included, so websockets always finds its buffer as its own
+        # loop would have left it.
+        consumed = 0
+        try:
+            for f in frames:
+                data: Any = f.payload if single is None else single
+                length = len(data)
+                current_size: int | None = self.current_size
                 if current_size is None:
-                    max_size = max_message_size
+                    max_size = base_max
                 else:
-                    max_size = max_message_size - current_size
-            if max_fragment_size is not None:
-                if max_size is None:
-                    max_size = max_fragment_size
-                else:
-                    max_size = min(max_size, max_fragment_size)
-            try:
-                h = parse_header(buffer)
-            except wsframe_error:
-                break
-            if h is None or h.masked is not mask:
-                break
-            length = h.length
-            if max_size is not None and length > max_size:
-                break
-            start = h.header_size
-            end = start + length
-            if end > len(buffer):
-                break
-            key = h.mask
-            data: Any
-            if key is None:
-                data = buffer[start:end]
-            elif length < view_threshold:
-                data = apply_mask(buffer[start:end], key)
-            else:
-                with memoryview(buffer) as view:
-                    data = apply_mask(view[start:end], key)
-            del buffer[:end]
-            taken = True
-            opcode = opcodes[h.opcode]
-            fin = h.fin
-            rsv1, rsv2, rsv3 = h.rsv1, h.rsv2, h.rsv3
-            if pmd is not None:
-                d = pmd.__dict__.get("decoder")
-                if (
-                    rsv1
-                    and fin
-                    and (opcode is TEXT or opcode is BINARY)
-                    and type(d) is inflater_type
-                    and not pmd.decode_cont_data
-                    and not pmd.remote_no_context_takeover
-                ):
-                    # The common compressed message, one frame, the context
-                    # kept: PerMessageDeflate.decode's steps reduce to this
-                    # (see the inflate core in _make_pmd_decode).
-                    data = inflate_frame(d, data, True, max_size, exceptions)
-                    frame = Frame(opcode, data, True, False, rsv2, rsv3)
-                else:
-                    result = inflate(pmd, opcode, data, fin, rsv1, max_size)
-                    if result is not None:
-                        data, rsv1 = result
-                        frame = Frame(opcode, data, fin, rsv1, rsv2, rsv3)
+                    max_size = None
+                    if max_message_size is not None:
+                        max_size = max_message_size - current_size
+                    if max_fragment_size is not None:
+                        max_size = max_fragment_size if max_size is None else min(max_size, max_fragment_size)
+                if max_size is not None and length > max_size:
+                    break  # websockets raises PayloadTooBig with its wording
+                consumed += length + key_size + (0 if length < 126 else 2 if length < 65536 else 8)
+                taken = True
+                if not mask:
+                    data = bytearray(data)  # websockets' type for an unmasked payload
+                opcode = opcodes[f.opcode]
+                fin = f.fin
+                rsv1, rsv2, rsv3 = f.rsv1, f.rsv2, f.rsv3
+                frame: Any = None
+                if pmd is not None:
+                    if (
+                        d is not None
+                        and rsv1
+                        and fin
+                        and (opcode is TEXT or opcode is BINARY)
+                        and not pmd.decode_cont_data
+                    ):
+                        # The common compressed message, one frame, the context
+                        # kept: PerMessageDeflate.decode's steps reduce to this
+                        # (see the inflate core in _make_pmd_decode).
+                        try:
+                            # websockets: max_size None (or 0) means no bound.
+                            data = d.feed(data, fin=True, max_size=max_size or None)
+                        except too_big:
+                            raise WsPayloadTooBig(None, max_size) from None
+                        except wsframe_error as exc:
+                            raise ProtocolError("decompression failed") from exc
+                        rsv1 = False
                     else:
-                        frame = pmd.decode(Frame(opcode, data, fin, rsv1, rsv2, rsv3), max_size=max_size)
-            else:
-                frame = Frame(opcode, data, fin, rsv1, rsv2, rsv3)
-                if extensions:
-                    for extension in reversed(extensions):
-                        frame = extension.decode(frame, max_size=max_size)
-            if type(frame) is not Frame or frame.rsv1 or frame.rsv2 or frame.rsv3:
-                frame.check()
-            if debug:
-                self.logger.debug("< %s", frame)
-            op = frame.opcode
-            if inline_recv and (op is TEXT or op is BINARY):
-                # websockets' recv_frame for a data frame.
-                if self.current_size is not None:
-                    raise ProtocolError("expected a continuation frame")
-                if not frame.fin:
-                    self.current_size = len(frame.data)
-                self.events.append(frame)
-            else:
-                self.recv_frame(frame)
+                        result = inflate(pmd, opcode, data, fin, rsv1, max_size)
+                        if result is None:
+                            frame = pmd.decode(Frame(opcode, data, fin, rsv1, rsv2, rsv3), max_size=max_size)
+                        else:
+                            data, rsv1 = result
+                if frame is None:
+                    if plain:
+                        # What Frame(opcode, data, fin, rsv1, rsv2, rsv3) does,
+                        # without the class call (see _fields_set_directly).
+                        frame = new(Frame)
+                        frame.opcode = opcode
+                        frame.data = data
+                        frame.fin = fin
+                        frame.rsv1 = rsv1
+                        frame.rsv2 = rsv2
+                        frame.rsv3 = rsv3
+                    else:
+                        frame = Frame(opcode, data, fin, rsv1, rsv2, rsv3)
+                    if pmd is None and extensions:
+                        for extension in reversed(extensions):
+                            frame = extension.decode(frame, max_size=max_size)
+                if type(frame) is not Frame or frame.rsv1 or frame.rsv2 or frame.rsv3:
+                    frame.check()
+                if debug:
+                    self.logger.debug("< %s", frame)
+                op = frame.opcode
+                if inline_recv and (op is TEXT or op is BINARY):
+                    # websockets' recv_frame for a data frame.
+                    if self.current_size is not None:
+                        raise ProtocolError("expected a continuation frame")
+                    if not frame.fin:
+                        self.current_size = len(frame.data)
+                    events.append(frame)
+                else:
+                    del buffer[:consumed]
+                    consumed = 0
+                    self.recv_frame(frame)
+                    return True
+        finally:
+            if consumed:
+                del buffer[:consumed]
         return taken
 
     return batch
