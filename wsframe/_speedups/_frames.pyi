@@ -1,7 +1,7 @@
 """Type stub for the compiled frames module (same API as wsframe._reference.frames)."""
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol, final
 
 from typing_extensions import Self, disjoint_base
 
@@ -198,24 +198,27 @@ class MessageAssembler:
     def add(self, frame: Frame) -> Message | None: ...
 
 # The aiohttp integration's reader loop and resume hook (_aiohttp.pxi).
-def _aiohttp_feed(
-    decoder: FrameDecoder,
-    data: Any,
-    queue: Any,
-    feed: Any,
-    message: type,
-    text_bytes: type,
-    text_kind: Any,
-    binary_kind: Any,
-    decode_text: bool,
-    limit: Any,
-    inflate: Any,
-    inflate_max: Any,
-) -> tuple[int, int, Any]: ...
+@final
+@disjoint_base
+class _AiohttpFeed:
+    def __init__(
+        self,
+        decoder: FrameDecoder,
+        queue: Any,
+        message: type,
+        text_bytes: type,
+        text_kind: Any,
+        binary_kind: Any,
+        decode_text: bool,
+        inflate: Any,
+        inflate_max: Any,
+    ) -> None: ...
+    def feed(self, data: Any) -> tuple[int, int, Any]: ...
 
 @disjoint_base
 class _AiohttpResumeHook:
-    _reading_paused: bool
+    @property
+    def _reading_paused(self) -> bool: ...
     def __init__(self, queue: Any, reader: Any) -> None: ...
     def pause_reading(self) -> None: ...
     def resume_reading(self) -> None: ...
