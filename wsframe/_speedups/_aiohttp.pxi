@@ -44,16 +44,17 @@ cdef inline object _aiohttp_message(type cls, object kind, object data, object e
 @cython.final
 @cython.auto_pickle(False)  # a connection's loop: nothing to pickle
 cdef class _AiohttpFeed:
-    """_AiohttpFeed(decoder, queue, message, text_bytes, text_kind, binary_kind, decode_text, inflate, inflate_max)
+    """_AiohttpFeed(decoder, queue, kinds, text, inflate, bound)
 
     The loop of one connection: :meth:`feed` decodes the complete frames of
     a read with ``decoder`` and delivers, with ``queue.feed_data(msg, size)``,
     each one that is a whole uncompressed text or binary message, as
     ``message((text_kind, str, ""))`` (``text_bytes`` with the bytes when not
-    ``decode_text``) or ``message((binary_kind, bytes, ""))``; with an
+    ``text``: aiohttp's ``decode_text``) or ``message((binary_kind, bytes, ""))``; with an
     ``inflate`` callable (an Inflater's ``feed``), also each whole compressed
     message (RSV1), its payload replaced by
-    ``inflate(payload, fin=True, max_size=inflate_max)``.  It stops at the
+    ``inflate(payload, fin=True, max_size=bound)``.  ``kinds`` is
+    ``(message, text_bytes, text_kind, binary_kind)``.  It stops at the
     first other frame, at a frame that arrives while ``queue._size`` is over
     ``queue._limit``, at text that is not UTF-8, or at a ProtocolError.
 
@@ -79,18 +80,14 @@ cdef class _AiohttpFeed:
     cdef Py_ssize_t _limit
     cdef Py_ssize_t _overhead  # what the queue adds to a message's size; -1: not known yet
 
-    def __init__(self, FrameDecoder decoder, queue, type message, type text_bytes, text_kind,
-                 binary_kind, bint decode_text, inflate, inflate_max):
+    def __init__(self, FrameDecoder decoder, queue, tuple kinds, bint text, inflate, bound):
         self._decoder = decoder
         self._queue = queue
         self._feed = queue.feed_data
-        self._message = message
-        self._text_bytes = text_bytes
-        self._text_kind = text_kind
-        self._binary_kind = binary_kind
-        self._decode_text = decode_text
+        self._message, self._text_bytes, self._text_kind, self._binary_kind = kinds
+        self._decode_text = text
         self._inflate = inflate
-        self._inflate_max = inflate_max
+        self._inflate_max = bound
         self._limit = queue._limit
         self._overhead = -1
 

@@ -199,19 +199,9 @@ class MessageAssembler:
 
 # The aiohttp integration's reader loop and resume hook (_aiohttp.pxi).
 @final
-@disjoint_base
 class _AiohttpFeed:
     def __init__(
-        self,
-        decoder: FrameDecoder,
-        queue: Any,
-        message: type,
-        text_bytes: type,
-        text_kind: Any,
-        binary_kind: Any,
-        decode_text: bool,
-        inflate: Any,
-        inflate_max: Any,
+        self, decoder: FrameDecoder, queue: Any, kinds: tuple[Any, ...], text: bool, inflate: Any, bound: Any
     ) -> None: ...
     def feed(self, data: Any) -> tuple[int, int, Any]: ...
 
