@@ -164,34 +164,31 @@ cdef class _AiohttpResumeHook:
     """_AiohttpResumeHook(queue, reader)
 
     The compiled twin of ``wsframe.integrations.aiohttp._reader._ResumeHook``
-    (see its doc): while a reader is stalled, aiohttp's compiled queue reads
-    ``_reading_paused`` after every message it hands out below its
-    high-water mark, so that read is on the hot path of a drain.  ``reader``
-    is a weak reference to the reader.
+    (see its doc): while a reader is stalled, aiohttp's compiled queue calls
+    ``resume_reading`` after every message it hands out below its high-water
+    mark, so this call is on the hot path of a drain.  ``reader`` is a weak
+    reference to the reader.
     """
 
     cdef object _queue
     cdef object _protocol
     cdef object _reader
-    cdef Py_ssize_t _low
+    cdef object _low
+    cdef public bint _reading_paused
 
     def __init__(self, queue, reader):
         self._queue = queue
         self._protocol = queue._protocol
         self._reader = reader
         self._low = queue._limit // 2
-
-    @property
-    def _reading_paused(self):
-        # The queue asks to resume only while this is true: from the
-        # low-water mark down (the transport itself is paused throughout).
-        return <Py_ssize_t>self._queue._size <= self._low
+        self._reading_paused = True  # the queue paused it before the stall
 
     def pause_reading(self):
+        self._reading_paused = True
         self._protocol.pause_reading()
 
     def resume_reading(self):
-        if <Py_ssize_t>self._queue._size > self._low:
+        if self._queue._size > self._low:
             return
         reader = self._reader()
         if reader is not None and reader._wsf_stalled:

@@ -155,26 +155,21 @@ class _QueueProxy:
 class _ResumeHook:
     """Stands between aiohttp's compiled data queue and its protocol while a
     wsframe reader is stalled (the compiled queue keeps its own stall slot
-    for aiohttp's compiled reader).  The queue reads ``_reading_paused``
-    after each message it hands out below its high-water mark and asks to
-    resume reading when it is true: it is true from the low-water mark
-    down, so the stalled frames are delivered once the queue is down to
-    that mark, as aiohttp's reader does, and the transport resumes only if
-    the reader did not stall again.  Put back when the reader is no longer
-    stalled."""
+    for aiohttp's compiled reader).  The queue asks its protocol to resume
+    reading after each message it hands out below its high-water mark: the
+    stalled frames are delivered once it is down to the low-water mark, as
+    aiohttp's reader does, and the transport resumes only if the reader did
+    not stall again.  Put back when the reader is no longer stalled."""
 
     def __init__(self, queue: Any, reader: Any) -> None:
         self._queue = queue
         self._protocol = queue._protocol
         self._reader = reader  # a weak reference
         self._low = queue._limit // 2
-
-    @property
-    def _reading_paused(self) -> bool:
-        # The transport itself is paused throughout.
-        return bool(self._queue._size <= self._low)
+        self._reading_paused = True  # the queue paused it before the stall
 
     def pause_reading(self) -> None:
+        self._reading_paused = True
         self._protocol.pause_reading()
 
     def resume_reading(self) -> None:
