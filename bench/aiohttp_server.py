@@ -2,9 +2,12 @@
 
 ``python -m bench.aiohttp_server`` runs an aiohttp web server on loopback whose
 handler counts messages with ``async for msg in ws``; a raw client (a blocking
-socket in a thread) writes N masked frames right after the handshake.  The time
-is the server's, from the first message to the N-th: wall time, and the server
-process's CPU time (which the other load on a shared machine disturbs less).  Each measurement runs in
+socket in its own process) writes N masked frames right after the handshake.  The time
+is the server's, from the first message to the N-th: wall time, the server
+process's CPU time (which the other load on a shared machine disturbs less), and
+its user-mode CPU time alone (without the kernel's share: the socket reads, and
+the loopback's TCP work that the kernel bills to whichever process is running,
+which swings most with the load).  Each measurement runs in
 its own subprocess (the integration is installed, or not, before aiohttp is
 imported there), plain and installed alternate, and each pair is repeated
 (``--repeat``); the figures are medians, the ratio is plain / installed.
@@ -24,6 +27,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import socket
 import statistics
 import subprocess
@@ -156,7 +160,7 @@ def _child(installed: bool, name: str) -> dict[str, Any]:
         ws = web.WebSocketResponse(compress=deflate, max_msg_size=(32 << 20) if memory else 4 << 20)
         await ws.prepare(request)
         n = 0
-        first = first_cpu = 0.0
+        first = first_cpu = first_user = 0.0
         if memory:
             import tracemalloc
 
@@ -167,10 +171,12 @@ def _child(installed: bool, name: str) -> dict[str, Any]:
             if n == 0:
                 first = time.perf_counter()
                 first_cpu = time.process_time()
+                first_user = resource.getrusage(resource.RUSAGE_SELF).ru_utime
             n += 1
             if n == count:
                 result["seconds"] = time.perf_counter() - first
                 result["cpu_seconds"] = time.process_time() - first_cpu
+                result["user_seconds"] = resource.getrusage(resource.RUSAGE_SELF).ru_utime - first_user
                 break
         if memory:
             import tracemalloc
@@ -216,6 +222,7 @@ def _child(installed: bool, name: str) -> dict[str, Any]:
     else:
         result["us_per_msg"] = result["seconds"] / (count - 1) * 1e6
         result["cpu_us_per_msg"] = result["cpu_seconds"] / (count - 1) * 1e6
+        result["user_us_per_msg"] = result["user_seconds"] / (count - 1) * 1e6
     return result
 
 
@@ -331,7 +338,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"{plain[0]['wire_mib']:.1f} MiB on the wire)"
             )
             continue
-        for key, label in (("us_per_msg", "wall"), ("cpu_us_per_msg", "cpu ")):
+        keys = [("us_per_msg", "wall"), ("cpu_us_per_msg", "cpu "), ("user_us_per_msg", "user")]
+        for key, label in keys if "user_us_per_msg" in plain[0] else keys[:2]:
             p = statistics.median(r[key] for r in plain)
             f = statistics.median(r[key] for r in fast)
             ratios = [a[key] / b[key] for a, b in zip(plain, fast)]

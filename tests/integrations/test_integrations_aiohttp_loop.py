@@ -1,22 +1,24 @@
 """The compiled aiohttp reader loop and its pure-Python reference take the same
 parameters.
 
-The loop's parameter list is written once, on the reference
-(``wsframe.integrations.aiohttp._reader._feed_messages``); the compiled module's
-stub declares ``_aiohttp_feed`` without repeating it, so this is the check that
-the two agree.
+The loop is ``_AiohttpFeed`` in the compiled frames module and ``_Feed`` in
+``wsframe.integrations.aiohttp._reader``; stubtest holds the stub to the compiled
+class, and this holds the compiled class to the reference.
 """
 
 from __future__ import annotations
 
 import inspect
 
+import pytest
+
 from _support import load_implementation
 from wsframe.integrations.aiohttp import _reader
 
 
-def test_compiled_loop_takes_the_reference_parameters() -> None:
-    compiled = load_implementation("frames", "c")
-    assert list(inspect.signature(compiled._aiohttp_feed).parameters) == list(
-        inspect.signature(_reader._feed_messages).parameters
+@pytest.mark.parametrize("method", ["__init__", "feed"])
+def test_compiled_loop_takes_the_reference_parameters(method: str) -> None:
+    compiled = load_implementation("frames", "c")._AiohttpFeed
+    assert list(inspect.signature(getattr(compiled, method)).parameters) == list(
+        inspect.signature(getattr(_reader._Feed, method)).parameters
     )

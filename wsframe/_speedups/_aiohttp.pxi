@@ -3,7 +3,7 @@
 # message to aiohttp's data queue as aiohttp's own message tuple.  aiohttp's
 # classes and values come in as arguments (this module imports nothing of
 # aiohttp); every other frame goes back to the Python reader.  The pure-Python
-# twin is wsframe.integrations.aiohttp._reader._feed_messages (same results).
+# twin is wsframe.integrations.aiohttp._reader._Feed (same results).
 
 from cpython.object cimport PyTypeObject
 from cpython.ref cimport Py_INCREF, Py_XDECREF
@@ -35,79 +35,125 @@ cdef inline object _aiohttp_message(type cls, object kind, object data, object e
     PyTuple_SET_ITEM(msg, 1, data)
     Py_INCREF(extra)
     PyTuple_SET_ITEM(msg, 2, extra)
+    # Acyclic (see _AiohttpFeed): never worth a collector's scan.
+    PyObject_GC_UnTrack(o)
     return msg
 
 
-def _aiohttp_feed(FrameDecoder decoder, data, queue, feed, type message, type text_bytes,
-                  text_kind, binary_kind, bint decode_text, limit, inflate,
-                  inflate_max):
-    """_aiohttp_feed(decoder, data, queue, feed, message, text_bytes, text_kind, binary_kind, decode_text, limit, inflate, inflate_max)
+@cython.final
+@cython.auto_pickle(False)  # a connection's loop: nothing to pickle
+cdef class _AiohttpFeed:
+    """_AiohttpFeed(decoder, queue, kinds, text, inflate, bound)
 
-    Feed ``data`` to ``decoder`` and deliver, with ``feed(msg, size)``, each
-    complete frame that is a whole uncompressed text or binary message, as
+    The loop of one connection: :meth:`feed` decodes the complete frames of
+    a read with ``decoder`` and delivers, with ``queue.feed_data(msg, size)``,
+    each one that is a whole uncompressed text or binary message, as
     ``message((text_kind, str, ""))`` (``text_bytes`` with the bytes when not
-    ``decode_text``) or ``message((binary_kind, bytes, ""))``; with an
+    ``text``: aiohttp's ``decode_text``) or ``message((binary_kind, bytes, ""))``; with an
     ``inflate`` callable (an Inflater's ``feed``), also each whole compressed
     message (RSV1), its payload replaced by
-    ``inflate(payload, fin=True, max_size=inflate_max)``.  Stops at the
+    ``inflate(payload, fin=True, max_size=bound)``.  ``kinds`` is
+    ``(message, text_bytes, text_kind, binary_kind)``.  It stops at the
     first other frame, at a frame that arrives while ``queue._size`` is over
-    ``limit``, at text that is not UTF-8, or at a ProtocolError.
+    ``queue._limit``, at text that is not UTF-8, or at a ProtocolError.
 
-    Returns:
-        ``(count, kind, obj)``: ``count`` frames delivered, then ``kind`` 0
-        (no complete frame left), 1 (``obj`` is a frame for the caller), 2
-        (``obj`` is a frame not delivered: the queue is over ``limit``), 3
-        (``obj`` is the ProtocolError the decoder raised), 4 (``obj`` is a
-        compressed text frame, inflated, whose text is not UTF-8) or 5
-        (``obj`` is the ProtocolError ``inflate`` raised).
+    The queue's size is read once a call: while the loop runs nothing else
+    touches the queue (the consumer runs on the same event loop), so each
+    message adds exactly what the queue adds for it, the payload size plus
+    the per-message overhead the queue charges (learnt from the first
+    message).  The messages are built untracked by the garbage collector:
+    they hold an enum member, a str or bytes and a str or int, which can
+    never reach back to them (a cycle), and so are never scanned.
     """
-    cdef Py_ssize_t count = 0
-    cdef Py_ssize_t n
-    cdef Py_ssize_t pos
-    cdef Frame frame
-    cdef object it
-    cdef object text
-    cdef object msg
-    try:
-        it = decoder.feed(data)
-        for obj in it:
-            frame = <Frame>obj
-            if queue._size > limit:
-                return count, 2, frame
-            if not frame._fin or (frame._op != 1 and frame._op != 2):
-                return count, 1, frame
-            payload = frame.payload
-            if frame._rsv1:
-                # A whole compressed message (RFC 7692 §6.1: RSV1).
-                if inflate is None:
+
+    cdef FrameDecoder _decoder
+    cdef object _queue
+    cdef object _feed
+    cdef type _message
+    cdef type _text_bytes
+    cdef object _text_kind
+    cdef object _binary_kind
+    cdef bint _decode_text
+    cdef object _inflate
+    cdef object _inflate_max
+    cdef Py_ssize_t _limit
+    cdef Py_ssize_t _overhead  # what the queue adds to a message's size; -1: not known yet
+
+    def __init__(self, FrameDecoder decoder, queue, tuple kinds, bint text, inflate, bound):
+        self._decoder = decoder
+        self._queue = queue
+        self._feed = queue.feed_data
+        self._message, self._text_bytes, self._text_kind, self._binary_kind = kinds
+        self._decode_text = text
+        self._inflate = inflate
+        self._inflate_max = bound
+        self._limit = queue._limit
+        self._overhead = -1
+
+    def feed(self, data):
+        """feed(data) -> (count, kind, obj)
+
+        ``count`` frames delivered, then ``kind`` 0 (no complete frame left),
+        1 (``obj`` is a frame for the caller), 2 (``obj`` is a frame not
+        delivered: the queue is over its limit), 3 (``obj`` is the
+        ProtocolError the decoder raised), 4 (``obj`` is a compressed text
+        frame, inflated, whose text is not UTF-8) or 5 (``obj`` is the
+        ProtocolError ``inflate`` raised).
+        """
+        cdef Py_ssize_t count = 0
+        cdef Py_ssize_t n
+        cdef Py_ssize_t pos
+        cdef Py_ssize_t size = -1
+        cdef Frame frame
+        cdef object text
+        cdef object msg
+        cdef object feed = self._feed
+        cdef object queue = self._queue
+        try:
+            for obj in self._decoder.feed(data):
+                frame = <Frame>obj
+                if size < 0:
+                    size = queue._size
+                if size > self._limit:
+                    return count, 2, frame
+                if not frame._fin or (frame._op != 1 and frame._op != 2):
                     return count, 1, frame
-                try:
-                    payload = inflate(payload, fin=True, max_size=inflate_max)
-                except ProtocolError as exc:
-                    return count, 5, exc
-            n = PyBytes_GET_SIZE(payload)
-            if frame._op == 2:
-                msg = _aiohttp_message(message, binary_kind, payload, "")
-            elif not decode_text:
-                msg = _aiohttp_message(text_bytes, text_kind, payload, "")
-            else:
-                text = None if frame._rsv1 else frame._text
-                if text is None:
-                    if n < _AIOHTTP_SHORT_TEXT:
-                        try:
-                            text = PyUnicode_DecodeUTF8(PyBytes_AS_STRING(payload), n, NULL)
-                        except UnicodeDecodeError:
-                            return count, 4 if frame._rsv1 else 1, frame
-                    else:
-                        pos = -1
-                        text = wsf_decode_object(
-                            <const uint8_t *>PyBytes_AS_STRING(payload), n, 0, &pos
-                        )
-                        if text is None:
-                            return count, 4 if frame._rsv1 else 1, frame
-                msg = _aiohttp_message(message, text_kind, text, "")
-            feed(msg, n)
-            count += 1
-    except ProtocolError as exc:
-        return count, 3, exc
-    return count, 0, None
+                payload = frame.payload
+                if frame._rsv1:
+                    # A whole compressed message (RFC 7692 §6.1: RSV1).
+                    if self._inflate is None:
+                        return count, 1, frame
+                    try:
+                        payload = self._inflate(payload, fin=True, max_size=self._inflate_max)
+                    except ProtocolError as exc:
+                        return count, 5, exc
+                n = PyBytes_GET_SIZE(payload)
+                if frame._op == 2:
+                    msg = _aiohttp_message(self._message, self._binary_kind, payload, "")
+                elif not self._decode_text:
+                    msg = _aiohttp_message(self._text_bytes, self._text_kind, payload, "")
+                else:
+                    text = None if frame._rsv1 else frame._text
+                    if text is None:
+                        if n < _AIOHTTP_SHORT_TEXT:
+                            try:
+                                text = PyUnicode_DecodeUTF8(PyBytes_AS_STRING(payload), n, NULL)
+                            except UnicodeDecodeError:
+                                return count, 4 if frame._rsv1 else 1, frame
+                        else:
+                            pos = -1
+                            text = wsf_decode_object(
+                                <const uint8_t *>PyBytes_AS_STRING(payload), n, 0, &pos
+                            )
+                            if text is None:
+                                return count, 4 if frame._rsv1 else 1, frame
+                    msg = _aiohttp_message(self._message, self._text_kind, text, "")
+                feed(msg, n)
+                count += 1
+                if self._overhead < 0:
+                    self._overhead = <Py_ssize_t>queue._size - size - n
+                size += n + self._overhead
+        except ProtocolError as exc:
+            return count, 3, exc
+        return count, 0, None
+

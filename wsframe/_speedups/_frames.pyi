@@ -1,7 +1,7 @@
 """Type stub for the compiled frames module (same API as wsframe._reference.frames)."""
 
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, Final, Protocol, final
 
 from typing_extensions import Self, disjoint_base
 
@@ -198,7 +198,11 @@ class MessageAssembler:
     def in_message(self) -> bool: ...
     def add(self, frame: Frame) -> Message | None: ...
 
-# The aiohttp integration's reader loop (_aiohttp.pxi).  The loop's parameters are
-# written once, on its pure-Python reference
-# (wsframe.integrations.aiohttp._reader._feed_messages); a test holds the two equal.
-_aiohttp_feed: Callable[..., tuple[int, int, Any]]
+# The aiohttp integration's reader loop (_aiohttp.pxi).
+@final
+class _AiohttpFeed:
+    def __init__(
+        self, decoder: FrameDecoder, queue: Any, kinds: tuple[Any, ...], text: bool, inflate: Any, bound: Any
+    ) -> None: ...
+    def feed(self, data: Any) -> tuple[int, int, Any]: ...
+

@@ -19,78 +19,90 @@ _TEXT, _BINARY, _CONT, _CLOSE, _PING, _PONG = 1, 2, 0, 8, 9, 10
 _SHORT_TEXT = 512
 
 
-def _feed_messages(
-    decoder: Any,
-    data: Any,
-    queue: Any,
-    feed: Any,
-    message: type,
-    text_bytes: type,
-    text_kind: Any,
-    binary_kind: Any,
-    decode_text: bool,
-    limit: int,
-    inflate: Any,
-    inflate_max: int | None,
-) -> tuple[int, int, Any]:
-    """Feed ``data`` to ``decoder`` and deliver, with ``feed(msg, size)``, each
-    complete frame that is a whole uncompressed text or binary message, as
+class _Feed:
+    """The loop of one connection: :meth:`feed` decodes the complete frames
+    of a read with ``decoder`` and delivers, with ``queue.feed_data(msg,
+    size)``, each one that is a whole uncompressed text or binary message, as
     aiohttp builds it (``message``, or ``text_bytes`` for text when not
-    ``decode_text``); with an ``inflate`` callable (an Inflater's ``feed``),
+    ``text``: aiohttp's ``decode_text``); with an ``inflate`` callable (an Inflater's ``feed``),
     also each whole compressed message, its payload replaced by
-    ``inflate(payload, fin=True, max_size=inflate_max)``.
-    Stops at the first other frame, at a frame that
-    arrives while ``queue._size`` is over ``limit``, at text that is not
-    UTF-8, or at a ProtocolError.
+    ``inflate(payload, fin=True, max_size=bound)``.  ``kinds`` is
+    ``(message, text_bytes, text_kind, binary_kind)``.  It stops at the
+    first other frame, at a frame that arrives while ``queue._size`` is over
+    ``queue._limit``, at text that is not UTF-8, or at a ProtocolError.
 
-    The reference of the compiled loop (``_aiohttp_feed`` in
+    The queue's size is read once a call: while the loop runs nothing else
+    touches the queue (its consumer runs on the same event loop), so each
+    message adds what the queue adds for it, the payload size plus the
+    per-message overhead the queue charges (learnt from the first message).
+
+    The reference of the compiled loop (``_AiohttpFeed`` in
     ``wsframe/_speedups/_aiohttp.pxi``), used with the pure-Python backend.
-
-    Returns:
-        ``(count, kind, obj)``: ``count`` frames delivered, then ``kind`` 0
-        (no complete frame left), 1 (``obj`` is a frame for the caller), 2
-        (``obj`` is a frame not delivered: the queue is over ``limit``), 3
-        (``obj`` is the ProtocolError the decoder raised), 4 (``obj`` is a
-        compressed text frame, inflated, whose text is not UTF-8) or 5
-        (``obj`` is the ProtocolError ``inflate`` raised).
     """
-    count = 0
-    tuple_new = tuple.__new__
-    try:
-        for frame in decoder.feed(data):
-            if queue._size > limit:
-                return count, 2, frame
-            op = frame.opcode
-            if not frame.fin or (op != _TEXT and op != _BINARY):
-                return count, 1, frame
-            payload = frame.payload
-            if frame.rsv1:
-                # A whole compressed message (RFC 7692 §6.1: RSV1).
-                if inflate is None:
+
+    def __init__(self, decoder: Any, queue: Any, kinds: tuple[Any, ...], text: bool, inflate: Any, bound: Any) -> None:
+        self._decoder = decoder
+        self._queue = queue
+        self._feed = queue.feed_data
+        self._message, self._text_bytes, self._text_kind, self._binary_kind = kinds
+        self._decode_text = text
+        self._inflate = inflate
+        self._inflate_max = bound
+        self._limit = queue._limit
+        self._overhead = -1
+
+    def feed(self, data: Any) -> tuple[int, int, Any]:
+        """Returns ``(count, kind, obj)``: ``count`` frames delivered, then
+        ``kind`` 0 (no complete frame left), 1 (``obj`` is a frame for the
+        caller), 2 (``obj`` is a frame not delivered: the queue is over its
+        limit), 3 (``obj`` is the ProtocolError the decoder raised), 4
+        (``obj`` is a compressed text frame, inflated, whose text is not
+        UTF-8) or 5 (``obj`` is the ProtocolError ``inflate`` raised)."""
+        count = 0
+        size = -1
+        queue, feed, inflate = self._queue, self._feed, self._inflate
+        tuple_new = tuple.__new__
+        try:
+            for frame in self._decoder.feed(data):
+                if size < 0:
+                    size = queue._size
+                if size > self._limit:
+                    return count, 2, frame
+                op = frame.opcode
+                if not frame.fin or (op != _TEXT and op != _BINARY):
                     return count, 1, frame
-                try:
-                    payload = inflate(payload, fin=True, max_size=inflate_max)
-                except ProtocolError as exc:
-                    return count, 5, exc
-            if op == _BINARY:
-                msg: Any = tuple_new(message, (binary_kind, payload, ""))
-            elif not decode_text:
-                msg = tuple_new(text_bytes, (text_kind, payload, ""))
-            else:
-                try:
-                    text = payload.decode() if len(payload) < _SHORT_TEXT else _utf8_decode(payload)
-                except (ProtocolError, UnicodeDecodeError):
-                    return count, 4 if frame.rsv1 else 1, frame
-                msg = tuple_new(message, (text_kind, text, ""))
-            feed(msg, len(payload))
-            count += 1
-    except ProtocolError as exc:
-        return count, 3, exc
-    return count, 0, None
+                payload = frame.payload
+                if frame.rsv1:
+                    # A whole compressed message (RFC 7692 §6.1: RSV1).
+                    if inflate is None:
+                        return count, 1, frame
+                    try:
+                        payload = inflate(payload, fin=True, max_size=self._inflate_max)
+                    except ProtocolError as exc:
+                        return count, 5, exc
+                if op == _BINARY:
+                    msg: Any = tuple_new(self._message, (self._binary_kind, payload, ""))
+                elif not self._decode_text:
+                    msg = tuple_new(self._text_bytes, (self._text_kind, payload, ""))
+                else:
+                    try:
+                        text = payload.decode() if len(payload) < _SHORT_TEXT else _utf8_decode(payload)
+                    except (ProtocolError, UnicodeDecodeError):
+                        return count, 4 if frame.rsv1 else 1, frame
+                    msg = tuple_new(self._message, (self._text_kind, text, ""))
+                n = len(payload)
+                feed(msg, n)
+                count += 1
+                if self._overhead < 0:
+                    self._overhead = queue._size - size - n
+                size += n + self._overhead
+        except ProtocolError as exc:
+            return count, 3, exc
+        return count, 0, None
 
 
 #: The compiled loop with the C backend, else its reference above.
-feed_messages: Any = getattr(_backend.frames, "_aiohttp_feed", _feed_messages)
+Feed: Any = getattr(_backend.frames, "_AiohttpFeed", _Feed)
 
 
 class _InflaterAdapter:
@@ -259,6 +271,7 @@ def build_reader_class() -> Any:
             self._wsf_pending: Any = None  # a frame decoded but not delivered (stall)
             self._wsf_stalled = False
             self._wsf_stand_in: Any = None  # on the compiled queue's slot for us
+            self._wsf_loop: Any = None  # the connection's Feed, built with the decoder
 
         # -- aiohttp's entry points ------------------------------------------
 
@@ -296,6 +309,11 @@ def build_reader_class() -> Any:
                 rsv_allowed=4 if self._compress else 0,
                 validate_utf8=False,
             )
+            # Whole compressed messages are inflated by the loop too (outside
+            # a fragmented message, what they hold so far is 0).
+            inflate = self._wsf_get_inflater().feed if self._compress else None
+            kinds = (WSMessage, WSMessageTextBytes, msg_text, msg_binary)
+            self._wsf_loop = Feed(dec, self._wsf_queue, kinds, self._decode_text, inflate, max_size or None)
             return dec
 
         def _wsf_feed(self, data: Any) -> None:
@@ -309,7 +327,6 @@ def build_reader_class() -> Any:
                     return
                 dec = self._wsf_start(data)
             queue = self._wsf_queue
-            queue_feed = queue.feed_data
             count = 0
             pending = self._wsf_pending
             if pending is not None and queue._size > queue._limit:
@@ -326,32 +343,12 @@ def build_reader_class() -> Any:
                     if self._wsf_deliver(pending):
                         self._wsf_hand_over(data, 0)
                         return
-                limit = queue._limit
-                if self._compress:
-                    # Whole compressed messages are inflated by the loop too
-                    # (outside a fragmented message, what they hold so far is 0).
-                    inflate = self._wsf_get_inflater().feed
-                    inflate_max = self._max_msg_size or None
-                else:
-                    inflate = inflate_max = None
+                loop_feed = self._wsf_loop.feed
                 chunk = data
                 while True:
                     # Whole uncompressed messages are delivered by the loop
                     # (compiled with the C backend); it stops at anything else.
-                    delivered, kind, obj = feed_messages(
-                        dec,
-                        chunk,
-                        queue,
-                        queue_feed,
-                        WSMessage,
-                        WSMessageTextBytes,
-                        msg_text,
-                        msg_binary,
-                        self._decode_text,
-                        limit,
-                        inflate,
-                        inflate_max,
-                    )
+                    delivered, kind, obj = loop_feed(chunk)
                     count += delivered
                     chunk = b""
                     if kind == 0:
@@ -446,6 +443,11 @@ def build_reader_class() -> Any:
                 else:
                     region = data[len(data) - buffered :]
                     held = bytes(region if stalled or buffered <= hold else region[:hold])
+            elif not data and self._wsf_held_len == len(held):
+                # A resume after a stall (no new bytes): what is left is the
+                # end of what was held, taken as a view (held is immutable).
+                region = memoryview(held)[len(held) - buffered :]
+                held = region if stalled else bytes(region if buffered <= hold else region[:hold])
             elif self._wsf_held_len == len(held):
                 region = (bytes(held) + bytes(data))[-buffered:]
                 held = region if stalled or buffered <= hold else region[:hold]
