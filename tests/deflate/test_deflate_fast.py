@@ -85,6 +85,25 @@ def test_min_size_control_and_masked_frames_take_the_general_path() -> None:
         frames.encode_message_bytes(1, "text", deflater=fast)
 
 
+def test_min_size_is_read_at_each_message() -> None:
+    # The compiled path reads the Deflater's slots directly: a min_size set
+    # after the compressor's first use still applies, as in the reference.
+    fast, slow = Deflater(DeflateParams()), Deflater(DeflateParams())
+    for min_size in (0, 100, 0):
+        fast.min_size = slow.min_size = min_size
+        for payload in (b"short message", b"a longer message, " * 8):
+            assert frames.encode_message_bytes(1, payload, deflater=fast) == (
+                reference_frames.encode_message_bytes(1, payload, deflater=slow)
+            )
+
+
+@pytest.mark.parametrize("encode", [frames.encode_message_bytes, reference_frames.encode_message_bytes])
+def test_uninitialised_deflater_raises_as_the_reference(encode: Any) -> None:
+    deflater = Deflater.__new__(Deflater)  # its slots never set
+    with pytest.raises(AttributeError, match="min_size"):
+        encode(1, b"hello", deflater=deflater)
+
+
 @pytest.mark.parametrize("encode", [frames.encode_message_bytes, frames.encode_message])
 def test_without_takeover_no_compressor_is_held_between_messages(encode: object) -> None:
     # The idle-memory property of a Deflater without context takeover (its compressor

@@ -9,12 +9,41 @@
 # Deflater.compress's, framed as _plan.plan_message frames it.
 
 cdef object _Deflater = None
+# Where a Deflater keeps min_size and _calls (its __slots__ members), read
+# straight from the instance: the generic attribute lookup (type MRO search,
+# then the member descriptor) costs more than the rest of this path's Python
+# overhead.  -1: not a plain object slot, read through getattr instead.
+cdef Py_ssize_t _MIN_SIZE_AT = -1
+cdef Py_ssize_t _CALLS_AT = -1
+
+
+cdef extern from *:
+    """
+    #include "structmember.h"
+    /* The instance offset of a __slots__ member (its class's descriptor), or
+       -1 when ``descr`` is not a writable object-slot member descriptor. */
+    static Py_ssize_t wsf_slot_offset(PyObject *descr) {
+        PyMemberDef *m;
+        if (Py_TYPE(descr) != &PyMemberDescr_Type) return -1;
+        m = ((PyMemberDescrObject *)descr)->d_member;
+        if (m->type != T_OBJECT_EX || (m->flags & READONLY)) return -1;
+        return m->offset;
+    }
+    /* The object in the slot at ``offset`` of ``obj`` (borrowed), or NULL
+       when the slot is empty. */
+    #define wsf_slot_get(obj, offset) (*(PyObject **)((char *)(obj) + (offset)))
+    """
+    Py_ssize_t wsf_slot_offset(object descr)
+    PyObject *wsf_slot_get(object obj, Py_ssize_t offset)
 
 
 cdef object _deflater_class():
-    global _Deflater
+    global _Deflater, _MIN_SIZE_AT, _CALLS_AT
     if _Deflater is None:
         from wsframe._deflate_codec import Deflater
+        members = Deflater.__dict__
+        _MIN_SIZE_AT = wsf_slot_offset(members["min_size"])
+        _CALLS_AT = wsf_slot_offset(members["_calls"])
         _Deflater = Deflater
     return _Deflater
 
@@ -55,10 +84,20 @@ cdef object _encode_deflated(int op, object payload, object deflater):
     cdef PyObject *raw
     if (op != 1 and op != 2) or type(deflater) is not _deflater_class():
         return None
-    min_size = deflater.min_size
+    if _MIN_SIZE_AT < 0 or _CALLS_AT < 0:
+        min_size = deflater.min_size
+        calls = deflater._calls
+    else:
+        raw = wsf_slot_get(deflater, _MIN_SIZE_AT)
+        if raw == NULL:
+            return None  # never set (no __init__): the general path raises
+        min_size = <object>raw
+        raw = wsf_slot_get(deflater, _CALLS_AT)
+        if raw == NULL:
+            return None
+        calls = <object>raw
     if min_size is not 0 and len(payload) < min_size:  # 0: CPython's one small int
         return None
-    calls = deflater._calls
     if calls is None:
         if deflater._pool is not None:
             # Without context takeover a Deflater holds no compressor between
