@@ -23,11 +23,18 @@ cdef extern from *:
     /* The instance offset of a __slots__ member (its class's descriptor), or
        -1 when ``descr`` is not a writable object-slot member descriptor. */
     static Py_ssize_t wsf_slot_offset(PyObject *descr) {
+    #ifdef Py_GIL_DISABLED
+        /* Free-threaded: another thread may replace the slot's object between
+           the read and the new reference; take the locked attribute path. */
+        (void)descr;
+        return -1;
+    #else
         PyMemberDef *m;
         if (Py_TYPE(descr) != &PyMemberDescr_Type) return -1;
         m = ((PyMemberDescrObject *)descr)->d_member;
         if (m->type != T_OBJECT_EX || (m->flags & READONLY)) return -1;
         return m->offset;
+    #endif
     }
     /* The object in the slot at ``offset`` of ``obj`` (borrowed), or NULL
        when the slot is empty. */
