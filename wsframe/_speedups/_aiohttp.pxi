@@ -80,7 +80,7 @@ cdef class _AiohttpFeed:
     cdef object _inflate
     cdef object _inflate_max
     cdef object _member  # the inflater (feed, plain, settle)
-    cdef object _plain  # its Inflater, inflated from here; None: through _inflate
+    cdef bint _direct  # its plain Inflater may be inflated from here (the bound fits)
     cdef bint _has_bound
     cdef uint64_t _budget
     cdef Py_ssize_t _limit
@@ -95,14 +95,14 @@ cdef class _AiohttpFeed:
         self._inflate = None if inflater is None else inflater.feed
         self._inflate_max = bound
         self._member = inflater
-        self._plain = None
+        self._direct = False
         self._has_bound = bound is not None
         self._budget = 0
         _inflater_class()
         if inflater is not None and (
             bound is None or (type(bound) is int and 0 <= bound < _NO_INFLATE_LIMIT)
         ):
-            self._plain = getattr(inflater, "plain", None)
+            self._direct = hasattr(inflater, "plain")
             if self._has_bound:
                 self._budget = <uint64_t>bound
         self._limit = queue._limit
@@ -110,14 +110,15 @@ cdef class _AiohttpFeed:
 
     cdef object _inflate_whole(self, bytes payload):
         """``inflater.feed(payload, fin=True, max_size=bound)``."""
-        plain = self._plain
+        # Read each time: the reader's Python path may have seen a final
+        # block (inside a fragmented message) and retired the Inflater.
+        plain = self._member.plain if self._direct else None
         if plain is not None:
             out = _inflate_frame(plain, payload, True, self._has_bound, self._budget)
             if out is not None:
                 if plain._d is None:
                     # Its stream ended (or it resets each message).
                     out = self._member.settle(out, self._inflate_max)
-                    self._plain = self._member.plain
                 return out
         return self._inflate(payload, fin=True, max_size=self._inflate_max)
 
