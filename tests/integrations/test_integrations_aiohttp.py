@@ -427,6 +427,31 @@ def test_messages_of_several_deflate_members_read_as_aiohttp_reads_them(seed: in
 
 
 @reader_replaced
+@pytest.mark.parametrize("max_msg_size", [0, 4 << 20])
+def test_whole_messages_after_a_final_block_in_a_fragmented_one(max_msg_size: int) -> None:
+    # The final block is seen by the reader's Python path (a fragmented
+    # message); the whole compressed messages after it, by the compiled loop,
+    # must go on as members too.
+    key = b"\x01\x02\x03\x04"
+    first = _members(random.Random(7), [b"x" * 300, b"y" * 200])
+    out = [
+        encode_frame(1, first[:10], fin=False, rsv1=True, mask=key),
+        encode_frame(0, first[10:], mask=key),
+    ]
+    comp = zlib.compressobj(6, zlib.DEFLATED, -15)
+    for i in range(4):
+        body = comp.compress(b'{"n": %d, "text": "hello"}' % i) + (
+            comp.flush() if i == 2 else comp.flush(zlib.Z_SYNC_FLUSH)[:-4]
+        )
+        out.append(encode_frame(1, body, rsv1=True, mask=key))
+        if i == 2:
+            comp = zlib.compressobj(6, zlib.DEFLATED, -15)
+    out.append(encode_frame(8, b"\x03\xe8", mask=key))
+    plain, fast = _both(b"".join(out), compress=True, chunk=1 << 16, max_msg_size=max_msg_size)
+    assert fast == plain
+
+
+@reader_replaced
 def test_the_member_streams_reach_the_cap_and_the_limit() -> None:
     # The differential above sees floods refused and size limits reached.
     errors = set()

@@ -30,7 +30,7 @@ def test_compiled_loop_is_built_with_the_reference_keywords() -> None:
         "queue": _Queue(),
         "kinds": (tuple, tuple, 1, 2),
         "text": True,
-        "inflate": None,
+        "inflater": None,
         "bound": None,
     }
     names = [n for n in inspect.signature(_reader._Feed.__init__).parameters if n != "self"]

@@ -43,16 +43,19 @@ cdef inline object _aiohttp_message(type cls, object kind, object data, object e
 @cython.final
 @cython.auto_pickle(False)  # a connection's loop: nothing to pickle
 cdef class _AiohttpFeed:
-    """_AiohttpFeed(decoder, queue, kinds, text, inflate, bound)
+    """_AiohttpFeed(decoder, queue, kinds, text, inflater, bound)
 
     The loop of one connection: :meth:`feed` decodes the complete frames of
     a read with ``decoder`` and delivers, with ``queue.feed_data(msg, size)``,
     each one that is a whole uncompressed text or binary message, as
     ``message((text_kind, str, ""))`` (``text_bytes`` with the bytes when not
     ``text``: aiohttp's ``decode_text``) or ``message((binary_kind, bytes, ""))``; with an
-    ``inflate`` callable (an Inflater's ``feed``), also each whole compressed
-    message (RSV1), its payload replaced by
-    ``inflate(payload, fin=True, max_size=bound)``.  ``kinds`` is
+    ``inflater`` (the integration's MemberInflater), also each whole
+    compressed message (RSV1), its payload replaced by
+    ``inflater.feed(payload, fin=True, max_size=bound)``: inflated here
+    through its ``plain`` Inflater (_inflate_frame) while it has one, its
+    ``settle`` called only when that Inflater's stream ended (normal peers
+    never end one), and the text decoded in one validating pass.  ``kinds`` is
     ``(message, text_bytes, text_kind, binary_kind)``.  It stops at the
     first other frame, at a frame that arrives while ``queue._size`` is over
     ``queue._limit``, at text that is not UTF-8, or at a ProtocolError.
@@ -76,19 +79,48 @@ cdef class _AiohttpFeed:
     cdef bint _decode_text
     cdef object _inflate
     cdef object _inflate_max
+    cdef object _member  # the inflater (feed, plain, settle)
+    cdef bint _direct  # its plain Inflater may be inflated from here (the bound fits)
+    cdef bint _has_bound
+    cdef uint64_t _budget
     cdef Py_ssize_t _limit
     cdef Py_ssize_t _overhead  # what the queue adds to a message's size; -1: not known yet
 
-    def __init__(self, FrameDecoder decoder, queue, tuple kinds, bint text, inflate, bound):
+    def __init__(self, FrameDecoder decoder, queue, tuple kinds, bint text, inflater, bound):
         self._decoder = decoder
         self._queue = queue
         self._feed = queue.feed_data
         self._message, self._text_bytes, self._text_kind, self._binary_kind = kinds
         self._decode_text = text
-        self._inflate = inflate
+        self._inflate = None if inflater is None else inflater.feed
         self._inflate_max = bound
+        self._member = inflater
+        self._direct = False
+        self._has_bound = bound is not None
+        self._budget = 0
+        _inflater_class()
+        if inflater is not None and (
+            bound is None or (type(bound) is int and 0 <= bound < _NO_INFLATE_LIMIT)
+        ):
+            self._direct = hasattr(inflater, "plain")
+            if self._has_bound:
+                self._budget = <uint64_t>bound
         self._limit = queue._limit
         self._overhead = -1
+
+    cdef object _inflate_whole(self, bytes payload):
+        """``inflater.feed(payload, fin=True, max_size=bound)``."""
+        # Read each time: the reader's Python path may have seen a final
+        # block (inside a fragmented message) and retired the Inflater.
+        plain = self._member.plain if self._direct else None
+        if plain is not None:
+            out = _inflate_frame(plain, payload, True, self._has_bound, self._budget)
+            if out is not None:
+                if plain._d is None:
+                    # Its stream ended (or it resets each message).
+                    out = self._member.settle(out, self._inflate_max)
+                return out
+        return self._inflate(payload, fin=True, max_size=self._inflate_max)
 
     def feed(self, data):
         """feed(data) -> (count, kind, obj)
@@ -124,7 +156,7 @@ cdef class _AiohttpFeed:
                     if self._inflate is None:
                         return count, 1, frame
                     try:
-                        payload = self._inflate(payload, fin=True, max_size=self._inflate_max)
+                        payload = self._inflate_whole(payload)
                     except ProtocolError as exc:
                         return count, 5, exc
                 n = PyBytes_GET_SIZE(payload)
@@ -135,7 +167,7 @@ cdef class _AiohttpFeed:
                 else:
                     text = None if frame._rsv1 else frame._text
                     if text is None:
-                        if n < _AIOHTTP_SHORT_TEXT:
+                        if n < _AIOHTTP_SHORT_TEXT and not frame._rsv1:
                             try:
                                 text = PyUnicode_DecodeUTF8(PyBytes_AS_STRING(payload), n, NULL)
                             except UnicodeDecodeError:

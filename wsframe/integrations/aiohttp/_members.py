@@ -106,7 +106,7 @@ class MemberInflater:
         too_many: builds the error raised past ``cap`` (aiohttp's).
     """
 
-    __slots__ = ("members", "_cap", "_too_many", "_zlib", "_wbits", "_stream", "_inflate")
+    __slots__ = ("members", "plain", "_cap", "_too_many", "_zlib", "_wbits", "_stream", "_inflate")
 
     def __init__(self, zlib: ModuleType, cap: int, too_many: Callable[[], Exception]) -> None:
         self.members = 1  # of the message in progress
@@ -115,15 +115,18 @@ class MemberInflater:
         self._zlib = zlib
         self._wbits = -15
         self._stream: Any = _NOT_STARTED  # the decompressor the Inflater uses
-        self._inflate = self._inflater(self._record)
+        #: The Inflater, on the backend's own decompressor, until a stream
+        #: ends with a final block; then None (members from there on).
+        self.plain: Inflater | None = self._inflater(self._record)
+        self._inflate = self.plain.feed
 
-    def _inflater(self, decompressobj: Callable[[int], Any]) -> Any:
-        """A new Inflater's ``feed``, on ``zlib`` with ``decompressobj`` instead of its own."""
+    def _inflater(self, decompressobj: Callable[[int], Any]) -> Inflater:
+        """A new Inflater on ``zlib`` with ``decompressobj`` instead of its own."""
         zlib = self._zlib
         module = ModuleType(zlib.__name__)
         module.__dict__.update({k: v for k, v in vars(zlib).items() if not k.startswith("__")})
         module.decompressobj = decompressobj  # type: ignore[attr-defined]
-        return Inflater(DeflateParams(), zlib=module).feed
+        return Inflater(DeflateParams(), zlib=module)
 
     def _record(self, wbits: int) -> Any:
         self._wbits = wbits
@@ -141,7 +144,13 @@ class MemberInflater:
 
     def feed(self, payload: Any, *, fin: bool, max_size: int | None) -> bytes:
         """:meth:`wsframe.deflate.Inflater.feed`."""
-        out: bytes = self._inflate(payload, fin=fin, max_size=max_size)
+        return self.settle(self._inflate(payload, fin=fin, max_size=max_size), max_size, fin)
+
+    def settle(self, out: bytes, max_size: int | None, fin: bool = True) -> bytes:
+        """What :meth:`feed` returns once the Inflater's ``feed`` gave
+        ``out``.  A caller that inflates a whole message through
+        :attr:`plain` itself calls this when the Inflater dropped its
+        decompressor (a stream that ended, the only case with work to do)."""
         if self._stream.eof:
             out += self._go_on(max_size if max_size is None else max_size - len(out))
         if fin:
@@ -155,7 +164,8 @@ class MemberInflater:
         last = self._stream
         rest = last.unused_data
         stream = self._stream = _Members(self, self._make, last)
-        self._inflate = self._inflater(lambda wbits: stream)
+        self.plain = None
+        self._inflate = self._inflater(lambda wbits: stream).feed
         if not rest:
             return b""
         try:

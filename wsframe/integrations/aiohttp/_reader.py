@@ -24,9 +24,9 @@ class _Feed:
     of a read with ``decoder`` and delivers, with ``queue.feed_data(msg,
     size)``, each one that is a whole uncompressed text or binary message, as
     aiohttp builds it (``message``, or ``text_bytes`` for text when not
-    ``text``: aiohttp's ``decode_text``); with an ``inflate`` callable (an Inflater's ``feed``),
+    ``text``: aiohttp's ``decode_text``); with an ``inflater`` (a :class:`MemberInflater`),
     also each whole compressed message, its payload replaced by
-    ``inflate(payload, fin=True, max_size=bound)``.  ``kinds`` is
+    ``inflater.feed(payload, fin=True, max_size=bound)``.  ``kinds`` is
     ``(message, text_bytes, text_kind, binary_kind)``.  It stops at the
     first other frame, at a frame that arrives while ``queue._size`` is over
     ``queue._limit``, at text that is not UTF-8, or at a ProtocolError.
@@ -40,13 +40,13 @@ class _Feed:
     ``wsframe/_speedups/_aiohttp.pxi``), used with the pure-Python backend.
     """
 
-    def __init__(self, decoder: Any, queue: Any, kinds: tuple[Any, ...], text: bool, inflate: Any, bound: Any) -> None:
+    def __init__(self, decoder: Any, queue: Any, kinds: tuple[Any, ...], text: bool, inflater: Any, bound: Any) -> None:
         self._decoder = decoder
         self._queue = queue
         self._feed = queue.feed_data
         self._message, self._text_bytes, self._text_kind, self._binary_kind = kinds
         self._decode_text = text
-        self._inflate = inflate
+        self._inflate = None if inflater is None else inflater.feed
         self._inflate_max = bound
         self._limit = queue._limit
         self._overhead = -1
@@ -311,9 +311,9 @@ def build_reader_class() -> Any:
             )
             # Whole compressed messages are inflated by the loop too (outside
             # a fragmented message, what they hold so far is 0).
-            inflate = self._wsf_get_inflater().feed if self._compress else None
+            inflater = self._wsf_get_inflater() if self._compress else None
             kinds = (WSMessage, WSMessageTextBytes, msg_text, msg_binary)
-            self._wsf_loop = Feed(dec, self._wsf_queue, kinds, self._decode_text, inflate, max_size or None)
+            self._wsf_loop = Feed(dec, self._wsf_queue, kinds, self._decode_text, inflater, max_size or None)
             return dec
 
         def _wsf_feed(self, data: Any) -> None:
