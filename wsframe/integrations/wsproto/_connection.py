@@ -25,6 +25,24 @@ def bytes_message_is_bytearray(events: Any, module: ModuleType) -> bool:
     return type(event.data) is bytearray
 
 
+def whole_message_direct(cls: Any) -> bool:
+    """Whether ``cls(data, True, True)`` (wsproto's ``TextMessage``: a frozen
+    dataclass) amounts to a bare instance given the dict ``{"data": data,
+    "frame_finished": True, "message_finished": True}``, which is cheaper
+    than the class call (no ``__init__`` frame, no per-field
+    ``object.__setattr__``): same type, same fields in the same order, no
+    ``__post_init__``, equal.  Checked once, when the patch is made."""
+    if "__post_init__" in dir(cls):
+        return False  # pragma: no cover - wsproto's events have none
+    try:
+        built = cls("x", True, True)
+        made = object.__new__(cls)
+        object.__setattr__(made, "__dict__", {"data": "x", "frame_finished": True, "message_finished": True})
+    except (AttributeError, TypeError):  # pragma: no cover - slots or another __init__
+        return False
+    return type(made) is type(built) and list(vars(made).items()) == list(vars(built).items()) and made == built
+
+
 def make_events(original: Any, module: ModuleType) -> Any:
     """``Connection.events`` with the fast path inlined (one generator level).
 
@@ -50,6 +68,8 @@ def make_events(original: Any, module: ModuleType) -> Any:
     ParseFailed = fp.ParseFailed
     decode_text = make_decode_text(fp)
     take_frame = make_take_frame(fp)
+    text_direct = whole_message_direct(TextMessage)
+    new, set_dict = object.__new__, object.__setattr__
 
     def to_event(self: Any, frame: Any) -> Any:
         # wsproto's dispatch of one frame (its asserts are invariants).
@@ -98,7 +118,18 @@ def make_events(original: Any, module: ModuleType) -> Any:
                         continue
                     if fin and messages.opcode is None:
                         if opcode is TEXT:
-                            yield TextMessage(decode_text(messages, payload), True, True)
+                            try:
+                                text = payload.decode("utf-8")
+                            except UnicodeDecodeError:
+                                text = decode_text(messages, payload)  # raises wsproto's ParseFailed
+                            if text_direct:
+                                event = new(TextMessage)
+                                set_dict(
+                                    event, "__dict__", {"data": text, "frame_finished": True, "message_finished": True}
+                                )
+                                yield event
+                            else:
+                                yield TextMessage(text, True, True)  # pragma: no cover - see whole_message_direct
                             continue
                         if opcode is BINARY:
                             yield BytesMessage(bytearray(payload) if as_bytearray else payload, True, True)
