@@ -677,37 +677,3 @@ cdef class FrameDecoder:
         if text != NULL:
             frame._text = <str>text
         return frame
-
-
-@cython.final
-@cython.freelist(16)
-cdef class _FrameIterator:
-    """The iterator :meth:`FrameDecoder.feed` returns: each step runs the
-    decoder's state machine for one frame (lazily, as the reference's
-    generator).  Once it raised or ran out it stays exhausted."""
-
-    cdef FrameDecoder _decoder
-    cdef bint _done
-
-    def __iter__(self):
-        return self
-
-    def __next__(self):
-        cdef FrameDecoder decoder = self._decoder
-        cdef object frame
-        if self._done or decoder is None:
-            # decoder is None only for an iterator created directly
-            # (type(it).__new__): it has nothing to yield.
-            raise StopIteration
-        # Exhausted if anything below raises; re-armed after a frame.
-        self._done = True
-        with cython.critical_section(decoder):
-            if decoder._error is not None:
-                raise decoder._error
-            if decoder._busy:
-                raise _concurrent_use()
-            frame = decoder._step(0, False)
-        if frame is None:
-            raise StopIteration
-        self._done = False
-        return frame

@@ -223,4 +223,5 @@ include "_decoder.pxi"     # FrameDecoder
 include "_encoder.pxi"     # encode_*, new_mask
 include "_deflate_fast.pxi" # compressed single-frame messages in one allocation
 include "_assembler.pxi"   # MessageAssembler
+include "_iterators.pxi"   # what FrameDecoder.feed and feed_messages return
 include "_aiohttp.pxi"     # the aiohttp integration's reader loop
