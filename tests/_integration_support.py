@@ -30,6 +30,25 @@ TEXT_PAYLOADS = [b"", b"hello", "h\u00e9llo \u20ac \U0001f600".encode(), b"x" * 
 BAD_UTF8 = [b"\xff", b"ab\xc0\xaf", b"\xed\xa0\x80", b"ok\xe2\x82", b"\xf4\x90\x80\x80"]
 
 
+#: The :func:`bad_frames` kinds every integration's stream tests draw from (the
+#: frame-level rules of RFC 6455 §5 and §8.1); a suite adds the kinds its
+#: library reports in a way of its own (``"too_big"``, ``"close_bad"``).
+RULE_BREAKING_KINDS = [
+    "opcode",
+    "rsv",
+    "nonminimal16",
+    "nonminimal64",
+    "msb",
+    "ctrl_long",
+    "ctrl_frag",
+    "unmasked",
+    "bad_utf8",
+    "bad_utf8_frag",
+    "lone_continuation",
+    "nested_start",
+]
+
+
 def bad_frames(bad: str, mask: bytes | None, pick: Callable[[Sequence[Any]], Any]) -> list[bytes]:
     """Frames breaking one rule of RFC 6455 §5 (``pick(options)`` chooses details).
 

@@ -26,6 +26,7 @@ from websockets.server import ServerProtocol
 
 import wsframe.integrations.websockets as integ
 from _integration_support import (
+    RULE_BREAKING_KINDS,
     SPLITS,
     TEXT_PAYLOADS,
     frame_strategy,
@@ -48,18 +49,7 @@ def _uninstalled():
 
 
 BAD_KINDS = [
-    "opcode",
-    "rsv",
-    "nonminimal16",
-    "nonminimal64",
-    "msb",
-    "ctrl_long",
-    "ctrl_frag",
-    "unmasked",
-    "bad_utf8",
-    "bad_utf8_frag",
-    "lone_continuation",
-    "nested_start",
+    *RULE_BREAKING_KINDS,
     "too_big",
     "close_bad",
 ]  # "too_big" frames are 5000 bytes: max_size is 4096 below

@@ -29,6 +29,7 @@ from wsproto.utilities import LocalProtocolError  # noqa: E402
 import wsframe.integrations.wsproto as integ  # noqa: E402
 from _integration_support import (  # noqa: E402
     BAD_UTF8,
+    RULE_BREAKING_KINDS,
     SPLITS,
     TEXT_PAYLOADS,
     frame_strategy,
@@ -54,20 +55,7 @@ def _uninstalled():
 # malformed frames.
 
 
-BAD_KINDS = [
-    "opcode",
-    "rsv",
-    "nonminimal16",
-    "nonminimal64",
-    "msb",
-    "ctrl_long",
-    "ctrl_frag",
-    "unmasked",
-    "bad_utf8",
-    "bad_utf8_frag",
-    "lone_continuation",
-    "nested_start",
-]
+BAD_KINDS = RULE_BREAKING_KINDS
 
 
 def frame_specs(masked: bool):  # type: ignore[no-untyped-def]
