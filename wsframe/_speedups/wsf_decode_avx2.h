@@ -103,50 +103,19 @@ WSF_TARGET_AVX2 WSF_ALWAYS_INLINE uint32_t wsf_dec_leads32_avx2(__m256i a, char 
         _mm256_and_si256(a, _mm256_set1_epi8(mask)), _mm256_set1_epi8(lead)));
 }
 
-/* The 16 code points of a 2-byte run whose first lead is p[r]: 16-bit lanes. */
-WSF_TARGET_AVX2 WSF_ALWAYS_INLINE __m256i wsf_dec_run2x16_at_avx2(const uint8_t *p, int r)
-{
-    __m256i x = _mm256_loadu_si256((const __m256i *)(p + r));
-    return _mm256_or_si256(_mm256_slli_epi16(_mm256_and_si256(x, _mm256_set1_epi16(0x1F)), 6),
-                           _mm256_and_si256(_mm256_srli_epi16(x, 8), _mm256_set1_epi16(0x3F)));
-}
-
-/* The 8 code points of a 4-byte run whose first lead is p[r]: 32-bit lanes,
- * clamped to U+10FFFF. */
-WSF_TARGET_AVX2 WSF_ALWAYS_INLINE __m256i wsf_dec_run4x8_at_avx2(const uint8_t *p, int r)
-{
-    /* each 32-bit lane byte-reversed: lead << 24 | c1 << 16 | c2 << 8 | c3 */
-    __m256i y = _mm256_shuffle_epi8(
-        _mm256_loadu_si256((const __m256i *)(p + r)),
-        _mm256_setr_epi8(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12, 3, 2, 1, 0, 7,
-                         6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12));
-    y = _mm256_or_si256(
-        _mm256_or_si256(_mm256_and_si256(y, _mm256_set1_epi32(0x3F)),
-                        _mm256_and_si256(_mm256_srli_epi32(y, 2), _mm256_set1_epi32(0xFC0))),
-        _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(y, 4), _mm256_set1_epi32(0x3F000)),
-                        _mm256_and_si256(_mm256_srli_epi32(y, 6),
-                                         _mm256_set1_epi32(0x1C0000))));
-    return _mm256_min_epu32(y, _mm256_set1_epi32(0x10FFFF));
-}
-
-/* 16 code points (16-bit lanes) to UCS-4. */
-WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_widen16_avx2(__m256i v, uint32_t *out)
-{
-    _mm256_storeu_si256((__m256i *)out, _mm256_cvtepu16_epi32(_mm256_castsi256_si128(v)));
-    _mm256_storeu_si256((__m256i *)(out + 8),
-                        _mm256_cvtepu16_epi32(_mm256_extracti128_si256(v, 1)));
-}
-
 /* A 2-byte run: its 16 11-bit code points in 16-bit lanes, or 0. */
 WSF_TARGET_AVX2 WSF_ALWAYS_INLINE int wsf_dec_run2x16_avx2(const uint8_t *s, __m256i a,
                                                          uint32_t keep, __m256i *v)
 {
     int r = wsf_dec_run_at(wsf_dec_leads32_avx2(a, (char)0xE0, (char)0xC0), keep,
                            0x55555555u, 2, 0xFFFFFFFFu);
+    __m256i x;
     if (r < 0) {
         return 0;
     }
-    *v = wsf_dec_run2x16_at_avx2(s, r);
+    x = r == 0 ? a : _mm256_loadu_si256((const __m256i *)(s + 1));
+    *v = _mm256_or_si256(_mm256_slli_epi16(_mm256_and_si256(x, _mm256_set1_epi16(0x1F)), 6),
+                         _mm256_and_si256(_mm256_srli_epi16(x, 8), _mm256_set1_epi16(0x3F)));
     return 1;
 }
 
@@ -154,24 +123,24 @@ WSF_TARGET_AVX2 WSF_ALWAYS_INLINE size_t wsf_dec_run32_ucs1_avx2(const uint8_t *
                                                                uint8_t *out)
 {
     __m256i v;
-    if (wsf_dec_run2x16_avx2(s, a, wsf_dec_keep32_avx2(a), &v)) {
-        /* packus works per 128-bit lane: keep quadwords 0 and 2 */
-        _mm_storeu_si128((__m128i *)out, _mm256_castsi256_si128(
-            _mm256_permute4x64_epi64(_mm256_packus_epi16(v, v), 0x08)));
-        return 16;
+    if (!wsf_dec_run2x16_avx2(s, a, wsf_dec_keep32_avx2(a), &v)) {
+        return 0;
     }
-    return 0;
+    /* packus works per 128-bit lane: keep quadwords 0 and 2 */
+    v = _mm256_permute4x64_epi64(_mm256_packus_epi16(v, v), 0x08);
+    _mm_storeu_si128((__m128i *)out, _mm256_castsi256_si128(v));
+    return 16;
 }
 
 WSF_TARGET_AVX2 WSF_ALWAYS_INLINE size_t wsf_dec_run32_ucs2_avx2(const uint8_t *s, __m256i a,
                                                                uint16_t *out)
 {
     __m256i v;
-    int run = wsf_dec_run2x16_avx2(s, a, wsf_dec_keep32_avx2(a), &v);
-    if (run) {
-        _mm256_storeu_si256((__m256i *)out, v);
+    if (!wsf_dec_run2x16_avx2(s, a, wsf_dec_keep32_avx2(a), &v)) {
+        return 0;
     }
-    return run ? 16 : 0;
+    _mm256_storeu_si256((__m256i *)out, v);
+    return 16;
 }
 
 WSF_TARGET_AVX2 WSF_ALWAYS_INLINE size_t wsf_dec_run32_ucs4_avx2(const uint8_t *s, __m256i a,
@@ -185,10 +154,23 @@ WSF_TARGET_AVX2 WSF_ALWAYS_INLINE size_t wsf_dec_run32_ucs4_avx2(const uint8_t *
         if (!wsf_dec_run2x16_avx2(s, a, keep, &y)) {
             return 0;
         }
-        wsf_dec_widen16_avx2(y, out);
+        _mm256_storeu_si256((__m256i *)out, _mm256_cvtepu16_epi32(_mm256_castsi256_si128(y)));
+        _mm256_storeu_si256((__m256i *)(out + 8),
+                            _mm256_cvtepu16_epi32(_mm256_extracti128_si256(y, 1)));
         return 16;
     }
-    _mm256_storeu_si256((__m256i *)out, wsf_dec_run4x8_at_avx2(s, r));
+    /* each 32-bit lane byte-reversed: lead << 24 | c1 << 16 | c2 << 8 | c3 */
+    y = _mm256_shuffle_epi8(_mm256_loadu_si256((const __m256i *)(s + r)),
+                            _mm256_setr_epi8(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13,
+                                             12, 3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15,
+                                             14, 13, 12));
+    y = _mm256_or_si256(
+        _mm256_or_si256(_mm256_and_si256(y, _mm256_set1_epi32(0x3F)),
+                        _mm256_and_si256(_mm256_srli_epi32(y, 2), _mm256_set1_epi32(0xFC0))),
+        _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(y, 4), _mm256_set1_epi32(0x3F000)),
+                        _mm256_and_si256(_mm256_srli_epi32(y, 6),
+                                         _mm256_set1_epi32(0x1C0000))));
+    _mm256_storeu_si256((__m256i *)out, _mm256_min_epu32(y, _mm256_set1_epi32(0x10FFFF)));
     return 8;
 }
 

@@ -14,33 +14,6 @@
  * the CPU has VBMI2 (wsf_cpu.h: wsf_cpu_vbmi2; the AVX512 level needs F+BW+VL
  * only); otherwise that level runs the AVX2 kernels. ---- */
 
-/* Is the 64-byte block a uniform run of w-byte characters (leads: byte &
- * mask == lead, at every w-th position from r, every character start)?
- * Returns r, or w when not.  The first test (only bytes 80 up to the
- * leads' range: ASCII and wider leads fail it) is inline; the rest is out
- * of line, so the general loop around it keeps its registers. */
-WSF_TARGET_VBMI2 static size_t wsf_dec_run64_rest_avx512(__m512i a, uint64_t base, unsigned w,
-                                                          int mask, int lead)
-{
-    __mmask64 keep = _mm512_cmpneq_epi8_mask(_mm512_and_si512(a, _mm512_set1_epi8((char)0xC0)),
-                                             _mm512_set1_epi8((char)0x80));
-    __mmask64 leads = _mm512_cmpeq_epi8_mask(_mm512_and_si512(a, _mm512_set1_epi8((char)mask)),
-                                             _mm512_set1_epi8((char)lead));
-    int r = wsf_dec_run_at(leads, keep, base, w, ~(uint64_t)0);
-    return r < 0 ? w : (size_t)r;
-}
-
-WSF_TARGET_VBMI2 WSF_ALWAYS_INLINE size_t wsf_dec_run64_avx512(__m512i a, uint64_t base,
-                                                              unsigned w, int mask, int lead)
-{
-    if (_mm512_cmplt_epu8_mask(_mm512_sub_epi8(a, _mm512_set1_epi8((char)0x80)),
-                               _mm512_set1_epi8((char)((lead | ~mask) + 1 - 0x80)))
-        != ~(__mmask64)0) {
-        return w;
-    }
-    return wsf_dec_run64_rest_avx512(a, base, w, mask, lead);
-}
-
 /* 64 bytes at s (s[0..67) readable) -> at most 64 code points at out + o. */
 WSF_TARGET_VBMI2
 static size_t wsf_dec_ucs1_avx512(const uint8_t *s, size_t n, uint8_t *out,
@@ -89,12 +62,6 @@ static size_t wsf_dec_ucs2_avx512(const uint8_t *s, size_t n, uint16_t *out,
             _mm512_storeu_si512((void *)(out + o + 32),
                                 _mm512_cvtepu8_epi16(_mm512_extracti64x4_epi64(a, 1)));
             o += 64;
-        } else if ((h = wsf_dec_run64_avx512(a, 0x5555555555555555ULL, 2, 0xE0, 0xC0)) < 2) {
-            /* a uniform 2-byte run over the whole block: fixed layout */
-            _mm256_storeu_si256((__m256i *)(out + o), wsf_dec_run2x16_at_avx2(s + i, (int)h));
-            _mm256_storeu_si256((__m256i *)(out + o + 16),
-                                wsf_dec_run2x16_at_avx2(s + i + 32, (int)h));
-            o += 32;
         } else {
             for (h = 0; h < 64; h += 32) {
                 const uint8_t *p = s + i + h;
@@ -180,15 +147,6 @@ static size_t wsf_dec_ucs4_avx512(const uint8_t *s, size_t n, uint32_t *out,
         __m512i a = _mm512_loadu_si512((const void *)(s + i));
         __mmask64 high = _mm512_movepi8_mask(a);
         __mmask64 lead4 = _mm512_cmpge_epu8_mask(a, f0);
-        if ((q = wsf_dec_run64_avx512(a, 0x1111111111111111ULL, 4, 0xF8, 0xF0)) < 4) {
-            /* a uniform 4-byte run over the whole block: fixed layout */
-            _mm256_storeu_si256((__m256i *)(out + o), wsf_dec_run4x8_at_avx2(s + i, (int)q));
-            _mm256_storeu_si256((__m256i *)(out + o + 8),
-                                wsf_dec_run4x8_at_avx2(s + i + 32, (int)q));
-            o += 16;
-            i += 64;
-            continue;
-        }
         for (q = 0; q < 64; q += 32) {
             if (((high >> q) & 0xFFFFFFFFu) == 0) { /* 32 ASCII bytes: widen */
                 _mm512_storeu_si512((void *)(out + o), _mm512_cvtepu8_epi32(

@@ -43,11 +43,10 @@ WSF_TARGET_SSE4 WSF_ALWAYS_INLINE unsigned wsf_dec_leads_sse4(__m128i a, char ma
 /* The offset r (0..w-1) of a run of w-byte characters: `leads` (the w-byte
  * leads) has its bits at r, r + w, ... (the pattern `base` shifted by r) and
  * is every character start (`keep`); -1 when not a run.  `all` is the
- * block's positions: 0xFFFF (16 bytes), 0xFFFFFFFF (AVX2's 32) or all 64
- * bits (AVX-512); the bits shifted out of it are positions of the next
- * block. */
-static inline int wsf_dec_run_at(uint64_t leads, uint64_t keep, uint64_t base, unsigned w,
-                                 uint64_t all)
+ * block's positions: 0xFFFF (16 bytes) or 0xFFFFFFFF (AVX2's 32); the bits
+ * shifted out of it are positions of the next block. */
+static inline int wsf_dec_run_at(uint32_t leads, uint32_t keep, uint32_t base, unsigned w,
+                                 uint32_t all)
 {
     unsigned r;
     if (leads != keep) {
