@@ -48,8 +48,7 @@
  * one or two fixed shuffles and shifts give its 8, 5-6 or 4 code points
  * (wsf_dec_run*_sse4; text in one script is mostly such runs); AVX2 also
  * takes whole 32-byte blocks of 2- or 4-byte runs at once
- * (wsf_dec_run32_*_avx2), and AVX-512 whole 64-byte blocks of one 2-byte
- * (UCS-2) or 4-byte (UCS-4) run with the same helpers.  UCS-4
+ * (wsf_dec_run32_*_avx2); AVX-512 keeps vpcompress for every block.  UCS-4
  * chunks without a 4-byte lead skip the bits 16..20 arithmetic. *
  * Levels (wsf_level from wsf_cpu.h): SSE4 (16 bytes a step), AVX2 (16
  * positions per register, 32-byte ASCII runs) and AVX-512 (64 bytes a step,
