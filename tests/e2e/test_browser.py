@@ -358,10 +358,22 @@ async def _run_tls(path: str, *flags: str) -> tuple[dict[str, Any], list[Any]]:
         else:
             raise AssertionError(f"the test page did not load over https: {state}")
         result: dict[str, Any] = await browser.evaluate(SCENARIO % {"wait": JS_WAIT_MS, "max": MAX_SIZE})
+        # The page's close event can fire before the browser's last END_STREAM or RST_STREAM
+        # reaches the server: give each closed stream's ending time to arrive (bounded).
+        await _settled(record)
         return result, record
     finally:
         await browser.stop()
         server.close()
+
+
+async def _settled(record: list[Any], timeout: float = 10.0) -> None:
+    """Wait until every stream the server has sent a Close on has ended (closed, reset, timeout)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if all(seen.outcome != "open" for seen in record if seen.close_code is not None):
+            return
+        await asyncio.sleep(0.02)
 
 
 def test_chromium_websocket_over_http2() -> None:
