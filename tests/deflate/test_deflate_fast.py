@@ -16,6 +16,7 @@ limits.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import random
 from collections.abc import Callable
@@ -112,6 +113,56 @@ def test_without_takeover_no_compressor_is_held_between_messages(encode: object)
     for _ in range(3):
         encode(1, b"hello " * 20, deflater=deflater)  # type: ignore[operator]
         assert deflater._c is None
+
+
+def _call_shapes(deflater: Deflater) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
+    payload = b"a message of some length, " * 4
+    return [
+        ((1, payload), {"deflater": deflater}),  # the shape with its own entry
+        ((2, bytearray(payload)), {"deflater": deflater}),
+        ((frames.Opcode.TEXT, payload), {"deflater": deflater}),
+        ((1, payload), {"deflater": None}),
+        ((1, payload), {}),
+        ((1, payload), {"deflater": deflater, "fragment_size": None}),
+        ((1, payload), {"fragment_size": 10, "deflater": deflater}),
+        ((1, payload), {"masked": False, "deflater": deflater}),
+        ((1, memoryview(payload)), {"deflater": deflater}),
+        ((9, b"ping"), {"deflater": deflater}),
+        ((0, payload), {"deflater": deflater}),
+        ((1, "text"), {"deflater": deflater}),
+        ((1.0, payload), {"deflater": deflater}),
+        ((1,), {"deflater": deflater}),
+        ((1, payload, None), {"deflater": deflater}),
+        ((1, payload), {"deflater": deflater, "unknown": 1}),
+        ((1, payload), {"deflater": object()}),
+    ]
+
+
+def test_every_call_shape_as_the_reference() -> None:
+    # encode_message_bytes(opcode, payload, deflater=d) has an entry of its own
+    # in the compiled backend (no general argument parsing); every other way
+    # of calling it, and every argument that entry declines, must still get
+    # the reference's frames or the reference's error.
+    fast, slow = Deflater(DeflateParams()), Deflater(DeflateParams())
+    for (args, kwargs), (ref_args, ref_kwargs) in zip(_call_shapes(fast), _call_shapes(slow)):
+        got = _outcome(functools.partial(frames.encode_message_bytes, *args, **kwargs))
+        want = _outcome(functools.partial(reference_frames.encode_message_bytes, *ref_args, **ref_kwargs))
+        assert got[:2] == want[:2], (args, kwargs)
+        if got[0] == "ok":
+            assert got == want, (args, kwargs)
+
+
+def test_own_entry_keeps_the_function_as_it_is() -> None:
+    import inspect
+
+    fn = frames.encode_message_bytes
+    assert fn.__name__ == "encode_message_bytes"
+    assert "one contiguous" in (fn.__doc__ or "")
+    params = [
+        [(p.name, p.kind, p.default) for p in inspect.signature(f).parameters.values()]
+        for f in (fn, reference_frames.encode_message_bytes)
+    ]
+    assert params[0] == params[1]
 
 
 # ---------------------------------------------------------------------------

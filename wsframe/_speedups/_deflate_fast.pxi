@@ -60,26 +60,23 @@ cdef extern from *:
     /* The bytes ``tail`` (a reference the caller gives up, and the only one)
        turned into ``hs`` free bytes followed by its first ``nt`` bytes. */
     static PyObject *wsf_frame_in_place(PyObject *tail, Py_ssize_t nt, Py_ssize_t hs) {
-        char *p;
+        char *p = PyBytes_AS_STRING(tail);
         if (hs + nt > PyBytes_GET_SIZE(tail)) {
             if (_PyBytes_Resize(&tail, hs + nt) < 0) return NULL;
             p = PyBytes_AS_STRING(tail);
             memmove(p + hs, p, (size_t)nt);
         } else {
-            p = PyBytes_AS_STRING(tail);
+            /* No longer than before (the header is at most the 4 bytes of
+               the trailer cut off): the object keeps its allocation, as a
+               shrinking resize would, and only its size changes. */
             memmove(p + hs, p, (size_t)nt);
-            if (_PyBytes_Resize(&tail, hs + nt) < 0) return NULL;
+            Py_SET_SIZE(tail, hs + nt);
+            p[hs + nt] = '\\0';
         }
         return tail;
     }
     """
     object wsf_frame_in_place(PyObject *tail, Py_ssize_t nt, Py_ssize_t hs)
-
-
-# Below this a fresh bytes and a copy cost less than resizing the flush's
-# output (which the zlib modules allocate outside pymalloc).
-cdef enum:
-    _IN_PLACE_MIN = 1024
 
 
 cdef object _encode_deflated(int op, object payload, object deflater):
@@ -129,11 +126,11 @@ cdef object _encode_deflated(int op, object payload, object deflater):
         nt = 0
     body = nd + nt
     hs = _header_size(<uint64_t>body, False)
-    if nd == 0 and nt >= _IN_PLACE_MIN and Py_REFCNT(tail) == 1:
+    if nd == 0 and nt > 0 and Py_REFCNT(tail) == 1:
         # The usual case (zlib buffers the whole message until the flush):
         # the frame is built inside the flush's own bytes, which nothing
         # else references: body moved behind the header, trailer cut off,
-        # no second allocation or copy of the body.
+        # no second allocation or copy of the body, whatever its size.
         raw = <PyObject *>tail
         Py_INCREF(tail)
         tail = None  # raw is now the only reference
@@ -146,6 +143,77 @@ cdef object _encode_deflated(int op, object payload, object deflater):
     memcpy(dst + hs, PyBytes_AS_STRING(data), nd)
     memcpy(dst + hs + nd, PyBytes_AS_STRING(tail), nt)
     return out
+
+
+cdef object _encode_lean(object opcode, object payload, object deflater):
+    """The one frame of ``encode_message_bytes(opcode, payload,
+    deflater=deflater)`` when the compressed path applies (a data message,
+    a bytes or bytearray payload, no fragment_size, unmasked), else None
+    (the caller then takes the general path; nothing has been compressed)."""
+    cdef int op
+    if deflater is not None and (type(payload) is bytes or type(payload) is bytearray):
+        op = _plain_opcode(opcode)
+        if op == 1 or op == 2:
+            return _encode_deflated(op, payload, deflater)
+    return None
+
+
+# The call ``encode_message_bytes(opcode, payload, deflater=d)`` -- two
+# positional arguments and the one keyword -- goes straight to _encode_lean:
+# the function object's vectorcall slot is taken over, so that Cython's
+# argument parsing (the keyword matched against every parameter name, the
+# defaults filled in) runs only for the calls this shape does not cover and
+# for those _encode_lean declines.  The function object stays the same
+# (name, docstring, signature).  Not done where the object has no vectorcall
+# slot (the limited API).
+cdef extern from *:
+    """
+    typedef PyObject *(*wsf_lean_fn)(PyObject *, PyObject *, PyObject *);
+    static vectorcallfunc wsf_emb_full = NULL;
+    static wsf_lean_fn wsf_emb_lean = NULL;
+    static PyObject *wsf_kw_deflater = NULL;
+
+    static PyObject *wsf_emb_vectorcall(PyObject *callable, PyObject *const *args,
+                                        size_t nargsf, PyObject *kwnames) {
+        if (kwnames != NULL && PyVectorcall_NARGS(nargsf) == 2
+                && PyTuple_GET_SIZE(kwnames) == 1
+                && PyTuple_GET_ITEM(kwnames, 0) == wsf_kw_deflater) {
+            PyObject *r = wsf_emb_lean(args[0], args[1], args[2]);
+            if (r != Py_None) return r;  /* the frame, or NULL: an error */
+            Py_DECREF(r);
+        }
+        return wsf_emb_full(callable, args, nargsf, kwnames);
+    }
+
+    /* 1: ``func``'s calls now go through wsf_emb_vectorcall first; 0: left
+       alone (no vectorcall slot); -1: an error. */
+    static int wsf_take_vectorcall(PyObject *func, wsf_lean_fn lean) {
+    #ifdef Py_LIMITED_API
+        (void)func; (void)lean;
+        return 0;
+    #else
+        PyTypeObject *tp = Py_TYPE(func);
+        vectorcallfunc *slot;
+        if (wsf_emb_full != NULL || !PyType_HasFeature(tp, Py_TPFLAGS_HAVE_VECTORCALL)
+                || tp->tp_vectorcall_offset <= 0)
+            return 0;
+        slot = (vectorcallfunc *)((char *)func + tp->tp_vectorcall_offset);
+        if (*slot == NULL) return 0;
+        /* Interned, as the compiler interns the keyword names of a call. */
+        wsf_kw_deflater = PyUnicode_InternFromString("deflater");
+        if (wsf_kw_deflater == NULL) return -1;
+        wsf_emb_full = *slot;
+        wsf_emb_lean = lean;
+        *slot = wsf_emb_vectorcall;
+        return 1;
+    #endif
+    }
+    """
+    ctypedef object (*wsf_lean_fn)(object, object, object)
+    int wsf_take_vectorcall(object func, wsf_lean_fn lean) except -1
+
+
+wsf_take_vectorcall(encode_message_bytes, _encode_lean)
 
 
 # Compressed messages in: one frame's payload inflated without the

@@ -257,15 +257,10 @@ def encode_message(opcode, payload, *, fragment_size=None, masked=False, deflate
             control payload over 125 bytes.
         TypeError: ``payload`` is a str or not a bytes-like object.
     """
-    cdef int op
-    if deflater is not None and fragment_size is None and not masked and (
-        type(payload) is bytes or type(payload) is bytearray
-    ):
-        op = _plain_opcode(opcode)
-        if op == 1 or op == 2:
-            fast = _encode_deflated(op, payload, deflater)
-            if fast is not None:
-                return [fast]
+    if deflater is not None and fragment_size is None and not masked:
+        fast = _encode_lean(opcode, payload, deflater)
+        if fast is not None:
+            return [fast]
     return [
         encode_frame(op, piece, fin=fin, rsv1=rsv1, mask=new_mask() if masked else None)
         for op, piece, fin, rsv1 in _message_frames(
@@ -309,15 +304,10 @@ def encode_message_bytes(opcode, payload, *, fragment_size=None, masked=False,
     cdef uint8_t *dst
     cdef uint8_t key[4]
     cdef const uint8_t *src
-    if deflater is not None and fragment_size is None and not masked and (
-        type(payload) is bytes or type(payload) is bytearray
-    ):
-        op = _plain_opcode(opcode)
-        if op == 1 or op == 2:
-            fast = _encode_deflated(op, payload, deflater)
-            if fast is not None:
-                return fast
-        op = -3
+    if deflater is not None and fragment_size is None and not masked:
+        fast = _encode_lean(opcode, payload, deflater)
+        if fast is not None:
+            return fast
     if deflater is None and (type(payload) is bytes or type(payload) is bytearray) and (
         fragment_size is None or type(fragment_size) is int
     ):
