@@ -307,3 +307,73 @@ def test_ill_formed_compressed_text_worded_as_reference(backend: str, text: byte
     results = [_Receiver(impl, params, backend, None, None).receive(wire) for impl in IMPLEMENTATIONS]
     assert results[0] == results[1]
     assert results[0][0] == "error" and results[0][1] == "InvalidUTF8"
+
+
+def _big_text(size: int, seed: int) -> bytes:
+    rng = random.Random(seed)
+    out = bytearray()
+    while len(out) < size:
+        out += rng.choice(TEXTS).encode()
+    return bytes(out[:size]).decode("utf-8", "ignore").encode()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("params", [DeflateParams(), DeflateParams(client_no_context_takeover=True)], ids=repr)
+def test_large_one_frame_text_as_reference(backend: str, params: DeflateParams) -> None:
+    # A whole text message in one compressed frame is inflated piece by piece
+    # (32 KiB at a time) into a shared buffer by the compiled assembler: every
+    # size around the piece boundaries, a message larger than the buffer is
+    # kept at, limits at and around the size, ill-formed text at the end.
+    deflater = Deflater(params, client=True, zlib=backend)
+    sizes = [0, 1, 32767, 32768, 32769, 65536, 65537, 200000]
+    payloads = [_big_text(size, size) for size in sizes]
+    payloads += [b"a" * 300000, b"x" * 40000 + b"\xff", "é".encode() * 40000 + b"\xc3", b"b" * (3 << 20)]
+    for payload in payloads:
+        body = deflater.compress(payload)
+        wire = [frames.encode_frame(1, body, rsv1=True, mask=b"wsfr")]
+        for limit in (len(payload), len(payload) - 1, 40000, 4 << 20):
+            if limit < 0:
+                continue
+            results = [_Receiver(impl, params, backend, limit, None).receive(wire) for impl in IMPLEMENTATIONS]
+            assert results[0] == results[1], (len(payload), limit)
+            try:
+                text = payload.decode()
+            except UnicodeDecodeError:
+                assert results[0][1] == ("InvalidUTF8" if limit >= len(payload) else "PayloadTooBig")
+                continue
+            if limit >= max(len(payload), len(body)):
+                assert results[0] == ("ok", (1, text, True))
+            else:
+                assert results[0][1] == "PayloadTooBig"
+        if not params.client_no_context_takeover:
+            # the sender's history must stay in step with a receiver's
+            deflater = Deflater(params, client=True, zlib=backend)
+
+
+def test_large_text_from_many_threads() -> None:
+    # The buffer is shared by the process and the decompressor lets other
+    # threads run while it inflates: each thread must still get its own text.
+    import threading
+
+    params = DeflateParams(client_no_context_takeover=True)
+    texts = [_big_text(100000 + 7919 * i, i) for i in range(6)]
+    bodies = [Deflater(params, client=True).compress(t) for t in texts]
+    wires = [frames.encode_frame(1, b, rsv1=True, mask=b"wsfr") for b in bodies]
+    failures: list[object] = []
+
+    def worker(i: int) -> None:
+        feed = frames.FrameDecoder(rsv_allowed=4).feed
+        add = frames.MessageAssembler(inflater=Inflater(params)).add
+        for round_ in range(30):
+            k = (i + round_) % len(wires)
+            for frame in feed(wires[k]):
+                message = add(frame)
+                if message is None or message.data != texts[k].decode():
+                    failures.append((i, round_))
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failures

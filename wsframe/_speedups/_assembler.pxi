@@ -221,17 +221,34 @@ cdef class MessageAssembler:
             self._forget()
             raise _rules.message_too_big(size, self._max_obj)
         inflate = self._compressed and self.inflater is not None
-        chunk = self._inflate(payload, fin) if inflate else payload
         text = self._opcode is _TEXT and (inflate or not self._compressed)
-        if text and inflate and fin and not self._chunks and self.decode_text:
-            # A whole compressed text message inflated by one call: validated
-            # and transcoded in one pass.  Ill-formed text goes on to the
-            # stream validator below, which words the verdict.
-            decoded = wsf_decode_object(<const uint8_t *>PyBytes_AS_STRING(chunk),
-                                        PyBytes_GET_SIZE(chunk), 0, &error_pos)
-            if decoded is not None:
+        decoded = None
+        if text and inflate and fin and not self._chunks and self.decode_text and self._has_limit:
+            # A whole compressed text message in one frame: inflated through
+            # a warm buffer straight to its str; its bytes when not UTF-8
+            # (the stream validator below words the verdict).
+            try:
+                decoded = _inflate_text(self.inflater, payload, self._limit - self._inflated)
+            except ProtocolError:
+                self._forget()
+                raise
+            if type(decoded) is str:
                 self._opcode = None
                 return _message(_TEXT, decoded, self._compressed)
+        if decoded is not None:
+            chunk = <bytes>decoded
+            self._inflated += <uint64_t>PyBytes_GET_SIZE(chunk)
+        else:
+            chunk = self._inflate(payload, fin) if inflate else payload
+            if text and inflate and fin and not self._chunks and self.decode_text:
+                # A whole compressed text message inflated by one call:
+                # validated and transcoded in one pass.  Ill-formed text goes
+                # on to the stream validator below, which words the verdict.
+                decoded = wsf_decode_object(<const uint8_t *>PyBytes_AS_STRING(chunk),
+                                            PyBytes_GET_SIZE(chunk), 0, &error_pos)
+                if decoded is not None:
+                    self._opcode = None
+                    return _message(_TEXT, decoded, self._compressed)
         if text:
             self._validate(chunk, checked)
         if fin and not self._chunks:

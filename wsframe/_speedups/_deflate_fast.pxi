@@ -241,13 +241,25 @@ cdef object _inflater_class():
     return _Inflater
 
 
+cdef bytes _trailed(bytes payload):
+    """RFC 7692 §7.2.2: the final frame's payload and the trailer
+    00 00 ff ff, in one allocation."""
+    cdef Py_ssize_t n = PyBytes_GET_SIZE(payload)
+    cdef bytes data = PyBytes_FromStringAndSize(NULL, n + 4)
+    cdef uint8_t *dst = <uint8_t *>PyBytes_AS_STRING(data)
+    memcpy(dst, PyBytes_AS_STRING(payload), n)
+    dst[n] = 0
+    dst[n + 1] = 0
+    dst[n + 2] = 0xFF
+    dst[n + 3] = 0xFF
+    return data
+
+
 cdef object _inflate_frame(object inflater, bytes payload, bint fin, bint has_limit,
                            uint64_t budget):
     """The inflated bytes of one frame, or None when this path does not apply
     (the caller then calls ``inflater.feed``; nothing has been inflated)."""
-    cdef Py_ssize_t n
     cdef bytes data
-    cdef uint8_t *dst
     if type(inflater) is not _inflater_class() or inflater.max_ratio is not None:
         return None
     if has_limit and budget >= _NO_INFLATE_LIMIT:
@@ -257,18 +269,7 @@ cdef object _inflate_frame(object inflater, bytes payload, bint fin, bint has_li
         d = inflater._start()  # raises the error that ended the inflater
     elif d is _ENDED:
         return None
-    if fin:
-        # RFC 7692 §7.2.2: the trailer, appended in the payload's copy.
-        n = PyBytes_GET_SIZE(payload)
-        data = PyBytes_FromStringAndSize(NULL, n + 4)
-        dst = <uint8_t *>PyBytes_AS_STRING(data)
-        memcpy(dst, PyBytes_AS_STRING(payload), n)
-        dst[n] = 0
-        dst[n + 1] = 0
-        dst[n + 2] = 0xFF
-        dst[n + 3] = 0xFF
-    else:
-        data = payload
+    data = _trailed(payload) if fin else payload
     try:
         if has_limit:
             out = d.decompress(data, budget + 1)
@@ -290,3 +291,117 @@ cdef object _inflate_frame(object inflater, bytes payload, bint fin, bint has_li
             # RFC 7692 §7.2.3.4: the stream ended with a final block.
             inflater._d = _ENDED
     return out
+
+
+# A whole compressed text message in one frame, straight to its str.  Asked
+# for everything at once, the zlib modules gather the output in growing
+# blocks (32 KiB, 64 KiB, ...) and then copy them into one bytes of the final
+# size: for a 64 KiB message two fresh buffers (the bytes, then the str)
+# whose pages the system hands out on first touch, which costs more than the
+# inflating when the heap has just been trimmed.  Here the decompressor is
+# asked for at most _CHUNK bytes a call (a zlib module returns its first
+# block as it is, no join), each piece is copied into one process-wide
+# buffer that stays allocated (warm) between messages, and the str is built
+# from that buffer: the str is the only fresh memory.  The limit is enforced
+# piece by piece with the Inflater's own verdicts (at most budget + 1 bytes
+# inflated); a call that fills its piece is followed by another even with no
+# input left, since the decompressor may still hold output (isal).
+
+cdef enum:
+    _CHUNK = 32768          # the zlib modules' first output block
+    _SCRATCH_KEEP = 1 << 20  # a larger buffer is freed after its message
+
+cdef object _CHUNK_INT = _CHUNK
+cdef uint8_t *_scratch = NULL
+cdef Py_ssize_t _scratch_cap = 0
+# Set while a message is gathered: the decompressor releases the GIL, so
+# another thread may come in meanwhile and must not share the buffer.
+cdef bint _scratch_busy = False
+
+
+cdef extern from *:
+    """
+    /* Free-threaded builds: the process-wide buffer is not used (no lock is
+       worth it here); the message goes through _inflate_frame instead. */
+    #ifdef Py_GIL_DISABLED
+    #define WSF_SHARED_SCRATCH 0
+    #else
+    #define WSF_SHARED_SCRATCH 1
+    #endif
+    """
+    bint WSF_SHARED_SCRATCH
+
+
+cdef int _scratch_room(Py_ssize_t need) except -1:
+    global _scratch, _scratch_cap
+    cdef Py_ssize_t cap
+    cdef void *grown
+    if need <= _scratch_cap:
+        return 0
+    cap = _scratch_cap * 2 if _scratch_cap else 2 * _CHUNK
+    while cap < need:
+        cap *= 2
+    grown = PyMem_Realloc(_scratch, <size_t>cap)
+    if grown == NULL:
+        raise MemoryError()
+    _scratch = <uint8_t *>grown
+    _scratch_cap = cap
+    return 0
+
+
+cdef object _inflate_text(object inflater, bytes payload, uint64_t budget):
+    """A whole text message (one compressed frame, FIN set) inflated and
+    decoded: its str; the inflated bytes when they are not UTF-8 (the caller
+    words the verdict); None when this path does not apply (nothing has been
+    inflated)."""
+    global _scratch, _scratch_cap, _scratch_busy
+    cdef Py_ssize_t n = 0
+    cdef Py_ssize_t k
+    cdef Py_ssize_t ch
+    cdef uint64_t room
+    cdef Py_ssize_t error_pos = -1
+    cdef bytes piece
+    if not WSF_SHARED_SCRATCH or _scratch_busy:
+        return None
+    if type(inflater) is not _inflater_class() or inflater.max_ratio is not None:
+        return None
+    if budget >= _NO_INFLATE_LIMIT:
+        return None
+    d = inflater._d
+    if d is None:
+        d = inflater._start()  # raises the error that ended the inflater
+    elif d is _ENDED:
+        return None
+    data = _trailed(payload)
+    _scratch_busy = True
+    try:
+        while True:
+            room = budget - <uint64_t>n
+            ch = _CHUNK if room >= _CHUNK else <Py_ssize_t>room + 1
+            try:
+                out = d.decompress(data, _CHUNK_INT if ch == _CHUNK else ch)
+            except inflater._zerror as exc:
+                inflater._fail(_rules.corrupt_compressed(exc))
+            piece = out if type(out) is bytes else bytes(out)
+            k = PyBytes_GET_SIZE(piece)
+            if <uint64_t>k > room:
+                inflater._overflow(budget, False)  # PayloadTooBig, worded as feed's
+            _scratch_room(n + k)
+            memcpy(_scratch + n, PyBytes_AS_STRING(piece), k)
+            n += k
+            data = d.unconsumed_tail
+            if k < ch and not data:
+                break
+        inflater._out = 0
+        if inflater._reset or d.eof:
+            inflater._d = None
+        text = wsf_decode_object(_scratch, n, 0, &error_pos)
+        if text is None:
+            return PyBytes_FromStringAndSize(<char *>_scratch, n)
+        return text
+    finally:
+        _scratch_busy = False
+        if _scratch_cap > _SCRATCH_KEEP:
+            PyMem_Free(_scratch)
+            _scratch = NULL
+            _scratch_cap = 0

@@ -51,7 +51,7 @@ from cpython.bytes cimport (
     PyBytes_GET_SIZE,
 )
 from cpython.long cimport PyLong_AsLongAndOverflow, PyLong_AsLongLongAndOverflow
-from cpython.mem cimport PyMem_Free, PyMem_Malloc
+from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_DECREF
 from cpython.pyport cimport PY_SSIZE_T_MAX
