@@ -305,7 +305,8 @@ cdef object _inflate_frame(object inflater, bytes payload, bint fin, bint has_li
 # from that buffer: the str is the only fresh memory.  The limit is enforced
 # piece by piece with the Inflater's own verdicts (at most budget + 1 bytes
 # inflated); a call that fills its piece is followed by another even with no
-# input left, since the decompressor may still hold output (isal).
+# input left, since the decompressor may still hold output (isal).  A message
+# whose first piece is all of it (under 32 KiB) is decoded from that piece.
 
 cdef enum:
     _CHUNK = 32768          # the zlib modules' first output block
@@ -386,15 +387,20 @@ cdef object _inflate_text(object inflater, bytes payload, uint64_t budget):
             k = PyBytes_GET_SIZE(piece)
             if <uint64_t>k > room:
                 inflater._overflow(budget, False)  # PayloadTooBig, worded as feed's
+            data = d.unconsumed_tail
+            if n == 0 and k < ch and not data:
+                break  # the whole message in one piece: decoded from there
             _scratch_room(n + k)
             memcpy(_scratch + n, PyBytes_AS_STRING(piece), k)
             n += k
-            data = d.unconsumed_tail
             if k < ch and not data:
                 break
         inflater._out = 0
         if inflater._reset or d.eof:
             inflater._d = None
+        if n == 0:
+            text = wsf_decode_object(<const uint8_t *>PyBytes_AS_STRING(piece), k, 0, &error_pos)
+            return piece if text is None else text
         text = wsf_decode_object(_scratch, n, 0, &error_pos)
         if text is None:
             return PyBytes_FromStringAndSize(<char *>_scratch, n)
