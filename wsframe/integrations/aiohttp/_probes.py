@@ -116,7 +116,7 @@ def _probe_parking(base: Any, queue: Any) -> str | None:
     park = base._feed_data
     calls: list[Any] = []
 
-    class Probe(base):  # type: ignore[misc, valid-type]
+    class Probe(base):  # type: ignore[misc]
         def _feed_data(self, data: Any) -> None:
             raise AssertionError("the base's _feed_data ran the subclass's")
 

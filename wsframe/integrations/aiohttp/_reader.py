@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import weakref
 from typing import Any
 
@@ -187,7 +188,7 @@ def reader_base() -> Any:
     from aiohttp._websocket import reader, reader_py
 
     try:
-        from aiohttp._websocket import reader_c
+        reader_c: Any = importlib.import_module("aiohttp._websocket.reader_c")
     except ImportError:  # aiohttp without its extensions
         return reader_py.WebSocketReader
     if reader.WebSocketDataQueue is reader_c.WebSocketDataQueue:
@@ -266,7 +267,7 @@ def build_reader_class() -> Any:
                 self._max_msg_size = max_msg_size
                 self._compress = compress
                 self._decode_text = decode_text
-                self._exc = None
+                self._exc: Any = None
             self._wsf_queue = queue
             self._wsf_decoder: Any = None  # built at the first byte (role from the mask bit)
             self._wsf_fallback = False  # aiohttp's own parser has the connection
@@ -290,7 +291,7 @@ def build_reader_class() -> Any:
         # -- aiohttp's entry points ------------------------------------------
 
         def feed_data(self, data: Any) -> tuple[bool, bytes]:
-            if self._exc is not None:  # type: ignore[has-type]
+            if self._exc is not None:
                 return True, bytes(data)
             try:
                 if self._wsf_fallback:
@@ -608,9 +609,8 @@ def build_reader_class() -> Any:
                 # aiohttp's parser's state, as its constructor lays it down,
                 # on a queue it can run on (see _QueueProxy).
                 exc = self._exc
-                parser.__init__(
-                    self, _QueueProxy(self._wsf_queue, self), self._max_msg_size, self._compress, self._decode_text
-                )
+                proxy: Any = _QueueProxy(self._wsf_queue, self)
+                parser.__init__(self, proxy, self._max_msg_size, self._compress, self._decode_text)
                 self._exc = exc
             self._wsf_held, self._wsf_held_len = b"", 0
             self._state = read_header
