@@ -140,11 +140,19 @@ def _trace(reader_cls: Any, queue_cls: Any, reads: list[bytes], *, compress: boo
     return asyncio.run(run())
 
 
+#: What may follow the burst: nothing, part of a header, a header and part
+#: of its payload.
+_TRAILING = [b"", b"\x81", b"\x82\xfe\x01\x00abcd" + b"x" * 10]
+
+
 @pytest.mark.parametrize("compress", [False, True])
 @pytest.mark.parametrize("split", [None, 1000, 65536])
-def test_a_burst_drains_as_with_aiohttps_reader(readers: Any, compress: bool, split: int | None) -> None:
+@pytest.mark.parametrize("trailing", _TRAILING)
+def test_a_burst_drains_as_with_aiohttps_reader(
+    readers: Any, compress: bool, split: int | None, trailing: bytes
+) -> None:
     theirs, ours, queue_cls = readers
-    burst = _burst(compress)
+    burst = _burst(compress, trailing)
     reads = [burst] if split is None else [burst[i : i + split] for i in range(0, len(burst), split)]
     expected = _trace(theirs, queue_cls, reads, compress=compress)
     assert any(step[3] is True for step in expected if step[0] == "read"), "the burst must stall aiohttp's reader"

@@ -23,8 +23,9 @@ def probe_reader() -> str | None:
     queue's ``feed_data(data, size)``, the message classes' fields, that
     ``WSMessageTextBytes`` exists and the parser state the fallback takes
     over (with the weak reference a stalled reader parks on the queue); then
-    that the queue aiohttp actually uses exposes its fill level.  Imports
-    aiohttp's reader modules.
+    that the queue aiohttp actually uses exposes its fill level and, for the
+    compiled queue, that a subclass of aiohttp's compiled reader parks on
+    it (:func:`_probe_parking`).  Imports aiohttp's reader modules.
 
     Returns:
         ``None`` when they match, else the reason.

@@ -398,7 +398,13 @@ def build_reader_class() -> Any:
             except ProtocolError:
                 self._wsf_hand_over(data, count)
                 return
-            self._wsf_keep(data, dec.buffered, False)
+            buffered = dec.buffered
+            self._wsf_keep(data, buffered, False)
+            if buffered and queue._size > queue._limit:
+                # Over the mark with only part of a frame left: aiohttp's
+                # reader stalls on any bytes left, so the queue holds the
+                # transport until it drains to half the mark.
+                self._wsf_stall()
 
         def _wsf_other(self, frame: Any) -> bool:
             """Deliver a frame the loop did not; True after a Close frame."""
