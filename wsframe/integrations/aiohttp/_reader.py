@@ -285,7 +285,7 @@ def build_reader_class() -> Any:
             self._wsf_first = b""  # a first read of one byte
             self._wsf_pending: Any = None  # a frame decoded but not delivered (stall)
             self._wsf_stalled = False
-            self._wsf_prime = b"\x00"  # see _wsf_stall
+            self._wsf_prime = b"\x00"  # see _wsf_park
             self._wsf_loop: Any = None  # the connection's Feed, built with the decoder
 
         # -- aiohttp's entry points ------------------------------------------
