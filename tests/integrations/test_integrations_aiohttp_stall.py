@@ -170,6 +170,24 @@ def test_a_refused_frame_behind_the_stash_fails_on_the_drain(readers: Any, compr
     assert _trace(ours, queue_cls, reads, compress=compress) == expected
 
 
+@pytest.mark.parametrize("compress", [False, True])
+@pytest.mark.parametrize("split", [None, 1000])
+def test_after_a_hand_over_a_burst_drains_as_with_aiohttps_reader(
+    readers: Any, compress: bool, split: int | None
+) -> None:
+    # A length that is not minimal (RFC 6455 §5.2): wsframe refuses it,
+    # aiohttp reads it, so aiohttp's parser, run on the integration's
+    # reader, parses the whole burst and stalls on the queue's slot.
+    theirs, ours, queue_cls = readers
+    key = b"\x01\x02\x03\x04"
+    lead = b"\x81\xfe\x00\x05" + key + bytes(b ^ key[i % 4] for i, b in enumerate(b"hello"))
+    stream = lead + _burst(compress)
+    reads = [stream] if split is None else [stream[i : i + split] for i in range(0, len(stream), split)]
+    expected = _trace(theirs, queue_cls, reads, compress=compress)
+    assert any(step[3] is True for step in expected if step[0] == "read")
+    assert _trace(ours, queue_cls, reads, compress=compress) == expected
+
+
 def test_the_stalled_reader_on_the_slot_is_the_reader_and_only_weakly_held(readers: Any) -> None:
     _, ours, queue_cls = readers
 
