@@ -174,6 +174,57 @@ class _QueueProxy:
         return getattr(self._queue, name)
 
 
+#: The reader's attributes: its own, the settings aiohttp's constructor
+#: takes, and the state of aiohttp's pure-Python parser (which runs on the
+#: reader after a hand-over), as slots.  An instance attribute of a Python
+#: subclass of aiohttp's compiled reader lives in a dict that CPython 3.11
+#: reads about seven times slower than a slot (67 ns against 9 ns a read
+#: here; 20 ns for one of a subclass of the pure-Python reader).
+_SLOTS = (
+    "_wsf_queue",
+    "_wsf_decoder",
+    "_wsf_fallback",
+    "_wsf_held",
+    "_wsf_held_len",
+    "_wsf_frag_op",
+    "_wsf_buf",
+    "_wsf_wire",
+    "_wsf_out",
+    "_wsf_comp",
+    "_wsf_validator",
+    "_wsf_inflater",
+    "_wsf_skip",
+    "_wsf_prefix",
+    "_wsf_first",
+    "_wsf_pending",
+    "_wsf_stalled",
+    "_wsf_prime",
+    "_wsf_loop",
+    "queue",
+    "_max_msg_size",
+    "_compress",
+    "_decode_text",
+    "_exc",
+    "_weak_self",
+    "_state",
+    "_tail",
+    "_partial",
+    "_opcode",
+    "_frame_fin",
+    "_frame_opcode",
+    "_payload_fragments",
+    "_max_fragments",
+    "_payload_buffer",
+    "_frame_payload_len",
+    "_has_mask",
+    "_frame_mask",
+    "_payload_bytes_to_read",
+    "_payload_len_flag",
+    "_compressed",
+    "_decompressobj",
+)
+
+
 def reader_base() -> Any:
     """The aiohttp class the integration's reader extends: aiohttp's compiled
     ``WebSocketReader`` when aiohttp uses its compiled data queue, else its
@@ -257,6 +308,10 @@ def build_reader_class() -> Any:
 
     class WebSocketReader(base):  # type: ignore[misc, valid-type]
         """aiohttp's ``WebSocketReader`` decoding with wsframe (see the module doc)."""
+
+        # A dict too where the base has none (the compiled one), for what
+        # else is set on a reader (aiohttp's tests patch its methods).
+        __slots__ = (*_SLOTS, "__dict__") if compiled else _SLOTS
 
         def __init__(self, queue: Any, max_msg_size: int, compress: bool, decode_text: bool) -> None:
             super().__init__(queue, max_msg_size, compress, decode_text)
