@@ -26,7 +26,8 @@
 #                     reader and writer, replaced where its internals match and used by a
 #                     real server/client exchange, else aiohttp's own with one warning per
 #                     install() naming its probe; outside the series, nothing replaced),
-#                     plus tests/integrations/test_integrations_aiohttp.py in the supported rows
+#                     plus tests/integrations/test_integrations_aiohttp.py and
+#                     test_integrations_aiohttp_stall.py in the supported rows
 #                     (aiohttp's own WebSocket tests run on the current release in the
 #                     test step: tools/peer_suites.sh aiohttp).
 # Prints one line per row and the total time; exits non-zero if any row fails.
@@ -115,7 +116,8 @@ run_row() {
             # Its own version-rule file: which parts are replaced (reader, writer), and a
             # real server/client exchange through them; refused outside the series.
             "$py" -m pytest -q -p no:cacheprovider tests/integrations/test_integrations_aiohttp_versions.py \
-                $([ "$kind" = supported ] && echo tests/integrations/test_integrations_aiohttp.py) || rc=1
+                $([ "$kind" = supported ] && echo tests/integrations/test_integrations_aiohttp.py \
+                    tests/integrations/test_integrations_aiohttp_stall.py) || rc=1
         elif [ "$kind" = supported ]; then
             "$py" -m pytest -q -p no:cacheprovider \
                 "tests/integrations/test_integrations_${lib//-/_}.py" tests/integrations/test_integrations_versions.py || rc=1

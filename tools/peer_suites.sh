@@ -19,8 +19,7 @@
 #    functional) against the installed aiohttp with
 #    wsframe.integrations.aiohttp installed before collection.  The tests that
 #    take a zlib backend run on each one aiohttp supports (zlib, zlib-ng, isal:
-#    its parametrize_zlib_backend fixture).  Two tests are deselected, with
-#    the reason, in AIOHTTP_DESELECT below.
+#    its parametrize_zlib_backend fixture), none of them deselected.
 # 4. websocket-client: runs the tests shipped inside the installed package,
 #    `python -m pytest --pyargs websocket.tests`, with
 #    wsframe.integrations.websocket_client installed, and with the package's own
@@ -146,27 +145,14 @@ for suite in "${SUITES[@]}"; do
         cp -r "$WORK/aiohttp-$version/tests" "$WORK/aiohttp-$version/pytest.ini" "$WORK/aiohttp-tests/"
         # pytest-timeout is not a test dependency here.
         sed -i '/^timeout = /d' "$WORK/aiohttp-tests/pytest.ini"
-        # Deselected, because they cannot pass by design: they assert that the
-        # compiled queue's _stalled_reader slot holds a weak reference to the
-        # reader itself (`stalled() is parser`).  That slot is read-only to
-        # Python and aiohttp's compiled reader assigns it only to itself, so a
-        # subclass of aiohttp's compiled reader stands there for the
-        # integration's reader (which subclasses aiohttp's pure-Python reader,
-        # whose parser state it hands refused frames to) and hands the queue's
-        # resume call to it: with `stalled()._wsf_reader() is parser` instead,
-        # both pass.
-        AIOHTTP_DESELECT=(
-            tests/test_websocket_parser.py::test_stalled_reader_reference_released_after_drain
-            tests/test_websocket_parser.py::test_parse_error_abandons_the_stash
-        )
-        DESELECT_ARGS=()
-        for t in "${AIOHTTP_DESELECT[@]}"; do
-            DESELECT_ARGS+=(--deselect "$t")
-        done
+        # None of them is deselected.  Its stall tests assert that the compiled
+        # queue's _stalled_reader slot, read-only to Python, holds a weak
+        # reference to the reader itself (`out._stalled_reader() is parser`):
+        # on that queue the integration's reader subclasses aiohttp's compiled
+        # reader, whose own _feed_data parks it there.
         run_suite "aiohttp $version (sdist WebSocket tests)" "$WORK/aiohttp.log" "$WORK/aiohttp-tests" -- \
             env WSFRAME_INTEGRATIONS=aiohttp \
             "$PYTHON" -m pytest -p no:cacheprovider -p wsframe_peer_plugin -o addopts= -q \
-            "${DESELECT_ARGS[@]}" \
             tests/test_websocket_parser.py tests/test_websocket_writer.py \
             tests/test_websocket_data_queue.py tests/test_client_ws.py \
             tests/test_client_ws_functional.py tests/test_web_websocket.py \

@@ -508,23 +508,3 @@ def test_member_inflater_inflates_as_aiohttp_decompressor(seed: int) -> None:
         assert got == expected
         if isinstance(got, str):
             break
-
-
-@reader_replaced
-def test_the_probe_requires_the_stand_in_to_park_on_the_compiled_queue(monkeypatch: pytest.MonkeyPatch) -> None:
-    from aiohttp._websocket.reader import WebSocketDataQueue
-
-    from wsframe.integrations.aiohttp import _reader
-
-    if WebSocketDataQueue.__module__.endswith("reader_py"):
-        pytest.skip("aiohttp's pure-Python queue: the reader parks itself")
-    assert integration.probe_reader() is None
-    real = _reader.stand_in_class
-
-    def never_parks(compiled: Any) -> Any:
-        cls = real(compiled)
-        cls.park = lambda self: None
-        return cls
-
-    monkeypatch.setattr(_reader, "stand_in_class", never_parks)
-    assert "does not park a subclass" in (integration.probe_reader() or "")

@@ -23,8 +23,9 @@ def probe_reader() -> str | None:
     queue's ``feed_data(data, size)``, the message classes' fields, that
     ``WSMessageTextBytes`` exists and the parser state the fallback takes
     over (with the weak reference a stalled reader parks on the queue); then
-    that the queue aiohttp actually uses exposes its fill level.  Imports
-    aiohttp's reader modules.
+    that the queue aiohttp actually uses exposes its fill level and, for the
+    compiled queue, that a subclass of aiohttp's compiled reader parks on
+    it (:func:`_probe_parking`).  Imports aiohttp's reader modules.
 
     Returns:
         ``None`` when they match, else the reason.
@@ -87,36 +88,65 @@ def _probe_queue() -> str | None:
     for name in ("_size", "_limit", "_protocol", "_stalled_reader"):
         if not hasattr(queue, name):
             return f"{kind} instances do not expose {name}"
-    try:
-        queue._stalled_reader = None
-    except AttributeError:
-        return _probe_stand_in(queue)
-    return None
+    from ._reader import reader_base
+
+    base = reader_base()
+    if base.__module__.endswith("reader_py"):
+        return None  # the pure-Python queue: its slot is a plain attribute
+    return _probe_parking(base, queue)
 
 
 class _Paused:
-    """A protocol whose reading is paused (the queue asks nothing of it)."""
+    """A protocol whose reading is paused; counts the queue's resumes."""
 
     _reading_paused = True
+    resumed = 0
+
+    def resume_reading(self) -> None:
+        self.resumed += 1
 
 
-def _probe_stand_in(queue: Any) -> str | None:
-    """On the compiled queue, whose ``_stalled_reader`` is read-only, a
-    subclass of aiohttp's compiled reader must park there (see
-    ``_reader.stand_in_class``) when the queue is over its mark."""
-    from ._reader import stand_in_class
+def _probe_parking(base: Any, queue: Any) -> str | None:
+    """On the compiled queue, whose ``_stalled_reader`` only compiled code
+    assigns, the integration's reader subclasses aiohttp's compiled reader
+    ``base`` (``_reader.reader_base``): ``base._feed_data``, run on an
+    instance of a subclass that overrides it, must park that instance (a
+    weak reference to it) when the queue is over its mark with a byte left
+    to parse, and leave it off below the mark; and the queue, drained, must
+    call the subclass's ``feed_data`` and then resume the transport."""
+    park = base._feed_data
+    calls: list[Any] = []
+
+    class Probe(base):  # type: ignore[misc]
+        def _feed_data(self, data: Any) -> None:
+            raise AssertionError("the base's _feed_data ran the subclass's")
+
+        def feed_data(self, data: Any) -> Any:
+            calls.append(data)
+            park(self, b"")  # below the mark: off the slot
+            return False, b""
 
     try:
-        from aiohttp._websocket.reader_c import WebSocketReader
-
-        stand_in = stand_in_class(WebSocketReader)(queue, lambda: None)
+        probe = Probe(queue, 0, False, True)
+        park(probe, b"\x00")  # below the mark: one byte kept, not parked
+        below = queue._stalled_reader
         queue.feed_data(("probe", 0), 64)  # over its mark of 2
-        stand_in.park()
+        park(probe, b"")
         parked = queue._stalled_reader
+        read = queue.read()
+        try:  # the message is there: read() returns without awaiting
+            read.send(None)
+        except StopIteration:
+            pass
+        else:  # pragma: no cover - a queue that awaits with a message in it
+            read.close()
+            return "aiohttp's WebSocketDataQueue.read() awaits with a message queued"
     except Exception as exc:
-        return f"a subclass of aiohttp's compiled WebSocketReader cannot stand for the reader ({exc!r})"
-    if parked is None or parked() is not stand_in:
+        return f"a subclass of aiohttp's compiled WebSocketReader cannot park on the queue ({exc!r})"
+    if below is not None or parked is None or parked() is not probe:
         return "aiohttp's compiled WebSocketReader does not park a subclass on the queue's _stalled_reader"
+    if calls != [b""] or queue._stalled_reader is not None or queue._protocol.resumed != 1:
+        return "aiohttp's compiled WebSocketDataQueue does not resume a subclass of its reader parked on it"
     return None
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import weakref
 from typing import Any
 
 from ... import _backend
@@ -134,61 +136,115 @@ def aiohttp_zlib(backend: Any) -> Any:
 
 
 class _QueueProxy:
-    """aiohttp's data queue as aiohttp's pure-Python parser sees it after a
-    hand-over: messages go to the real queue (which pauses and resumes the
-    transport); the parser's own stall (a Python-only attribute that the
-    compiled queue does not let it set) never arms."""
+    """aiohttp's compiled data queue as aiohttp's pure-Python parser, run on
+    the integration's reader after a hand-over, sees it: the queue itself,
+    but for its ``_stalled_reader`` slot, read-only to Python, which the
+    parser assigns (clears at every call, sets when it stalls) through the
+    reader's ``_wsf_park``: the compiled base's own code, which parks the
+    reader when the queue is over its mark and takes it off otherwise (the
+    reader is held by a weak reference: it holds the proxy)."""
 
-    _size = 0
-    _limit = 1 << 62
-
-    def __init__(self, queue: Any) -> None:
+    def __init__(self, queue: Any, reader: Any) -> None:
         self._queue = queue
+        self._reader = weakref.ref(reader)
         self.feed_data = queue.feed_data
         self.feed_eof = queue.feed_eof
-        self._stalled_reader: Any = None
+
+    @property
+    def _size(self) -> int:
+        size: int = self._queue._size
+        return size
+
+    @property
+    def _limit(self) -> int:
+        limit: int = self._queue._limit
+        return limit
+
+    @property
+    def _stalled_reader(self) -> Any:
+        return self._queue._stalled_reader
+
+    @_stalled_reader.setter
+    def _stalled_reader(self, ref: Any) -> None:
+        reader = self._reader()
+        if reader is not None:
+            reader._wsf_park()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._queue, name)
 
 
-def stand_in_class(compiled: Any) -> Any:
-    """A subclass of aiohttp's compiled reader ``compiled`` that stands for a
-    wsframe reader on aiohttp's compiled queue's ``_stalled_reader`` slot.
+#: The reader's attributes: its own, the settings aiohttp's constructor
+#: takes, and the state of aiohttp's pure-Python parser (which runs on the
+#: reader after a hand-over), as slots.  An instance attribute of a Python
+#: subclass of aiohttp's compiled reader lives in a dict that CPython 3.11
+#: reads about seven times slower than a slot (67 ns against 9 ns a read
+#: here; 20 ns for one of a subclass of the pure-Python reader).
+_SLOTS = (
+    "_wsf_queue",
+    "_wsf_decoder",
+    "_wsf_fallback",
+    "_wsf_held",
+    "_wsf_held_len",
+    "_wsf_frag_op",
+    "_wsf_buf",
+    "_wsf_wire",
+    "_wsf_out",
+    "_wsf_comp",
+    "_wsf_validator",
+    "_wsf_inflater",
+    "_wsf_skip",
+    "_wsf_prefix",
+    "_wsf_first",
+    "_wsf_pending",
+    "_wsf_stalled",
+    "_wsf_prime",
+    "_wsf_loop",
+    "queue",
+    "_max_msg_size",
+    "_compress",
+    "_decode_text",
+    "_exc",
+    "_weak_self",
+    "_state",
+    "_tail",
+    "_partial",
+    "_opcode",
+    "_frame_fin",
+    "_frame_opcode",
+    "_payload_fragments",
+    "_max_fragments",
+    "_payload_buffer",
+    "_frame_payload_len",
+    "_has_mask",
+    "_frame_mask",
+    "_payload_bytes_to_read",
+    "_payload_len_flag",
+    "_compressed",
+    "_decompressobj",
+)
 
-    That slot is read-only to Python, and aiohttp's compiled reader assigns
-    it in its ``_feed_data`` (a weak reference to itself) when the queue is
-    over its high-water mark with bytes left to parse; the queue calls that
-    reader's ``feed_data(b"")`` once it drains to the low-water mark, and
-    resumes the transport only while the slot is empty.  The stand-in keeps
-    one byte in its parser (never a whole frame header), so aiohttp's own
-    ``_feed_data(b"")`` puts it on the slot when the queue is over the mark
-    and takes it off otherwise; the queue's call is handed to the wsframe
-    reader (held by a weak reference: the reader holds its stand-in, so a
-    reader dropped while stalled drops the stand-in, and the queue reports
-    it as it would aiohttp's reader).
+
+def reader_base() -> Any:
+    """The aiohttp class the integration's reader extends: aiohttp's compiled
+    ``WebSocketReader`` when aiohttp uses its compiled data queue, else its
+    pure-Python one.
+
+    The compiled queue's ``_stalled_reader`` slot (where a reader stalled
+    past the high-water mark parks a weak reference to itself) is read-only
+    to Python and assigned only by the compiled reader's ``_feed_data``, to
+    the instance it runs on: an instance of a subclass can park itself
+    there.  The pure-Python queue's slot is a plain attribute.
     """
-    park = compiled._feed_data
-    nothing = (False, b"")
+    from aiohttp._websocket import reader, reader_py
 
-    class StalledReader(compiled):  # type: ignore[misc]
-        def __init__(self, queue: Any, reader: Any) -> None:
-            super().__init__(queue, 0, False, True)
-            self._wsf_reader = reader
-            park(self, b"\x00")
-
-        def park(self) -> None:
-            """On the slot if the queue is over its mark, else off it."""
-            park(self, b"")
-
-        def feed_data(self, data: Any) -> Any:
-            park(self, b"")  # at the low-water mark: off the slot
-            reader = self._wsf_reader()
-            return nothing if reader is None else reader.feed_data(data)
-
-    StalledReader.__module__ = PUBLIC_MODULE
-    StalledReader.__qualname__ = "StalledReader"
-    return StalledReader
+    try:
+        reader_c: Any = importlib.import_module("aiohttp._websocket.reader_c")
+    except ImportError:  # aiohttp without its extensions
+        return reader_py.WebSocketReader
+    if reader.WebSocketDataQueue is reader_c.WebSocketDataQueue:
+        return reader_c.WebSocketReader
+    return reader_py.WebSocketReader
 
 
 def build_reader_class() -> Any:
@@ -204,13 +260,15 @@ def build_reader_class() -> Any:
     from aiohttp.compression_utils import ZLibBackend
     from aiohttp.helpers import set_exception
 
-    try:
-        from aiohttp._websocket.reader_c import WebSocketReader as compiled_reader
-    except ImportError:  # aiohttp without its extensions: its queue is pure Python
-        compiled_reader = None
-    stand_in: Any = None if compiled_reader is None else stand_in_class(compiled_reader)
-
-    base = reader_py.WebSocketReader
+    base = reader_base()
+    # aiohttp's own parser, which takes a connection over (_wsf_hand_over):
+    # its pure-Python methods, run on this reader with its state as
+    # attributes (on the compiled base, laid down at the hand-over).
+    parser = reader_py.WebSocketReader
+    compiled = base is not parser
+    # The compiled base's parser, run on this reader only to put it on the
+    # compiled queue's _stalled_reader slot and take it off (_wsf_stall).
+    park = base._feed_data
     tuple_new = tuple.__new__
     msg_text, msg_binary = WSMsgType.TEXT, WSMsgType.BINARY
     msg_close, msg_ping, msg_pong = WSMsgType.CLOSE, WSMsgType.PING, WSMsgType.PONG
@@ -251,8 +309,20 @@ def build_reader_class() -> Any:
     class WebSocketReader(base):  # type: ignore[misc, valid-type]
         """aiohttp's ``WebSocketReader`` decoding with wsframe (see the module doc)."""
 
+        # A dict too where the base has none (the compiled one), for what
+        # else is set on a reader (aiohttp's tests patch its methods).
+        __slots__ = (*_SLOTS, "__dict__") if compiled else _SLOTS
+
         def __init__(self, queue: Any, max_msg_size: int, compress: bool, decode_text: bool) -> None:
             super().__init__(queue, max_msg_size, compress, decode_text)
+            if compiled:
+                # The compiled base keeps these in C fields, out of Python's
+                # reach; the fast path reads them as attributes.
+                self.queue = queue
+                self._max_msg_size = max_msg_size
+                self._compress = compress
+                self._decode_text = decode_text
+                self._exc: Any = None
             self._wsf_queue = queue
             self._wsf_decoder: Any = None  # built at the first byte (role from the mask bit)
             self._wsf_fallback = False  # aiohttp's own parser has the connection
@@ -270,13 +340,13 @@ def build_reader_class() -> Any:
             self._wsf_first = b""  # a first read of one byte
             self._wsf_pending: Any = None  # a frame decoded but not delivered (stall)
             self._wsf_stalled = False
-            self._wsf_stand_in: Any = None  # on the compiled queue's slot for us
+            self._wsf_prime = b"\x00"  # see _wsf_park
             self._wsf_loop: Any = None  # the connection's Feed, built with the decoder
 
         # -- aiohttp's entry points ------------------------------------------
 
         def feed_data(self, data: Any) -> tuple[bool, bytes]:
-            if self._exc is not None:  # type: ignore[has-type]
+            if self._exc is not None:
                 return True, bytes(data)
             try:
                 if self._wsf_fallback:
@@ -292,12 +362,17 @@ def build_reader_class() -> Any:
             return empty_frame
 
         def _feed_data(self, data: bytes) -> None:
-            # aiohttp's private parser entry point: whoever calls it directly
-            # (aiohttp's parser tests do) gets aiohttp's own parser, which
-            # then has the connection.
+            # aiohttp's private parser entry points: whoever calls them
+            # directly (aiohttp's parser tests do) gets aiohttp's own parser,
+            # which then has the connection.
             if not self._wsf_fallback:
                 self._wsf_hand_over(b"", 0)
-            base._feed_data(self, data)
+            parser._feed_data(self, data)
+
+        def _handle_frame(self, fin: bool, opcode: int, payload: Any, compressed: int) -> None:
+            if not self._wsf_fallback:
+                self._wsf_hand_over(b"", 0)
+            parser._handle_frame(self, fin, opcode, payload, compressed)
 
         # -- the fast path ---------------------------------------------------
 
@@ -378,7 +453,13 @@ def build_reader_class() -> Any:
             except ProtocolError:
                 self._wsf_hand_over(data, count)
                 return
-            self._wsf_keep(data, dec.buffered, False)
+            buffered = dec.buffered
+            self._wsf_keep(data, buffered, False)
+            if buffered and queue._size > queue._limit:
+                # Over the mark with only part of a frame left: aiohttp's
+                # reader stalls on any bytes left, so the queue holds the
+                # transport until it drains to half the mark.
+                self._wsf_stall()
 
         def _wsf_other(self, frame: Any) -> bool:
             """Deliver a frame the loop did not; True after a Close frame."""
@@ -407,25 +488,33 @@ def build_reader_class() -> Any:
             return False
 
         def _wsf_stall(self) -> None:
+            """Park on the queue's ``_stalled_reader`` (it is over its mark):
+            the queue calls ``feed_data(b"")`` when it drains to half the
+            mark, and resumes the transport only while the slot is empty."""
             self._wsf_stalled = True
-            queue = self._wsf_queue
-            try:
-                # aiohttp's pure-Python queue: it resumes us itself.
-                queue._stalled_reader = self._weak_self
-            except AttributeError:
-                # The compiled queue's slot takes aiohttp's compiled reader
-                # only: a subclass of it stands there for us (stand_in_class).
-                if self._wsf_stand_in is None:
-                    self._wsf_stand_in = stand_in(queue, self._weak_self)
-                self._wsf_stand_in.park()
+            if compiled:
+                self._wsf_park()
+            else:
+                self._wsf_queue._stalled_reader = self._weak_self
+
+        def _wsf_park(self) -> None:
+            """On the compiled queue's slot if the queue is over its mark,
+            else off it.  Only compiled code assigns that slot: the base's
+            _feed_data, run on this reader, parks it there when the queue is
+            over its mark with bytes left to parse, and takes it off
+            otherwise.  The first call leaves one byte in the base's parser
+            (never a whole frame header), which every later call, with no
+            new bytes, finds still there."""
+            park(self, self._wsf_prime)
+            self._wsf_prime = b""
 
         def _wsf_unstall(self) -> None:
+            """Off the slot (the queue is at or below its mark)."""
             self._wsf_stalled = False
-            queue = self._wsf_queue
-            try:
-                queue._stalled_reader = None
-            except AttributeError:
-                self._wsf_stand_in.park()  # below the mark: off the slot
+            if compiled:
+                self._wsf_park()
+            else:
+                self._wsf_queue._stalled_reader = None
 
         def _wsf_keep(self, data: Any, buffered: int, stalled: bool) -> None:
             # The decoder holds `buffered` bytes.  A frame it could still
@@ -577,10 +666,13 @@ def build_reader_class() -> Any:
             if self._wsf_stalled:
                 self._wsf_unstall()
             self._wsf_fallback = True
-            try:
-                self._wsf_queue._stalled_reader = None
-            except AttributeError:
-                self.queue = _QueueProxy(self._wsf_queue)
+            if compiled:
+                # aiohttp's parser's state, as its constructor lays it down,
+                # on a queue it can run on (see _QueueProxy).
+                exc = self._exc
+                proxy: Any = _QueueProxy(self._wsf_queue, self)
+                parser.__init__(self, proxy, self._max_msg_size, self._compress, self._decode_text)
+                self._exc = exc
             self._wsf_held, self._wsf_held_len = b"", 0
             self._state = read_header
             self._tail = b""
