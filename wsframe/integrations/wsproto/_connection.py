@@ -9,8 +9,8 @@ from types import ModuleType
 from typing import Any
 
 from ...errors import ProtocolError as WsframeError
-from ._batch import Batch
 from .._inflater import ZlibCompatibleInflater
+from ._batch import Batch
 from ._deflate import inflate_error
 from ._fast_path import make_decode_text, make_take_frame, wsproto_step
 from ._state import FRAME_PROTOCOL, STATE

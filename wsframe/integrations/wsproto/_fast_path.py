@@ -245,7 +245,7 @@ def make_take_frame(fp: ModuleType) -> Any:
                 raise
         return payload
 
-    def compressed_message(decoder: Any, gen: Any, pmd: Any, payload: bytes) -> Any:
+    def compressed_message(decoder: Any, gen: Any, pmd: Any, payload: Any) -> Any:
         """The inflated data of a whole compressed message (RSV1, FIN) taken
         from the buffer at a message boundary, with the state wsproto's
         ``FrameDecoder`` and ``pmd`` (its inlined PerMessageDeflate) have
