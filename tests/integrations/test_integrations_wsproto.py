@@ -10,6 +10,7 @@ identical.
 
 from __future__ import annotations
 
+import sys
 import zlib
 from typing import Any
 
@@ -196,9 +197,19 @@ def run_connection(
     return log
 
 
-#: The batch step's implementations: the active backend's, and the
-#: pure-Python twin when the active one is compiled.
-BATCHES = list(dict.fromkeys([_batch.Batch, _batch.PyBatch]))
+#: The installed configurations the differential tests compare with wsproto
+#: alone, as (batch step, threshold): the shipped one; the batch step off
+#: (the per-frame path takes every frame); the pure-Python twin of the
+#: batch step when the active one is compiled, on every buffer.
+CONFIGS = list(
+    dict.fromkeys(
+        [
+            (_batch.Batch, _connection.BATCH_MIN),
+            (_batch.Batch, sys.maxsize),
+            (_batch.PyBatch, 0),
+        ]
+    )
+)
 
 
 def run_installed(batch: Any, batch_min: int, run: Any, *args: Any, **kwargs: Any) -> Any:
@@ -222,14 +233,12 @@ def compare(
     local_close: bool = False,
     compressed: bool = False,
 ) -> None:
-    """wsproto alone, then installed: with the default batch threshold, and
-    with every buffer taken by the batch step (each implementation of it)."""
+    """wsproto alone, then installed in each of :data:`CONFIGS`."""
     integ.uninstall()
     expected = run_connection(chunks, client, stop_after, local_close, compressed)
     args = (chunks, client, stop_after, local_close, compressed)
-    assert run_installed(_batch.Batch, _connection.BATCH_MIN, run_connection, *args) == expected
-    for batch in BATCHES:
-        assert run_installed(batch, 0, run_connection, *args) == expected, batch
+    for batch, batch_min in CONFIGS:
+        assert run_installed(batch, batch_min, run_connection, *args) == expected, (batch, batch_min)
 
 
 SETTINGS = PEER_SETTINGS
@@ -496,8 +505,8 @@ def test_interleaved_generators_identical(compressed: bool, script: str) -> None
     data = b"".join(frames)
     integ.uninstall()
     expected = scripted(False, compressed, data, script)
-    for batch in BATCHES:
-        assert run_installed(batch, 0, scripted, False, compressed, data, script) == expected, batch
+    for batch, batch_min in CONFIGS:
+        assert run_installed(batch, batch_min, scripted, False, compressed, data, script) == expected, batch
 
 
 # --------------------------------------------------------------------------
@@ -546,7 +555,7 @@ def test_deflate_with_context_identical(client: bool, no_context_takeover: bool,
 
     expected = deflate_events(data, client, ext(), size)
     assert sum("TextMessage" in line or "BytesMessage" in line for line in expected) >= 60
-    for batch, batch_min in [(_batch.Batch, _connection.BATCH_MIN), *((b, 0) for b in BATCHES)]:
+    for batch, batch_min in CONFIGS:
         e = ext()
         assert run_installed(batch, batch_min, deflate_events, data, client, e, size) == expected
         assert e._decompressor is None or type(e._decompressor).__name__ == "ZlibCompatibleInflater"
