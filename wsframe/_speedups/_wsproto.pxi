@@ -27,7 +27,8 @@ cdef class _WsprotoBatch:
     whole uncompressed text message comes back as ``text_cls`` built with
     ``data`` (its str), ``frame_finished`` and ``message_finished`` set (True)
     in that order, a binary one as ``bytes_cls`` likewise (``data`` a
-    ``bytearray`` copy when ``as_bytearray``), with ``pmd`` (wsproto's
+    ``bytearray`` copy by ``binary``: 0 never, 1 always, 2 unless the frame
+    was masked and not empty, wsproto 1.2's types), with ``pmd`` (wsproto's
     ``PerMessageDeflate`` or None) marked as after a data frame.  With a
     ``pmd``, a whole compressed message (RSV1, FIN) comes back as its
     :class:`Frame`, for the caller to inflate; but when ``inflater_type`` is
@@ -36,7 +37,8 @@ cdef class _WsprotoBatch:
     (``feed(payload, fin=True, max_size=None)``) and comes back as its
     event, or as ``(error, None)`` when inflating raised ``error`` (a
     ProtocolError), or ``(None, data)`` when the inflated text ``data`` is
-    not UTF-8.  ``events`` is ``(text_cls, bytes_cls, as_bytearray)``.
+    not UTF-8.  ``events`` is ``(text_cls, bytes_cls, binary)``; an inflated
+    binary message's data is a ``bytearray`` copy when ``binary`` is 1.
 
     It stops (StopIteration) when no complete frame is left, at any other
     frame (left in ``buffer``: control frames, fragments), and when
@@ -51,7 +53,7 @@ cdef class _WsprotoBatch:
     cdef object _pmd
     cdef object _text_cls
     cdef object _bytes_cls
-    cdef bint _as_bytearray
+    cdef int _binary
     cdef object _inflater_type  # the decompressor type inflated from here, or None
     cdef bint _client
     cdef bint _done
@@ -66,7 +68,7 @@ cdef class _WsprotoBatch:
         self._buffer = buffer
         self._state = state
         self._pmd = pmd
-        self._text_cls, self._bytes_cls, self._as_bytearray = events
+        self._text_cls, self._bytes_cls, self._binary = events
         self._inflater_type = inflater_type
         self._client = client
         data = bytes(buffer)
@@ -130,7 +132,9 @@ cdef class _WsprotoBatch:
         if type(item) is bytes:
             if self._pmd is not None:
                 self._pmd._inbound_is_compressible = True
-            return self._event(self._bytes_cls, bytearray(item) if self._as_bytearray else item)
+            if self._binary == 1 or (self._binary == 2 and (self._client or not length)):
+                item = bytearray(item)
+            return self._event(self._bytes_cls, item)
         if self._inflater_type is not None:
             return self._inflated(<Frame>item)
         return item
@@ -164,7 +168,7 @@ cdef class _WsprotoBatch:
             pmd._decompressor = None
         pmd._inbound_compressed = None
         if frame._op == 2:
-            return self._event(self._bytes_cls, bytearray(out) if self._as_bytearray else out)
+            return self._event(self._bytes_cls, bytearray(out) if self._binary == 1 else out)
         text = wsf_decode_object(<const uint8_t *>PyBytes_AS_STRING(out), PyBytes_GET_SIZE(out), 0, &pos)
         if text is None:
             return (None, out)  # not UTF-8: the caller raises wsproto's error

@@ -31,7 +31,8 @@ class PyBatch:
     ``payload_required`` / ``payload_consumed`` wsproto leaves after a whole
     data frame.  A whole uncompressed text message comes back as
     ``text_cls(str, True, True)``'s equal, a binary one as ``bytes_cls``'s
-    (``data`` a ``bytearray`` copy when ``as_bytearray``), with ``pmd``
+    (``data`` a ``bytearray`` copy by ``binary``: 0 never, 1 always, 2
+    unless the frame was masked and not empty, wsproto 1.2's types), with ``pmd``
     (wsproto's ``PerMessageDeflate`` or None) marked as after a data frame.
     With a ``pmd``, a whole compressed message (RSV1, FIN) comes back as its
     :class:`~wsframe.frames.Frame`, for the caller to inflate; but when
@@ -40,7 +41,8 @@ class PyBatch:
     inflated here (``feed(payload, fin=True, max_size=None)``) and comes back
     as its event, or as ``(error, None)`` when inflating raised ``error`` (a
     ProtocolError), or ``(None, data)`` when the inflated text ``data`` is
-    not UTF-8.  ``events`` is ``(text_cls, bytes_cls, as_bytearray)``.
+    not UTF-8.  ``events`` is ``(text_cls, bytes_cls, binary)``; an
+    inflated binary message's data is a ``bytearray`` copy when ``binary`` is 1.
 
     It stops (StopIteration) when no complete frame is left, at any other
     frame (left in ``buffer``: control frames, fragments), and when
@@ -54,7 +56,7 @@ class PyBatch:
         buffer: bytearray,
         state: Any,
         pmd: Any,
-        events: tuple[Any, Any, bool],
+        events: tuple[Any, Any, int],
         client: bool,
         rsv_allowed: int,
         inflater_type: Any = None,
@@ -67,7 +69,7 @@ class PyBatch:
         self._buffer = buffer
         self._state = state
         self._pmd = pmd
-        self._text_cls, self._bytes_cls, self._as_bytearray = events
+        self._text_cls, self._bytes_cls, self._binary = events
         self._inflater_type = inflater_type
         self._client = client
         self._key_size = 0 if client else 4
@@ -103,8 +105,10 @@ class PyBatch:
             self._pmd._inbound_is_compressible = True
         if op is Opcode.TEXT:
             return _event(self._text_cls, frame.payload.decode("utf-8"))
-        payload = frame.payload
-        return _event(self._bytes_cls, bytearray(payload) if self._as_bytearray else payload)
+        payload: Any = frame.payload
+        if self._binary == 1 or (self._binary == 2 and (self._client or not length)):
+            payload = bytearray(payload)
+        return _event(self._bytes_cls, payload)
 
     def _inflated(self, frame: Any) -> Any:
         # wsproto's PerMessageDeflate hooks' steps, in their order, as the
@@ -125,7 +129,7 @@ class PyBatch:
             pmd._decompressor = None
         pmd._inbound_compressed = None
         if frame.opcode is Opcode.BINARY:
-            return _event(self._bytes_cls, bytearray(out) if self._as_bytearray else out)
+            return _event(self._bytes_cls, bytearray(out) if self._binary == 1 else out)
         try:
             text = out.decode("utf-8")
         except UnicodeDecodeError:

@@ -13,7 +13,7 @@ from .._inflater import ZlibCompatibleInflater
 from ._batch import Batch
 from ._deflate import inflate_error
 from ._fast_path import make_decode_text, make_take_frame, wsproto_step
-from ._state import FRAME_PROTOCOL, STATE
+from ._state import FRAME_PROTOCOL, STATE, legacy_types
 
 #: The batch step (``_batch``) runs on buffers holding at least this many
 #: bytes (a header's first two): it costs less than the per-frame steps from
@@ -53,12 +53,12 @@ def whole_message_direct(cls: Any) -> bool:
     return type(made) is type(built) and list(vars(made).items()) == list(vars(built).items()) and made == built
 
 
-def batch_events_exact(text_cls: Any, bytes_cls: Any, as_bytearray: bool) -> bool:
+def batch_events_exact(text_cls: Any, bytes_cls: Any, binary: int) -> bool:
     """Whether the batch step (``_batch.Batch``) builds the events wsproto's
     class calls build: fed one masked text and one masked binary frame on a
     throw-away buffer, it must give events of the same type, with the same
     fields in the same order, equal to ``text_cls("x", True, True)`` and
-    ``bytes_cls(b"y", True, True)`` (a ``bytearray`` with ``as_bytearray``).
+    ``bytes_cls(b"y", True, True)`` (a ``bytearray`` when ``binary`` is 1).
     Checked once, when the patch is made."""
 
     class Decoder:
@@ -66,8 +66,8 @@ def batch_events_exact(text_cls: Any, bytes_cls: Any, as_bytearray: bool) -> boo
 
     wire = bytearray(b"\x81\x81\x00\x00\x00\x00x\x82\x81\x00\x00\x00\x00y")  # all-zero keys
     try:
-        made = list(Batch(wire, Decoder(), None, (text_cls, bytes_cls, as_bytearray), False, 0))
-        built = [text_cls("x", True, True), bytes_cls(bytearray(b"y") if as_bytearray else b"y", True, True)]
+        made = list(Batch(wire, Decoder(), None, (text_cls, bytes_cls, binary), False, 0))
+        built = [text_cls("x", True, True), bytes_cls(bytearray(b"y") if binary == 1 else b"y", True, True)]
     except (AttributeError, TypeError):  # pragma: no cover - slots or another __init__
         return False
     return (
@@ -105,7 +105,9 @@ def make_events(original: Any, module: ModuleType) -> Any:
     take_frame = make_take_frame(fp)
     text_direct = whole_message_direct(TextMessage)
     new, set_dict = object.__new__, object.__setattr__
-    batch_events = (TextMessage, BytesMessage, as_bytearray)
+    # The batch step's binary data types: 1.3.1's bytearray, 1.2's
+    # (payload_converter), or the payload as it is.
+    batch_events = (TextMessage, BytesMessage, 1 if as_bytearray else 2 if legacy_types() else 0)
     batched = batch_events_exact(*batch_events)
     wsframe_error = WsframeError
     inflater_type = ZlibCompatibleInflater
