@@ -420,10 +420,13 @@ class CountingBatch:
     """Wraps the active batch step, counting the events it hands out."""
 
     made: list[int] = []
+    copied: list[int] = []
 
     def __init__(self, *args: Any) -> None:
         self._inner = _batch.Batch(*args)
         CountingBatch.made.append(0)
+        buffer, window = args[0], args[-1]
+        CountingBatch.copied.append(min(len(buffer), window))
 
     def __iter__(self) -> CountingBatch:
         return self
@@ -465,6 +468,38 @@ def test_batch_step_is_taken(compressed: bool) -> None:
     # path); the batch takes it from there.
     assert sum(CountingBatch.made) >= len(texts) - 1
     assert len(CountingBatch.made) <= 2
+
+
+@pytest.mark.parametrize("one_event_per_call", [False, True])
+def test_batch_copies_stay_linear(one_event_per_call: bool) -> None:
+    """A read of many small messages with a control frame between each two
+    (every batch step stops early), or consumed one event per ``events()``
+    call: the bytes the batch steps copy stay within a constant per frame,
+    not the whole buffer each time."""
+    mask = b"\x05\x06\x07\x08"
+    frames = []
+    for i in range(12000 if one_event_per_call else 3000):
+        frames.append(raw_frame(1, f"message {i}".encode(), mask=mask))
+        if not one_event_per_call:
+            frames.append(raw_frame(9, b"p", mask=mask))
+    data = b"".join(frames)
+    CountingBatch.made, CountingBatch.copied = [], []
+
+    def run() -> int:
+        conn = Connection(ConnectionType.SERVER)
+        conn.receive_data(data)
+        count = 0
+        if one_event_per_call:
+            while next(conn.events(), None) is not None:
+                count += 1
+        else:
+            count = sum(1 for _ in conn.events())
+        return count
+
+    assert run_installed(CountingBatch, _connection.BATCH_MIN, run) == len(frames)
+    steps = len(CountingBatch.copied)
+    assert sum(CountingBatch.copied) <= 2 * len(data) + steps * _connection.BATCH_WINDOW
+    assert sum(CountingBatch.copied) < len(data) * len(frames) // 8  # far below whole-buffer copies
 
 
 def scripted(client: bool, compressed: bool, data: bytes, script: str) -> list[str]:

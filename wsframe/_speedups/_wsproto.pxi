@@ -16,10 +16,11 @@ cdef extern from "Python.h":
 @cython.final
 @cython.auto_pickle(False)  # a receive loop's state: nothing to pickle
 cdef class _WsprotoBatch:
-    """_WsprotoBatch(buffer, state, pmd, events, client, rsv_allowed)
+    """_WsprotoBatch(buffer, state, pmd, events, client, rsv_allowed, inflater_type, window)
 
-    An iterator over the complete frames at the start of ``buffer`` (wsproto's
-    ``ReceiveBuffer.buffer``, a ``bytearray``, at a frame boundary), decoded
+    An iterator over the complete frames in the first ``window`` bytes of
+    ``buffer`` (wsproto's ``ReceiveBuffer.buffer``, a ``bytearray``, at a
+    frame boundary; those bytes are copied once), decoded
     by a :class:`FrameDecoder` (``client``, ``rsv_allowed``, no size limit,
     text validated).  Before each step returns, the frame's bytes are deleted
     from ``buffer`` and ``state`` (wsproto's ``FrameDecoder``) gets the
@@ -61,7 +62,7 @@ cdef class _WsprotoBatch:
     cdef Py_ssize_t _left     # and how many of the decoder's bytes it held
 
     def __init__(self, bytearray buffer, state, pmd, tuple events, bint client, int rsv_allowed,
-                 inflater_type=None):
+                 inflater_type, Py_ssize_t window):
         self._decoder = FrameDecoder(
             client=client, max_frame_size=None, rsv_allowed=rsv_allowed, validate_utf8=True
         )
@@ -71,7 +72,9 @@ cdef class _WsprotoBatch:
         self._text_cls, self._bytes_cls, self._binary = events
         self._inflater_type = inflater_type
         self._client = client
-        data = bytes(buffer)
+        if window > PyByteArray_GET_SIZE(buffer):
+            window = PyByteArray_GET_SIZE(buffer)
+        data = PyBytes_FromStringAndSize(PyByteArray_AS_STRING(buffer), window if window > 0 else 0)
         self._decoder._take(data)
         self._start = PyByteArray_AS_STRING(buffer)
         self._left = PyBytes_GET_SIZE(data)

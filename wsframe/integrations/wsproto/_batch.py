@@ -21,10 +21,11 @@ __all__ = ["Batch", "PyBatch"]
 
 
 class PyBatch:
-    """PyBatch(buffer, state, pmd, events, client, rsv_allowed)
+    """PyBatch(buffer, state, pmd, events, client, rsv_allowed, inflater_type, window)
 
-    An iterator over the complete frames at the start of ``buffer`` (wsproto's
-    ``ReceiveBuffer.buffer`` at a frame boundary), decoded by a
+    An iterator over the complete frames in the first ``window`` bytes of
+    ``buffer`` (wsproto's ``ReceiveBuffer.buffer`` at a frame boundary; those
+    bytes are copied once), decoded by a
     :class:`FrameDecoder` (``client``, ``rsv_allowed``, no size limit, text
     validated).  Before each step returns, the frame's bytes are deleted from
     ``buffer`` and ``state`` (wsproto's ``FrameDecoder``) gets the
@@ -59,9 +60,10 @@ class PyBatch:
         events: tuple[Any, Any, int],
         client: bool,
         rsv_allowed: int,
-        inflater_type: Any = None,
+        inflater_type: Any,
+        window: int,
     ) -> None:
-        self._data = bytes(buffer)
+        self._data = bytes(buffer[: max(window, 0)])
         self._frames = FrameDecoder(
             client=client, max_frame_size=None, rsv_allowed=rsv_allowed, validate_utf8=True
         ).feed(self._data)

@@ -21,6 +21,14 @@ from ._state import FRAME_PROTOCOL, STATE, legacy_types
 #: less), so only an empty or one-byte buffer is not worth a decoder.
 BATCH_MIN = 2
 
+#: The bytes of the buffer the first batch step of an ``events()`` call
+#: copies; each later one copies up to twice what the previous one consumed
+#: (at least this many).  A step that stops early (a control frame, a
+#: fragment) then costs a bounded copy, and a consumer that takes one event
+#: per ``events()`` call never has the whole buffer copied for it: the copies
+#: stay linear in the bytes consumed.
+BATCH_WINDOW = 8192
+
 __all__ = ["make_events"]
 
 
@@ -66,7 +74,7 @@ def batch_events_exact(text_cls: Any, bytes_cls: Any, binary: int) -> bool:
 
     wire = bytearray(b"\x81\x81\x00\x00\x00\x00x\x82\x81\x00\x00\x00\x00y")  # all-zero keys
     try:
-        made = list(Batch(wire, Decoder(), None, (text_cls, bytes_cls, binary), False, 0))
+        made = list(Batch(wire, Decoder(), None, (text_cls, bytes_cls, binary), False, 0, None, len(wire)))
         built = [text_cls("x", True, True), bytes_cls(bytearray(b"y") if binary == 1 else b"y", True, True)]
     except (AttributeError, TypeError):  # pragma: no cover - slots or another __init__
         return False
@@ -169,6 +177,7 @@ def make_events(original: Any, module: ModuleType) -> Any:
         client = decoder.client
         buffer = decoder.buffer
         rsv_allowed = 0 if pmd is None else 4
+        window = BATCH_WINDOW
         try:
             while True:
                 if (
@@ -185,6 +194,7 @@ def make_events(original: Any, module: ModuleType) -> Any:
                     # whole compressed one as its frame; it stops, leaving
                     # it buffered, at any other frame and at a frame wsframe's
                     # decoder objects to (wsproto's own steps read it next).
+                    size = len(buffer.buffer)
                     try:
                         for item in Batch(
                             buffer.buffer,
@@ -194,6 +204,7 @@ def make_events(original: Any, module: ModuleType) -> Any:
                             client,
                             rsv_allowed,
                             inflater_type if STATE.inflate_limit is None else None,
+                            window,
                         ):
                             if type(item) is TextMessage or type(item) is BytesMessage:
                                 yield item
@@ -208,6 +219,8 @@ def make_events(original: Any, module: ModuleType) -> Any:
                             yield inflated_event(decoder, gen, messages, pmd, item)
                     except wsframe_error:
                         pass
+                    # Bytes received meanwhile only make this smaller.
+                    window = max(BATCH_WINDOW, 2 * (size - len(buffer.buffer)))
                 taken = take_frame(decoder, gen, prepared)
                 if taken is not None:
                     opcode, payload, fin = taken
