@@ -10,6 +10,7 @@ identical.
 
 from __future__ import annotations
 
+import sys
 import zlib
 from typing import Any
 
@@ -38,6 +39,7 @@ from _integration_support import (  # noqa: E402
     violation_chunks,
 )
 from _support import PEER_SETTINGS  # noqa: E402
+from wsframe.integrations.wsproto import _batch, _connection  # noqa: E402
 
 ORIGINAL_PROCESS_BUFFER = fp.FrameDecoder.__dict__["process_buffer"]
 ORIGINAL_MASKER = fp.XorMaskerSimple
@@ -137,6 +139,25 @@ def deflate_extension(client: bool) -> PerMessageDeflate:
     return ext
 
 
+def wsproto_state(conn: Connection) -> str:
+    """What wsproto keeps between events: its receive buffer, its frame
+    decoder's and message decoder's fields, its extensions' inbound state."""
+    decoder = conn._proto._frame_decoder
+    fields = [
+        bytes(decoder.buffer.buffer),
+        decoder.buffer.bytes_used,
+        decoder.header,
+        decoder.effective_opcode,
+        decoder.payload_required,
+        decoder.payload_consumed,
+        conn._proto._message_decoder.opcode,
+    ]
+    for ext in conn._proto.extensions:
+        # The decompressor is wsframe's when installed: whether there is one.
+        fields += [ext._inbound_is_compressible, ext._inbound_compressed, ext._decompressor is None]
+    return repr(fields)
+
+
 def run_connection(
     chunks: list[bytes],
     client: bool,
@@ -163,7 +184,10 @@ def run_connection(
         taken = 0
         for event in conn.events():
             data = getattr(event, "data", None)
-            log.append(f"{event!r} {type(data).__name__}")
+            # After a CloseConnection nothing more is parsed (and after an
+            # error wsproto's decoder is left mid-frame): no state to compare.
+            state = "" if isinstance(event, CloseConnection) else wsproto_state(conn)
+            log.append(f"{event!r} {type(data).__name__} {state}")
             taken += 1
             if stop_after is not None and taken >= stop_after:
                 break
@@ -173,6 +197,35 @@ def run_connection(
     return log
 
 
+#: The installed configurations the differential tests compare with wsproto
+#: alone, as (batch step, threshold): the shipped one; the batch step off
+#: (the per-frame path takes every frame); the pure-Python twin of the
+#: batch step when the active one is compiled, on every buffer.
+CONFIGS = list(
+    dict.fromkeys(
+        [
+            (_batch.Batch, _connection.BATCH_MIN),
+            (_batch.Batch, sys.maxsize),
+            (_batch.PyBatch, 0),
+        ]
+    )
+)
+
+
+def run_installed(batch: Any, batch_min: int, run: Any, *args: Any, **kwargs: Any) -> Any:
+    """``run(*args, **kwargs)`` with the integration installed, its batch step
+    ``batch`` taken on buffers of at least ``batch_min`` bytes."""
+    saved = _connection.Batch, _connection.BATCH_MIN
+    _connection.Batch, _connection.BATCH_MIN = batch, batch_min
+    integ.install()
+    assert integ.active()
+    try:
+        return run(*args, **kwargs)
+    finally:
+        integ.uninstall()
+        _connection.Batch, _connection.BATCH_MIN = saved
+
+
 def compare(
     chunks: list[bytes],
     client: bool,
@@ -180,15 +233,12 @@ def compare(
     local_close: bool = False,
     compressed: bool = False,
 ) -> None:
+    """wsproto alone, then installed in each of :data:`CONFIGS`."""
     integ.uninstall()
     expected = run_connection(chunks, client, stop_after, local_close, compressed)
-    integ.install()
-    assert integ.active()
-    try:
-        got = run_connection(chunks, client, stop_after, local_close, compressed)
-    finally:
-        integ.uninstall()
-    assert got == expected
+    args = (chunks, client, stop_after, local_close, compressed)
+    for batch, batch_min in CONFIGS:
+        assert run_installed(batch, batch_min, run_connection, *args) == expected, (batch, batch_min)
 
 
 SETTINGS = PEER_SETTINGS
@@ -363,6 +413,138 @@ def test_connection_fast_path_is_taken(compressed: bool) -> None:
 
 
 # --------------------------------------------------------------------------
+# The batch step of Connection.events
+
+
+class CountingBatch:
+    """Wraps the active batch step, counting the events it hands out."""
+
+    made: list[int] = []
+    copied: list[int] = []
+
+    def __init__(self, *args: Any) -> None:
+        self._inner = _batch.Batch(*args)
+        CountingBatch.made.append(0)
+        buffer, window = args[0], args[-1]
+        CountingBatch.copied.append(min(len(buffer), window))
+
+    def __iter__(self) -> CountingBatch:
+        return self
+
+    def __next__(self) -> Any:
+        item = next(self._inner)
+        CountingBatch.made[-1] += 1
+        return item
+
+
+@pytest.mark.parametrize("compressed", [False, True])
+def test_batch_step_is_taken(compressed: bool) -> None:
+    """A read of many whole messages goes through the batch step, with the
+    default threshold: every message of it, and no wsproto parser call."""
+    texts = [f"message {i} {'x' * (i % 50)}".encode() for i in range(40)]
+    if compressed:
+        frames = [raw_frame(1, deflate(t), rsv=4, mask=b"abcd") for t in texts]
+    else:
+        frames = [raw_frame(1, t, mask=b"abcd") for t in texts]
+    data = b"".join(frames)
+    assert len(data) >= _connection.BATCH_MIN
+    calls = []
+    real_parse = fp.FrameDecoder.parse_header
+    CountingBatch.made = []
+
+    def run() -> list[Any]:
+        conn = Connection(ConnectionType.SERVER, [deflate_extension(False)] if compressed else None)
+        fp.FrameDecoder.parse_header = lambda self: calls.append(1) or real_parse(self)  # type: ignore[method-assign]
+        try:
+            conn.receive_data(data)
+            return list(conn.events())
+        finally:
+            fp.FrameDecoder.parse_header = real_parse  # type: ignore[method-assign]
+
+    events = run_installed(CountingBatch, _connection.BATCH_MIN, run)
+    assert [e.data for e in events] == [t.decode() for t in texts]
+    assert calls == []
+    # Compressed: the first message makes the decompressor (the per-frame
+    # path); the batch takes it from there.
+    assert sum(CountingBatch.made) >= len(texts) - 1
+    assert len(CountingBatch.made) <= 2
+
+
+@pytest.mark.parametrize("one_event_per_call", [False, True])
+def test_batch_copies_stay_linear(one_event_per_call: bool) -> None:
+    """A read of many small messages with a control frame between each two
+    (every batch step stops early), or consumed one event per ``events()``
+    call: the bytes the batch steps copy stay within a constant per frame,
+    not the whole buffer each time."""
+    mask = b"\x05\x06\x07\x08"
+    frames = []
+    for i in range(12000 if one_event_per_call else 3000):
+        frames.append(raw_frame(1, f"message {i}".encode(), mask=mask))
+        if not one_event_per_call:
+            frames.append(raw_frame(9, b"p", mask=mask))
+    data = b"".join(frames)
+    CountingBatch.made, CountingBatch.copied = [], []
+
+    def run() -> int:
+        conn = Connection(ConnectionType.SERVER)
+        conn.receive_data(data)
+        count = 0
+        if one_event_per_call:
+            while next(conn.events(), None) is not None:
+                count += 1
+        else:
+            count = sum(1 for _ in conn.events())
+        return count
+
+    assert run_installed(CountingBatch, _connection.BATCH_MIN, run) == len(frames)
+    steps = len(CountingBatch.copied)
+    assert sum(CountingBatch.copied) <= 2 * len(data) + steps * _connection.BATCH_WINDOW
+    assert sum(CountingBatch.copied) < len(data) * len(frames) // 8  # far below whole-buffer copies
+
+
+def scripted(client: bool, compressed: bool, data: bytes, script: str) -> list[str]:
+    """Feed ``data`` to a Connection in two halves and drive two ``events()``
+    generators by ``script``: ``a``/``b`` take one event from either, ``r``
+    receives the second half, ``x`` drains a fresh generator."""
+    conn = Connection(
+        ConnectionType.CLIENT if client else ConnectionType.SERVER,
+        [deflate_extension(client)] if compressed else None,
+    )
+    half = len(data) // 2
+    conn.receive_data(data[:half])
+    gens = {"a": conn.events(), "b": conn.events()}
+    log = []
+    for step in script:
+        if step == "r":
+            conn.receive_data(data[half:])
+            continue
+        if step == "x":
+            log.extend(f"x {e!r}" for e in conn.events())
+            continue
+        event = next(gens[step], None)
+        log.append(f"{step} {event!r} {type(getattr(event, 'data', None)).__name__}")
+    return log
+
+
+@pytest.mark.parametrize("compressed", [False, True])
+@pytest.mark.parametrize("script", ["aabbaraabbx", "abababrbababx", "arbrabx", "aaaaaaaarbbbbbbbbx"])
+def test_interleaved_generators_identical(compressed: bool, script: str) -> None:
+    """Two events() generators of one connection, advanced in turn, and data
+    received between their steps: the batch step stops when the buffer is not
+    as it left it, so events come out as wsproto's own (no repeat, no loss)."""
+    mask = b"\x01\x02\x03\x04"
+    texts = [f"event {i} {'y' * (i * 7 % 60)}".encode() for i in range(16)]
+    frames = [raw_frame(1, deflate(t) if compressed else t, rsv=4 if compressed else 0, mask=mask) for t in texts]
+    frames.insert(5, raw_frame(9, b"ping", mask=mask))
+    frames.append(raw_frame(8, b"\x03\xe8bye", mask=mask))
+    data = b"".join(frames)
+    integ.uninstall()
+    expected = scripted(False, compressed, data, script)
+    for batch, batch_min in CONFIGS:
+        assert run_installed(batch, batch_min, scripted, False, compressed, data, script) == expected, batch
+
+
+# --------------------------------------------------------------------------
 # permessage-deflate through wsframe.deflate.Inflater
 
 
@@ -408,10 +590,10 @@ def test_deflate_with_context_identical(client: bool, no_context_takeover: bool,
 
     expected = deflate_events(data, client, ext(), size)
     assert sum("TextMessage" in line or "BytesMessage" in line for line in expected) >= 60
-    integ.install()
-    e = ext()
-    assert deflate_events(data, client, e, size) == expected
-    assert e._decompressor is None or type(e._decompressor).__name__ == "ZlibCompatibleInflater"
+    for batch, batch_min in CONFIGS:
+        e = ext()
+        assert run_installed(batch, batch_min, deflate_events, data, client, e, size) == expected
+        assert e._decompressor is None or type(e._decompressor).__name__ == "ZlibCompatibleInflater"
 
 
 def test_deflate_connection_survives_uninstall() -> None:

@@ -205,3 +205,20 @@ class _AiohttpFeed:
         self, decoder: FrameDecoder, queue: Any, kinds: tuple[Any, ...], text: bool, inflate: Any, bound: Any
     ) -> None: ...
     def feed(self, data: Any) -> tuple[int, int, Any]: ...
+
+# The wsproto integration's batch step (_wsproto.pxi).
+@final
+class _WsprotoBatch:
+    def __init__(
+        self,
+        buffer: bytearray,
+        state: Any,
+        pmd: Any,
+        events: tuple[Any, Any, int],
+        client: bool,
+        rsv_allowed: int,
+        inflater_type: Any,
+        window: int,
+    ) -> None: ...
+    def __iter__(self) -> _WsprotoBatch: ...
+    def __next__(self) -> Any: ...

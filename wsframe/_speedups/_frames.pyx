@@ -225,3 +225,4 @@ include "_deflate_fast.pxi" # compressed single-frame messages in one allocation
 include "_assembler.pxi"   # MessageAssembler
 include "_iterators.pxi"   # what FrameDecoder.feed and feed_messages return
 include "_aiohttp.pxi"     # the aiohttp integration's reader loop
+include "_wsproto.pxi"     # the wsproto integration's batch step

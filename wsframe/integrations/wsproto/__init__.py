@@ -26,7 +26,11 @@ untouched):
   chain for the common case.
 * ``wsproto.connection.Connection.events``: the same loop, turning each
   complete frame straight into its event (``TextMessage``, ``BytesMessage``,
-  ``Ping``, ``Pong``, ``CloseConnection``) with wsproto's state changes.
+  ``Ping``, ``Pong``, ``CloseConnection``) with wsproto's state changes; a
+  buffer of at least ``_connection.BATCH_MIN`` bytes is first taken by the
+  batch step (``_batch``): one :class:`wsframe.frames.FrameDecoder` pass,
+  each whole message (compressed ones inflated) from the buffer to its event
+  in one C call on the compiled backend.
 
 Exactness rule: the fast paths only handle what they can prove wsproto would
 accept in exactly the same way: a complete, well-formed frame with the right
@@ -43,8 +47,9 @@ One module per wsproto layer it touches: ``_masking`` (``XorMaskerSimple``),
 ``_frame_protocol`` (``FrameDecoder``, ``MessageDecoder``,
 ``FrameProtocol``), ``_connection`` (``Connection.events``), ``_deflate``
 (``PerMessageDeflate``'s inbound hooks, the inflated-size bound), with the
-receive loops' shared fast path in ``_fast_path`` and the integration's state
-on one object in ``_state``.
+receive loops' shared fast path in ``_fast_path``, the batch step of
+``Connection.events`` in ``_batch`` (the compiled ``_WsprotoBatch`` or its
+pure-Python twin) and the integration's state on one object in ``_state``.
 """
 
 from __future__ import annotations

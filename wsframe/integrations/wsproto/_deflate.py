@@ -12,7 +12,7 @@ from ...errors import PayloadTooBig, ProtocolError
 from .._inflater import ZlibCompatibleInflater
 from ._state import FRAME_PROTOCOL, PMD_HOOKS, STATE
 
-__all__ = ["set_max_inflated_size", "begin_message", "inflate", "make_pmd_hook"]
+__all__ = ["set_max_inflated_size", "begin_message", "end_message", "inflate", "inflate_error", "make_pmd_hook"]
 
 
 def set_max_inflated_size(limit: int | None) -> None:
@@ -81,13 +81,18 @@ def inflate(d: ZlibCompatibleInflater, data: Any, fin: bool, close_reason: Any) 
         if limit is None:
             return d.feed(data, fin=fin, max_size=None)
         out = d.feed(data, fin=fin, max_size=limit - d.inflated)
-    except PayloadTooBig:
-        return close_reason.MESSAGE_TOO_BIG
-    except ProtocolError:
-        # wsproto answers corrupt compressed data with 1007.
-        return close_reason.INVALID_FRAME_PAYLOAD_DATA
+    except ProtocolError as exc:
+        return inflate_error(exc, close_reason)
     d.inflated += len(out)
     return out
+
+
+def inflate_error(exc: ProtocolError, close_reason: Any) -> Any:
+    """wsproto's ``CloseReason`` for an Inflater's error ``exc``: 1009 past
+    the inflated-size bound; wsproto answers corrupt compressed data with 1007."""
+    if isinstance(exc, PayloadTooBig):
+        return close_reason.MESSAGE_TOO_BIG
+    return close_reason.INVALID_FRAME_PAYLOAD_DATA
 
 
 def _pmd_hook(name: str, original: Any) -> Any:

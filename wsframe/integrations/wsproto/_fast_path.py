@@ -219,27 +219,43 @@ def make_take_frame(fp: ModuleType) -> Any:
         opcode = opcodes[h.opcode]
         decoder.payload_required = length if opcode >= CONTROL else 0
         decoder.payload_consumed = length
+        return opcode, extension_payload(decoder, gen, pmd, payload, h.fin), h.fin
+
+    def extension_payload(decoder: Any, gen: Any, pmd: Any, payload: Any, fin: bool) -> Any:
+        """A complete frame's payload through the negotiated extensions (the
+        header's hooks already ran); ``pmd``: the inlined PerMessageDeflate."""
         if pmd is not None:
             d = pmd._decompressor
             if pmd._inbound_compressed and pmd._inbound_is_compressible and type(d) is inflater_type:
                 # frame_inbound_payload_data + frame_inbound_complete in one
                 # call: the same output, the same CloseReason on failure.
-                fin = h.fin
                 out = inflate(d, payload, fin, CloseReason)
                 if isinstance(out, CloseReason):
                     gen.close()
                     raise ParseFailed("error in extension", out)
                 if fin:
                     end_message(pmd, decoder.client)
-                return opcode, out, fin
+                return out
         exts = decoder.extensions
         if exts:
             try:
-                payload = inbound_extensions(decoder, exts, payload, h.fin, ParseFailed, CloseReason, legacy)
+                payload = inbound_extensions(decoder, exts, payload, fin, ParseFailed, CloseReason, legacy)
             except ParseFailed:
                 gen.close()
                 raise
-        return opcode, payload, h.fin
+        return payload
+
+    def compressed_message(decoder: Any, gen: Any, pmd: Any, payload: Any) -> Any:
+        """The inflated data of a whole compressed message (RSV1, FIN) taken
+        from the buffer at a message boundary, with the state wsproto's
+        ``FrameDecoder`` and ``pmd`` (its inlined PerMessageDeflate) have
+        after it: the header hook's steps, then :func:`extension_payload`."""
+        if legacy and (decoder.client or not payload):
+            payload = bytearray(payload)  # see payload_converter
+        pmd._inbound_is_compressible = True
+        pmd._inbound_compressed = True
+        begin_message(pmd, decoder.client)
+        return extension_payload(decoder, gen, pmd, payload, True)
 
     def start(proto: Any) -> tuple[Any, Any, Any, tuple[Any, Any]] | None:
         """A receive loop's state for ``proto`` (wsproto's ``FrameProtocol``):
@@ -280,6 +296,7 @@ def make_take_frame(fp: ModuleType) -> Any:
         return gen, decoder, proto._message_decoder, (check, pmd)
 
     take_frame.start = start  # type: ignore[attr-defined]
+    take_frame.compressed_message = compressed_message  # type: ignore[attr-defined]
     return take_frame
 
 
