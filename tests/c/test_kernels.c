@@ -186,6 +186,54 @@ static ptrdiff_t ref_utf8(const uint8_t *s, size_t len, ptrdiff_t *fail)
     return -1;
 }
 
+/* Validation fused with the transcoder's scan (wsf_decode_scan_stream_with),
+ * in random chunks (long enough for the fused kernel): the same failure as
+ * the reference, and on valid text the largest byte and the characters. */
+static void check_scan_stream(int level, const uint8_t *s, size_t len, const char *what,
+                              ptrdiff_t fail, ptrdiff_t exp)
+{
+    wsf_utf8_state st;
+    size_t pos = 0, nchars = 0, want_chars = 0, i, c;
+    unsigned top = 0, want_top = 0, t;
+    ptrdiff_t got_fail = -1, got_start = -1;
+    for (i = 0; i < len; i++) {
+        want_top = s[i] > want_top ? s[i] : want_top;
+        want_chars += (s[i] & 0xC0) != 0x80;
+    }
+    wsf_utf8_init(&st);
+    while (pos < len) {
+        size_t n = 1 + rnd_below(rnd() & 1 ? 100 : 1200);
+        uint8_t *chunk;
+        ptrdiff_t f;
+        if (n > len - pos) {
+            n = len - pos;
+        }
+        chunk = xmalloc(n); /* exact-size copy of the chunk */
+        memcpy(chunk, s + pos, n);
+        f = wsf_decode_scan_stream_with(wsf_table_for(level), &st, chunk, n, &t, &c);
+        free(chunk);
+        if (f >= 0) {
+            got_fail = (ptrdiff_t)pos + f;
+            got_start = got_fail - st.seen;
+            break;
+        }
+        top = t > top ? t : top;
+        nchars += c;
+        pos += n;
+    }
+    if (got_fail < 0 && st.need) {
+        got_start = (ptrdiff_t)len - st.seen;
+    }
+    CHECK(got_fail == fail && got_start == exp,
+          "scan stream level=%s %s len=%zu: fail %td/%td start %td/%td",
+          wsf_level_name(level), what, len, got_fail, fail, got_start, exp);
+    if (exp < 0) {
+        CHECK(nchars == want_chars && (top == want_top || (top < 0x80 && want_top < 0x80)),
+              "scan stream level=%s %s len=%zu: chars %zu/%zu top %u/%u",
+              wsf_level_name(level), what, len, nchars, want_chars, top, want_top);
+    }
+}
+
 /* One-shot check plus a chunked streaming check with random splits. */
 static void check_utf8(int level, const uint8_t *s, size_t len, const char *what)
 {
@@ -223,6 +271,7 @@ static void check_utf8(int level, const uint8_t *s, size_t len, const char *what
     CHECK(got_fail == fail && got_start == exp,
           "stream level=%s %s len=%zu: fail %td/%td start %td/%td",
           wsf_level_name(level), what, len, got_fail, fail, got_start, exp);
+    check_scan_stream(level, s, len, what, fail, exp);
 }
 
 /* Fused unmask + validate, in random chunks at random phases. */

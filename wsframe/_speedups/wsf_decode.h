@@ -261,6 +261,49 @@ static inline size_t wsf_decode_ascii(const uint8_t *s, size_t n, uint8_t *out)
     return wsf_decode_ascii_with(wsf_kt, s, n, out);
 }
 
+/* Streaming validation of s[0..len) (wsf_utf8_stream_with's contract and
+ * return value) and the scan (*top, *nchars as wsf_decode_scan_with;
+ * meaningful when it returns -1) in one pass over the bytes, where the
+ * level has the fused kernel (utf8_scan_blocks); otherwise the two passes. */
+static inline ptrdiff_t wsf_decode_scan_stream_with(const wsf_kernel_table *k,
+                                                    wsf_utf8_state *st,
+                                                    const uint8_t *s, size_t len,
+                                                    unsigned *top, size_t *nchars)
+{
+    size_t i = 0, n, b, r, ncont = 0, tchars;
+    unsigned m = 0, t;
+    ptrdiff_t f;
+    *top = 0;
+    *nchars = 0;
+    if (k->utf8_scan_blocks == NULL || len < 128) {
+        *top = wsf_decode_scan_with(k, s, len, nchars);
+        return wsf_utf8_stream_with(k->utf8_blocks, st, s, len);
+    }
+    if (st->need) { /* the end of a sequence begun in the previous chunk */
+        i = st->need;
+        f = wsf_utf8_scalar(st, s, i);
+        if (f >= 0) {
+            return f;
+        }
+        m = 0x80; /* continuation bytes: not an ASCII chunk */
+    }
+    n = (len - i) & ~(size_t)63;
+    b = i + k->utf8_scan_blocks(s + i, n, &t, &ncont);
+    r = wsf_utf8_boundary(s, i, b);
+    if (b != i + n) { /* the exact byte from the DFA, as the driver does */
+        f = wsf_utf8_scalar(st, s + r, len - r);
+        return f < 0 ? -1 : (ptrdiff_t)(r + (size_t)f);
+    }
+    m = t > m ? t : m;
+    t = wsf_decode_scan_with(k, s + b, len - b, &tchars);
+    *top = t > m ? t : m;
+    *nchars = (n - ncont) + tchars;
+    /* The blocks are valid but may end inside a sequence: the rest from
+     * the last boundary, by the driver. */
+    f = wsf_utf8_stream_with(k->utf8_blocks, st, s + r, len - r);
+    return f < 0 ? -1 : (ptrdiff_t)(r + (size_t)f);
+}
+
 static inline unsigned wsf_decode_scan(const uint8_t *s, size_t n, size_t *nchars)
 {
     return wsf_decode_scan_with(wsf_kt, s, n, nchars);

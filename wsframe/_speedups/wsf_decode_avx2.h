@@ -32,14 +32,15 @@ WSF_TARGET_AVX2 WSF_ALWAYS_INLINE __m256i wsf_dec_cont16_avx2(const uint8_t *p)
 WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_step2_avx2(const uint8_t *s, __m128i a,
                                                         uint16_t *out, size_t *po)
 {
-    __m256i v = wsf_dec_bmp16_avx2(_mm256_cvtepu8_epi16(a), wsf_dec_cont16_avx2(s + 1),
-                                   wsf_dec_cont16_avx2(s + 2));
+    __m256i v;
     unsigned keep = wsf_dec_keep_sse4(a), lo = keep & 0xFF, hi = keep >> 8;
     size_t o = *po, run = wsf_dec_run2_sse4(s, a, keep, out + o);
     if (run) {
         *po = o + run;
         return;
     }
+    v = wsf_dec_bmp16_avx2(_mm256_cvtepu8_epi16(a), wsf_dec_cont16_avx2(s + 1),
+                           wsf_dec_cont16_avx2(s + 2));
     v = _mm256_shuffle_epi8(v, wsf_dec_idx16_avx2(lo, hi));
     _mm_storeu_si128((__m128i *)(out + o), _mm256_castsi256_si128(v));
     o += wsf_dec_cnt[lo];

@@ -48,17 +48,12 @@
     (m) = wsf_hmax_u8_sse2(_mm_max_epu8(_mm256_castsi256_si128(y_),           \
                                         _mm256_extracti128_si256(y_, 1)));    \
 } while (0)
-/* The compare gives a bit mask: a population count per vector, summed in a
- * size_t (no overflow, so no periodic sum).  Fast only where the target
- * has POPCNT (the decoder's AVX-512 instantiation does). */
-#define WSF_V_CNT_T size_t
-#define WSF_V_CNT_STEPS ((size_t)1 << 32)
-#define WSF_V_CNT_ZERO() ((size_t)0)
-#if defined(_MSC_VER) && !defined(__clang__)
-#  define WSF_V_CNT_ADD(acc, x) \
-    ((acc) + (size_t)__popcnt64(_mm512_cmplt_epi8_mask((x), _mm512_set1_epi8(-64))))
-#else
-#  define WSF_V_CNT_ADD(acc, x) ((acc) + (size_t)__builtin_popcountll(    \
+/* Per-byte counters (no POPCNT needed, so every AVX-512 instantiation may
+ * count): the compare's mask as 0xFF bytes, subtracted. */
+#define WSF_V_CNT_T __m512i
+#define WSF_V_CNT_STEPS 255
+#define WSF_V_CNT_ZERO() _mm512_setzero_si512()
+#define WSF_V_CNT_ADD(acc, x) _mm512_sub_epi8((acc), _mm512_movm_epi8(   \
     _mm512_cmplt_epi8_mask((x), _mm512_set1_epi8(-64))))
-#endif
-#define WSF_V_CNT_SUM(acc, c) ((c) += (acc))
+#define WSF_V_CNT_SUM(acc, c) \
+    ((c) += (size_t)_mm512_reduce_add_epi64(_mm512_sad_epu8((acc), _mm512_setzero_si512())))

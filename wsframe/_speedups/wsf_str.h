@@ -179,9 +179,14 @@ static PyObject *wsf_decode_str(const uint8_t *s, Py_ssize_t n, int validated,
     if (nogil) {
         ts = PyEval_SaveThread();
     }
-    top = wsf_decode_scan(s, (size_t)n, &nchars);
-    if (top >= 0x80 && !validated) {
-        bad = wsf_utf8_find_invalid(s, (size_t)n);
+    if (validated) {
+        top = wsf_decode_scan(s, (size_t)n, &nchars);
+    } else {
+        wsf_utf8_state st;
+        wsf_utf8_init(&st);
+        bad = wsf_utf8_one_shot(
+            &st, wsf_decode_scan_stream_with(wsf_kt, &st, s, (size_t)n, &top, &nchars),
+            (size_t)n);
     }
     if (nogil) {
         PyEval_RestoreThread(ts);

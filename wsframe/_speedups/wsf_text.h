@@ -171,13 +171,12 @@ static PyObject *wsf_text_from_masked(const uint8_t *src, Py_ssize_t n,
             }
             ascii = 0;
         }
-        t = wsf_decode_scan_with(k, d + i, m, &c);
-        nchars += c;
-        top = t > top ? t : top;
-        f = wsf_utf8_stream_with(k->utf8_blocks, &st, d + i, m);
+        f = wsf_decode_scan_stream_with(k, &st, d + i, m, &t, &c);
         if (f >= 0) {
             break;
         }
+        nchars += c;
+        top = t > top ? t : top;
     }
     if (nogil) {
         PyEval_RestoreThread(ts);
