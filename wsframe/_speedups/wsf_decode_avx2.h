@@ -176,18 +176,26 @@ WSF_TARGET_AVX2 WSF_ALWAYS_INLINE size_t wsf_dec_run32_ucs4_avx2(const uint8_t *
 }
 
 /* 32-byte blocks: an all-ASCII one widened at once, a uniform run by RUN32,
- * any other as two 16-byte STEPs; then 16-byte blocks. */
+ * any other as two 16-byte STEPs; then 16-byte blocks.  RUN32 is tried
+ * only while it may succeed: after a run, or after two steps that wrote 16
+ * or 8 code points (2 or 4 bytes a character, as the runs it takes); text
+ * of other widths (CJK: 3 bytes, mixed widths) does not pay for the
+ * failing test on every block. */
 #define WSF_DEC_LOAD32(p) _mm256_loadu_si256((const __m256i *)(const void *)(p))
 #define WSF_DEC_ASCII32(a) (_mm256_movemask_epi8(a) == 0)
-#define WSF_DEC_LOOP32(RUN32, STEP, ASCII32)                                  \
+#define WSF_DEC_LOOP32(RUN32, STEP, ASCII32) {                                \
+    int try32_ = 1;                                                           \
     WSF_DEC_LOOP(32, __m256i, WSF_DEC_LOAD32, WSF_DEC_ASCII32, ASCII32,       \
-                 size_t run_ = RUN32(s + i, a, out + o);                      \
+                 size_t run_ = try32_ ? RUN32(s + i, a, out + o) : 0;         \
                  if (run_) {                                                  \
                      o += run_;                                               \
                  } else {                                                     \
+                     size_t o0_ = o;                                          \
                      STEP(s + i, _mm256_castsi256_si128(a), out, &o);         \
                      STEP(s + i + 16, _mm256_extracti128_si256(a, 1), out, &o);\
-                 })
+                     try32_ = o - o0_ == 16 || o - o0_ == 8;                  \
+                 })                                                           \
+}
 
 WSF_DEC_STAGE(WSF_TARGET_AVX2, wsf_dec_ucs1_avx2, uint8_t,
     WSF_DEC_LOOP32(wsf_dec_run32_ucs1_avx2, wsf_dec_step1_sse4,

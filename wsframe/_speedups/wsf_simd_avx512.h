@@ -30,6 +30,11 @@
     _mm512_and_si512(_mm512_srli_epi16((v), 4), _mm512_set1_epi8(0x0F))
 #define WSF_V_LO_NIBBLE(v) _mm512_and_si512((v), _mm512_set1_epi8(0x0F))
 #define WSF_V_SUBS_U8(a, b) _mm512_subs_epu8((a), (b))
+/* Byte compares giving all-ones bytes: signed a < b, a == b. */
+#define WSF_V_LT8(a, b) _mm512_movm_epi8(_mm512_cmplt_epi8_mask((a), (b)))
+#define WSF_V_EQ8(a, b) _mm512_movm_epi8(_mm512_cmpeq_epi8_mask((a), (b)))
+/* Compares produce mask registers (WSF_V_LT8/EQ8 cost a conversion). */
+#define WSF_V_CMP_MASKS 1
 /* vpalignr works per 128-bit lane: pair each lane of `in` with the lane
  * before it (the last lane of `prev` for the first). */
 #define WSF_V_PREV_123(in, prev, p1, p2, p3) do {                             \

@@ -112,9 +112,9 @@ static size_t WSF_FN(wsf_utf8_blocks)(const uint8_t *s, size_t n)
  * which also keeps the largest byte and the count of continuation bytes
  * (10xxxxxx) of the groups it passed.  A group whose bytes, and the
  * group's before it, are all below E0 (text of 1- and 2-byte sequences:
- * Latin, Greek, Cyrillic, ...) skips the "must be a continuation" half of
- * the check: that half only looks at the bytes 2 and 3 after E0+ leads, so
- * it is zero there and the result is the same. */
+ * Latin, Greek, Cyrillic, ...) is checked by the rule for such text alone:
+ * a continuation exactly after each lead, no C0/C1 lead (the lookup
+ * algorithm's verdict there, in fewer instructions). */
 typedef struct {
     WSF_FN(wsf_utf8_consts) c;
     WSF_V prev, incomplete, top;
@@ -150,6 +150,9 @@ WSF_ALWAYS_INLINE int WSF_FN(wsf_utf8_scan_group)(WSF_FN(wsf_utf8_scan_state) *z
         z->top = WSF_V_MAX_U8(z->top, gmax);
         g_small = !WSF_V_ANY(WSF_V_SUBS_U8(gmax, WSF_V_SPLAT8(0xDF)));
         if (z->small && g_small) {
+#if WSF_V_CMP_MASKS
+            /* (Compares give mask registers here: the lookup half of the
+             * check, whose other half is zero on such text.) */
             WSF_V p1, p2, p3, x = z->prev;
             error = WSF_V_ZERO();
             for (j = 0; j < k; j++) {
@@ -162,6 +165,26 @@ WSF_ALWAYS_INLINE int WSF_FN(wsf_utf8_scan_group)(WSF_FN(wsf_utf8_scan_state) *z
                     WSF_V_LOOKUP16(z->c.t2h, WSF_V_HI_NIBBLE(a[j]))));
                 x = a[j];
             }
+#else
+            /* Bytes below E0 only: valid exactly where a continuation
+             * (80..BF) follows a lead (C0..DF) and nothing else does, and
+             * no lead is C0 or C1 (overlong). */
+            /* lead: C0..FF is 40..7F after flipping bit 7, the only
+             * bytes above 3F (signed) then */
+            WSF_V lead = WSF_V_LT8(WSF_V_SPLAT8(0x3F), WSF_V_XOR(z->prev, WSF_V_SPLAT8(0x80)));
+            WSF_V lj, p1, p2, p3;
+            error = WSF_V_ZERO();
+            for (j = 0; j < k; j++) {
+                lj = WSF_V_LT8(WSF_V_SPLAT8(0x3F), WSF_V_XOR(a[j], WSF_V_SPLAT8(0x80)));
+                WSF_V_PREV_123(lj, lead, p1, p2, p3);
+                (void)p2;
+                (void)p3;
+                error = WSF_V_OR(error, WSF_V_OR(
+                    WSF_V_XOR(p1, WSF_V_LT8(a[j], WSF_V_SPLAT8(0xC0))),
+                    WSF_V_EQ8(WSF_V_AND(a[j], WSF_V_SPLAT8(0xFE)), WSF_V_SPLAT8(0xC0))));
+                lead = lj;
+            }
+#endif
         } else {
             error = WSF_FN(wsf_utf8_check)(&z->c, a[0], z->prev);
             for (j = 1; j < k; j++) {
