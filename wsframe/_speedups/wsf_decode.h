@@ -19,6 +19,10 @@
  *       Ill-formed input (a caller's broken promise, a buffer another thread
  *       mutates) gives unspecified code points, never a memory error; UCS-4
  *       code points are clamped to U+10FFFF.
+ *   ptrdiff_t wsf_decode_scan_stream_with(k, st, s, n, &top, &nchars)
+ *       Streaming validation (wsf_utf8_stream's contract) and the scan in
+ *       one pass over s, with the level's fused kernel (utf8_scan_blocks,
+ *       wsf_utf8_body.h): what wsf_decode_str and the text path run.
  *   int wsf_decode_truncated(s, n, pos)
  *       Is the ill-formed sequence at s[pos] only cut short by the end of s?
  *
@@ -48,7 +52,11 @@
  * one or two fixed shuffles and shifts give its 8, 5-6 or 4 code points
  * (wsf_dec_run*_sse4; text in one script is mostly such runs); AVX2 also
  * takes whole 32-byte blocks of 2- or 4-byte runs at once
- * (wsf_dec_run32_*_avx2); AVX-512 keeps vpcompress for every block.  UCS-4
+ * (wsf_dec_run32_*_avx2), tried only while they can succeed (after a run,
+ * or after two steps that wrote 16 or 8 code points), so text of other
+ * widths does not pay the failing test on every block; AVX-512 keeps
+ * vpcompress for every block except, for UCS-4, a 64-byte block of 4-byte
+ * characters only (emoji), which goes through the AVX2 32-byte runs.  UCS-4
  * chunks without a 4-byte lead skip the bits 16..20 arithmetic. *
  * Levels (wsf_level from wsf_cpu.h): SSE4 (16 bytes a step), AVX2 (16
  * positions per register, 32-byte ASCII runs) and AVX-512 (64 bytes a step,

@@ -27,9 +27,9 @@
  *      storage (the str's, or the stack block, so a short non-ASCII message
  *      allocates nothing but its str) is the scratch buffer of the unmasked
  *      UTF-8: each block is
- *      unmasked, validated (the streaming validator, fail-fast) and scanned
- *      (the transcoder's scan: largest byte, continuation bytes) while it is
- *      hot, so when the last block is done the kind of the str
+ *      unmasked, then validated (fail-fast) and scanned (the transcoder's
+ *      scan: largest byte, continuation bytes) in one pass while it is hot
+ *      (wsf_decode_scan_stream_with), so when the last block is done the kind of the str
  *      (its largest byte: Latin-1, BMP or astral) and its length are known
  *      without another pass.  The str is allocated once at that kind and
  *      the transcoder writes it from the scratch buffer.

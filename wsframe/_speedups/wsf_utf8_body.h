@@ -8,6 +8,9 @@
  * kernel of the table (contract: wsf_utf8_blocks_fn in wsf_kernels.h):
  *
  *   static size_t WSF_FN(wsf_utf8_blocks)(const uint8_t *s, size_t n)
+ *   static size_t WSF_FN(wsf_utf8_scan_blocks)(s, n, &mx, &ncont)
+ *       the same check fused with the transcoder's scan (largest byte,
+ *       continuation bytes), for the str builders (wsf_decode.h)
  *
  * The driver around it (leftover sequence, zero-padded tail, exact error
  * position by the scalar DFA) is wsf_utf8_stream_with() in wsf_utf8.h.
