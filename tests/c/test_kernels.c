@@ -186,21 +186,25 @@ static ptrdiff_t ref_utf8(const uint8_t *s, size_t len, ptrdiff_t *fail)
     return -1;
 }
 
-/* One-shot check plus a chunked streaming check with random splits. */
-static void check_utf8(int level, const uint8_t *s, size_t len, const char *what)
+/* Stream s through the validator of `level` in random chunks (each an
+ * exact-size copy, at most 8 or `big` bytes): the plain streaming
+ * validator, or (scan) the one fused with the transcoder's scan
+ * (wsf_decode_scan_stream_with), which also sums *top and *nchars.  Sets
+ * *got_fail to the failing byte and *got_start to the start of the
+ * ill-formed sequence (-1 when none). */
+static void stream_chunks(int level, int scan, size_t big, const uint8_t *s, size_t len,
+                          ptrdiff_t *got_fail, ptrdiff_t *got_start, unsigned *top,
+                          size_t *nchars)
 {
-    ptrdiff_t fail, exp = ref_utf8(s, len, &fail);
-    ptrdiff_t got = wsf_utf8_find_invalid_level(level, s, len);
     wsf_utf8_state st;
-    size_t pos = 0;
-    ptrdiff_t got_fail = -1, got_start = -1;
-
-    CHECK(got == exp, "find_invalid level=%s %s len=%zu: got %td want %td",
-          wsf_level_name(level), what, len, got, exp);
-
+    size_t pos = 0, c;
+    unsigned t;
+    *got_fail = *got_start = -1;
+    *top = 0;
+    *nchars = 0;
     wsf_utf8_init(&st);
     while (pos < len) {
-        size_t n = 1 + rnd_below(rnd() & 1 ? 8 : 300);
+        size_t n = 1 + rnd_below(rnd() & 1 ? 8 : big);
         uint8_t *chunk;
         ptrdiff_t f;
         if (n > len - pos) {
@@ -208,21 +212,59 @@ static void check_utf8(int level, const uint8_t *s, size_t len, const char *what
         }
         chunk = xmalloc(n); /* exact-size copy of the chunk */
         memcpy(chunk, s + pos, n);
-        f = wsf_utf8_stream_level(level, &st, chunk, n);
+        if (scan) {
+            f = wsf_decode_scan_stream_with(wsf_table_for(level), &st, chunk, n, &t, &c);
+        } else {
+            f = wsf_utf8_stream_level(level, &st, chunk, n);
+        }
         free(chunk);
         if (f >= 0) {
-            got_fail = (ptrdiff_t)pos + f;
-            got_start = got_fail - st.seen;
-            break;
+            *got_fail = (ptrdiff_t)pos + f;
+            *got_start = *got_fail - st.seen;
+            return;
+        }
+        if (scan) {
+            *top = t > *top ? t : *top;
+            *nchars += c;
         }
         pos += n;
     }
-    if (got_fail < 0 && st.need) {
-        got_start = (ptrdiff_t)len - st.seen;
+    if (st.need) {
+        *got_start = (ptrdiff_t)len - st.seen;
     }
+}
+
+/* One-shot check plus chunked streaming checks with random splits: the
+ * plain validator, and the one fused with the scan (in chunks long enough
+ * for its kernel; on valid text also the largest byte and the characters). */
+static void check_utf8(int level, const uint8_t *s, size_t len, const char *what)
+{
+    ptrdiff_t fail, exp = ref_utf8(s, len, &fail);
+    ptrdiff_t got = wsf_utf8_find_invalid_level(level, s, len);
+    ptrdiff_t got_fail, got_start;
+    size_t i, nchars, want_chars = 0;
+    unsigned top, want_top = 0;
+
+    CHECK(got == exp, "find_invalid level=%s %s len=%zu: got %td want %td",
+          wsf_level_name(level), what, len, got, exp);
+    stream_chunks(level, 0, 300, s, len, &got_fail, &got_start, &top, &nchars);
     CHECK(got_fail == fail && got_start == exp,
           "stream level=%s %s len=%zu: fail %td/%td start %td/%td",
           wsf_level_name(level), what, len, got_fail, fail, got_start, exp);
+
+    for (i = 0; i < len; i++) {
+        want_top = s[i] > want_top ? s[i] : want_top;
+        want_chars += (s[i] & 0xC0) != 0x80;
+    }
+    stream_chunks(level, 1, 1200, s, len, &got_fail, &got_start, &top, &nchars);
+    CHECK(got_fail == fail && got_start == exp,
+          "scan stream level=%s %s len=%zu: fail %td/%td start %td/%td",
+          wsf_level_name(level), what, len, got_fail, fail, got_start, exp);
+    if (exp < 0) {
+        CHECK(nchars == want_chars && (top == want_top || (top < 0x80 && want_top < 0x80)),
+              "scan stream level=%s %s len=%zu: chars %zu/%zu top %u/%u",
+              wsf_level_name(level), what, len, nchars, want_chars, top, want_top);
+    }
 }
 
 /* Fused unmask + validate, in random chunks at random phases. */

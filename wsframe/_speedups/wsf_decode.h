@@ -19,6 +19,10 @@
  *       Ill-formed input (a caller's broken promise, a buffer another thread
  *       mutates) gives unspecified code points, never a memory error; UCS-4
  *       code points are clamped to U+10FFFF.
+ *   ptrdiff_t wsf_decode_scan_stream_with(k, st, s, n, &top, &nchars)
+ *       Streaming validation (wsf_utf8_stream's contract) and the scan in
+ *       one pass over s, with the level's fused kernel (utf8_scan_blocks,
+ *       wsf_utf8_body.h): what wsf_decode_str and the text path run.
  *   int wsf_decode_truncated(s, n, pos)
  *       Is the ill-formed sequence at s[pos] only cut short by the end of s?
  *
@@ -48,7 +52,11 @@
  * one or two fixed shuffles and shifts give its 8, 5-6 or 4 code points
  * (wsf_dec_run*_sse4; text in one script is mostly such runs); AVX2 also
  * takes whole 32-byte blocks of 2- or 4-byte runs at once
- * (wsf_dec_run32_*_avx2); AVX-512 keeps vpcompress for every block.  UCS-4
+ * (wsf_dec_run32_*_avx2), tried only while they can succeed (after a run,
+ * or after two steps that wrote 16 or 8 code points), so text of other
+ * widths does not pay the failing test on every block; AVX-512 keeps
+ * vpcompress for every block except, for UCS-4, a 64-byte block of 4-byte
+ * characters only (emoji), which goes through the AVX2 32-byte runs.  UCS-4
  * chunks without a 4-byte lead skip the bits 16..20 arithmetic. *
  * Levels (wsf_level from wsf_cpu.h): SSE4 (16 bytes a step), AVX2 (16
  * positions per register, 32-byte ASCII runs) and AVX-512 (64 bytes a step,
@@ -259,6 +267,49 @@ WSF_DEC_UCS_API(4, uint32_t)
 static inline size_t wsf_decode_ascii(const uint8_t *s, size_t n, uint8_t *out)
 {
     return wsf_decode_ascii_with(wsf_kt, s, n, out);
+}
+
+/* Streaming validation of s[0..len) (wsf_utf8_stream_with's contract and
+ * return value) and the scan (*top, *nchars as wsf_decode_scan_with;
+ * meaningful when it returns -1) in one pass over the bytes, where the
+ * level has the fused kernel (utf8_scan_blocks); otherwise the two passes. */
+static inline ptrdiff_t wsf_decode_scan_stream_with(const wsf_kernel_table *k,
+                                                    wsf_utf8_state *st,
+                                                    const uint8_t *s, size_t len,
+                                                    unsigned *top, size_t *nchars)
+{
+    size_t i = 0, n, b, r, ncont = 0, tchars;
+    unsigned m = 0, t;
+    ptrdiff_t f;
+    *top = 0;
+    *nchars = 0;
+    if (k->utf8_scan_blocks == NULL || len < 128) {
+        *top = wsf_decode_scan_with(k, s, len, nchars);
+        return wsf_utf8_stream_with(k->utf8_blocks, st, s, len);
+    }
+    if (st->need) { /* the end of a sequence begun in the previous chunk */
+        i = st->need;
+        f = wsf_utf8_scalar(st, s, i);
+        if (f >= 0) {
+            return f;
+        }
+        m = 0x80; /* continuation bytes: not an ASCII chunk */
+    }
+    n = (len - i) & ~(size_t)63;
+    b = i + k->utf8_scan_blocks(s + i, n, &t, &ncont);
+    r = wsf_utf8_boundary(s, i, b);
+    if (b != i + n) { /* the exact byte from the DFA, as the driver does */
+        f = wsf_utf8_scalar(st, s + r, len - r);
+        return f < 0 ? -1 : (ptrdiff_t)(r + (size_t)f);
+    }
+    m = t > m ? t : m;
+    t = wsf_decode_scan_with(k, s + b, len - b, &tchars);
+    *top = t > m ? t : m;
+    *nchars = (n - ncont) + tchars;
+    /* The blocks are valid but may end inside a sequence: the rest from
+     * the last boundary, by the driver. */
+    f = wsf_utf8_stream_with(k->utf8_blocks, st, s + r, len - r);
+    return f < 0 ? -1 : (ptrdiff_t)(r + (size_t)f);
 }
 
 static inline unsigned wsf_decode_scan(const uint8_t *s, size_t n, size_t *nchars)

@@ -32,14 +32,15 @@ WSF_TARGET_AVX2 WSF_ALWAYS_INLINE __m256i wsf_dec_cont16_avx2(const uint8_t *p)
 WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_step2_avx2(const uint8_t *s, __m128i a,
                                                         uint16_t *out, size_t *po)
 {
-    __m256i v = wsf_dec_bmp16_avx2(_mm256_cvtepu8_epi16(a), wsf_dec_cont16_avx2(s + 1),
-                                   wsf_dec_cont16_avx2(s + 2));
+    __m256i v;
     unsigned keep = wsf_dec_keep_sse4(a), lo = keep & 0xFF, hi = keep >> 8;
     size_t o = *po, run = wsf_dec_run2_sse4(s, a, keep, out + o);
     if (run) {
         *po = o + run;
         return;
     }
+    v = wsf_dec_bmp16_avx2(_mm256_cvtepu8_epi16(a), wsf_dec_cont16_avx2(s + 1),
+                           wsf_dec_cont16_avx2(s + 2));
     v = _mm256_shuffle_epi8(v, wsf_dec_idx16_avx2(lo, hi));
     _mm_storeu_si128((__m128i *)(out + o), _mm256_castsi256_si128(v));
     o += wsf_dec_cnt[lo];
@@ -175,18 +176,26 @@ WSF_TARGET_AVX2 WSF_ALWAYS_INLINE size_t wsf_dec_run32_ucs4_avx2(const uint8_t *
 }
 
 /* 32-byte blocks: an all-ASCII one widened at once, a uniform run by RUN32,
- * any other as two 16-byte STEPs; then 16-byte blocks. */
+ * any other as two 16-byte STEPs; then 16-byte blocks.  RUN32 is tried
+ * only while it may succeed: after a run, or after two steps that wrote 16
+ * or 8 code points (2 or 4 bytes a character, as the runs it takes); text
+ * of other widths (CJK: 3 bytes, mixed widths) does not pay for the
+ * failing test on every block. */
 #define WSF_DEC_LOAD32(p) _mm256_loadu_si256((const __m256i *)(const void *)(p))
 #define WSF_DEC_ASCII32(a) (_mm256_movemask_epi8(a) == 0)
-#define WSF_DEC_LOOP32(RUN32, STEP, ASCII32)                                  \
+#define WSF_DEC_LOOP32(RUN32, STEP, ASCII32) {                                \
+    int try32_ = 1;                                                           \
     WSF_DEC_LOOP(32, __m256i, WSF_DEC_LOAD32, WSF_DEC_ASCII32, ASCII32,       \
-                 size_t run_ = RUN32(s + i, a, out + o);                      \
+                 size_t run_ = try32_ ? RUN32(s + i, a, out + o) : 0;         \
                  if (run_) {                                                  \
                      o += run_;                                               \
                  } else {                                                     \
+                     size_t o0_ = o;                                          \
                      STEP(s + i, _mm256_castsi256_si128(a), out, &o);         \
                      STEP(s + i + 16, _mm256_extracti128_si256(a, 1), out, &o);\
-                 })
+                     try32_ = o - o0_ == 16 || o - o0_ == 8;                  \
+                 })                                                           \
+}
 
 WSF_DEC_STAGE(WSF_TARGET_AVX2, wsf_dec_ucs1_avx2, uint8_t,
     WSF_DEC_LOOP32(wsf_dec_run32_ucs1_avx2, wsf_dec_step1_sse4,

@@ -37,6 +37,11 @@ typedef void (*wsf_mask_fn)(uint8_t *dst, const uint8_t *src, size_t len,
  * an error (an error may be reported up to one 4-vector group early), else n.
  * The input may still end inside a sequence: the caller checks the tail. */
 typedef size_t (*wsf_utf8_blocks_fn)(const uint8_t *s, size_t n);
+/* The same check fused with the transcoder's scan: also the largest byte
+ * (*mx) and the continuation bytes (*ncont) of the blocks before the one
+ * returned (all of s when it returns n). */
+typedef size_t (*wsf_utf8_scan_blocks_fn)(const uint8_t *s, size_t n, unsigned *mx,
+                                          size_t *ncont);
 /* The transcoder's vector kernels (wsf_decode.h): the ASCII copy (returns n,
  * or a length before the first non-ASCII byte), the scan (largest byte,
  * *ncont continuation bytes), and the UCS-1/2/4 stages (transcode a prefix:
@@ -67,11 +72,13 @@ typedef struct {
     wsf_dec_ucs1_fn dec_ucs1;
     wsf_dec_ucs2_fn dec_ucs2;
     wsf_dec_ucs4_fn dec_ucs4;
+    /* Validation and scan in one pass; NULL where utf8_blocks is NULL. */
+    wsf_utf8_scan_blocks_fn utf8_scan_blocks;
 } wsf_kernel_table;
 
 /* What the owner exports: bump WSF_KERNELS_ABI whenever this struct or
  * wsf_kernel_table changes, so a stale build fails at import, not later. */
-#define WSF_KERNELS_ABI 3
+#define WSF_KERNELS_ABI 4
 typedef struct {
     int abi;
     int level;     /* active level (after WSFRAME_SIMD) */

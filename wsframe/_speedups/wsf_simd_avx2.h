@@ -21,6 +21,11 @@
     _mm256_and_si256(_mm256_srli_epi16((v), 4), _mm256_set1_epi8(0x0F))
 #define WSF_V_LO_NIBBLE(v) _mm256_and_si256((v), _mm256_set1_epi8(0x0F))
 #define WSF_V_SUBS_U8(a, b) _mm256_subs_epu8((a), (b))
+/* Byte compares giving all-ones bytes: signed a < b, a == b. */
+#define WSF_V_LT8(a, b) _mm256_cmpgt_epi8((b), (a))
+#define WSF_V_EQ8(a, b) _mm256_cmpeq_epi8((a), (b))
+/* Compares produce mask registers (WSF_V_LT8/EQ8 cost a conversion). */
+#define WSF_V_CMP_MASKS 0
 /* vpalignr shifts within each 128-bit lane: first build the vector whose
  * low lane is prev's high lane and whose high lane is in's low lane. */
 #define WSF_V_PREV_123(in, prev, p1, p2, p3) do {                             \

@@ -30,6 +30,11 @@
     _mm512_and_si512(_mm512_srli_epi16((v), 4), _mm512_set1_epi8(0x0F))
 #define WSF_V_LO_NIBBLE(v) _mm512_and_si512((v), _mm512_set1_epi8(0x0F))
 #define WSF_V_SUBS_U8(a, b) _mm512_subs_epu8((a), (b))
+/* Byte compares giving all-ones bytes: signed a < b, a == b. */
+#define WSF_V_LT8(a, b) _mm512_movm_epi8(_mm512_cmplt_epi8_mask((a), (b)))
+#define WSF_V_EQ8(a, b) _mm512_movm_epi8(_mm512_cmpeq_epi8_mask((a), (b)))
+/* Compares produce mask registers (WSF_V_LT8/EQ8 cost a conversion). */
+#define WSF_V_CMP_MASKS 1
 /* vpalignr works per 128-bit lane: pair each lane of `in` with the lane
  * before it (the last lane of `prev` for the first). */
 #define WSF_V_PREV_123(in, prev, p1, p2, p3) do {                             \
@@ -48,17 +53,12 @@
     (m) = wsf_hmax_u8_sse2(_mm_max_epu8(_mm256_castsi256_si128(y_),           \
                                         _mm256_extracti128_si256(y_, 1)));    \
 } while (0)
-/* The compare gives a bit mask: a population count per vector, summed in a
- * size_t (no overflow, so no periodic sum).  Fast only where the target
- * has POPCNT (the decoder's AVX-512 instantiation does). */
-#define WSF_V_CNT_T size_t
-#define WSF_V_CNT_STEPS ((size_t)1 << 32)
-#define WSF_V_CNT_ZERO() ((size_t)0)
-#if defined(_MSC_VER) && !defined(__clang__)
-#  define WSF_V_CNT_ADD(acc, x) \
-    ((acc) + (size_t)__popcnt64(_mm512_cmplt_epi8_mask((x), _mm512_set1_epi8(-64))))
-#else
-#  define WSF_V_CNT_ADD(acc, x) ((acc) + (size_t)__builtin_popcountll(    \
+/* Per-byte counters (no POPCNT needed, so every AVX-512 instantiation may
+ * count): the compare's mask as 0xFF bytes, subtracted. */
+#define WSF_V_CNT_T __m512i
+#define WSF_V_CNT_STEPS 255
+#define WSF_V_CNT_ZERO() _mm512_setzero_si512()
+#define WSF_V_CNT_ADD(acc, x) _mm512_sub_epi8((acc), _mm512_movm_epi8(   \
     _mm512_cmplt_epi8_mask((x), _mm512_set1_epi8(-64))))
-#endif
-#define WSF_V_CNT_SUM(acc, c) ((c) += (acc))
+#define WSF_V_CNT_SUM(acc, c) \
+    ((c) += (size_t)_mm512_reduce_add_epi64(_mm512_sad_epu8((acc), _mm512_setzero_si512())))

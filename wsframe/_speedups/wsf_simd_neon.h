@@ -19,6 +19,11 @@
 #define WSF_V_HI_NIBBLE(v) vshrq_n_u8((v), 4)
 #define WSF_V_LO_NIBBLE(v) vandq_u8((v), vdupq_n_u8(0x0F))
 #define WSF_V_SUBS_U8(a, b) vqsubq_u8((a), (b))
+/* Byte compares giving all-ones bytes: signed a < b, a == b. */
+#define WSF_V_LT8(a, b) vcltq_s8(vreinterpretq_s8_u8(a), vreinterpretq_s8_u8(b))
+#define WSF_V_EQ8(a, b) vceqq_u8((a), (b))
+/* Compares produce mask registers (WSF_V_LT8/EQ8 cost a conversion). */
+#define WSF_V_CMP_MASKS 0
 #define WSF_V_PREV_123(in, prev, p1, p2, p3) do {                             \
     (p1) = vextq_u8((prev), (in), 15);                                        \
     (p2) = vextq_u8((prev), (in), 14);                                        \

@@ -26,6 +26,11 @@
     _mm_and_si128(_mm_srli_epi16((v), 4), _mm_set1_epi8(0x0F))
 #define WSF_V_LO_NIBBLE(v) _mm_and_si128((v), _mm_set1_epi8(0x0F))
 #define WSF_V_SUBS_U8(a, b) _mm_subs_epu8((a), (b))
+/* Byte compares giving all-ones bytes: signed a < b, a == b. */
+#define WSF_V_LT8(a, b) _mm_cmplt_epi8((a), (b))
+#define WSF_V_EQ8(a, b) _mm_cmpeq_epi8((a), (b))
+/* Compares produce mask registers (WSF_V_LT8/EQ8 cost a conversion). */
+#define WSF_V_CMP_MASKS 0
 /* p1, p2, p3: `in` shifted by 1, 2, 3 bytes, the gap filled from the end of
  * the previous vector `prev` (the bytes before in[0]). */
 #define WSF_V_PREV_123(in, prev, p1, p2, p3) do {                             \

@@ -11,6 +11,8 @@
  *   WSF_V_TABLE16, WSF_V_LOOKUP16 a 16-entry byte table and its lookup
  *   WSF_V_HI_NIBBLE/LO_NIBBLE     per byte, 0..15
  *   WSF_V_SUBS_U8                 saturating unsigned subtraction
+ *   WSF_V_LT8, WSF_V_EQ8          byte compares (signed <, ==) as all-ones bytes
+ *   WSF_V_CMP_MASKS               1 where compares natively give mask registers
  *   WSF_V_PREV_123                the input shifted by 1, 2, 3 bytes
  *   WSF_V_ANY_HIGH, WSF_V_ANY     any byte >= 0x80, any byte != 0
  *   WSF_V_MAX_U8, WSF_V_HMAX_U8   per-byte max; largest byte of a vector
@@ -39,6 +41,9 @@
 #undef WSF_V_HI_NIBBLE
 #undef WSF_V_LO_NIBBLE
 #undef WSF_V_SUBS_U8
+#undef WSF_V_LT8
+#undef WSF_V_EQ8
+#undef WSF_V_CMP_MASKS
 #undef WSF_V_PREV_123
 #undef WSF_V_ANY_HIGH
 #undef WSF_V_ANY

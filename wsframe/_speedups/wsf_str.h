@@ -33,9 +33,10 @@
  * copied into a 1-byte str while being checked, in one pass, as CPython's
  * ASCII decoder does (a lost bet drops the partial copy: only that ASCII
  * prefix was read twice).  (2) Scan: largest byte and count of continuation
- * bytes (the kind and the length of the str).  (3) Validate with
- * wsf_utf8_find_invalid (wsf_utf8.h).  (4) PyUnicode_New(nchars, maxchar),
- * once.  (5) Transcode into its storage.  A level without a transcoder for
+ * bytes (the kind and the length of the str), and (3) validate, in one pass
+ * (wsf_decode_scan_stream_with, the level's fused kernel; validated=1: the
+ * scan alone).  (4) PyUnicode_New(nchars, maxchar), once.  (5) Transcode
+ * into its storage.  A level without a transcoder for
  * the kind (scalar and SSE2; UCS-4 on NEON) hands the bytes to CPython's
  * decoder after step (1).
  */
@@ -179,9 +180,14 @@ static PyObject *wsf_decode_str(const uint8_t *s, Py_ssize_t n, int validated,
     if (nogil) {
         ts = PyEval_SaveThread();
     }
-    top = wsf_decode_scan(s, (size_t)n, &nchars);
-    if (top >= 0x80 && !validated) {
-        bad = wsf_utf8_find_invalid(s, (size_t)n);
+    if (validated) {
+        top = wsf_decode_scan(s, (size_t)n, &nchars);
+    } else {
+        wsf_utf8_state st;
+        wsf_utf8_init(&st);
+        bad = wsf_utf8_one_shot(
+            &st, wsf_decode_scan_stream_with(wsf_kt, &st, s, (size_t)n, &top, &nchars),
+            (size_t)n);
     }
     if (nogil) {
         PyEval_RestoreThread(ts);

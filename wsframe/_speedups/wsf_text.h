@@ -27,9 +27,9 @@
  *      storage (the str's, or the stack block, so a short non-ASCII message
  *      allocates nothing but its str) is the scratch buffer of the unmasked
  *      UTF-8: each block is
- *      unmasked, validated (the streaming validator, fail-fast) and scanned
- *      (the transcoder's scan: largest byte, continuation bytes) while it is
- *      hot, so when the last block is done the kind of the str
+ *      unmasked, then validated (fail-fast) and scanned (the transcoder's
+ *      scan: largest byte, continuation bytes) in one pass while it is hot
+ *      (wsf_decode_scan_stream_with), so when the last block is done the kind of the str
  *      (its largest byte: Latin-1, BMP or astral) and its length are known
  *      without another pass.  The str is allocated once at that kind and
  *      the transcoder writes it from the scratch buffer.
@@ -171,13 +171,12 @@ static PyObject *wsf_text_from_masked(const uint8_t *src, Py_ssize_t n,
             }
             ascii = 0;
         }
-        t = wsf_decode_scan_with(k, d + i, m, &c);
-        nchars += c;
-        top = t > top ? t : top;
-        f = wsf_utf8_stream_with(k->utf8_blocks, &st, d + i, m);
+        f = wsf_decode_scan_stream_with(k, &st, d + i, m, &t, &c);
         if (f >= 0) {
             break;
         }
+        nchars += c;
+        top = t > top ? t : top;
     }
     if (nogil) {
         PyEval_RestoreThread(ts);

@@ -37,7 +37,9 @@
  * wsf_utf8_body.h over the per-ISA layers (SSSE3/SSE4.1, AVX2, AVX-512,
  * NEON), four vectors per step (64, 128, 256 bytes) with an ASCII fast
  * path, and reached through the kernel table (wsf_kernels.h); the drivers
- * below are inline in the caller.  The SIMD kernels only say *which block*
+ * below are inline in the caller.  The same body also gives the str
+ * builders a kernel fused with the transcoder's scan (utf8_scan_blocks,
+ * driven by wsf_decode_scan_stream_with in wsf_decode.h).  The SIMD kernels only say *which block*
  * first shows an error; the exact position then comes from the scalar DFA,
  * restarted at the last sequence boundary before that block (an error can belong to a
  * sequence that began in the previous block).  The last partial block (and
