@@ -85,6 +85,7 @@ cdef class _AiohttpFeed:
     cdef object _inflate_max
     cdef object _member  # the inflater (feed, plain, settle)
     cdef bint _direct  # its plain Inflater may be inflated from here (the bound fits)
+    cdef Py_ssize_t _plain_at  # where the inflater keeps plain (a slot), or -1
     cdef bint _has_bound
     cdef uint64_t _budget
     cdef Py_ssize_t _limit
@@ -100,6 +101,7 @@ cdef class _AiohttpFeed:
         self._inflate_max = bound
         self._member = inflater
         self._direct = False
+        self._plain_at = -1
         self._has_bound = bound is not None
         self._budget = 0
         _inflater_class()
@@ -107,6 +109,9 @@ cdef class _AiohttpFeed:
             bound is None or (type(bound) is int and 0 <= bound < _NO_INFLATE_LIMIT)
         ):
             self._direct = hasattr(inflater, "plain")
+            if self._direct:
+                # Read at its offset when it is a plain object slot.
+                self._plain_at = wsf_slot_offset(getattr(type(inflater), "plain", None))
             if self._has_bound:
                 self._budget = <uint64_t>bound
         self._limit = queue._limit
@@ -116,11 +121,19 @@ cdef class _AiohttpFeed:
         """``inflater.feed(payload, fin=True, max_size=bound)``."""
         # Read each time: the reader's Python path may have seen a final
         # block (inside a fragmented message) and retired the Inflater.
-        plain = self._member.plain if self._direct else None
+        cdef PyObject *raw
+        plain = None
+        if self._plain_at >= 0:
+            raw = wsf_slot_get(self._member, self._plain_at)
+            if raw != NULL:
+                plain = <object>raw
+        elif self._direct:
+            plain = self._member.plain
         if plain is not None:
             out = _inflate_frame(plain, payload, True, self._has_bound, self._budget)
             if out is not None:
-                if plain._d is None:
+                raw = wsf_slot_get(plain, _INFLATER_AT[0]) if _INFLATER_AT[0] >= 0 else NULL
+                if (plain._d if raw == NULL else <object>raw) is None:
                     # Its stream ended (or it resets each message).
                     out = self._member.settle(out, self._inflate_max)
                 return out
