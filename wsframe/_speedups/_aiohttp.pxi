@@ -71,6 +71,14 @@ cdef class _AiohttpFeed:
     message).  The messages are built untracked by the garbage collector:
     they hold an enum member, a str or bytes and a str or int, which can
     never reach back to them (a cycle), and so are never scanned.
+
+    The loop steps the decoder itself (no frame iterator), asking it for
+    whole uncompressed messages as their data: a text one in one frame goes
+    from the input to its str in one pass (wsf_text.h, as
+    ``FrameDecoder.feed_messages`` does) when it is UTF-8, and comes back as
+    its frame otherwise (the decoder does not validate text here: the frame
+    is refused below as aiohttp refuses it); a binary one comes back as its
+    bytes.  Neither builds a Frame, and the text no payload bytes either.
     """
 
     cdef FrameDecoder _decoder
