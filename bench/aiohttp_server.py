@@ -287,10 +287,11 @@ def _send_child(count: int, installed: bool) -> dict[str, Any]:
     return result
 
 
-def _reader_only(installed: bool, name: str, count: int) -> dict[str, Any]:
+def _reader_only(installed: bool, name: str, count: int, read: int = 1 << 18) -> dict[str, Any]:
     """The reader alone, for callgrind: the workload's first ``count`` frames
-    fed in 64 KiB reads to aiohttp's ``WebSocketReader`` (``installed`` or
-    not) on aiohttp's own queue (as a server builds them: limit 4 MiB, no
+    fed in reads of ``read`` bytes (256 KiB: the most asyncio's selector
+    transport reads at once) to aiohttp's ``WebSocketReader`` (``installed``
+    or not) on aiohttp's own queue (as a server builds them: limit 4 MiB, no
     event loop), the queue's buffer emptied after each read.  The difference
     of two counts' instructions, per message, is the reader's cost.  The
     client's bytes are built once and kept in a file in the temporary
@@ -332,8 +333,8 @@ def _reader_only(installed: bool, name: str, count: int) -> dict[str, Any]:
     buffered = queue._buffer
     got = 0
     start = time.process_time()
-    for i in range(0, len(stream), 1 << 16):
-        parser.feed_data(stream[i : i + (1 << 16)])
+    for i in range(0, len(stream), read):
+        parser.feed_data(stream[i : i + read])
         got += len(buffered)
         buffered.clear()
     if got != count:
@@ -375,11 +376,12 @@ def main(argv: list[str] | None = None) -> int:
         help="feed N frames of the one --only workload to the reader alone, in this process "
         "(with --installed: wsframe's), for callgrind; prints one JSON line",
     )
+    parser.add_argument("--read-size", type=int, default=1 << 18, help="with --reader-only: bytes a read")
     args = parser.parse_args(argv)
     if args.reader_only:
         if not args.only or len(args.only) != 1:
             parser.error("--reader-only takes exactly one --only workload")
-        print(json.dumps(_reader_only(args.installed, args.only[0], args.reader_only)))
+        print(json.dumps(_reader_only(args.installed, args.only[0], args.reader_only, args.read_size)))
         return 0
     if args.client:
         _client(int(args.client[0]), args.client[1], args.deflate)
