@@ -19,6 +19,12 @@ server while it receives one 16 MiB message compressed in 64 KiB frames.
 
     python -m bench.aiohttp_server                 # everything, 3 repeats
     python -m bench.aiohttp_server --only text-16 --repeat 5
+
+The reader alone (no server, no event loop), for callgrind: the difference
+between two message counts, per message, is the reader's instructions::
+
+    python -m bench.aiohttp_server --only text-16 --reader-only 20000   # writes the client's bytes once
+    valgrind --tool=callgrind python -m bench.aiohttp_server --only text-16 --reader-only 20000 [--installed]
 """
 
 from __future__ import annotations
@@ -281,6 +287,61 @@ def _send_child(count: int, installed: bool) -> dict[str, Any]:
     return result
 
 
+def _reader_only(installed: bool, name: str, count: int, read: int = 1 << 18) -> dict[str, Any]:
+    """The reader alone, for callgrind: the workload's first ``count`` frames
+    fed in reads of ``read`` bytes (256 KiB: the most asyncio's selector
+    transport reads at once) to aiohttp's ``WebSocketReader`` (``installed``
+    or not) on aiohttp's own queue (as a server builds them: limit 4 MiB, no
+    event loop), the queue's buffer emptied after each read.  The difference
+    of two counts' instructions, per message, is the reader's cost.  The
+    client's bytes are built once and kept in a file in the temporary
+    directory (building them, compression included, would be counted too):
+    run each count once before counting it."""
+    if installed:
+        import wsframe.integrations.aiohttp as integration
+
+        if not integration.install():
+            raise SystemExit("install() refused")
+    from aiohttp._websocket import reader
+
+    kind = WORKLOADS[name][0]
+    if not kind.isdigit() and kind != "chat":
+        raise SystemExit(f"--reader-only takes a text or chat workload, not {name}")
+    import tempfile
+
+    path = os.path.join(tempfile.gettempdir(), f"wsframe-bench-aiohttp-{name}-{count}.ws")
+    deflate = kind == "chat"
+    if os.path.exists(path):
+        with open(path, "rb") as f:
+            stream = f.read()
+    else:
+        stream = _stream(kind, count)[0]
+        with open(path, "wb") as f:
+            f.write(stream)
+
+    class Protocol:
+        _reading_paused = False
+
+        def pause_reading(self) -> None:
+            self._reading_paused = True
+
+        def resume_reading(self) -> None:
+            self._reading_paused = False
+
+    queue: Any = reader.WebSocketDataQueue(Protocol(), 1 << 30, loop=None)  # type: ignore[arg-type]
+    parser = reader.WebSocketReader(queue, 4 << 20, deflate, True)
+    buffered = queue._buffer
+    got = 0
+    start = time.process_time()
+    for i in range(0, len(stream), read):
+        parser.feed_data(stream[i : i + read])
+        got += len(buffered)
+        buffered.clear()
+    if got != count:
+        raise SystemExit(f"read {got} of {count} messages")
+    return {"count": got, "cpu_seconds": time.process_time() - start, "reader": type(parser).__module__}
+
+
 def _env() -> dict[str, str]:
     return dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
 
@@ -308,7 +369,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--installed", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--client", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--deflate", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--reader-only",
+        type=int,
+        metavar="N",
+        help="feed N frames of the one --only workload to the reader alone, in this process "
+        "(with --installed: wsframe's), for callgrind; prints one JSON line",
+    )
+    parser.add_argument("--read-size", type=int, default=1 << 18, help="with --reader-only: bytes a read")
     args = parser.parse_args(argv)
+    if args.reader_only:
+        if not args.only or len(args.only) != 1:
+            parser.error("--reader-only takes exactly one --only workload")
+        print(json.dumps(_reader_only(args.installed, args.only[0], args.reader_only, args.read_size)))
+        return 0
     if args.client:
         _client(int(args.client[0]), args.client[1], args.deflate)
         return 0

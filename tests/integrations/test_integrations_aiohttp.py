@@ -209,6 +209,30 @@ def test_corrupted_streams_fail_the_same(seed: int, compress: bool) -> None:
 
 
 @reader_replaced
+@pytest.mark.parametrize(
+    "bad",
+    [
+        b"ab\xffcd",  # an impossible byte
+        b"abc\xe2\x82",  # cut short by the end of the message
+        b"\xc3\xa9\xed\xa0\x80",  # a surrogate after a good code point
+        b"a" * 9000 + b"\xc0\xaf",  # past the first block of the one-pass decoder
+        "é€😀".encode() * 3000 + b"\xf5",  # non-ASCII, then an impossible byte
+    ],
+)
+def test_a_whole_text_message_that_is_not_utf8_fails_as_aiohttp_fails(bad: bytes) -> None:
+    # Good messages (ASCII, non-ASCII, long) in the same read first: they
+    # are delivered, then the bad one fails with aiohttp's 1007.
+    good = [b"hello", "héllo €😀".encode(), b"x" * 20000, "ж".encode() * 9000, b""]
+    frames = [encode_frame(1, g, mask=os.urandom(4)) for g in good]
+    frames.append(encode_frame(1, bad, mask=os.urandom(4)))
+    frames.append(encode_frame(1, b"after", mask=os.urandom(4)))
+    plain, fast = _both(b"".join(frames), compress=False, chunk=1 << 20, max_msg_size=4 << 20)
+    assert fast == plain
+    assert [m[1] for m in plain[0][: len(good)]] == [g.decode() for g in good]
+    assert plain[2] == ("WebSocketError", 1007, "Invalid UTF-8 text message")
+
+
+@reader_replaced
 def test_install_replaces_the_reader_and_writer_where_aiohttp_binds_them() -> None:
     import aiohttp.client
     import aiohttp.http

@@ -20,6 +20,10 @@ cdef extern from "Python.h":
 cdef enum:
     _AIOHTTP_SHORT_TEXT = 512
 
+# FrameDecoder._step's message_limit for "every length" (the decoder's
+# max_frame_size bounds them).
+cdef uint64_t _WHOLE_MESSAGES = <uint64_t>-1
+
 
 cdef inline object _aiohttp_message(type cls, object kind, object data, object extra):
     # What tuple.__new__(cls, (kind, data, extra)) makes, as CPython's
@@ -67,6 +71,14 @@ cdef class _AiohttpFeed:
     message).  The messages are built untracked by the garbage collector:
     they hold an enum member, a str or bytes and a str or int, which can
     never reach back to them (a cycle), and so are never scanned.
+
+    The loop steps the decoder itself (no frame iterator), asking it for
+    whole uncompressed messages as their data: a text one in one frame goes
+    from the input to its str in one pass (wsf_text.h, as
+    ``FrameDecoder.feed_messages`` does) when it is UTF-8, and comes back as
+    its frame otherwise (the decoder does not validate text here: the frame
+    is refused below as aiohttp refuses it); a binary one comes back as its
+    bytes.  Neither builds a Frame, and the text no payload bytes either.
     """
 
     cdef FrameDecoder _decoder
@@ -81,6 +93,7 @@ cdef class _AiohttpFeed:
     cdef object _inflate_max
     cdef object _member  # the inflater (feed, plain, settle)
     cdef bint _direct  # its plain Inflater may be inflated from here (the bound fits)
+    cdef Py_ssize_t _plain_at  # where the inflater keeps plain (a slot), or -1
     cdef bint _has_bound
     cdef uint64_t _budget
     cdef Py_ssize_t _limit
@@ -96,6 +109,7 @@ cdef class _AiohttpFeed:
         self._inflate_max = bound
         self._member = inflater
         self._direct = False
+        self._plain_at = -1
         self._has_bound = bound is not None
         self._budget = 0
         _inflater_class()
@@ -103,6 +117,9 @@ cdef class _AiohttpFeed:
             bound is None or (type(bound) is int and 0 <= bound < _NO_INFLATE_LIMIT)
         ):
             self._direct = hasattr(inflater, "plain")
+            if self._direct:
+                # Read at its offset when it is a plain object slot.
+                self._plain_at = wsf_slot_offset(getattr(type(inflater), "plain", None))
             if self._has_bound:
                 self._budget = <uint64_t>bound
         self._limit = queue._limit
@@ -112,11 +129,19 @@ cdef class _AiohttpFeed:
         """``inflater.feed(payload, fin=True, max_size=bound)``."""
         # Read each time: the reader's Python path may have seen a final
         # block (inside a fragmented message) and retired the Inflater.
-        plain = self._member.plain if self._direct else None
+        cdef PyObject *raw
+        plain = None
+        if self._plain_at >= 0:
+            raw = wsf_slot_get(self._member, self._plain_at)
+            if raw != NULL:
+                plain = <object>raw
+        elif self._direct:
+            plain = self._member.plain
         if plain is not None:
             out = _inflate_frame(plain, payload, True, self._has_bound, self._budget)
             if out is not None:
-                if plain._d is None:
+                raw = wsf_slot_get(plain, _INFLATER_AT[0]) if _INFLATER_AT[0] >= 0 else NULL
+                if (plain._d if raw == NULL else <object>raw) is None:
                     # Its stream ended (or it resets each message).
                     out = self._member.settle(out, self._inflate_max)
                 return out
@@ -135,51 +160,73 @@ cdef class _AiohttpFeed:
         cdef Py_ssize_t count = 0
         cdef Py_ssize_t n
         cdef Py_ssize_t pos
-        cdef Py_ssize_t size = -1
+        cdef Py_ssize_t size
+        cdef FrameDecoder decoder = self._decoder
+        # Whole text messages straight from the wire to their str when they
+        # are UTF-8 (the rest come back as frames, judged below).
+        cdef int text_mode = _TEXT_IF_VALID if self._decode_text else 0
         cdef Frame frame
         cdef object text
         cdef object msg
         cdef object feed = self._feed
         cdef object queue = self._queue
         try:
-            for obj in self._decoder.feed(data):
-                frame = <Frame>obj
-                if size < 0:
-                    size = queue._size
+            with cython.critical_section(decoder):
+                decoder._take(data)
+            size = queue._size
+            while True:
                 if size > self._limit:
-                    return count, 2, frame
-                if not frame._fin or (frame._op != 1 and frame._op != 2):
-                    return count, 1, frame
-                payload = frame.payload
-                if frame._rsv1:
-                    # A whole compressed message (RFC 7692 §6.1: RSV1).
-                    if self._inflate is None:
-                        return count, 1, frame
-                    try:
-                        payload = self._inflate_whole(payload)
-                    except ProtocolError as exc:
-                        return count, 5, exc
-                n = PyBytes_GET_SIZE(payload)
-                if frame._op == 2:
-                    msg = _aiohttp_message(self._message, self._binary_kind, payload, "")
-                elif not self._decode_text:
-                    msg = _aiohttp_message(self._text_bytes, self._text_kind, payload, "")
+                    # Over the mark: the next frame is not delivered.
+                    obj = _locked_step(decoder, 0, 0)
+                    if obj is None:
+                        break
+                    return count, 2, obj
+                # A whole uncompressed message in one frame comes back as its
+                # data (a str, or a binary message's bytes), anything else as
+                # its frame.
+                obj = _locked_step(decoder, _WHOLE_MESSAGES, text_mode)
+                if obj is None:
+                    break
+                if type(obj) is str:
+                    n = <Py_ssize_t>decoder._h.length
+                    msg = _aiohttp_message(self._message, self._text_kind, obj, "")
+                elif type(obj) is bytes:
+                    n = PyBytes_GET_SIZE(obj)
+                    msg = _aiohttp_message(self._message, self._binary_kind, obj, "")
                 else:
-                    text = None if frame._rsv1 else frame._text
-                    if text is None:
-                        if n < _AIOHTTP_SHORT_TEXT and not frame._rsv1:
-                            try:
-                                text = PyUnicode_DecodeUTF8(PyBytes_AS_STRING(payload), n, NULL)
-                            except UnicodeDecodeError:
-                                return count, 4 if frame._rsv1 else 1, frame
-                        else:
-                            pos = -1
-                            text = wsf_decode_object(
-                                <const uint8_t *>PyBytes_AS_STRING(payload), n, 0, &pos
-                            )
-                            if text is None:
-                                return count, 4 if frame._rsv1 else 1, frame
-                    msg = _aiohttp_message(self._message, self._text_kind, text, "")
+                    frame = <Frame>obj
+                    if not frame._fin or (frame._op != 1 and frame._op != 2):
+                        return count, 1, frame
+                    payload = frame.payload
+                    if frame._rsv1:
+                        # A whole compressed message (RFC 7692 §6.1: RSV1).
+                        if self._inflate is None:
+                            return count, 1, frame
+                        try:
+                            payload = self._inflate_whole(payload)
+                        except ProtocolError as exc:
+                            return count, 5, exc
+                    n = PyBytes_GET_SIZE(payload)
+                    if frame._op == 2:
+                        msg = _aiohttp_message(self._message, self._binary_kind, payload, "")
+                    elif not self._decode_text:
+                        msg = _aiohttp_message(self._text_bytes, self._text_kind, payload, "")
+                    else:
+                        text = None if frame._rsv1 else frame._text
+                        if text is None:
+                            if n < _AIOHTTP_SHORT_TEXT and not frame._rsv1:
+                                try:
+                                    text = PyUnicode_DecodeUTF8(PyBytes_AS_STRING(payload), n, NULL)
+                                except UnicodeDecodeError:
+                                    return count, 4 if frame._rsv1 else 1, frame
+                            else:
+                                pos = -1
+                                text = wsf_decode_object(
+                                    <const uint8_t *>PyBytes_AS_STRING(payload), n, 0, &pos
+                                )
+                                if text is None:
+                                    return count, 4 if frame._rsv1 else 1, frame
+                        msg = _aiohttp_message(self._message, self._text_kind, text, "")
                 feed(msg, n)
                 count += 1
                 if self._overhead < 0:

@@ -11,6 +11,9 @@ cdef enum:
     # when the data still live in it is at most a quarter of it, so that one
     # burst does not pin its memory for the rest of the connection.
     _KEEP_BUFFER = 262144
+    # FrameDecoder._step's text_as_str.
+    _TEXT_VALIDATED = 1
+    _TEXT_IF_VALID = 2
 
 # ---------------------------------------------------------------------------
 # The decoder
@@ -493,10 +496,11 @@ cdef class FrameDecoder:
             self._fail(_rules.truncated_text(<uint64_t>n - self._st.seen))
         return text
 
-    cdef object _message_text(self, const uint8_t *src):
+    cdef object _message_text(self, const uint8_t *src, bint lenient):
         """The str of a whole uncompressed text message in one frame, straight
         from the input (wsf_text.h): no payload bytes, no Frame.  Fails the
-        decoder on ill-formed text (RFC 6455 §8.1)."""
+        decoder on ill-formed text (RFC 6455 §8.1); ``lenient``: returns None
+        instead, nothing consumed (the caller then builds the frame)."""
         cdef Py_ssize_t n = <Py_ssize_t>self._h.length
         cdef Py_ssize_t pos = -1
         cdef int truncated = 0
@@ -512,6 +516,8 @@ cdef class FrameDecoder:
         if r == NULL:
             if pos < 0:
                 _reraise()  # MemoryError
+            if lenient:
+                return None
             self._received = 0
             self._h_active = True
             self._fail(_rules.truncated_text(pos) if truncated else _rules.invalid_text(pos))
@@ -523,13 +529,15 @@ cdef class FrameDecoder:
         self._h_active = False
         return text
 
-    cdef object _step(self, uint64_t message_limit, bint text_as_str):
+    cdef object _step(self, uint64_t message_limit, int text_as_str):
         """Return the next complete frame, or None when more input is needed.
 
         For feed_messages, a whole uncompressed message in one frame shorter
         than ``message_limit`` (0: never) comes back as its data instead: the
         payload ``bytes`` of a binary one, and with ``text_as_str`` the str of
-        a text one."""
+        a text one (_TEXT_VALIDATED: when the decoder validates text;
+        _TEXT_IF_VALID: also when it does not, if the text is UTF-8, else its
+        frame comes back)."""
         cdef const uint8_t *p
         cdef Py_ssize_t avail
         cdef int r
@@ -556,8 +564,11 @@ cdef class FrameDecoder:
             avail -= self._h.size
             if <uint64_t>avail >= self._h.length:
                 if (text_as_str and self._h.length < message_limit and self._h.opcode == 1
-                        and self._h.fin and self._validating):
-                    return self._message_text(p + self._h.size)
+                        and self._h.fin and (self._validating or (
+                            text_as_str == _TEXT_IF_VALID and not self._message_compressed))):
+                    text = self._message_text(p + self._h.size, text_as_str == _TEXT_IF_VALID)
+                    if text is not None:
+                        return text
                 # The whole payload is here: straight into its bytes object.
                 payload = PyBytes_FromStringAndSize(NULL, <Py_ssize_t>self._h.length)
                 if self._h.length:

@@ -229,14 +229,41 @@ wsf_take_vectorcall(encode_message_bytes, _encode_lean)
 cdef object _Inflater = None
 cdef object _ENDED = None
 cdef uint64_t _NO_INFLATE_LIMIT = 0
+# Where an Inflater keeps _d, max_ratio, _reset and _out (__slots__
+# members), read and written at their instance offsets as the Deflater's are
+# read above; _INFLATER_AT[0] is -1 when one of them is not a plain object
+# slot (they are then used as attributes).
+cdef Py_ssize_t _INFLATER_AT[4]
+_INFLATER_AT[0] = -1
+
+
+cdef extern from *:
+    """
+    /* Store a new reference to ``v`` in the slot at ``offset`` of ``obj``. */
+    static void wsf_slot_set(PyObject *obj, Py_ssize_t offset, PyObject *v) {
+        PyObject **p = (PyObject **)((char *)obj + offset);
+        PyObject *old = *p;
+        Py_INCREF(v);
+        *p = v;
+        Py_XDECREF(old);
+    }
+    """
+    void wsf_slot_set(object obj, Py_ssize_t offset, object v)
 
 
 cdef object _inflater_class():
     global _Inflater, _ENDED, _NO_INFLATE_LIMIT
+    cdef int i
     if _Inflater is None:
         from wsframe import _deflate_codec
         _ENDED = _deflate_codec._ENDED
         _NO_INFLATE_LIMIT = _deflate_codec._NO_LIMIT
+        members = _deflate_codec.Inflater.__dict__
+        for i, name in enumerate(("_d", "max_ratio", "_reset", "_out")):
+            _INFLATER_AT[i] = wsf_slot_offset(members[name])
+        for i in range(4):
+            if _INFLATER_AT[i] < 0:
+                _INFLATER_AT[0] = -1
         _Inflater = _deflate_codec.Inflater
     return _Inflater
 
@@ -260,11 +287,24 @@ cdef object _inflate_frame(object inflater, bytes payload, bint fin, bint has_li
     """The inflated bytes of one frame, or None when this path does not apply
     (the caller then calls ``inflater.feed``; nothing has been inflated)."""
     cdef bytes data
-    if type(inflater) is not _inflater_class() or inflater.max_ratio is not None:
+    cdef bint slots
+    cdef int i
+    if type(inflater) is not _inflater_class():
         return None
+    slots = _INFLATER_AT[0] >= 0
+    if slots:
+        for i in range(4):
+            if wsf_slot_get(inflater, _INFLATER_AT[i]) == NULL:
+                return None  # never set (no __init__): the general path raises
+        if <object>wsf_slot_get(inflater, _INFLATER_AT[1]) is not None:
+            return None  # max_ratio
+        d = <object>wsf_slot_get(inflater, _INFLATER_AT[0])
+    elif inflater.max_ratio is not None:
+        return None
+    else:
+        d = inflater._d
     if has_limit and budget >= _NO_INFLATE_LIMIT:
         return None
-    d = inflater._d
     if d is None:
         d = inflater._start()  # raises the error that ended the inflater
     elif d is _ENDED:
@@ -281,14 +321,24 @@ cdef object _inflate_frame(object inflater, bytes payload, bint fin, bint has_li
         inflater._fail(_rules.corrupt_compressed(exc))
     if type(out) is not bytes:
         out = bytes(out)
-    if fin:
+    if slots:
+        if fin:
+            wsf_slot_set(inflater, _INFLATER_AT[3], 0)
+            if <object>wsf_slot_get(inflater, _INFLATER_AT[2]) or d.eof:
+                wsf_slot_set(inflater, _INFLATER_AT[0], None)
+        else:
+            total = <object>wsf_slot_get(inflater, _INFLATER_AT[3]) + PyBytes_GET_SIZE(out)
+            wsf_slot_set(inflater, _INFLATER_AT[3], total)
+            if d.eof:
+                # RFC 7692 §7.2.3.4: the stream ended with a final block.
+                wsf_slot_set(inflater, _INFLATER_AT[0], _ENDED)
+    elif fin:
         inflater._out = 0
         if inflater._reset or d.eof:
             inflater._d = None
     else:
         inflater._out = inflater._out + PyBytes_GET_SIZE(out)
         if d.eof:
-            # RFC 7692 §7.2.3.4: the stream ended with a final block.
             inflater._d = _ENDED
     return out
 

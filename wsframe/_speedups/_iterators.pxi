@@ -2,6 +2,20 @@
 # included by _frames.pyx after the decoder and the assembler they drive.
 
 
+cdef inline object _locked_step(FrameDecoder decoder, uint64_t limit, int text_as_str):
+    """One step of ``decoder`` (see FrameDecoder._step) for an iterator or a
+    loop driving it: raises the error it raised before, and refuses a step
+    while another thread is inside it."""
+    cdef object obj
+    with cython.critical_section(decoder):
+        if decoder._error is not None:
+            raise decoder._error
+        if decoder._busy:
+            raise _concurrent_use()
+        obj = decoder._step(limit, text_as_str)
+    return obj
+
+
 @cython.final
 @cython.freelist(16)
 cdef class _FrameIterator:
@@ -24,12 +38,7 @@ cdef class _FrameIterator:
             raise StopIteration
         # Exhausted if anything below raises; re-armed after a frame.
         self._done = True
-        with cython.critical_section(decoder):
-            if decoder._error is not None:
-                raise decoder._error
-            if decoder._busy:
-                raise _concurrent_use()
-            frame = decoder._step(0, False)
+        frame = _locked_step(decoder, 0, 0)
         if frame is None:
             raise StopIteration
         self._done = False
@@ -61,7 +70,8 @@ cdef class _MessageIterator:
         cdef object frame
         cdef object message
         cdef uint64_t limit
-        cdef bint exact, text_as_str
+        cdef bint exact
+        cdef int text_as_str
         if self._done or decoder is None:
             raise StopIteration
         # Exhausted if anything below raises; re-armed after a message.
@@ -69,7 +79,7 @@ cdef class _MessageIterator:
         exact = type(self._assembler) is MessageAssembler
         while True:
             limit = 0
-            text_as_str = False
+            text_as_str = 0
             if exact:
                 assembler = <MessageAssembler>self._assembler
                 if assembler._opcode is None:
@@ -78,13 +88,8 @@ cdef class _MessageIterator:
                     limit = <uint64_t>-1
                     if assembler._has_limit and assembler._limit < limit:
                         limit = assembler._limit + 1
-                    text_as_str = True if assembler.decode_text else False
-            with cython.critical_section(decoder):
-                if decoder._error is not None:
-                    raise decoder._error
-                if decoder._busy:
-                    raise _concurrent_use()
-                frame = decoder._step(limit, text_as_str)
+                    text_as_str = _TEXT_VALIDATED if assembler.decode_text else 0
+            frame = _locked_step(decoder, limit, text_as_str)
             if frame is None:
                 raise StopIteration
             if type(frame) is str:
