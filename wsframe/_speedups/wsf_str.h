@@ -27,7 +27,7 @@
  *   Py_buffer it holds.  The kernels are the module's table (wsf_kt), taken
  *   from _mask at import (wsf_capsule.h).
  *
- * Steps: (1) ASCII bet: an input shorter than WSF_STR_SHORT (192) bytes
+ * Steps: (1) ASCII bet: an input shorter than WSF_STR_SHORT (384) bytes
  * is checked whole (inline 8-byte-word test) and, if ASCII, copied inline
  * into a 1-byte str; a longer one whose first 64 bytes are ASCII is
  * copied into a 1-byte str while being checked, in one pass, as CPython's
@@ -65,10 +65,10 @@ static PyObject *wsf_decode_cpython(const uint8_t *s, Py_ssize_t n,
 
 /* Below this length the ASCII bet checks all of s before it allocates
  * (wsf_str_ascii_short), from it on it copies while checking: the level's
- * vector kernel, or at the scalar level wsf_str_ascii_copy.  (Measured, one
- * process, every level: at 192-383 bytes one pass is 5-20% faster than two,
- * below 192 two passes are up to 15% faster.) */
-#define WSF_STR_SHORT 192
+ * vector kernel, or at the scalar level wsf_str_ascii_copy.  (Measured, two
+ * builds in one process: one pass from 192 bytes was no faster than these
+ * two inline passes at 192-383 bytes, at any level.) */
+#define WSF_STR_SHORT 384
 
 /* Is s[0..n) ASCII?  8-byte words OR-ed (the last one overlapping). */
 static inline int wsf_str_ascii_short(const uint8_t *s, size_t n)
@@ -125,8 +125,15 @@ static inline int wsf_str_ascii64(const uint8_t *s)
  * 8-byte words a step, OR-ed and tested once, then stored: a third fewer
  * instructions per byte than one word a step (CPython's ASCII loop; ~1.5x
  * its speed in cache, the compiler may move the words with the baseline
- * ISA's registers); the last word overlaps what is done, no byte loop. */
-static inline size_t wsf_str_ascii_copy(const uint8_t *s, size_t n, uint8_t *out)
+ * ISA's registers); the last word overlaps what is done, no byte loop.
+ * Out of line: inlined, it changed how GCC compiled the short path of
+ * wsf_decode_str (10-15% slower at 256-383 bytes, measured). */
+#if defined(_MSC_VER)
+__declspec(noinline)
+#elif defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline))
+#endif
+static size_t wsf_str_ascii_copy(const uint8_t *s, size_t n, uint8_t *out)
 {
     uint64_t w[8], acc;
     size_t i = 0, k;
