@@ -56,6 +56,7 @@ class Workload:
             compared with :attr:`Case.expected` (None: compared as is).
         describe: a short fact about an implementation's output shown beside
             its figure (the compression ratio), or None.
+        optional: run only when ``--only`` names it (not in the default run).
     """
 
     name: str
@@ -67,6 +68,7 @@ class Workload:
     build: Callable[[int], Case]
     normalize: Callable[[Any], Any] | None = None
     describe: Callable[[Any], str] | None = None
+    optional: bool = False
 
     def sizes(self, quick: bool) -> tuple[int, ...]:
         """The sizes for the chosen mode."""
@@ -217,6 +219,10 @@ DECODE_SWEEP = (
     MiB,
 )
 DECODE_SWEEP_QUICK = (16, 65, 320, 448, KiB, 4 * KiB, 64 * KiB + 1)
+# A fine grid, for finding a cliff anywhere (not in the default runs): every 64 bytes
+# from 64 to 4 KiB, the odd short lengths, then powers of two to 1 MiB.
+DECODE_FINE = (16, 17, 31, 33, 48, 63, *range(64, 4 * KiB + 1, 64), *(2**k for k in range(13, 21)))
+DECODE_FINE_QUICK = (17, 320, 448, KiB, 2 * KiB, 4 * KiB, MiB)
 
 
 def _decode_text_builder(kind: str) -> Callable[[int], Case]:
@@ -489,6 +495,16 @@ WORKLOADS: tuple[Workload, ...] = (
         )
         for kind in ("ascii", "mixed")
     ),
+    Workload(
+        "decode.fine.ascii",
+        "utf8-decode-fine",
+        "utf8_decode",
+        "utf8.decode() -> str on ascii text, every 64 B to 4 KiB, powers of two to 1 MiB",
+        DECODE_FINE,
+        DECODE_FINE_QUICK,
+        _decode_text_builder("ascii"),
+        optional=True,
+    ),
     *(
         Workload(
             f"message.text.{kind}",
@@ -631,7 +647,8 @@ FAMILIES: tuple[str, ...] = tuple(dict.fromkeys(w.family for w in WORKLOADS))
 
 
 def select(patterns: list[str] | None) -> list[Workload]:
-    """Workloads matching any of ``patterns`` (fnmatch on the name or the family).
+    """Workloads matching any of ``patterns`` (fnmatch on the name or the family);
+    without patterns, every workload but the optional ones.
 
     A bare prefix selects everything under it: ``mask`` -> mask.copy and
     mask.inplace, ``frames.decode`` -> the four decode workloads.
@@ -640,7 +657,7 @@ def select(patterns: list[str] | None) -> list[Workload]:
         ValueError: if a pattern matches nothing (with the list of names).
     """
     if not patterns:
-        return list(WORKLOADS)
+        return [w for w in WORKLOADS if not w.optional]
     from fnmatch import fnmatchcase
 
     chosen: list[Workload] = []

@@ -13,7 +13,7 @@ from types import ModuleType
 from typing import NoReturn
 
 from . import _rules
-from ._args import check_limit
+from ._args import byte_view, check_limit
 from ._deflate_negotiation import DeflateParams
 from ._rules import DEFAULT_MAX_SIZE
 from ._zlib import Compressor, Decompressor, backend_name, import_backend, zlib_backend
@@ -190,13 +190,15 @@ class Inflater(_Codec):
             room = math.floor(ratio * self._in) + RATIO_SLACK - self._out
             if bound is None or room < bound:
                 bound, by_ratio = room, True
-        if fin:
-            data: bytes | bytearray | memoryview = (
-                payload + _TRAILER if type(payload) is bytes else b"".join((payload, _TRAILER))  # one copy, any buffer
-            )
-        else:
-            data = payload
         try:
+            if fin:
+                data: bytes | bytearray | memoryview = (
+                    payload + _TRAILER
+                    if type(payload) is bytes
+                    else b"".join((payload, _TRAILER))  # one copy, any buffer
+                )
+            else:
+                data = payload
             if bound is None:
                 out: bytes = d.decompress(data)
             else:
@@ -207,6 +209,9 @@ class Inflater(_Codec):
                     out = self._rest(d, out, bound, by_ratio)
         except self._zerror as exc:
             self._fail(_rules.corrupt_compressed(exc))
+        except TypeError:
+            byte_view(payload, "payload")  # not bytes-like: say so in the API's words
+            raise
         self._out = 0 if fin else self._out + len(out)
         if fin:
             self._in = 0

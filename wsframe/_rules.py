@@ -344,11 +344,14 @@ def encode_close(code: Any, reason: str = "") -> bytes:
     Raises:
         ValueError: a code that may not be sent (see :func:`is_valid_close_code`)
             or a reason longer than 123 bytes once encoded.
-        TypeError: ``reason`` is not a str.
+        TypeError: ``code`` is not an int or ``reason`` not a str.
     """
     if not isinstance(reason, str):
         raise TypeError(f"reason must be a str, not {type(reason).__name__}")
-    value = operator.index(code)
+    try:
+        value = operator.index(code)
+    except TypeError:
+        raise TypeError(f"code must be an int, not {type(code).__name__}") from None
     if not is_valid_close_code(value):
         raise ValueError(f"invalid close code {value}")
     encoded = reason.encode("utf-8")

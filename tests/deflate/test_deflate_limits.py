@@ -99,6 +99,18 @@ def test_bad_max_size(limit: Any, error: type[Exception]) -> None:
         Inflater(DeflateParams()).feed(compressed(b"x"), fin=True, max_size=limit)
 
 
+@pytest.mark.parametrize("backend", BACKEND)
+@pytest.mark.parametrize("fin", [True, False])
+@pytest.mark.parametrize("payload", ["x", 5, None])
+def test_payload_that_is_not_bytes_like_is_named(backend: str, fin: bool, payload: Any) -> None:
+    # The caller's mistake in the API's words, not those of the join or zlib inside.
+    with pytest.raises(TypeError, match=f"payload must be a bytes-like object, not {type(payload).__name__}"):
+        Inflater(DeflateParams(), zlib=backend).feed(payload, fin=fin)
+    data = compressed(b"hello")
+    for kind in (bytearray, memoryview):
+        assert Inflater(DeflateParams(), zlib=backend).feed(kind(data), fin=fin) == b"hello"
+
+
 @pytest.mark.parametrize("limit", [1e6, 1000000.0, Fraction(10**6)])
 @pytest.mark.parametrize("fragment", [None, 100])
 def test_assembler_limit_of_any_real_number_type_with_inflater(limit: Any, fragment: int | None) -> None:

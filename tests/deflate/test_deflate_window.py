@@ -7,7 +7,8 @@ agreed window, and refused (1002) when it points before the stream's start
 (before the message, without context takeover).  The streams are built by
 hand (``deflate_message``) so that the distances are exactly the ones tested;
 each is fed whole and split into frames of many sizes, on every backend,
-directly and through the ``MessageAssembler``.
+directly and through the ``MessageAssembler`` of both implementations (the
+compiled one inflates on its own path).
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ import random
 import pytest
 from _deflate_support import backend_params, deflate_message
 
+from _support import BACKENDS, load_implementation
 from wsframe.deflate import DeflateParams, Inflater
 from wsframe.errors import ProtocolError
-from wsframe.frames import Frame, MessageAssembler, Opcode
+from wsframe.frames import Opcode
 
 BACKEND = backend_params()
 SPLITS = [None, 512, 100, 7, 1]  # None: the message in one frame
@@ -52,12 +54,15 @@ def inflate(inflater: Inflater, payload: bytes, split: int | None) -> bytes:
     return b"".join(inflater.feed(piece, fin=i == len(pieces) - 1, max_size=None) for i, piece in enumerate(pieces))
 
 
-def assemble(assembler: MessageAssembler, payload: bytes, split: int | None) -> bytes:
+def assemble(inflater: Inflater, payload: bytes, split: int | None, implementation: str) -> bytes:
+    """The message's data from a fresh ``MessageAssembler`` of ``implementation``."""
+    frames = load_implementation("frames", implementation)
+    assembler = frames.MessageAssembler(max_message_size=None, inflater=inflater)
     pieces = frames_of(payload, split)
     message = None
     for i, piece in enumerate(pieces):
         opcode = Opcode.BINARY if i == 0 else Opcode.CONTINUATION
-        message = assembler.add(Frame(opcode, piece, fin=i == len(pieces) - 1, rsv1=i == 0))
+        message = assembler.add(frames.Frame(opcode, piece, fin=i == len(pieces) - 1, rsv1=i == 0))
     assert message is not None
     return bytes(message.data)
 
@@ -84,8 +89,8 @@ def test_reference_beyond_the_agreed_window_within_the_message(backend: str, cas
     params = DeflateParams(client_max_window_bits=bits, server_max_window_bits=bits)
     assert inflate(Inflater(params, zlib=backend), payload, split) == expected
     assert inflate(Inflater(params, client=True, zlib=backend), payload, split) == expected
-    assembler = MessageAssembler(max_message_size=None, inflater=Inflater(params, zlib=backend))
-    assert assemble(assembler, payload, split) == expected
+    for implementation in BACKENDS:
+        assert assemble(Inflater(params, zlib=backend), payload, split, implementation) == expected
 
 
 BEFORE_START = {
@@ -103,10 +108,10 @@ def test_reference_before_the_stream_start_is_1002(backend: str, case: str, spli
     with pytest.raises(ProtocolError) as info:
         inflate(Inflater(DeflateParams(), zlib=backend), payload, split)
     assert info.value.code == 1002
-    assembler = MessageAssembler(max_message_size=None, inflater=Inflater(DeflateParams(), zlib=backend))
-    with pytest.raises(ProtocolError) as info:
-        assemble(assembler, payload, split)
-    assert info.value.code == 1002
+    for implementation in BACKENDS:
+        with pytest.raises(ProtocolError) as info:
+            assemble(Inflater(DeflateParams(), zlib=backend), payload, split, implementation)
+        assert info.value.code == 1002
 
 
 PREVIOUS = LITERALS[:600]

@@ -314,6 +314,7 @@ def test_inflate_errors_are_worded_once() -> None:
         ),
         (lambda m: m.Frame("1", b""), "opcode must be an int, not str"),
         (lambda m: m.encode_frame(1.0, b""), "opcode must be an int, not float"),
+        (lambda m: m.encode_close("1000"), "code must be an int, not str"),
     ],
 )
 def test_wrong_types_named_at_the_boundary(impl: ModuleType, call: Any, words: str) -> None:

@@ -19,6 +19,7 @@ its own interpreter (``WSFRAME_SIMD``, read at import).
 from __future__ import annotations
 
 import importlib
+import inspect
 import random
 import textwrap
 import threading
@@ -340,6 +341,15 @@ def test_bad_arguments(impl: Callable[[Any], str], data: Any, error: type) -> No
     with pytest.raises(error) as want:
         ref.decode(data)
     assert str(got.value) == str(want.value)
+
+
+def test_data_is_positional_only(impl: Callable[[Any], str]) -> None:
+    # Both backends: decode(data, /), as bytes.decode takes its arguments
+    # (the compiled one is a one-argument C call, the cheapest there is).
+    with pytest.raises(TypeError):
+        impl(data=b"abc")
+    (parameter,) = inspect.signature(impl).parameters.values()
+    assert parameter.name == "data" and parameter.kind is inspect.Parameter.POSITIONAL_ONLY
 
 
 def test_large_inputs(impl: Callable[[Any], str]) -> None:

@@ -65,8 +65,10 @@ static PyObject *wsf_decode_cpython(const uint8_t *s, Py_ssize_t n,
 }
 
 /* Below this length the ASCII bet checks all of s before it allocates
- * (wsf_str_ascii_short), from it on it copies while checking with the
- * level's vector kernel. */
+ * (wsf_str_ascii_short), from it on it copies while checking: the level's
+ * vector kernel, or at the scalar level wsf_str_ascii_copy.  (Measured, two
+ * builds in one process: one pass from 192 bytes was no faster than these
+ * two inline passes at 192-383 bytes, at any level.) */
 #define WSF_STR_SHORT 384
 
 /* Is s[0..n) ASCII?  8-byte words OR-ed (the last one overlapping). */
@@ -118,6 +120,54 @@ static inline int wsf_str_ascii64(const uint8_t *s)
             & 0x8080808080808080ULL) == 0;
 }
 
+/* Copy s[0..n) (n >= 8) to out while it is ASCII, in plain C: the scalar
+ * level's copy-while-checking.  Returns n, or a length before the first
+ * non-ASCII byte (out is then partly written and to be dropped).  Eight
+ * 8-byte words a step, OR-ed and tested once, then stored: a third fewer
+ * instructions per byte than one word a step (CPython's ASCII loop; ~1.5x
+ * its speed in cache, the compiler may move the words with the baseline
+ * ISA's registers); the last word overlaps what is done, no byte loop.
+ * Out of line: inlined, it changed how GCC compiled the short path of
+ * wsf_decode_str (10-15% slower at 256-383 bytes, measured). */
+#if defined(_MSC_VER)
+__declspec(noinline)
+#elif defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline))
+#endif
+static size_t wsf_str_ascii_copy(const uint8_t *s, size_t n, uint8_t *out)
+{
+    uint64_t w[8], acc;
+    size_t i = 0, k;
+    for (; n - i >= 64; i += 64) {
+        acc = 0;
+        for (k = 0; k < 8; k++) {
+            memcpy(&w[k], s + i + 8 * k, 8);
+            acc |= w[k];
+        }
+        if (acc & 0x8080808080808080ULL) {
+            return i;
+        }
+        for (k = 0; k < 8; k++) {
+            memcpy(out + i + 8 * k, &w[k], 8);
+        }
+    }
+    for (; n - i >= 8; i += 8) {
+        memcpy(&w[0], s + i, 8);
+        if (w[0] & 0x8080808080808080ULL) {
+            return i;
+        }
+        memcpy(out + i, &w[0], 8);
+    }
+    if (i < n) {
+        memcpy(&w[0], s + n - 8, 8);
+        if (w[0] & 0x8080808080808080ULL) {
+            return i; /* s[0..i) was checked: the byte is at or after i */
+        }
+        memcpy(out + n - 8, &w[0], 8);
+    }
+    return n;
+}
+
 static PyObject *wsf_decode_str(const uint8_t *s, Py_ssize_t n, int validated,
                                 Py_ssize_t *error_pos)
 {
@@ -136,9 +186,7 @@ static PyObject *wsf_decode_str(const uint8_t *s, Py_ssize_t n, int validated,
     }
     if (n < WSF_STR_SHORT) {
         /* Short: check all of s first, then allocate and copy, inline: no
-         * call but the allocation.  (Measured: copying while checking
-         * through the kernel table cost ~10 ns more per call below ~320
-         * bytes at every level.) */
+         * call but the allocation. */
         if (wsf_str_ascii_short(s, (size_t)n)) {
             u = PyUnicode_New(n, 0x7F);
             if (u != NULL) {
@@ -146,15 +194,12 @@ static PyObject *wsf_decode_str(const uint8_t *s, Py_ssize_t n, int validated,
             }
             return u;
         }
-    } else if (wsf_kt->dec_ascii == NULL) {
-        /* No vector ASCII copy at this level (scalar): CPython's decoder
-         * has the same word-at-a-time ASCII loop (measured: a tie with the
-         * scalar copy-while-checking), with no probe before it. */
-        return wsf_decode_cpython(s, n, error_pos);
     } else if (wsf_str_ascii64(s)) {
         /* Starts with 64 ASCII bytes: bet on ASCII and copy while checking
          * (one pass, as CPython's ASCII decoder); on losing the bet the
-         * partial copy is dropped and only that prefix was read twice. */
+         * partial copy is dropped and only that prefix was read twice.  The
+         * scalar level copies in plain C (no vector kernel; not CPython's
+         * decoder either: its one-word loop is ~1.5x slower). */
         size_t done;
         u = PyUnicode_New(n, 0x7F);
         if (u == NULL) {
@@ -163,7 +208,9 @@ static PyObject *wsf_decode_str(const uint8_t *s, Py_ssize_t n, int validated,
         if (nogil) {
             ts = PyEval_SaveThread();
         }
-        done = wsf_decode_ascii(s, (size_t)n, (uint8_t *)PyUnicode_DATA(u));
+        done = wsf_kt->dec_ascii != NULL
+                   ? wsf_kt->dec_ascii(s, (size_t)n, (uint8_t *)PyUnicode_DATA(u))
+                   : wsf_str_ascii_copy(s, (size_t)n, (uint8_t *)PyUnicode_DATA(u));
         if (nogil) {
             PyEval_RestoreThread(ts);
         }
