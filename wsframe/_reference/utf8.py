@@ -132,7 +132,7 @@ def find_invalid(data: Any) -> int:
     return state.start if state.need else -1
 
 
-def decode(data: Any, /) -> str:
+def decode(data: Any) -> str:
     """Return the text of the UTF-8 in ``data``: ``bytes(data).decode("utf-8")``.
 
     Raises:
