@@ -110,11 +110,10 @@ Feed: Any = getattr(_backend.frames, "_AiohttpFeed", _Feed)
 class _InflaterAdapter:
     """aiohttp's ``ZLibDecompressor.decompress_sync`` on a wsframe Inflater.
 
-    Used once a connection has been handed to aiohttp's own parser, so that
-    the compression context (kept across messages) stays the one wsframe
-    built.  When the hand-over happened inside a compressed message, aiohttp's
-    buffer starts with a placeholder for the fragments already inflated: they
-    are skipped and their output put back in front.
+    Used once a connection has been handed to aiohttp's own parser, so that the compression
+    context (kept across messages) stays the one wsframe built.  When the hand-over happened
+    inside a compressed message, aiohttp's buffer starts with a placeholder for the fragments
+    already inflated: they are skipped and their output put back in front.
     """
 
     def __init__(self, owner: Any) -> None:
