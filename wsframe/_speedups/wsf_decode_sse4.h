@@ -232,27 +232,57 @@ WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void wsf_dec_step2_sse4(const uint8_t *s,
                        _mm_srli_si128(c2, 8), keep >> 8, out, po);
 }
 
-/* UCS-4 output, 8 positions (low halves): the low 16 bits of each code
- * point in 16-bit lanes, bits 16..20 (4-byte leads only) apart, compacted
- * alike, then widened to 32 bits. */
-WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void wsf_dec_half4_sse4(__m128i b0, __m128i c1,
-                                                        __m128i c2, __m128i c3,
-                                                        unsigned m, int has4,
-                                                        uint32_t *out, size_t *po)
+/* ---- The general block (UCS-4 output): positions in even/odd 16-bit
+ * lanes.  The 16 bytes at s read as eight 16-bit lanes hold (s[2k],
+ * s[2k+1]): the first two bytes of the sequence at every even position;
+ * read at s + 1 they are those of every odd position, and at s + 2, s + 3
+ * the next two bytes.  So no byte is widened: pmaddubsw makes
+ * p = b0 * 64 + b1 per lane, and valid UTF-8 puts p, at a character start,
+ * in disjoint ranges: ASCII <= 20B4, 2-byte leads 3100..387F, 3-byte
+ * 38A0..3C7F, 4-byte 3C90..3D8F.  The marker bits of the lead and of the
+ * continuations are subtracted as constants; 16-bit arithmetic drops the
+ * bits above 16 by itself. ---- */
+
+/* The low 16 bits of the code point at each lane's position (r: its bytes
+ * 0, 1; q: 2, 3), from sequences of 1..3 bytes; *pp = p. */
+WSF_TARGET_SSE4 WSF_ALWAYS_INLINE __m128i wsf_dec_eo3_sse4(__m128i r, __m128i q, __m128i *pp)
 {
-    __m128i h, v, idx = _mm_load_si128((const __m128i *)wsf_dec_pos16[m]);
+    __m128i p = _mm_maddubs_epi16(r, _mm_set1_epi16(0x0140));
+    /* 2-byte: p - 3080 (0 at ASCII, by saturation) */
+    __m128i v = _mm_subs_epu16(p, _mm_set1_epi16(0x3080));
+    /* 3-byte: (p - 82) << 6 + b2 = lead nibble << 12 | c1 << 6 | c2 */
+    __m128i v3 = _mm_add_epi16(_mm_slli_epi16(_mm_sub_epi16(p, _mm_set1_epi16(0x82)), 6),
+                               _mm_and_si128(q, _mm_set1_epi16(0xFF)));
+    v = _mm_blendv_epi8(v, v3, _mm_cmpgt_epi16(p, _mm_set1_epi16(0x387F)));
+    /* ASCII: b0 (every other code point is above 7F) */
+    *pp = p;
+    return _mm_max_epu16(v, _mm_and_si128(r, _mm_set1_epi16(0x7F)));
+}
+
+/* With 4-byte sequences too: the low 16 bits ((c1 & F) << 12 | c2 << 6 |
+ * c3) replace v at 4-byte leads; *h = bits 16..20 ((p - 3C80) >> 4, 0
+ * below, at most 10: ill-formed input is clamped to U+10FFFF). */
+WSF_TARGET_SSE4 WSF_ALWAYS_INLINE __m128i wsf_dec_eo4_sse4(__m128i r, __m128i q, __m128i *h)
+{
+    __m128i p, v = wsf_dec_eo3_sse4(r, q, &p);
+    __m128i v4 = _mm_sub_epi16(
+        _mm_add_epi16(_mm_and_si128(_mm_slli_epi16(r, 4), _mm_set1_epi16((short)0xF000)),
+                      _mm_maddubs_epi16(q, _mm_set1_epi16(0x0140))),
+        _mm_set1_epi16(0x2080));
+    *h = _mm_min_epu16(_mm_srli_epi16(_mm_subs_epu16(p, _mm_set1_epi16(0x3C80)), 4),
+                       _mm_set1_epi16(0x10));
+    return _mm_blendv_epi8(v, v4, _mm_cmpgt_epi16(p, _mm_set1_epi16(0x3C7F)));
+}
+
+/* 8 positions in order (16-bit lanes v, bits 16..20 in h), compacted with
+ * the row of mask m and stored as 32-bit code points. */
+WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void wsf_dec_put4_sse4(__m128i v, __m128i h, unsigned m,
+                                                       uint32_t *out, size_t *po)
+{
+    __m128i idx = _mm_load_si128((const __m128i *)wsf_dec_pos16[m]);
     size_t o = *po;
-    if (has4) {
-        v = wsf_dec_cp16_sse4(_mm_cvtepu8_epi16(b0), _mm_cvtepu8_epi16(c1),
-                              _mm_cvtepu8_epi16(c2), _mm_cvtepu8_epi16(c3), &h);
-        h = _mm_shuffle_epi8(h, idx);
-    } else { /* no 4-byte lead in the chunk: bits 16..20 are zero */
-        v = wsf_dec_bmp16_sse4(_mm_cvtepu8_epi16(b0), _mm_cvtepu8_epi16(c1),
-                               _mm_cvtepu8_epi16(c2));
-        h = _mm_setzero_si128();
-    }
     v = _mm_shuffle_epi8(v, idx);
-    /* interleaved low and high halves: the 32-bit code points */
+    h = _mm_shuffle_epi8(h, idx);
     _mm_storeu_si128((__m128i *)(out + o), _mm_unpacklo_epi16(v, h));
     _mm_storeu_si128((__m128i *)(out + o + 4), _mm_unpackhi_epi16(v, h));
     *po = o + wsf_dec_cnt[m];
@@ -265,26 +295,46 @@ WSF_TARGET_SSE4 WSF_ALWAYS_INLINE int wsf_dec_has4_sse4(__m128i a)
            != 0;
 }
 
+/* UCS-4 output of any 16 bytes at s (s[0..19) readable). */
+WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void wsf_dec_any4_sse4(const uint8_t *s, __m128i a,
+                                                       unsigned keep, uint32_t *out,
+                                                       size_t *po)
+{
+    __m128i a1 = _mm_loadu_si128((const __m128i *)(s + 1));
+    __m128i a2 = _mm_loadu_si128((const __m128i *)(s + 2));
+    __m128i a3 = _mm_loadu_si128((const __m128i *)(s + 3));
+    __m128i ve, vo, he, ho, hlo, hhi;
+    if (wsf_dec_has4_sse4(a)) {
+        ve = wsf_dec_eo4_sse4(a, a2, &he);
+        vo = wsf_dec_eo4_sse4(a1, a3, &ho);
+        hlo = _mm_unpacklo_epi16(he, ho);
+        hhi = _mm_unpackhi_epi16(he, ho);
+    } else { /* no 4-byte lead in the chunk: bits 16..20 are zero */
+        ve = wsf_dec_eo3_sse4(a, a2, &he);
+        vo = wsf_dec_eo3_sse4(a1, a3, &ho);
+        hlo = hhi = _mm_setzero_si128();
+    }
+    /* even and odd lanes interleaved: positions 0..7, then 8..15 */
+    wsf_dec_put4_sse4(_mm_unpacklo_epi16(ve, vo), hlo, keep & 0xFF, out, po);
+    wsf_dec_put4_sse4(_mm_unpackhi_epi16(ve, vo), hhi, keep >> 8, out, po);
+}
+
 WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void wsf_dec_step4_sse4(const uint8_t *s,
                                                         __m128i a,
                                                         uint32_t *out, size_t *po)
 {
-    const __m128i m3f = _mm_set1_epi8(0x3F);
-    __m128i c1 = _mm_and_si128(_mm_loadu_si128((const __m128i *)(s + 1)), m3f);
-    __m128i c2 = _mm_and_si128(_mm_loadu_si128((const __m128i *)(s + 2)), m3f);
-    __m128i c3 = _mm_and_si128(_mm_loadu_si128((const __m128i *)(s + 3)), m3f);
     unsigned keep = wsf_dec_keep_sse4(a);
-    size_t run = wsf_dec_run4_sse4(s, a, keep, out + *po);
-    int has4;
-    if (run) {
+    size_t run;
+    /* A uniform run has no ASCII character: blocks of 1..3-byte text with
+     * one (mixed text) skip the run tests (4-byte leads test themselves:
+     * wsf_dec_run4_sse4 starts with them). */
+    if ((wsf_dec_leads_sse4(a, (char)0xF8, (char)0xF0) != 0
+         || (keep & ~(unsigned)_mm_movemask_epi8(a)) == 0)
+        && (run = wsf_dec_run4_sse4(s, a, keep, out + *po)) != 0) {
         *po += run;
         return;
     }
-    has4 = wsf_dec_has4_sse4(a);
-    wsf_dec_half4_sse4(a, c1, c2, c3, keep & 0xFF, has4, out, po);
-    wsf_dec_half4_sse4(_mm_srli_si128(a, 8), _mm_srli_si128(c1, 8),
-                       _mm_srli_si128(c2, 8), _mm_srli_si128(c3, 8), keep >> 8,
-                       has4, out, po);
+    wsf_dec_any4_sse4(s, a, keep, out, po);
 }
 
 /* All-ASCII chunk: widen 16 bytes to 16 code points. */
