@@ -383,7 +383,8 @@ WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void wsf_dec_step4_sse4(const uint8_t *s,
     wsf_dec_any4_sse4(s, a, keep, lead4 != 0, out, po);
 }
 
-/* All-ASCII chunk: widen 16 bytes to 16 code points. */
+/* All-ASCII chunk: widen 16 bytes to 16 code points (UCS-4: unpacks with
+ * zero, four shuffles where pmovzx needs three byte shifts more). */
 WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void wsf_dec_ascii2_sse4(__m128i a, uint16_t *out)
 {
     _mm_storeu_si128((__m128i *)out, _mm_cvtepu8_epi16(a));
@@ -392,10 +393,12 @@ WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void wsf_dec_ascii2_sse4(__m128i a, uint16_t *
 
 WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void wsf_dec_ascii4_sse4(__m128i a, uint32_t *out)
 {
-    _mm_storeu_si128((__m128i *)out, _mm_cvtepu8_epi32(a));
-    _mm_storeu_si128((__m128i *)(out + 4), _mm_cvtepu8_epi32(_mm_srli_si128(a, 4)));
-    _mm_storeu_si128((__m128i *)(out + 8), _mm_cvtepu8_epi32(_mm_srli_si128(a, 8)));
-    _mm_storeu_si128((__m128i *)(out + 12), _mm_cvtepu8_epi32(_mm_srli_si128(a, 12)));
+    const __m128i z = _mm_setzero_si128();
+    __m128i lo = _mm_unpacklo_epi8(a, z), hi = _mm_unpackhi_epi8(a, z);
+    _mm_storeu_si128((__m128i *)out, _mm_unpacklo_epi16(lo, z));
+    _mm_storeu_si128((__m128i *)(out + 4), _mm_unpackhi_epi16(lo, z));
+    _mm_storeu_si128((__m128i *)(out + 8), _mm_unpacklo_epi16(hi, z));
+    _mm_storeu_si128((__m128i *)(out + 12), _mm_unpackhi_epi16(hi, z));
 }
 
 /* The SSE4 vector stages: 16 bytes per step. */
