@@ -181,11 +181,69 @@ static void runs(int level, uint32_t *cps, int quick)
     }
 }
 
+/* A code point of width w (1..4 UTF-8 bytes), one of the two ends of its
+ * range one time in four (the ends give the edge second bytes: E0 A0,
+ * EF BF, F0 90, F4 8F). */
+static uint32_t of_width(unsigned w)
+{
+    static const uint32_t lo[] = {0, 0x20, 0x80, 0x800, 0x10000};
+    static const uint32_t hi[] = {0, 0x7E, 0x7FF, 0xFFFF, 0x10FFFF};
+    uint32_t c;
+    unsigned r = rnd(8);
+    if (r == 0) return lo[w];
+    if (r == 1) return hi[w];
+    do { c = lo[w] + rnd(hi[w] - lo[w] + 1); } while (c >= 0xD800 && c < 0xE000);
+    return c;
+}
+
+/* Mixed-width text (the general block path): after 0..19 ASCII bytes (so
+ * every boundary falls at every offset of a 16-byte block, and at many of a
+ * 32- or 64-byte one), a run of width a, one of width b, one of width c,
+ * of 1..6 characters each, for every ordered choice of widths; then all
+ * code points in order, alone and with 0..3 ASCII bytes after each. */
+static void mixes(int level, uint32_t *cps, int quick)
+{
+    unsigned a, b, c, pre, la, lb, lc;
+    size_t n, i;
+    uint32_t cp;
+    for (a = 1; a <= 4; a++) {
+        for (b = 1; b <= 4; b++) {
+            for (c = 1; c <= 4; c++) {
+                for (pre = 0; pre < 20; pre += quick ? 7 : 1) {
+                    for (la = 1; la <= 6; la += quick ? 2 : 1) {
+                        for (lb = 1; lb <= 6; lb += quick ? 2 : 1) {
+                            lc = 1 + rnd(6);
+                            n = 0;
+                            for (i = 0; i < pre; i++) cps[n++] = 'a';
+                            for (i = 0; i < la; i++) cps[n++] = of_width(a);
+                            for (i = 0; i < lb; i++) cps[n++] = of_width(b);
+                            for (i = 0; i < lc; i++) cps[n++] = of_width(c);
+                            for (i = 0; i < rnd(40); i++) cps[n++] = of_width(1 + rnd(4));
+                            check(level, cps, n, 0);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if (quick) return;
+    for (n = 0, cp = 0; cp <= 0x10FFFF; cp++) {
+        if (cp < 0xD800 || cp >= 0xE000) cps[n++] = cp;
+    }
+    check(level, cps, n, 0);
+    for (n = 0, cp = 0; cp <= 0x10FFFF; cp += 1 + rnd(3)) {
+        if (cp >= 0xD800 && cp < 0xE000) continue;
+        cps[n++] = cp;
+        for (i = rnd(4); i > 0; i--) cps[n++] = 'a' + rnd(26);
+    }
+    check(level, cps, n, 0);
+}
+
 int main(int argc, char **argv)
 {
     int level, kind, quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
     size_t len, rep;
-    uint32_t *cps = malloc(300000 * sizeof(uint32_t));
+    uint32_t *cps = malloc(3000000 * sizeof(uint32_t));
     int pass, vbmi2;
     wsf_cpu_init();
     vbmi2 = wsf_cpu_vbmi2;
@@ -220,6 +278,7 @@ int main(int argc, char **argv)
             }
         }
         runs(level, cps, quick);
+        mixes(level, cps, quick);
         for (len = 0; len < 200; len++) {
             garbage(level, len, len);
             garbage(level, len, len / 3);

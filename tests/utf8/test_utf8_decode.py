@@ -465,6 +465,21 @@ _LEVEL_SCRIPT = textwrap.dedent(
                         m = bytearray(data)
                         m[p] = byte
                         check(bytes(m))
+    # Mixed widths (the general block path): after 0..19 ASCII characters,
+    # runs of three widths in turn (every ordered choice), of 1..5 characters
+    # each, so every width boundary falls at every offset of a 16-byte block;
+    # the characters include the ends of each width's range.
+    by_width = ["a~\x7f", "\x80é\u07ff", "\u0800中\uffff", "\U00010000😀\U0010ffff"]
+    for wa in by_width:
+        for wb in by_width:
+            for wc in by_width:
+                for pre in range(20):
+                    for la in range(1, 6):
+                        text = "a" * pre + "".join(
+                            "".join(rnd.choice(w) for _ in range(k))
+                            for w, k in ((wa, la), (wb, rnd.randint(1, 5)), (wc, rnd.randint(1, 9)))
+                        )
+                        assert _utf8.decode(text.encode()) == text, (pre, la, text)
     for lead in range(0xE0, 0xF0):
         for second in range(0x80, 0xC0):
             for third in (0x00, 0x7F, 0x80, 0xBF, 0xC0, 0xFF):

@@ -48,42 +48,20 @@ WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_step2_avx2(const uint8_t *s, __m1
     *po = o + wsf_dec_cnt[hi];
 }
 
-/* UCS-4 output, 16 positions: the low 16 bits of each code point in 16-bit
- * lanes, bits 16..20 (4-byte leads only) apart, compacted alike, widened. */
+/* UCS-4 output: the SSE4 step VEX-encoded (three-operand forms, no
+ * register copies).  A 16-byte half of a 32-byte block may be all ASCII
+ * (the 32-byte test saw another byte in the other half): widened here. */
 WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_step4_avx2(const uint8_t *s, __m128i a,
                                                         uint32_t *out, size_t *po)
 {
-    __m256i h, v, b0, c1, c2;
-    unsigned keep = wsf_dec_keep_sse4(a), lo = keep & 0xFF, hi = keep >> 8;
-    __m256i idx;
-    size_t o = *po, run = wsf_dec_run4_sse4(s, a, keep, out + o);
-    if (run) {
-        *po = o + run;
+    if (_mm_movemask_epi8(a) == 0) {
+        _mm256_storeu_si256((__m256i *)(out + *po), _mm256_cvtepu8_epi32(a));
+        _mm256_storeu_si256((__m256i *)(out + *po + 8),
+                            _mm256_cvtepu8_epi32(_mm_srli_si128(a, 8)));
+        *po += 16;
         return;
     }
-    idx = wsf_dec_idx16_avx2(lo, hi);
-    b0 = _mm256_cvtepu8_epi16(a);
-    c1 = wsf_dec_cont16_avx2(s + 1);
-    c2 = wsf_dec_cont16_avx2(s + 2);
-    if (wsf_dec_has4_sse4(a)) {
-        v = wsf_dec_cp16_avx2(b0, c1, c2, wsf_dec_cont16_avx2(s + 3), &h);
-        h = _mm256_shuffle_epi8(h, idx);
-    } else { /* no 4-byte lead in the chunk: bits 16..20 are zero */
-        v = wsf_dec_bmp16_avx2(b0, c1, c2);
-        h = _mm256_setzero_si256();
-    }
-    v = _mm256_shuffle_epi8(v, idx);
-    /* Interleaving the low and high halves makes the 32-bit code points:
-     * per 128-bit lane, unpacklo = its first 4, unpackhi = its next 4. */
-    {
-        __m256i c03 = _mm256_unpacklo_epi16(v, h), c47 = _mm256_unpackhi_epi16(v, h);
-        _mm_storeu_si128((__m128i *)(out + o), _mm256_castsi256_si128(c03));
-        _mm_storeu_si128((__m128i *)(out + o + 4), _mm256_castsi256_si128(c47));
-        o += wsf_dec_cnt[lo];
-        _mm_storeu_si128((__m128i *)(out + o), _mm256_extracti128_si256(c03, 1));
-        _mm_storeu_si128((__m128i *)(out + o + 4), _mm256_extracti128_si256(c47, 1));
-    }
-    *po = o + wsf_dec_cnt[hi];
+    wsf_dec_step4_sse4(s, a, out, po);
 }
 
 /* ---- Uniform runs over a whole 32-byte block (see wsf_decode_sse4.h):

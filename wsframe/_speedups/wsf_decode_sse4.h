@@ -232,62 +232,159 @@ WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void wsf_dec_step2_sse4(const uint8_t *s,
                        _mm_srli_si128(c2, 8), keep >> 8, out, po);
 }
 
-/* UCS-4 output, 8 positions (low halves): the low 16 bits of each code
- * point in 16-bit lanes, bits 16..20 (4-byte leads only) apart, compacted
- * alike, then widened to 32 bits. */
-WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void wsf_dec_half4_sse4(__m128i b0, __m128i c1,
-                                                        __m128i c2, __m128i c3,
-                                                        unsigned m, int has4,
-                                                        uint32_t *out, size_t *po)
+/* ---- The general block (UCS-4 output): positions in even/odd 16-bit
+ * lanes.  The 16 bytes at s read as eight 16-bit lanes hold (s[2k],
+ * s[2k+1]): the first two bytes of the sequence at every even position;
+ * read at s + 1 they are those of every odd position, and at s + 2, s + 3
+ * the next two bytes.  So no byte is widened: pmaddubsw makes
+ * p = b0 * 64 + b1 per lane, and valid UTF-8 puts p, at a character start,
+ * in disjoint ranges: ASCII <= 20B4, 2-byte leads 3100..387F, 3-byte
+ * 38A0..3C7F, 4-byte 3C90..3D8F.  The marker bits of the lead and of the
+ * continuations are subtracted as constants; 16-bit arithmetic drops the
+ * bits above 16 by itself. ---- */
+
+/* Its constants, loaded from memory through a pointer the compiler cannot
+ * see through (wsf_dec_k16_sse4): as constants GCC builds them in registers
+ * under AVX2 (a move, a vmovd and a broadcast each, again each time
+ * register pressure evicts one), where a load is one instruction or none
+ * (a memory operand). */
+enum {
+    WSF_DEC_K_W = 0, WSF_DEC_K_2, WSF_DEC_K_82, WSF_DEC_K_FF, WSF_DEC_K_3, WSF_DEC_K_7F,
+    WSF_DEC_K_F000, WSF_DEC_K_2080, WSF_DEC_K_H, WSF_DEC_K_10, WSF_DEC_K_4
+};
+#define WSF_DEC_K8(x) {x, x, x, x, x, x, x, x}
+WSF_DEC_ALIGN16_PRE static const uint16_t wsf_dec_k16[][8] WSF_DEC_ALIGN16_POST = {
+    WSF_DEC_K8(0x0140), /* pmaddubsw weights: b0 * 64 + b1 */
+    WSF_DEC_K8(0x3080), /* 2-byte markers: C0 << 6 | 80 */
+    WSF_DEC_K8(0x0082), /* 3-byte markers (80 << 6 | 80) >> 6 */
+    WSF_DEC_K8(0x00FF),
+    WSF_DEC_K8(0x387F), /* p above: a 3- or 4-byte lead */
+    WSF_DEC_K8(0x007F),
+    WSF_DEC_K8(0xF000),
+    WSF_DEC_K8(0x2080), /* 80 << 6 | 80 */
+    WSF_DEC_K8(0x3C80), /* F0 << 6 | 80 */
+    WSF_DEC_K8(0x0010),
+    WSF_DEC_K8(0x3C7F), /* p above: a 4-byte lead */
+};
+#if defined(__GNUC__) || defined(__clang__)
+#  define WSF_DEC_OPAQUE(p) __asm__("" : "+r"(p))
+#else
+#  define WSF_DEC_OPAQUE(p) ((void)0)
+#endif
+WSF_ALWAYS_INLINE const __m128i *wsf_dec_k16_sse4(void)
 {
-    __m128i h, v, idx = _mm_load_si128((const __m128i *)wsf_dec_pos16[m]);
+    const __m128i *k = (const __m128i *)(const void *)wsf_dec_k16;
+    WSF_DEC_OPAQUE(k);
+    return k;
+}
+#define WSF_DEC_K(i) _mm_load_si128(k + (i))
+
+/* The low 16 bits of the code point at each lane's position (r: its bytes
+ * 0, 1; q: 2, 3), from sequences of 1..3 bytes; *pp = p. */
+WSF_TARGET_SSE4 WSF_ALWAYS_INLINE __m128i wsf_dec_eo3_sse4(const __m128i *k, __m128i r, __m128i q,
+                                                         __m128i *pp)
+{
+    __m128i p = _mm_maddubs_epi16(r, WSF_DEC_K(WSF_DEC_K_W));
+    /* 2-byte: p - 3080 (0 at ASCII, by saturation) */
+    __m128i v = _mm_subs_epu16(p, WSF_DEC_K(WSF_DEC_K_2));
+    /* 3-byte: (p - 82) << 6 + b2 = lead nibble << 12 | c1 << 6 | c2 */
+    __m128i v3 = _mm_add_epi16(_mm_slli_epi16(_mm_sub_epi16(p, WSF_DEC_K(WSF_DEC_K_82)), 6),
+                               _mm_and_si128(q, WSF_DEC_K(WSF_DEC_K_FF)));
+    v = _mm_blendv_epi8(v, v3, _mm_cmpgt_epi16(p, WSF_DEC_K(WSF_DEC_K_3)));
+    /* ASCII: b0 (every other code point is above 7F) */
+    *pp = p;
+    return _mm_max_epu16(v, _mm_and_si128(r, WSF_DEC_K(WSF_DEC_K_7F)));
+}
+
+/* With 4-byte sequences too: the low 16 bits ((c1 & F) << 12 | c2 << 6 |
+ * c3) replace v at 4-byte leads; *h = bits 16..20 ((p - 3C80) >> 4, 0
+ * below, at most 10: ill-formed input is clamped to U+10FFFF). */
+WSF_TARGET_SSE4 WSF_ALWAYS_INLINE __m128i wsf_dec_eo4_sse4(const __m128i *k, __m128i r, __m128i q,
+                                                         __m128i *h)
+{
+    __m128i p, v = wsf_dec_eo3_sse4(k, r, q, &p);
+    __m128i v4 = _mm_sub_epi16(
+        _mm_add_epi16(_mm_and_si128(_mm_slli_epi16(r, 4), WSF_DEC_K(WSF_DEC_K_F000)),
+                      _mm_maddubs_epi16(q, WSF_DEC_K(WSF_DEC_K_W))),
+        WSF_DEC_K(WSF_DEC_K_2080));
+    *h = _mm_min_epu16(_mm_srli_epi16(_mm_subs_epu16(p, WSF_DEC_K(WSF_DEC_K_H)), 4),
+                       WSF_DEC_K(WSF_DEC_K_10));
+    return _mm_blendv_epi8(v, v4, _mm_cmpgt_epi16(p, WSF_DEC_K(WSF_DEC_K_4)));
+}
+
+/* 8 positions in order (16-bit lanes v), compacted with the row of mask m
+ * and stored as 32-bit code points: zero-extended, or with bits 16..20
+ * from h (compacted alike). */
+WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void wsf_dec_put3_sse4(__m128i v, unsigned m, uint32_t *out,
+                                                       size_t *po)
+{
     size_t o = *po;
-    if (has4) {
-        v = wsf_dec_cp16_sse4(_mm_cvtepu8_epi16(b0), _mm_cvtepu8_epi16(c1),
-                              _mm_cvtepu8_epi16(c2), _mm_cvtepu8_epi16(c3), &h);
-        h = _mm_shuffle_epi8(h, idx);
-    } else { /* no 4-byte lead in the chunk: bits 16..20 are zero */
-        v = wsf_dec_bmp16_sse4(_mm_cvtepu8_epi16(b0), _mm_cvtepu8_epi16(c1),
-                               _mm_cvtepu8_epi16(c2));
-        h = _mm_setzero_si128();
-    }
+    v = _mm_shuffle_epi8(v, _mm_load_si128((const __m128i *)wsf_dec_pos16[m]));
+    _mm_storeu_si128((__m128i *)(out + o), _mm_cvtepu16_epi32(v));
+    _mm_storeu_si128((__m128i *)(out + o + 4), _mm_unpackhi_epi16(v, _mm_setzero_si128()));
+    *po = o + wsf_dec_cnt[m];
+}
+
+WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void wsf_dec_put4_sse4(__m128i v, __m128i h, unsigned m,
+                                                       uint32_t *out, size_t *po)
+{
+    __m128i idx = _mm_load_si128((const __m128i *)wsf_dec_pos16[m]);
+    size_t o = *po;
     v = _mm_shuffle_epi8(v, idx);
-    /* interleaved low and high halves: the 32-bit code points */
+    h = _mm_shuffle_epi8(h, idx);
     _mm_storeu_si128((__m128i *)(out + o), _mm_unpacklo_epi16(v, h));
     _mm_storeu_si128((__m128i *)(out + o + 4), _mm_unpackhi_epi16(v, h));
     *po = o + wsf_dec_cnt[m];
 }
 
-/* Does the chunk hold a 4-byte lead (F0..FF)? */
-WSF_TARGET_SSE4 WSF_ALWAYS_INLINE int wsf_dec_has4_sse4(__m128i a)
+/* UCS-4 output of any 16 bytes at s (s[0..19) readable); has4: the chunk
+ * holds a 4-byte lead (F0..F7; F8..FF, never in UTF-8, take the 3-byte
+ * arithmetic, 16 bits at most). */
+WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void wsf_dec_any4_sse4(const uint8_t *s, __m128i a,
+                                                       unsigned keep, int has4,
+                                                       uint32_t *out, size_t *po)
 {
-    return _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(a, _mm_set1_epi8((char)0xF0)), a))
-           != 0;
+    __m128i a1 = _mm_loadu_si128((const __m128i *)(s + 1));
+    __m128i a2 = _mm_loadu_si128((const __m128i *)(s + 2));
+    __m128i a3 = _mm_loadu_si128((const __m128i *)(s + 3));
+    const __m128i *k = wsf_dec_k16_sse4();
+    __m128i ve, vo, he, ho;
+    /* even and odd lanes interleaved: positions 0..7, then 8..15 */
+    if (has4) {
+        ve = wsf_dec_eo4_sse4(k, a, a2, &he);
+        vo = wsf_dec_eo4_sse4(k, a1, a3, &ho);
+        wsf_dec_put4_sse4(_mm_unpacklo_epi16(ve, vo), _mm_unpacklo_epi16(he, ho), keep & 0xFF,
+                          out, po);
+        wsf_dec_put4_sse4(_mm_unpackhi_epi16(ve, vo), _mm_unpackhi_epi16(he, ho), keep >> 8,
+                          out, po);
+    } else { /* bits 16..20 are zero */
+        ve = wsf_dec_eo3_sse4(k, a, a2, &he);
+        vo = wsf_dec_eo3_sse4(k, a1, a3, &ho);
+        wsf_dec_put3_sse4(_mm_unpacklo_epi16(ve, vo), keep & 0xFF, out, po);
+        wsf_dec_put3_sse4(_mm_unpackhi_epi16(ve, vo), keep >> 8, out, po);
+    }
 }
 
 WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void wsf_dec_step4_sse4(const uint8_t *s,
                                                         __m128i a,
                                                         uint32_t *out, size_t *po)
 {
-    const __m128i m3f = _mm_set1_epi8(0x3F);
-    __m128i c1 = _mm_and_si128(_mm_loadu_si128((const __m128i *)(s + 1)), m3f);
-    __m128i c2 = _mm_and_si128(_mm_loadu_si128((const __m128i *)(s + 2)), m3f);
-    __m128i c3 = _mm_and_si128(_mm_loadu_si128((const __m128i *)(s + 3)), m3f);
     unsigned keep = wsf_dec_keep_sse4(a);
-    size_t run = wsf_dec_run4_sse4(s, a, keep, out + *po);
-    int has4;
-    if (run) {
+    unsigned lead4 = wsf_dec_leads_sse4(a, (char)0xF8, (char)0xF0);
+    size_t run;
+    /* A uniform run has no ASCII character: blocks of 1..3-byte text with
+     * one (mixed text) skip the run tests (4-byte leads test themselves:
+     * wsf_dec_run4_sse4 starts with them). */
+    if ((lead4 != 0 || (keep & ~(unsigned)_mm_movemask_epi8(a)) == 0)
+        && (run = wsf_dec_run4_sse4(s, a, keep, out + *po)) != 0) {
         *po += run;
         return;
     }
-    has4 = wsf_dec_has4_sse4(a);
-    wsf_dec_half4_sse4(a, c1, c2, c3, keep & 0xFF, has4, out, po);
-    wsf_dec_half4_sse4(_mm_srli_si128(a, 8), _mm_srli_si128(c1, 8),
-                       _mm_srli_si128(c2, 8), _mm_srli_si128(c3, 8), keep >> 8,
-                       has4, out, po);
+    wsf_dec_any4_sse4(s, a, keep, lead4 != 0, out, po);
 }
 
-/* All-ASCII chunk: widen 16 bytes to 16 code points. */
+/* All-ASCII chunk: widen 16 bytes to 16 code points (UCS-4: unpacks with
+ * zero, four shuffles where pmovzx needs three byte shifts more). */
 WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void wsf_dec_ascii2_sse4(__m128i a, uint16_t *out)
 {
     _mm_storeu_si128((__m128i *)out, _mm_cvtepu8_epi16(a));
@@ -296,10 +393,12 @@ WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void wsf_dec_ascii2_sse4(__m128i a, uint16_t *
 
 WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void wsf_dec_ascii4_sse4(__m128i a, uint32_t *out)
 {
-    _mm_storeu_si128((__m128i *)out, _mm_cvtepu8_epi32(a));
-    _mm_storeu_si128((__m128i *)(out + 4), _mm_cvtepu8_epi32(_mm_srli_si128(a, 4)));
-    _mm_storeu_si128((__m128i *)(out + 8), _mm_cvtepu8_epi32(_mm_srli_si128(a, 8)));
-    _mm_storeu_si128((__m128i *)(out + 12), _mm_cvtepu8_epi32(_mm_srli_si128(a, 12)));
+    const __m128i z = _mm_setzero_si128();
+    __m128i lo = _mm_unpacklo_epi8(a, z), hi = _mm_unpackhi_epi8(a, z);
+    _mm_storeu_si128((__m128i *)out, _mm_unpacklo_epi16(lo, z));
+    _mm_storeu_si128((__m128i *)(out + 4), _mm_unpackhi_epi16(lo, z));
+    _mm_storeu_si128((__m128i *)(out + 8), _mm_unpacklo_epi16(hi, z));
+    _mm_storeu_si128((__m128i *)(out + 12), _mm_unpackhi_epi16(hi, z));
 }
 
 /* The SSE4 vector stages: 16 bytes per step. */
