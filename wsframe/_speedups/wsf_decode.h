@@ -217,6 +217,117 @@ WSF_DEC_SCALAR(wsf_dec_scalar_ucs1, uint8_t, WSF_DEC_ID)
 WSF_DEC_SCALAR(wsf_dec_scalar_ucs2, uint16_t, WSF_DEC_ID)
 WSF_DEC_SCALAR(wsf_dec_scalar_ucs4, uint32_t, WSF_DEC_MAX10FFFF)
 
+/* Validate and decode s[0..n) in ONE pass, where CPython's decoder would
+ * otherwise transcode (wsf_str.h, the levels without a vector transcoder):
+ * code points into out[0..), the count returned and *bits = the OR of the
+ * non-ASCII ones (its highest bit is the largest's, so it picks the same
+ * str kind); or -1 and *bad = the start of the first ill-formed sequence,
+ * exactly UnicodeDecodeError.start (Unicode Table 3-7; a sequence cut short
+ * by the end of s is ill-formed at its lead).  It writes one code point per
+ * well-formed character, so out needs room for the non-continuation bytes
+ * of s (n - continuations; n always does).  Branches by lead byte, one check
+ * per width; runs of ASCII and of 2-byte characters 8 bytes a step.  Into
+ * 32-bit code points for a short input (a stack buffer, narrowed into the
+ * str: wsf_dec_checked32), or straight into a str of the kind the scan
+ * found (wsf_dec_checked8/16: T truncates, the scan bounds the values). */
+#define WSF_DEC_CHECKED(NAME, T)                                              \
+static inline ptrdiff_t NAME(const uint8_t *s, size_t n, T *out,             \
+                             uint32_t *bits, size_t *bad)                    \
+{                                                                            \
+    size_t i = 0, o = 0, k;                                                  \
+    uint32_t c, c1, c2, c3, acc = 0;                                         \
+    uint64_t w;                                                              \
+    while (i < n) {                                                          \
+        c = s[i];                                                            \
+        if (c < 0x80) {                                                      \
+            while (i + 8 <= n) {                                             \
+                memcpy(&w, s + i, 8);                                        \
+                if (w & 0x8080808080808080ULL) {                             \
+                    break;                                                   \
+                }                                                            \
+                for (k = 0; k < 8; k++) {                                    \
+                    out[o + k] = (T)s[i + k];                                \
+                }                                                            \
+                i += 8;                                                      \
+                o += 8;                                                      \
+            }                                                                \
+            while (i < n && s[i] < 0x80) {                                   \
+                out[o++] = (T)s[i++];                                        \
+            }                                                                \
+            continue;                                                        \
+        }                                                                    \
+        if (c < 0xE0) { /* C2..DF 80..BF */                                  \
+            /* Four 2-byte characters a word: leads 110xxxxx, not C0/C1    \
+             * (bits 1..4 non-zero: +7FFF carries into bit 15 of the       \
+             * lane), continuations 10xxxxxx. */                             \
+            while (i + 8 <= n) {                                             \
+                memcpy(&w, s + i, 8);                                        \
+                if ((w & 0xC0E0C0E0C0E0C0E0ULL) != 0x80C080C080C080C0ULL     \
+                    || (((w & 0x001E001E001E001EULL)                         \
+                         + 0x7FFF7FFF7FFF7FFFULL)                            \
+                        & 0x8000800080008000ULL)                             \
+                           != 0x8000800080008000ULL) {                       \
+                    break;                                                   \
+                }                                                            \
+                for (k = 0; k < 4; k++) {                                    \
+                    c = (uint32_t)(w >> (16 * k));                           \
+                    c = ((c & 0x1F) << 6) | ((c >> 8) & 0x3F);               \
+                    acc |= c;                                                \
+                    out[o + k] = (T)c;                                       \
+                }                                                            \
+                i += 8;                                                      \
+                o += 4;                                                      \
+            }                                                                \
+            if (i >= n) {                                                    \
+                break;                                                       \
+            }                                                                \
+            c = s[i];                                                        \
+            if (c < 0x80 || c >= 0xE0) {                                     \
+                continue;                                                    \
+            }                                                                \
+            if (c < 0xC2 || i + 1 >= n || (c1 = s[i + 1] ^ 0x80u) > 0x3F) {  \
+                break;                                                       \
+            }                                                                \
+            c = ((c & 0x1F) << 6) | c1;                                      \
+            i += 2;                                                          \
+        } else if (c < 0xF0) { /* E0..EF: no overlong, no surrogate */       \
+            if (i + 2 >= n) {                                                \
+                break;                                                       \
+            }                                                                \
+            c1 = s[i + 1] ^ 0x80u;                                           \
+            c2 = s[i + 2] ^ 0x80u;                                           \
+            c = ((c & 0x0F) << 12) | (c1 << 6) | c2;                         \
+            if ((c1 | c2) > 0x3F || c < 0x800 || (c & 0xF800) == 0xD800) {  \
+                break;                                                       \
+            }                                                                \
+            i += 3;                                                          \
+        } else { /* F0..F4: U+10000..U+10FFFF */                             \
+            if (c > 0xF4 || i + 3 >= n) {                                    \
+                break;                                                       \
+            }                                                                \
+            c1 = s[i + 1] ^ 0x80u;                                           \
+            c2 = s[i + 2] ^ 0x80u;                                           \
+            c3 = s[i + 3] ^ 0x80u;                                           \
+            c = ((c & 0x07) << 18) | (c1 << 12) | (c2 << 6) | c3;            \
+            if ((c1 | c2 | c3) > 0x3F || c < 0x10000 || c > 0x10FFFF) {      \
+                break;                                                       \
+            }                                                                \
+            i += 4;                                                          \
+        }                                                                    \
+        acc |= c;                                                            \
+        out[o++] = (T)c;                                                     \
+    }                                                                        \
+    if (i < n) {                                                             \
+        *bad = i;                                                            \
+        return -1;                                                           \
+    }                                                                        \
+    *bits = acc;                                                             \
+    return (ptrdiff_t)o;                                                     \
+}
+WSF_DEC_CHECKED(wsf_dec_checked8, uint8_t)
+WSF_DEC_CHECKED(wsf_dec_checked16, uint16_t)
+WSF_DEC_CHECKED(wsf_dec_checked32, uint32_t)
+
 /* ---------------------------------------------------------------------- */
 /* Entry points over a kernel table k (NULL kernel: the scalar code). */
 

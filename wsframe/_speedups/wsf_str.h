@@ -70,6 +70,12 @@ static PyObject *wsf_decode_cpython(const uint8_t *s, Py_ssize_t n,
  * builds in one process: one pass from 192 bytes was no faster than these
  * two inline passes at 192-383 bytes, at any level.) */
 #define WSF_STR_SHORT 384
+#ifndef WSF_STR_TINY
+#define WSF_STR_TINY 128
+#endif
+#ifndef WSF_STR_SHORT_DEC
+#define WSF_STR_SHORT_DEC 2048
+#endif
 
 /* Is s[0..n) ASCII?  8-byte words OR-ed (the last one overlapping). */
 static inline int wsf_str_ascii_short(const uint8_t *s, size_t n)
@@ -168,6 +174,70 @@ static size_t wsf_str_ascii_copy(const uint8_t *s, size_t n, uint8_t *out)
     return n;
 }
 
+/* The str kind of valid UTF-8 whose largest byte is top (wsf_decode_scan). */
+static inline Py_UCS4 wsf_str_maxchar(unsigned top)
+{
+    return top < 0x80 ? 0x7F : top < 0xC4 ? 0xFF : top < 0xF0 ? 0xFFFF : 0x10FFFF;
+}
+
+/* The str of s[0..n) at the levels without a vector transcoder (scalar,
+ * SSE2), after the ASCII bet: validated and decoded in ONE pass
+ * (wsf_dec_checked*), with ONE PyUnicode_New at the final kind and length.
+ * Below WSF_STR_SHORT_DEC bytes into 32-bit code points on the stack, then
+ * allocated and narrowed; from it on the scan (largest byte, continuation
+ * count) gives kind and length first and the pass writes the str itself
+ * (dropped on an error).  CPython's decoder starts a 1-byte str, widens it
+ * at the first wider character and resizes it at the end; this was faster
+ * at every length measured (BENCHMARKS.md).  The GIL stays held (as in
+ * CPython's decoder), so s cannot change between the scan and the pass. */
+#if defined(_MSC_VER)
+__declspec(noinline)
+#elif defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline))
+#endif
+static PyObject *wsf_str_scalar(const uint8_t *s, Py_ssize_t n,
+                                Py_ssize_t *error_pos)
+{
+    uint32_t stack[WSF_STR_SHORT_DEC], *cp = stack, bits = 0;
+    size_t bad = 0;
+    ptrdiff_t m, k;
+    PyObject *u = NULL;
+    void *d;
+    if (n >= WSF_STR_SHORT_DEC) {
+        cp = (uint32_t *)PyMem_Malloc((size_t)n * 4);
+        if (cp == NULL) {
+            return PyErr_NoMemory();
+        }
+    }
+    m = wsf_dec_checked32(s, (size_t)n, cp, &bits, &bad);
+    if (m < 0) {
+        *error_pos = (Py_ssize_t)bad;
+        goto done;
+    }
+    u = PyUnicode_New(m, bits < 0x80 ? 0x7F : bits < 0x100 ? 0xFF
+                         : bits < 0x10000 ? 0xFFFF : 0x10FFFF);
+    if (u == NULL) {
+        goto done;
+    }
+    d = PyUnicode_DATA(u);
+    if (bits < 0x100) {
+        for (k = 0; k < m; k++) {
+            ((uint8_t *)d)[k] = (uint8_t)cp[k];
+        }
+    } else if (bits < 0x10000) {
+        for (k = 0; k < m; k++) {
+            ((uint16_t *)d)[k] = (uint16_t)cp[k];
+        }
+    } else {
+        memcpy(d, cp, (size_t)m * 4);
+    }
+done:
+    if (cp != stack) {
+        PyMem_Free(cp);
+    }
+    return u;
+}
+
 static PyObject *wsf_decode_str(const uint8_t *s, Py_ssize_t n, int validated,
                                 Py_ssize_t *error_pos)
 {
@@ -187,7 +257,7 @@ static PyObject *wsf_decode_str(const uint8_t *s, Py_ssize_t n, int validated,
     if (n < WSF_STR_SHORT) {
         /* Short: check all of s first, then allocate and copy, inline: no
          * call but the allocation. */
-        if (wsf_str_ascii_short(s, (size_t)n)) {
+        if (s[0] < 0x80 && wsf_str_ascii_short(s, (size_t)n)) {
             u = PyUnicode_New(n, 0x7F);
             if (u != NULL) {
                 wsf_str_copy_short((uint8_t *)PyUnicode_DATA(u), s, (size_t)n);
@@ -219,10 +289,10 @@ static PyObject *wsf_decode_str(const uint8_t *s, Py_ssize_t n, int validated,
         }
         Py_DECREF(u);
     }
-    if (wsf_kt->dec_ucs2 == NULL) {
-        /* No vector transcoder at this level (scalar, SSE2):
-         * CPython's own decoder is the faster scalar one, so delegate. */
-        return wsf_decode_cpython(s, n, error_pos);
+    if (wsf_kt->dec_ucs2 == NULL || n < WSF_STR_TINY) {
+        /* No vector transcoder at this level (scalar, SSE2), or too short
+         * for one to pay off: the scalar one-pass decoder. */
+        return wsf_str_scalar(s, n, error_pos);
     }
     if (nogil) {
         ts = PyEval_SaveThread();
@@ -243,15 +313,9 @@ static PyObject *wsf_decode_str(const uint8_t *s, Py_ssize_t n, int validated,
         *error_pos = (Py_ssize_t)bad;
         return NULL;
     }
+    maxchar = wsf_str_maxchar(top);
     if (top < 0x80) {
-        maxchar = 0x7F;
         nchars = (size_t)n;
-    } else if (top < 0xC4) {
-        maxchar = 0xFF;
-    } else if (top < 0xF0) {
-        maxchar = 0xFFFF;
-    } else {
-        maxchar = 0x10FFFF;
     }
     if (maxchar == 0x10FFFF && wsf_kt->dec_ucs4 == NULL) {
         /* No UCS-4 transcoder at this level (NEON for now): CPython's. */
