@@ -63,10 +63,13 @@
  * with VBMI2's vpcompress; without VBMI2 the AVX2 kernels) have SIMD
  * transcoders; NEON for Latin-1 and UCS-2 (UCS-4 goes to CPython's decoder
  * until it is measured on hardware).  SSE2 and scalar have the SIMD or
- * word-wise ASCII bet only and otherwise call CPython's PyUnicode_DecodeUTF8
- * (faster than a scalar transcoder after a separate scan and validation,
- * measured 0.1-0.5x of it); their portable C transcoders stay as the tails
- * of the vector loops and for the C tests.  Each level's row of the kernel
+ * word-wise ASCII bet, then the one-pass scalar decoder (wsf_dec_checked*:
+ * validation and transcoding in the same loop, 1.05-1.9x CPython's
+ * PyUnicode_DecodeUTF8; after a separate scan and validation a scalar
+ * transcoder was 0.1-0.5x of it), which also takes every input below 128
+ * bytes at the vector levels; the unchecked scalar transcoders
+ * (wsf_dec_scalar_*) stay as the tails of the vector loops and for the C
+ * tests.  Each level's row of the kernel
  * table (wsf_dispatch.h) names its kernels; wider kernels hand their tail to the
  * next narrower one, the scalar loop finishes.  Loads need 3 bytes of
  * look-ahead beyond the chunk, so a vector loop stops 19 (SSE4), 35 (AVX2)
@@ -120,6 +123,19 @@ static unsigned wsf_dec_scan_scalar(const uint8_t *s, size_t n, size_t *ncont)
     size_t i = 0, c = 0;
     unsigned mx = 0, b;
     uint64_t w;
+    /* 64 bytes a step, branch-free with 8-bit accumulators: a loop the
+     * compiler vectorizes with the baseline ISA (pmaxub, compares). */
+    for (; i + 64 <= n; i += 64) {
+        uint8_t m8 = 0, c8 = 0;
+        size_t k;
+        for (k = 0; k < 64; k++) {
+            uint8_t v = s[i + k];
+            m8 = v > m8 ? v : m8;
+            c8 = (uint8_t)(c8 + ((v & 0xC0) == 0x80));
+        }
+        mx = m8 > mx ? m8 : mx;
+        c += c8;
+    }
     for (; i + 8 <= n; i += 8) {
         memcpy(&w, s + i, 8);
         if (w & 0x8080808080808080ULL) {
@@ -217,8 +233,8 @@ WSF_DEC_SCALAR(wsf_dec_scalar_ucs1, uint8_t, WSF_DEC_ID)
 WSF_DEC_SCALAR(wsf_dec_scalar_ucs2, uint16_t, WSF_DEC_ID)
 WSF_DEC_SCALAR(wsf_dec_scalar_ucs4, uint32_t, WSF_DEC_MAX10FFFF)
 
-/* Validate and decode s[0..n) in ONE pass, where CPython's decoder would
- * otherwise transcode (wsf_str.h, the levels without a vector transcoder):
+/* Validate and decode s[0..n) in ONE pass (wsf_str.h's wsf_str_scalar: the
+ * levels without a vector transcoder, and short input at every level):
  * code points into out[0..), the count returned and *bits = the OR of the
  * non-ASCII ones (its highest bit is the largest's, so it picks the same
  * str kind); or -1 and *bad = the start of the first ill-formed sequence,
@@ -229,7 +245,8 @@ WSF_DEC_SCALAR(wsf_dec_scalar_ucs4, uint32_t, WSF_DEC_MAX10FFFF)
  * per width; runs of ASCII and of 2-byte characters 8 bytes a step.  Into
  * 32-bit code points for a short input (a stack buffer, narrowed into the
  * str: wsf_dec_checked32), or straight into a str of the kind the scan
- * found (wsf_dec_checked8/16: T truncates, the scan bounds the values). */
+ * found (wsf_dec_checked8/16/32: for well-formed characters the largest
+ * byte bounds the code points, so the cast to T loses nothing). */
 #define WSF_DEC_CHECKED(NAME, T)                                              \
 static inline ptrdiff_t NAME(const uint8_t *s, size_t n, T *out,             \
                              uint32_t *bits, size_t *bad)                    \

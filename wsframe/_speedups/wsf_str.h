@@ -36,9 +36,11 @@
  * bytes (the kind and the length of the str), and (3) validate, in one pass
  * (wsf_decode_scan_stream_with, the level's fused kernel; validated=1: the
  * scan alone).  (4) PyUnicode_New(nchars, maxchar), once.  (5) Transcode
- * into its storage.  A level without a transcoder for
- * the kind (scalar and SSE2; UCS-4 on NEON) hands the bytes to CPython's
- * decoder after step (1).
+ * into its storage.  After step (1), input below WSF_STR_TINY (128) bytes at
+ * every level, and all input at the levels without a vector transcoder
+ * (scalar, SSE2), is validated and decoded in ONE scalar pass instead, with
+ * one allocation (wsf_str_scalar); UCS-4 text on NEON goes to CPython's
+ * decoder (no UCS-4 transcoder there yet).
  */
 #ifndef WSF_STR_H
 #define WSF_STR_H
@@ -46,7 +48,7 @@
 #include "wsf_python.h"
 #include "wsf_decode.h"
 
-/* CPython's decoder, for what a level has no vector transcoder for.  An
+/* CPython's decoder, for UCS-4 text on NEON (no transcoder there yet).  An
  * ill-formed input (also one a caller promised was validated) gives
  * *error_pos from the validator, the same offset as the exception's start. */
 static PyObject *wsf_decode_cpython(const uint8_t *s, Py_ssize_t n,
@@ -70,12 +72,16 @@ static PyObject *wsf_decode_cpython(const uint8_t *s, Py_ssize_t n,
  * builds in one process: one pass from 192 bytes was no faster than these
  * two inline passes at 192-383 bytes, at any level.) */
 #define WSF_STR_SHORT 384
-#ifndef WSF_STR_TINY
+
+/* Non-ASCII input below this length takes the one-pass scalar decoder
+ * (wsf_str_scalar) at every level: 1.4-1.8x bytes.decode at 16-127 bytes,
+ * where the vector path read 1.2-1.5x (SSE4, AVX-512; at 128 bytes the
+ * vector path is ahead). */
 #define WSF_STR_TINY 128
-#endif
-#ifndef WSF_STR_SHORT_DEC
+
+/* wsf_str_scalar decodes below this length into a stack buffer of 32-bit
+ * code points (8 KiB), from it on into the str after a scan. */
 #define WSF_STR_SHORT_DEC 2048
-#endif
 
 /* Is s[0..n) ASCII?  8-byte words OR-ed (the last one overlapping). */
 static inline int wsf_str_ascii_short(const uint8_t *s, size_t n)
@@ -181,15 +187,19 @@ static inline Py_UCS4 wsf_str_maxchar(unsigned top)
 }
 
 /* The str of s[0..n) at the levels without a vector transcoder (scalar,
- * SSE2), after the ASCII bet: validated and decoded in ONE pass
- * (wsf_dec_checked*), with ONE PyUnicode_New at the final kind and length.
- * Below WSF_STR_SHORT_DEC bytes into 32-bit code points on the stack, then
- * allocated and narrowed; from it on the scan (largest byte, continuation
- * count) gives kind and length first and the pass writes the str itself
- * (dropped on an error).  CPython's decoder starts a 1-byte str, widens it
- * at the first wider character and resizes it at the end; this was faster
- * at every length measured (BENCHMARKS.md).  The GIL stays held (as in
- * CPython's decoder), so s cannot change between the scan and the pass. */
+ * SSE2) and of every input below WSF_STR_TINY bytes, after the ASCII bet:
+ * validated and decoded in ONE pass (wsf_dec_checked*, wsf_decode.h) with
+ * ONE PyUnicode_New at the final kind and length.  Below WSF_STR_SHORT_DEC
+ * bytes into 32-bit code points on the stack, then allocated and narrowed;
+ * from it on the scan (largest byte, continuation count: kind and length)
+ * first, then the pass writes the str itself (dropped on an error).
+ * CPython's decoder, which these levels used to call, starts a 1-byte str,
+ * widens it at the first wider character and resizes it at the end (and is
+ * one call layer further): this is faster at every length measured
+ * (BENCHMARKS.md).  The GIL stays held, as in CPython's decoder, so s cannot
+ * change between the scan and the pass (the pass writes one code point per
+ * character start the scan counted).  Out of line: its 8 KiB buffer stays
+ * off the stack frame of the other paths. */
 #if defined(_MSC_VER)
 __declspec(noinline)
 #elif defined(__GNUC__) || defined(__clang__)
@@ -198,42 +208,51 @@ __attribute__((noinline))
 static PyObject *wsf_str_scalar(const uint8_t *s, Py_ssize_t n,
                                 Py_ssize_t *error_pos)
 {
-    uint32_t stack[WSF_STR_SHORT_DEC], *cp = stack, bits = 0;
-    size_t bad = 0;
+    uint32_t bits = 0;
+    size_t bad = 0, nchars;
     ptrdiff_t m, k;
-    PyObject *u = NULL;
+    Py_UCS4 maxchar;
+    PyObject *u;
     void *d;
-    if (n >= WSF_STR_SHORT_DEC) {
-        cp = (uint32_t *)PyMem_Malloc((size_t)n * 4);
-        if (cp == NULL) {
-            return PyErr_NoMemory();
+    if (n < WSF_STR_SHORT_DEC) {
+        uint32_t cp[WSF_STR_SHORT_DEC];
+        m = wsf_dec_checked32(s, (size_t)n, cp, &bits, &bad);
+        if (m < 0) {
+            *error_pos = (Py_ssize_t)bad;
+            return NULL;
         }
+        u = PyUnicode_New(m, bits < 0x80 ? 0x7F : bits < 0x100 ? 0xFF
+                             : bits < 0x10000 ? 0xFFFF : 0x10FFFF);
+        if (u == NULL) {
+            return NULL;
+        }
+        d = PyUnicode_DATA(u);
+        if (bits < 0x100) {
+            for (k = 0; k < m; k++) {
+                ((uint8_t *)d)[k] = (uint8_t)cp[k];
+            }
+        } else if (bits < 0x10000) {
+            for (k = 0; k < m; k++) {
+                ((uint16_t *)d)[k] = (uint16_t)cp[k];
+            }
+        } else {
+            memcpy(d, cp, (size_t)m * 4);
+        }
+        return u;
     }
-    m = wsf_dec_checked32(s, (size_t)n, cp, &bits, &bad);
-    if (m < 0) {
-        *error_pos = (Py_ssize_t)bad;
-        goto done;
-    }
-    u = PyUnicode_New(m, bits < 0x80 ? 0x7F : bits < 0x100 ? 0xFF
-                         : bits < 0x10000 ? 0xFFFF : 0x10FFFF);
+    maxchar = wsf_str_maxchar(wsf_decode_scan(s, (size_t)n, &nchars));
+    u = PyUnicode_New((Py_ssize_t)nchars, maxchar);
     if (u == NULL) {
-        goto done;
+        return NULL;
     }
     d = PyUnicode_DATA(u);
-    if (bits < 0x100) {
-        for (k = 0; k < m; k++) {
-            ((uint8_t *)d)[k] = (uint8_t)cp[k];
-        }
-    } else if (bits < 0x10000) {
-        for (k = 0; k < m; k++) {
-            ((uint16_t *)d)[k] = (uint16_t)cp[k];
-        }
-    } else {
-        memcpy(d, cp, (size_t)m * 4);
-    }
-done:
-    if (cp != stack) {
-        PyMem_Free(cp);
+    m = maxchar <= 0xFF ? wsf_dec_checked8(s, (size_t)n, (uint8_t *)d, &bits, &bad)
+        : maxchar == 0xFFFF ? wsf_dec_checked16(s, (size_t)n, (uint16_t *)d, &bits, &bad)
+                            : wsf_dec_checked32(s, (size_t)n, (uint32_t *)d, &bits, &bad);
+    if (m < 0) {
+        Py_DECREF(u);
+        *error_pos = (Py_ssize_t)bad;
+        return NULL;
     }
     return u;
 }
