@@ -28,15 +28,11 @@ import pytest
 from _support import run_at_simd_level
 from wsframe.errors import InvalidUTF8
 
-
-def _compiled() -> ModuleType | None:
-    try:
-        return importlib.import_module("wsframe._speedups._utf8")
-    except ImportError:
-        return None
-
-
-_COMPILED = _compiled()
+_COMPILED: ModuleType | None
+try:
+    _COMPILED = importlib.import_module("wsframe._speedups._utf8")
+except ImportError:  # the compiled backend is not built
+    _COMPILED = None
 
 # The checks, shared by the in-process tests and the per-level script: the
 # script is this source text plus a driver, so both run exactly these rules.
