@@ -242,7 +242,8 @@ WSF_DEC_SCALAR(wsf_dec_scalar_ucs4, uint32_t, WSF_DEC_MAX10FFFF)
  * by the end of s is ill-formed at its lead).  It writes one code point per
  * well-formed character, so out needs room for the non-continuation bytes
  * of s (n - continuations; n always does).  Branches by lead byte, one check
- * per width; runs of ASCII and of 2-byte characters 8 bytes a step.  Into
+ * per width; runs of ASCII and of 2-byte characters 8 bytes a step, of
+ * 3- and 4-byte characters two a step (a 64-bit word each time).  Into
  * 32-bit code points for a short input (a stack buffer, narrowed into the
  * str: wsf_dec_checked32), or straight into a str of the kind the scan
  * found (wsf_dec_checked8/16/32: for well-formed characters the largest
@@ -308,6 +309,35 @@ static inline ptrdiff_t NAME(const uint8_t *s, size_t n, T *out,             \
             c = ((c & 0x1F) << 6) | c1;                                      \
             i += 2;                                                          \
         } else if (c < 0xF0) { /* E0..EF: no overlong, no surrogate */       \
+            /* Two 3-byte characters a word (its low 6 bytes). */            \
+            while (i + 8 <= n) {                                             \
+                memcpy(&w, s + i, 8);                                        \
+                if ((w & 0x0000C0C0F0C0C0F0ULL) != 0x00008080E08080E0ULL) {  \
+                    break;                                                   \
+                }                                                            \
+                c = ((uint32_t)(w & 0x0F) << 12)                             \
+                    | ((uint32_t)(w >> 2) & 0xFC0)                           \
+                    | ((uint32_t)(w >> 16) & 0x3F);                          \
+                c1 = ((uint32_t)(w >> 12) & 0xF000)                          \
+                     | ((uint32_t)(w >> 26) & 0xFC0)                         \
+                     | ((uint32_t)(w >> 40) & 0x3F);                         \
+                if (c < 0x800 || c1 < 0x800 || (c & 0xF800) == 0xD800        \
+                    || (c1 & 0xF800) == 0xD800) {                            \
+                    break;                                                   \
+                }                                                            \
+                acc |= c | c1;                                               \
+                out[o] = (T)c;                                               \
+                out[o + 1] = (T)c1;                                          \
+                i += 6;                                                      \
+                o += 2;                                                      \
+            }                                                                \
+            if (i >= n) {                                                    \
+                break;                                                       \
+            }                                                                \
+            c = s[i];                                                        \
+            if (c < 0xE0 || c >= 0xF0) {                                     \
+                continue;                                                    \
+            }                                                                \
             if (i + 2 >= n) {                                                \
                 break;                                                       \
             }                                                                \
@@ -319,6 +349,35 @@ static inline ptrdiff_t NAME(const uint8_t *s, size_t n, T *out,             \
             }                                                                \
             i += 3;                                                          \
         } else { /* F0..F4: U+10000..U+10FFFF */                             \
+            /* Two 4-byte characters a word. */                              \
+            while (i + 8 <= n) {                                             \
+                uint32_t u, v;                                               \
+                memcpy(&w, s + i, 8);                                        \
+                if ((w & 0xC0C0C0F8C0C0C0F8ULL) != 0x808080F0808080F0ULL) {  \
+                    break;                                                   \
+                }                                                            \
+                u = (uint32_t)w;                                             \
+                v = (uint32_t)(w >> 32);                                     \
+                c = ((u & 7) << 18) | ((u << 4) & 0x3F000)                   \
+                    | ((u >> 10) & 0xFC0) | ((u >> 24) & 0x3F);              \
+                c1 = ((v & 7) << 18) | ((v << 4) & 0x3F000)                  \
+                     | ((v >> 10) & 0xFC0) | ((v >> 24) & 0x3F);             \
+                if (c - 0x10000 > 0xFFFFF || c1 - 0x10000 > 0xFFFFF) {       \
+                    break;                                                   \
+                }                                                            \
+                acc |= c | c1;                                               \
+                out[o] = (T)c;                                               \
+                out[o + 1] = (T)c1;                                          \
+                i += 8;                                                      \
+                o += 2;                                                      \
+            }                                                                \
+            if (i >= n) {                                                    \
+                break;                                                       \
+            }                                                                \
+            c = s[i];                                                        \
+            if (c < 0xF0) {                                                  \
+                continue;                                                    \
+            }                                                                \
             if (c > 0xF4 || i + 3 >= n) {                                    \
                 break;                                                       \
             }                                                                \
