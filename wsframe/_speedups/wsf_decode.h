@@ -64,7 +64,7 @@
  * transcoders; NEON for Latin-1 and UCS-2 (UCS-4 goes to CPython's decoder
  * until it is measured on hardware).  SSE2 and scalar have the SIMD or
  * word-wise ASCII bet, then the one-pass scalar decoder (wsf_dec_checked*:
- * validation and transcoding in the same loop, 1.05-1.9x CPython's
+ * validation and transcoding in the same loop, 1.1-2.4x CPython's
  * PyUnicode_DecodeUTF8; after a separate scan and validation a scalar
  * transcoder was 0.1-0.5x of it), which also takes every input below 128
  * bytes at the vector levels; the unchecked scalar transcoders

@@ -74,9 +74,9 @@ static PyObject *wsf_decode_cpython(const uint8_t *s, Py_ssize_t n,
 #define WSF_STR_SHORT 384
 
 /* Non-ASCII input below this length takes the one-pass scalar decoder
- * (wsf_str_scalar) at every level: 1.4-1.8x bytes.decode at 16-127 bytes,
- * where the vector path read 1.2-1.5x (SSE4, AVX-512; at 128 bytes the
- * vector path is ahead). */
+ * (wsf_str_scalar) at every level: 1.5-2.2x bytes.decode at 16-127 bytes,
+ * where the vector path read 1.2-1.7x (SSE4, AVX2, AVX-512); from 128 bytes
+ * the vector path is ahead. */
 #define WSF_STR_TINY 128
 
 /* wsf_str_scalar decodes below this length into a stack buffer of 32-bit
