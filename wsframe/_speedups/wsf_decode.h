@@ -233,6 +233,67 @@ WSF_DEC_SCALAR(wsf_dec_scalar_ucs1, uint8_t, WSF_DEC_ID)
 WSF_DEC_SCALAR(wsf_dec_scalar_ucs2, uint16_t, WSF_DEC_ID)
 WSF_DEC_SCALAR(wsf_dec_scalar_ucs4, uint32_t, WSF_DEC_MAX10FFFF)
 
+/* The 8 bytes at p as a little-endian word (byte k in bits 8k..8k+7), for
+ * the word steps of WSF_DEC_CHECKED. */
+static inline uint64_t wsf_dec_le64(const uint8_t *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap64(w);
+#endif
+    return w;
+}
+
+/* Do the 8 bytes at p start with two well-formed 3-byte characters (lead
+ * E0..EF, two continuations each, no overlong, no surrogate)?  Then *c, *c1
+ * are their code points. */
+static inline int wsf_dec_pair3(const uint8_t *p, uint32_t *c, uint32_t *c1)
+{
+    uint64_t w = wsf_dec_le64(p);
+    if ((w & 0x0000C0C0F0C0C0F0ULL) != 0x00008080E08080E0ULL) {
+        return 0;
+    }
+    *c = ((uint32_t)(w & 0x0F) << 12) | ((uint32_t)(w >> 2) & 0xFC0)
+         | ((uint32_t)(w >> 16) & 0x3F);
+    *c1 = ((uint32_t)(w >> 12) & 0xF000) | ((uint32_t)(w >> 26) & 0xFC0)
+          | ((uint32_t)(w >> 40) & 0x3F);
+    return *c >= 0x800 && *c1 >= 0x800 && (*c & 0xF800) != 0xD800
+           && (*c1 & 0xF800) != 0xD800;
+}
+
+/* Are the 8 bytes at p two well-formed 4-byte characters (U+10000..U+10FFFF:
+ * lead F0..F4 and three continuations each)?  Then *c, *c1 are they. */
+static inline int wsf_dec_pair4(const uint8_t *p, uint32_t *c, uint32_t *c1)
+{
+    uint64_t w = wsf_dec_le64(p);
+    uint32_t u = (uint32_t)w, v = (uint32_t)(w >> 32);
+    if ((w & 0xC0C0C0F8C0C0C0F8ULL) != 0x808080F0808080F0ULL) {
+        return 0;
+    }
+    *c = ((u & 7) << 18) | ((u << 4) & 0x3F000) | ((u >> 10) & 0xFC0) | ((u >> 24) & 0x3F);
+    *c1 = ((v & 7) << 18) | ((v << 4) & 0x3F000) | ((v >> 10) & 0xFC0) | ((v >> 24) & 0x3F);
+    return *c - 0x10000 <= 0xFFFFF && *c1 - 0x10000 <= 0xFFFFF;
+}
+
+/* In WSF_DEC_CHECKED: is the next byte a lead in [LO, HI)?  (Else, or at
+ * the end, the loop dispatches again.)  WSF_DEC_PAIRS: while the next 8
+ * bytes are two characters of one width (PAIR: wsf_dec_pair3/4), store them
+ * and step STEP bytes; then go on with the next lead of that width, or
+ * dispatch again (a statement sequence: its continue is the loop's). */
+#define WSF_DEC_NEXT_IN(LO, HI) (i < n && (c = s[i]) >= (LO) && c < (HI))
+#define WSF_DEC_PAIRS(T, PAIR, STEP, LO, HI)                                  \
+    while (i + 8 <= n && PAIR(s + i, &c, &c1)) {                              \
+        acc |= c | c1;                                                        \
+        out[o] = (T)c;                                                        \
+        out[o + 1] = (T)c1;                                                   \
+        i += (STEP);                                                          \
+        o += 2;                                                               \
+    }                                                                         \
+    if (!WSF_DEC_NEXT_IN(LO, HI)) {                                           \
+        continue;                                                             \
+    }
+
 /* Validate and decode s[0..n) in ONE pass (wsf_str.h's wsf_str_scalar: the
  * levels without a vector transcoder, and short input at every level):
  * code points into out[0..), the count returned and *bits = the OR of the
@@ -279,7 +340,7 @@ static inline ptrdiff_t NAME(const uint8_t *s, size_t n, T *out,             \
              * (bits 1..4 non-zero: +7FFF carries into bit 15 of the       \
              * lane), continuations 10xxxxxx. */                             \
             while (i + 8 <= n) {                                             \
-                memcpy(&w, s + i, 8);                                        \
+                w = wsf_dec_le64(s + i);                                     \
                 if ((w & 0xC0E0C0E0C0E0C0E0ULL) != 0x80C080C080C080C0ULL     \
                     || (((w & 0x001E001E001E001EULL)                         \
                          + 0x7FFF7FFF7FFF7FFFULL)                            \
@@ -296,11 +357,7 @@ static inline ptrdiff_t NAME(const uint8_t *s, size_t n, T *out,             \
                 i += 8;                                                      \
                 o += 4;                                                      \
             }                                                                \
-            if (i >= n) {                                                    \
-                break;                                                       \
-            }                                                                \
-            c = s[i];                                                        \
-            if (c < 0x80 || c >= 0xE0) {                                     \
+            if (!WSF_DEC_NEXT_IN(0x80, 0xE0)) {                              \
                 continue;                                                    \
             }                                                                \
             if (c < 0xC2 || i + 1 >= n || (c1 = s[i + 1] ^ 0x80u) > 0x3F) {  \
@@ -309,35 +366,7 @@ static inline ptrdiff_t NAME(const uint8_t *s, size_t n, T *out,             \
             c = ((c & 0x1F) << 6) | c1;                                      \
             i += 2;                                                          \
         } else if (c < 0xF0) { /* E0..EF: no overlong, no surrogate */       \
-            /* Two 3-byte characters a word (its low 6 bytes). */            \
-            while (i + 8 <= n) {                                             \
-                memcpy(&w, s + i, 8);                                        \
-                if ((w & 0x0000C0C0F0C0C0F0ULL) != 0x00008080E08080E0ULL) {  \
-                    break;                                                   \
-                }                                                            \
-                c = ((uint32_t)(w & 0x0F) << 12)                             \
-                    | ((uint32_t)(w >> 2) & 0xFC0)                           \
-                    | ((uint32_t)(w >> 16) & 0x3F);                          \
-                c1 = ((uint32_t)(w >> 12) & 0xF000)                          \
-                     | ((uint32_t)(w >> 26) & 0xFC0)                         \
-                     | ((uint32_t)(w >> 40) & 0x3F);                         \
-                if (c < 0x800 || c1 < 0x800 || (c & 0xF800) == 0xD800        \
-                    || (c1 & 0xF800) == 0xD800) {                            \
-                    break;                                                   \
-                }                                                            \
-                acc |= c | c1;                                               \
-                out[o] = (T)c;                                               \
-                out[o + 1] = (T)c1;                                          \
-                i += 6;                                                      \
-                o += 2;                                                      \
-            }                                                                \
-            if (i >= n) {                                                    \
-                break;                                                       \
-            }                                                                \
-            c = s[i];                                                        \
-            if (c < 0xE0 || c >= 0xF0) {                                     \
-                continue;                                                    \
-            }                                                                \
+            WSF_DEC_PAIRS(T, wsf_dec_pair3, 6, 0xE0, 0xF0)                   \
             if (i + 2 >= n) {                                                \
                 break;                                                       \
             }                                                                \
@@ -349,35 +378,7 @@ static inline ptrdiff_t NAME(const uint8_t *s, size_t n, T *out,             \
             }                                                                \
             i += 3;                                                          \
         } else { /* F0..F4: U+10000..U+10FFFF */                             \
-            /* Two 4-byte characters a word. */                              \
-            while (i + 8 <= n) {                                             \
-                uint32_t u, v;                                               \
-                memcpy(&w, s + i, 8);                                        \
-                if ((w & 0xC0C0C0F8C0C0C0F8ULL) != 0x808080F0808080F0ULL) {  \
-                    break;                                                   \
-                }                                                            \
-                u = (uint32_t)w;                                             \
-                v = (uint32_t)(w >> 32);                                     \
-                c = ((u & 7) << 18) | ((u << 4) & 0x3F000)                   \
-                    | ((u >> 10) & 0xFC0) | ((u >> 24) & 0x3F);              \
-                c1 = ((v & 7) << 18) | ((v << 4) & 0x3F000)                  \
-                     | ((v >> 10) & 0xFC0) | ((v >> 24) & 0x3F);             \
-                if (c - 0x10000 > 0xFFFFF || c1 - 0x10000 > 0xFFFFF) {       \
-                    break;                                                   \
-                }                                                            \
-                acc |= c | c1;                                               \
-                out[o] = (T)c;                                               \
-                out[o + 1] = (T)c1;                                          \
-                i += 8;                                                      \
-                o += 2;                                                      \
-            }                                                                \
-            if (i >= n) {                                                    \
-                break;                                                       \
-            }                                                                \
-            c = s[i];                                                        \
-            if (c < 0xF0) {                                                  \
-                continue;                                                    \
-            }                                                                \
+            WSF_DEC_PAIRS(T, wsf_dec_pair4, 8, 0xF0, 0x100)                  \
             if (c > 0xF4 || i + 3 >= n) {                                    \
                 break;                                                       \
             }                                                                \
