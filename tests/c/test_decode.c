@@ -61,6 +61,54 @@ static uint32_t pick(int kind)
     return 0x10000 + rnd(0x100000);
 }
 
+/* The one-pass checked decoder (wsf_dec_checked8/16/32: wsf_str.h's path at
+ * the scalar and SSE2 levels and for short input), into an output of exactly
+ * ncp code points of the narrowest width that holds them (as the str it
+ * writes), and into 32 bits (the stack-buffer form): the code points, the OR
+ * of the non-ASCII ones, no error. */
+#define CHECKED_INTO(T, FN)                                                     \
+    do {                                                                        \
+        T *o = malloc(ncp ? ncp * sizeof(T) : 1);                               \
+        size_t bad = 0, j;                                                      \
+        uint32_t bits = 0;                                                      \
+        ptrdiff_t m = FN(s, n, o, &bits, &bad);                                 \
+        for (j = 0; m == (ptrdiff_t)ncp && j < ncp; j++) if (o[j] != cps[j]) break; \
+        if (m != (ptrdiff_t)ncp || j < ncp || bits != want_bits) {              \
+            printf(#FN " n=%zu: m=%td/%zu at %zu bits %x/%x\n", n, m, ncp, j, bits, want_bits); \
+            failures++;                                                         \
+        }                                                                       \
+        free(o);                                                                \
+    } while (0)
+
+static void check_checked(const uint8_t *s, size_t n, const uint32_t *cps, size_t ncp,
+                          uint32_t maxcp)
+{
+    uint32_t want_bits = 0;
+    size_t i;
+    for (i = 0; i < ncp; i++) want_bits |= cps[i] >= 0x80 ? cps[i] : 0;
+    if (maxcp <= 0xFF) {
+        CHECKED_INTO(uint8_t, wsf_dec_checked8);
+    } else if (maxcp <= 0xFFFF) {
+        CHECKED_INTO(uint16_t, wsf_dec_checked16);
+    }
+    CHECKED_INTO(uint32_t, wsf_dec_checked32);
+}
+
+/* On any bytes it fails exactly where the validator does (the start of the
+ * first ill-formed sequence), writing at most n code points. */
+static void checked_garbage(const uint8_t *s, size_t n)
+{
+    uint32_t *o = malloc(n ? n * 4 : 4), bits = 0;
+    size_t bad = 0;
+    ptrdiff_t m = wsf_dec_checked32(s, n, o, &bits, &bad);
+    ptrdiff_t f = wsf_utf8_find_invalid_level(WSF_SCALAR, s, n);
+    if ((m < 0) != (f >= 0) || (f >= 0 && (size_t)f != bad)) {
+        printf("checked garbage n=%zu: m=%td bad=%zu, validator %td\n", n, m, bad, f);
+        failures++;
+    }
+    free(o);
+}
+
 static void check(int level, const uint32_t *cps, size_t ncp, int kind)
 {
     uint8_t *tmp = malloc(ncp * 4 + 1), *s;
@@ -81,6 +129,19 @@ static void check(int level, const uint32_t *cps, size_t ncp, int kind)
     uint32_t maxcp = 0;
     for (i = 0; i < ncp; i++) maxcp = cps[i] > maxcp ? cps[i] : maxcp;
     (void)kind;
+    if (level == WSF_SCALAR) { /* plain C, the same at every level */
+        check_checked(s, n, cps, ncp, maxcp);
+        if (n) { /* one wrong byte anywhere; cut short */
+            uint8_t *w = malloc(n), *c = malloc(n - 1 ? n - 1 : 1);
+            memcpy(w, s, n);
+            w[rnd((unsigned)n)] = (uint8_t)rnd(256);
+            checked_garbage(w, n);
+            memcpy(c, s, n - 1);
+            checked_garbage(c, n - 1);
+            free(w);
+            free(c);
+        }
+    }
     {
         uint8_t *o = malloc(n ? n : 1);
         size_t done = wsf_decode_ascii_level(level, s, n, o);
@@ -133,6 +194,9 @@ static void garbage_runs(int level, size_t n, size_t nout, unsigned w)
         for (i = 0; i < n; i += w) {
             s[i] = (uint8_t)(w == 2 ? 0xC0 | rnd(32) : w == 3 ? 0xE0 | rnd(16) : 0xF0 | rnd(8));
         }
+    }
+    if (level == WSF_SCALAR) {
+        checked_garbage(s, n);
     }
     wsf_decode_ucs1_level(level, s, n, o1, nout);
     wsf_decode_ucs2_level(level, s, n, o2, nout);

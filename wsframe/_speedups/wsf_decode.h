@@ -63,10 +63,13 @@
  * with VBMI2's vpcompress; without VBMI2 the AVX2 kernels) have SIMD
  * transcoders; NEON for Latin-1 and UCS-2 (UCS-4 goes to CPython's decoder
  * until it is measured on hardware).  SSE2 and scalar have the SIMD or
- * word-wise ASCII bet only and otherwise call CPython's PyUnicode_DecodeUTF8
- * (faster than a scalar transcoder after a separate scan and validation,
- * measured 0.1-0.5x of it); their portable C transcoders stay as the tails
- * of the vector loops and for the C tests.  Each level's row of the kernel
+ * word-wise ASCII bet, then the one-pass scalar decoder (wsf_dec_checked*:
+ * validation and transcoding in the same loop, 1.1-2.4x CPython's
+ * PyUnicode_DecodeUTF8; after a separate scan and validation a scalar
+ * transcoder was 0.1-0.5x of it), which also takes every input below 128
+ * bytes at the vector levels; the unchecked scalar transcoders
+ * (wsf_dec_scalar_*) stay as the tails of the vector loops and for the C
+ * tests.  Each level's row of the kernel
  * table (wsf_dispatch.h) names its kernels; wider kernels hand their tail to the
  * next narrower one, the scalar loop finishes.  Loads need 3 bytes of
  * look-ahead beyond the chunk, so a vector loop stops 19 (SSE4), 35 (AVX2)
@@ -120,6 +123,19 @@ static unsigned wsf_dec_scan_scalar(const uint8_t *s, size_t n, size_t *ncont)
     size_t i = 0, c = 0;
     unsigned mx = 0, b;
     uint64_t w;
+    /* 64 bytes a step, branch-free with 8-bit accumulators: a loop the
+     * compiler vectorizes with the baseline ISA (pmaxub, compares). */
+    for (; i + 64 <= n; i += 64) {
+        uint8_t m8 = 0, c8 = 0;
+        size_t k;
+        for (k = 0; k < 64; k++) {
+            uint8_t v = s[i + k];
+            m8 = v > m8 ? v : m8;
+            c8 = (uint8_t)(c8 + ((v & 0xC0) == 0x80));
+        }
+        mx = m8 > mx ? m8 : mx;
+        c += c8;
+    }
     for (; i + 8 <= n; i += 8) {
         memcpy(&w, s + i, 8);
         if (w & 0x8080808080808080ULL) {
@@ -216,6 +232,178 @@ static void NAME(const uint8_t *s, size_t n, T *out, size_t nout)            \
 WSF_DEC_SCALAR(wsf_dec_scalar_ucs1, uint8_t, WSF_DEC_ID)
 WSF_DEC_SCALAR(wsf_dec_scalar_ucs2, uint16_t, WSF_DEC_ID)
 WSF_DEC_SCALAR(wsf_dec_scalar_ucs4, uint32_t, WSF_DEC_MAX10FFFF)
+
+/* The 8 bytes at p as a little-endian word (byte k in bits 8k..8k+7), for
+ * the word steps of WSF_DEC_CHECKED. */
+static inline uint64_t wsf_dec_le64(const uint8_t *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap64(w);
+#endif
+    return w;
+}
+
+/* Do the 8 bytes at p start with two well-formed 3-byte characters (lead
+ * E0..EF, two continuations each, no overlong, no surrogate)?  Then *c, *c1
+ * are their code points. */
+static inline int wsf_dec_pair3(const uint8_t *p, uint32_t *c, uint32_t *c1)
+{
+    uint64_t w = wsf_dec_le64(p);
+    if ((w & 0x0000C0C0F0C0C0F0ULL) != 0x00008080E08080E0ULL) {
+        return 0;
+    }
+    *c = ((uint32_t)(w & 0x0F) << 12) | ((uint32_t)(w >> 2) & 0xFC0)
+         | ((uint32_t)(w >> 16) & 0x3F);
+    *c1 = ((uint32_t)(w >> 12) & 0xF000) | ((uint32_t)(w >> 26) & 0xFC0)
+          | ((uint32_t)(w >> 40) & 0x3F);
+    return *c >= 0x800 && *c1 >= 0x800 && (*c & 0xF800) != 0xD800
+           && (*c1 & 0xF800) != 0xD800;
+}
+
+/* Are the 8 bytes at p two well-formed 4-byte characters (U+10000..U+10FFFF:
+ * lead F0..F4 and three continuations each)?  Then *c, *c1 are they. */
+static inline int wsf_dec_pair4(const uint8_t *p, uint32_t *c, uint32_t *c1)
+{
+    uint64_t w = wsf_dec_le64(p);
+    uint32_t u = (uint32_t)w, v = (uint32_t)(w >> 32);
+    if ((w & 0xC0C0C0F8C0C0C0F8ULL) != 0x808080F0808080F0ULL) {
+        return 0;
+    }
+    *c = ((u & 7) << 18) | ((u << 4) & 0x3F000) | ((u >> 10) & 0xFC0) | ((u >> 24) & 0x3F);
+    *c1 = ((v & 7) << 18) | ((v << 4) & 0x3F000) | ((v >> 10) & 0xFC0) | ((v >> 24) & 0x3F);
+    return *c - 0x10000 <= 0xFFFFF && *c1 - 0x10000 <= 0xFFFFF;
+}
+
+/* In WSF_DEC_CHECKED: is the next byte a lead in [LO, HI)?  (Else, or at
+ * the end, the loop dispatches again.)  WSF_DEC_PAIRS: while the next 8
+ * bytes are two characters of one width (PAIR: wsf_dec_pair3/4), store them
+ * and step STEP bytes; then go on with the next lead of that width, or
+ * dispatch again (a statement sequence: its continue is the loop's). */
+#define WSF_DEC_NEXT_IN(LO, HI) (i < n && (c = s[i]) >= (LO) && c < (HI))
+#define WSF_DEC_PAIRS(T, PAIR, STEP, LO, HI)                                  \
+    while (i + 8 <= n && PAIR(s + i, &c, &c1)) {                              \
+        acc |= c | c1;                                                        \
+        out[o] = (T)c;                                                        \
+        out[o + 1] = (T)c1;                                                   \
+        i += (STEP);                                                          \
+        o += 2;                                                               \
+    }                                                                         \
+    if (!WSF_DEC_NEXT_IN(LO, HI)) {                                           \
+        continue;                                                             \
+    }
+
+/* Validate and decode s[0..n) in ONE pass (wsf_str.h's wsf_str_scalar: the
+ * levels without a vector transcoder, and short input at every level):
+ * code points into out[0..), the count returned and *bits = the OR of the
+ * non-ASCII ones (its highest bit is the largest's, so it picks the same
+ * str kind); or -1 and *bad = the start of the first ill-formed sequence,
+ * exactly UnicodeDecodeError.start (Unicode Table 3-7; a sequence cut short
+ * by the end of s is ill-formed at its lead).  It writes one code point per
+ * well-formed character, so out needs room for the non-continuation bytes
+ * of s (n - continuations; n always does).  Branches by lead byte, one check
+ * per width; runs of ASCII and of 2-byte characters 8 bytes a step, of
+ * 3- and 4-byte characters two a step (a 64-bit word each time).  Into
+ * 32-bit code points for a short input (a stack buffer, narrowed into the
+ * str: wsf_dec_checked32), or straight into a str of the kind the scan
+ * found (wsf_dec_checked8/16/32: for well-formed characters the largest
+ * byte bounds the code points, so the cast to T loses nothing). */
+#define WSF_DEC_CHECKED(NAME, T)                                              \
+static inline ptrdiff_t NAME(const uint8_t *s, size_t n, T *out,             \
+                             uint32_t *bits, size_t *bad)                    \
+{                                                                            \
+    size_t i = 0, o = 0, k;                                                  \
+    uint32_t c, c1, c2, c3, acc = 0;                                         \
+    uint64_t w;                                                              \
+    while (i < n) {                                                          \
+        c = s[i];                                                            \
+        if (c < 0x80) {                                                      \
+            while (i + 8 <= n) {                                             \
+                memcpy(&w, s + i, 8);                                        \
+                if (w & 0x8080808080808080ULL) {                             \
+                    break;                                                   \
+                }                                                            \
+                for (k = 0; k < 8; k++) {                                    \
+                    out[o + k] = (T)s[i + k];                                \
+                }                                                            \
+                i += 8;                                                      \
+                o += 8;                                                      \
+            }                                                                \
+            while (i < n && s[i] < 0x80) {                                   \
+                out[o++] = (T)s[i++];                                        \
+            }                                                                \
+            continue;                                                        \
+        }                                                                    \
+        if (c < 0xE0) { /* C2..DF 80..BF */                                  \
+            /* Four 2-byte characters a word: leads 110xxxxx, not C0/C1    \
+             * (bits 1..4 non-zero: +7FFF carries into bit 15 of the       \
+             * lane), continuations 10xxxxxx. */                             \
+            while (i + 8 <= n) {                                             \
+                w = wsf_dec_le64(s + i);                                     \
+                if ((w & 0xC0E0C0E0C0E0C0E0ULL) != 0x80C080C080C080C0ULL     \
+                    || (((w & 0x001E001E001E001EULL)                         \
+                         + 0x7FFF7FFF7FFF7FFFULL)                            \
+                        & 0x8000800080008000ULL)                             \
+                           != 0x8000800080008000ULL) {                       \
+                    break;                                                   \
+                }                                                            \
+                for (k = 0; k < 4; k++) {                                    \
+                    c = (uint32_t)(w >> (16 * k));                           \
+                    c = ((c & 0x1F) << 6) | ((c >> 8) & 0x3F);               \
+                    acc |= c;                                                \
+                    out[o + k] = (T)c;                                       \
+                }                                                            \
+                i += 8;                                                      \
+                o += 4;                                                      \
+            }                                                                \
+            if (!WSF_DEC_NEXT_IN(0x80, 0xE0)) {                              \
+                continue;                                                    \
+            }                                                                \
+            if (c < 0xC2 || i + 1 >= n || (c1 = s[i + 1] ^ 0x80u) > 0x3F) {  \
+                break;                                                       \
+            }                                                                \
+            c = ((c & 0x1F) << 6) | c1;                                      \
+            i += 2;                                                          \
+        } else if (c < 0xF0) { /* E0..EF: no overlong, no surrogate */       \
+            WSF_DEC_PAIRS(T, wsf_dec_pair3, 6, 0xE0, 0xF0)                   \
+            if (i + 2 >= n) {                                                \
+                break;                                                       \
+            }                                                                \
+            c1 = s[i + 1] ^ 0x80u;                                           \
+            c2 = s[i + 2] ^ 0x80u;                                           \
+            c = ((c & 0x0F) << 12) | (c1 << 6) | c2;                         \
+            if ((c1 | c2) > 0x3F || c < 0x800 || (c & 0xF800) == 0xD800) {  \
+                break;                                                       \
+            }                                                                \
+            i += 3;                                                          \
+        } else { /* F0..F4: U+10000..U+10FFFF */                             \
+            WSF_DEC_PAIRS(T, wsf_dec_pair4, 8, 0xF0, 0x100)                  \
+            if (c > 0xF4 || i + 3 >= n) {                                    \
+                break;                                                       \
+            }                                                                \
+            c1 = s[i + 1] ^ 0x80u;                                           \
+            c2 = s[i + 2] ^ 0x80u;                                           \
+            c3 = s[i + 3] ^ 0x80u;                                           \
+            c = ((c & 0x07) << 18) | (c1 << 12) | (c2 << 6) | c3;            \
+            if ((c1 | c2 | c3) > 0x3F || c < 0x10000 || c > 0x10FFFF) {      \
+                break;                                                       \
+            }                                                                \
+            i += 4;                                                          \
+        }                                                                    \
+        acc |= c;                                                            \
+        out[o++] = (T)c;                                                     \
+    }                                                                        \
+    if (i < n) {                                                             \
+        *bad = i;                                                            \
+        return -1;                                                           \
+    }                                                                        \
+    *bits = acc;                                                             \
+    return (ptrdiff_t)o;                                                     \
+}
+WSF_DEC_CHECKED(wsf_dec_checked8, uint8_t)
+WSF_DEC_CHECKED(wsf_dec_checked16, uint16_t)
+WSF_DEC_CHECKED(wsf_dec_checked32, uint32_t)
 
 /* ---------------------------------------------------------------------- */
 /* Entry points over a kernel table k (NULL kernel: the scalar code). */

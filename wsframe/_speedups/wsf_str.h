@@ -36,9 +36,11 @@
  * bytes (the kind and the length of the str), and (3) validate, in one pass
  * (wsf_decode_scan_stream_with, the level's fused kernel; validated=1: the
  * scan alone).  (4) PyUnicode_New(nchars, maxchar), once.  (5) Transcode
- * into its storage.  A level without a transcoder for
- * the kind (scalar and SSE2; UCS-4 on NEON) hands the bytes to CPython's
- * decoder after step (1).
+ * into its storage.  After step (1), input below WSF_STR_TINY (128) bytes at
+ * every level, and all input at the levels without a vector transcoder
+ * (scalar, SSE2), is validated and decoded in ONE scalar pass instead, with
+ * one allocation (wsf_str_scalar); UCS-4 text on NEON goes to CPython's
+ * decoder (no UCS-4 transcoder there yet).
  */
 #ifndef WSF_STR_H
 #define WSF_STR_H
@@ -46,7 +48,7 @@
 #include "wsf_python.h"
 #include "wsf_decode.h"
 
-/* CPython's decoder, for what a level has no vector transcoder for.  An
+/* CPython's decoder, for UCS-4 text on NEON (no transcoder there yet).  An
  * ill-formed input (also one a caller promised was validated) gives
  * *error_pos from the validator, the same offset as the exception's start. */
 static PyObject *wsf_decode_cpython(const uint8_t *s, Py_ssize_t n,
@@ -70,6 +72,16 @@ static PyObject *wsf_decode_cpython(const uint8_t *s, Py_ssize_t n,
  * builds in one process: one pass from 192 bytes was no faster than these
  * two inline passes at 192-383 bytes, at any level.) */
 #define WSF_STR_SHORT 384
+
+/* Non-ASCII input below this length takes the one-pass scalar decoder
+ * (wsf_str_scalar) at every level: 1.5-2.2x bytes.decode at 16-127 bytes,
+ * where the vector path read 1.2-1.7x (SSE4, AVX2, AVX-512); from 128 bytes
+ * the vector path is ahead. */
+#define WSF_STR_TINY 128
+
+/* wsf_str_scalar decodes below this length into a stack buffer of 32-bit
+ * code points (8 KiB), from it on into the str after a scan. */
+#define WSF_STR_SHORT_DEC 2048
 
 /* Is s[0..n) ASCII?  8-byte words OR-ed (the last one overlapping). */
 static inline int wsf_str_ascii_short(const uint8_t *s, size_t n)
@@ -168,6 +180,83 @@ static size_t wsf_str_ascii_copy(const uint8_t *s, size_t n, uint8_t *out)
     return n;
 }
 
+/* The str kind of valid UTF-8 whose largest byte is top (wsf_decode_scan). */
+static inline Py_UCS4 wsf_str_maxchar(unsigned top)
+{
+    return top < 0x80 ? 0x7F : top < 0xC4 ? 0xFF : top < 0xF0 ? 0xFFFF : 0x10FFFF;
+}
+
+/* The str of s[0..n) at the levels without a vector transcoder (scalar,
+ * SSE2) and of every input below WSF_STR_TINY bytes, after the ASCII bet:
+ * validated and decoded in ONE pass (wsf_dec_checked*, wsf_decode.h) with
+ * ONE PyUnicode_New at the final kind and length.  Below WSF_STR_SHORT_DEC
+ * bytes into 32-bit code points on the stack, then allocated and narrowed;
+ * from it on the scan (largest byte, continuation count: kind and length)
+ * first, then the pass writes the str itself (dropped on an error).
+ * CPython's decoder, which these levels used to call, starts a 1-byte str,
+ * widens it at the first wider character and resizes it at the end (and is
+ * one call layer further): this is faster at every length measured
+ * (BENCHMARKS.md).  The GIL stays held, as in CPython's decoder, so s cannot
+ * change between the scan and the pass (the pass writes one code point per
+ * character start the scan counted).  Out of line: its 8 KiB buffer stays
+ * off the stack frame of the other paths. */
+#if defined(_MSC_VER)
+__declspec(noinline)
+#elif defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline))
+#endif
+static PyObject *wsf_str_scalar(const uint8_t *s, Py_ssize_t n,
+                                Py_ssize_t *error_pos)
+{
+    uint32_t bits = 0;
+    size_t bad = 0, nchars;
+    ptrdiff_t m, k;
+    Py_UCS4 maxchar;
+    PyObject *u;
+    void *d;
+    if (n < WSF_STR_SHORT_DEC) {
+        uint32_t cp[WSF_STR_SHORT_DEC];
+        m = wsf_dec_checked32(s, (size_t)n, cp, &bits, &bad);
+        if (m < 0) {
+            *error_pos = (Py_ssize_t)bad;
+            return NULL;
+        }
+        u = PyUnicode_New(m, bits < 0x80 ? 0x7F : bits < 0x100 ? 0xFF
+                             : bits < 0x10000 ? 0xFFFF : 0x10FFFF);
+        if (u == NULL) {
+            return NULL;
+        }
+        d = PyUnicode_DATA(u);
+        if (bits < 0x100) {
+            for (k = 0; k < m; k++) {
+                ((uint8_t *)d)[k] = (uint8_t)cp[k];
+            }
+        } else if (bits < 0x10000) {
+            for (k = 0; k < m; k++) {
+                ((uint16_t *)d)[k] = (uint16_t)cp[k];
+            }
+        } else {
+            memcpy(d, cp, (size_t)m * 4);
+        }
+        return u;
+    }
+    maxchar = wsf_str_maxchar(wsf_decode_scan(s, (size_t)n, &nchars));
+    u = PyUnicode_New((Py_ssize_t)nchars, maxchar);
+    if (u == NULL) {
+        return NULL;
+    }
+    d = PyUnicode_DATA(u);
+    m = maxchar <= 0xFF ? wsf_dec_checked8(s, (size_t)n, (uint8_t *)d, &bits, &bad)
+        : maxchar == 0xFFFF ? wsf_dec_checked16(s, (size_t)n, (uint16_t *)d, &bits, &bad)
+                            : wsf_dec_checked32(s, (size_t)n, (uint32_t *)d, &bits, &bad);
+    if (m < 0) {
+        Py_DECREF(u);
+        *error_pos = (Py_ssize_t)bad;
+        return NULL;
+    }
+    return u;
+}
+
 static PyObject *wsf_decode_str(const uint8_t *s, Py_ssize_t n, int validated,
                                 Py_ssize_t *error_pos)
 {
@@ -187,7 +276,7 @@ static PyObject *wsf_decode_str(const uint8_t *s, Py_ssize_t n, int validated,
     if (n < WSF_STR_SHORT) {
         /* Short: check all of s first, then allocate and copy, inline: no
          * call but the allocation. */
-        if (wsf_str_ascii_short(s, (size_t)n)) {
+        if (s[0] < 0x80 && wsf_str_ascii_short(s, (size_t)n)) {
             u = PyUnicode_New(n, 0x7F);
             if (u != NULL) {
                 wsf_str_copy_short((uint8_t *)PyUnicode_DATA(u), s, (size_t)n);
@@ -219,10 +308,10 @@ static PyObject *wsf_decode_str(const uint8_t *s, Py_ssize_t n, int validated,
         }
         Py_DECREF(u);
     }
-    if (wsf_kt->dec_ucs2 == NULL) {
-        /* No vector transcoder at this level (scalar, SSE2):
-         * CPython's own decoder is the faster scalar one, so delegate. */
-        return wsf_decode_cpython(s, n, error_pos);
+    if (wsf_kt->dec_ucs2 == NULL || n < WSF_STR_TINY) {
+        /* No vector transcoder at this level (scalar, SSE2), or too short
+         * for one to pay off: the scalar one-pass decoder. */
+        return wsf_str_scalar(s, n, error_pos);
     }
     if (nogil) {
         ts = PyEval_SaveThread();
@@ -243,15 +332,9 @@ static PyObject *wsf_decode_str(const uint8_t *s, Py_ssize_t n, int validated,
         *error_pos = (Py_ssize_t)bad;
         return NULL;
     }
+    maxchar = wsf_str_maxchar(top);
     if (top < 0x80) {
-        maxchar = 0x7F;
         nchars = (size_t)n;
-    } else if (top < 0xC4) {
-        maxchar = 0xFF;
-    } else if (top < 0xF0) {
-        maxchar = 0xFFFF;
-    } else {
-        maxchar = 0x10FFFF;
     }
     if (maxchar == 0x10FFFF && wsf_kt->dec_ucs4 == NULL) {
         /* No UCS-4 transcoder at this level (NEON for now): CPython's. */

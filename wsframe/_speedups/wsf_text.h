@@ -33,11 +33,12 @@
  *      (its largest byte: Latin-1, BMP or astral) and its length are known
  *      without another pass.  The str is allocated once at that kind and
  *      the transcoder writes it from the scratch buffer.
- *   Levels without a vector transcoder for the kind (scalar and SSE2; UCS-4
- *   on NEON) unmask the rest of a lost bet and hand it to CPython's decoder,
- *   which validates while it builds the str: validating first would only
- *   repeat its work.  On ill-formed text the exact position and wording come
- *   from the streaming validator, run once more over the unmasked bytes.
+ *   Levels without a vector transcoder (scalar and SSE2) unmask the rest of
+ *   a lost bet and hand it to the one-pass scalar decoder (wsf_str_scalar,
+ *   wsf_str.h), which validates while it builds the str, at the exact error
+ *   position; UCS-4 text on NEON goes to CPython's decoder, and on ill-formed
+ *   text there the exact position and wording come from the streaming
+ *   validator, run once more over the unmasked bytes.
  *   For n >= WSF_NOGIL_THRESHOLD the GIL is released around each pass (the
  *   str is not shared yet).
  */
@@ -46,6 +47,7 @@
 
 #include "wsf_python.h"
 #include "wsf_decode.h"
+#include "wsf_str.h"
 
 /* Unmask (key != NULL) or copy n bytes at payload offset `at`. */
 static inline void wsf_text_unmask(const wsf_kernel_table *k, uint8_t *dst,
@@ -123,6 +125,18 @@ static PyObject *wsf_text_cpython(const uint8_t *s, Py_ssize_t n,
     return v;
 }
 
+/* The one-pass scalar decoder over the unmasked bytes (which it validates),
+ * at the levels without a transcoder (wsf_str_scalar, as wsf_decode_str). */
+static PyObject *wsf_text_scalar(const uint8_t *s, Py_ssize_t n,
+                                 Py_ssize_t *error_pos, int *truncated)
+{
+    PyObject *v = wsf_str_scalar(s, n, error_pos);
+    if (v == NULL && *error_pos >= 0) {
+        *truncated = wsf_decode_truncated(s, (size_t)n, (size_t)*error_pos);
+    }
+    return v;
+}
+
 static PyObject *wsf_text_from_masked(const uint8_t *src, Py_ssize_t n,
                                       const uint8_t *key, Py_ssize_t *error_pos,
                                       int *truncated)
@@ -163,7 +177,8 @@ static PyObject *wsf_text_from_masked(const uint8_t *src, Py_ssize_t n,
                 continue;
             }
             if (k->dec_ucs2 == NULL) {
-                /* No transcoder: unmask the rest, CPython's decoder does it. */
+                /* No transcoder: unmask the rest, the one-pass decoder
+                 * validates and decodes it. */
                 delegate = 1;
                 i += m;
                 wsf_text_unmask(k, d + i, src + i, len - i, key, i);
@@ -191,7 +206,7 @@ static PyObject *wsf_text_from_masked(const uint8_t *src, Py_ssize_t n,
         return u; /* won the bet */
     }
     if (delegate) {
-        v = wsf_text_cpython(d, n, error_pos, truncated);
+        v = wsf_text_scalar(d, n, error_pos, truncated);
         Py_XDECREF(u);
         return v;
     }
