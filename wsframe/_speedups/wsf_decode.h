@@ -264,6 +264,34 @@ WSF_DEC_UCS_API(1, uint8_t)
 WSF_DEC_UCS_API(2, uint16_t)
 WSF_DEC_UCS_API(4, uint32_t)
 
+/* wsf_decode_ucsKv_with (K = 2, 4): transcode AND validate s (the table's
+ * one-pass stage, which must not be NULL; then the scalar loop): 0 when s
+ * is well-formed UTF-8, else non-zero (out then holds unspecified code
+ * points; the validator finds the position).  The stage checks the bytes
+ * it consumed; the rest, from the character boundary before them, goes to
+ * the streaming validator. */
+#define WSF_DEC_UCSV_API(K, T)                                                \
+static inline int wsf_decode_ucs##K##v_with(const wsf_kernel_table *k,        \
+                                            const uint8_t *s, size_t n,       \
+                                            T *out, size_t nout)              \
+{                                                                             \
+    size_t o = 0, i, r;                                                       \
+    int bad = 0;                                                              \
+    wsf_utf8_state st;                                                        \
+    i = k->dec_ucs##K##v(s, n, out, nout, &o, &bad);                          \
+    wsf_dec_scalar_ucs##K(s + i, n - i, out + o, nout - o);                   \
+    if (bad) {                                                                \
+        return 1;                                                             \
+    }                                                                         \
+    r = wsf_utf8_boundary(s, 0, i);                                           \
+    wsf_utf8_init(&st);                                                       \
+    return wsf_utf8_one_shot(&st, wsf_utf8_stream_with(k->utf8_blocks, &st,   \
+                                                       s + r, n - r),         \
+                             n - r) >= 0;                                     \
+}
+WSF_DEC_UCSV_API(2, uint16_t)
+WSF_DEC_UCSV_API(4, uint32_t)
+
 static inline size_t wsf_decode_ascii(const uint8_t *s, size_t n, uint8_t *out)
 {
     return wsf_decode_ascii_with(wsf_kt, s, n, out);

@@ -168,6 +168,77 @@ static size_t wsf_str_ascii_copy(const uint8_t *s, size_t n, uint8_t *out)
     return n;
 }
 
+/* Does s hold a byte >= E0 (a 3- or 4-byte lead) in its first 256 bytes?
+ * (n >= 8; the last word overlaps.)  The bet that picks the one-pass path:
+ * text of 1- and 2-byte characters keeps the fused scan and validation,
+ * whose rule for such text is cheaper than any check in the transcoder. */
+static inline int wsf_str_has_e0(const uint8_t *s, size_t n)
+{
+    uint64_t w, acc = 0;
+    size_t k, m = n < 256 ? n : 256;
+    for (k = 0; k + 8 <= m; k += 8) {
+        memcpy(&w, s + k, 8);
+        acc |= w & (w << 1) & (w << 2); /* bit 7: bits 7, 6 and 5 of a byte */
+    }
+    memcpy(&w, s + m - 8, 8);
+    acc |= w & (w << 1) & (w << 2);
+    return (acc & 0x8080808080808080ULL) != 0;
+}
+
+/* The one-pass path (validated=0, a level with one-pass stages, text with
+ * 3- or 4-byte characters): the scan alone (largest byte, continuation
+ * count), the str, then one pass that transcodes and validates
+ * (wsf_decode_ucs2v_with).  On failure the str is dropped and the
+ * validator finds the exact position, as on the other path. */
+static PyObject *wsf_decode_str_onepass(const uint8_t *s, Py_ssize_t n,
+                                        Py_ssize_t *error_pos)
+{
+    const int nogil = n >= WSF_NOGIL_THRESHOLD;
+    PyThreadState *ts = NULL;
+    size_t nchars = 0;
+    unsigned top;
+    int bad;
+    ptrdiff_t pos = -1;
+    PyObject *u;
+    void *data;
+    if (nogil) {
+        ts = PyEval_SaveThread();
+    }
+    top = wsf_decode_scan(s, (size_t)n, &nchars);
+    if (nogil) {
+        PyEval_RestoreThread(ts);
+    }
+    if (top < 0xE0 || (top >= 0xF0 && wsf_kt->dec_ucs4v == NULL)) {
+        /* (Only if another thread changed s since the bet.) */
+        return wsf_decode_cpython(s, n, error_pos);
+    }
+    u = PyUnicode_New((Py_ssize_t)nchars, top < 0xF0 ? 0xFFFF : 0x10FFFF);
+    if (u == NULL) {
+        return NULL;
+    }
+    data = PyUnicode_DATA(u);
+    if (nogil) {
+        ts = PyEval_SaveThread();
+    }
+    if (top < 0xF0) {
+        bad = wsf_decode_ucs2v_with(wsf_kt, s, (size_t)n, (uint16_t *)data, nchars);
+    } else {
+        bad = wsf_decode_ucs4v_with(wsf_kt, s, (size_t)n, (uint32_t *)data, nchars);
+    }
+    if (bad) {
+        pos = wsf_utf8_find_invalid(s, (size_t)n);
+    }
+    if (nogil) {
+        PyEval_RestoreThread(ts);
+    }
+    if (pos >= 0) {
+        Py_DECREF(u);
+        *error_pos = (Py_ssize_t)pos;
+        return NULL;
+    }
+    return u;
+}
+
 static PyObject *wsf_decode_str(const uint8_t *s, Py_ssize_t n, int validated,
                                 Py_ssize_t *error_pos)
 {
@@ -223,6 +294,9 @@ static PyObject *wsf_decode_str(const uint8_t *s, Py_ssize_t n, int validated,
         /* No vector transcoder at this level (scalar, SSE2):
          * CPython's own decoder is the faster scalar one, so delegate. */
         return wsf_decode_cpython(s, n, error_pos);
+    }
+    if (!validated && n >= 64 && wsf_kt->dec_ucs2v != NULL && wsf_str_has_e0(s, (size_t)n)) {
+        return wsf_decode_str_onepass(s, n, error_pos);
     }
     if (nogil) {
         ts = PyEval_SaveThread();
