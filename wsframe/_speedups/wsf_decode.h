@@ -269,7 +269,8 @@ WSF_DEC_UCS_API(4, uint32_t)
  * is well-formed UTF-8, else non-zero (out then holds unspecified code
  * points; the validator finds the position).  The stage checks the bytes
  * it consumed; the rest, from the character boundary before them, goes to
- * the streaming validator. */
+ * the streaming validator (and to the two-pass stage, when the one-pass
+ * stage stopped early at mixed text). */
 #define WSF_DEC_UCSV_API(K, T)                                                \
 static inline int wsf_decode_ucs##K##v_with(const wsf_kernel_table *k,        \
                                             const uint8_t *s, size_t n,       \
@@ -279,6 +280,11 @@ static inline int wsf_decode_ucs##K##v_with(const wsf_kernel_table *k,        \
     int bad = 0;                                                              \
     wsf_utf8_state st;                                                        \
     i = k->dec_ucs##K##v(s, n, out, nout, &o, &bad);                          \
+    if (n - i >= 64 && nout - o >= 64) { /* the stage stopped at mixed text */\
+        size_t o2;                                                            \
+        i += k->dec_ucs##K(s + i, n - i, out + o, nout - o, &o2);             \
+        o += o2;                                                              \
+    }                                                                         \
     wsf_dec_scalar_ucs##K(s + i, n - i, out + o, nout - o);                   \
     if (bad) {                                                                \
         return 1;                                                             \

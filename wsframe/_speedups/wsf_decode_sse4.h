@@ -514,12 +514,18 @@ WSF_TARGET_SSE4 WSF_ALWAYS_INLINE int wsf_dec_run64_ucs4_sse4(const uint8_t *s, 
  * after it takes the same check.  *pbad is set when anything failed; the
  * caller then finds the exact position with the validator, and checks the
  * input from the last character boundary before the returned offset
- * itself (wsf_decode_ucs2v_with). ---- */
+ * itself, transcoding the rest with the two-pass stage
+ * (wsf_decode_ucs2v_with). ---- */
+/* Mixed text (widths changing every few characters) has few runs, and its
+ * blocks' check here costs more than the validator's pass at full width:
+ * when WSF_DEC_MIXED of the first 40 blocks are not runs, the loop stops and
+ * the caller validates and transcodes the rest as the two-pass path does. */
+#define WSF_DEC_MIXED 16
 #define WSF_DEC_VLOOP16(RUNC, RUN48, RUN64, STEP, ASCII) {                                  \
     wsf_utf8_consts_sse4 c_;                                                  \
     wsf_dec_chk_sse4 z_;                                                      \
     __m128i prev_ = _mm_setzero_si128(), kerr_ = _mm_setzero_si128();         \
-    int need_ = 0, r_ = 0, nx_ = 0, run3_ = 0, run4_ = 0;                     \
+    int need_ = 0, r_ = 0, nx_ = 0, run3_ = 0, run4_ = 0, gen_ = 0;           \
     unsigned bad_ = 0, hi_;                                                   \
     c_.t1h = _mm_loadu_si128((const __m128i *)wsf_utf8_t1h);                  \
     c_.t1l = _mm_loadu_si128((const __m128i *)wsf_utf8_t1l);                  \
@@ -584,6 +590,10 @@ WSF_TARGET_SSE4 WSF_ALWAYS_INLINE int wsf_dec_run64_ucs4_sse4(const uint8_t *s, 
                 kerr_ = _mm_or_si128(kerr_, wsf_utf8_check_sse4(&c_, a, prev_)); \
                 need_ = -1;                                                   \
                 run3_ = run4_ = 0;                                            \
+                if (++gen_ == WSF_DEC_MIXED && i < 40 * 16) {                 \
+                    i += 16; /* mixed text: the caller takes the rest */     \
+                    break;                                                    \
+                }                                                             \
             }                                                                 \
         }                                                                     \
         prev_ = a;                                                            \

@@ -168,21 +168,24 @@ static size_t wsf_str_ascii_copy(const uint8_t *s, size_t n, uint8_t *out)
     return n;
 }
 
-/* Does s hold a byte >= E0 (a 3- or 4-byte lead) in its first 256 bytes?
- * (n >= 8; the last word overlaps.)  The bet that picks the one-pass path:
- * text of 1- and 2-byte characters keeps the fused scan and validation,
- * whose rule for such text is cheaper than any check in the transcoder. */
-static inline int wsf_str_has_e0(const uint8_t *s, size_t n)
+/* The bet that picks the one-pass path, on the first 64 bytes of s (n >=
+ * 64; a few ns): a byte >= E0 (a 3- or 4-byte lead), and at most one of
+ * the eight 8-byte words mixes ASCII with other bytes.  Text of
+ * 1- and 2-byte characters keeps the fused scan and validation, whose rule
+ * for such text is cheaper than any check in the transcoder; text whose
+ * widths change every few characters (an ASCII byte among others: no
+ * uniform run there) gains nothing from the one pass and keeps the two. */
+static inline int wsf_str_onepass_bet(const uint8_t *s)
 {
-    uint64_t w, acc = 0;
-    size_t k, m = n < 256 ? n : 256;
-    for (k = 0; k + 8 <= m; k += 8) {
-        memcpy(&w, s + k, 8);
-        acc |= w & (w << 1) & (w << 2); /* bit 7: bits 7, 6 and 5 of a byte */
+    const uint64_t h = 0x8080808080808080ULL;
+    uint64_t w[8], acc = 0;
+    unsigned mixed = 0, k;
+    memcpy(w, s, 64);
+    for (k = 0; k < 8; k++) {
+        acc |= w[k] & (w[k] << 1) & (w[k] << 2); /* bit 7: bits 7, 6, 5 of a byte */
+        mixed += (w[k] & h) != 0 && (w[k] & h) != h;
     }
-    memcpy(&w, s + m - 8, 8);
-    acc |= w & (w << 1) & (w << 2);
-    return (acc & 0x8080808080808080ULL) != 0;
+    return (acc & h) != 0 && mixed <= 1;
 }
 
 /* The one-pass path (validated=0, a level with one-pass stages, text with
@@ -295,7 +298,7 @@ static PyObject *wsf_decode_str(const uint8_t *s, Py_ssize_t n, int validated,
          * CPython's own decoder is the faster scalar one, so delegate. */
         return wsf_decode_cpython(s, n, error_pos);
     }
-    if (!validated && n >= 64 && wsf_kt->dec_ucs2v != NULL && wsf_str_has_e0(s, (size_t)n)) {
+    if (!validated && n >= 64 && wsf_kt->dec_ucs2v != NULL && wsf_str_onepass_bet(s)) {
         return wsf_decode_str_onepass(s, n, error_pos);
     }
     if (nogil) {
