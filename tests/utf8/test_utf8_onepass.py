@@ -10,7 +10,8 @@ it: in place of one character of a uniform run, with the run's own layout
 ``F4 90..``, ``F5..F7`` leads: RFC 3629 section 4), at every character of runs
 whose lengths cross the 16-, 48- and 64-byte steps, and in the last bytes (the part
 the scalar tail checks); plus a stray or missing continuation byte at every byte and
-truncations at the end.  The oracle is CPython's decoder (the result, or
+truncations at the end; and mixed text after a CJK start (the one-pass loop
+hands it over to the two-pass stage) with errors anywhere.  The oracle is CPython's decoder (the result, or
 ``InvalidUTF8.position == UnicodeDecodeError.start`` and the "truncated" wording
 exactly when CPython says "unexpected end of data").  The reference backend runs the
 same cases in this process; the compiled one at every SIMD level this CPU supports,
@@ -32,6 +33,8 @@ from wsframe.errors import InvalidUTF8
 # The cases, as source shared by this process and the per-level interpreters.
 _CASES = textwrap.dedent(
     r"""
+    import itertools
+
     # (run character, sequences of its width that are ill-formed)
     RUNS = [
         ("中", [b"\xed\xa0\x80", b"\xed\xbf\xbf", b"\xe0\x80\x80", b"\xe0\x9f\xbf"]),
@@ -69,6 +72,24 @@ _CASES = textwrap.dedent(
                         yield good[:-cut]
                         yield good[:-cut] + b"x" * (cut + 20)
 
+    def mixed_cases():
+        # 64 bytes of CJK (the one-pass bet), then text whose width changes
+        # every few characters: the one-pass loop hands it to the two-pass
+        # stage after its first blocks; an error anywhere must still be found
+        import random
+        rnd = random.Random(7)
+        words = ["ab", "x.", "éü", "Жи", "中文", "😀😺", "κα", "字", "~"]
+        for size in (300, 700, 2000, 5000):
+            text = "中" * 22 + "".join(rnd.choice(words) for _ in range(size))
+            good = text.encode()
+            yield good
+            for _ in range(60):
+                at = rnd.randrange(66, len(good))
+                for bad in (b"\x80", b"\xed\xa0\x80", b"\xe0\x80\x80", b"\xf4\x90\x80\x80",
+                            b"\xc0\x80", b"\xe4"):
+                    yield good[:at] + bad + good[at + len(bad):]
+            yield good[:-1]
+
     def outcome(decode, error_type, data):
         try:
             return ("ok", decode(data))
@@ -83,7 +104,7 @@ _CASES = textwrap.dedent(
 
     def check_all(decode, error_type):
         n = 0
-        for data in cases():
+        for data in itertools.chain(cases(), mixed_cases()):
             got, want = outcome(decode, error_type, data), cpython(data)
             assert got == want, (data[:40], len(data), got[:2], want[:2])
             n += 1

@@ -19,6 +19,11 @@
  *       Ill-formed input (a caller's broken promise, a buffer another thread
  *       mutates) gives unspecified code points, never a memory error; UCS-4
  *       code points are clamped to U+10FFFF.
+ *   int wsf_decode_ucs2v_with / wsf_decode_ucs4v_with(k, s, n, out, nout)
+ *       The one-pass form (wsf_str.h, validated=0, text with 3- and 4-byte
+ *       characters): transcode as wsf_decode_ucs2/4 and validate in the same
+ *       pass; 0 when s is well-formed (see WSF_DEC_VLOOP16 in
+ *       wsf_decode_onepass.h).
  *   ptrdiff_t wsf_decode_scan_stream_with(k, st, s, n, &top, &nchars)
  *       Streaming validation (wsf_utf8_stream's contract) and the scan in
  *       one pass over s, with the level's fused kernel (utf8_scan_blocks,
@@ -88,6 +93,8 @@
  *                            lanes (SSE4, AVX2, NEON);
  *   wsf_decode_sse4.h, wsf_decode_avx2.h, wsf_decode_avx512.h,
  *   wsf_decode_neon.h        the per-ISA steps and stages;
+ *   wsf_decode_onepass.h     the one-pass loop (validate while
+ *                            transcoding), SSE4 and AVX2;
  *   wsf_dispatch.h           includes them per ISA and fills the table;
  *   wsf_str.h                the CPython str builder.
  * What stays per ISA, and why it is not shared:
@@ -276,16 +283,17 @@ static inline int wsf_decode_ucs##K##v_with(const wsf_kernel_table *k,        \
                                             const uint8_t *s, size_t n,       \
                                             T *out, size_t nout)              \
 {                                                                             \
-    size_t o = 0, i, r;                                                       \
+    size_t o = 0, i, j, r;                                                    \
     int bad = 0;                                                              \
     wsf_utf8_state st;                                                        \
     i = k->dec_ucs##K##v(s, n, out, nout, &o, &bad);                          \
-    if (n - i >= 64 && nout - o >= 64) { /* the stage stopped at mixed text */\
+    j = i; /* s[0..i) is checked */                                           \
+    if (n - j >= 64 && nout - o >= 64) { /* the stage stopped at mixed text */\
         size_t o2;                                                            \
-        i += k->dec_ucs##K(s + i, n - i, out + o, nout - o, &o2);             \
+        j += k->dec_ucs##K(s + j, n - j, out + o, nout - o, &o2);             \
         o += o2;                                                              \
     }                                                                         \
-    wsf_dec_scalar_ucs##K(s + i, n - i, out + o, nout - o);                   \
+    wsf_dec_scalar_ucs##K(s + j, n - j, out + o, nout - o);                   \
     if (bad) {                                                                \
         return 1;                                                             \
     }                                                                         \

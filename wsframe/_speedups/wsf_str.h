@@ -36,7 +36,10 @@
  * bytes (the kind and the length of the str), and (3) validate, in one pass
  * (wsf_decode_scan_stream_with, the level's fused kernel; validated=1: the
  * scan alone).  (4) PyUnicode_New(nchars, maxchar), once.  (5) Transcode
- * into its storage.  A level without a transcoder for
+ * into its storage.  Text with 3- and 4-byte characters (the bet of
+ * wsf_str_onepass_bet) at levels with one-pass stages instead takes the
+ * scan alone, then transcodes and validates in one pass
+ * (wsf_decode_str_onepass).  A level without a transcoder for
  * the kind (scalar and SSE2; UCS-4 on NEON) hands the bytes to CPython's
  * decoder after step (1).
  */
