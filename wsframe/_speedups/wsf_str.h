@@ -186,9 +186,14 @@ static inline int wsf_str_onepass_bet(const uint8_t *s)
     memcpy(w, s, 64);
     for (k = 0; k < 8; k++) {
         acc |= w[k] & (w[k] << 1) & (w[k] << 2); /* bit 7: bits 7, 6, 5 of a byte */
+    }
+    if ((acc & h) == 0) { /* (the common case of 2-byte text: no more work) */
+        return 0;
+    }
+    for (k = 0; k < 8; k++) {
         mixed += (w[k] & h) != 0 && (w[k] & h) != h;
     }
-    return (acc & h) != 0 && mixed <= 1;
+    return mixed <= 1;
 }
 
 /* The one-pass path (validated=0, a level with one-pass stages, text with
