@@ -125,14 +125,11 @@ def test_reference_one_pass_cases() -> None:
     assert check_all(reference_utf8.decode, InvalidUTF8) > 10000  # type: ignore[operator]
 
 
-def _compiled() -> ModuleType | None:
-    try:
-        return importlib.import_module("wsframe._speedups._utf8")
-    except ImportError:
-        return None
-
-
-_COMPILED = _compiled()
+_COMPILED: ModuleType | None
+try:
+    _COMPILED = importlib.import_module("wsframe._speedups._utf8")
+except ImportError:  # the compiled backend is not built
+    _COMPILED = None
 
 _LEVEL_SCRIPT = (
     "import sys\n"

@@ -219,14 +219,8 @@ WSF_DEC_STAGE(WSF_TARGET_AVX2, wsf_dec_ucs4_avx2, uint32_t,
                    _mm256_storeu_si256((__m256i *)(out + o + 24),
                                        _mm256_cvtepu8_epi32(_mm_srli_si128(hi_, 8))))
     WSF_DEC_LOOP16(wsf_dec_step4_avx2, wsf_dec_ascii4_sse4(a, out + o)))
-/* The one-pass stages: wsf_decode_onepass.h's loop, VEX-encoded, with the
- * AVX2 steps for blocks that are not runs. */
-WSF_DEC_VSTAGE(WSF_TARGET_AVX2, wsf_dec_ucs2v_avx2, uint16_t,
-    WSF_DEC_VLOOP16(wsf_dec_run2c_sse4, wsf_dec_run48_ucs2_sse4, WSF_DEC_NO_RUN64,
-                    wsf_dec_step2_avx2, wsf_dec_ascii2_sse4(a, out + o)))
-WSF_DEC_VSTAGE(WSF_TARGET_AVX2, wsf_dec_ucs4v_avx2, uint32_t,
-    WSF_DEC_VLOOP16(wsf_dec_run4c_sse4, wsf_dec_run48_ucs4_sse4, wsf_dec_run64_ucs4_sse4,
-    wsf_dec_step4_avx2, wsf_dec_ascii4_sse4(a, out + o)))
+/* The one-pass stages (wsf_decode_onepass.h), VEX-encoded. */
+WSF_DEC_VSTAGES(WSF_TARGET_AVX2, avx2, wsf_dec_step2_avx2, wsf_dec_step4_avx2)
 
 #endif
 

@@ -231,13 +231,18 @@ WSF_TARGET_SSE4 WSF_ALWAYS_INLINE int wsf_dec_run64_ucs4_sse4(const uint8_t *s, 
 /* (UCS-2 text has no 4-byte runs.) */
 #define WSF_DEC_NO_RUN64(s, out, z) 0
 
-/* The SSE4 one-pass stages. */
-WSF_DEC_VSTAGE(WSF_TARGET_SSE4, wsf_dec_ucs2v_sse4, uint16_t,
-    WSF_DEC_VLOOP16(wsf_dec_run2c_sse4, wsf_dec_run48_ucs2_sse4, WSF_DEC_NO_RUN64,
-                    wsf_dec_step2_sse4, wsf_dec_ascii2_sse4(a, out + o)))
-WSF_DEC_VSTAGE(WSF_TARGET_SSE4, wsf_dec_ucs4v_sse4, uint32_t,
-    WSF_DEC_VLOOP16(wsf_dec_run4c_sse4, wsf_dec_run48_ucs4_sse4, wsf_dec_run64_ucs4_sse4,
-    wsf_dec_step4_sse4, wsf_dec_ascii4_sse4(a, out + o)))
+/* The one-pass stages of an ISA (`isa`: their name's suffix), with its
+ * steps for blocks that are not runs; SSE4's here, AVX2's in
+ * wsf_decode_avx2.h (VEX-encoded, the AVX2 steps). */
+#define WSF_DEC_VSTAGES(ATTR, isa, STEP2, STEP4)                              \
+    WSF_DEC_VSTAGE(ATTR, wsf_dec_ucs2v_##isa, uint16_t,                       \
+        WSF_DEC_VLOOP16(wsf_dec_run2c_sse4, wsf_dec_run48_ucs2_sse4,          \
+                        WSF_DEC_NO_RUN64, STEP2, wsf_dec_ascii2_sse4(a, out + o))) \
+    WSF_DEC_VSTAGE(ATTR, wsf_dec_ucs4v_##isa, uint32_t,                       \
+        WSF_DEC_VLOOP16(wsf_dec_run4c_sse4, wsf_dec_run48_ucs4_sse4,          \
+                        wsf_dec_run64_ucs4_sse4, STEP4,                       \
+                        wsf_dec_ascii4_sse4(a, out + o)))
+WSF_DEC_VSTAGES(WSF_TARGET_SSE4, sse4, wsf_dec_step2_sse4, wsf_dec_step4_sse4)
 
 #endif
 

@@ -177,15 +177,6 @@ WSF_TARGET_SSE4 WSF_ALWAYS_INLINE size_t wsf_dec_run16c_sse4(const uint8_t *s, _
     return r == 0 ? 6 : 5;
 }
 
-WSF_TARGET_SSE4 WSF_ALWAYS_INLINE size_t wsf_dec_run16_sse4(const uint8_t *s, __m128i a,
-                                                          unsigned keep, __m128i *v)
-{
-    wsf_dec_chk_sse4 z;
-    int r, nx;
-    wsf_dec_chk_init_sse4(&z);
-    return wsf_dec_run16c_sse4(s, a, keep, v, &z, &r, &nx);
-}
-
 /* UCS-2 output of a 2-byte or 3-byte run (checked: wsf_dec_run16c_sse4). */
 WSF_TARGET_SSE4 WSF_ALWAYS_INLINE size_t wsf_dec_run2c_sse4(const uint8_t *s, __m128i a,
                                                           unsigned keep, uint16_t *out,
@@ -198,15 +189,6 @@ WSF_TARGET_SSE4 WSF_ALWAYS_INLINE size_t wsf_dec_run2c_sse4(const uint8_t *s, __
         _mm_storeu_si128((__m128i *)out, v);
     }
     return k;
-}
-
-WSF_TARGET_SSE4 WSF_ALWAYS_INLINE size_t wsf_dec_run2_sse4(const uint8_t *s, __m128i a,
-                                                         unsigned keep, uint16_t *out)
-{
-    wsf_dec_chk_sse4 z;
-    int r, nx;
-    wsf_dec_chk_init_sse4(&z);
-    return wsf_dec_run2c_sse4(s, a, keep, out, &z, &r, &nx);
 }
 
 /* UCS-4 output of a 4-byte run (4 code points from s + r, r = 0..3), or
@@ -248,14 +230,20 @@ WSF_TARGET_SSE4 WSF_ALWAYS_INLINE size_t wsf_dec_run4c_sse4(const uint8_t *s, __
     return 4;
 }
 
-WSF_TARGET_SSE4 WSF_ALWAYS_INLINE size_t wsf_dec_run4_sse4(const uint8_t *s, __m128i a,
-                                                         unsigned keep, uint32_t *out)
-{
-    wsf_dec_chk_sse4 z;
-    int r, nx;
-    wsf_dec_chk_init_sse4(&z);
-    return wsf_dec_run4c_sse4(s, a, keep, out, &z, &r, &nx);
+/* The runs without the checks, for the two-pass steps: a local z that the
+ * compiler drops. */
+#define WSF_DEC_RUN_UNCHECKED(NAME, CHECKED, OUT)                             \
+WSF_TARGET_SSE4 WSF_ALWAYS_INLINE size_t NAME(const uint8_t *s, __m128i a,    \
+                                              unsigned keep, OUT out)         \
+{                                                                             \
+    wsf_dec_chk_sse4 z;                                                       \
+    int r, nx;                                                                \
+    wsf_dec_chk_init_sse4(&z);                                                \
+    return CHECKED(s, a, keep, out, &z, &r, &nx);                             \
 }
+WSF_DEC_RUN_UNCHECKED(wsf_dec_run16_sse4, wsf_dec_run16c_sse4, __m128i *)
+WSF_DEC_RUN_UNCHECKED(wsf_dec_run2_sse4, wsf_dec_run2c_sse4, uint16_t *)
+WSF_DEC_RUN_UNCHECKED(wsf_dec_run4_sse4, wsf_dec_run4c_sse4, uint32_t *)
 
 /* Latin-1 output: leads are C2/C3 only, so a 2-byte sequence's code point
  * is (lead << 6 | cont & 3F) in 8 bits. */
