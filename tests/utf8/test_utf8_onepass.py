@@ -1,20 +1,20 @@
 """``decode`` of text with 3- and 4-byte characters: the one-pass path.
 
-At the SSE4 and AVX2 levels the compiled ``decode`` of such text transcodes and
-validates in one pass: a block of characters of one width checks itself (the code
-points it decodes, and that its layout continues where the block before left off),
-48 bytes of 3-byte and 64 bytes of 4-byte characters at once; other blocks take the
-validator's check.  So an ill-formed sequence is put where only those checks can see
-it: in place of one character of a uniform run, with the run's own layout
-(surrogates ``ED A0..BF``, overlongs ``E0 80..9F`` / ``F0 80..8F`` / ``C0``, ``C1``,
-``F4 90..``, ``F5..F7`` leads: RFC 3629 section 4), at every character of runs
-whose lengths cross the 16-, 48- and 64-byte steps, and in the last bytes (the part
-the scalar tail checks); plus a stray or missing continuation byte at every byte and
-truncations at the end; and mixed text after a CJK start (the one-pass loop
-hands it over to the two-pass stage) with errors anywhere.  The oracle is CPython's decoder (the result, or
-``InvalidUTF8.position == UnicodeDecodeError.start`` and the "truncated" wording
-exactly when CPython says "unexpected end of data").  The reference backend runs the
-same cases in this process; the compiled one at every SIMD level this CPU supports,
+At the SSE4, AVX2 and AVX-512 levels the compiled ``decode`` of such text (from 256
+bytes on) transcodes and validates in one pass: a block of characters of one width
+checks itself (the code points it decodes, and that its layout continues where the
+block before left off), 48 bytes of 3-byte and 64 bytes of 4-byte characters at once;
+other blocks take the validator's check.  So an ill-formed sequence is put where only
+those checks can see it: in place of one character of a uniform run, with the run's own
+layout (surrogates ``ED A0..BF``, overlongs ``E0 80..9F`` / ``F0 80..8F`` / ``C0``,
+``C1``, ``F4 90..``, ``F5..F7`` leads: RFC 3629 section 4), at every character of runs
+whose lengths cross the 16-, 48- and 64-byte steps, and in the last bytes (the part the
+scalar tail checks); plus a stray or missing continuation byte at every byte and
+truncations at the end; and mixed text after a CJK start (the one-pass loop hands it
+over to the two-pass stage) with errors anywhere.  The oracle is CPython's decoder (the
+result, or ``InvalidUTF8.position == UnicodeDecodeError.start`` and the "truncated"
+wording exactly when CPython says "unexpected end of data").  The reference backend runs
+the same cases in this process; the compiled one at every SIMD level this CPU supports,
 each in its own interpreter.
 """
 
@@ -46,7 +46,11 @@ _CASES = textwrap.dedent(
     ]
     # a 3-byte prefix: the one-pass path needs a byte >= E0 in the first 256
     PREFIXES = ["", "a", "中", "aé"]
-    COUNTS = [17, 40, 64]
+    # from 256 bytes on (the one pass's threshold), crossing its 16-, 48- and
+    # 64-byte steps; 17 characters: below it, the two passes
+    def counts(width):
+        first = -(-260 // width)
+        return [17, first, first + 17, first + 40]
 
     def cases():
         for char, bads in RUNS:
@@ -54,7 +58,7 @@ _CASES = textwrap.dedent(
             for prefix in PREFIXES:
                 if char == "Ж" and not prefix.startswith("中"):
                     prefix = "中" + prefix
-                for count in COUNTS:
+                for count in counts(len(enc)):
                     head = prefix.encode()
                     good = head + enc * count
                     yield good
