@@ -109,6 +109,46 @@ static void checked_garbage(const uint8_t *s, size_t n)
     free(o);
 }
 
+/* The one-pass stages (transcode and validate, wsf_decode_ucs2v/4v_with),
+ * where the level has them: on s[0..n) they must say what the validator
+ * says, and on valid input (cps given) write exactly its code points. */
+static void onepass(int level, const uint8_t *s, size_t n, const uint32_t *cps, size_t ncp,
+                    uint32_t maxcp)
+{
+    const wsf_kernel_table *k = wsf_table_for(level);
+    wsf_utf8_state st;
+    int want, got;
+    size_t i;
+    if (k->dec_ucs2v == NULL) {
+        return;
+    }
+    wsf_utf8_init(&st);
+    want = wsf_utf8_one_shot(&st, wsf_utf8_stream_level(level, &st, s, n), n) >= 0;
+    if (maxcp <= 0xFFFF) {
+        uint16_t *o = malloc(ncp ? ncp * 2 : 2);
+        got = wsf_decode_ucs2v_with(k, s, n, o, ncp);
+        for (i = 0; cps != NULL && i < ncp; i++) if (o[i] != cps[i]) break;
+        if (got != want || (cps != NULL && i < ncp)) {
+            printf("level %s ucs2v n=%zu: %d/%d at %zu\n", wsf_level_name(level), n, got, want, i);
+            failures++;
+        }
+        free(o);
+    }
+    {
+        uint32_t *o = malloc(ncp ? ncp * 4 : 4);
+        got = wsf_decode_ucs4v_with(k, s, n, o, ncp);
+        for (i = 0; cps != NULL && i < ncp; i++) if (o[i] != cps[i]) break;
+        if (got != want || (cps != NULL && i < ncp)) {
+            printf("level %s ucs4v n=%zu: %d/%d at %zu\n", wsf_level_name(level), n, got, want, i);
+            failures++;
+        }
+        for (i = 0; i < ncp; i++) {
+            if (o[i] > 0x10FFFF) { printf("ucs4v: above U+10FFFF\n"); failures++; break; }
+        }
+        free(o);
+    }
+}
+
 static void check(int level, const uint32_t *cps, size_t ncp, int kind)
 {
     uint8_t *tmp = malloc(ncp * 4 + 1), *s;
@@ -174,6 +214,7 @@ static void check(int level, const uint32_t *cps, size_t ncp, int kind)
         if (i < ncp) { printf("level %s ucs4 n=%zu at %zu: %x/%x\n", wsf_level_name(level), n, i, o[i], cps[i]); failures++; }
         free(o);
     }
+    onepass(level, s, n, cps, ncp, maxcp);
     free(s);
     free(tmp);
 }
@@ -201,6 +242,7 @@ static void garbage_runs(int level, size_t n, size_t nout, unsigned w)
     wsf_decode_ucs1_level(level, s, n, o1, nout);
     wsf_decode_ucs2_level(level, s, n, o2, nout);
     wsf_decode_ucs4_level(level, s, n, o4, nout);
+    onepass(level, s, n, NULL, nout, w == 4 || w == 0 ? 0x10FFFF : 0xFFFF);
     for (i = 0; i < nout; i++) {
         if (o4[i] > 0x10FFFF) { printf("garbage: ucs4 above U+10FFFF\n"); failures++; break; }
     }

@@ -19,6 +19,11 @@
  *       Ill-formed input (a caller's broken promise, a buffer another thread
  *       mutates) gives unspecified code points, never a memory error; UCS-4
  *       code points are clamped to U+10FFFF.
+ *   int wsf_decode_ucs2v_with / wsf_decode_ucs4v_with(k, s, n, out, nout)
+ *       The one-pass form (wsf_str.h, validated=0, text with 3- and 4-byte
+ *       characters): transcode as wsf_decode_ucs2/4 and validate in the same
+ *       pass; 0 when s is well-formed (see WSF_DEC_VLOOP16 in
+ *       wsf_decode_onepass.h).
  *   ptrdiff_t wsf_decode_scan_stream_with(k, st, s, n, &top, &nchars)
  *       Streaming validation (wsf_utf8_stream's contract) and the scan in
  *       one pass over s, with the level's fused kernel (utf8_scan_blocks,
@@ -91,6 +96,8 @@
  *                            lanes (SSE4, AVX2, NEON);
  *   wsf_decode_sse4.h, wsf_decode_avx2.h, wsf_decode_avx512.h,
  *   wsf_decode_neon.h        the per-ISA steps and stages;
+ *   wsf_decode_onepass.h     the one-pass loop (validate while
+ *                            transcoding), SSE4 and AVX2;
  *   wsf_dispatch.h           includes them per ISA and fills the table;
  *   wsf_str.h                the CPython str builder.
  * What stays per ISA, and why it is not shared:
@@ -451,6 +458,41 @@ static inline void wsf_decode_ucs##K(const uint8_t *s, size_t n, T *out,      \
 WSF_DEC_UCS_API(1, uint8_t)
 WSF_DEC_UCS_API(2, uint16_t)
 WSF_DEC_UCS_API(4, uint32_t)
+
+/* wsf_decode_ucsKv_with (K = 2, 4): transcode AND validate s (the table's
+ * one-pass stage, which must not be NULL; then the scalar loop): 0 when s
+ * is well-formed UTF-8, else non-zero (out then holds unspecified code
+ * points; the validator finds the position).  The stage checks the bytes
+ * it consumed; the rest, from the character boundary before them, goes to
+ * the streaming validator (and to the two-pass stage, when the one-pass
+ * stage stopped early at mixed text). */
+#define WSF_DEC_UCSV_API(K, T)                                                \
+static inline int wsf_decode_ucs##K##v_with(const wsf_kernel_table *k,        \
+                                            const uint8_t *s, size_t n,       \
+                                            T *out, size_t nout)              \
+{                                                                             \
+    size_t o = 0, i, j, r;                                                    \
+    int bad = 0;                                                              \
+    wsf_utf8_state st;                                                        \
+    i = k->dec_ucs##K##v(s, n, out, nout, &o, &bad);                          \
+    j = i; /* s[0..i) is checked */                                           \
+    if (n - j >= 64 && nout - o >= 64) { /* the stage stopped at mixed text */\
+        size_t o2;                                                            \
+        j += k->dec_ucs##K(s + j, n - j, out + o, nout - o, &o2);             \
+        o += o2;                                                              \
+    }                                                                         \
+    wsf_dec_scalar_ucs##K(s + j, n - j, out + o, nout - o);                   \
+    if (bad) {                                                                \
+        return 1;                                                             \
+    }                                                                         \
+    r = wsf_utf8_boundary(s, 0, i);                                           \
+    wsf_utf8_init(&st);                                                       \
+    return wsf_utf8_one_shot(&st, wsf_utf8_stream_with(k->utf8_blocks, &st,   \
+                                                       s + r, n - r),         \
+                             n - r) >= 0;                                     \
+}
+WSF_DEC_UCSV_API(2, uint16_t)
+WSF_DEC_UCSV_API(4, uint32_t)
 
 static inline size_t wsf_decode_ascii(const uint8_t *s, size_t n, uint8_t *out)
 {

@@ -197,6 +197,8 @@ WSF_DEC_STAGE(WSF_TARGET_AVX2, wsf_dec_ucs4_avx2, uint32_t,
                    _mm256_storeu_si256((__m256i *)(out + o + 24),
                                        _mm256_cvtepu8_epi32(_mm_srli_si128(hi_, 8))))
     WSF_DEC_LOOP16(wsf_dec_step4_avx2, wsf_dec_ascii4_sse4(a, out + o)))
+/* The one-pass stages (wsf_decode_onepass.h), VEX-encoded. */
+WSF_DEC_VSTAGES(WSF_TARGET_AVX2, avx2, wsf_dec_step2_avx2, wsf_dec_step4_avx2)
 
 #endif
 

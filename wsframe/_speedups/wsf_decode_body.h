@@ -71,9 +71,28 @@ static size_t WSF_FN(wsf_dec_ascii)(const uint8_t *s, size_t n, uint8_t *out)
 WSF_TARGET
 static unsigned WSF_FN(wsf_dec_scan)(const uint8_t *s, size_t n, size_t *ncont)
 {
-    WSF_V mx = WSF_V_ZERO();
+    WSF_V mx = WSF_V_ZERO(), mx2 = WSF_V_ZERO();
     size_t i = 0, c = 0, end, rest;
     unsigned m;
+    /* Four vectors a step in two chains each (the largest byte, the
+     * counters): the one-pass decoder's only separate pass (wsf_str.h). */
+    while (n - i >= 4 * WSF_VW) {
+        WSF_V_CNT_T acc = WSF_V_CNT_ZERO(), acc2 = WSF_V_CNT_ZERO();
+        rest = (n - i) & ~(size_t)(4 * WSF_VW - 1);
+        end = i + (rest / (4 * WSF_VW) < WSF_V_CNT_STEPS / 2
+                       ? rest : 4 * WSF_VW * (WSF_V_CNT_STEPS / 2));
+        for (; i < end; i += 4 * WSF_VW) {
+            WSF_V x0 = WSF_V_LOAD(s + i), x1 = WSF_V_LOAD(s + i + WSF_VW);
+            WSF_V x2 = WSF_V_LOAD(s + i + 2 * WSF_VW), x3 = WSF_V_LOAD(s + i + 3 * WSF_VW);
+            mx = WSF_V_MAX_U8(mx, WSF_V_MAX_U8(x0, x1));
+            mx2 = WSF_V_MAX_U8(mx2, WSF_V_MAX_U8(x2, x3));
+            acc = WSF_V_CNT_ADD(WSF_V_CNT_ADD(acc, x0), x1);
+            acc2 = WSF_V_CNT_ADD(WSF_V_CNT_ADD(acc2, x2), x3);
+        }
+        WSF_V_CNT_SUM(acc, c);
+        WSF_V_CNT_SUM(acc2, c);
+    }
+    mx = WSF_V_MAX_U8(mx, mx2);
     while (n - i >= WSF_VW) {
         /* Counters take at most WSF_V_CNT_STEPS steps before they are summed. */
         WSF_V_CNT_T acc = WSF_V_CNT_ZERO();

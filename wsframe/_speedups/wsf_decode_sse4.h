@@ -60,16 +60,51 @@ static inline int wsf_dec_run_at(uint32_t leads, uint32_t keep, uint32_t base, u
     return -1;
 }
 
-/* 2-byte run: the 8 characters at s + r (r = 0 or 1) in 16-bit lanes, the
- * lead in each lane's low byte: the 11-bit code points, or 0 if no run. */
+/* What a run checks of itself in the one-pass decoder (wsf_dec_vloop16
+ * below): the code points it decodes, kept as running minima and maxima.
+ * Every ill-formed sequence a run's fixed layout can hold is a code point
+ * out of its width's range (RFC 3629 section 4): a 2-byte one below U+0080
+ * (C0, C1 leads), a 3-byte one below U+0800 (E0 80..9F) or a surrogate
+ * (ED A0..BF), a 4-byte one below U+10000 (F0 80..8F) or above U+10FFFF
+ * (F4 90..BF, F5..F7 leads).  sur keeps cp - D800 (below 0x800: a
+ * surrogate).  Callers that do not validate pass a local one the compiler
+ * drops. */
+typedef struct {
+    __m128i min2, min3, sur, min4, max4;
+} wsf_dec_chk_sse4;
+
+WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void wsf_dec_chk_init_sse4(wsf_dec_chk_sse4 *z)
+{
+    z->min2 = z->min3 = z->sur = z->min4 = _mm_set1_epi8(-1);
+    z->max4 = _mm_setzero_si128();
+}
+
+/* Non-zero when a run held an ill-formed sequence. */
+WSF_TARGET_SSE4 WSF_ALWAYS_INLINE int wsf_dec_chk_bad_sse4(const wsf_dec_chk_sse4 *z)
+{
+    return (_mm_cvtsi128_si32(_mm_minpos_epu16(z->min2)) & 0xFFFF) < 0x80
+           || (_mm_cvtsi128_si32(_mm_minpos_epu16(_mm_min_epu16(
+                   _mm_srli_epi16(z->min3, 11), _mm_srli_epi16(z->sur, 11))))
+               & 0xFFFF) == 0
+           || _mm_movemask_epi8(_mm_or_si128(
+                  _mm_cmpeq_epi32(_mm_min_epu32(z->min4, _mm_set1_epi32(0xFFFF)), z->min4),
+                  _mm_cmpeq_epi32(_mm_max_epu32(z->max4, _mm_set1_epi32(0x110000)),
+                                  z->max4))) != 0;
+}
+
+/* 2-byte run: the 8 characters at s + r (r = 0 or 1, *pr) in 16-bit
+ * lanes, the lead in each lane's low byte: the 11-bit code points, or 0 if
+ * no run. */
 WSF_TARGET_SSE4 WSF_ALWAYS_INLINE int wsf_dec_run2_lanes_sse4(const uint8_t *s, __m128i a,
-                                                            unsigned keep, __m128i *pair)
+                                                            unsigned keep, __m128i *pair,
+                                                            int *pr)
 {
     int r = wsf_dec_run_at(wsf_dec_leads_sse4(a, (char)0xE0, (char)0xC0), keep, 0x5555, 2, 0xFFFF);
     if (r < 0) {
         return 0;
     }
     *pair = r == 0 ? a : _mm_loadu_si128((const __m128i *)(s + 1));
+    *pr = r;
     return 1;
 }
 
@@ -78,7 +113,8 @@ WSF_TARGET_SSE4 WSF_ALWAYS_INLINE size_t wsf_dec_run1_sse4(const uint8_t *s, __m
                                                          unsigned keep, uint8_t *out)
 {
     __m128i x, v;
-    if (!wsf_dec_run2_lanes_sse4(s, a, keep, &x)) {
+    int r;
+    if (!wsf_dec_run2_lanes_sse4(s, a, keep, &x, &r)) {
         return 0;
     }
     v = _mm_or_si128(_mm_slli_epi16(_mm_and_si128(x, _mm_set1_epi16(0x03)), 6),
@@ -89,15 +125,21 @@ WSF_TARGET_SSE4 WSF_ALWAYS_INLINE size_t wsf_dec_run1_sse4(const uint8_t *s, __m
 
 /* A 2-byte run (8 code points) or a 3-byte run (5 or 6) in the 16-bit
  * lanes of *v (the lanes past the count are zero); returns the count, or 0
- * if no run. */
-WSF_TARGET_SSE4 WSF_ALWAYS_INLINE size_t wsf_dec_run16_sse4(const uint8_t *s, __m128i a,
-                                                          unsigned keep, __m128i *v)
+ * if no run.  *pr: the run's offset r; *pnx: the continuation bytes of its
+ * last character that lie past the 16 bytes (the next block's r); the code
+ * points go into z. */
+WSF_TARGET_SSE4 WSF_ALWAYS_INLINE size_t wsf_dec_run16c_sse4(const uint8_t *s, __m128i a,
+                                                           unsigned keep, __m128i *v,
+                                                           wsf_dec_chk_sse4 *z, int *pr,
+                                                           int *pnx)
 {
     __m128i x;
     int r;
-    if (wsf_dec_run2_lanes_sse4(s, a, keep, &x)) {
+    if (wsf_dec_run2_lanes_sse4(s, a, keep, &x, pr)) {
         *v = _mm_or_si128(_mm_slli_epi16(_mm_and_si128(x, _mm_set1_epi16(0x1F)), 6),
                           _mm_and_si128(_mm_srli_epi16(x, 8), _mm_set1_epi16(0x3F)));
+        z->min2 = _mm_min_epu16(z->min2, *v);
+        *pnx = *pr; /* the last lead is at 14 + r */
         return 8;
     }
     /* leads at 0, 3, ..., 15 (r = 0): the sixth one's bytes end at s[17] */
@@ -119,20 +161,30 @@ WSF_TARGET_SSE4 WSF_ALWAYS_INLINE size_t wsf_dec_run16_sse4(const uint8_t *s, __
                          _mm_srli_epi16(_mm_and_si128(t, _mm_set1_epi16(0x3F00)), 2)),
             _mm_slli_epi16(_mm_shuffle_epi8(x, head), 4));
     }
+    *pr = r;
+    *pnx = r == 0 ? 2 : r - 1; /* the last lead is at 15, 13 or 14 */
     if (r == 0) {
         *v = _mm_insert_epi16(*v, (int)(((s[15] & 0x0Fu) << 12) | ((s[16] & 0x3Fu) << 6)
                                         | (s[17] & 0x3Fu)), 5);
-        return 6;
     }
-    return 5;
+    {
+        /* the lanes past the count read as U+FFFF, a valid code point */
+        __m128i w = _mm_or_si128(*v, r == 0 ? _mm_setr_epi16(0, 0, 0, 0, 0, 0, -1, -1)
+                                            : _mm_setr_epi16(0, 0, 0, 0, 0, -1, -1, -1));
+        z->min3 = _mm_min_epu16(z->min3, w);
+        z->sur = _mm_min_epu16(z->sur, _mm_sub_epi16(w, _mm_set1_epi16((short)0xD800)));
+    }
+    return r == 0 ? 6 : 5;
 }
 
-/* UCS-2 output of a 2-byte or 3-byte run. */
-WSF_TARGET_SSE4 WSF_ALWAYS_INLINE size_t wsf_dec_run2_sse4(const uint8_t *s, __m128i a,
-                                                         unsigned keep, uint16_t *out)
+/* UCS-2 output of a 2-byte or 3-byte run (checked: wsf_dec_run16c_sse4). */
+WSF_TARGET_SSE4 WSF_ALWAYS_INLINE size_t wsf_dec_run2c_sse4(const uint8_t *s, __m128i a,
+                                                          unsigned keep, uint16_t *out,
+                                                          wsf_dec_chk_sse4 *z, int *pr,
+                                                          int *pnx)
 {
     __m128i v;
-    size_t k = wsf_dec_run16_sse4(s, a, keep, &v);
+    size_t k = wsf_dec_run16c_sse4(s, a, keep, &v, z, pr, pnx);
     if (k) {
         _mm_storeu_si128((__m128i *)out, v);
     }
@@ -140,16 +192,18 @@ WSF_TARGET_SSE4 WSF_ALWAYS_INLINE size_t wsf_dec_run2_sse4(const uint8_t *s, __m
 }
 
 /* UCS-4 output of a 4-byte run (4 code points from s + r, r = 0..3), or
- * of a 2- or 3-byte run. */
-WSF_TARGET_SSE4 WSF_ALWAYS_INLINE size_t wsf_dec_run4_sse4(const uint8_t *s, __m128i a,
-                                                         unsigned keep, uint32_t *out)
+ * of a 2- or 3-byte run (checked as wsf_dec_run16c_sse4). */
+WSF_TARGET_SSE4 WSF_ALWAYS_INLINE size_t wsf_dec_run4c_sse4(const uint8_t *s, __m128i a,
+                                                          unsigned keep, uint32_t *out,
+                                                          wsf_dec_chk_sse4 *z, int *pr,
+                                                          int *pnx)
 {
     unsigned lead4 = wsf_dec_leads_sse4(a, (char)0xF8, (char)0xF0);
     int r;
     __m128i y;
     size_t k;
     if (lead4 == 0) { /* text of another width: a 2- or 3-byte run, widened */
-        k = wsf_dec_run16_sse4(s, a, keep, &y);
+        k = wsf_dec_run16c_sse4(s, a, keep, &y, z, pr, pnx);
         if (k) {
             _mm_storeu_si128((__m128i *)out, _mm_cvtepu16_epi32(y));
             _mm_storeu_si128((__m128i *)(out + 4), _mm_cvtepu16_epi32(_mm_srli_si128(y, 8)));
@@ -168,9 +222,28 @@ WSF_TARGET_SSE4 WSF_ALWAYS_INLINE size_t wsf_dec_run4_sse4(const uint8_t *s, __m
                      _mm_and_si128(_mm_srli_epi32(y, 2), _mm_set1_epi32(0xFC0))),
         _mm_or_si128(_mm_and_si128(_mm_srli_epi32(y, 4), _mm_set1_epi32(0x3F000)),
                      _mm_and_si128(_mm_srli_epi32(y, 6), _mm_set1_epi32(0x1C0000))));
+    z->min4 = _mm_min_epu32(z->min4, y);
+    z->max4 = _mm_max_epu32(z->max4, y);
+    *pr = r;
+    *pnx = r; /* the last lead is at 12 + r */
     _mm_storeu_si128((__m128i *)out, _mm_min_epu32(y, _mm_set1_epi32(0x10FFFF)));
     return 4;
 }
+
+/* The runs without the checks, for the two-pass steps: a local z that the
+ * compiler drops. */
+#define WSF_DEC_RUN_UNCHECKED(NAME, CHECKED, OUT)                             \
+WSF_TARGET_SSE4 WSF_ALWAYS_INLINE size_t NAME(const uint8_t *s, __m128i a,    \
+                                              unsigned keep, OUT out)         \
+{                                                                             \
+    wsf_dec_chk_sse4 z;                                                       \
+    int r, nx;                                                                \
+    wsf_dec_chk_init_sse4(&z);                                                \
+    return CHECKED(s, a, keep, out, &z, &r, &nx);                             \
+}
+WSF_DEC_RUN_UNCHECKED(wsf_dec_run16_sse4, wsf_dec_run16c_sse4, __m128i *)
+WSF_DEC_RUN_UNCHECKED(wsf_dec_run2_sse4, wsf_dec_run2c_sse4, uint16_t *)
+WSF_DEC_RUN_UNCHECKED(wsf_dec_run4_sse4, wsf_dec_run4c_sse4, uint32_t *)
 
 /* Latin-1 output: leads are C2/C3 only, so a 2-byte sequence's code point
  * is (lead << 6 | cont & 3F) in 8 bits. */

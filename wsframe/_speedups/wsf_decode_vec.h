@@ -84,6 +84,19 @@ ATTR static size_t NAME(const uint8_t *s, size_t n, T *out, size_t nout,      \
     return i;                                                                 \
 }
 
+/* The same for a stage that also validates (the one-pass stages of
+ * wsf_str.h): *pbad is set when s[0..i) is not well-formed (the rest is the
+ * caller's to check). */
+#define WSF_DEC_VSTAGE(ATTR, NAME, T, LOOPS)                                  \
+ATTR static size_t NAME(const uint8_t *s, size_t n, T *out, size_t nout,      \
+                        size_t *po, int *pbad)                                \
+{                                                                             \
+    size_t i = 0, o = 0;                                                      \
+    LOOPS                                                                     \
+    *po = o;                                                                  \
+    return i;                                                                 \
+}
+
 /* W bytes per step while W + 3 bytes of input (the look-ahead of the
  * steps) and W code points of output remain: an all-ASCII block (IS_ASCII
  * of the block `a`, type V, loaded by LOAD) is stored by ASCII, widened to

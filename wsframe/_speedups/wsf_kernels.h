@@ -55,6 +55,12 @@ typedef size_t (*wsf_dec_ucs2_fn)(const uint8_t *s, size_t n, uint16_t *out,
                                   size_t nout, size_t *po);
 typedef size_t (*wsf_dec_ucs4_fn)(const uint8_t *s, size_t n, uint32_t *out,
                                   size_t nout, size_t *po);
+/* The one-pass stages (validated=0): the same, and *pbad set when the
+ * bytes consumed are not well-formed UTF-8 (wsf_decode.h checks the rest). */
+typedef size_t (*wsf_dec_ucs2v_fn)(const uint8_t *s, size_t n, uint16_t *out,
+                                   size_t nout, size_t *po, int *pbad);
+typedef size_t (*wsf_dec_ucs4v_fn)(const uint8_t *s, size_t n, uint32_t *out,
+                                   size_t nout, size_t *po, int *pbad);
 
 /* The kernels of one level.  Only the vector loops live here: the drivers
  * around them (short inputs, the tail, the exact error position, fusing
@@ -74,11 +80,15 @@ typedef struct {
     wsf_dec_ucs4_fn dec_ucs4;
     /* Validation and scan in one pass; NULL where utf8_blocks is NULL. */
     wsf_utf8_scan_blocks_fn utf8_scan_blocks;
+    /* Transcode and validate in one pass; NULL: scan+validate, then the
+     * transcoder. */
+    wsf_dec_ucs2v_fn dec_ucs2v;
+    wsf_dec_ucs4v_fn dec_ucs4v;
 } wsf_kernel_table;
 
 /* What the owner exports: bump WSF_KERNELS_ABI whenever this struct or
  * wsf_kernel_table changes, so a stale build fails at import, not later. */
-#define WSF_KERNELS_ABI 4
+#define WSF_KERNELS_ABI 5
 typedef struct {
     int abi;
     int level;     /* active level (after WSFRAME_SIMD) */

@@ -36,11 +36,14 @@
  * bytes (the kind and the length of the str), and (3) validate, in one pass
  * (wsf_decode_scan_stream_with, the level's fused kernel; validated=1: the
  * scan alone).  (4) PyUnicode_New(nchars, maxchar), once.  (5) Transcode
- * into its storage.  After step (1), input below WSF_STR_TINY (128) bytes at
- * every level, and all input at the levels without a vector transcoder
- * (scalar, SSE2), is validated and decoded in ONE scalar pass instead, with
- * one allocation (wsf_str_scalar); UCS-4 text on NEON goes to CPython's
- * decoder (no UCS-4 transcoder there yet).
+ * into its storage.  Text with 3- and 4-byte characters (the bet of
+ * wsf_str_onepass_bet) at levels with one-pass stages instead takes the
+ * scan alone, then transcodes and validates in one pass
+ * (wsf_decode_str_onepass).  After step (1), input below WSF_STR_TINY (128)
+ * bytes at every level, and all input at the levels without a vector
+ * transcoder (scalar, SSE2), is validated and decoded in ONE scalar pass
+ * instead, with one allocation (wsf_str_scalar); UCS-4 text on NEON goes to
+ * CPython's decoder (no UCS-4 transcoder there yet).
  */
 #ifndef WSF_STR_H
 #define WSF_STR_H
@@ -257,6 +260,91 @@ static PyObject *wsf_str_scalar(const uint8_t *s, Py_ssize_t n,
     return u;
 }
 
+/* From this length on text with 3- and 4-byte characters may take the one
+ * pass (below it the separate scan and the vector loop's tail cost more than
+ * they save: 64-128 bytes of CJK 5-15% slower, 192 a tie, 256 15% faster at
+ * SSE4, measured). */
+#define WSF_STR_ONEPASS_MIN 256
+
+/* The bet that picks the one-pass path, on the first 64 bytes of s (a few
+ * ns): a byte >= E0 (a 3- or 4-byte lead), and at most one of
+ * the eight 8-byte words mixes ASCII with other bytes.  Text of
+ * 1- and 2-byte characters keeps the fused scan and validation, whose rule
+ * for such text is cheaper than any check in the transcoder; text whose
+ * widths change every few characters (an ASCII byte among others: no
+ * uniform run there) gains nothing from the one pass and keeps the two. */
+static inline int wsf_str_onepass_bet(const uint8_t *s)
+{
+    const uint64_t h = 0x8080808080808080ULL;
+    uint64_t w[8], acc = 0;
+    unsigned mixed = 0, k;
+    memcpy(w, s, 64);
+    for (k = 0; k < 8; k++) {
+        acc |= w[k] & (w[k] << 1) & (w[k] << 2); /* bit 7: bits 7, 6, 5 of a byte */
+    }
+    if ((acc & h) == 0) { /* (the common case of 2-byte text: no more work) */
+        return 0;
+    }
+    for (k = 0; k < 8; k++) {
+        mixed += (w[k] & h) != 0 && (w[k] & h) != h;
+    }
+    return mixed <= 1;
+}
+
+/* The one-pass path (validated=0, a level with one-pass stages, text with
+ * 3- or 4-byte characters): the scan alone (largest byte, continuation
+ * count), the str, then one pass that transcodes and validates
+ * (wsf_decode_ucs2v_with).  On failure the str is dropped and the
+ * validator finds the exact position, as on the other path. */
+static PyObject *wsf_decode_str_onepass(const uint8_t *s, Py_ssize_t n,
+                                        Py_ssize_t *error_pos)
+{
+    const int nogil = n >= WSF_NOGIL_THRESHOLD;
+    PyThreadState *ts = NULL;
+    size_t nchars = 0;
+    unsigned top;
+    int bad;
+    ptrdiff_t pos = -1;
+    PyObject *u;
+    void *data;
+    if (nogil) {
+        ts = PyEval_SaveThread();
+    }
+    top = wsf_decode_scan(s, (size_t)n, &nchars);
+    if (nogil) {
+        PyEval_RestoreThread(ts);
+    }
+    if (top < 0xE0 || (top >= 0xF0 && wsf_kt->dec_ucs4v == NULL)) {
+        /* (Only if another thread changed s since the bet.) */
+        return wsf_decode_cpython(s, n, error_pos);
+    }
+    u = PyUnicode_New((Py_ssize_t)nchars, top < 0xF0 ? 0xFFFF : 0x10FFFF);
+    if (u == NULL) {
+        return NULL;
+    }
+    data = PyUnicode_DATA(u);
+    if (nogil) {
+        ts = PyEval_SaveThread();
+    }
+    if (top < 0xF0) {
+        bad = wsf_decode_ucs2v_with(wsf_kt, s, (size_t)n, (uint16_t *)data, nchars);
+    } else {
+        bad = wsf_decode_ucs4v_with(wsf_kt, s, (size_t)n, (uint32_t *)data, nchars);
+    }
+    if (bad) {
+        pos = wsf_utf8_find_invalid(s, (size_t)n);
+    }
+    if (nogil) {
+        PyEval_RestoreThread(ts);
+    }
+    if (pos >= 0) {
+        Py_DECREF(u);
+        *error_pos = (Py_ssize_t)pos;
+        return NULL;
+    }
+    return u;
+}
+
 static PyObject *wsf_decode_str(const uint8_t *s, Py_ssize_t n, int validated,
                                 Py_ssize_t *error_pos)
 {
@@ -312,6 +400,10 @@ static PyObject *wsf_decode_str(const uint8_t *s, Py_ssize_t n, int validated,
         /* No vector transcoder at this level (scalar, SSE2), or too short
          * for one to pay off: the scalar one-pass decoder. */
         return wsf_str_scalar(s, n, error_pos);
+    }
+    if (!validated && n >= WSF_STR_ONEPASS_MIN && wsf_kt->dec_ucs2v != NULL
+        && wsf_str_onepass_bet(s)) {
+        return wsf_decode_str_onepass(s, n, error_pos);
     }
     if (nogil) {
         ts = PyEval_SaveThread();
