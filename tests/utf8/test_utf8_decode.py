@@ -493,3 +493,53 @@ _LEVEL_SCRIPT = textwrap.dedent(
 @pytest.mark.parametrize("level", list(getattr(_COMPILED, "supported_levels", ())) or ["scalar"])
 def test_forced_level(level: str) -> None:
     run_at_simd_level(_LEVEL_SCRIPT, level)
+
+
+# A bytearray another thread rewrites while it is decoded: whatever text each call sees,
+# the result is a str or InvalidUTF8, never a crash or a write past the str.  The writer
+# turns 2-byte characters into two ASCII ones (more characters than a scan before the
+# change counted) and back.  With a GIL the calls from 64 KiB on release it (every
+# vector level); without one (free-threaded builds) every call runs beside the writer.
+_MUTATION_SCRIPT = textwrap.dedent(
+    r"""
+    import sys, threading
+    from wsframe._speedups import _utf8
+    from wsframe.errors import InvalidUTF8
+
+    level = sys.argv[1]
+    assert _utf8.simd_level == level, (_utf8.simd_level, level)
+    sys.setswitchinterval(1e-6)  # with a GIL: hand it to the writer as often as it can
+    for text in ("é" * 40_000, "é" * 1_500, "aé€中😀Ж " * 6_000):
+        data = text.encode()
+        buf = bytearray(data)
+        stop = threading.Event()
+
+        def writer():
+            k = 0
+            while not stop.is_set():
+                j = (k * 7919) % (len(buf) - 1)
+                j -= j % 2 if text[0] == "é" else 0
+                buf[j : j + 2] = b"AA" if buf[j] >= 0x80 else data[j : j + 2]
+                k += 1
+
+        t = threading.Thread(target=writer)
+        t.start()
+        try:
+            for _ in range(300):
+                try:
+                    got = _utf8.decode(buf)
+                except InvalidUTF8:
+                    continue
+                assert isinstance(got, str)
+        finally:
+            stop.set()
+            t.join()
+    print("OK", level)
+    """
+)
+
+
+@pytest.mark.skipif(_COMPILED is None, reason="compiled backend not built")
+@pytest.mark.parametrize("level", list(getattr(_COMPILED, "supported_levels", ())) or ["scalar"])
+def test_concurrently_rewritten_bytearray_never_crashes(level: str) -> None:
+    run_at_simd_level(_MUTATION_SCRIPT, level)

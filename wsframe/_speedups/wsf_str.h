@@ -189,6 +189,46 @@ static inline Py_UCS4 wsf_str_maxchar(unsigned top)
     return top < 0x80 ? 0x7F : top < 0xC4 ? 0xFF : top < 0xF0 ? 0xFFFF : 0x10FFFF;
 }
 
+/* From WSF_STR_SHORT_DEC bytes on, wsf_str_scalar scans first and decodes
+ * straight into the str, sized by the scan.  Without a GIL (free-threaded
+ * builds) another thread may change a bytearray between the scan and the
+ * pass, and the pass could then meet more characters than the str has room
+ * for; there it decodes into a heap buffer of n code points instead (each
+ * takes at least one byte of s, whatever s holds by then) and copies. */
+#ifndef WSF_STR_SCAN_FIRST
+#  ifdef Py_GIL_DISABLED
+#    define WSF_STR_SCAN_FIRST 0
+#  else
+#    define WSF_STR_SCAN_FIRST 1
+#  endif
+#endif
+
+/* The str of the m code points cp[0..m), whose non-ASCII ones OR to bits
+ * (wsf_dec_checked32): allocated once at its kind, then narrowed into. */
+static PyObject *wsf_str_from_cp(const uint32_t *cp, ptrdiff_t m, uint32_t bits)
+{
+    ptrdiff_t k;
+    void *d;
+    PyObject *u = PyUnicode_New(m, bits < 0x80 ? 0x7F : bits < 0x100 ? 0xFF
+                                   : bits < 0x10000 ? 0xFFFF : 0x10FFFF);
+    if (u == NULL) {
+        return NULL;
+    }
+    d = PyUnicode_DATA(u);
+    if (bits < 0x100) {
+        for (k = 0; k < m; k++) {
+            ((uint8_t *)d)[k] = (uint8_t)cp[k];
+        }
+    } else if (bits < 0x10000) {
+        for (k = 0; k < m; k++) {
+            ((uint16_t *)d)[k] = (uint16_t)cp[k];
+        }
+    } else {
+        memcpy(d, cp, (size_t)m * 4);
+    }
+    return u;
+}
+
 /* The str of s[0..n) at the levels without a vector transcoder (scalar,
  * SSE2) and of every input below WSF_STR_TINY bytes, after the ASCII bet:
  * validated and decoded in ONE pass (wsf_dec_checked*, wsf_decode.h) with
@@ -201,8 +241,9 @@ static inline Py_UCS4 wsf_str_maxchar(unsigned top)
  * one call layer further): this is faster at every length measured
  * (BENCHMARKS.md).  The GIL stays held, as in CPython's decoder, so s cannot
  * change between the scan and the pass (the pass writes one code point per
- * character start the scan counted).  Out of line: its 8 KiB buffer stays
- * off the stack frame of the other paths. */
+ * character start the scan counted); where there is no GIL, see
+ * WSF_STR_SCAN_FIRST.  Out of line: its 8 KiB buffer stays off the stack
+ * frame of the other paths. */
 #if defined(_MSC_VER)
 __declspec(noinline)
 #elif defined(__GNUC__) || defined(__clang__)
@@ -213,7 +254,7 @@ static PyObject *wsf_str_scalar(const uint8_t *s, Py_ssize_t n,
 {
     uint32_t bits = 0;
     size_t bad = 0, nchars;
-    ptrdiff_t m, k;
+    ptrdiff_t m;
     Py_UCS4 maxchar;
     PyObject *u;
     void *d;
@@ -224,22 +265,20 @@ static PyObject *wsf_str_scalar(const uint8_t *s, Py_ssize_t n,
             *error_pos = (Py_ssize_t)bad;
             return NULL;
         }
-        u = PyUnicode_New(m, bits < 0x80 ? 0x7F : bits < 0x100 ? 0xFF
-                             : bits < 0x10000 ? 0xFFFF : 0x10FFFF);
-        if (u == NULL) {
-            return NULL;
+        return wsf_str_from_cp(cp, m, bits);
+    }
+    if (!WSF_STR_SCAN_FIRST) {
+        uint32_t *cp = (size_t)n <= PY_SSIZE_T_MAX / 4
+                           ? (uint32_t *)PyMem_Malloc((size_t)n * 4)
+                           : NULL;
+        if (cp == NULL) {
+            return PyErr_NoMemory();
         }
-        d = PyUnicode_DATA(u);
-        if (bits < 0x100) {
-            for (k = 0; k < m; k++) {
-                ((uint8_t *)d)[k] = (uint8_t)cp[k];
-            }
-        } else if (bits < 0x10000) {
-            for (k = 0; k < m; k++) {
-                ((uint16_t *)d)[k] = (uint16_t)cp[k];
-            }
-        } else {
-            memcpy(d, cp, (size_t)m * 4);
+        m = wsf_dec_checked32(s, (size_t)n, cp, &bits, &bad);
+        u = m < 0 ? NULL : wsf_str_from_cp(cp, m, bits);
+        PyMem_Free(cp);
+        if (m < 0) {
+            *error_pos = (Py_ssize_t)bad;
         }
         return u;
     }
