@@ -28,21 +28,27 @@ ROUNDS = 21
 ROUND_SECONDS = 0.0005
 
 
+def rounds(data: bytes) -> tuple[list[float], list[float]]:
+    """``ROUNDS`` interleaved rounds of ``utf8.decode(data)`` and ``data.decode()``: the
+    ns per call of each round, wsframe's and CPython's (the output checked first)."""
+    assert _utf8.decode(data) == data.decode()
+    ours = timeit.Timer("f(a0)", globals={"f": _utf8.decode, "a0": data})
+    peer = timeit.Timer("a0.decode()", globals={"a0": data})
+    loops = max(1, int(ROUND_SECONDS / (min(peer.repeat(5, 20)) / 20)))
+    mine: list[float] = []
+    theirs: list[float] = []
+    for _ in range(ROUNDS):
+        mine.append(ours.timeit(loops) / loops * 1e9)
+        theirs.append(peer.timeit(loops) / loops * 1e9)
+    return mine, theirs
+
+
 def main(argv: list[str]) -> None:
     lengths = [int(x) for x in argv[0].split(",")] if argv else list(DECODE_FINE)
     kinds = argv[1].split(",") if len(argv) > 1 else ["ascii"]
     gc.disable()
     for kind, n in [(k, n) for k in kinds for n in lengths]:
-        data = inputs.text(kind, n)
-        assert _utf8.decode(data) == data.decode()
-        ours = timeit.Timer("f(a0)", globals={"f": _utf8.decode, "a0": data})
-        peer = timeit.Timer("a0.decode()", globals={"a0": data})
-        loops = max(1, int(ROUND_SECONDS / (min(peer.repeat(5, 20)) / 20)))
-        mine: list[float] = []
-        theirs: list[float] = []
-        for _ in range(ROUNDS):
-            mine.append(ours.timeit(loops) / loops * 1e9)
-            theirs.append(peer.timeit(loops) / loops * 1e9)
+        mine, theirs = rounds(inputs.text(kind, n))
         paired = statistics.median(c / w for c, w in zip(theirs, mine))
         label = n if kinds == ["ascii"] else f"{kind} {n}"
         fastest = min(theirs) / min(mine)

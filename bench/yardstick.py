@@ -34,15 +34,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import timeit
 from pathlib import Path
 
 from . import inputs
 from .levels import cpu_model, levels
 
 ROOT = Path(__file__).resolve().parent.parent
-ROUNDS = 21
-ROUND_SECONDS = 0.0005
 
 
 def _width(data: bytes) -> str:
@@ -55,20 +52,13 @@ def _time_level(cases: list[tuple[str, int]]) -> None:
     """In a process with WSFRAME_SIMD set: print JSON {case: [wsframe_ns, cpython_ns]}."""
     from wsframe._speedups import _utf8
 
+    from .ascii_sweep import rounds
+
     bytes(4 << 20).decode()  # a large free raises glibc's mmap threshold, as in a server
     gc.disable()
     out: dict[str, object] = {"level": _utf8.simd_level}
     for kind, size in cases:
-        data = inputs.text(kind, size)
-        assert _utf8.decode(data) == data.decode()
-        ours = timeit.Timer("f(a0)", globals={"f": _utf8.decode, "a0": data})
-        peer = timeit.Timer("a0.decode()", globals={"a0": data})
-        loops = max(1, int(ROUND_SECONDS / (min(peer.repeat(5, 20)) / 20)))
-        mine: list[float] = []
-        theirs: list[float] = []
-        for _ in range(ROUNDS):
-            mine.append(ours.timeit(loops) / loops * 1e9)
-            theirs.append(peer.timeit(loops) / loops * 1e9)
+        mine, theirs = rounds(inputs.text(kind, size))
         out[f"{kind}_{size}"] = [min(mine), min(theirs)]
     print(json.dumps(out))
 
@@ -122,7 +112,7 @@ def main(argv: list[str] | None = None) -> None:
         simd = _simdutf(_build(Path(args.checkout), Path(tmp)), Path(tmp), cases)
     impls = sorted({i for row in simd.values() for i in row})
     print(
-        f"{cpu_model()}, CPython {sys.version.split()[0]}; ns per call (fastest of {ROUNDS} rounds), "
+        f"{cpu_model()}, CPython {sys.version.split()[0]}; ns per call (the fastest of bench.ascii_sweep's rounds), "
         " x = bytes.decode's time / its (wsframe: in its own process)"
     )
     print()
