@@ -357,7 +357,7 @@ static PyObject *wsf_decode_str_onepass(const uint8_t *s, Py_ssize_t n,
         /* (Only if another thread changed s since the bet.) */
         return wsf_decode_cpython(s, n, error_pos);
     }
-    u = PyUnicode_New((Py_ssize_t)nchars, top < 0xF0 ? 0xFFFF : 0x10FFFF);
+    u = PyUnicode_New((Py_ssize_t)nchars, wsf_str_maxchar(top));
     if (u == NULL) {
         return NULL;
     }

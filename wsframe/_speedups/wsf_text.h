@@ -215,7 +215,7 @@ static PyObject *wsf_text_from_masked(const uint8_t *src, Py_ssize_t n,
         Py_XDECREF(u);
         return NULL;
     }
-    maxchar = top < 0xC4 ? 0xFF : top < 0xF0 ? 0xFFFF : 0x10FFFF;
+    maxchar = wsf_str_maxchar(top); /* (top >= 0x80: the ASCII bet was lost) */
     if (maxchar == 0x10FFFF && k->dec_ucs4 == NULL) {
         v = wsf_text_cpython(d, n, error_pos, truncated);
         Py_XDECREF(u);
