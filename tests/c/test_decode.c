@@ -255,16 +255,22 @@ static void garbage(int level, size_t n, size_t nout)
 }
 
 /* Uniform runs (text of one width: the fixed-layout fast paths) after 0..3
- * ASCII bytes, of every length up to 40 characters, and the same with one
+ * ASCII bytes, of every length up to 40 characters and of a few lengths
+ * that fill two or three 64-byte blocks (so a block also starts inside a
+ * character: AVX-512's 2-byte runs at offset 1), and the same with one
  * foreign character (ASCII or another width) at every position. */
 static void runs(int level, uint32_t *cps, int quick)
 {
     static const uint32_t run_cp[] = {0xE9, 0x416, 0x4E2D, 0x1F600};
     static const uint32_t foreign[] = {'x', 0xDF, 0x416, 0x4E2D, 0x1F600};
-    size_t r, f, at, pre, i, len;
+    static const size_t longer[] = {64, 65, 66, 97, 130, 131};
+    size_t lens[46], nlens = 0, r, f, at, pre, i, len, k;
+    for (len = 1; len <= 40; len += quick ? 7 : 1) lens[nlens++] = len;
+    for (k = 0; k < 6; k++) lens[nlens++] = longer[k];
     for (r = 0; r < 4; r++) {
         for (pre = 0; pre < 4; pre++) {
-            for (len = 1; len <= 40; len += quick ? 7 : 1) {
+            for (k = 0; k < nlens; k++) {
+                len = lens[k];
                 for (i = 0; i < pre; i++) cps[i] = 'a';
                 for (i = pre; i < pre + len; i++) cps[i] = run_cp[r] + rnd(16);
                 check(level, cps, pre + len, 0);

@@ -43,6 +43,29 @@ static size_t wsf_dec_ucs1_avx512(const uint8_t *s, size_t n, uint8_t *out,
     WSF_DEC_HANDOFF(wsf_dec_ucs1_avx2);
 }
 
+/* A 64-byte uniform 2-byte run (Cyrillic, Greek, Hebrew, Arabic text: see
+ * wsf_decode_sse4.h): leads at every second byte from r = 0 or 1 and no
+ * other character start; its 32 code points from the 16-bit lanes at
+ * s + r (the last continuation at most s[64]), or 0 if no run. */
+WSF_TARGET_VBMI2 WSF_ALWAYS_INLINE size_t wsf_dec_run64_ucs2_avx512(const uint8_t *s, __m512i a,
+                                                                  uint16_t *out)
+{
+    const __m512i x = _mm512_set1_epi8((char)0xE0);
+    __mmask64 lead2 = _mm512_cmpeq_epi8_mask(_mm512_and_si512(a, x), _mm512_set1_epi8((char)0xC0));
+    __mmask64 keep = _mm512_cmpgt_epi8_mask(a, _mm512_set1_epi8((char)0xBF));
+    const uint64_t even = 0x5555555555555555ULL;
+    __m512i y;
+    if (lead2 != keep || (lead2 != even && lead2 != even << 1)) {
+        return 0;
+    }
+    y = lead2 == even ? a : _mm512_loadu_si512((const void *)(s + 1));
+    _mm512_storeu_si512(
+        (void *)out,
+        _mm512_or_si512(_mm512_slli_epi16(_mm512_and_si512(y, _mm512_set1_epi16(0x1F)), 6),
+                        _mm512_and_si512(_mm512_srli_epi16(y, 8), _mm512_set1_epi16(0x3F))));
+    return 32;
+}
+
 WSF_TARGET_VBMI2
 static size_t wsf_dec_ucs2_avx512(const uint8_t *s, size_t n, uint16_t *out,
                                   size_t nout, size_t *po)
@@ -53,7 +76,8 @@ static size_t wsf_dec_ucs2_avx512(const uint8_t *s, size_t n, uint16_t *out,
     const __m512i m1f = _mm512_set1_epi16(0x1F);
     const __m512i bf = _mm512_set1_epi16(0xBF);
     const __m512i df = _mm512_set1_epi16(0xDF);
-    size_t i = 0, o = 0, h;
+    size_t i = 0, o = 0, h, run;
+    int try_ = 1;
     while (n - i >= 67 && nout - o >= 64) {
         __m512i a = _mm512_loadu_si512((const void *)(s + i));
         if (_mm512_movepi8_mask(a) == 0) {
@@ -62,7 +86,10 @@ static size_t wsf_dec_ucs2_avx512(const uint8_t *s, size_t n, uint16_t *out,
             _mm512_storeu_si512((void *)(out + o + 32),
                                 _mm512_cvtepu8_epi16(_mm512_extracti64x4_epi64(a, 1)));
             o += 64;
+        } else if (try_ && (run = wsf_dec_run64_ucs2_avx512(s + i, a, out + o)) != 0) {
+            o += run;
         } else {
+            size_t o0 = o;
             for (h = 0; h < 64; h += 32) {
                 const uint8_t *p = s + i + h;
                 __m512i b0 = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)p));
@@ -79,6 +106,10 @@ static size_t wsf_dec_ucs2_avx512(const uint8_t *s, size_t n, uint16_t *out,
                 _mm512_storeu_si512((void *)(out + o), _mm512_maskz_compress_epi16(keep, v));
                 o += WSF_DEC_POPCNT64((unsigned long long)keep);
             }
+            /* The run test again only after 28 or more code points (text of
+             * 2-byte characters, a few spaces among them): CJK (21 or 22)
+             * does not pay for it on every block. */
+            try_ = o - o0 >= 28;
         }
         i += 64;
     }
