@@ -525,6 +525,84 @@ static void test_utf8_exhaustive(int level)
     free(pad); free(one); free(two); free(three);
 }
 
+/* The table-driven DFA's block kernel (wsf_utf8_blocks_dfa, the levels
+ * without a vector validator) on its own contract: n, or the block of the
+ * first failing byte; a sequence cut short by the end of the blocks is not
+ * its error.  Its two streams meet at a character start at or after the
+ * middle block: every bad byte at every offset around there and around the
+ * block edges, in text of each kind, with 0..4 continuation bytes at the
+ * middle. */
+static void test_utf8_dfa(void)
+{
+    static const size_t lens[] = {64, 128, 192, 256, 320, 448, 1024, 4160};
+    size_t li, k, p, b, h, n, want;
+    for (li = 0; li < sizeof lens / sizeof lens[0]; li++) {
+        n = lens[li];
+        h = (n / 128) * 64;
+        for (k = 0; k < (quick ? 3u : 9u); k++) {
+            uint8_t *s = xmalloc(n);
+            ptrdiff_t fail;
+            random_text(s, n, k % 3 == 0 ? 95 : k % 3 == 1 ? 40 : 0);
+            if (h >= 4 && k >= 3) { /* a character of k % 4 + 1 bytes across the middle */
+                uint8_t c[4];
+                size_t w = put_char(c, 0), at = h - (k % w);
+                memcpy(s + at, c, w);
+                for (p = at + w; p < h + 4 && p < n; p++) {
+                    s[p] = 'a';
+                }
+            }
+            if (ref_utf8(s, n, &fail) >= 0 && fail < (ptrdiff_t)n) {
+                free(s); /* the splice made it invalid: skip this one */
+                continue;
+            }
+            CHECK(wsf_utf8_blocks_dfa(s, n) == n, "dfa n=%zu valid k=%zu", n, k);
+            for (p = 0; p < n; p++) {
+                int near = p + 6 > h && p < h + 6;
+                if (!near && p % 64 > 3 && p % 64 < 61) {
+                    continue;
+                }
+                for (b = 0; b < sizeof bad_bytes; b += quick ? 4 : 1) {
+                    uint8_t old = s[p];
+                    s[p] = bad_bytes[b];
+                    ref_utf8(s, n, &fail);
+                    want = fail >= 0 && fail < (ptrdiff_t)n ? (size_t)fail / 64 * 64 : n;
+                    CHECK(wsf_utf8_blocks_dfa(s, n) == want,
+                          "dfa n=%zu k=%zu byte %02X at %zu: %zu, want %zu", n, k,
+                          bad_bytes[b], p, wsf_utf8_blocks_dfa(s, n), want);
+                    s[p] = old;
+                }
+            }
+            free(s);
+        }
+        { /* 0..4 continuations at the middle, after a 4-byte lead before it */
+            uint8_t *s = xmalloc(n);
+            size_t c;
+            ptrdiff_t fail;
+            if (h < 4) {
+                free(s);
+                continue;
+            }
+            for (c = 0; c <= 4; c++) {
+                memset(s, 'a', n);
+                s[h - 1] = 0xF0;
+                s[h] = 0x90;
+                for (p = 1; p < c && h + p < n; p++) {
+                    s[h + p] = 0x80;
+                }
+                if (c == 0) {
+                    s[h - 1] = 'a';
+                    s[h] = 0x80; /* a stray continuation at the middle */
+                }
+                ref_utf8(s, n, &fail);
+                want = fail >= 0 && fail < (ptrdiff_t)n ? (size_t)fail / 64 * 64 : n;
+                CHECK(wsf_utf8_blocks_dfa(s, n) == want, "dfa n=%zu middle c=%zu: %zu want %zu",
+                      n, c, wsf_utf8_blocks_dfa(s, n), want);
+            }
+            free(s);
+        }
+    }
+}
+
 /* The reference itself against known answers (so it cannot silently agree
  * with a broken kernel on everything). */
 static void test_reference(void)
@@ -637,6 +715,7 @@ int main(int argc, char **argv)
     }
     printf("cpu best level: %s\n", wsf_level_name(wsf_cpu_best));
     test_reference();
+    test_utf8_dfa();
     for (level = 0; level <= WSF_NEON; level++) {
         unsigned long before = failures, checks_before = checks;
         if (!wsf_level_supported(level) || (only >= 0 && level != only)) {

@@ -77,7 +77,7 @@ static size_t wsf_dec_ucs2_avx512(const uint8_t *s, size_t n, uint16_t *out,
     const __m512i bf = _mm512_set1_epi16(0xBF);
     const __m512i df = _mm512_set1_epi16(0xDF);
     size_t i = 0, o = 0, h, run;
-    int try_ = 1;
+    unsigned wait = 0;
     while (n - i >= 67 && nout - o >= 64) {
         __m512i a = _mm512_loadu_si512((const void *)(s + i));
         if (_mm512_movepi8_mask(a) == 0) {
@@ -86,10 +86,13 @@ static size_t wsf_dec_ucs2_avx512(const uint8_t *s, size_t n, uint16_t *out,
             _mm512_storeu_si512((void *)(out + o + 32),
                                 _mm512_cvtepu8_epi16(_mm512_extracti64x4_epi64(a, 1)));
             o += 64;
-        } else if (try_ && (run = wsf_dec_run64_ucs2_avx512(s + i, a, out + o)) != 0) {
+        } else if (wait == 0 && (run = wsf_dec_run64_ucs2_avx512(s + i, a, out + o)) != 0) {
             o += run;
         } else {
-            size_t o0 = o;
+            /* After a block that is not a run, the next 15 other blocks
+             * skip the test: text in words (spaces, punctuation) seldom
+             * has 64-byte runs, and a failing test costs ~20% there. */
+            wait = wait != 0 ? wait - 1 : 15;
             for (h = 0; h < 64; h += 32) {
                 const uint8_t *p = s + i + h;
                 __m512i b0 = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)p));
@@ -106,10 +109,6 @@ static size_t wsf_dec_ucs2_avx512(const uint8_t *s, size_t n, uint16_t *out,
                 _mm512_storeu_si512((void *)(out + o), _mm512_maskz_compress_epi16(keep, v));
                 o += WSF_DEC_POPCNT64((unsigned long long)keep);
             }
-            /* The run test again only after 28 or more code points (text of
-             * 2-byte characters, a few spaces among them): CJK (21 or 22)
-             * does not pay for it on every block. */
-            try_ = o - o0 >= 28;
         }
         i += 64;
     }

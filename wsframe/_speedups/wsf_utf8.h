@@ -150,6 +150,196 @@ fail:
 }
 
 /* ---------------------------------------------------------------------- */
+/* The block kernel of the levels without a vector validator (scalar, SSE2):
+ * the same Table 3-7 as a table-driven DFA without branches (a "shift DFA":
+ * row[byte] holds, at bit s of each state s, the next state, so a step is a
+ * load and a shift: state = row[byte] >> state).  Nine states, each a
+ * multiple of 6 (the next state's 6 bits start there); ERR absorbs. */
+enum {
+    WSF_D_OK = 0,   /* between characters */
+    WSF_D_1 = 6,    /* one continuation to go, 80..BF */
+    WSF_D_2 = 12,   /* two to go, 80..BF 80..BF */
+    WSF_D_E0 = 18,  /* after E0: A0..BF, then one */
+    WSF_D_ED = 24,  /* after ED: 80..9F (no surrogates), then one */
+    WSF_D_3 = 30,   /* after F1..F3: three to go */
+    WSF_D_F0 = 36,  /* after F0: 90..BF, then two */
+    WSF_D_F4 = 42,  /* after F4: 80..8F (up to U+10FFFF), then two */
+    WSF_D_ERR = 48
+};
+#define WSF_D_IN(b, lo, hi) ((b) >= (lo) && (b) <= (hi))
+#define WSF_D_LEAD(b)                                                         \
+    ((b) < 0x80 ? WSF_D_OK : (b) < 0xC2 ? WSF_D_ERR : (b) < 0xE0 ? WSF_D_1     \
+     : (b) == 0xE0 ? WSF_D_E0 : (b) == 0xED ? WSF_D_ED : (b) < 0xF0 ? WSF_D_2  \
+     : (b) == 0xF0 ? WSF_D_F0 : (b) < 0xF4 ? WSF_D_3 : (b) == 0xF4 ? WSF_D_F4  \
+     : WSF_D_ERR)
+#define WSF_D_TO(b, lo, hi, next, from)                                       \
+    ((uint64_t)(WSF_D_IN(b, lo, hi) ? (next) : WSF_D_ERR) << (from))
+#define WSF_D_ROW(b)                                                          \
+    ((uint64_t)WSF_D_LEAD(b) | WSF_D_TO(b, 0x80, 0xBF, WSF_D_OK, WSF_D_1)      \
+     | WSF_D_TO(b, 0x80, 0xBF, WSF_D_1, WSF_D_2)                               \
+     | WSF_D_TO(b, 0xA0, 0xBF, WSF_D_1, WSF_D_E0)                              \
+     | WSF_D_TO(b, 0x80, 0x9F, WSF_D_1, WSF_D_ED)                              \
+     | WSF_D_TO(b, 0x80, 0xBF, WSF_D_2, WSF_D_3)                               \
+     | WSF_D_TO(b, 0x90, 0xBF, WSF_D_2, WSF_D_F0)                              \
+     | WSF_D_TO(b, 0x80, 0x8F, WSF_D_2, WSF_D_F4)                              \
+     | (uint64_t)WSF_D_ERR << WSF_D_ERR)
+#define WSF_D_ROW4(b) WSF_D_ROW(b), WSF_D_ROW((b) + 1), WSF_D_ROW((b) + 2), WSF_D_ROW((b) + 3)
+#define WSF_D_ROW16(b) WSF_D_ROW4(b), WSF_D_ROW4((b) + 4), WSF_D_ROW4((b) + 8), \
+                       WSF_D_ROW4((b) + 12)
+#define WSF_D_ROW64(b) WSF_D_ROW16(b), WSF_D_ROW16((b) + 16), WSF_D_ROW16((b) + 32), \
+                       WSF_D_ROW16((b) + 48)
+static const uint64_t wsf_utf8_dfa[256] = {WSF_D_ROW64(0), WSF_D_ROW64(64), WSF_D_ROW64(128),
+                                           WSF_D_ROW64(192)};
+
+/* One step; & 63 is free where the shift masks its count (x86, ARM). */
+#define WSF_D_STEP(st, b) ((st) = wsf_utf8_dfa[(uint8_t)(b)] >> ((st) & 63))
+
+/* The 8 bytes of the word w, in memory order (little-endian w). */
+#define WSF_D_WORD(st, w) do {                                                \
+    WSF_D_STEP(st, w); WSF_D_STEP(st, (w) >> 8); WSF_D_STEP(st, (w) >> 16);  \
+    WSF_D_STEP(st, (w) >> 24); WSF_D_STEP(st, (w) >> 32);                    \
+    WSF_D_STEP(st, (w) >> 40); WSF_D_STEP(st, (w) >> 48);                    \
+    WSF_D_STEP(st, (w) >> 56);                                               \
+} while (0)
+
+static inline uint64_t wsf_d_le64(const uint8_t *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap64(w);
+#endif
+    return w;
+}
+
+/* Is the 64-byte block at s all ASCII?  (Eight words OR-ed.) */
+static inline int wsf_d_ascii64(const uint8_t *s)
+{
+    uint64_t acc = 0;
+    int k;
+    for (k = 0; k < 64; k += 8) {
+        acc |= wsf_d_le64(s + k);
+    }
+    return (acc & 0x8080808080808080ULL) == 0;
+}
+
+/* The words k0..7 of the 64-byte block at s from state st; a word of
+ * ASCII between characters is skipped. */
+static inline uint64_t wsf_utf8_dfa_words(const uint8_t *s, int k0, uint64_t st)
+{
+    uint64_t w;
+    int k;
+    for (k = k0; k < 8; k++) {
+        w = wsf_d_le64(s + 8 * k);
+        if ((st & 63) != WSF_D_OK || (w & 0x8080808080808080ULL) != 0) {
+            WSF_D_WORD(st, w);
+        }
+    }
+    return st;
+}
+
+/* The 64-byte block at s from st; a block of ASCII between characters is
+ * skipped at once. */
+static inline uint64_t wsf_utf8_dfa64(const uint8_t *s, uint64_t st)
+{
+    if ((st & 63) == WSF_D_OK && wsf_d_ascii64(s)) {
+        return st;
+    }
+    return wsf_utf8_dfa_words(s, 0, st);
+}
+
+/* Two blocks side by side, the steps of their two chains interleaved: the
+ * 64 bytes at s from *a and the 64 at t from *b. */
+static inline void wsf_utf8_dfa_pair(const uint8_t *s, uint64_t *a, const uint8_t *t,
+                                     uint64_t *b)
+{
+    const uint64_t high = 0x8080808080808080ULL;
+    uint64_t x = *a, y = *b, u, v;
+    int k, skip_s = (x & 63) == WSF_D_OK && wsf_d_ascii64(s);
+    int skip_t = (y & 63) == WSF_D_OK && wsf_d_ascii64(t);
+    if (skip_s || skip_t) {
+        *a = skip_s ? x : wsf_utf8_dfa_words(s, 0, x);
+        *b = skip_t ? y : wsf_utf8_dfa_words(t, 0, y);
+        return;
+    }
+    for (k = 0; k < 64; k += 8) {
+        int ps, pt;
+        u = wsf_d_le64(s + k);
+        v = wsf_d_le64(t + k);
+        ps = (x & 63) != WSF_D_OK || (u & high) != 0;
+        pt = (y & 63) != WSF_D_OK || (v & high) != 0;
+        if (ps && pt) {
+            WSF_D_STEP(x, u); WSF_D_STEP(y, v); WSF_D_STEP(x, u >> 8);
+            WSF_D_STEP(y, v >> 8); WSF_D_STEP(x, u >> 16); WSF_D_STEP(y, v >> 16);
+            WSF_D_STEP(x, u >> 24); WSF_D_STEP(y, v >> 24); WSF_D_STEP(x, u >> 32);
+            WSF_D_STEP(y, v >> 32); WSF_D_STEP(x, u >> 40); WSF_D_STEP(y, v >> 40);
+            WSF_D_STEP(x, u >> 48); WSF_D_STEP(y, v >> 48); WSF_D_STEP(x, u >> 56);
+            WSF_D_STEP(y, v >> 56);
+        } else if (ps) {
+            WSF_D_WORD(x, u);
+        } else if (pt) {
+            WSF_D_WORD(y, v);
+        }
+    }
+    *a = x;
+    *b = y;
+}
+
+/* The block kernel contract (wsf_utf8_blocks_fn, n a multiple of 64, s
+ * from a character boundary): n, or the offset of the first block that
+ * shows an error.  Each step waits on the one before, so the halves of s
+ * run as two streams side by side: the second from the first character
+ * start at or after the middle, the first to there, where it must be
+ * between characters. */
+static size_t wsf_utf8_blocks_dfa(const uint8_t *s, size_t n)
+{
+    uint64_t a = WSF_D_OK, b = WSF_D_OK;
+    size_t h = (n / 128) * 64, m = h, e = n, i;
+    if (h == 0) {
+        return (wsf_utf8_dfa64(s, a) & 63) == WSF_D_ERR ? 0 : n;
+    }
+    /* Up to three continuations at h belong to the first half (a fourth is
+     * an error: the second stream, from there, finds it). */
+    while (m < h + 3 && (s[m] & 0xC0) == 0x80) {
+        m++;
+    }
+    if (m == h) {
+        b = wsf_utf8_dfa64(s + h, b);
+    } else {
+        for (i = m; i < h + 8; i++) { /* the second half's first word, from m */
+            WSF_D_STEP(b, s[i]);
+        }
+        b = wsf_utf8_dfa_words(s + h, 1, b);
+    }
+    if ((b & 63) == WSF_D_ERR) {
+        e = h;
+    }
+    for (i = 0; i < h; i += 64) {
+        if (e == n && h + i + 64 < n) {
+            wsf_utf8_dfa_pair(s + i, &a, s + h + i + 64, &b);
+            if ((b & 63) == WSF_D_ERR) {
+                e = h + i + 64;
+            }
+        } else {
+            a = wsf_utf8_dfa64(s + i, a);
+        }
+        if ((a & 63) == WSF_D_ERR) {
+            return i;
+        }
+    }
+    if (e == n && h + i + 64 < n) { /* an odd number of blocks: the last */
+        b = wsf_utf8_dfa64(s + h + i + 64, b);
+        if ((b & 63) == WSF_D_ERR) {
+            e = h + i + 64;
+        }
+    }
+    for (i = h; i < m; i++) { /* the first half's last character, to m */
+        WSF_D_STEP(a, s[i]);
+    }
+    return (a & 63) == WSF_D_OK ? e : h;
+}
+
+/* ---------------------------------------------------------------------- */
 /* Lookup algorithm tables.  Each byte pair (prev1, input) is classified by
  * three 16-entry tables indexed by prev1's high nibble, prev1's low nibble
  * and input's high nibble; the AND of the three is non-zero exactly when the
@@ -247,6 +437,10 @@ static inline size_t wsf_utf8_boundary(const uint8_t *s, size_t lo, size_t b)
 /* Below this length the scalar DFA beats copying into a padded block (and
  * the indirect call into the kernel table). */
 #define WSF_UTF8_VECTOR_MIN 16
+/* At the levels without one, from this length on (after the ASCII words
+ * the input starts with) the table-driven DFA's blocks, below it the
+ * byte-range DFA alone. */
+#define WSF_UTF8_DFA_MIN 64
 
 static inline int wsf_all_ascii(const uint8_t *s, size_t n)
 {
@@ -262,20 +456,16 @@ static inline int wsf_all_ascii(const uint8_t *s, size_t n)
     return (acc & 0x8080808080808080ULL) == 0;
 }
 
-/* Streaming validation over a block kernel: the driver of every vector
- * level, written once and inlined into the caller (blocks == NULL: the
- * level has no vector validator, use the DFA). */
-static inline ptrdiff_t wsf_utf8_stream_with(wsf_utf8_blocks_fn blocks,
-                                             wsf_utf8_state *st,
-                                             const uint8_t *s, size_t len)
+/* Streaming validation over a block kernel (len >= WSF_UTF8_VECTOR_MIN):
+ * the driver of every level, written once and inlined into the caller. */
+static inline ptrdiff_t wsf_utf8_stream_blocks(wsf_utf8_blocks_fn blocks,
+                                               wsf_utf8_state *st,
+                                               const uint8_t *s, size_t len)
 {
     size_t i = 0, n, b, r, t, size;
     ptrdiff_t f;
     uint8_t pad[128];
 
-    if (blocks == NULL || len < WSF_UTF8_VECTOR_MIN) {
-        return wsf_utf8_scalar(st, s, len);
-    }
     if (st->need) {
         /* Finish the sequence left over from the previous chunk (need <= 3
          * < len). */
@@ -311,6 +501,36 @@ static inline ptrdiff_t wsf_utf8_stream_with(wsf_utf8_blocks_fn blocks,
      * state. */
     f = wsf_utf8_scalar(st, s + r, len - r);
     return f < 0 ? -1 : (ptrdiff_t)(r + (size_t)f);
+}
+
+/* Streaming validation with the block kernel `blocks` of a level, or
+ * (NULL: a level without a vector validator) the byte-range DFA over the
+ * ASCII words it starts with and for short input, the table-driven DFA's
+ * blocks for the rest. */
+static inline ptrdiff_t wsf_utf8_stream_with(wsf_utf8_blocks_fn blocks,
+                                             wsf_utf8_state *st,
+                                             const uint8_t *s, size_t len)
+{
+    size_t a = 0;
+    ptrdiff_t f;
+    if (blocks != NULL) {
+        return len < WSF_UTF8_VECTOR_MIN ? wsf_utf8_scalar(st, s, len)
+                                         : wsf_utf8_stream_blocks(blocks, st, s, len);
+    }
+    if (st->need == 0) { /* four words a step, then one */
+        while (len - a >= 32
+               && ((wsf_d_le64(s + a) | wsf_d_le64(s + a + 8) | wsf_d_le64(s + a + 16)
+                    | wsf_d_le64(s + a + 24)) & 0x8080808080808080ULL) == 0) {
+            a += 32;
+        }
+        while (len - a >= 8 && (wsf_d_le64(s + a) & 0x8080808080808080ULL) == 0) {
+            a += 8;
+        }
+    }
+    f = len - a < WSF_UTF8_DFA_MIN
+            ? wsf_utf8_scalar(st, s + a, len - a)
+            : wsf_utf8_stream_blocks(wsf_utf8_blocks_dfa, st, s + a, len - a);
+    return f < 0 ? -1 : (ptrdiff_t)a + f;
 }
 
 /* The one-shot result from a stream's: f is the stream's return value. */
