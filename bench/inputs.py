@@ -8,6 +8,7 @@ for UTF-8 validity, and the list of messages a frame stream was built from.
 
 from __future__ import annotations
 
+import json
 import random
 import struct
 from dataclasses import dataclass
@@ -55,8 +56,45 @@ TEXT_KINDS = ("ascii", "2byte", "3byte", "4byte", "mixed", "error_last")
 """UTF-8 workloads: one width each, a mix of all four, and mixed text whose last
 byte is replaced by 0xFF (never valid in UTF-8), so a validator must read it all."""
 
-DECODE_KINDS = ("ascii", "latin1", "cyrillic", "cjk", "mixed", "emoji")
-"""utf8.decode workloads: one per kind of str (ASCII, Latin-1, UCS-2, UCS-4) and mixed."""
+DECODE_KINDS = ("ascii", "latin1", "cyrillic", "cjk", "mixed", "emoji", "prose", "json_intl")
+"""utf8.decode workloads: one per kind of str (ASCII, Latin-1, UCS-2, UCS-4) and mixed;
+then text as people write it: Russian prose (words of 2-byte letters between ASCII
+spaces and punctuation, so few blocks of one width) and JSON records whose values mix
+accented, Cyrillic, Greek, CJK and Hangul names with emoji (mostly ASCII, UCS-4)."""
+
+_PROSE_WORDS = (
+    "привет",
+    "мир",
+    "сообщение",
+    "текст",
+    "данные",
+    "пользователь",
+    "сервер",
+    "соединение",
+    "быстро",
+    "и",
+    "в",
+    "не",
+    "это",
+    "когда",
+)
+_JSON_NAMES = ("José", "Zoë", "Łukasz", "Søren", "Иван", "Мария", "王芳", "田中", "Ana")
+_JSON_CITIES = ("Москва", "東京", "München", "Αθήνα", "São Paulo", "Kraków", "서울")
+_JSON_NOTES = ("ok 👍", "🎉 party", "fine", "😀", "see you", "спасибо", "ありがとう")
+
+
+def _written(kind: str, rng: random.Random) -> str:
+    """One sentence (``prose``) or one record (``json_intl``) of :data:`DECODE_KINDS`."""
+    if kind == "prose":
+        words = [rng.choice(_PROSE_WORDS) for _ in range(rng.randint(3, 12))]
+        return " ".join(words).capitalize() + rng.choice((". ", ", ", "! ", "? "))
+    record = {
+        "id": rng.randrange(10**6),
+        "name": rng.choice(_JSON_NAMES),
+        "city": rng.choice(_JSON_CITIES),
+        "note": rng.choice(_JSON_NOTES),
+    }
+    return json.dumps(record, ensure_ascii=False) + ", "
 
 
 def payload(size: int, seed: int = SEED) -> bytes:
@@ -112,6 +150,12 @@ def text(kind: str, size: int) -> bytes:
     rng = random.Random(f"{SEED}-{kind}-{size}")
     if kind in _ALPHABETS:
         return _fill(_ALPHABETS[kind], size, rng)
+    if kind in ("prose", "json_intl"):
+        written = ""
+        while len(written.encode()) < size:
+            written += _written(kind, rng)
+        data = written.encode()[:size]
+        return data.decode("utf-8", "ignore").encode().ljust(size, b"x")
     if kind in ("mixed", "error_last"):
         # Runs of each width in turn (never starting with ASCII, so even 64 B
         # mixes widths), like chat or JSON traffic in several scripts.
