@@ -364,14 +364,28 @@ static inline ptrdiff_t NAME(const uint8_t *s, size_t n, T *out,             \
                 i += 8;                                                      \
                 o += 4;                                                      \
             }                                                                \
+            /* then one at a time (words end at any length), and a lone \
+             * ASCII byte between them (a space) in here too: back to the  \
+             * dispatch at two ASCII bytes or a wider lead */               \
+            while (i + 1 < n) {                                              \
+                c = s[i];                                                    \
+                if (c < 0x80 && s[i + 1] >= 0x80) {                          \
+                    out[o++] = (T)c;                                         \
+                    i++;                                                     \
+                    continue;                                                \
+                }                                                            \
+                if (c < 0xC2 || c >= 0xE0 || (c1 = s[i + 1] ^ 0x80u) > 0x3F) {\
+                    break;                                                   \
+                }                                                            \
+                c = ((c & 0x1F) << 6) | c1;                                  \
+                acc |= c;                                                    \
+                out[o++] = (T)c;                                             \
+                i += 2;                                                      \
+            }                                                                \
             if (!WSF_DEC_NEXT_IN(0x80, 0xE0)) {                              \
                 continue;                                                    \
             }                                                                \
-            if (c < 0xC2 || i + 1 >= n || (c1 = s[i + 1] ^ 0x80u) > 0x3F) {  \
-                break;                                                       \
-            }                                                                \
-            c = ((c & 0x1F) << 6) | c1;                                      \
-            i += 2;                                                          \
+            break; /* 80..C1, or a 2-byte lead without its continuation */  \
         } else if (c < 0xF0) { /* E0..EF: no overlong, no surrogate */       \
             WSF_DEC_PAIRS(T, wsf_dec_pair3, 6, 0xE0, 0xF0)                   \
             if (i + 2 >= n) {                                                \
