@@ -153,6 +153,114 @@ WSF_TARGET_AVX2 WSF_ALWAYS_INLINE size_t wsf_dec_run32_ucs4_avx2(const uint8_t *
     return 8;
 }
 
+/* ---- The UCS-4 general block over 32 bytes (mixed-width text): the
+ * arithmetic of wsf_dec_eo3_sse4 / _eo4_sse4 on 16 even and 16 odd
+ * positions at once.  The 32 bytes at s read as 16 16-bit lanes hold the
+ * first two bytes of the sequences at the even positions, read at s + 1
+ * those at the odd ones, at s + 2 and s + 3 the next two.  Per 128-bit
+ * lane, unpacklo/hi of the even and odd results give positions 0..7 |
+ * 16..23 and 8..15 | 24..31; one vpshufb each (two rows of wsf_dec_pos16)
+ * compacts them, and the four groups of 8 positions are stored in order,
+ * each 8 code points wide (the next group overwrites what lies past its
+ * count).  Reads s[0..35), writes out[*po .. *po + 32). ---- */
+
+/* The constants of wsf_decode_sse4.h 16 to a row, loaded as wsf_dec_k16's
+ * (memory operands). */
+#define WSF_DEC_K16(x) {x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x},
+#if defined(_MSC_VER)
+__declspec(align(32))
+#endif
+static const uint16_t wsf_dec_k32[][16]
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((aligned(32)))
+#endif
+    = {WSF_DEC_KLIST(WSF_DEC_K16)};
+WSF_ALWAYS_INLINE const __m256i *wsf_dec_k32_avx2(void)
+{
+    const __m256i *k = (const __m256i *)(const void *)wsf_dec_k32;
+    WSF_DEC_OPAQUE(k);
+    return k;
+}
+#define WSF_DEC_KY(i) _mm256_load_si256(k + (i))
+
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE __m256i wsf_dec_eo4_avx2(const __m256i *k, __m256i r,
+                                                         __m256i q, __m256i *h)
+{
+    __m256i p = _mm256_maddubs_epi16(r, WSF_DEC_KY(WSF_DEC_K_W));
+    __m256i v = _mm256_subs_epu16(p, WSF_DEC_KY(WSF_DEC_K_2));
+    __m256i v3 = _mm256_add_epi16(
+        _mm256_slli_epi16(_mm256_sub_epi16(p, WSF_DEC_KY(WSF_DEC_K_82)), 6),
+        _mm256_and_si256(q, WSF_DEC_KY(WSF_DEC_K_FF)));
+    __m256i v4 = _mm256_sub_epi16(
+        _mm256_add_epi16(_mm256_and_si256(_mm256_slli_epi16(r, 4), WSF_DEC_KY(WSF_DEC_K_F000)),
+                         _mm256_maddubs_epi16(q, WSF_DEC_KY(WSF_DEC_K_W))),
+        WSF_DEC_KY(WSF_DEC_K_2080));
+    v = _mm256_blendv_epi8(v, v3, _mm256_cmpgt_epi16(p, WSF_DEC_KY(WSF_DEC_K_3)));
+    v = _mm256_max_epu16(v, _mm256_and_si256(r, WSF_DEC_KY(WSF_DEC_K_7F)));
+    *h = _mm256_min_epu16(_mm256_srli_epi16(_mm256_subs_epu16(p, WSF_DEC_KY(WSF_DEC_K_H)), 4),
+                          WSF_DEC_KY(WSF_DEC_K_10));
+    return _mm256_blendv_epi8(v, v4, _mm256_cmpgt_epi16(p, WSF_DEC_KY(WSF_DEC_K_4)));
+}
+
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_gen32_ucs4_avx2(const uint8_t *s, __m256i a,
+                                                              uint32_t *out, size_t *po)
+{
+    const __m256i *k = wsf_dec_k32_avx2();
+    uint32_t keep = ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpgt_epi8(WSF_DEC_KY(WSF_DEC_K_C0), a));
+    __m256i he, ho, ve, vo, lo, hi, hlo, hhi, il, ih, ul, uh;
+    size_t o = *po, o1, o2, o3;
+    ve = wsf_dec_eo4_avx2(k, a, _mm256_loadu_si256((const __m256i *)(s + 2)), &he);
+    vo = wsf_dec_eo4_avx2(k, _mm256_loadu_si256((const __m256i *)(s + 1)),
+                          _mm256_loadu_si256((const __m256i *)(s + 3)), &ho);
+    il = wsf_dec_idx16_avx2(keep & 0xFF, (keep >> 16) & 0xFF);
+    ih = wsf_dec_idx16_avx2((keep >> 8) & 0xFF, keep >> 24);
+    lo = _mm256_shuffle_epi8(_mm256_unpacklo_epi16(ve, vo), il);
+    hlo = _mm256_shuffle_epi8(_mm256_unpacklo_epi16(he, ho), il);
+    hi = _mm256_shuffle_epi8(_mm256_unpackhi_epi16(ve, vo), ih);
+    hhi = _mm256_shuffle_epi8(_mm256_unpackhi_epi16(he, ho), ih);
+    o1 = o + WSF_DEC_POPCNT64(keep & 0xFF);
+    o2 = o + WSF_DEC_POPCNT64(keep & 0xFFFF);
+    o3 = o + WSF_DEC_POPCNT64(keep & 0xFFFFFF);
+    ul = _mm256_unpacklo_epi16(lo, hlo);
+    uh = _mm256_unpackhi_epi16(lo, hlo);
+    _mm_storeu_si128((__m128i *)(out + o), _mm256_castsi256_si128(ul));
+    _mm_storeu_si128((__m128i *)(out + o + 4), _mm256_castsi256_si128(uh));
+    lo = _mm256_unpacklo_epi16(hi, hhi);
+    hi = _mm256_unpackhi_epi16(hi, hhi);
+    _mm_storeu_si128((__m128i *)(out + o1), _mm256_castsi256_si128(lo));
+    _mm_storeu_si128((__m128i *)(out + o1 + 4), _mm256_castsi256_si128(hi));
+    _mm_storeu_si128((__m128i *)(out + o2), _mm256_extracti128_si256(ul, 1));
+    _mm_storeu_si128((__m128i *)(out + o2 + 4), _mm256_extracti128_si256(uh, 1));
+    _mm_storeu_si128((__m128i *)(out + o3), _mm256_extracti128_si256(lo, 1));
+    _mm_storeu_si128((__m128i *)(out + o3 + 4), _mm256_extracti128_si256(hi, 1));
+    *po = o + WSF_DEC_POPCNT64(keep);
+}
+
+/* The UCS-4 loop: ASCII blocks widened, uniform 2- and 4-byte runs while
+ * they may succeed (as WSF_DEC_LOOP32), any other block general. */
+#define WSF_DEC_LOOP32_UCS4 {                                                 \
+    int try32_ = 1;                                                           \
+    WSF_DEC_LOOP(32, __m256i, WSF_DEC_LOAD32, WSF_DEC_ASCII32,                \
+                 wsf_dec_ascii32_ucs4_avx2(a, out + o),                       \
+                 size_t run_ = try32_ ? wsf_dec_run32_ucs4_avx2(s + i, a, out + o) : 0; \
+                 if (run_) {                                                  \
+                     o += run_;                                               \
+                 } else {                                                     \
+                     size_t o0_ = o;                                          \
+                     wsf_dec_gen32_ucs4_avx2(s + i, a, out, &o); \
+                     try32_ = o - o0_ == 16 || o - o0_ == 8;                  \
+                 })                                                           \
+}
+
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_ascii32_ucs4_avx2(__m256i a, uint32_t *out)
+{
+    __m128i lo = _mm256_castsi256_si128(a), hi = _mm256_extracti128_si256(a, 1);
+    _mm256_storeu_si256((__m256i *)out, _mm256_cvtepu8_epi32(lo));
+    _mm256_storeu_si256((__m256i *)(out + 8), _mm256_cvtepu8_epi32(_mm_srli_si128(lo, 8)));
+    _mm256_storeu_si256((__m256i *)(out + 16), _mm256_cvtepu8_epi32(hi));
+    _mm256_storeu_si256((__m256i *)(out + 24), _mm256_cvtepu8_epi32(_mm_srli_si128(hi, 8)));
+}
+
 /* 32-byte blocks: an all-ASCII one widened at once, a uniform run by RUN32,
  * any other as two 16-byte STEPs; then 16-byte blocks.  RUN32 is tried
  * only while it may succeed: after a run, or after two steps that wrote 16
@@ -187,15 +295,7 @@ WSF_DEC_STAGE(WSF_TARGET_AVX2, wsf_dec_ucs2_avx2, uint16_t,
                                        _mm256_cvtepu8_epi16(_mm256_extracti128_si256(a, 1))))
     WSF_DEC_LOOP16(wsf_dec_step2_avx2, wsf_dec_ascii2_sse4(a, out + o)))
 WSF_DEC_STAGE(WSF_TARGET_AVX2, wsf_dec_ucs4_avx2, uint32_t,
-    WSF_DEC_LOOP32(wsf_dec_run32_ucs4_avx2, wsf_dec_step4_avx2,
-                   __m128i lo_ = _mm256_castsi256_si128(a);
-                   __m128i hi_ = _mm256_extracti128_si256(a, 1);
-                   _mm256_storeu_si256((__m256i *)(out + o), _mm256_cvtepu8_epi32(lo_));
-                   _mm256_storeu_si256((__m256i *)(out + o + 8),
-                                       _mm256_cvtepu8_epi32(_mm_srli_si128(lo_, 8)));
-                   _mm256_storeu_si256((__m256i *)(out + o + 16), _mm256_cvtepu8_epi32(hi_));
-                   _mm256_storeu_si256((__m256i *)(out + o + 24),
-                                       _mm256_cvtepu8_epi32(_mm_srli_si128(hi_, 8))))
+    WSF_DEC_LOOP32_UCS4
     WSF_DEC_LOOP16(wsf_dec_step4_avx2, wsf_dec_ascii4_sse4(a, out + o)))
 /* The one-pass stages (wsf_decode_onepass.h), VEX-encoded. */
 WSF_DEC_VSTAGES(WSF_TARGET_AVX2, avx2, wsf_dec_step2_avx2, wsf_dec_step4_avx2)
