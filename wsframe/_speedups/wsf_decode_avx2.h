@@ -82,19 +82,24 @@ WSF_TARGET_AVX2 WSF_ALWAYS_INLINE uint32_t wsf_dec_leads32_avx2(__m256i a, char 
         _mm256_and_si256(a, _mm256_set1_epi8(mask)), _mm256_set1_epi8(lead)));
 }
 
+/* The 16 11-bit code points of a 2-byte run whose leads are the low bytes
+ * of x's 16-bit lanes. */
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE __m256i wsf_dec_two16_avx2(__m256i x)
+{
+    return _mm256_or_si256(_mm256_slli_epi16(_mm256_and_si256(x, _mm256_set1_epi16(0x1F)), 6),
+                           _mm256_and_si256(_mm256_srli_epi16(x, 8), _mm256_set1_epi16(0x3F)));
+}
+
 /* A 2-byte run: its 16 11-bit code points in 16-bit lanes, or 0. */
 WSF_TARGET_AVX2 WSF_ALWAYS_INLINE int wsf_dec_run2x16_avx2(const uint8_t *s, __m256i a,
                                                          uint32_t keep, __m256i *v)
 {
     int r = wsf_dec_run_at(wsf_dec_leads32_avx2(a, (char)0xE0, (char)0xC0), keep,
                            0x55555555u, 2, 0xFFFFFFFFu);
-    __m256i x;
     if (r < 0) {
         return 0;
     }
-    x = r == 0 ? a : _mm256_loadu_si256((const __m256i *)(s + 1));
-    *v = _mm256_or_si256(_mm256_slli_epi16(_mm256_and_si256(x, _mm256_set1_epi16(0x1F)), 6),
-                         _mm256_and_si256(_mm256_srli_epi16(x, 8), _mm256_set1_epi16(0x3F)));
+    *v = wsf_dec_two16_avx2(r == 0 ? a : _mm256_loadu_si256((const __m256i *)(s + 1)));
     return 1;
 }
 
@@ -122,6 +127,32 @@ WSF_TARGET_AVX2 WSF_ALWAYS_INLINE size_t wsf_dec_run32_ucs2_avx2(const uint8_t *
     return 16;
 }
 
+/* UCS-4 output of 16 2-byte code points (wsf_dec_two16_avx2). */
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_put2x16_avx2(__m256i y, uint32_t *out)
+{
+    _mm256_storeu_si256((__m256i *)out, _mm256_cvtepu16_epi32(_mm256_castsi256_si128(y)));
+    _mm256_storeu_si256((__m256i *)(out + 8),
+                        _mm256_cvtepu16_epi32(_mm256_extracti128_si256(y, 1)));
+}
+
+/* The 8 characters of a 4-byte run from p (p[0..32) readable), clamped to
+ * U+10FFFF. */
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_four8_avx2(const uint8_t *p, uint32_t *out)
+{
+    /* each 32-bit lane byte-reversed: lead << 24 | c1 << 16 | c2 << 8 | c3 */
+    __m256i y = _mm256_shuffle_epi8(_mm256_loadu_si256((const __m256i *)p),
+                                    _mm256_setr_epi8(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15,
+                                                     14, 13, 12, 3, 2, 1, 0, 7, 6, 5, 4, 11,
+                                                     10, 9, 8, 15, 14, 13, 12));
+    y = _mm256_or_si256(
+        _mm256_or_si256(_mm256_and_si256(y, _mm256_set1_epi32(0x3F)),
+                        _mm256_and_si256(_mm256_srli_epi32(y, 2), _mm256_set1_epi32(0xFC0))),
+        _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(y, 4), _mm256_set1_epi32(0x3F000)),
+                        _mm256_and_si256(_mm256_srli_epi32(y, 6),
+                                         _mm256_set1_epi32(0x1C0000))));
+    _mm256_storeu_si256((__m256i *)out, _mm256_min_epu32(y, _mm256_set1_epi32(0x10FFFF)));
+}
+
 WSF_TARGET_AVX2 WSF_ALWAYS_INLINE size_t wsf_dec_run32_ucs4_avx2(const uint8_t *s, __m256i a,
                                                                uint32_t *out)
 {
@@ -133,23 +164,10 @@ WSF_TARGET_AVX2 WSF_ALWAYS_INLINE size_t wsf_dec_run32_ucs4_avx2(const uint8_t *
         if (!wsf_dec_run2x16_avx2(s, a, keep, &y)) {
             return 0;
         }
-        _mm256_storeu_si256((__m256i *)out, _mm256_cvtepu16_epi32(_mm256_castsi256_si128(y)));
-        _mm256_storeu_si256((__m256i *)(out + 8),
-                            _mm256_cvtepu16_epi32(_mm256_extracti128_si256(y, 1)));
+        wsf_dec_put2x16_avx2(y, out);
         return 16;
     }
-    /* each 32-bit lane byte-reversed: lead << 24 | c1 << 16 | c2 << 8 | c3 */
-    y = _mm256_shuffle_epi8(_mm256_loadu_si256((const __m256i *)(s + r)),
-                            _mm256_setr_epi8(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13,
-                                             12, 3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15,
-                                             14, 13, 12));
-    y = _mm256_or_si256(
-        _mm256_or_si256(_mm256_and_si256(y, _mm256_set1_epi32(0x3F)),
-                        _mm256_and_si256(_mm256_srli_epi32(y, 2), _mm256_set1_epi32(0xFC0))),
-        _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(y, 4), _mm256_set1_epi32(0x3F000)),
-                        _mm256_and_si256(_mm256_srli_epi32(y, 6),
-                                         _mm256_set1_epi32(0x1C0000))));
-    _mm256_storeu_si256((__m256i *)out, _mm256_min_epu32(y, _mm256_set1_epi32(0x10FFFF)));
+    wsf_dec_four8_avx2(s + r, out);
     return 8;
 }
 
@@ -164,9 +182,15 @@ WSF_TARGET_AVX2 WSF_ALWAYS_INLINE size_t wsf_dec_run32_ucs4_avx2(const uint8_t *
  * each 8 code points wide (the next group overwrites what lies past its
  * count).  Reads s[0..35), writes out[*po .. *po + 32). ---- */
 
-/* The constants of wsf_decode_sse4.h 16 to a row, loaded as wsf_dec_k16's
- * (memory operands). */
+/* The constants of wsf_decode_sse4.h 16 to a row, then AVX2's own (two
+ * 16-bit values a row: lo, hi alternate), loaded as wsf_dec_k16's (memory
+ * operands). */
+enum {
+    WSF_DEC_K_C0 = WSF_DEC_K_N, WSF_DEC_K_EF, WSF_DEC_K_M2, WSF_DEC_K_M4, WSF_DEC_K_D4,
+    WSF_DEC_K_MAX, WSF_DEC_K_L2M, WSF_DEC_K_L2, WSF_DEC_K_L4M, WSF_DEC_K_L4
+};
 #define WSF_DEC_K16(x) {x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x},
+#define WSF_DEC_KP(lo, hi) {lo, hi, lo, hi, lo, hi, lo, hi, lo, hi, lo, hi, lo, hi, lo, hi},
 #if defined(_MSC_VER)
 __declspec(align(32))
 #endif
@@ -174,7 +198,18 @@ static const uint16_t wsf_dec_k32[][16]
 #if defined(__GNUC__) || defined(__clang__)
     __attribute__((aligned(32)))
 #endif
-    = {WSF_DEC_KLIST(WSF_DEC_K16)};
+    = {WSF_DEC_KLIST(WSF_DEC_K16)
+       WSF_DEC_K16(0xC0C0)         /* bytes below C0 (signed): continuations */
+       WSF_DEC_K16(0xEFEF)         /* bytes above EF: 4-byte leads */
+       WSF_DEC_K16(0x3F1F)         /* 2-byte payload bits */
+       WSF_DEC_KP(0x3F07, 0x3F3F)  /* 4-byte payload bits */
+       WSF_DEC_KP(0x1000, 0x0001)  /* pmaddwd weights: lo << 12 | hi */
+       WSF_DEC_KP(0xFFFF, 0x0010)  /* U+10FFFF */
+       WSF_DEC_K16(0xC0E0)         /* a 2-byte character: 110xxxxx 10xxxxxx */
+       WSF_DEC_K16(0x80C0)
+       WSF_DEC_KP(0xC0F8, 0xC0C0)  /* a 4-byte one: 11110xxx 10xxxxxx x2 */
+       WSF_DEC_KP(0x80F0, 0x8080)
+};
 WSF_ALWAYS_INLINE const __m256i *wsf_dec_k32_avx2(void)
 {
     const __m256i *k = (const __m256i *)(const void *)wsf_dec_k32;
@@ -183,48 +218,79 @@ WSF_ALWAYS_INLINE const __m256i *wsf_dec_k32_avx2(void)
 }
 #define WSF_DEC_KY(i) _mm256_load_si256(k + (i))
 
-WSF_TARGET_AVX2 WSF_ALWAYS_INLINE __m256i wsf_dec_eo4_avx2(const __m256i *k, __m256i r,
-                                                         __m256i q, __m256i *h)
+/* P(j) = b[j] * 64 + b[j + 1] in the lane of position j (pmaddubsw). */
+#define WSF_DEC_P(x) _mm256_maddubs_epi16((x), WSF_DEC_KY(WSF_DEC_K_W))
+
+/* T(j) = the low nibble of b[j] << 12, plus P(j + 1) less its markers:
+ * the code point of a 3-byte sequence at j, the low 16 bits of a 4-byte
+ * one at j - 1.  x: the lanes holding b[j], p1: P(j + 1). */
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE __m256i wsf_dec_t3_avx2(const __m256i *k, __m256i x,
+                                                        __m256i p1)
 {
-    __m256i p = _mm256_maddubs_epi16(r, WSF_DEC_KY(WSF_DEC_K_W));
-    __m256i v = _mm256_subs_epu16(p, WSF_DEC_KY(WSF_DEC_K_2));
-    __m256i v3 = _mm256_add_epi16(
-        _mm256_slli_epi16(_mm256_sub_epi16(p, WSF_DEC_KY(WSF_DEC_K_82)), 6),
-        _mm256_and_si256(q, WSF_DEC_KY(WSF_DEC_K_FF)));
-    __m256i v4 = _mm256_sub_epi16(
-        _mm256_add_epi16(_mm256_and_si256(_mm256_slli_epi16(r, 4), WSF_DEC_KY(WSF_DEC_K_F000)),
-                         _mm256_maddubs_epi16(q, WSF_DEC_KY(WSF_DEC_K_W))),
-        WSF_DEC_KY(WSF_DEC_K_2080));
-    v = _mm256_blendv_epi8(v, v3, _mm256_cmpgt_epi16(p, WSF_DEC_KY(WSF_DEC_K_3)));
-    v = _mm256_max_epu16(v, _mm256_and_si256(r, WSF_DEC_KY(WSF_DEC_K_7F)));
-    *h = _mm256_min_epu16(_mm256_srli_epi16(_mm256_subs_epu16(p, WSF_DEC_KY(WSF_DEC_K_H)), 4),
-                          WSF_DEC_KY(WSF_DEC_K_10));
-    return _mm256_blendv_epi8(v, v4, _mm256_cmpgt_epi16(p, WSF_DEC_KY(WSF_DEC_K_4)));
+    return _mm256_sub_epi16(_mm256_add_epi16(_mm256_slli_epi16(x, 12), p1),
+                            WSF_DEC_KY(WSF_DEC_K_2080));
 }
 
-WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_gen32_ucs4_avx2(const uint8_t *s, __m256i a,
-                                                              uint32_t *out, size_t *po)
+/* The low 16 bits of the code points at one parity of positions: x holds
+ * b[j] (and b[j + 1]), p = P(j), t = T(j), and when has4 t4 = T(j + 1) and
+ * *h = bits 16..20 (at most 0x10: ill-formed input is clamped). */
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE __m256i wsf_dec_lanes_avx2(const __m256i *k, __m256i x,
+                                                           __m256i p, __m256i t, int has4,
+                                                           __m256i t4, __m256i *h)
 {
-    const __m256i *k = wsf_dec_k32_avx2();
-    uint32_t keep = ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpgt_epi8(WSF_DEC_KY(WSF_DEC_K_C0), a));
+    /* 2-byte: p - 3080 (0 at ASCII, by saturation), then ASCII: b[j] */
+    __m256i v = _mm256_subs_epu16(p, WSF_DEC_KY(WSF_DEC_K_2));
+    v = _mm256_blendv_epi8(v, t, _mm256_cmpgt_epi16(p, WSF_DEC_KY(WSF_DEC_K_3)));
+    v = _mm256_max_epu16(v, _mm256_and_si256(x, WSF_DEC_KY(WSF_DEC_K_7F)));
+    if (!has4) {
+        *h = _mm256_setzero_si256();
+        return v;
+    }
+    *h = _mm256_min_epu16(_mm256_srli_epi16(_mm256_subs_epu16(p, WSF_DEC_KY(WSF_DEC_K_H)), 4),
+                          WSF_DEC_KY(WSF_DEC_K_10));
+    return _mm256_blendv_epi8(v, t4, _mm256_cmpgt_epi16(p, WSF_DEC_KY(WSF_DEC_K_4)));
+}
+
+/* The 32 bytes at s (a; s[0..35) readable) -> their code points at out;
+ * returns how many.  has4: a 4-byte lead among them. */
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE size_t wsf_dec_gen32_ucs4_avx2(const uint8_t *s, __m256i a,
+                                                                const __m256i *k,
+                                                                uint32_t keep, int has4,
+                                                                uint32_t *out)
+{
+    __m256i a1 = _mm256_loadu_si256((const __m256i *)(s + 1));
+    __m256i a2 = _mm256_loadu_si256((const __m256i *)(s + 2));
+    __m256i p0 = WSF_DEC_P(a), p1 = WSF_DEC_P(a1), p2 = WSF_DEC_P(a2);
+    __m256i t0 = wsf_dec_t3_avx2(k, a, p1), t1 = wsf_dec_t3_avx2(k, a1, p2), t2;
     __m256i he, ho, ve, vo, lo, hi, hlo, hhi, il, ih, ul, uh;
-    size_t o = *po, o1, o2, o3;
-    ve = wsf_dec_eo4_avx2(k, a, _mm256_loadu_si256((const __m256i *)(s + 2)), &he);
-    vo = wsf_dec_eo4_avx2(k, _mm256_loadu_si256((const __m256i *)(s + 1)),
-                          _mm256_loadu_si256((const __m256i *)(s + 3)), &ho);
+    size_t o1, o2, o3;
+    t2 = has4 ? wsf_dec_t3_avx2(k, a2, WSF_DEC_P(_mm256_loadu_si256((const __m256i *)(s + 3))))
+              : t1;
+    ve = wsf_dec_lanes_avx2(k, a, p0, t0, has4, t1, &he);
+    vo = wsf_dec_lanes_avx2(k, a1, p1, t1, has4, t2, &ho);
     il = wsf_dec_idx16_avx2(keep & 0xFF, (keep >> 16) & 0xFF);
     ih = wsf_dec_idx16_avx2((keep >> 8) & 0xFF, keep >> 24);
     lo = _mm256_shuffle_epi8(_mm256_unpacklo_epi16(ve, vo), il);
-    hlo = _mm256_shuffle_epi8(_mm256_unpacklo_epi16(he, ho), il);
     hi = _mm256_shuffle_epi8(_mm256_unpackhi_epi16(ve, vo), ih);
+    o1 = wsf_dec_cnt[keep & 0xFF];
+    o2 = o1 + wsf_dec_cnt[(keep >> 8) & 0xFF];
+    o3 = o2 + wsf_dec_cnt[(keep >> 16) & 0xFF];
+    if (!has4) {
+        _mm256_storeu_si256((__m256i *)out, _mm256_cvtepu16_epi32(_mm256_castsi256_si128(lo)));
+        _mm256_storeu_si256((__m256i *)(out + o1),
+                            _mm256_cvtepu16_epi32(_mm256_castsi256_si128(hi)));
+        _mm256_storeu_si256((__m256i *)(out + o2),
+                            _mm256_cvtepu16_epi32(_mm256_extracti128_si256(lo, 1)));
+        _mm256_storeu_si256((__m256i *)(out + o3),
+                            _mm256_cvtepu16_epi32(_mm256_extracti128_si256(hi, 1)));
+        return o3 + wsf_dec_cnt[keep >> 24];
+    }
+    hlo = _mm256_shuffle_epi8(_mm256_unpacklo_epi16(he, ho), il);
     hhi = _mm256_shuffle_epi8(_mm256_unpackhi_epi16(he, ho), ih);
-    o1 = o + WSF_DEC_POPCNT64(keep & 0xFF);
-    o2 = o + WSF_DEC_POPCNT64(keep & 0xFFFF);
-    o3 = o + WSF_DEC_POPCNT64(keep & 0xFFFFFF);
     ul = _mm256_unpacklo_epi16(lo, hlo);
     uh = _mm256_unpackhi_epi16(lo, hlo);
-    _mm_storeu_si128((__m128i *)(out + o), _mm256_castsi256_si128(ul));
-    _mm_storeu_si128((__m128i *)(out + o + 4), _mm256_castsi256_si128(uh));
+    _mm_storeu_si128((__m128i *)out, _mm256_castsi256_si128(ul));
+    _mm_storeu_si128((__m128i *)(out + 4), _mm256_castsi256_si128(uh));
     lo = _mm256_unpacklo_epi16(hi, hhi);
     hi = _mm256_unpackhi_epi16(hi, hhi);
     _mm_storeu_si128((__m128i *)(out + o1), _mm256_castsi256_si128(lo));
@@ -233,23 +299,97 @@ WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_gen32_ucs4_avx2(const uint8_t *s,
     _mm_storeu_si128((__m128i *)(out + o2 + 4), _mm256_extracti128_si256(uh, 1));
     _mm_storeu_si128((__m128i *)(out + o3), _mm256_extracti128_si256(lo, 1));
     _mm_storeu_si128((__m128i *)(out + o3 + 4), _mm256_extracti128_si256(hi, 1));
-    *po = o + WSF_DEC_POPCNT64(keep);
+    return o3 + wsf_dec_cnt[keep >> 24];
 }
 
-/* The UCS-4 loop: ASCII blocks widened, uniform 2- and 4-byte runs while
- * they may succeed (as WSF_DEC_LOOP32), any other block general. */
-#define WSF_DEC_LOOP32_UCS4 {                                                 \
-    int try32_ = 1;                                                           \
-    WSF_DEC_LOOP(32, __m256i, WSF_DEC_LOAD32, WSF_DEC_ASCII32,                \
-                 wsf_dec_ascii32_ucs4_avx2(a, out + o),                       \
-                 size_t run_ = try32_ ? wsf_dec_run32_ucs4_avx2(s + i, a, out + o) : 0; \
-                 if (run_) {                                                  \
-                     o += run_;                                               \
-                 } else {                                                     \
-                     size_t o0_ = o;                                          \
-                     wsf_dec_gen32_ucs4_avx2(s + i, a, out, &o); \
-                     try32_ = o - o0_ == 16 || o - o0_ == 8;                  \
-                 })                                                           \
+/* Any 32 bytes at s (a) but all-ASCII ones -> their code points at out;
+ * returns how many.  A block without an ASCII character and with 8 or 16
+ * character starts is nearly always a uniform run of 4- or 2-byte
+ * characters (wsf_dec_run32_ucs4_avx2 checks); any other takes the general
+ * block, without the bits 16..20 arithmetic when it has no 4-byte lead. */
+/* The 8 characters of a 4-byte run at p (p[0..32)): (lead & 7) << 18 |
+ * c1 << 12 | c2 << 6 | c3 by two multiply-adds, clamped to U+10FFFF. */
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_four8k_avx2(const __m256i *k, __m256i x,
+                                                         uint32_t *out)
+{
+    __m256i y = _mm256_maddubs_epi16(_mm256_and_si256(x, WSF_DEC_KY(WSF_DEC_K_M4)),
+                                     WSF_DEC_KY(WSF_DEC_K_W));
+    y = _mm256_madd_epi16(y, WSF_DEC_KY(WSF_DEC_K_D4));
+    _mm256_storeu_si256((__m256i *)out, _mm256_min_epu32(y, WSF_DEC_KY(WSF_DEC_K_MAX)));
+}
+
+/* The 16 characters of a 2-byte run at p (x: p[0..32)). */
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_two16k_avx2(const __m256i *k, __m256i x,
+                                                         uint32_t *out)
+{
+    wsf_dec_put2x16_avx2(_mm256_maddubs_epi16(_mm256_and_si256(x, WSF_DEC_KY(WSF_DEC_K_M2)),
+                                              WSF_DEC_KY(WSF_DEC_K_W)),
+                         out);
+}
+
+/* Whether x is w-byte characters only, a lead at every w-th byte (w = 2, 4). */
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE int wsf_dec_is_run_avx2(const __m256i *k, __m256i x, int w)
+{
+    __m256i m = w == 4 ? WSF_DEC_KY(WSF_DEC_K_L4M) : WSF_DEC_KY(WSF_DEC_K_L2M);
+    __m256i v = w == 4 ? WSF_DEC_KY(WSF_DEC_K_L4) : WSF_DEC_KY(WSF_DEC_K_L2);
+    return _mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_and_si256(x, m), v)) == -1;
+}
+
+/* Any 32 bytes at s + *pi (a) but all-ASCII ones -> their code points at
+ * out + *po.  A block without an ASCII character and with a lead at every
+ * second or fourth byte (and its last character of that width) is a
+ * uniform run, and so are often the blocks after it (one script): they are
+ * taken while they are, 32 bytes a step from the run's offset r (the r
+ * bytes before it finish the character before).  Any other block takes
+ * the general block, without the bits 16..20 arithmetic when it has no
+ * 4-byte lead. */
+#define WSF_DEC_RUNS32(w, cps, PUT) do {                                      \
+    PUT(k, _mm256_loadu_si256((const __m256i *)(s + i + r)), out + o);        \
+    o += (cps);                                                               \
+    while (n - i >= 67 && nout - o >= 32) {                                   \
+        __m256i x_ = _mm256_loadu_si256((const __m256i *)(s + i + 32 + r));   \
+        if (!wsf_dec_is_run_avx2(k, x_, (w))) {                               \
+            break;                                                            \
+        }                                                                     \
+        PUT(k, x_, out + o);                                                  \
+        o += (cps);                                                           \
+        i += 32;                                                              \
+    }                                                                         \
+} while (0)
+
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_any32_ucs4_avx2(const uint8_t *s, size_t n,
+                                                             size_t *pi, __m256i a,
+                                                             const __m256i *k, uint32_t *out,
+                                                             size_t nout, size_t *po)
+{
+    uint32_t keep = ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpgt_epi8(WSF_DEC_KY(WSF_DEC_K_C0), a));
+    uint32_t high = (uint32_t)_mm256_movemask_epi8(a), m = keep & 0xF, r;
+    size_t i = *pi, o = *po;
+    __m256i f = _mm256_subs_epu8(a, WSF_DEC_KY(WSF_DEC_K_EF));
+    if ((keep & ~high) == 0) {
+        /* every character start a lead: a 2-byte run if they are every
+         * second byte and the last one has one continuation */
+        r = keep >> 31;
+        if ((keep == 0x55555555u || keep == 0xAAAAAAAAu) && s[i + 30 + r] < 0xE0) {
+            WSF_DEC_RUNS32(2, 16, wsf_dec_two16k_avx2);
+            *pi = i;
+            *po = o;
+            return;
+        }
+        /* a 4-byte run: every fourth byte from r = 0..3, the last a lead */
+        r = (m > 1) + (m > 2) + (m > 4);
+        if (keep == m * 0x11111111u && (m & (m - 1)) == 0 && m != 0 && s[i + 28 + r] >= 0xF0) {
+            WSF_DEC_RUNS32(4, 8, wsf_dec_four8k_avx2);
+            *pi = i;
+            *po = o;
+            return;
+        }
+    }
+    if (_mm256_testz_si256(f, f)) {
+        *po = o + wsf_dec_gen32_ucs4_avx2(s + i, a, k, keep, 0, out + o);
+    } else {
+        *po = o + wsf_dec_gen32_ucs4_avx2(s + i, a, k, keep, 1, out + o);
+    }
 }
 
 WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_ascii32_ucs4_avx2(__m256i a, uint32_t *out)
@@ -295,7 +435,10 @@ WSF_DEC_STAGE(WSF_TARGET_AVX2, wsf_dec_ucs2_avx2, uint16_t,
                                        _mm256_cvtepu8_epi16(_mm256_extracti128_si256(a, 1))))
     WSF_DEC_LOOP16(wsf_dec_step2_avx2, wsf_dec_ascii2_sse4(a, out + o)))
 WSF_DEC_STAGE(WSF_TARGET_AVX2, wsf_dec_ucs4_avx2, uint32_t,
-    WSF_DEC_LOOP32_UCS4
+    const __m256i *k32 = wsf_dec_k32_avx2();
+    WSF_DEC_LOOP(32, __m256i, WSF_DEC_LOAD32, WSF_DEC_ASCII32,
+                 wsf_dec_ascii32_ucs4_avx2(a, out + o),
+                 wsf_dec_any32_ucs4_avx2(s, n, &i, a, k32, out, nout, &o))
     WSF_DEC_LOOP16(wsf_dec_step4_avx2, wsf_dec_ascii4_sse4(a, out + o)))
 /* The one-pass stages (wsf_decode_onepass.h), VEX-encoded. */
 WSF_DEC_VSTAGES(WSF_TARGET_AVX2, avx2, wsf_dec_step2_avx2, wsf_dec_step4_avx2)
