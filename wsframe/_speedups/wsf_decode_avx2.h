@@ -253,60 +253,83 @@ WSF_TARGET_AVX2 WSF_ALWAYS_INLINE __m256i wsf_dec_lanes_avx2(const __m256i *k, _
 
 /* The 32 bytes at s (a; s[0..35) readable) -> their code points at out;
  * returns how many.  has4: a 4-byte lead among them. */
-WSF_TARGET_AVX2 WSF_ALWAYS_INLINE size_t wsf_dec_gen32_ucs4_avx2(const uint8_t *s, __m256i a,
-                                                                const __m256i *k,
-                                                                uint32_t keep, int has4,
-                                                                uint32_t *out)
+/* Rows of wsf_dec_pos16 by their byte offset (16 times the mask). */
+#define WSF_DEC_ROW16(off)                                                    \
+    _mm_load_si128((const __m128i *)(const void *)((const uint8_t *)wsf_dec_pos16 + (off)))
+
+/* The compaction of positions 0..7 | 16..23 (*il) and 8..15 | 24..31 (*ih)
+ * by the character starts `keep`. */
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_idx32_avx2(uint32_t keep, __m256i *il,
+                                                        __m256i *ih)
+{
+    *il = _mm256_inserti128_si256(_mm256_castsi128_si256(WSF_DEC_ROW16((keep << 4) & 0xFF0)),
+                                  WSF_DEC_ROW16((keep >> 12) & 0xFF0), 1);
+    *ih = _mm256_inserti128_si256(_mm256_castsi128_si256(WSF_DEC_ROW16((keep >> 4) & 0xFF0)),
+                                  WSF_DEC_ROW16((keep >> 20) & 0xFF0), 1);
+}
+
+/* The 32 bytes at s (a; s[0..35) readable) -> their code points at out;
+ * returns how many (the character starts `keep`).  Without a 4-byte lead
+ * among them, bits 16..20 are zero: the low 16 bits are widened. */
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE size_t wsf_dec_gen32_bmp_avx2(const uint8_t *s, __m256i a,
+                                                              const __m256i *k, uint32_t keep,
+                                                              uint32_t *out)
 {
     __m256i a1 = _mm256_loadu_si256((const __m256i *)(s + 1));
     __m256i a2 = _mm256_loadu_si256((const __m256i *)(s + 2));
-    __m256i p0 = WSF_DEC_P(a), p1 = WSF_DEC_P(a1), p2 = WSF_DEC_P(a2);
-    __m256i t0 = wsf_dec_t3_avx2(k, a, p1), t1 = wsf_dec_t3_avx2(k, a1, p2), t2;
-    __m256i he, ho, ve, vo, lo, hi, hlo, hhi, il, ih, ul, uh;
-    size_t o1, o2, o3;
-    t2 = has4 ? wsf_dec_t3_avx2(k, a2, WSF_DEC_P(_mm256_loadu_si256((const __m256i *)(s + 3))))
-              : t1;
-    ve = wsf_dec_lanes_avx2(k, a, p0, t0, has4, t1, &he);
-    vo = wsf_dec_lanes_avx2(k, a1, p1, t1, has4, t2, &ho);
-    il = wsf_dec_idx16_avx2(keep & 0xFF, (keep >> 16) & 0xFF);
-    ih = wsf_dec_idx16_avx2((keep >> 8) & 0xFF, keep >> 24);
+    __m256i p1 = WSF_DEC_P(a1), h, il, ih, lo, hi;
+    __m256i ve = wsf_dec_lanes_avx2(k, a, WSF_DEC_P(a), wsf_dec_t3_avx2(k, a, p1), 0, a, &h);
+    __m256i vo = wsf_dec_lanes_avx2(k, a1, p1, wsf_dec_t3_avx2(k, a1, WSF_DEC_P(a2)), 0, a, &h);
+    wsf_dec_idx32_avx2(keep, &il, &ih);
     lo = _mm256_shuffle_epi8(_mm256_unpacklo_epi16(ve, vo), il);
     hi = _mm256_shuffle_epi8(_mm256_unpackhi_epi16(ve, vo), ih);
-    o1 = wsf_dec_cnt[keep & 0xFF];
-    o2 = o1 + wsf_dec_cnt[(keep >> 8) & 0xFF];
-    o3 = o2 + wsf_dec_cnt[(keep >> 16) & 0xFF];
-    if (!has4) {
-        _mm256_storeu_si256((__m256i *)out, _mm256_cvtepu16_epi32(_mm256_castsi256_si128(lo)));
-        _mm256_storeu_si256((__m256i *)(out + o1),
-                            _mm256_cvtepu16_epi32(_mm256_castsi256_si128(hi)));
-        _mm256_storeu_si256((__m256i *)(out + o2),
-                            _mm256_cvtepu16_epi32(_mm256_extracti128_si256(lo, 1)));
-        _mm256_storeu_si256((__m256i *)(out + o3),
-                            _mm256_cvtepu16_epi32(_mm256_extracti128_si256(hi, 1)));
-        return o3 + wsf_dec_cnt[keep >> 24];
-    }
-    hlo = _mm256_shuffle_epi8(_mm256_unpacklo_epi16(he, ho), il);
-    hhi = _mm256_shuffle_epi8(_mm256_unpackhi_epi16(he, ho), ih);
-    ul = _mm256_unpacklo_epi16(lo, hlo);
-    uh = _mm256_unpackhi_epi16(lo, hlo);
-    _mm_storeu_si128((__m128i *)out, _mm256_castsi256_si128(ul));
-    _mm_storeu_si128((__m128i *)(out + 4), _mm256_castsi256_si128(uh));
-    lo = _mm256_unpacklo_epi16(hi, hhi);
-    hi = _mm256_unpackhi_epi16(hi, hhi);
-    _mm_storeu_si128((__m128i *)(out + o1), _mm256_castsi256_si128(lo));
-    _mm_storeu_si128((__m128i *)(out + o1 + 4), _mm256_castsi256_si128(hi));
-    _mm_storeu_si128((__m128i *)(out + o2), _mm256_extracti128_si256(ul, 1));
-    _mm_storeu_si128((__m128i *)(out + o2 + 4), _mm256_extracti128_si256(uh, 1));
-    _mm_storeu_si128((__m128i *)(out + o3), _mm256_extracti128_si256(lo, 1));
-    _mm_storeu_si128((__m128i *)(out + o3 + 4), _mm256_extracti128_si256(hi, 1));
-    return o3 + wsf_dec_cnt[keep >> 24];
+    _mm256_storeu_si256((__m256i *)out, _mm256_cvtepu16_epi32(_mm256_castsi256_si128(lo)));
+    out += WSF_DEC_POPCNT64(keep & 0xFF);
+    _mm256_storeu_si256((__m256i *)out, _mm256_cvtepu16_epi32(_mm256_castsi256_si128(hi)));
+    out += WSF_DEC_POPCNT64(keep & 0xFF00);
+    _mm256_storeu_si256((__m256i *)out, _mm256_cvtepu16_epi32(_mm256_extracti128_si256(lo, 1)));
+    out += WSF_DEC_POPCNT64(keep & 0xFF0000);
+    _mm256_storeu_si256((__m256i *)out, _mm256_cvtepu16_epi32(_mm256_extracti128_si256(hi, 1)));
+    return WSF_DEC_POPCNT64(keep);
 }
 
-/* Any 32 bytes at s (a) but all-ASCII ones -> their code points at out;
- * returns how many.  A block without an ASCII character and with 8 or 16
- * character starts is nearly always a uniform run of 4- or 2-byte
- * characters (wsf_dec_run32_ucs4_avx2 checks); any other takes the general
- * block, without the bits 16..20 arithmetic when it has no 4-byte lead. */
+/* The same with 4-byte leads: bits 16..20 compacted alike and interleaved
+ * with the low 16 bits, 4 code points a 128-bit store. */
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE size_t wsf_dec_gen32_any_avx2(const uint8_t *s, __m256i a,
+                                                              const __m256i *k, uint32_t keep,
+                                                              uint32_t *out)
+{
+    __m256i a1 = _mm256_loadu_si256((const __m256i *)(s + 1));
+    __m256i a2 = _mm256_loadu_si256((const __m256i *)(s + 2));
+    __m256i p1 = WSF_DEC_P(a1), p2 = WSF_DEC_P(a2), he, ho, il, ih, lo, hi, hlo, hhi;
+    __m256i t1 = wsf_dec_t3_avx2(k, a1, p2);
+    __m256i ve = wsf_dec_lanes_avx2(k, a, WSF_DEC_P(a), wsf_dec_t3_avx2(k, a, p1), 1, t1, &he);
+    __m256i vo = wsf_dec_lanes_avx2(
+        k, a1, p1, t1, 1,
+        wsf_dec_t3_avx2(k, a2, WSF_DEC_P(_mm256_loadu_si256((const __m256i *)(s + 3)))), &ho);
+    wsf_dec_idx32_avx2(keep, &il, &ih);
+    lo = _mm256_shuffle_epi8(_mm256_unpacklo_epi16(ve, vo), il);
+    hi = _mm256_shuffle_epi8(_mm256_unpackhi_epi16(ve, vo), ih);
+    hlo = _mm256_shuffle_epi8(_mm256_unpacklo_epi16(he, ho), il);
+    hhi = _mm256_shuffle_epi8(_mm256_unpackhi_epi16(he, ho), ih);
+    ve = _mm256_unpacklo_epi16(lo, hlo);
+    vo = _mm256_unpackhi_epi16(lo, hlo);
+    lo = _mm256_unpacklo_epi16(hi, hhi);
+    hi = _mm256_unpackhi_epi16(hi, hhi);
+    _mm_storeu_si128((__m128i *)out, _mm256_castsi256_si128(ve));
+    _mm_storeu_si128((__m128i *)(out + 4), _mm256_castsi256_si128(vo));
+    out += WSF_DEC_POPCNT64(keep & 0xFF);
+    _mm_storeu_si128((__m128i *)out, _mm256_castsi256_si128(lo));
+    _mm_storeu_si128((__m128i *)(out + 4), _mm256_castsi256_si128(hi));
+    out += WSF_DEC_POPCNT64(keep & 0xFF00);
+    _mm_storeu_si128((__m128i *)out, _mm256_extracti128_si256(ve, 1));
+    _mm_storeu_si128((__m128i *)(out + 4), _mm256_extracti128_si256(vo, 1));
+    out += WSF_DEC_POPCNT64(keep & 0xFF0000);
+    _mm_storeu_si128((__m128i *)out, _mm256_extracti128_si256(lo, 1));
+    _mm_storeu_si128((__m128i *)(out + 4), _mm256_extracti128_si256(hi, 1));
+    return WSF_DEC_POPCNT64(keep);
+}
+
 /* The 8 characters of a 4-byte run at p (p[0..32)): (lead & 7) << 18 |
  * c1 << 12 | c2 << 6 | c3 by two multiply-adds, clamped to U+10FFFF. */
 WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_four8k_avx2(const __m256i *k, __m256i x,
@@ -385,11 +408,8 @@ WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_any32_ucs4_avx2(const uint8_t *s,
             return;
         }
     }
-    if (_mm256_testz_si256(f, f)) {
-        *po = o + wsf_dec_gen32_ucs4_avx2(s + i, a, k, keep, 0, out + o);
-    } else {
-        *po = o + wsf_dec_gen32_ucs4_avx2(s + i, a, k, keep, 1, out + o);
-    }
+    *po = o + (_mm256_testz_si256(f, f) ? wsf_dec_gen32_bmp_avx2(s + i, a, k, keep, out + o)
+                                        : wsf_dec_gen32_any_avx2(s + i, a, k, keep, out + o));
 }
 
 WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_ascii32_ucs4_avx2(__m256i a, uint32_t *out)
