@@ -254,42 +254,9 @@ static void garbage(int level, size_t n, size_t nout)
     garbage_runs(level, n, nout, 0);
 }
 
-/* Well-formed runs of 2- or 4-byte characters after 0..3 ASCII bytes and
- * before 0..3 more, with a broken promise the other way: told to write one
- * code point per input byte, more than the input holds, so only the input's
- * end stops the loops (the run loops read 32 bytes from the run's offset). */
-static void runs_overpromised(int level)
-{
-    static const uint32_t run_cp[] = {0x416, 0x1F600};
-    size_t w, pre, post, len, i, n;
-    for (w = 0; w < 2; w++) {
-        for (pre = 0; pre < 4; pre++) {
-            for (post = 0; post < 4; post++) {
-                for (len = 1; len <= 40; len++) {
-                    uint8_t *tmp = malloc(pre + 4 * len + post), *s;
-                    uint32_t *o4;
-                    uint16_t *o2;
-                    for (n = 0; n < pre; n++) tmp[n] = 'a';
-                    for (i = 0; i < len; i++) n += enc(run_cp[w] + rnd(16), tmp + n);
-                    for (i = 0; i < post; i++) tmp[n++] = 'z';
-                    s = malloc(n);
-                    o4 = malloc(n * 4);
-                    o2 = malloc(n * 2);
-                    memcpy(s, tmp, n);
-                    wsf_decode_ucs4_level(level, s, n, o4, n);
-                    wsf_decode_ucs2_level(level, s, n, o2, n);
-                    free(tmp); free(s); free(o4); free(o2);
-                }
-            }
-        }
-    }
-}
-
 /* Uniform runs (text of one width: the fixed-layout fast paths) after 0..3
- * ASCII bytes, of every length up to 40 characters and a few longer ones
- * (AVX2 takes 32-byte blocks of 2- and 4-byte runs in a loop of its own
- * while they last), and the same with one foreign character (ASCII or
- * another width) at every position. */
+ * ASCII bytes, of every length up to 40 characters, and the same with one
+ * foreign character (ASCII or another width) at every position. */
 static void runs(int level, uint32_t *cps, int quick)
 {
     static const uint32_t run_cp[] = {0xE9, 0x416, 0x4E2D, 0x1F600};
@@ -297,7 +264,7 @@ static void runs(int level, uint32_t *cps, int quick)
     size_t r, f, at, pre, i, len;
     for (r = 0; r < 4; r++) {
         for (pre = 0; pre < 4; pre++) {
-            for (len = 1; len <= 100; len += quick ? 7 : len < 40 ? 1 : 15) {
+            for (len = 1; len <= 40; len += quick ? 7 : 1) {
                 for (i = 0; i < pre; i++) cps[i] = 'a';
                 for (i = pre; i < pre + len; i++) cps[i] = run_cp[r] + rnd(16);
                 check(level, cps, pre + len, 0);
@@ -376,6 +343,37 @@ static void mixes(int level, uint32_t *cps, int quick)
         for (i = rnd(4); i > 0; i--) cps[n++] = 'a' + rnd(26);
     }
     check(level, cps, n, 0);
+}
+
+/* Well-formed runs of 2- or 4-byte characters after 0..3 ASCII bytes and
+ * before 0..3 more, with a broken promise the other way: told to write one
+ * code point per input byte, more than the input holds, so only the input's
+ * end stops the loops (the run loops read 32 bytes from the run's offset). */
+static void runs_overpromised(int level)
+{
+    static const uint32_t run_cp[] = {0x416, 0x1F600};
+    size_t w, pre, post, len, i, n;
+    for (w = 0; w < 2; w++) {
+        for (pre = 0; pre < 4; pre++) {
+            for (post = 0; post < 4; post++) {
+                for (len = 1; len <= 40; len++) {
+                    uint8_t *tmp = malloc(pre + 4 * len + post), *s;
+                    uint32_t *o4;
+                    uint16_t *o2;
+                    for (n = 0; n < pre; n++) tmp[n] = 'a';
+                    for (i = 0; i < len; i++) n += enc(run_cp[w] + rnd(16), tmp + n);
+                    for (i = 0; i < post; i++) tmp[n++] = 'z';
+                    s = malloc(n);
+                    o4 = malloc(n * 4);
+                    o2 = malloc(n * 2);
+                    memcpy(s, tmp, n);
+                    wsf_decode_ucs4_level(level, s, n, o4, n);
+                    wsf_decode_ucs2_level(level, s, n, o2, n);
+                    free(tmp); free(s); free(o4); free(o2);
+                }
+            }
+        }
+    }
 }
 
 int main(int argc, char **argv)
