@@ -64,124 +64,6 @@ WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_step4_avx2(const uint8_t *s, __m1
     wsf_dec_step4_sse4(s, a, out, po);
 }
 
-/* ---- Uniform runs over a whole 32-byte block (see wsf_decode_sse4.h):
- * 2-byte runs (16 code points) and 4-byte runs (8), in 256-bit registers;
- * 0 when the block is not one (its halves then go through the steps, which
- * find 3-byte runs per 16 bytes).  Loads read at most s[0..35). ---- */
-
-/* Every character start of the 32 bytes at s: not 10xxxxxx. */
-WSF_TARGET_AVX2 WSF_ALWAYS_INLINE uint32_t wsf_dec_keep32_avx2(__m256i a)
-{
-    return ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpgt_epi8(_mm256_set1_epi8(-64), a));
-}
-
-WSF_TARGET_AVX2 WSF_ALWAYS_INLINE uint32_t wsf_dec_leads32_avx2(__m256i a, char mask,
-                                                               char lead)
-{
-    return (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
-        _mm256_and_si256(a, _mm256_set1_epi8(mask)), _mm256_set1_epi8(lead)));
-}
-
-/* The 16 11-bit code points of a 2-byte run whose leads are the low bytes
- * of x's 16-bit lanes. */
-WSF_TARGET_AVX2 WSF_ALWAYS_INLINE __m256i wsf_dec_two16_avx2(__m256i x)
-{
-    return _mm256_or_si256(_mm256_slli_epi16(_mm256_and_si256(x, _mm256_set1_epi16(0x1F)), 6),
-                           _mm256_and_si256(_mm256_srli_epi16(x, 8), _mm256_set1_epi16(0x3F)));
-}
-
-/* A 2-byte run: its 16 11-bit code points in 16-bit lanes, or 0. */
-WSF_TARGET_AVX2 WSF_ALWAYS_INLINE int wsf_dec_run2x16_avx2(const uint8_t *s, __m256i a,
-                                                         uint32_t keep, __m256i *v)
-{
-    int r = wsf_dec_run_at(wsf_dec_leads32_avx2(a, (char)0xE0, (char)0xC0), keep,
-                           0x55555555u, 2, 0xFFFFFFFFu);
-    if (r < 0) {
-        return 0;
-    }
-    *v = wsf_dec_two16_avx2(r == 0 ? a : _mm256_loadu_si256((const __m256i *)(s + 1)));
-    return 1;
-}
-
-WSF_TARGET_AVX2 WSF_ALWAYS_INLINE size_t wsf_dec_run32_ucs1_avx2(const uint8_t *s, __m256i a,
-                                                               uint8_t *out)
-{
-    __m256i v;
-    if (!wsf_dec_run2x16_avx2(s, a, wsf_dec_keep32_avx2(a), &v)) {
-        return 0;
-    }
-    /* packus works per 128-bit lane: keep quadwords 0 and 2 */
-    v = _mm256_permute4x64_epi64(_mm256_packus_epi16(v, v), 0x08);
-    _mm_storeu_si128((__m128i *)out, _mm256_castsi256_si128(v));
-    return 16;
-}
-
-WSF_TARGET_AVX2 WSF_ALWAYS_INLINE size_t wsf_dec_run32_ucs2_avx2(const uint8_t *s, __m256i a,
-                                                               uint16_t *out)
-{
-    __m256i v;
-    if (!wsf_dec_run2x16_avx2(s, a, wsf_dec_keep32_avx2(a), &v)) {
-        return 0;
-    }
-    _mm256_storeu_si256((__m256i *)out, v);
-    return 16;
-}
-
-/* UCS-4 output of 16 2-byte code points (wsf_dec_two16_avx2). */
-WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_put2x16_avx2(__m256i y, uint32_t *out)
-{
-    _mm256_storeu_si256((__m256i *)out, _mm256_cvtepu16_epi32(_mm256_castsi256_si128(y)));
-    _mm256_storeu_si256((__m256i *)(out + 8),
-                        _mm256_cvtepu16_epi32(_mm256_extracti128_si256(y, 1)));
-}
-
-/* The 8 characters of a 4-byte run from p (p[0..32) readable), clamped to
- * U+10FFFF. */
-WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_four8_avx2(const uint8_t *p, uint32_t *out)
-{
-    /* each 32-bit lane byte-reversed: lead << 24 | c1 << 16 | c2 << 8 | c3 */
-    __m256i y = _mm256_shuffle_epi8(_mm256_loadu_si256((const __m256i *)p),
-                                    _mm256_setr_epi8(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15,
-                                                     14, 13, 12, 3, 2, 1, 0, 7, 6, 5, 4, 11,
-                                                     10, 9, 8, 15, 14, 13, 12));
-    y = _mm256_or_si256(
-        _mm256_or_si256(_mm256_and_si256(y, _mm256_set1_epi32(0x3F)),
-                        _mm256_and_si256(_mm256_srli_epi32(y, 2), _mm256_set1_epi32(0xFC0))),
-        _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(y, 4), _mm256_set1_epi32(0x3F000)),
-                        _mm256_and_si256(_mm256_srli_epi32(y, 6),
-                                         _mm256_set1_epi32(0x1C0000))));
-    _mm256_storeu_si256((__m256i *)out, _mm256_min_epu32(y, _mm256_set1_epi32(0x10FFFF)));
-}
-
-WSF_TARGET_AVX2 WSF_ALWAYS_INLINE size_t wsf_dec_run32_ucs4_avx2(const uint8_t *s, __m256i a,
-                                                               uint32_t *out)
-{
-    uint32_t keep = wsf_dec_keep32_avx2(a);
-    int r = wsf_dec_run_at(wsf_dec_leads32_avx2(a, (char)0xF8, (char)0xF0), keep,
-                           0x11111111u, 4, 0xFFFFFFFFu);
-    __m256i y;
-    if (r < 0) {
-        if (!wsf_dec_run2x16_avx2(s, a, keep, &y)) {
-            return 0;
-        }
-        wsf_dec_put2x16_avx2(y, out);
-        return 16;
-    }
-    wsf_dec_four8_avx2(s + r, out);
-    return 8;
-}
-
-/* ---- The UCS-4 general block over 32 bytes (mixed-width text): the
- * arithmetic of wsf_dec_eo3_sse4 / _eo4_sse4 on 16 even and 16 odd
- * positions at once.  The 32 bytes at s read as 16 16-bit lanes hold the
- * first two bytes of the sequences at the even positions, read at s + 1
- * those at the odd ones, at s + 2 and s + 3 the next two.  Per 128-bit
- * lane, unpacklo/hi of the even and odd results give positions 0..7 |
- * 16..23 and 8..15 | 24..31; one vpshufb each (two rows of wsf_dec_pos16)
- * compacts them, and the four groups of 8 positions are stored in order,
- * each 8 code points wide (the next group overwrites what lies past its
- * count).  Reads s[0..35), writes out[*po .. *po + 32). ---- */
-
 /* The constants of wsf_decode_sse4.h 16 to a row, then AVX2's own (two
  * 16-bit values a row: lo, hi alternate), loaded as wsf_dec_k16's (memory
  * operands). */
@@ -218,6 +100,119 @@ WSF_ALWAYS_INLINE const __m256i *wsf_dec_k32_avx2(void)
 }
 #define WSF_DEC_KY(i) _mm256_load_si256(k + (i))
 
+/* ---- Uniform runs over a whole 32-byte block (see wsf_decode_sse4.h):
+ * 2-byte runs (16 code points) and 4-byte runs (8), in 256-bit registers;
+ * 0 when the block is not one (its halves then go through the steps, which
+ * find 3-byte runs per 16 bytes).  Loads read at most s[0..35). ---- */
+
+/* Every character start of the 32 bytes at s: not 10xxxxxx. */
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE uint32_t wsf_dec_keep32_avx2(__m256i a)
+{
+    return ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpgt_epi8(_mm256_set1_epi8(-64), a));
+}
+
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE uint32_t wsf_dec_leads32_avx2(__m256i a, char mask,
+                                                               char lead)
+{
+    return (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
+        _mm256_and_si256(a, _mm256_set1_epi8(mask)), _mm256_set1_epi8(lead)));
+}
+
+/* The 16 11-bit code points of a 2-byte run whose leads are the low bytes
+ * of x's 16-bit lanes: (lead & 1F) << 6 | (cont & 3F) by one multiply-add. */
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE __m256i wsf_dec_two16k_avx2(const __m256i *k, __m256i x)
+{
+    return _mm256_maddubs_epi16(_mm256_and_si256(x, WSF_DEC_KY(WSF_DEC_K_M2)),
+                                WSF_DEC_KY(WSF_DEC_K_W));
+}
+
+/* A 2-byte run: its 16 11-bit code points in 16-bit lanes, or 0. */
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE int wsf_dec_run2x16_avx2(const uint8_t *s, __m256i a,
+                                                         uint32_t keep, __m256i *v)
+{
+    int r = wsf_dec_run_at(wsf_dec_leads32_avx2(a, (char)0xE0, (char)0xC0), keep,
+                           0x55555555u, 2, 0xFFFFFFFFu);
+    if (r < 0) {
+        return 0;
+    }
+    *v = wsf_dec_two16k_avx2(wsf_dec_k32_avx2(),
+                             r == 0 ? a : _mm256_loadu_si256((const __m256i *)(s + 1)));
+    return 1;
+}
+
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE size_t wsf_dec_run32_ucs1_avx2(const uint8_t *s, __m256i a,
+                                                               uint8_t *out)
+{
+    __m256i v;
+    if (!wsf_dec_run2x16_avx2(s, a, wsf_dec_keep32_avx2(a), &v)) {
+        return 0;
+    }
+    /* packus works per 128-bit lane: keep quadwords 0 and 2 */
+    v = _mm256_permute4x64_epi64(_mm256_packus_epi16(v, v), 0x08);
+    _mm_storeu_si128((__m128i *)out, _mm256_castsi256_si128(v));
+    return 16;
+}
+
+/* UCS-4 output of 16 2-byte code points (wsf_dec_two16k_avx2). */
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_put2x16_avx2(__m256i y, uint32_t *out)
+{
+    _mm256_storeu_si256((__m256i *)out, _mm256_cvtepu16_epi32(_mm256_castsi256_si128(y)));
+    _mm256_storeu_si256((__m256i *)(out + 8),
+                        _mm256_cvtepu16_epi32(_mm256_extracti128_si256(y, 1)));
+}
+
+/* The 8 characters of a 4-byte run at p (p[0..32)): (lead & 7) << 18 |
+ * c1 << 12 | c2 << 6 | c3 by two multiply-adds, clamped to U+10FFFF. */
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_four8k_avx2(const __m256i *k, __m256i x,
+                                                         uint32_t *out)
+{
+    __m256i y = _mm256_maddubs_epi16(_mm256_and_si256(x, WSF_DEC_KY(WSF_DEC_K_M4)),
+                                     WSF_DEC_KY(WSF_DEC_K_W));
+    y = _mm256_madd_epi16(y, WSF_DEC_KY(WSF_DEC_K_D4));
+    _mm256_storeu_si256((__m256i *)out, _mm256_min_epu32(y, WSF_DEC_KY(WSF_DEC_K_MAX)));
+}
+
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_two16k4_avx2(const __m256i *k, __m256i x,
+                                                          uint32_t *out)
+{
+    wsf_dec_put2x16_avx2(wsf_dec_two16k_avx2(k, x), out);
+}
+
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_two16k2_avx2(const __m256i *k, __m256i x,
+                                                          uint16_t *out)
+{
+    _mm256_storeu_si256((__m256i *)out, wsf_dec_two16k_avx2(k, x));
+}
+
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE size_t wsf_dec_run32_ucs4_avx2(const uint8_t *s, __m256i a,
+                                                               uint32_t *out)
+{
+    uint32_t keep = wsf_dec_keep32_avx2(a);
+    int r = wsf_dec_run_at(wsf_dec_leads32_avx2(a, (char)0xF8, (char)0xF0), keep,
+                           0x11111111u, 4, 0xFFFFFFFFu);
+    __m256i y;
+    if (r < 0) {
+        if (!wsf_dec_run2x16_avx2(s, a, keep, &y)) {
+            return 0;
+        }
+        wsf_dec_put2x16_avx2(y, out);
+        return 16;
+    }
+    wsf_dec_four8k_avx2(wsf_dec_k32_avx2(), _mm256_loadu_si256((const __m256i *)(s + r)), out);
+    return 8;
+}
+
+/* ---- The UCS-4 general block over 32 bytes (mixed-width text): the
+ * arithmetic of wsf_dec_eo3_sse4 / _eo4_sse4 on 16 even and 16 odd
+ * positions at once.  The 32 bytes at s read as 16 16-bit lanes hold the
+ * first two bytes of the sequences at the even positions, read at s + 1
+ * those at the odd ones, at s + 2 and s + 3 the next two.  Per 128-bit
+ * lane, unpacklo/hi of the even and odd results give positions 0..7 |
+ * 16..23 and 8..15 | 24..31; one vpshufb each (two rows of wsf_dec_pos16)
+ * compacts them, and the four groups of 8 positions are stored in order,
+ * each 8 code points wide (the next group overwrites what lies past its
+ * count).  Reads s[0..35), writes out[*po .. *po + 32). ---- */
+
 /* P(j) = b[j] * 64 + b[j + 1] in the lane of position j (pmaddubsw). */
 #define WSF_DEC_P(x) _mm256_maddubs_epi16((x), WSF_DEC_KY(WSF_DEC_K_W))
 
@@ -251,8 +246,6 @@ WSF_TARGET_AVX2 WSF_ALWAYS_INLINE __m256i wsf_dec_lanes_avx2(const __m256i *k, _
     return _mm256_blendv_epi8(v, t4, _mm256_cmpgt_epi16(p, WSF_DEC_KY(WSF_DEC_K_4)));
 }
 
-/* The 32 bytes at s (a; s[0..35) readable) -> their code points at out;
- * returns how many.  has4: a 4-byte lead among them. */
 /* Rows of wsf_dec_pos16 by their byte offset (16 times the mask). */
 #define WSF_DEC_ROW16(off)                                                    \
     _mm_load_si128((const __m128i *)(const void *)((const uint8_t *)wsf_dec_pos16 + (off)))
@@ -268,21 +261,32 @@ WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_idx32_avx2(uint32_t keep, __m256i
                                   WSF_DEC_ROW16((keep >> 20) & 0xFF0), 1);
 }
 
-/* The 32 bytes at s (a; s[0..35) readable) -> their code points at out;
- * returns how many (the character starts `keep`).  Without a 4-byte lead
- * among them, bits 16..20 are zero: the low 16 bits are widened. */
+/* The 32 bytes at s (a; s[0..35) readable), without a 4-byte lead: their
+ * code points compacted by the character starts `keep`, positions 0..7 |
+ * 16..23 in *lo and 8..15 | 24..31 in *hi (each lane's count of them
+ * first, then what the next group overwrites). */
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_bmp32_avx2(const uint8_t *s, __m256i a,
+                                                        const __m256i *k, uint32_t keep,
+                                                        __m256i *lo, __m256i *hi)
+{
+    __m256i a1 = _mm256_loadu_si256((const __m256i *)(s + 1));
+    __m256i a2 = _mm256_loadu_si256((const __m256i *)(s + 2));
+    __m256i p1 = WSF_DEC_P(a1), h, il, ih;
+    __m256i ve = wsf_dec_lanes_avx2(k, a, WSF_DEC_P(a), wsf_dec_t3_avx2(k, a, p1), 0, a, &h);
+    __m256i vo = wsf_dec_lanes_avx2(k, a1, p1, wsf_dec_t3_avx2(k, a1, WSF_DEC_P(a2)), 0, a, &h);
+    wsf_dec_idx32_avx2(keep, &il, &ih);
+    *lo = _mm256_shuffle_epi8(_mm256_unpacklo_epi16(ve, vo), il);
+    *hi = _mm256_shuffle_epi8(_mm256_unpackhi_epi16(ve, vo), ih);
+}
+
+/* UCS-4 output of wsf_dec_bmp32_avx2 at out, the low 16 bits widened (bits
+ * 16..20 are zero); returns how many code points. */
 WSF_TARGET_AVX2 WSF_ALWAYS_INLINE size_t wsf_dec_gen32_bmp_avx2(const uint8_t *s, __m256i a,
                                                               const __m256i *k, uint32_t keep,
                                                               uint32_t *out)
 {
-    __m256i a1 = _mm256_loadu_si256((const __m256i *)(s + 1));
-    __m256i a2 = _mm256_loadu_si256((const __m256i *)(s + 2));
-    __m256i p1 = WSF_DEC_P(a1), h, il, ih, lo, hi;
-    __m256i ve = wsf_dec_lanes_avx2(k, a, WSF_DEC_P(a), wsf_dec_t3_avx2(k, a, p1), 0, a, &h);
-    __m256i vo = wsf_dec_lanes_avx2(k, a1, p1, wsf_dec_t3_avx2(k, a1, WSF_DEC_P(a2)), 0, a, &h);
-    wsf_dec_idx32_avx2(keep, &il, &ih);
-    lo = _mm256_shuffle_epi8(_mm256_unpacklo_epi16(ve, vo), il);
-    hi = _mm256_shuffle_epi8(_mm256_unpackhi_epi16(ve, vo), ih);
+    __m256i lo, hi;
+    wsf_dec_bmp32_avx2(s, a, k, keep, &lo, &hi);
     _mm256_storeu_si256((__m256i *)out, _mm256_cvtepu16_epi32(_mm256_castsi256_si128(lo)));
     out += WSF_DEC_POPCNT64(keep & 0xFF);
     _mm256_storeu_si256((__m256i *)out, _mm256_cvtepu16_epi32(_mm256_castsi256_si128(hi)));
@@ -290,6 +294,23 @@ WSF_TARGET_AVX2 WSF_ALWAYS_INLINE size_t wsf_dec_gen32_bmp_avx2(const uint8_t *s
     _mm256_storeu_si256((__m256i *)out, _mm256_cvtepu16_epi32(_mm256_extracti128_si256(lo, 1)));
     out += WSF_DEC_POPCNT64(keep & 0xFF0000);
     _mm256_storeu_si256((__m256i *)out, _mm256_cvtepu16_epi32(_mm256_extracti128_si256(hi, 1)));
+    return WSF_DEC_POPCNT64(keep);
+}
+
+/* UCS-2 output of the same. */
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE size_t wsf_dec_gen32_ucs2_avx2(const uint8_t *s, __m256i a,
+                                                               const __m256i *k, uint32_t keep,
+                                                               uint16_t *out)
+{
+    __m256i lo, hi;
+    wsf_dec_bmp32_avx2(s, a, k, keep, &lo, &hi);
+    _mm_storeu_si128((__m128i *)out, _mm256_castsi256_si128(lo));
+    out += WSF_DEC_POPCNT64(keep & 0xFF);
+    _mm_storeu_si128((__m128i *)out, _mm256_castsi256_si128(hi));
+    out += WSF_DEC_POPCNT64(keep & 0xFF00);
+    _mm_storeu_si128((__m128i *)out, _mm256_extracti128_si256(lo, 1));
+    out += WSF_DEC_POPCNT64(keep & 0xFF0000);
+    _mm_storeu_si128((__m128i *)out, _mm256_extracti128_si256(hi, 1));
     return WSF_DEC_POPCNT64(keep);
 }
 
@@ -330,26 +351,6 @@ WSF_TARGET_AVX2 WSF_ALWAYS_INLINE size_t wsf_dec_gen32_any_avx2(const uint8_t *s
     return WSF_DEC_POPCNT64(keep);
 }
 
-/* The 8 characters of a 4-byte run at p (p[0..32)): (lead & 7) << 18 |
- * c1 << 12 | c2 << 6 | c3 by two multiply-adds, clamped to U+10FFFF. */
-WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_four8k_avx2(const __m256i *k, __m256i x,
-                                                         uint32_t *out)
-{
-    __m256i y = _mm256_maddubs_epi16(_mm256_and_si256(x, WSF_DEC_KY(WSF_DEC_K_M4)),
-                                     WSF_DEC_KY(WSF_DEC_K_W));
-    y = _mm256_madd_epi16(y, WSF_DEC_KY(WSF_DEC_K_D4));
-    _mm256_storeu_si256((__m256i *)out, _mm256_min_epu32(y, WSF_DEC_KY(WSF_DEC_K_MAX)));
-}
-
-/* The 16 characters of a 2-byte run at p (x: p[0..32)). */
-WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_two16k_avx2(const __m256i *k, __m256i x,
-                                                         uint32_t *out)
-{
-    wsf_dec_put2x16_avx2(_mm256_maddubs_epi16(_mm256_and_si256(x, WSF_DEC_KY(WSF_DEC_K_M2)),
-                                              WSF_DEC_KY(WSF_DEC_K_W)),
-                         out);
-}
-
 /* Whether x is w-byte characters only, a lead at every w-th byte (w = 2, 4). */
 WSF_TARGET_AVX2 WSF_ALWAYS_INLINE int wsf_dec_is_run_avx2(const __m256i *k, __m256i x, int w)
 {
@@ -358,14 +359,30 @@ WSF_TARGET_AVX2 WSF_ALWAYS_INLINE int wsf_dec_is_run_avx2(const __m256i *k, __m2
     return _mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_and_si256(x, m), v)) == -1;
 }
 
-/* Any 32 bytes at s + *pi (a) but all-ASCII ones -> their code points at
- * out + *po.  A block without an ASCII character and with a lead at every
- * second or fourth byte (and its last character of that width) is a
- * uniform run, and so are often the blocks after it (one script): they are
- * taken while they are, 32 bytes a step from the run's offset r (the r
- * bytes before it finish the character before).  Any other block takes
- * the general block, without the bits 16..20 arithmetic when it has no
- * 4-byte lead. */
+/* The 32 bytes at p whose every character start (`keep`) is a lead: the
+ * offset r of a uniform run of w-byte characters (a lead at every w-th byte
+ * from r, the last one of width w: the others are followed by w - 1
+ * continuations, which in valid input makes them so), or -1. */
+static inline int wsf_dec_run_w_avx2(const uint8_t *p, uint32_t keep, int w)
+{
+    uint32_t m = keep & 0xF, r;
+    if (w == 2) {
+        r = keep >> 31;
+        return (keep == 0x55555555u || keep == 0xAAAAAAAAu) && p[30 + r] < 0xE0 ? (int)r : -1;
+    }
+    r = (m > 1) + (m > 2) + (m > 4);
+    return keep == m * 0x11111111u && (m & (m - 1)) == 0 && m != 0 && p[28 + r] >= 0xF0
+               ? (int)r : -1;
+}
+
+/* The character starts of the 32 bytes a: not 10xxxxxx. */
+#define WSF_DEC_STARTS32(a)                                                   \
+    (~(uint32_t)_mm256_movemask_epi8(_mm256_cmpgt_epi8(WSF_DEC_KY(WSF_DEC_K_C0), (a))))
+
+/* A uniform run of w-byte characters at s + i + r (cps code points, stored
+ * by PUT), and the 32-byte blocks after it while they are runs too (one
+ * script), 32 bytes a step from the run's offset r (the r bytes before it
+ * finish the character before): advances i to the last block taken, o. */
 #define WSF_DEC_RUNS32(w, cps, PUT) do {                                      \
     PUT(k, _mm256_loadu_si256((const __m256i *)(s + i + r)), out + o);        \
     o += (cps);                                                               \
@@ -378,38 +395,55 @@ WSF_TARGET_AVX2 WSF_ALWAYS_INLINE int wsf_dec_is_run_avx2(const __m256i *k, __m2
         o += (cps);                                                           \
         i += 32;                                                              \
     }                                                                         \
+    *pi = i;                                                                  \
+    *po = o;                                                                  \
 } while (0)
 
+/* Any 32 bytes at s + *pi (a) but all-ASCII ones -> their code points at
+ * out + *po (*pi: the last block taken).  A block without an ASCII
+ * character is first tried as a uniform run of 2- or 4-byte characters;
+ * any other takes the general block, without the bits 16..20 arithmetic
+ * when it has no 4-byte lead. */
 WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_any32_ucs4_avx2(const uint8_t *s, size_t n,
                                                              size_t *pi, __m256i a,
                                                              const __m256i *k, uint32_t *out,
                                                              size_t nout, size_t *po)
 {
-    uint32_t keep = ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpgt_epi8(WSF_DEC_KY(WSF_DEC_K_C0), a));
-    uint32_t high = (uint32_t)_mm256_movemask_epi8(a), m = keep & 0xF, r;
+    uint32_t keep = WSF_DEC_STARTS32(a);
     size_t i = *pi, o = *po;
     __m256i f = _mm256_subs_epu8(a, WSF_DEC_KY(WSF_DEC_K_EF));
-    if ((keep & ~high) == 0) {
-        /* every character start a lead: a 2-byte run if they are every
-         * second byte and the last one has one continuation */
-        r = keep >> 31;
-        if ((keep == 0x55555555u || keep == 0xAAAAAAAAu) && s[i + 30 + r] < 0xE0) {
-            WSF_DEC_RUNS32(2, 16, wsf_dec_two16k_avx2);
-            *pi = i;
-            *po = o;
+    int r;
+    if ((keep & ~(uint32_t)_mm256_movemask_epi8(a)) == 0) {
+        if ((r = wsf_dec_run_w_avx2(s + i, keep, 2)) >= 0) {
+            WSF_DEC_RUNS32(2, 16, wsf_dec_two16k4_avx2);
             return;
         }
-        /* a 4-byte run: every fourth byte from r = 0..3, the last a lead */
-        r = (m > 1) + (m > 2) + (m > 4);
-        if (keep == m * 0x11111111u && (m & (m - 1)) == 0 && m != 0 && s[i + 28 + r] >= 0xF0) {
+        if ((r = wsf_dec_run_w_avx2(s + i, keep, 4)) >= 0) {
             WSF_DEC_RUNS32(4, 8, wsf_dec_four8k_avx2);
-            *pi = i;
-            *po = o;
             return;
         }
     }
     *po = o + (_mm256_testz_si256(f, f) ? wsf_dec_gen32_bmp_avx2(s + i, a, k, keep, out + o)
                                         : wsf_dec_gen32_any_avx2(s + i, a, k, keep, out + o));
+}
+
+/* The same for UCS-2 output (no 4-byte characters).  3-byte text (CJK)
+ * takes the general block too: 32 bytes of it cost less than two of the
+ * 16-byte 3-byte runs (wsf_dec_run16c_sse4). */
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_any32_ucs2_avx2(const uint8_t *s, size_t n,
+                                                             size_t *pi, __m256i a,
+                                                             const __m256i *k, uint16_t *out,
+                                                             size_t nout, size_t *po)
+{
+    uint32_t keep = WSF_DEC_STARTS32(a);
+    size_t i = *pi, o = *po;
+    int r;
+    if ((keep & ~(uint32_t)_mm256_movemask_epi8(a)) == 0
+        && (r = wsf_dec_run_w_avx2(s + i, keep, 2)) >= 0) {
+        WSF_DEC_RUNS32(2, 16, wsf_dec_two16k2_avx2);
+        return;
+    }
+    *po = o + wsf_dec_gen32_ucs2_avx2(s + i, a, k, keep, out + o);
 }
 
 WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_ascii32_ucs4_avx2(__m256i a, uint32_t *out)
@@ -448,11 +482,13 @@ WSF_DEC_STAGE(WSF_TARGET_AVX2, wsf_dec_ucs1_avx2, uint8_t,
                    _mm256_storeu_si256((__m256i *)(out + o), a))
     WSF_DEC_LOOP16(wsf_dec_step1_sse4, _mm_storeu_si128((__m128i *)(out + o), a)))
 WSF_DEC_STAGE(WSF_TARGET_AVX2, wsf_dec_ucs2_avx2, uint16_t,
-    WSF_DEC_LOOP32(wsf_dec_run32_ucs2_avx2, wsf_dec_step2_avx2,
-                   _mm256_storeu_si256((__m256i *)(out + o),
-                                       _mm256_cvtepu8_epi16(_mm256_castsi256_si128(a)));
-                   _mm256_storeu_si256((__m256i *)(out + o + 16),
-                                       _mm256_cvtepu8_epi16(_mm256_extracti128_si256(a, 1))))
+    const __m256i *k32 = wsf_dec_k32_avx2();
+    WSF_DEC_LOOP(32, __m256i, WSF_DEC_LOAD32, WSF_DEC_ASCII32,
+                 _mm256_storeu_si256((__m256i *)(out + o),
+                                     _mm256_cvtepu8_epi16(_mm256_castsi256_si128(a)));
+                 _mm256_storeu_si256((__m256i *)(out + o + 16),
+                                     _mm256_cvtepu8_epi16(_mm256_extracti128_si256(a, 1))),
+                 wsf_dec_any32_ucs2_avx2(s, n, &i, a, k32, out, nout, &o))
     WSF_DEC_LOOP16(wsf_dec_step2_avx2, wsf_dec_ascii2_sse4(a, out + o)))
 WSF_DEC_STAGE(WSF_TARGET_AVX2, wsf_dec_ucs4_avx2, uint32_t,
     const __m256i *k32 = wsf_dec_k32_avx2();
