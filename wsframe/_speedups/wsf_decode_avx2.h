@@ -399,52 +399,49 @@ static inline int wsf_dec_run_w_avx2(const uint8_t *p, uint32_t keep, int w)
     *po = o;                                                                  \
 } while (0)
 
-/* Any 32 bytes at s + *pi (a) but all-ASCII ones -> their code points at
- * out + *po (*pi: the last block taken).  A block without an ASCII
- * character is first tried as a uniform run of 2- or 4-byte characters;
- * any other takes the general block, without the bits 16..20 arithmetic
- * when it has no 4-byte lead. */
-WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_any32_ucs4_avx2(const uint8_t *s, size_t n,
-                                                             size_t *pi, __m256i a,
-                                                             const __m256i *k, uint32_t *out,
-                                                             size_t nout, size_t *po)
+/* UCS-4 output of the general block: without the bits 16..20 arithmetic
+ * when there is no 4-byte lead among the 32 bytes. */
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE size_t wsf_dec_gen32_ucs4_avx2(const uint8_t *s, __m256i a,
+                                                               const __m256i *k, uint32_t keep,
+                                                               uint32_t *out)
 {
-    uint32_t keep = WSF_DEC_STARTS32(a);
-    size_t i = *pi, o = *po;
     __m256i f = _mm256_subs_epu8(a, WSF_DEC_KY(WSF_DEC_K_EF));
-    int r;
-    if ((keep & ~(uint32_t)_mm256_movemask_epi8(a)) == 0) {
-        if ((r = wsf_dec_run_w_avx2(s + i, keep, 2)) >= 0) {
-            WSF_DEC_RUNS32(2, 16, wsf_dec_two16k4_avx2);
-            return;
-        }
-        if ((r = wsf_dec_run_w_avx2(s + i, keep, 4)) >= 0) {
-            WSF_DEC_RUNS32(4, 8, wsf_dec_four8k_avx2);
-            return;
-        }
-    }
-    *po = o + (_mm256_testz_si256(f, f) ? wsf_dec_gen32_bmp_avx2(s + i, a, k, keep, out + o)
-                                        : wsf_dec_gen32_any_avx2(s + i, a, k, keep, out + o));
+    return _mm256_testz_si256(f, f) ? wsf_dec_gen32_bmp_avx2(s, a, k, keep, out)
+                                    : wsf_dec_gen32_any_avx2(s, a, k, keep, out);
 }
 
-/* The same for UCS-2 output (no 4-byte characters).  3-byte text (CJK)
- * takes the general block too: 32 bytes of it cost less than two of the
- * 16-byte 3-byte runs (wsf_dec_run16c_sse4). */
-WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_any32_ucs2_avx2(const uint8_t *s, size_t n,
-                                                             size_t *pi, __m256i a,
-                                                             const __m256i *k, uint16_t *out,
-                                                             size_t nout, size_t *po)
-{
-    uint32_t keep = WSF_DEC_STARTS32(a);
-    size_t i = *pi, o = *po;
-    int r;
-    if ((keep & ~(uint32_t)_mm256_movemask_epi8(a)) == 0
-        && (r = wsf_dec_run_w_avx2(s + i, keep, 2)) >= 0) {
-        WSF_DEC_RUNS32(2, 16, wsf_dec_two16k2_avx2);
-        return;
-    }
-    *po = o + wsf_dec_gen32_ucs2_avx2(s + i, a, k, keep, out + o);
+/* NAME: any 32 bytes at s + *pi (a) but all-ASCII ones -> their code points
+ * at out + *po (T: UCS-2 or UCS-4; *pi: the last block taken).  A block
+ * without an ASCII character is first tried as a uniform run of 2-byte
+ * characters (stored by PUT2), then by what MORE says; any other takes the
+ * general block GEN.  (3-byte text, CJK, takes the general block too: 32
+ * bytes of it cost less than two of the 16-byte 3-byte runs,
+ * wsf_dec_run16c_sse4.) */
+#define WSF_DEC_ANY32(NAME, T, PUT2, MORE, GEN)                               \
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void NAME(const uint8_t *s, size_t n, size_t *pi, \
+                                            __m256i a, const __m256i *k, T *out, \
+                                            size_t nout, size_t *po)          \
+{                                                                             \
+    uint32_t keep = WSF_DEC_STARTS32(a);                                      \
+    size_t i = *pi, o = *po;                                                  \
+    int r;                                                                    \
+    if ((keep & ~(uint32_t)_mm256_movemask_epi8(a)) == 0) {                   \
+        if ((r = wsf_dec_run_w_avx2(s + i, keep, 2)) >= 0) {                  \
+            WSF_DEC_RUNS32(2, 16, PUT2);                                      \
+            return;                                                           \
+        }                                                                     \
+        MORE                                                                  \
+    }                                                                         \
+    *po = o + GEN(s + i, a, k, keep, out + o);                                \
 }
+WSF_DEC_ANY32(wsf_dec_any32_ucs4_avx2, uint32_t, wsf_dec_two16k4_avx2,
+              if ((r = wsf_dec_run_w_avx2(s + i, keep, 4)) >= 0) {
+                  WSF_DEC_RUNS32(4, 8, wsf_dec_four8k_avx2);
+                  return;
+              },
+              wsf_dec_gen32_ucs4_avx2)
+WSF_DEC_ANY32(wsf_dec_any32_ucs2_avx2, uint16_t, wsf_dec_two16k2_avx2, ,
+              wsf_dec_gen32_ucs2_avx2)
 
 WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_ascii32_ucs4_avx2(__m256i a, uint32_t *out)
 {
