@@ -1,6 +1,7 @@
 /*
- * wsf_decode_avx2.h -- the transcoder's AVX2 steps and stages (32-byte blocks,
- * the SSE4 steps VEX-encoded for the rest).
+ * wsf_decode_avx2.h -- the transcoder's AVX2 steps and stages (32-byte blocks:
+ * UCS-2/4 the general block in 256-bit registers and uniform runs, Latin-1
+ * and the last 16-byte blocks the SSE4 steps VEX-encoded).
  * Included once, by wsf_dispatch.h, after wsf_decode_vec.h and this ISA's
  * instantiation of wsf_decode_body.h / wsf_decode_lanes_body.h.
  */
@@ -9,8 +10,9 @@
 
 #if defined(WSF_ARCH_X86_64)
 
-/* ---- AVX2: 32-byte ASCII runs widened in one step, other 32-byte blocks
- * as two SSE4 steps (VEX-encoded here). ---- */
+/* ---- The 16-byte steps: the SSE4 ones VEX-encoded, UCS-2 with its 16
+ * positions in one register (the last 16-byte blocks of a stage, Latin-1's
+ * 32-byte blocks that are no run, the one-pass loop). ---- */
 
 /* pshufb control for 16-bit lanes (wsf_dec_pos16): lane 0 compacts the 8
  * positions of mask lo, lane 1 those of mask hi. */
@@ -46,22 +48,6 @@ WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_step2_avx2(const uint8_t *s, __m1
     o += wsf_dec_cnt[lo];
     _mm_storeu_si128((__m128i *)(out + o), _mm256_extracti128_si256(v, 1));
     *po = o + wsf_dec_cnt[hi];
-}
-
-/* UCS-4 output: the SSE4 step VEX-encoded (three-operand forms, no
- * register copies).  A 16-byte half of a 32-byte block may be all ASCII
- * (the 32-byte test saw another byte in the other half): widened here. */
-WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_step4_avx2(const uint8_t *s, __m128i a,
-                                                        uint32_t *out, size_t *po)
-{
-    if (_mm_movemask_epi8(a) == 0) {
-        _mm256_storeu_si256((__m256i *)(out + *po), _mm256_cvtepu8_epi32(a));
-        _mm256_storeu_si256((__m256i *)(out + *po + 8),
-                            _mm256_cvtepu8_epi32(_mm_srli_si128(a, 8)));
-        *po += 16;
-        return;
-    }
-    wsf_dec_step4_sse4(s, a, out, po);
 }
 
 /* The constants of wsf_decode_sse4.h 16 to a row, then AVX2's own (two
@@ -101,9 +87,11 @@ WSF_ALWAYS_INLINE const __m256i *wsf_dec_k32_avx2(void)
 #define WSF_DEC_KY(i) _mm256_load_si256(k + (i))
 
 /* ---- Uniform runs over a whole 32-byte block (see wsf_decode_sse4.h):
- * 2-byte runs (16 code points) and 4-byte runs (8), in 256-bit registers;
- * 0 when the block is not one (its halves then go through the steps, which
- * find 3-byte runs per 16 bytes).  Loads read at most s[0..35). ---- */
+ * 2-byte runs (16 code points) and 4-byte runs (8), in 256-bit registers.
+ * wsf_dec_run32_ucs1/4_avx2 check the block's leads and return 0 when it is
+ * not one (Latin-1's loop, AVX-512's emoji loop); the UCS-2/4 blocks below
+ * know a run from the character-start mask (wsf_dec_run_w_avx2).  Loads
+ * read at most s[0..35). ---- */
 
 /* Every character start of the 32 bytes at s: not 10xxxxxx. */
 WSF_TARGET_AVX2 WSF_ALWAYS_INLINE uint32_t wsf_dec_keep32_avx2(__m256i a)
@@ -202,16 +190,16 @@ WSF_TARGET_AVX2 WSF_ALWAYS_INLINE size_t wsf_dec_run32_ucs4_avx2(const uint8_t *
     return 8;
 }
 
-/* ---- The UCS-4 general block over 32 bytes (mixed-width text): the
- * arithmetic of wsf_dec_eo3_sse4 / _eo4_sse4 on 16 even and 16 odd
- * positions at once.  The 32 bytes at s read as 16 16-bit lanes hold the
+/* ---- The general block over 32 bytes (mixed-width text, UCS-2 and
+ * UCS-4): the arithmetic of wsf_dec_eo3_sse4 / _eo4_sse4 on 16 even and 16
+ * odd positions at once.  The 32 bytes at s read as 16 16-bit lanes hold the
  * first two bytes of the sequences at the even positions, read at s + 1
  * those at the odd ones, at s + 2 and s + 3 the next two.  Per 128-bit
  * lane, unpacklo/hi of the even and odd results give positions 0..7 |
  * 16..23 and 8..15 | 24..31; one vpshufb each (two rows of wsf_dec_pos16)
  * compacts them, and the four groups of 8 positions are stored in order,
  * each 8 code points wide (the next group overwrites what lies past its
- * count).  Reads s[0..35), writes out[*po .. *po + 32). ---- */
+ * count).  Reads s[0..35), writes out[0..32). ---- */
 
 /* P(j) = b[j] * 64 + b[j + 1] in the lane of position j (pmaddubsw). */
 #define WSF_DEC_P(x) _mm256_maddubs_epi16((x), WSF_DEC_KY(WSF_DEC_K_W))
@@ -452,8 +440,8 @@ WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_ascii32_ucs4_avx2(__m256i a, uint
     _mm256_storeu_si256((__m256i *)(out + 24), _mm256_cvtepu8_epi32(_mm_srli_si128(hi, 8)));
 }
 
-/* 32-byte blocks: an all-ASCII one widened at once, a uniform run by RUN32,
- * any other as two 16-byte STEPs; then 16-byte blocks.  RUN32 is tried
+/* Latin-1's 32-byte blocks: an all-ASCII one stored at once, a uniform run
+ * by RUN32, any other as two 16-byte STEPs; then 16-byte blocks.  RUN32 is tried
  * only while it may succeed: after a run, or after two steps that wrote 16
  * or 8 code points (2 or 4 bytes a character, as the runs it takes); text
  * of other widths (CJK: 3 bytes, mixed widths) does not pay for the
@@ -478,6 +466,7 @@ WSF_DEC_STAGE(WSF_TARGET_AVX2, wsf_dec_ucs1_avx2, uint8_t,
     WSF_DEC_LOOP32(wsf_dec_run32_ucs1_avx2, wsf_dec_step1_sse4,
                    _mm256_storeu_si256((__m256i *)(out + o), a))
     WSF_DEC_LOOP16(wsf_dec_step1_sse4, _mm_storeu_si128((__m128i *)(out + o), a)))
+/* UCS-2 and UCS-4: 32-byte blocks (wsf_dec_any32_*_avx2), then 16-byte ones. */
 WSF_DEC_STAGE(WSF_TARGET_AVX2, wsf_dec_ucs2_avx2, uint16_t,
     const __m256i *k32 = wsf_dec_k32_avx2();
     WSF_DEC_LOOP(32, __m256i, WSF_DEC_LOAD32, WSF_DEC_ASCII32,
@@ -492,9 +481,10 @@ WSF_DEC_STAGE(WSF_TARGET_AVX2, wsf_dec_ucs4_avx2, uint32_t,
     WSF_DEC_LOOP(32, __m256i, WSF_DEC_LOAD32, WSF_DEC_ASCII32,
                  wsf_dec_ascii32_ucs4_avx2(a, out + o),
                  wsf_dec_any32_ucs4_avx2(s, n, &i, a, k32, out, nout, &o))
-    WSF_DEC_LOOP16(wsf_dec_step4_avx2, wsf_dec_ascii4_sse4(a, out + o)))
-/* The one-pass stages (wsf_decode_onepass.h), VEX-encoded. */
-WSF_DEC_VSTAGES(WSF_TARGET_AVX2, avx2, wsf_dec_step2_avx2, wsf_dec_step4_avx2)
+    WSF_DEC_LOOP16(wsf_dec_step4_sse4, wsf_dec_ascii4_sse4(a, out + o)))
+/* The one-pass stages (wsf_decode_onepass.h), VEX-encoded (UCS-4: the SSE4
+ * step, three-operand forms, no register copies). */
+WSF_DEC_VSTAGES(WSF_TARGET_AVX2, avx2, wsf_dec_step2_avx2, wsf_dec_step4_sse4)
 
 #endif
 
