@@ -84,7 +84,7 @@ WSF_ALWAYS_INLINE const __m256i *wsf_dec_k32_avx2(void)
     WSF_DEC_OPAQUE(k);
     return k;
 }
-#define WSF_DEC_KY(i) _mm256_load_si256(k + (i))
+#define WSF_DEC_KY(i) _mm256_loadu_si256(k + (i))
 
 /* ---- Uniform runs over a whole 32-byte block (see wsf_decode_sse4.h):
  * 2-byte runs (16 code points) and 4-byte runs (8), in 256-bit registers.
