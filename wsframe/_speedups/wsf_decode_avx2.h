@@ -172,6 +172,8 @@ WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_two16k2_avx2(const __m256i *k, __
     _mm256_storeu_si256((__m256i *)out, wsf_dec_two16k_avx2(k, x));
 }
 
+/* UCS-4 output of a 32-byte block (a, at s) that is a uniform 2- or 4-byte
+ * run, its leads checked: 16 or 8 code points, or 0 (AVX-512's emoji loop). */
 WSF_TARGET_AVX2 WSF_ALWAYS_INLINE size_t wsf_dec_run32_ucs4_avx2(const uint8_t *s, __m256i a,
                                                                uint32_t *out)
 {
