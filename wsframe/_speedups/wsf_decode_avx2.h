@@ -55,7 +55,8 @@ WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_step2_avx2(const uint8_t *s, __m1
  * operands). */
 enum {
     WSF_DEC_K_C0 = WSF_DEC_K_N, WSF_DEC_K_EF, WSF_DEC_K_M2, WSF_DEC_K_M4, WSF_DEC_K_D4,
-    WSF_DEC_K_MAX, WSF_DEC_K_L2M, WSF_DEC_K_L2, WSF_DEC_K_L4M, WSF_DEC_K_L4
+    WSF_DEC_K_MAX, WSF_DEC_K_L2M, WSF_DEC_K_L2, WSF_DEC_K_L4M, WSF_DEC_K_L4, WSF_DEC_K_3F,
+    WSF_DEC_K_HI8
 };
 #define WSF_DEC_K16(x) {x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x},
 #define WSF_DEC_KP(lo, hi) {lo, hi, lo, hi, lo, hi, lo, hi, lo, hi, lo, hi, lo, hi, lo, hi},
@@ -77,6 +78,9 @@ static const uint16_t wsf_dec_k32[][16]
        WSF_DEC_K16(0x80C0)
        WSF_DEC_KP(0xC0F8, 0xC0C0)  /* a 4-byte one: 11110xxx 10xxxxxx x2 */
        WSF_DEC_KP(0x80F0, 0x8080)
+       WSF_DEC_K16(0x3F3F)
+       /* + 8 in the high 8 bytes of each 128-bit lane (wsf_dec_pos rows) */
+       {0, 0, 0, 0, 0x0808, 0x0808, 0x0808, 0x0808, 0, 0, 0, 0, 0x0808, 0x0808, 0x0808, 0x0808}
 };
 WSF_ALWAYS_INLINE const __m256i *wsf_dec_k32_avx2(void)
 {
@@ -88,9 +92,9 @@ WSF_ALWAYS_INLINE const __m256i *wsf_dec_k32_avx2(void)
 
 /* ---- Uniform runs over a whole 32-byte block (see wsf_decode_sse4.h):
  * 2-byte runs (16 code points) and 4-byte runs (8), in 256-bit registers.
- * wsf_dec_run32_ucs1/4_avx2 check the block's leads and return 0 when it is
- * not one (Latin-1's loop, AVX-512's emoji loop); the UCS-2/4 blocks below
- * know a run from the character-start mask (wsf_dec_run_w_avx2).  Loads
+ * wsf_dec_run32_ucs4_avx2 checks the block's leads and returns 0 when it is
+ * not one (AVX-512's emoji loop); the 32-byte blocks below know a run from
+ * the character-start mask (wsf_dec_run_w_avx2).  Loads
  * read at most s[0..35). ---- */
 
 /* Every character start of the 32 bytes at s: not 10xxxxxx. */
@@ -128,19 +132,6 @@ WSF_TARGET_AVX2 WSF_ALWAYS_INLINE int wsf_dec_run2x16_avx2(const uint8_t *s, __m
     return 1;
 }
 
-WSF_TARGET_AVX2 WSF_ALWAYS_INLINE size_t wsf_dec_run32_ucs1_avx2(const uint8_t *s, __m256i a,
-                                                               uint8_t *out)
-{
-    __m256i v;
-    if (!wsf_dec_run2x16_avx2(s, a, wsf_dec_keep32_avx2(a), &v)) {
-        return 0;
-    }
-    /* packus works per 128-bit lane: keep quadwords 0 and 2 */
-    v = _mm256_permute4x64_epi64(_mm256_packus_epi16(v, v), 0x08);
-    _mm_storeu_si128((__m128i *)out, _mm256_castsi256_si128(v));
-    return 16;
-}
-
 /* UCS-4 output of 16 2-byte code points (wsf_dec_two16k_avx2). */
 WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_put2x16_avx2(__m256i y, uint32_t *out)
 {
@@ -164,6 +155,15 @@ WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_two16k4_avx2(const __m256i *k, __
                                                           uint32_t *out)
 {
     wsf_dec_put2x16_avx2(wsf_dec_two16k_avx2(k, x), out);
+}
+
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_two16k1_avx2(const __m256i *k, __m256i x,
+                                                          uint8_t *out)
+{
+    /* packus works per 128-bit lane: keep quadwords 0 and 2 */
+    __m256i v = wsf_dec_two16k_avx2(k, x);
+    v = _mm256_permute4x64_epi64(_mm256_packus_epi16(v, v), 0x08);
+    _mm_storeu_si128((__m128i *)out, _mm256_castsi256_si128(v));
 }
 
 WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_two16k2_avx2(const __m256i *k, __m256i x,
@@ -389,6 +389,36 @@ static inline int wsf_dec_run_w_avx2(const uint8_t *p, uint32_t keep, int w)
     *po = o;                                                                  \
 } while (0)
 
+#define WSF_DEC_ROW8(m) _mm_loadl_epi64((const __m128i *)(const void *)wsf_dec_pos[m])
+
+/* Latin-1 output of the 32 bytes at s (a; s[0..33) readable): leads are
+ * C2/C3 only, so every position's value is its byte, or at a lead
+ * (lead << 6 | cont & 3F) in 8 bits; compacted per 8 bytes with the
+ * wsf_dec_pos rows (two a 128-bit lane) and stored 8 bytes a group. */
+WSF_TARGET_AVX2 WSF_ALWAYS_INLINE size_t wsf_dec_gen32_ucs1_avx2(const uint8_t *s, __m256i a,
+                                                               const __m256i *k, uint32_t keep,
+                                                               uint8_t *out)
+{
+    __m256i v = _mm256_or_si256(
+        _mm256_and_si256(_mm256_slli_epi16(a, 6), WSF_DEC_KY(WSF_DEC_K_C0)),
+        _mm256_and_si256(_mm256_loadu_si256((const __m256i *)(s + 1)), WSF_DEC_KY(WSF_DEC_K_3F)));
+    __m128i lo = _mm_unpacklo_epi64(WSF_DEC_ROW8(keep & 0xFF), WSF_DEC_ROW8((keep >> 8) & 0xFF));
+    __m128i hi = _mm_unpacklo_epi64(WSF_DEC_ROW8((keep >> 16) & 0xFF), WSF_DEC_ROW8(keep >> 24));
+    __m256i idx = _mm256_add_epi8(_mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1),
+                                  WSF_DEC_KY(WSF_DEC_K_HI8));
+    v = _mm256_shuffle_epi8(_mm256_blendv_epi8(a, v, a), idx);
+    lo = _mm256_castsi256_si128(v);
+    hi = _mm256_extracti128_si256(v, 1);
+    _mm_storel_epi64((__m128i *)out, lo);
+    out += WSF_DEC_POPCNT64(keep & 0xFF);
+    _mm_storel_epi64((__m128i *)out, _mm_unpackhi_epi64(lo, lo));
+    out += WSF_DEC_POPCNT64(keep & 0xFF00);
+    _mm_storel_epi64((__m128i *)out, hi);
+    out += WSF_DEC_POPCNT64(keep & 0xFF0000);
+    _mm_storel_epi64((__m128i *)out, _mm_unpackhi_epi64(hi, hi));
+    return WSF_DEC_POPCNT64(keep);
+}
+
 /* UCS-4 output of the general block: without the bits 16..20 arithmetic
  * when there is no 4-byte lead among the 32 bytes. */
 WSF_TARGET_AVX2 WSF_ALWAYS_INLINE size_t wsf_dec_gen32_ucs4_avx2(const uint8_t *s, __m256i a,
@@ -432,6 +462,8 @@ WSF_DEC_ANY32(wsf_dec_any32_ucs4_avx2, uint32_t, wsf_dec_two16k4_avx2,
               wsf_dec_gen32_ucs4_avx2)
 WSF_DEC_ANY32(wsf_dec_any32_ucs2_avx2, uint16_t, wsf_dec_two16k2_avx2, ,
               wsf_dec_gen32_ucs2_avx2)
+WSF_DEC_ANY32(wsf_dec_any32_ucs1_avx2, uint8_t, wsf_dec_two16k1_avx2, ,
+              wsf_dec_gen32_ucs1_avx2)
 
 WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_ascii32_ucs4_avx2(__m256i a, uint32_t *out)
 {
@@ -442,33 +474,15 @@ WSF_TARGET_AVX2 WSF_ALWAYS_INLINE void wsf_dec_ascii32_ucs4_avx2(__m256i a, uint
     _mm256_storeu_si256((__m256i *)(out + 24), _mm256_cvtepu8_epi32(_mm_srli_si128(hi, 8)));
 }
 
-/* Latin-1's 32-byte blocks: an all-ASCII one stored at once, a uniform run
- * by RUN32, any other as two 16-byte STEPs; then 16-byte blocks.  RUN32 is tried
- * only while it may succeed: after a run, or after two steps that wrote 16
- * or 8 code points (2 or 4 bytes a character, as the runs it takes); text
- * of other widths (CJK: 3 bytes, mixed widths) does not pay for the
- * failing test on every block. */
+/* The stages: 32-byte blocks (wsf_dec_any32_*_avx2), then 16-byte ones. */
 #define WSF_DEC_LOAD32(p) _mm256_loadu_si256((const __m256i *)(const void *)(p))
 #define WSF_DEC_ASCII32(a) (_mm256_movemask_epi8(a) == 0)
-#define WSF_DEC_LOOP32(RUN32, STEP, ASCII32) {                                \
-    int try32_ = 1;                                                           \
-    WSF_DEC_LOOP(32, __m256i, WSF_DEC_LOAD32, WSF_DEC_ASCII32, ASCII32,       \
-                 size_t run_ = try32_ ? RUN32(s + i, a, out + o) : 0;         \
-                 if (run_) {                                                  \
-                     o += run_;                                               \
-                 } else {                                                     \
-                     size_t o0_ = o;                                          \
-                     STEP(s + i, _mm256_castsi256_si128(a), out, &o);         \
-                     STEP(s + i + 16, _mm256_extracti128_si256(a, 1), out, &o);\
-                     try32_ = o - o0_ == 16 || o - o0_ == 8;                  \
-                 })                                                           \
-}
-
 WSF_DEC_STAGE(WSF_TARGET_AVX2, wsf_dec_ucs1_avx2, uint8_t,
-    WSF_DEC_LOOP32(wsf_dec_run32_ucs1_avx2, wsf_dec_step1_sse4,
-                   _mm256_storeu_si256((__m256i *)(out + o), a))
+    const __m256i *k32 = wsf_dec_k32_avx2();
+    WSF_DEC_LOOP(32, __m256i, WSF_DEC_LOAD32, WSF_DEC_ASCII32,
+                 _mm256_storeu_si256((__m256i *)(out + o), a),
+                 wsf_dec_any32_ucs1_avx2(s, n, &i, a, k32, out, nout, &o))
     WSF_DEC_LOOP16(wsf_dec_step1_sse4, _mm_storeu_si128((__m128i *)(out + o), a)))
-/* UCS-2 and UCS-4: 32-byte blocks (wsf_dec_any32_*_avx2), then 16-byte ones. */
 WSF_DEC_STAGE(WSF_TARGET_AVX2, wsf_dec_ucs2_avx2, uint16_t,
     const __m256i *k32 = wsf_dec_k32_avx2();
     WSF_DEC_LOOP(32, __m256i, WSF_DEC_LOAD32, WSF_DEC_ASCII32,
