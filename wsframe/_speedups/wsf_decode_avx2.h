@@ -1,7 +1,7 @@
 /*
  * wsf_decode_avx2.h -- the transcoder's AVX2 steps and stages (32-byte blocks:
- * UCS-2/4 the general block in 256-bit registers and uniform runs, Latin-1
- * and the last 16-byte blocks the SSE4 steps VEX-encoded).
+ * uniform runs, the general block in 256-bit registers; the last 16-byte
+ * blocks and the one-pass loop take 16-byte steps).
  * Included once, by wsf_dispatch.h, after wsf_decode_vec.h and this ISA's
  * instantiation of wsf_decode_body.h / wsf_decode_lanes_body.h.
  */
@@ -11,8 +11,8 @@
 #if defined(WSF_ARCH_X86_64)
 
 /* ---- The 16-byte steps: the SSE4 ones VEX-encoded, UCS-2 with its 16
- * positions in one register (the last 16-byte blocks of a stage, Latin-1's
- * 32-byte blocks that are no run, the one-pass loop). ---- */
+ * positions in one register (the last 16-byte blocks of a stage, the
+ * one-pass loop). ---- */
 
 /* pshufb control for 16-bit lanes (wsf_dec_pos16): lane 0 compacts the 8
  * positions of mask lo, lane 1 those of mask hi. */
