@@ -308,9 +308,9 @@ static uint32_t of_width(unsigned w)
     return c;
 }
 
-/* Mixed-width text (the general block path): after 0..19 ASCII bytes (so
- * every boundary falls at every offset of a 16-byte block, and at many of a
- * 32- or 64-byte one), a run of width a, one of width b, one of width c,
+/* Mixed-width text (the general block path): after 0..35 ASCII bytes (so
+ * every boundary falls at every offset of a 16- or 32-byte block, and at
+ * many of a 64-byte one), a run of width a, one of width b, one of width c,
  * of 1..6 characters each, for every ordered choice of widths; then all
  * code points in order, alone and with 0..3 ASCII bytes after each. */
 static void mixes(int level, uint32_t *cps, int quick)
@@ -321,7 +321,7 @@ static void mixes(int level, uint32_t *cps, int quick)
     for (a = 1; a <= 4; a++) {
         for (b = 1; b <= 4; b++) {
             for (c = 1; c <= 4; c++) {
-                for (pre = 0; pre < 20; pre += quick ? 7 : 1) {
+                for (pre = 0; pre < 36; pre += quick ? 7 : 1) {
                     for (la = 1; la <= 6; la += quick ? 2 : 1) {
                         for (lb = 1; lb <= 6; lb += quick ? 2 : 1) {
                             lc = 1 + rnd(6);
@@ -349,6 +349,37 @@ static void mixes(int level, uint32_t *cps, int quick)
         for (i = rnd(4); i > 0; i--) cps[n++] = 'a' + rnd(26);
     }
     check(level, cps, n, 0);
+}
+
+/* Well-formed runs of 2- or 4-byte characters after 0..3 ASCII bytes and
+ * before 0..3 more, with a broken promise the other way: told to write one
+ * code point per input byte, more than the input holds, so only the input's
+ * end stops the loops (the run loops read 32 bytes from the run's offset). */
+static void runs_overpromised(int level)
+{
+    static const uint32_t run_cp[] = {0x416, 0x1F600};
+    size_t w, pre, post, len, i, n;
+    for (w = 0; w < 2; w++) {
+        for (pre = 0; pre < 4; pre++) {
+            for (post = 0; post < 4; post++) {
+                for (len = 1; len <= 40; len++) {
+                    uint8_t *tmp = malloc(pre + 4 * len + post), *s;
+                    uint32_t *o4;
+                    uint16_t *o2;
+                    for (n = 0; n < pre; n++) tmp[n] = 'a';
+                    for (i = 0; i < len; i++) n += enc(run_cp[w] + rnd(16), tmp + n);
+                    for (i = 0; i < post; i++) tmp[n++] = 'z';
+                    s = malloc(n);
+                    o4 = malloc(n * 4);
+                    o2 = malloc(n * 2);
+                    memcpy(s, tmp, n);
+                    wsf_decode_ucs4_level(level, s, n, o4, n);
+                    wsf_decode_ucs2_level(level, s, n, o2, n);
+                    free(tmp); free(s); free(o4); free(o2);
+                }
+            }
+        }
+    }
 }
 
 int main(int argc, char **argv)
@@ -390,6 +421,7 @@ int main(int argc, char **argv)
             }
         }
         runs(level, cps, quick);
+        runs_overpromised(level);
         mixes(level, cps, quick);
         for (len = 0; len < 200; len++) {
             garbage(level, len, len);

@@ -55,16 +55,17 @@
  * lead of one width: 2-byte leads every second byte, 3-byte every third,
  * 4-byte every fourth, from offset r) skips that: its layout is fixed, so
  * one or two fixed shuffles and shifts give its 8, 5-6 or 4 code points
- * (wsf_dec_run*_sse4; text in one script is mostly such runs); AVX2 also
- * takes whole 32-byte blocks of 2- or 4-byte runs at once
- * (wsf_dec_run32_*_avx2), tried only while they can succeed (after a run,
- * or after two steps that wrote 16 or 8 code points), so text of other
- * widths does not pay the failing test on every block; AVX-512 keeps
+ * (wsf_dec_run*_sse4; text in one script is mostly such runs).  AVX2
+ * takes 32-byte blocks for every output width: whole blocks of 2- or
+ * 4-byte runs, known from the character-start mask alone, the blocks after
+ * one taken in a loop while they are runs too, and every other block
+ * through the general block over 32 bytes (wsf_dec_any32_ucs1/2/4_avx2,
+ * wsf_dec_gen32_*_avx2).  AVX-512 keeps
  * vpcompress for every block except, for UCS-4, a 64-byte block of 4-byte
  * characters only (emoji), which goes through the AVX2 32-byte runs.  UCS-4
  * chunks without a 4-byte lead skip the bits 16..20 arithmetic. *
  * Levels (wsf_level from wsf_cpu.h): SSE4 (16 bytes a step), AVX2 (16
- * positions per register, 32-byte ASCII runs) and AVX-512 (64 bytes a step,
+ * positions per register, 32-byte blocks) and AVX-512 (64 bytes a step,
  * with VBMI2's vpcompress; without VBMI2 the AVX2 kernels) have SIMD
  * transcoders; NEON for Latin-1 and UCS-2 (UCS-4 goes to CPython's decoder
  * until it is measured on hardware).  SSE2 and scalar have the SIMD or
@@ -105,15 +106,17 @@
  *     compacts each 8-position half with a pshufb row of wsf_dec_pos16;
  *     AVX2 widens all 16 positions into one register and compacts both
  *     128-bit lanes with one vpshufb (two rows, wsf_dec_idx16_avx2, then
- *     per-lane stores and a per-lane 32-bit interleave); AVX-512 VBMI2 has
+ *     per-lane stores and a per-lane 32-bit interleave; its UCS-2/4 block
+ *     compacts 32 positions in two registers, four rows); AVX-512 VBMI2 has
  *     no tables at all (vpcompressb/w under a mask register, 64 bytes a
  *     step, 4-byte work skipped per 32-byte half); NEON has no movemask
  *     (wsf_dec_movemask_neon sums bit weights) and compacts 8-byte halves
  *     with the 64-bit vqtbl1.  These are different instruction sequences,
  *     not one sequence at different widths, so a shared body would only
  *     move each into a layer macro used once.
- *   - Latin-1 steps (wsf_dec_step1_sse4/_neon, the AVX-512 8-bit-lane loop):
- *     the same split (byte tables vs vpcompressb; NEON's movemask).
+ *   - Latin-1 steps (wsf_dec_step1_sse4/_neon, AVX2's 32-byte block, the
+ *     AVX-512 8-bit-lane loop): the same split (byte tables vs vpcompressb;
+ *     NEON's movemask).
  *   - the all-ASCII block widenings (wsf_dec_ascii2/4_sse4, the AVX2 and
  *     NEON ones in their stage): one or two instructions per ISA.
  */

@@ -323,22 +323,25 @@ WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void wsf_dec_step2_sse4(const uint8_t *s,
  * (a memory operand). */
 enum {
     WSF_DEC_K_W = 0, WSF_DEC_K_2, WSF_DEC_K_82, WSF_DEC_K_FF, WSF_DEC_K_3, WSF_DEC_K_7F,
-    WSF_DEC_K_F000, WSF_DEC_K_2080, WSF_DEC_K_H, WSF_DEC_K_10, WSF_DEC_K_4
+    WSF_DEC_K_F000, WSF_DEC_K_2080, WSF_DEC_K_H, WSF_DEC_K_10, WSF_DEC_K_4, WSF_DEC_K_N
 };
-#define WSF_DEC_K8(x) {x, x, x, x, x, x, x, x}
+/* One list, two tables: 8 to a row here, 16 to a row for AVX2's 256-bit
+ * registers (wsf_dec_k32, wsf_decode_avx2.h, which adds its own after). */
+#define WSF_DEC_KLIST(K)                                                      \
+    K(0x0140) /* pmaddubsw weights: b0 * 64 + b1 */                           \
+    K(0x3080) /* 2-byte markers: C0 << 6 | 80 */                              \
+    K(0x0082) /* 3-byte markers (80 << 6 | 80) >> 6 */                        \
+    K(0x00FF)                                                                 \
+    K(0x387F) /* p above: a 3- or 4-byte lead */                              \
+    K(0x007F)                                                                 \
+    K(0xF000)                                                                 \
+    K(0x2080) /* 80 << 6 | 80 */                                              \
+    K(0x3C80) /* F0 << 6 | 80 */                                              \
+    K(0x0010)                                                                 \
+    K(0x3C7F) /* p above: a 4-byte lead */
+#define WSF_DEC_K8(x) {x, x, x, x, x, x, x, x},
 WSF_DEC_ALIGN16_PRE static const uint16_t wsf_dec_k16[][8] WSF_DEC_ALIGN16_POST = {
-    WSF_DEC_K8(0x0140), /* pmaddubsw weights: b0 * 64 + b1 */
-    WSF_DEC_K8(0x3080), /* 2-byte markers: C0 << 6 | 80 */
-    WSF_DEC_K8(0x0082), /* 3-byte markers (80 << 6 | 80) >> 6 */
-    WSF_DEC_K8(0x00FF),
-    WSF_DEC_K8(0x387F), /* p above: a 3- or 4-byte lead */
-    WSF_DEC_K8(0x007F),
-    WSF_DEC_K8(0xF000),
-    WSF_DEC_K8(0x2080), /* 80 << 6 | 80 */
-    WSF_DEC_K8(0x3C80), /* F0 << 6 | 80 */
-    WSF_DEC_K8(0x0010),
-    WSF_DEC_K8(0x3C7F), /* p above: a 4-byte lead */
-};
+    WSF_DEC_KLIST(WSF_DEC_K8)};
 #if defined(__GNUC__) || defined(__clang__)
 #  define WSF_DEC_OPAQUE(p) __asm__("" : "+r"(p))
 #else
