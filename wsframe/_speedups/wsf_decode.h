@@ -243,24 +243,12 @@ WSF_DEC_SCALAR(wsf_dec_scalar_ucs1, uint8_t, WSF_DEC_ID)
 WSF_DEC_SCALAR(wsf_dec_scalar_ucs2, uint16_t, WSF_DEC_ID)
 WSF_DEC_SCALAR(wsf_dec_scalar_ucs4, uint32_t, WSF_DEC_MAX10FFFF)
 
-/* The 8 bytes at p as a little-endian word (byte k in bits 8k..8k+7), for
- * the word steps of WSF_DEC_CHECKED. */
-static inline uint64_t wsf_dec_le64(const uint8_t *p)
-{
-    uint64_t w;
-    memcpy(&w, p, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    w = __builtin_bswap64(w);
-#endif
-    return w;
-}
-
 /* Do the 8 bytes at p start with two well-formed 3-byte characters (lead
  * E0..EF, two continuations each, no overlong, no surrogate)?  Then *c, *c1
  * are their code points. */
 static inline int wsf_dec_pair3(const uint8_t *p, uint32_t *c, uint32_t *c1)
 {
-    uint64_t w = wsf_dec_le64(p);
+    uint64_t w = wsf_le64(p);
     if ((w & 0x0000C0C0F0C0C0F0ULL) != 0x00008080E08080E0ULL) {
         return 0;
     }
@@ -276,7 +264,7 @@ static inline int wsf_dec_pair3(const uint8_t *p, uint32_t *c, uint32_t *c1)
  * lead F0..F4 and three continuations each)?  Then *c, *c1 are they. */
 static inline int wsf_dec_pair4(const uint8_t *p, uint32_t *c, uint32_t *c1)
 {
-    uint64_t w = wsf_dec_le64(p);
+    uint64_t w = wsf_le64(p);
     uint32_t u = (uint32_t)w, v = (uint32_t)(w >> 32);
     if ((w & 0xC0C0C0F8C0C0C0F8ULL) != 0x808080F0808080F0ULL) {
         return 0;
@@ -350,7 +338,7 @@ static inline ptrdiff_t NAME(const uint8_t *s, size_t n, T *out,             \
              * (bits 1..4 non-zero: +7FFF carries into bit 15 of the       \
              * lane), continuations 10xxxxxx. */                             \
             while (i + 8 <= n) {                                             \
-                w = wsf_dec_le64(s + i);                                     \
+                w = wsf_le64(s + i);                                     \
                 if ((w & 0xC0E0C0E0C0E0C0E0ULL) != 0x80C080C080C080C0ULL     \
                     || (((w & 0x001E001E001E001EULL)                         \
                          + 0x7FFF7FFF7FFF7FFFULL)                            \

@@ -202,7 +202,9 @@ static const uint64_t wsf_utf8_dfa[256] = {WSF_D_ROW64(0), WSF_D_ROW64(64), WSF_
     WSF_D_STEP(st, (w) >> 56);                                               \
 } while (0)
 
-static inline uint64_t wsf_d_le64(const uint8_t *p)
+/* The 8 bytes at p as a little-endian word (byte k in bits 8k..8k+7): the
+ * word steps of the DFAs here and of the scalar decoder (wsf_decode.h). */
+static inline uint64_t wsf_le64(const uint8_t *p)
 {
     uint64_t w;
     memcpy(&w, p, 8);
@@ -218,7 +220,7 @@ static inline int wsf_d_ascii64(const uint8_t *s)
     uint64_t acc = 0;
     int k;
     for (k = 0; k < 64; k += 8) {
-        acc |= wsf_d_le64(s + k);
+        acc |= wsf_le64(s + k);
     }
     return (acc & 0x8080808080808080ULL) == 0;
 }
@@ -230,7 +232,7 @@ static inline uint64_t wsf_utf8_dfa_words(const uint8_t *s, int k0, uint64_t st)
     uint64_t w;
     int k;
     for (k = k0; k < 8; k++) {
-        w = wsf_d_le64(s + 8 * k);
+        w = wsf_le64(s + 8 * k);
         if ((st & 63) != WSF_D_OK || (w & 0x8080808080808080ULL) != 0) {
             WSF_D_WORD(st, w);
         }
@@ -264,8 +266,8 @@ static inline void wsf_utf8_dfa_pair(const uint8_t *s, uint64_t *a, const uint8_
     }
     for (k = 0; k < 64; k += 8) {
         int ps, pt;
-        u = wsf_d_le64(s + k);
-        v = wsf_d_le64(t + k);
+        u = wsf_le64(s + k);
+        v = wsf_le64(t + k);
         ps = (x & 63) != WSF_D_OK || (u & high) != 0;
         pt = (y & 63) != WSF_D_OK || (v & high) != 0;
         if (ps && pt) {
@@ -519,11 +521,11 @@ static inline ptrdiff_t wsf_utf8_stream_with(wsf_utf8_blocks_fn blocks,
     }
     if (st->need == 0) { /* four words a step, then one */
         while (len - a >= 32
-               && ((wsf_d_le64(s + a) | wsf_d_le64(s + a + 8) | wsf_d_le64(s + a + 16)
-                    | wsf_d_le64(s + a + 24)) & 0x8080808080808080ULL) == 0) {
+               && ((wsf_le64(s + a) | wsf_le64(s + a + 8) | wsf_le64(s + a + 16)
+                    | wsf_le64(s + a + 24)) & 0x8080808080808080ULL) == 0) {
             a += 32;
         }
-        while (len - a >= 8 && (wsf_d_le64(s + a) & 0x8080808080808080ULL) == 0) {
+        while (len - a >= 8 && (wsf_le64(s + a) & 0x8080808080808080ULL) == 0) {
             a += 8;
         }
     }
