@@ -43,27 +43,16 @@ static size_t wsf_dec_ucs1_avx512(const uint8_t *s, size_t n, uint8_t *out,
     WSF_DEC_HANDOFF(wsf_dec_ucs1_avx2);
 }
 
-/* A 64-byte uniform 2-byte run (Cyrillic, Greek, Hebrew, Arabic text: see
- * wsf_decode_sse4.h): leads at every second byte from r = 0 or 1 and no
- * other character start; its 32 code points from the 16-bit lanes at
- * s + r (the last continuation at most s[64]), or 0 if no run. */
-WSF_TARGET_VBMI2 WSF_ALWAYS_INLINE size_t wsf_dec_run64_ucs2_avx512(const uint8_t *s, __m512i a,
-                                                                  uint16_t *out)
+/* Is a a 64-byte uniform 2-byte run (Cyrillic, Greek, Hebrew, Arabic
+ * letters: see wsf_decode_sse4.h), leads at every second byte from 0 or 1
+ * and no other character start? */
+WSF_TARGET_VBMI2 WSF_ALWAYS_INLINE int wsf_dec_is_run64_2_avx512(__m512i a)
 {
-    const __m512i x = _mm512_set1_epi8((char)0xE0);
-    __mmask64 lead2 = _mm512_cmpeq_epi8_mask(_mm512_and_si512(a, x), _mm512_set1_epi8((char)0xC0));
-    __mmask64 keep = _mm512_cmpgt_epi8_mask(a, _mm512_set1_epi8((char)0xBF));
     const uint64_t even = 0x5555555555555555ULL;
-    __m512i y;
-    if (lead2 != keep || (lead2 != even && lead2 != even << 1)) {
-        return 0;
-    }
-    y = lead2 == even ? a : _mm512_loadu_si512((const void *)(s + 1));
-    _mm512_storeu_si512(
-        (void *)out,
-        _mm512_or_si512(_mm512_slli_epi16(_mm512_and_si512(y, _mm512_set1_epi16(0x1F)), 6),
-                        _mm512_and_si512(_mm512_srli_epi16(y, 8), _mm512_set1_epi16(0x3F))));
-    return 32;
+    __mmask64 lead2 = _mm512_cmpeq_epi8_mask(_mm512_and_si512(a, _mm512_set1_epi8((char)0xE0)),
+                                             _mm512_set1_epi8((char)0xC0));
+    __mmask64 keep = _mm512_cmpgt_epi8_mask(a, _mm512_set1_epi8((char)0xBF));
+    return lead2 == keep && (lead2 == even || lead2 == even << 1);
 }
 
 WSF_TARGET_VBMI2
@@ -76,7 +65,8 @@ static size_t wsf_dec_ucs2_avx512(const uint8_t *s, size_t n, uint16_t *out,
     const __m512i m1f = _mm512_set1_epi16(0x1F);
     const __m512i bf = _mm512_set1_epi16(0xBF);
     const __m512i df = _mm512_set1_epi16(0xDF);
-    size_t i = 0, o = 0, h, run;
+    const __m256i *k32 = wsf_dec_k32_avx2();
+    size_t i = 0, o = 0, h;
     unsigned wait = 0;
     while (n - i >= 67 && nout - o >= 64) {
         __m512i a = _mm512_loadu_si512((const void *)(s + i));
@@ -86,8 +76,13 @@ static size_t wsf_dec_ucs2_avx512(const uint8_t *s, size_t n, uint16_t *out,
             _mm512_storeu_si512((void *)(out + o + 32),
                                 _mm512_cvtepu8_epi16(_mm512_extracti64x4_epi64(a, 1)));
             o += 64;
-        } else if (wait == 0 && (run = wsf_dec_run64_ucs2_avx512(s + i, a, out + o)) != 0) {
-            o += run;
+        } else if (wait == 0 && wsf_dec_is_run64_2_avx512(a)) {
+            /* AVX2's 32-byte block: its run loop takes the blocks after it
+             * while they are runs too (fixed layout, no compression); i is
+             * then at the last block it took. */
+            wsf_dec_any32_ucs2_avx2(s, n, &i, _mm512_castsi512_si256(a), k32, out, nout, &o);
+            i += 32;
+            continue;
         } else {
             /* After a block that is not a run, the next 15 other blocks
              * skip the test: text in words (spaces, punctuation) seldom
@@ -207,13 +202,6 @@ WSF_TARGET_VBMI2 WSF_ALWAYS_INLINE void wsf_dec_half4_avx512(const uint8_t *p, i
                        _mm256_permutex2var_epi16(he, ihi, ho), has4, keep >> 16, out, po);
 }
 
-/* A 32-byte uniform 4-byte run at p (wsf_dec_run32_ucs4_avx2). */
-WSF_TARGET_AVX2 WSF_ALWAYS_INLINE size_t wsf_dec_run32_ucs4_avx512(const uint8_t *p,
-                                                                 uint32_t *out)
-{
-    return wsf_dec_run32_ucs4_avx2(p, _mm256_loadu_si256((const __m256i *)p), out);
-}
-
 /* UCS-4, the 32 bytes at p (high, lead4: their bits of the block's masks). */
 WSF_TARGET_VBMI2 WSF_ALWAYS_INLINE void wsf_dec_any4_avx512(const uint8_t *p, uint32_t high,
                                                           uint32_t lead4, uint32_t *out,
@@ -235,37 +223,26 @@ static size_t wsf_dec_ucs4_avx512(const uint8_t *s, size_t n, uint32_t *out,
                                   size_t nout, size_t *po)
 {
     const __m512i f0 = _mm512_set1_epi8((char)0xF0);
-    size_t i = 0, o = 0, run, run2;
+    const __m256i *k32 = wsf_dec_k32_avx2();
+    size_t i = 0, o = 0;
     while (n - i >= 67 && nout - o >= 64) {
         __m512i a = _mm512_loadu_si512((const void *)(s + i));
         __mmask64 high = _mm512_movepi8_mask(a);
         __mmask64 lead4 = _mm512_cmpge_epu8_mask(a, f0);
         if (~high == 0 && WSF_DEC_POPCNT64(lead4) == 16) {
-            /* 64-byte blocks of 4-byte characters only (emoji, other
-             * astral text): the AVX2 fixed layout per 32 bytes, no
-             * compression, in a loop of their own (its registers are its
-             * own). */
-            while ((run = wsf_dec_run32_ucs4_avx512(s + i, out + o)) != 0
-                   && (run2 = wsf_dec_run32_ucs4_avx512(s + i + 32, out + o + run)) != 0) {
-                o += run + run2;
-                i += 64;
-                if (n - i < 67 || nout - o < 64) {
-                    goto done;
-                }
-                a = _mm512_loadu_si512((const void *)(s + i));
-                high = _mm512_movepi8_mask(a);
-                lead4 = _mm512_cmpge_epu8_mask(a, f0);
-                if (~high != 0 || WSF_DEC_POPCNT64(lead4) != 16) {
-                    break;
-                }
-            }
+            /* 64 bytes of 4-byte characters only (emoji, other astral
+             * text): AVX2's 32-byte block, which takes the blocks after it
+             * in its run loop while they are runs too (their fixed layout,
+             * no compression); i is then at the last block it took. */
+            wsf_dec_any32_ucs4_avx2(s, n, &i, _mm512_castsi512_si256(a), k32, out, nout, &o);
+            i += 32;
+            continue;
         }
         wsf_dec_any4_avx512(s + i, (uint32_t)high, (uint32_t)lead4, out, &o);
         wsf_dec_any4_avx512(s + i + 32, (uint32_t)(high >> 32), (uint32_t)(lead4 >> 32), out,
                             &o);
         i += 64;
     }
-done:
     WSF_DEC_HANDOFF(wsf_dec_ucs4_avx2);
 }
 
