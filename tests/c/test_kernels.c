@@ -469,7 +469,8 @@ static void test_utf8_sparse(int level)
 
 /* Exhaustive short inputs: all 1- and 2-byte inputs and all 3-byte inputs
  * led by E0..EF, alone and embedded in ASCII at offsets straddling the
- * 64-byte SIMD blocks (so every SIMD kernel sees them too). */
+ * 64-byte SIMD blocks (so every SIMD kernel sees them too, and the block
+ * DFA of the levels without one); every second byte after F0..FF there. */
 static void test_utf8_exhaustive(int level)
 {
     static const size_t places_full[] = {0, 13, 14, 15, 16, 31, 32, 61, 62, 63,
@@ -519,6 +520,34 @@ static void test_utf8_exhaustive(int level)
                 got = wsf_utf8_find_invalid_level(level, pad, padded);
                 CHECK(got == exp, "3 bytes %02X %02X %02X at end level=%s", a, b, c,
                       wsf_level_name(level));
+            }
+        }
+    }
+    /* Every second byte after every F0..FF lead, with the third and fourth
+     * bytes at the ends of the continuation range and just outside it. */
+    {
+        static const uint8_t ends[] = {0x7F, 0x80, 0xBF, 0xC0};
+        uint8_t four[4];
+        unsigned d;
+        for (a = 0xF0; a <= 0xFF; a++) {
+            for (b = 0; b < 256; b++) {
+                for (c = 0; c < 4; c++) {
+                    for (d = 0; d < 4; d++) {
+                        ptrdiff_t fail, exp, got;
+                        four[0] = (uint8_t)a;
+                        four[1] = (uint8_t)b;
+                        four[2] = ends[c];
+                        four[3] = ends[d];
+                        for (pl = 0; pl < nplaces; pl++) {
+                            memset(pad, 'x', padded);
+                            memcpy(pad + places[pl], four, 4);
+                            exp = ref_utf8(pad, padded, &fail);
+                            got = wsf_utf8_find_invalid_level(level, pad, padded);
+                            CHECK(got == exp, "4 bytes %02X %02X %02X %02X at %zu level=%s: %td vs %td",
+                                  a, b, ends[c], ends[d], places[pl], wsf_level_name(level), got, exp);
+                        }
+                    }
+                }
             }
         }
     }
