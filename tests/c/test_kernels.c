@@ -467,6 +467,20 @@ static void test_utf8_sparse(int level)
     }
 }
 
+/* The bytes seq[0..k) at offset at of `padded` bytes of ASCII (in pad):
+ * find_invalid at `level` against the reference. */
+static void check_placed(int level, uint8_t *pad, size_t padded, const uint8_t *seq, size_t k,
+                         size_t at)
+{
+    ptrdiff_t fail, exp, got;
+    memset(pad, 'x', padded);
+    memcpy(pad + at, seq, k);
+    exp = ref_utf8(pad, padded, &fail);
+    got = wsf_utf8_find_invalid_level(level, pad, padded);
+    CHECK(got == exp, "%zu bytes %02X %02X.. at %zu of %zu, level=%s: %td vs %td", k, seq[0],
+          seq[1], at, padded, wsf_level_name(level), got, exp);
+}
+
 /* Exhaustive short inputs: all 1- and 2-byte inputs and all 3-byte inputs
  * led by E0..EF, alone and embedded in ASCII at offsets straddling the
  * 64-byte SIMD blocks (so every SIMD kernel sees them too, and the block
@@ -506,20 +520,10 @@ static void test_utf8_exhaustive(int level)
                 CHECK(got == exp, "3 bytes %02X %02X %02X level=%s: %td vs %td",
                       a, b, c, wsf_level_name(level), got, exp);
                 for (pl = 0; pl < nplaces; pl++) {
-                    memset(pad, 'x', padded);
-                    memcpy(pad + places[pl], three, 3);
-                    exp = ref_utf8(pad, padded, &fail);
-                    got = wsf_utf8_find_invalid_level(level, pad, padded);
-                    CHECK(got == exp, "3 bytes %02X %02X %02X at %zu level=%s: %td vs %td",
-                          a, b, c, places[pl], wsf_level_name(level), got, exp);
+                    check_placed(level, pad, padded, three, 3, places[pl]);
                 }
                 /* At the very end of a SIMD-sized input: truncation. */
-                memset(pad, 'x', padded);
-                memcpy(pad + padded - 3, three, 3);
-                exp = ref_utf8(pad, padded, &fail);
-                got = wsf_utf8_find_invalid_level(level, pad, padded);
-                CHECK(got == exp, "3 bytes %02X %02X %02X at end level=%s", a, b, c,
-                      wsf_level_name(level));
+                check_placed(level, pad, padded, three, 3, padded - 3);
             }
         }
     }
@@ -533,18 +537,12 @@ static void test_utf8_exhaustive(int level)
             for (b = 0; b < 256; b++) {
                 for (c = 0; c < 4; c++) {
                     for (d = 0; d < 4; d++) {
-                        ptrdiff_t fail, exp, got;
                         four[0] = (uint8_t)a;
                         four[1] = (uint8_t)b;
                         four[2] = ends[c];
                         four[3] = ends[d];
                         for (pl = 0; pl < nplaces; pl++) {
-                            memset(pad, 'x', padded);
-                            memcpy(pad + places[pl], four, 4);
-                            exp = ref_utf8(pad, padded, &fail);
-                            got = wsf_utf8_find_invalid_level(level, pad, padded);
-                            CHECK(got == exp, "4 bytes %02X %02X %02X %02X at %zu level=%s: %td vs %td",
-                                  a, b, ends[c], ends[d], places[pl], wsf_level_name(level), got, exp);
+                            check_placed(level, pad, padded, four, 4, places[pl]);
                         }
                     }
                 }
