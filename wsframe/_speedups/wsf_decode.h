@@ -61,8 +61,9 @@
  * one taken in a loop while they are runs too, and every other block
  * through the general block over 32 bytes (wsf_dec_any32_ucs1/2/4_avx2,
  * wsf_dec_gen32_*_avx2).  AVX-512 keeps
- * vpcompress for every block except, for UCS-4, a 64-byte block of 4-byte
- * characters only (emoji), which goes through the AVX2 32-byte runs.  UCS-4
+ * vpcompress for every block except a 64-byte block of 2-byte (UCS-2) or
+ * 4-byte (UCS-4) characters only, which goes to AVX2's 32-byte block and
+ * its run loop.  UCS-4
  * chunks without a 4-byte lead skip the bits 16..20 arithmetic. *
  * Levels (wsf_level from wsf_cpu.h): SSE4 (16 bytes a step), AVX2 (16
  * positions per register, 32-byte blocks) and AVX-512 (64 bytes a step,
@@ -338,7 +339,7 @@ static inline ptrdiff_t NAME(const uint8_t *s, size_t n, T *out,             \
              * (bits 1..4 non-zero: +7FFF carries into bit 15 of the       \
              * lane), continuations 10xxxxxx. */                             \
             while (i + 8 <= n) {                                             \
-                w = wsf_le64(s + i);                                     \
+                w = wsf_le64(s + i);                                         \
                 if ((w & 0xC0E0C0E0C0E0C0E0ULL) != 0x80C080C080C080C0ULL     \
                     || (((w & 0x001E001E001E001EULL)                         \
                          + 0x7FFF7FFF7FFF7FFFULL)                            \
