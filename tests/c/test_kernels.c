@@ -541,7 +541,7 @@ static void test_utf8_exhaustive(int level)
                         four[1] = (uint8_t)b;
                         four[2] = ends[c];
                         four[3] = ends[d];
-                        for (pl = 0; pl < nplaces; pl++) {
+                        for (pl = 0; pl < nplaces && places[pl] + 4 <= padded; pl++) {
                             check_placed(level, pad, padded, four, 4, places[pl]);
                         }
                     }
