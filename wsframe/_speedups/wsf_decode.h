@@ -244,6 +244,27 @@ WSF_DEC_SCALAR(wsf_dec_scalar_ucs1, uint8_t, WSF_DEC_ID)
 WSF_DEC_SCALAR(wsf_dec_scalar_ucs2, uint16_t, WSF_DEC_ID)
 WSF_DEC_SCALAR(wsf_dec_scalar_ucs4, uint32_t, WSF_DEC_MAX10FFFF)
 
+/* Is the 64-bit word w (8 bytes, little-endian) four well-formed 2-byte
+ * characters: leads 110xxxxx but not C0/C1 (bits 1..4 non-zero: + 7FFF
+ * carries into bit 15 of the 16-bit lane), continuations 10xxxxxx?
+ * wsf_dec_two2: the same for two in the 32-bit u.  WSF_DEC_CP2: the code
+ * point of the 2-byte character in bits at..at+15 of w. */
+static inline int wsf_dec_four2(uint64_t w)
+{
+    return (w & 0xC0E0C0E0C0E0C0E0ULL) == 0x80C080C080C080C0ULL
+           && (((w & 0x001E001E001E001EULL) + 0x7FFF7FFF7FFF7FFFULL)
+               & 0x8000800080008000ULL) == 0x8000800080008000ULL;
+}
+
+static inline int wsf_dec_two2(uint32_t u)
+{
+    return (u & 0xC0E0C0E0u) == 0x80C080C0u
+           && (((u & 0x001E001Eu) + 0x7FFF7FFFu) & 0x80008000u) == 0x80008000u;
+}
+
+#define WSF_DEC_CP2(w, at)                                                    \
+    ((((uint32_t)((w) >> (at)) & 0x1F) << 6) | ((uint32_t)((w) >> ((at) + 8)) & 0x3F))
+
 /* Do the 8 bytes at p start with two well-formed 3-byte characters (lead
  * E0..EF, two continuations each, no overlong, no surrogate)?  Then *c, *c1
  * are their code points. */
@@ -283,7 +304,6 @@ static inline int wsf_dec_pair4(const uint8_t *p, uint32_t *c, uint32_t *c1)
 #define WSF_DEC_NEXT_IN(LO, HI) (i < n && (c = s[i]) >= (LO) && c < (HI))
 #define WSF_DEC_PAIRS(T, PAIR, STEP, LO, HI)                                  \
     while (i + 8 <= n && PAIR(s + i, &c, &c1)) {                              \
-        acc |= c | c1;                                                        \
         out[o] = (T)c;                                                        \
         out[o + 1] = (T)c1;                                                   \
         i += (STEP);                                                          \
@@ -295,25 +315,26 @@ static inline int wsf_dec_pair4(const uint8_t *p, uint32_t *c, uint32_t *c1)
 
 /* Validate and decode s[0..n) in ONE pass (wsf_str.h's wsf_str_scalar: the
  * levels without a vector transcoder, and short input at every level):
- * code points into out[0..), the count returned and *bits = the OR of the
- * non-ASCII ones (its highest bit is the largest's, so it picks the same
- * str kind); or -1 and *bad = the start of the first ill-formed sequence,
- * exactly UnicodeDecodeError.start (Unicode Table 3-7; a sequence cut short
- * by the end of s is ill-formed at its lead).  It writes one code point per
- * well-formed character, so out needs room for the non-continuation bytes
- * of s (n - continuations; n always does).  Branches by lead byte, one check
- * per width; runs of ASCII and of 2-byte characters 8 bytes a step, of
- * 3- and 4-byte characters two a step (a 64-bit word each time).  Into
- * 32-bit code points for a short input (a stack buffer, narrowed into the
- * str: wsf_dec_checked32), or straight into a str of the kind the scan
- * found (wsf_dec_checked8/16/32: for well-formed characters the largest
- * byte bounds the code points, so the cast to T loses nothing). */
+ * code points into out[0..), the count returned; or -1 and *bad = the
+ * start of the first ill-formed sequence, exactly UnicodeDecodeError.start
+ * (Unicode Table 3-7; a sequence cut short by the end of s is ill-formed at
+ * its lead).  It writes one code point per well-formed character, so out
+ * needs room for the non-continuation bytes of s (n - continuations; n
+ * always does).  Branches by lead byte, one check per width; runs of ASCII
+ * 8 bytes a step; 2-byte characters four or two a step (a 64- or 32-bit
+ * word), with the lone spaces of prose in the same loop; 3- and 4-byte
+ * characters two a step.  Into 32-bit code points for a short input (a
+ * stack buffer, narrowed into the str: wsf_dec_checked32), or straight into
+ * a str of the kind the scan found (wsf_dec_checked8/16/32: for
+ * well-formed characters the largest byte bounds the code points, so the
+ * cast to T loses nothing).  No running OR of the code points for the str
+ * kind: in the loop it cost prose 15% (a register spilled); the narrowing
+ * pass computes it (wsf_str_from_cp). */
 #define WSF_DEC_CHECKED(NAME, T)                                              \
-static inline ptrdiff_t NAME(const uint8_t *s, size_t n, T *out,             \
-                             uint32_t *bits, size_t *bad)                    \
+static inline ptrdiff_t NAME(const uint8_t *s, size_t n, T *out, size_t *bad) \
 {                                                                            \
     size_t i = 0, o = 0, k;                                                  \
-    uint32_t c, c1, c2, c3, acc = 0;                                         \
+    uint32_t c, c1, c2, c3;                                                  \
     uint64_t w;                                                              \
     while (i < n) {                                                          \
         c = s[i];                                                            \
@@ -335,31 +356,44 @@ static inline ptrdiff_t NAME(const uint8_t *s, size_t n, T *out,             \
             continue;                                                        \
         }                                                                    \
         if (c < 0xE0) { /* C2..DF 80..BF */                                  \
-            /* Four 2-byte characters a word: leads 110xxxxx, not C0/C1    \
-             * (bits 1..4 non-zero: +7FFF carries into bit 15 of the       \
-             * lane), continuations 10xxxxxx. */                             \
+            /* Prose: four or two 2-byte characters a step, else one, and \
+             * a lone ASCII byte between them (a space); back to the       \
+             * dispatch at two ASCII bytes, a wider lead or an error (all  \
+             * in one loop: a loop per shape mispredicts its exit at every \
+             * word) */                                                    \
             while (i + 8 <= n) {                                             \
                 w = wsf_le64(s + i);                                         \
-                if ((w & 0xC0E0C0E0C0E0C0E0ULL) != 0x80C080C080C080C0ULL     \
-                    || (((w & 0x001E001E001E001EULL)                         \
-                         + 0x7FFF7FFF7FFF7FFFULL)                            \
-                        & 0x8000800080008000ULL)                             \
-                           != 0x8000800080008000ULL) {                       \
+                if (wsf_dec_four2(w)) {                                      \
+                    out[o] = (T)WSF_DEC_CP2(w, 0);                           \
+                    out[o + 1] = (T)WSF_DEC_CP2(w, 16);                      \
+                    out[o + 2] = (T)WSF_DEC_CP2(w, 32);                      \
+                    out[o + 3] = (T)WSF_DEC_CP2(w, 48);                      \
+                    i += 8;                                                  \
+                    o += 4;                                                  \
+                    continue;                                                \
+                }                                                            \
+                if (wsf_dec_two2((uint32_t)w)) {                             \
+                    out[o] = (T)WSF_DEC_CP2(w, 0);                           \
+                    out[o + 1] = (T)WSF_DEC_CP2(w, 16);                      \
+                    i += 4;                                                  \
+                    o += 2;                                                  \
+                    continue;                                                \
+                }                                                            \
+                c = (uint32_t)w & 0xFF;                                      \
+                if (c < 0x80 && (w & 0x8080808080808080ULL) != 0) {          \
+                    out[o++] = (T)c;                                         \
+                    i++;                                                     \
+                    continue;                                                \
+                }                                                            \
+                c1 = (((uint32_t)w >> 8) & 0xFF) ^ 0x80u;                    \
+                if (c < 0xC2 || c >= 0xE0 || c1 > 0x3F) {                    \
                     break;                                                   \
                 }                                                            \
-                for (k = 0; k < 4; k++) {                                    \
-                    c = (uint32_t)(w >> (16 * k));                           \
-                    c = ((c & 0x1F) << 6) | ((c >> 8) & 0x3F);               \
-                    acc |= c;                                                \
-                    out[o + k] = (T)c;                                       \
-                }                                                            \
-                i += 8;                                                      \
-                o += 4;                                                      \
+                out[o++] = (T)(((c & 0x1F) << 6) | c1);                      \
+                i += 2;                                                      \
             }                                                                \
-            /* then one at a time (words end at any length), and a lone \
-             * ASCII byte between them (a space) in here too: back to the  \
-             * dispatch at two ASCII bytes or a wider lead */               \
-            while (i + 1 < n) {                                              \
+            /* the last 8 bytes the same way, one character a step */      \
+            while (i + 8 > n && i + 1 < n) {                                 \
                 c = s[i];                                                    \
                 if (c < 0x80 && s[i + 1] >= 0x80) {                          \
                     out[o++] = (T)c;                                         \
@@ -369,9 +403,7 @@ static inline ptrdiff_t NAME(const uint8_t *s, size_t n, T *out,             \
                 if (c < 0xC2 || c >= 0xE0 || (c1 = s[i + 1] ^ 0x80u) > 0x3F) {\
                     break;                                                   \
                 }                                                            \
-                c = ((c & 0x1F) << 6) | c1;                                  \
-                acc |= c;                                                    \
-                out[o++] = (T)c;                                             \
+                out[o++] = (T)(((c & 0x1F) << 6) | c1);                      \
                 i += 2;                                                      \
             }                                                                \
             if (!WSF_DEC_NEXT_IN(0x80, 0xE0)) {                              \
@@ -404,14 +436,12 @@ static inline ptrdiff_t NAME(const uint8_t *s, size_t n, T *out,             \
             }                                                                \
             i += 4;                                                          \
         }                                                                    \
-        acc |= c;                                                            \
         out[o++] = (T)c;                                                     \
     }                                                                        \
     if (i < n) {                                                             \
         *bad = i;                                                            \
         return -1;                                                           \
     }                                                                        \
-    *bits = acc;                                                             \
     return (ptrdiff_t)o;                                                     \
 }
 WSF_DEC_CHECKED(wsf_dec_checked8, uint8_t)

@@ -203,14 +203,20 @@ static inline Py_UCS4 wsf_str_maxchar(unsigned top)
 #  endif
 #endif
 
-/* The str of the m code points cp[0..m), whose non-ASCII ones OR to bits
- * (wsf_dec_checked32): allocated once at its kind, then narrowed into. */
-static PyObject *wsf_str_from_cp(const uint32_t *cp, ptrdiff_t m, uint32_t bits)
+/* The str of the m code points cp[0..m) (wsf_dec_checked32): their OR
+ * (whose highest bit is the largest's) picks the kind, then it is allocated
+ * once and narrowed into. */
+static PyObject *wsf_str_from_cp(const uint32_t *cp, ptrdiff_t m)
 {
     ptrdiff_t k;
+    uint32_t bits = 0;
     void *d;
-    PyObject *u = PyUnicode_New(m, bits < 0x80 ? 0x7F : bits < 0x100 ? 0xFF
-                                   : bits < 0x10000 ? 0xFFFF : 0x10FFFF);
+    PyObject *u;
+    for (k = 0; k < m; k++) {
+        bits |= cp[k];
+    }
+    u = PyUnicode_New(m, bits < 0x80 ? 0x7F : bits < 0x100 ? 0xFF
+                         : bits < 0x10000 ? 0xFFFF : 0x10FFFF);
     if (u == NULL) {
         return NULL;
     }
@@ -252,7 +258,6 @@ __attribute__((noinline))
 static PyObject *wsf_str_scalar(const uint8_t *s, Py_ssize_t n,
                                 Py_ssize_t *error_pos)
 {
-    uint32_t bits = 0;
     size_t bad = 0, nchars;
     ptrdiff_t m;
     Py_UCS4 maxchar;
@@ -260,12 +265,12 @@ static PyObject *wsf_str_scalar(const uint8_t *s, Py_ssize_t n,
     void *d;
     if (n < WSF_STR_SHORT_DEC) {
         uint32_t cp[WSF_STR_SHORT_DEC];
-        m = wsf_dec_checked32(s, (size_t)n, cp, &bits, &bad);
+        m = wsf_dec_checked32(s, (size_t)n, cp, &bad);
         if (m < 0) {
             *error_pos = (Py_ssize_t)bad;
             return NULL;
         }
-        return wsf_str_from_cp(cp, m, bits);
+        return wsf_str_from_cp(cp, m);
     }
     if (!WSF_STR_SCAN_FIRST) {
         uint32_t *cp = (size_t)n <= PY_SSIZE_T_MAX / 4
@@ -274,8 +279,8 @@ static PyObject *wsf_str_scalar(const uint8_t *s, Py_ssize_t n,
         if (cp == NULL) {
             return PyErr_NoMemory();
         }
-        m = wsf_dec_checked32(s, (size_t)n, cp, &bits, &bad);
-        u = m < 0 ? NULL : wsf_str_from_cp(cp, m, bits);
+        m = wsf_dec_checked32(s, (size_t)n, cp, &bad);
+        u = m < 0 ? NULL : wsf_str_from_cp(cp, m);
         PyMem_Free(cp);
         if (m < 0) {
             *error_pos = (Py_ssize_t)bad;
@@ -288,9 +293,9 @@ static PyObject *wsf_str_scalar(const uint8_t *s, Py_ssize_t n,
         return NULL;
     }
     d = PyUnicode_DATA(u);
-    m = maxchar <= 0xFF ? wsf_dec_checked8(s, (size_t)n, (uint8_t *)d, &bits, &bad)
-        : maxchar == 0xFFFF ? wsf_dec_checked16(s, (size_t)n, (uint16_t *)d, &bits, &bad)
-                            : wsf_dec_checked32(s, (size_t)n, (uint32_t *)d, &bits, &bad);
+    m = maxchar <= 0xFF ? wsf_dec_checked8(s, (size_t)n, (uint8_t *)d, &bad)
+        : maxchar == 0xFFFF ? wsf_dec_checked16(s, (size_t)n, (uint16_t *)d, &bad)
+                            : wsf_dec_checked32(s, (size_t)n, (uint32_t *)d, &bad);
     if (m < 0) {
         Py_DECREF(u);
         *error_pos = (Py_ssize_t)bad;
