@@ -38,10 +38,15 @@ for name in $tests; do
             ;;
         arm64)
             # The NEON layer, cross-compiled and run under qemu user emulation
-            # (Debian: gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user).
+            # (Debian: gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user, which
+            # .ci/run installs with tools/apt_install.sh).  Skipped without them,
+            # except on CI.
             if ! command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 ||
                 ! command -v qemu-aarch64 >/dev/null 2>&1; then
                 echo "aarch64-linux-gnu-gcc or qemu-aarch64 not installed: skipped"
+                if [ -n "${CI:-}" ]; then
+                    exit 1
+                fi
                 continue
             fi
             aarch64-linux-gnu-gcc -O2 -g -Wall -Wextra -Werror -I "$inc" "$src" \
