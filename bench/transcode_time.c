@@ -7,6 +7,7 @@
  *              open('/tmp/mixed.bin', 'wb').write(text('mixed', 65536))"
  *   cc -O3 -I wsframe/_speedups bench/transcode_time.c -o /tmp/transcode_time
  *   /tmp/transcode_time /tmp/mixed.bin sse4      (or avx2, avx512, ...)
+ *   /tmp/transcode_time /tmp/mixed.bin checked   (the one-pass scalar decoder)
  *
  * Prints the median and the minimum over 15 rounds of the time per call
  * (each round calls it enough times for ~10 ms).  The output kind is the one
@@ -31,9 +32,21 @@ static int by_value(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* One call, in the output kind k (1, 2 or 4 bytes a code point). */
+/* One call, in the output kind k (1, 2 or 4 bytes a code point); level -1:
+ * the one-pass scalar decoder, which validates too (wsf_dec_checked*, what
+ * the scalar and SSE2 levels run), into the str's kind as wsf_str.h does
+ * from 2 KiB on. */
 static void transcode(int level, int k, const uint8_t *s, size_t n, void *out, size_t nchars)
 {
+    size_t bad;
+    if (level < 0) {
+        ptrdiff_t m = k == 4 ? wsf_dec_checked32(s, n, out, &bad)
+                      : k == 2 ? wsf_dec_checked16(s, n, out, &bad)
+                               : wsf_dec_checked8(s, n, out, &bad);
+        __asm__ volatile("" : : "r"(m) : "memory");
+        (void)nchars;
+        return;
+    }
     if (k == 4) wsf_decode_ucs4_level(level, s, n, out, nchars);
     else if (k == 2) wsf_decode_ucs2_level(level, s, n, out, nchars);
     else wsf_decode_ucs1_level(level, s, n, out, nchars);
@@ -48,7 +61,7 @@ int main(int argc, char **argv)
     long size;
     size_t n, nchars, calls, c;
     unsigned top;
-    int level = -1, k, r;
+    int level = -2, k, r;
     double t[15], t0;
     if (argc != 3) {
         fprintf(stderr, "usage: %s FILE LEVEL\n", argv[0]);
@@ -58,7 +71,8 @@ int main(int argc, char **argv)
     for (k = 0; k <= WSF_NEON; k++) {
         if (strcmp(argv[2], wsf_level_name(k)) == 0) level = k;
     }
-    if (level < 0 || !wsf_level_supported(level)) {
+    if (strcmp(argv[2], "checked") == 0) level = -1;
+    if (level < -1 || (level >= 0 && !wsf_level_supported(level))) {
         fprintf(stderr, "level %s not supported here\n", argv[2]);
         return 2;
     }
@@ -75,7 +89,7 @@ int main(int argc, char **argv)
         return 2;
     }
     fclose(f);
-    top = wsf_decode_scan_level(level, s, n, &nchars);
+    top = wsf_decode_scan_level(level < 0 ? WSF_SCALAR : level, s, n, &nchars);
     out = malloc(nchars * 4 + 4);
     k = top >= 0xF0 ? 4 : top >= 0xC4 ? 2 : 1;
     t0 = now_ns();
@@ -91,7 +105,7 @@ int main(int argc, char **argv)
     }
     qsort(t, 15, sizeof t[0], by_value);
     printf("%s %s n=%zu UCS-%d: median %.1f ns, min %.1f ns\n", argv[1],
-           wsf_level_name(level), n, k, t[7], t[0]);
+           level < 0 ? "checked" : wsf_level_name(level), n, k, t[7], t[0]);
     free(s);
     free(out);
     return 0;

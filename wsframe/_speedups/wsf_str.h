@@ -203,29 +203,47 @@ static inline Py_UCS4 wsf_str_maxchar(unsigned top)
 #  endif
 #endif
 
-/* The str of the m code points cp[0..m) (wsf_dec_checked32): their OR
- * (whose highest bit is the largest's) picks the kind, then it is allocated
- * once and narrowed into. */
-static PyObject *wsf_str_from_cp(const uint32_t *cp, ptrdiff_t m)
+/* The str of the m code points cp[0..m) (wsf_dec_checked32) decoded from
+ * the valid UTF-8 s[0..n): the largest byte of s gives its kind
+ * (wsf_str_maxchar; a loop the compiler vectorises, a quarter of the work of
+ * OR-ing the code points: JSON records 1 KiB 490 -> 435 ns), then it is
+ * allocated once and narrowed into.  Without a GIL s may have changed since
+ * the pass, so there the code points themselves pick the kind (the OR's
+ * highest bit is the largest's): a kind too narrow for them would break the
+ * str's invariants. */
+static PyObject *wsf_str_from_cp(const uint32_t *cp, ptrdiff_t m, const uint8_t *s,
+                                 size_t n)
 {
     ptrdiff_t k;
-    uint32_t bits = 0;
+    Py_UCS4 maxchar;
     void *d;
     PyObject *u;
+#ifdef Py_GIL_DISABLED
+    uint32_t bits = 0;
+    (void)s;
+    (void)n;
     for (k = 0; k < m; k++) {
         bits |= cp[k];
     }
-    u = PyUnicode_New(m, bits < 0x80 ? 0x7F : bits < 0x100 ? 0xFF
-                         : bits < 0x10000 ? 0xFFFF : 0x10FFFF);
+    maxchar = bits < 0x80 ? 0x7F : bits < 0x100 ? 0xFF : bits < 0x10000 ? 0xFFFF : 0x10FFFF;
+#else
+    size_t i;
+    uint8_t top = 0;
+    for (i = 0; i < n; i++) {
+        top = s[i] > top ? s[i] : top;
+    }
+    maxchar = wsf_str_maxchar(top);
+#endif
+    u = PyUnicode_New(m, maxchar);
     if (u == NULL) {
         return NULL;
     }
     d = PyUnicode_DATA(u);
-    if (bits < 0x100) {
+    if (maxchar <= 0xFF) {
         for (k = 0; k < m; k++) {
             ((uint8_t *)d)[k] = (uint8_t)cp[k];
         }
-    } else if (bits < 0x10000) {
+    } else if (maxchar == 0xFFFF) {
         for (k = 0; k < m; k++) {
             ((uint16_t *)d)[k] = (uint16_t)cp[k];
         }
@@ -270,7 +288,7 @@ static PyObject *wsf_str_scalar(const uint8_t *s, Py_ssize_t n,
             *error_pos = (Py_ssize_t)bad;
             return NULL;
         }
-        return wsf_str_from_cp(cp, m);
+        return wsf_str_from_cp(cp, m, s, (size_t)n);
     }
     if (!WSF_STR_SCAN_FIRST) {
         uint32_t *cp = (size_t)n <= PY_SSIZE_T_MAX / 4
@@ -280,7 +298,7 @@ static PyObject *wsf_str_scalar(const uint8_t *s, Py_ssize_t n,
             return PyErr_NoMemory();
         }
         m = wsf_dec_checked32(s, (size_t)n, cp, &bad);
-        u = m < 0 ? NULL : wsf_str_from_cp(cp, m);
+        u = m < 0 ? NULL : wsf_str_from_cp(cp, m, s, (size_t)n);
         PyMem_Free(cp);
         if (m < 0) {
             *error_pos = (Py_ssize_t)bad;
