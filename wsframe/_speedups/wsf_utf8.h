@@ -446,8 +446,15 @@ static inline size_t wsf_utf8_boundary(const uint8_t *s, size_t lo, size_t b)
 
 static inline int wsf_all_ascii(const uint8_t *s, size_t n)
 {
-    uint64_t acc = 0, w;
+    uint64_t acc = 0, w, x, y, z;
     size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        memcpy(&w, s + i, 8);
+        memcpy(&x, s + i + 8, 8);
+        memcpy(&y, s + i + 16, 8);
+        memcpy(&z, s + i + 24, 8);
+        acc |= (w | x) | (y | z);
+    }
     for (; i + 8 <= n; i += 8) {
         memcpy(&w, s + i, 8);
         acc |= w;
