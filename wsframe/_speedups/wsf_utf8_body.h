@@ -86,7 +86,8 @@ static size_t WSF_FN(wsf_utf8_blocks)(const uint8_t *s, size_t n)
         if (!WSF_V_ANY_HIGH(WSF_V_OR(WSF_V_OR(a0, a1), WSF_V_OR(a2, a3)))) {
             error = incomplete; /* a sequence cut short by ASCII */
         } else {
-            error = i ? WSF_UTF8_CHECK_AT(&c, s + i, a0) : WSF_FN(wsf_utf8_check)(&c, a0, prev);
+            error = i ? WSF_UTF8_CHECK_AT(&c, s + i, a0)
+                      : WSF_FN(wsf_utf8_check)(&c, a0, prev);
             error = WSF_V_OR(error, WSF_UTF8_CHECK_AT(&c, s + i + WSF_VW, a1));
             error = WSF_V_OR(error, WSF_UTF8_CHECK_AT(&c, s + i + 2 * WSF_VW, a2));
             error = WSF_V_OR(error, WSF_UTF8_CHECK_AT(&c, s + i + 3 * WSF_VW, a3));
@@ -113,7 +114,8 @@ static size_t WSF_FN(wsf_utf8_blocks)(const uint8_t *s, size_t n)
         if (!WSF_V_ANY_HIGH(any)) {
             error = incomplete;
         } else {
-            error = i ? WSF_UTF8_CHECK_AT(&c, s + i, a[0]) : WSF_FN(wsf_utf8_check)(&c, a[0], prev);
+            error = i ? WSF_UTF8_CHECK_AT(&c, s + i, a[0])
+                      : WSF_FN(wsf_utf8_check)(&c, a[0], prev);
             for (j = 1; j < 64 / WSF_VW; j++) {
                 error = WSF_V_OR(error, WSF_UTF8_CHECK_AT(&c, s + i + j * WSF_VW, a[j]));
             }
