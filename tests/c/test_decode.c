@@ -347,6 +347,24 @@ static void mixes(int level, uint32_t *cps, int quick)
     check(level, cps, n, 0);
 }
 
+/* ASCII spans of 0..80 bytes between spans of 1..10 characters of other
+ * widths: 16-, 32- and 64-byte ASCII stretches at every offset of a block,
+ * where the kernels widen ASCII and transcode the rest of the block. */
+static void spans(int level, uint32_t *cps, int quick)
+{
+    size_t rep, n, i, k;
+    for (rep = 0; rep < (quick ? 100u : 1000u); rep++) {
+        n = 0;
+        while (n < 1500) {
+            for (i = rnd(81); i > 0; i--) cps[n++] = 'a' + rnd(26);
+            for (i = 1 + rnd(10), k = 2 + rnd(3); i > 0; i--) {
+                cps[n++] = of_width(rep % 2 ? (unsigned)k : 2 + rnd(3));
+            }
+        }
+        check(level, cps, n, 0);
+    }
+}
+
 /* Well-formed runs of 2- or 4-byte characters after 0..3 ASCII bytes and
  * before 0..3 more, with a broken promise the other way: told to write one
  * code point per input byte, more than the input holds, so only the input's
@@ -419,6 +437,7 @@ int main(int argc, char **argv)
         runs(level, cps, quick);
         runs_overpromised(level);
         mixes(level, cps, quick);
+        spans(level, cps, quick);
         for (len = 0; len < 200; len++) {
             garbage(level, len, len);
             garbage(level, len, len / 3);

@@ -61,9 +61,10 @@
 #  define WSF_TARGET_SSE4   __attribute__((target("ssse3,sse4.1")))
 #  define WSF_TARGET_AVX2   __attribute__((target("avx2")))
 #  define WSF_TARGET_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx2")))
-/* The transcoder's AVX-512 code: vpcompressb/w (VBMI2), and POPCNT. */
+/* The transcoder's AVX-512 code: vpcompressb/w (VBMI2), vpermb/vpermt2b
+ * (VBMI), and POPCNT. */
 #  define WSF_TARGET_VBMI2 \
-    __attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi2,avx2,popcnt")))
+    __attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,avx2,popcnt")))
 #else
 #  define WSF_TARGET_SSE4
 #  define WSF_TARGET_AVX2
@@ -120,9 +121,11 @@ static const char *const wsf_level_names[] = {
 /* The level actually used by the kernels, and the best the CPU supports. */
 static int wsf_level = WSF_SCALAR;
 static int wsf_cpu_best = WSF_SCALAR;
-/* The CPU has AVX512_VBMI2 (vpcompressb/w): the AVX512 level's transcoder
- * (wsf_decode_avx512.h) needs it; without it that level transcodes with the
- * AVX2 kernels.  Read by wsf_dispatch.h when it picks the table. */
+/* The CPU has AVX512_VBMI2 (vpcompressb/w) and AVX512_VBMI (vpermb,
+ * vpermt2b; every CPU with the first has the second): the AVX512 level's
+ * transcoder (wsf_decode_avx512.h) needs them; without them that level
+ * transcodes with the AVX2 kernels.  Read by wsf_dispatch.h when it picks
+ * the table. */
 static int wsf_cpu_vbmi2 = 0;
 
 static inline const char *wsf_level_name(int level)
@@ -195,7 +198,7 @@ static inline int wsf_detect_x86(int *default_level, int *vbmi2)
     }
     wsf_cpuid(7, 0, r7);
     avx2 = (r7[1] >> 5) & 1;
-    *vbmi2 = (int)((r7[2] >> 6) & 1);
+    *vbmi2 = (int)((r7[2] >> 6) & (r7[2] >> 1) & 1); /* VBMI2 and VBMI */
     if (!avx2) {
         return level;
     }

@@ -110,138 +110,163 @@ static size_t wsf_dec_ucs2_avx512(const uint8_t *s, size_t n, uint16_t *out,
     WSF_DEC_HANDOFF(wsf_dec_ucs2_avx2);
 }
 
-/* ---- UCS-4: the general block in even/odd 16-bit lanes (the arithmetic
- * of wsf_dec_eo3_sse4 / _eo4_sse4, wsf_decode_sse4.h, on 16 lanes): the 32
- * bytes at p read as 16 16-bit lanes hold the first two bytes of the
- * sequences at the even positions, read at p + 1 those at the odd ones, at
- * p + 2 and p + 3 the next two; vpermt2w puts the results in position
- * order, vpcompressw drops the continuation positions. ---- */
+/* ---- UCS-4 by gathering: each character's bytes into one 32-bit lane.
+ * Over a 64-byte block:
+ *   - each byte's payload bits, bit 7 set where a character starts
+ *     (wsf_dec_payload_avx512);
+ *   - the positions of the characters' last bytes (a byte before a start),
+ *     packed by vpcompressb.  A block takes the characters that END in it,
+ *     so the one a block starts inside is its own, and the one that runs
+ *     past its end is the next block's.
+ * Then for each 16 characters (wsf_dec_gather16_avx512): vpermb spreads
+ * each last position over a lane's four bytes, minus 0, 1, 2, 3, and
+ * vpermt2b fetches those bytes from the block and the one before.  A lane
+ * holds its character's bytes, last byte lowest, up to its start byte (the
+ * lowest with bit 7 set), then bytes of the character before; clearing
+ * those and every bit 7 leaves the payloads, which vpmaddubsw and vpmaddwd
+ * join 6 bits apart.
+ * No table lookup or variable shift per lane, and nothing between the
+ * block's loads and its compress goes through a general register: on Zen 4,
+ * which runs a 512-bit operation as two 256-bit halves, the operation count
+ * and that chain of latency decided the speed (the even/odd lanes of
+ * wsf_decode_sse4.h on 256 bits, what this replaced, took 9.0 us on 64 KiB
+ * of mixed text, this 6.4 us: bench/transcode_time.c). ---- */
 
-/* One of the 16-bit constants of wsf_decode_sse4.h (wsf_dec_k16), in both
- * 128-bit lanes (vbroadcasti128 from memory). */
-#define WSF_DEC_K256(i) _mm256_broadcastsi128_si256(_mm_load_si128(k + (i)))
+/* XORed into a byte whose top 6 bits are k (vpermb reads the low 6 bits of
+ * its index, so the byte shifted right by 2 is the index): 0xxxxxxx ->
+ * 1xxxxxxx, 10xxxxxx -> 00xxxxxx, 110xxxxx -> 100xxxxx, 1110xxxx ->
+ * 1000xxxx, 11110xxx -> 10000xxx. */
+#define WSF_DEC_F4(x) (x), (x), (x), (x)
+#define WSF_DEC_F16(x) WSF_DEC_F4(x), WSF_DEC_F4(x), WSF_DEC_F4(x), WSF_DEC_F4(x)
+static const uint8_t wsf_dec_gflip[64] = {
+    WSF_DEC_F16(0x80), WSF_DEC_F16(0x80), WSF_DEC_F16(0x80),
+    WSF_DEC_F4(0x40), WSF_DEC_F4(0x40), WSF_DEC_F4(0x60), WSF_DEC_F4(0x70)};
 
-WSF_TARGET_VBMI2 WSF_ALWAYS_INLINE __m256i wsf_dec_eo_avx512(const __m128i *k, __m256i r,
-                                                           __m256i q, int has4, __m256i *h)
+/* vpermb indices for the 16 characters from the j-th on (j = 0, 16, 32,
+ * 48): the 64 bytes from 4 j, byte k holding k / 4, so that each lane takes
+ * its character's last position in all four of its bytes. */
+#define WSF_DEC_G4(j) (j), (j), (j), (j)
+#define WSF_DEC_G16(b) WSF_DEC_G4(b), WSF_DEC_G4((b) + 1), WSF_DEC_G4((b) + 2), \
+                       WSF_DEC_G4((b) + 3)
+#define WSF_DEC_G64(b) WSF_DEC_G16(b), WSF_DEC_G16((b) + 4), WSF_DEC_G16((b) + 8), \
+                       WSF_DEC_G16((b) + 12)
+static const uint8_t wsf_dec_gspread[256] = {WSF_DEC_G64(0), WSF_DEC_G64(16),
+                                             WSF_DEC_G64(32), WSF_DEC_G64(48)};
+
+/* The payload bytes of 64 input bytes (see above). */
+WSF_TARGET_VBMI2 WSF_ALWAYS_INLINE __m512i wsf_dec_payload_avx512(__m512i a, __m512i flip)
 {
-    __m256i p = _mm256_maddubs_epi16(r, WSF_DEC_K256(WSF_DEC_K_W));
-    __m256i v = _mm256_subs_epu16(p, WSF_DEC_K256(WSF_DEC_K_2));
-    __m256i v3 = _mm256_add_epi16(
-        _mm256_slli_epi16(_mm256_sub_epi16(p, WSF_DEC_K256(WSF_DEC_K_82)), 6),
-        _mm256_and_si256(q, WSF_DEC_K256(WSF_DEC_K_FF)));
-    v = _mm256_mask_blend_epi16(_mm256_cmpgt_epu16_mask(p, WSF_DEC_K256(WSF_DEC_K_3)), v, v3);
-    v = _mm256_max_epu16(v, _mm256_and_si256(r, WSF_DEC_K256(WSF_DEC_K_7F)));
-    if (has4) {
-        __m256i v4 = _mm256_sub_epi16(
-            _mm256_add_epi16(
-                _mm256_and_si256(_mm256_slli_epi16(r, 4), WSF_DEC_K256(WSF_DEC_K_F000)),
-                _mm256_maddubs_epi16(q, WSF_DEC_K256(WSF_DEC_K_W))),
-            WSF_DEC_K256(WSF_DEC_K_2080));
-        *h = _mm256_min_epu16(
-            _mm256_srli_epi16(_mm256_subs_epu16(p, WSF_DEC_K256(WSF_DEC_K_H)), 4),
-            WSF_DEC_K256(WSF_DEC_K_10));
-        v = _mm256_mask_blend_epi16(_mm256_cmpgt_epu16_mask(p, WSF_DEC_K256(WSF_DEC_K_4)), v,
-                                    v4);
-    }
-    return v;
+    return _mm512_xor_si512(a, _mm512_permutexvar_epi8(_mm512_srli_epi16(a, 2), flip));
 }
 
-/* vpermt2w indices: word 2j from lane j of the first register, word 2j + 1
- * from lane j of the second (j = 0..15 for 512 bits; row 0 of 256 bits:
- * j = 0..7, row 1: j = 8..15, with the second register's lanes from 16).
- * They interleave the even and the odd positions, and the low 16 bits of
- * the code points with bits 16..20. */
-#define WSF_DEC_EO2(j, n) (j), (n) + (j)
-#define WSF_DEC_EO8(j, n) WSF_DEC_EO2(j, n), WSF_DEC_EO2((j) + 1, n), \
-                          WSF_DEC_EO2((j) + 2, n), WSF_DEC_EO2((j) + 3, n)
-static const uint16_t wsf_dec_eo16[2][16] = {
-    {WSF_DEC_EO8(0, 16), WSF_DEC_EO8(4, 16)}, {WSF_DEC_EO8(8, 16), WSF_DEC_EO8(12, 16)}};
-static const uint16_t wsf_dec_eo32[32] = {WSF_DEC_EO8(0, 32), WSF_DEC_EO8(4, 32),
-                                          WSF_DEC_EO8(8, 32), WSF_DEC_EO8(12, 32)};
-
-/* 16 code points' low 16 bits v (and bits 16..20 h when has4), in order,
- * compressed by the 16 bits of keep and stored at out + *po. */
-WSF_TARGET_VBMI2 WSF_ALWAYS_INLINE void wsf_dec_put_avx512(__m256i v, __m256i h, int has4,
-                                                         unsigned keep, uint32_t *out,
-                                                         size_t *po)
+/* The 16 characters from the j-th on that end in a block (last: the
+ * positions of their last bytes; t, tp: the payload bytes of the block and
+ * of the 64 bytes before it), as 16 code points at out. */
+WSF_TARGET_VBMI2 WSF_ALWAYS_INLINE void wsf_dec_gather16_avx512(__m512i tp, __m512i t,
+                                                              __m512i last, size_t j,
+                                                              uint32_t *out)
 {
-    size_t o = *po;
-    v = _mm256_maskz_compress_epi16((__mmask16)keep, v);
-    if (has4) {
-        h = _mm256_maskz_compress_epi16((__mmask16)keep, h);
-        _mm512_storeu_si512((void *)(out + o),
-                            _mm512_permutex2var_epi16(_mm512_castsi256_si512(v),
-                                                      _mm512_loadu_si512(wsf_dec_eo32),
-                                                      _mm512_castsi256_si512(h)));
-    } else {
-        _mm512_storeu_si512((void *)(out + o), _mm512_cvtepu16_epi32(v));
-    }
-    *po = o + WSF_DEC_POPCNT64((unsigned long long)keep);
+    /* byte k of a lane: position last - k, counted from tp's first byte */
+    __m512i at = _mm512_add_epi8(
+        _mm512_permutexvar_epi8(_mm512_loadu_si512(wsf_dec_gspread + 4 * j), last),
+        _mm512_set1_epi32(0x3D3E3F40));
+    __m512i x = _mm512_permutex2var_epi8(tp, at, t);
+    __m512i start = _mm512_and_si512(x, _mm512_set1_epi32((int)0x80808080u));
+    /* x & ~start & (start - 1): the bits below the lowest start bit */
+    __m512i y = _mm512_ternarylogic_epi32(x, start, _mm512_sub_epi32(start, _mm512_set1_epi32(1)),
+                                          0x20);
+    __m512i cp = _mm512_madd_epi16(_mm512_maddubs_epi16(y, _mm512_set1_epi32(0x40014001)),
+                                   _mm512_set1_epi32(0x10000001));
+    /* ill-formed input (wsf_decode.h): at most U+10FFFF */
+    _mm512_storeu_si512((void *)out, _mm512_min_epu32(cp, _mm512_set1_epi32(0x10FFFF)));
 }
 
-/* UCS-4, 32 positions at p (p[0..35) readable) -> at most 32 code points
- * at out + *po; has4: a 4-byte lead among them. */
-WSF_TARGET_VBMI2 WSF_ALWAYS_INLINE void wsf_dec_half4_avx512(const uint8_t *p, int has4,
-                                                           uint32_t *out, size_t *po)
+/* 16 ASCII bytes widened to code points at out. */
+WSF_TARGET_VBMI2 WSF_ALWAYS_INLINE void wsf_dec_widen16_avx512(__m128i a, uint32_t *out)
 {
-    const __m128i *k = wsf_dec_k16_sse4();
-    __m256i a = _mm256_loadu_si256((const __m256i *)p);
-    __m256i a1 = _mm256_loadu_si256((const __m256i *)(p + 1));
-    __m256i he = _mm256_setzero_si256(), ho = he;
-    __m256i ve = wsf_dec_eo_avx512(k, a, _mm256_loadu_si256((const __m256i *)(p + 2)), has4,
-                                   &he);
-    __m256i vo = wsf_dec_eo_avx512(k, a1, _mm256_loadu_si256((const __m256i *)(p + 3)), has4,
-                                   &ho);
-    __m256i ilo = _mm256_loadu_si256((const __m256i *)wsf_dec_eo16[0]);
-    __m256i ihi = _mm256_loadu_si256((const __m256i *)wsf_dec_eo16[1]);
-    /* not 10xxxxxx: signed, the bytes above BF */
-    uint32_t keep = _mm256_cmpgt_epi8_mask(a, _mm256_set1_epi8((char)0xBF));
-    wsf_dec_put_avx512(_mm256_permutex2var_epi16(ve, ilo, vo),
-                       _mm256_permutex2var_epi16(he, ilo, ho), has4, keep & 0xFFFF, out, po);
-    wsf_dec_put_avx512(_mm256_permutex2var_epi16(ve, ihi, vo),
-                       _mm256_permutex2var_epi16(he, ihi, ho), has4, keep >> 16, out, po);
+    _mm512_storeu_si512((void *)out, _mm512_cvtepu8_epi32(a));
 }
 
-/* UCS-4, the 32 bytes at p (high, lead4: their bits of the block's masks). */
-WSF_TARGET_VBMI2 WSF_ALWAYS_INLINE void wsf_dec_any4_avx512(const uint8_t *p, uint32_t high,
-                                                          uint32_t lead4, uint32_t *out,
-                                                          size_t *po)
-{
-    if (high == 0) { /* 32 ASCII bytes: widen */
-        _mm512_storeu_si512((void *)(out + *po),
-                            _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)p)));
-        _mm512_storeu_si512((void *)(out + *po + 16),
-                            _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(p + 16))));
-        *po += 32;
-    } else {
-        wsf_dec_half4_avx512(p, lead4 != 0, out, po);
-    }
-}
+/* A 4-byte lead at every fourth byte from the first. */
+#define WSF_DEC_EVERY4 0x1111111111111111ULL
 
 WSF_TARGET_VBMI2
 static size_t wsf_dec_ucs4_avx512(const uint8_t *s, size_t n, uint32_t *out,
                                   size_t nout, size_t *po)
 {
     const __m512i f0 = _mm512_set1_epi8((char)0xF0);
+    const __m512i bf = _mm512_set1_epi8((char)0xBF);
+    const __m512i flip = _mm512_loadu_si512(wsf_dec_gflip);
+    const __m512i iota = _mm512_set_epi64(0x3F3E3D3C3B3A3938LL, 0x3736353433323130LL,
+                                          0x2F2E2D2C2B2A2928LL, 0x2726252423222120LL,
+                                          0x1F1E1D1C1B1A1918LL, 0x1716151413121110LL,
+                                          0x0F0E0D0C0B0A0908LL, 0x0706050403020100LL);
     const __m256i *k32 = wsf_dec_k32_avx2();
-    size_t i = 0, o = 0;
+    /* the payload bytes of the 64 bytes before s + i; read only where the
+     * block starts inside a character, which the first block never does */
+    __m512i tp = _mm512_setzero_si512();
+    size_t i = 0, o = 0, j, end, count;
+    /* a character s starts inside was written by the caller (as a stage
+     * that takes characters by their start, wsf_decode_vec.h, leaves it):
+     * go on from the next start */
+    while (i < 3 && i < n && (s[i] & 0xC0) == 0x80) {
+        i++;
+    }
     while (n - i >= 67 && nout - o >= 64) {
         __m512i a = _mm512_loadu_si512((const void *)(s + i));
         __mmask64 high = _mm512_movepi8_mask(a);
-        __mmask64 lead4 = _mm512_cmpge_epu8_mask(a, f0);
-        if (~high == 0 && WSF_DEC_POPCNT64(lead4) == 16) {
-            /* 64 bytes of 4-byte characters only (emoji, other astral
-             * text): AVX2's 32-byte block, which takes the blocks after it
-             * in its run loop while they are runs too (their fixed layout,
-             * no compression); i is then at the last block it took. */
-            wsf_dec_any32_ucs4_avx2(s, n, &i, _mm512_castsi512_si256(a), k32, out, nout, &o);
-            i += 32;
+        __mmask64 ends;
+        __m512i t, last;
+        if (high == 0) { /* 64 ASCII bytes */
+            wsf_dec_widen16_avx512(_mm512_castsi512_si128(a), out + o);
+            wsf_dec_widen16_avx512(_mm512_extracti32x4_epi32(a, 1), out + o + 16);
+            wsf_dec_widen16_avx512(_mm512_extracti32x4_epi32(a, 2), out + o + 32);
+            wsf_dec_widen16_avx512(_mm512_extracti32x4_epi32(a, 3), out + o + 48);
+            tp = _mm512_xor_si512(a, _mm512_set1_epi8((char)0x80));
+            o += 64;
+            i += 64;
             continue;
         }
-        wsf_dec_any4_avx512(s + i, (uint32_t)high, (uint32_t)lead4, out, &o);
-        wsf_dec_any4_avx512(s + i + 32, (uint32_t)(high >> 32), (uint32_t)(lead4 >> 32), out,
-                            &o);
+        if (~high == 0 && _mm512_cmpge_epu8_mask(a, f0) == WSF_DEC_EVERY4) {
+            /* 16 4-byte characters from the block's first byte (emoji,
+             * other astral text): AVX2's 32-byte block, which takes the
+             * blocks after it in its run loop while they are runs too
+             * (their fixed layout, no compression); i is then at the last
+             * block it took.  It writes the character it ends inside: go
+             * on from the next start. */
+            wsf_dec_any32_ucs4_avx2(s, n, &i, _mm512_castsi512_si256(a), k32, out, nout, &o);
+            for (i += 32, j = 0; j < 3 && i < n && (s[i] & 0xC0) == 0x80; j++) {
+                i++;
+            }
+            continue;
+        }
+        /* the characters' last bytes: a byte before a start (not
+         * 10xxxxxx: signed, above BF); s[i + 64] is read */
+        ends = _mm512_cmpgt_epi8_mask(_mm512_loadu_si512((const void *)(s + i + 1)), bf);
+        count = WSF_DEC_POPCNT64(ends);
+        last = _mm512_maskz_compress_epi8(ends, iota);
+        t = wsf_dec_payload_avx512(a, flip);
+        j = 0;
+        end = count;
+        if ((uint32_t)high == 0) { /* bytes 0..31 ASCII: the first 32 characters */
+            wsf_dec_widen16_avx512(_mm512_castsi512_si128(a), out + o);
+            wsf_dec_widen16_avx512(_mm512_extracti32x4_epi32(a, 1), out + o + 16);
+            j = 32;
+        } else if ((high >> 32) == 0) { /* bytes 32..63 ASCII: the last 32 */
+            end = count - 32;
+            wsf_dec_widen16_avx512(_mm512_extracti32x4_epi32(a, 2), out + o + end);
+            wsf_dec_widen16_avx512(_mm512_extracti32x4_epi32(a, 3), out + o + end + 16);
+        }
+        for (; j < end; j += 16) {
+            wsf_dec_gather16_avx512(tp, t, last, j, out + o + j);
+        }
+        tp = t;
+        o += count;
         i += 64;
+    }
+    /* back to the start of the character the last block left to the next */
+    for (j = 0; j < 3 && i > 0 && i < n && (s[i] & 0xC0) == 0x80; j++) {
+        i--;
     }
     WSF_DEC_HANDOFF(wsf_dec_ucs4_avx2);
 }
