@@ -61,15 +61,18 @@
 #  define WSF_TARGET_SSE4   __attribute__((target("ssse3,sse4.1")))
 #  define WSF_TARGET_AVX2   __attribute__((target("avx2")))
 #  define WSF_TARGET_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx2")))
-/* The transcoder's AVX-512 code: vpcompressb/w (VBMI2), vpermb/vpermt2b
- * (VBMI), and POPCNT. */
+/* The transcoder's AVX-512 code: vpcompressb/w (VBMI2), and POPCNT; its
+ * UCS-4 stage also vpermb/vpermt2b (VBMI). */
 #  define WSF_TARGET_VBMI2 \
+    __attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi2,avx2,popcnt")))
+#  define WSF_TARGET_VBMI \
     __attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,avx2,popcnt")))
 #else
 #  define WSF_TARGET_SSE4
 #  define WSF_TARGET_AVX2
 #  define WSF_TARGET_AVX512
 #  define WSF_TARGET_VBMI2
+#  define WSF_TARGET_VBMI
 #endif
 
 /* Force inlining of the small per-ISA helpers into their (target) callers. */

@@ -154,7 +154,7 @@ static const uint8_t wsf_dec_gspread[256] = {WSF_DEC_G64(0), WSF_DEC_G64(16),
                                              WSF_DEC_G64(32), WSF_DEC_G64(48)};
 
 /* The payload bytes of 64 input bytes (see above). */
-WSF_TARGET_VBMI2 WSF_ALWAYS_INLINE __m512i wsf_dec_payload_avx512(__m512i a, __m512i flip)
+WSF_TARGET_VBMI WSF_ALWAYS_INLINE __m512i wsf_dec_payload_avx512(__m512i a, __m512i flip)
 {
     return _mm512_xor_si512(a, _mm512_permutexvar_epi8(_mm512_srli_epi16(a, 2), flip));
 }
@@ -162,7 +162,7 @@ WSF_TARGET_VBMI2 WSF_ALWAYS_INLINE __m512i wsf_dec_payload_avx512(__m512i a, __m
 /* The 16 characters from the j-th on that end in a block (last: the
  * positions of their last bytes; t, tp: the payload bytes of the block and
  * of the 64 bytes before it), as 16 code points at out. */
-WSF_TARGET_VBMI2 WSF_ALWAYS_INLINE void wsf_dec_gather16_avx512(__m512i tp, __m512i t,
+WSF_TARGET_VBMI WSF_ALWAYS_INLINE void wsf_dec_gather16_avx512(__m512i tp, __m512i t,
                                                               __m512i last, size_t j,
                                                               uint32_t *out)
 {
@@ -182,7 +182,7 @@ WSF_TARGET_VBMI2 WSF_ALWAYS_INLINE void wsf_dec_gather16_avx512(__m512i tp, __m5
 }
 
 /* 16 ASCII bytes widened to code points at out. */
-WSF_TARGET_VBMI2 WSF_ALWAYS_INLINE void wsf_dec_widen16_avx512(__m128i a, uint32_t *out)
+WSF_TARGET_VBMI WSF_ALWAYS_INLINE void wsf_dec_widen16_avx512(__m128i a, uint32_t *out)
 {
     _mm512_storeu_si512((void *)out, _mm512_cvtepu8_epi32(a));
 }
@@ -190,7 +190,7 @@ WSF_TARGET_VBMI2 WSF_ALWAYS_INLINE void wsf_dec_widen16_avx512(__m128i a, uint32
 /* A 4-byte lead at every fourth byte from the first. */
 #define WSF_DEC_EVERY4 0x1111111111111111ULL
 
-WSF_TARGET_VBMI2
+WSF_TARGET_VBMI
 static size_t wsf_dec_ucs4_avx512(const uint8_t *s, size_t n, uint32_t *out,
                                   size_t nout, size_t *po)
 {
@@ -205,7 +205,7 @@ static size_t wsf_dec_ucs4_avx512(const uint8_t *s, size_t n, uint32_t *out,
     /* the payload bytes of the 64 bytes before s + i; read only where the
      * block starts inside a character, which the first block never does */
     __m512i tp = _mm512_setzero_si512();
-    size_t i = 0, o = 0, j, end, count;
+    size_t i = 0, o = 0, j, g, end, count;
     /* a character s starts inside was written by the caller (as a stage
      * that takes characters by their start, wsf_decode_vec.h, leaves it):
      * go on from the next start */
@@ -246,16 +246,17 @@ static size_t wsf_dec_ucs4_avx512(const uint8_t *s, size_t n, uint32_t *out,
         count = WSF_DEC_POPCNT64(ends);
         last = _mm512_maskz_compress_epi8(ends, iota);
         t = wsf_dec_payload_avx512(a, flip);
-        j = 0;
-        end = count;
-        if ((uint32_t)high == 0) { /* bytes 0..31 ASCII: the first 32 characters */
-            wsf_dec_widen16_avx512(_mm512_castsi512_si128(a), out + o);
-            wsf_dec_widen16_avx512(_mm512_extracti32x4_epi32(a, 1), out + o + 16);
-            j = 32;
-        } else if ((high >> 32) == 0) { /* bytes 32..63 ASCII: the last 32 */
-            end = count - 32;
-            wsf_dec_widen16_avx512(_mm512_extracti32x4_epi32(a, 2), out + o + end);
-            wsf_dec_widen16_avx512(_mm512_extracti32x4_epi32(a, 3), out + o + end + 16);
+        /* the ASCII 16-byte quarters before the block's first other byte
+         * and after its last: widened, 16 characters each (j: the first
+         * character to gather, end: the one after the last) */
+        j = 16 * (size_t)(WSF_DEC_CTZ64(high) >> 4);
+        end = count - 16 * (size_t)(WSF_DEC_CLZ64(high) >> 4);
+        for (g = 0; g < j; g += 16) {
+            wsf_dec_widen16_avx512(_mm_loadu_si128((const __m128i *)(s + i + g)), out + o + g);
+        }
+        for (g = end; g < count; g += 16) {
+            wsf_dec_widen16_avx512(_mm_loadu_si128((const __m128i *)(s + i + 64 - count + g)),
+                                   out + o + g);
         }
         for (; j < end; j += 16) {
             wsf_dec_gather16_avx512(tp, t, last, j, out + o + j);

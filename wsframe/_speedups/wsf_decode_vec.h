@@ -130,10 +130,28 @@ ATTR static size_t NAME(const uint8_t *s, size_t n, T *out, size_t nout,      \
     return i2_;                                                               \
 } while (0)
 
+/* POPCNT64; CTZ64 / CLZ64: the zero bits below the lowest / above the
+ * highest set bit of x, which must not be 0. */
 #if defined(__GNUC__) || defined(__clang__)
 #  define WSF_DEC_POPCNT64(x) ((size_t)__builtin_popcountll(x))
+#  define WSF_DEC_CTZ64(x) ((unsigned)__builtin_ctzll(x))
+#  define WSF_DEC_CLZ64(x) ((unsigned)__builtin_clzll(x))
 #elif defined(_MSC_VER)
 #  define WSF_DEC_POPCNT64(x) ((size_t)__popcnt64(x))
+static __forceinline unsigned wsf_dec_ctz64(unsigned long long x)
+{
+    unsigned long r;
+    _BitScanForward64(&r, x);
+    return (unsigned)r;
+}
+static __forceinline unsigned wsf_dec_clz64(unsigned long long x)
+{
+    unsigned long r;
+    _BitScanReverse64(&r, x);
+    return 63u - (unsigned)r;
+}
+#  define WSF_DEC_CTZ64(x) wsf_dec_ctz64(x)
+#  define WSF_DEC_CLZ64(x) wsf_dec_clz64(x)
 #endif
 
 #endif /* WSF_DECODE_VEC_H */
