@@ -61,13 +61,17 @@
  * one taken in a loop while they are runs too, and every other block
  * through the general block over 32 bytes (wsf_dec_any32_ucs1/2/4_avx2,
  * wsf_dec_gen32_*_avx2).  AVX-512 keeps
- * vpcompress for every block except a 64-byte block of 2-byte (UCS-2) or
- * 4-byte (UCS-4) characters only, which goes to AVX2's 32-byte block and
- * its run loop.  UCS-4
+ * vpcompress for every Latin-1 and UCS-2 block except a 64-byte block of
+ * 2-byte characters only, which goes to AVX2's 32-byte block and its run
+ * loop (as does a UCS-4 block of 4-byte characters only); its other UCS-4
+ * blocks compute nothing per position: each character's bytes are gathered
+ * into a 32-bit lane (vpermb/vpermt2b from the vpcompressb-packed positions
+ * of the characters' last bytes), a block taking the characters that end
+ * in it (wsf_decode_avx512.h).  UCS-4
  * chunks without a 4-byte lead skip the bits 16..20 arithmetic. *
  * Levels (wsf_level from wsf_cpu.h): SSE4 (16 bytes a step), AVX2 (16
  * positions per register, 32-byte blocks) and AVX-512 (64 bytes a step,
- * with VBMI2's vpcompress; without VBMI2 the AVX2 kernels) have SIMD
+ * with VBMI2's vpcompress and VBMI's vpermb; without them the AVX2 kernels) have SIMD
  * transcoders; NEON for Latin-1 and UCS-2 (UCS-4 goes to CPython's decoder
  * until it is measured on hardware).  SSE2 and scalar have the SIMD or
  * word-wise ASCII bet, then the one-pass scalar decoder (wsf_dec_checked*:

@@ -1,6 +1,7 @@
 /*
- * wsf_decode_avx512.h -- the transcoder's AVX-512 VBMI2 stages (64 bytes a step,
- * vpcompressb/w), handing their tails to the AVX2 stages.
+ * wsf_decode_avx512.h -- the transcoder's AVX-512 VBMI2 stages (64 bytes a step;
+ * vpcompressb/w, and for UCS-4 vpermb/vpermt2b of VBMI), handing their tails
+ * to the AVX2 stages.
  * Included once, by wsf_dispatch.h, after wsf_decode_vec.h and this ISA's
  * instantiation of wsf_decode_body.h / wsf_decode_lanes_body.h.
  */
@@ -10,9 +11,9 @@
 #if defined(WSF_ARCH_X86_64)
 
 /* ---- AVX-512 VBMI2 (Ice Lake, Zen 4 and later): 64 bytes per step, the
- * compaction done by vpcompressb/w/d.  Used at the AVX512 level only when
- * the CPU has VBMI2 (wsf_cpu.h: wsf_cpu_vbmi2; the AVX512 level needs F+BW+VL
- * only); otherwise that level runs the AVX2 kernels. ---- */
+ * compaction done by vpcompressb/w.  Used at the AVX512 level only when the
+ * CPU has VBMI2 and VBMI (wsf_cpu.h: wsf_cpu_vbmi2; the AVX512 level needs
+ * F+BW+VL only); otherwise that level runs the AVX2 kernels. ---- */
 
 /* 64 bytes at s (s[0..67) readable) -> at most 64 code points at out + o. */
 WSF_TARGET_VBMI2
@@ -128,9 +129,11 @@ static size_t wsf_dec_ucs2_avx512(const uint8_t *s, size_t n, uint16_t *out,
  * No table lookup or variable shift per lane, and nothing between the
  * block's loads and its compress goes through a general register: on Zen 4,
  * which runs a 512-bit operation as two 256-bit halves, the operation count
- * and that chain of latency decided the speed (the even/odd lanes of
- * wsf_decode_sse4.h on 256 bits, what this replaced, took 9.0 us on 64 KiB
- * of mixed text, this 6.4 us: bench/transcode_time.c). ---- */
+ * and that chain of latency decided the speed.  What this replaced (the
+ * even/odd 16-bit lanes of wsf_decode_sse4.h at every position of each
+ * 32-byte half, vpermt2w, vpcompressw) took 9.1 us on 64 KiB of mixed text
+ * and 9.0 on the JSON records; this takes 6.5 and 8.0 (bench/transcode_time.c
+ * builds, interleaved). ---- */
 
 /* XORed into a byte whose top 6 bits are k (vpermb reads the low 6 bits of
  * its index, so the byte shifted right by 2 is the index): 0xxxxxxx ->

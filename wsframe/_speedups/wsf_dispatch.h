@@ -20,7 +20,8 @@
  *   sse4     128-bit           128-bit lookup      16 bytes a step
  *   avx2     256-bit           256-bit lookup      32-byte blocks
  *   avx512   512-bit, masked   512-bit lookup      64 bytes a step with VBMI2
- *                                                  (else the AVX2 kernels)
+ *                                                  and VBMI (else the AVX2
+ *                                                  kernels)
  *   neon     128-bit           128-bit lookup      16 bytes a step (UCS-4:
  *                                                  CPython's decoder)
  */
@@ -66,7 +67,7 @@
 #define WSF_TARGET WSF_TARGET_AVX512
 #include "wsf_mask_body.h"
 #include "wsf_utf8_body.h"
-/* The transcoder's AVX-512 code runs only where the CPU has VBMI2. */
+/* The transcoder's AVX-512 code runs only where the CPU has VBMI2 and VBMI. */
 #undef WSF_TARGET
 #define WSF_TARGET WSF_TARGET_VBMI2
 #define WSF_DEC_NEXT(name) name##_avx2
