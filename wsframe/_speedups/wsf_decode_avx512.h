@@ -132,8 +132,7 @@ static size_t wsf_dec_ucs2_avx512(const uint8_t *s, size_t n, uint16_t *out,
  * and that chain of latency decided the speed.  What this replaced (the
  * even/odd 16-bit lanes of wsf_decode_sse4.h at every position of each
  * 32-byte half, vpermt2w, vpcompressw) took 9.1 us on 64 KiB of mixed text
- * and 9.0 on the JSON records; this takes 6.5 and 8.0 (bench/transcode_time.c
- * builds, interleaved). ---- */
+ * and 9.0 on the JSON records; this takes 6.5 and 8.0 (bench/transcode_ab.sh). ---- */
 
 /* XORed into a byte whose top 6 bits are k (vpermb reads the low 6 bits of
  * its index, so the byte shifted right by 2 is the index): 0xxxxxxx ->
