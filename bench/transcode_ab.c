@@ -21,7 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include "transcode_clock.h"
 
 #define ROUNDS 41
 
@@ -30,19 +30,6 @@ int b_init(const char *level);
 unsigned a_scan(const uint8_t *s, size_t n, size_t *nchars);
 void a_run(int k, const uint8_t *s, size_t n, void *out, size_t nchars);
 void b_run(int k, const uint8_t *s, size_t n, void *out, size_t nchars);
-
-static double now_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
-}
-
-static int by_value(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 int main(int argc, char **argv)
 {

@@ -16,21 +16,8 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
+#include "transcode_clock.h"
 #include "wsf_dispatch.h"
-
-static double now_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
-}
-
-static int by_value(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 /* One call, in the output kind k (1, 2 or 4 bytes a code point); level -1:
  * the one-pass scalar decoder, which validates too (wsf_dec_checked*, what
