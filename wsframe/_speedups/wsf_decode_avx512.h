@@ -192,6 +192,17 @@ WSF_TARGET_VBMI WSF_ALWAYS_INLINE void wsf_dec_widen16_avx512(__m128i a, uint32_
 /* A 4-byte lead at every fourth byte from the first. */
 #define WSF_DEC_EVERY4 0x1111111111111111ULL
 
+/* i moved past the continuation bytes at s + i (at most three: the rest of
+ * a character another stage wrote). */
+static inline size_t wsf_dec_next_start(const uint8_t *s, size_t n, size_t i)
+{
+    size_t k;
+    for (k = 0; k < 3 && i < n && (s[i] & 0xC0) == 0x80; k++) {
+        i++;
+    }
+    return i;
+}
+
 WSF_TARGET_VBMI
 static size_t wsf_dec_ucs4_avx512(const uint8_t *s, size_t n, uint32_t *out,
                                   size_t nout, size_t *po)
@@ -204,16 +215,15 @@ static size_t wsf_dec_ucs4_avx512(const uint8_t *s, size_t n, uint32_t *out,
                                           0x1F1E1D1C1B1A1918LL, 0x1716151413121110LL,
                                           0x0F0E0D0C0B0A0908LL, 0x0706050403020100LL);
     const __m256i *k32 = wsf_dec_k32_avx2();
-    /* the payload bytes of the 64 bytes before s + i; read only where the
-     * block starts inside a character, which the first block never does */
+    /* the payload bytes of the block before, when it was gathered: read
+     * only where a block starts inside a character, which only a gathered
+     * block leaves (after an ASCII block or AVX2's run loop, and at s, the
+     * next block starts at a character) */
     __m512i tp = _mm512_setzero_si512();
-    size_t i = 0, o = 0, j, g, end, count;
     /* a character s starts inside was written by the caller (as a stage
      * that takes characters by their start, wsf_decode_vec.h, leaves it):
      * go on from the next start */
-    while (i < 3 && i < n && (s[i] & 0xC0) == 0x80) {
-        i++;
-    }
+    size_t i = wsf_dec_next_start(s, n, 0), o = 0, j, g, end, count;
     while (n - i >= 67 && nout - o >= 64) {
         __m512i a = _mm512_loadu_si512((const void *)(s + i));
         __mmask64 high = _mm512_movepi8_mask(a);
@@ -224,7 +234,6 @@ static size_t wsf_dec_ucs4_avx512(const uint8_t *s, size_t n, uint32_t *out,
             wsf_dec_widen16_avx512(_mm512_extracti32x4_epi32(a, 1), out + o + 16);
             wsf_dec_widen16_avx512(_mm512_extracti32x4_epi32(a, 2), out + o + 32);
             wsf_dec_widen16_avx512(_mm512_extracti32x4_epi32(a, 3), out + o + 48);
-            tp = _mm512_xor_si512(a, _mm512_set1_epi8((char)0x80));
             o += 64;
             i += 64;
             continue;
@@ -237,9 +246,7 @@ static size_t wsf_dec_ucs4_avx512(const uint8_t *s, size_t n, uint32_t *out,
              * block it took.  It writes the character it ends inside: go
              * on from the next start. */
             wsf_dec_any32_ucs4_avx2(s, n, &i, _mm512_castsi512_si256(a), k32, out, nout, &o);
-            for (i += 32, j = 0; j < 3 && i < n && (s[i] & 0xC0) == 0x80; j++) {
-                i++;
-            }
+            i = wsf_dec_next_start(s, n, i + 32);
             continue;
         }
         /* the characters' last bytes: a byte before a start (not
@@ -268,9 +275,7 @@ static size_t wsf_dec_ucs4_avx512(const uint8_t *s, size_t n, uint32_t *out,
         i += 64;
     }
     /* back to the start of the character the last block left to the next */
-    for (j = 0; j < 3 && i > 0 && i < n && (s[i] & 0xC0) == 0x80; j++) {
-        i--;
-    }
+    i = wsf_utf8_boundary(s, 0, i);
     WSF_DEC_HANDOFF(wsf_dec_ucs4_avx2);
 }
 
