@@ -172,19 +172,19 @@ def _read_params(params: Sequence[tuple[str, str | None]], side: str) -> dict[st
         # RFC 7692 §7.1: an unknown parameter, a duplicated one or an invalid
         # value makes the server decline the offer / the client fail.
         if key not in _PARAMS:
-            raise ValueError(f"unknown parameter {name!r} in the {side}")
+            raise ValueError(f"unknown parameter {name!r:.40} in the {side}")
         if key in seen:
-            raise ValueError(f"duplicate parameter {name!r} in the {side}")
+            raise ValueError(f"duplicate parameter {name!r:.40} in the {side}")
         if key in (_SNCT, _CNCT):
             if value is not None:
-                raise ValueError(f"{name} takes no value, got {value!r} in the {side}")
+                raise ValueError(f"{name} takes no value, got {value!r:.40} in the {side}")
         elif value is None:
             # client_max_window_bits may come without a value only in an
             # offer (RFC 7692 §7.1.2.2); server_max_window_bits never.
             if not (key == _CMWB and side == "offer"):
                 raise ValueError(f"{name} needs a value in the {side}")
         elif _WINDOW_VALUE.match(value) is None:
-            raise ValueError(f"invalid {name}={value!r} in the {side} (must be 8..15 without leading zeros)")
+            raise ValueError(f"invalid {name}={value!r:.40} in the {side} (must be 8..15 without leading zeros)")
         seen[key] = value
     return seen
 

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ._headers import Extension, Fields, check_offered, is_token, parse_extensions
+from ._headers import Extension, Fields, check_offered, is_host, is_token, parse_extensions
 from ._headers import ascii_lower as _lower
 from ._headers import text as _text
 from .errors import HandshakeError
@@ -71,9 +71,9 @@ def accept_key(key: str | bytes) -> str:
     try:
         raw = base64.b64decode(key.encode("ascii"), validate=True)
     except (binascii.Error, UnicodeEncodeError):
-        raise ValueError(f"Sec-WebSocket-Key {key!r} is not valid base64") from None
+        raise ValueError(f"Sec-WebSocket-Key {key!r:.40} is not valid base64") from None
     if len(raw) != 16:
-        raise ValueError(f"Sec-WebSocket-Key must encode 16 bytes, {key!r} encodes {len(raw)}")
+        raise ValueError(f"Sec-WebSocket-Key must encode 16 bytes, {key!r:.40} encodes {len(raw)}")
     digest = hashlib.sha1((key + GUID).encode("ascii")).digest()
     return base64.b64encode(digest).decode("ascii")
 
@@ -99,20 +99,86 @@ def _check_subprotocols(names: Sequence[str], display: str) -> list[str]:
     seen: set[str] = set()
     for name in names:
         if not is_token(name):
-            raise ValueError(f"{display}: {name!r} is not a valid subprotocol name (a token)")
+            raise ValueError(f"{display}: {name!r:.40} is not a valid subprotocol name (a token)")
         if name in seen:
-            raise ValueError(f"{display}: subprotocol {name!r} is listed twice")
+            raise ValueError(f"{display}: subprotocol {name!r:.40} is listed twice")
         seen.add(name)
     return list(names)
 
 
+# RFC 9110 §5.5: field-value = *field-content, visible characters with SP / HTAB only
+# between them (what we send: ASCII; obs-text is obsolete).  No CR, LF or NUL, so no header
+# injection, and no surrounding whitespace, which RFC 9113 §8.2.1 forbids in HTTP/2.
+_FIELD_VALUE = re.compile(r"(?:[\x21-\x7e](?:[\t\x20-\x7e]*[\x21-\x7e])?)?\Z")
+
+
 def _check_value(value: str, what: str) -> str:
-    """A header value we send: a str without CR, LF or NUL (no header injection)."""
+    """A header value we send: a str of visible ASCII, spaces and tabs only inside.
+
+    Raises:
+        TypeError: not a str.
+        ValueError: any other character (CR, LF and NUL included), or
+            leading or trailing whitespace.
+    """
     if not isinstance(value, str):
         raise TypeError(f"{what} must be str, not {type(value).__name__}")
-    if any(c in value for c in "\r\n\0"):
-        raise ValueError(f"{what} must not contain CR, LF or NUL: {value!r}")
+    if _FIELD_VALUE.match(value) is None:
+        raise ValueError(
+            f"{what} must be a header field value (visible ASCII, spaces and tabs only inside): {value!r:.40}"
+        )
     return value
+
+
+def _check_host(value: str, what: str) -> str:
+    """A Host (or :authority) value we send: ``host[:port]`` (:func:`is_host`).
+
+    Raises:
+        TypeError: not a str.
+        ValueError: empty, or not ``uri-host [":" port]``.
+    """
+    if not _check_value(value, what):
+        raise ValueError(f"{what} must not be empty")
+    if not is_host(value):
+        raise ValueError(f"{what} must be host or host:port (RFC 9110 §7.2), not {value!r:.40}")
+    return value
+
+
+def _check_extensions(value: str, what: str) -> str:
+    """A Sec-WebSocket-Extensions value we send or offered: the §9.1 grammar.
+
+    Raises:
+        TypeError: not a str.
+        ValueError: not a header field value, or not a ``1#extension`` list.
+    """
+    try:
+        parse_extensions(_check_value(value, what))
+    except HandshakeError as exc:  # our own argument: a ValueError, not the peer's fault
+        raise ValueError(f"{what}: {exc}") from None
+    return value
+
+
+def _check_offer(subprotocols: object, extensions: object) -> list[str]:
+    """What a client offered, checked before a response is judged by it.
+
+    Returns:
+        The subprotocol names, as a list.
+
+    Raises:
+        TypeError: ``subprotocols`` is not a sequence of str, ``extensions``
+            neither a str nor None.
+        ValueError: a name is not a token or is repeated, or ``extensions``
+            is malformed.
+    """
+    if isinstance(subprotocols, (str, bytes)) or not isinstance(subprotocols, Iterable):
+        raise TypeError(f"subprotocols must be a sequence of names, not {type(subprotocols).__name__}")
+    names = list(subprotocols)
+    for name in names:
+        if not isinstance(name, str):
+            raise TypeError(f"subprotocols must be str names, not {type(name).__name__}")
+    _check_subprotocols(names, "subprotocols")
+    if extensions is not None:
+        _check_extensions(extensions, "extensions")  # type: ignore[arg-type]
+    return names
 
 
 # --------------------------------------------------------------------------- server
@@ -162,7 +228,7 @@ def check_request(method: str | bytes, headers: Headers | Mapping[str | bytes, s
             when the client asks for another protocol version.
         TypeError: headers are not (str | bytes) pairs.
     """
-    method = _text(method, "method") if isinstance(method, (bytes, bytearray)) else method
+    method = _text(method, "method") if isinstance(method, (bytes, bytearray, memoryview)) else method
     if not isinstance(method, str):
         raise TypeError(f"method must be str or bytes, not {type(method).__name__}")
     # §4.2.1 item 1: an HTTP/1.1 or higher GET request.
@@ -174,6 +240,9 @@ def check_request(method: str | bytes, headers: Headers | Mapping[str | bytes, s
     host = fields.single("host", "Host")
     if not host:
         raise HandshakeError("missing Host header" if host is None else "empty Host header")
+    # RFC 9112 §3.2: a Host field with an invalid value is a 400 (RFC 9110 §7.2: uri-host [":" port]).
+    if not is_host(host):
+        raise HandshakeError(f"invalid Host header {host!r:.60} (expected host or host:port)")
 
     # §4.2.1 item 3: |Upgrade| containing "websocket", ASCII case-insensitive.
     fields.require_token(
@@ -250,7 +319,8 @@ def response_headers(
 
     Raises:
         ValueError: ``key`` is not base64 of 16 bytes, ``subprotocol`` is not
-            a token, or ``extensions`` contains CR, LF or NUL.
+            a token, or ``extensions`` is not a Sec-WebSocket-Extensions value
+            (RFC 6455 §9.1: at least one extension, in a header field value).
     """
     headers = [
         ("Upgrade", "websocket"),
@@ -269,7 +339,7 @@ def _chosen_fields(subprotocol: str | None, extensions: str | None) -> list[tupl
         _check_subprotocols([subprotocol], "subprotocol")
         fields.append(("Sec-WebSocket-Protocol", subprotocol))
     if extensions is not None:
-        fields.append(("Sec-WebSocket-Extensions", _check_value(extensions, "extensions")))
+        fields.append(("Sec-WebSocket-Extensions", _check_extensions(extensions, "extensions")))
     return fields
 
 
@@ -279,7 +349,7 @@ def _chosen_fields(subprotocol: str | None, extensions: str | None) -> list[tupl
 def request_headers(
     host: str,
     *,
-    key: str,
+    key: str | bytes,
     subprotocols: Sequence[str] = (),
     extensions: str | None = None,
     origin: str | None = None,
@@ -290,7 +360,8 @@ def request_headers(
 
     Args:
         host: the Host value (``host`` or ``host:port``, §4.1 item 4).
-        key: from :func:`new_key` (keep it for :func:`check_response`).
+        key: from :func:`new_key` (keep it for :func:`check_response`); ASCII
+            bytes are taken as str.
         subprotocols: names to offer, in order of preference (§4.1 item 10).
         extensions: a Sec-WebSocket-Extensions value to offer (e.g.
             :func:`wsframe.deflate.offer`), or None.
@@ -302,10 +373,16 @@ def request_headers(
 
     Raises:
         ValueError: a key that is not base64 of 16 bytes, a subprotocol that is
-            not a token or is repeated, an empty host, or a value with CR/LF.
+            not a token or is repeated, a host that is not ``host[:port]``,
+            extensions that are not a Sec-WebSocket-Extensions list, or a value
+            that is not a header field value (control characters, surrounding
+            whitespace, characters outside ASCII).
+        TypeError: an argument of the wrong type.
     """
-    if not _check_value(host, "host"):
-        raise ValueError("host must not be empty")
+    _check_host(host, "host")
+    if isinstance(key, (bytes, bytearray)):
+        key = _text(key, "value")
+    _check_value(key, "key")
     accept_key(key)  # §4.1 item 7: base64 of 16 bytes
     headers = [
         ("Host", host),
@@ -330,7 +407,7 @@ def _offered_fields(origin: str | None, subprotocols: Sequence[str], extensions:
         names = _check_subprotocols(list(subprotocols), "subprotocols")
         fields.append(("Sec-WebSocket-Protocol", ", ".join(names)))
     if extensions is not None:
-        fields.append(("Sec-WebSocket-Extensions", _check_value(extensions, "extensions")))
+        fields.append(("Sec-WebSocket-Extensions", _check_extensions(extensions, "extensions")))
     return fields
 
 
@@ -361,9 +438,20 @@ def check_response(
         HandshakeError: the client must fail the WebSocket connection.  For a
             status other than 101, ``.status`` is the status the server sent;
             otherwise it is 400 (the client answers nothing).
+        TypeError: ``status`` is not an int, ``subprotocols`` not a sequence
+            of str, ``key`` or ``extensions`` not a str.
+        ValueError: our own arguments are wrong (checked first, so that the
+            server is never blamed for them): ``key`` is not base64 of 16
+            bytes, an offered subprotocol is not a token, ``extensions`` is
+            malformed.
     """
-    if isinstance(subprotocols, str):
-        raise TypeError("subprotocols must be a sequence of names, not a str")
+    if not isinstance(status, int) or isinstance(status, bool):
+        raise TypeError(f"status must be an int, not {type(status).__name__}")
+    offered = _check_offer(subprotocols, extensions)
+    try:
+        expected = accept_key(key)
+    except ValueError as exc:
+        raise ValueError(f"key: {exc}") from None
     # §4.1 (server's response) item 1: anything but 101 is handled per HTTP; no WebSocket.
     if status != 101:
         raise HandshakeError(f"the server answered {status} instead of 101 Switching Protocols", status=status)
@@ -385,10 +473,6 @@ def check_response(
     accept = fields.required(
         "sec-websocket-accept", "Sec-WebSocket-Accept", "the response has no Sec-WebSocket-Accept header"
     )
-    try:
-        expected = accept_key(key)
-    except ValueError as exc:
-        raise ValueError(f"key: {exc}") from None
     if accept != expected:
         raise HandshakeError(f"Sec-WebSocket-Accept {accept!r:.60} does not match our key (expected {expected!r})")
 
@@ -404,8 +488,8 @@ def check_response(
 
     # Item 6: a subprotocol the client did not offer fails the connection.
     chosen = fields.single("sec-websocket-protocol", "Sec-WebSocket-Protocol")
-    if chosen is not None and chosen not in subprotocols:
-        if not subprotocols:
+    if chosen is not None and chosen not in offered:
+        if not offered:
             raise HandshakeError(f"the server chose subprotocol {chosen!r:.60} but none was offered")
-        raise HandshakeError(f"the server chose subprotocol {chosen!r:.60}, which is not one of {list(subprotocols)}")
+        raise HandshakeError(f"the server chose subprotocol {chosen!r:.60}, which is not one of {offered}")
     return chosen, answered

@@ -23,6 +23,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from ._handshake import (
     VERSION,
     Request,
+    _check_host,
+    _check_offer,
     _check_value,
     _chosen_fields,
     _offered_fields,
@@ -32,6 +34,7 @@ from ._handshake import (
 )
 from ._headers import ascii_lower as _lower
 from ._headers import field_pairs as _field_pairs
+from ._headers import is_host
 from ._headers import text as _text
 from .errors import HandshakeError
 
@@ -59,6 +62,11 @@ _BAD_NAME_CHAR = re.compile(r"[^\x21-\x40\x5b-\x7e]")
 # RFC 9113 §8.2.1: no NUL, CR or LF in a value, and no leading or trailing SP / HTAB.
 _BAD_VALUE = re.compile(r"[\x00\r\n]|\A[ \t]|[ \t]\Z")
 _STATUS = re.compile(r"[0-9]{3}\Z")
+# RFC 9113 §8.3.1: :path is the target URI's path and query: it starts with "/" and holds
+# no whitespace, no control character, nothing outside ASCII and no fragment ("#").
+_PATH = re.compile(r"/[\x21-\x22\x24-\x7e]*\Z")
+# RFC 9113 §8.3.1 / RFC 3986 §6.2.3: the port a scheme implies may be left out.
+_DEFAULT_PORT = {"http": ":80", "https": ":443"}
 
 # Stand-ins for the HTTP/1.1 fields that RFC 8441 §5 supersedes, so that the HTTP/1.1
 # checks see a complete upgrade; they never reach the caller or the wire.
@@ -85,7 +93,7 @@ def _field_block(headers: object, allowed_pseudo: frozenset[str]) -> tuple[dict[
         # RFC 9113 §8.2.1: lowercase names, the allowed characters, a clean value.
         body = name[1:] if name.startswith(":") else name
         if not body or _BAD_NAME_CHAR.search(body) or ":" in body:
-            what = "uppercase" if body.lower() != body else "invalid"
+            what = "uppercase" if _lower(body) != body else "invalid"
             raise HandshakeError(f"{what} field name {name!r:.60} (HTTP/2 field names are lowercase tokens)")
         if _BAD_VALUE.search(value):
             raise HandshakeError(
@@ -106,6 +114,16 @@ def _field_block(headers: object, allowed_pseudo: frozenset[str]) -> tuple[dict[
             raise HandshakeError(f"connection-specific field {name}: {value!r:.40} is not allowed in HTTP/2")
         regular.append((name, value))
     return pseudo, regular
+
+
+def _origin_key(authority: str, scheme: str) -> str:
+    """``host[:port]`` as compared (RFC 3986 §6.2.2-§6.2.3): the host ASCII-lowercased,
+    the scheme's default port (or an empty one) left out."""
+    authority = _lower(authority)
+    for port in (_DEFAULT_PORT[scheme], ":"):
+        if authority.endswith(port):
+            return authority[: -len(port)]
+    return authority
 
 
 def check_connect_request(headers: Headers | Mapping[str | bytes, str | bytes]) -> Request:
@@ -156,8 +174,8 @@ def check_connect_request(headers: Headers | Mapping[str | bytes, str | bytes]) 
     path = pseudo.get(":path")
     if not path:
         raise HandshakeError("extended CONNECT without :path" if path is None else "empty :path")
-    if not path.startswith("/"):
-        raise HandshakeError(f":path {path!r:.60} is not a path (it must start with '/')")
+    if not _PATH.match(path):
+        raise HandshakeError(f":path {path!r:.60} is not a path and query (a '/' first, then visible ASCII, no '#')")
     # RFC 8441 §5: the authority part of the target URI (it stands for RFC 6455's Host), with
     # no userinfo (RFC 9113 §8.3.1); a Host field, if any, names the same entity.
     authority = pseudo.get(":authority")
@@ -165,8 +183,12 @@ def check_connect_request(headers: Headers | Mapping[str | bytes, str | bytes]) 
         raise HandshakeError("extended CONNECT without :authority" if authority is None else "empty :authority")
     if "@" in authority:
         raise HandshakeError(f":authority {authority!r:.60} must not contain userinfo")
+    if not is_host(authority):
+        raise HandshakeError(f"invalid :authority {authority!r:.60} (expected host or host:port)")
     hosts = [value for name, value in regular if name == "host"]
-    if any(host != authority for host in hosts):
+    if len(hosts) > 1:
+        raise HandshakeError(f"host appears {len(hosts)} times; it must appear at most once")
+    if hosts and _origin_key(hosts[0], scheme) != _origin_key(authority, scheme):
         raise HandshakeError(f"host {hosts[0]!r:.60} differs from :authority {authority!r:.60}")
 
     # RFC 8441 §5: the version, origin, subprotocol and extension fields as in RFC 6455;
@@ -241,16 +263,19 @@ def connect_request_headers(
         ``sec-websocket-version: 13`` and the optional fields, names lowercase.
 
     Raises:
-        ValueError: an empty authority or a path not starting with ``/``, a
+        ValueError: an authority that is not ``host[:port]``, a path that is
+            not a path and query (``/`` first, visible ASCII, no ``#``), a
             scheme other than http/https, a subprotocol that is not a token
-            or is repeated, or a value with CR, LF or NUL.
+            or is repeated, extensions that are not a Sec-WebSocket-Extensions
+            list, or a value that is not a header field value (control
+            characters, surrounding whitespace, characters outside ASCII).
+        TypeError: an argument of the wrong type.
     """
     if scheme not in ("http", "https"):
-        raise ValueError(f"scheme must be 'https' (wss) or 'http' (ws), not {scheme!r}")
-    if not _check_value(authority, "authority"):
-        raise ValueError("authority must not be empty")
-    if not _check_value(path, "path").startswith("/"):
-        raise ValueError(f"path must start with '/', not {path!r}")
+        raise ValueError(f"scheme must be 'https' (wss) or 'http' (ws), not {scheme!r:.40}")
+    _check_host(authority, "authority")
+    if not _PATH.match(_check_value(path, "path")):
+        raise ValueError(f"path must be a path and query ('/' first, visible ASCII, no '#'), not {path!r:.40}")
     headers = [
         (":method", "CONNECT"),
         (":protocol", "websocket"),
@@ -285,9 +310,10 @@ def check_connect_response(
         HandshakeError: the client must fail the WebSocket connection.  For a
             status other than 2xx, ``.status`` is the status the server sent;
             otherwise 400.
+        TypeError, ValueError: our own offer is wrong (checked first, as
+            :func:`~wsframe.handshake.check_response` does).
     """
-    if isinstance(subprotocols, str):
-        raise TypeError("subprotocols must be a sequence of names, not a str")
+    _check_offer(subprotocols, extensions)  # our own arguments first: never blamed on the server
     pseudo, regular = _field_block(headers, _RESPONSE_PSEUDO)
     # RFC 9113 §8.3.2: every response carries :status (three digits).
     status = pseudo.get(":status")

@@ -9,6 +9,7 @@ the same for both backends: a handshake happens once per connection.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
@@ -21,6 +22,7 @@ __all__ = [
     "ascii_lower",
     "check_offered",
     "field_pairs",
+    "is_host",
     "is_token",
     "parse_list",
     "parse_extensions",
@@ -39,6 +41,15 @@ _TOKEN_FULL = re.compile(_TCHAR + r"+\Z")
 # RFC 9110 §5.6.4: quoted-string = DQUOTE *( qdtext / quoted-pair ) DQUOTE.
 _QUOTED = re.compile(r'"((?:[\t !#-\[\]-~\x80-\xff]|\\[\t -~\x80-\xff])*)"')
 _QUOTED_PAIR = re.compile(r"\\(.)", re.DOTALL)
+# RFC 9110 §5.5: a field value holding NUL, CR or LF MUST be rejected (or those replaced with
+# SP; rejecting is the safe choice: the value may be echoed into a response).
+_BAD_VALUE_CHAR = re.compile(r"[\x00\r\n]")
+# RFC 9110 §7.2 / RFC 3986 §3.2.2: Host = uri-host [ ":" port ], uri-host = IP-literal /
+# IPv4address / reg-name (reg-name = *( unreserved / pct-encoded / sub-delims ) covers the
+# IPv4 form), port = *DIGIT.
+_REG_NAME = r"(?:[A-Za-z0-9\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})+"
+_IP_LITERAL = r"\[(?:(?P<ipv6>[0-9A-Fa-f:.]+)|v[0-9A-Fa-f]+\.[A-Za-z0-9\-._~!$&'()*+,;=:]+)\]"
+_HOST = re.compile(rf"(?:{_REG_NAME}|{_IP_LITERAL})(?::[0-9]*)?\Z")
 # ASCII case folding only: str.lower() would also fold e.g. U+212A KELVIN SIGN to "k".
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
@@ -51,6 +62,25 @@ def ascii_lower(value: str) -> str:
 def is_token(value: object) -> bool:
     """True for a ``str`` that is an RFC 9110 §5.6.2 token."""
     return isinstance(value, str) and _TOKEN_FULL.match(value) is not None
+
+
+def is_host(value: str) -> bool:
+    """True for a Host field value, ``uri-host [":" port]`` (RFC 9110 §7.2, RFC 3986 §3.2.2).
+
+    A registered name (letters, digits, ``-._~``, sub-delims, percent-encoding),
+    an IPv4 address or a bracketed IPv6 (or IPvFuture) literal, then an optional
+    port.  No userinfo, no whitespace, nothing outside ASCII; not empty.
+    """
+    m = _HOST.match(value)
+    if m is None:
+        return False
+    literal = m.group("ipv6")
+    if literal is not None:
+        try:
+            ipaddress.IPv6Address(literal)
+        except ValueError:
+            return False
+    return True
 
 
 def text(item: object, what: str) -> str:
@@ -127,12 +157,14 @@ class Fields:
     §5.1: whitespace there is a 400), so a name with any surrounding or inner
     space is refused, never stripped: a lenient reading would let
     ``Host\\xa0``, ``\\x85Host`` or ``"Sec-WebSocket-Key "`` count as the real
-    field while a front proxy saw another.  ``pseudo=True`` also takes HTTP/2
+    field while a front proxy saw another.  A value holding NUL, CR or LF is
+    refused too (RFC 9110 §5.5).  ``pseudo=True`` also takes HTTP/2
     pseudo-header names (``":" token``, RFC 9113 §8.3).
 
     Raises:
         TypeError: ``headers`` is not (str | bytes) pairs.
-        HandshakeError: (400) a field name is not a token.
+        HandshakeError: (400) a field name is not a token, or a value holds
+            NUL, CR or LF.
     """
 
     __slots__ = ("_values",)
@@ -145,6 +177,8 @@ class Fields:
                 raise HandshakeError(f"invalid header field name {name!r:.60} (not a token)")
             # RFC 9110 §5.5: leading and trailing whitespace is not part of the value.
             stripped = text(value, "value").strip(" \t")
+            if _BAD_VALUE_CHAR.search(stripped):
+                raise HandshakeError(f"header {name!r:.40} has a value with NUL, CR or LF: {stripped!r:.60}")
             self._values.setdefault(ascii_lower(name), []).append(stripped)
 
     def count(self, name: str) -> int:
@@ -221,7 +255,7 @@ class Fields:
 
 
 def _malformed(value: str, pos: int, what: str) -> HandshakeError:
-    return HandshakeError(f"malformed Sec-WebSocket-Extensions at offset {pos}: {what} in {value!r}")
+    return HandshakeError(f"malformed Sec-WebSocket-Extensions at offset {pos}: {what} in {value!r:.80}")
 
 
 def _param_value(value: str, pos: int, pname: str) -> tuple[str, int]:
@@ -231,11 +265,11 @@ def _param_value(value: str, pos: int, pname: str) -> tuple[str, int]:
         return m.group(), m.end()
     m = _QUOTED.match(value, pos)
     if m is None:
-        raise _malformed(value, pos, f"expected a value for parameter {pname!r}")
+        raise _malformed(value, pos, f"expected a value for parameter {pname!r:.40}")
     unquoted = _QUOTED_PAIR.sub(r"\1", m.group(1))
     # RFC 6455 §9.1: a quoted value, unescaped, MUST be a token.
     if _TOKEN_FULL.match(unquoted) is None:
-        raise _malformed(value, pos, f"quoted value of {pname!r} is not a token once unquoted")
+        raise _malformed(value, pos, f"quoted value of {pname!r:.40} is not a token once unquoted")
     return unquoted, m.end()
 
 
@@ -318,4 +352,4 @@ def check_offered(answer: Iterable[Extension], offered: Iterable[Extension]) -> 
     names = {ascii_lower(name) for name, _ in offered}
     for name, _ in answer:
         if ascii_lower(name) not in names:
-            raise HandshakeError(f"the server answered extension {name!r}, which was not offered")
+            raise HandshakeError(f"the server answered extension {name!r:.40}, which was not offered")

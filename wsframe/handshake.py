@@ -5,8 +5,9 @@ or the response status and the header fields, and give back header fields.
 Headers are an iterable of ``(name, value)`` pairs, each ``str`` or
 ``bytes`` (bytes are read as ISO-8859-1, as h11 and other parsers give
 them); names are case-insensitive tokens (a name that is not, whitespace
-before the colon included, is a 400), and a field given on several lines is
-one comma-separated list (RFC 9110 §5.3).
+before the colon included, is a 400), a value holding NUL, CR or LF is a 400
+(RFC 9110 §5.5), and a field given on several lines is one comma-separated
+list (RFC 9110 §5.3).  The builders send only what the checks accept.
 
 Server side::
 

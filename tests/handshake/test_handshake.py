@@ -726,3 +726,126 @@ def test_rfc6455_4_2_2_item_5_6_extensions_only_when_agreed() -> None:
     assert _field(headers, "Sec-WebSocket-Extensions") == [agreement[1]]
     # The client side accepts what the server side produced.
     assert check_response(101, headers, key=KEY, extensions="permessage-deflate") == (None, agreement[1])
+
+
+# ============================================================== field values, Host, our own arguments
+
+
+@pytest.mark.parametrize("name", ["Host", "Origin", "Sec-WebSocket-Protocol", "Sec-WebSocket-Extensions"])
+@pytest.mark.parametrize("bad", ["a\r\nX-Evil: 1", "a\nb", "a\rb", "a\x00b"])
+def test_rfc9110_5_5_values_with_cr_lf_or_nul_are_400(name: str, bad: str) -> None:
+    # RFC 9110 §5.5: a recipient of CR, LF or NUL in a field value MUST reject the
+    # message or replace them with SP; refused, so nothing of it is handed back.
+    error = _refused(_request(**{name.replace("-", "_"): bad}))
+    assert "NUL, CR or LF" in str(error)
+    _refused([(name.encode(), bad.encode("latin-1")) if n == name else (n, v) for n, v in _request(**{name: "x"})])
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["a, b", "a b", "\x7f", "\udc80", "éxample.com", "u@example.com", "example.com:80a", "[::1", "[zz::1]", "a:1:2"],
+)
+def test_rfc9112_3_2_invalid_host_is_400(host: str) -> None:
+    # RFC 9112 §3.2: a server MUST answer 400 to a Host field with an invalid value
+    # (RFC 9110 §7.2: uri-host [":" port]).
+    assert "invalid Host" in str(_refused(_request(Host=host)))
+
+
+def test_rfc9112_3_2_invalid_host_as_latin1_bytes_is_400() -> None:
+    _refused([(b"Host", b"\xe9xample.com")] + [(n, v) for n, v in _request() if n != "Host"])
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "example.com",
+        "EXAMPLE.com.",
+        "example.com:8080",
+        "example.com:",
+        "127.0.0.1:9",
+        "[::1]:443",
+        "[v1.x]",
+        "a%20b",
+        "a,b",
+    ],
+)
+def test_rfc9110_7_2_valid_hosts(host: str) -> None:
+    assert check_request("GET", _request(Host=host)).host == host
+
+
+def test_error_messages_do_not_reflect_whole_values() -> None:
+    # A 400 body built from str(error) (docs/server-guide.md) must not echo a huge field back.
+    big = "x" * 100_000
+    for changes in (
+        {"Sec_WebSocket_Extensions": big + "="},
+        {"Sec_WebSocket_Extensions": "a; " + big + "="},
+        {"Sec_WebSocket_Key": big},
+        {"Sec_WebSocket_Protocol": big + "("},
+        {"Host": big + "<"},
+        {"Upgrade": big},
+    ):
+        assert len(str(_refused(_request(**changes)))) < 300
+    for bad in (big, "=" + big):
+        with pytest.raises(ValueError) as info:
+            accept_key(bad)
+        assert len(str(info.value)) < 300
+    answer = _response(Sec_WebSocket_Extensions=big)
+    assert len(str(_failed(101, answer, extensions="permessage-deflate"))) < 300
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"extensions": ""},
+        {"extensions": ","},
+        {"extensions": "a;;b"},
+        {"extensions": " permessage-deflate"},
+        {"origin": "a\x01"},
+        {"origin": "https://a "},
+        {"origin": "https://é.example"},
+        {"key": " " + KEY},
+    ],
+)
+def test_request_headers_send_only_what_a_server_accepts(kwargs: dict[str, Any]) -> None:
+    kwargs.setdefault("key", KEY)
+    with pytest.raises(ValueError):
+        request_headers("h", **kwargs)
+
+
+@pytest.mark.parametrize("host", [" example.com", "example.com ", "a b", "\x01a", "ĥost", "u@h", "h:8a", ""])
+def test_request_headers_host_must_be_host_or_host_port(host: str) -> None:
+    with pytest.raises(ValueError):
+        request_headers(host, key=KEY)
+
+
+def test_request_headers_key_as_bytes_is_sent_as_str() -> None:
+    assert _field(request_headers("h", key=KEY.encode()), "Sec-WebSocket-Key") == [KEY]
+
+
+@pytest.mark.parametrize("extensions", ["", ",", "a;;b", "a\r\nb"])
+def test_response_headers_send_only_a_valid_extension_list(extensions: str) -> None:
+    with pytest.raises(ValueError):
+        response_headers(KEY, extensions=extensions)
+
+
+def test_check_response_checks_our_own_arguments_first() -> None:
+    ok = response_headers(KEY)
+    for status in ("101", None, 101.0, True):
+        with pytest.raises(TypeError, match="status must be an int"):
+            check_response(status, ok, key=KEY)  # type: ignore[arg-type]
+    for subprotocols in (None, 1, [b"chat"], [None]):
+        with pytest.raises(TypeError, match="subprotocols"):
+            check_response(101, ok, key=KEY, subprotocols=subprotocols)  # type: ignore[arg-type]
+    # A wrong key or offer is ours, whatever the server answered (never a HandshakeError).
+    for kwargs in ({"key": "abc"}, {"key": KEY, "subprotocols": ["a b"]}, {"key": KEY, "extensions": ""}):
+        for status in (101, 404):
+            with pytest.raises(ValueError) as info:
+                check_response(status, ok, **kwargs)  # type: ignore[arg-type]
+            assert not isinstance(info.value, HandshakeError)
+    with pytest.raises(TypeError):
+        check_response(101, ok, key=None)  # type: ignore[arg-type]
+
+
+def test_method_as_any_bytes_like() -> None:
+    assert check_request(memoryview(b"GET"), _request()).key == KEY
+    assert check_request(bytearray(b"GET"), _request()).key == KEY

@@ -316,3 +316,65 @@ def test_headers_are_pairs_of_str_or_bytes() -> None:
     with pytest.raises(TypeError):
         check_connect_response([(":status", "200")], subprotocols="chat")
     assert check_connect_request(dict(EXAMPLE)) == check_connect_request(EXAMPLE)
+
+
+def test_rfc9113_8_3_1_host_and_authority_compare_as_the_same_entity() -> None:
+    # §8.3.1: the two are compared after normalisation (RFC 3986 §6.2.2-§6.2.3): case and
+    # the scheme's default port do not make another entity; another host or port does.
+    for host in ("Server.Example.COM", "server.example.com:443", "server.example.com:"):
+        assert check_connect_request([*EXAMPLE, ("host", host)]).host == "server.example.com"
+    for host in ("server.example.com:80", "server.example.com:8443", "other.example"):
+        _refused([*EXAMPLE, ("host", host)])
+    http = [(n, "http" if n == ":scheme" else v) for n, v in EXAMPLE]
+    assert check_connect_request([*http, ("host", "server.example.com:80")]).key is None
+    _refused([*http, ("host", "server.example.com:443")])
+    message = str(_refused([*EXAMPLE, ("host", "server.example.com"), ("host", "server.example.com")]))
+    assert "2 times" in message
+
+
+@pytest.mark.parametrize("authority", ["a b", "a,b ", "exa\x01mple", "ex@mple", "[::1", "h:8a", "é.example"])
+def test_rfc9113_8_3_1_authority_is_host_and_port(authority: str) -> None:
+    _refused(_replace(":authority", authority))
+
+
+@pytest.mark.parametrize("path", ["/a b", "/a#frag", "/a\x7f", "/é", "/a\tb"])
+def test_rfc9113_8_3_1_path_is_path_and_query(path: str) -> None:
+    _refused(_replace(":path", path))
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"authority": " example.com"},
+        {"authority": "u@example.com"},
+        {"authority": "a b"},
+        {"path": "/a "},
+        {"path": "/a#b"},
+        {"origin": " https://a"},
+        {"extensions": "permessage-deflate "},
+        {"extensions": ","},
+    ],
+)
+def test_connect_request_headers_send_only_what_a_server_accepts(kwargs: dict[str, Any]) -> None:
+    kwargs.setdefault("authority", "example.com")
+    with pytest.raises(ValueError):
+        connect_request_headers(**kwargs)
+
+
+@pytest.mark.parametrize("extensions", [" permessage-deflate", "", ","])
+def test_connect_response_headers_send_only_a_valid_extension_list(extensions: str) -> None:
+    with pytest.raises(ValueError):
+        connect_response_headers(extensions=extensions)
+
+
+def test_field_name_with_non_ascii_letter_is_invalid_not_uppercase() -> None:
+    assert "invalid field name" in str(_refused([*EXAMPLE, ("x\u0130", "1")]))
+
+
+def test_check_connect_response_checks_our_own_arguments_first() -> None:
+    for status in ("200", "404"):
+        with pytest.raises(ValueError) as info:
+            check_connect_response([(":status", status)], extensions=",")
+        assert not isinstance(info.value, HandshakeError)
+    with pytest.raises(TypeError):
+        check_connect_response([(":status", "200")], subprotocols=None)  # type: ignore[arg-type]
