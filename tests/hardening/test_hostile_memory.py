@@ -192,6 +192,77 @@ def test_endless_fragments_stop_at_the_assembler_limit(frames: ModuleType, trace
 
 
 @pytest.mark.parametrize("frames", _backends())
+@pytest.mark.parametrize("size", [0, 1, 7, 511])
+@pytest.mark.parametrize("way", ["add", "feed_messages"])
+def test_tiny_fragments_cost_what_they_carry(frames: ModuleType, size: int, way: str, traced: Tracer) -> None:
+    # Regression (both backends): every fragment was kept as an object of its own,
+    # ~40-50 bytes beyond the bytes max_message_size counts, so empty fragments grew
+    # memory without bound and 1-byte ones held ~40x the limit.  Fragments below
+    # _rules.SMALL_FRAGMENT now go into one buffer, empty ones nowhere.
+    decoder = frames.FrameDecoder()
+    assembler = frames.MessageAssembler()  # the default 1 MiB limit
+    count = 40_000 if size == 0 else min(40_000, 700 * 1024 // size)  # 700 KiB at most
+    burst = _frame(0, b"a" * size, fin=False) * 2000
+
+    def deliver(data: bytes) -> None:
+        if way == "add":
+            for frame in decoder.feed(data):
+                assert assembler.add(frame) is None
+        else:
+            assert list(decoder.feed_messages(data, assembler)) == []
+
+    deliver(_frame(2, b"", fin=False))
+    traced.reset()
+    for _ in range(count // 2000):
+        deliver(burst)
+    current, _ = traced()
+    assert assembler.in_message
+    carried = (count // 2000) * 2000 * size
+    # The message's bytes in one geometrically grown buffer, plus a few objects.
+    assert current < 2 * carried + 64 * 1024, (current, carried)
+    # The message completes with every byte, in order.
+    messages = [m for m in map(assembler.add, decoder.feed(_frame(0, b"end"))) if m is not None]
+    assert [m.data for m in messages] == [b"a" * carried + b"end"]
+
+
+@pytest.mark.parametrize("frames", _backends())
+@pytest.mark.parametrize("opcode", [1, 2])
+def test_fragments_of_every_size_join_in_order(frames: ModuleType, opcode: int) -> None:
+    # Small fragments go into a buffer, large ones stay as they came: the message is
+    # the same bytes in the same order whatever the mix.
+    sizes = [0, 1, 600, 3, 0, 511, 512, 2, 0, 1000, 5, 0]
+    text = "ünï😀" * 600
+    data = text.encode()
+    wire = bytearray()
+    pos = 0
+    for i, size in enumerate(sizes):
+        wire += _frame(opcode if i == 0 else 0, data[pos : pos + size], fin=False)
+        pos += size
+    wire += _frame(0, data[pos:])
+    assembler = frames.MessageAssembler()
+    messages = [m for m in map(assembler.add, frames.FrameDecoder().feed(bytes(wire))) if m is not None]
+    assert [m.data for m in messages] == [text if opcode == 1 else data]
+
+
+@pytest.mark.parametrize("frames", _backends())
+def test_buffered_small_fragments_are_validated_when_a_frame_comes_unvalidated(frames: ModuleType) -> None:
+    # Fragments a FrameDecoder validated, some held in the small-fragment buffer, then
+    # one built by hand (not validated): the earlier bytes are scanned to catch up, and
+    # an error's position counts them.
+    data = "ab😀cd".encode()  # 10 bytes
+    assembler = frames.MessageAssembler()
+    wire = _frame(1, data[:3], fin=False) + _frame(0, b"", fin=False) + _frame(0, data[3:5], fin=False)
+    for frame in frames.FrameDecoder().feed(wire):
+        assert assembler.add(frame) is None
+    assert assembler.add(frames.Frame(frames.Opcode.CONTINUATION, data[5:])).data == "ab😀cd"
+    for frame in frames.FrameDecoder().feed(wire):
+        assembler.add(frame)
+    with pytest.raises(frames.ProtocolError) as info:
+        assembler.add(frames.Frame(frames.Opcode.CONTINUATION, b"\xff"))
+    assert info.value.code == 1007 and info.value.position == 2  # where the cut sequence starts
+
+
+@pytest.mark.parametrize("frames", _backends())
 @pytest.mark.parametrize("split", ["chunks", "bytewise"])
 def test_ping_flood_and_one_byte_frames_hold_nothing(frames: ModuleType, split: str, traced: Tracer) -> None:
     decoder = frames.FrameDecoder()

@@ -38,7 +38,7 @@ from .._args import SizeLimit, byte_view, check_inflater, check_rsv_allowed, con
 from .._keys import new_mask as new_mask
 from .._plan import defined_opcode
 from .._rules import DEFAULT_MAX_SIZE as DEFAULT_MAX_SIZE
-from .._rules import OPCODES
+from .._rules import OPCODES, SMALL_FRAGMENT
 from .._rules import CloseCode as CloseCode
 from .._rules import Opcode as Opcode
 from .._rules import encode_close as encode_close
@@ -551,7 +551,7 @@ class MessageAssembler:
         self.inflater = check_inflater(inflater)
         self._opcode: Opcode | None = None
         self._compressed = False
-        self._chunks: list[bytes] = []
+        self._chunks: list[bytes | bytearray] = []  # the data so far (see _keep)
         self._size = 0  # wire bytes of the message so far
         self._inflated = 0  # inflated bytes of the message so far
         self._text = Utf8State()
@@ -607,11 +607,11 @@ class MessageAssembler:
         text = self._opcode is Opcode.TEXT and (inflate or not self._compressed)
         if text:
             self._validate(chunk, getattr(frame, "_text_valid", False))
-        self._chunks.append(chunk)
         if not frame.fin:
+            self._keep(chunk)
             return None
         message_opcode, compressed = self._opcode, self._compressed
-        data = chunk if len(self._chunks) == 1 else b"".join(self._chunks)
+        data = b"".join([*self._chunks, chunk]) if self._chunks else chunk
         self._forget()
         if text and not self._prevalidated and self._text.need:
             raise _rules.truncated_text(self._text.start)
@@ -619,6 +619,20 @@ class MessageAssembler:
         if text and self.decode_text:
             return Message(message_opcode, data.decode("utf-8"), compressed)
         return Message(message_opcode, data, compressed)
+
+    def _keep(self, chunk: bytes) -> None:
+        """Hold a fragment's data until the message is complete.
+
+        Hostile memory: fragments below ``SMALL_FRAGMENT`` bytes go into one
+        bytearray (empty ones nowhere), so what is held stays proportional to
+        the message's bytes however finely a peer splits it.
+        """
+        if len(chunk) >= SMALL_FRAGMENT:
+            self._chunks.append(chunk)
+        elif chunk:
+            if not self._chunks or type(self._chunks[-1]) is not bytearray:
+                self._chunks.append(bytearray())
+            self._chunks[-1] += chunk
 
     def _inflate(self, payload: bytes, fin: bool) -> bytes:
         assert self.inflater is not None

@@ -45,7 +45,7 @@ cdef class MessageAssembler:
     cdef public object inflater
     cdef object _opcode             # the message's Opcode member, or None
     cdef object _compressed         # RSV1 of its first frame, as given
-    cdef list _chunks
+    cdef list _chunks               # the data so far (see _keep)
     cdef uint64_t _size             # wire bytes of the message so far
     cdef uint64_t _inflated         # inflated bytes of the message so far
     cdef wsf_utf8_state _st         # RFC 6455 §8.1, across fragments
@@ -101,6 +101,7 @@ cdef class MessageAssembler:
         # validated (every frame of the message so far) are not scanned again.
         cdef ptrdiff_t bad
         cdef uint64_t position
+        cdef Py_ssize_t m
         if self._prevalidated and prevalidated:
             return 0
         if self._prevalidated:
@@ -108,9 +109,13 @@ cdef class MessageAssembler:
             # the state up with the earlier chunks first.
             self._prevalidated = False
             for earlier in self._chunks:
-                wsf_utf8_stream(&self._st, <const uint8_t *>PyBytes_AS_STRING(earlier),
-                                <size_t>PyBytes_GET_SIZE(earlier))
-                self._consumed += <uint64_t>PyBytes_GET_SIZE(earlier)
+                if type(earlier) is bytes:
+                    m = PyBytes_GET_SIZE(earlier)
+                    wsf_utf8_stream(&self._st, <const uint8_t *>PyBytes_AS_STRING(earlier), <size_t>m)
+                else:
+                    m = PyByteArray_GET_SIZE(earlier)
+                    wsf_utf8_stream(&self._st, <const uint8_t *>PyByteArray_AS_STRING(earlier), <size_t>m)
+                self._consumed += <uint64_t>m
         bad = wsf_utf8_stream(&self._st, <const uint8_t *>PyBytes_AS_STRING(chunk),
                               <size_t>PyBytes_GET_SIZE(chunk))
         if bad >= 0:
@@ -118,6 +123,24 @@ cdef class MessageAssembler:
             self._forget()
             raise _rules.invalid_text(position)
         self._consumed += <uint64_t>PyBytes_GET_SIZE(chunk)
+        return 0
+
+    cdef int _keep(self, bytes chunk) except -1:
+        # Hold a fragment's data until the message is complete.  Hostile
+        # memory: fragments below SMALL_FRAGMENT bytes go into one bytearray
+        # (empty ones nowhere), so what is held stays proportional to the
+        # message's bytes however finely a peer splits it (wsframe._rules).
+        cdef Py_ssize_t n = PyBytes_GET_SIZE(chunk)
+        cdef Py_ssize_t k = len(self._chunks)
+        cdef object tail
+        if n >= _SMALL_FRAGMENT:
+            self._chunks.append(chunk)
+        elif n:
+            if k == 0 or type(self._chunks[k - 1]) is not bytearray:
+                self._chunks.append(bytearray())
+                k += 1
+            tail = self._chunks[k - 1]
+            tail += chunk
         return 0
 
     cdef bytes _inflate(self, bytes payload, object fin):
@@ -251,15 +274,16 @@ cdef class MessageAssembler:
                     return _message(_TEXT, decoded, self._compressed)
         if text:
             self._validate(chunk, checked)
-        if fin and not self._chunks:
-            # A one-frame message (or the first frame's data is the message):
-            # no list, no join.
-            data = chunk
-        else:
+        if not fin:
+            self._keep(chunk)
+            return None
+        if self._chunks:
             self._chunks.append(chunk)
-            if not fin:
-                return None
             data = b"".join(self._chunks)
+        else:
+            # A one-frame message (or the earlier frames held no data): no
+            # list, no join.
+            data = chunk
         message_opcode, compressed = self._opcode, self._compressed
         self._opcode = None
         if self._chunks:

@@ -45,6 +45,7 @@ buffers.  Frames, headers and the functions are immutable / stateless.
 
 cimport cython
 from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_GetBuffer
+from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE
 from cpython.bytes cimport (
     PyBytes_AS_STRING,
     PyBytes_FromStringAndSize,
@@ -64,6 +65,7 @@ from operator import index as _index
 import os as _os
 
 from wsframe import _rules
+from wsframe._rules import SMALL_FRAGMENT as _SMALL_FRAGMENT
 from wsframe._rules import (  # re-exported: part of this module's API
     DEFAULT_MAX_SIZE,
     CloseCode,
