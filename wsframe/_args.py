@@ -151,6 +151,18 @@ def not_a_frame(frame: Any) -> TypeError:
     return TypeError(f"frame must be a Frame, not {type(frame).__name__}")
 
 
+def check_assembler(assembler: _T) -> _T:
+    """The ``assembler`` of :meth:`FrameDecoder.feed_messages`: an object with
+    ``add()`` (a :class:`MessageAssembler`, or a subclass).
+
+    Raises:
+        TypeError: anything else, before any input is taken.
+    """
+    if not callable(getattr(assembler, "add", None)):
+        raise TypeError(f"assembler must be a MessageAssembler, not {type(assembler).__name__}")
+    return assembler
+
+
 def check_inflater(inflater: _T) -> _T:
     """The ``inflater`` of a MessageAssembler: None or an object with ``feed()``
     (a :class:`wsframe.deflate.Inflater`).

@@ -308,7 +308,14 @@ def is_valid_close_code(code: int) -> bool:
     §7.4.2).  Invalid: 0-999 (unused), 1004 (reserved), 1005, 1006 and 1015
     (must not be sent in a Close frame, §7.4.1), 1016-2999 (reserved for future
     RFCs), 5000 and above (out of range).  Autobahn 7.7.x / 7.9.x agree.
+
+    Raises:
+        TypeError: ``code`` is not an int.
     """
+    try:
+        code = operator.index(code)
+    except TypeError:
+        raise TypeError(f"close code must be an int, not {type(code).__name__}") from None
     return 1000 <= code <= 1003 or 1007 <= code <= 1014 or 3000 <= code <= 4999
 
 

@@ -160,6 +160,50 @@ def test_assembler_add_refuses_a_non_frame(impl: ModuleType, frame: Any) -> None
         impl.MessageAssembler().add(frame)
 
 
+class _DuckFrame:
+    """A frame-like object, as another library might pass (opcode, payload, fin, rsv1)."""
+
+    def __init__(self, opcode: Any, **fields: Any) -> None:
+        self.opcode, self.payload = opcode, b"x"
+        self.__dict__.update(fields)
+
+
+@pytest.mark.parametrize("opcode", [9, 2])
+def test_assembler_add_needs_every_field_of_a_frame(impl: ModuleType, opcode: int) -> None:
+    # Both backends read opcode, payload, fin and rsv1 before anything else, so a
+    # control frame and a data frame lacking one are refused alike.
+    with pytest.raises(TypeError, match="frame must be a Frame, not _DuckFrame"):
+        impl.MessageAssembler().add(_DuckFrame(opcode))
+    with pytest.raises(TypeError, match="frame must be a Frame"):
+        impl.MessageAssembler().add(_DuckFrame(opcode, fin=True))
+    message = impl.MessageAssembler().add(_DuckFrame(opcode, fin=True, rsv1=False))
+    assert (message.opcode, message.data) == (opcode, b"x")
+
+
+def test_assembler_add_refuses_a_reserved_or_non_int_opcode(impl: ModuleType) -> None:
+    with pytest.raises(ValueError, match="reserved opcode 0x3"):
+        impl.MessageAssembler().add(_DuckFrame(3, fin=True, rsv1=False))
+    with pytest.raises(TypeError, match="opcode must be an int, not str"):
+        impl.MessageAssembler().add(_DuckFrame("x", fin=True, rsv1=False))
+
+
+@pytest.mark.parametrize("assembler", [None, b"x", "MessageAssembler"])
+@pytest.mark.parametrize("data", [b"", b"\x82\x80\x01\x02\x03\x04"])
+def test_feed_messages_refuses_a_non_assembler_before_taking_input(
+    impl: ModuleType, assembler: Any, data: bytes
+) -> None:
+    decoder = impl.FrameDecoder()
+    with pytest.raises(TypeError, match=f"assembler must be a MessageAssembler, not {type(assembler).__name__}"):
+        decoder.feed_messages(data, assembler)
+    assert [m.data for m in decoder.feed_messages(b"", impl.MessageAssembler())] == []
+
+
+@pytest.mark.parametrize("code", ["1000", None, 1000.0, b"\x03\xe8"])
+def test_is_valid_close_code_refuses_a_non_int(impl: ModuleType, code: Any) -> None:
+    with pytest.raises(TypeError, match=f"close code must be an int, not {type(code).__name__}"):
+        impl.is_valid_close_code(code)
+
+
 def test_assembler_add_takes_a_frame_of_the_other_backend(impl: ModuleType) -> None:
     other = load_implementation("frames", "python")
     message = impl.MessageAssembler().add(other.Frame(1, b"hi"))

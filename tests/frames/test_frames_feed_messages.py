@@ -167,5 +167,5 @@ def test_any_assembler_with_add_is_used_as_given() -> None:
 def test_argument_errors() -> None:
     with pytest.raises(TypeError):
         FrameDecoder().feed_messages("text", MessageAssembler())
-    with pytest.raises(AttributeError):
-        list(FrameDecoder().feed_messages(text(b"x"), object()))
+    with pytest.raises(TypeError, match="assembler must be a MessageAssembler, not object"):
+        FrameDecoder().feed_messages(text(b"x"), object())

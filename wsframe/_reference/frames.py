@@ -34,7 +34,15 @@ from typing import TYPE_CHECKING, Any
 
 from .. import _rules
 from .._api import FRAMES_API
-from .._args import SizeLimit, byte_view, check_inflater, check_rsv_allowed, concurrent_use, not_a_frame
+from .._args import (
+    SizeLimit,
+    byte_view,
+    check_assembler,
+    check_inflater,
+    check_rsv_allowed,
+    concurrent_use,
+    not_a_frame,
+)
 from .._keys import new_mask as new_mask
 from .._plan import defined_opcode
 from .._rules import DEFAULT_MAX_SIZE as DEFAULT_MAX_SIZE
@@ -331,8 +339,10 @@ class FrameDecoder:
             ProtocolError: immediately, if an earlier call raised one; else
                 from the iterator, at the first invalid input (the decoder's
                 or the assembler's errors).
-            TypeError: ``data`` is not a bytes-like object.
+            TypeError: ``data`` is not a bytes-like object, or ``assembler``
+                has no ``add()`` (checked before any input is taken).
         """
+        check_assembler(assembler)  # before any input is taken
         return _assembled(self.feed(data), assembler)
 
     def _frames(self) -> Iterator[Frame]:
@@ -578,16 +588,17 @@ class MessageAssembler:
                 the offset in the message, inflated if it was compressed).
         """
         try:
-            opcode = OPCODES[operator.index(frame.opcode)]
-            payload = bytes(frame.payload)
+            raw_opcode, raw_payload, fin, rsv1 = frame.opcode, frame.payload, frame.fin, frame.rsv1
         except AttributeError:
             raise not_a_frame(frame) from None
+        opcode = defined_opcode(raw_opcode)
+        payload = bytes(raw_payload)
         if opcode.is_control:
             return Message(opcode, payload)
         _check(_rules.fragmentation_error(opcode, self._opcode is not None))
         if opcode is not Opcode.CONTINUATION:
             self._opcode = opcode
-            self._compressed = frame.rsv1
+            self._compressed = rsv1
             self._chunks = []
             self._size = 0
             self._inflated = 0
@@ -601,13 +612,13 @@ class MessageAssembler:
             raise _rules.message_too_big(size, limit)
         inflate = self._compressed and self.inflater is not None
         if inflate:
-            chunk = self._inflate(payload, frame.fin)
+            chunk = self._inflate(payload, fin)
         else:
             chunk = payload
         text = self._opcode is Opcode.TEXT and (inflate or not self._compressed)
         if text:
             self._validate(chunk, getattr(frame, "_text_valid", False))
-        if not frame.fin:
+        if not fin:
             self._keep(chunk)
             return None
         message_opcode, compressed = self._opcode, self._compressed

@@ -82,7 +82,7 @@ class Utf8State:
         self.consumed = 0
         self.fail = -1
 
-    def scan(self, data: bytes) -> int:
+    def scan(self, data: bytes | bytearray) -> int:
         """Advance over ``data``; return -1, or the absolute offset where the
         first ill-formed sequence starts (the state is then meaningless)."""
         base = self.consumed

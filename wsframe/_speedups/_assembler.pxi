@@ -177,6 +177,7 @@ cdef class MessageAssembler:
         cdef object opcode
         cdef object raw
         cdef object fin
+        cdef object rsv1 = None
         cdef bytes payload
         cdef bytes chunk
         cdef int op
@@ -215,10 +216,11 @@ cdef class MessageAssembler:
                 opcode = frame.opcode
                 raw = frame.payload
                 fin = frame.fin
+                rsv1 = frame.rsv1
             except AttributeError:
                 raise _not_a_frame(frame) from None
             if type(opcode) is not Opcode:
-                opcode = _rules.OPCODES[_index(opcode)]
+                opcode = _defined_opcode(opcode)
             op = opcode
             payload = <bytes>raw if type(raw) is bytes else _bytes(raw)
             checked = getattr(frame, "_text_valid", False) is True
@@ -229,7 +231,7 @@ cdef class MessageAssembler:
             raise _rules.fragmentation_error(op, self._opcode is not None)
         if op != 0:
             self._opcode = opcode
-            self._compressed = (f._rsv1 != 0) if type(frame) is Frame else frame.rsv1
+            self._compressed = (f._rsv1 != 0) if type(frame) is Frame else rsv1
             self._size = 0
             self._inflated = 0
             wsf_utf8_init(&self._st)

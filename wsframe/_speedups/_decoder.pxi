@@ -383,8 +383,10 @@ cdef class FrameDecoder:
             ProtocolError: immediately, if an earlier call raised one; else
                 from the iterator, at the first invalid input (the decoder's
                 or the assembler's errors).
-            TypeError: ``data`` is not a bytes-like object.
+            TypeError: ``data`` is not a bytes-like object, or ``assembler``
+                has no ``add()`` (checked before any input is taken).
         """
+        _check_assembler(assembler)
         with cython.critical_section(self):
             self._take(data)
             return _message_iterator(self, assembler)

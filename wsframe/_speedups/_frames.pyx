@@ -76,6 +76,7 @@ from wsframe._rules import (  # re-exported: part of this module's API
 )
 from wsframe._api import FRAMES_API
 from wsframe._args import byte_view as _byte_view
+from wsframe._args import check_assembler as _check_assembler
 from wsframe._args import check_inflater as _check_inflater
 from wsframe._args import check_limit as _check_limit
 from wsframe._args import check_rsv_allowed as _check_rsv_allowed
