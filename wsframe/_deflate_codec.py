@@ -41,6 +41,17 @@ RATIO_SLACK = 64 * 1024
 _INFLATE_WBITS = -15
 
 
+class _MessageBound:
+    """The default of :meth:`Inflater.feed`'s ``max_size``: what is left of
+    ``DEFAULT_MAX_SIZE`` for the message."""
+
+    def __repr__(self) -> str:
+        return "<what is left of 1 MiB for the message>"
+
+
+_MESSAGE_DEFAULT = _MessageBound()
+
+
 def _limit(value: object, name: str) -> int | None:
     """:func:`wsframe._args.check_limit`, with bounds past what zlib's
     ``max_length`` (a ``Py_ssize_t``) can hold read as no bound."""
@@ -114,7 +125,10 @@ class Inflater(_Codec):
         max_ratio: when set (any real number >= 0), a message whose inflated
             size passes ``max_ratio`` x its compressed size + 64 KiB fails with
             :class:`PayloadTooBig` (1009): the bound on CPU spent per
-            compressed byte that a size limit alone does not give.
+            compressed byte that a size limit alone does not give.  It is
+            checked as the message arrives, against its compressed bytes so
+            far (docs/deflate.md, "max_ratio"); an infinite ratio (or one so
+            large that no bound fits zlib) is no bound.
 
     Raises:
         TypeError: ``params`` is not a :class:`DeflateParams`, ``max_ratio``
@@ -122,9 +136,7 @@ class Inflater(_Codec):
         ValueError: a negative ``max_ratio``.
     """
 
-    __slots__ = ("_d", "_decompressobj", "_error", "_in", "_out", "_reset", "max_ratio")
-
-    max_ratio: float | None
+    __slots__ = ("_d", "_decompressobj", "_error", "_in", "_max_ratio", "_out", "_ratio", "_reset")
 
     def __init__(
         self,
@@ -136,10 +148,8 @@ class Inflater(_Codec):
     ) -> None:
         if not isinstance(params, DeflateParams):
             raise _not_params(params)
-        if max_ratio is not None:
-            _limit(max_ratio, "max_ratio")  # type and range
-        self._bind(params, zlib_backend(zlib))
         self.max_ratio = max_ratio
+        self._bind(params, zlib_backend(zlib))
         self._reset = _peer_side(params, peer_is_server=bool(client))[0]
         self._decompressobj = self.zlib.decompressobj
         self._d: Decompressor | None = None
@@ -147,18 +157,31 @@ class Inflater(_Codec):
         self._in = 0  # compressed bytes of the message so far (with max_ratio)
         self._out = 0  # inflated bytes of the message so far
 
+    @property
+    def max_ratio(self) -> int | float | None:
+        """The ``max_ratio`` given (checked when set), or None."""
+        return self._max_ratio
+
+    @max_ratio.setter
+    def max_ratio(self, value: int | float | None) -> None:
+        # Type and range checked here; a ratio that bounds nothing zlib can
+        # count (infinite, or >= 2**62) is kept as given but applied as none.
+        self._ratio = None if value is None or _limit(value, "max_ratio") is None else value
+        self._max_ratio = value
+
     def feed(
         self,
         payload: bytes | bytearray | memoryview,
         *,
         fin: bool,
-        max_size: int | float | None = DEFAULT_MAX_SIZE,
+        max_size: int | float | None | _MessageBound = _MESSAGE_DEFAULT,
     ) -> bytes:
         """Inflate one frame's payload of a compressed message.
 
-        Bounded by default: without ``max_size`` a call produces at most
-        1 MiB (the default message limit of ``MessageAssembler``), so a
-        deflate bomb is never inflated whole by accident.
+        Bounded by default: without ``max_size`` the *message* produces at
+        most 1 MiB (the default message limit of ``MessageAssembler``)
+        however it is split into frames, so a deflate bomb is never inflated
+        whole by accident.
 
         Args:
             payload: the frame's (unmasked) payload.
@@ -167,6 +190,7 @@ class Inflater(_Codec):
             max_size: the most output this call may produce, any real
                 number >= 0 (the assembler passes what is left of the
                 message's budget); ``None`` means explicitly no bound.
+                Left out: what is left of 1 MiB for the message.
 
         Returns:
             The inflated bytes of this frame.
@@ -174,21 +198,29 @@ class Inflater(_Codec):
         Raises:
             PayloadTooBig: (1009) the output would pass ``max_size``, or the
                 message passed ``max_ratio``; at most ``max_size + 1`` bytes
-                were inflated.
+                were inflated.  Its message names the message's budget: the
+                bytes inflated before this call plus ``max_size``.
             ProtocolError: (1002) corrupt compressed data.  After either
                 error the inflater is unusable: every later call raises it.
             TypeError, ValueError: bad arguments.
         """
+        if type(payload) is not bytes:
+            payload = byte_view(payload, "payload")  # the API's words for a bad argument
+        if max_size is _MESSAGE_DEFAULT:
+            bound: int | None = DEFAULT_MAX_SIZE - self._out
+        elif type(max_size) is int and 0 <= max_size < _NO_LIMIT:
+            bound = max_size
+        else:
+            bound = _limit(max_size, "max_size")
         d = self._d
         if d is None:
             d = self._start()
-        bound = max_size if type(max_size) is int and 0 <= max_size < _NO_LIMIT else _limit(max_size, "max_size")
         by_ratio = False
-        ratio = self.max_ratio
+        ratio = self._ratio
         if ratio is not None:
-            self._in += len(payload) if type(payload) is bytes else memoryview(payload).nbytes
+            self._in += len(payload)
             room = math.floor(ratio * self._in) + RATIO_SLACK - self._out
-            if bound is None or room < bound:
+            if room < _NO_LIMIT and (bound is None or room < bound):
                 bound, by_ratio = room, True
         try:
             if fin:
@@ -209,9 +241,6 @@ class Inflater(_Codec):
                     out = self._rest(d, out, bound, by_ratio)
         except self._zerror as exc:
             self._fail(_rules.corrupt_compressed(exc))
-        except TypeError:
-            byte_view(payload, "payload")  # not bytes-like: say so in the API's words
-            raise
         self._out = 0 if fin else self._out + len(out)
         if fin:
             self._in = 0
@@ -260,9 +289,19 @@ class Inflater(_Codec):
         self._fail(_rules.inflated_too_big(self._out + max_size))
 
     def _fail(self, exc: ProtocolError) -> NoReturn:
-        self._error = exc
-        self._d = None
+        self._abandon(exc)
         raise exc
+
+    def _abandon(self, exc: ProtocolError) -> None:
+        """The message being inflated ended with ``exc`` (here, or in the
+        ``MessageAssembler`` feeding this inflater): the peer's DEFLATE stream
+        cannot go on without it (RFC 7692 §7.2.2: with context takeover the
+        next message may refer to its bytes), so every later call raises
+        ``exc`` (the first such error, if there were several); the connection
+        is to be failed."""
+        if self._error is None:
+            self._error = exc
+        self._d = None
 
     def __repr__(self) -> str:
         ratio = "" if self.max_ratio is None else f", max_ratio={self.max_ratio}"

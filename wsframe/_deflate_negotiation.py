@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from ._headers import Extension, check_offered, parse_extensions
+from ._headers import Extension, ascii_lower, check_offered, parse_extensions
 from .errors import HandshakeError
 
 __all__ = [
@@ -44,7 +44,7 @@ def _as_extensions(
             name, params = item
             params = [(str(k), v if v is None else str(v)) for k, v in params]
         except (TypeError, ValueError):
-            raise TypeError(f"each offer must be (name, [(param, value), ...]), not {item!r}") from None
+            raise TypeError(f"each offer must be (name, [(param, value), ...]), not {item!r:.60}") from None
         out.append((str(name), params))
     return out
 
@@ -168,7 +168,7 @@ def _read_params(params: Sequence[tuple[str, str | None]], side: str) -> dict[st
     """
     seen: dict[str, str | None] = {}
     for name, value in params:
-        key = name.lower()
+        key = ascii_lower(name)
         # RFC 7692 §7.1: an unknown parameter, a duplicated one or an invalid
         # value makes the server decline the offer / the client fail.
         if key not in _PARAMS:
@@ -286,13 +286,13 @@ def respond(
     smwb = _check_bits(_SMWB, server_max_window_bits)
     cmwb = _check_bits(_CMWB, client_max_window_bits)
     for name, params in _as_extensions(offers):
-        if name.lower() != EXTENSION_NAME:
+        if ascii_lower(name) != EXTENSION_NAME:
             continue
         try:
             agreed = _negotiate(params, snct, cnct, smwb, cmwb)
         except ValueError:
             continue  # RFC 7692 §7.1: decline, consider the next offer
-        offered = {k.lower(): v for k, v in params}
+        offered = {ascii_lower(k): v for k, v in params}
         return agreed, _response_value(agreed, offered)
     return None
 
@@ -364,10 +364,10 @@ def accept_response(
     offered_all = _as_extensions(offered)
     # RFC 6455 §9.1: the server answers only extensions the client offered.
     check_offered(answer, offered_all)
-    offers = [params for name, params in offered_all if name.lower() == EXTENSION_NAME]
+    offers = [params for name, params in offered_all if ascii_lower(name) == EXTENSION_NAME]
     if not offers:
         raise HandshakeError("permessage-deflate was not offered")
-    deflates = [params for name, params in answer if name.lower() == EXTENSION_NAME]
+    deflates = [params for name, params in answer if ascii_lower(name) == EXTENSION_NAME]
     if len(deflates) != 1:
         raise HandshakeError(f"the response must accept permessage-deflate once, not {len(deflates)} times")
     try:

@@ -17,8 +17,8 @@ from _deflate_support import backend_params
 
 from wsframe._rules import DEFAULT_MAX_SIZE
 from wsframe.deflate import DeflateParams, Deflater, Inflater
-from wsframe.errors import PayloadTooBig
-from wsframe.frames import FrameDecoder, MessageAssembler, Opcode, encode_frame, encode_message
+from wsframe.errors import PayloadTooBig, ProtocolError
+from wsframe.frames import Frame, FrameDecoder, MessageAssembler, Opcode, encode_frame, encode_message
 
 BACKEND = backend_params()
 SLACK = 64 * 1024  # max_ratio's allowance on top of ratio x compressed size
@@ -58,10 +58,31 @@ def test_max_size_none_means_unbounded(backend: str) -> None:
 
 
 def test_default_bound_is_the_assemblers_default() -> None:
-    import inspect
+    assert DEFAULT_MAX_SIZE == MessageAssembler().max_message_size
 
-    default = inspect.signature(Inflater.feed).parameters["max_size"].default
-    assert default == DEFAULT_MAX_SIZE == MessageAssembler().max_message_size
+
+@pytest.mark.parametrize("backend", BACKEND)
+@pytest.mark.parametrize("frame", [125, 4096])
+def test_default_bound_holds_for_the_message_however_it_is_split(backend: str, frame: int) -> None:
+    # Regression: the default bounded each call, so a bomb in frames of under ~1000
+    # bytes was inflated whole (64 MiB from 64 KiB of frames).  Left out, max_size is
+    # what is left of 1 MiB for the message.
+    bomb = compressed(bytes(64 * DEFAULT_MAX_SIZE))
+    frames = [bomb[i : i + frame] for i in range(0, len(bomb), frame)]
+    inflater = Inflater(DeflateParams(), zlib=backend)
+    total = 0
+    with pytest.raises(PayloadTooBig, match=f"limit of {DEFAULT_MAX_SIZE} bytes") as info:
+        for i, piece in enumerate(frames):
+            total += len(inflater.feed(piece, fin=i == len(frames) - 1))
+    assert info.value.code == 1009 and total <= DEFAULT_MAX_SIZE
+    # A message of exactly 1 MiB in small frames, then the next one, have the whole MiB each.
+    data = bytes(DEFAULT_MAX_SIZE)
+    wire = compressed(data)
+    parts = [wire[i : i + frame] for i in range(0, len(wire), frame)]
+    inflater = Inflater(DeflateParams(), zlib=backend)
+    for _ in range(2):
+        out = b"".join(inflater.feed(p, fin=i == len(parts) - 1) for i, p in enumerate(parts))
+        assert out == data
 
 
 # ---------------------------------------------------------------------------
@@ -249,3 +270,79 @@ def test_assembler_reports_the_message_limit_whatever_the_framing(backend: str, 
     with pytest.raises(PayloadTooBig) as info:
         _assemble(compressed(bytes(200_000)), assembler, frame_size)
     assert "limit of 100000 bytes" in str(info.value)
+
+
+# ---------------------------------------------------------------------------
+# Regressions found by an adversarial audit
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", BACKEND)
+@pytest.mark.parametrize("ratio", [math.inf, 1e300, 2**62, Fraction(10**30)])
+def test_max_ratio_that_bounds_nothing_is_no_bound(backend: str, ratio: Any) -> None:
+    # An infinite ratio (or one past what zlib's max_length can hold) used to reach
+    # math.floor / zlib and fail there (OverflowError, or NaN from inf x 0).
+    data = bytes(3 * DEFAULT_MAX_SIZE)
+    inflater = Inflater(DeflateParams(), zlib=backend, max_ratio=ratio)
+    assert inflater.max_ratio == ratio
+    assert inflater.feed(b"", fin=False, max_size=None) == b""
+    assert inflater.feed(compressed(data), fin=True, max_size=None) == data
+    assembler = MessageAssembler(
+        max_message_size=None, inflater=Inflater(DeflateParams(), zlib=backend, max_ratio=ratio)
+    )
+    _assemble(compressed(data), assembler, 4096)
+
+
+def test_max_ratio_is_checked_when_set() -> None:
+    inflater = Inflater(DeflateParams(), max_ratio=3)
+    for bad, error in ((-1, ValueError), ("3", TypeError), (math.nan, ValueError)):
+        with pytest.raises(error):
+            inflater.max_ratio = bad
+    assert inflater.max_ratio == 3
+    inflater.max_ratio = None
+    assert inflater.feed(compressed(bytes(500_000)), fin=True) == bytes(500_000)
+
+
+@pytest.mark.parametrize("backend", BACKEND)
+@pytest.mark.parametrize("fin", [True, False])
+@pytest.mark.parametrize("ratio", [None, 0])
+def test_bad_payload_is_named_and_changes_nothing(backend: str, fin: bool, ratio: Any) -> None:
+    # The same error whatever fin and max_ratio, and a call that raised counts nothing:
+    # with max_ratio=0 the 64 KiB slack is all the next message may inflate to.
+    inflater = Inflater(DeflateParams(), zlib=backend, max_ratio=ratio)
+    with pytest.raises(ValueError, match="payload must be a C-contiguous buffer"):
+        inflater.feed(memoryview(bytes(200_000))[::2], fin=fin)
+    with pytest.raises(TypeError, match="payload must be a bytes-like object, not str"):
+        inflater.feed("abc", fin=fin)  # type: ignore[arg-type]
+    assert inflater.feed(compressed(bytes(SLACK)), fin=True) == bytes(SLACK)
+
+
+@pytest.mark.parametrize("backend", BACKEND)
+@pytest.mark.parametrize("error", ["wire size", "invalid text", "nested message"])
+def test_an_assembler_error_ends_the_inflater_stream(backend: str, error: str) -> None:
+    # Regression: after the assembler's own error in the middle of a compressed
+    # message, the shared inflater stayed inside it, and the next compressed message
+    # continued that stream (garbage returned as its data, no error).  Now the
+    # inflater is failed with the same error, as after its own errors.
+    inflater = Inflater(DeflateParams(), zlib=backend)
+    assembler = MessageAssembler(max_message_size=5000, inflater=inflater)
+    raw = bytes(range(256)) * 40  # 10 KiB that hardly compresses
+    opcode = Opcode.TEXT if error == "invalid text" else Opcode.BINARY
+    payload = compressed(b"\xff" * 100 if error == "invalid text" else raw)
+    second = Opcode.BINARY if error == "nested message" else Opcode.CONTINUATION
+    with pytest.raises(ProtocolError) as info:  # (invalid text fails at its first frame)
+        assembler.add(Frame(opcode, payload[:40], fin=False, rsv1=True))
+        assembler.add(Frame(second, payload[40:], fin=True))
+    assert info.value.code == {"wire size": 1009, "invalid text": 1007, "nested message": 1002}[error]
+    with pytest.raises(ProtocolError) as again:
+        assembler.add(Frame(Opcode.BINARY, compressed(b"hi"), rsv1=True))
+    # (After a nesting error the assembler still holds the first message, so the
+    # next start is another nesting error; the inflater has the first one.)
+    assert again.value is info.value or error == "nested message"
+    with pytest.raises(ProtocolError) as direct:
+        inflater.feed(compressed(b"hi"), fin=True)
+    assert direct.value is info.value
+    if error != "nested message":
+        # Uncompressed messages do not need the inflater: the assembler still takes them.
+        for frame in FrameDecoder().feed(encode_frame(Opcode.BINARY, b"plain", mask=b"abcd")):
+            assert assembler.add(frame).data == b"plain"

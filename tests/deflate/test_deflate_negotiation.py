@@ -593,3 +593,14 @@ def test_params_frozen_and_validated() -> None:
 def test_params_header_value_round_trips_as_a_response() -> None:
     params = DeflateParams(True, True, 10, 15)
     assert accept_response(params.header_value(), offer()) == params
+
+
+def test_parameter_names_in_list_input_fold_ascii_only() -> None:
+    # U+212A KELVIN SIGN folds to "k" under str.lower(); a header value with it is a
+    # 400, and parse_extensions()-shaped input with it names an unknown parameter.
+    from wsframe.deflate import respond
+
+    offer = [("permessage-deflate", [("server_no_context_ta\u212aeover", None)])]
+    assert respond(offer) is None
+    assert respond([("permessage-deflat\u212a", [])]) is None
+    assert respond([("PERMESSAGE-DEFLATE", [("SERVER_NO_CONTEXT_TAKEOVER", None)])]) is not None

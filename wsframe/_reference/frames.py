@@ -595,7 +595,9 @@ class MessageAssembler:
         payload = bytes(raw_payload)
         if opcode.is_control:
             return Message(opcode, payload)
-        _check(_rules.fragmentation_error(opcode, self._opcode is not None))
+        nesting = _rules.fragmentation_error(opcode, self._opcode is not None)
+        if nesting is not None:
+            raise self._ending(nesting)
         if opcode is not Opcode.CONTINUATION:
             self._opcode = opcode
             self._compressed = rsv1
@@ -608,8 +610,9 @@ class MessageAssembler:
         limit = self.max_message_size
         if limit is not None and self._size > limit:
             size = self._size
+            exc = self._ending(_rules.message_too_big(size, limit))
             self._forget()
-            raise _rules.message_too_big(size, limit)
+            raise exc
         inflate = self._compressed and self.inflater is not None
         if inflate:
             chunk = self._inflate(payload, fin)
@@ -630,6 +633,16 @@ class MessageAssembler:
         if text and self.decode_text:
             return Message(message_opcode, data.decode("utf-8"), compressed)
         return Message(message_opcode, data, compressed)
+
+    def _ending(self, exc: ProtocolError) -> ProtocolError:
+        """``exc`` (if any) ends the message being assembled: a compressed one
+        ends its inflater's stream too (``Inflater._abandon``), whose next
+        message may refer to bytes the inflater never took."""
+        if self._opcode is not None and self._compressed and self.inflater is not None:
+            abandon = getattr(self.inflater, "_abandon", None)
+            if abandon is not None:
+                abandon(exc)
+        return exc
 
     def _keep(self, chunk: bytes) -> None:
         """Hold a fragment's data until the message is complete.
@@ -672,5 +685,6 @@ class MessageAssembler:
                 self._text.scan(earlier)
         position = self._text.scan(chunk)
         if position >= 0:
+            exc = self._ending(_rules.invalid_text(position))
             self._forget()
-            raise _rules.invalid_text(position)
+            raise exc

@@ -120,10 +120,21 @@ cdef class MessageAssembler:
                               <size_t>PyBytes_GET_SIZE(chunk))
         if bad >= 0:
             position = self._consumed + <uint64_t>bad - self._st.seen
+            exc = self._ending(_rules.invalid_text(position))
             self._forget()
-            raise _rules.invalid_text(position)
+            raise exc
         self._consumed += <uint64_t>PyBytes_GET_SIZE(chunk)
         return 0
+
+    cdef object _ending(self, object exc):
+        # exc ends the message being assembled: a compressed one ends its
+        # inflater's stream too (Inflater._abandon), whose next message may
+        # refer to bytes the inflater never took.
+        if self._opcode is not None and self._compressed and self.inflater is not None:
+            abandon = getattr(self.inflater, "_abandon", None)
+            if abandon is not None:
+                abandon(exc)
+        return exc
 
     cdef int _keep(self, bytes chunk) except -1:
         # Hold a fragment's data until the message is complete.  Hostile
@@ -228,7 +239,7 @@ cdef class MessageAssembler:
             return _message(opcode, payload, False)
         # RFC 6455 §5.4: continuation only inside a message, no nesting.
         if _FRAG_ERR[self._opcode is not None][op]:
-            raise _rules.fragmentation_error(op, self._opcode is not None)
+            raise self._ending(_rules.fragmentation_error(op, self._opcode is not None))
         if op != 0:
             self._opcode = opcode
             self._compressed = (f._rsv1 != 0) if type(frame) is Frame else rsv1
@@ -243,8 +254,9 @@ cdef class MessageAssembler:
         self._size += <uint64_t>n
         if self._over(self._size):
             size = self._size
+            exc = self._ending(_rules.message_too_big(size, self._max_obj))
             self._forget()
-            raise _rules.message_too_big(size, self._max_obj)
+            raise exc
         inflate = self._compressed and self.inflater is not None
         text = self._opcode is _TEXT and (inflate or not self._compressed)
         decoded = None

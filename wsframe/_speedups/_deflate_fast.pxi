@@ -229,7 +229,7 @@ wsf_take_vectorcall(encode_message_bytes, _encode_lean)
 cdef object _Inflater = None
 cdef object _ENDED = None
 cdef uint64_t _NO_INFLATE_LIMIT = 0
-# Where an Inflater keeps _d, max_ratio, _reset and _out (__slots__
+# Where an Inflater keeps _d, _ratio (max_ratio as applied), _reset and _out (__slots__
 # members), read and written at their instance offsets as the Deflater's are
 # read above; _INFLATER_AT[0] is -1 when one of them is not a plain object
 # slot (they are then used as attributes).
@@ -259,7 +259,7 @@ cdef object _inflater_class():
         _ENDED = _deflate_codec._ENDED
         _NO_INFLATE_LIMIT = _deflate_codec._NO_LIMIT
         members = _deflate_codec.Inflater.__dict__
-        for i, name in enumerate(("_d", "max_ratio", "_reset", "_out")):
+        for i, name in enumerate(("_d", "_ratio", "_reset", "_out")):
             _INFLATER_AT[i] = wsf_slot_offset(members[name])
         for i in range(4):
             if _INFLATER_AT[i] < 0:
@@ -299,7 +299,7 @@ cdef object _inflate_frame(object inflater, bytes payload, bint fin, bint has_li
         if <object>wsf_slot_get(inflater, _INFLATER_AT[1]) is not None:
             return None  # max_ratio
         d = <object>wsf_slot_get(inflater, _INFLATER_AT[0])
-    elif inflater.max_ratio is not None:
+    elif inflater._ratio is not None:
         return None
     else:
         d = inflater._d
@@ -414,7 +414,7 @@ cdef object _inflate_text(object inflater, bytes payload, uint64_t budget):
     cdef bytes piece
     if not WSF_SHARED_SCRATCH or _scratch_busy:
         return None
-    if type(inflater) is not _inflater_class() or inflater.max_ratio is not None:
+    if type(inflater) is not _inflater_class() or inflater._ratio is not None:
         return None
     if budget >= _NO_INFLATE_LIMIT:
         return None

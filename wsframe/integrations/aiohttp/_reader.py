@@ -545,11 +545,10 @@ def build_reader_class() -> Any:
         def _wsf_frame(self, op: int, payload: Any, fin: bool, rsv1: bool) -> None:
             """Every frame but a whole uncompressed data message and Close."""
             queue_feed = self.queue.feed_data
-            if op == _PING:
-                queue_feed(tuple_new(WSMessage, (msg_ping, payload, "")), len(payload))
-                return
-            if op == _PONG:
-                queue_feed(tuple_new(WSMessage, (msg_pong, payload, "")), len(payload))
+            if op == _PING or op == _PONG:
+                # aiohttp hands control payloads over as a bytearray (at most 125 bytes).
+                kind = msg_ping if op == _PING else msg_pong
+                queue_feed(tuple_new(WSMessage, (kind, bytearray(payload), "")), len(payload))
                 return
             # A data frame: the first of a message (op TEXT/BINARY) or a
             # continuation (the decoder checked the order, RFC 6455 §5.4).
@@ -629,8 +628,11 @@ def build_reader_class() -> Any:
             """What aiohttp raises for an inflater's error."""
             if isinstance(exc, PayloadTooBig):
                 return WebSocketError(too_big, f"Decompressed message exceeds size limit {self._max_msg_size}")
-            # What aiohttp's decompressor raises for corrupt data.
-            error: Exception = ZLibBackend.error(str(exc))
+            # What aiohttp's decompressor raises for corrupt data, in zlib's own
+            # words (the inflater's error was raised while handling zlib's).
+            cause = exc.__context__
+            detail = str(cause) if cause is not None and not isinstance(cause, ProtocolError) else str(exc)
+            error: Exception = ZLibBackend.error(detail)
             return error
 
         def _inflate(self, payload: Any, fin: bool) -> bytes:
