@@ -97,16 +97,25 @@ def _result_of(ws: web.WebSocketResponse, msgs: list[Any]) -> tuple[Any, ...]:
     return (msgs, ws.close_code, _describe(ws.exception()))
 
 
-async def _serve(stream: bytes, *, compress: bool, chunk: int, max_msg_size: int, decode_text: bool = True) -> Any:
+async def _serve(
+    stream: bytes,
+    *,
+    compress: bool,
+    chunk: int,
+    max_msg_size: int,
+    decode_text: bool = True,
+    autoping: bool = True,
+    describe: Any = None,
+) -> Any:
     result: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
 
     async def handler(request: web.Request) -> web.WebSocketResponse:
         extra = {} if decode_text else {"decode_text": False}  # aiohttp >= 3.14
-        ws = web.WebSocketResponse(compress=compress, max_msg_size=max_msg_size, **extra)
+        ws = web.WebSocketResponse(compress=compress, max_msg_size=max_msg_size, autoping=autoping, **extra)
         await ws.prepare(request)
         msgs = []
         async for msg in ws:
-            data = _describe(msg.data) if isinstance(msg.data, BaseException) else msg.data
+            data = (describe or _describe)(msg.data) if isinstance(msg.data, BaseException) else msg.data
             msgs.append((int(msg.type), data, msg.extra))
         if not result.done():
             result.set_result(_result_of(ws, msgs))
@@ -206,6 +215,31 @@ def test_corrupted_streams_fail_the_same(seed: int, compress: bool) -> None:
     stream = _corrupt(rng, _frames(rng, compress))
     plain, fast = _both(stream, compress=compress, chunk=rng.choice([1 << 16, 13]), max_msg_size=4 << 20)
     _assert_same(plain, fast)
+
+
+@reader_replaced
+def test_control_payloads_and_zlib_errors_as_aiohttp_gives_them() -> None:
+    # Regressions: ping and pong data came as bytes where aiohttp gives a bytearray
+    # (equal, so the differential tests did not see it), and a corrupt compressed
+    # message's zlib.error carried wsframe's wording instead of zlib's own.
+    stream = b"".join(
+        [
+            encode_frame(9, b"hello", mask=os.urandom(4)),
+            encode_frame(10, b"", mask=os.urandom(4)),
+            encode_frame(1, b"\xff\xff\xff\xff", rsv1=True, mask=os.urandom(4)),
+        ]
+    )
+    plain, fast = _both(
+        stream,
+        compress=True,
+        chunk=1 << 16,
+        max_msg_size=4 << 20,
+        autoping=False,
+        describe=lambda exc: (type(exc).__name__, str(exc)),
+    )
+    assert [(m[0], type(m[1]), m[1]) for m in fast[0]] == [(m[0], type(m[1]), m[1]) for m in plain[0]]
+    assert [type(m[1]) for m in plain[0][:2]] == [bytearray, bytearray]
+    assert plain[0][2][1][0] == "error" and "corrupt" not in plain[0][2][1][1]
 
 
 @reader_replaced
