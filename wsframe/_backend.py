@@ -44,12 +44,10 @@ __all__ = [
 #: tests/package/test_package.py holds this tuple to the .pyx files).
 COMPILED_MODULES = ("_mask", "_utf8", "_frames")
 
-FORCED_PURE = os.environ.get("WSFRAME_PURE_PYTHON", "").strip().lower() not in (
-    "",
-    "0",
-    "false",
-    "no",
-)
+#: The values that leave a switch off (the same set as setup.py's ``_flag``).
+_OFF = ("", "0", "false", "no", "off")
+
+FORCED_PURE = os.environ.get("WSFRAME_PURE_PYTHON", "").strip().lower() not in _OFF
 
 _BUILD_INFO = Path(__file__).with_name("_build_info.json")
 
@@ -93,9 +91,17 @@ def _load() -> tuple[str, str, ModuleType, ModuleType, ModuleType]:
             why, expected = _why_not_compiled(exc)
             why += _source_tree_note()
             if expected:
+                # A build that compiled needs no compiler: the import error says what
+                # is wrong (a WSFRAME_SIMD that names no level, a module built for
+                # another Python); a build that failed needs one.
+                todo = (
+                    f"Fix what the error names, or reinstall: `{_reinstall_command()}`."
+                    if build_info is not None and build_info["compiled"]
+                    else _what_to_do()
+                )
                 warnings.warn(
                     f"wsframe: the compiled backend is not available ({why}); using the "
-                    f"much slower pure-Python backend. {_what_to_do()} Or set "
+                    f"much slower pure-Python backend. {todo} Or set "
                     "WSFRAME_PURE_PYTHON=1 to choose the pure-Python backend and silence "
                     "this warning.",
                     RuntimeWarning,
@@ -150,6 +156,8 @@ def _what_to_do() -> str:
     hint = _COMPILER_HINTS.get(platform, "")
     command = _reinstall_command()
     where = " in the wsframe source checkout" if command.endswith(" .") else ""
+    if command.endswith(" wsframe"):
+        where = " from its source distribution"
     return (
         f"Install a C compiler{hint}, then rebuild{where}: `{command}` "
         "(--no-cache-dir: pip would otherwise reuse the pure wheel it built before; "
@@ -160,8 +168,12 @@ def _what_to_do() -> str:
 def _reinstall_command() -> str:
     """``python -m pip install --force-reinstall --no-cache-dir <source>``.
 
-    ``<source>`` is the directory or VCS URL wsframe was installed from when pip recorded
-    one (PEP 610), else ``.`` (run in the wsframe source checkout).
+    ``<source>`` is the directory, VCS URL or source distribution file wsframe was
+    installed from when pip recorded one (PEP 610); ``--no-binary wsframe wsframe``
+    (build it from the index's source distribution) for an install from an index or
+    from a wheel file (a wheel holds no sources to rebuild); ``.`` (run in the wsframe
+    source checkout) when no installed distribution is found (a source tree imported
+    in place).
     """
     source = "."
     editable = False
@@ -171,6 +183,9 @@ def _reinstall_command() -> str:
         text = distribution("wsframe").read_text("direct_url.json")
     except (ImportError, PackageNotFoundError, OSError):
         text = None
+    else:
+        if not text:  # installed from an index: no direct_url.json
+            source = "--no-binary wsframe wsframe"
     if text:
         try:
             record = json.loads(text)
@@ -187,7 +202,16 @@ def _reinstall_command() -> str:
                 editable = bool(record["dir_info"].get("editable"))
             elif isinstance(vcs, dict) and isinstance(vcs.get("vcs"), str):
                 source = f"{vcs['vcs']}+{url}"
-    if " " in source:
+            elif isinstance(record.get("archive_info"), dict):
+                # A source distribution file rebuilds; a wheel holds no sources.
+                if url.startswith("file://") and url.endswith((".tar.gz", ".zip")):
+                    from urllib.parse import unquote, urlparse
+                    from urllib.request import url2pathname
+
+                    source = url2pathname(unquote(urlparse(url).path))
+                else:
+                    source = "--no-binary wsframe wsframe"
+    if " " in source and not source.startswith("--"):
         source = f'"{source}"'
     return "python -m pip install --force-reinstall --no-cache-dir " + (f"-e {source}" if editable else source)
 

@@ -123,9 +123,12 @@ class _FakeDistribution:
             {"url": "https://example.org/wsframe.git", "vcs_info": {"vcs": "git", "commit_id": "abc"}},
             "git+https://example.org/wsframe.git",
         ),
-        # installed from a wheel file: that wheel is the pure one; rebuild from the source
-        ({"url": "file:///tmp/wsframe-0.1.0-py3-none-any.whl", "archive_info": {}}, "."),
-        (None, "."),
+        # installed from a wheel file: that wheel is the pure one and holds no sources;
+        # an index install (no direct_url.json) likewise: build the index's sdist
+        ({"url": "file:///tmp/wsframe-0.1.0-py3-none-any.whl", "archive_info": {}}, "--no-binary wsframe wsframe"),
+        (None, "--no-binary wsframe wsframe"),
+        # installed from a source distribution file: that file rebuilds
+        ({"url": "file:///tmp/wsframe-0.1.0.tar.gz", "archive_info": {}}, "/tmp/wsframe-0.1.0.tar.gz"),
     ],
 )
 def test_reinstall_command_names_where_wsframe_came_from(
@@ -139,11 +142,36 @@ def test_reinstall_command_names_where_wsframe_came_from(
     assert _backend._reinstall_command() == ("python -m pip install --force-reinstall --no-cache-dir " + source)
 
 
+def test_reinstall_command_in_a_source_tree_is_dot(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.metadata
+
+    from wsframe import _backend
+
+    def missing(name: str) -> Any:
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "distribution", missing)
+    assert _backend._reinstall_command() == "python -m pip install --force-reinstall --no-cache-dir ."
+
+
 def test_built_but_unimportable_warns(pure_copy: Path) -> None:
     got = _probe(pure_copy, {"compiled": True, "intended": False, "reason": ""})
     assert got["backend"] == "python"
     assert "cannot be imported" in got["reason"]
     assert [w[0] for w in got["warnings"]] == ["RuntimeWarning"]
+    # Built: no compiler is missing, so the advice is not to install one.
+    ((_category, message),) = got["warnings"]
+    assert "Install a C compiler" not in message and "Fix what the error names" in message
+
+
+@pytest.mark.parametrize("value", ["off", "OFF", "no", "0", "false", ""])
+def test_pure_python_switch_off_values(value: str) -> None:
+    # The same values leave WSFRAME_PURE_PYTHON off at run time as setup.py's flags at
+    # build time ("off" used to force the pure backend).
+    script = "import wsframe._backend as b; print(b.FORCED_PURE)"
+    env = {**os.environ, "WSFRAME_PURE_PYTHON": value}
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_forced_pure_at_run_time_is_silent(pure_copy: Path) -> None:

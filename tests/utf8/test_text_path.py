@@ -20,7 +20,7 @@ from _support import load_implementation, run_at_simd_level
 
 try:
     _COMPILED = load_implementation("mask", "c")
-except Exception:  # pragma: no cover - pure-Python environments
+except pytest.skip.Exception:  # pragma: no cover - pure-Python environments
     _COMPILED = None
 
 _SCRIPT = textwrap.dedent(
