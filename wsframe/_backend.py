@@ -195,25 +195,27 @@ def _reinstall_command() -> str:
             url: str = record["url"]
             vcs = record.get("vcs_info")
             if isinstance(record.get("dir_info"), dict) and url.startswith("file://"):
-                from urllib.parse import unquote, urlparse
-                from urllib.request import url2pathname
-
-                source = url2pathname(unquote(urlparse(url).path))
+                source = _file_path(url)
                 editable = bool(record["dir_info"].get("editable"))
             elif isinstance(vcs, dict) and isinstance(vcs.get("vcs"), str):
                 source = f"{vcs['vcs']}+{url}"
             elif isinstance(record.get("archive_info"), dict):
                 # A source distribution file rebuilds; a wheel holds no sources.
                 if url.startswith("file://") and url.endswith((".tar.gz", ".zip")):
-                    from urllib.parse import unquote, urlparse
-                    from urllib.request import url2pathname
-
-                    source = url2pathname(unquote(urlparse(url).path))
+                    source = _file_path(url)
                 else:
                     source = "--no-binary wsframe wsframe"
     if " " in source and not source.startswith("--"):
         source = f'"{source}"'
     return "python -m pip install --force-reinstall --no-cache-dir " + (f"-e {source}" if editable else source)
+
+
+def _file_path(url: str) -> str:
+    """The local path of a ``file://`` URL (as pip records it, PEP 610)."""
+    from urllib.parse import unquote, urlparse
+    from urllib.request import url2pathname
+
+    return url2pathname(unquote(urlparse(url).path))
 
 
 def _source_tree_note() -> str:
