@@ -207,7 +207,9 @@ class Inflater(_Codec):
         if type(payload) is not bytes:
             payload = byte_view(payload, "payload")  # the API's words for a bad argument
         if max_size is _MESSAGE_DEFAULT:
-            bound: int | None = DEFAULT_MAX_SIZE - self._out
+            # (Never negative: earlier calls with a larger explicit bound may have
+            # passed 1 MiB, and max_length 0 would mean no bound to zlib.)
+            bound: int | None = max(0, DEFAULT_MAX_SIZE - self._out)
         elif type(max_size) is int and 0 <= max_size < _NO_LIMIT:
             bound = max_size
         else:

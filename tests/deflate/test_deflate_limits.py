@@ -57,6 +57,18 @@ def test_max_size_none_means_unbounded(backend: str) -> None:
     assert inflater.feed(compressed(big), fin=True, max_size=None) == big
 
 
+@pytest.mark.parametrize("backend", BACKEND)
+def test_default_bound_after_a_larger_explicit_one_still_bounds(backend: str) -> None:
+    # The message already passed 1 MiB under an explicit bound: a call left at the
+    # default may produce nothing more (not "no bound", zlib's max_length 0).
+    wire = compressed(bytes(3 * DEFAULT_MAX_SIZE))
+    inflater = Inflater(DeflateParams(), zlib=backend)
+    half = len(wire) // 2
+    assert len(inflater.feed(wire[:half], fin=False, max_size=None)) > DEFAULT_MAX_SIZE
+    with pytest.raises(PayloadTooBig):
+        inflater.feed(wire[half:], fin=True)
+
+
 def test_default_bound_is_the_assemblers_default() -> None:
     assert DEFAULT_MAX_SIZE == MessageAssembler().max_message_size
 
