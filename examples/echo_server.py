@@ -67,7 +67,7 @@ READ_SIZE = 256 * 1024
 PAGE_PATH = "/echo.html"
 
 _REQUEST_LINE = re.compile(rb"([!#$%&'*+\-.^_`|~0-9A-Za-z]+) (\S+) HTTP/1\.([1-9])\Z")
-_REASONS = {200: "OK", 400: "Bad Request", 426: "Upgrade Required"}
+_REASONS = {200: "OK", 400: "Bad Request", 426: "Upgrade Required", 431: "Request Header Fields Too Large"}
 
 
 # ------------------------------------------------------------------ HTTP (the caller's part)
@@ -230,7 +230,14 @@ async def handle_connection(
     """
     try:
         head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), HANDSHAKE_TIMEOUT)
-    except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError, asyncio.TimeoutError):
+    except asyncio.LimitOverrunError:
+        # RFC 6585 §5: a head past MAX_REQUEST gets 431, then the connection ends.
+        writer.write(_http_response(431, body=b"request head too large\n"))
+        await _finish(writer, reader)
+        return
+    except (asyncio.IncompleteReadError, OSError, asyncio.TimeoutError):
+        # The client went away (a reset, a TLS error, a network gone: every
+        # OSError), or sent no complete head within HANDSHAKE_TIMEOUT.
         writer.close()
         return
     try:
@@ -269,7 +276,7 @@ async def _echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, code
                 await _finish(writer, reader)
                 return
             await writer.drain()
-    except ConnectionError:
+    except OSError:  # a reset, a TLS error, a network gone (ETIMEDOUT): the peer is gone
         writer.close()
 
 

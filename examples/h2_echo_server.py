@@ -63,6 +63,7 @@ from h2.events import (
     WindowUpdated,
 )
 from h2.exceptions import ProtocolError as H2ProtocolError
+from h2.exceptions import StreamClosedError
 from h2.settings import SettingCodes, Settings
 
 from wsframe.deflate import respond
@@ -80,6 +81,9 @@ log = logging.getLogger("wsframe.examples.h2_echo")
 
 PAGE_PATH = echo_server.PAGE_PATH
 CLOSE_TIMEOUT = echo_server.CLOSE_TIMEOUT  # seconds for the client's END_STREAM after ours
+# Seconds a connection may stay without a stream of ours (before its first request, or
+# once its streams are done): the HTTP/1.1 path's bound on a request head.
+IDLE_TIMEOUT = echo_server.HANDSHAKE_TIMEOUT
 READ_SIZE = 256 * 1024
 HIGH_WATER = 4 * 2**20  # bytes queued for one stream above which its window is not handed back
 MAX_CONCURRENT_STREAMS = 100
@@ -152,7 +156,21 @@ class _Connection:
         self.h2.initiate_connection()
         self._send()
         try:
-            while data := await self.reader.read(READ_SIZE):
+            while True:
+                if self.streams:
+                    data = await self.reader.read(READ_SIZE)
+                else:
+                    # No WebSocket open: a client that sends no request (not even the
+                    # preface) is let go after IDLE_TIMEOUT, with a GOAWAY.
+                    try:
+                        data = await asyncio.wait_for(self.reader.read(READ_SIZE), IDLE_TIMEOUT)
+                    except asyncio.TimeoutError:
+                        log.info("no request in %ss, closing the connection", IDLE_TIMEOUT)
+                        self.h2.close_connection()
+                        self._send()
+                        break
+                if not data:
+                    break
                 try:
                     events = self.h2.receive_data(data)
                 except H2ProtocolError as exc:  # h2 has queued a GOAWAY
@@ -162,10 +180,16 @@ class _Connection:
                 for event in events:
                     if isinstance(event, ConnectionTerminated):
                         return
-                    self._dispatch(event)
+                    try:
+                        self._dispatch(event)
+                    except StreamClosedError as exc:
+                        # The client reset the stream in the same read as this event
+                        # (its StreamReset follows): nothing to answer on it, and the
+                        # connection's other streams go on (RFC 9113 §5.4.2).
+                        log.info("stream %s was reset before it could be answered", exc.stream_id)
                 self._flush_all()
                 await self.writer.drain()
-        except (ConnectionError, ssl.SSLError):
+        except OSError:  # a reset, a TLS error, a network gone: the client is gone
             pass
         finally:
             for stream in self.streams.values():
