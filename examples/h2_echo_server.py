@@ -63,7 +63,7 @@ from h2.events import (
     WindowUpdated,
 )
 from h2.exceptions import ProtocolError as H2ProtocolError
-from h2.exceptions import StreamClosedError
+from h2.exceptions import NoSuchStreamError, StreamIDTooLowError
 from h2.settings import SettingCodes, Settings
 
 from wsframe.deflate import respond
@@ -182,10 +182,11 @@ class _Connection:
                         return
                     try:
                         self._dispatch(event)
-                    except StreamClosedError as exc:
+                    except (NoSuchStreamError, StreamIDTooLowError) as exc:
                         # The client reset the stream in the same read as this event
-                        # (its StreamReset follows): nothing to answer on it, and the
-                        # connection's other streams go on (RFC 9113 §5.4.2).
+                        # (its StreamReset follows; h2 may have forgotten the stream
+                        # already): nothing to answer on it, and the connection's
+                        # other streams go on (RFC 9113 §5.4.2).
                         log.info("stream %s was reset before it could be answered", exc.stream_id)
                 self._flush_all()
                 await self.writer.drain()

@@ -80,6 +80,57 @@ def test_bad_handshake_gets_400() -> None:
     asyncio.run(_with_server(check))
 
 
+def test_a_head_past_the_limit_gets_431() -> None:
+    # RFC 6585 §5 (it used to be closed without an answer).
+    async def check(uri: str) -> None:
+        big = b"X-Filler: " + b"a" * (echo_server.MAX_REQUEST + 10) + b"\r\n"
+        response = await _raw_request(uri, b"GET / HTTP/1.1\r\nHost: x\r\n" + big + b"\r\n")
+        assert response.startswith(b"HTTP/1.1 431 "), response[:80]
+
+    asyncio.run(_with_server(check))
+
+
+class _Gone:
+    """A stream whose read fails as asyncio's does when the network is gone."""
+
+    def __init__(self, error: OSError) -> None:
+        self.error = error
+
+    async def readuntil(self, separator: bytes) -> bytes:
+        return _UPGRADE
+
+    async def read(self, n: int) -> bytes:
+        raise self.error
+
+
+class _Writer:
+    def __init__(self) -> None:
+        self.closed = False
+        self.data = bytearray()
+
+    def write(self, data: bytes) -> None:
+        self.data += data
+
+    def writelines(self, items: list[bytes]) -> None:
+        for item in items:
+            self.data += item
+
+    async def drain(self) -> None:
+        return None
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@pytest.mark.parametrize("error", [TimeoutError(110, "ETIMEDOUT"), ConnectionResetError(), OSError(5, "EIO")])
+def test_any_os_error_ends_the_connection_quietly(error: OSError) -> None:
+    # Regression: only ConnectionError was caught, so ETIMEDOUT (a network gone) or a
+    # TLS error (ssl.SSLError, an OSError) escaped as a traceback, the socket unclosed.
+    writer = _Writer()
+    asyncio.run(echo_server.handle_connection(_Gone(error), writer))  # type: ignore[arg-type]
+    assert writer.data.startswith(b"HTTP/1.1 101 ") and writer.closed
+
+
 _UPGRADE = (
     b"GET /chat HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\n"
     b"Connection: keep-alive, Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"

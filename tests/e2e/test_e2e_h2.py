@@ -28,12 +28,12 @@ pytest.importorskip("cryptography")
 from h2.errors import ErrorCodes
 from h2.settings import SettingCodes
 
-from _h2_support import TIMEOUT, H2Client, self_signed_certificate
+from _h2_support import TIMEOUT, H2Client, _Stream, self_signed_certificate
 from _integration_support import load_example
 from wsframe import deflate
 from wsframe.errors import HandshakeError
 from wsframe.frames import Opcode, encode_close, encode_frame, new_mask, parse_close
-from wsframe.handshake import check_connect_response
+from wsframe.handshake import check_connect_response, connect_request_headers
 
 h2_echo_server = load_example("h2_echo_server")
 MAX_SIZE = 2**20
@@ -336,6 +336,37 @@ def test_rst_stream_aborts_one_websocket(certificate: tuple[str, str]) -> None:
         await client.sync()
         assert (record[0].close_code, record[0].outcome) == (None, "reset")
         assert record[1].outcome == "open"
+
+    run(certificate, scenario)
+
+
+def test_a_request_reset_in_the_same_write_leaves_the_connection_up(certificate: tuple[str, str]) -> None:
+    # Regression: HEADERS and RST_STREAM in one read made the server's answer raise
+    # StreamClosedError outside its handler, killing the whole connection.
+    async def scenario(client: H2Client, record: list[Any], port: int) -> None:
+        stream_id = client.h2.get_next_available_stream_id()
+        client.streams[stream_id] = _Stream()
+        client.h2.send_headers(stream_id, connect_request_headers("localhost", "/"))
+        client.h2.reset_stream(stream_id, ErrorCodes.CANCEL)
+        client._send()  # one write: both frames reach the server in one read
+        ws = await client.websocket()
+        await ws.send(Opcode.TEXT, b"after")
+        message = await ws.recv()
+        assert message is not None and message.data == "after"
+
+    run(certificate, scenario)
+
+
+def test_a_connection_without_a_request_is_closed(
+    certificate: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A client that opens no stream is let go after IDLE_TIMEOUT, with a GOAWAY, as the
+    # HTTP/1.1 path bounds the wait for a request head.
+    monkeypatch.setattr(h2_echo_server, "IDLE_TIMEOUT", 0.2)
+
+    async def scenario(client: H2Client, record: list[Any], port: int) -> None:
+        await asyncio.wait_for(client.closed.wait(), TIMEOUT)
+        assert client.terminated is not None and record == []
 
     run(certificate, scenario)
 
