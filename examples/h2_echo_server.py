@@ -62,8 +62,8 @@ from h2.events import (
     StreamReset,
     WindowUpdated,
 )
-from h2.exceptions import ProtocolError as H2ProtocolError
 from h2.exceptions import NoSuchStreamError, StreamIDTooLowError
+from h2.exceptions import ProtocolError as H2ProtocolError
 from h2.settings import SettingCodes, Settings
 
 from wsframe.deflate import respond
