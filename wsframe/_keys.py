@@ -31,7 +31,11 @@ _key_pos = 0
 
 
 def _drop_key_pool() -> None:
-    global _key_pool, _key_pos
+    """In a forked child: drop the parent's keys, and take a new lock, since the
+    parent's may have been held by another thread at the fork (that thread does not
+    exist in the child, so the lock would never be released)."""
+    global _key_lock, _key_pool, _key_pos
+    _key_lock = threading.Lock()
     _key_pool = bytearray()
     _key_pos = 0
 

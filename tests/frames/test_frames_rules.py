@@ -10,6 +10,7 @@ reference ``wsframe._reference.frames`` or the compiled
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import tracemalloc
 from types import ModuleType
@@ -380,6 +381,28 @@ def test_forked_child_does_not_reuse_the_parents_pool(impl: ModuleType) -> None:
     parent_key = impl.new_mask()
     # Without dropping the pool at fork both would be the next 4 bytes of it.
     assert len(child_key) == 4 and child_key != parent_key
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_forked_child_draws_keys_even_if_the_pool_was_locked_at_the_fork() -> None:
+    # Regression (reference backend): another thread inside new_mask() at the fork left
+    # the child a lock nobody would release, and the child's first new_mask() hung.
+    from wsframe import _keys
+
+    read, write = os.pipe()
+    with _keys._key_lock:  # as if another thread were drawing a key at this moment
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - child
+            try:
+                signal.alarm(5)  # a hang ends the child, not the test run
+                os.write(write, _keys.new_mask())
+            finally:
+                os._exit(0)
+    os.close(write)
+    child_key = os.read(read, 4)
+    os.close(read)
+    os.waitpid(pid, 0)
+    assert len(child_key) == 4
 
 
 # ---------------------------------------------------------------------------
