@@ -635,7 +635,7 @@ class MessageAssembler:
         return Message(message_opcode, data, compressed)
 
     def _ending(self, exc: ProtocolError) -> ProtocolError:
-        """``exc`` (if any) ends the message being assembled: a compressed one
+        """``exc`` ends the message being assembled: a compressed one
         ends its inflater's stream too (``Inflater._abandon``), whose next
         message may refer to bytes the inflater never took."""
         if self._opcode is not None and self._compressed and self.inflater is not None:
