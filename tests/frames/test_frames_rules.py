@@ -364,20 +364,28 @@ def test_keys_are_never_served_twice_across_threads(impl: ModuleType, monkeypatc
     assert all(len(k) == 4 and type(k) is bytes for k in keys)
 
 
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
-def test_forked_child_does_not_reuse_the_parents_pool(impl: ModuleType) -> None:
-    impl.new_mask()  # the pool is filled now
+def _in_child(draw: Any) -> bytes:
+    """The key ``draw()`` gives in a forked child (through a pipe; a hang ends the
+    child after 5 s, not the test run)."""
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - child
         try:
-            os.write(write, impl.new_mask())
+            signal.alarm(5)
+            os.write(write, draw())
         finally:
             os._exit(0)
     os.close(write)
-    child_key = os.read(read, 4)
+    key = os.read(read, 4)
     os.close(read)
     os.waitpid(pid, 0)
+    return key
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_forked_child_does_not_reuse_the_parents_pool(impl: ModuleType) -> None:
+    impl.new_mask()  # the pool is filled now
+    child_key = _in_child(impl.new_mask)
     parent_key = impl.new_mask()
     # Without dropping the pool at fork both would be the next 4 bytes of it.
     assert len(child_key) == 4 and child_key != parent_key
@@ -389,19 +397,8 @@ def test_forked_child_draws_keys_even_if_the_pool_was_locked_at_the_fork() -> No
     # the child a lock nobody would release, and the child's first new_mask() hung.
     from wsframe import _keys
 
-    read, write = os.pipe()
     with _keys._key_lock:  # as if another thread were drawing a key at this moment
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - child
-            try:
-                signal.alarm(5)  # a hang ends the child, not the test run
-                os.write(write, _keys.new_mask())
-            finally:
-                os._exit(0)
-    os.close(write)
-    child_key = os.read(read, 4)
-    os.close(read)
-    os.waitpid(pid, 0)
+        child_key = _in_child(_keys.new_mask)
     assert len(child_key) == 4
 
 
