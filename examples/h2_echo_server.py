@@ -157,18 +157,16 @@ class _Connection:
         self._send()
         try:
             while True:
-                if self.streams:
-                    data = await self.reader.read(READ_SIZE)
-                else:
-                    # No WebSocket open: a client that sends no request (not even the
-                    # preface) is let go after IDLE_TIMEOUT, with a GOAWAY.
-                    try:
-                        data = await asyncio.wait_for(self.reader.read(READ_SIZE), IDLE_TIMEOUT)
-                    except asyncio.TimeoutError:
-                        log.info("no request in %ss, closing the connection", IDLE_TIMEOUT)
-                        self.h2.close_connection()
-                        self._send()
-                        break
+                # No WebSocket open: a client that sends no request (not even the
+                # preface) is let go after IDLE_TIMEOUT, with a GOAWAY.
+                timeout = None if self.streams else IDLE_TIMEOUT
+                try:
+                    data = await asyncio.wait_for(self.reader.read(READ_SIZE), timeout)
+                except asyncio.TimeoutError:
+                    log.info("no request in %ss, closing the connection", IDLE_TIMEOUT)
+                    self.h2.close_connection()
+                    self._send()
+                    break
                 if not data:
                     break
                 try:
