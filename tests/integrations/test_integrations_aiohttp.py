@@ -269,19 +269,23 @@ def test_a_whole_text_message_that_is_not_utf8_fails_as_aiohttp_fails(bad: bytes
 @reader_replaced
 def test_install_replaces_the_reader_and_writer_where_aiohttp_binds_them() -> None:
     import aiohttp.client
+    import aiohttp.client_ws
     import aiohttp.http
+    import aiohttp.web_protocol
     import aiohttp.web_ws
 
     original = aiohttp.web_ws.WebSocketReader
     assert integration.install()
     try:
         assert integration.is_installed() and integration.active()
-        for module in (aiohttp.web_ws, aiohttp.client, aiohttp.http):
+        for module in (aiohttp.web_ws, aiohttp.client, aiohttp.http, aiohttp.client_ws):
             assert module.WebSocketReader.__module__ == integration.__name__
             assert module.WebSocketWriter.__module__ == integration.__name__
+        assert aiohttp.web_protocol.WebSocketReader.__module__ == integration.__name__
     finally:
         integration.uninstall()
     assert aiohttp.web_ws.WebSocketReader is original
+    assert aiohttp.web_protocol.WebSocketReader is original
     assert not integration.is_installed()
 
 
@@ -419,7 +423,10 @@ def test_install_before_importing_aiohttp() -> None:
         "    assert m.WebSocketWriter.__module__ == w.__name__, m\n"
         "assert w.active()\n"
         "w.uninstall()\n"
-        "assert sys.modules['aiohttp.web_ws'].WebSocketReader.__module__ != w.__name__\n"
+        "left = [f'{n}.{k}' for n, m in list(sys.modules.items())\n"
+        "        if n.startswith('aiohttp') and m is not None\n"
+        "        for k, v in vars(m).items() if getattr(v, '__module__', None) == w.__name__]\n"
+        "assert not left, left\n"
     )
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))

@@ -96,6 +96,31 @@ def test_decode_matches_autobahn_states(data: bytes) -> None:
         assert chr(ours.codepoint).encode() == data.decode()[-1].encode()
 
 
+@PEER_SETTINGS
+@given(utf8ish, st.lists(st.integers(0, 3), max_size=24))
+def test_decode_and_validate_share_one_state(data: bytes, steps: list[int]) -> None:
+    # autobahn's validate() and decode() drive one DFA: a chunk validated
+    # whole may end inside the character decode() then finishes.
+    ours, state, pos = Utf8Validator(), 0, 0
+    for size in steps:
+        if pos >= len(data) or state == 1:
+            break
+        if size == 0:  # one byte through decode()
+            state = DFA[256 + (state << 4) + DFA[data[pos]]]
+            got = ours.decode(data[pos])
+            assert (got == 0, got == 1) == (state == 0, state == 1), (data, steps)
+            pos += 1
+            if state == 0:
+                assert ours.codepoint == ord(data[:pos].decode()[-1])
+        else:  # a chunk through validate()
+            chunk = data[pos : pos + size]
+            for byte in chunk:
+                state = state if state == 1 else DFA[256 + (state << 4) + DFA[byte]]
+            valid, ends, _, _ = ours.validate(chunk)
+            assert (valid, valid and ends) == (state != 1, state == 0), (data, steps)
+            pos += len(chunk)
+
+
 def test_incremental_positions_as_autobahn_documents() -> None:
     """The incremental cases of autobahn's own validator test."""
     v = Utf8Validator()

@@ -77,13 +77,17 @@ class Utf8Validator:
     ``(False, False, 0, total_index)`` for further non-empty chunks.
     """
 
-    __slots__ = ("_validator", "_index", "_failed", "_need", "_codepoint")
+    __slots__ = ("_validator", "_index", "_failed", "_pending", "_codepoint")
 
     def __init__(self) -> None:
         self._validator = _utf8.Utf8Validator()
         self._index = 0
         self._failed = False
-        self._need = 0  # continuation bytes still expected (decode() only)
+        # The bytes of the sequence the stream ends inside (b"" when it ends
+        # on a code point), kept by validate() for decode(): autobahn's
+        # validate() and decode() share one state, so a chunk validated
+        # whole may end inside the sequence decode() then finishes.
+        self._pending = b""
         self._codepoint = 0
 
     def reset(self) -> None:
@@ -91,7 +95,7 @@ class Utf8Validator:
         self._validator.reset()
         self._index = 0
         self._failed = False
-        self._need = 0
+        self._pending = b""
         self._codepoint = 0
 
     @property
@@ -133,7 +137,16 @@ class Utf8Validator:
             self._index = reject_at
             return False, False, reject_at - base, reject_at
         self._index += length
-        return True, validator.ends_on_codepoint, length, self._index
+        ends = validator.ends_on_codepoint
+        if not ends:
+            # the stream's last bytes (at most 3 belong to an unfinished
+            # sequence), from its lead on
+            tail = self._pending + bytes(ba[-3:])
+            lead = max(i for i, byte in enumerate(tail) if byte >= 0xC0)
+            self._pending = tail[lead:]
+        elif self._pending:
+            self._pending = b""
+        return True, ends, length, self._index
 
     def decode(self, b: int) -> int:
         """Eat one byte.
@@ -152,22 +165,16 @@ class Utf8Validator:
         """
         if not 0 <= b <= 255:
             raise ValueError(f"byte value out of range: {b}")
-        ok, ends, _, _ = self.validate(bytes((b,)))
+        sequence = self._pending + bytes((b,))
+        ok, ends, _, _ = self.validate(sequence[-1:])
         if not ok:
             return UTF8_REJECT
-        # The validator accepted b, so it is what the stream expects next.
-        if b < 0x80:
-            self._codepoint = b
-        elif b >= 0xC0:
-            self._codepoint = b & (0x1F if b < 0xE0 else 0x0F if b < 0xF0 else 0x07)
-            self._need = 1 if b < 0xE0 else 2 if b < 0xF0 else 3
-        else:
-            self._codepoint = (self._codepoint << 6) | (b & 0x3F)
-            self._need -= 1
         if ends:
-            self._need = 0
+            # the validator accepted the sequence b completes: well-formed
+            self._codepoint = ord(sequence.decode("utf-8"))
             return UTF8_ACCEPT
-        return 2 + self._need
+        lead = self._pending[0]
+        return 2 + (2 if lead < 0xE0 else 3 if lead < 0xF0 else 4) - len(self._pending)
 
 
 class _Masker:

@@ -9,7 +9,8 @@ first ``ClientSession.ws_connect``)::
 What is replaced, in every module that binds the name (``aiohttp.web_ws``
 and ``aiohttp.client`` construct them, ``aiohttp.http``,
 ``aiohttp.http_websocket`` and ``aiohttp._websocket.reader`` /
-``aiohttp._websocket.writer`` re-export them):
+``aiohttp._websocket.writer`` re-export them, ``aiohttp.client_ws`` and
+``aiohttp.web_protocol`` import them for annotations):
 
 * ``WebSocketReader``: frames are decoded in batches by
   :class:`wsframe.frames.FrameDecoder` (header, unmasking, RFC 6455 §5 rules)
@@ -75,6 +76,7 @@ _READER_MODULES = (
     "aiohttp.web_ws",
     "aiohttp.client",
     "aiohttp.client_ws",
+    "aiohttp.web_protocol",
 )
 _WRITER_MODULES = (
     "aiohttp._websocket.writer",
@@ -82,6 +84,7 @@ _WRITER_MODULES = (
     "aiohttp.http",
     "aiohttp.web_ws",
     "aiohttp.client",
+    "aiohttp.client_ws",
 )
 
 _reader_cls: Any = None
