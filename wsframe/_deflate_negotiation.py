@@ -128,7 +128,7 @@ def offer(
     *,
     server_no_context_takeover: bool = False,
     client_no_context_takeover: bool = False,
-    server_max_window_bits: int | None = None,
+    server_max_window_bits: int | bool | None = None,
     client_max_window_bits: int | bool | None = True,
 ) -> str:
     """A client's permessage-deflate offer, as a header value (RFC 7692 §7.1).
@@ -138,7 +138,8 @@ def offer(
             after each message.
         client_no_context_takeover: announce that this client resets its own.
         server_max_window_bits: ask the server to use a window of at most
-            2**N bytes (8..15); ``None`` leaves it out.
+            2**N bytes (8..15); ``None``/``False`` leaves it out (``True`` is
+            an error: in a response this parameter always has a value).
         client_max_window_bits: an int 8..15 promises that this client's
             window is at most that; ``True`` (the default) sends the parameter
             without a value (the server may then choose one);
@@ -152,7 +153,7 @@ def offer(
         parts.append(_SNCT)
     if _check_flag(_CNCT, client_no_context_takeover):
         parts.append(_CNCT)
-    if server_max_window_bits is not None:
+    if server_max_window_bits is not None and server_max_window_bits is not False:
         parts.append(f"{_SMWB}={_check_bits(_SMWB, server_max_window_bits)}")
     if client_max_window_bits is True:
         parts.append(_CMWB)

@@ -201,6 +201,8 @@ def test_offer_every_parameter() -> None:
 def test_offer_window_left_out_with_none_or_false() -> None:
     assert offer(client_max_window_bits=None) == PMD
     assert offer(client_max_window_bits=False) == PMD
+    # the same rule for the server's window (None or False: left out)
+    assert offer(server_max_window_bits=None) == offer() == offer(server_max_window_bits=False)
 
 
 @pytest.mark.parametrize(

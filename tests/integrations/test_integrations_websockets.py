@@ -364,6 +364,28 @@ def test_serialize_identical(mask: bool) -> None:
         assert a[:2] == b[:2] == b"\x81\x84" and a[2:6] != b[2:6]
 
 
+
+def test_key_sources_replaced_before_install_are_called(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A test that wants known keys may replace them before install(), as
+    # after it: websockets would call the replacement, so the patch does.
+    import secrets
+
+    from websockets.frames import Frame, Opcode
+
+    monkeypatch.setattr(secrets, "token_bytes", lambda n: b"\x05\x06\x07\x08"[:n])
+    assert integ.install()
+    assert Frame(Opcode.BINARY, b"x").serialize(mask=True)[2:6] == b"\x05\x06\x07\x08"
+    monkeypatch.undo()  # the stdlib's own again: keys from wsframe.frames.new_mask
+    a, b = (Frame(Opcode.BINARY, b"x").serialize(mask=True)[2:6] for _ in range(2))
+    assert a != b and b"\x05\x06\x07\x08" not in (a, b)
+    integ.uninstall()
+    monkeypatch.setattr(ws_frames, "secrets", _CountingSecrets())
+    assert integ.install()  # a stand-in module is websockets' key source too
+    expected = _CountingSecrets()
+    for _ in range(3):
+        key = expected.token_bytes(4)
+        assert Frame(Opcode.TEXT, b"k").serialize(mask=True)[2:6] == key
+
 # --------------------------------------------------------------------------
 # permessage-deflate: PerMessageDeflate.decode on wsframe.deflate.Inflater
 

@@ -508,6 +508,19 @@ def _make_protocol_parse(original: Any, module: ModuleType) -> Any:
     return parse
 
 
+def _is_stdlib_token_bytes(function: Any) -> bool:
+    """Is ``function`` the standard library's ``secrets.token_bytes`` (not a
+    test's replacement, which may have been in place since before install)?"""
+    import secrets
+
+    code = getattr(function, "__code__", None)
+    return (
+        getattr(function, "__module__", None) == "secrets"
+        and getattr(function, "__qualname__", None) == "token_bytes"
+        and getattr(code, "co_filename", None) == secrets.__file__
+    )
+
+
 def _make_serialize(original: Any, module: ModuleType) -> Any:
     """``Frame.serialize`` on :func:`wsframe.frames.encode_frame`.
 
@@ -518,17 +531,17 @@ def _make_serialize(original: Any, module: ModuleType) -> Any:
     :func:`wsframe.frames.new_mask` (the OS CSPRNG, as websockets'
     ``secrets.token_bytes(4)``); when ``websockets.frames.secrets`` or
     ``secrets.token_bytes`` has been replaced (a test that wants known keys),
-    the replacement is called, as websockets would.
+    before ``install()`` or after, the replacement is called, as websockets
+    would.
     """
-    import secrets
-
     encode_frame = _encode_frame
     new_mask = _new_mask
-    token_bytes = secrets.token_bytes
+    token_bytes: Any = None  # the stdlib's, once seen
     frames_module = module
 
     def serialize(self: Any, *, mask: bool, extensions: Any = None) -> bytes:
         """websockets' ``Frame.serialize``, encoded by wsframe (RFC 6455 §5.2)."""
+        nonlocal token_bytes
         self.check()
         if extensions:
             for extension in extensions:
@@ -537,6 +550,8 @@ def _make_serialize(original: Any, module: ModuleType) -> Any:
         if mask:
             # websockets' own source of keys, looked up as websockets does it.
             source = frames_module.secrets.token_bytes
+            if source is not token_bytes and _is_stdlib_token_bytes(source):
+                token_bytes = source
             key = new_mask() if source is token_bytes else source(4)
         return encode_frame(
             self.opcode,
