@@ -53,6 +53,10 @@ def byte_view(data: Any, what: str = "data") -> memoryview:
     if not view.c_contiguous:
         raise ValueError(f"{what} must be a C-contiguous buffer")
     if view.format != "B" or view.ndim != 1:
+        if view.nbytes == 0:
+            # (memoryview cannot cast a shape with a zero in it: an empty
+            # buffer is no bytes, as writable as the one given)
+            return memoryview(b"" if view.readonly else bytearray())
         view = view.cast("B")
     return view
 

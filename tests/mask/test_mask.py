@@ -424,6 +424,26 @@ def test_apply_mask_inplace_empty_buffer() -> None:
     assert buf == b""
 
 
+def test_empty_buffer_of_several_dimensions_is_no_bytes() -> None:
+    # A shape with a zero in it (here 0 x 4) is C-contiguous and holds no
+    # bytes: taken as b"", as any other empty buffer, by every entry point.
+    import ctypes
+
+    from wsframe import frames, utf8
+
+    def empty() -> Any:
+        return (ctypes.c_uint8 * 4 * 0)()
+
+    assert apply_mask(empty(), MASK) == b""
+    apply_mask_inplace(empty(), MASK)
+    assert Masker(MASK).process(empty()) == b""
+    assert utf8.is_valid(empty()) and utf8.find_invalid(empty()) == -1 and utf8.decode(empty()) == ""
+    utf8.Utf8Validator().feed(empty())
+    assert frames.encode_frame(frames.Opcode.BINARY, empty()) == b"\x82\x00"
+    with pytest.raises(ValueError, match="mask must be 4 bytes"):
+        apply_mask(b"x", empty())
+
+
 # ---------------------------------------------------------------------------
 # Masker: stateful, continues the phase across calls.
 # ---------------------------------------------------------------------------
