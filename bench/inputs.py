@@ -56,11 +56,13 @@ TEXT_KINDS = ("ascii", "2byte", "3byte", "4byte", "mixed", "error_last")
 """UTF-8 workloads: one width each, a mix of all four, and mixed text whose last
 byte is replaced by 0xFF (never valid in UTF-8), so a validator must read it all."""
 
-DECODE_KINDS = ("ascii", "latin1", "cyrillic", "cjk", "mixed", "emoji", "prose", "json_intl")
+DECODE_KINDS = ("ascii", "latin1", "cyrillic", "cjk", "mixed", "emoji", "prose", "latin_prose", "json_intl")
 """utf8.decode workloads: one per kind of str (ASCII, Latin-1, UCS-2, UCS-4) and mixed;
 then text as people write it: Russian prose (words of 2-byte letters between ASCII
-spaces and punctuation, so few blocks of one width) and JSON records whose values mix
-accented, Cyrillic, Greek, CJK and Hangul names with emoji (mostly ASCII, UCS-4)."""
+spaces and punctuation, so few blocks of one width), French, German, Spanish and
+Portuguese prose (ASCII with an accented letter every few words: Latin-1) and JSON
+records whose values mix accented, Cyrillic, Greek, CJK and Hangul names with emoji
+(mostly ASCII, UCS-4)."""
 
 _PROSE_WORDS = (
     "привет",
@@ -78,15 +80,73 @@ _PROSE_WORDS = (
     "это",
     "когда",
 )
+_LATIN_PROSE_WORDS = (
+    "le",
+    "café",
+    "était",
+    "très",
+    "agréable",
+    "où",
+    "nous",
+    "étions",
+    "à",
+    "côté",
+    "de",
+    "la",
+    "fenêtre",
+    "die",
+    "Straße",
+    "führt",
+    "über",
+    "Brücke",
+    "und",
+    "schön",
+    "el",
+    "niño",
+    "comió",
+    "una",
+    "manzana",
+    "en",
+    "jardín",
+    "mañana",
+    "não",
+    "então",
+    "você",
+    "et",
+    "les",
+    "des",
+    "est",
+    "pour",
+    "dans",
+    "une",
+    "pas",
+    "der",
+    "das",
+    "ist",
+    "mit",
+    "nicht",
+    "sie",
+    "los",
+    "que",
+    "por",
+    "con",
+    "para",
+    "com",
+    "uma",
+    "message",
+    "server",
+)
 _JSON_NAMES = ("José", "Zoë", "Łukasz", "Søren", "Иван", "Мария", "王芳", "田中", "Ana")
 _JSON_CITIES = ("Москва", "東京", "München", "Αθήνα", "São Paulo", "Kraków", "서울")
 _JSON_NOTES = ("ok 👍", "🎉 party", "fine", "😀", "see you", "спасибо", "ありがとう")
 
 
 def _written(kind: str, rng: random.Random) -> str:
-    """One sentence (``prose``) or one record (``json_intl``) of :data:`DECODE_KINDS`."""
-    if kind == "prose":
-        words = [rng.choice(_PROSE_WORDS) for _ in range(rng.randint(3, 12))]
+    """One sentence (``prose``, ``latin_prose``) or one record (``json_intl``) of
+    :data:`DECODE_KINDS`."""
+    if kind in ("prose", "latin_prose"):
+        vocabulary = _PROSE_WORDS if kind == "prose" else _LATIN_PROSE_WORDS
+        words = [rng.choice(vocabulary) for _ in range(rng.randint(3, 12))]
         return " ".join(words).capitalize() + rng.choice((". ", ", ", "! ", "? "))
     record = {
         "id": rng.randrange(10**6),
@@ -150,7 +210,7 @@ def text(kind: str, size: int) -> bytes:
     rng = random.Random(f"{SEED}-{kind}-{size}")
     if kind in _ALPHABETS:
         return _fill(_ALPHABETS[kind], size, rng)
-    if kind in ("prose", "json_intl"):
+    if kind in ("prose", "latin_prose", "json_intl"):
         written = ""
         while len(written.encode()) < size:
             written += _written(kind, rng)

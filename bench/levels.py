@@ -33,7 +33,7 @@ __all__ = ["DEFAULT_IMPLS", "DEFAULT_WORKLOADS", "cpu_model", "levels", "main", 
 #: on every text kind, and one text message wire -> str.
 DEFAULT_WORKLOADS = (
     "decode.sweep.ascii,decode.latin1,decode.cyrillic,decode.cjk,decode.mixed,decode.emoji,"
-    "decode.prose,decode.json_intl,message.text.*"
+    "decode.prose,decode.latin_prose,decode.json_intl,message.text.*"
 )
 #: wsframe's compiled backend and the peers of those workloads.
 DEFAULT_IMPLS = "wsframe[[]c[]],CPython decode,aiohttp"
@@ -135,7 +135,7 @@ def summary(by_level: dict[str, list[dict[str, Any]]]) -> str:
         "1 KiB / 64 KiB | message mixed 64 B / 448 B / 1 KiB / 64 KiB |",
         "|---|---|---|---|---|---|---|",
     ]
-    kinds = ("latin1", "cyrillic", "cjk", "mixed", "emoji", "prose", "json_intl")
+    kinds = ("latin1", "cyrillic", "cjk", "mixed", "emoji", "prose", "latin_prose", "json_intl")
     for level, rows in by_level.items():
         # The default sweep, or the fine one (decode.fine.ascii) when that is what ran.
         sweep = [r for r in rows if r["workload"] in ("decode.sweep.ascii", "decode.fine.ascii")]

@@ -10,7 +10,9 @@
  *
  *   transcode_ab FILE LEVEL
  *
- * LEVEL is a level name (scalar, sse2, sse4, avx2, avx512).  The output kind
+ * LEVEL is a level name (scalar, sse2, sse4, avx2, avx512), or "checked":
+ * the one-pass scalar decoder that validates too (wsf_dec_checked*, what the
+ * scalar and SSE2 levels run, into the str's kind).  The output kind
  * is the str's (the largest byte of the input).  Prints both medians and the
  * median of the per-round ratios new/old [first - third quartile] over 41
  * rounds, each round calling each build enough times for ~2 ms.  Exits 1 if
@@ -106,12 +108,16 @@ int main(int argc, char **argv)
 #define WSF_AB_CAT(a, b) WSF_AB_CAT2(a, b)
 #define WSF_AB(name) WSF_AB_CAT(WSF_AB_SIDE, name)
 
-static int wsf_ab_level = -1;
+static int wsf_ab_level = -2; /* -1: the checked decoder */
 
 int WSF_AB(init)(const char *level)
 {
     int k;
     wsf_cpu_init();
+    if (strcmp(level, "checked") == 0) {
+        wsf_ab_level = -1;
+        return 0;
+    }
     for (k = 0; k <= WSF_NEON; k++) {
         if (strcmp(level, wsf_level_name(k)) == 0 && wsf_level_supported(k)) {
             wsf_ab_level = k;
@@ -128,6 +134,15 @@ unsigned WSF_AB(scan)(const uint8_t *s, size_t n, size_t *nchars)
 
 void WSF_AB(run)(int k, const uint8_t *s, size_t n, void *out, size_t nchars)
 {
+    size_t bad;
+    if (wsf_ab_level < 0) {
+        ptrdiff_t m = k == 4 ? wsf_dec_checked32(s, n, out, &bad)
+                      : k == 2 ? wsf_dec_checked16(s, n, out, &bad)
+                               : wsf_dec_checked8(s, n, out, &bad);
+        __asm__ volatile("" : : "r"(m) : "memory");
+        (void)nchars;
+        return;
+    }
     if (k == 4) {
         wsf_decode_ucs4_level(wsf_ab_level, s, n, out, nchars);
     } else if (k == 2) {

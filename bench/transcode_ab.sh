@@ -4,7 +4,8 @@
 #
 # Usage: bench/transcode_ab.sh REV LEVEL FILE...
 #   REV    the old tree (any git revision)
-#   LEVEL  scalar, sse2, sse4, avx2 or avx512
+#   LEVEL  scalar, sse2, sse4, avx2 or avx512, or checked (the one-pass
+#          scalar decoder of the scalar and SSE2 levels)
 # Inputs as bench/transcode_time.c's, e.g.
 #   python -c "from bench.inputs import text; \
 #              open('/tmp/mixed.bin', 'wb').write(text('mixed', 65536))"

@@ -360,6 +360,15 @@ static inline ptrdiff_t NAME(const uint8_t *s, size_t n, T *out, size_t *bad) \
             continue;                                                        \
         }                                                                    \
         if (c < 0xE0) { /* C2..DF 80..BF */                                  \
+            if (i + 3 < n && s[i + 2] < 0x80 && s[i + 3] < 0xC4 && c >= 0xC2 \
+                && (c1 = s[i + 1] ^ 0x80u) <= 0x3F) {                        \
+                /* an accented letter in Latin text, ASCII then ASCII or a \
+                 * Latin-1 lead after it: back to the ASCII run at once (the  \
+                 * loop below would take those bytes one at a time) */       \
+                out[o++] = (T)(((c & 0x1F) << 6) | c1);                      \
+                i += 2;                                                      \
+                continue;                                                    \
+            }                                                                \
             /* Prose: four or two 2-byte characters a step, else one, else   \
              * an ASCII byte among them (a space); back to the dispatch at   \
              * eight ASCII bytes, a wider lead or an error.  One loop for    \
