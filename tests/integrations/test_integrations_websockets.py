@@ -364,7 +364,6 @@ def test_serialize_identical(mask: bool) -> None:
         assert a[:2] == b[:2] == b"\x81\x84" and a[2:6] != b[2:6]
 
 
-
 def test_key_sources_replaced_before_install_are_called(monkeypatch: pytest.MonkeyPatch) -> None:
     # A test that wants known keys may replace them before install(), as
     # after it: websockets would call the replacement, so the patch does.
@@ -385,6 +384,7 @@ def test_key_sources_replaced_before_install_are_called(monkeypatch: pytest.Monk
     for _ in range(3):
         key = expected.token_bytes(4)
         assert Frame(Opcode.TEXT, b"k").serialize(mask=True)[2:6] == key
+
 
 # --------------------------------------------------------------------------
 # permessage-deflate: PerMessageDeflate.decode on wsframe.deflate.Inflater
