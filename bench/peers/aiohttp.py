@@ -13,6 +13,7 @@ timed here is the least aiohttp can spend.
 from __future__ import annotations
 
 import importlib
+import importlib.machinery
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -91,6 +92,12 @@ class AiohttpImpl(Impl):
             if safe_import("aiohttp") is None:
                 raise Unavailable(f"not installed ({exc})") from None
             raise Unavailable(f"compiled extensions not built ({exc})") from None
+        # An aiohttp built without its extensions may still import reader_c:
+        # from its Python source (reader_c.py), several times slower.  Never
+        # compare with that under the name of the compiled reader.
+        for module in (mask, reader):
+            if not str(getattr(module, "__file__", "")).endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES)):
+                raise Unavailable(f"{module.__name__} is not compiled ({getattr(module, '__file__', None)})")
         self.mask_fn = mask._websocket_mask_cython
         self.reader_cls = reader.WebSocketReader
         self.queue_cls = reader.WebSocketDataQueue
