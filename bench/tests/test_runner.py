@@ -197,3 +197,28 @@ def test_publish_rewrites_only_the_marked_section(tmp_path: Path) -> None:
     assert "old" not in text and "##### mask.copy" in text
     assert "![mask](docs/bench/mask.png)" in text
     assert (tmp_path / "docs" / "bench" / "mask.png").exists()
+
+
+def test_aiohttp_reader_must_be_its_compiled_extension(monkeypatch: pytest.MonkeyPatch) -> None:
+    # An aiohttp built without its extensions imports reader_c from its Python
+    # source: never timed under the name of the compiled reader.
+    import importlib
+    import types
+
+    from bench.peers.aiohttp import AiohttpImpl
+
+    pytest.importorskip("aiohttp")
+    real_import = importlib.import_module
+
+    def source_reader(name: str, *args: Any) -> Any:
+        module = real_import(name, *args)
+        if name == "aiohttp._websocket.reader_c":
+            fake = types.ModuleType(name)
+            fake.__dict__.update(vars(module))
+            fake.__file__ = "/site-packages/aiohttp/_websocket/reader_c.py"
+            return fake
+        return module
+
+    monkeypatch.setattr(importlib, "import_module", source_reader)
+    with pytest.raises(Unavailable, match="reader_c is not compiled"):
+        AiohttpImpl().load()
