@@ -103,6 +103,7 @@ int main(int argc, char **argv)
 #else /* one tree's side */
 #include <string.h>
 #include "wsf_dispatch.h"
+#include "transcode_checked.h"
 
 #define WSF_AB_CAT2(a, b) a##_##b
 #define WSF_AB_CAT(a, b) WSF_AB_CAT2(a, b)
@@ -134,13 +135,8 @@ unsigned WSF_AB(scan)(const uint8_t *s, size_t n, size_t *nchars)
 
 void WSF_AB(run)(int k, const uint8_t *s, size_t n, void *out, size_t nchars)
 {
-    size_t bad;
     if (wsf_ab_level < 0) {
-        ptrdiff_t m = k == 4 ? wsf_dec_checked32(s, n, out, &bad)
-                      : k == 2 ? wsf_dec_checked16(s, n, out, &bad)
-                               : wsf_dec_checked8(s, n, out, &bad);
-        __asm__ volatile("" : : "r"(m) : "memory");
-        (void)nchars;
+        transcode_checked(k, s, n, out);
         return;
     }
     if (k == 4) {

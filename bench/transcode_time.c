@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include "transcode_clock.h"
 #include "wsf_dispatch.h"
+#include "transcode_checked.h"
 
 /* One call, in the output kind k (1, 2 or 4 bytes a code point); level -1:
  * the one-pass scalar decoder, which validates too (wsf_dec_checked*, what
@@ -25,13 +26,8 @@
  * from 2 KiB on. */
 static void transcode(int level, int k, const uint8_t *s, size_t n, void *out, size_t nchars)
 {
-    size_t bad;
     if (level < 0) {
-        ptrdiff_t m = k == 4 ? wsf_dec_checked32(s, n, out, &bad)
-                      : k == 2 ? wsf_dec_checked16(s, n, out, &bad)
-                               : wsf_dec_checked8(s, n, out, &bad);
-        __asm__ volatile("" : : "r"(m) : "memory");
-        (void)nchars;
+        transcode_checked(k, s, n, out);
         return;
     }
     if (k == 4) wsf_decode_ucs4_level(level, s, n, out, nchars);
