@@ -464,7 +464,8 @@ class Deflater(_Codec):
 
         Returns:
             The compressed payload, trailing ``00 00 ff ff`` removed; an
-            empty message becomes ``00``.
+            empty message becomes ``00`` (``02 00`` on isal: an empty
+            fixed-Huffman block, which inflates to nothing as well).
 
         Raises:
             TypeError: ``payload`` is not bytes-like.

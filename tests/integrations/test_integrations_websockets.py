@@ -464,6 +464,32 @@ def test_permessage_deflate_goes_through_wsframe() -> None:
     assert type(PerMessageDeflate(False, False, 8, 15).decoder).__name__ == "Decompress"
 
 
+def test_reference_beyond_the_agreed_window_is_read_with_the_integration() -> None:
+    """The documented difference (docs/integrations.md): wsframe inflates every message
+    with a 32 KiB window, so a back-reference beyond the agreed 9-bit window (into the
+    previous message) is read, where websockets' zlib decoder with a 512-byte window
+    fails ("decompression failed")."""
+    import random
+    import zlib
+
+    from websockets.exceptions import ProtocolError as WsProtocolError
+    from websockets.extensions.permessage_deflate import PerMessageDeflate
+
+    rng = random.Random(1)
+    block = bytes(rng.randrange(256) for _ in range(2000))
+    c = zlib.compressobj(6, zlib.DEFLATED, -15)  # the peer compresses with 32 KiB
+    bodies = [(c.compress(block) + c.flush(zlib.Z_SYNC_FLUSH))[:-4] for _ in range(2)]
+
+    def decode() -> list[bytes]:
+        ext = PerMessageDeflate(False, False, 9, 15)  # remote_max_window_bits=9
+        return [bytes(ext.decode(ws_frames.Frame(ws_frames.Opcode.BINARY, b, rsv1=True)).data) for b in bodies]
+
+    with pytest.raises(WsProtocolError, match="decompression failed"):
+        decode()
+    integ.install()
+    assert decode() == [block, block]
+
+
 # --------------------------------------------------------------------------
 # the receive loop: Protocol.parse takes every buffered frame in one pass
 

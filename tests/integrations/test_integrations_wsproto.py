@@ -10,6 +10,7 @@ identical.
 
 from __future__ import annotations
 
+import random
 import sys
 import zlib
 from typing import Any
@@ -652,3 +653,37 @@ def test_opt_in_inflated_size_bound(fragmented: bool) -> None:
         assert isinstance(events[-1], CloseConnection) and events[-1].code == 1009
     finally:
         integ.set_max_inflated_size(None)
+
+
+@pytest.mark.parametrize("chunk", [None, 600])
+def test_reference_beyond_the_agreed_window_is_read_with_the_integration(chunk: int | None) -> None:
+    """The documented difference (docs/integrations.md): wsframe inflates every message
+    with a 32 KiB window, so a back-reference beyond the agreed 9-bit window (into the
+    previous message) is read, where wsproto's zlib object with a 512-byte window fails
+    the connection (1007)."""
+    from wsproto.events import BytesMessage
+
+    rng = random.Random(1)
+    block = bytes(rng.randrange(256) for _ in range(2000))
+    c = zlib.compressobj(6, zlib.DEFLATED, -15)  # the peer compresses with 32 KiB
+    bodies = [(c.compress(block) + c.flush(zlib.Z_SYNC_FLUSH))[:-4] for _ in range(2)]
+    data = b"".join(raw_frame(2, body, rsv=4, mask=b"m4sk") for body in bodies)
+
+    def receive() -> list[Any]:
+        ext = PerMessageDeflate()
+        ext.accept("permessage-deflate; client_max_window_bits=9")
+        assert ext.client_max_window_bits == 9
+        conn = Connection(ConnectionType.SERVER, [ext])
+        events: list[Any] = []
+        for i in range(0, len(data), chunk or len(data)):
+            conn.receive_data(data[i : i + (chunk or len(data))])
+            events += conn.events()
+        return events
+
+    alone = receive()
+    assert isinstance(alone[-1], CloseConnection) and alone[-1].code == 1007
+    integ.install()
+    installed = receive()
+    # (read in pieces, wsproto hands each message out in several events)
+    assert b"".join(bytes(e.data) for e in installed if isinstance(e, BytesMessage)) == block * 2
+    assert not any(isinstance(e, CloseConnection) for e in installed)
