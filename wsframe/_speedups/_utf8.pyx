@@ -28,6 +28,7 @@ from libc.stdint cimport uint8_t
 
 from wsframe._speedups.decode cimport (
     wsf_decode_object,
+    wsf_decode_unpinned_object,
     wsf_decode_truncated,
 )
 from wsframe._speedups.kernels cimport (
@@ -111,7 +112,8 @@ def decode(data):
     wsf_get_view(data, &view, "data")
     try:
         s = <const uint8_t *>view.buf
-        text = wsf_decode_object(s, view.len, 0, &pos)
+        # Others may write this memory meanwhile: decoded from a private copy.
+        text = wsf_decode_unpinned_object(s, view.len, &pos)
         if text is None:
             err = _decode_error(s, view.len, pos)
             raise err

@@ -28,6 +28,8 @@ from libc.stdint cimport uint8_t
 cdef extern from "wsf_str.h":
     PyObject *wsf_decode_str(const uint8_t *s, Py_ssize_t n, int validated,
                              Py_ssize_t *error_pos)
+    PyObject *wsf_decode_str_unpinned(const uint8_t *s, Py_ssize_t n,
+                                      Py_ssize_t *error_pos)
     int wsf_decode_truncated(const uint8_t *s, size_t n, size_t pos) nogil
 
 
@@ -35,11 +37,7 @@ cdef inline int _wsf_reraise() except -1:
     return -1  # the exception wsf_decode_str set propagates
 
 
-cdef inline object wsf_decode_object(const uint8_t *s, Py_ssize_t n,
-                                     int validated, Py_ssize_t *error_pos):
-    """The str of ``s[0..n)``, or None with ``error_pos[0]`` = the offset of
-    the first ill-formed sequence; raises MemoryError."""
-    cdef PyObject *r = wsf_decode_str(s, n, validated, error_pos)
+cdef inline object _wsf_str_object(PyObject *r, Py_ssize_t *error_pos):
     cdef object text
     if r == NULL:
         if error_pos[0] >= 0:
@@ -48,3 +46,19 @@ cdef inline object wsf_decode_object(const uint8_t *s, Py_ssize_t n,
     text = <object>r
     Py_XDECREF(r)  # <object> took a reference of its own
     return text
+
+
+cdef inline object wsf_decode_object(const uint8_t *s, Py_ssize_t n,
+                                     int validated, Py_ssize_t *error_pos):
+    """The str of ``s[0..n)``, or None with ``error_pos[0]`` = the offset of
+    the first ill-formed sequence; raises MemoryError.  ``s`` must not change
+    during the call (see ``wsf_decode_unpinned_object``)."""
+    return _wsf_str_object(wsf_decode_str(s, n, validated, error_pos), error_pos)
+
+
+cdef inline object wsf_decode_unpinned_object(const uint8_t *s, Py_ssize_t n,
+                                              Py_ssize_t *error_pos):
+    """``wsf_decode_object(s, n, 0, error_pos)`` for memory that others may
+    write during the call (a caller's bytearray, memoryview, mmap): decoded
+    from a private copy (``wsf_decode_str_unpinned``)."""
+    return _wsf_str_object(wsf_decode_str_unpinned(s, n, error_pos), error_pos)

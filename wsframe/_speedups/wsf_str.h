@@ -19,13 +19,20 @@
  *   (e.g. the frame decoder checked it while unmasking).  If it is not, the
  *   result is a str of unspecified content (or, at levels that delegate to
  *   CPython's decoder, the ill-formed-input failure), never a memory error
- *   (see wsf_decode.h).  The same holds when another thread mutates s during
- *   the call (a bytearray): garbage in, no crash.  For n >=
- *   WSF_NOGIL_THRESHOLD the GIL is released while scanning, validating and
- *   transcoding (the str is not yet shared then), so the caller must keep s
- *   pinned: an immutable bytes it holds a reference to, or memory of a
- *   Py_buffer it holds.  The kernels are the module's table (wsf_kt), taken
- *   from _mask at import (wsf_capsule.h).
+ *   (see wsf_decode.h).  s must not change during the call: the passes
+ *   trust what the passes before them saw (the str's length and kind).  For
+ *   n >= WSF_NOGIL_THRESHOLD the GIL is released while scanning, validating
+ *   and transcoding (the str is not yet shared then), so the caller must
+ *   keep s pinned: an immutable bytes it holds a reference to, or memory
+ *   only it can write.  Memory others may write (a bytearray, a memoryview,
+ *   a shared mmap: any caller's buffer but bytes) goes to
+ *
+ *   PyObject *wsf_decode_str_unpinned(const uint8_t *s, Py_ssize_t n,
+ *                                     Py_ssize_t *error_pos);
+ *
+ *   the same with validated=0, which decodes from a private copy of s
+ *   (ASCII: copied once, while checked).  The kernels are the module's
+ *   table (wsf_kt), taken from _mask at import (wsf_capsule.h).
  *
  * Steps: (1) ASCII bet: an input shorter than WSF_STR_SHORT (384) bytes
  * is checked whole (inline 8-byte-word test) and, if ASCII, copied inline
@@ -407,6 +414,28 @@ static PyObject *wsf_decode_str_onepass(const uint8_t *s, Py_ssize_t n,
     return u;
 }
 
+/* The ASCII bet's copy: s[0..n) (n >= WSF_STR_SHORT) into out while it is
+ * ASCII, with the level's vector kernel, or in plain C at the scalar level
+ * (no vector kernel; not CPython's decoder either: its one-word loop is
+ * ~1.5x slower); the GIL released for a long input.  Returns n, or a length
+ * before the first non-ASCII byte.  Each byte stored is the byte that was
+ * checked (loaded once), so what it copies is ASCII even if s changes
+ * meanwhile. */
+static inline size_t wsf_str_ascii_into(const uint8_t *s, Py_ssize_t n, uint8_t *out)
+{
+    PyThreadState *ts = NULL;
+    size_t done;
+    if (n >= WSF_NOGIL_THRESHOLD) {
+        ts = PyEval_SaveThread();
+    }
+    done = wsf_kt->dec_ascii != NULL ? wsf_kt->dec_ascii(s, (size_t)n, out)
+                                     : wsf_str_ascii_copy(s, (size_t)n, out);
+    if (ts != NULL) {
+        PyEval_RestoreThread(ts);
+    }
+    return done;
+}
+
 static PyObject *wsf_decode_str(const uint8_t *s, Py_ssize_t n, int validated,
                                 Py_ssize_t *error_pos)
 {
@@ -436,24 +465,12 @@ static PyObject *wsf_decode_str(const uint8_t *s, Py_ssize_t n, int validated,
     } else if (wsf_str_ascii64(s)) {
         /* Starts with 64 ASCII bytes: bet on ASCII and copy while checking
          * (one pass, as CPython's ASCII decoder); on losing the bet the
-         * partial copy is dropped and only that prefix was read twice.  The
-         * scalar level copies in plain C (no vector kernel; not CPython's
-         * decoder either: its one-word loop is ~1.5x slower). */
-        size_t done;
+         * partial copy is dropped and only that prefix was read twice. */
         u = PyUnicode_New(n, 0x7F);
         if (u == NULL) {
             return NULL;
         }
-        if (nogil) {
-            ts = PyEval_SaveThread();
-        }
-        done = wsf_kt->dec_ascii != NULL
-                   ? wsf_kt->dec_ascii(s, (size_t)n, (uint8_t *)PyUnicode_DATA(u))
-                   : wsf_str_ascii_copy(s, (size_t)n, (uint8_t *)PyUnicode_DATA(u));
-        if (nogil) {
-            PyEval_RestoreThread(ts);
-        }
-        if (done == (size_t)n) {
+        if (wsf_str_ascii_into(s, n, (uint8_t *)PyUnicode_DATA(u)) == (size_t)n) {
             return u;
         }
         Py_DECREF(u);
@@ -513,6 +530,64 @@ static PyObject *wsf_decode_str(const uint8_t *s, Py_ssize_t n, int validated,
     }
     if (nogil) {
         PyEval_RestoreThread(ts);
+    }
+    return u;
+}
+
+/* Up to this length wsf_decode_str_unpinned copies into a buffer on the
+ * stack, from it on into one from the heap. */
+#define WSF_STR_UNPINNED_LOCAL 4096
+
+/* wsf_decode_str (validated=0) of memory that may change during the call:
+ * any buffer but a bytes object -- a bytearray another thread writes while
+ * the GIL is released for a long input, a shared mmap another process
+ * writes.  The scan, the validation and the transcoding each read s again
+ * and trust what the passes before them saw (the str's length and kind), so
+ * they must not read a moving target: the str could be written past its end
+ * (the scalar pass writes a code point per character start it meets) or
+ * built with a kind its characters do not need.  So: the ASCII bet, which
+ * stores each byte it checked (the str is ASCII whatever s does), and
+ * anything else decoded from a private copy of s -- the str of the bytes as
+ * they were at some moment of the copy, or the error it gives. */
+static PyObject *wsf_decode_str_unpinned(const uint8_t *s, Py_ssize_t n,
+                                         Py_ssize_t *error_pos)
+{
+    uint8_t local[WSF_STR_UNPINNED_LOCAL];
+    uint8_t *p = local;
+    PyThreadState *ts = NULL;
+    PyObject *u;
+    *error_pos = -1;
+    if (n >= WSF_STR_SHORT && wsf_str_ascii64(s)) {
+        /* The ASCII bet on s itself (a lost bet is tried again on the copy,
+         * which reads the ASCII prefix once more). */
+        u = PyUnicode_New(n, 0x7F);
+        if (u == NULL) {
+            return NULL;
+        }
+        if (wsf_str_ascii_into(s, n, (uint8_t *)PyUnicode_DATA(u)) == (size_t)n) {
+            return u;
+        }
+        Py_DECREF(u);
+    }
+    if (n <= 0) {
+        return PyUnicode_New(0, 0);
+    }
+    if ((size_t)n > sizeof local) {
+        p = (uint8_t *)PyMem_Malloc((size_t)n);
+        if (p == NULL) {
+            return PyErr_NoMemory();
+        }
+    }
+    if (n >= WSF_NOGIL_THRESHOLD) {
+        ts = PyEval_SaveThread();
+    }
+    memcpy(p, s, (size_t)n);
+    if (ts != NULL) {
+        PyEval_RestoreThread(ts);
+    }
+    u = wsf_decode_str(p, n, 0, error_pos);
+    if (p != local) {
+        PyMem_Free(p);
     }
     return u;
 }
