@@ -18,6 +18,7 @@ from typing import Any, TypeVar, overload
 
 __all__ = [
     "byte_view",
+    "MaskTypeError",
     "mask_key",
     "check_limit",
     "SizeLimit",
@@ -61,14 +62,29 @@ def byte_view(data: Any, what: str = "data") -> memoryview:
     return view
 
 
+class MaskTypeError(TypeError, ValueError):
+    """A masking key that is not a bytes-like object (``str``, ``int``, ``None``...).
+
+    A ``TypeError``, as Python words a wrong type, and a ``ValueError``, as every
+    other bad key is one (the masking API takes "any 4-byte buffer, else
+    ValueError"): either ``except`` catches it.
+    """
+
+
 def mask_key(mask: Any, offset: int = 0) -> bytes:
     """Return the 4-byte key rotated so that its first byte applies at ``offset``.
 
     Raises:
-        TypeError: ``mask`` is not a bytes-like object or ``offset`` not an int.
+        MaskTypeError: (a TypeError and a ValueError) ``mask`` is not a
+            bytes-like object.
+        TypeError: ``offset`` is not an int.
         ValueError: ``mask`` is not exactly 4 bytes long.
     """
-    key = bytes(byte_view(mask, "mask"))
+    try:
+        view = byte_view(mask, "mask")
+    except TypeError as exc:
+        raise MaskTypeError(str(exc)) from None
+    key = bytes(view)
     if len(key) != 4:
         raise ValueError(f"mask must be 4 bytes long, got {len(key)}")
     # RFC 6455 §5.3: byte i of the payload uses key byte i MOD 4; a chunk that

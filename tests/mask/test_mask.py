@@ -270,12 +270,19 @@ def test_non_buffer_data_is_type_error(bad_data: Any) -> None:
         Masker(MASK).process(bad_data)
 
 
-@pytest.mark.parametrize("bad_mask", ["abcd", 1234, None])
-def test_non_buffer_mask_is_type_error(bad_mask: Any) -> None:
-    with pytest.raises(TypeError):
-        apply_mask(b"data", bad_mask)
-    with pytest.raises(TypeError):
-        Masker(bad_mask)
+@pytest.mark.parametrize("bad_mask", ["abcd", 1234, None, [1, 2, 3, 4], (1, 2, 3, 4)])
+def test_non_buffer_mask_is_type_error_and_value_error(bad_mask: Any) -> None:
+    """DESIGN: "`mask` any 4-byte buffer, else ValueError"; Python words a wrong type
+    as a TypeError: the error is both, so either ``except`` catches it."""
+    calls = (
+        lambda: apply_mask(b"data", bad_mask),
+        lambda: apply_mask_inplace(bytearray(b"data"), bad_mask),
+        lambda: Masker(bad_mask),
+    )
+    for call in calls:
+        with pytest.raises(ValueError, match="mask must be a bytes-like object") as info:
+            call()
+        assert isinstance(info.value, TypeError)
 
 
 def test_non_integer_offset_is_type_error() -> None:
