@@ -33,7 +33,6 @@ from wsframe._speedups.kernels cimport (
     WSF_FREE_THREADED,
     WSF_NOGIL_THRESHOLD,
     wsf_active_level,
-    _wsf_get_key_buffer,
     wsf_get_key,
     wsf_get_view,
     wsf_key_from_bytes,
@@ -44,10 +43,22 @@ from wsframe._speedups.kernels cimport (
 
 from wsframe._api import MASK_API, SIMD_API
 from wsframe._args import REQUIRED as _REQ
+from wsframe._args import MaskTypeError
 from wsframe._args import signature as _signature
 
 # The public names, from the one list every spelling follows.
 __all__ = [*MASK_API, *SIMD_API]
+
+cdef int _key_of(object mask, uint8_t *key) except -1:
+    """The 4-byte masking key (RFC 6455 §5.3) of any buffer: kernels.pxd's
+    wsf_get_key, whose TypeError for a mask that is not a buffer becomes a
+    MaskTypeError (a TypeError and a ValueError, as the reference's)."""
+    try:
+        wsf_get_key(mask, key)
+    except TypeError as exc:
+        raise MaskTypeError(str(exc)) from None
+    return 0
+
 
 cdef extern from "wsf_dispatch.h":
     # This module owns the kernels: CPU detection, WSFRAME_SIMD and the one
@@ -106,7 +117,7 @@ def apply_mask(data, mask, offset=0):
     cdef Py_buffer view
     cdef bytes out
     if not wsf_key_from_bytes(mask, key):  # inline: the usual 4-byte bytes key
-        _wsf_get_key_buffer(mask, key)
+        _key_of(mask, key)
     phase = wsf_phase(offset)
     if type(data) is bytes:
         n = <size_t>PyBytes_GET_SIZE(data)
@@ -151,7 +162,7 @@ def apply_mask_inplace(buffer, mask, offset=0):
     cdef uint8_t *p
     cdef Py_buffer view
     if not wsf_key_from_bytes(mask, key):  # inline: the usual 4-byte bytes key
-        _wsf_get_key_buffer(mask, key)
+        _key_of(mask, key)
     phase = wsf_phase(offset)
     if not WSF_FREE_THREADED and type(buffer) is bytearray:
         n = <size_t>PyByteArray_GET_SIZE(buffer)
@@ -203,7 +214,7 @@ cdef class Masker:
     __signature__ = _signature(("mask", _REQ, False))
 
     def __init__(self, mask):
-        wsf_get_key(mask, self._key)
+        _key_of(mask, self._key)
         self._count = 0
         self._base = None
         self._base_phase = 0

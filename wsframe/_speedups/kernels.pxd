@@ -148,8 +148,7 @@ cdef inline int wsf_get_view(object obj, Py_buffer *view, str what) except -1:
 cdef inline int wsf_get_key(object mask, uint8_t *key) except -1:
     """Copy the 4-byte masking key (RFC 6455 §5.3) from any buffer.
 
-    Raises: _args.MaskTypeError (a TypeError and a ValueError: not a
-    buffer), ValueError (not 4 bytes long).
+    Raises: TypeError (not a buffer), ValueError (not 4 bytes long).
     """
     if wsf_key_from_bytes(mask, key):
         return 0
@@ -158,12 +157,7 @@ cdef inline int wsf_get_key(object mask, uint8_t *key) except -1:
 
 cdef inline int _wsf_get_key_buffer(object mask, uint8_t *key) except -1:
     cdef Py_buffer view
-    try:
-        wsf_get_view(mask, &view, "mask")
-    except TypeError as exc:
-        from wsframe._args import MaskTypeError  # (the error path only)
-
-        raise MaskTypeError(str(exc)) from None
+    wsf_get_view(mask, &view, "mask")
     try:
         if view.len != 4:
             raise ValueError(f"mask must be 4 bytes long, got {view.len}")
