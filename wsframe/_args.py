@@ -11,6 +11,7 @@ knows nothing of the protocol: buffers, 4-byte keys, size limits, the
 from __future__ import annotations
 
 import math
+import re
 import numbers
 import operator
 from inspect import Parameter, Signature
@@ -18,6 +19,7 @@ from typing import Any, TypeVar, overload
 
 __all__ = [
     "byte_view",
+    "check_no_objects",
     "MaskTypeError",
     "mask_key",
     "check_limit",
@@ -60,6 +62,25 @@ def byte_view(data: Any, what: str = "data") -> memoryview:
             return memoryview(b"" if view.readonly else bytearray())
         view = view.cast("B")
     return view
+
+
+def check_no_objects(item_format: str | None, what: str = "buffer") -> None:
+    """Refuse to write into a buffer whose items are Python object references.
+
+    Masking in place takes a buffer as its raw bytes whatever its item format
+    (:func:`byte_view`), except format ``O`` (a NumPy ``dtype=object`` array, a
+    ctypes ``py_object`` array, or a struct format with such a field): XORing a
+    reference leaves a pointer that crashes the process when the object is
+    next used. Field names (``:name:`` in a struct format) are not items.
+
+    Raises:
+        TypeError: ``item_format`` has an ``O`` item.
+    """
+    if item_format and "O" in re.sub(r":[^:]*:", "", item_format):
+        raise TypeError(
+            f"{what} holds Python object references (item format {item_format!r}): "
+            "masking them in place would corrupt them"
+        )
 
 
 class MaskTypeError(TypeError, ValueError):

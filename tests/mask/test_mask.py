@@ -285,6 +285,52 @@ def test_non_buffer_mask_is_type_error_and_value_error(bad_mask: Any) -> None:
         assert isinstance(info.value, TypeError)
 
 
+def _object_buffers() -> list[Any]:
+    """Writable buffers whose items are Python object references (format ``O``)."""
+    import ctypes
+
+    kept = [object() for _ in range(4)]
+    pointers = (ctypes.py_object * 4)(*kept)
+
+    class Record(ctypes.Structure):
+        _fields_ = [("count", ctypes.c_int), ("ref", ctypes.py_object)]
+
+    records = (Record * 2)((1, kept[0]), (2, kept[1]))
+    buffers: list[Any] = [pointers, memoryview(pointers), records, (ctypes.py_object * 0)()]
+    try:
+        import numpy
+    except ImportError:
+        pass
+    else:
+        buffers.append(numpy.array(kept, dtype=object))
+    return buffers
+
+
+def test_buffer_of_object_references_is_refused_in_place() -> None:
+    """Masking a reference in place would leave a pointer that crashes the process
+    later (it did, on both backends): refused, the memory untouched."""
+    for buffer in _object_buffers():
+        before = bytes(memoryview(buffer).cast("B")) if memoryview(buffer).nbytes else b""
+        with pytest.raises(TypeError, match="Python object references"):
+            apply_mask_inplace(buffer, MASK)
+        after = bytes(memoryview(buffer).cast("B")) if memoryview(buffer).nbytes else b""
+        assert after == before
+
+
+def test_field_named_with_an_o_is_not_an_object_item() -> None:
+    """Only an ``O`` item is refused: a struct field whose *name* holds an O is raw bytes."""
+    import ctypes
+
+    class Pair(ctypes.Structure):
+        _fields_ = [("Offset", ctypes.c_uint32), ("Other", ctypes.c_uint32)]
+
+    pairs = (Pair * 2)((1, 2), (3, 4))
+    assert "O" in memoryview(pairs).format
+    raw = bytes(memoryview(pairs).cast("B"))
+    apply_mask_inplace(pairs, MASK, 1)
+    assert bytes(memoryview(pairs).cast("B")) == xor_mask_reference(raw, MASK, 1)
+
+
 def test_non_integer_offset_is_type_error() -> None:
     with pytest.raises(TypeError):
         apply_mask(b"data", MASK, 1.0)  # type: ignore[arg-type]

@@ -14,7 +14,7 @@ import operator
 from typing import Any
 
 from .._api import MASK_API
-from .._args import byte_view, mask_key
+from .._args import byte_view, check_no_objects, mask_key
 
 __all__ = list(MASK_API)
 
@@ -49,13 +49,15 @@ def apply_mask_inplace(buffer: Any, mask: Any, offset: int = 0) -> None:
     """XOR the writable ``buffer`` with ``mask`` in place, starting at phase ``offset % 4``.
 
     Raises:
-        TypeError: ``buffer`` is read-only or not a buffer; ``mask`` not a buffer.
+        TypeError: ``buffer`` is read-only, not a buffer, or a buffer of Python
+            object references (item format ``O``); ``mask`` not a buffer.
         ValueError: ``mask`` is not 4 bytes, or ``buffer`` is not C-contiguous.
     """
     key = mask_key(mask, offset)
     view = byte_view(buffer, "buffer")
     if view.readonly:
         raise TypeError("buffer must be writable (got a read-only buffer)")
+    check_no_objects(memoryview(buffer).format, "buffer")
     view[:] = _xor(view, key)
 
 

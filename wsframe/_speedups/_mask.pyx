@@ -22,12 +22,13 @@ which the calls reserved, so sharing one across threads is rarely useful.
 """
 
 cimport cython
-from cpython.buffer cimport PyBuffer_Release
+from cpython.buffer cimport PyBUF_C_CONTIGUOUS, PyBUF_FORMAT, PyBuffer_Release, PyObject_GetBuffer
 from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.number cimport PyNumber_Index
 from libc.limits cimport ULLONG_MAX
 from libc.stdint cimport uint8_t
+from libc.string cimport strchr
 
 from wsframe._speedups.kernels cimport (
     WSF_FREE_THREADED,
@@ -44,6 +45,7 @@ from wsframe._speedups.kernels cimport (
 from wsframe._api import MASK_API, SIMD_API
 from wsframe._args import REQUIRED as _REQ
 from wsframe._args import MaskTypeError
+from wsframe._args import check_no_objects
 from wsframe._args import signature as _signature
 
 # The public names, from the one list every spelling follows.
@@ -153,7 +155,8 @@ def apply_mask_inplace(buffer, mask, offset=0):
         offset: how many bytes of the payload precede ``buffer``.
 
     Raises:
-        TypeError: ``buffer`` is read-only or not a buffer; ``mask`` not a buffer;
+        TypeError: ``buffer`` is read-only, not a buffer, or a buffer of Python
+            object references (item format ``O``); ``mask`` not a buffer;
             ``offset`` not an int.
         ValueError: ``mask`` is not 4 bytes, or ``buffer`` is not C-contiguous.
     """
@@ -170,15 +173,31 @@ def apply_mask_inplace(buffer, mask, offset=0):
             p = <uint8_t *>PyByteArray_AS_STRING(buffer)
             wsf_mask(p, p, n, key, phase)
             return None
-    wsf_get_view(buffer, &view, "buffer")
+    _writable_view(buffer, &view)
     try:
         if view.readonly:
             raise TypeError("buffer must be writable (got a read-only buffer)")
+        if view.format != NULL and strchr(view.format, b'O') != NULL:
+            # the one rule, _args.check_no_objects (a field name may hold an O)
+            check_no_objects(view.format.decode("ascii", "replace"), "buffer")
         _mask_pinned(<uint8_t *>view.buf, <const uint8_t *>view.buf,
                      <size_t>view.len, key, phase)
     finally:
         PyBuffer_Release(&view)
     return None
+
+
+cdef int _writable_view(object buffer, Py_buffer *view) except -1:
+    """wsf_get_view with the item format, which apply_mask_inplace checks."""
+    if isinstance(buffer, str):
+        return wsf_get_view(buffer, view, "buffer")  # its TypeError
+    try:
+        PyObject_GetBuffer(buffer, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT)
+    except Exception:
+        # the reference's error, or a view from an exporter that cannot
+        # describe its format (raw bytes then)
+        wsf_get_view(buffer, view, "buffer")
+    return 0
 
 
 @cython.final
