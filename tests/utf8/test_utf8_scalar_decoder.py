@@ -120,8 +120,8 @@ _NS: dict[str, Any] = {}
 exec(_CHECKS, _NS)  # our own source text, shared with the level script
 
 # Lengths around the cutoffs: 8-byte words, 128 bytes (below it every level
-# takes the one-pass decoder), 384 (the ASCII bet changes), 2048 (stack/heap).
-_SHORT = list(range(0, 40)) + list(range(118, 138)) + [255, 256, 383, 384, 385]
+# takes the one-pass decoder), 192 (the ASCII bet changes), 384 (where it did), 2048 (stack/heap).
+_SHORT = list(range(0, 40)) + list(range(118, 138)) + [191, 192, 193, 255, 256, 383, 384, 385]
 _LONG = [2040, 2046, 2047, 2048, 2049, 2056, 70001]
 
 
@@ -168,7 +168,7 @@ _LEVEL_SCRIPT = _CHECKS + textwrap.dedent(
         assert _utf8.simd_level == level, (_utf8.simd_level, level)
         short = list(range(0, 40)) + [127, 128, 129]
         run_checks(_utf8.decode, InvalidUTF8, short, True)
-        lengths = list(range(118, 138)) + [255, 256, 383, 384, 385, 2040, 2047, 2048, 2049, 70001]
+        lengths = list(range(118, 138)) + [191, 192, 193, 255, 256, 383, 384, 385, 2040, 2047, 2048, 2049, 70001]
         run_checks(_utf8.decode, InvalidUTF8, lengths, False)
         print("OK", level)
         """

@@ -95,10 +95,10 @@ def test_decode_of_memory_another_process_writes_reference() -> None:
 
 
 def _inputs() -> list[bytes]:
-    """Lengths around the short path (384), the stack copy (4096) and the ASCII bet's
+    """Lengths around the short path (192), the stack copy (4096) and the ASCII bet's
     64-byte prefix, with the first non-ASCII byte early, late, or an error."""
     out = []
-    for n in (1, 63, 64, 383, 384, 385, 4095, 4096, 4097, 9000):
+    for n in (1, 63, 64, 191, 192, 193, 383, 384, 385, 4095, 4096, 4097, 9000):
         for where in (0, 64, n // 2, n - 2):
             body = bytearray(b"x" * n)
             if 0 <= where <= n - 2:

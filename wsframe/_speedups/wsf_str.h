@@ -34,7 +34,7 @@
  *   (ASCII: copied once, while checked).  The kernels are the module's
  *   table (wsf_kt), taken from _mask at import (wsf_capsule.h).
  *
- * Steps: (1) ASCII bet: an input shorter than WSF_STR_SHORT (384) bytes
+ * Steps: (1) ASCII bet: an input shorter than WSF_STR_SHORT (192) bytes
  * is checked whole (inline 8-byte-word test) and, if ASCII, copied inline
  * into a 1-byte str; a longer one whose first 64 bytes are ASCII is
  * copied into a 1-byte str while being checked, in one pass, as CPython's
@@ -78,10 +78,15 @@ static PyObject *wsf_decode_cpython(const uint8_t *s, Py_ssize_t n,
 
 /* Below this length the ASCII bet checks all of s before it allocates
  * (wsf_str_ascii_short), from it on it copies while checking: the level's
- * vector kernel, or at the scalar level wsf_str_ascii_copy.  (Measured, two
- * builds in one process: one pass from 192 bytes was no faster than these
- * two inline passes at 192-383 bytes, at any level.) */
-#define WSF_STR_SHORT 384
+ * vector kernel, or at the scalar level wsf_str_ascii_copy.  Measured with
+ * bench.ascii_sweep at every level, two builds: on Zen 4 the copy while
+ * checking from 192 bytes was a tie with the two inline passes at 192-383
+ * bytes (and from 64 bytes it had cost ~10 ns a call, 0.75-0.94x
+ * bytes.decode at 64-129 bytes, in an older tree); on an Intel Xeon
+ * (Sapphire Rapids class) the two passes took 32-36 ns at 192-383 bytes
+ * against 25-29 for the copy while checking, and 256 bytes of ASCII read
+ * 0.96-0.99x bytes.decode with the cut at 384 (1.25-1.35x with it here). */
+#define WSF_STR_SHORT 192
 
 /* Non-ASCII input below this length takes the one-pass scalar decoder
  * (wsf_str_scalar) at every level: 1.5-2.2x bytes.decode at 16-127 bytes,
