@@ -83,7 +83,7 @@ static PyObject *wsf_decode_cpython(const uint8_t *s, Py_ssize_t n,
  * checking from 192 bytes was a tie with the two inline passes at 192-383
  * bytes (and from 64 bytes it had cost ~10 ns a call, 0.75-0.94x
  * bytes.decode at 64-129 bytes, in an older tree); on an Intel Xeon
- * (Sapphire Rapids class) the two passes took 32-36 ns at 192-383 bytes
+ * (Emerald Rapids) the two passes took 32-36 ns at 192-383 bytes
  * against 25-29 for the copy while checking, and 256 bytes of ASCII read
  * 0.96-0.99x bytes.decode with the cut at 384 (1.25-1.35x with it here). */
 #define WSF_STR_SHORT 192
