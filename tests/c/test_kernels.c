@@ -97,6 +97,50 @@ static void check_mask_len(int level, size_t len)
     free(src); free(dst); free(exp); free(inplace);
 }
 
+/* The fused unmask + ASCII test (mask_ascii, NULL at the scalar level): the
+ * bytes of wsf_mask, and 1 exactly when every byte written is below 0x80 --
+ * with no high byte, and with one at every position of the buffer (the
+ * aligning head, the vector loops and the tail each see one). */
+static void check_mask_ascii_len(int level, size_t len)
+{
+    wsf_mask_ascii_fn fused = wsf_table_for(level)->mask_ascii;
+    uint8_t *plain = xmalloc(len + 64), *src = xmalloc(len + 64);
+    uint8_t *dst = xmalloc(len + 64), *exp = xmalloc(len + 64);
+    uint8_t key[4];
+    size_t i, at, off = rnd_below(64); /* destination alignment */
+    int got;
+    if (fused == NULL) {
+        free(plain); free(src); free(dst); free(exp);
+        return;
+    }
+    for (i = 0; i < 4; i++) {
+        key[i] = (uint8_t)rnd();
+    }
+    for (i = 0; i < len; i++) {
+        plain[i] = (uint8_t)(rnd() & 0x7F);
+    }
+    for (at = 0; at <= len; at++) { /* at == len: all ASCII */
+        size_t phase = rnd_below(4);
+        if (at < len) {
+            plain[at] |= 0x80;
+        }
+        ref_mask(src, plain, len, key, phase); /* the wire form */
+        ref_mask(exp, src, len, key, phase);
+        got = fused(dst + off, src, len, key, phase);
+        CHECK(memcmp(dst + off, exp, len) == 0, "mask_ascii bytes level=%s len=%zu at=%zu",
+              wsf_level_name(level), len, at);
+        CHECK(got == (at == len), "mask_ascii verdict level=%s len=%zu at=%zu got=%d",
+              wsf_level_name(level), len, at, got);
+        if (at < len) {
+            plain[at] &= 0x7F;
+        }
+        if (len > 600 && at < len - 64) {
+            at += rnd_below(97); /* long buffers: a sample of positions */
+        }
+    }
+    free(plain); free(src); free(dst); free(exp);
+}
+
 static void test_mask(int level)
 {
     static const size_t big[] = {511, 512, 513, 4095, 4096, 4099, 65536 + 3,
@@ -104,7 +148,10 @@ static void test_mask(int level)
     size_t len, i;
     for (len = 0; len <= 300; len++) {
         check_mask_len(level, len);
+        check_mask_ascii_len(level, len);
     }
+    check_mask_ascii_len(level, 8192);
+    check_mask_ascii_len(level, 4099);
     for (i = 0; i < sizeof(big) / sizeof(big[0]); i++) {
         if (quick && big[i] > 70000) {
             continue;

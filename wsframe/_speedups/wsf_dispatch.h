@@ -95,7 +95,8 @@
 #if defined(WSF_ARCH_X86_64)
 static const wsf_kernel_table wsf_table_sse2 = {
     WSF_SSE2, wsf_mask_sse2, NULL,
-    wsf_dec_ascii_sse2, wsf_dec_scan_sse2, NULL, NULL, NULL, NULL, NULL, NULL};
+    wsf_dec_ascii_sse2, wsf_dec_scan_sse2, NULL, NULL, NULL, NULL, NULL, NULL,
+    wsf_mask_ascii_sse2};
 /* A full row: masking and UTF-8 validation of ISA `isa`, the transcoder's
  * ASCII copy and scan of `scan`, its UCS-1/2/4 steps of `dec`, the
  * one-pass UCS-2/4 stages of `one` (NULL: none). */
@@ -103,7 +104,7 @@ static const wsf_kernel_table wsf_table_sse2 = {
     {level, wsf_mask_##isa, wsf_utf8_blocks_##isa,                            \
      wsf_dec_ascii_##scan, wsf_dec_scan_##scan,                               \
      wsf_dec_ucs1_##dec, wsf_dec_ucs2_##dec, wsf_dec_ucs4_##dec,              \
-     wsf_utf8_scan_blocks_##isa, one2, one4}
+     wsf_utf8_scan_blocks_##isa, one2, one4, wsf_mask_ascii_##isa}
 static const wsf_kernel_table wsf_table_sse4 =
     WSF_TABLE_ROW(WSF_SSE4, sse4, sse2, sse4, wsf_dec_ucs2v_sse4, wsf_dec_ucs4v_sse4);
 static const wsf_kernel_table wsf_table_avx2 =
@@ -124,7 +125,7 @@ static const wsf_kernel_table wsf_table_avx512_novbmi2 =
 static const wsf_kernel_table wsf_table_neon = {
     WSF_NEON, wsf_mask_neon, wsf_utf8_blocks_neon,
     wsf_dec_ascii_neon, wsf_dec_scan_neon, wsf_dec_ucs1_neon, wsf_dec_ucs2_neon, NULL,
-    wsf_utf8_scan_blocks_neon, NULL, NULL};
+    wsf_utf8_scan_blocks_neon, NULL, NULL, wsf_mask_ascii_neon};
 #endif
 
 /* The kernels of `level`; scalar for a level this build has none for.  (The

@@ -32,6 +32,9 @@ typedef struct {
 
 typedef void (*wsf_mask_fn)(uint8_t *dst, const uint8_t *src, size_t len,
                             const uint8_t key[4], size_t phase);
+/* The same, returning whether every byte written is ASCII (below 0x80). */
+typedef int (*wsf_mask_ascii_fn)(uint8_t *dst, const uint8_t *src, size_t len,
+                                 const uint8_t key[4], size_t phase);
 /* A SIMD UTF-8 block kernel: validates s[0..n), n a multiple of 64, from a
  * sequence boundary; returns the offset of the first 64-byte block holding
  * an error (an error may be reported up to one 4-vector group early), else n.
@@ -84,11 +87,14 @@ typedef struct {
      * transcoder. */
     wsf_dec_ucs2v_fn dec_ucs2v;
     wsf_dec_ucs4v_fn dec_ucs4v;
+    /* Unmasking with the ASCII test of what it wrote (a text message's
+     * ASCII bet); NULL: mask, then test the bytes written. */
+    wsf_mask_ascii_fn mask_ascii;
 } wsf_kernel_table;
 
 /* What the owner exports: bump WSF_KERNELS_ABI whenever this struct or
  * wsf_kernel_table changes, so a stale build fails at import, not later. */
-#define WSF_KERNELS_ABI 5
+#define WSF_KERNELS_ABI 6
 typedef struct {
     int abi;
     int level;     /* active level (after WSFRAME_SIMD) */

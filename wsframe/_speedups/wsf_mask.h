@@ -88,7 +88,7 @@ static inline void wsf_mask_scalar(uint8_t *dst, const uint8_t *src, size_t len,
  * owner's table (a C test that only runs wsf_cpu_init()) runs the scalar
  * kernels instead of calling through NULL. */
 static const wsf_kernel_table wsf_table_scalar = {
-    WSF_SCALAR, wsf_mask_scalar, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+    WSF_SCALAR, wsf_mask_scalar, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
 static const wsf_kernel_table *wsf_kt = &wsf_table_scalar;
 
 /* The entry point: short inputs inline and scalar, the rest through the
