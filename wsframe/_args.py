@@ -11,9 +11,9 @@ knows nothing of the protocol: buffers, 4-byte keys, size limits, the
 from __future__ import annotations
 
 import math
-import re
 import numbers
 import operator
+import re
 from inspect import Parameter, Signature
 from typing import Any, TypeVar, overload
 
