@@ -236,6 +236,23 @@ def test_one_char_at_every_position(impl: Callable[[Any], str], char: str) -> No
             assert text == data.decode("utf-8"), (n, p)
 
 
+@pytest.mark.parametrize("letter", ["é", "Ж"])
+@pytest.mark.parametrize("foreign", ["a", "ÿ", "ж", "中", "😀"])
+def test_two_byte_text_broken_at_every_position(
+    impl: Callable[[Any], str], letter: str, foreign: str
+) -> None:
+    # Text in one alphabet of 2-byte letters (the uniform-run loops, which
+    # take block after block while each is 8 whole letters) with one other
+    # character at every position, after 0 or 1 ASCII byte (runs at both
+    # offsets), at lengths that end inside and after a few blocks.
+    step = 7 if _is_reference(impl) else 1
+    for prefix in ("", "a"):
+        for n in (9, 24, 40, 71, 130):
+            for p in range(0, n, step):
+                text = prefix + letter * p + foreign + letter * (n - p - 1)
+                assert impl(text.encode()) == text, (prefix, n, p)
+
+
 @pytest.mark.parametrize("background", ["a", "é", "Ж", "中", "😀"])
 def test_error_at_every_position(impl: Callable[[Any], str], background: str) -> None:
     rnd = random.Random(background)

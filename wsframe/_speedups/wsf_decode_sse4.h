@@ -246,23 +246,18 @@ WSF_DEC_RUN_UNCHECKED(wsf_dec_run2_sse4, wsf_dec_run2c_sse4, uint16_t *)
 WSF_DEC_RUN_UNCHECKED(wsf_dec_run4_sse4, wsf_dec_run4c_sse4, uint32_t *)
 
 /* Latin-1 output: leads are C2/C3 only, so a 2-byte sequence's code point
- * is (lead << 6 | cont & 3F) in 8 bits. */
-WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void wsf_dec_step1_sse4(const uint8_t *s,
-                                                        __m128i a,
-                                                        uint8_t *out, size_t *po)
+ * is (lead << 6 | cont & 3F) in 8 bits.  The general block: every position
+ * computed, then compacted by the character starts `keep`. */
+WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void wsf_dec_gen1_sse4(const uint8_t *s, __m128i a,
+                                                       unsigned keep, uint8_t *out,
+                                                       size_t *po)
 {
     __m128i a1 = _mm_loadu_si128((const __m128i *)(s + 1));
     __m128i v2 = _mm_or_si128(
         _mm_and_si128(_mm_slli_epi16(a, 6), _mm_set1_epi8((char)0xC0)),
         _mm_and_si128(a1, _mm_set1_epi8(0x3F)));
     __m128i v = _mm_blendv_epi8(a, v2, a); /* non-ASCII positions: v2 */
-    unsigned keep = wsf_dec_keep_sse4(a);
     unsigned lo = keep & 0xFF, hi = keep >> 8;
-    size_t run = wsf_dec_run1_sse4(s, a, keep, out + *po);
-    if (run) {
-        *po += run;
-        return;
-    }
     __m128i ilo = _mm_loadl_epi64((const __m128i *)wsf_dec_pos[lo]);
     __m128i ihi = _mm_add_epi8(_mm_loadl_epi64((const __m128i *)wsf_dec_pos[hi]),
                                _mm_set1_epi8(8)); /* 0x80 stays >= 0x80 */
@@ -271,6 +266,20 @@ WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void wsf_dec_step1_sse4(const uint8_t *s,
     o += wsf_dec_cnt[lo];
     _mm_storel_epi64((__m128i *)(out + o), _mm_shuffle_epi8(v, ihi));
     *po = o + wsf_dec_cnt[hi];
+}
+
+/* A uniform run, else the general block. */
+WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void wsf_dec_step1_sse4(const uint8_t *s,
+                                                        __m128i a,
+                                                        uint8_t *out, size_t *po)
+{
+    unsigned keep = wsf_dec_keep_sse4(a);
+    size_t run = wsf_dec_run1_sse4(s, a, keep, out + *po);
+    if (run) {
+        *po += run;
+        return;
+    }
+    wsf_dec_gen1_sse4(s, a, keep, out, po);
 }
 
 /* UCS-2 output, 8 positions (low halves of b0, c1, c2) in 16-bit lanes. */
@@ -287,23 +296,98 @@ WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void wsf_dec_half2_sse4(__m128i b0, __m128i c1
     *po += wsf_dec_cnt[m];
 }
 
-WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void wsf_dec_step2_sse4(const uint8_t *s,
-                                                        __m128i a,
-                                                        uint16_t *out, size_t *po)
+/* UCS-2 output of the general block. */
+WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void wsf_dec_gen2_sse4(const uint8_t *s, __m128i a,
+                                                       unsigned keep, uint16_t *out,
+                                                       size_t *po)
 {
     const __m128i m3f = _mm_set1_epi8(0x3F);
     __m128i c1 = _mm_and_si128(_mm_loadu_si128((const __m128i *)(s + 1)), m3f);
     __m128i c2 = _mm_and_si128(_mm_loadu_si128((const __m128i *)(s + 2)), m3f);
+    wsf_dec_half2_sse4(a, c1, c2, keep & 0xFF, out, po);
+    wsf_dec_half2_sse4(_mm_srli_si128(a, 8), _mm_srli_si128(c1, 8),
+                       _mm_srli_si128(c2, 8), keep >> 8, out, po);
+}
+
+/* A uniform run, else the general block (the one-pass loop's step). */
+WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void wsf_dec_step2_sse4(const uint8_t *s,
+                                                        __m128i a,
+                                                        uint16_t *out, size_t *po)
+{
     unsigned keep = wsf_dec_keep_sse4(a);
     size_t run = wsf_dec_run2_sse4(s, a, keep, out + *po);
     if (run) {
         *po += run;
         return;
     }
-    wsf_dec_half2_sse4(a, c1, c2, keep & 0xFF, out, po);
-    wsf_dec_half2_sse4(_mm_srli_si128(a, 8), _mm_srli_si128(c1, 8),
-                       _mm_srli_si128(c2, 8), keep >> 8, out, po);
+    wsf_dec_gen2_sse4(s, a, keep, out, po);
 }
+
+/* ---- Text in one alphabet of 2-byte letters (Cyrillic, Greek, accented
+ * Latin: Latin-1 and UCS-2 output).  After a 16-byte block that is a
+ * uniform 2-byte run at offset r, the blocks after it are taken at the same
+ * offset while they are runs too, as AVX2's WSF_DEC_RUNS32 does: one masked
+ * compare tells such a block (a lead 110xxxxx at every even byte, a
+ * continuation at every odd one), and it needs no character-start mask, no
+ * offset search and none of the general block's loads. ---- */
+
+/* Whether the 16 bytes x are 8 whole 2-byte characters. */
+WSF_TARGET_SSE4 WSF_ALWAYS_INLINE int wsf_dec_is_run2_sse4(__m128i x)
+{
+    return _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(x, _mm_set1_epi16((short)0xC0E0)),
+                                            _mm_set1_epi16((short)0x80C0))) == 0xFFFF;
+}
+
+/* The 8 11-bit code points of such x ((lead & 1F) << 6 | cont & 3F, one
+ * multiply-add), stored as UCS-2, or as Latin-1 (saturated to 8 bits). */
+WSF_TARGET_SSE4 WSF_ALWAYS_INLINE __m128i wsf_dec_two8_sse4(__m128i x)
+{
+    return _mm_maddubs_epi16(_mm_and_si128(x, _mm_set1_epi16(0x3F1F)), _mm_set1_epi16(0x0140));
+}
+WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void wsf_dec_two8_ucs2_sse4(__m128i x, uint16_t *out)
+{
+    _mm_storeu_si128((__m128i *)out, wsf_dec_two8_sse4(x));
+}
+WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void wsf_dec_two8_ucs1_sse4(__m128i x, uint8_t *out)
+{
+    __m128i v = wsf_dec_two8_sse4(x);
+    _mm_storel_epi64((__m128i *)out, _mm_packus_epi16(v, v));
+}
+
+/* NAME: the 16-byte block at s + *pi (a, not all ASCII) -> its code points
+ * at out + *po (T: Latin-1 or UCS-2).  A uniform 2-byte run is stored by
+ * PUT, then the blocks after it while they are runs too, within the bounds
+ * of WSF_DEC_LOOP for each (*pi: the last block taken); any other block
+ * takes GEN. */
+#define WSF_DEC_BLOCK2(NAME, T, PUT, GEN)                                     \
+WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void NAME(const uint8_t *s, size_t n, size_t *pi, \
+                                            __m128i a, T *out, size_t nout,  \
+                                            size_t *po)                       \
+{                                                                             \
+    size_t i = *pi, o = *po;                                                  \
+    unsigned keep = wsf_dec_keep_sse4(a);                                     \
+    __m128i x;                                                                \
+    int r;                                                                    \
+    if (!wsf_dec_run2_lanes_sse4(s + i, a, keep, &x, &r)) {                   \
+        GEN(s + i, a, keep, out, po);                                         \
+        return;                                                               \
+    }                                                                         \
+    PUT(x, out + o);                                                          \
+    o += 8;                                                                   \
+    while (n - i >= 16 + 19 && nout - o >= 16) {                              \
+        x = _mm_loadu_si128((const __m128i *)(s + i + 16 + r));               \
+        if (!wsf_dec_is_run2_sse4(x)) {                                       \
+            break;                                                            \
+        }                                                                     \
+        PUT(x, out + o);                                                      \
+        o += 8;                                                               \
+        i += 16;                                                              \
+    }                                                                         \
+    *pi = i;                                                                  \
+    *po = o;                                                                  \
+}
+WSF_DEC_BLOCK2(wsf_dec_block1_sse4, uint8_t, wsf_dec_two8_ucs1_sse4, wsf_dec_gen1_sse4)
+WSF_DEC_BLOCK2(wsf_dec_block2_sse4, uint16_t, wsf_dec_two8_ucs2_sse4, wsf_dec_gen2_sse4)
 
 /* ---- The general block (UCS-4 output): positions in even/odd 16-bit
  * lanes.  The 16 bytes at s read as eight 16-bit lanes hold (s[2k],
@@ -482,9 +566,13 @@ WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void wsf_dec_ascii4_sse4(__m128i a, uint32_t *
 #define WSF_DEC_LOAD16(p) _mm_loadu_si128((const __m128i *)(const void *)(p))
 #define WSF_DEC_ASCII16(a) (_mm_movemask_epi8(a) == 0)
 WSF_DEC_STAGE(WSF_TARGET_SSE4, wsf_dec_ucs1_sse4, uint8_t,
-    WSF_DEC_LOOP16(wsf_dec_step1_sse4, _mm_storeu_si128((__m128i *)(out + o), a)))
+    WSF_DEC_LOOP(16, WSF_DEC_V16, WSF_DEC_LOAD16, WSF_DEC_ASCII16,
+                 _mm_storeu_si128((__m128i *)(out + o), a),
+                 wsf_dec_block1_sse4(s, n, &i, a, out, nout, &o)))
 WSF_DEC_STAGE(WSF_TARGET_SSE4, wsf_dec_ucs2_sse4, uint16_t,
-    WSF_DEC_LOOP16(wsf_dec_step2_sse4, wsf_dec_ascii2_sse4(a, out + o)))
+    WSF_DEC_LOOP(16, WSF_DEC_V16, WSF_DEC_LOAD16, WSF_DEC_ASCII16,
+                 wsf_dec_ascii2_sse4(a, out + o),
+                 wsf_dec_block2_sse4(s, n, &i, a, out, nout, &o)))
 WSF_DEC_STAGE(WSF_TARGET_SSE4, wsf_dec_ucs4_sse4, uint32_t,
     WSF_DEC_LOOP16(wsf_dec_step4_sse4, wsf_dec_ascii4_sse4(a, out + o)))
 
