@@ -30,8 +30,10 @@
  * (3%) slower on AVX-512 than 32 (medians of 9 alternating runs, each 201
  * samples of 1000 calls), so 32 stays. */
 #define WSF_MASK_SMALL 32
-/* From this length on, kernels that align their stores do so. */
+/* From this length on, kernels that align their stores do so: to their
+ * vector width, then with whole vectors to a cache line (WSF_MASK_LINE). */
 #define WSF_MASK_ALIGN_MIN 256
+#define WSF_MASK_LINE 64
 
 /* Rotated key as 32- and 64-bit patterns in memory order: byte j of the
  * pattern is key[(phase + j) % 4].  A rotation of the key word by the phase

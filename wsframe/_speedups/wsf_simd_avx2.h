@@ -5,6 +5,7 @@
 #define WSF_V __m256i
 #define WSF_VW 32
 #define WSF_V_ALIGN_STORES 1
+#define WSF_V_ALIGN_LINE 0
 
 #define WSF_V_LOAD(p) _mm256_loadu_si256((const __m256i *)(const void *)(p))
 #define WSF_V_STORE(p, v) _mm256_storeu_si256((__m256i *)(void *)(p), (v))

@@ -6,6 +6,7 @@
 #define WSF_V __m512i
 #define WSF_VW 64
 #define WSF_V_ALIGN_STORES 1
+#define WSF_V_ALIGN_LINE 0
 /* Masked loads/stores: masked-out bytes are architecturally not accessed
  * and cannot fault, so a head or tail of 1..63 bytes is one operation. */
 #define WSF_V_PARTIAL 1

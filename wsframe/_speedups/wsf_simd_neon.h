@@ -5,6 +5,7 @@
 #define WSF_V uint8x16_t
 #define WSF_VW 16
 #define WSF_V_ALIGN_STORES 0
+#define WSF_V_ALIGN_LINE 0
 
 #define WSF_V_LOAD(p) vld1q_u8((const uint8_t *)(p))
 #define WSF_V_STORE(p, v) vst1q_u8((uint8_t *)(p), (v))

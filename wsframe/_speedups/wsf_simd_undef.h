@@ -5,6 +5,7 @@
  *
  *   WSF_V, WSF_VW                 vector type, width in bytes (16, 32, 64)
  *   WSF_V_ALIGN_STORES            1: align the masking stores to WSF_VW
+ *   WSF_V_ALIGN_LINE              1: then to a cache line (WSF_MASK_LINE)
  *   WSF_V_PARTIAL[_XOR]           optional: masked XOR of 1..VW-1 bytes
  *   WSF_V_LOAD/STORE              unaligned
  *   WSF_V_XOR/OR/AND/ZERO/SPLAT32/SPLAT8
@@ -26,6 +27,7 @@
 #undef WSF_V
 #undef WSF_VW
 #undef WSF_V_ALIGN_STORES
+#undef WSF_V_ALIGN_LINE
 #undef WSF_V_PARTIAL
 #undef WSF_V_PARTIAL_XOR
 #undef WSF_V_LOAD
