@@ -55,7 +55,9 @@
  * lead of one width: 2-byte leads every second byte, 3-byte every third,
  * 4-byte every fourth, from offset r) skips that: its layout is fixed, so
  * one or two fixed shuffles and shifts give its 8, 5-6 or 4 code points
- * (wsf_dec_run*_sse4; text in one script is mostly such runs).  AVX2
+ * (wsf_dec_run*_sse4; text in one script is mostly such runs); after a
+ * 2-byte run SSE4 takes the blocks that follow in a loop while they are
+ * runs too (WSF_DEC_BLOCK2, Latin-1 and UCS-2 output).  AVX2
  * takes 32-byte blocks for every output width: whole blocks of 2- or
  * 4-byte runs, known from the character-start mask alone, the blocks after
  * one taken in a loop while they are runs too, and every other block
