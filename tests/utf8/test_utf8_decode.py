@@ -238,9 +238,7 @@ def test_one_char_at_every_position(impl: Callable[[Any], str], char: str) -> No
 
 @pytest.mark.parametrize("letter", ["é", "Ж"])
 @pytest.mark.parametrize("foreign", ["a", "ÿ", "ж", "中", "😀"])
-def test_two_byte_text_broken_at_every_position(
-    impl: Callable[[Any], str], letter: str, foreign: str
-) -> None:
+def test_two_byte_text_broken_at_every_position(impl: Callable[[Any], str], letter: str, foreign: str) -> None:
     # Text in one alphabet of 2-byte letters (the uniform-run loops, which
     # take block after block while each is 8 whole letters) with one other
     # character at every position, after 0 or 1 ASCII byte (runs at both
