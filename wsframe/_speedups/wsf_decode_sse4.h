@@ -268,19 +268,21 @@ WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void wsf_dec_gen1_sse4(const uint8_t *s, __m12
     *po = o + wsf_dec_cnt[hi];
 }
 
-/* A uniform run, else the general block. */
-WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void wsf_dec_step1_sse4(const uint8_t *s,
-                                                        __m128i a,
-                                                        uint8_t *out, size_t *po)
-{
-    unsigned keep = wsf_dec_keep_sse4(a);
-    size_t run = wsf_dec_run1_sse4(s, a, keep, out + *po);
-    if (run) {
-        *po += run;
-        return;
-    }
-    wsf_dec_gen1_sse4(s, a, keep, out, po);
+/* NAME: one 16-byte block at s (a) -> its code points at out + *po (T):
+ * a uniform run stored by RUN, else the general block GEN. */
+#define WSF_DEC_STEP(NAME, T, RUN, GEN)                                       \
+WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void NAME(const uint8_t *s, __m128i a, T *out, \
+                                            size_t *po)                       \
+{                                                                             \
+    unsigned keep = wsf_dec_keep_sse4(a);                                     \
+    size_t run = RUN(s, a, keep, out + *po);                                  \
+    if (run) {                                                                \
+        *po += run;                                                           \
+        return;                                                               \
+    }                                                                         \
+    GEN(s, a, keep, out, po);                                                 \
 }
+WSF_DEC_STEP(wsf_dec_step1_sse4, uint8_t, wsf_dec_run1_sse4, wsf_dec_gen1_sse4)
 
 /* UCS-2 output, 8 positions (low halves of b0, c1, c2) in 16-bit lanes. */
 WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void wsf_dec_half2_sse4(__m128i b0, __m128i c1,
@@ -309,19 +311,8 @@ WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void wsf_dec_gen2_sse4(const uint8_t *s, __m12
                        _mm_srli_si128(c2, 8), keep >> 8, out, po);
 }
 
-/* A uniform run, else the general block (the one-pass loop's step). */
-WSF_TARGET_SSE4 WSF_ALWAYS_INLINE void wsf_dec_step2_sse4(const uint8_t *s,
-                                                        __m128i a,
-                                                        uint16_t *out, size_t *po)
-{
-    unsigned keep = wsf_dec_keep_sse4(a);
-    size_t run = wsf_dec_run2_sse4(s, a, keep, out + *po);
-    if (run) {
-        *po += run;
-        return;
-    }
-    wsf_dec_gen2_sse4(s, a, keep, out, po);
-}
+/* (Also the one-pass loop's step for blocks that are not runs.) */
+WSF_DEC_STEP(wsf_dec_step2_sse4, uint16_t, wsf_dec_run2_sse4, wsf_dec_gen2_sse4)
 
 /* ---- Text in one alphabet of 2-byte letters (Cyrillic, Greek, accented
  * Latin: Latin-1 and UCS-2 output).  After a 16-byte block that is a
