@@ -759,7 +759,7 @@ static void test_entry_points(int level)
 
 int main(int argc, char **argv)
 {
-    int level, only = -1, i;
+    int level, only = -1, i, pass, vbmi2;
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--quick") == 0) {
             quick = 1;
@@ -790,20 +790,28 @@ int main(int argc, char **argv)
     printf("cpu best level: %s\n", wsf_level_name(wsf_cpu_best));
     test_reference();
     test_utf8_dfa();
-    for (level = 0; level <= WSF_NEON; level++) {
+    vbmi2 = wsf_cpu_vbmi2;
+    for (pass = 0; pass <= WSF_NEON + 1; pass++) {
+        /* pass NEON + 1: the AVX512 level without VBMI2 and VBMI (the
+         * validator's vpshufb lookups; with them, vpermb) */
         unsigned long before = failures, checks_before = checks;
-        if (!wsf_level_supported(level) || (only >= 0 && level != only)) {
+        level = pass <= WSF_NEON ? pass : WSF_AVX512;
+        if (!wsf_level_supported(level) || (only >= 0 && level != only)
+            || (pass > WSF_NEON && !vbmi2)) {
             continue;
         }
+        wsf_cpu_vbmi2 = pass <= WSF_NEON ? vbmi2 : 0;
         test_mask(level);
         test_entry_points(level);
         test_utf8_random(level);
         test_utf8_sparse(level);
         test_utf8_exhaustive(level);
-        printf("level %-7s %s (%lu checks)\n", wsf_level_name(level),
+        printf("level %-7s%s %s (%lu checks)\n", wsf_level_name(level),
+               level == WSF_AVX512 ? (wsf_cpu_vbmi2 ? " (vbmi)" : " (no vbmi)") : "",
                failures == before ? "ok" : "FAILED", checks - checks_before);
         fflush(stdout);
     }
+    wsf_cpu_vbmi2 = vbmi2;
     printf("%s: %lu checks, %lu failures\n", failures ? "FAILED" : "PASSED",
            checks, failures);
     return failures ? 1 : 0;
