@@ -1,7 +1,7 @@
 /*
- * transcode_clock.h -- what bench/transcode_time.c and bench/transcode_ab.c
- * share: a monotonic clock in nanoseconds and a comparison for qsort of
- * doubles (the medians).
+ * transcode_clock.h -- what bench/transcode_time.c, bench/transcode_ab.c and
+ * bench/validate_time.c share: a monotonic clock in nanoseconds and a
+ * comparison for qsort of doubles (the medians).
  */
 #ifndef TRANSCODE_CLOCK_H
 #define TRANSCODE_CLOCK_H
