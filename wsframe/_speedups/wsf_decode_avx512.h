@@ -162,6 +162,12 @@ WSF_TARGET_VBMI WSF_ALWAYS_INLINE __m512i wsf_dec_payload_avx512(__m512i a, __m5
     return _mm512_xor_si512(a, _mm512_permutexvar_epi8(_mm512_srli_epi16(a, 2), flip));
 }
 
+/* The gather's constants, made once per call and held in registers (see
+ * wsf_dec_ucs4_avx512). */
+typedef struct {
+    __m512i at, m80, one, w6, w12, top;
+} wsf_dec_gk_avx512;
+
 /* The 16 characters from the j-th on that end in a block (last: the
  * positions of their last bytes; t, tp: the payload bytes of the block and
  * of the 64 bytes before it), as 16 code points at out.  Only the first
@@ -170,24 +176,22 @@ WSF_TARGET_VBMI WSF_ALWAYS_INLINE __m512i wsf_dec_payload_avx512(__m512i a, __m5
  * operation against vpermt2b's three (bench/transcode_ab.sh on an Intel
  * Xeon, 64 KiB: the JSON records 12% faster, mixed text 6%; not measured
  * on Zen 4). */
-WSF_TARGET_VBMI WSF_ALWAYS_INLINE void wsf_dec_gather16_avx512(__m512i tp, __m512i t,
+WSF_TARGET_VBMI WSF_ALWAYS_INLINE void wsf_dec_gather16_avx512(const wsf_dec_gk_avx512 *k,
+                                                              __m512i tp, __m512i t,
                                                               __m512i last, size_t j,
                                                               int first, uint32_t *out)
 {
-    /* byte k of a lane: position last - k, counted from tp's first byte
-     * (vpermb reads the index's low 6 bits: last - k in t) */
+    /* byte i of a lane: position last - i, counted from tp's first byte
+     * (vpermb reads the index's low 6 bits: last - i in t) */
     __m512i at = _mm512_add_epi8(
-        _mm512_permutexvar_epi8(_mm512_loadu_si512(wsf_dec_gspread + 4 * j), last),
-        _mm512_set1_epi32(0x3D3E3F40));
+        _mm512_permutexvar_epi8(_mm512_loadu_si512(wsf_dec_gspread + 4 * j), last), k->at);
     __m512i x = first ? _mm512_permutex2var_epi8(tp, at, t) : _mm512_permutexvar_epi8(at, t);
-    __m512i start = _mm512_and_si512(x, _mm512_set1_epi32((int)0x80808080u));
+    __m512i start = _mm512_and_si512(x, k->m80);
     /* x & ~start & (start - 1): the bits below the lowest start bit */
-    __m512i y = _mm512_ternarylogic_epi32(x, start, _mm512_sub_epi32(start, _mm512_set1_epi32(1)),
-                                          0x20);
-    __m512i cp = _mm512_madd_epi16(_mm512_maddubs_epi16(y, _mm512_set1_epi32(0x40014001)),
-                                   _mm512_set1_epi32(0x10000001));
+    __m512i y = _mm512_ternarylogic_epi32(x, start, _mm512_sub_epi32(start, k->one), 0x20);
+    __m512i cp = _mm512_madd_epi16(_mm512_maddubs_epi16(y, k->w6), k->w12);
     /* ill-formed input (wsf_decode.h): at most U+10FFFF */
-    _mm512_storeu_si512((void *)out, _mm512_min_epu32(cp, _mm512_set1_epi32(0x10FFFF)));
+    _mm512_storeu_si512((void *)out, _mm512_min_epu32(cp, k->top));
 }
 
 /* 16 ASCII bytes widened to code points at out. */
@@ -214,9 +218,10 @@ WSF_TARGET_VBMI
 static size_t wsf_dec_ucs4_avx512(const uint8_t *s, size_t n, uint32_t *out,
                                   size_t nout, size_t *po)
 {
-    const __m512i f0 = _mm512_set1_epi8((char)0xF0);
-    const __m512i bf = _mm512_set1_epi8((char)0xBF);
+    __m512i f0 = _mm512_set1_epi8((char)0xF0);
+    __m512i bf = _mm512_set1_epi8((char)0xBF);
     const __m512i flip = _mm512_loadu_si512(wsf_dec_gflip);
+    wsf_dec_gk_avx512 gk;
     const __m512i iota = _mm512_set_epi64(0x3F3E3D3C3B3A3938LL, 0x3736353433323130LL,
                                           0x2F2E2D2C2B2A2928LL, 0x2726252423222120LL,
                                           0x1F1E1D1C1B1A1918LL, 0x1716151413121110LL,
@@ -231,6 +236,23 @@ static size_t wsf_dec_ucs4_avx512(const uint8_t *s, size_t n, uint32_t *out,
      * that takes characters by their start, wsf_decode_vec.h, leaves it):
      * go on from the next start */
     size_t i = wsf_dec_next_start(s, n, 0), o = 0, j, g, end, count;
+    gk.at = _mm512_set1_epi32(0x3D3E3F40);
+    gk.m80 = _mm512_set1_epi32((int)0x80808080u);
+    gk.one = _mm512_set1_epi32(1);
+    gk.w6 = _mm512_set1_epi32(0x40014001);
+    gk.w12 = _mm512_set1_epi32(0x10000001);
+    gk.top = _mm512_set1_epi32(0x10FFFF);
+    /* Opaque to the compiler from here: GCC otherwise builds some of them
+     * again in every block (a broadcast from a general register each, on
+     * the port the permutes need), 5-9 operations a block. */
+    WSF_DEC_KEEP(f0);
+    WSF_DEC_KEEP(bf);
+    WSF_DEC_KEEP(gk.at);
+    WSF_DEC_KEEP(gk.m80);
+    WSF_DEC_KEEP(gk.one);
+    WSF_DEC_KEEP(gk.w6);
+    WSF_DEC_KEEP(gk.w12);
+    WSF_DEC_KEEP(gk.top);
     while (n - i >= 67 && nout - o >= 64) {
         __m512i a = _mm512_loadu_si512((const void *)(s + i));
         __mmask64 high = _mm512_movepi8_mask(a);
@@ -275,11 +297,11 @@ static size_t wsf_dec_ucs4_avx512(const uint8_t *s, size_t n, uint32_t *out,
                                    out + o + g);
         }
         if (j == 0 && end != 0) {
-            wsf_dec_gather16_avx512(tp, t, last, 0, 1, out + o);
+            wsf_dec_gather16_avx512(&gk, tp, t, last, 0, 1, out + o);
             j = 16;
         }
         for (; j < end; j += 16) {
-            wsf_dec_gather16_avx512(tp, t, last, j, 0, out + o + j);
+            wsf_dec_gather16_avx512(&gk, tp, t, last, j, 0, out + o + j);
         }
         tp = t;
         o += count;

@@ -130,6 +130,16 @@ ATTR static size_t NAME(const uint8_t *s, size_t n, T *out, size_t nout,      \
     return i2_;                                                               \
 } while (0)
 
+/* WSF_DEC_KEEP(x): the vector x becomes opaque to the compiler, so a
+ * constant made before a loop stays in a register instead of being built
+ * again inside it (GCC's choice when it thinks a broadcast cheaper than a
+ * register).  Nothing where there is no inline asm. */
+#if (defined(__GNUC__) || defined(__clang__)) && defined(WSF_ARCH_X86_64)
+#  define WSF_DEC_KEEP(x) __asm__("" : "+v"(x))
+#else
+#  define WSF_DEC_KEEP(x) ((void)0)
+#endif
+
 /* POPCNT64; CTZ64 / CLZ64: the zero bits below the lowest / above the
  * highest set bit of x, which must not be 0. */
 #if defined(__GNUC__) || defined(__clang__)
