@@ -78,8 +78,7 @@
  * three nibble lookups by vpermb, which reads the index's low 6 bits, from
  * the 16-byte tables repeated four times (WSF_V_TABLE16), so no nibble
  * needs masking out of its byte: three operations fewer a 64-byte vector,
- * 64 KiB validated 8-16% faster on an Intel Xeon (Cyrillic text, the JSON
- * records). */
+ * 64 KiB validated 7-17% faster on an Intel Xeon (docs/kernels.md). */
 #undef WSF_FN
 #undef WSF_TARGET
 #undef WSF_V_LOOKUP16
@@ -114,9 +113,9 @@ static const wsf_kernel_table wsf_table_sse2 = {
     WSF_SSE2, wsf_mask_sse2, NULL,
     wsf_dec_ascii_sse2, wsf_dec_scan_sse2, NULL, NULL, NULL, NULL, NULL, NULL,
     wsf_mask_ascii_sse2};
-/* A full row: masking and UTF-8 validation of ISA `isa`, the transcoder's
- * ASCII copy and scan of `scan`, its UCS-1/2/4 steps of `dec`, the
- * one-pass UCS-2/4 stages of `one` (NULL: none). */
+/* A full row: masking of ISA `isa`, UTF-8 validation of `val` (`isa`, or
+ * avx512vbmi), the transcoder's ASCII copy and scan of `scan`, its UCS-1/2/4
+ * steps of `dec`, the one-pass UCS-2/4 stages of `one` (NULL: none). */
 #define WSF_TABLE_ROW(level, isa, val, scan, dec, one2, one4)                 \
     {level, wsf_mask_##isa, wsf_utf8_blocks_##val,                            \
      wsf_dec_ascii_##scan, wsf_dec_scan_##scan,                               \
