@@ -35,10 +35,8 @@ void b_run(int k, const uint8_t *s, size_t n, void *out, size_t nchars);
 
 int main(int argc, char **argv)
 {
-    FILE *f;
     uint8_t *s;
     unsigned char *oa, *ob;
-    long size;
     size_t n, nchars, calls, c;
     double ta[ROUNDS], tb[ROUNDS], ratio[ROUNDS], t0;
     unsigned top;
@@ -51,19 +49,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "level %s not supported here\n", argv[2]);
         return 2;
     }
-    f = fopen(argv[1], "rb");
-    if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) <= 0) {
-        perror(argv[1]);
+    s = read_input(argv[1], &n);
+    if (s == NULL || n == 0) {
+        if (s != NULL) fprintf(stderr, "%s: empty\n", argv[1]);
         return 2;
     }
-    rewind(f);
-    n = (size_t)size;
-    s = malloc(n);
-    if (s == NULL || fread(s, 1, n, f) != n) {
-        perror(argv[1]);
-        return 2;
-    }
-    fclose(f);
     top = a_scan(s, n, &nchars);
     k = top >= 0xF0 ? 4 : top >= 0xC4 ? 2 : 1;
     oa = calloc(nchars + 1, 4);

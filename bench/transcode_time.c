@@ -38,10 +38,8 @@ static void transcode(int level, int k, const uint8_t *s, size_t n, void *out, s
 
 int main(int argc, char **argv)
 {
-    FILE *f;
     uint8_t *s;
     void *out;
-    long size;
     size_t n, nchars, calls, c;
     unsigned top;
     int level = -2, k, r;
@@ -59,19 +57,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "level %s not supported here\n", argv[2]);
         return 2;
     }
-    f = fopen(argv[1], "rb");
-    if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0) {
-        perror(argv[1]);
+    s = read_input(argv[1], &n);
+    if (s == NULL) {
         return 2;
     }
-    n = (size_t)size;
-    s = malloc(n ? n : 1); /* exactly n bytes, as a bytes object's */
-    rewind(f);
-    if (fread(s, 1, n, f) != n) {
-        perror(argv[1]);
-        return 2;
-    }
-    fclose(f);
     top = wsf_decode_scan_level(level < 0 ? WSF_SCALAR : level, s, n, &nchars);
     out = malloc(nchars * 4 + 4);
     k = top >= 0xF0 ? 4 : top >= 0xC4 ? 2 : 1;

@@ -50,9 +50,7 @@ static void time_kernel(const wsf_kernel_table *kt, int fused, const uint8_t *s,
 
 int main(int argc, char **argv)
 {
-    FILE *f;
     uint8_t *s;
-    long size;
     size_t n;
     int level = -1, k;
     double med[2], least[2];
@@ -77,19 +75,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "level %s has no vector validator\n", argv[2]);
         return 2;
     }
-    f = fopen(argv[1], "rb");
-    if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0) {
-        perror(argv[1]);
+    s = read_input(argv[1], &n);
+    if (s == NULL) {
         return 2;
     }
-    n = (size_t)size;
-    s = malloc(n ? n : 1);
-    rewind(f);
-    if (fread(s, 1, n, f) != n) {
-        perror(argv[1]);
-        return 2;
-    }
-    fclose(f);
     n &= ~(size_t)63; /* the kernels take whole 64-byte blocks */
     time_kernel(kt, 0, s, n, &med[0], &least[0]);
     time_kernel(kt, 1, s, n, &med[1], &least[1]);
